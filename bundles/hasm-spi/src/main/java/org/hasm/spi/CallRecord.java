@@ -1,0 +1,49 @@
+package org.hasm.spi;
+
+import java.time.Instant;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * One entry of the controller's call journal: one lifecycle call to one module and its outcome.
+ * Implemented by hasm.
+ */
+@ProviderType
+public interface CallRecord {
+
+    /** The outcome of a call. */
+    enum Outcome {
+        /** Returned normally. */
+        PASSED,
+        /** Threw. */
+        FAILED,
+        /** Did not return by its deadline. */
+        TIMED_OUT
+    }
+
+    /** @return the entry's number; increases by one per entry for the life of the controller */
+    long sequence();
+
+    /** @return the module called */
+    String module();
+
+    /** @return the call */
+    Call call();
+
+    /** @return the mode given, for {@link Call#OPMODE}; otherwise {@code null} */
+    OpMode opMode();
+
+    /** @return the system configuration given, for {@link Call#OPMODE}; otherwise {@code null} */
+    SysConfig sysConfig();
+
+    /** @return the outcome */
+    Outcome outcome();
+
+    /** @return what was thrown or why it timed out; {@code null} if it passed */
+    String error();
+
+    /** @return when the call started */
+    Instant started();
+
+    /** @return how long it ran, in milliseconds (the deadline for a timed-out call) */
+    long millis();
+}

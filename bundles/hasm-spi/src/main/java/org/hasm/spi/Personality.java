@@ -1,0 +1,30 @@
+package org.hasm.spi;
+
+import java.util.List;
+import java.util.Map;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A personality: what clients know as one server. Each SCM has its own; in DEGRADED the MASTER
+ * serves both. Implemented by hasm.
+ */
+@ProviderType
+public interface Personality {
+
+    /** @return the personality's name, unique in the pair */
+    String name();
+
+    /** @return the SCM whose own personality this is */
+    String home();
+
+    /** @return the service addresses (IP literals) clients use for this personality */
+    List<String> addresses();
+
+    /**
+     * Settings of this personality for services (export names, ports, ...), as configured.
+     * Keys are conventionally prefixed with the service's module name ({@code example.port}).
+     *
+     * @return an unmodifiable map
+     */
+    Map<String, String> properties();
+}
