@@ -12,7 +12,9 @@ import org.osgi.annotation.versioning.ConsumerType;
  * <ul>
  * <li>{@link #MODULE_NAME} (required): a name unique on the SCM, made of letters, digits,
  * {@code _} and {@code -} (it is used in event topics). A second module with a name already
- * registered is reported as {@link ModuleStatus#CONFLICT} and never called.</li>
+ * registered is reported as {@link ModuleStatus#CONFLICT} and is not called until the first
+ * one leaves; a registration with an invalid name, tier or rank is reported as
+ * {@link ModuleStatus#INVALID} and never called.</li>
  * <li>{@link #MODULE_TIER}: {@code hasm} for modules of the HA runtime, {@code service} (the
  * default) for applications.</li>
  * <li>{@link #MODULE_RANK}: an integer, default {@value #DEFAULT_RANK}; lower ranks come first

@@ -18,6 +18,8 @@ public enum ModuleStatus {
     FAILED,
     /** A call did not return by its deadline. */
     TIMED_OUT,
-    /** Another module with the same name is registered: this one is never called. */
-    CONFLICT
+    /** Another module with the same name is registered: this one waits, uncalled, until that one leaves. */
+    CONFLICT,
+    /** Its service properties are invalid ({@link ModuleInfo#lastError()} says which): never called. */
+    INVALID
 }

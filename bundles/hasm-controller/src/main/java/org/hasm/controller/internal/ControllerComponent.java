@@ -1,0 +1,331 @@
+package org.hasm.controller.internal;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Dictionary;
+import org.hasm.spi.Call;
+import org.hasm.spi.CallRecord;
+import org.hasm.spi.HaController;
+import org.hasm.spi.HaModule;
+import org.hasm.spi.ModuleInfo;
+import org.hasm.spi.OpMode;
+import org.hasm.spi.Personality;
+import org.hasm.spi.ScmState;
+import org.hasm.spi.SysConfig;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * HASC on OSGi: tracks the {@link HaModule} whiteboard, feeds it to the {@link Scm} core and
+ * registers the {@link HaController} view. Starts last and stops first (its start level is the
+ * highest of the hasm bundles), so its deactivation runs SHUTDOWN while every module is still there.
+ */
+@Component(service = HaController.class, immediate = true, configurationPid = ControllerComponent.PID)
+@Designate(ocd = ControllerConfig.class)
+public class ControllerComponent implements HaController {
+    static final String PID = "org.hasm.controller";
+    /** Framework property: this SCM's name. */
+    static final String PROP_SCM = "hasm.scm";
+    /** Framework property: the configured role, MASTER or SLAVE. */
+    static final String PROP_ROLE = "hasm.role";
+
+    @Reference(service = LoggerFactory.class)
+    private Logger log;
+
+    @Reference
+    private ConfigurationAdmin configAdmin;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile EventAdmin eventAdmin;
+
+    // Modules bound before activation wait here; guarded by this.
+    private final Map<Long, ModuleEntry> early = new LinkedHashMap<>();
+    private volatile Scm scm;
+    private BundleContext bundleContext;
+
+    private final Sink sink = new Sink() {
+        @Override
+        public void debug(String message) {
+            log.debug(message);
+        }
+
+        @Override
+        public void info(String message) {
+            log.info(message);
+        }
+
+        @Override
+        public void warn(String message) {
+            log.warn(message);
+        }
+
+        @Override
+        public void error(String message, Throwable t) {
+            if (t == null) {
+                log.error(message);
+            } else {
+                log.error(message, t);
+            }
+        }
+
+        @Override
+        public void post(String topic, Map<String, Object> properties) {
+            EventAdmin ea = eventAdmin;
+            if (ea != null) {
+                ea.postEvent(new Event(topic, properties));
+            }
+        }
+    };
+
+    @Activate
+    void activate(BundleContext context, ControllerConfig config) {
+        this.bundleContext = context;
+        Settings settings = settings(config);
+        Scm core = new Scm(settings, sink, () -> settings(config));
+        List<ModuleEntry> pending;
+        synchronized (this) {
+            scm = core;
+            pending = new ArrayList<>(early.values());
+            early.clear();
+        }
+        pending.forEach(core::added);
+        log.info("controller of SCM " + settings.scm() + " (" + settings.role() + ") starting with " + pending.size()
+                + " modules");
+        core.start();
+    }
+
+    @Modified
+    void modified(ControllerConfig config) {
+        List<String> problems = new ArrayList<>();
+        Map<Call, Duration> deadlines = deadlines(config, problems);
+        if (!problems.isEmpty()) {
+            log.error("configuration " + PID + " rejected, the running SCM keeps its deadlines: "
+                    + String.join("; ", problems));
+            return;
+        }
+        scm.updateDeadlines(deadlines);
+        log.info("deadlines now " + deadlines);
+    }
+
+    @Deactivate
+    void deactivate() {
+        Scm core = scm;
+        if (core != null) {
+            core.close();
+        }
+    }
+
+    // ---- the whiteboard ----
+
+    @Reference(service = HaModule.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "removeModule", updated = "updatedModule")
+    void addModule(HaModule module, ServiceReference<HaModule> ref) {
+        ModuleEntry entry = new ModuleEntry(serviceId(ref), module, ref.getBundle().getSymbolicName(),
+                ref.getBundle().getVersion().toString(), ModuleProperties.parse(properties(ref), fallbackName(ref)));
+        Scm core;
+        synchronized (this) {
+            core = scm;
+            if (core == null) {
+                early.put(entry.serviceId, entry);
+                return;
+            }
+        }
+        core.added(entry);
+    }
+
+    void updatedModule(ServiceReference<HaModule> ref) {
+        ModuleProperties props = ModuleProperties.parse(properties(ref), fallbackName(ref));
+        Scm core;
+        synchronized (this) {
+            core = scm;
+            if (core == null) {
+                ModuleEntry e = early.get(serviceId(ref));
+                if (e != null) {
+                    early.put(e.serviceId, new ModuleEntry(e.serviceId, e.module, e.bundle, e.version, props));
+                }
+                return;
+            }
+        }
+        core.modified(serviceId(ref), props);
+    }
+
+    void removeModule(ServiceReference<HaModule> ref) {
+        Scm core;
+        synchronized (this) {
+            core = scm;
+            if (core == null) {
+                early.remove(serviceId(ref));
+                return;
+            }
+        }
+        core.removed(serviceId(ref));
+    }
+
+    private static long serviceId(ServiceReference<?> ref) {
+        return (Long) ref.getProperty(Constants.SERVICE_ID);
+    }
+
+    private static String fallbackName(ServiceReference<?> ref) {
+        return ref.getBundle().getSymbolicName() + "#" + ref.getProperty(Constants.SERVICE_ID);
+    }
+
+    private static Map<String, Object> properties(ServiceReference<?> ref) {
+        Map<String, Object> map = new HashMap<>();
+        for (String key : ref.getPropertyKeys()) {
+            map.put(key, ref.getProperty(key));
+        }
+        return map;
+    }
+
+    // ---- configuration ----
+
+    private Settings settings(ControllerConfig config) {
+        List<String> problems = new ArrayList<>();
+        String name = bundleContext.getProperty(PROP_SCM);
+        if (name == null || name.isBlank()) {
+            problems.add("framework property " + PROP_SCM + " (this SCM's name) is not set");
+            name = "unnamed";
+        } else if (!ModuleProperties.NAME.matcher(name.trim()).matches()) {
+            problems.add("framework property " + PROP_SCM + "=" + name + " is not a valid SCM name");
+        }
+        name = name.trim();
+        String rawRole = bundleContext.getProperty(PROP_ROLE);
+        OpMode role = OpMode.MASTER;
+        if (rawRole == null || rawRole.isBlank()) {
+            problems.add("framework property " + PROP_ROLE + " (MASTER or SLAVE) is not set");
+        } else {
+            try {
+                role = OpMode.valueOf(rawRole.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                problems.add("framework property " + PROP_ROLE + "=" + rawRole + " is not a role (MASTER or SLAVE)");
+            }
+        }
+        Map<Call, Duration> deadlines = deadlines(config, problems);
+        int journalSize = config.journal_size();
+        if (journalSize < 10) {
+            problems.add(PID + ": journal.size=" + journalSize + " must be at least 10");
+            journalSize = 10;
+        }
+        List<Personality> personalities = PersonalityConfig.read(personalityConfigs(problems), problems);
+        return new Settings(name, role, deadlines, journalSize, personalities, problems);
+    }
+
+    private static Map<Call, Duration> deadlines(ControllerConfig config, List<String> problems) {
+        Map<Call, Duration> d = new EnumMap<>(Call.class);
+        d.put(Call.INIT, positive("deadline.init.ms", config.deadline_init_ms(), problems));
+        d.put(Call.TEST, positive("deadline.test.ms", config.deadline_test_ms(), problems));
+        d.put(Call.OPMODE, positive("deadline.opmode.ms", config.deadline_opmode_ms(), problems));
+        d.put(Call.STOP, positive("deadline.stop.ms", config.deadline_stop_ms(), problems));
+        d.put(Call.SHUTDOWN, positive("deadline.shutdown.ms", config.deadline_shutdown_ms(), problems));
+        return d;
+    }
+
+    private static Duration positive(String key, long millis, List<String> problems) {
+        if (millis <= 0) {
+            problems.add(PID + ": " + key + "=" + millis + " must be a positive number of milliseconds");
+            return Duration.ofSeconds(10);
+        }
+        return Duration.ofMillis(millis);
+    }
+
+    private Map<String, Dictionary<String, Object>> personalityConfigs(List<String> problems) {
+        Map<String, Dictionary<String, Object>> map = new HashMap<>();
+        try {
+            Configuration[] configs = configAdmin.listConfigurations(
+                    "(" + ConfigurationAdmin.SERVICE_FACTORYPID + "=" + PersonalityConfig.FACTORY_PID + ")");
+            if (configs != null) {
+                for (Configuration c : configs) {
+                    Dictionary<String, Object> props = c.getProperties();
+                    if (props != null) {
+                        map.put(c.getPid(), props);
+                    }
+                }
+            }
+        } catch (IOException | InvalidSyntaxException e) {
+            problems.add("cannot read the personality configurations: " + e.getMessage());
+        }
+        return map;
+    }
+
+    // ---- HaController ----
+
+    @Override
+    public String scm() {
+        return scm.settings().scm();
+    }
+
+    @Override
+    public OpMode configuredRole() {
+        return scm.settings().role();
+    }
+
+    @Override
+    public ScmState state() {
+        return scm.snapshot().state();
+    }
+
+    @Override
+    public OpMode opMode() {
+        return scm.snapshot().opMode();
+    }
+
+    @Override
+    public SysConfig sysConfig() {
+        return scm.snapshot().sysConfig();
+    }
+
+    @Override
+    public String reason() {
+        return scm.snapshot().reason();
+    }
+
+    @Override
+    public List<Personality> personalities() {
+        return scm.personalities();
+    }
+
+    @Override
+    public List<ModuleInfo> modules() {
+        return scm.modules();
+    }
+
+    @Override
+    public List<CallRecord> journal(long afterSequence) {
+        return scm.journal(afterSequence);
+    }
+
+    @Override
+    public void reset(String reason) {
+        scm.reset(reason);
+    }
+
+    @Override
+    public void shutdown(String reason) {
+        scm.requestShutdown(reason);
+    }
+}
