@@ -56,6 +56,15 @@ public interface HaController {
     void reset(String reason);
 
     /**
+     * Surrender: this SCM stops serving (stop, reverse order) and tells the peer, which takes its
+     * personality over at once, without waiting to detect a failure; this SCM is then HALTED until a
+     * {@link #reset}. Refused (logged) when no peer could take over. Returns once the command is queued.
+     *
+     * @param reason for the log, the event and the peer
+     */
+    void surrender(String reason);
+
+    /**
      * SHUTDOWN: stops, then shuts down every module (reverse order); the SCM is HALTED.
      * Returns once the command is queued.
      *

@@ -18,6 +18,11 @@ import org.hasm.spi.OpMode;
 import org.hasm.spi.Personality;
 import org.hasm.spi.ScmState;
 import org.hasm.spi.SysConfig;
+import org.hasm.spi.peer.LinkHandler;
+import org.hasm.spi.peer.PeerLink;
+import org.hasm.spi.peer.PeerListener;
+import org.hasm.spi.peer.PeerView;
+import org.hasm.spi.peer.StatusMonitor;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.InvalidSyntaxException;
@@ -43,10 +48,15 @@ import org.osgi.service.metatype.annotations.Designate;
  * registers the {@link HaController} view. Starts last and stops first (its start level is the
  * highest of the hasm bundles), so its deactivation runs SHUTDOWN while every module is still there.
  */
-@Component(service = HaController.class, immediate = true, configurationPid = ControllerComponent.PID)
+@Component(service = {HaController.class, PeerListener.class, LinkHandler.class}, immediate = true,
+        configurationPid = ControllerComponent.PID, property = LinkHandler.SERVICE + "=" + ControllerComponent.LINK_SERVICE)
 @Designate(ocd = ControllerConfig.class)
-public class ControllerComponent implements HaController {
+public class ControllerComponent implements HaController, PeerListener, LinkHandler {
     static final String PID = "org.hasm.controller";
+    /** The link service the controllers of the pair talk on. */
+    static final String LINK_SERVICE = "controller";
+    /** Framework property: the peer's name; absent for a standalone SCM. */
+    static final String PROP_PEER = "hasm.peer";
     /** Framework property: this SCM's name. */
     static final String PROP_SCM = "hasm.scm";
     /** Framework property: the configured role, MASTER or SLAVE. */
@@ -61,6 +71,40 @@ public class ControllerComponent implements HaController {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile EventAdmin eventAdmin;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile PeerLink link;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile StatusMonitor statusMonitor;
+
+    private final PeerPort peerPort = new PeerPort() {
+        @Override
+        public byte[] request(byte[] payload, Duration timeout) throws IOException {
+            PeerLink l = link;
+            if (l == null) {
+                throw new IOException("the link module is not running");
+            }
+            return l.request(LINK_SERVICE, payload, timeout);
+        }
+
+        @Override
+        public void send(byte[] payload) throws IOException {
+            PeerLink l = link;
+            if (l == null) {
+                throw new IOException("the link module is not running");
+            }
+            l.send(LINK_SERVICE, payload);
+        }
+
+        @Override
+        public long peerIncarnation() {
+            StatusMonitor sm = statusMonitor;
+            return sm == null ? 0 : sm.peer().incarnation();
+        }
+    };
 
     // Modules bound before activation wait here; guarded by this.
     private final Map<Long, ModuleEntry> early = new LinkedHashMap<>();
@@ -106,6 +150,7 @@ public class ControllerComponent implements HaController {
         this.bundleContext = context;
         Settings settings = settings(config);
         Scm core = new Scm(settings, sink, () -> settings(config));
+        core.peerPort(peerPort);
         List<ModuleEntry> pending;
         synchronized (this) {
             scm = core;
@@ -214,6 +259,18 @@ public class ControllerComponent implements HaController {
             problems.add("framework property " + PROP_SCM + "=" + name + " is not a valid SCM name");
         }
         name = name.trim();
+        String peer = bundleContext.getProperty(PROP_PEER);
+        if (peer != null && peer.isBlank()) {
+            peer = null;
+        }
+        if (peer != null) {
+            peer = peer.trim();
+            if (!ModuleProperties.NAME.matcher(peer).matches()) {
+                problems.add("framework property " + PROP_PEER + "=" + peer + " is not a valid SCM name");
+            } else if (peer.equals(name)) {
+                problems.add("framework property " + PROP_PEER + "=" + peer + " names this SCM itself");
+            }
+        }
         String rawRole = bundleContext.getProperty(PROP_ROLE);
         OpMode role = OpMode.MASTER;
         if (rawRole == null || rawRole.isBlank()) {
@@ -226,13 +283,23 @@ public class ControllerComponent implements HaController {
             }
         }
         Map<Call, Duration> deadlines = deadlines(config, problems);
+        Duration initTimeout = positive("init.peer.timeout.ms", config.init_peer_timeout_ms(), problems);
+        Duration readyRetry = positive("init.ready.retry.ms", config.init_ready_retry_ms(), problems);
         int journalSize = config.journal_size();
         if (journalSize < 10) {
             problems.add(PID + ": journal.size=" + journalSize + " must be at least 10");
             journalSize = 10;
         }
         List<Personality> personalities = PersonalityConfig.read(personalityConfigs(problems), problems);
-        return new Settings(name, role, deadlines, journalSize, personalities, problems);
+        if (peer != null) {
+            String self = name;
+            String other = peer;
+            boolean foreign = personalities.stream().anyMatch(p -> !p.home().equals(self) && !p.home().equals(other));
+            if (foreign) {
+                problems.add("a personality's home is neither this SCM (" + self + ") nor its peer (" + other + ")");
+            }
+        }
+        return new Settings(name, role, peer, deadlines, initTimeout, readyRetry, journalSize, personalities, problems);
     }
 
     private static Map<Call, Duration> deadlines(ControllerConfig config, List<String> problems) {
@@ -325,7 +392,31 @@ public class ControllerComponent implements HaController {
     }
 
     @Override
+    public void surrender(String reason) {
+        scm.surrender(reason);
+    }
+
+    @Override
     public void shutdown(String reason) {
         scm.requestShutdown(reason);
+    }
+
+    // ---- the peer ----
+
+    @Override
+    public void peerChanged(PeerView peer) {
+        Scm core = scm;
+        if (core != null) {
+            core.peerChanged(peer.alive(), peer.state(), peer.opMode(), peer.configuredRole(), peer.incarnation());
+        }
+    }
+
+    @Override
+    public byte[] handle(byte[] payload) throws Exception {
+        Scm core = scm;
+        if (core == null) {
+            throw new IllegalStateException("the controller is not running");
+        }
+        return core.onPeerMessage(payload);
     }
 }

@@ -4,7 +4,7 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 @ObjectClassDefinition(id = ControllerComponent.PID, name = "hasm controller",
-        description = "Deadlines of the lifecycle calls and the size of the call journal.")
+        description = "Deadlines of the lifecycle calls, the INIT handshake with the peer, and the call journal.")
 @interface ControllerConfig {
 
     @AttributeDefinition(name = "init deadline (ms)", description = "How long a module's init may take.", min = "1")
@@ -21,6 +21,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(name = "shutDown deadline (ms)", description = "How long a module's shutDown may take.", min = "1")
     long deadline_shutdown_ms() default 10_000;
+
+    @AttributeDefinition(name = "INIT peer timeout (ms)",
+            description = "How long INIT waits for the peer to answer before the boot goes on alone.", min = "1")
+    long init_peer_timeout_ms() default 10_000;
+
+    @AttributeDefinition(name = "READY retry (ms)",
+            description = "How often an SCM waiting for the peer's PROCEED says READY again.", min = "10")
+    long init_ready_retry_ms() default 1_000;
 
     @AttributeDefinition(name = "journal size", description = "How many lifecycle calls the journal keeps.", min = "10")
     int journal_size() default 1000;

@@ -1,20 +1,28 @@
 package org.hasm.controller.internal;
 
+import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.hasm.controller.internal.Transitions.Action;
+import org.hasm.controller.internal.Transitions.Decision;
+import org.hasm.controller.internal.Transitions.Event;
 import org.hasm.spi.Call;
 import org.hasm.spi.CallRecord;
-import org.hasm.spi.CallRecord.Outcome;
 import org.hasm.spi.HaController;
 import org.hasm.spi.ModuleInfo;
 import org.hasm.spi.ModuleStatus;
@@ -25,13 +33,11 @@ import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
 
 /**
- * The controller's core, free of OSGi: the module registry and the sequences that drive modules
- * through their lifecycle. Every sequence runs on one thread ("hasm-controller"), so sequences
- * never interleave and a module is never called twice at once; whiteboard callbacks and commands
- * only queue work for it.
- *
- * <p>This SCM runs standalone: BOOT, INIT, then DAC as MASTER. The pair's state machine drives
- * the same sequences once a peer is configured.
+ * The controller's core, free of OSGi. Events (from the whiteboard, the peer, the operator) are
+ * queued to one thread, "hasm-controller", which feeds them to the pure state machine
+ * ({@link Transitions}) and performs the actions it returns through the ordered invoker
+ * ({@link Lifecycle}). One thread means transitions never interleave and a module is never called
+ * twice at once.
  */
 final class Scm {
 
@@ -40,35 +46,51 @@ final class Scm {
     }
 
     private final Sink sink;
-    private final java.util.function.Supplier<Settings> reload;
+    private final Supplier<Settings> reload;
     private final ModuleRegistry registry = new ModuleRegistry();
     private final Journal journal;
     private final Invoker invoker;
+    private final Lifecycle lifecycle;
     private final ExecutorService executor;
+    private final ExecutorService sender;
+    private final ScheduledExecutorService timer;
+    private final AtomicLong askGeneration = new AtomicLong();
+    private volatile PeerPort peer = PeerPort.NONE;
     private volatile Thread controllerThread;
     private volatile Settings settings;
+    private volatile Machine machine;
     private volatile Snapshot snapshot = new Snapshot(ScmState.OFF, null, null, null);
     private volatile List<Personality> serving = List.of();
     private volatile boolean started;
     private volatile boolean closing;
+    private volatile long transitionStart;
 
     /**
      * @param settings the configuration to boot with
      * @param sink the log and the event bus
      * @param reload reads the configuration again; a RESET boots with what it returns
      */
-    Scm(Settings settings, Sink sink, java.util.function.Supplier<Settings> reload) {
+    Scm(Settings settings, Sink sink, Supplier<Settings> reload) {
         this.settings = settings;
         this.sink = sink;
         this.reload = reload;
+        this.machine = Machine.off(settings.role(), settings.standalone());
         this.journal = new Journal(settings.journalSize());
         this.invoker = new Invoker(settings.scm(), journal, sink);
+        this.lifecycle = new Lifecycle(this, registry, invoker, () -> this.settings);
         this.executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "hasm-controller");
-            t.setDaemon(true);
+            Thread t = daemon(r, "hasm-controller");
             controllerThread = t;
             return t;
         });
+        this.sender = Executors.newSingleThreadExecutor(r -> daemon(r, "hasm-controller-send"));
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "hasm-controller-timer"));
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
     }
 
     // ---- views ----
@@ -97,29 +119,50 @@ final class Scm {
         return journal.after(after);
     }
 
+    void peerPort(PeerPort port) {
+        this.peer = port == null ? PeerPort.NONE : port;
+    }
+
     // ---- lifecycle of the core ----
 
-    /** Starts the controller thread with a BOOT. */
+    /** Powers on: BOOT, then INIT and the rest as events come. */
     void start() {
         started = true;
-        submit("BOOT", this::boot);
+        long period = settings.readyRetry().toMillis();
+        timer.scheduleWithFixedDelay(() -> {
+            if (machine.awaitingProceed()) {
+                post(new Event.Tick());
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
+        post(new Event.PowerOn());
     }
 
     /**
-     * Runs SHUTDOWN (unless already HALTED) and stops the controller thread; waits at most until
+     * Runs SHUTDOWN (unless already HALTED) and stops the controller's threads; waits at most until
      * every module could have used its stop and shutDown deadlines.
      */
     void close() {
         if (!started || closing) {
             return;
         }
-        Future<?> done = submit("SHUTDOWN", () -> shutdown("the controller is stopping"));
+        Future<?> done = submit("SHUTDOWN", () -> dispatch(new Event.Shutdown("the controller is stopping")));
         closing = true;
         Settings s = settings;
         long bound = (s.deadline(Call.STOP).toMillis() + s.deadline(Call.SHUTDOWN).toMillis())
                 * Math.max(1, registry.forward().size()) + 5_000;
         await(done, bound, "SHUTDOWN");
+        askGeneration.incrementAndGet();
+        timer.shutdownNow();
         executor.shutdownNow();
+        sender.shutdown();
+        try {
+            // let the LEAVING message reach the peer so it takes over at once
+            if (!sender.awaitTermination(2, TimeUnit.SECONDS)) {
+                sender.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         invoker.close();
     }
 
@@ -157,7 +200,11 @@ final class Scm {
         }
         // A new name or a broken registration is a different module: the old one leaves first.
         Runnable rename = () -> {
-            leave(entry);
+            if (started) {
+                leave(entry);
+            } else {
+                registry.remove(serviceId);
+            }
             entry.properties = properties;
             entry.status(properties.error() == null ? ModuleStatus.REGISTERED : ModuleStatus.INVALID, null,
                     properties.error());
@@ -166,11 +213,7 @@ final class Scm {
         if (started && !closing) {
             runAndWait("re-register " + entry.name(), rename);
         } else {
-            registry.remove(serviceId);
-            entry.properties = properties;
-            entry.status(properties.error() == null ? ModuleStatus.REGISTERED : ModuleStatus.INVALID, null,
-                    properties.error());
-            registry.add(entry);
+            rename.run();
         }
     }
 
@@ -187,22 +230,52 @@ final class Scm {
         }
     }
 
-    // ---- commands ----
+    // ---- events from outside ----
 
     void reset(String reason) {
-        submit("RESET", () -> {
-            sink.info("RESET: " + reason);
-            release();
-            Settings fresh = reload.get();
-            // the journal keeps its size and the SCM its name until the controller restarts
-            settings = new Settings(settings.scm(), fresh.role(), fresh.deadlines(), settings.journalSize(),
-                    fresh.personalities(), fresh.problems());
-            boot();
-        });
+        post(new Event.Reset(reason));
     }
 
     void requestShutdown(String reason) {
-        submit("SHUTDOWN", () -> shutdown(reason));
+        post(new Event.Shutdown(reason));
+    }
+
+    void surrender(String reason) {
+        post(new Event.Surrender(reason));
+    }
+
+    /** What the status monitor says of the peer. */
+    void peerChanged(boolean alive, ScmState state, OpMode mode, OpMode configured, long incarnation) {
+        post(new Event.PeerInfo(alive, state, mode, configured, incarnation));
+    }
+
+    /** A message from the peer's controller, through the link; returns the answer. */
+    byte[] onPeerMessage(byte[] payload) {
+        Map<String, String> m = PeerMessages.decode(payload);
+        String type = m.get(PeerMessages.TYPE);
+        switch (type) {
+            case "NOP":
+                return PeerMessages.of("OK");
+            case "GETSTATE": {
+                Snapshot s = snapshot;
+                Machine mc = machine;
+                return PeerMessages.of("STATE", "scm", settings.scm(), "state", s.state().name(),
+                        "opMode", mc.opMode() == null ? "" : mc.opMode().name(),
+                        "sysConfig", s.sysConfig() == null ? "" : s.sysConfig().name(),
+                        "configuredRole", settings.role().name());
+            }
+            case "READY":
+                post(new Event.PeerReady());
+                return PeerMessages.of("OK");
+            case "PROCEED":
+                post(new Event.Proceed());
+                return PeerMessages.of("OK");
+            case "LEAVING":
+                post(new Event.PeerDown("the peer left: " + m.getOrDefault("reason", "?")));
+                return PeerMessages.of("OK");
+            default:
+                throw new IllegalArgumentException("unknown controller message type '" + type + "'");
+        }
     }
 
     void panic(ModuleEntry entry, ModuleContext context, String reason) {
@@ -217,86 +290,165 @@ final class Scm {
             props.put("module", entry.name());
             props.put("reason", reason);
             sink.post("org/hasm/controller/PANIC", props);
-            ScmState s = snapshot.state;
-            if (entry.tier() == Tier.HASM && (s == ScmState.INIT || s == ScmState.DAC || s == ScmState.DEGRADED)) {
-                fault("HASM module " + entry.name() + " panicked: " + reason);
+            if (entry.tier() == Tier.HASM) {
+                dispatch(new Event.Fault("HASM module " + entry.name() + " panicked: " + reason));
             }
         });
     }
 
-    // ---- sequences (controller thread only) ----
-
-    private void boot() {
-        long t0 = System.nanoTime();
-        Settings s = settings;
-        serving = List.of();
-        if (!s.problems().isEmpty()) {
-            enter(ScmState.MONITOR, null, null, "configuration: " + String.join("; ", s.problems()));
-            return;
+    private void post(Event e) {
+        if (started && !closing) {
+            submit(e.getClass().getSimpleName(), () -> dispatch(e));
         }
-        enter(ScmState.BOOT, null, null, null);
-        List<ModuleEntry> order = registry.forward();
-        List<ModuleEntry> failed = new ArrayList<>();
-        for (ModuleEntry e : order) {
-            if (e.callable() && !e.initialized && e.status != ModuleStatus.FAILED) {
-                call(e, Call.INIT, null, null, failed);
-            }
-        }
-        for (ModuleEntry e : order) {
-            if (e.status == ModuleStatus.INITIALIZED && e.callable()) {
-                call(e, Call.TEST, null, null, failed);
-            }
-        }
-        if (faultOnHasm(failed, "boot")) {
-            return;
-        }
-        enter(ScmState.INIT, OpMode.MASTER, null, null);
-        sink.info("SCM " + s.scm() + " (configured " + s.role() + "): no peer configured, continuing alone as MASTER");
-        serving = s.own();
-        for (ModuleEntry e : order) {
-            if (e.status == ModuleStatus.TESTED && e.callable()) {
-                call(e, Call.OPMODE, OpMode.MASTER, SysConfig.DAC, failed);
-            }
-        }
-        if (faultOnHasm(failed, "READY")) {
-            return;
-        }
-        enter(ScmState.DAC, OpMode.MASTER, SysConfig.DAC, null);
-        sink.info("SCM " + s.scm() + " state=DAC opMode=MASTER sysConfig=DAC modules=" + activeCount() + " active in "
-                + Duration.ofNanos(System.nanoTime() - t0).toMillis() + " ms" + (failed.isEmpty() ? ""
-                : "; failed: " + failed.stream().map(e -> e.name() + " (" + e.lastError + ")").toList()));
     }
 
-    /** Brings a module that registered while the SCM runs up to the current state. */
+    // ---- the dispatcher (controller thread only) ----
+
+    private void dispatch(Event first) {
+        Deque<Event> pending = new ArrayDeque<>();
+        pending.add(first);
+        // Each action list yields at most one follow-up (Booted, Fault, PeerSilent), and no chain is
+        // longer than a few steps; the bound only guards against a bug looping forever.
+        for (int steps = 0; steps < 32 && !pending.isEmpty(); steps++) {
+            Event e = pending.poll();
+            Machine before = machine;
+            Decision d = Transitions.next(before, e);
+            machine = d.next();
+            if (d.transition() != null) {
+                transitionStart = System.nanoTime();
+                sink.info("SCM " + settings.scm() + ": " + d.transition() + ": " + before.describe() + " -> "
+                        + d.next().describe() + " (on " + e + ")");
+            }
+            // BOOT and INIT show while their actions run; every other state only once its actions are
+            // done: the peer must not see MONITOR or HALTED (and take over) while our modules still serve.
+            boolean passing = d.next().state() == ScmState.BOOT || d.next().state() == ScmState.INIT;
+            if (passing) {
+                publish();
+            }
+            Event followUp = perform(d.actions());
+            publish();
+            if (followUp != null) {
+                pending.add(followUp);
+            }
+        }
+    }
+
+    private Event perform(List<Action> actions) {
+        Event followUp = null;
+        for (Action a : actions) {
+            if (a instanceof Action.InitAndTest) {
+                followUp = initAndTest();
+            } else if (a instanceof Action.AskPeer) {
+                followUp = askPeer();
+            } else if (a instanceof Action.Serve s) {
+                Settings st = settings;
+                serving = switch (s.scope()) {
+                    case NONE -> List.of();
+                    case OWN -> st.own();
+                    case ALL -> st.all();
+                };
+            } else if (a instanceof Action.OpModeCall c) {
+                List<ModuleEntry> failed = lifecycle.opMode(c.mode(), c.config(), c.reverse());
+                if (!failed.isEmpty() && followUp == null) {
+                    followUp = new Event.Fault("HASM module " + Lifecycle.describe(failed) + " failed opMode("
+                            + c.mode() + ", " + c.config() + ")");
+                }
+            } else if (a instanceof Action.StopAll) {
+                lifecycle.stopAll();
+            } else if (a instanceof Action.ShutDownAll) {
+                lifecycle.shutDownAll();
+            } else if (a instanceof Action.Send s) {
+                send(s);
+            }
+        }
+        return followUp;
+    }
+
+    private Event initAndTest() {
+        Settings fresh = reload.get();
+        // the journal keeps its size and the SCM its name and peer until the controller restarts
+        settings = new Settings(settings.scm(), settings.role(), settings.peer(), fresh.deadlines(), fresh.initTimeout(),
+                fresh.readyRetry(), settings.journalSize(), fresh.personalities(), fresh.problems());
+        if (!settings.problems().isEmpty()) {
+            return new Event.Booted(false, "configuration: " + String.join("; ", settings.problems()));
+        }
+        List<ModuleEntry> failed = lifecycle.initAndTest();
+        return failed.isEmpty() ? new Event.Booted(true, null)
+                : new Event.Booted(false, "HASM module " + Lifecycle.describe(failed) + " failed during boot");
+    }
+
+    /** NOP and GETSTATE until the peer answers or the INIT timeout passes; answers come back as events. */
+    private Event askPeer() {
+        if (settings.standalone()) {
+            return new Event.PeerSilent();
+        }
+        long generation = askGeneration.incrementAndGet();
+        Duration timeout = settings.initTimeout();
+        Thread t = daemon(() -> {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            String lastError = "no answer";
+            while (askGeneration.get() == generation && System.nanoTime() < deadline) {
+                long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+                try {
+                    Duration each = Duration.ofMillis(Math.min(left, 1000));
+                    peer.request(PeerMessages.of("NOP"), each);
+                    Map<String, String> s = PeerMessages.decode(peer.request(PeerMessages.of("GETSTATE"), each));
+                    if (askGeneration.get() == generation) {
+                        post(new Event.PeerInfo(true, PeerMessages.state(s.get("state")),
+                                PeerMessages.mode(s.get("opMode")), PeerMessages.mode(s.get("configuredRole")),
+                                peer.peerIncarnation()));
+                    }
+                    return;
+                } catch (IOException | RuntimeException e) {
+                    lastError = e.getMessage();
+                    // the link retries its channels itself; pause a little so a dead peer costs no CPU
+                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.min(left, 100)));
+                }
+            }
+            if (askGeneration.get() == generation) {
+                sink.info("INIT: the peer " + settings.peer() + " did not answer within " + timeout.toMillis()
+                        + " ms (" + lastError + ")");
+                post(new Event.PeerSilent());
+            }
+        }, "hasm-controller-init");
+        t.start();
+        return null;
+    }
+
+    private void send(Action.Send s) {
+        byte[] message = s.detail() == null ? PeerMessages.of(s.message().name())
+                : PeerMessages.of(s.message().name(), "reason", s.detail());
+        try {
+            sender.execute(() -> {
+                try {
+                    peer.send(message);
+                    sink.debug("sent " + s.message() + " to the peer");
+                } catch (IOException e) {
+                    // READY is said again on every tick; PROCEED and LEAVING fall back on the status monitor
+                    sink.warn("could not send " + s.message() + " to the peer: " + e.getMessage());
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            sink.debug("controller stopped; " + s.message() + " not sent");
+        }
+    }
+
     private void bringUp(ModuleEntry e) {
-        Snapshot now = snapshot;
-        boolean running = now.state == ScmState.INIT || now.state == ScmState.DAC || now.state == ScmState.DEGRADED;
+        Machine m = machine;
+        boolean running = m.state() == ScmState.INIT || m.state() == ScmState.DAC || m.state() == ScmState.DEGRADED;
         if (e.status != ModuleStatus.REGISTERED || !e.callable() || e.initialized || !running
                 || registry.get(e.serviceId) != e) {
             return; // booted with the rest, waiting, invalid, gone, or nothing runs now
         }
-        List<ModuleEntry> failed = new ArrayList<>();
-        if (call(e, Call.INIT, null, null, failed) == Outcome.PASSED
-                && call(e, Call.TEST, null, null, failed) == Outcome.PASSED
-                && now.opMode != null && now.sysConfig != null) {
-            call(e, Call.OPMODE, now.opMode, now.sysConfig, failed);
-        }
+        List<ModuleEntry> failed = lifecycle.bringUp(e, m.opMode(), m.sysConfig());
         sink.info("module " + e + " joined the running SCM: " + e.status);
-        faultOnHasm(failed, "a late start");
+        if (!failed.isEmpty()) {
+            dispatch(new Event.Fault("HASM module " + Lifecycle.describe(failed) + " failed during a late start"));
+        }
     }
 
     private void leave(ModuleEntry e) {
-        if (e.initialized && e.callable()) {
-            call(e, Call.STOP, null, null, null);
-            if (e.callable()) {
-                call(e, Call.SHUTDOWN, null, null, null);
-            }
-        } else if (e.busy) {
-            sink.warn("module " + e + " leaves while its " + e.lastCall + " call still runs: it was not stopped");
-        }
-        if (e.context != null) {
-            e.context.invalidate();
-        }
+        lifecycle.leave(e);
         registry.remove(e.serviceId);
         sink.info("module " + e + " left");
         ModuleEntry next = registry.promote(e.name());
@@ -306,110 +458,42 @@ final class Scm {
         }
     }
 
-    private void shutdown(String reason) {
-        if (snapshot.state == ScmState.HALTED) {
+    private void publish() {
+        Machine m = machine;
+        Snapshot before = snapshot;
+        Snapshot now = new Snapshot(m.state(), m.opMode(), m.sysConfig(), m.reason());
+        if (now.equals(before)) {
             return;
         }
-        sink.info("SHUTDOWN: " + reason);
-        release();
-        enter(ScmState.HALTED, null, null, null);
-    }
-
-    /** stop, then shutDown, for every module that was initialised, in reverse order. */
-    private void release() {
-        serving = List.of();
-        for (ModuleEntry e : registry.reverse()) {
-            if (e.initialized && e.callable()) {
-                call(e, Call.STOP, null, null, null);
-            }
+        snapshot = now;
+        Map<String, Object> props = new HashMap<>();
+        props.put("scm", settings.scm());
+        props.put("state", now.state().name());
+        if (now.opMode() != null) {
+            props.put("opMode", now.opMode().name());
         }
-        for (ModuleEntry e : registry.reverse()) {
-            if (e.initialized && e.callable()) {
-                call(e, Call.SHUTDOWN, null, null, null);
-            } else if (e.initialized) {
-                sink.warn("module " + e + " is not shut down: its " + e.lastCall + " call is still running");
-            }
+        if (now.sysConfig() != null) {
+            props.put("sysConfig", now.sysConfig().name());
         }
-    }
-
-    /** FAULT: stop every module (reverse order) and serve nothing; only administration stays up. */
-    private void fault(String why) {
-        sink.error("FAULT: " + why, null);
-        serving = List.of();
-        for (ModuleEntry e : registry.reverse()) {
-            if (e.initialized && e.callable() && e.status != ModuleStatus.STOPPED) {
-                call(e, Call.STOP, null, null, null);
-            }
+        if (now.reason() != null) {
+            props.put("reason", now.reason());
         }
-        enter(ScmState.MONITOR, null, null, why);
-    }
-
-    private boolean faultOnHasm(List<ModuleEntry> failed, String when) {
-        List<String> hasm = failed.stream().filter(e -> e.tier() == Tier.HASM)
-                .map(e -> e.name() + " (" + e.lastError + ")").toList();
-        if (hasm.isEmpty()) {
-            return false;
+        sink.post(HaController.TOPIC_STATE, props);
+        String line = "SCM " + settings.scm() + " state=" + now.state() + " opMode=" + now.opMode() + " sysConfig="
+                + now.sysConfig() + " modules=" + activeCount() + " active";
+        if (now.state() == ScmState.MONITOR) {
+            sink.error(line + " reason=" + now.reason(), null);
+        } else if (now.state() == ScmState.DAC || now.state() == ScmState.DEGRADED) {
+            sink.info(line + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - transitionStart) + " ms");
+        } else {
+            sink.info(line);
         }
-        fault("HASM module " + String.join(", ", hasm) + " failed during " + when);
-        return true;
-    }
-
-    private Outcome call(ModuleEntry e, Call call, OpMode mode, SysConfig config, List<ModuleEntry> failed) {
-        if (call == Call.INIT) {
-            e.context = new ModuleContext(this, e);
-            e.initialized = true;
-        }
-        Outcome outcome = invoker.call(e, call, mode, config, settings.deadline(call));
-        switch (outcome) {
-            case PASSED -> e.status(passed(call), call, null);
-            case FAILED -> e.status(ModuleStatus.FAILED, call, e.lastError);
-            case TIMED_OUT -> e.status(ModuleStatus.TIMED_OUT, call, e.lastError);
-            default -> throw new IllegalStateException(String.valueOf(outcome));
-        }
-        if (call == Call.SHUTDOWN && outcome != Outcome.TIMED_OUT) {
-            e.initialized = false;
-            e.context.invalidate();
-        }
-        if (outcome != Outcome.PASSED && failed != null) {
-            failed.add(e);
-        }
-        return outcome;
-    }
-
-    private static ModuleStatus passed(Call call) {
-        return switch (call) {
-            case INIT -> ModuleStatus.INITIALIZED;
-            case TEST -> ModuleStatus.TESTED;
-            case OPMODE -> ModuleStatus.ACTIVE;
-            case STOP -> ModuleStatus.STOPPED;
-            case SHUTDOWN -> ModuleStatus.SHUT_DOWN;
-        };
     }
 
     private String activeCount() {
         List<ModuleEntry> all = registry.forward();
         long active = all.stream().filter(e -> e.status == ModuleStatus.ACTIVE).count();
         return active + "/" + all.size();
-    }
-
-    private void enter(ScmState state, OpMode mode, SysConfig config, String reason) {
-        snapshot = new Snapshot(state, mode, config, reason);
-        Map<String, Object> props = new HashMap<>();
-        props.put("scm", settings.scm());
-        props.put("state", state.name());
-        if (mode != null) {
-            props.put("opMode", mode.name());
-        }
-        if (config != null) {
-            props.put("sysConfig", config.name());
-        }
-        if (reason != null) {
-            props.put("reason", reason);
-            sink.error("SCM " + settings.scm() + " state=" + state + " reason=" + reason, null);
-        } else {
-            sink.debug("SCM " + settings.scm() + " state=" + state);
-        }
-        sink.post(HaController.TOPIC_STATE, props);
     }
 
     // ---- the controller thread ----
@@ -426,7 +510,7 @@ final class Scm {
             });
         } catch (RejectedExecutionException e) {
             sink.debug("controller stopped; '" + what + "' dropped");
-            return java.util.concurrent.CompletableFuture.completedFuture(null);
+            return CompletableFuture.completedFuture(null);
         }
     }
 

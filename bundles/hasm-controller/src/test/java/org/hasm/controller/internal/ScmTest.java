@@ -72,7 +72,8 @@ class ScmTest {
         for (Call c : Call.values()) {
             d.put(c, Duration.ofMillis(deadlineMillis));
         }
-        return new Settings("scm-t", OpMode.MASTER, d, 100, personalities, problems);
+        return new Settings("scm-t", OpMode.MASTER, null, d, Duration.ofSeconds(1), Duration.ofSeconds(1), 100,
+                personalities, problems);
     }
 
     private Scm scm(Settings s) {

@@ -1,0 +1,395 @@
+package org.hasm.controller.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.hasm.spi.OpMode;
+import org.hasm.spi.ScmState;
+import org.hasm.spi.SysConfig;
+
+/**
+ * The HASC state machine as a pure function: (state, event) → (new state, actions), no I/O
+ * (DESIGN §3; the patent's FIG. 4–11). The {@link Scm} executes the actions through the ordered
+ * invoker. Transitions are decided optimistically: if an action fails on a HASM module, the executor
+ * feeds a {@link Event.Fault} back in.
+ */
+final class Transitions {
+
+    /** Events the machine reacts to. */
+    sealed interface Event {
+        /** OFF → BOOT. */
+        record PowerOn() implements Event { }
+
+        /** Every module was initialised and tested; {@code ok} false if a HASM module failed. */
+        record Booted(boolean ok, String reason) implements Event { }
+
+        /**
+         * What the peer reports: from its answer to GETSTATE or from its status messages.
+         * {@code state} null means it was never heard.
+         */
+        record PeerInfo(boolean alive, ScmState state, OpMode opMode, OpMode configuredRole, long incarnation)
+                implements Event { }
+
+        /** INIT: the peer did not answer within the configured time. */
+        record PeerSilent() implements Event { }
+
+        /** The peer is gone: every channel BAD, it reported a fault, or it said it leaves. */
+        record PeerDown(String why) implements Event { }
+
+        /** The peer sent READY: it is done with INIT and wants its personality back. */
+        record PeerReady() implements Event { }
+
+        /** The peer (MASTER) released our personality: go on to DAC(slave). */
+        record Proceed() implements Event { }
+
+        /** INIT(slave) while waiting for PROCEED: time to say READY again. */
+        record Tick() implements Event { }
+
+        /** A HASM module failed or panicked, or the configuration is contradictory. */
+        record Fault(String reason) implements Event { }
+
+        /** Operator: stop serving and let the peer take over at once. */
+        record Surrender(String reason) implements Event { }
+
+        /** Operator or power loss: stop, shut down, HALTED. */
+        record Shutdown(String reason) implements Event { }
+
+        /** Operator, suicide or configuration restore: stop, shut down, boot again. */
+        record Reset(String reason) implements Event { }
+    }
+
+    /** Messages to the peer's controller. */
+    enum Message { READY, PROCEED, LEAVING }
+
+    /** Which personalities to serve. */
+    enum Scope { NONE, OWN, ALL }
+
+    /** Effects, performed in order by the executor. */
+    sealed interface Action {
+        /** init then test on every module (forward); the executor answers with {@link Event.Booted}. */
+        record InitAndTest() implements Action { }
+
+        /** Ask the peer (NOP, GETSTATE) until it answers or the INIT timeout passes. */
+        record AskPeer() implements Action { }
+
+        /** Set the personalities served, before the opMode that acts on them. */
+        record Serve(Scope scope) implements Action { }
+
+        /** opMode on every module; {@code reverse} when the transition gives work away. */
+        record OpModeCall(OpMode mode, SysConfig config, boolean reverse) implements Action { }
+
+        /** stop on every running module, reverse order. */
+        record StopAll() implements Action { }
+
+        /** shutDown on every initialised module, reverse order. */
+        record ShutDownAll() implements Action { }
+
+        /** A message to the peer's controller (best effort, in order). */
+        record Send(Message message, String detail) implements Action { }
+    }
+
+    /**
+     * @param next the new state
+     * @param transition the name of the transition taken (READY, FAILOVER, ...), or {@code null} if none
+     * @param actions what to do, in order
+     */
+    record Decision(Machine next, String transition, List<Action> actions) {
+        Decision {
+            actions = List.copyOf(actions);
+        }
+    }
+
+    private Transitions() {
+    }
+
+    static Decision next(Machine m, Event e) {
+        // Commands and faults mean the same from every running state.
+        if (e instanceof Event.Shutdown s) {
+            return shutdown(m, s.reason());
+        }
+        if (e instanceof Event.Reset r) {
+            return reset(m, r.reason());
+        }
+        // What the peer says is remembered in every state, then acted on by the state.
+        if (e instanceof Event.PeerDown) {
+            m = m.peer(false, m.peerIncarnation());
+        }
+        return switch (m.state()) {
+            case OFF -> e instanceof Event.PowerOn ? new Decision(m.to(ScmState.BOOT, null, null), "POWER ON",
+                    List.of(new Action.InitAndTest())) : stay(m);
+            case BOOT -> boot(m, e);
+            case INIT -> init(m, e);
+            case DAC, DEGRADED -> steady(m, e);
+            case MONITOR, HALTED -> peerNoted(m, e);
+        };
+    }
+
+    // ---- BOOT ----
+
+    private static Decision boot(Machine m, Event e) {
+        if (e instanceof Event.Booted b) {
+            if (!b.ok()) {
+                return fault(m, b.reason());
+            }
+            OpMode role = m.standalone() ? OpMode.MASTER : m.configured();
+            return new Decision(m.to(ScmState.INIT, role, null), role.name(), List.of(new Action.AskPeer()));
+        }
+        if (e instanceof Event.Fault f) {
+            return fault(m, f.reason());
+        }
+        if (e instanceof Event.Surrender) {
+            return surrender(m);
+        }
+        return peerNoted(m, e);
+    }
+
+    // ---- INIT ----
+
+    private static Decision init(Machine m, Event e) {
+        if (e instanceof Event.Fault f) {
+            return fault(m, f.reason());
+        }
+        if (e instanceof Event.Surrender) {
+            return surrender(m);
+        }
+        if (m.standalone()) {
+            // no peer to wait for: the INIT handshake ends as soon as it starts
+            boolean handshakeOver = e instanceof Event.PeerSilent || e instanceof Event.PeerDown
+                    || e instanceof Event.PeerInfo;
+            return handshakeOver ? ready(m, OpMode.MASTER, "READY (standalone: no peer configured)") : stay(m);
+        }
+        if (m.awaitingProceed()) {
+            return initAwaiting(m, e);
+        }
+        if (e instanceof Event.PeerSilent) {
+            return ready(m, m.opMode(), "READY (the peer did not answer: going on alone)");
+        }
+        if (e instanceof Event.PeerDown) {
+            return ready(m, m.opMode(), "READY (the peer is down: going on alone)");
+        }
+        if (e instanceof Event.PeerInfo p) {
+            Machine noted = m.peer(p.alive(), p.incarnation() != 0 ? p.incarnation() : m.peerIncarnation());
+            if (p.alive() && p.configuredRole() != null && p.configuredRole() == m.configured()) {
+                // checked first: the peer may already be in MONITOR for this very conflict
+                return fault(noted, "both SCMs are configured " + m.configured()
+                        + ": exactly one must be MASTER; correct the configuration of one of them");
+            }
+            if (!p.alive() || p.state() == ScmState.MONITOR || p.state() == ScmState.HALTED) {
+                return ready(noted.peer(false, noted.peerIncarnation()), m.opMode(),
+                        "READY (the peer is " + (p.state() == null ? "silent" : p.state()) + ": going on alone)");
+            }
+            if (p.state() == null) {
+                return stay(noted); // alive by benefit of the doubt, never heard: keep asking
+            }
+            boolean peerServes = p.state() == ScmState.DEGRADED
+                    || (p.state() == ScmState.DAC && p.opMode() == OpMode.MASTER);
+            if (peerServes) {
+                return joinRunningMaster(noted);
+            }
+            // The peer boots too, or runs as SLAVE: take the role it does not run.
+            OpMode role = p.opMode() == null ? m.configured() : other(p.opMode());
+            return ready(noted, role, role == m.opMode() ? "READY" : "IMPERSONATE + READY");
+        }
+        return stay(m);
+    }
+
+    /** The peer runs as MASTER (DAC or DEGRADED): become SLAVE, say READY, wait for PROCEED. */
+    private static Decision joinRunningMaster(Machine m) {
+        List<Action> actions = new ArrayList<>();
+        String transition = "READY sent, awaiting PROCEED";
+        if (m.opMode() == OpMode.MASTER) {
+            // IMPERSONATE, MASTER → SLAVE: a transition that gives work away runs in reverse order.
+            actions.add(new Action.OpModeCall(OpMode.SLAVE, SysConfig.ASSUMEDAC, true));
+            transition = "IMPERSONATE (master → slave), " + transition;
+        }
+        actions.add(new Action.Send(Message.READY, null));
+        Machine next = new Machine(ScmState.INIT, OpMode.SLAVE,
+                m.opMode() == OpMode.MASTER ? SysConfig.ASSUMEDAC : m.sysConfig(), m.configured(), m.standalone(),
+                true, m.peerAlive(), m.peerIncarnation(), null);
+        return new Decision(next, transition, actions);
+    }
+
+    private static Decision initAwaiting(Machine m, Event e) {
+        if (e instanceof Event.Proceed) {
+            return ready(m, OpMode.SLAVE, "READY (PROCEED received)");
+        }
+        if (e instanceof Event.Tick) {
+            return new Decision(m, null, List.of(new Action.Send(Message.READY, "again")));
+        }
+        if (e instanceof Event.PeerDown d) {
+            // The MASTER we waited for is gone: serve our own, become MASTER, take its personality over.
+            Machine dac = m.to(ScmState.DAC, OpMode.SLAVE, SysConfig.DAC);
+            List<Action> actions = new ArrayList<>();
+            actions.add(new Action.Serve(Scope.OWN));
+            actions.addAll(failover(dac).actions());
+            return new Decision(failover(dac).next(), "READY + IMPERSONATE + FAILOVER (" + d.why() + ")", actions);
+        }
+        if (e instanceof Event.PeerInfo p) {
+            Machine noted = m.peer(p.alive(), p.incarnation() != 0 ? p.incarnation() : m.peerIncarnation());
+            if (p.state() == ScmState.BOOT || p.state() == ScmState.INIT) {
+                // The peer restarted while we waited: start the handshake over.
+                Machine again = new Machine(ScmState.INIT, m.configured(), null, m.configured(), m.standalone(),
+                        false, noted.peerAlive(), noted.peerIncarnation(), null);
+                return new Decision(again, "INIT again (the peer restarted)", List.of(new Action.AskPeer()));
+            }
+            if (!p.alive() || p.state() == ScmState.MONITOR || p.state() == ScmState.HALTED) {
+                return initAwaiting(noted, new Event.PeerDown("the peer is " + p.state()));
+            }
+            return stay(noted);
+        }
+        return stay(m);
+    }
+
+    /** READY: INIT → DAC in the given role, serving our own personality; a dead peer means FAILOVER next. */
+    private static Decision ready(Machine m, OpMode role, String transition) {
+        Machine dac = m.to(ScmState.DAC, role, SysConfig.DAC);
+        List<Action> actions = new ArrayList<>();
+        actions.add(new Action.Serve(Scope.OWN));
+        actions.add(new Action.OpModeCall(role, SysConfig.DAC, false));
+        if (!m.standalone()) {
+            actions.add(new Action.Send(Message.READY, null));
+        }
+        if (!m.peerAlive() && !m.standalone()) {
+            Decision f = failover(dac);
+            actions.addAll(f.actions());
+            return new Decision(f.next(), transition + " + " + f.transition(), actions);
+        }
+        return new Decision(dac, transition, actions);
+    }
+
+    // ---- DAC and DEGRADED ----
+
+    private static Decision steady(Machine m, Event e) {
+        if (e instanceof Event.Fault f) {
+            return fault(m, f.reason());
+        }
+        if (e instanceof Event.Surrender) {
+            if (m.state() == ScmState.DEGRADED || m.standalone()) {
+                return stay(m); // nobody would take over: refused (the executor says why)
+            }
+            return surrender(m);
+        }
+        if (m.standalone()) {
+            return stay(m);
+        }
+        if (e instanceof Event.PeerDown) {
+            return m.state() == ScmState.DAC ? failover(m) : stay(m);
+        }
+        if (e instanceof Event.PeerInfo p) {
+            boolean restarted = m.peerIncarnation() != 0 && p.incarnation() != 0
+                    && p.incarnation() != m.peerIncarnation()
+                    && (p.state() == ScmState.BOOT || p.state() == ScmState.INIT);
+            boolean faulted = p.state() == ScmState.MONITOR || p.state() == ScmState.HALTED;
+            long incarnation = m.peerIncarnation() == 0 || restarted ? p.incarnation() : m.peerIncarnation();
+            Machine noted = m.peer(p.alive() && !faulted, incarnation == 0 ? m.peerIncarnation() : incarnation);
+            if (m.state() == ScmState.DAC && (!p.alive() || faulted || restarted)) {
+                // A restarted peer serves nothing until it is READY again: its personality is ours to serve.
+                return failover(noted);
+            }
+            if (p.alive() && p.state() == ScmState.DEGRADED
+                    && (m.state() == ScmState.DAC || m.configured() == OpMode.SLAVE)) {
+                // The peer serves our personality (it saw us dead: a partition, a pause). Two SCMs must not
+                // serve one personality: we let go at once and rejoin through INIT. When both took over,
+                // the configured SLAVE is the one that yields.
+                return reset(noted, "the peer " + (m.state() == ScmState.DAC ? "took our personality over"
+                        : "is DEGRADED too") + ": rejoining as SLAVE");
+            }
+            return stay(noted);
+        }
+        if (e instanceof Event.PeerReady) {
+            if (m.state() == ScmState.DEGRADED) {
+                Machine dac = m.to(ScmState.DAC, OpMode.MASTER, SysConfig.DAC).peer(true, m.peerIncarnation());
+                // FAILBACK gives work away: services let go first (reverse), then the personality is released.
+                return new Decision(dac, "FAILBACK", List.of(new Action.Serve(Scope.OWN),
+                        new Action.OpModeCall(OpMode.MASTER, SysConfig.DAC, true), new Action.Send(Message.PROCEED, null)));
+            }
+            if (m.opMode() == OpMode.MASTER) {
+                // The peer restarted faster than we noticed: it holds nothing of ours, nothing to give back.
+                return new Decision(m.peer(true, m.peerIncarnation()), null,
+                        List.of(new Action.Send(Message.PROCEED, null)));
+            }
+            return stay(m);
+        }
+        return stay(m);
+    }
+
+    /** FAILOVER (preceded by IMPERSONATE when running as SLAVE): take the peer's personality over. */
+    private static Decision failover(Machine m) {
+        List<Action> actions = new ArrayList<>();
+        String transition = "FAILOVER";
+        if (m.opMode() == OpMode.SLAVE) {
+            actions.add(new Action.OpModeCall(OpMode.MASTER, SysConfig.DAC, false));
+            transition = "IMPERSONATE (slave → master) + FAILOVER";
+        }
+        actions.add(new Action.Serve(Scope.ALL));
+        actions.add(new Action.OpModeCall(OpMode.MASTER, SysConfig.DEGRADED, false));
+        Machine degraded = m.to(ScmState.DEGRADED, OpMode.MASTER, SysConfig.DEGRADED).peer(false, m.peerIncarnation());
+        return new Decision(degraded, transition, actions);
+    }
+
+    // ---- commands, faults and the fail states ----
+
+    private static Decision fault(Machine m, String why) {
+        List<Action> actions = new ArrayList<>();
+        actions.add(new Action.Serve(Scope.NONE));
+        actions.add(new Action.StopAll());
+        if (!m.standalone()) {
+            actions.add(new Action.Send(Message.LEAVING, "FAULT: " + why));
+        }
+        return new Decision(m.monitor(why), "FAULT", actions);
+    }
+
+    private static Decision surrender(Machine m) {
+        List<Action> actions = new ArrayList<>();
+        actions.add(new Action.Serve(Scope.NONE));
+        actions.add(new Action.StopAll());
+        actions.add(new Action.Send(Message.LEAVING, "surrender"));
+        return new Decision(m.to(ScmState.HALTED, null, null), "SURRENDER", actions);
+    }
+
+    private static Decision shutdown(Machine m, String why) {
+        if (m.state() == ScmState.HALTED || m.state() == ScmState.OFF) {
+            // already stopped (a surrender): release what is still held
+            return new Decision(m.to(ScmState.HALTED, null, null), "SHUTDOWN", List.of(new Action.ShutDownAll()));
+        }
+        List<Action> actions = new ArrayList<>();
+        actions.add(new Action.Serve(Scope.NONE));
+        actions.add(new Action.StopAll());
+        if (!m.standalone()) {
+            actions.add(new Action.Send(Message.LEAVING, "SHUTDOWN: " + why));
+        }
+        actions.add(new Action.ShutDownAll());
+        return new Decision(m.to(ScmState.HALTED, null, null), "SHUTDOWN", actions);
+    }
+
+    private static Decision reset(Machine m, String why) {
+        List<Action> actions = new ArrayList<>();
+        actions.add(new Action.Serve(Scope.NONE));
+        actions.add(new Action.StopAll());
+        boolean serving = m.state() == ScmState.DAC || m.state() == ScmState.DEGRADED || m.state() == ScmState.INIT;
+        if (!m.standalone() && serving) {
+            actions.add(new Action.Send(Message.LEAVING, "RESET: " + why));
+        }
+        actions.add(new Action.ShutDownAll());
+        actions.add(new Action.InitAndTest());
+        Machine boot = new Machine(ScmState.BOOT, null, null, m.configured(), m.standalone(), false, m.peerAlive(),
+                m.peerIncarnation(), null);
+        return new Decision(boot, "RESET", actions);
+    }
+
+    /** In states that do not act on the peer, still remember what it says. */
+    private static Decision peerNoted(Machine m, Event e) {
+        if (e instanceof Event.PeerInfo p) {
+            boolean faulted = p.state() == ScmState.MONITOR || p.state() == ScmState.HALTED;
+            return stay(m.peer(p.alive() && !faulted, p.incarnation() != 0 ? p.incarnation() : m.peerIncarnation()));
+        }
+        return stay(m);
+    }
+
+    private static Decision stay(Machine m) {
+        return new Decision(m, null, List.of());
+    }
+
+    private static OpMode other(OpMode mode) {
+        return mode == OpMode.MASTER ? OpMode.SLAVE : OpMode.MASTER;
+    }
+}

@@ -1,0 +1,211 @@
+package org.hasm.controller.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.hasm.spi.Call;
+import org.hasm.spi.HaModule;
+import org.hasm.spi.OpMode;
+import org.hasm.spi.Personality;
+import org.hasm.spi.ScmState;
+import org.hasm.spi.SysConfig;
+import org.hasm.spi.Tier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two controller cores talking to each other through their message handlers (the link's part is
+ * tested in the link module and the cluster tests); the test plays the status monitor.
+ */
+class PairTest {
+    private static final Personality A = new PersonalityConfig.Value("A", "scm-a", List.of("127.0.0.1"), Map.of());
+    private static final Personality B = new PersonalityConfig.Value("B", "scm-b", List.of("127.0.0.2"), Map.of());
+    private final List<Scm> all = new ArrayList<>();
+    private long serviceIds = 1;
+
+    @AfterEach
+    void tearDown() {
+        all.forEach(Scm::close);
+    }
+
+    private static final class Wire implements PeerPort {
+        volatile Scm other;
+        volatile long otherIncarnation;
+
+        @Override
+        public byte[] request(byte[] payload, Duration timeout) throws IOException {
+            Scm o = other;
+            if (o == null) {
+                throw new IOException("connection refused");
+            }
+            return o.onPeerMessage(payload);
+        }
+
+        @Override
+        public void send(byte[] payload) throws IOException {
+            request(payload, Duration.ofSeconds(1));
+        }
+
+        @Override
+        public long peerIncarnation() {
+            return otherIncarnation;
+        }
+    }
+
+    private Scm scm(String name, OpMode role, String peer, Wire wire, TestModule module) {
+        Map<Call, Duration> d = new EnumMap<>(Call.class);
+        for (Call c : Call.values()) {
+            d.put(c, Duration.ofSeconds(2));
+        }
+        Settings s = new Settings(name, role, peer, d, Duration.ofMillis(300), Duration.ofMillis(50), 200,
+                List.of(A, B), List.of());
+        Scm scm = new Scm(s, new Sink() {
+            @Override
+            public void debug(String message) {
+            }
+
+            @Override
+            public void info(String message) {
+            }
+
+            @Override
+            public void warn(String message) {
+            }
+
+            @Override
+            public void error(String message, Throwable t) {
+            }
+
+            @Override
+            public void post(String topic, Map<String, Object> properties) {
+            }
+        }, () -> s);
+        scm.peerPort(wire);
+        scm.added(new ModuleEntry(serviceIds++, module, "t", "1", ModuleProperties.parse(
+                Map.of(HaModule.MODULE_NAME, module.name, HaModule.MODULE_TIER, Tier.SERVICE.value()), "x")));
+        all.add(scm);
+        return scm;
+    }
+
+    private static void await(String what, BooleanSupplier c) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out waiting for " + what);
+            }
+            LockSupport.parkNanos(2_000_000);
+        }
+    }
+
+    private static void awaitState(Scm scm, ScmState state, OpMode mode) {
+        await(scm.settings().scm() + " " + state + "/" + mode + " (is " + scm.snapshot() + ")",
+                () -> scm.snapshot().state() == state && scm.snapshot().opMode() == mode);
+    }
+
+    private static List<String> names(List<Personality> ps) {
+        return ps.stream().map(Personality::name).toList();
+    }
+
+    @Test
+    void theWholeLifeOfAPairFromBootThroughBothFailuresAndBack() {
+        Wire toB = new Wire();
+        Wire toA = new Wire();
+        TestModule ma = new TestModule("svc");
+        TestModule mb = new TestModule("svc");
+        Scm a = scm("scm-a", OpMode.MASTER, "scm-b", toB, ma);
+        Scm b = scm("scm-b", OpMode.SLAVE, "scm-a", toA, mb);
+        toB.other = b;
+        toA.other = a;
+        // FIG. 5: normal boot
+        a.start();
+        b.start();
+        awaitState(a, ScmState.DAC, OpMode.MASTER);
+        awaitState(b, ScmState.DAC, OpMode.SLAVE);
+        assertEquals(List.of("A"), names(a.personalities()));
+        assertEquals(List.of("B"), names(b.personalities()));
+
+        // FIG. 9: the MASTER faults; the SLAVE impersonates and fails over
+        toB.other = null;
+        toA.other = null;
+        b.peerChanged(false, ScmState.DAC, OpMode.MASTER, OpMode.MASTER, 1);
+        awaitState(b, ScmState.DEGRADED, OpMode.MASTER);
+        assertEquals(List.of("B", "A"), names(b.personalities()));
+        assertTrue(mb.calls().containsAll(List.of("OPMODE(MASTER, DAC)", "OPMODE(MASTER, DEGRADED)")), mb.calls().toString());
+
+        // FIG. 11: the configured MASTER resumes, impersonates a SLAVE, and the roles stay swapped
+        TestModule ma2 = new TestModule("svc");
+        Wire toB2 = new Wire();
+        Scm a2 = scm("scm-a", OpMode.MASTER, "scm-b", toB2, ma2);
+        toB2.other = b;
+        toA.other = a2;
+        a2.start();
+        awaitState(a2, ScmState.DAC, OpMode.SLAVE);
+        awaitState(b, ScmState.DAC, OpMode.MASTER);
+        assertEquals(List.of("A"), names(a2.personalities()));
+        assertEquals(List.of("B"), names(b.personalities()));
+        assertEquals(List.of("INIT", "TEST", "OPMODE(SLAVE, ASSUMEDAC)", "OPMODE(SLAVE, DAC)"), ma2.calls());
+        assertEquals("OPMODE(MASTER, DAC)", mb.calls().get(mb.calls().size() - 1), "FAILBACK");
+
+        // FIG. 8 with swapped roles: the SCM now SLAVE faults; the MASTER fails over without impersonating
+        b.peerChanged(false, ScmState.DAC, OpMode.SLAVE, OpMode.MASTER, 2);
+        awaitState(b, ScmState.DEGRADED, OpMode.MASTER);
+        assertEquals(SysConfig.DEGRADED, b.snapshot().sysConfig());
+    }
+
+    @Test
+    void bothConfiguredMasterBothGoToMonitorAndSayWhy() {
+        Wire toB = new Wire();
+        Wire toA = new Wire();
+        Scm a = scm("scm-a", OpMode.MASTER, "scm-b", toB, new TestModule("svc"));
+        Scm b = scm("scm-b", OpMode.MASTER, "scm-a", toA, new TestModule("svc"));
+        toB.other = b;
+        toA.other = a;
+        a.start();
+        b.start();
+        await("both MONITOR", () -> a.snapshot().state() == ScmState.MONITOR && b.snapshot().state() == ScmState.MONITOR);
+        assertTrue(a.snapshot().reason().contains("both SCMs are configured MASTER"), a.snapshot().reason());
+        assertTrue(b.snapshot().reason().contains("both SCMs are configured MASTER"), b.snapshot().reason());
+    }
+
+    @Test
+    void aSurrenderingSlaveIsTakenOverAtOnceAndComesBackAfterAReset() {
+        Wire toB = new Wire();
+        Wire toA = new Wire();
+        Scm a = scm("scm-a", OpMode.MASTER, "scm-b", toB, new TestModule("svc"));
+        TestModule mb = new TestModule("svc");
+        Scm b = scm("scm-b", OpMode.SLAVE, "scm-a", toA, mb);
+        toB.other = b;
+        toA.other = a;
+        a.start();
+        b.start();
+        awaitState(a, ScmState.DAC, OpMode.MASTER);
+        awaitState(b, ScmState.DAC, OpMode.SLAVE);
+        b.surrender("upgrade");
+        awaitState(b, ScmState.HALTED, null);
+        awaitState(a, ScmState.DEGRADED, OpMode.MASTER);
+        assertTrue(b.personalities().isEmpty());
+        b.reset("upgrade done");
+        awaitState(b, ScmState.DAC, OpMode.SLAVE);
+        awaitState(a, ScmState.DAC, OpMode.MASTER);
+        assertEquals(List.of("A"), names(a.personalities()));
+    }
+
+    @Test
+    void aPeerThatNeverAnswersLetsTheBootGoOnAlone() {
+        Scm a = scm("scm-a", OpMode.MASTER, "scm-b", new Wire(), new TestModule("svc"));
+        a.start();
+        awaitState(a, ScmState.DAC, OpMode.MASTER);
+        a.peerChanged(false, null, null, null, 0);
+        awaitState(a, ScmState.DEGRADED, OpMode.MASTER);
+        assertEquals(List.of("A", "B"), names(a.personalities()));
+    }
+}

@@ -1,0 +1,386 @@
+package org.hasm.controller.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.hasm.controller.internal.Transitions.Action;
+import org.hasm.controller.internal.Transitions.Action.OpModeCall;
+import org.hasm.controller.internal.Transitions.Decision;
+import org.hasm.controller.internal.Transitions.Event;
+import org.hasm.controller.internal.Transitions.Message;
+import org.hasm.controller.internal.Transitions.Scope;
+import org.hasm.spi.OpMode;
+import org.hasm.spi.ScmState;
+import org.hasm.spi.SysConfig;
+import org.junit.jupiter.api.Test;
+
+class TransitionsTest {
+    private static final long PEER = 42;
+
+    // ---- helpers ----
+
+    private static Machine at(ScmState state, OpMode mode, SysConfig config, OpMode configured) {
+        return new Machine(state, mode, config, configured, false, false, true, PEER, null);
+    }
+
+    private static Decision run(Machine m, Event... events) {
+        Decision d = null;
+        for (Event e : events) {
+            d = Transitions.next(m, e);
+            m = d.next();
+        }
+        return d;
+    }
+
+    private static List<OpModeCall> opModes(Decision d) {
+        return d.actions().stream().filter(OpModeCall.class::isInstance).map(OpModeCall.class::cast).toList();
+    }
+
+    private static boolean sends(Decision d, Message message) {
+        return d.actions().stream().anyMatch(a -> a instanceof Action.Send s && s.message() == message);
+    }
+
+    private static Event.PeerInfo peer(ScmState state, OpMode mode, OpMode configured) {
+        return new Event.PeerInfo(true, state, mode, configured, PEER);
+    }
+
+    // ---- every (state, event) pair ----
+
+    static List<Machine> everyMachine() {
+        List<Machine> all = new ArrayList<>();
+        for (ScmState s : ScmState.values()) {
+            for (OpMode configured : OpMode.values()) {
+                for (boolean standalone : new boolean[] {false, true}) {
+                    for (boolean alive : new boolean[] {false, true}) {
+                        List<Object[]> modes = new ArrayList<>();
+                        switch (s) {
+                            case INIT -> {
+                                modes.add(new Object[] {OpMode.MASTER, null, false});
+                                modes.add(new Object[] {OpMode.SLAVE, null, false});
+                                modes.add(new Object[] {OpMode.SLAVE, SysConfig.ASSUMEDAC, true});
+                                modes.add(new Object[] {OpMode.SLAVE, null, true});
+                            }
+                            case DAC -> {
+                                modes.add(new Object[] {OpMode.MASTER, SysConfig.DAC, false});
+                                modes.add(new Object[] {OpMode.SLAVE, SysConfig.DAC, false});
+                            }
+                            case DEGRADED -> modes.add(new Object[] {OpMode.MASTER, SysConfig.DEGRADED, false});
+                            default -> modes.add(new Object[] {null, null, false});
+                        }
+                        for (Object[] mode : modes) {
+                            if (standalone && (mode[0] == OpMode.SLAVE || (Boolean) mode[2])) {
+                                continue; // unreachable: a standalone SCM only ever runs as MASTER
+                            }
+                            all.add(new Machine(s, (OpMode) mode[0], (SysConfig) mode[1], configured, standalone,
+                                    (Boolean) mode[2], alive, PEER, s == ScmState.MONITOR ? "why" : null));
+                        }
+                    }
+                }
+            }
+        }
+        return all;
+    }
+
+    static List<Event> everyEvent() {
+        List<Event> all = new ArrayList<>(List.of(new Event.PowerOn(), new Event.Booted(true, null),
+                new Event.Booted(false, "storage failed"), new Event.PeerSilent(), new Event.PeerDown("all channels BAD"),
+                new Event.PeerReady(), new Event.Proceed(), new Event.Tick(), new Event.Fault("panic"),
+                new Event.Surrender("upgrade"), new Event.Shutdown("operator"), new Event.Reset("operator")));
+        for (ScmState s : ScmState.values()) {
+            for (OpMode configured : OpMode.values()) {
+                for (long incarnation : new long[] {PEER, PEER + 1}) {
+                    OpMode running = s == ScmState.DEGRADED ? OpMode.MASTER
+                            : s == ScmState.DAC || s == ScmState.INIT ? configured : null;
+                    all.add(new Event.PeerInfo(true, s, running, configured, incarnation));
+                }
+            }
+        }
+        all.add(new Event.PeerInfo(true, null, null, null, 0));
+        all.add(new Event.PeerInfo(false, ScmState.DAC, OpMode.MASTER, OpMode.MASTER, PEER));
+        return all;
+    }
+
+    @Test
+    void everyStateAndEventHasAConsistentOutcome() {
+        Set<String> allowed = Set.of("MASTER/DAC/fwd", "SLAVE/DAC/fwd", "MASTER/DEGRADED/fwd", "MASTER/DAC/rev",
+                "SLAVE/ASSUMEDAC/rev");
+        int pairs = 0;
+        for (Machine m : everyMachine()) {
+            for (Event e : everyEvent()) {
+                Decision d = Transitions.next(m, e);
+                pairs++;
+                String where = m + " + " + e + " -> " + d;
+                assertNotNull(d.next(), where);
+                Machine n = d.next();
+                // the state's invariants
+                switch (n.state()) {
+                    case DAC -> assertTrue(n.opMode() != null && n.sysConfig() == SysConfig.DAC, where);
+                    case DEGRADED -> assertTrue(n.opMode() == OpMode.MASTER && n.sysConfig() == SysConfig.DEGRADED, where);
+                    case MONITOR -> assertNotNull(n.reason(), where);
+                    case INIT -> assertNotNull(n.opMode(), where);
+                    default -> { }
+                }
+                assertEquals(m.configured(), n.configured(), where);
+                assertEquals(m.standalone(), n.standalone(), where);
+                if (n.standalone()) {
+                    assertTrue(n.opMode() == null || n.opMode() == OpMode.MASTER, where);
+                    assertFalse(d.actions().stream().anyMatch(Action.Send.class::isInstance)
+                            && n.state() != ScmState.HALTED, where);
+                }
+                // opMode calls are only those of the DESIGN §3 table, in the documented direction
+                for (OpModeCall c : opModes(d)) {
+                    assertTrue(allowed.contains(c.mode() + "/" + c.config() + "/" + (c.reverse() ? "rev" : "fwd")), where);
+                }
+                // a transition into a steady state ends with the opMode of that state
+                List<OpModeCall> calls = opModes(d);
+                if (!calls.isEmpty() && (n.state() == ScmState.DAC || n.state() == ScmState.DEGRADED)) {
+                    OpModeCall last = calls.get(calls.size() - 1);
+                    assertEquals(n.opMode(), last.mode(), where);
+                    assertEquals(n.sysConfig(), last.config(), where);
+                }
+                // leaving service releases the personalities before anything is stopped
+                if ((n.state() == ScmState.MONITOR || n.state() == ScmState.HALTED) && n.state() != m.state()
+                        && m.state() != ScmState.OFF && m.state() != ScmState.HALTED) {
+                    assertEquals(new Action.Serve(Scope.NONE), d.actions().get(0), where);
+                }
+                // nothing happens without a transition name, except the documented quiet replies
+                if (d.transition() == null) {
+                    assertTrue(d.actions().stream().allMatch(a -> a instanceof Action.Send), where);
+                }
+            }
+        }
+        assertTrue(pairs > 1000, "pairs checked: " + pairs);
+    }
+
+    // ---- DESIGN §3, transition by transition ----
+
+    @Test
+    void powerOnBootsWithInitAndTest() {
+        Decision d = Transitions.next(Machine.off(OpMode.MASTER, false), new Event.PowerOn());
+        assertEquals(ScmState.BOOT, d.next().state());
+        assertEquals(List.of(new Action.InitAndTest()), d.actions());
+    }
+
+    @Test
+    void bootEntersInitInTheConfiguredRoleAndAsksThePeer() {
+        for (OpMode role : OpMode.values()) {
+            Decision d = run(Machine.off(role, false), new Event.PowerOn(), new Event.Booted(true, null));
+            assertEquals(ScmState.INIT, d.next().state());
+            assertEquals(role, d.next().opMode());
+            assertEquals(role.name(), d.transition());
+            assertEquals(List.of(new Action.AskPeer()), d.actions());
+        }
+    }
+
+    @Test
+    void aStandaloneScmRunsAsMasterWithoutWaiting() {
+        Decision d = run(Machine.off(OpMode.SLAVE, true), new Event.PowerOn(), new Event.Booted(true, null),
+                new Event.PeerSilent());
+        assertEquals(ScmState.DAC, d.next().state());
+        assertEquals(OpMode.MASTER, d.next().opMode());
+        assertEquals(List.of(new OpModeCall(OpMode.MASTER, SysConfig.DAC, false)), opModes(d));
+    }
+
+    @Test
+    void aFailedBootFaultsIntoMonitor() {
+        Decision d = run(Machine.off(OpMode.MASTER, false), new Event.PowerOn(), new Event.Booted(false, "storage: no key"));
+        assertEquals(ScmState.MONITOR, d.next().state());
+        assertEquals("storage: no key", d.next().reason());
+        assertEquals("FAULT", d.transition());
+        assertTrue(d.actions().contains(new Action.StopAll()));
+    }
+
+    @Test
+    void fig5NormalBootReadyIntoDacOnBothSides() {
+        Decision a = run(at(ScmState.INIT, OpMode.MASTER, null, OpMode.MASTER), peer(ScmState.INIT, OpMode.SLAVE, OpMode.SLAVE));
+        assertEquals(ScmState.DAC, a.next().state());
+        assertEquals(OpMode.MASTER, a.next().opMode());
+        assertEquals(List.of(new OpModeCall(OpMode.MASTER, SysConfig.DAC, false)), opModes(a));
+        assertEquals(new Action.Serve(Scope.OWN), a.actions().get(0));
+        Decision b = run(at(ScmState.INIT, OpMode.SLAVE, null, OpMode.SLAVE), peer(ScmState.BOOT, null, OpMode.MASTER));
+        assertEquals(ScmState.DAC, b.next().state());
+        assertEquals(OpMode.SLAVE, b.next().opMode());
+        assertEquals(List.of(new OpModeCall(OpMode.SLAVE, SysConfig.DAC, false)), opModes(b));
+    }
+
+    @Test
+    void fig5TheLaterSlaveWaitsForProceedFromARunningMaster() {
+        Decision d = run(at(ScmState.INIT, OpMode.SLAVE, null, OpMode.SLAVE), peer(ScmState.DAC, OpMode.MASTER, OpMode.MASTER));
+        assertTrue(d.next().awaitingProceed());
+        assertTrue(sends(d, Message.READY));
+        assertTrue(opModes(d).isEmpty());
+        Decision master = run(at(ScmState.DAC, OpMode.MASTER, SysConfig.DAC, OpMode.MASTER), new Event.PeerReady());
+        assertTrue(sends(master, Message.PROCEED));
+        assertEquals(ScmState.DAC, master.next().state());
+        Decision done = Transitions.next(d.next(), new Event.Proceed());
+        assertEquals(ScmState.DAC, done.next().state());
+        assertEquals(List.of(new OpModeCall(OpMode.SLAVE, SysConfig.DAC, false)), opModes(done));
+    }
+
+    @Test
+    void fig6BootWithAFaultedSlaveGoesOnAloneThenFailsOver() {
+        Decision dac = run(at(ScmState.INIT, OpMode.MASTER, null, OpMode.MASTER), new Event.PeerSilent());
+        assertEquals(ScmState.DAC, dac.next().state());
+        Decision d = Transitions.next(dac.next(), new Event.PeerDown("all channels BAD"));
+        assertEquals(ScmState.DEGRADED, d.next().state());
+        assertEquals("FAILOVER", d.transition());
+        assertEquals(List.of(new Action.Serve(Scope.ALL), new OpModeCall(OpMode.MASTER, SysConfig.DEGRADED, false)),
+                d.actions());
+    }
+
+    @Test
+    void fig7BootWithAFaultedMasterImpersonatesThenFailsOver() {
+        Decision dac = run(at(ScmState.INIT, OpMode.SLAVE, null, OpMode.SLAVE), new Event.PeerSilent());
+        assertEquals(OpMode.SLAVE, dac.next().opMode());
+        Decision d = Transitions.next(dac.next(), new Event.PeerDown("all channels BAD"));
+        assertEquals(ScmState.DEGRADED, d.next().state());
+        assertEquals(List.of(new OpModeCall(OpMode.MASTER, SysConfig.DAC, false),
+                new OpModeCall(OpMode.MASTER, SysConfig.DEGRADED, false)), opModes(d));
+    }
+
+    @Test
+    void aPeerAlreadyKnownDeadDuringInitMeansFailoverRightAfterReady() {
+        Machine init = at(ScmState.INIT, OpMode.MASTER, null, OpMode.MASTER).peer(false, PEER);
+        Decision d = Transitions.next(init, new Event.PeerSilent());
+        assertEquals(ScmState.DEGRADED, d.next().state());
+        assertEquals(List.of(new OpModeCall(OpMode.MASTER, SysConfig.DAC, false),
+                new OpModeCall(OpMode.MASTER, SysConfig.DEGRADED, false)), opModes(d));
+    }
+
+    @Test
+    void fig8SlaveFaultsTheMasterFailsOver() {
+        Decision d = Transitions.next(at(ScmState.DAC, OpMode.MASTER, SysConfig.DAC, OpMode.MASTER),
+                new Event.PeerDown("all channels BAD"));
+        assertEquals(ScmState.DEGRADED, d.next().state());
+        assertEquals(List.of(new OpModeCall(OpMode.MASTER, SysConfig.DEGRADED, false)), opModes(d));
+    }
+
+    @Test
+    void fig9MasterFaultsTheSlaveImpersonatesAndFailsOver() {
+        Decision d = Transitions.next(at(ScmState.DAC, OpMode.SLAVE, SysConfig.DAC, OpMode.SLAVE),
+                new Event.PeerDown("all channels BAD"));
+        assertEquals(ScmState.DEGRADED, d.next().state());
+        assertEquals(OpMode.MASTER, d.next().opMode());
+        assertEquals("IMPERSONATE (slave → master) + FAILOVER", d.transition());
+        assertEquals(List.of(new OpModeCall(OpMode.MASTER, SysConfig.DAC, false),
+                new OpModeCall(OpMode.MASTER, SysConfig.DEGRADED, false)), opModes(d));
+    }
+
+    @Test
+    void fig10SlaveResumesTheMasterFailsBackAndSaysProceed() {
+        Machine degraded = at(ScmState.DEGRADED, OpMode.MASTER, SysConfig.DEGRADED, OpMode.MASTER);
+        Decision slave = run(at(ScmState.INIT, OpMode.SLAVE, null, OpMode.SLAVE),
+                peer(ScmState.DEGRADED, OpMode.MASTER, OpMode.MASTER));
+        assertTrue(slave.next().awaitingProceed());
+        assertTrue(opModes(slave).isEmpty(), "a configured SLAVE does not impersonate");
+        Decision d = Transitions.next(degraded, new Event.PeerReady());
+        assertEquals("FAILBACK", d.transition());
+        assertEquals(ScmState.DAC, d.next().state());
+        assertEquals(List.of(new Action.Serve(Scope.OWN), new OpModeCall(OpMode.MASTER, SysConfig.DAC, true),
+                new Action.Send(Message.PROCEED, null)), d.actions());
+    }
+
+    @Test
+    void fig11MasterResumesImpersonatesSlaveAndTheRolesStaySwapped() {
+        Machine init = at(ScmState.INIT, OpMode.MASTER, null, OpMode.MASTER);
+        Decision d = Transitions.next(init, peer(ScmState.DEGRADED, OpMode.MASTER, OpMode.SLAVE));
+        assertEquals(ScmState.INIT, d.next().state());
+        assertEquals(OpMode.SLAVE, d.next().opMode());
+        assertTrue(d.next().awaitingProceed());
+        assertEquals(List.of(new OpModeCall(OpMode.SLAVE, SysConfig.ASSUMEDAC, true),
+                new Action.Send(Message.READY, null)), d.actions());
+        Decision done = Transitions.next(d.next(), new Event.Proceed());
+        assertEquals(ScmState.DAC, done.next().state());
+        assertEquals(OpMode.SLAVE, done.next().opMode());
+        assertEquals(OpMode.MASTER, done.next().configured());
+    }
+
+    @Test
+    void bothConfiguredMasterOrBothSlaveMeansMonitorWithTheReason() {
+        for (OpMode role : OpMode.values()) {
+            Decision d = Transitions.next(at(ScmState.INIT, role, null, role), peer(ScmState.INIT, role, role));
+            assertEquals(ScmState.MONITOR, d.next().state());
+            assertTrue(d.next().reason().contains("both SCMs are configured " + role), d.next().reason());
+        }
+    }
+
+    @Test
+    void aPeerThatRestartedIsTakenOverButOneStillBootingIsNot() {
+        Machine dac = at(ScmState.DAC, OpMode.MASTER, SysConfig.DAC, OpMode.MASTER);
+        Decision same = Transitions.next(dac, new Event.PeerInfo(true, ScmState.INIT, OpMode.SLAVE, OpMode.SLAVE, PEER));
+        assertEquals(ScmState.DAC, same.next().state());
+        Decision restarted = Transitions.next(dac, new Event.PeerInfo(true, ScmState.BOOT, null, OpMode.SLAVE, PEER + 1));
+        assertEquals(ScmState.DEGRADED, restarted.next().state());
+        assertEquals(PEER + 1, restarted.next().peerIncarnation());
+    }
+
+    @Test
+    void aPeerReportingAFaultIsTakenOverAtOnce() {
+        Decision d = Transitions.next(at(ScmState.DAC, OpMode.MASTER, SysConfig.DAC, OpMode.MASTER),
+                peer(ScmState.MONITOR, null, OpMode.SLAVE));
+        assertEquals(ScmState.DEGRADED, d.next().state());
+    }
+
+    @Test
+    void anScmWhosePersonalityThePeerServesLetsGoAndRejoins() {
+        Decision d = Transitions.next(at(ScmState.DAC, OpMode.SLAVE, SysConfig.DAC, OpMode.SLAVE),
+                peer(ScmState.DEGRADED, OpMode.MASTER, OpMode.MASTER));
+        assertEquals("RESET", d.transition());
+        assertEquals(ScmState.BOOT, d.next().state());
+        assertEquals(new Action.Serve(Scope.NONE), d.actions().get(0));
+        // both took over during a partition: the configured SLAVE yields, the MASTER stays
+        Machine slaveDegraded = at(ScmState.DEGRADED, OpMode.MASTER, SysConfig.DEGRADED, OpMode.SLAVE);
+        Machine masterDegraded = at(ScmState.DEGRADED, OpMode.MASTER, SysConfig.DEGRADED, OpMode.MASTER);
+        Event.PeerInfo degraded = peer(ScmState.DEGRADED, OpMode.MASTER, OpMode.MASTER);
+        assertEquals(ScmState.BOOT, Transitions.next(slaveDegraded, degraded).next().state());
+        assertEquals(ScmState.DEGRADED, Transitions.next(masterDegraded,
+                peer(ScmState.DEGRADED, OpMode.MASTER, OpMode.SLAVE)).next().state());
+    }
+
+    @Test
+    void awaitingSlaveRepeatsReadyAndTakesOverIfTheMasterDies() {
+        Machine waiting = Transitions.next(at(ScmState.INIT, OpMode.SLAVE, null, OpMode.SLAVE),
+                peer(ScmState.DEGRADED, OpMode.MASTER, OpMode.MASTER)).next();
+        Decision tick = Transitions.next(waiting, new Event.Tick());
+        assertTrue(sends(tick, Message.READY));
+        assertEquals(waiting, tick.next());
+        Decision down = Transitions.next(waiting, new Event.PeerDown("all channels BAD"));
+        assertEquals(ScmState.DEGRADED, down.next().state());
+    }
+
+    @Test
+    void shutdownStopsTellsThePeerAndShutsDown() {
+        Decision d = Transitions.next(at(ScmState.DAC, OpMode.MASTER, SysConfig.DAC, OpMode.MASTER),
+                new Event.Shutdown("operator"));
+        assertEquals(ScmState.HALTED, d.next().state());
+        assertEquals(List.of(new Action.Serve(Scope.NONE), new Action.StopAll(),
+                new Action.Send(Message.LEAVING, "SHUTDOWN: operator"), new Action.ShutDownAll()), d.actions());
+    }
+
+    @Test
+    void resetStopsShutsDownAndBootsAgainFromAnyState() {
+        for (Machine m : everyMachine()) {
+            Decision d = Transitions.next(m, new Event.Reset("operator"));
+            assertEquals(ScmState.BOOT, d.next().state(), m.toString());
+            assertEquals(new Action.InitAndTest(), d.actions().get(d.actions().size() - 1));
+            assertTrue(d.actions().indexOf(new Action.StopAll()) < d.actions().indexOf(new Action.ShutDownAll()));
+        }
+    }
+
+    @Test
+    void surrenderLetsThePeerTakeOverButNotWhenNobodyCould() {
+        Decision d = Transitions.next(at(ScmState.DAC, OpMode.SLAVE, SysConfig.DAC, OpMode.SLAVE), new Event.Surrender("upgrade"));
+        assertEquals(ScmState.HALTED, d.next().state());
+        assertTrue(sends(d, Message.LEAVING));
+        Decision refused = Transitions.next(at(ScmState.DEGRADED, OpMode.MASTER, SysConfig.DEGRADED, OpMode.MASTER),
+                new Event.Surrender("upgrade"));
+        assertEquals(ScmState.DEGRADED, refused.next().state());
+        assertNull(refused.transition());
+    }
+}

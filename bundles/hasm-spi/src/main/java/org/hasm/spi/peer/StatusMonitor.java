@@ -1,0 +1,24 @@
+package org.hasm.spi.peer;
+
+import java.util.List;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The status monitor (SM): sends a status message on every channel every interval and judges the
+ * peer by what arrives. The peer is dead only when every channel is BAD or it reports that it
+ * faulted; one channel lost is an event, never a failover. Implemented by hasm.
+ */
+@ProviderType
+public interface StatusMonitor {
+
+    /** Event topic of a channel's change: properties {@code scm}, {@code channel}, {@code status}. */
+    String TOPIC_CHANNEL = "org/hasm/status/CHANNEL";
+    /** Event topic of a change of the peer: properties {@code scm}, {@code peer}, {@code alive}, {@code state}. */
+    String TOPIC_PEER = "org/hasm/status/PEER";
+
+    /** @return every configured channel, in configuration order */
+    List<ChannelView> channels();
+
+    /** @return the peer as seen now */
+    PeerView peer();
+}
