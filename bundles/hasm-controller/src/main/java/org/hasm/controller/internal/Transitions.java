@@ -332,7 +332,10 @@ final class Transitions {
         List<Action> actions = new ArrayList<>();
         actions.add(new Action.Serve(Scope.NONE));
         actions.add(new Action.StopAll());
-        if (!m.standalone()) {
+        if (!m.standalone() && (m.state() == ScmState.DAC || m.state() == ScmState.DEGRADED)) {
+            // Only an SCM that served has something for the peer to take over at once. From BOOT or
+            // INIT the peer learns of MONITOR from the status messages, and a peer in INIT must not
+            // mistake our leaving for a dead peer and miss a configuration conflict.
             actions.add(new Action.Send(Message.LEAVING, "FAULT: " + why));
         }
         return new Decision(m.monitor(why), "FAULT", actions);
