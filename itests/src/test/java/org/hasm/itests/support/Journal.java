@@ -1,0 +1,129 @@
+package org.hasm.itests.support;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.hasm.spi.Call;
+import org.hasm.spi.CallRecord;
+import org.hasm.spi.HaController;
+import org.hasm.spi.ModuleInfo;
+
+/**
+ * Reads the controller's view for assertions: the call journal in short form ({@code name:CALL},
+ * {@code name:OPMODE MASTER DAC}, the same words the test modules record) and the module list,
+ * and builds the expected sequences ({@code each}, {@code reversed}, {@code concat}).
+ */
+public final class Journal {
+
+    private Journal() {
+    }
+
+    /**
+     * @param c the controller
+     * @param name a module's name
+     * @return the controller's snapshot of it, or {@code null}
+     */
+    public static ModuleInfo module(HaController c, String name) {
+        for (ModuleInfo m : c.modules()) {
+            if (m.name().equals(name)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** @return the modules as the controller lists them, for messages */
+    public static String modules(HaController c) {
+        return c.modules().stream()
+                .map(m -> m.name() + "(" + m.tier() + "," + m.rank() + "," + m.status() + ",last=" + m.lastCall()
+                        + (m.lastError() == null ? "" : ",error=" + m.lastError()) + ")")
+                .collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    /**
+     * The journal as short strings: {@code name:CALL} or {@code name:OPMODE MASTER DAC}, the same
+     * words the test modules record.
+     *
+     * @param c the controller
+     * @param afterSequence only entries after this sequence; {@code -1} for all
+     * @return the entries, in the order the calls started
+     */
+    public static List<String> journal(HaController c, long afterSequence) {
+        return c.journal(afterSequence).stream().map(Journal::format).collect(Collectors.toList());
+    }
+
+    /**
+     * Waits until the journal has at least {@code count} entries after {@code afterSequence}.
+     *
+     * @param c the controller
+     * @param afterSequence only entries after this sequence; {@code -1} for all
+     * @param count how many entries are awaited
+     * @return the entries then, in short form (compare them with the expected list: a wrong
+     *     order or an extra entry shows as a diff)
+     */
+    public static List<String> awaitJournal(HaController c, long afterSequence, int count) {
+        Await.until(count + " journal entries after #" + afterSequence, Await.DEFAULT_TIMEOUT,
+                () -> c.journal(afterSequence).size() >= count,
+                () -> "journal " + journal(c, afterSequence) + "\n  modules " + modules(c));
+        return journal(c, afterSequence);
+    }
+
+    /**
+     * @param c the controller
+     * @param afterSequence only entries after this sequence
+     * @param module a module's name
+     * @return that module's entries, with their outcome: {@code name:CALL=OUTCOME}
+     */
+    public static List<String> outcomes(HaController c, long afterSequence, String module) {
+        return c.journal(afterSequence).stream().filter(r -> r.module().equals(module))
+                .map(r -> format(r) + "=" + r.outcome()).collect(Collectors.toList());
+    }
+
+    /** @return the sequence of the newest journal entry, or {@code -1} if it is empty */
+    public static long lastSequence(HaController c) {
+        List<CallRecord> all = c.journal(-1);
+        return all.isEmpty() ? -1 : all.get(all.size() - 1).sequence();
+    }
+
+    /**
+     * @param r a journal entry
+     * @return its short form
+     */
+    public static String format(CallRecord r) {
+        return r.call() == Call.OPMODE
+                ? r.module() + ":OPMODE " + r.opMode() + " " + r.sysConfig()
+                : r.module() + ":" + r.call();
+    }
+
+    /**
+     * The calls of one whole phase: {@code call} to every module of {@code order}, in that order.
+     *
+     * @param order module names
+     * @param call the call's short form without the module ({@code INIT}, {@code OPMODE MASTER DAC})
+     * @return the expected journal entries
+     */
+    public static List<String> each(List<String> order, String call) {
+        return order.stream().map(n -> n + ":" + call).collect(Collectors.toList());
+    }
+
+    /**
+     * @param order module names
+     * @return the same, reversed
+     */
+    public static List<String> reversed(List<String> order) {
+        List<String> r = new ArrayList<>(order);
+        Collections.reverse(r);
+        return r;
+    }
+
+    /**
+     * @param lists lists
+     * @return their concatenation
+     */
+    @SafeVarargs
+    public static List<String> concat(List<String>... lists) {
+        return Stream.of(lists).flatMap(List::stream).collect(Collectors.toList());
+    }
+}
