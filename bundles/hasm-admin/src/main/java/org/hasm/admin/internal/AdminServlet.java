@@ -1,0 +1,133 @@
+package org.hasm.admin.internal;
+
+import jakarta.servlet.Servlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Dictionary;
+import java.util.Enumeration;
+import java.util.Hashtable;
+import org.hasm.spi.HaController;
+import org.hasm.spi.peer.PeerLink;
+import org.hasm.spi.peer.StatusMonitor;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletName;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
+
+/**
+ * The admin REST API on the Servlet Whiteboard, under {@code /hasm/api/v1/*}. The port and host
+ * are Felix HTTP's own ({@code org.osgi.service.http.port}, {@code org.apache.felix.http.host}).
+ *
+ * <p>Every SPI service is an optional, dynamic reference, the controller included: the operator
+ * needs this API most when the controller is missing or being replaced, so the servlet stays
+ * registered and answers 503 with a JSON body instead of vanishing into the container's 404 page.
+ */
+@Component(service = Servlet.class)
+@HttpWhiteboardServletPattern(AdminApi.PREFIX + "/*")
+@HttpWhiteboardServletName("hasm-admin")
+public class AdminServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+
+    /** The framework property that enables the test-only fault routes. */
+    static final String PROP_FAULTS = "hasm.faults.enabled";
+    /** The status monitor's configuration PID, where the drop switches live. */
+    static final String STATUS_PID = "org.hasm.status";
+    static final String DROP_PREFIX = "fault.drop.";
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile HaController controller;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile StatusMonitor monitor;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile PeerLink link;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ConfigurationAdmin configAdmin;
+
+    private final transient Logger log;
+    private final transient AdminApi api;
+    // Two drop requests at once would each read, merge and write the whole configuration; the
+    // lock keeps the second from undoing the first. Guards the read-modify-write in drop().
+    private final transient Object configLock = new Object();
+
+    @Activate
+    public AdminServlet(BundleContext context,
+            @Reference(name = "logger", service = LoggerFactory.class) Logger log) {
+        this.log = log;
+        // Read once: the switch is fixed for the life of the framework, like the status monitor's.
+        boolean faults = "true".equalsIgnoreCase(String.valueOf(context.getProperty(PROP_FAULTS)).trim());
+        this.api = new AdminApi(() -> controller, () -> monitor, () -> link, faults,
+                () -> configAdmin == null ? null : this::drop, Clock.systemUTC());
+        if (faults) {
+            log.warn("{}=true: the test-only fault routes of the admin API are enabled", PROP_FAULTS);
+        }
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        AdminApi.Reply reply;
+        try {
+            reply = api.handle(req.getMethod(), req.getPathInfo(), req::getParameter);
+        } catch (RuntimeException e) {
+            // The operator gets a short reason; the stack trace goes to the log, never on the wire.
+            log.error("admin API {} {} failed", req.getMethod(), req.getRequestURI(), e);
+            reply = AdminApi.Reply.error(500, "internal error: " + e.getMessage() + "; see the SCM's log");
+        }
+        byte[] body = reply.json().getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(reply.status());
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        // The status changes every second: a cached copy would mislead a script watching a failover.
+        resp.setHeader("Cache-Control", "no-store");
+        if (reply.allow() != null) {
+            resp.setHeader("Allow", reply.allow());
+        }
+        resp.setContentLength(body.length);
+        if (!"HEAD".equals(req.getMethod())) {
+            resp.getOutputStream().write(body);
+        }
+    }
+
+    /** Merges {@code fault.drop.<channel>=percent} into the status monitor's configuration. */
+    private void drop(String channel, int percent) throws IOException {
+        ConfigurationAdmin cm = configAdmin;
+        if (cm == null) {
+            throw new IOException("Configuration Admin went away");
+        }
+        synchronized (configLock) {
+            // "?" only matters if the configuration does not exist yet: it must stay usable by the
+            // status bundle, not be bound to this one.
+            Configuration c = cm.getConfiguration(STATUS_PID, "?");
+            Dictionary<String, Object> props = new Hashtable<>();
+            Dictionary<String, Object> old = c.getProperties();
+            if (old != null) {
+                for (Enumeration<String> keys = old.keys(); keys.hasMoreElements();) {
+                    String k = keys.nextElement();
+                    props.put(k, old.get(k));
+                }
+            }
+            props.put(DROP_PREFIX + channel, percent);
+            c.updateIfDifferent(props);
+        }
+        log.warn("fault switch: {}{}={} in {}", DROP_PREFIX, channel, percent, STATUS_PID);
+    }
+}

@@ -1,0 +1,155 @@
+package org.hasm.admin.internal;
+
+import java.time.Instant;
+import java.util.List;
+import org.hasm.spi.CallRecord;
+import org.hasm.spi.HaController;
+import org.hasm.spi.ModuleInfo;
+import org.hasm.spi.Personality;
+import org.hasm.spi.peer.ChannelView;
+import org.hasm.spi.peer.PeerLink;
+import org.hasm.spi.peer.PeerView;
+import org.hasm.spi.peer.StatusMonitor;
+
+/**
+ * The JSON documents of the admin API, rendered from the SPI views. The field names are the API's
+ * contract (README.md): scripts and the cluster tests read them, so they only ever get added to.
+ */
+final class Documents {
+
+    private Documents() {
+    }
+
+    /**
+     * The status document.
+     *
+     * @param controller the controller (required)
+     * @param monitor the status monitor, or {@code null}: {@code peer} is then null
+     * @param link the peer link, or {@code null}: its channels are then left out
+     * @param now the {@code time} field
+     */
+    static String status(HaController controller, StatusMonitor monitor, PeerLink link, Instant now) {
+        JsonWriter w = new JsonWriter().beginObject();
+        w.name("node").value(controller.scm());
+        w.name("configuredRole").value(controller.configuredRole());
+        w.name("state").value(controller.state());
+        w.name("opMode").value(controller.opMode());
+        w.name("sysConfig").value(controller.sysConfig());
+        w.name("reason").value(controller.reason());
+        w.name("peer");
+        PeerView peer = monitor == null ? null : monitor.peer();
+        if (peer == null) {
+            w.nullValue();
+        } else {
+            peer(w, peer);
+        }
+        w.name("channels").beginArray();
+        if (monitor != null) {
+            channels(w, monitor.channels(), "status");
+        }
+        if (link != null) {
+            channels(w, link.channels(), "link");
+        }
+        w.endArray();
+        w.name("personalities").beginArray();
+        for (Personality p : controller.personalities()) {
+            w.beginObject();
+            w.name("name").value(p.name());
+            w.name("home").value(p.home());
+            w.name("addresses").beginArray();
+            for (String a : p.addresses()) {
+                w.value(a);
+            }
+            w.endArray();
+            w.endObject();
+        }
+        w.endArray();
+        w.name("modules").beginArray();
+        for (ModuleInfo m : controller.modules()) {
+            module(w, m);
+        }
+        w.endArray();
+        w.name("time").value(now);
+        return w.endObject().toString();
+    }
+
+    /** The journal entries as an array, in the order given. */
+    static String journal(List<CallRecord> records) {
+        JsonWriter w = new JsonWriter().beginArray();
+        for (CallRecord r : records) {
+            w.beginObject();
+            w.name("sequence").value(r.sequence());
+            w.name("module").value(r.module());
+            w.name("call").value(r.call());
+            w.name("opMode").value(r.opMode());
+            w.name("sysConfig").value(r.sysConfig());
+            w.name("outcome").value(r.outcome());
+            w.name("error").value(r.error());
+            w.name("started").value(r.started());
+            w.name("millis").value(r.millis());
+            w.endObject();
+        }
+        return w.endArray().toString();
+    }
+
+    /** {@code {"error": message}}. */
+    static String error(String message) {
+        return new JsonWriter().beginObject().name("error").value(message).endObject().toString();
+    }
+
+    /** {@code {"accepted": command}}. */
+    static String accepted(String command) {
+        return new JsonWriter().beginObject().name("accepted").value(command).endObject().toString();
+    }
+
+    /** The answer to a fault switch: what is now set. */
+    static String drop(String channel, int percent) {
+        return new JsonWriter().beginObject()
+                .name("channel").value(channel)
+                .name("dropPercent").value(percent)
+                .endObject().toString();
+    }
+
+    private static void peer(JsonWriter w, PeerView p) {
+        w.beginObject();
+        w.name("name").value(p.scm());
+        w.name("alive").value(p.alive());
+        w.name("state").value(p.state());
+        w.name("opMode").value(p.opMode());
+        w.name("configuredRole").value(p.configuredRole());
+        w.name("incarnation").value(p.incarnation());
+        w.name("lastHeard").value(p.lastHeard());
+        w.endObject();
+    }
+
+    private static void channels(JsonWriter w, List<ChannelView> channels, String kind) {
+        for (ChannelView c : channels) {
+            w.beginObject();
+            w.name("name").value(c.name());
+            w.name("kind").value(kind);
+            w.name("status").value(c.status());
+            w.name("sent").value(c.sent());
+            w.name("received").value(c.received());
+            w.name("missed").value(c.missed());
+            w.name("rejected").value(c.rejected());
+            w.name("errors").value(c.errors());
+            w.name("counter").value(c.counter());
+            w.endObject();
+        }
+    }
+
+    private static void module(JsonWriter w, ModuleInfo m) {
+        w.beginObject();
+        w.name("name").value(m.name());
+        // the tier as configured in the hasm.module.tier service property: "hasm" or "service"
+        w.name("tier").value(m.tier() == null ? null : m.tier().value());
+        w.name("rank").value(m.rank());
+        w.name("bundle").value(m.bundle());
+        w.name("version").value(m.version());
+        w.name("status").value(m.status());
+        w.name("lastCall").value(m.lastCall());
+        w.name("lastError").value(m.lastError());
+        w.name("since").value(m.since());
+        w.endObject();
+    }
+}

@@ -1,0 +1,184 @@
+package org.hasm.admin.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Dictionary;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.hasm.spi.HaController;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+
+/**
+ * The packaged bundle in a real Felix with SCR, Configuration Admin, Felix HTTP Jetty 12 and what
+ * those need (the set the runtime feature must carry), reached over HTTP on 127.0.0.1. The SPI is
+ * shared with the test through the system bundle, so the controller registered here is a plain
+ * test object.
+ */
+class AdminFrameworkIT {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private Framework framework;
+    private Path storage;
+    private String base;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @BeforeEach
+    void boot() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        base = "http://127.0.0.1:" + port + AdminApi.PREFIX;
+        storage = Files.createTempDirectory(Path.of("target"), "felix-it-");
+        Map<String, String> props = new HashMap<>();
+        props.put(Constants.FRAMEWORK_STORAGE, storage.toAbsolutePath().toString());
+        props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "org.hasm.spi;version=1.0.0,org.hasm.spi.peer;version=1.0.0");
+        props.put("org.osgi.service.http.port", String.valueOf(port));
+        props.put("org.apache.felix.http.host", "127.0.0.1");
+        props.put(AdminServlet.PROP_FAULTS, "true");
+        framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(props);
+        framework.start();
+
+        BundleContext ctx = framework.getBundleContext();
+        List<Bundle> installed = new ArrayList<>();
+        try (Stream<Path> jars = Files.list(Path.of(System.getProperty("hasm.it.bundles")))) {
+            for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+                installed.add(ctx.installBundle(jar.toUri().toString()));
+            }
+        }
+        installed.add(ctx.installBundle(new File(System.getProperty("hasm.admin.bundle")).toURI().toString()));
+        // The logging provider first, as the runtime's start levels would do: Jetty binds its
+        // slf4j logger when it starts.
+        installed.sort(Comparator.comparing((Bundle b) -> !b.getSymbolicName().startsWith("org.apache.aries.spifly"))
+                .thenComparing(b -> !b.getSymbolicName().startsWith("slf4j")));
+        for (Bundle b : installed) {
+            b.start(); // throws, naming the missing requirement, if the bundle does not resolve
+        }
+    }
+
+    @AfterEach
+    void shutDown() throws Exception {
+        try {
+            if (framework != null) {
+                framework.stop();
+                framework.waitForStop(WAIT.toMillis());
+            }
+        } finally {
+            if (storage != null) {
+                try (Stream<Path> files = Files.walk(storage)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+    }
+
+    @Test
+    void servesStatusCommandsAndFaultsOverHttp() throws Exception {
+        // The servlet is up before any controller: it answers 503 in JSON, not the container's 404.
+        HttpResponse<String> r = await("GET", "/status", resp -> resp.statusCode() == 503);
+        assertEquals("application/json;charset=utf-8", r.headers().firstValue("Content-Type").orElse("").replace(" ", "").toLowerCase());
+        assertTrue(((String) MiniJson.object(r.body()).get("error")).contains("controller"), r.body());
+
+        SpiViews.Controller controller = new SpiViews.Controller();
+        controller.scm = "scm-it";
+        ServiceRegistration<HaController> reg = framework.getBundleContext().registerService(HaController.class, controller, null);
+
+        r = await("GET", "/status", resp -> resp.statusCode() == 200);
+        Map<String, Object> doc = MiniJson.object(r.body());
+        assertEquals("scm-it", doc.get("node"));
+        assertEquals("DAC", doc.get("state"));
+
+        r = send("POST", "/commands/surrender?reason=it");
+        assertEquals(202, r.statusCode(), r.body());
+        assertEquals(List.of("surrender:it"), controller.commands);
+        assertEquals(404, send("GET", "/nope").statusCode());
+        assertEquals(400, send("GET", "/journal?after=x").statusCode());
+
+        r = send("POST", "/faults/drop?channel=link&percent=30");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(30, statusConfiguration().get("fault.drop.link"));
+        assertEquals(200, send("POST", "/faults/drop?channel=host&percent=5").statusCode());
+        assertEquals(30, statusConfiguration().get("fault.drop.link"), "the second switch keeps the first");
+        assertEquals(5, statusConfiguration().get("fault.drop.host"));
+
+        reg.unregister();
+        await("GET", "/status", resp -> resp.statusCode() == 503);
+    }
+
+    /** The properties of PID org.hasm.status, read through Configuration Admin by reflection (its API is inside the framework). */
+    private Dictionary<?, ?> statusConfiguration() throws Exception {
+        BundleContext ctx = framework.getBundleContext();
+        // getAllServiceReferences: the system bundle cannot see the cm package, so the class-space
+        // filtered lookup would hide the service from it.
+        ServiceReference<?>[] refs = ctx.getAllServiceReferences("org.osgi.service.cm.ConfigurationAdmin", null);
+        if (refs == null) {
+            return fail("no Configuration Admin service");
+        }
+        ServiceReference<?> ref = refs[0];
+        Object cm = ctx.getService(ref);
+        try {
+            Class<?> api = ref.getBundle().loadClass("org.osgi.service.cm.ConfigurationAdmin");
+            Object config = api.getMethod("getConfiguration", String.class, String.class).invoke(cm, AdminServlet.STATUS_PID, "?");
+            Method props = ref.getBundle().loadClass("org.osgi.service.cm.Configuration").getMethod("getProperties");
+            return (Dictionary<?, ?>) props.invoke(config);
+        } finally {
+            ctx.ungetService(ref);
+        }
+    }
+
+    private HttpResponse<String> send(String method, String path) throws IOException, InterruptedException {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(5))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build();
+        return http.send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Repeats a request until its answer passes, within {@link #WAIT}; connection errors count as not yet. */
+    private HttpResponse<String> await(String method, String path, Predicate<HttpResponse<String>> ok) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> r = send(method, path);
+                if (ok.test(r)) {
+                    return r;
+                }
+                last = r.statusCode() + " " + r.body();
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            TimeUnit.MILLISECONDS.sleep(50); // between polls only, bounded by the deadline
+        }
+        return fail(method + " " + path + " did not answer as expected within " + WAIT + "; last: " + last);
+    }
+}

@@ -1,0 +1,149 @@
+package org.hasm.admin.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.hasm.spi.Call;
+import org.hasm.spi.CallRecord;
+import org.hasm.spi.ModuleStatus;
+import org.hasm.spi.OpMode;
+import org.hasm.spi.ScmState;
+import org.hasm.spi.SysConfig;
+import org.hasm.spi.Tier;
+import org.hasm.spi.peer.ChannelStatus;
+import org.junit.jupiter.api.Test;
+
+class DocumentsTest {
+    private static final Instant NOW = Instant.parse("2026-11-25T10:00:00Z");
+    private static final Instant HEARD = Instant.parse("2026-11-25T09:59:59.750Z");
+
+    private static SpiViews.Controller degradedMaster() {
+        SpiViews.Controller c = new SpiViews.Controller();
+        c.state = ScmState.DEGRADED;
+        c.sysConfig = SysConfig.DEGRADED;
+        c.personalities = List.of(
+                new SpiViews.Pers("A", "scm-a", List.of("127.0.10.1"), Map.of()),
+                new SpiViews.Pers("B", "scm-b", List.of("127.0.10.2", "127.0.11.2"), Map.of("example.port", "9000")));
+        c.modules = List.of(
+                new SpiViews.Module("status", Tier.HASM, 10, "org.hasm.status", "1.0.0", ModuleStatus.ACTIVE,
+                        Call.OPMODE, null, NOW),
+                new SpiViews.Module("example", Tier.SERVICE, 100, "org.hasm.example", "1.0.0", ModuleStatus.FAILED,
+                        Call.TEST, "port 9000 \"in use\"", NOW));
+        return c;
+    }
+
+    @Test
+    void statusOfADegradedMasterWithMonitorAndLink() {
+        SpiViews.Monitor monitor = new SpiViews.Monitor(
+                List.of(new SpiViews.Channel("link", ChannelStatus.BAD, 100, 90, 10, 2, 1, 0),
+                        new SpiViews.Channel("host", ChannelStatus.BAD, 100, 95, 5, 0, 0, 0)),
+                new SpiViews.Peer("scm-b", false, ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE, 42, HEARD));
+        SpiViews.Link link = new SpiViews.Link(
+                List.of(new SpiViews.Channel("link", ChannelStatus.GOOD, 7, 6, 0, 0, 3, 0)));
+
+        Map<String, Object> doc = MiniJson.object(Documents.status(degradedMaster(), monitor, link, NOW));
+
+        assertEquals("scm-a", doc.get("node"));
+        assertEquals("MASTER", doc.get("configuredRole"));
+        assertEquals("DEGRADED", doc.get("state"));
+        assertEquals("MASTER", doc.get("opMode"));
+        assertEquals("DEGRADED", doc.get("sysConfig"));
+        assertNull(doc.get("reason"));
+        assertEquals("2026-11-25T10:00:00Z", doc.get("time"));
+
+        Map<String, Object> peer = new LinkedHashMap<>();
+        peer.put("name", "scm-b");
+        peer.put("alive", false);
+        peer.put("state", "DAC");
+        peer.put("opMode", "SLAVE");
+        peer.put("configuredRole", "SLAVE");
+        peer.put("incarnation", 42L);
+        peer.put("lastHeard", "2026-11-25T09:59:59.750Z");
+        assertEquals(peer, doc.get("peer"));
+
+        List<?> channels = (List<?>) doc.get("channels");
+        assertEquals(3, channels.size());
+        assertEquals(Map.of("name", "link", "kind", "status", "status", "BAD", "sent", 100L, "received", 90L,
+                "missed", 10L, "rejected", 2L, "errors", 1L, "counter", 0L), channels.get(0));
+        assertEquals("host", ((Map<?, ?>) channels.get(1)).get("name"));
+        assertEquals(Map.of("name", "link", "kind", "link", "status", "GOOD", "sent", 7L, "received", 6L,
+                "missed", 0L, "rejected", 0L, "errors", 3L, "counter", 0L), channels.get(2));
+
+        assertEquals(List.of(
+                Map.of("name", "A", "home", "scm-a", "addresses", List.of("127.0.10.1")),
+                Map.of("name", "B", "home", "scm-b", "addresses", List.of("127.0.10.2", "127.0.11.2"))),
+                doc.get("personalities"));
+
+        List<?> modules = (List<?>) doc.get("modules");
+        Map<String, Object> failed = new LinkedHashMap<>();
+        failed.put("name", "example");
+        failed.put("tier", "service");
+        failed.put("rank", 100L);
+        failed.put("bundle", "org.hasm.example");
+        failed.put("version", "1.0.0");
+        failed.put("status", "FAILED");
+        failed.put("lastCall", "TEST");
+        failed.put("lastError", "port 9000 \"in use\"");
+        failed.put("since", "2026-11-25T10:00:00Z");
+        assertEquals(failed, modules.get(1));
+        assertEquals("hasm", ((Map<?, ?>) modules.get(0)).get("tier"));
+        assertNull(((Map<?, ?>) modules.get(0)).get("lastError"));
+    }
+
+    @Test
+    void statusBeforeInitWithoutMonitorOrLinkHasNullsAndNoChannels() {
+        SpiViews.Controller c = new SpiViews.Controller();
+        c.state = ScmState.MONITOR;
+        c.opMode = null;
+        c.sysConfig = null;
+        c.reason = "both SCMs are configured MASTER";
+
+        Map<String, Object> doc = MiniJson.object(Documents.status(c, null, null, NOW));
+
+        assertEquals("MONITOR", doc.get("state"));
+        assertNull(doc.get("opMode"));
+        assertNull(doc.get("sysConfig"));
+        assertEquals("both SCMs are configured MASTER", doc.get("reason"));
+        assertNull(doc.get("peer"));
+        assertEquals(List.of(), doc.get("channels"));
+        assertEquals(List.of(), doc.get("personalities"));
+        assertEquals(List.of(), doc.get("modules"));
+    }
+
+    @Test
+    void aPeerNeverHeardHasNullStateAndLastHeard() {
+        SpiViews.Monitor monitor = new SpiViews.Monitor(List.of(),
+                new SpiViews.Peer("scm-b", false, null, null, null, 0, null));
+        Map<?, ?> peer = (Map<?, ?>) MiniJson.object(Documents.status(new SpiViews.Controller(), monitor, null, NOW)).get("peer");
+        assertNull(peer.get("state"));
+        assertNull(peer.get("lastHeard"));
+        assertEquals(0L, peer.get("incarnation"));
+    }
+
+    @Test
+    void journalEntriesKeepEveryField() {
+        Instant t = Instant.parse("2026-11-25T09:00:00.001Z");
+        List<CallRecord> records = List.of(
+                new SpiViews.Entry(7, "status", Call.OPMODE, OpMode.MASTER, SysConfig.DAC, CallRecord.Outcome.PASSED,
+                        null, t, 12),
+                new SpiViews.Entry(8, "example", Call.STOP, null, null, CallRecord.Outcome.TIMED_OUT,
+                        "no return within 10000 ms", t, 10000));
+        assertEquals("[{\"sequence\":7,\"module\":\"status\",\"call\":\"OPMODE\",\"opMode\":\"MASTER\","
+                + "\"sysConfig\":\"DAC\",\"outcome\":\"PASSED\",\"error\":null,\"started\":\"2026-11-25T09:00:00.001Z\","
+                + "\"millis\":12},{\"sequence\":8,\"module\":\"example\",\"call\":\"STOP\",\"opMode\":null,"
+                + "\"sysConfig\":null,\"outcome\":\"TIMED_OUT\",\"error\":\"no return within 10000 ms\","
+                + "\"started\":\"2026-11-25T09:00:00.001Z\",\"millis\":10000}]",
+                Documents.journal(records));
+        assertEquals("[]", Documents.journal(List.of()));
+    }
+
+    @Test
+    void errorAndAcceptedBodies() {
+        assertEquals("{\"error\":\"bad \\\"x\\\"\"}", Documents.error("bad \"x\""));
+        assertEquals("{\"accepted\":\"reset\"}", Documents.accepted("reset"));
+    }
+}

@@ -1,0 +1,145 @@
+package org.hasm.admin.internal;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.hasm.spi.Call;
+import org.hasm.spi.CallRecord;
+import org.hasm.spi.HaController;
+import org.hasm.spi.ModuleInfo;
+import org.hasm.spi.ModuleStatus;
+import org.hasm.spi.OpMode;
+import org.hasm.spi.Personality;
+import org.hasm.spi.ScmState;
+import org.hasm.spi.SysConfig;
+import org.hasm.spi.Tier;
+import org.hasm.spi.peer.ChannelStatus;
+import org.hasm.spi.peer.ChannelView;
+import org.hasm.spi.peer.PeerLink;
+import org.hasm.spi.peer.PeerView;
+import org.hasm.spi.peer.StatusMonitor;
+
+/** Plain implementations of the SPI views, filled in by each test: what the admin API renders. */
+final class SpiViews {
+
+    private SpiViews() {
+    }
+
+    record Pers(String name, String home, List<String> addresses, Map<String, String> properties) implements Personality {
+    }
+
+    record Module(String name, Tier tier, int rank, String bundle, String version, ModuleStatus status,
+            Call lastCall, String lastError, Instant since) implements ModuleInfo {
+    }
+
+    record Entry(long sequence, String module, Call call, OpMode opMode, SysConfig sysConfig, Outcome outcome,
+            String error, Instant started, long millis) implements CallRecord {
+    }
+
+    record Channel(String name, ChannelStatus status, long sent, long received, long missed, long rejected,
+            long errors, int counter) implements ChannelView {
+    }
+
+    record Peer(String scm, boolean alive, ScmState state, OpMode opMode, OpMode configuredRole, long incarnation,
+            Instant lastHeard) implements PeerView {
+    }
+
+    record Monitor(List<ChannelView> channels, PeerView peer) implements StatusMonitor {
+    }
+
+    record Link(List<ChannelView> channels) implements PeerLink {
+        @Override
+        public byte[] request(String service, byte[] payload, Duration timeout) throws IOException {
+            throw new IOException("not in this test");
+        }
+
+        @Override
+        public void send(String service, byte[] payload) throws IOException {
+            throw new IOException("not in this test");
+        }
+    }
+
+    /** A controller whose view the test sets and whose commands it records ("reset:why"). */
+    static final class Controller implements HaController {
+        volatile String scm = "scm-a";
+        volatile OpMode configuredRole = OpMode.MASTER;
+        volatile ScmState state = ScmState.DAC;
+        volatile OpMode opMode = OpMode.MASTER;
+        volatile SysConfig sysConfig = SysConfig.DAC;
+        volatile String reason;
+        volatile List<Personality> personalities = List.of();
+        volatile List<ModuleInfo> modules = List.of();
+        volatile List<CallRecord> journal = List.of();
+        final List<String> commands = new CopyOnWriteArrayList<>();
+
+        @Override
+        public String scm() {
+            return scm;
+        }
+
+        @Override
+        public OpMode configuredRole() {
+            return configuredRole;
+        }
+
+        @Override
+        public ScmState state() {
+            return state;
+        }
+
+        @Override
+        public OpMode opMode() {
+            return opMode;
+        }
+
+        @Override
+        public SysConfig sysConfig() {
+            return sysConfig;
+        }
+
+        @Override
+        public String reason() {
+            return reason;
+        }
+
+        @Override
+        public List<Personality> personalities() {
+            return personalities;
+        }
+
+        @Override
+        public List<ModuleInfo> modules() {
+            return modules;
+        }
+
+        @Override
+        public List<CallRecord> journal(long afterSequence) {
+            List<CallRecord> out = new ArrayList<>();
+            for (CallRecord r : journal) {
+                if (r.sequence() > afterSequence) {
+                    out.add(r);
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public void reset(String why) {
+            commands.add("reset:" + why);
+        }
+
+        @Override
+        public void surrender(String why) {
+            commands.add("surrender:" + why);
+        }
+
+        @Override
+        public void shutdown(String why) {
+            commands.add("shutdown:" + why);
+        }
+    }
+}

@@ -1,0 +1,461 @@
+package org.hasm.link.internal;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.hasm.spi.peer.ChannelView;
+import org.hasm.spi.peer.LinkHandler;
+import org.hasm.wire.AntiReplay;
+import org.hasm.wire.ChannelConfig;
+import org.hasm.wire.ClusterKey;
+import org.hasm.wire.Frame;
+import org.hasm.wire.FrameCodec;
+import org.hasm.wire.FrameException;
+import org.hasm.wire.FrameException.Reason;
+import org.hasm.wire.PeerFilter;
+
+/**
+ * The link's core, without OSGi (RSCM + RLM). Requests go over the channel with the fewest recent
+ * errors; a channel that cannot connect, breaks, or stays silent for its share of the timeout
+ * hands the same request (same id) to the next channel, and the peer answers a repeated id from
+ * its cache instead of running the handler twice.
+ *
+ * <p>Threads, all daemons named {@code hasm-link-...-<scm>}: one acceptor per channel, one reader per
+ * connection (at most {@link Route#MAX_INBOUND} inbound per channel, plus one outbound), and a
+ * bounded pool that runs the handlers, so a slow handler never stalls a connection.
+ */
+final class Link {
+    interface Handlers {
+        /** @return the handler of a link service, or {@code null} */
+        LinkHandler find(String service);
+    }
+
+    interface Log {
+        void log(Level level, String message, Throwable t);
+    }
+
+    enum Level { DEBUG, INFO, WARN, ERROR }
+
+    private static final int HANDLER_THREADS = 8;
+    private static final int HANDLER_QUEUE = 256;
+    private static final int REPLY_CACHE = 1024;
+    private static final long CLOSE_MS = 3000;
+    // Room the request header takes in a frame's payload (id + service length + service).
+    private static final int CALL_HEADER = 8 + 1 + 255;
+
+    private final LinkSettings settings;
+    private final FrameCodec codec;
+    private final PeerFilter filter;
+    private final long incarnation;
+    private final Handlers handlers;
+    private final Log log;
+    private final List<Route> routes = new ArrayList<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private final AtomicLong requestIds = new AtomicLong();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger threadCount = new AtomicInteger();
+    private final ThreadPoolExecutor pool;
+    // Guarded by itself: answers by request id, for the incarnation of the peer that asked.
+    private final Map<Long, CompletableFuture<Message.Response>> replies = new LinkedHashMap<>(64, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, CompletableFuture<Message.Response>> eldest) {
+            return size() > REPLY_CACHE;
+        }
+    };
+    private long repliesIncarnation; // guarded by replies
+
+    Link(LinkSettings settings, ClusterKey key, long incarnation, Handlers handlers, Log log) {
+        this.settings = settings;
+        this.codec = new FrameCodec(key);
+        // One window for every channel and direction: the peer numbers all its frames in one sequence.
+        this.filter = new PeerFilter(codec, settings.self(), settings.peer(), new AntiReplay());
+        this.incarnation = incarnation;
+        this.handlers = handlers;
+        this.log = log;
+        for (ChannelConfig c : settings.channels()) {
+            routes.add(new Route(routes.size(), c));
+        }
+        pool = new ThreadPoolExecutor(HANDLER_THREADS, HANDLER_THREADS, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(HANDLER_QUEUE), r -> daemon("hasm-link-handler-" + settings.self(), r, false));
+        pool.allowCoreThreadTimeOut(true);
+    }
+
+    void start() throws IOException {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("started twice");
+        }
+        try {
+            for (Route r : routes) {
+                r.listen();
+            }
+        } catch (IOException e) {
+            close();
+            throw e;
+        }
+        for (Route r : routes) {
+            daemon("hasm-link-accept-" + r.config.name() + "-" + settings.self(), () -> accept(r), true).start();
+        }
+        log.log(Level.INFO, "link of " + settings.self() + " (incarnation " + incarnation + ") to " + settings.peer()
+                + " listening on " + routes.stream().map(r -> r.config.name() + "=" + r.config.local()).toList(), null);
+    }
+
+    private Thread daemon(String name, Runnable body, boolean track) {
+        Thread t = new Thread(() -> {
+            try {
+                body.run();
+            } finally {
+                threads.remove(Thread.currentThread());
+            }
+        }, name + "-" + threadCount.incrementAndGet());
+        t.setDaemon(true);
+        if (track) {
+            threads.add(t);
+        }
+        return t;
+    }
+
+    boolean running() {
+        return started.get() && !closed.get();
+    }
+
+    /** Closes every socket and stops every thread, waiting a bounded time for them. */
+    void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        for (Route r : routes) {
+            if (r.server != null) {
+                try {
+                    r.server.close();
+                } catch (IOException e) {
+                    // closing anyway
+                }
+            }
+            r.connections().forEach(Connection::close);
+        }
+        pool.shutdownNow();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_MS);
+        try {
+            for (Thread t : List.copyOf(threads)) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left > 0) {
+                    t.join(left);
+                }
+            }
+            pool.awaitTermination(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())),
+                    TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.log(Level.INFO, "link of " + settings.self() + " closed", null);
+    }
+
+    /** @return every channel, best first */
+    List<ChannelView> channels() {
+        return ordered().stream().map(Route::view).toList();
+    }
+
+    private List<Route> ordered() {
+        long now = System.nanoTime();
+        List<Route> order = new ArrayList<>(routes);
+        order.sort(Comparator.<Route>comparingDouble(r -> r.score(now)).thenComparingInt(r -> r.index));
+        return order;
+    }
+
+    // ---- the requester side ----
+
+    byte[] request(String service, byte[] payload, Duration timeout) throws IOException {
+        checkSize(service, payload);
+        long id = requestIds.incrementAndGet();
+        byte[] call = Message.Call.encode(id, service, payload); // the same id on every channel tried
+        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+        List<Route> order = ordered();
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < order.size(); i++) {
+            Route r = order.get(i);
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                break;
+            }
+            boolean last = i == order.size() - 1;
+            // A silent channel may only use its share of the time; the rest is for the others.
+            long slice = last ? remaining : remaining / (order.size() - i);
+            Connection c;
+            try {
+                c = r.connect(Math.min(settings.connectTimeoutMs(), TimeUnit.NANOSECONDS.toMillis(remaining)),
+                        this::startReader);
+            } catch (IOException e) {
+                r.failed();
+                failures.add(e.getMessage());
+                continue;
+            }
+            CompletableFuture<Message.Response> answer = new CompletableFuture<>();
+            c.pending.put(id, answer);
+            Message.Response response;
+            try {
+                c.write(codec.encode(Message.REQUEST, settings.self(), incarnation, sequence.incrementAndGet(), call));
+                r.sent.incrementAndGet();
+                response = answer.get(slice, TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                r.failed();
+                failures.add("channel " + r.config.name() + ": no answer within "
+                        + TimeUnit.NANOSECONDS.toMillis(slice) + " ms");
+                if (!last) {
+                    c.close(); // suspect: half-open connections never tell; the next use reconnects
+                }
+                continue;
+            } catch (ExecutionException | IOException e) {
+                r.failed();
+                c.close();
+                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                failures.add("channel " + r.config.name() + ": " + cause.getMessage());
+                continue;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted waiting for " + settings.peer());
+            } finally {
+                c.pending.remove(id);
+            }
+            r.worked();
+            if (!response.ok()) {
+                throw new IOException("peer " + settings.peer() + ": link service '" + service + "' failed: "
+                        + response.message());
+            }
+            return response.payload();
+        }
+        throw new IOException("no answer from peer " + settings.peer() + " for link service '" + service + "' within "
+                + timeout.toMillis() + " ms" + (failures.isEmpty() ? "" : ": " + String.join("; ", failures)));
+    }
+
+    void send(String service, byte[] payload) throws IOException {
+        checkSize(service, payload);
+        byte[] call = Message.Call.encode(0, service, payload);
+        List<String> failures = new ArrayList<>();
+        for (Route r : ordered()) {
+            try {
+                Connection c = r.connect(settings.connectTimeoutMs(), this::startReader);
+                try {
+                    c.write(codec.encode(Message.ONEWAY, settings.self(), incarnation, sequence.incrementAndGet(), call));
+                } catch (IOException e) {
+                    c.close();
+                    throw e;
+                }
+                r.sent.incrementAndGet();
+                r.worked();
+                return;
+            } catch (IOException e) {
+                r.failed();
+                failures.add(e.getMessage());
+            }
+        }
+        throw new IOException("no channel to peer " + settings.peer() + " took the message for '" + service + "'"
+                + (failures.isEmpty() ? "" : ": " + String.join("; ", failures)));
+    }
+
+    private void checkSize(String service, byte[] payload) throws IOException {
+        if (!running()) {
+            throw new IOException("the link to " + settings.peer() + " is not running");
+        }
+        if (service.getBytes(StandardCharsets.UTF_8).length > 255) {
+            throw new IOException("link service name over 255 bytes");
+        }
+        if (payload.length > FrameCodec.MAX_PAYLOAD - CALL_HEADER) {
+            throw new IOException("payload of " + payload.length + " bytes, limit " + (FrameCodec.MAX_PAYLOAD - CALL_HEADER));
+        }
+    }
+
+    private void startReader(Connection c) {
+        daemon("hasm-link-" + (c.outbound ? "out-" : "in-") + c.route.config.name() + "-" + settings.self(),
+                () -> read(c), true).start();
+    }
+
+    // ---- the answering side ----
+
+    private void accept(Route r) {
+        while (!closed.get()) {
+            Socket s;
+            try {
+                s = r.server.accept();
+            } catch (IOException e) {
+                if (!closed.get()) {
+                    log.log(Level.ERROR, "channel " + r.config.name() + ": accept failed, channel deaf", e);
+                }
+                return;
+            }
+            try {
+                Connection c = new Connection(r, s, false);
+                Connection evicted = r.accepted(c);
+                if (evicted != null) {
+                    log.log(Level.DEBUG, "channel " + r.config.name() + ": too many connections, dropping " + evicted, null);
+                    evicted.close();
+                }
+                if (closed.get()) {
+                    c.close();
+                    return;
+                }
+                startReader(c);
+            } catch (IOException e) {
+                try {
+                    s.close();
+                } catch (IOException e2) {
+                    // closing anyway
+                }
+            }
+        }
+    }
+
+    private void read(Connection c) {
+        Route r = c.route;
+        try {
+            while (!closed.get()) {
+                byte[] bytes = c.read();
+                if (bytes == null) {
+                    return;
+                }
+                Runnable action;
+                try {
+                    action = dispatch(c, filter.accept(bytes, 0, bytes.length));
+                } catch (FrameException e) {
+                    long n = r.rejected.incrementAndGet();
+                    if (n <= 10 || n % 10_000 == 0) {
+                        log.log(Level.DEBUG, "channel " + r.config.name() + ": rejected frame #" + n + " " + c + ": "
+                                + e.getMessage(), null);
+                    }
+                    continue; // the framing is intact: read on
+                }
+                c.lastValid = System.nanoTime();
+                r.received.incrementAndGet(); // counted before it is acted on, so statistics never lag an answer
+                action.run();
+            }
+        } catch (Connection.Unframeable e) {
+            r.rejected.incrementAndGet();
+            log.log(Level.DEBUG, "channel " + r.config.name() + ": " + c + " dropped: " + e.getMessage(), null);
+        } catch (IOException e) {
+            if (!closed.get() && !c.closed()) {
+                log.log(Level.DEBUG, "channel " + r.config.name() + ": " + c + " lost: " + e.getMessage(), null);
+            }
+        } finally {
+            c.close();
+            r.gone(c);
+        }
+    }
+
+    /** @return what to do with an accepted frame, once it is fully decoded and counted */
+    private Runnable dispatch(Connection c, Frame f) throws FrameException {
+        switch (f.type()) {
+            case Message.RESPONSE -> {
+                if (!c.outbound) {
+                    throw new FrameException(Reason.MALFORMED, "a response on an inbound connection");
+                }
+                Message.Response response = Message.Response.decode(f.payload());
+                return () -> {
+                    CompletableFuture<Message.Response> waiting = c.pending.get(response.id());
+                    if (waiting != null) {
+                        waiting.complete(response);
+                    } // else: answered already over another channel, or given up
+                };
+            }
+            case Message.REQUEST, Message.ONEWAY -> {
+                if (c.outbound) {
+                    throw new FrameException(Reason.MALFORMED, "a request on an outbound connection");
+                }
+                Message.Call call = Message.Call.decode(f.payload());
+                return f.type() == Message.ONEWAY ? () -> oneway(call) : () -> request(c, f.incarnation(), call);
+            }
+            default -> throw new FrameException(Reason.MALFORMED, "frame type " + f.type() + " on the link");
+        }
+    }
+
+    private void request(Connection c, long peerIncarnation, Message.Call call) {
+        CompletableFuture<Message.Response> reply;
+        boolean first = false;
+        synchronized (replies) {
+            if (peerIncarnation != repliesIncarnation) {
+                replies.clear(); // request ids start over with the peer's new life
+                repliesIncarnation = peerIncarnation;
+            }
+            reply = replies.get(call.id());
+            if (reply == null) {
+                reply = new CompletableFuture<>();
+                replies.put(call.id(), reply);
+                first = true;
+            }
+        }
+        if (first) {
+            CompletableFuture<Message.Response> r = reply;
+            try {
+                pool.execute(() -> r.complete(handle(call)));
+            } catch (RejectedExecutionException e) {
+                r.complete(Message.Response.error(call.id(), settings.self() + " is too busy to answer"));
+            }
+        }
+        // A repeated id waits for the same answer: the handler runs once.
+        reply.thenAccept(response -> answer(c, response));
+    }
+
+    private Message.Response handle(Message.Call call) {
+        LinkHandler h = handlers.find(call.service());
+        if (h == null) {
+            return Message.Response.error(call.id(), "no handler for link service '" + call.service() + "' on "
+                    + settings.self());
+        }
+        try {
+            byte[] result = h.handle(call.payload());
+            return new Message.Response(call.id(), true, result == null ? new byte[0] : result);
+        } catch (Exception | LinkageError e) {
+            String message = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+            log.log(Level.DEBUG, "link service '" + call.service() + "' failed: " + message, e);
+            return Message.Response.error(call.id(), message);
+        }
+    }
+
+    private void answer(Connection c, Message.Response response) {
+        byte[] payload = response.encode();
+        if (payload.length > FrameCodec.MAX_PAYLOAD) {
+            response = Message.Response.error(response.id(), "answer of " + payload.length + " bytes, over the limit");
+            payload = response.encode();
+        }
+        try {
+            c.write(codec.encode(Message.RESPONSE, settings.self(), incarnation, sequence.incrementAndGet(), payload));
+            c.route.sent.incrementAndGet();
+        } catch (IOException e) {
+            c.close(); // the requester asks again over another channel and gets the cached answer
+        }
+    }
+
+    private void oneway(Message.Call call) {
+        try {
+            pool.execute(() -> {
+                Message.Response r = handle(call);
+                if (!r.ok()) {
+                    log.log(Level.WARN, "one-way message for '" + call.service() + "' failed: " + r.message(), null);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            log.log(Level.WARN, "one-way message for '" + call.service() + "' dropped: too busy", null);
+        }
+    }
+}

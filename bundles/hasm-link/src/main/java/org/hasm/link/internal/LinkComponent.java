@@ -1,0 +1,219 @@
+package org.hasm.link.internal;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.hasm.spi.HaContext;
+import org.hasm.spi.HaException;
+import org.hasm.spi.HaModule;
+import org.hasm.spi.HaModuleProperties;
+import org.hasm.spi.OpMode;
+import org.hasm.spi.SysConfig;
+import org.hasm.spi.Tier;
+import org.hasm.spi.peer.ChannelStatus;
+import org.hasm.spi.peer.ChannelView;
+import org.hasm.spi.peer.LinkHandler;
+import org.hasm.spi.peer.PeerLink;
+import org.hasm.wire.ClusterKey;
+import org.hasm.wire.Incarnation;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * The link on OSGi: a HASM module (it listens from {@code init} to {@code shutDown}; {@code stop}
+ * keeps it, since the peer may still need answers while we stop) and the {@link PeerLink} service.
+ * Incoming requests go to the {@link LinkHandler} whose {@value LinkHandler#SERVICE} property names
+ * the service. A configuration change makes DS restart the component, so it takes effect through
+ * the controller (the module leaves and comes back).
+ */
+@Component(service = {HaModule.class, PeerLink.class}, configurationPid = LinkComponent.PID, immediate = true)
+@HaModuleProperties(name = "link", tier = Tier.HASM, rank = 20)
+@Designate(ocd = LinkConfig.class)
+public class LinkComponent implements HaModule, PeerLink {
+    static final String PID = "org.hasm.link";
+
+    @Reference(service = LoggerFactory.class)
+    private Logger log;
+
+    /** A registered handler, keyed by service.id. */
+    private record Handler(String service, LinkHandler handler) {
+    }
+
+    private final Map<Long, Handler> handlers = new ConcurrentSkipListMap<>();
+    private LinkSettings settings;
+    // Guarded by this; published for the callers of PeerLink through the volatile.
+    private Link link;
+    private volatile Link running;
+
+    private final Link.Log linkLog = (level, message, t) -> {
+        switch (level) {
+            case DEBUG -> log.debug(message, t);
+            case INFO -> log.info(message, t);
+            case WARN -> log.warn(message, t);
+            default -> log.error(message, t);
+        }
+    };
+
+    @Activate
+    void activate(BundleContext context, Map<String, Object> properties) {
+        settings = LinkSettings.parse(properties, context::getProperty);
+        if (!settings.problems().isEmpty()) {
+            // not thrown here: the controller's init reports it, and the SCM goes to MONITOR
+            log.error("configuration " + PID + " is invalid: " + String.join("; ", settings.problems()));
+        }
+        log.debug("activated: " + settings.channels().size() + " channels");
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        close();
+        log.debug("deactivated");
+    }
+
+    // ---- HaModule ----
+
+    @Override
+    public synchronized void init(HaContext context) throws HaException {
+        close();
+        LinkSettings s = settings;
+        if (!s.problems().isEmpty()) {
+            throw new HaException("configuration " + PID + ": " + String.join("; ", s.problems()));
+        }
+        if (s.channels().isEmpty()) {
+            log.info("no link channels configured: no peer to talk to (standalone SCM)");
+            return;
+        }
+        ClusterKey key;
+        long incarnation;
+        try {
+            key = ClusterKey.load(s.keyFile());
+        } catch (IOException e) {
+            throw new HaException(e.getMessage(), e);
+        }
+        try {
+            incarnation = Incarnation.next(s.dataDir().resolve(Incarnation.FILE));
+        } catch (IOException e) {
+            throw new HaException("incarnation: " + e.getMessage(), e);
+        }
+        Link l = new Link(s, key, incarnation, this::find, linkLog);
+        try {
+            l.start();
+        } catch (IOException e) {
+            throw new HaException(e.getMessage(), e);
+        }
+        link = l;
+        running = l;
+    }
+
+    @Override
+    public synchronized void test() throws HaException {
+        if (link != null && !link.running()) {
+            throw new HaException("the link is not running");
+        }
+    }
+
+    @Override
+    public void opMode(OpMode mode, SysConfig config) {
+        // The link serves every mode alike.
+    }
+
+    @Override
+    public void stop() {
+        log.debug("stop: still answering the peer");
+    }
+
+    @Override
+    public synchronized void shutDown() {
+        close();
+    }
+
+    private void close() {
+        Link l = link;
+        link = null;
+        running = null;
+        if (l != null) {
+            l.close();
+        }
+    }
+
+    // ---- PeerLink ----
+
+    private Link link() throws IOException {
+        Link l = running;
+        if (l == null) {
+            throw new IOException(settings.channels().isEmpty() ? "no link channels are configured"
+                    : "the link is not running (the module is not initialised)");
+        }
+        return l;
+    }
+
+    @Override
+    public byte[] request(String service, byte[] payload, Duration timeout) throws IOException {
+        return link().request(service, payload, timeout);
+    }
+
+    @Override
+    public void send(String service, byte[] payload) throws IOException {
+        link().send(service, payload);
+    }
+
+    @Override
+    public List<ChannelView> channels() {
+        Link l = running;
+        if (l != null) {
+            return l.channels();
+        }
+        return settings.channels().stream()
+                .<ChannelView>map(c -> new Route.View(c.name(), ChannelStatus.BAD, 0, 0, 0, 0, 0, 0)).toList();
+    }
+
+    // ---- the LinkHandler whiteboard ----
+
+    private LinkHandler find(String service) {
+        for (Handler h : handlers.values()) { // lowest service.id first: the first registered wins
+            if (h.service().equals(service)) {
+                return h.handler();
+            }
+        }
+        return null;
+    }
+
+    @Reference(service = LinkHandler.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "removeHandler", updated = "updatedHandler")
+    void addHandler(LinkHandler handler, Map<String, Object> properties) {
+        Long id = (Long) properties.get(Constants.SERVICE_ID);
+        Object service = properties.get(LinkHandler.SERVICE);
+        if (!(service instanceof String name) || name.isBlank()) {
+            log.warn("link handler " + handler.getClass().getName() + " (service.id " + id + ") has no "
+                    + LinkHandler.SERVICE + " property: ignored");
+            handlers.remove(id);
+            return;
+        }
+        Handler h = new Handler(name.trim(), handler);
+        if (handlers.values().stream().anyMatch(o -> o.service().equals(h.service()) && o.handler() != handler)) {
+            log.warn("link service '" + h.service() + "' has several handlers; the first registered answers");
+        }
+        handlers.put(id, h);
+    }
+
+    void updatedHandler(LinkHandler handler, Map<String, Object> properties) {
+        addHandler(handler, properties);
+    }
+
+    void removeHandler(LinkHandler handler, Map<String, Object> properties) {
+        handlers.remove((Long) properties.get(Constants.SERVICE_ID));
+    }
+}

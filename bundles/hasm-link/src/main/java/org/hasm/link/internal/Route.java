@@ -1,0 +1,135 @@
+package org.hasm.link.internal;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.hasm.spi.peer.ChannelStatus;
+import org.hasm.spi.peer.ChannelView;
+import org.hasm.wire.ChannelConfig;
+
+/**
+ * One link channel: its listening socket, the connections it accepted, its one outbound connection
+ * (opened lazily, reopened after a failure) and its statistics.
+ */
+final class Route {
+    // Older errors weigh less: a channel that failed an hour ago is as good as one that never did.
+    private static final double HALF_LIFE_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /** Inbound connections kept per channel; beyond that the least proven one is dropped. */
+    static final int MAX_INBOUND = 8;
+
+    final int index;
+    final ChannelConfig config;
+    final AtomicLong sent = new AtomicLong();
+    final AtomicLong received = new AtomicLong();
+    final AtomicLong rejected = new AtomicLong();
+    final AtomicLong errors = new AtomicLong();
+    volatile boolean lastOk = true;
+    ServerSocket server;
+    // Guarded by this.
+    private Connection outbound;
+    private final List<Connection> inbound = new ArrayList<>();
+    private double score;
+    private long scoreAt = System.nanoTime();
+
+    Route(int index, ChannelConfig config) {
+        this.index = index;
+        this.config = config;
+    }
+
+    void listen() throws IOException {
+        ServerSocket ss = new ServerSocket();
+        try {
+            ss.setReuseAddress(true); // a restart must not wait for old connections' TIME_WAIT
+            ss.bind(config.local());
+        } catch (IOException e) {
+            ss.close();
+            throw new IOException("channel " + config.name() + ": cannot listen on TCP " + config.local() + ": "
+                    + e.getMessage(), e);
+        }
+        server = ss;
+    }
+
+    /**
+     * @return the open outbound connection, connecting first if there is none
+     * @param started called with a new connection, to start its reader
+     */
+    synchronized Connection connect(long timeoutMs, java.util.function.Consumer<Connection> started) throws IOException {
+        if (outbound != null && !outbound.closed()) {
+            return outbound;
+        }
+        Socket s = new Socket();
+        try {
+            // from this channel's own address, so the traffic takes this channel's network
+            s.bind(new InetSocketAddress(config.local().getAddress(), 0));
+            s.connect(config.peer(), (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeoutMs)));
+            outbound = new Connection(this, s, true);
+        } catch (IOException e) {
+            s.close();
+            throw new IOException("channel " + config.name() + ": cannot connect to " + config.peer() + ": "
+                    + e.getMessage(), e);
+        }
+        started.accept(outbound);
+        return outbound;
+    }
+
+    /** Registers an accepted connection; returns the one it pushes out, if any. */
+    synchronized Connection accepted(Connection c) {
+        inbound.add(c);
+        if (inbound.size() <= MAX_INBOUND) {
+            return null;
+        }
+        Connection worst = inbound.get(0);
+        for (Connection x : inbound) {
+            if (x.lastValid < worst.lastValid) {
+                worst = x;
+            }
+        }
+        inbound.remove(worst);
+        return worst;
+    }
+
+    synchronized void gone(Connection c) {
+        inbound.remove(c);
+        if (outbound == c) {
+            outbound = null;
+        }
+    }
+
+    synchronized List<Connection> connections() {
+        List<Connection> all = new ArrayList<>(inbound);
+        if (outbound != null) {
+            all.add(outbound);
+        }
+        return all;
+    }
+
+    synchronized void failed() {
+        errors.incrementAndGet();
+        lastOk = false;
+        score = score(System.nanoTime()) + 1;
+        scoreAt = System.nanoTime();
+    }
+
+    void worked() {
+        lastOk = true;
+    }
+
+    /** @return recent errors, decayed: what channels are ordered by */
+    synchronized double score(long now) {
+        return score * Math.pow(0.5, (now - scoreAt) / HALF_LIFE_NANOS);
+    }
+
+    ChannelView view() {
+        return new View(config.name(), lastOk ? ChannelStatus.GOOD : ChannelStatus.BAD, sent.get(), received.get(), 0,
+                rejected.get(), errors.get(), 0);
+    }
+
+    record View(String name, ChannelStatus status, long sent, long received, long missed, long rejected, long errors,
+            int counter) implements ChannelView {
+    }
+}

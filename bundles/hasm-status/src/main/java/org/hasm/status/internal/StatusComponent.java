@@ -1,0 +1,281 @@
+package org.hasm.status.internal;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.hasm.spi.HaContext;
+import org.hasm.spi.HaController;
+import org.hasm.spi.HaException;
+import org.hasm.spi.HaModule;
+import org.hasm.spi.HaModuleProperties;
+import org.hasm.spi.OpMode;
+import org.hasm.spi.ScmState;
+import org.hasm.spi.SysConfig;
+import org.hasm.spi.Tier;
+import org.hasm.spi.peer.ChannelStatus;
+import org.hasm.spi.peer.ChannelView;
+import org.hasm.spi.peer.PeerListener;
+import org.hasm.spi.peer.PeerView;
+import org.hasm.spi.peer.StatusMonitor;
+import org.hasm.wire.ChannelConfig;
+import org.hasm.wire.ClusterKey;
+import org.hasm.wire.Incarnation;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * The SM on OSGi: a HASM module (so the controller decides when it runs: from {@code init} to
+ * {@code shutDown}) and the {@link StatusMonitor} service. The work is done by {@link Monitor};
+ * this shell reads the configuration, feeds the monitor this SCM's state from the
+ * {@link HaController}, and fans its reports out to {@link PeerListener}s, EventAdmin and the log.
+ *
+ * <p>Configuration changes other than the test-only {@code fault.drop.*} switches take effect at
+ * the next {@code init} (the next boot of the SCM), never under a running monitor.
+ */
+@Component(service = {HaModule.class, StatusMonitor.class}, configurationPid = StatusComponent.PID, immediate = true)
+@HaModuleProperties(name = "status", tier = Tier.HASM, rank = 10)
+@Designate(ocd = StatusConfig.class)
+public class StatusComponent implements HaModule, StatusMonitor {
+    static final String PID = "org.hasm.status";
+
+    @Reference(service = LoggerFactory.class)
+    private Logger log;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile EventAdmin eventAdmin;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile HaController controller;
+
+    // Keyed by service.id, so that the order of calls is stable. Read on the receiver thread.
+    private final Map<Long, PeerListener> listeners = new ConcurrentSkipListMap<>();
+
+    private BundleContext context;
+    private volatile Settings settings;
+    // Guarded by this: the controller makes one call at a time, but deactivation may race it.
+    private Monitor monitor;
+    private volatile Monitor running;
+
+    private final Monitor.Observer observer = new Monitor.Observer() {
+        @Override
+        public void peerChanged(PeerView peer) {
+            for (PeerListener l : listeners.values()) {
+                try {
+                    l.peerChanged(peer);
+                } catch (RuntimeException e) {
+                    log.error("peer listener " + l.getClass().getName() + " failed", e);
+                }
+            }
+            Map<String, Object> p = new HashMap<>();
+            p.put("scm", settings.self());
+            p.put("peer", peer.scm());
+            p.put("alive", peer.alive());
+            put(p, "state", peer.state());
+            put(p, "opMode", peer.opMode());
+            put(p, "configuredRole", peer.configuredRole());
+            p.put("incarnation", peer.incarnation());
+            post(TOPIC_PEER, p);
+        }
+
+        @Override
+        public void channelChanged(ChannelView channel) {
+            for (PeerListener l : listeners.values()) {
+                try {
+                    l.channelChanged(channel);
+                } catch (RuntimeException e) {
+                    log.error("peer listener " + l.getClass().getName() + " failed", e);
+                }
+            }
+            Map<String, Object> p = new HashMap<>();
+            p.put("scm", settings.self());
+            p.put("peer", settings.peer());
+            p.put("channel", channel.name());
+            p.put("status", channel.status().name());
+            post(TOPIC_CHANNEL, p);
+        }
+
+        @Override
+        public void log(Monitor.Level level, String message) {
+            switch (level) {
+                case DEBUG -> log.debug(message);
+                case INFO -> log.info(message);
+                case WARN -> log.warn(message);
+                default -> log.error(message);
+            }
+        }
+    };
+
+    private static void put(Map<String, Object> p, String key, Enum<?> value) {
+        if (value != null) { // event properties carry no nulls
+            p.put(key, value.name());
+        }
+    }
+
+    private void post(String topic, Map<String, Object> properties) {
+        EventAdmin ea = eventAdmin;
+        if (ea != null) {
+            ea.postEvent(new Event(topic, properties));
+        }
+    }
+
+    @Activate
+    void activate(BundleContext bundleContext, Map<String, Object> properties) {
+        this.context = bundleContext;
+        this.settings = Settings.parse(properties, bundleContext::getProperty);
+        if (!settings.problems().isEmpty()) {
+            // not thrown here: the controller's init reports it, and the SCM goes to MONITOR
+            log.error("configuration " + PID + " is invalid: " + String.join("; ", settings.problems()));
+        }
+        log.debug("activated: " + settings.channels().size() + " channels, interval " + settings.intervalMs() + " ms");
+    }
+
+    @Modified
+    void modified(Map<String, Object> properties) {
+        Settings next = Settings.parse(properties, context::getProperty);
+        if (!next.problems().isEmpty()) {
+            log.error("configuration " + PID + " rejected, the running monitor keeps its settings: "
+                    + String.join("; ", next.problems()));
+            return;
+        }
+        settings = next;
+        Monitor m = running;
+        if (m != null) {
+            m.drops(next);
+            log.info("status configuration updated; fault switches now " + (next.faultsEnabled() ? next.drops()
+                    : "disabled") + "; other changes take effect at the next init");
+        }
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        stopMonitor(); // if the controller never shut us down
+        log.debug("deactivated");
+    }
+
+    // ---- HaModule ----
+
+    @Override
+    public synchronized void init(HaContext ctx) throws HaException {
+        stopMonitor(); // a second init without shutDown: start afresh
+        Settings s = settings;
+        if (!s.problems().isEmpty()) {
+            throw new HaException("configuration " + PID + ": " + String.join("; ", s.problems()));
+        }
+        if (s.channels().isEmpty()) {
+            log.info("no status channels configured: no peer is watched (standalone SCM)");
+            return;
+        }
+        ClusterKey key;
+        long incarnation;
+        try {
+            key = ClusterKey.load(s.keyFile());
+        } catch (IOException e) {
+            throw new HaException(e.getMessage(), e);
+        }
+        try {
+            incarnation = Incarnation.next(s.dataDir().resolve(Incarnation.FILE));
+        } catch (IOException e) {
+            throw new HaException("incarnation: " + e.getMessage(), e);
+        }
+        Monitor m = new Monitor(s, key, incarnation, this::local, observer);
+        try {
+            m.start();
+        } catch (IOException e) {
+            throw new HaException(e.getMessage(), e);
+        }
+        monitor = m;
+        running = m;
+    }
+
+    private Monitor.Local local() {
+        HaController c = controller;
+        if (c == null) {
+            return new Monitor.Local(ScmState.BOOT, null, settings.role());
+        }
+        return new Monitor.Local(c.state(), c.opMode(), c.configuredRole());
+    }
+
+    @Override
+    public synchronized void test() throws HaException {
+        if (monitor != null && !monitor.running()) {
+            throw new HaException("status monitor threads are not running");
+        }
+    }
+
+    @Override
+    public void opMode(OpMode mode, SysConfig config) {
+        // Nothing to do: the sender reports the controller's state at every interval.
+    }
+
+    @Override
+    public void stop() {
+        // Keep sending: the peer must see us go to MONITOR or HALTED to take over at once.
+        log.debug("stop: still sending status");
+    }
+
+    @Override
+    public synchronized void shutDown() {
+        stopMonitor();
+    }
+
+    private void stopMonitor() {
+        Monitor m = monitor;
+        monitor = null;
+        running = null;
+        if (m != null) {
+            m.close();
+        }
+    }
+
+    // ---- StatusMonitor ----
+
+    @Override
+    public List<ChannelView> channels() {
+        Monitor m = running;
+        if (m != null) {
+            return m.channels();
+        }
+        // not running: the configured channels, all BAD, nothing counted
+        List<ChannelView> idle = new ArrayList<>();
+        for (ChannelConfig c : settings.channels()) {
+            idle.add(new Views.Channel(c.name(), ChannelStatus.BAD, 0, 0, 0, 0, 0, 0));
+        }
+        return idle;
+    }
+
+    @Override
+    public PeerView peer() {
+        Monitor m = running;
+        return m != null ? m.peer() : new Views.Peer(settings.peer(), false, null, null, null, 0, null);
+    }
+
+    // ---- the PeerListener whiteboard ----
+
+    @Reference(service = PeerListener.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY, unbind = "removeListener")
+    void addListener(PeerListener listener, Map<String, Object> properties) {
+        listeners.put((Long) properties.get(Constants.SERVICE_ID), listener);
+    }
+
+    void removeListener(PeerListener listener, Map<String, Object> properties) {
+        listeners.remove((Long) properties.get(Constants.SERVICE_ID));
+    }
+}

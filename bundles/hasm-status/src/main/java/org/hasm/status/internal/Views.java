@@ -1,0 +1,28 @@
+package org.hasm.status.internal;
+
+import java.time.Instant;
+import org.hasm.spi.OpMode;
+import org.hasm.spi.ScmState;
+import org.hasm.spi.peer.ChannelStatus;
+import org.hasm.spi.peer.ChannelView;
+import org.hasm.spi.peer.PeerView;
+
+/** Immutable snapshots handed out through the API and to listeners. */
+final class Views {
+    private Views() {
+    }
+
+    record Channel(String name, ChannelStatus status, long sent, long received, long missed, long rejected,
+            long errors, int counter) implements ChannelView {
+    }
+
+    record Peer(String scm, boolean alive, ScmState state, OpMode opMode, OpMode configuredRole, long incarnation,
+            Instant lastHeard) implements PeerView {
+
+        /** @return whether a listener must hear of the change from {@code before} to this */
+        boolean differsFrom(Peer before) {
+            return alive != before.alive || state != before.state || opMode != before.opMode
+                    || configuredRole != before.configuredRole || incarnation != before.incarnation;
+        }
+    }
+}

@@ -1,0 +1,388 @@
+package org.hasm.status.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.hasm.spi.OpMode;
+import org.hasm.spi.ScmState;
+import org.hasm.spi.peer.ChannelStatus;
+import org.hasm.spi.peer.ChannelView;
+import org.hasm.spi.peer.PeerView;
+import org.hasm.wire.ClusterKey;
+import org.hasm.wire.FrameCodec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two status monitor cores wired to each other over loopback UDP. */
+class MonitorTest {
+    private static final int COUNTER = 5;
+
+    @TempDir
+    Path dir;
+
+    private ClusterKey key;
+    private final List<Monitor> monitors = new ArrayList<>();
+    private int[] ports;
+
+    /** What one side reports, and what its monitor told it. */
+    static final class Side implements Monitor.Observer {
+        final AtomicReference<Monitor.Local> local = new AtomicReference<>(
+                new Monitor.Local(ScmState.DAC, OpMode.MASTER, OpMode.MASTER));
+        final List<PeerView> peerChanges = new CopyOnWriteArrayList<>();
+        final List<ChannelView> channelChanges = new CopyOnWriteArrayList<>();
+        Monitor monitor;
+
+        @Override
+        public void peerChanged(PeerView peer) {
+            peerChanges.add(peer);
+        }
+
+        @Override
+        public void channelChanged(ChannelView channel) {
+            channelChanges.add(channel);
+        }
+
+        @Override
+        public void log(Monitor.Level level, String message) {
+            if (level != Monitor.Level.DEBUG) {
+                System.out.println(level + " " + message);
+            }
+        }
+
+        ChannelView channel(String name) {
+            return monitor.channels().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+        }
+
+        boolean all(ChannelStatus status) {
+            return monitor.channels().stream().allMatch(c -> c.status() == status);
+        }
+
+        String describe() {
+            return monitor.channels() + " " + monitor.peer();
+        }
+    }
+
+    @BeforeEach
+    void setUp() throws IOException {
+        key = ClusterKey.generate(dir.resolve("cluster.key"));
+        ports = freeUdpPorts(4);
+    }
+
+    @AfterEach
+    void tearDown() {
+        monitors.forEach(Monitor::abort);
+    }
+
+    private static int[] freeUdpPorts(int n) throws IOException {
+        // Bound together so they are distinct; released just before the monitors bind them.
+        List<DatagramChannel> held = new ArrayList<>();
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                DatagramChannel dc = DatagramChannel.open();
+                held.add(dc);
+                dc.bind(new InetSocketAddress("127.0.0.1", 0));
+                ports[i] = ((InetSocketAddress) dc.getLocalAddress()).getPort();
+            }
+            return ports;
+        } finally {
+            for (DatagramChannel dc : held) {
+                dc.close();
+            }
+        }
+    }
+
+    /** Settings for scm-a (sideA) or scm-b, channels "link" and "host". */
+    private Settings settings(boolean sideA, Map<String, String> extra, boolean faults) {
+        Map<String, Object> config = new HashMap<>();
+        config.put("interval.ms", "20");
+        config.put("counter.start", String.valueOf(COUNTER));
+        config.put("channels", "link, host");
+        int mine = sideA ? 0 : 2;
+        int theirs = sideA ? 2 : 0;
+        config.put("channel.link.local", "127.0.0.1:" + ports[mine]);
+        config.put("channel.host.local", "127.0.0.1:" + ports[mine + 1]);
+        config.put("channel.link.peer", "127.0.0.1:" + ports[theirs]);
+        config.put("channel.host.peer", "127.0.0.1:" + ports[theirs + 1]);
+        config.putAll(extra);
+        Map<String, String> framework = new HashMap<>();
+        framework.put("hasm.scm", sideA ? "scm-a" : "scm-b");
+        framework.put("hasm.peer", sideA ? "scm-b" : "scm-a");
+        framework.put("hasm.role", sideA ? "MASTER" : "SLAVE");
+        framework.put("hasm.data.dir", dir.toString());
+        framework.put("hasm.cluster.key.file", key.file().toString());
+        framework.put("hasm.faults.enabled", String.valueOf(faults));
+        Settings s = Settings.parse(config, framework::get);
+        assertEquals(List.of(), s.problems());
+        return s;
+    }
+
+    private Side start(boolean sideA, long incarnation, Settings settings) throws IOException {
+        Side side = new Side();
+        if (!sideA) {
+            side.local.set(new Monitor.Local(ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE));
+        }
+        side.monitor = new Monitor(settings, key, incarnation, side.local::get, side);
+        monitors.add(side.monitor);
+        side.monitor.start();
+        return side;
+    }
+
+    private Side[] pair() throws IOException {
+        Side a = start(true, 1000, settings(true, Map.of(), false));
+        Side b = start(false, 2000, settings(false, Map.of(), false));
+        Await.until("A hears B in DAC on both channels", () -> a.monitor.peer().state() == ScmState.DAC
+                && a.channel("link").received() > 2 && a.channel("host").received() > 2, a::describe);
+        Await.until("B hears A", () -> b.monitor.peer().state() == ScmState.DAC, b::describe);
+        return new Side[] {a, b};
+    }
+
+    @Test
+    void bothChannelsGoodAndPeerAlive() throws IOException {
+        Side[] p = pair();
+        Side a = p[0];
+        PeerView peer = a.monitor.peer();
+        assertTrue(peer.alive());
+        assertEquals("scm-b", peer.scm());
+        assertEquals(OpMode.SLAVE, peer.opMode());
+        assertEquals(OpMode.SLAVE, peer.configuredRole());
+        assertEquals(2000, peer.incarnation());
+        assertTrue(peer.lastHeard() != null);
+        assertTrue(a.all(ChannelStatus.GOOD));
+        assertTrue(a.channel("link").sent() > 0);
+        assertEquals(0, a.channel("link").rejected());
+        assertEquals(List.of(), a.channelChanges);
+        assertEquals(OpMode.MASTER, p[1].monitor.peer().configuredRole());
+    }
+
+    @Test
+    void silentPeerMakesEveryChannelBadAndThePeerDeadOnce() throws IOException {
+        Side[] p = pair();
+        Side a = p[0];
+        p[1].monitor.abort(); // as if the process died: no last word
+        Await.until("every channel BAD and the peer dead", () -> a.all(ChannelStatus.BAD) && !a.monitor.peer().alive(),
+                a::describe);
+        long sentThen = a.channel("link").sent();
+        // let a few more intervals pass: nothing more is reported
+        Await.until("more intervals", () -> a.channel("link").sent() > sentThen + 2 * COUNTER, a::describe);
+        assertEquals(1, a.peerChanges.stream().filter(v -> !v.alive()).count(), a.peerChanges::toString);
+        assertEquals(2, a.channelChanges.size(), a.channelChanges::toString);
+        assertEquals(ScmState.DAC, a.monitor.peer().state()); // last known state is kept
+    }
+
+    @Test
+    void oneChannelDroppedIsOnlyAnEvent() throws IOException {
+        Side a = start(true, 1000, settings(true, Map.of(), true));
+        Side b = start(false, 2000, settings(false, Map.of(), true));
+        Await.until("alive", () -> a.monitor.peer().state() == ScmState.DAC, a::describe);
+        a.monitor.drops(settings(true, Map.of("fault.drop.link", "100"), true));
+        Await.until("link BAD", () -> a.channel("link").status() == ChannelStatus.BAD, a::describe);
+        long received = a.channel("host").received();
+        Await.until("host still receiving", () -> a.channel("host").received() > received + COUNTER, a::describe);
+        assertEquals(ChannelStatus.GOOD, a.channel("host").status());
+        assertTrue(a.monitor.peer().alive());
+        assertTrue(a.peerChanges.stream().allMatch(PeerView::alive), a.peerChanges::toString);
+
+        a.monitor.drops(settings(true, Map.of("fault.drop.link", "0"), true));
+        Await.until("link GOOD again", () -> a.channel("link").status() == ChannelStatus.GOOD, a::describe);
+        // listeners are told after the view changes: wait for the second event rather than race it
+        Await.until("two channel events", () -> a.channelChanges.size() >= 2, a::describe);
+        assertEquals(2, a.channelChanges.size(), a.channelChanges::toString);
+        assertTrue(b.monitor.peer().alive());
+    }
+
+    @Test
+    void dropSwitchIsIgnoredUnlessFaultsAreEnabled() {
+        assertEquals(0, settings(true, Map.of("fault.drop.link", "100"), false).drop("link"));
+        assertEquals(100, settings(true, Map.of("fault.drop.link", "100"), true).drop("link"));
+    }
+
+    @Test
+    void peerReportingMonitorIsDeadAtOnce() throws IOException {
+        Side[] p = pair();
+        Side a = p[0];
+        p[1].local.set(new Monitor.Local(ScmState.MONITOR, OpMode.SLAVE, OpMode.SLAVE));
+        Await.until("peer dead", () -> !a.monitor.peer().alive(), a::describe);
+        assertEquals(ScmState.MONITOR, a.monitor.peer().state());
+        assertTrue(a.all(ChannelStatus.GOOD)); // dead by its own word, not by silence
+    }
+
+    @Test
+    void orderlyShutdownSaysHalted() throws IOException {
+        Side[] p = pair();
+        Side a = p[0];
+        p[1].monitor.close();
+        Await.until("peer HALTED", () -> a.monitor.peer().state() == ScmState.HALTED && !a.monitor.peer().alive(),
+                a::describe);
+        assertTrue(a.all(ChannelStatus.GOOD));
+    }
+
+    @Test
+    void peerRestartIsReportedAsANewIncarnation() throws IOException {
+        Side[] p = pair();
+        Side a = p[0];
+        p[1].monitor.abort();
+        Side b2 = start(false, 3000, settings(false, Map.of(), false));
+        b2.local.set(new Monitor.Local(ScmState.INIT, OpMode.SLAVE, OpMode.SLAVE));
+        Await.until("new incarnation seen", () -> a.monitor.peer().incarnation() == 3000, a::describe);
+        assertTrue(a.peerChanges.stream().anyMatch(v -> v.incarnation() == 3000 && v.alive()));
+        Await.until("state of the new life", () -> a.monitor.peer().state() == ScmState.INIT, a::describe);
+    }
+
+    @Test
+    void countsSequenceDeltasAndMissedFrames() throws IOException {
+        // Not started: frames are fed by hand, the analyzer run by hand.
+        Side a = new Side();
+        a.monitor = new Monitor(settings(true, Map.of("counter.start", "10"), false), key, 1000, a.local::get, a);
+        FrameCodec peer = new FrameCodec(key);
+        Monitor.Slot link = a.monitor.slot("link");
+        feed(a.monitor, link, peer, 7, 1);
+        for (int i = 0; i < 6; i++) {
+            a.monitor.analyze();
+        }
+        assertEquals(4, link.counter);
+        feed(a.monitor, link, peer, 7, 2);
+        assertEquals(5, link.counter);
+        feed(a.monitor, link, peer, 7, 5); // 3 and 4 lost
+        assertEquals(8, link.counter);
+        assertEquals(2, link.missed);
+        feed(a.monitor, link, peer, 7, 4); // 4 was only late
+        assertEquals(1, link.missed);
+        feed(a.monitor, link, peer, 7, 100);
+        assertEquals(10, link.counter); // capped
+        assertEquals(95, link.missed);
+        for (int i = 0; i < 10; i++) {
+            a.monitor.analyze();
+        }
+        assertEquals(ChannelStatus.BAD, link.status);
+        feed(a.monitor, link, peer, 8, 1); // the peer restarted: delta 1, no gap counted
+        assertEquals(ChannelStatus.GOOD, link.status);
+        assertEquals(1, link.counter);
+        assertEquals(95, link.missed);
+        assertEquals(6, link.received);
+        assertEquals(8, a.monitor.peer().incarnation());
+    }
+
+    private static void feed(Monitor m, Monitor.Slot slot, FrameCodec codec, long incarnation, long seq) {
+        byte[] f = codec.encode(StatusMessage.TYPE, "scm-b", incarnation, seq,
+                new StatusMessage(ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE, incarnation).encode());
+        m.onFrame(slot, f, f.length);
+    }
+
+    @Test
+    void forgedReplayedAndGarbageDatagramsChangeNothing() throws IOException {
+        Side[] p = pair();
+        Side a = p[0];
+        Side b = p[1];
+        int peerChanges = a.peerChanges.size();
+        int channelChanges = a.channelChanges.size();
+        PeerView before = a.monitor.peer();
+
+        FrameCodec right = new FrameCodec(key);
+        FrameCodec wrong = new FrameCodec(ClusterKey.generate(dir.resolve("other.key")));
+        byte[] status = new StatusMessage(ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE, 2000).encode();
+        SplittableRandom random = new SplittableRandom(7);
+        InetSocketAddress target = new InetSocketAddress("127.0.0.1", ports[0]);
+        int total = 100_000;
+        try (DatagramChannel attacker = DatagramChannel.open()) {
+            attacker.bind(new InetSocketAddress("127.0.0.1", 0));
+            long base = a.channel("link").rejected();
+            for (int sent = 0; sent < total; ) {
+                for (int i = 0; i < 64 && sent < total; i++, sent++) {
+                    attacker.send(ByteBuffer.wrap(forge(random, right, wrong, status)), target);
+                }
+                long want = base + sent;
+                // paced, so the kernel's receive buffer never overflows and every datagram is judged
+                Await.until("the monitor judged " + sent, Duration.ofSeconds(20),
+                        () -> a.channel("link").rejected() >= want, a::describe);
+            }
+            assertEquals(base + total, a.channel("link").rejected());
+        }
+        assertEquals(peerChanges, a.peerChanges.size(), a.peerChanges::toString);
+        assertEquals(channelChanges, a.channelChanges.size(), a.channelChanges::toString);
+        PeerView after = a.monitor.peer();
+        assertEquals(before.incarnation(), after.incarnation());
+        assertEquals(before.state(), after.state());
+        assertTrue(after.alive());
+        assertTrue(a.all(ChannelStatus.GOOD));
+
+        // and it still works
+        b.local.set(new Monitor.Local(ScmState.DEGRADED, OpMode.MASTER, OpMode.SLAVE));
+        Await.until("peer DEGRADED seen", () -> a.monitor.peer().state() == ScmState.DEGRADED, a::describe);
+        assertEquals(OpMode.MASTER, a.monitor.peer().opMode());
+    }
+
+    private static byte[] forge(SplittableRandom r, FrameCodec right, FrameCodec wrong, byte[] status) {
+        switch (r.nextInt(7)) {
+            case 0: { // garbage
+                byte[] g = new byte[r.nextInt(1, 300)];
+                r.nextBytes(g);
+                return g;
+            }
+            case 1: // the right shape under another key
+                return wrong.encode(StatusMessage.TYPE, "scm-b", 2000, r.nextLong(1, Long.MAX_VALUE), status);
+            case 2: // a real frame of the peer's, byte for byte: its first ones were seen long ago
+                return right.encode(StatusMessage.TYPE, "scm-b", 2000, 1 + r.nextInt(3), status);
+            case 3: // an older life of the peer
+                return right.encode(StatusMessage.TYPE, "scm-b", 1999 - r.nextInt(100), r.nextLong(1, 1 << 20), status);
+            case 4: // a stranger with the key
+                return right.encode(StatusMessage.TYPE, "scm-c", 2000, r.nextLong(1, 1 << 20), status);
+            case 5: // our own name
+                return right.encode(StatusMessage.TYPE, "scm-a", 1000, r.nextLong(1, 1 << 20), status);
+            default: { // a real frame with a bit flipped
+                byte[] f = right.encode(StatusMessage.TYPE, "scm-b", 2000, r.nextLong(1 << 20, 1L << 40), status);
+                f[r.nextInt(f.length)] ^= (byte) (1 << r.nextInt(8));
+                return f;
+            }
+        }
+    }
+
+    @Test
+    void notStartedMonitorHasTheBenefitOfTheDoubt() {
+        Side a = new Side();
+        a.monitor = new Monitor(settings(true, Map.of(), false), key, 1, a.local::get, a);
+        assertTrue(a.all(ChannelStatus.GOOD));
+        assertTrue(a.monitor.peer().alive());
+        assertNull(a.monitor.peer().state());
+        assertFalse(a.monitor.running());
+    }
+
+    /** A benchmark, not a test: run with -Dhasm.bench=true. */
+    @Test
+    @EnabledIfSystemProperty(named = "hasm.bench", matches = "true")
+    void cpuCostAt50Ms() throws IOException {
+        Side a = start(true, 1000, settings(true, Map.of("interval.ms", "50"), false));
+        start(false, 2000, settings(false, Map.of("interval.ms", "50"), false));
+        Await.until("running", () -> a.monitor.peer().state() == ScmState.DAC, a::describe);
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long[] ids = a.monitor.threadIds();
+        long cpu0 = mx.getThreadCpuTime(ids[0]) + mx.getThreadCpuTime(ids[1]);
+        long t0 = System.nanoTime();
+        long sent0 = a.channel("link").sent();
+        Await.until("10 s of status", Duration.ofSeconds(30), () -> a.channel("link").sent() >= sent0 + 200, a::describe);
+        long cpu = mx.getThreadCpuTime(ids[0]) + mx.getThreadCpuTime(ids[1]) - cpu0;
+        long wall = System.nanoTime() - t0;
+        System.out.printf("status monitor at 50 ms: %.3f%% of one core (%d ms CPU in %d ms)%n", 100.0 * cpu / wall,
+                cpu / 1_000_000, wall / 1_000_000);
+    }
+}

@@ -1,0 +1,80 @@
+package org.hasm.wire;
+
+import org.hasm.wire.FrameException.Reason;
+
+/**
+ * Refuses frames seen before. Per incarnation of the sender it keeps the highest sequence accepted
+ * and a window of {@value #WINDOW} below it: a newer sequence is accepted, an older one only if it
+ * is inside the window and not seen yet (frames may arrive out of order over several channels).
+ * A higher incarnation is the sender's restart and starts afresh; a lower one is an old recording.
+ *
+ * <p>Thread-safe.
+ */
+public final class AntiReplay {
+    /** How far below the highest sequence a late frame is still accepted. */
+    public static final int WINDOW = 1024;
+
+    // Guarded by this. seen holds one bit per sequence in (highest - WINDOW, highest], at seq mod WINDOW.
+    private final long[] seen = new long[WINDOW / 64];
+    private boolean any;
+    private long incarnation;
+    private long highest;
+
+    /**
+     * Accepts a frame's (incarnation, sequence) once.
+     *
+     * @throws FrameException REPLAY if it was accepted before, is too old, or from an older incarnation
+     */
+    public synchronized void accept(long frameIncarnation, long sequence) throws FrameException {
+        if (sequence < 0) {
+            throw new FrameException(Reason.MALFORMED, "negative sequence");
+        }
+        if (!any || frameIncarnation > incarnation) {
+            any = true;
+            incarnation = frameIncarnation;
+            java.util.Arrays.fill(seen, 0L);
+            highest = sequence;
+            mark(sequence);
+            return;
+        }
+        if (frameIncarnation < incarnation) {
+            throw new FrameException(Reason.REPLAY, "incarnation " + frameIncarnation + " older than " + incarnation);
+        }
+        if (sequence > highest) {
+            long advance = Math.min(sequence - highest, WINDOW);
+            for (long s = highest + 1, end = highest + advance; s <= end; s++) {
+                clear(s);
+            }
+            highest = sequence;
+            mark(sequence);
+            return;
+        }
+        if (highest - sequence >= WINDOW) {
+            throw new FrameException(Reason.REPLAY, "sequence " + sequence + " is older than the window");
+        }
+        if (isMarked(sequence)) {
+            throw new FrameException(Reason.REPLAY, "sequence " + sequence + " seen before");
+        }
+        mark(sequence);
+    }
+
+    /** @return the incarnation of the sender last accepted, 0 if none */
+    public synchronized long incarnation() {
+        return any ? incarnation : 0;
+    }
+
+    private void mark(long s) {
+        int bit = (int) (s % WINDOW);
+        seen[bit >>> 6] |= 1L << (bit & 63);
+    }
+
+    private void clear(long s) {
+        int bit = (int) (s % WINDOW);
+        seen[bit >>> 6] &= ~(1L << (bit & 63));
+    }
+
+    private boolean isMarked(long s) {
+        int bit = (int) (s % WINDOW);
+        return (seen[bit >>> 6] & (1L << (bit & 63))) != 0;
+    }
+}

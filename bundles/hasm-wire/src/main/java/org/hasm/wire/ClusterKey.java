@@ -1,0 +1,150 @@
+package org.hasm.wire;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.function.Function;
+
+/**
+ * The secret both SCMs of a pair share: every frame between them is authenticated with it. Kept in
+ * a file readable only by the runtime's user, as hex or base64 text.
+ */
+public final class ClusterKey {
+    /** Framework property: the key file. */
+    public static final String FILE_PROPERTY = "hasm.cluster.key.file";
+    /** Framework property of the node folder; the default key file is {@code etc/cluster.key} in it. */
+    public static final String NODE_DIR_PROPERTY = "hasm.node.dir";
+    /** Shortest key accepted: HMAC-SHA256 gains nothing from longer, loses from shorter. */
+    public static final int MIN_BYTES = 32;
+    // A key file is a few dozen characters; refuse to read a huge file by mistake.
+    private static final int MAX_FILE = 8192;
+
+    private final byte[] key;
+    private final Path file;
+
+    private ClusterKey(byte[] key, Path file) {
+        this.key = key;
+        this.file = file;
+    }
+
+    /**
+     * @param frameworkProperty looks up a framework property, {@code null} if unset
+     * @return the key file: {@value #FILE_PROPERTY}, else {@code ${hasm.node.dir}/etc/cluster.key}
+     * @throws IOException if neither property is set
+     */
+    public static Path location(Function<String, String> frameworkProperty) throws IOException {
+        String explicit = frameworkProperty.apply(FILE_PROPERTY);
+        if (explicit != null && !explicit.isBlank()) {
+            return Path.of(explicit.trim());
+        }
+        String node = frameworkProperty.apply(NODE_DIR_PROPERTY);
+        if (node != null && !node.isBlank()) {
+            return Path.of(node.trim(), "etc", "cluster.key");
+        }
+        throw new IOException("no cluster key file: set the framework property " + FILE_PROPERTY + " (or "
+                + NODE_DIR_PROPERTY + ", whose etc/cluster.key is the default)");
+    }
+
+    /**
+     * @param file hex or base64 text of at least {@value #MIN_BYTES} bytes of key
+     * @return the key
+     * @throws IOException whose message names the file and what is wrong with it
+     */
+    public static ClusterKey load(Path file) throws IOException {
+        byte[] raw;
+        try (InputStream in = Files.newInputStream(file)) {
+            raw = in.readNBytes(MAX_FILE + 1);
+        } catch (NoSuchFileException e) {
+            throw new IOException("cluster key " + file + ": missing (both SCMs need the same key file)", e);
+        } catch (AccessDeniedException e) {
+            throw new IOException("cluster key " + file + ": not readable by this user", e);
+        } catch (IOException e) {
+            throw new IOException("cluster key " + file + ": unreadable: " + e.getMessage(), e);
+        }
+        if (raw.length > MAX_FILE) {
+            throw new IOException("cluster key " + file + ": over " + MAX_FILE + " bytes, not a key file");
+        }
+        String text = new String(raw, StandardCharsets.US_ASCII).replaceAll("\\s+", "");
+        Arrays.fill(raw, (byte) 0);
+        if (text.isEmpty()) {
+            throw new IOException("cluster key " + file + ": empty");
+        }
+        byte[] key = parse(text);
+        if (key == null) {
+            throw new IOException("cluster key " + file + ": neither hex nor base64 text");
+        }
+        if (key.length < MIN_BYTES) {
+            throw new IOException("cluster key " + file + ": " + key.length + " bytes of key, at least " + MIN_BYTES
+                    + " needed");
+        }
+        return new ClusterKey(key, file);
+    }
+
+    private static byte[] parse(String text) {
+        if (text.length() % 2 == 0 && text.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+            return HexFormat.of().parseHex(text);
+        }
+        try {
+            return Base64.getDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            try {
+                return Base64.getUrlDecoder().decode(text);
+            } catch (IllegalArgumentException e2) {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * Writes a new random key of {@value #MIN_BYTES} bytes, as hex, readable by the owner only.
+     * Never overwrites: replacing the key of a running pair would cut it in two.
+     *
+     * @param file the key file to create; its folder is created if missing
+     * @return the key written
+     * @throws FileAlreadyExistsException if the file exists
+     * @throws IOException if it cannot be written
+     */
+    public static ClusterKey generate(Path file) throws IOException {
+        byte[] key = new byte[MIN_BYTES];
+        new SecureRandom().nextBytes(key);
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            // created with the permissions, so the key is never readable by others, not even briefly
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } else {
+            Files.createFile(file);
+        }
+        Files.write(file, (HexFormat.of().formatHex(key) + "\n").getBytes(StandardCharsets.US_ASCII),
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        return new ClusterKey(key, file);
+    }
+
+    /** @return a copy of the key's bytes */
+    public byte[] bytes() {
+        return key.clone();
+    }
+
+    /** @return the file it was read from */
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public String toString() {
+        return "cluster key from " + file; // never the key itself
+    }
+}

@@ -1,0 +1,55 @@
+package org.hasm.wire;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.hasm.wire.FrameException.Reason;
+import org.junit.jupiter.api.Test;
+
+class AntiReplayTest {
+    private final AntiReplay window = new AntiReplay();
+
+    private void accepted(long inc, long seq) {
+        assertDoesNotThrow(() -> window.accept(inc, seq));
+    }
+
+    private void refused(long inc, long seq) {
+        assertEquals(Reason.REPLAY, assertThrows(FrameException.class, () -> window.accept(inc, seq)).reason());
+    }
+
+    @Test
+    void acceptsNewerAndLateUnseenRefusesSeenAndTooOld() {
+        accepted(10, 5000);
+        refused(10, 5000);
+        accepted(10, 5001);
+        accepted(10, 4990); // late but inside the window
+        refused(10, 4990);
+        accepted(10, 5001 - AntiReplay.WINDOW + 1);
+        refused(10, 5001 - AntiReplay.WINDOW);
+        accepted(10, 9000); // a jump clears the old window
+        refused(10, 5001);
+        accepted(10, 9000 - 1);
+    }
+
+    @Test
+    void newIncarnationRestartsOlderIsRefused() {
+        accepted(10, 100);
+        accepted(11, 1); // the peer restarted: its sequence starts over
+        assertEquals(11, window.incarnation());
+        refused(10, 101);
+        refused(11, 1);
+        accepted(11, 2);
+    }
+
+    @Test
+    void slotsReusedAfterTheWindowMovesAreFree() {
+        accepted(1, 0);
+        for (long s = 1; s <= 3 * AntiReplay.WINDOW; s++) {
+            accepted(1, s);
+        }
+        accepted(1, 3 * AntiReplay.WINDOW + 5);
+        accepted(1, 3 * AntiReplay.WINDOW + 2); // same slot as old, already-seen numbers
+        refused(1, 2 * AntiReplay.WINDOW);
+    }
+}

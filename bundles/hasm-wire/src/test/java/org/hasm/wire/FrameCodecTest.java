@@ -1,0 +1,127 @@
+package org.hasm.wire;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Arrays;
+import org.hasm.wire.FrameException.Reason;
+import org.junit.jupiter.api.Test;
+
+class FrameCodecTest {
+    static final byte[] KEY = new byte[32];
+    static final byte[] OTHER_KEY = new byte[32];
+
+    static {
+        Arrays.fill(KEY, (byte) 7);
+        Arrays.fill(OTHER_KEY, (byte) 8);
+    }
+
+    private final FrameCodec codec = new FrameCodec(KEY);
+
+    private static Reason reason(ThrowingDecode d) {
+        return assertThrows(FrameException.class, d::run).reason();
+    }
+
+    interface ThrowingDecode {
+        void run() throws FrameException;
+    }
+
+    @Test
+    void roundTripKeepsEveryField() throws FrameException {
+        byte[] payload = {1, 2, 3, (byte) 255};
+        byte[] f = codec.encode(9, "scm-b", 1234567890123L, 42, payload);
+        Frame d = codec.decode(f, 0, f.length);
+        assertEquals(FrameCodec.VERSION, d.version());
+        assertEquals(9, d.type());
+        assertEquals("scm-b", d.sender());
+        assertEquals(1234567890123L, d.incarnation());
+        assertEquals(42, d.sequence());
+        assertArrayEquals(payload, d.payload());
+    }
+
+    @Test
+    void roundTripOfTheLargestFrame() throws FrameException {
+        String name = "n".repeat(FrameCodec.MAX_SENDER);
+        byte[] f = codec.encode(255, name, Long.MAX_VALUE, Long.MAX_VALUE, new byte[FrameCodec.MAX_PAYLOAD]);
+        assertEquals(FrameCodec.MAX_FRAME, f.length);
+        byte[] shifted = new byte[f.length + 10];
+        System.arraycopy(f, 0, shifted, 5, f.length);
+        assertEquals(name, codec.decode(shifted, 5, f.length).sender());
+    }
+
+    @Test
+    void refusesEachKindOfBadFrame() {
+        byte[] f = codec.encode(1, "scm-b", 1, 1, new byte[10]);
+
+        assertEquals(Reason.TOO_SHORT, reason(() -> codec.decode(f, 0, 3)));
+        assertEquals(Reason.TOO_SHORT, reason(() -> codec.decode(f, 0, f.length - 1)));
+        assertEquals(Reason.TOO_SHORT, reason(() -> codec.decode(null, 0, 0)));
+        assertEquals(Reason.TOO_SHORT, reason(() -> codec.decode(f, 5, f.length)));
+
+        byte[] magic = f.clone();
+        magic[0] = 'X';
+        assertEquals(Reason.BAD_MAGIC, reason(() -> codec.decode(magic, 0, magic.length)));
+
+        byte[] version = f.clone();
+        version[4] = 2;
+        assertEquals(Reason.BAD_VERSION, reason(() -> codec.decode(version, 0, version.length)));
+
+        byte[] huge = f.clone();
+        FrameCodec.putInt(huge, 23 + 5, -1); // payload length 4 GiB
+        assertEquals(Reason.TOO_LONG, reason(() -> codec.decode(huge, 0, huge.length)));
+        FrameCodec.putInt(huge, 23 + 5, FrameCodec.MAX_PAYLOAD + 1);
+        assertEquals(Reason.TOO_LONG, reason(() -> codec.decode(huge, 0, huge.length)));
+
+        byte[] flipped = f.clone();
+        flipped[35] ^= 1; // inside the payload
+        assertEquals(Reason.BAD_MAC, reason(() -> codec.decode(flipped, 0, flipped.length)));
+        byte[] foreign = new FrameCodec(OTHER_KEY).encode(1, "scm-b", 1, 1, new byte[10]);
+        assertEquals(Reason.BAD_MAC, reason(() -> codec.decode(foreign, 0, foreign.length)));
+
+        byte[] longer = Arrays.copyOf(f, f.length + 1);
+        assertEquals(Reason.MALFORMED, reason(() -> codec.decode(longer, 0, longer.length)));
+        byte[] noName = f.clone();
+        noName[6] = 0;
+        assertEquals(Reason.MALFORMED, reason(() -> codec.decode(noName, 0, noName.length)));
+    }
+
+    @Test
+    void refusesAnAuthenticNameWithForbiddenCharacters() throws Exception {
+        // built by hand: encode() itself refuses such a name
+        byte[] f = codec.encode(1, "scm-b", 1, 1, new byte[0]);
+        f[7 + 3] = '/';
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(KEY, "HmacSHA256"));
+        mac.update(f, 0, f.length - 32);
+        mac.doFinal(f, f.length - 32);
+        assertEquals(Reason.MALFORMED, reason(() -> codec.decode(f, 0, f.length)));
+    }
+
+    @Test
+    void filterRefusesOwnStrangersAndReplays() throws FrameException {
+        PeerFilter filter = new PeerFilter(codec, "scm-a", "scm-b", new AntiReplay());
+        byte[] good = codec.encode(1, "scm-b", 5, 1, new byte[0]);
+        filter.accept(good, 0, good.length);
+        assertEquals(Reason.REPLAY, reason(() -> filter.accept(good, 0, good.length)));
+        byte[] own = codec.encode(1, "scm-a", 5, 2, new byte[0]);
+        assertEquals(Reason.OWN_FRAME, reason(() -> filter.accept(own, 0, own.length)));
+        byte[] stranger = codec.encode(1, "scm-c", 5, 3, new byte[0]);
+        assertEquals(Reason.UNKNOWN_SENDER, reason(() -> filter.accept(stranger, 0, stranger.length)));
+        byte[] older = codec.encode(1, "scm-b", 4, 100, new byte[0]);
+        assertEquals(Reason.REPLAY, reason(() -> filter.accept(older, 0, older.length)));
+    }
+
+    @Test
+    void payloadReaderRefusesShortPayloads() throws FrameException {
+        byte[] p = new Bytes.Writer().u8(3).shortString("abc").i64(9).toByteArray();
+        Bytes r = new Bytes(p);
+        assertEquals(3, r.u8());
+        assertEquals("abc", r.shortString());
+        assertEquals(9, r.i64());
+        r.end();
+        assertEquals(Reason.MALFORMED, reason(() -> new Bytes(new byte[] {5, 'a'}).shortString()));
+        assertEquals(Reason.MALFORMED, reason(() -> new Bytes(new byte[7]).i64()));
+        assertEquals(Reason.MALFORMED, reason(() -> new Bytes(new byte[2]).end()));
+    }
+}
