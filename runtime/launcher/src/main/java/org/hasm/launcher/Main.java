@@ -1,0 +1,143 @@
+package org.hasm.launcher;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code bin/hasm}: starts one SCM from a node folder, or checks one without starting.
+ *
+ * <p>Exit codes: 0 stopped cleanly (or check passed), 1 the framework failed or did not stop in
+ * time, 2 bad usage or configuration (nothing started), 3 bundles that do not resolve or start.
+ */
+public final class Main {
+
+    /** How long a stop may take before the process gives up on it. */
+    static final long STOP_TIMEOUT_MS = 60_000;
+
+    static final String USAGE = String.join(System.lineSeparator(),
+            "usage: hasm run DIR       start one SCM from the node folder DIR",
+            "       hasm check [DIR]   check the distribution's features, or the node folder DIR, without starting",
+            "       hasm help          this text",
+            "",
+            "A node folder holds:",
+            "  etc/hasm.properties     hasm.scm (required), hasm.role (MASTER or SLAVE, required),",
+            "                          hasm.features (default hasm-core), hasm.deploy.dir, hasm.log.level;",
+            "                          other keys are passed to the framework",
+            "  etc/PID.cfg             a configuration; etc/FACTORYPID~NAME.cfg a factory configuration",
+            "  data/, log/             created: framework storage (emptied at every start), hasm.log",
+            "See examples/standalone. Environment: JAVA_HOME, HASM_JAVA_OPTS (more JVM options).");
+
+    private interface Command {
+        int run(String[] args) throws Exception;
+    }
+
+    private final PrintStream out;
+    private final PrintStream err;
+    /** The distribution's folder, or null to {@linkplain Distribution#locate() locate} it. */
+    private final Path home;
+    /* Sorted, so the list in "unknown command" reads the same every time. Subcommands of other
+       parts of hasm (a demo pair, an admin client) are added here. */
+    private final Map<String, Command> commands = new TreeMap<>();
+
+    Main(PrintStream out, PrintStream err, Path home) {
+        this.out = out;
+        this.err = err;
+        this.home = home;
+        commands.put("run", this::run);
+        commands.put("check", this::check);
+        commands.put("help", args -> {
+            out.println(USAGE);
+            return 0;
+        });
+    }
+
+    public static void main(String[] args) {
+        int code = new Main(System.out, System.err, null).execute(args);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    /** @return the exit code */
+    int execute(String[] args) {
+        if (args.length == 0) {
+            err.println(USAGE);
+            return LaunchException.CONFIG;
+        }
+        String name = args[0];
+        if (name.equals("--help") || name.equals("-h")) {
+            name = "help";
+        }
+        Command command = commands.get(name);
+        try {
+            if (command == null) {
+                throw new LaunchException("unknown command '" + args[0] + "' (commands: "
+                        + String.join(", ", commands.keySet()) + "; see hasm help)");
+            }
+            String[] rest = new String[args.length - 1];
+            System.arraycopy(args, 1, rest, 0, rest.length);
+            return command.run(rest);
+        } catch (LaunchException e) {
+            err.println("hasm: " + e.getMessage());
+            return e.exitCode();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("hasm: interrupted");
+            return LaunchException.FAILED;
+        } catch (Exception | Error e) {
+            // a bug, not an operator's mistake: still one line, the trace only on request
+            err.println("hasm: internal error: " + Runner.oneLine(e)
+                    + (Boolean.getBoolean("hasm.debug") ? "" : " (run with HASM_JAVA_OPTS=-Dhasm.debug=true for details)"));
+            if (Boolean.getBoolean("hasm.debug")) {
+                e.printStackTrace(err);
+            }
+            return LaunchException.FAILED;
+        }
+    }
+
+    private int run(String[] args) throws Exception {
+        Path dir = nodeDir(args, "run", true);
+        Distribution dist = home == null ? Distribution.locate() : Distribution.at(home);
+        Node node = Node.load(dir, dist.home());
+        Plan plan = Plan.make(dist, node, System.console() != null);
+        Shutdown shutdown = new Shutdown(out, err, STOP_TIMEOUT_MS);
+        shutdown.install();
+        out.println("hasm: starting SCM " + node.scm() + " (" + node.role() + ") from " + node.dir());
+        return new Runner(plan, shutdown, out, err, STOP_TIMEOUT_MS).run();
+    }
+
+    private int check(String[] args) throws LaunchException {
+        Path dir = nodeDir(args, "check", false);
+        Distribution dist = home == null ? Distribution.locate() : Distribution.at(home);
+        if (dir == null) {
+            int bundles = 0;
+            for (String name : dist.featureNames()) {
+                bundles += Plan.locate(dist, Feature.read(dist.featuresDir().resolve(name + ".json"), name)).size();
+            }
+            out.println("hasm: " + dist.featureNames().size() + " features (" + String.join(", ", dist.featureNames())
+                    + "), " + bundles + " bundle references: all present in " + dist.system());
+            return 0;
+        }
+        Node node = Node.load(dir, dist.home());
+        Plan plan = Plan.make(dist, node, false);
+        out.println("hasm: " + node.dir() + ": SCM " + node.scm() + " (" + node.role() + "), features "
+                + String.join(",", node.features()) + ", " + plan.bundles().size() + " bundles, "
+                + plan.configurations().size() + " configurations: OK");
+        return 0;
+    }
+
+    private static Path nodeDir(String[] args, String command, boolean required) throws LaunchException {
+        if (args.length > 1) {
+            throw new LaunchException(command + " takes one node folder, not " + args.length + " arguments");
+        }
+        if (args.length == 0) {
+            if (required) {
+                throw new LaunchException(command + " needs the node folder: hasm " + command + " DIR");
+            }
+            return null;
+        }
+        return Paths.get(args[0]);
+    }
+}
