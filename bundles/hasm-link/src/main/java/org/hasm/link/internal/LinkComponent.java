@@ -16,8 +16,7 @@ import org.hasm.spi.peer.ChannelStatus;
 import org.hasm.spi.peer.ChannelView;
 import org.hasm.spi.peer.LinkHandler;
 import org.hasm.spi.peer.PeerLink;
-import org.hasm.wire.ClusterKey;
-import org.hasm.wire.Incarnation;
+import org.hasm.wire.Credentials;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
@@ -95,19 +94,13 @@ public class LinkComponent implements HaModule, PeerLink {
             log.info("no link channels configured: no peer to talk to (standalone SCM)");
             return;
         }
-        ClusterKey key;
-        long incarnation;
+        Credentials credentials;
         try {
-            key = ClusterKey.load(s.keyFile());
+            credentials = Credentials.load(s.keyFile(), s.dataDir());
         } catch (IOException e) {
             throw new HaException(e.getMessage(), e);
         }
-        try {
-            incarnation = Incarnation.next(s.dataDir().resolve(Incarnation.FILE));
-        } catch (IOException e) {
-            throw new HaException("incarnation: " + e.getMessage(), e);
-        }
-        Link l = new Link(s, key, incarnation, this::find, linkLog);
+        Link l = new Link(s, credentials.key(), credentials.incarnation(), this::find, linkLog);
         try {
             l.start();
         } catch (IOException e) {

@@ -21,8 +21,7 @@ import org.hasm.spi.peer.PeerListener;
 import org.hasm.spi.peer.PeerView;
 import org.hasm.spi.peer.StatusMonitor;
 import org.hasm.wire.ChannelConfig;
-import org.hasm.wire.ClusterKey;
-import org.hasm.wire.Incarnation;
+import org.hasm.wire.Credentials;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
@@ -183,19 +182,13 @@ public class StatusComponent implements HaModule, StatusMonitor {
             log.info("no status channels configured: no peer is watched (standalone SCM)");
             return;
         }
-        ClusterKey key;
-        long incarnation;
+        Credentials credentials;
         try {
-            key = ClusterKey.load(s.keyFile());
+            credentials = Credentials.load(s.keyFile(), s.dataDir());
         } catch (IOException e) {
             throw new HaException(e.getMessage(), e);
         }
-        try {
-            incarnation = Incarnation.next(s.dataDir().resolve(Incarnation.FILE));
-        } catch (IOException e) {
-            throw new HaException("incarnation: " + e.getMessage(), e);
-        }
-        Monitor m = new Monitor(s, key, incarnation, this::local, observer);
+        Monitor m = new Monitor(s, credentials.key(), credentials.incarnation(), this::local, observer);
         try {
             m.start();
         } catch (IOException e) {
