@@ -50,8 +50,10 @@ public interface HaContext {
 
     /**
      * Says that the module can no longer serve (an unrecoverable fault it found on its own). The
-     * controller records it as the module's failure and posts an event; the health monitor
-     * restarts the module or escalates. Returns at once.
+     * controller records it as the module's failure and posts an event. A service is left failed
+     * for the health monitor to restart. A module of the {@code hasm} tier panics when the SCM
+     * itself cannot go on as it is (a volume taken over by the peer, say): the SCM reboots — RESET:
+     * stop, shutDown, BOOT — and its peer takes its personality over meanwhile. Returns at once.
      *
      * @param reason what went wrong, for the operator
      */

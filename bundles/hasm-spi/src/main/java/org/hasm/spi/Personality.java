@@ -21,6 +21,20 @@ public interface Personality {
     List<String> addresses();
 
     /**
+     * @return the names of the volumes this personality serves; the SCM that serves the
+     *     personality owns them on the shared storage
+     */
+    List<String> volumes();
+
+    /**
+     * The exports of one protocol, as configured with {@code export.<protocol>.<name>=<volume>:<path>[:ro]}.
+     *
+     * @param protocol {@code http}, {@code nfs}, {@code smb}, ...
+     * @return the exports of that protocol, by name; empty if none
+     */
+    List<Export> exports(String protocol);
+
+    /**
      * Settings of this personality for services (export names, ports, ...), as configured.
      * Keys are conventionally prefixed with the service's module name ({@code example.port}).
      *

@@ -30,6 +30,15 @@ final class SpiViews {
     }
 
     record Pers(String name, String home, List<String> addresses, Map<String, String> properties) implements Personality {
+        @Override
+        public List<String> volumes() {
+            return List.of();
+        }
+
+        @Override
+        public List<org.hasm.spi.Export> exports(String protocol) {
+            return List.of();
+        }
     }
 
     record Module(String name, Tier tier, int rank, String bundle, String version, ModuleStatus status,

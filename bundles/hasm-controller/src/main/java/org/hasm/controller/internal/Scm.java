@@ -291,7 +291,8 @@ final class Scm {
             props.put("reason", reason);
             sink.post("org/hasm/controller/PANIC", props);
             if (entry.tier() == Tier.HASM) {
-                dispatch(new Event.Fault("HASM module " + entry.name() + " panicked: " + reason));
+                // the patent's PANIC: re-initialise the SCM; the peer serves meanwhile
+                dispatch(new Event.Reset("HASM module " + entry.name() + " panicked: " + reason));
             }
         });
     }
@@ -325,8 +326,12 @@ final class Scm {
             if (passing) {
                 publish();
             }
-            Event followUp = perform(d.actions());
-            publish();
+            Event followUp;
+            try {
+                followUp = perform(d.actions());
+            } finally {
+                publish(); // even if an action failed, the state shown is the state the machine is in
+            }
             if (followUp != null) {
                 pending.add(followUp);
             }

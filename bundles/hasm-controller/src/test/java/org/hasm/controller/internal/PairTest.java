@@ -75,6 +75,9 @@ class PairTest {
 
             @Override
             public void info(String message) {
+                if (Boolean.getBoolean("pair.verbose")) {
+                    System.out.println(name + ": " + message);
+                }
             }
 
             @Override
@@ -83,6 +86,10 @@ class PairTest {
 
             @Override
             public void error(String message, Throwable t) {
+                System.err.println(name + ": ERROR " + message);
+                if (t != null) {
+                    t.printStackTrace();
+                }
             }
 
             @Override

@@ -314,7 +314,7 @@ class ScmTest {
     }
 
     @Test
-    void panicOfAServiceFailsItAndPanicOfAHasmModuleFaultsTheScm() {
+    void panicOfAServiceFailsItAndPanicOfAHasmModuleRebootsTheScm() {
         scm(settings(2000, List.of(), List.of()));
         TestModule svc = new TestModule("svc");
         TestModule storage = new TestModule("storage");
@@ -326,9 +326,13 @@ class ScmTest {
         await("svc failed", () -> info("svc").status() == ModuleStatus.FAILED);
         assertEquals("panic: disk gone", info("svc").lastError());
         assertEquals(ScmState.DAC, scm.snapshot().state());
+        long before = scm.journal(-1).get(scm.journal(-1).size() - 1).sequence();
         storage.context.panic("lost the lease");
-        awaitState(ScmState.MONITOR);
-        assertTrue(scm.snapshot().reason().contains("lost the lease"));
+        await("rebooted", () -> journal(before).contains("storage:SHUTDOWN")
+                && journal(before).contains("storage:OPMODE(MASTER, DAC)") && scm.snapshot().state() == ScmState.DAC);
+        assertEquals(List.of("INIT", "TEST", "OPMODE(MASTER, DAC)", "STOP", "SHUTDOWN", "INIT", "TEST",
+                "OPMODE(MASTER, DAC)"), storage.calls());
+        assertTrue(log.stream().anyMatch(l -> l.contains("RESET") && l.contains("lost the lease")), log.toString());
         assertTrue(events.stream().anyMatch(e -> e.startsWith("org/hasm/controller/PANIC storage")), events.toString());
     }
 

@@ -1,0 +1,27 @@
+package org.hasm.spi.storage;
+
+import java.time.Duration;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * Whiteboard: stops the peer for good, so that its volumes can be taken over before its storage
+ * lease runs out. Registered with the service property {@value #NAME}; the status monitor uses the
+ * agent its configuration names ({@code process}, {@code netns}, {@code none}, or a third party's).
+ */
+@ConsumerType
+public interface FenceAgent {
+
+    /** Service property: the agent's name. */
+    String NAME = "hasm.fence.agent";
+
+    /**
+     * Fences the peer. Must be idempotent; may block up to {@code timeout}.
+     *
+     * @param peer the peer SCM's name
+     * @param timeout how long it may take
+     * @return {@code true} only if the peer is certainly stopped (or cut off from the storage);
+     *     {@code false} if that cannot be known, in which case the lease decides
+     * @throws Exception if the agent failed; treated as {@code false}
+     */
+    boolean fence(String peer, Duration timeout) throws Exception;
+}

@@ -1,0 +1,36 @@
+package org.hasm.spi.storage;
+
+import java.nio.file.Path;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A volume this SCM serves: a folder on the shared storage that it owns at an epoch. Implemented
+ * by hasm; safe to use from any thread.
+ */
+@ProviderType
+public interface Volume {
+
+    /** @return the volume's name */
+    String name();
+
+    /** @return the volume's root folder; everything served from it lives below */
+    Path root();
+
+    /** @return the epoch at which this SCM took the volume; raised at every change of owner */
+    long epoch();
+
+    /**
+     * @return {@code true} while this SCM owns the volume; {@code false} from the instant it found
+     *     a higher epoch or let the volume go (then every {@link #fence()} fails)
+     */
+    boolean owned();
+
+    /**
+     * Proves, against the ownership record on the shared storage and this SCM's lease, that this SCM
+     * still owns the volume. A service calls it after its data is durable and before it
+     * acknowledges the write; a write that fails it must be undone or left under a temporary name.
+     *
+     * @throws FencedException if another SCM owns the volume now or the lease lapsed
+     */
+    void fence() throws FencedException;
+}

@@ -1,0 +1,21 @@
+package org.hasm.spi.storage;
+
+import java.util.List;
+import org.osgi.annotation.versioning.ProviderType;
+
+/** The volumes this SCM serves now. Registered by hasm's storage module. */
+@ProviderType
+public interface VolumeManager {
+
+    /** Event topic of ownership changes: properties {@code scm}, {@code volume}, {@code epoch}, {@code owner}, {@code step}. */
+    String TOPIC_VOLUME = "org/hasm/storage/VOLUME";
+
+    /**
+     * @param name a volume name
+     * @return the volume if this SCM owns it now, else {@code null}
+     */
+    Volume volume(String name);
+
+    /** @return every volume this SCM owns now */
+    List<Volume> volumes();
+}
