@@ -61,8 +61,10 @@ import org.osgi.annotation.versioning.ConsumerType;
  * ({@link HaContext#deadline(Call)} tells it). A call that throws ({@link HaException} or any
  * runtime exception) or does not return by its deadline is a failure: the module's status becomes
  * {@link ModuleStatus#FAILED} or {@link ModuleStatus#TIMED_OUT}, an event is posted, and the other
- * modules go on - one module never blocks the rest. A failed module receives no further
- * {@code test} or {@code opMode} until it is registered again, but is still offered {@code stop}
+ * modules go on - one module never blocks the rest. A module that failed {@code init} or
+ * {@code test} receives no {@code opMode} until it is registered again or the SCM reboots; one that
+ * failed an {@code opMode} is offered the next one (what failed may be gone by then). A failed
+ * module is still offered {@code stop}
  * and {@code shutDown} so it can release what it holds (not while an overrunning call is still
  * running in it). A failure of a module of the {@code hasm} tier during boot puts the SCM in
  * MONITOR: it cannot run as part of the pair without its HA modules.

@@ -45,11 +45,17 @@ final class Lifecycle {
         return hasm(failed);
     }
 
-    /** opMode on every module that is tested or active, forward or in reverse. */
+    /**
+     * opMode on every module that is tested or active, forward or in reverse. A module whose last
+     * opMode failed gets the next one too: it passed init and test, and what failed (a port still
+     * held by the peer, say) may be gone by the next transition.
+     */
     List<ModuleEntry> opMode(OpMode mode, SysConfig config, boolean reverse) {
         List<ModuleEntry> failed = new ArrayList<>();
         for (ModuleEntry e : reverse ? registry.reverse() : registry.forward()) {
-            if ((e.status == ModuleStatus.TESTED || e.status == ModuleStatus.ACTIVE) && e.callable()) {
+            boolean opModeFailed = (e.status == ModuleStatus.FAILED || e.status == ModuleStatus.TIMED_OUT)
+                    && e.lastCall == Call.OPMODE;
+            if ((e.status == ModuleStatus.TESTED || e.status == ModuleStatus.ACTIVE || opModeFailed) && e.callable()) {
                 call(e, Call.OPMODE, mode, config, failed);
             }
         }

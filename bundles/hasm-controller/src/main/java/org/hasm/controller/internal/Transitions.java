@@ -168,6 +168,11 @@ final class Transitions {
         }
         if (e instanceof Event.PeerInfo p) {
             Machine noted = m.peer(p.alive(), p.incarnation() != 0 ? p.incarnation() : m.peerIncarnation());
+            if (!p.alive() && p.state() == null) {
+                // Never heard, and the channels ran out their benefit of the doubt: the peer may just be
+                // slower to boot. The INIT timeout decides (and a peer still dead then is taken over at once).
+                return stay(noted);
+            }
             if (p.alive() && p.configuredRole() != null && p.configuredRole() == m.configured()) {
                 // checked first: the peer may already be in MONITOR for this very conflict
                 return fault(noted, "both SCMs are configured " + m.configured()

@@ -356,4 +356,26 @@ class ScmTest {
         assertNotNull(state.get());
         assertTrue(state.get().contains("DAC"), state.get());
     }
+
+    @Test
+    void aModuleWhoseOpModeFailedIsOfferedTheNextOne() {
+        Map<Call, Duration> d = new EnumMap<>(Call.class);
+        for (Call c : Call.values()) {
+            d.put(c, Duration.ofSeconds(2));
+        }
+        // a peer is configured but never answers: INIT ends after 200 ms, then the test plays its death
+        Settings s = new Settings("scm-t", OpMode.MASTER, "scm-u", d, Duration.ofMillis(200), Duration.ofSeconds(1), 100,
+                List.of(), List.of());
+        scm(s);
+        TestModule flaky = new TestModule("flaky").failOn(Call.OPMODE);
+        scm.added(entry(flaky, Tier.SERVICE, 10));
+        scm.start();
+        awaitState(ScmState.DAC);
+        assertEquals(ModuleStatus.FAILED, info("flaky").status());
+        flaky.failOn = null;
+        scm.peerChanged(false, ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE, 7);
+        awaitState(ScmState.DEGRADED);
+        await("flaky active", () -> info("flaky").status() == ModuleStatus.ACTIVE);
+        assertEquals(List.of("INIT", "TEST", "OPMODE(MASTER, DAC)", "OPMODE(MASTER, DEGRADED)"), flaky.calls());
+    }
 }

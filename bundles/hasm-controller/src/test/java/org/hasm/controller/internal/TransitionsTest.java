@@ -383,4 +383,14 @@ class TransitionsTest {
         assertEquals(ScmState.DEGRADED, refused.next().state());
         assertNull(refused.transition());
     }
+
+    @Test
+    void aPeerNeverHeardDoesNotEndInitBeforeItsTimeoutButIsTakenOverRightAfter() {
+        Machine init = at(ScmState.INIT, OpMode.MASTER, null, OpMode.MASTER);
+        Decision d = Transitions.next(init, new Event.PeerInfo(false, null, null, null, 0));
+        assertEquals(ScmState.INIT, d.next().state());
+        assertTrue(d.actions().isEmpty());
+        Decision alone = Transitions.next(d.next(), new Event.PeerSilent());
+        assertEquals(ScmState.DEGRADED, alone.next().state());
+    }
 }
