@@ -61,6 +61,29 @@ final class Json {
         }
     }
 
+    /**
+     * Parses a JSON document received from somewhere else (an SCM's admin API).
+     *
+     * @param what names the source in the message of the exception
+     * @throws LaunchException if the text is not one JSON value
+     */
+    static Object parse(String text, String what) throws LaunchException {
+        try (JsonParser parser = FACTORY.createParser(text)) {
+            if (parser.nextToken() == null) {
+                throw new LaunchException(LaunchException.FAILED, what + ": an empty answer, not JSON");
+            }
+            Object value = value(parser);
+            if (parser.nextToken() != null) {
+                throw new LaunchException(LaunchException.FAILED, what + ": content after the end of the JSON document");
+            }
+            return value;
+        } catch (JsonProcessingException e) {
+            throw new LaunchException(LaunchException.FAILED, what + ": not valid JSON: " + firstLine(e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new LaunchException(LaunchException.FAILED, what + ": cannot be read (" + e.getMessage() + ")");
+        }
+    }
+
     private static Object value(JsonParser parser) throws IOException {
         JsonToken token = parser.currentToken();
         switch (token) {

@@ -20,6 +20,10 @@ public final class Main {
     static final String USAGE = String.join(System.lineSeparator(),
             "usage: hasm run DIR       start one SCM from the node folder DIR",
             "       hasm check [DIR]   check the distribution's features, or the node folder DIR, without starting",
+            "       hasm demo [--dir DIR] [--no-start] [--base-port P] [--interval-ms N] [--counter N]",
+            "                 [--init-timeout-ms N] [--faults]",
+            "                          write a pair of SCMs (DIR/scm-a MASTER, DIR/scm-b SLAVE) and run both until",
+            "                          Ctrl-C; admin API on 127.0.0.1:P and P+1 (default 7700), see bin/hasmctl",
             "       hasm help          this text",
             "",
             "A node folder holds:",
@@ -48,6 +52,7 @@ public final class Main {
         this.home = home;
         commands.put("run", this::run);
         commands.put("check", this::check);
+        commands.put("demo", this::demo);
         commands.put("help", args -> {
             out.println(USAGE);
             return 0;
@@ -104,8 +109,19 @@ public final class Main {
         Plan plan = Plan.make(dist, node, System.console() != null);
         Shutdown shutdown = new Shutdown(out, err, STOP_TIMEOUT_MS);
         shutdown.install();
-        out.println("hasm: starting SCM " + node.scm() + " (" + node.role() + ") from " + node.dir());
-        return new Runner(plan, shutdown, out, err, STOP_TIMEOUT_MS).run();
+        PidFile pid = PidFile.write(node.dir());
+        try {
+            out.println("hasm: starting SCM " + node.scm() + " (" + node.role() + ") from " + node.dir());
+            return new Runner(plan, shutdown, out, err, STOP_TIMEOUT_MS).run();
+        } finally {
+            pid.remove();
+        }
+    }
+
+    private int demo(String[] args) throws Exception {
+        DemoPair.Options options = DemoPair.parse(args);
+        Distribution dist = home == null ? Distribution.locate() : Distribution.at(home);
+        return new Demo(out, err, dist, options).run();
     }
 
     private int check(String[] args) throws LaunchException {

@@ -118,7 +118,29 @@ final class Runner {
         }
     }
 
+    /* SPI Fly reports every ServiceLoader provider it registers at INFO through java.util.logging,
+       on stderr. Only its warnings matter to an operator. Held here: java.util.logging keeps only
+       weak references, and a collected logger would lose the level. */
+    private static final java.util.logging.Logger SPIFLY_LOGGER = java.util.logging.Logger.getLogger("org.apache.aries.spifly");
+
+    /** Framework properties with this prefix also become system properties (see framework.properties). */
+    static final String SLF4J_SIMPLE_PREFIX = "org.slf4j.simpleLogger.";
+
+    /*
+     * slf4j-simple (Jetty's logger) reads only system properties; keeping its settings with the
+     * other framework properties lets a node change them in one place. A -D given to the JVM wins.
+     */
+    static void exportLoggerSettings(Map<String, String> frameworkProperties) {
+        SPIFLY_LOGGER.setLevel(java.util.logging.Level.WARNING);
+        frameworkProperties.forEach((key, value) -> {
+            if (key.startsWith(SLF4J_SIMPLE_PREFIX) && System.getProperty(key) == null) {
+                System.setProperty(key, value);
+            }
+        });
+    }
+
     private Framework newFramework() throws LaunchException {
+        exportLoggerSettings(plan.frameworkProperties());
         for (FrameworkFactory factory : ServiceLoader.load(FrameworkFactory.class, Runner.class.getClassLoader())) {
             return factory.newFramework(plan.frameworkProperties());
         }

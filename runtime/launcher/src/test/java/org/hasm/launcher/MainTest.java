@@ -63,8 +63,8 @@ class MainTest {
 
     @Test
     void unknownCommandsAreNamed() {
-        assertEquals(2, execute("demo"));
-        assertEquals("hasm: unknown command 'demo' (commands: check, help, run; see hasm help)\n", err());
+        assertEquals(2, execute("frobnicate"));
+        assertEquals("hasm: unknown command 'frobnicate' (commands: check, demo, help, run; see hasm help)\n", err());
     }
 
     @Test

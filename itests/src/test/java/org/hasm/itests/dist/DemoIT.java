@@ -1,0 +1,266 @@
+package org.hasm.itests.dist;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/hasm demo} as an operator uses it: a pair of SCMs as processes of their own, seen
+ * through the admin API, {@code bin/hasmctl} and the example service, then stopped with the demo.
+ */
+class DemoIT {
+
+    /** Both SCMs start in about 2 s here; a loaded CI machine gets far more. */
+    private static final Duration UP = Duration.ofSeconds(90);
+    /** The demo waits up to 65 s for its SCMs before it kills them; this is above that. */
+    private static final Duration STOP = Duration.ofSeconds(80);
+    private static final Duration SHORT = Duration.ofSeconds(30);
+    private static final Pattern STATE = Pattern.compile("\"state\"\\s*:\\s*\"([A-Z]+)\"");
+    private static final Pattern OP_MODE = Pattern.compile("\"opMode\"\\s*:\\s*(?:\"([A-Z]+)\"|null)");
+
+    private static Path dist;
+
+    @BeforeAll
+    static void distribution() {
+        dist = ScmProcess.distribution();
+    }
+
+    @Test
+    void demoRunsAPairThatReachesDacAndStopsBothOnSigterm(@TempDir Path work) throws Exception {
+        int base = FreePorts.range(40, "127.0.0.1", "127.0.0.2");
+        Path pair = work.resolve("pair");
+        try (ScmProcess demo = ScmProcess.start(dist, work.resolve("demo"), "demo", "--dir", pair.toString(),
+                "--base-port", Integer.toString(base), "--interval-ms", "100", "--counter", "5")) {
+            try {
+                awaitStatus(base, "DAC", "MASTER", demo);
+                awaitStatus(base + 1, "DAC", "SLAVE", demo);
+                demo.awaitStdout(line -> line.startsWith("Ctrl-C here stops both SCMs"), UP, "the demo's guide");
+                String guide = demo.stdoutText();
+                assertAll(
+                        () -> assertTrue(guide.contains("admin http://127.0.0.1:" + base + "/hasm/api/v1/status"), guide),
+                        () -> assertTrue(guide.contains("example service at 127.0.0.1:" + (base + 31)), guide),
+                        () -> assertTrue(guide.contains("kill -9 $(cat " + pair.resolve("scm-a/hasm.pid") + ")"), guide),
+                        () -> assertTrue(guide.contains("hasmctl --node http://127.0.0.1:" + base + " status"), guide));
+
+                for (int i = 0; i < 2; i++) {
+                    String scm = i == 0 ? "scm-a" : "scm-b";
+                    Cli ctl = Cli.run(SHORT, dist.resolve("bin/hasmctl").toString(), "--node",
+                            "http://127.0.0.1:" + (base + i), "status");
+                    assertEquals(0, ctl.code(), ctl.toString());
+                    assertTrue(ctl.stdout().startsWith("node    " + scm + " (configured " + (i == 0 ? "MASTER" : "SLAVE") + ")\n"),
+                            ctl.toString());
+                    assertTrue(ctl.stdout().contains("\nstate   DAC   opMode " + (i == 0 ? "MASTER" : "SLAVE")), ctl.toString());
+                    assertTrue(ctl.stdout().contains("\nexample  service"), ctl.toString());
+                }
+
+                assertTrue(readExampleService(base + 30).contains("personality A on scm-a"), "personality A");
+                assertTrue(readExampleService(base + 31).contains("personality B on scm-b"), "personality B");
+
+                long a = pid(pair.resolve("scm-a"));
+                long b = pid(pair.resolve("scm-b"));
+                demo.terminate();
+                assertEquals(0, demo.awaitExit(STOP), demo.transcript());
+                // the demo waited for them; a moment more for the kernel to reap
+                awaitGone(a, Duration.ofSeconds(10));
+                awaitGone(b, Duration.ofSeconds(10));
+                assertFalse(Files.exists(pair.resolve("scm-a/hasm.pid")), "a clean stop removes hasm.pid");
+                assertTrue(demo.stdoutText().contains("hasm demo: scm-a stopped (exit code 0)"), demo.transcript());
+                assertTrue(demo.stdoutText().contains("hasm demo: scm-b stopped (exit code 0)"), demo.transcript());
+            } finally {
+                // a failed test kills the demo with SIGKILL, which leaves its SCMs behind: end them here
+                killLeftovers(pair);
+            }
+        }
+    }
+
+    @Test
+    void noStartWritesAPairThatCheckAccepts(@TempDir Path work) throws Exception {
+        Path pair = work.resolve("pair");
+        try (ScmProcess demo = ScmProcess.start(dist, work.resolve("demo"), "demo", "--dir", pair.toString(), "--no-start",
+                "--base-port", "9100", "--faults")) {
+            assertEquals(0, demo.awaitExit(SHORT), demo.transcript());
+            // the demo names the distribution by its real path (no "..")
+            Path hasm = dist.toRealPath().resolve("bin/hasm");
+            assertTrue(demo.stdoutText().contains(hasm + " run " + pair.resolve("scm-a")), demo.transcript());
+            assertTrue(demo.stdoutText().contains(hasm + " run " + pair.resolve("scm-b")), demo.transcript());
+        }
+        for (String scm : List.of("scm-a", "scm-b")) {
+            try (ScmProcess check = ScmProcess.start(dist, work.resolve("check-" + scm), "check", pair.resolve(scm).toString())) {
+                assertEquals(0, check.awaitExit(SHORT), check.transcript());
+                assertTrue(check.stdoutText().contains("SCM " + scm + " ("), check.transcript());
+                assertTrue(check.stdoutText().trim().endsWith(": OK"), check.transcript());
+            }
+        }
+        assertTrue(Files.readString(pair.resolve("scm-b/etc/hasm.properties")).contains("hasm.faults.enabled=true"));
+        // the folder is not empty now: a second demo into it is refused, nothing is overwritten
+        try (ScmProcess again = ScmProcess.start(dist, work.resolve("again"), "demo", "--dir", pair.toString(), "--no-start")) {
+            assertEquals(2, again.awaitExit(SHORT), again.transcript());
+            assertEquals("hasm: " + pair + ": exists and is not empty", again.stderrText().split(" \\(")[0], again.transcript());
+        }
+    }
+
+    @Test
+    void aBadOptionIsOneLineAndExitCode2(@TempDir Path work) throws Exception {
+        String[][] cases = {
+            {"--base-port", "65500"}, {"--interval-ms", "10"}, {"--counter", "0"}, {"--counter", "many"}, {"--frobnicate"},
+        };
+        int n = 0;
+        for (String[] options : cases) {
+            List<String> args = new ArrayList<>(List.of("demo", "--dir", work.resolve("never").toString()));
+            args.addAll(List.of(options));
+            try (ScmProcess demo = ScmProcess.start(dist, work.resolve("case-" + n++), args.toArray(String[]::new))) {
+                assertEquals(2, demo.awaitExit(SHORT), demo.transcript());
+                assertEquals(1, demo.stderr().size(), demo.transcript());
+                assertTrue(demo.stderrText().startsWith("hasm: " + options[0]) || demo.stderrText().startsWith("hasm: demo: unknown option"),
+                        demo.transcript());
+            }
+        }
+        assertFalse(Files.exists(work.resolve("never")), "nothing was written");
+    }
+
+    /* Polls the admin API until the SCM reports the state and role; a refused connection or a 503
+       (no controller yet) is retried until the deadline. */
+    private static void awaitStatus(int port, String state, String opMode, ScmProcess demo) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/hasm/api/v1/status"))
+                .timeout(Duration.ofSeconds(5)).build();
+        long deadline = System.nanoTime() + UP.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            if (!demo.isAlive()) {
+                throw new AssertionError("the demo ended before port " + port + " said " + state + "\n" + demo.transcript());
+            }
+            try {
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                last = response.statusCode() + " " + response.body();
+                if (response.statusCode() == 200 && state.equals(first(STATE, response.body()))
+                        && opMode.equals(first(OP_MODE, response.body()))) {
+                    return;
+                }
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+        }
+        throw new AssertionError("127.0.0.1:" + port + " did not report " + state + "/" + opMode + " within " + UP.toSeconds()
+                + " s; last: " + last + "\n" + demo.transcript());
+    }
+
+    /* The top-level fields come before the peer's in the document: the first match is the SCM's own. */
+    private static String first(Pattern pattern, String text) {
+        Matcher matcher = pattern.matcher(text);
+        return matcher.find() ? matcher.group(1) : null;
+    }
+
+    private static String readExampleService(int port) {
+        long deadline = System.nanoTime() + SHORT.toNanos();
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+                socket.setSoTimeout(5000);
+                InputStream in = socket.getInputStream();
+                String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                if (!text.isBlank()) {
+                    return text;
+                }
+            } catch (IOException e) {
+                last = e;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        }
+        throw new AssertionError("no answer on 127.0.0.1:" + port + (last == null ? "" : ": " + last));
+    }
+
+    private static long pid(Path node) throws IOException {
+        return Long.parseLong(Files.readString(node.resolve("hasm.pid")).strip());
+    }
+
+    private static void awaitGone(long pid, Duration timeout) throws Exception {
+        Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+        if (handle.isPresent()) {
+            try {
+                handle.get().onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("pid " + pid + " still runs " + timeout.toSeconds() + " s after the demo ended");
+            }
+        }
+    }
+
+    private static void killLeftovers(Path pair) throws InterruptedException {
+        for (String scm : List.of("scm-a", "scm-b")) {
+            Path node = pair.resolve(scm);
+            long pid;
+            try {
+                pid = pid(node);
+            } catch (IOException | NumberFormatException e) {
+                continue;
+            }
+            // only that SCM's launcher: the number may have been reused by now
+            Optional<ProcessHandle> handle = ProcessHandle.of(pid).filter(h -> h.info().commandLine()
+                    .map(line -> line.contains("org.hasm.launcher.Main") && line.contains(node.toString())).orElse(false));
+            if (handle.isPresent()) {
+                handle.get().destroyForcibly();
+                try {
+                    handle.get().onExit().get(10, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // reported by nothing: the test already failed for its own reason
+                }
+            }
+        }
+    }
+
+    /** A short-lived command, its output in files of a fresh temp folder. */
+    record Cli(int code, String stdout, String stderr) {
+        static Cli run(Duration timeout, String... command) throws IOException, InterruptedException {
+            Path dir = Files.createTempDirectory("hasm-cli");
+            try {
+                File out = dir.resolve("out").toFile();
+                File err = dir.resolve("err").toFile();
+                Process process = new ProcessBuilder(command).redirectOutput(out).redirectError(err)
+                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly();
+                    process.waitFor(10, TimeUnit.SECONDS);
+                    throw new AssertionError(String.join(" ", command) + " did not end within " + timeout.toSeconds() + " s");
+                }
+                return new Cli(process.exitValue(), Files.readString(out.toPath()), Files.readString(err.toPath()));
+            } finally {
+                for (String name : List.of("out", "err")) {
+                    Files.deleteIfExists(dir.resolve(name));
+                }
+                Files.delete(dir);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + code + "\n--- stdout ---\n" + stdout + "--- stderr ---\n" + stderr;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package org.hasm.itests.dist;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Finds a range of ports that nothing on this machine uses, for a process the test starts and
+ * that binds fixed ports of its own (a demo pair: base port P to P+span).
+ */
+public final class FreePorts {
+
+    private static final int TRIES = 50;
+    private static final int LOW = 20_000;
+    private static final int HIGH = 60_000;
+
+    private FreePorts() {
+    }
+
+    /**
+     * @param span the range is base..base+span
+     * @param hosts the addresses the process binds (loopback only)
+     * @return a base port whose whole range is free on every host, TCP and UDP, at this moment
+     * @throws IllegalStateException if no such range was found in a bounded number of tries
+     */
+    public static int range(int span, String... hosts) throws IOException {
+        for (int attempt = 0; attempt < TRIES; attempt++) {
+            // random, so that parallel test runs rarely probe the same range
+            int base = ThreadLocalRandom.current().nextInt(LOW, HIGH - span);
+            if (free(base, span, hosts)) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no free range of " + (span + 1) + " ports in " + TRIES + " tries");
+    }
+
+    private static boolean free(int base, int span, String... hosts) throws IOException {
+        for (String host : hosts) {
+            InetAddress address = InetAddress.getByName(host);
+            if (!address.isLoopbackAddress()) {
+                throw new IllegalArgumentException(host + " is not a loopback address");
+            }
+            for (int port = base; port <= base + span; port++) {
+                InetSocketAddress socketAddress = new InetSocketAddress(address, port);
+                try (ServerSocket tcp = new ServerSocket()) {
+                    tcp.bind(socketAddress);
+                } catch (IOException e) {
+                    return false;
+                }
+                try (DatagramSocket udp = new DatagramSocket(socketAddress)) {
+                    udp.getLocalPort();
+                } catch (IOException e) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+}

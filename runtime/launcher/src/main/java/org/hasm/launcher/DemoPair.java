@@ -1,0 +1,289 @@
+package org.hasm.launcher;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The configuration of a demo pair: two node folders, {@code scm-a} (configured MASTER) and
+ * {@code scm-b} (SLAVE), that watch each other over two status channels and two link channels on
+ * loopback addresses, share one cluster key and both know personalities A and B.
+ *
+ * <p>Every port derives from one base port P, so that several pairs can run on one machine:
+ * admin HTTP P (scm-a) and P+1 (scm-b); status UDP {@code link} P+10/P+20 on 127.0.0.1 and
+ * {@code host} P+11/P+21 on 127.0.0.2; link TCP {@code link} P+12/P+22 on 127.0.0.1 and
+ * {@code host} P+13/P+23 on 127.0.0.2; the example service P+30 (personality A) and P+31 (B).
+ */
+final class DemoPair {
+
+    static final int DEFAULT_BASE_PORT = 7700;
+    /** The highest port is base + this. */
+    static final int PORT_SPAN = 40;
+    static final int MIN_BASE_PORT = 1024;
+    static final int MAX_BASE_PORT = 65535 - PORT_SPAN;
+
+    /** The options of {@code hasm demo}. */
+    record Options(Path dir, boolean start, int basePort, long intervalMs, int counter, long initTimeoutMs,
+            boolean faults) {
+    }
+
+    /** One SCM of the pair. */
+    record Scm(String name, String role, String peer, int index) {
+        /** @return the folder of this SCM under the pair's folder */
+        Path dir(Path pair) {
+            return pair.resolve(name);
+        }
+    }
+
+    static final Scm A = new Scm("scm-a", "MASTER", "scm-b", 0);
+    static final Scm B = new Scm("scm-b", "SLAVE", "scm-a", 1);
+    static final List<Scm> SCMS = List.of(A, B);
+
+    /** A port the pair uses, for the check that nothing else holds it. */
+    record Port(String what, String host, int port, boolean udp) {
+    }
+
+    private DemoPair() {
+    }
+
+    static final String USAGE = "hasm demo [--dir DIR] [--no-start] [--base-port P] [--interval-ms N] [--counter N]"
+            + " [--init-timeout-ms N] [--faults]";
+
+    static Options parse(String[] args) throws LaunchException {
+        Path dir = null;
+        boolean start = true;
+        int base = DEFAULT_BASE_PORT;
+        long interval = 1000;
+        int counter = 10;
+        long initTimeout = 5000;
+        boolean faults = false;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                value = arg.substring(eq + 1);
+                arg = arg.substring(0, eq);
+            }
+            switch (arg) {
+                case "--dir" -> {
+                    String text = value != null ? value : next(args, ++i, arg);
+                    if (text.isBlank()) {
+                        throw new LaunchException("--dir needs a folder");
+                    }
+                    dir = Paths.get(text);
+                }
+                case "--no-start" -> start = false;
+                case "--faults" -> faults = true;
+                case "--base-port" -> base = (int) number(arg, value != null ? value : next(args, ++i, arg),
+                        MIN_BASE_PORT, MAX_BASE_PORT, " (the pair uses P to P+" + PORT_SPAN + ")");
+                case "--interval-ms" -> interval = number(arg, value != null ? value : next(args, ++i, arg),
+                        20, 3_600_000, "");
+                case "--counter" -> counter = (int) number(arg, value != null ? value : next(args, ++i, arg),
+                        1, 1_000_000, "");
+                case "--init-timeout-ms" -> initTimeout = number(arg, value != null ? value : next(args, ++i, arg),
+                        1, 3_600_000, "");
+                default -> throw new LaunchException((arg.startsWith("-") ? "demo: unknown option " + arg
+                        : "demo: unexpected argument '" + arg + "'") + " (usage: " + USAGE + ")");
+            }
+        }
+        return new Options(dir, start, base, interval, counter, initTimeout, faults);
+    }
+
+    private static String next(String[] args, int i, String option) throws LaunchException {
+        if (i >= args.length || args[i].startsWith("--")) {
+            throw new LaunchException(option + " needs a value (usage: " + USAGE + ")");
+        }
+        return args[i];
+    }
+
+    private static long number(String option, String text, long min, long max, String why) throws LaunchException {
+        long value;
+        try {
+            value = Long.parseLong(text.strip());
+        } catch (NumberFormatException e) {
+            throw new LaunchException(option + " " + text + ": not a whole number");
+        }
+        if (value < min || value > max) {
+            throw new LaunchException(option + " " + text + ": must be " + min + ".." + max + why);
+        }
+        return value;
+    }
+
+    /**
+     * Creates the folder (a new one under the system's temp folder if none was given) and writes
+     * both node folders into it.
+     *
+     * @return the pair's folder, absolute
+     * @throws LaunchException if the folder exists and is not empty, or cannot be written
+     */
+    static Path write(Options options) throws LaunchException {
+        Path dir = folder(options.dir());
+        try {
+            byte[] key = new byte[32];
+            new SecureRandom().nextBytes(key);
+            String hexKey = HexFormat.of().formatHex(key) + "\n";
+            for (Scm scm : SCMS) {
+                Path etc = scm.dir(dir).resolve("etc");
+                Files.createDirectories(etc);
+                Files.createDirectories(scm.dir(dir).resolve("deploy"));
+                writeKey(etc.resolve("cluster.key"), hexKey);
+                for (Map.Entry<String, Map<String, String>> file : files(scm, options).entrySet()) {
+                    write(etc.resolve(file.getKey()), file.getValue());
+                }
+            }
+        } catch (IOException e) {
+            throw new LaunchException(dir + ": cannot write the demo pair (" + e.getMessage() + ")");
+        }
+        return dir;
+    }
+
+    private static Path folder(Path given) throws LaunchException {
+        try {
+            if (given == null) {
+                return Files.createTempDirectory("hasm-demo-").toAbsolutePath();
+            }
+            Path dir = given.toAbsolutePath().normalize();
+            if (Files.exists(dir)) {
+                if (!Files.isDirectory(dir)) {
+                    throw new LaunchException(dir + ": exists and is not a folder (--dir must be a new or empty folder)");
+                }
+                try (Stream<Path> entries = Files.list(dir)) {
+                    if (entries.findAny().isPresent()) {
+                        throw new LaunchException(dir + ": exists and is not empty (--dir must be a new or empty folder;"
+                                + " to run a pair written before: bin/hasm run " + dir.resolve(A.name()) + ")");
+                    }
+                }
+            }
+            Files.createDirectories(dir);
+            return dir;
+        } catch (IOException e) {
+            throw new LaunchException((given == null ? "the temp folder" : given.toString()) + ": cannot be created ("
+                    + e.getMessage() + ")");
+        }
+    }
+
+    /* Like the wire library's ClusterKey.generate: created owner-only, so it is never readable by
+       others, not even for a moment; both SCMs get the same text. */
+    private static void writeKey(Path file, String hexKey) throws IOException {
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } else {
+            Files.createFile(file);
+        }
+        Files.writeString(file, hexKey, StandardCharsets.US_ASCII);
+    }
+
+    /** @return file name in etc/ → its lines (comment lines start with '#') */
+    static Map<String, Map<String, String>> files(Scm scm, Options options) {
+        int p = options.basePort();
+        boolean a = scm == A;
+        Map<String, Map<String, String>> files = new LinkedHashMap<>();
+
+        Map<String, String> hasm = new LinkedHashMap<>();
+        hasm.put("#1", "# " + scm.name() + " of a demo pair written by bin/hasm demo; start it with bin/hasm run on this folder");
+        hasm.put(Node.SCM, scm.name());
+        hasm.put(Node.ROLE, scm.role());
+        hasm.put("#2", "# the other SCM of the pair: the status monitor, the link and the controller talk to it");
+        hasm.put("hasm.peer", scm.peer());
+        hasm.put(Node.FEATURES, "hasm-core,hasm-example");
+        hasm.put("#3", "# a deploy folder of its own, so that a jar can be upgraded on one SCM at a time");
+        hasm.put(Node.DEPLOY_DIR, "deploy");
+        hasm.put(Node.LOG_LEVEL, "INFO");
+        hasm.put("#4", "# the admin REST API: bin/hasmctl --node http://127.0.0.1:" + adminPort(scm, p) + " status");
+        hasm.put("org.osgi.service.http.port", Integer.toString(adminPort(scm, p)));
+        hasm.put("org.apache.felix.http.host", "127.0.0.1");
+        if (options.faults()) {
+            hasm.put("#5", "# test only: the admin API's /faults routes (drop status messages on a channel)");
+            hasm.put("hasm.faults.enabled", "true");
+        }
+        files.put("hasm.properties", hasm);
+
+        Map<String, String> status = new LinkedHashMap<>();
+        status.put("#1", "# status messages to the peer on two channels; the peer is dead only when both are BAD");
+        status.put("interval.ms", Long.toString(options.intervalMs()));
+        status.put("counter.start", Integer.toString(options.counter()));
+        status.put("channels", "link,host");
+        status.put("channel.link.local", "127.0.0.1:" + (p + (a ? 10 : 20)));
+        status.put("channel.link.peer", "127.0.0.1:" + (p + (a ? 20 : 10)));
+        status.put("channel.host.local", "127.0.0.2:" + (p + (a ? 11 : 21)));
+        status.put("channel.host.peer", "127.0.0.2:" + (p + (a ? 21 : 11)));
+        files.put("org.hasm.status.cfg", status);
+
+        Map<String, String> link = new LinkedHashMap<>();
+        link.put("#1", "# requests to the peer, over the best channel that works");
+        link.put("channels", "link,host");
+        link.put("channel.link.local", "127.0.0.1:" + (p + (a ? 12 : 22)));
+        link.put("channel.link.peer", "127.0.0.1:" + (p + (a ? 22 : 12)));
+        link.put("channel.host.local", "127.0.0.2:" + (p + (a ? 13 : 23)));
+        link.put("channel.host.peer", "127.0.0.2:" + (p + (a ? 23 : 13)));
+        files.put("org.hasm.link.cfg", link);
+
+        Map<String, String> controller = new LinkedHashMap<>();
+        controller.put("#1", "# how long INIT waits for the peer before this SCM boots on alone");
+        controller.put("init.peer.timeout.ms", Long.toString(options.initTimeoutMs()));
+        files.put("org.hasm.controller.cfg", controller);
+
+        files.put("org.hasm.personality~a.cfg", personality("A", A, p + 30));
+        files.put("org.hasm.personality~b.cfg", personality("B", B, p + 31));
+        return files;
+    }
+
+    private static Map<String, String> personality(String name, Scm home, int port) {
+        Map<String, String> lines = new LinkedHashMap<>();
+        lines.put("#1", "# personality " + name + ": served by " + home.name() + ", and by its peer while "
+                + home.name() + " is down");
+        lines.put("name", name);
+        lines.put("home", home.name());
+        lines.put("addresses", "127.0.0.1");
+        lines.put("example.port", Integer.toString(port));
+        return lines;
+    }
+
+    private static void write(Path file, Map<String, String> lines) throws IOException {
+        StringBuilder text = new StringBuilder();
+        lines.forEach((key, value) -> {
+            if (key.startsWith("#")) {
+                text.append(value).append('\n');
+            } else {
+                // values here are names, numbers and IP:port: nothing Properties would need escaped
+                text.append(key).append('=').append(value).append('\n');
+            }
+        });
+        Files.writeString(file, text.toString(), StandardCharsets.UTF_8);
+    }
+
+    static int adminPort(Scm scm, int base) {
+        return base + scm.index();
+    }
+
+    static int examplePort(Scm home, int base) {
+        return base + 30 + home.index();
+    }
+
+    /** @return every port the pair binds, for a check before it starts */
+    static List<Port> ports(int p) {
+        List<Port> ports = new ArrayList<>();
+        for (Scm scm : SCMS) {
+            int own = scm == A ? 10 : 20;
+            ports.add(new Port(scm.name() + " admin HTTP", "127.0.0.1", adminPort(scm, p), false));
+            ports.add(new Port(scm.name() + " status channel link", "127.0.0.1", p + own, true));
+            ports.add(new Port(scm.name() + " status channel host", "127.0.0.2", p + own + 1, true));
+            ports.add(new Port(scm.name() + " link channel link", "127.0.0.1", p + own + 2, false));
+            ports.add(new Port(scm.name() + " link channel host", "127.0.0.2", p + own + 3, false));
+            ports.add(new Port("example service of personality " + (scm == A ? "A" : "B"), "127.0.0.1",
+                    examplePort(scm, p), false));
+        }
+        return ports;
+    }
+}

@@ -1,0 +1,181 @@
+package org.hasm.launcher;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code bin/hasmctl}: the operator's client of an SCM's admin REST API.
+ *
+ * <p>Exit codes: 0 done, 1 the SCM cannot be reached or answered with an error, 2 bad usage.
+ * Every failure is one line on stderr.
+ */
+public final class HasmCtl {
+
+    static final String DEFAULT_NODE = "http://127.0.0.1:7700";
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    static final String USAGE = String.join(System.lineSeparator(),
+            "usage: hasmctl [--node URL] status [--json]         the SCM's state, peer, channels, personalities, modules",
+            "       hasmctl [--node URL] journal [--after N] [--json]  the lifecycle calls it made (after sequence N)",
+            "       hasmctl [--node URL] reset|shutdown|surrender [--reason TEXT]",
+            "                                                     ask the SCM's controller to do that",
+            "       hasmctl help",
+            "",
+            "--node is the SCM's admin URL (its org.osgi.service.http.port), default " + DEFAULT_NODE + ".");
+
+    private static final Set<String> COMMANDS = Set.of("reset", "shutdown", "surrender");
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    HasmCtl(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        int code = new HasmCtl(System.out, System.err).execute(args);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    /** What the command line asks for. */
+    record Request(String node, String command, boolean json, Long after, String reason) {
+    }
+
+    /** @return the exit code */
+    int execute(String[] args) {
+        try {
+            Request request = parse(args);
+            if (request.command().equals("help")) {
+                out.println(USAGE);
+                return 0;
+            }
+            return run(request, new AdminClient(request.node(), TIMEOUT));
+        } catch (LaunchException e) {
+            err.println("hasmctl: " + e.getMessage());
+            return e.exitCode();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("hasmctl: interrupted");
+            return LaunchException.FAILED;
+        } catch (RuntimeException e) {
+            err.println("hasmctl: internal error: " + Runner.oneLine(e));
+            return LaunchException.FAILED;
+        }
+    }
+
+    static Request parse(String[] args) throws LaunchException {
+        String node = DEFAULT_NODE;
+        String command = null;
+        boolean json = false;
+        Long after = null;
+        String reason = null;
+        List<String> rest = new ArrayList<>(List.of(args));
+        for (int i = 0; i < rest.size(); i++) {
+            String arg = rest.get(i);
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                value = arg.substring(eq + 1);
+                arg = arg.substring(0, eq);
+            }
+            switch (arg) {
+                case "--node" -> node = value != null ? value : next(rest, ++i, arg);
+                case "--json" -> json = true;
+                case "--after" -> {
+                    String n = value != null ? value : next(rest, ++i, arg);
+                    try {
+                        after = Long.parseLong(n);
+                    } catch (NumberFormatException e) {
+                        throw new LaunchException("--after " + n + ": not a whole number (a journal sequence, -1 for all)");
+                    }
+                    if (after < -1) {
+                        throw new LaunchException("--after " + n + ": must be -1 or more");
+                    }
+                }
+                case "--reason" -> reason = value != null ? value : next(rest, ++i, arg);
+                case "-h", "--help" -> command = "help";
+                default -> {
+                    if (arg.startsWith("-")) {
+                        throw new LaunchException("unknown option " + arg + " (see hasmctl help)");
+                    }
+                    if (command != null) {
+                        throw new LaunchException("one command at a time: '" + command + "' and '" + arg + "'");
+                    }
+                    command = arg;
+                }
+            }
+        }
+        if (command == null) {
+            throw new LaunchException("no command (status, journal, reset, shutdown, surrender; see hasmctl help)");
+        }
+        if (!command.equals("help") && !command.equals("status") && !command.equals("journal") && !COMMANDS.contains(command)) {
+            throw new LaunchException("unknown command '" + command + "' (status, journal, reset, shutdown, surrender)");
+        }
+        if (after != null && !command.equals("journal")) {
+            throw new LaunchException("--after is for journal only");
+        }
+        if (reason != null && !COMMANDS.contains(command)) {
+            throw new LaunchException("--reason is for reset, shutdown and surrender only");
+        }
+        if (json && COMMANDS.contains(command)) {
+            throw new LaunchException("--json is for status and journal only");
+        }
+        AdminClient.parse(node);
+        return new Request(node, command, json, after, reason);
+    }
+
+    private static String next(List<String> args, int i, String option) throws LaunchException {
+        if (i >= args.size()) {
+            throw new LaunchException(option + " needs a value");
+        }
+        return args.get(i);
+    }
+
+    private int run(Request request, AdminClient client) throws LaunchException, InterruptedException {
+        switch (request.command()) {
+            case "status" -> {
+                String body = client.get("/status");
+                if (request.json()) {
+                    out.println(body);
+                } else {
+                    out.print(StatusTable.status(object(Json.parse(body, client.base() + " status"), client)));
+                }
+            }
+            case "journal" -> {
+                String body = client.get("/journal" + (request.after() == null ? "" : "?after=" + request.after()));
+                if (request.json()) {
+                    out.println(body);
+                } else if (Json.parse(body, client.base() + " journal") instanceof List<?> entries) {
+                    out.print(StatusTable.journal(entries));
+                } else {
+                    throw new LaunchException(LaunchException.FAILED, client.base() + ": the journal is not a JSON array");
+                }
+            }
+            default -> {
+                Map<String, String> form = new LinkedHashMap<>();
+                if (request.reason() != null) {
+                    form.put("reason", request.reason());
+                }
+                client.post("/commands/" + request.command(), form);
+                out.println("hasmctl: " + client.base() + " accepted " + request.command()
+                        + (request.reason() == null ? "" : " (" + request.reason() + ")"));
+            }
+        }
+        return 0;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, ?> object(Object value, AdminClient client) throws LaunchException {
+        if (value instanceof Map<?, ?> map) {
+            return (Map<String, ?>) map;
+        }
+        throw new LaunchException(LaunchException.FAILED, client.base() + ": the status is not a JSON object");
+    }
+}

@@ -1,0 +1,160 @@
+package org.hasm.launcher;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Renders the admin API's documents as text for a terminal: a few lines about the SCM and its
+ * peer, then one table each for channels, personalities and modules. Absent and null fields show
+ * as {@code -}: the API only ever adds fields, so an older or newer SCM still renders.
+ */
+final class StatusTable {
+
+    private static final String NONE = "-";
+
+    private StatusTable() {
+    }
+
+    /** @param doc the status document ({@code GET /hasm/api/v1/status}) */
+    static String status(Map<String, ?> doc) {
+        StringBuilder out = new StringBuilder();
+        Table head = new Table();
+        head.row("node", text(doc, "node") + " (configured " + text(doc, "configuredRole") + ")");
+        head.row("state", text(doc, "state") + "   opMode " + text(doc, "opMode") + "   sysConfig " + text(doc, "sysConfig"));
+        head.row("reason", text(doc, "reason"));
+        head.row("peer", peer(doc.get("peer")));
+        head.row("time", text(doc, "time"));
+        head.appendTo(out);
+
+        Table channels = new Table("CHANNEL", "KIND", "STATUS", "COUNTER", "SENT", "RECEIVED", "MISSED", "REJECTED", "ERRORS");
+        for (Map<String, ?> c : objects(doc.get("channels"))) {
+            channels.row(text(c, "name"), text(c, "kind"), text(c, "status"), text(c, "counter"), text(c, "sent"),
+                    text(c, "received"), text(c, "missed"), text(c, "rejected"), text(c, "errors"));
+        }
+        section(out, channels, "channels: none (no peer is watched)");
+
+        Table personalities = new Table("PERSONALITY", "HOME", "ADDRESSES");
+        for (Map<String, ?> p : objects(doc.get("personalities"))) {
+            personalities.row(text(p, "name"), text(p, "home"), list(p.get("addresses")));
+        }
+        section(out, personalities, "personalities: none served");
+
+        Table modules = new Table("MODULE", "TIER", "RANK", "VERSION", "STATUS", "LAST CALL", "ERROR");
+        for (Map<String, ?> m : objects(doc.get("modules"))) {
+            modules.row(text(m, "name"), text(m, "tier"), text(m, "rank"), text(m, "version"), text(m, "status"),
+                    text(m, "lastCall"), text(m, "lastError"));
+        }
+        section(out, modules, "modules: none");
+        return out.toString();
+    }
+
+    /** @param entries the journal ({@code GET /hasm/api/v1/journal}) */
+    static String journal(List<?> entries) {
+        Table table = new Table("SEQ", "STARTED", "MODULE", "CALL", "OPMODE", "SYSCONFIG", "OUTCOME", "MS", "ERROR");
+        for (Map<String, ?> e : objects(entries)) {
+            table.row(text(e, "sequence"), text(e, "started"), text(e, "module"), text(e, "call"), text(e, "opMode"),
+                    text(e, "sysConfig"), text(e, "outcome"), text(e, "millis"), text(e, "error"));
+        }
+        StringBuilder out = new StringBuilder();
+        if (table.isEmpty()) {
+            out.append("journal: no entries\n");
+        } else {
+            table.appendTo(out);
+        }
+        return out.toString();
+    }
+
+    private static String peer(Object value) {
+        if (!(value instanceof Map<?, ?> raw)) {
+            return "none (no status monitor)";
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, ?> peer = (Map<String, ?>) raw;
+        if (peer.get("name") == null) {
+            return "none (standalone)";
+        }
+        return text(peer, "name") + "   " + (Boolean.TRUE.equals(peer.get("alive")) ? "alive" : "NOT ALIVE")
+                + "   state " + text(peer, "state") + "   opMode " + text(peer, "opMode")
+                + "   configured " + text(peer, "configuredRole") + "   incarnation " + text(peer, "incarnation")
+                + "   last heard " + text(peer, "lastHeard");
+    }
+
+    private static void section(StringBuilder out, Table table, String empty) {
+        out.append('\n');
+        if (table.isEmpty()) {
+            out.append(empty).append('\n');
+        } else {
+            table.appendTo(out);
+        }
+    }
+
+    private static String text(Map<String, ?> object, String key) {
+        Object value = object.get(key);
+        return value == null ? NONE : value.toString();
+    }
+
+    private static String list(Object value) {
+        if (!(value instanceof List<?> items) || items.isEmpty()) {
+            return NONE;
+        }
+        List<String> texts = new ArrayList<>();
+        items.forEach(item -> texts.add(String.valueOf(item)));
+        return String.join(",", texts);
+    }
+
+    /* Items that are not objects are skipped: the rest of the document is still worth showing. */
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, ?>> objects(Object value) {
+        List<Map<String, ?>> objects = new ArrayList<>();
+        if (value instanceof List<?> items) {
+            for (Object item : items) {
+                if (item instanceof Map<?, ?> map) {
+                    objects.add((Map<String, ?>) map);
+                }
+            }
+        }
+        return objects;
+    }
+
+    /** Left-aligned columns, two spaces apart; the last column is not padded. */
+    private static final class Table {
+        private final List<String[]> rows = new ArrayList<>();
+        private final boolean headed;
+
+        Table(String... header) {
+            headed = header.length > 0;
+            if (headed) {
+                rows.add(header);
+            }
+        }
+
+        void row(String... cells) {
+            rows.add(cells);
+        }
+
+        boolean isEmpty() {
+            return rows.size() == (headed ? 1 : 0);
+        }
+
+        void appendTo(StringBuilder out) {
+            int columns = rows.stream().mapToInt(r -> r.length).max().orElse(0);
+            int[] widths = new int[columns];
+            for (String[] row : rows) {
+                for (int i = 0; i < row.length; i++) {
+                    widths[i] = Math.max(widths[i], row[i].length());
+                }
+            }
+            for (String[] row : rows) {
+                StringBuilder line = new StringBuilder();
+                for (int i = 0; i < row.length; i++) {
+                    line.append(row[i]);
+                    if (i < row.length - 1) {
+                        line.append(" ".repeat(widths[i] - row[i].length() + 2));
+                    }
+                }
+                out.append(line.toString().stripTrailing()).append('\n');
+            }
+        }
+    }
+}

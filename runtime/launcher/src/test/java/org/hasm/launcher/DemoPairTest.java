@@ -1,0 +1,97 @@
+package org.hasm.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What hasm demo writes, and how it refuses bad options. */
+class DemoPairTest {
+
+    @TempDir
+    Path root;
+
+    @Test
+    void defaults() throws Exception {
+        assertEquals(new DemoPair.Options(null, true, 7700, 1000, 10, 5000, false), DemoPair.parse(new String[0]));
+        assertEquals(new DemoPair.Options(Path.of("d"), false, 9000, 100, 5, 700, true), DemoPair.parse(new String[] {
+            "--dir", "d", "--no-start", "--base-port=9000", "--interval-ms", "100", "--counter", "5",
+            "--init-timeout-ms", "700", "--faults"}));
+    }
+
+    @Test
+    void badOptionsNameTheOption() {
+        String[][] cases = {
+            {"--base-port", "65496"}, {"--base-port", "80"}, {"--base-port", "x"}, {"--interval-ms", "19"},
+            {"--counter", "0"}, {"--init-timeout-ms", "0"}, {"--dir"}, {"--bogus"}, {"extra"}, {"--counter", "--faults"},
+        };
+        for (String[] args : cases) {
+            LaunchException e = assertThrows(LaunchException.class, () -> DemoPair.parse(args), String.join(" ", args));
+            assertEquals(LaunchException.CONFIG, e.exitCode());
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        }
+    }
+
+    @Test
+    void writesTwoMirroredNodesWithOneKey() throws Exception {
+        Path dir = DemoPair.write(DemoPair.parse(new String[] {"--dir", root.resolve("pair").toString(),
+            "--base-port", "9000", "--interval-ms", "100", "--counter", "5"}));
+        Map<String, String> a = PropertiesFile.read(dir.resolve("scm-a/etc/hasm.properties"));
+        Map<String, String> b = PropertiesFile.read(dir.resolve("scm-b/etc/hasm.properties"));
+        assertEquals("scm-a/MASTER/scm-b/9000", a.get("hasm.scm") + "/" + a.get("hasm.role") + "/" + a.get("hasm.peer")
+                + "/" + a.get("org.osgi.service.http.port"));
+        assertEquals("scm-b/SLAVE/scm-a/9001", b.get("hasm.scm") + "/" + b.get("hasm.role") + "/" + b.get("hasm.peer")
+                + "/" + b.get("org.osgi.service.http.port"));
+        assertFalse(a.containsKey("hasm.faults.enabled"));
+        assertEquals("deploy", a.get("hasm.deploy.dir"));
+
+        Map<String, String> statusA = PropertiesFile.read(dir.resolve("scm-a/etc/org.hasm.status.cfg"));
+        Map<String, String> statusB = PropertiesFile.read(dir.resolve("scm-b/etc/org.hasm.status.cfg"));
+        assertEquals("100/5/link,host", statusA.get("interval.ms") + "/" + statusA.get("counter.start") + "/" + statusA.get("channels"));
+        assertEquals("127.0.0.1:9010 127.0.0.1:9020 127.0.0.2:9011 127.0.0.2:9021", statusA.get("channel.link.local") + " "
+                + statusA.get("channel.link.peer") + " " + statusA.get("channel.host.local") + " " + statusA.get("channel.host.peer"));
+        assertEquals(statusA.get("channel.link.local"), statusB.get("channel.link.peer"));
+        assertEquals(statusA.get("channel.host.peer"), statusB.get("channel.host.local"));
+        Map<String, String> linkA = PropertiesFile.read(dir.resolve("scm-a/etc/org.hasm.link.cfg"));
+        Map<String, String> linkB = PropertiesFile.read(dir.resolve("scm-b/etc/org.hasm.link.cfg"));
+        assertEquals("127.0.0.1:9012 127.0.0.1:9022 127.0.0.2:9013 127.0.0.2:9023", linkA.get("channel.link.local") + " "
+                + linkA.get("channel.link.peer") + " " + linkA.get("channel.host.local") + " " + linkA.get("channel.host.peer"));
+        assertEquals(linkA.get("channel.host.local"), linkB.get("channel.host.peer"));
+        assertEquals("5000", PropertiesFile.read(dir.resolve("scm-b/etc/org.hasm.controller.cfg")).get("init.peer.timeout.ms"));
+        assertEquals(Map.of("name", "B", "home", "scm-b", "addresses", "127.0.0.1", "example.port", "9031"),
+                PropertiesFile.read(dir.resolve("scm-a/etc/org.hasm.personality~b.cfg")));
+        assertEquals(PropertiesFile.read(dir.resolve("scm-a/etc/org.hasm.personality~a.cfg")),
+                PropertiesFile.read(dir.resolve("scm-b/etc/org.hasm.personality~a.cfg")));
+
+        String key = Files.readString(dir.resolve("scm-a/etc/cluster.key"), StandardCharsets.US_ASCII);
+        assertTrue(key.matches("[0-9a-f]{64}\n"), key);
+        assertEquals(key, Files.readString(dir.resolve("scm-b/etc/cluster.key"), StandardCharsets.US_ASCII));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("scm-b/etc/cluster.key"))));
+        assertTrue(Files.isDirectory(dir.resolve("scm-a/deploy")));
+    }
+
+    @Test
+    void faultsAreOnlyEnabledOnRequest() throws Exception {
+        Path dir = DemoPair.write(DemoPair.parse(new String[] {"--dir", root.resolve("pair").toString(), "--faults"}));
+        assertEquals("true", PropertiesFile.read(dir.resolve("scm-b/etc/hasm.properties")).get("hasm.faults.enabled"));
+    }
+
+    @Test
+    void aFolderThatIsNotEmptyIsRefused() throws Exception {
+        Files.createDirectories(root.resolve("pair"));
+        // empty: fine
+        DemoPair.write(DemoPair.parse(new String[] {"--dir", root.resolve("pair").toString()}));
+        LaunchException e = assertThrows(LaunchException.class,
+                () -> DemoPair.write(DemoPair.parse(new String[] {"--dir", root.resolve("pair").toString()})));
+        assertEquals(LaunchException.CONFIG, e.exitCode());
+        assertTrue(e.getMessage().startsWith(root.resolve("pair") + ": exists and is not empty"), e.getMessage());
+    }
+}
