@@ -1,0 +1,222 @@
+package org.hasm.netif.internal;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.hasm.netif.internal.Driver.DuplicateAddressException;
+import org.hasm.spi.HaException;
+import org.hasm.spi.Personality;
+
+/**
+ * The service addresses of one SCM, without OSGi: given the personalities it serves now, takes down
+ * the addresses it no longer serves and brings up the missing ones, in that order, so that an
+ * address handed back is gone here before anything new is announced.
+ *
+ * <p>It remembers which addresses it brought up itself and takes down only those: an address an
+ * operator configured by hand stays, whatever the personalities say. An address that another host
+ * on the link answers for is never brought up: the call that wanted it fails, naming it.
+ *
+ * <p>All methods are synchronized: the controller makes one call at a time, but a component's
+ * deactivation may race it.
+ */
+final class Addresses {
+    static final String TOPIC_ADDRESS = "org/hasm/netif/ADDRESS";
+    static final String TOPIC_DUPLICATE = "org/hasm/netif/DUPLICATE";
+
+    /** Where events and log lines go. */
+    interface Observer {
+        void event(String topic, Map<String, Object> properties);
+
+        void log(Level level, String message);
+    }
+
+    enum Level { DEBUG, INFO, WARN, ERROR }
+
+    private final String scm;
+    private final String mode;
+    private final Driver driver;
+    private final Observer observer;
+    // Guarded by this. Address -> personality: the addresses this module brought up.
+    private final Map<String, String> added = new LinkedHashMap<>();
+    // Guarded by this. Wanted addresses that were already configured by someone else.
+    private final Map<String, String> foreign = new LinkedHashMap<>();
+
+    Addresses(String scm, String mode, Driver driver, Observer observer) {
+        this.scm = scm;
+        this.mode = mode;
+        this.driver = driver;
+        this.observer = observer;
+    }
+
+    /**
+     * Takes down what an earlier run of this module left behind (it could not clean up: a crash),
+     * so that this SCM starts serving nothing.
+     */
+    synchronized void clearLeftovers() throws HaException {
+        for (String address : driver.leftovers()) {
+            observer.log(Level.WARN, address + " was left up by an earlier run of this module: taking it down");
+            driver.down(address);
+            event(address, "", "down");
+        }
+    }
+
+    /**
+     * Serves exactly the addresses of these personalities.
+     *
+     * @param personalities what this SCM serves now
+     * @throws HaException naming every address that is invalid for this mode (then nothing
+     *     changed), in use elsewhere on the link, or could not be brought up or down
+     */
+    synchronized void serve(List<Personality> personalities) throws HaException {
+        Map<String, String> wanted = wanted(personalities);
+        List<String> failures = new ArrayList<>();
+        for (String address : List.copyOf(added.keySet())) {
+            if (!wanted.containsKey(address)) {
+                down(address, failures);
+            }
+        }
+        foreign.keySet().retainAll(wanted.keySet());
+        for (Map.Entry<String, String> w : wanted.entrySet()) {
+            if (!added.containsKey(w.getKey()) && !foreign.containsKey(w.getKey())) {
+                up(w.getKey(), w.getValue(), failures);
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw new HaException(String.join("; ", failures));
+        }
+    }
+
+    /**
+     * Checks the addresses of these personalities without changing anything.
+     *
+     * @throws HaException naming every address this mode cannot serve
+     */
+    synchronized void check(List<Personality> personalities) throws HaException {
+        wanted(personalities);
+    }
+
+    /**
+     * Takes down every address this module brought up; the ones configured by others stay.
+     *
+     * @throws HaException naming the addresses that could not be taken down (they stay on the books,
+     *     to be tried again)
+     */
+    synchronized void release() throws HaException {
+        List<String> failures = new ArrayList<>();
+        for (String address : List.copyOf(added.keySet())) {
+            down(address, failures);
+        }
+        foreign.clear();
+        if (!failures.isEmpty()) {
+            throw new HaException(String.join("; ", failures));
+        }
+    }
+
+    /** @return the addresses this module brought up, in the order it did */
+    synchronized Set<String> added() {
+        return new LinkedHashSet<>(added.keySet());
+    }
+
+    /** @return every address this SCM serves now: its own and the ones configured by others */
+    synchronized Set<String> serving() {
+        Set<String> all = new LinkedHashSet<>(added.keySet());
+        all.addAll(foreign.keySet());
+        return all;
+    }
+
+    /** @throws HaException if the tools or device the mode needs are missing */
+    void selfTest() throws HaException {
+        driver.selfTest();
+    }
+
+    void close() {
+        driver.close();
+    }
+
+    private Map<String, String> wanted(List<Personality> personalities) throws HaException {
+        Map<String, String> wanted = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (Personality p : personalities) {
+            for (String raw : p.addresses()) {
+                String address;
+                try {
+                    var parsed = Ip.parse(raw);
+                    String refusal = driver.refuse(parsed);
+                    if (refusal != null) {
+                        problems.add("address " + raw + " of personality " + p.name() + " " + refusal);
+                        continue;
+                    }
+                    address = parsed.getHostAddress();
+                } catch (IllegalArgumentException e) {
+                    problems.add("personality " + p.name() + ": " + e.getMessage());
+                    continue;
+                }
+                wanted.putIfAbsent(address, p.name()); // two personalities may not share it, but serving it once is right
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new HaException(String.join("; ", problems));
+        }
+        return wanted;
+    }
+
+    private void up(String address, String personality, List<String> failures) {
+        try {
+            if (driver.up(address) == Driver.Up.PRESENT) {
+                foreign.put(address, personality);
+                observer.log(Level.INFO, address + " (" + personality + ") is already configured, not by hasm:"
+                        + " served as it is and never taken down");
+                event(address, personality, "up");
+                return;
+            }
+            added.put(address, personality);
+            observer.log(Level.INFO, address + " (" + personality + ") is up");
+            event(address, personality, "up");
+        } catch (DuplicateAddressException e) {
+            observer.log(Level.ERROR, e.getMessage());
+            Map<String, Object> p = properties(address, personality);
+            if (!e.holder().isEmpty()) {
+                p.put("holder", e.holder());
+            }
+            observer.event(TOPIC_DUPLICATE, p);
+            failures.add(e.getMessage());
+        } catch (HaException | RuntimeException e) {
+            observer.log(Level.ERROR, address + " (" + personality + ") could not be brought up: " + e.getMessage());
+            failures.add(address + ": " + e.getMessage());
+        }
+    }
+
+    private void down(String address, List<String> failures) {
+        String personality = added.get(address);
+        try {
+            driver.down(address);
+            added.remove(address);
+            observer.log(Level.INFO, address + " (" + personality + ") is down");
+            event(address, personality, "down");
+        } catch (HaException | RuntimeException e) {
+            observer.log(Level.ERROR, address + " (" + personality + ") could not be taken down: " + e.getMessage());
+            failures.add(address + ": " + e.getMessage());
+        }
+    }
+
+    private void event(String address, String personality, String action) {
+        Map<String, Object> p = properties(address, personality);
+        p.put("action", action);
+        observer.event(TOPIC_ADDRESS, p);
+    }
+
+    private Map<String, Object> properties(String address, String personality) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("scm", scm);
+        p.put("address", address);
+        p.put("mode", mode);
+        if (personality != null && !personality.isEmpty()) {
+            p.put("personality", personality);
+        }
+        return p;
+    }
+}

@@ -1,0 +1,183 @@
+package org.hasm.netif.internal;
+
+import java.util.Locale;
+import java.util.Map;
+import org.hasm.spi.HaContext;
+import org.hasm.spi.HaException;
+import org.hasm.spi.HaModule;
+import org.hasm.spi.HaModuleProperties;
+import org.hasm.spi.OpMode;
+import org.hasm.spi.SysConfig;
+import org.hasm.spi.Tier;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * The virtual address module on OSGi. Rank 40 in the HASM tier: after storage (30), so a volume is
+ * ours before clients are told where to find it, and before every service, which binds the
+ * addresses. Giving work away runs in reverse: services let go first, then the addresses go down.
+ * The work is done by {@link Addresses}; this shell reads the configuration, picks the driver and
+ * routes events to EventAdmin and lines to the log.
+ *
+ * <p>Configuration changes take effect at the next {@code init} (the next boot of the SCM), never
+ * under addresses that are up.
+ */
+@Component(service = HaModule.class, configurationPid = NetifComponent.PID, immediate = true)
+@HaModuleProperties(name = "netif", tier = Tier.HASM, rank = 40)
+@Designate(ocd = NetifConfig.class)
+public class NetifComponent implements HaModule {
+    static final String PID = "org.hasm.netif";
+
+    @Reference(service = LoggerFactory.class)
+    private Logger log;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile EventAdmin eventAdmin;
+
+    private volatile Settings settings = Settings.loopback();
+    // Guarded by this: set by init, cleared by shutDown or deactivation.
+    private HaContext context;
+    private Addresses addresses;
+
+    private final Addresses.Observer observer = new Addresses.Observer() {
+        @Override
+        public void event(String topic, Map<String, Object> properties) {
+            EventAdmin ea = eventAdmin;
+            if (ea != null) {
+                ea.postEvent(new Event(topic, properties));
+            }
+        }
+
+        @Override
+        public void log(Addresses.Level level, String message) {
+            switch (level) {
+                case DEBUG -> log.debug(message);
+                case INFO -> log.info(message);
+                case WARN -> log.warn(message);
+                default -> log.error(message);
+            }
+        }
+    };
+
+    @Activate
+    void activate(Map<String, Object> properties) {
+        settings = Settings.parse(properties);
+        if (!settings.problems().isEmpty()) {
+            // not thrown here: init reports it, and the controller puts the SCM in MONITOR
+            log.error("configuration " + PID + " is invalid: " + String.join("; ", settings.problems()));
+        }
+        log.debug("activated in " + mode(settings) + " mode");
+    }
+
+    @Modified
+    void modified(Map<String, Object> properties) {
+        Settings next = Settings.parse(properties);
+        if (!next.problems().isEmpty()) {
+            log.error("configuration " + PID + " rejected: " + String.join("; ", next.problems()));
+            return;
+        }
+        settings = next;
+        log.info("configuration " + PID + " updated; it takes effect at the next init");
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        // The controller normally stopped us already; if not, addresses must not outlive the bundle.
+        close();
+        log.debug("deactivated");
+    }
+
+    @Override
+    public synchronized void init(HaContext ctx) throws HaException {
+        close(); // a second init without shutDown: start afresh
+        Settings s = settings;
+        if (!s.problems().isEmpty()) {
+            throw new HaException("configuration " + PID + ": " + String.join("; ", s.problems()));
+        }
+        Driver driver = s.mode() == Settings.Mode.LINUX ? new LinuxDriver(s) : new LoopbackDriver();
+        Addresses a = new Addresses(ctx.scm(), mode(s), driver, observer);
+        try {
+            a.check(ctx.personalities());
+            a.clearLeftovers();
+        } catch (HaException | RuntimeException e) {
+            a.close();
+            throw e;
+        }
+        context = ctx;
+        addresses = a;
+        log.info("addresses in " + mode(s) + " mode" + (s.mode() == Settings.Mode.LINUX
+                ? " on " + s.device() + (s.commandPrefix().isEmpty() ? "" : " through '" + String.join(" ", s.commandPrefix()) + "'")
+                : ""));
+    }
+
+    @Override
+    public synchronized void test() throws HaException {
+        running().selfTest();
+    }
+
+    @Override
+    public synchronized void opMode(OpMode mode, SysConfig config) throws HaException {
+        Addresses a = running();
+        a.serve(context.personalities());
+        log.debug(mode + "/" + config + ": serving " + a.serving());
+    }
+
+    @Override
+    public synchronized void stop() throws HaException {
+        if (addresses != null) {
+            addresses.release();
+        }
+    }
+
+    @Override
+    public synchronized void shutDown() throws HaException {
+        Addresses a = addresses;
+        addresses = null;
+        context = null;
+        if (a != null) {
+            try {
+                a.release(); // stop() normally did it already
+            } finally {
+                a.close();
+            }
+        }
+    }
+
+    private Addresses running() throws HaException {
+        if (addresses == null) {
+            throw new HaException("not initialised");
+        }
+        return addresses;
+    }
+
+    private void close() {
+        Addresses a = addresses;
+        addresses = null;
+        context = null;
+        if (a != null) {
+            try {
+                a.release();
+            } catch (HaException e) {
+                log.error("addresses left up: " + e.getMessage());
+            } finally {
+                a.close();
+            }
+        }
+    }
+
+    private static String mode(Settings s) {
+        return s.mode().name().toLowerCase(Locale.ROOT);
+    }
+}

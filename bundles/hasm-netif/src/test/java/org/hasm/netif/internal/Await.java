@@ -1,0 +1,28 @@
+package org.hasm.netif.internal;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/** Waits for a condition with a deadline, polling: never a bare sleep. */
+final class Await {
+    private Await() {
+    }
+
+    static void until(String what, Duration timeout, Duration poll, BooleanSupplier condition, Supplier<?> state) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("not within " + timeout + ": " + what + "; now " + state.get());
+            }
+            LockSupport.parkNanos(poll.toNanos());
+        }
+    }
+
+    static void until(String what, BooleanSupplier condition, Supplier<?> state) {
+        until(what, Duration.ofSeconds(10), Duration.ofMillis(5), condition, state);
+    }
+}
