@@ -1,0 +1,125 @@
+package org.hasm.storage.internal;
+
+import java.util.List;
+import java.util.Map;
+import org.hasm.spi.HaContext;
+import org.hasm.spi.HaException;
+import org.hasm.spi.HaModule;
+import org.hasm.spi.HaModuleProperties;
+import org.hasm.spi.OpMode;
+import org.hasm.spi.SysConfig;
+import org.hasm.spi.Tier;
+import org.hasm.spi.storage.Volume;
+import org.hasm.spi.storage.VolumeManager;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * The storage module on OSGi: a HASM module (rank 30: after the status monitor and the link, before
+ * addresses and services) and the {@link VolumeManager} service. The work is done by
+ * {@link StorageModule}; this shell reads the configuration and sends its reports to EventAdmin
+ * ({@link VolumeManager#TOPIC_VOLUME}) and the log. A configuration change makes DS restart the
+ * component, so it takes effect through the controller (the module leaves and comes back).
+ */
+@Component(service = {HaModule.class, VolumeManager.class}, configurationPid = StorageSettings.PID, immediate = true)
+@HaModuleProperties(name = "storage", tier = Tier.HASM, rank = 30)
+@Designate(ocd = StorageConfig.class)
+public class StorageComponent implements HaModule, VolumeManager {
+
+    @Reference(service = LoggerFactory.class)
+    private Logger log;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile EventAdmin eventAdmin;
+
+    private volatile StorageSettings settings;
+    private StorageModule module;
+
+    private final StorageModule.Sink sink = new StorageModule.Sink() {
+        @Override
+        public void event(Map<String, Object> properties) {
+            EventAdmin ea = eventAdmin;
+            if (ea != null) {
+                ea.postEvent(new Event(VolumeManager.TOPIC_VOLUME, properties));
+            }
+        }
+
+        @Override
+        public void log(VolumeStore.Level level, String message, Throwable error) {
+            switch (level) {
+                case DEBUG -> log.debug(message, error);
+                case INFO -> log.info(message, error);
+                case WARN -> log.warn(message, error);
+                default -> log.error(message, error);
+            }
+        }
+    };
+
+    @Activate
+    void activate(BundleContext context, Map<String, Object> properties) {
+        settings = StorageSettings.parse(properties, context::getProperty);
+        if (!settings.problems().isEmpty()) {
+            // not thrown here: the controller's init reports it, and the SCM goes to MONITOR
+            log.error("configuration " + StorageSettings.PID + " is invalid: " + String.join("; ", settings.problems()));
+        }
+        module = new StorageModule(() -> settings, sink);
+        log.debug("activated: shared storage " + (settings.sharedDir() == null ? "not configured" : settings.sharedDir()));
+    }
+
+    @Deactivate
+    void deactivate() {
+        module.close(); // if the controller never shut us down: let the volumes go, stop the watchdog
+        log.debug("deactivated");
+    }
+
+    // ---- HaModule ----
+
+    @Override
+    public void init(HaContext context) throws HaException {
+        module.init(context);
+    }
+
+    @Override
+    public void test() throws HaException {
+        module.test();
+    }
+
+    @Override
+    public void opMode(OpMode mode, SysConfig config) throws HaException {
+        module.opMode(mode, config);
+    }
+
+    @Override
+    public void stop() throws HaException {
+        module.stop();
+    }
+
+    @Override
+    public void shutDown() {
+        module.shutDown();
+    }
+
+    // ---- VolumeManager ----
+
+    @Override
+    public Volume volume(String name) {
+        return module.volume(name);
+    }
+
+    @Override
+    public List<Volume> volumes() {
+        return module.volumes();
+    }
+}

@@ -1,0 +1,237 @@
+package org.hasm.storage.internal.fence;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Fences a peer SCM that runs on the same host (a pair on one machine, the tests) by killing its
+ * JVM: the one named in its {@code hasm.pid}, and only after its command line proved that it is the
+ * hasm launcher of the peer's node folder. A pid file can be stale and a pid reused by anything, so
+ * whenever the process cannot be verified the answer is "not fenced" ({@code false}), never a kill.
+ *
+ * <p>The JVM's descendants (a file server it started, say) die with it: they could otherwise go on
+ * writing to the volumes the peer is about to take over.
+ */
+final class ProcessFence {
+    /** The launcher's package: every hasm SCM's command line names its main class. */
+    static final String LAUNCHER = "org.hasm.launcher";
+
+    private final Path pidFile;
+    private final Path nodeDir;
+    private final CommandLines commandLines;
+    private final Reporter reporter;
+
+    /**
+     * @param pidFile the peer's {@code <node folder>/hasm.pid}
+     */
+    ProcessFence(Path pidFile, CommandLines commandLines, Reporter reporter) {
+        this.pidFile = pidFile.toAbsolutePath().normalize();
+        this.nodeDir = this.pidFile.getParent();
+        this.commandLines = commandLines;
+        this.reporter = reporter;
+    }
+
+    boolean fence(String peer, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String who = "fence process (" + peer + ", " + pidFile + ")";
+        long pid = readPid(who);
+        if (pid == -2) {
+            return false;
+        }
+        if (pid > 0) {
+            Optional<ProcessHandle> found = ProcessHandle.of(pid);
+            if (found.isPresent() && !commandLines.gone(found.get())) {
+                ProcessHandle ph = found.get();
+                if (ph.pid() == ProcessHandle.current().pid()) {
+                    reporter.warn(who + ": the pid file names this very process: not killed");
+                    return false;
+                }
+                CommandLines.Seen seen = commandLines.of(ph);
+                if (seen instanceof CommandLines.Unreadable u) {
+                    reporter.warn(who + ": pid " + pid + " cannot be verified (" + u.why() + "): not killed");
+                    return false;
+                }
+                if (seen instanceof CommandLines.Args a) {
+                    Match m = runs(a);
+                    if (m == Match.YES) {
+                        return kill(who, ph, deadline);
+                    }
+                    if (m == Match.UNKNOWN) {
+                        reporter.warn(who + ": pid " + pid + " runs hasm, but its node folder cannot be resolved"
+                                + " (working folder not visible): not killed");
+                        return false;
+                    }
+                    // the pid was reused by an unrelated process: leave it alone, look for the peer
+                    reporter.info(who + ": pid " + pid + " is not hasm of " + nodeDir + " (" + String.join(" ", a.args())
+                            + "): stale pid file, not killed");
+                }
+            }
+        }
+        return noneRunning(who);
+    }
+
+    /** @return the pid, -1 if there is no usable pid file, -2 if the file cannot be read at all */
+    private long readPid(String who) {
+        String text;
+        try (InputStream in = Files.newInputStream(pidFile)) {
+            text = new String(in.readNBytes(64), StandardCharsets.US_ASCII).strip();
+        } catch (NoSuchFileException e) {
+            reporter.info(who + ": no pid file");
+            return -1;
+        } catch (IOException e) {
+            reporter.warn(who + ": the pid file cannot be read (" + e.getMessage() + "): cannot tell whether the peer runs");
+            return -2;
+        }
+        try {
+            long pid = Long.parseLong(text);
+            return pid > 0 ? pid : -1;
+        } catch (NumberFormatException e) {
+            reporter.info(who + ": the pid file holds no process id");
+            return -1;
+        }
+    }
+
+    /**
+     * @return {@code true} only if every process could be inspected and none runs hasm on the peer's
+     *     node folder
+     */
+    private boolean noneRunning(String who) {
+        Optional<String> hidden = commandLines.hidden();
+        if (hidden.isPresent()) {
+            reporter.warn(who + ": cannot be sure the peer is not running: " + hidden.get());
+            return false;
+        }
+        Set<Long> running = new TreeSet<>();
+        List<String> unreadable = new ArrayList<>();
+        long self = ProcessHandle.current().pid();
+        // bounded: one pass over a snapshot of the process table
+        for (ProcessHandle ph : ProcessHandle.allProcesses().toList()) {
+            if (ph.pid() == self) {
+                continue;
+            }
+            CommandLines.Seen seen = commandLines.of(ph);
+            if (seen instanceof CommandLines.Unreadable u) {
+                unreadable.add(u.why());
+            } else if (seen instanceof CommandLines.Args a) {
+                Match m = runs(a);
+                if (m == Match.YES) {
+                    running.add(ph.pid());
+                } else if (m == Match.UNKNOWN) {
+                    unreadable.add("pid " + ph.pid() + " runs hasm on a folder that cannot be resolved");
+                }
+            }
+        }
+        if (!running.isEmpty()) {
+            reporter.warn(who + ": hasm of " + nodeDir + " runs as pid " + running
+                    + ", which the pid file does not name: not killed, not fenced");
+            return false;
+        }
+        if (!unreadable.isEmpty()) {
+            reporter.warn(who + ": cannot be sure the peer is not running: " + unreadable.size()
+                    + " process(es) cannot be inspected, e.g. " + unreadable.get(0));
+            return false;
+        }
+        reporter.info(who + ": no process runs hasm of " + nodeDir + ": the peer is down");
+        return true;
+    }
+
+    /** Whether a command line is hasm on the peer's node folder. */
+    enum Match { YES, NO, UNKNOWN }
+
+    /**
+     * @return {@link Match#YES} if the command line is the hasm launcher started on the peer's node
+     *     folder; {@link Match#UNKNOWN} for a launcher whose folder may be a relative path that cannot
+     *     be resolved (its working folder is not visible)
+     */
+    Match runs(CommandLines.Args a) {
+        boolean launcher = false;
+        boolean folder = false;
+        for (String arg : a.args()) {
+            launcher |= arg.contains(LAUNCHER);
+            folder |= names(arg, a.cwd()) || (arg.indexOf('=') > 0 && names(arg.substring(arg.indexOf('=') + 1), a.cwd()));
+        }
+        if (!launcher) {
+            return Match.NO;
+        }
+        return folder ? Match.YES : a.cwd() == null ? Match.UNKNOWN : Match.NO;
+    }
+
+    private boolean names(String arg, Path cwd) {
+        if (arg.isEmpty()) {
+            return false;
+        }
+        try {
+            Path p = Path.of(arg);
+            if (!p.isAbsolute()) {
+                if (cwd == null) {
+                    return false;
+                }
+                p = cwd.resolve(p);
+            }
+            p = p.normalize();
+            if (p.equals(nodeDir)) {
+                return true;
+            }
+            // the folder through another spelling (a symbolic link on the way)
+            return Files.exists(p) && Files.exists(nodeDir) && Files.isSameFile(p, nodeDir);
+        } catch (InvalidPathException | IOException e) {
+            return false;
+        }
+    }
+
+    private boolean kill(String who, ProcessHandle ph, long deadline) {
+        List<ProcessHandle> family = ph.descendants().toList(); // before the kill: orphans are re-parented
+        if (!ph.destroyForcibly() && !commandLines.gone(ph)) {
+            reporter.warn(who + ": pid " + ph.pid() + " could not be killed (permission?)");
+            return false;
+        }
+        for (ProcessHandle d : family) {
+            d.destroyForcibly();
+        }
+        boolean gone = waitGone(ph, deadline);
+        for (ProcessHandle d : family) {
+            gone &= waitGone(d, deadline);
+        }
+        if (gone) {
+            reporter.info(who + ": killed pid " + ph.pid() + (family.isEmpty() ? "" : " and its " + family.size()
+                    + " descendant(s)"));
+        } else {
+            reporter.warn(who + ": pid " + ph.pid() + " (or a descendant) was killed but has not ended in time");
+        }
+        return gone;
+    }
+
+    private boolean waitGone(ProcessHandle ph, long deadline) {
+        // onExit() for a process that is not our child is polled by the JDK; the loop is bounded by
+        // the deadline and also ends on a zombie, which holds nothing any more
+        while (!commandLines.gone(ph)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            try {
+                ph.onExit().get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                // poll again
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,161 @@
+package org.hasm.storage.internal.fence;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.hasm.storage.internal.Await;
+import org.hasm.storage.internal.Children;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProcessFenceTest {
+
+    @TempDir
+    Path dir;
+
+    private final List<Process> children = new ArrayList<>();
+    private final List<String> reports = new CopyOnWriteArrayList<>();
+    private final Reporter reporter = new Reporter() {
+        @Override
+        public void info(String message) {
+            reports.add("INFO " + message);
+        }
+
+        @Override
+        public void warn(String message) {
+            reports.add("WARN " + message);
+        }
+    };
+
+    @AfterEach
+    void killChildren() throws InterruptedException {
+        for (Process p : children) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS), "child " + p.pid() + " ends");
+        }
+    }
+
+    private Process start(Path cwd, String... args) throws IOException {
+        ProcessBuilder pb = Children.java(FakeScm.class, args);
+        if (cwd != null) {
+            pb.directory(cwd.toFile());
+        }
+        Process p = pb.start();
+        children.add(p);
+        return p;
+    }
+
+    private Path node(String name) throws IOException {
+        return Files.createDirectories(dir.resolve(name));
+    }
+
+    private ProcessFence fence(Path nodeDir) {
+        return new ProcessFence(nodeDir.resolve("hasm.pid"), CommandLines.system(), reporter);
+    }
+
+    private static void pidFile(Path nodeDir, long pid) throws IOException {
+        Files.writeString(nodeDir.resolve("hasm.pid"), pid + "\n");
+    }
+
+    @Test
+    void killsTheVerifiedPeerAndItsChildren() throws Exception {
+        Path b = node("scm-b");
+        Process peer = start(null, "org.hasm.launcher.Main", "run", b.toString(), "--with-child");
+        Await.until("the fake SCM started its child", () -> peer.descendants().findAny().isPresent(), () -> reports);
+        List<ProcessHandle> family = peer.descendants().toList();
+        pidFile(b, peer.pid());
+
+        assertTrue(fence(b).fence("scm-b", Duration.ofSeconds(10)), reports.toString());
+        assertFalse(peer.isAlive());
+        CommandLines cl = CommandLines.system();
+        for (ProcessHandle d : family) {
+            assertTrue(cl.gone(d), "descendant " + d.pid() + " is killed too");
+        }
+        assertTrue(fence(b).fence("scm-b", Duration.ofSeconds(10)), "idempotent: a dead peer is fenced; " + reports);
+    }
+
+    @Test
+    void resolvesARelativeNodeFolderAgainstThePeersWorkingFolder() throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs /proc");
+        Path b = node("scm-b");
+        Process peer = start(dir, "org.hasm.launcher.Main", "run", "scm-b");
+        Await.until("the peer runs its main class", () -> CommandLines.system().of(peer.toHandle()) instanceof CommandLines.Args a
+                && a.args().contains("org.hasm.launcher.Main"), () -> "");
+        pidFile(b, peer.pid());
+        assertTrue(fence(b).fence("scm-b", Duration.ofSeconds(10)), reports.toString());
+        assertTrue(peer.waitFor(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void neverKillsAProcessWhoseCommandLineDoesNotMatch() throws Exception {
+        Path b = node("scm-b");
+        Path other = node("scm-other");
+        Process notLauncher = start(null, "run", b.toString());               // the folder, but not hasm
+        Process otherNode = start(null, "org.hasm.launcher.Main", "run", other.toString()); // hasm, another folder
+        // and the real peer, under a pid its pid file does not name: fenced it is not, killed neither
+        Process peer = start(null, "org.hasm.launcher.Main", "run", b.toString());
+        Await.until("the children are up", () -> CommandLines.system().of(peer.toHandle()) instanceof CommandLines.Args a
+                && a.args().contains(b.toString()), () -> "");
+
+        for (Process wrong : List.of(notLauncher, otherNode)) {
+            pidFile(b, wrong.pid());
+            assertFalse(fence(b).fence("scm-b", Duration.ofSeconds(5)), reports.toString());
+            assertTrue(wrong.isAlive(), "pid " + wrong.pid() + " was not killed");
+        }
+        assertTrue(peer.isAlive());
+        assertTrue(reports.stream().anyMatch(r -> r.contains("runs as pid [" + peer.pid() + "]")), reports.toString());
+
+        pidFile(b, ProcessHandle.current().pid());
+        assertFalse(fence(b).fence("scm-b", Duration.ofSeconds(5)));
+        assertTrue(reports.stream().anyMatch(r -> r.contains("this very process")), reports.toString());
+    }
+
+    @Test
+    void aMissingPidFileIsFencedOnlyIfNoProcessRunsThePeer() throws Exception {
+        CommandLines cl = CommandLines.system();
+        assumeTrue(cl.hidden().isEmpty(), "the process table is not fully visible here");
+        assumeTrue(ProcessHandle.allProcesses().noneMatch(p -> cl.of(p) instanceof CommandLines.Unreadable),
+                "some processes cannot be inspected here");
+        Path b = node("scm-b");
+        assertTrue(fence(b).fence("scm-b", Duration.ofSeconds(5)), "no pid file, no peer: " + reports);
+        Files.writeString(b.resolve("hasm.pid"), "not a pid");
+        assertTrue(fence(b).fence("scm-b", Duration.ofSeconds(5)), reports.toString());
+
+        Process peer = start(null, "org.hasm.launcher.Main", "run", b.toString());
+        Files.delete(b.resolve("hasm.pid"));
+        Await.until("the peer is visible", () -> cl.of(peer.toHandle()) instanceof CommandLines.Args a
+                && a.args().contains(b.toString()), () -> "");
+        assertFalse(fence(b).fence("scm-b", Duration.ofSeconds(5)), "the peer runs: " + reports);
+        assertTrue(peer.isAlive());
+    }
+
+    @Test
+    void aDeadPidIsFencedWhenNothingElseRunsThePeer() throws Exception {
+        CommandLines cl = CommandLines.system();
+        assumeTrue(cl.hidden().isEmpty(), "the process table is not fully visible here");
+        Path b = node("scm-b");
+        Process gone = start(null, "org.hasm.launcher.Main", "run", b.toString());
+        gone.destroyForcibly();
+        assertTrue(gone.waitFor(10, TimeUnit.SECONDS));
+        pidFile(b, gone.pid());
+        boolean fenced = fence(b).fence("scm-b", Duration.ofSeconds(5));
+        if (reports.stream().noneMatch(r -> r.contains("cannot be inspected"))) {
+            assertTrue(fenced, reports.toString());
+        } else {
+            assertFalse(fenced);
+        }
+        assertEquals(1, reports.stream().filter(r -> r.contains("hasm of " + b)).count(), reports.toString());
+    }
+}
