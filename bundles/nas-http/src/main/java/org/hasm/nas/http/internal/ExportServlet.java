@@ -1,0 +1,165 @@
+package org.hasm.nas.http.internal;
+
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import org.apache.catalina.servlets.WebdavServlet;
+import org.hasm.spi.storage.FencedException;
+import org.hasm.spi.storage.Volume;
+
+/**
+ * Tomcat's WebDAV servlet (and through it the default servlet: GET, HEAD with sendfile, PUT,
+ * DELETE) on one export, with what an HA file server adds in front of it:
+ * <ul>
+ * <li>path checks ({@link RequestPaths}) before Tomcat interprets the path;</li>
+ * <li>nothing at all is served while this SCM does not own the export's volume (503 with
+ * {@code Retry-After}: the client retries and, after a takeover, reaches the peer);</li>
+ * <li>a read-only export refuses every modifying method with 403;</li>
+ * <li>DELETE, MOVE, COPY and MKCOL prove ownership of the volume before they act; file content is
+ * written by {@link DurableWrite}, whose failures become 503, 507, 413 or 500 instead of Tomcat's
+ * catch-all 409;</li>
+ * <li>a removal or rename that was answered is forced to disk.</li>
+ * </ul>
+ * Locking, {@code If} and the conditional headers stay Tomcat's.
+ *
+ * <p>Locks live in this servlet's memory only. A personality that moves to the other SCM (or is
+ * closed and opened again) starts with none, so a lock taken before a takeover never blocks anyone
+ * after it: a request without a token succeeds. A request that still names the old token in an
+ * {@code If} header gets 412, as for any unknown token, and the client locks again.
+ */
+final class ExportServlet extends WebdavServlet {
+    private static final long serialVersionUID = 1L;
+
+    private static final Set<String> MODIFYING =
+            Set.of("PUT", "DELETE", "MKCOL", "COPY", "MOVE", "PROPPATCH", "LOCK", "UNLOCK");
+    private static final Set<String> FENCE_FIRST = Set.of("DELETE", "MKCOL", "COPY", "MOVE");
+
+    private final transient ExportTarget target;
+
+    ExportServlet(ExportTarget target) {
+        this.target = target;
+    }
+
+    /** Init parameters of the servlet for this export. */
+    static Map<String, String> initParameters(boolean readOnly) {
+        return Map.of(
+                "listings", "true",
+                "readonly", Boolean.toString(readOnly),
+                // a file server has no WEB-INF to protect; these names are the clients' own files
+                "allowSpecialPaths", "true",
+                "fileEncoding", "UTF-8",
+                "showServerInfo", "false");
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+        String refused = RequestPaths.refusal(req.getRequestURI());
+        String destination = req.getHeader("Destination");
+        if (refused == null && destination != null) {
+            refused = RequestPaths.destinationRefusal(destination);
+        }
+        if (refused != null) {
+            resp.sendError(HttpServletResponse.SC_BAD_REQUEST, refused);
+            return;
+        }
+        String path = getRelativePath(req);
+        if (RequestPaths.hasTempSegment(path)) {
+            resp.sendError(HttpServletResponse.SC_NOT_FOUND);
+            return;
+        }
+        Volume volume = target.volume().current();
+        if (volume == null) {
+            unavailable(resp, "volume " + target.volume().name() + " is not served by this SCM now");
+            return;
+        }
+        String method = req.getMethod();
+        if (MODIFYING.contains(method) && target.readOnly()) {
+            resp.sendError(HttpServletResponse.SC_FORBIDDEN, "export " + target.name() + " is read-only");
+            return;
+        }
+        if (FENCE_FIRST.contains(method) && !fence(volume, resp)) {
+            return;
+        }
+        if ("PUT".equals(method) && !admitPut(req, resp)) {
+            return;
+        }
+        try {
+            super.service(req, resp);
+        } catch (WriteFailure f) {
+            if (f.status() == 503) {
+                target.fenced(f.getMessage());
+            } else if (f.status() >= 500) {
+                target.warn(method + " " + req.getRequestURI() + ": " + f.getMessage());
+            }
+            if (!resp.isCommitted()) {
+                resp.reset();
+                if (f.status() == 503) {
+                    unavailable(resp, f.getMessage());
+                } else {
+                    resp.sendError(f.status(), f.getMessage());
+                }
+            }
+            return;
+        }
+        if (resp.getStatus() < 300 && ("DELETE".equals(method) || "MOVE".equals(method))) {
+            syncParentOf(path, resp);
+        }
+    }
+
+    private boolean admitPut(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        long length = req.getContentLengthLong();
+        if (length > target.maxPutBytes()) {
+            resp.sendError(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
+                    "body larger than max.put.bytes=" + target.maxPutBytes());
+            return false;
+        }
+        if (length > 0) {
+            // refuse at once what cannot fit, rather than after the client sent it all
+            long free = Files.getFileStore(target.folder()).getUsableSpace();
+            if (length > free) {
+                resp.sendError(WriteFailure.INSUFFICIENT_STORAGE, "volume " + target.volume().name() + " has "
+                        + free + " bytes free, the body has " + length);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean fence(Volume volume, HttpServletResponse resp) throws IOException {
+        try {
+            volume.fence();
+            return true;
+        } catch (FencedException e) {
+            String why = "volume " + volume.name() + " is fenced: " + e.getMessage();
+            target.fenced(why);
+            unavailable(resp, why);
+            return false;
+        }
+    }
+
+    private void syncParentOf(String path, HttpServletResponse resp) throws IOException {
+        Path file = target.fileOf(path);
+        if (file == null || file.getParent() == null) {
+            return;
+        }
+        try {
+            DurableWrite.forceFolder(file.getParent());
+        } catch (WriteFailure f) {
+            target.warn("cannot make " + path + " durable: " + f.getMessage());
+            if (!resp.isCommitted()) {
+                resp.reset();
+                resp.sendError(f.status(), f.getMessage());
+            }
+        }
+    }
+
+    private void unavailable(HttpServletResponse resp, String why) throws IOException {
+        resp.setHeader("Retry-After", Integer.toString(target.retryAfterSeconds()));
+        resp.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE, why);
+    }
+}

@@ -1,0 +1,210 @@
+package org.hasm.nas.http.internal;
+
+import java.io.File;
+import java.util.List;
+import java.util.Map;
+import org.hasm.spi.HaContext;
+import org.hasm.spi.HaException;
+import org.hasm.spi.HaModule;
+import org.hasm.spi.HaModuleProperties;
+import org.hasm.spi.OpMode;
+import org.hasm.spi.Personality;
+import org.hasm.spi.SysConfig;
+import org.hasm.spi.Tier;
+import org.hasm.spi.storage.Volume;
+import org.hasm.spi.storage.VolumeManager;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The HTTP/WebDAV file service: serves the {@code http} exports of every personality this SCM serves,
+ * on that personality's addresses at its {@code http.port}, from an embedded Tomcat (see
+ * {@link HttpServer}).
+ *
+ * <p>The storage module's {@link VolumeManager} is optional and dynamic: without it this SCM owns no
+ * volume, so a personality with http exports is not served and {@code opMode} names it. Writes prove
+ * ownership through {@link Volume#fence()} before they are acknowledged.
+ */
+@Component(configurationPid = HttpModule.PID, service = HaModule.class)
+@HaModuleProperties(name = "http", tier = Tier.SERVICE, rank = 50)
+@Designate(ocd = HttpModule.Config.class)
+public class HttpModule implements HaModule {
+    static final String PID = "org.hasm.nas.http";
+
+    @ObjectClassDefinition(id = PID, name = "hasm HTTP/WebDAV service",
+            description = "Limits of the HTTP and WebDAV file service.")
+    @interface Config {
+        @AttributeDefinition(name = "max.put.bytes", description = "Largest body of one PUT, in bytes (413 beyond).")
+        long max_put_bytes() default HttpSettings.DEFAULT_MAX_PUT_BYTES;
+
+        @AttributeDefinition(name = "max.header.bytes", description = "Largest request line plus headers, in bytes.")
+        int max_header_bytes() default 16 * 1024;
+
+        @AttributeDefinition(name = "connection.timeout.ms",
+                description = "Idle time allowed while a request (head or body) is being read.")
+        int connection_timeout_ms() default 20_000;
+
+        @AttributeDefinition(name = "keepalive.timeout.ms", description = "Idle time allowed between two requests.")
+        int keepalive_timeout_ms() default 15_000;
+
+        @AttributeDefinition(name = "max.threads", description = "Request threads per personality.")
+        int max_threads() default 64;
+
+        @AttributeDefinition(name = "max.connections", description = "Open connections per address.")
+        int max_connections() default 2048;
+
+        @AttributeDefinition(name = "retry.after.seconds",
+                description = "Retry-After of a 503 while a volume is not (or no longer) owned.")
+        int retry_after_seconds() default 5;
+    }
+
+    private final Logger logger;
+    private final File tomcatDir;
+    private volatile HttpSettings settings;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile VolumeManager volumeManager;
+
+    // The controller calls one lifecycle method at a time; the lock guards against deactivation racing
+    // one. Guarded by this.
+    private HaContext context;
+    private HttpServer server;
+
+    @Activate
+    public HttpModule(BundleContext bundleContext, Config config,
+            @Reference(name = "logger", service = LoggerFactory.class) Logger logger) {
+        this.logger = logger;
+        this.settings = settings(config);
+        this.tomcatDir = bundleContext.getDataFile("tomcat");
+        logger.debug("activated with {}", settings);
+    }
+
+    @Modified
+    void modified(Config config) {
+        HttpSettings s = settings(config);
+        settings = s;
+        synchronized (this) {
+            if (server != null) {
+                server.settings(s);
+            }
+        }
+        logger.debug("modified: {} (applies to personalities opened from now on)", s);
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        // if the controller never got to shut us down
+        if (server != null) {
+            server.destroy();
+            server = null;
+        }
+        logger.debug("deactivated");
+    }
+
+    @Override
+    public synchronized void init(HaContext ctx) throws HaException {
+        this.context = ctx;
+        if (tomcatDir == null) {
+            throw new HaException("the framework gives this bundle no data area for Tomcat's work folder");
+        }
+        server = new HttpServer(tomcatDir.toPath(), settings, liveVolumes(), events());
+        log("init: SCM " + ctx.scm());
+    }
+
+    @Override
+    public synchronized void test() throws HaException {
+        // serving nothing yet; proves Tomcat starts inside this bundle
+        server.start();
+        log("test passed");
+    }
+
+    @Override
+    public synchronized void opMode(OpMode mode, SysConfig config) throws HaException {
+        List<Personality> personalities = context.personalities();
+        try {
+            server.reconcile(personalities);
+        } finally {
+            log("opMode(" + mode + ", " + config + "): serving " + server.served());
+        }
+    }
+
+    @Override
+    public synchronized void stop() throws HaException {
+        if (server != null) {
+            server.stopServing();
+        }
+        log("stop");
+    }
+
+    @Override
+    public synchronized void shutDown() throws HaException {
+        if (server != null) {
+            server.destroy();
+            server = null;
+        }
+        log("shutDown");
+        context = null;
+    }
+
+    private VolumeManager liveVolumes() {
+        return new VolumeManager() {
+            @Override
+            public Volume volume(String name) {
+                VolumeManager vm = volumeManager;
+                return vm == null ? null : vm.volume(name);
+            }
+
+            @Override
+            public List<Volume> volumes() {
+                VolumeManager vm = volumeManager;
+                return vm == null ? List.of() : vm.volumes();
+            }
+        };
+    }
+
+    private Events events() {
+        HaContext ctx = context;
+        return new Events() {
+            @Override
+            public void info(String message) {
+                logger.info(message);
+            }
+
+            @Override
+            public void warn(String message) {
+                logger.warn(message);
+            }
+
+            @Override
+            public void publish(String event, Map<String, ?> properties) {
+                ctx.publish(event, properties);
+            }
+        };
+    }
+
+    private void log(String message) {
+        logger.info(message);
+        HaContext ctx = context;
+        if (ctx != null) {
+            ctx.publish("CALL", Map.of("message", message));
+        }
+    }
+
+    private static HttpSettings settings(Config c) {
+        return new HttpSettings(c.max_put_bytes(), c.max_header_bytes(), c.connection_timeout_ms(),
+                c.keepalive_timeout_ms(), c.max_threads(), c.max_connections(), c.retry_after_seconds());
+    }
+}

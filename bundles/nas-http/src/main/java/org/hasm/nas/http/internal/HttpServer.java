@@ -1,0 +1,402 @@
+package org.hasm.nas.http.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.LifecycleState;
+import org.apache.catalina.Wrapper;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.core.StandardContext;
+import org.apache.catalina.core.StandardEngine;
+import org.apache.catalina.core.StandardHost;
+import org.apache.catalina.core.StandardServer;
+import org.apache.catalina.core.StandardService;
+import org.apache.catalina.core.StandardThreadExecutor;
+import org.apache.catalina.session.StandardManager;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.catalina.valves.ErrorReportValve;
+import org.apache.catalina.webresources.TomcatURLStreamHandlerFactory;
+import org.apache.tomcat.util.modeler.Registry;
+import org.hasm.spi.HaException;
+import org.hasm.spi.Personality;
+import org.hasm.spi.storage.VolumeManager;
+
+/**
+ * The HTTP core of the module, usable without OSGi: one embedded Tomcat, and in it one Tomcat
+ * {@code Service} per served personality - its own connectors (one per address at the
+ * personality's port), its own request threads, one context per export at {@code /<export name>}.
+ * A Service per personality keeps personalities apart: an export of A is never reachable on B's
+ * addresses, and giving B back closes exactly B's sockets and contexts.
+ *
+ * <p>Thread safety: every method is synchronized on this object; {@code served} and {@code server}
+ * are guarded by it. Requests run on Tomcat's threads and touch none of this state.
+ */
+final class HttpServer {
+
+    // JUL loggers hold their level only while referenced.
+    private static final List<Logger> QUIETED = new ArrayList<>();
+
+    static {
+        // This Tomcat is private to the bundle: no JMX beans (a second module instance or test would
+        // collide with the first's names) and no global URL handler factory (Felix owns that one).
+        Registry.disableRegistry();
+        TomcatURLStreamHandlerFactory.disable();
+        for (String name : List.of("org.apache.catalina", "org.apache.coyote", "org.apache.tomcat")) {
+            Logger l = Logger.getLogger(name);
+            if (l.getLevel() == null) {
+                // Tomcat logs every start and stop at INFO; hasm logs its own transitions
+                l.setLevel(Level.WARNING);
+            }
+            QUIETED.add(l);
+        }
+    }
+
+    private final Path baseDir;
+    private final VolumeManager volumes;
+    private final Events events;
+    private final DurableWrite.ChannelOpener opener;
+    private volatile HttpSettings settings;
+
+    private StandardServer server;
+    private final Map<String, Served> served = new LinkedHashMap<>();
+
+    /** A personality being served: the plan it was started with and its Tomcat service. */
+    private record Served(ServicePlan plan, StandardService service, Map<String, Connector> connectors) {
+    }
+
+    HttpServer(Path baseDir, HttpSettings settings, VolumeManager volumes, Events events) {
+        this(baseDir, settings, volumes, events, DurableWrite.DEFAULT_OPENER);
+    }
+
+    HttpServer(Path baseDir, HttpSettings settings, VolumeManager volumes, Events events,
+            DurableWrite.ChannelOpener opener) {
+        this.baseDir = baseDir.toAbsolutePath();
+        this.settings = settings;
+        this.volumes = volumes;
+        this.events = events;
+        this.opener = opener;
+    }
+
+    void settings(HttpSettings newSettings) {
+        this.settings = newSettings;
+    }
+
+    /** Creates and starts the (empty) Tomcat server; serves nothing yet. */
+    synchronized void start() throws HaException {
+        if (server != null) {
+            return;
+        }
+        try {
+            Files.createDirectories(baseDir.resolve("webapps"));
+            Files.createDirectories(baseDir.resolve("work"));
+        } catch (IOException e) {
+            throw new HaException("cannot create Tomcat's folder " + baseDir + ": " + e.getMessage(), e);
+        }
+        StandardServer s = new StandardServer();
+        s.setPort(-1); // no shutdown port: hasm stops it
+        s.setCatalinaBase(baseDir.toFile());
+        s.setCatalinaHome(baseDir.toFile());
+        s.setParentClassLoader(loader());
+        s.setUtilityThreadsAsDaemon(true);
+        s.setUtilityThreads(1);
+        try {
+            withBundleLoader(() -> {
+                s.init();
+                s.start();
+                return null;
+            });
+        } catch (Exception e) {
+            throw new HaException("cannot start Tomcat: " + e.getMessage(), e);
+        }
+        server = s;
+    }
+
+    /**
+     * Serves exactly the given personalities: first closes those no longer wanted (or changed), then
+     * opens the new ones. A personality that cannot be served is skipped and named in the exception
+     * thrown at the end, after the others are served.
+     */
+    synchronized void reconcile(List<Personality> personalities) throws HaException {
+        if (server == null) {
+            start();
+        }
+        Map<String, ServicePlan> wanted = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (Personality p : personalities) {
+            try {
+                ServicePlan plan = ServicePlan.of(p, volumes);
+                if (plan != null) {
+                    wanted.put(p.name(), plan);
+                }
+            } catch (ServicePlan.NotServable e) {
+                notServed(p.name(), e.getMessage(), problems);
+            }
+        }
+        // give away first: a port or a volume handed back is free before anything new opens
+        for (String name : new ArrayList<>(served.keySet())) {
+            if (!served.get(name).plan().equals(wanted.get(name))) {
+                close(name);
+            }
+        }
+        for (ServicePlan plan : wanted.values()) {
+            if (!served.containsKey(plan.personality())) {
+                try {
+                    open(plan);
+                } catch (ServicePlan.NotServable e) {
+                    notServed(plan.personality(), e.getMessage(), problems);
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new HaException(String.join("; ", problems));
+        }
+    }
+
+    /** Closes every personality's connectors and contexts; the server itself stays. */
+    synchronized void stopServing() {
+        for (String name : new ArrayList<>(served.keySet())) {
+            close(name);
+        }
+    }
+
+    /** Closes everything and destroys the server. */
+    synchronized void destroy() {
+        stopServing();
+        StandardServer s = server;
+        server = null;
+        if (s == null) {
+            return;
+        }
+        try {
+            withBundleLoader(() -> {
+                s.stop();
+                s.destroy();
+                return null;
+            });
+        } catch (Exception e) {
+            events.warn("Tomcat did not stop cleanly: " + e.getMessage());
+        }
+    }
+
+    /** @return the names of the personalities served now */
+    synchronized List<String> served() {
+        return List.copyOf(served.keySet());
+    }
+
+    /** @return the port a personality is bound to on an address, or -1 if it is not */
+    synchronized int localPort(String personality, String address) {
+        Served s = served.get(personality);
+        Connector c = s == null ? null : s.connectors().get(address);
+        return c == null ? -1 : c.getLocalPort();
+    }
+
+    private void notServed(String personality, String why, List<String> problems) {
+        problems.add(why);
+        events.warn("not serving: " + why);
+        events.publish("NOT_SERVED", Map.of("personality", personality, "reason", why));
+    }
+
+    private void open(ServicePlan plan) throws ServicePlan.NotServable {
+        HttpSettings limits = settings;
+        String name = "hasm-http-" + plan.personality();
+        StandardService service = new StandardService();
+        service.setName(name);
+
+        StandardThreadExecutor threads = new StandardThreadExecutor();
+        threads.setName(name + "-exec");
+        threads.setNamePrefix(name + "-");
+        threads.setDaemon(true);
+        threads.setMaxThreads(limits.maxThreads());
+        threads.setMinSpareThreads(Math.min(4, limits.maxThreads()));
+        service.addExecutor(threads);
+
+        StandardEngine engine = new StandardEngine();
+        engine.setName(name);
+        engine.setDefaultHost("localhost");
+        StandardHost host = new StandardHost();
+        host.setName("localhost");
+        host.setAppBase(baseDir.resolve("webapps").toString());
+        host.setAutoDeploy(false);
+        host.setDeployOnStartup(false);
+        ErrorReportValve errors = new ErrorReportValve();
+        // error pages say what went wrong, not which server version runs
+        errors.setShowServerInfo(false);
+        errors.setShowReport(true);
+        host.getPipeline().addValve(errors);
+        engine.addChild(host);
+        for (ServicePlan.ExportPlan export : plan.exports()) {
+            host.addChild(context(plan, export, limits));
+        }
+        service.setContainer(engine);
+
+        Map<String, Connector> connectors = new LinkedHashMap<>();
+        for (String address : plan.addresses()) {
+            Connector c = connector(address, plan.port(), limits);
+            c.getProtocolHandler().setExecutor(threads);
+            service.addConnector(c);
+            connectors.put(address, c);
+        }
+
+        service.setServer(server);
+        String failure = null;
+        try {
+            withBundleLoader(() -> {
+                service.init();
+                service.start();
+                return null;
+            });
+            failure = notRunning(service, connectors);
+        } catch (Exception e) {
+            failure = rootMessage(e);
+        }
+        if (failure != null) {
+            stopQuietly(service);
+            throw new ServicePlan.NotServable("personality " + plan.personality() + ": cannot serve on "
+                    + plan.addresses() + " port " + plan.port() + ": " + failure);
+        }
+        server.addService(service); // already started: this only records it
+        served.put(plan.personality(), new Served(plan, service, connectors));
+        List<String> listening = new ArrayList<>();
+        connectors.forEach((a, c) -> listening.add(a + ":" + c.getLocalPort()));
+        List<String> exports = plan.exports().stream().map(ServicePlan.ExportPlan::name).toList();
+        events.info("serving personality " + plan.personality() + " on " + listening + ", exports " + exports);
+        events.publish("SERVING", Map.of("personality", plan.personality(), "addresses", listening,
+                "exports", exports));
+    }
+
+    private void close(String personality) {
+        Served s = served.remove(personality);
+        if (s == null) {
+            return;
+        }
+        // removeService stops it: connectors pause, contexts wait for running requests (bounded by
+        // Tomcat's unloadDelay), then the sockets close
+        try {
+            withBundleLoader(() -> {
+                server.removeService(s.service());
+                s.service().destroy();
+                return null;
+            });
+        } catch (Exception e) {
+            events.warn("personality " + personality + " did not close cleanly: " + e.getMessage());
+        }
+        events.info("released personality " + personality);
+        events.publish("RELEASED", Map.of("personality", personality));
+    }
+
+    private StandardContext context(ServicePlan plan, ServicePlan.ExportPlan export, HttpSettings limits) {
+        VolumeAccess volume = new VolumeAccess(volumes, export.volume(), export.root());
+        ExportTarget target = new ExportTarget(plan.personality(), export, volume, limits, events);
+        StandardContext ctx = new StandardContext();
+        ctx.setName("/" + export.name());
+        ctx.setPath("/" + export.name());
+        ctx.setDocBase(export.folder().toString());
+        ctx.setWorkDir(baseDir.resolve("work").resolve(plan.personality()).resolve(export.name()).toString());
+        ctx.addLifecycleListener(new Tomcat.FixContextListener());
+        ctx.setParentClassLoader(loader());
+        ctx.setLoader(new BundleLoader(loader()));
+        ctx.setUseNaming(false);
+        ctx.setReloadable(false);
+        ctx.setCookies(false);
+        StandardManager sessions = new StandardManager();
+        sessions.setPathname(null); // WebDAV is stateless: nothing to persist across restarts
+        ctx.setManager(sessions);
+        ctx.setResources(new ExportResources(ctx, new DurableWrite(volume, limits.maxPutBytes(), opener),
+                export.readOnly()));
+        Tomcat.addDefaultMimeTypeMappings(ctx);
+        Wrapper servlet = Tomcat.addServlet(ctx, "export", new ExportServlet(target));
+        ExportServlet.initParameters(export.readOnly()).forEach(servlet::addInitParameter);
+        servlet.setLoadOnStartup(1);
+        ctx.addServletMappingDecoded("/*", "export");
+        return ctx;
+    }
+
+    private static Connector connector(String address, int port, HttpSettings limits) {
+        Connector c = new Connector("org.apache.coyote.http11.Http11NioProtocol");
+        c.setPort(port);
+        c.setProperty("address", address);
+        c.setProperty("maxHttpHeaderSize", Integer.toString(limits.maxHeaderBytes()));
+        c.setProperty("connectionTimeout", Integer.toString(limits.connectionTimeoutMillis()));
+        c.setProperty("keepAliveTimeout", Integer.toString(limits.keepAliveTimeoutMillis()));
+        c.setProperty("maxConnections", Integer.toString(limits.maxConnections()));
+        // Tomcat's default of 100 closes busy keep-alive connections ten times as often as nginx
+        c.setProperty("maxKeepAliveRequests", "1000");
+        // large GETs leave through sendfile, not through the request thread
+        c.setProperty("useSendfile", "true");
+        // rebind at once when a personality comes back, despite sockets in TIME_WAIT
+        c.setProperty("socket.soReuseAddress", "true");
+        c.setProperty("server", "hasm");
+        c.setXpoweredBy(false);
+        c.setEncodedSolidusHandling("reject");
+        c.setURIEncoding("UTF-8");
+        return c;
+    }
+
+    private static String notRunning(StandardService service, Map<String, Connector> connectors) {
+        if (service.getState() != LifecycleState.STARTED) {
+            return "Tomcat service is " + service.getState();
+        }
+        for (Map.Entry<String, Connector> c : connectors.entrySet()) {
+            if (c.getValue().getState() != LifecycleState.STARTED || c.getValue().getLocalPort() < 0) {
+                return "cannot listen on " + c.getKey();
+            }
+        }
+        for (var child : service.getContainer().findChildren()) {
+            for (var ctx : child.findChildren()) {
+                if (!ctx.getState().isAvailable()) {
+                    return "export " + ctx.getName() + " did not start";
+                }
+            }
+        }
+        return null;
+    }
+
+    private void stopQuietly(StandardService service) {
+        try {
+            withBundleLoader(() -> {
+                if (service.getState().isAvailable()) {
+                    service.stop();
+                }
+                service.destroy();
+                return null;
+            });
+        } catch (Exception e) {
+            events.warn("cleanup of " + service.getName() + " failed: " + e.getMessage());
+        }
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
+    }
+
+    private static ClassLoader loader() {
+        return HttpServer.class.getClassLoader();
+    }
+
+    /**
+     * Runs Tomcat's lifecycle with this bundle's class loader as the context loader: Tomcat loads its
+     * protocol handlers and services through it, and in OSGi the caller's loader cannot see them.
+     */
+    private static <T> T withBundleLoader(Callable<T> action) throws Exception {
+        Thread t = Thread.currentThread();
+        ClassLoader previous = t.getContextClassLoader();
+        t.setContextClassLoader(loader());
+        try {
+            return action.call();
+        } finally {
+            t.setContextClassLoader(previous);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package org.hasm.nas.http.internal;
+
+/**
+ * Limits of the HTTP service, from the configuration {@value HttpModule#PID}. Changes apply to the
+ * personalities started after them; a personality already served keeps the limits it started with.
+ *
+ * @param maxPutBytes largest body a PUT may carry (413 beyond), so that one client cannot fill a volume
+ * @param maxHeaderBytes largest request line plus headers (400 beyond)
+ * @param connectionTimeoutMillis idle time allowed while reading a request, head or body
+ * @param keepAliveTimeoutMillis idle time allowed between two requests of one connection
+ * @param maxThreads request threads per personality
+ * @param maxConnections open connections per connector
+ * @param retryAfterSeconds the {@code Retry-After} of a 503: about the time a takeover needs
+ */
+record HttpSettings(long maxPutBytes, int maxHeaderBytes, int connectionTimeoutMillis, int keepAliveTimeoutMillis,
+        int maxThreads, int maxConnections, int retryAfterSeconds) {
+
+    static final long DEFAULT_MAX_PUT_BYTES = 16L << 30;
+
+    HttpSettings {
+        positive("max.put.bytes", maxPutBytes);
+        // below 1 KiB even an ordinary WebDAV request with a lock token does not fit
+        if (maxHeaderBytes < 1024) {
+            throw new IllegalArgumentException("max.header.bytes=" + maxHeaderBytes + " must be at least 1024");
+        }
+        positive("connection.timeout.ms", connectionTimeoutMillis);
+        positive("keepalive.timeout.ms", keepAliveTimeoutMillis);
+        positive("max.threads", maxThreads);
+        positive("max.connections", maxConnections);
+        if (retryAfterSeconds < 0) {
+            throw new IllegalArgumentException("retry.after.seconds=" + retryAfterSeconds + " must not be negative");
+        }
+    }
+
+    static HttpSettings defaults() {
+        return new HttpSettings(DEFAULT_MAX_PUT_BYTES, 16 * 1024, 20_000, 15_000, 64, 2048, 5);
+    }
+
+    HttpSettings withMaxPutBytes(long bytes) {
+        return new HttpSettings(bytes, maxHeaderBytes, connectionTimeoutMillis, keepAliveTimeoutMillis, maxThreads,
+                maxConnections, retryAfterSeconds);
+    }
+
+    private static void positive(String name, long value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + "=" + value + " must be positive");
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package org.hasm.nas.http.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The checks a request path passes before Tomcat sees it. Tomcat already refuses a path that climbs
+ * above its root, an encoded {@code /}, a backslash and NUL; but it also quietly normalizes
+ * {@code /docs/../other} into another export's path. A file server has no use for dot segments or
+ * backslashes, so any of them, raw or percent-encoded, is refused outright rather than interpreted.
+ */
+final class RequestPaths {
+
+    private RequestPaths() {
+    }
+
+    /**
+     * @param rawUri the request URI as sent, not decoded
+     * @return why it is refused, or {@code null} if it is acceptable
+     */
+    static String refusal(String rawUri) {
+        if (rawUri == null || rawUri.isEmpty() || rawUri.charAt(0) != '/') {
+            return "the request path must be absolute";
+        }
+        String lower = rawUri.toLowerCase(java.util.Locale.ROOT);
+        if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00")) {
+            return "encoded '/', '\\' or NUL in the request path";
+        }
+        String decoded = decode(rawUri);
+        if (decoded == null) {
+            return "malformed percent-encoding in the request path";
+        }
+        if (decoded.indexOf('\\') >= 0 || decoded.indexOf('\0') >= 0) {
+            return "'\\' or NUL in the request path";
+        }
+        for (String segment : decoded.split("/", -1)) {
+            if (segment.equals("..") || segment.equals(".")) {
+                return "dot segment in the request path";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The same checks on a WebDAV {@code Destination} header (an absolute URI or a path).
+     *
+     * @return why it is refused, or {@code null}
+     */
+    static String destinationRefusal(String destination) {
+        String path = destination;
+        try {
+            URI uri = new URI(destination);
+            if (uri.getRawPath() != null && uri.isAbsolute()) {
+                path = uri.getRawPath();
+            }
+        } catch (URISyntaxException e) {
+            // not a URI: judged as a path below, and Tomcat rejects it if it is neither
+        }
+        String why = refusal(path);
+        return why == null ? null : "Destination: " + why;
+    }
+
+    /** @return {@code true} if a segment of the decoded path names a temporary file of a write */
+    static boolean hasTempSegment(String path) {
+        for (String segment : path.split("/")) {
+            if (ExportResources.isTemp(segment)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Decodes %XX as UTF-8; {@code null} if an escape is malformed. */
+    static String decode(String raw) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= raw.length()) {
+                    return null;
+                }
+                int hi = Character.digit(raw.charAt(i + 1), 16);
+                int lo = Character.digit(raw.charAt(i + 2), 16);
+                if (hi < 0 || lo < 0) {
+                    return null;
+                }
+                out.write(hi * 16 + lo);
+                i += 2;
+            } else if (c < 0x80) {
+                out.write(c);
+            } else {
+                byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                out.write(b, 0, b.length);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+}

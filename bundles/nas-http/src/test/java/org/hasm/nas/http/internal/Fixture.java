@@ -1,0 +1,360 @@
+package org.hasm.nas.http.internal;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import org.hasm.spi.Export;
+import org.hasm.spi.Personality;
+import org.hasm.spi.storage.FencedException;
+import org.hasm.spi.storage.Volume;
+import org.hasm.spi.storage.VolumeManager;
+import org.junit.jupiter.api.Assumptions;
+
+/** Hand-written SPI objects, a raw HTTP client and cleanup helpers for the tests of this module. */
+final class Fixture {
+
+    private Fixture() {
+    }
+
+    /** A volume in a temporary folder whose ownership and fencing a test controls. */
+    static final class TestVolume implements Volume {
+        final String name;
+        final Path root;
+        final AtomicBoolean owned = new AtomicBoolean(true);
+        final AtomicBoolean refuseFence = new AtomicBoolean(false);
+        final java.util.concurrent.atomic.AtomicInteger fences = new java.util.concurrent.atomic.AtomicInteger();
+
+        TestVolume(String name, Path root) {
+            this.name = name;
+            this.root = root;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public Path root() {
+            return root;
+        }
+
+        @Override
+        public long epoch() {
+            return 1;
+        }
+
+        @Override
+        public boolean owned() {
+            return owned.get();
+        }
+
+        @Override
+        public void fence() throws FencedException {
+            fences.incrementAndGet();
+            if (refuseFence.get() || !owned.get()) {
+                throw new FencedException("volume " + name + " taken over at epoch 2");
+            }
+        }
+    }
+
+    /** Volumes by name; a volume not in the map is not owned. */
+    static final class TestVolumes implements VolumeManager {
+        final Map<String, Volume> owned = new ConcurrentHashMap<>();
+
+        @Override
+        public Volume volume(String name) {
+            return owned.get(name);
+        }
+
+        @Override
+        public List<Volume> volumes() {
+            return List.copyOf(owned.values());
+        }
+    }
+
+    record TestExport(String name, String volume, String path, boolean readOnly) implements Export {
+        @Override
+        public String protocol() {
+            return "http";
+        }
+    }
+
+    record TestPersonality(String name, List<String> addresses, List<String> volumes, List<Export> http,
+            Map<String, String> properties) implements Personality {
+        @Override
+        public String home() {
+            return "scm-" + name.toLowerCase(Locale.ROOT);
+        }
+
+        @Override
+        public List<Export> exports(String protocol) {
+            return "http".equals(protocol) ? http : List.of();
+        }
+    }
+
+    static TestPersonality personality(String name, String address, int port, Export... exports) {
+        List<String> vols = new ArrayList<>();
+        for (Export e : exports) {
+            vols.add(e.volume());
+        }
+        return new TestPersonality(name, List.of(address), vols, List.of(exports),
+                Map.of(ServicePlan.PORT, Integer.toString(port)));
+    }
+
+    /** Records what the core reports. */
+    static final class RecordingEvents implements Events {
+        final List<String> events = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void info(String message) {
+            System.out.println("[nas-http] " + message);
+        }
+
+        @Override
+        public void warn(String message) {
+            System.out.println("[nas-http] WARN " + message);
+        }
+
+        @Override
+        public void publish(String event, Map<String, ?> properties) {
+            events.add(event + " " + new java.util.TreeMap<>(properties));
+        }
+    }
+
+    /** A parsed HTTP response. */
+    record Response(int status, Map<String, String> headers, byte[] body) {
+        String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+
+        String header(String name) {
+            return headers.get(name.toLowerCase(Locale.ROOT));
+        }
+    }
+
+    /**
+     * Sends one request on its own connection, exactly as given (the request target is not
+     * normalized or encoded), and reads the whole answer. {@code Connection: close} is added.
+     */
+    static Response send(String address, int port, String method, String target, Map<String, String> headers,
+            byte[] body) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(address, port), 5_000);
+            s.setSoTimeout(30_000);
+            StringBuilder head = new StringBuilder();
+            head.append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
+            head.append("Host: ").append(address).append(':').append(port).append("\r\n");
+            head.append("Connection: close\r\n");
+            Map<String, String> h = new LinkedHashMap<>(headers);
+            if (body != null) {
+                h.putIfAbsent("Content-Length", Integer.toString(body.length));
+            }
+            h.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
+            head.append("\r\n");
+            OutputStream out = s.getOutputStream();
+            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+            if (body != null) {
+                out.write(body);
+            }
+            out.flush();
+            return read(s.getInputStream(), "HEAD".equals(method));
+        }
+    }
+
+    static Response send(String address, int port, String method, String target) throws IOException {
+        return send(address, port, method, target, Map.of(), null);
+    }
+
+    static Response read(InputStream in, boolean head) throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        in.transferTo(all);
+        byte[] bytes = all.toByteArray();
+        int end = indexOf(bytes, "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        if (end < 0) {
+            throw new IOException("no complete response head: " + new String(bytes, StandardCharsets.ISO_8859_1));
+        }
+        String[] lines = new String(bytes, 0, end, StandardCharsets.ISO_8859_1).split("\r\n");
+        int status = Integer.parseInt(lines[0].split(" ")[1]);
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (int i = 1; i < lines.length; i++) {
+            int colon = lines[i].indexOf(':');
+            headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+        }
+        byte[] body = java.util.Arrays.copyOfRange(bytes, end + 4, bytes.length);
+        if (!head && "chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+            body = dechunk(body);
+        }
+        return new Response(status, headers, body);
+    }
+
+    private static byte[] dechunk(byte[] in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int pos = 0;
+        for (int guard = 0; guard < 1_000_000; guard++) {
+            int eol = indexOf(java.util.Arrays.copyOfRange(in, pos, in.length), new byte[] {'\r', '\n'});
+            if (eol < 0) {
+                throw new IOException("bad chunked body");
+            }
+            String size = new String(in, pos, eol, StandardCharsets.ISO_8859_1).split(";")[0].trim();
+            int n = Integer.parseInt(size, 16);
+            pos += eol + 2;
+            if (n == 0) {
+                return out.toByteArray();
+            }
+            out.write(in, pos, n);
+            pos += n + 2;
+        }
+        throw new IOException("too many chunks");
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    /** @return {@code true} if something accepts connections there */
+    static boolean listening(String address, int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(address, port), 1_000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Polls until the condition holds or the deadline passes. */
+    static void await(String what, Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out after " + timeout + " waiting for " + what);
+            }
+            try {
+                Thread.sleep(20); // the polling interval of a deadline wait, not a fixed delay
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail("interrupted waiting for " + what);
+            }
+        }
+    }
+
+    /** Lists every file under a folder, relative names, for "nothing else appeared" checks. */
+    static List<String> files(Path folder) throws IOException {
+        List<String> names = new ArrayList<>();
+        try (var s = Files.walk(folder)) {
+            s.filter(Files::isRegularFile).forEach(p -> names.add(folder.relativize(p).toString()));
+        }
+        Collections.sort(names);
+        return names;
+    }
+
+    static void deleteTree(Path root) {
+        if (root == null || !Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                    Files.deleteIfExists(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            System.out.println("[nas-http] could not delete " + root + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * An OS tool a test needs: on CI (env CI=true) its absence fails the test, elsewhere it skips it,
+     * either way saying what to install.
+     */
+    static Path requireTool(String tool, String install) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            Path p = Path.of(dir, tool);
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        String message = tool + " is not installed: " + install;
+        if ("true".equals(System.getenv("CI"))) {
+            fail(message);
+        }
+        Assumptions.abort(message);
+        return null;
+    }
+
+    /** Runs a process to its end with a deadline, returning its exit code and output. */
+    static ProcessResult run(Duration timeout, Path workDir, String... command) throws IOException,
+            InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        if (workDir != null) {
+            pb.directory(workDir.toFile());
+        }
+        Process p = pb.start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Thread reader = new Thread(() -> {
+            try (InputStream in = p.getInputStream()) {
+                in.transferTo(out);
+            } catch (IOException e) {
+                // process gone
+            }
+        }, "hasm-test-output-" + command[0]);
+        reader.setDaemon(true);
+        reader.start();
+        boolean exited = false;
+        try {
+            exited = p.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } finally {
+            if (!exited) {
+                // only a process still running is killed: destroying an exited one closes its output
+                // before the reader has drained it
+                p.destroyForcibly();
+            }
+            reader.join(10_000);
+        }
+        if (!exited) {
+            fail(String.join(" ", command) + " did not finish within " + timeout + ":\n" + out);
+        }
+        return new ProcessResult(p.exitValue(), out.toString(StandardCharsets.UTF_8));
+    }
+
+    record ProcessResult(int exitCode, String output) {
+    }
+}
