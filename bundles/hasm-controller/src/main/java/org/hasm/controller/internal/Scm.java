@@ -401,7 +401,7 @@ final class Scm {
                     if (askGeneration.get() == generation) {
                         post(new Event.PeerInfo(true, PeerMessages.state(s.get("state")),
                                 PeerMessages.mode(s.get("opMode")), PeerMessages.mode(s.get("configuredRole")),
-                                peer.peerIncarnation()));
+                                peer.peerIncarnation(), true));
                     }
                     return;
                 } catch (IOException | RuntimeException e) {

@@ -23,11 +23,17 @@ final class Transitions {
         record Booted(boolean ok, String reason) implements Event { }
 
         /**
-         * What the peer reports: from its answer to GETSTATE or from its status messages.
+         * What the peer reports: from its status messages, or, {@code confirmed}, from its answer to
+         * GETSTATE over the link — current, where a status message may be one interval old.
          * {@code state} null means it was never heard.
          */
-        record PeerInfo(boolean alive, ScmState state, OpMode opMode, OpMode configuredRole, long incarnation)
-                implements Event { }
+        record PeerInfo(boolean alive, ScmState state, OpMode opMode, OpMode configuredRole, long incarnation,
+                boolean confirmed) implements Event {
+            /** What the status monitor says. */
+            PeerInfo(boolean alive, ScmState state, OpMode opMode, OpMode configuredRole, long incarnation) {
+                this(alive, state, opMode, configuredRole, incarnation, false);
+            }
+        }
 
         /** INIT: the peer did not answer within the configured time. */
         record PeerSilent() implements Event { }
@@ -173,8 +179,8 @@ final class Transitions {
                 // slower to boot. The INIT timeout decides (and a peer still dead then is taken over at once).
                 return stay(noted);
             }
-            if (p.alive() && p.configuredRole() != null && p.configuredRole() == m.configured()) {
-                // checked first: the peer may already be in MONITOR for this very conflict
+            if (p.state() != null && p.configuredRole() != null && p.configuredRole() == m.configured()) {
+                // checked first, alive or not: the peer may already be in MONITOR for this very conflict
                 return fault(noted, "both SCMs are configured " + m.configured()
                         + ": exactly one must be MASTER; correct the configuration of one of them");
             }
@@ -292,6 +298,11 @@ final class Transitions {
             }
             if (p.alive() && p.state() == ScmState.DEGRADED
                     && (m.state() == ScmState.DAC || m.configured() == OpMode.SLAVE)) {
+                if (!p.confirmed()) {
+                    // A status message can be an interval older than the PROCEED that brought us here:
+                    // ask the peer over the link before letting go of anything.
+                    return new Decision(noted, null, List.of(new Action.AskPeer()));
+                }
                 // The peer serves our personality (it saw us dead: a partition, a pause). Two SCMs must not
                 // serve one personality: we let go at once and rejoin through INIT. When both took over,
                 // the configured SLAVE is the one that yields.

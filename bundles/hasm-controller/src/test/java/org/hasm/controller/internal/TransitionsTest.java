@@ -98,6 +98,7 @@ class TransitionsTest {
                     OpMode running = s == ScmState.DEGRADED ? OpMode.MASTER
                             : s == ScmState.DAC || s == ScmState.INIT ? configured : null;
                     all.add(new Event.PeerInfo(true, s, running, configured, incarnation));
+                    all.add(new Event.PeerInfo(true, s, running, configured, incarnation, true));
                 }
             }
         }
@@ -151,7 +152,8 @@ class TransitionsTest {
                 }
                 // nothing happens without a transition name, except the documented quiet replies
                 if (d.transition() == null) {
-                    assertTrue(d.actions().stream().allMatch(a -> a instanceof Action.Send), where);
+                    assertTrue(d.actions().stream().allMatch(a -> a instanceof Action.Send || a instanceof Action.AskPeer),
+                            where);
                 }
             }
         }
@@ -327,20 +329,44 @@ class TransitionsTest {
         assertEquals(ScmState.DEGRADED, d.next().state());
     }
 
+    private static Event.PeerInfo confirmed(ScmState state, OpMode mode, OpMode configured) {
+        return new Event.PeerInfo(true, state, mode, configured, PEER, true);
+    }
+
+    @Test
+    void aStatusMessageSayingThePeerIsDegradedIsCheckedOverTheLinkFirst() {
+        Machine dac = at(ScmState.DAC, OpMode.SLAVE, SysConfig.DAC, OpMode.SLAVE);
+        Decision ask = Transitions.next(dac, peer(ScmState.DEGRADED, OpMode.MASTER, OpMode.MASTER));
+        assertEquals(ScmState.DAC, ask.next().state());
+        assertEquals(List.of(new Action.AskPeer()), ask.actions());
+        // the link says the peer has already failed back: nothing to do
+        Decision stale = Transitions.next(ask.next(), confirmed(ScmState.DAC, OpMode.MASTER, OpMode.MASTER));
+        assertEquals(ScmState.DAC, stale.next().state());
+        assertTrue(stale.actions().isEmpty());
+    }
+
+    @Test
+    void bothMasterIsSeenEvenWhenThePeerIsAlreadyInMonitor() {
+        Decision d = Transitions.next(at(ScmState.INIT, OpMode.MASTER, null, OpMode.MASTER),
+                new Event.PeerInfo(false, ScmState.MONITOR, null, OpMode.MASTER, PEER));
+        assertEquals(ScmState.MONITOR, d.next().state());
+        assertTrue(d.next().reason().contains("both SCMs are configured MASTER"));
+    }
+
     @Test
     void anScmWhosePersonalityThePeerServesLetsGoAndRejoins() {
         Decision d = Transitions.next(at(ScmState.DAC, OpMode.SLAVE, SysConfig.DAC, OpMode.SLAVE),
-                peer(ScmState.DEGRADED, OpMode.MASTER, OpMode.MASTER));
+                confirmed(ScmState.DEGRADED, OpMode.MASTER, OpMode.MASTER));
         assertEquals("RESET", d.transition());
         assertEquals(ScmState.BOOT, d.next().state());
         assertEquals(new Action.Serve(Scope.NONE), d.actions().get(0));
         // both took over during a partition: the configured SLAVE yields, the MASTER stays
         Machine slaveDegraded = at(ScmState.DEGRADED, OpMode.MASTER, SysConfig.DEGRADED, OpMode.SLAVE);
         Machine masterDegraded = at(ScmState.DEGRADED, OpMode.MASTER, SysConfig.DEGRADED, OpMode.MASTER);
-        Event.PeerInfo degraded = peer(ScmState.DEGRADED, OpMode.MASTER, OpMode.MASTER);
+        Event.PeerInfo degraded = confirmed(ScmState.DEGRADED, OpMode.MASTER, OpMode.MASTER);
         assertEquals(ScmState.BOOT, Transitions.next(slaveDegraded, degraded).next().state());
         assertEquals(ScmState.DEGRADED, Transitions.next(masterDegraded,
-                peer(ScmState.DEGRADED, OpMode.MASTER, OpMode.SLAVE)).next().state());
+                confirmed(ScmState.DEGRADED, OpMode.MASTER, OpMode.SLAVE)).next().state());
     }
 
     @Test
