@@ -133,6 +133,25 @@ public final class ClusterKey {
         return new ClusterKey(key, file);
     }
 
+    /**
+     * A key for one purpose only, derived from this one (HMAC-SHA256 of {@code "hasm/" + purpose}).
+     * Each module that talks to the peer authenticates with its own: a genuine frame of one (a link
+     * request, say) can then never be replayed into another (a status channel), not even to move
+     * its replay window.
+     *
+     * @param purpose {@code status}, {@code link}, ...
+     * @return the derived key, same file
+     */
+    public ClusterKey derive(String purpose) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+            return new ClusterKey(mac.doFinal(("hasm/" + purpose).getBytes(StandardCharsets.UTF_8)), file);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every Java platform", e);
+        }
+    }
+
     /** @return a copy of the key's bytes */
     public byte[] bytes() {
         return key.clone();

@@ -14,18 +14,22 @@ public final class PeerFilter {
     private final String self;
     private final String peer;
     private final AntiReplay replay;
+    private final int[] types;
 
     /**
      * @param codec keyed with the cluster key
      * @param self this SCM's name
      * @param peer the peer's name; frames from any other sender are refused
      * @param replay the window to check against (shared by every path the same frames may take)
+     * @param types the frame types this receiver takes; any other is refused before the replay window
+     *     sees it, so that a genuine frame of another kind cannot move the window
      */
-    public PeerFilter(FrameCodec codec, String self, String peer, AntiReplay replay) {
+    public PeerFilter(FrameCodec codec, String self, String peer, AntiReplay replay, int... types) {
         this.codec = codec;
         this.self = self;
         this.peer = peer;
         this.replay = replay;
+        this.types = types.clone();
     }
 
     /**
@@ -39,6 +43,13 @@ public final class PeerFilter {
         }
         if (!f.sender().equals(peer)) {
             throw new FrameException(Reason.UNKNOWN_SENDER, "sender " + f.sender() + " is not the peer " + peer);
+        }
+        boolean known = types.length == 0;
+        for (int t : types) {
+            known |= f.type() == t;
+        }
+        if (!known) {
+            throw new FrameException(Reason.MALFORMED, "frame type " + f.type() + " is not one this receiver takes");
         }
         replay.accept(f.incarnation(), f.sequence());
         return f;

@@ -2,6 +2,7 @@ package org.hasm.wire;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Arrays;
@@ -123,5 +124,30 @@ class FrameCodecTest {
         assertEquals(Reason.MALFORMED, reason(() -> new Bytes(new byte[] {5, 'a'}).shortString()));
         assertEquals(Reason.MALFORMED, reason(() -> new Bytes(new byte[7]).i64()));
         assertEquals(Reason.MALFORMED, reason(() -> new Bytes(new byte[2]).end()));
+    }
+
+    @Test
+    void aFrameOfOnePurposeFailsTheKeyOfAnother(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        ClusterKey key = ClusterKey.generate(dir.resolve("k"));
+        FrameCodec status = new FrameCodec(key.derive("status"));
+        FrameCodec link = new FrameCodec(key.derive("link"));
+        byte[] frame = link.encode(16, "scm-a", 7, 1, new byte[] {1, 2, 3});
+        assertEquals(16, link.decode(frame, 0, frame.length).type());
+        FrameException e = assertThrows(FrameException.class, () -> status.decode(frame, 0, frame.length));
+        assertEquals(FrameException.Reason.BAD_MAC, e.reason());
+        assertEquals(key.derive("status").toString(), key.toString());
+        assertFalse(java.util.Arrays.equals(key.derive("status").bytes(), key.derive("link").bytes()));
+    }
+
+    @Test
+    void aReceiverRefusesTypesItDoesNotTakeBeforeItsReplayWindowMoves(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        FrameCodec codec = new FrameCodec(ClusterKey.generate(dir.resolve("k")));
+        PeerFilter filter = new PeerFilter(codec, "scm-b", "scm-a", new AntiReplay(), 1);
+        byte[] other = codec.encode(2, "scm-a", 99, 5, new byte[0]);
+        assertThrows(FrameException.class, () -> filter.accept(other, 0, other.length));
+        // the higher incarnation of the refused frame did not replace the window's
+        byte[] mine = codec.encode(1, "scm-a", 7, 1, new byte[0]);
+        assertEquals(7, filter.accept(mine, 0, mine.length).incarnation());
     }
 }

@@ -52,7 +52,7 @@ class DemoIT {
 
     @Test
     void demoRunsAPairThatReachesDacAndStopsBothOnSigterm(@TempDir Path work) throws Exception {
-        int base = FreePorts.range(40, "127.0.0.1", "127.0.0.2");
+        int base = FreePorts.range(40, "127.0.0.1", "127.0.0.2", "127.0.3.1", "127.0.3.2");
         Path pair = work.resolve("pair");
         try (ScmProcess demo = ScmProcess.start(dist, work.resolve("demo"), "demo", "--dir", pair.toString(),
                 "--base-port", Integer.toString(base), "--interval-ms", "100", "--counter", "5")) {
@@ -63,7 +63,7 @@ class DemoIT {
                 String guide = demo.stdoutText();
                 assertAll(
                         () -> assertTrue(guide.contains("admin http://127.0.0.1:" + base + "/hasm/api/v1/status"), guide),
-                        () -> assertTrue(guide.contains("example service at 127.0.0.1:" + (base + 31)), guide),
+                        () -> assertTrue(guide.contains("example service at 127.0.3.2:" + (base + 31)), guide),
                         () -> assertTrue(guide.contains("kill -9 $(cat " + pair.resolve("scm-a/hasm.pid") + ")"), guide),
                         () -> assertTrue(guide.contains("hasmctl --node http://127.0.0.1:" + base + " status"), guide));
 
@@ -78,8 +78,8 @@ class DemoIT {
                     assertTrue(ctl.stdout().contains("\nexample  service"), ctl.toString());
                 }
 
-                assertTrue(readExampleService(base + 30).contains("personality A on scm-a"), "personality A");
-                assertTrue(readExampleService(base + 31).contains("personality B on scm-b"), "personality B");
+                assertTrue(readExampleService("127.0.3.1", base + 30).contains("personality A on scm-a"), "personality A");
+                assertTrue(readExampleService("127.0.3.2", base + 31).contains("personality B on scm-b"), "personality B");
 
                 long a = pid(pair.resolve("scm-a"));
                 long b = pid(pair.resolve("scm-b"));
@@ -177,12 +177,12 @@ class DemoIT {
         return matcher.find() ? matcher.group(1) : null;
     }
 
-    private static String readExampleService(int port) {
+    private static String readExampleService(String address, int port) {
         long deadline = System.nanoTime() + SHORT.toNanos();
         IOException last = null;
         while (System.nanoTime() < deadline) {
             try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+                socket.connect(new InetSocketAddress(address, port), 2000);
                 socket.setSoTimeout(5000);
                 InputStream in = socket.getInputStream();
                 String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -194,7 +194,7 @@ class DemoIT {
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
         }
-        throw new AssertionError("no answer on 127.0.0.1:" + port + (last == null ? "" : ": " + last));
+        throw new AssertionError("no answer on " + address + ":" + port + (last == null ? "" : ": " + last));
     }
 
     private static long pid(Path node) throws IOException {

@@ -206,15 +206,21 @@ final class Demo {
                     scm.role(), states.get(scm), DemoPair.adminPort(scm, p), AdminClient.API,
                     PidFile.read(scm.dir(dir)));
         }
-        out.println("  personality A (home scm-a): example service at 127.0.0.1:" + DemoPair.examplePort(DemoPair.A, p));
-        out.println("  personality B (home scm-b): example service at 127.0.0.1:" + DemoPair.examplePort(DemoPair.B, p));
+        for (DemoPair.Scm home : DemoPair.SCMS) {
+            String address = DemoPair.personalityAddress(home);
+            out.println("  personality " + (home == DemoPair.A ? "A" : "B") + " (home " + home.name() + "): files at http://"
+                    + address + ":" + DemoPair.httpPort(p) + "/files/ (HTTP, WebDAV); example service at " + address
+                    + ":" + DemoPair.examplePort(home, p));
+        }
         out.println("  logs: " + dir + "/scm-*/log/hasm.log");
         out.println();
         out.println("Try, in another terminal:");
         out.println("  " + bin.resolve("hasmctl") + " --node http://127.0.0.1:" + p + " status");
         out.println("  " + bin.resolve("hasmctl") + " --node http://127.0.0.1:" + (p + 1) + " status");
-        out.println("  nc 127.0.0.1 " + DemoPair.examplePort(DemoPair.A, p) + "      (or curl telnet://127.0.0.1:"
-                + DemoPair.examplePort(DemoPair.A, p) + "): who serves personality A");
+        String addressA = DemoPair.personalityAddress(DemoPair.A);
+        out.println("  curl -T somefile http://" + addressA + ":" + DemoPair.httpPort(p) + "/files/      store a file in A's volume");
+        out.println("  curl telnet://" + addressA + ":" + DemoPair.examplePort(DemoPair.A, p)
+                + " </dev/null      who serves personality A");
         out.println("  kill -9 $(cat " + a.resolve(PidFile.NAME) + ")      scm-b takes over personality A");
         out.println("  " + bin.resolve("hasm") + " run " + a + "      scm-a comes back and gets A back");
         out.println("Ctrl-C here stops both SCMs (and an scm-a or scm-b you restarted by hand).");

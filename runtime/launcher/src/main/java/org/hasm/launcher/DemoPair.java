@@ -23,6 +23,13 @@ import java.util.stream.Stream;
  * admin HTTP P (scm-a) and P+1 (scm-b); status UDP {@code link} P+10/P+20 on 127.0.0.1 and
  * {@code host} P+11/P+21 on 127.0.0.2; link TCP {@code link} P+12/P+22 on 127.0.0.1 and
  * {@code host} P+13/P+23 on 127.0.0.2; the example service P+30 (personality A) and P+31 (B).
+ *
+ * <p>Each personality has its own address, as clients would know it: A is 127.0.3.1 and B is
+ * 127.0.3.2, whichever SCM serves them; the HTTP/WebDAV export {@code files} of each is at
+ * {@code http://<address>:P+32/files/}. Both SCMs reach the folder {@code shared/}: the volumes
+ * ({@code vol-a}, {@code vol-b}), their ownership records and a storage heartbeat, a third status
+ * channel that networks cannot give. A peer unreachable on every network is fenced by killing its
+ * process (from its pid file) before its volumes are taken over.
  */
 final class DemoPair {
 
@@ -138,7 +145,8 @@ final class DemoPair {
                 Files.createDirectories(etc);
                 Files.createDirectories(scm.dir(dir).resolve("deploy"));
                 writeKey(etc.resolve("cluster.key"), hexKey);
-                for (Map.Entry<String, Map<String, String>> file : files(scm, options).entrySet()) {
+                Files.createDirectories(dir.resolve(SHARED).resolve("heartbeat"));
+                for (Map.Entry<String, Map<String, String>> file : files(scm, options, dir).entrySet()) {
                     write(etc.resolve(file.getKey()), file.getValue());
                 }
             }
@@ -185,7 +193,7 @@ final class DemoPair {
     }
 
     /** @return file name in etc/ → its lines (comment lines start with '#') */
-    static Map<String, Map<String, String>> files(Scm scm, Options options) {
+    static Map<String, Map<String, String>> files(Scm scm, Options options, Path dir) {
         int p = options.basePort();
         boolean a = scm == A;
         Map<String, Map<String, String>> files = new LinkedHashMap<>();
@@ -196,7 +204,7 @@ final class DemoPair {
         hasm.put(Node.ROLE, scm.role());
         hasm.put("#2", "# the other SCM of the pair: the status monitor, the link and the controller talk to it");
         hasm.put("hasm.peer", scm.peer());
-        hasm.put(Node.FEATURES, "hasm-core,hasm-example");
+        hasm.put(Node.FEATURES, "hasm-core,hasm-example,hasm-http");
         hasm.put("#3", "# a deploy folder of its own, so that a jar can be upgraded on one SCM at a time");
         hasm.put(Node.DEPLOY_DIR, "deploy");
         hasm.put(Node.LOG_LEVEL, "INFO");
@@ -209,11 +217,24 @@ final class DemoPair {
         }
         files.put("hasm.properties", hasm);
 
+        Path shared = dir.resolve(SHARED);
+        long interval = options.intervalMs();
+        int counter = options.counter();
+        // The storage lease (how long a writer that cannot read its ownership record goes on) must run
+        // out before the peer may take over on the heartbeat alone: the heartbeat's counter is doubled.
+        long check = Math.max(20, interval);
+        long lease = Math.max(2 * check, interval * counter);
+
         Map<String, String> status = new LinkedHashMap<>();
-        status.put("#1", "# status messages to the peer on two channels; the peer is dead only when both are BAD");
-        status.put("interval.ms", Long.toString(options.intervalMs()));
-        status.put("counter.start", Integer.toString(options.counter()));
-        status.put("channels", "link,host");
+        status.put("#1", "# status messages to the peer on two networks and a heartbeat on the shared storage; the peer");
+        status.put("#2", "# is dead only when every network is BAD and (its heartbeat stopped or it was fenced)");
+        status.put("interval.ms", Long.toString(interval));
+        status.put("counter.start", Integer.toString(counter));
+        status.put("channels", "link,host,disk");
+        status.put("channel.disk.kind", "disk");
+        status.put("channel.disk.dir", shared.resolve("heartbeat").toString());
+        status.put("channel.disk.counter", Integer.toString(2 * counter));
+        status.put("fence.agent", "process");
         status.put("channel.link.local", "127.0.0.1:" + (p + (a ? 10 : 20)));
         status.put("channel.link.peer", "127.0.0.1:" + (p + (a ? 20 : 10)));
         status.put("channel.host.local", "127.0.0.2:" + (p + (a ? 11 : 21)));
@@ -234,19 +255,48 @@ final class DemoPair {
         controller.put("init.peer.timeout.ms", Long.toString(options.initTimeoutMs()));
         files.put("org.hasm.controller.cfg", controller);
 
-        files.put("org.hasm.personality~a.cfg", personality("A", A, p + 30));
-        files.put("org.hasm.personality~b.cfg", personality("B", B, p + 31));
+        Map<String, String> storage = new LinkedHashMap<>();
+        storage.put("#1", "# the shared storage: volumes, their ownership records (with epochs)");
+        storage.put("shared.dir", shared.toString());
+        storage.put("check.interval.ms", Long.toString(check));
+        storage.put("lease.ms", Long.toString(lease));
+        files.put("org.hasm.storage.cfg", storage);
+
+        Map<String, String> fence = new LinkedHashMap<>();
+        fence.put("#1", "# how to stop the peer for good before taking its volumes: kill its process");
+        fence.put("fence.process.pidfile", dir.resolve(scm.peer()).resolve(PidFile.NAME).toString());
+        files.put("org.hasm.fence.cfg", fence);
+
+        files.put("org.hasm.personality~a.cfg", personality("A", A, p));
+        files.put("org.hasm.personality~b.cfg", personality("B", B, p));
         return files;
     }
 
-    private static Map<String, String> personality(String name, Scm home, int port) {
+    /** The folder both SCMs of the demo reach, standing in for shared storage. */
+    static final String SHARED = "shared";
+
+    /** @return the service address of the personality whose home is {@code home} */
+    static String personalityAddress(Scm home) {
+        return "127.0.3." + (home.index() + 1);
+    }
+
+    static int httpPort(int base) {
+        return base + 32;
+    }
+
+    private static Map<String, String> personality(String name, Scm home, int base) {
+        String volume = "vol-" + name.toLowerCase(java.util.Locale.ROOT);
         Map<String, String> lines = new LinkedHashMap<>();
         lines.put("#1", "# personality " + name + ": served by " + home.name() + ", and by its peer while "
                 + home.name() + " is down");
         lines.put("name", name);
         lines.put("home", home.name());
-        lines.put("addresses", "127.0.0.1");
-        lines.put("example.port", Integer.toString(port));
+        lines.put("addresses", personalityAddress(home));
+        lines.put("volumes", volume);
+        lines.put("#2", "# HTTP/WebDAV: http://" + personalityAddress(home) + ":" + httpPort(base) + "/files/");
+        lines.put("export.http.files", volume + ":/");
+        lines.put("http.port", Integer.toString(httpPort(base)));
+        lines.put("example.port", Integer.toString(examplePort(home, base)));
         return lines;
     }
 
@@ -281,8 +331,10 @@ final class DemoPair {
             ports.add(new Port(scm.name() + " status channel host", "127.0.0.2", p + own + 1, true));
             ports.add(new Port(scm.name() + " link channel link", "127.0.0.1", p + own + 2, false));
             ports.add(new Port(scm.name() + " link channel host", "127.0.0.2", p + own + 3, false));
-            ports.add(new Port("example service of personality " + (scm == A ? "A" : "B"), "127.0.0.1",
+            ports.add(new Port("example service of personality " + (scm == A ? "A" : "B"), personalityAddress(scm),
                     examplePort(scm, p), false));
+            ports.add(new Port("HTTP of personality " + (scm == A ? "A" : "B"), personalityAddress(scm), httpPort(p),
+                    false));
         }
         return ports;
     }

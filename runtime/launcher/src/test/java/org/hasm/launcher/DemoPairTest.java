@@ -55,7 +55,7 @@ class DemoPairTest {
 
         Map<String, String> statusA = PropertiesFile.read(dir.resolve("scm-a/etc/org.hasm.status.cfg"));
         Map<String, String> statusB = PropertiesFile.read(dir.resolve("scm-b/etc/org.hasm.status.cfg"));
-        assertEquals("100/5/link,host", statusA.get("interval.ms") + "/" + statusA.get("counter.start") + "/" + statusA.get("channels"));
+        assertEquals("100/5/link,host,disk", statusA.get("interval.ms") + "/" + statusA.get("counter.start") + "/" + statusA.get("channels"));
         assertEquals("127.0.0.1:9010 127.0.0.1:9020 127.0.0.2:9011 127.0.0.2:9021", statusA.get("channel.link.local") + " "
                 + statusA.get("channel.link.peer") + " " + statusA.get("channel.host.local") + " " + statusA.get("channel.host.peer"));
         assertEquals(statusA.get("channel.link.local"), statusB.get("channel.link.peer"));
@@ -66,8 +66,17 @@ class DemoPairTest {
                 + linkA.get("channel.link.peer") + " " + linkA.get("channel.host.local") + " " + linkA.get("channel.host.peer"));
         assertEquals(linkA.get("channel.host.local"), linkB.get("channel.host.peer"));
         assertEquals("5000", PropertiesFile.read(dir.resolve("scm-b/etc/org.hasm.controller.cfg")).get("init.peer.timeout.ms"));
-        assertEquals(Map.of("name", "B", "home", "scm-b", "addresses", "127.0.0.1", "example.port", "9031"),
+        assertEquals(Map.of("name", "B", "home", "scm-b", "addresses", "127.0.3.2", "volumes", "vol-b",
+                "export.http.files", "vol-b:/", "http.port", "9032", "example.port", "9031"),
                 PropertiesFile.read(dir.resolve("scm-a/etc/org.hasm.personality~b.cfg")));
+        // the shared storage: both SCMs use the same folder, each fences the other through its pid file
+        assertEquals(dir.resolve("shared/heartbeat").toString(), statusA.get("channel.disk.dir"));
+        assertEquals("10/process", statusB.get("channel.disk.counter") + "/" + statusB.get("fence.agent"));
+        assertEquals(dir.resolve("shared").toString(),
+                PropertiesFile.read(dir.resolve("scm-b/etc/org.hasm.storage.cfg")).get("shared.dir"));
+        assertEquals(dir.resolve("scm-b/hasm.pid").toString(),
+                PropertiesFile.read(dir.resolve("scm-a/etc/org.hasm.fence.cfg")).get("fence.process.pidfile"));
+        assertTrue(Files.isDirectory(dir.resolve("shared/heartbeat")));
         assertEquals(PropertiesFile.read(dir.resolve("scm-a/etc/org.hasm.personality~a.cfg")),
                 PropertiesFile.read(dir.resolve("scm-b/etc/org.hasm.personality~a.cfg")));
 

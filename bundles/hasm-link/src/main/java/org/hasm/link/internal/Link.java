@@ -89,9 +89,11 @@ final class Link {
 
     Link(LinkSettings settings, ClusterKey key, long incarnation, Handlers handlers, Log log) {
         this.settings = settings;
-        this.codec = new FrameCodec(key);
+        // a key of the link's own: the status monitor's genuine frames fail its authentication
+        this.codec = new FrameCodec(key.derive("link"));
         // One window for every channel and direction: the peer numbers all its frames in one sequence.
-        this.filter = new PeerFilter(codec, settings.self(), settings.peer(), new AntiReplay());
+        this.filter = new PeerFilter(codec, settings.self(), settings.peer(), new AntiReplay(), Message.REQUEST,
+                Message.RESPONSE, Message.ONEWAY);
         this.incarnation = incarnation;
         this.handlers = handlers;
         this.log = log;

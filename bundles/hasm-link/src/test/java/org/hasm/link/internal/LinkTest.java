@@ -275,7 +275,7 @@ class LinkTest {
             socket.setSoTimeout(10_000);
             out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
             in = new DataInputStream(socket.getInputStream());
-            codec = new FrameCodec(k);
+            codec = new FrameCodec(k.derive("link"));
         }
 
         void write(byte[] frame) throws IOException {
@@ -345,7 +345,7 @@ class LinkTest {
         }
         assertEquals(3, calls.get());
 
-        FrameCodec right = new FrameCodec(key);
+        FrameCodec right = new FrameCodec(key.derive("link"));
         FrameCodec wrong = new FrameCodec(ClusterKey.generate(dir.resolve("other.key")));
         SplittableRandom random = new SplittableRandom(11);
         int framed = 100_000;

@@ -13,11 +13,13 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.hasm.spi.ScmState;
 import org.hasm.spi.peer.ChannelStatus;
 import org.hasm.spi.peer.ChannelView;
 import org.hasm.spi.peer.PeerView;
+import org.hasm.spi.storage.FenceAgent;
 import org.hasm.wire.AntiReplay;
 import org.hasm.wire.ClusterKey;
 import org.hasm.wire.ChannelConfig;
@@ -33,9 +35,15 @@ import org.hasm.wire.PeerFilter;
  * over every channel, counts what arrives, and once per interval runs the status analyzer that
  * drops every channel's counter by one).
  *
+ * <p>Two kinds of channel: the networks (UDP, selected) and the storage heartbeat ({@link
+ * DiskChannel}, polled once per interval, with its own counter: its lease). The peer is dead when it
+ * reports MONITOR or HALTED, or when every network channel is BAD and no storage channel saves it:
+ * there is none, or each is BAD too, or the peer has been fenced (see {@link Fencing}).
+ *
  * <p>Threads: {@code hasm-status-send-<scm>} owns the sequence number and the send statistics;
  * {@code hasm-status-receive-<scm>} owns everything else (counters, channel status, the peer) and
- * calls the observer. Other threads read published volatile fields and immutable snapshots only.
+ * calls the observer. Each storage channel does its file I/O on a thread of its own, and a fence
+ * agent runs on another. Other threads read published volatile fields and immutable snapshots only.
  * The sender never waits for the receiver: a slow listener must not silence our own heartbeat.
  */
 final class Monitor {
@@ -46,6 +54,10 @@ final class Monitor {
         void channelChanged(ChannelView channel);
 
         void log(Level level, String message);
+
+        /** A step of an outage seen through the storage heartbeat; see the outcomes of {@link Fencing}. */
+        default void fence(String agent, String outcome) {
+        }
     }
 
     enum Level { DEBUG, INFO, WARN, ERROR }
@@ -65,12 +77,13 @@ final class Monitor {
     private final Observer observer;
     private final long intervalNanos;
     private final List<Slot> slots = new ArrayList<>();
+    private final Fencing fencing;
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile int[] dropPercent;
     private volatile Views.Peer peer;
-    private Selector selector;
+    private volatile Selector selector;
     private Thread sender;
     private Thread receiver;
 
@@ -85,18 +98,42 @@ final class Monitor {
     private Instant lastHeard;
 
     Monitor(Settings settings, ClusterKey key, long incarnation, Supplier<Local> local, Observer observer) {
+        this(settings, key, incarnation, local, observer, name -> null);
+    }
+
+    /** @param agents finds the registered {@link FenceAgent} of a name, {@code null} if none */
+    Monitor(Settings settings, ClusterKey key, long incarnation, Supplier<Local> local, Observer observer,
+            Function<String, FenceAgent> agents) {
         this.settings = settings;
-        this.codec = new FrameCodec(key);
+        // a key of the status monitor's own: the link's genuine frames fail its authentication
+        this.codec = new FrameCodec(key.derive("status"));
         this.incarnation = incarnation;
         this.local = local;
         this.observer = observer;
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(settings.intervalMs());
-        for (ChannelConfig c : settings.channels()) {
+        for (String name : settings.order()) {
+            Channel channel = null;
+            int start = settings.counterStart();
+            boolean storage = false;
+            for (ChannelConfig c : settings.channels()) {
+                if (c.name().equals(name)) {
+                    channel = new UdpChannel(c);
+                }
+            }
+            for (DiskChannel.Config d : settings.disks()) {
+                if (d.name().equals(name)) {
+                    channel = new DiskChannel(d, settings.self(), settings.peer());
+                    start = d.counter();
+                    storage = true;
+                }
+            }
             // One replay window per channel: every tick's frame goes out on every channel with the
             // same sequence number, so each channel must accept each number once.
-            slots.add(new Slot(slots.size(), new UdpChannel(c),
-                    new PeerFilter(codec, settings.self(), settings.peer(), new AntiReplay()), settings.counterStart()));
+            slots.add(new Slot(slots.size(), channel, storage,
+                    new PeerFilter(codec, settings.self(), settings.peer(), new AntiReplay(), StatusMessage.TYPE),
+                    start));
         }
+        fencing = new Fencing(settings, agents, observer, this::wakeReceiver);
         drops(settings);
         // Benefit of the doubt: every channel starts GOOD, so the peer is alive until proven dead.
         peer = new Views.Peer(settings.peer(), !slots.isEmpty(), null, null, null, 0, null);
@@ -128,7 +165,8 @@ final class Monitor {
         sender.start();
         observer.log(Level.INFO, "status monitor of " + settings.self() + " (incarnation " + incarnation
                 + ") watching " + settings.peer() + " every " + settings.intervalMs() + " ms, counter "
-                + settings.counterStart() + ", channels " + slots.stream().map(s -> s.channel.toString()).toList());
+                + settings.counterStart() + ", channels " + slots.stream().map(s -> s.channel.toString()).toList()
+                + (settings.disks().isEmpty() ? "" : ", fence agent " + settings.fenceAgent()));
     }
 
     private static Thread thread(String name, Runnable body) {
@@ -167,9 +205,22 @@ final class Monitor {
         return started.get() && !closed.get() && sender.isAlive() && receiver.isAlive();
     }
 
-    /** @return the ids of the two threads, for measuring their CPU time */
+    /** @return the ids of the monitor's threads (storage ones included), for measuring their CPU time */
     long[] threadIds() {
-        return new long[] {sender.getId(), receiver.getId()};
+        List<Long> ids = new ArrayList<>(List.of(sender.getId(), receiver.getId()));
+        for (Slot s : slots) {
+            if (s.channel instanceof DiskChannel d && d.worker() != null) {
+                ids.add(d.worker().getId());
+            }
+        }
+        return ids.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private void wakeReceiver() {
+        Selector sel = selector;
+        if (sel != null) {
+            sel.wakeup();
+        }
     }
 
     /** Tells the peer HALTED on every channel, then stops both threads and closes the channels. */
@@ -200,6 +251,7 @@ final class Monitor {
             }
         }
         join(receiver);
+        fencing.close();
         release();
         observer.log(Level.INFO, "status monitor of " + settings.self() + " stopped");
     }
@@ -244,7 +296,12 @@ final class Monitor {
                 next += intervalNanos;
                 long now = System.nanoTime();
                 if (now - next > intervalNanos) {
-                    next = now; // we were paused: resume the rhythm instead of sending a burst
+                    // We were paused (GC, starved CPU): resume the rhythm instead of sending a burst, but
+                    // let the sequence count the intervals that passed. The sequence is the patent's clock:
+                    // the peer adds the whole delta to its counters, so one late frame refills the margin
+                    // the pause ate, instead of every stall wearing it down for good.
+                    sequence += (now - next) / intervalNanos;
+                    next = now;
                 }
                 long wait = next - now;
                 if (wait > 0 && stopping.await(wait, TimeUnit.NANOSECONDS)) {
@@ -304,6 +361,9 @@ final class Monitor {
                     drain((Slot) key.attachment(), buf);
                 }
                 selector.selectedKeys().clear();
+                if (fencing.poll()) {
+                    publishPeer();
+                }
                 long now = System.nanoTime();
                 if (now - nextTick >= 0) {
                     for (Slot s : slots) {
@@ -377,6 +437,11 @@ final class Monitor {
         s.received++;
         countArrival(s, frame);
 
+        if (frame.incarnation() > peerIncarnation) {
+            fencing.newIncarnation();
+        } else if (!s.storage) {
+            fencing.stillSending(s.channel.name(), frame.incarnation());
+        }
         boolean newer = frame.incarnation() > peerIncarnation
                 || frame.incarnation() == peerIncarnation && frame.sequence() > peerSequence;
         if (newer) {
@@ -388,11 +453,16 @@ final class Monitor {
         publishPeer();
     }
 
-    /** The patent's count: grows by the sequence delta since the last frame, capped at the start value. */
+    /**
+     * The patent's count: grows by the sequence delta since the last frame, capped at the channel's
+     * start value. A new life of the peer has no baseline to count gaps from, and is given the full
+     * count, as every channel has at boot: counting it as 1 would leave a channel that was BAD when
+     * the peer (re)started hovering at 1 (one up per frame, one down per interval) and flapping.
+     */
     private void countArrival(Slot s, Frame frame) {
         long delta;
         if (s.lastIncarnation != frame.incarnation()) {
-            delta = 1; // a new life of the peer: no baseline to count gaps from
+            delta = s.start;
             s.lastIncarnation = frame.incarnation();
             s.lastSequence = frame.sequence();
         } else if (frame.sequence() > s.lastSequence) {
@@ -405,7 +475,7 @@ final class Monitor {
                 s.missed--;
             }
         }
-        s.counter = (int) Math.min(settings.counterStart(), s.counter + Math.min(delta, settings.counterStart()));
+        s.counter = (int) Math.min(s.start, s.counter + Math.min(delta, s.start));
         if (s.status == ChannelStatus.BAD) {
             s.status = ChannelStatus.GOOD;
             channelChanged(s);
@@ -440,14 +510,30 @@ final class Monitor {
     }
 
     private void publishPeer() {
-        boolean anyGood = false;
+        boolean networkGood = false;
+        boolean storageGood = false;
+        boolean storageBeating = false;
         for (Slot s : slots) {
-            anyGood |= s.status == ChannelStatus.GOOD;
+            boolean good = s.status == ChannelStatus.GOOD;
+            if (s.storage) {
+                storageGood |= good;
+                // GOOD only by the benefit of the doubt (nothing heard yet) is no heartbeat
+                storageBeating |= good && s.lastIncarnation != Long.MIN_VALUE;
+            } else {
+                networkGood |= good;
+            }
         }
         StatusMessage m = peerStatus;
         ScmState state = m == null ? null : m.state();
         boolean faulted = state == ScmState.MONITOR || state == ScmState.HALTED;
-        Views.Peer next = new Views.Peer(settings.peer(), anyGood && !faulted, state, m == null ? null : m.opMode(),
+        if (!faulted) {
+            fencing.judge(networkGood, storageBeating);
+        }
+        boolean fenced = fencing.fenced();
+        boolean alive = !faulted && !fenced && (networkGood || storageGood);
+        String why = faulted ? ", it reported " + state : fenced ? ", fenced by " + settings.fenceAgent()
+                : networkGood ? "" : storageGood ? ", storage heartbeat only" : ", every channel BAD";
+        Views.Peer next = new Views.Peer(settings.peer(), alive, state, m == null ? null : m.opMode(),
                 m == null ? null : m.configuredRole(), peerIncarnation, lastHeard);
         Views.Peer before = peer;
         peer = next;
@@ -455,7 +541,7 @@ final class Monitor {
             observer.log(next.alive() == before.alive() ? Level.INFO : next.alive() ? Level.INFO : Level.WARN,
                     "peer " + next.scm() + " is " + (next.alive() ? "alive" : "DEAD") + ": state " + state + ", "
                             + next.opMode() + ", configured " + next.configuredRole() + ", incarnation "
-                            + next.incarnation() + (anyGood ? "" : ", every channel BAD"));
+                            + next.incarnation() + why);
             try {
                 observer.peerChanged(next);
             } catch (RuntimeException e) {
@@ -468,7 +554,9 @@ final class Monitor {
     static final class Slot {
         final int index;
         final Channel channel;
+        final boolean storage;
         final PeerFilter filter;
+        final int start;
         // written by the sender thread only
         volatile long sent;
         volatile long errors;
@@ -482,11 +570,13 @@ final class Monitor {
         long lastIncarnation = Long.MIN_VALUE;
         long lastSequence;
 
-        Slot(int index, Channel channel, PeerFilter filter, int counter) {
+        Slot(int index, Channel channel, boolean storage, PeerFilter filter, int start) {
             this.index = index;
             this.channel = channel;
+            this.storage = storage;
             this.filter = filter;
-            this.counter = counter;
+            this.start = start;
+            this.counter = start;
         }
 
         Views.Channel view() {

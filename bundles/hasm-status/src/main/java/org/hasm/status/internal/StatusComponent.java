@@ -20,7 +20,7 @@ import org.hasm.spi.peer.ChannelView;
 import org.hasm.spi.peer.PeerListener;
 import org.hasm.spi.peer.PeerView;
 import org.hasm.spi.peer.StatusMonitor;
-import org.hasm.wire.ChannelConfig;
+import org.hasm.spi.storage.FenceAgent;
 import org.hasm.wire.Credentials;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -52,6 +52,17 @@ import org.osgi.service.metatype.annotations.Designate;
 @Designate(ocd = StatusConfig.class)
 public class StatusComponent implements HaModule, StatusMonitor {
     static final String PID = "org.hasm.status";
+    /**
+     * Event topic of an outage seen through the storage heartbeat and of its fencing: properties
+     * {@code scm}, {@code peer}, {@code agent}, {@code outcome} (one of {@code unreachable},
+     * {@code unavailable}, {@code fencing}, {@code fenced}, {@code refused}, {@code failed},
+     * {@code timeout}, {@code reachable}).
+     */
+    static final String TOPIC_FENCE = "org/hasm/status/FENCE";
+
+    /** A registered fence agent and the name it is registered under. */
+    private record Agent(String name, FenceAgent agent) {
+    }
 
     @Reference(service = LoggerFactory.class)
     private Logger log;
@@ -66,6 +77,9 @@ public class StatusComponent implements HaModule, StatusMonitor {
 
     // Keyed by service.id, so that the order of calls is stable. Read on the receiver thread.
     private final Map<Long, PeerListener> listeners = new ConcurrentSkipListMap<>();
+    // Keyed by service.id: of two agents with one name, the older registration is used. Read on a
+    // fence thread.
+    private final Map<Long, Agent> agents = new ConcurrentSkipListMap<>();
 
     private BundleContext context;
     private volatile Settings settings;
@@ -109,6 +123,16 @@ public class StatusComponent implements HaModule, StatusMonitor {
             p.put("channel", channel.name());
             p.put("status", channel.status().name());
             post(TOPIC_CHANNEL, p);
+        }
+
+        @Override
+        public void fence(String agent, String outcome) {
+            Map<String, Object> p = new HashMap<>();
+            p.put("scm", settings.self());
+            p.put("peer", settings.peer());
+            p.put("agent", agent);
+            p.put("outcome", outcome);
+            post(TOPIC_FENCE, p);
         }
 
         @Override
@@ -178,7 +202,7 @@ public class StatusComponent implements HaModule, StatusMonitor {
         if (!s.problems().isEmpty()) {
             throw new HaException("configuration " + PID + ": " + String.join("; ", s.problems()));
         }
-        if (s.channels().isEmpty()) {
+        if (!s.watchesPeer()) {
             log.info("no status channels configured: no peer is watched (standalone SCM)");
             return;
         }
@@ -188,7 +212,7 @@ public class StatusComponent implements HaModule, StatusMonitor {
         } catch (IOException e) {
             throw new HaException(e.getMessage(), e);
         }
-        Monitor m = new Monitor(s, credentials.key(), credentials.incarnation(), this::local, observer);
+        Monitor m = new Monitor(s, credentials.key(), credentials.incarnation(), this::local, observer, this::fenceAgent);
         try {
             m.start();
         } catch (IOException e) {
@@ -248,8 +272,8 @@ public class StatusComponent implements HaModule, StatusMonitor {
         }
         // not running: the configured channels, all BAD, nothing counted
         List<ChannelView> idle = new ArrayList<>();
-        for (ChannelConfig c : settings.channels()) {
-            idle.add(new Views.Channel(c.name(), ChannelStatus.BAD, 0, 0, 0, 0, 0, 0));
+        for (String name : settings.order()) {
+            idle.add(new Views.Channel(name, ChannelStatus.BAD, 0, 0, 0, 0, 0, 0));
         }
         return idle;
     }
@@ -270,5 +294,40 @@ public class StatusComponent implements HaModule, StatusMonitor {
 
     void removeListener(PeerListener listener, Map<String, Object> properties) {
         listeners.remove((Long) properties.get(Constants.SERVICE_ID));
+    }
+
+    // ---- the FenceAgent whiteboard ----
+
+    @Reference(service = FenceAgent.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "removeFenceAgent", updated = "updatedFenceAgent")
+    void addFenceAgent(FenceAgent agent, Map<String, Object> properties) {
+        Long id = (Long) properties.get(Constants.SERVICE_ID);
+        Object name = properties.get(FenceAgent.NAME);
+        if (!(name instanceof String n) || n.isBlank()) {
+            // skipped, not fatal: the other agents still serve
+            log.warn("fence agent " + agent.getClass().getName() + " (service " + id + ") has no "
+                    + FenceAgent.NAME + " property: ignored");
+            agents.remove(id);
+            return;
+        }
+        agents.put(id, new Agent(n.trim(), agent));
+    }
+
+    void updatedFenceAgent(FenceAgent agent, Map<String, Object> properties) {
+        addFenceAgent(agent, properties);
+    }
+
+    void removeFenceAgent(FenceAgent agent, Map<String, Object> properties) {
+        agents.remove((Long) properties.get(Constants.SERVICE_ID));
+    }
+
+    private FenceAgent fenceAgent(String name) {
+        for (Agent a : agents.values()) {
+            if (a.name().equals(name)) {
+                return a.agent();
+            }
+        }
+        return null;
     }
 }

@@ -5,7 +5,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * The fixed part of the configuration, for metatype. Each channel adds
- * {@code channel.<name>.local} and {@code channel.<name>.peer} ({@code IP:port}, UDP), and the
+ * {@code channel.<name>.kind} ({@code udp}, the default, or {@code disk}); a UDP channel
+ * {@code channel.<name>.local} and {@code channel.<name>.peer} ({@code IP:port}); a storage
+ * heartbeat channel {@code channel.<name>.dir} (an existing folder on the shared storage),
+ * optionally {@code channel.<name>.counter} (its own counter start: lease = counter × interval) and
+ * {@code channel.<name>.fsync} (default false); any channel the
  * test-only fault switch {@code fault.drop.<name>} (0..100 percent, honoured only when the framework
  * property {@code hasm.faults.enabled} is {@code true}); those keys are dynamic, so the component
  * reads its properties as a map.
@@ -22,7 +26,17 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + " a channel is BAD after this many intervals without a message.", min = "1")
     int counter_start() default Settings.DEFAULT_COUNTER_START;
 
-    @AttributeDefinition(name = "channels", description = "Comma separated channel names; each needs"
-            + " channel.<name>.local and channel.<name>.peer (IP:port). Empty: no peer is watched.")
+    @AttributeDefinition(name = "channels", description = "Comma separated channel names; a UDP channel needs"
+            + " channel.<name>.local and channel.<name>.peer (IP:port), a storage heartbeat channel"
+            + " channel.<name>.kind=disk and channel.<name>.dir. Empty: no peer is watched.")
     String channels() default "";
+
+    @AttributeDefinition(name = "fence agent", description = "The FenceAgent (service property hasm.fence.agent)"
+            + " asked, once per outage, to stop a peer that is cut off on every network while its storage"
+            + " heartbeat goes on; only its 'true' declares the peer dead before the storage lease runs out.")
+    String fence_agent() default Settings.DEFAULT_FENCE_AGENT;
+
+    @AttributeDefinition(name = "fence timeout (ms)", description = "How long the fence agent may take; no answer"
+            + " by then and the storage lease decides.", min = "100", max = "600000")
+    long fence_timeout_ms() default Settings.DEFAULT_FENCE_TIMEOUT_MS;
 }

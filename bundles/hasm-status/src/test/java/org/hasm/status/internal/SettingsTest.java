@@ -66,4 +66,74 @@ class SettingsTest {
         drop.put("fault.drop.link", "101");
         assertProblem("fault.drop.link=101 is out of range 0..100", problems(drop, FRAMEWORK));
     }
+
+    @Test
+    void storageHeartbeatChannelAndFencing() {
+        Map<String, Object> c = valid();
+        c.put("channels", "link, disk");
+        c.put("channel.disk.kind", "disk");
+        c.put("channel.disk.dir", "/shared/heartbeat");
+        c.put("channel.disk.counter", "30");
+        c.put("fence.agent", "process");
+        c.put("fence.timeout.ms", "2000");
+        c.put("fault.drop.disk", "50");
+        Settings s = Settings.parse(c, FRAMEWORK::get);
+        assertEquals(List.of(), s.problems());
+        assertEquals(List.of("link", "disk"), s.order());
+        assertEquals(List.of(new DiskChannel.Config("disk", java.nio.file.Path.of("/shared/heartbeat"), 30, false)),
+                s.disks());
+        assertEquals(1, s.channels().size());
+        assertEquals("process", s.fenceAgent());
+        assertEquals(2000, s.fenceTimeoutMs());
+        assertEquals(50, s.drops().get("disk"));
+
+        c.remove("channel.disk.counter");
+        c.remove("fence.agent");
+        c.remove("fence.timeout.ms");
+        c.put("channel.disk.fsync", "true");
+        s = Settings.parse(c, FRAMEWORK::get);
+        assertEquals(10, s.disks().get(0).counter()); // counter.start unless it has its own
+        assertTrue(s.disks().get(0).fsync());
+        assertEquals("none", s.fenceAgent());
+        assertEquals(5000, s.fenceTimeoutMs());
+    }
+
+    @Test
+    void badStorageChannelsNameTheirProperty() {
+        Map<String, Object> c = valid();
+        c.put("channels", "link, disk, d2, d3, net");
+        c.put("channel.disk.kind", "disk");
+        c.put("channel.d2.kind", "disk");
+        c.put("channel.d2.dir", "relative/path");
+        c.put("channel.d2.counter", "0");
+        c.put("channel.d2.fsync", "sometimes");
+        c.put("channel.d3.kind", "tape");
+        c.put("channel.net.local", "127.0.0.1:7003");
+        c.put("channel.net.peer", "127.0.0.1:7004");
+        c.put("channel.net.dir", "/shared");
+        c.put("fence.timeout.ms", "10");
+        List<String> p = problems(c, FRAMEWORK);
+        assertProblem("channel.disk.dir is not set", p);
+        assertProblem("channel.d2.dir=relative/path is not an absolute path", p);
+        assertProblem("channel.d2.counter=0 is out of range", p);
+        assertProblem("channel.d2.fsync=sometimes is neither true nor false", p);
+        assertProblem("channel.d3.kind=tape is neither udp nor disk", p);
+        assertProblem("channel.net.dir is set but channel.net.kind is not disk", p);
+        assertProblem("fence.timeout.ms=10 is out of range", p);
+
+        Map<String, Object> twice = valid();
+        twice.put("channels", "d1, d2");
+        twice.put("channel.d1.kind", "disk");
+        twice.put("channel.d1.dir", "/shared/hb");
+        twice.put("channel.d2.kind", "DISK");
+        twice.put("channel.d2.dir", "/shared/hb/");
+        assertProblem("channel.d2.dir=/shared/hb/ is also the folder of channel d1", problems(twice, FRAMEWORK));
+
+        Map<String, Object> alone = new HashMap<>();
+        alone.put("channels", "disk");
+        alone.put("channel.disk.kind", "disk");
+        alone.put("channel.disk.dir", "/shared/hb");
+        assertProblem("hasm.peer is not set", problems(alone, Map.of("hasm.scm", "a", "hasm.data.dir", "/x",
+                "hasm.node.dir", "/n")));
+    }
 }
