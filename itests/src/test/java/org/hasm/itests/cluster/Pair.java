@@ -78,8 +78,12 @@ public final class Pair implements AutoCloseable {
      * @param initTimeoutMs how long INIT waits for a silent peer
      */
     public record Timing(long intervalMs, int counter, long initTimeoutMs) {
-        /** Fast enough that a failover takes half a second, slow enough for a loaded 2-core machine. */
-        public static final Timing TEST = new Timing(100, 5, 2000);
+        /**
+         * A failover in about a second: fast for a test, and slow enough that a loaded 2-core machine
+         * (two SCM JVMs, the test's own, a build) does not miss a whole detection time of status
+         * messages and fail over for nothing.
+         */
+        public static final Timing TEST = new Timing(100, 10, 2000);
         /** The patent's defaults. */
         public static final Timing PATENT = new Timing(1000, 10, 10_000);
 
@@ -167,14 +171,34 @@ public final class Pair implements AutoCloseable {
         return base + scm.index;
     }
 
-    /** @return the port of the example service for the personality whose home {@code home} is */
     /** @return the service address of the personality whose home is {@code home}, as the demo writes it */
     public String personalityAddress(Scm home) {
         return "127.0.3." + (home.index + 1);
     }
 
+    /** @return the port of the example service for the personality whose home {@code home} is */
     public int examplePort(Scm home) {
         return base + 30 + home.index;
+    }
+
+    /** @return the port of the HTTP/WebDAV service, the same on every personality address */
+    public int httpPort() {
+        return base + 32;
+    }
+
+    /** @return the URL of the {@code files} export of the personality whose home is {@code home}, ending in '/' */
+    public URI filesUrl(Scm home) {
+        return URI.create("http://" + personalityAddress(home) + ":" + httpPort() + "/files/");
+    }
+
+    /** @return the volume of the personality whose home is {@code home}, as the demo writes it */
+    public String volume(Scm home) {
+        return home == Scm.A ? "vol-a" : "vol-b";
+    }
+
+    /** @return the folder both SCMs reach, standing in for shared storage: volumes/, owners/, heartbeat/ */
+    public Path shared() {
+        return dir.resolve("shared");
     }
 
     /** A status channel's local UDP address on an SCM: {@code link} or {@code host}. */

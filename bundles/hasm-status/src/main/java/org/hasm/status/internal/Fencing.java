@@ -46,6 +46,9 @@ final class Fencing {
 
     // Receiver thread only.
     private boolean outage;
+    // the outage's fence attempt was made; when it is due
+    private boolean attempted;
+    private long fenceAt;
     private long outageNumber;
     private boolean pending;
     private long deadline;
@@ -88,15 +91,26 @@ final class Fencing {
             }
             return;
         }
-        if (!storageBeating || outage) {
-            return;
+        if (!outage) {
+            if (!storageBeating) {
+                return;
+            }
+            outage = true;
+            outageNumber++;
+            attempted = false;
+            // The configured SLAVE waits twice as long: in a true partition both SCMs see an outage at
+            // the same moment, and only one of them must fence the other.
+            long delay = settings.fenceDelayMs() * (settings.role() == org.hasm.spi.OpMode.SLAVE ? 2 : 1);
+            fenceAt = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(delay);
+            observer.log(Monitor.Level.WARN, "the peer " + settings.peer() + " is unreachable on every network but its"
+                    + " storage heartbeat goes on: no takeover" + (delay > 0 ? " (fencing in " + delay
+                    + " ms if it stays unreachable)" : ""));
+            observer.fence(settings.fenceAgent(), UNREACHABLE);
         }
-        outage = true;
-        outageNumber++;
-        observer.log(Monitor.Level.WARN, "the peer " + settings.peer() + " is unreachable on every network but its"
-                + " storage heartbeat goes on: no takeover");
-        observer.fence(settings.fenceAgent(), UNREACHABLE);
-        startAttempt();
+        if (!attempted && System.nanoTime() - fenceAt >= 0) {
+            attempted = true;
+            startAttempt();
+        }
     }
 
     private void startAttempt() {

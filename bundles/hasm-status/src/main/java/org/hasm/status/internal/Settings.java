@@ -19,7 +19,7 @@ import org.hasm.wire.FrameCodec;
  */
 record Settings(String self, String peer, OpMode role, long intervalMs, int counterStart,
         List<ChannelConfig> channels, List<DiskChannel.Config> disks, List<String> order, String fenceAgent,
-        long fenceTimeoutMs, Map<String, Integer> drops, boolean faultsEnabled, Path dataDir, Path keyFile,
+        long fenceTimeoutMs, long fenceDelayMs, Map<String, Integer> drops, boolean faultsEnabled, Path dataDir, Path keyFile,
         List<String> problems) {
 
     static final long DEFAULT_INTERVAL_MS = 1000;
@@ -29,6 +29,7 @@ record Settings(String self, String peer, OpMode role, long intervalMs, int coun
     static final String DROP_PREFIX = "fault.drop.";
     static final String FENCE_AGENT = "fence.agent";
     static final String FENCE_TIMEOUT = "fence.timeout.ms";
+    static final String FENCE_DELAY = "fence.delay.ms";
     static final String DEFAULT_FENCE_AGENT = "none";
     static final long DEFAULT_FENCE_TIMEOUT_MS = 5000;
     static final String KIND_UDP = "udp";
@@ -83,6 +84,12 @@ record Settings(String self, String peer, OpMode role, long intervalMs, int coun
             fenceAgent = DEFAULT_FENCE_AGENT;
         }
         long fenceTimeout = ChannelConfig.number(config, FENCE_TIMEOUT, DEFAULT_FENCE_TIMEOUT_MS, 100, 600_000, problems);
+        // By default one more detection time: a network that was only slow (a loaded machine, a GC
+        // pause) comes back before anybody is killed.
+        Object rawDelay = config.get(FENCE_DELAY);
+        boolean defaultDelay = rawDelay == null || String.valueOf(rawDelay).trim().equals("-1");
+        long fenceDelay = defaultDelay ? interval * counter
+                : ChannelConfig.number(config, FENCE_DELAY, interval * counter, 0, 600_000, problems);
         boolean faults = "true".equalsIgnoreCase(trim(framework.apply(PROP_FAULTS)));
         Map<String, Integer> drops = drops(config, order, problems);
 
@@ -122,7 +129,8 @@ record Settings(String self, String peer, OpMode role, long intervalMs, int coun
                 problems.add(e.getMessage());
             }
         }
-        return new Settings(self, peer, role, interval, counter, channels, disks, order, fenceAgent, fenceTimeout, drops,
+        return new Settings(self, peer, role, interval, counter, channels, disks, order, fenceAgent, fenceTimeout,
+                fenceDelay, drops,
                 faults, dataDir, keyFile, problems);
     }
 

@@ -39,4 +39,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "fence timeout (ms)", description = "How long the fence agent may take; no answer"
             + " by then and the storage lease decides.", min = "100", max = "600000")
     long fence_timeout_ms() default Settings.DEFAULT_FENCE_TIMEOUT_MS;
+
+    @AttributeDefinition(name = "fence delay (ms)", description = "How long the peer must stay unreachable on every"
+            + " network before it is fenced; default one detection time (interval.ms × counter.start). The configured"
+            + " SLAVE waits twice as long, so that in a partition only one SCM fences the other.", min = "0")
+    long fence_delay_ms() default -1;
 }
