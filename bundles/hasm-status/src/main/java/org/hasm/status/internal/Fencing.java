@@ -32,7 +32,7 @@ final class Fencing {
 
     private static final long JOIN_MS = 2000;
 
-    private record Answer(long outage, boolean stopped, String failure) {
+    private record Answer(long outage, long life, boolean stopped, String failure) {
     }
 
     private final Settings settings;
@@ -50,6 +50,8 @@ final class Fencing {
     private boolean attempted;
     private long fenceAt;
     private long outageNumber;
+    // counts the peer's lives seen; a fence answer counts only for the life it was aimed at
+    private long life;
     private boolean pending;
     private long deadline;
     private boolean fenced;
@@ -107,7 +109,16 @@ final class Fencing {
                     + " ms if it stays unreachable)" : ""));
             observer.fence(settings.fenceAgent(), UNREACHABLE);
         }
-        if (!attempted && System.nanoTime() - fenceAt >= 0) {
+        if (attempted) {
+            return;
+        }
+        if (!storageBeating) {
+            // The storage lease ran out before the fence delay: the peer is dead without anybody
+            // killing anything, and a fence now could only hit its next life, already starting.
+            attempted = true;
+            observer.log(Monitor.Level.INFO, "the storage heartbeat of the peer " + settings.peer()
+                    + " stopped before its fence delay: no fencing needed");
+        } else if (System.nanoTime() - fenceAt >= 0) {
             attempted = true;
             startAttempt();
         }
@@ -126,9 +137,10 @@ final class Fencing {
                 + timeout.toMillis() + " ms)");
         observer.fence(name, FENCING);
         long number = outageNumber;
+        long attemptLife = life;
         pending = true;
         deadline = System.nanoTime() + timeout.toNanos();
-        Thread t = new Thread(() -> call(agent, number), "hasm-status-fence-" + settings.self());
+        Thread t = new Thread(() -> call(agent, number, attemptLife), "hasm-status-fence-" + settings.self());
         t.setDaemon(true);
         synchronized (attempts) {
             attempts.removeIf(a -> !a.isAlive());
@@ -138,15 +150,15 @@ final class Fencing {
     }
 
     // On the attempt's own thread.
-    private void call(FenceAgent agent, long number) {
+    private void call(FenceAgent agent, long number, long attemptLife) {
         Answer a;
         try {
-            a = new Answer(number, agent.fence(settings.peer(), timeout), null);
+            a = new Answer(number, attemptLife, agent.fence(settings.peer(), timeout), null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            a = new Answer(number, false, "interrupted");
+            a = new Answer(number, attemptLife, false, "interrupted");
         } catch (Exception e) {
-            a = new Answer(number, false, String.valueOf(e));
+            a = new Answer(number, attemptLife, false, String.valueOf(e));
         }
         answer.set(a);
         wake.run();
@@ -162,8 +174,18 @@ final class Fencing {
         String name = settings.fenceAgent();
         if (a != null) {
             if (!pending || a.outage() != outageNumber) {
+                if (a.stopped() && a.life() == life && !fenced) {
+                    // Late, but a fence cannot be undone: the life it was aimed at is stopped, so it
+                    // is dead, even if it answered on the network in the meantime.
+                    pending = false;
+                    fenced = true;
+                    observer.log(Monitor.Level.WARN, "the peer " + settings.peer() + " was fenced by " + name
+                            + " (the answer came late): it is dead");
+                    observer.fence(name, FENCED);
+                    return true;
+                }
                 observer.log(Monitor.Level.INFO, "fence agent " + name + " answered " + a.stopped()
-                        + " too late (after its timeout or its outage): ignored");
+                        + " too late (after its timeout, its outage or the peer's restart): ignored");
                 return false;
             }
             pending = false;
@@ -206,6 +228,7 @@ final class Fencing {
 
     /** The peer restarted: a fence or an outage of its former life no longer counts. Receiver thread. */
     void newIncarnation() {
+        life++;
         if (fenced) {
             observer.log(Monitor.Level.INFO, "the fenced peer " + settings.peer() + " restarted");
         }

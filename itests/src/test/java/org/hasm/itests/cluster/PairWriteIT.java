@@ -1,0 +1,132 @@
+package org.hasm.itests.cluster;
+
+import static org.hasm.itests.cluster.Pair.Scm.A;
+import static org.hasm.itests.cluster.Pair.Scm.B;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.hasm.itests.cluster.Pair.Scm;
+import org.hasm.itests.cluster.Pair.Timing;
+import org.hasm.itests.support.Await;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * No acknowledged write is lost when the SCM that acknowledged it crashes: a client PUTs files
+ * through a personality's address without a break while {@code kill -9} ends the SCM serving it,
+ * the peer takes the personality over, and the crashed SCM comes back and gets it back. Every PUT
+ * the client saw acknowledged must read back byte-identical through the same address afterwards,
+ * whichever SCM acknowledged it and whichever serves the address now.
+ */
+class PairWriteIT {
+
+    private static final Duration STEP = Duration.ofSeconds(20);
+    /** Short enough that a PUT to a dead address is retried soon, long enough for an fsync on a loaded disk. */
+    private static final Duration REQUEST = Duration.ofSeconds(3);
+    /** The whole test's writing must end well before this. */
+    private static final Duration LIMIT = Duration.ofMinutes(2);
+    /** Acknowledged PUTs that prove the writes go through (again) at a step. */
+    private static final int SOME = 15;
+
+    @Test
+    void everyAcknowledgedPutSurvivesTakeoverFailbackAndTheOtherTakeover(@TempDir Path work) throws Exception {
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            PairFaultIT.startInDac(pair);
+            URI filesA = pair.filesUrl(A);
+            URI filesB = pair.filesUrl(B);
+            List<PutLoop.Ack> onA = new ArrayList<>();
+
+            // 1. scm-a crashes while the client writes through A's address; scm-b takes A over
+            try (PutLoop writer = PutLoop.start(filesA, "w-", REQUEST, LIMIT, null)) {
+                writer.awaitAcks(0, SOME, STEP, pair::diagnostics);
+                pair.kill(A);
+                int atKill = writer.ackCount();
+                pair.awaitState(B, "DEGRADED", "MASTER", STEP);
+                pair.awaitExample(A, "personality A on scm-b (MASTER, DEGRADED)", STEP);
+                awaitServedBy(pair, A, B);
+                writer.awaitAcks(atKill, SOME, STEP, pair::diagnostics);
+                writer.stop();
+                checked("takeover of A by scm-b", writer, filesA, writer.acks(), pair);
+                onA.addAll(writer.acks());
+            }
+
+            // 2. scm-a comes back and takes A back (scm-b stays MASTER) while the client writes on
+            try (PutLoop writer = PutLoop.start(filesA, "f-", REQUEST, LIMIT, null)) {
+                writer.awaitAcks(0, SOME, STEP, pair::diagnostics);
+                pair.start(A);
+                pair.awaitState(A, "DAC", "SLAVE", Pair.BOOT);
+                pair.awaitState(B, "DAC", "MASTER", STEP);
+                pair.awaitExample(A, "personality A on scm-a (SLAVE, DAC)", STEP);
+                awaitServedBy(pair, A, A);
+                int back = writer.ackCount();
+                writer.awaitAcks(back, SOME, STEP, pair::diagnostics);
+                writer.stop();
+                onA.addAll(writer.acks());
+                checked("failback of A to scm-a", writer, filesA, onA, pair);
+            }
+
+            // 3. the MASTER (scm-b now) crashes while the client writes through B's address
+            try (PutLoop writer = PutLoop.start(filesB, "g-", REQUEST, LIMIT, null)) {
+                writer.awaitAcks(0, SOME, STEP, pair::diagnostics);
+                pair.kill(B);
+                int atKill = writer.ackCount();
+                pair.awaitState(A, "DEGRADED", "MASTER", STEP);
+                pair.awaitExample(B, "personality B on scm-a (MASTER, DEGRADED)", STEP);
+                awaitServedBy(pair, B, A);
+                writer.awaitAcks(atKill, SOME, STEP, pair::diagnostics);
+                writer.stop();
+                checked("takeover of B by scm-a", writer, filesB, writer.acks(), pair);
+            }
+            // and nothing written through A's address before went missing on the way
+            assertEquals(List.of(), PutLoop.verify(filesA, onA), "A's files after B's takeover");
+
+            for (Scm home : Scm.values()) {
+                String listing = PutLoop.listing(pair.filesUrl(home));
+                assertFalse(listing.contains(".hasm-put-"), "a temporary file is listed in " + pair.filesUrl(home)
+                        + ":\n" + listing);
+                System.out.println("# " + pair.volume(home) + ": " + temporaryFiles(pair, home).size()
+                        + " temporary file(s) on the volume after the crashes (hidden from clients): "
+                        + temporaryFiles(pair, home));
+            }
+        }
+    }
+
+    /** Waits until {@code scm} owns the volume of {@code home}'s personality and listens on its HTTP address. */
+    private static void awaitServedBy(Pair pair, Scm home, Scm scm) {
+        String address = pair.personalityAddress(home);
+        Await.until(scm.id() + " to own " + pair.volume(home) + " and listen on " + address + ":" + pair.httpPort(),
+                STEP, () -> {
+                    OwnerWatch.Owner owner = OwnerWatch.read(pair.shared(), pair.volume(home));
+                    return owner != null && owner.owner().equals(scm.id())
+                            && Listeners.holder(pair, address, pair.httpPort()).equals(scm.id());
+                }, () -> "record " + OwnerWatch.read(pair.shared(), pair.volume(home)) + ", listener "
+                        + Listeners.holder(pair, address, pair.httpPort()) + pair.diagnostics());
+    }
+
+    /** The writes went on after the fault, gave nothing up, and every acknowledged one reads back. */
+    private static void checked(String step, PutLoop writer, URI folder, List<PutLoop.Ack> acks, Pair pair)
+            throws InterruptedException {
+        System.out.println("# " + step + ": " + writer.summary());
+        assertEquals(List.of(), writer.givenUp(), step + ": " + writer.summary());
+        List<String> problems = PutLoop.verify(folder, acks);
+        assertTrue(problems.isEmpty(), step + ": " + problems.size() + " of " + acks.size()
+                + " acknowledged PUTs do not read back:\n" + String.join("\n", problems) + "\n" + writer.summary()
+                + pair.diagnostics());
+    }
+
+    /** @return names of the writers' temporary files left on the volume itself (crash leftovers) */
+    private static List<String> temporaryFiles(Pair pair, Scm home) throws IOException {
+        try (Stream<Path> files = Files.list(pair.shared().resolve("volumes").resolve(pair.volume(home)))) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".hasm-put-")).sorted().toList();
+        }
+    }
+}
