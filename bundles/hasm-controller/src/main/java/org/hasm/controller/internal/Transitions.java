@@ -312,6 +312,12 @@ final class Transitions {
             return stay(noted);
         }
         if (e instanceof Event.PeerReady) {
+            if (m.state() == ScmState.DEGRADED && !m.peerAlive()) {
+                // A READY overtaken by the news of the peer's death (it was in flight when the peer
+                // died): handing a personality back to a dead peer would leave it unserved. A live
+                // peer says READY again on every tick, and its status messages make it alive first.
+                return stay(m);
+            }
             if (m.state() == ScmState.DEGRADED) {
                 Machine dac = m.to(ScmState.DAC, OpMode.MASTER, SysConfig.DAC).peer(true, m.peerIncarnation());
                 // FAILBACK gives work away: services let go first (reverse), then the personality is released.

@@ -155,6 +155,8 @@ class PairTest {
         toB2.other = b;
         toA.other = a2;
         a2.start();
+        // scm-b's status monitor hears the new life of scm-a
+        b.peerChanged(true, ScmState.BOOT, null, OpMode.MASTER, 2);
         awaitState(a2, ScmState.DAC, OpMode.SLAVE);
         awaitState(b, ScmState.DAC, OpMode.MASTER);
         assertEquals(List.of("A"), names(a2.personalities()));
@@ -201,6 +203,7 @@ class PairTest {
         awaitState(a, ScmState.DEGRADED, OpMode.MASTER);
         assertTrue(b.personalities().isEmpty());
         b.reset("upgrade done");
+        a.peerChanged(true, ScmState.BOOT, null, OpMode.SLAVE, 3);
         awaitState(b, ScmState.DAC, OpMode.SLAVE);
         awaitState(a, ScmState.DAC, OpMode.MASTER);
         assertEquals(List.of("A"), names(a.personalities()));

@@ -419,4 +419,15 @@ class TransitionsTest {
         Decision alone = Transitions.next(d.next(), new Event.PeerSilent());
         assertEquals(ScmState.DEGRADED, alone.next().state());
     }
+
+    @Test
+    void aReadyOvertakenByThePeersDeathGivesNothingBack() {
+        Machine degraded = at(ScmState.DEGRADED, OpMode.MASTER, SysConfig.DEGRADED, OpMode.MASTER).peer(false, PEER);
+        Decision d = Transitions.next(degraded, new Event.PeerReady());
+        assertEquals(ScmState.DEGRADED, d.next().state());
+        assertTrue(d.actions().isEmpty());
+        // the peer's status messages come first when it is really back, then its READY is taken
+        Machine back = Transitions.next(degraded, peer(ScmState.INIT, OpMode.SLAVE, OpMode.SLAVE)).next();
+        assertEquals("FAILBACK", Transitions.next(back, new Event.PeerReady()).transition());
+    }
 }

@@ -23,7 +23,9 @@ import org.hasm.spi.storage.Volume;
  * <li>DELETE, MOVE, COPY and MKCOL prove ownership of the volume before they act; file content is
  * written by {@link DurableWrite}, whose failures become 503, 507, 413 or 500 instead of Tomcat's
  * catch-all 409;</li>
- * <li>a removal or rename that was answered is forced to disk.</li>
+ * <li>a removal or rename that was answered is forced to disk;</li>
+ * <li>the export's resource cache is emptied before a modifying request is answered, and when the
+ * volume is held under another ownership than before ({@link ExportResources}).</li>
  * </ul>
  * Locking, {@code If} and the conditional headers stay Tomcat's.
  *
@@ -40,6 +42,11 @@ final class ExportServlet extends WebdavServlet {
     private static final Set<String> FENCE_FIRST = Set.of("DELETE", "MKCOL", "COPY", "MOVE");
 
     private final transient ExportTarget target;
+    // The ownership of the volume that the resource cache was filled under; another one empties it.
+    private transient volatile Ownership cachedUnder;
+
+    private record Ownership(Volume volume, long epoch) {
+    }
 
     ExportServlet(ExportTarget target) {
         this.target = target;
@@ -77,8 +84,15 @@ final class ExportServlet extends WebdavServlet {
             unavailable(resp, "volume " + target.volume().name() + " is not served by this SCM now");
             return;
         }
+        Ownership filledUnder = cachedUnder;
+        if (filledUnder == null || filledUnder.volume() != volume || filledUnder.epoch() != volume.epoch()) {
+            // the peer may have written while this SCM did not own the volume
+            forgetCached();
+            cachedUnder = new Ownership(volume, volume.epoch());
+        }
         String method = req.getMethod();
-        if (MODIFYING.contains(method) && target.readOnly()) {
+        boolean modifying = MODIFYING.contains(method);
+        if (modifying && target.readOnly()) {
             resp.sendError(HttpServletResponse.SC_FORBIDDEN, "export " + target.name() + " is read-only");
             return;
         }
@@ -105,9 +119,21 @@ final class ExportServlet extends WebdavServlet {
                 }
             }
             return;
+        } finally {
+            if (modifying) {
+                // Tomcat already dropped the cached entries of the paths it changed; what else a change
+                // affects (the parent's attributes, another spelling of a path) goes before the answer
+                forgetCached();
+            }
         }
         if (resp.getStatus() < 300 && ("DELETE".equals(method) || "MOVE".equals(method))) {
             syncParentOf(path, resp);
+        }
+    }
+
+    private void forgetCached() {
+        if (resources instanceof ExportResources export) {
+            export.forget();
         }
     }
 

@@ -57,6 +57,13 @@ final class HttpServer {
             }
             QUIETED.add(l);
         }
+        Logger cache = Logger.getLogger("org.apache.catalina.webresources.Cache");
+        if (cache.getLevel() == null) {
+            // a full resource cache warns on every file it cannot keep; such a file is read from disk,
+            // as every file was before the cache, so a busy server would only fill its log
+            cache.setLevel(Level.SEVERE);
+        }
+        QUIETED.add(cache);
     }
 
     private final Path baseDir;

@@ -24,6 +24,11 @@ final class RequestPaths {
         if (rawUri == null || rawUri.isEmpty() || rawUri.charAt(0) != '/') {
             return "the request path must be absolute";
         }
+        // Every request passes here: a path without '%' (nearly all of them) is its own decoded form
+        // and is judged in one pass, without the copies that decoding makes.
+        if (rawUri.indexOf('%') < 0) {
+            return decodedRefusal(rawUri);
+        }
         String lower = rawUri.toLowerCase(java.util.Locale.ROOT);
         if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00")) {
             return "encoded '/', '\\' or NUL in the request path";
@@ -32,15 +37,35 @@ final class RequestPaths {
         if (decoded == null) {
             return "malformed percent-encoding in the request path";
         }
+        return decodedRefusal(decoded);
+    }
+
+    private static String decodedRefusal(String decoded) {
         if (decoded.indexOf('\\') >= 0 || decoded.indexOf('\0') >= 0) {
             return "'\\' or NUL in the request path";
         }
-        for (String segment : decoded.split("/", -1)) {
-            if (segment.equals("..") || segment.equals(".")) {
-                return "dot segment in the request path";
-            }
+        if (hasDotSegment(decoded)) {
+            return "dot segment in the request path";
         }
         return null;
+    }
+
+    /** @return {@code true} if a {@code /}-separated segment of the path is {@code .} or {@code ..} */
+    static boolean hasDotSegment(String path) {
+        int start = 0;
+        int length = path.length();
+        while (start <= length) {
+            int end = path.indexOf('/', start);
+            if (end < 0) {
+                end = length;
+            }
+            int n = end - start;
+            if ((n == 1 || n == 2) && path.charAt(start) == '.' && (n == 1 || path.charAt(start + 1) == '.')) {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
     }
 
     /**
@@ -64,8 +89,10 @@ final class RequestPaths {
 
     /** @return {@code true} if a segment of the decoded path names a temporary file of a write */
     static boolean hasTempSegment(String path) {
-        for (String segment : path.split("/")) {
-            if (ExportResources.isTemp(segment)) {
+        // asked on every request: a scan, not a split
+        for (int at = path.indexOf(DurableWrite.TEMP_PREFIX); at >= 0;
+                at = path.indexOf(DurableWrite.TEMP_PREFIX, at + 1)) {
+            if (at == 0 || path.charAt(at - 1) == '/') {
                 return true;
             }
         }

@@ -22,11 +22,14 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * GET throughput of nas-http against nginx serving the same folder: one 256 MiB file with curl, a
- * small file with wrk. Run with {@code -Dhasm.bench=true}; prints one JSON line per figure.
+ * 4 KiB file with wrk ({@code -t2 -c32}), each the best of three runs after a warm-up. Run with
+ * {@code -Dhasm.bench=true}; prints one JSON line per figure on stdout and every run on stderr.
  */
 @EnabledIfSystemProperty(named = "hasm.bench", matches = "true")
 class HttpBench {
     private static final int LARGE = 256 * 1024 * 1024;
+    private static final Duration WARM_UP = Duration.ofSeconds(5);
+    private static final Duration RUN = Duration.ofSeconds(5);
 
     @Test
     void getThroughputAgainstNginx() throws Exception {
@@ -45,7 +48,7 @@ class HttpBench {
             writeRandom(files.resolve("small.txt"), 4096);
 
             server = new HttpServer(tmp.resolve("tomcat"), HttpSettings.defaults(), volumes, new Fixture.RecordingEvents());
-            server.reconcile(List.of(Fixture.personality("A", "127.0.0.1", 0, new TestExport("files", "v1", "files", true))));
+            server.reconcile(List.of(Fixture.personality("A", "127.0.0.1", 0, new TestExport("files", "v1", "files", false))));
             String nas = "http://127.0.0.1:" + server.localPort("A", "127.0.0.1") + "/files/";
 
             int nginxPort = freePort();
@@ -60,18 +63,23 @@ class HttpBench {
                 }
             });
 
-            double nasLarge = largeGetMiBps(curl, nas + "large.bin");
-            double ngLarge = largeGetMiBps(curl, ng + "large.bin");
-            wrkRps(wrk, nas + "small.txt"); // warm-up: let the JIT compile the request path first
-            double nasSmall = wrkRps(wrk, nas + "small.txt");
-            double ngSmall = wrkRps(wrk, probe);
+            // Both servers share the machine with wrk and curl (and whatever else runs on it): every figure
+            // alternates between them, so that a busy moment costs both, and the best of three counts.
+            largeGetMiBps(curl, nas + "large.bin"); // warm-up: the file in the page cache, both paths taken once
+            largeGetMiBps(curl, ng + "large.bin");
+            double[] large = bestOfThree(() -> largeGetMiBps(curl, nas + "large.bin"),
+                    () -> largeGetMiBps(curl, ng + "large.bin"));
+            // warm-up: the JIT compiles the request path, Tomcat fills its caches, nginx its page cache
+            wrkRps(wrk, nas + "small.txt", WARM_UP);
+            wrkRps(wrk, probe, Duration.ofSeconds(2));
+            double[] small = bestOfThree(() -> wrkRps(wrk, nas + "small.txt", RUN), () -> wrkRps(wrk, probe, RUN));
 
-            print("http.large.nas", nasLarge, "MiB/s");
-            print("http.large.nginx", ngLarge, "MiB/s");
-            print("http.large.ratio", nasLarge / ngLarge, "x");
-            print("http.small.nas", nasSmall, "req/s");
-            print("http.small.nginx", ngSmall, "req/s");
-            print("http.small.ratio", nasSmall / ngSmall, "x");
+            print("http.large.mibps", large[0], "MiB/s");
+            print("nginx.large.mibps", large[1], "MiB/s");
+            print("http.large.ratio", large[0] / large[1], "x");
+            print("http.small.reqps", small[0], "req/s");
+            print("nginx.small.reqps", small[1], "req/s");
+            print("http.small.ratio", small[0] / small[1], "x");
         } finally {
             try {
                 if (nginxProcess != null) {
@@ -89,29 +97,50 @@ class HttpBench {
         }
     }
 
+    /** One measurement; a failed one fails the benchmark. */
+    private interface Measure {
+        double run() throws Exception;
+    }
+
+    /**
+     * Runs hasm and nginx in turn, three times each, and prints every run on stderr so that the spread
+     * is visible.
+     *
+     * @return the best figure of each: {hasm, nginx}
+     */
+    private static double[] bestOfThree(Measure hasm, Measure nginx) throws Exception {
+        double[] best = new double[2];
+        for (int round = 1; round <= 3; round++) {
+            double h = hasm.run();
+            double n = nginx.run();
+            System.err.printf(java.util.Locale.ROOT, "round %d: hasm %.1f, nginx %.1f%n", round, h, n);
+            best[0] = Math.max(best[0], h);
+            best[1] = Math.max(best[1], n);
+        }
+        return best;
+    }
+
     private static void print(String name, double value, String unit) {
         System.out.printf(java.util.Locale.ROOT, "{\"bench\":\"%s\",\"value\":%.3f,\"unit\":\"%s\"}%n", name, value, unit);
     }
 
-    /** Best of three timed downloads after one warm-up (the file is then in the page cache). */
+    /** The best of three timed downloads: one takes a fraction of a second, so one busy moment would count. */
     private static double largeGetMiBps(Path curl, String url) throws Exception {
         double best = 0;
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 3; i++) {
             Fixture.ProcessResult r = Fixture.run(Duration.ofMinutes(2), null, curl.toString(), "-s", "-o", "/dev/null",
                     "-w", "%{http_code} %{size_download} %{time_total}", url);
             String[] f = r.output().trim().split(" ");
             assertEquals("200", f[0], url + ": exit " + r.exitCode() + ": " + r.output());
             assertEquals(LARGE, Long.parseLong(f[1]));
-            double mibps = LARGE / 1048576.0 / Double.parseDouble(f[2]);
-            if (i > 0) {
-                best = Math.max(best, mibps);
-            }
+            best = Math.max(best, LARGE / 1048576.0 / Double.parseDouble(f[2]));
         }
         return best;
     }
 
-    private static double wrkRps(Path wrk, String url) throws Exception {
-        Fixture.ProcessResult r = Fixture.run(Duration.ofMinutes(1), null, wrk.toString(), "-t2", "-c32", "-d5s", url);
+    private static double wrkRps(Path wrk, String url, Duration length) throws Exception {
+        Fixture.ProcessResult r = Fixture.run(Duration.ofMinutes(1), null, wrk.toString(), "-t2", "-c32",
+                "-d" + length.toSeconds() + "s", url);
         Matcher m = Pattern.compile("Requests/sec:\\s+([0-9.]+)").matcher(r.output());
         assertTrue(m.find(), r.output());
         assertTrue(!r.output().contains("Non-2xx"), r.output());

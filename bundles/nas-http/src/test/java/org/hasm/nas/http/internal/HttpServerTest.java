@@ -167,6 +167,75 @@ class HttpServerTest {
     }
 
     @Test
+    void cachedReadsSeeEveryChangeOfTheServerAtOnce() throws Exception {
+        int port = serveDocs();
+        Files.writeString(docs.resolve("a.txt"), "old!");
+        assertEquals("old!", send(A, port, "GET", "/docs/a.txt").text());
+        // same length, same second: only the invalidation can tell the new content from the old
+        assertEquals(204, send(A, port, "PUT", "/docs/a.txt", Map.of(), "new!".getBytes(StandardCharsets.UTF_8)).status());
+        assertEquals("new!", send(A, port, "GET", "/docs/a.txt").text());
+        String dest = "http://" + A + ":" + port + "/docs/b.txt";
+        assertEquals(404, send(A, port, "GET", "/docs/b.txt").status());
+        assertEquals(201, send(A, port, "MOVE", "/docs/a.txt", Map.of("Destination", dest), null).status());
+        assertEquals(404, send(A, port, "GET", "/docs/a.txt").status());
+        assertEquals("new!", send(A, port, "GET", "/docs/b.txt").text());
+        assertEquals(204, send(A, port, "DELETE", "/docs/b.txt").status());
+        assertEquals(404, send(A, port, "GET", "/docs/b.txt").status());
+
+        // a collection under both spellings of its path
+        assertEquals(404, send(A, port, "GET", "/docs/sub/").status());
+        assertEquals(404, send(A, port, "GET", "/docs/sub").status());
+        assertEquals(201, send(A, port, "MKCOL", "/docs/sub").status());
+        assertEquals(200, send(A, port, "GET", "/docs/sub/").status());
+        assertEquals(201, send(A, port, "PUT", "/docs/sub/c.txt", Map.of(), "c".getBytes(StandardCharsets.UTF_8)).status());
+        assertTrue(send(A, port, "GET", "/docs/sub/").text().contains("c.txt"), "the listing shows the new file");
+        assertEquals(200, send(A, port, "GET", "/docs/sub/c.txt").status());
+        assertEquals(204, send(A, port, "DELETE", "/docs/sub").status());
+        assertEquals(404, send(A, port, "GET", "/docs/sub/").status());
+        assertEquals(404, send(A, port, "GET", "/docs/sub/c.txt").status());
+    }
+
+    @Test
+    void aNewOwnershipOfTheVolumeForgetsWhatWasCached() throws Exception {
+        int port = serveDocs();
+        Files.writeString(docs.resolve("a.txt"), "mine");
+        assertEquals("mine", send(A, port, "GET", "/docs/a.txt").text());
+        v1.owned.set(false);
+        assertEquals(503, send(A, port, "GET", "/docs/a.txt").status());
+        // the peer owned the volume meanwhile and wrote; then this SCM took it back (a new ownership)
+        Files.writeString(docs.resolve("a.txt"), "peer");
+        TestVolume again = new TestVolume("v1", v1.root);
+        volumes.owned.put("v1", again);
+        assertEquals("peer", send(A, port, "GET", "/docs/a.txt").text());
+    }
+
+    @Test
+    void aChangeBehindTheServersBackIsSeenWithinTheCacheTtl() throws Exception {
+        int port = serveDocs();
+        Files.writeString(docs.resolve("a.txt"), "one");
+        assertEquals("one", send(A, port, "GET", "/docs/a.txt").text());
+        Files.writeString(docs.resolve("a.txt"), "three");
+        await("the new content", Duration.ofMillis(ExportResources.CACHE_TTL_MS * 5),
+                () -> "three".equals(get(port, "/docs/a.txt")));
+        Files.delete(docs.resolve("a.txt"));
+        Files.createSymbolicLink(docs.resolve("a.txt"), tmp.resolve("elsewhere.txt"));
+        Files.writeString(tmp.resolve("elsewhere.txt"), "SECRET");
+        await("the link to be refused", Duration.ofMillis(ExportResources.CACHE_TTL_MS * 5),
+                () -> get(port, "/docs/a.txt") == null);
+    }
+
+    /** @return the body of a 200, {@code null} for a 404 */
+    private static String get(int port, String path) {
+        try {
+            Response r = send(A, port, "GET", path);
+            assertTrue(r.status() == 200 || r.status() == 404, path + " answered " + r.status());
+            return r.status() == 200 ? r.text() : null;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void fullVolumeAnswers507AndLeavesNoPartialFile() throws Exception {
         // a disk that takes 64 KiB, then fails like ext4 does when it is full
         DurableWrite.ChannelOpener fullDisk = file -> new LimitedChannel(DurableWrite.DEFAULT_OPENER.open(file), 64 * 1024);

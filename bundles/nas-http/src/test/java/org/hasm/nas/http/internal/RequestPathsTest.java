@@ -1,0 +1,56 @@
+package org.hasm.nas.http.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RequestPathsTest {
+    private static final List<String> PATHS = List.of("/", "/docs", "/docs/", "/docs/a.txt", "/docs/.", "/docs/..",
+            "/docs/./a", "/docs/../a", "/./docs", "/../docs", "/.", "/..", "/docs/.hidden", "/docs/..x", "/docs/x..",
+            "/docs/...", "/docs/a./b", "/docs//..", "//", "/docs/a\\b", "/docs/a\0b", "/docs/%2e%2e/a", "/docs/%2fa",
+            "/docs/%zz", "/docs/caf\u00e9", "/docs/" + DurableWrite.TEMP_PREFIX + "1.tmp");
+
+    @Test
+    void dotSegmentsAreFoundWhereverTheyAre() {
+        for (String p : PATHS) {
+            boolean expected = false;
+            for (String segment : p.split("/", -1)) {
+                expected |= segment.equals(".") || segment.equals("..");
+            }
+            assertEquals(expected, RequestPaths.hasDotSegment(p), p);
+        }
+    }
+
+    @Test
+    void aPathWithoutEscapesIsJudgedAsItsDecodedForm() {
+        for (String p : PATHS) {
+            if (p.indexOf('%') >= 0) {
+                continue;
+            }
+            // the same path with a harmless escaped segment ("a") takes the decoding route; both must agree
+            String escaped = p + "/%61";
+            assertEquals(RequestPaths.refusal(p) == null, RequestPaths.refusal(escaped) == null, p + " vs " + escaped);
+        }
+        assertNull(RequestPaths.refusal("/docs/a.txt"));
+        assertNotNull(RequestPaths.refusal("/docs/../a.txt"));
+        assertNotNull(RequestPaths.refusal("/docs/%2E%2e/a.txt"));
+        assertNotNull(RequestPaths.refusal("/docs/a\\b"));
+        assertNotNull(RequestPaths.refusal("docs/a"));
+    }
+
+    @Test
+    void temporaryNamesAreFoundOnlyAtTheStartOfASegment() {
+        String temp = DurableWrite.TEMP_PREFIX + "x.tmp";
+        assertTrue(RequestPaths.hasTempSegment("/" + temp));
+        assertTrue(RequestPaths.hasTempSegment(temp));
+        assertTrue(RequestPaths.hasTempSegment("/a/" + temp + "/b"));
+        assertTrue(RequestPaths.hasTempSegment("/a/x" + temp + "/" + temp));
+        assertFalse(RequestPaths.hasTempSegment("/a/x" + temp));
+        assertFalse(RequestPaths.hasTempSegment("/a/b.txt"));
+    }
+}
