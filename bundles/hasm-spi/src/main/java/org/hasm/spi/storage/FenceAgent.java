@@ -24,4 +24,18 @@ public interface FenceAgent {
      * @throws Exception if the agent failed; treated as {@code false}
      */
     boolean fence(String peer, Duration timeout) throws Exception;
+
+    /**
+     * Says, without doing anything to it, whether the peer is certainly stopped already (its
+     * process is gone, its host is off). Asked as soon as the peer is unreachable on every network,
+     * before the fence delay: a peer that is certainly gone is taken over at once, without waiting
+     * for its storage lease or killing anything. Must return quickly.
+     *
+     * @param peer the peer SCM's name
+     * @return {@code true} only if certain; the default says it cannot tell
+     * @throws Exception if the agent failed; treated as {@code false}
+     */
+    default boolean stopped(String peer) throws Exception {
+        return false;
+    }
 }

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.hasm.spi.storage.FenceAgent;
 
@@ -32,7 +31,7 @@ final class Fencing {
 
     private static final long JOIN_MS = 2000;
 
-    private record Answer(long outage, long life, boolean stopped, String failure) {
+    private record Answer(long outage, long life, boolean stopped, String failure, boolean probe) {
     }
 
     private final Settings settings;
@@ -40,7 +39,8 @@ final class Fencing {
     private final Monitor.Observer observer;
     private final Runnable wake;
     private final Duration timeout;
-    private final AtomicReference<Answer> answer = new AtomicReference<>();
+    // answers of probes and fence attempts, in the order they came; the receiver thread applies them
+    private final java.util.concurrent.ConcurrentLinkedQueue<Answer> answers = new java.util.concurrent.ConcurrentLinkedQueue<>();
     // Guarded by itself: the receiver starts attempts, close() joins them.
     private final List<Thread> attempts = new ArrayList<>();
 
@@ -108,6 +108,7 @@ final class Fencing {
                     + " storage heartbeat goes on: no takeover" + (delay > 0 ? " (fencing in " + delay
                     + " ms if it stays unreachable)" : ""));
             observer.fence(settings.fenceAgent(), UNREACHABLE);
+            startProbe();
         }
         if (attempted) {
             return;
@@ -122,6 +123,35 @@ final class Fencing {
             attempted = true;
             startAttempt();
         }
+    }
+
+    /**
+     * Asks the agent, without it doing anything, whether the peer is certainly stopped already: a
+     * crashed peer is then taken over at once, without waiting for the fence delay or the lease.
+     */
+    private void startProbe() {
+        FenceAgent agent = agents.apply(settings.fenceAgent());
+        if (agent == null) {
+            return;
+        }
+        long number = outageNumber;
+        long probeLife = life;
+        Thread t = new Thread(() -> {
+            Answer a;
+            try {
+                a = new Answer(number, probeLife, agent.stopped(settings.peer()), null, true);
+            } catch (Exception e) {
+                a = new Answer(number, probeLife, false, String.valueOf(e), true);
+            }
+            answers.add(a);
+            wake.run();
+        }, "hasm-status-fence-probe-" + settings.self());
+        t.setDaemon(true);
+        synchronized (attempts) {
+            attempts.removeIf(x -> !x.isAlive());
+            attempts.add(t);
+        }
+        t.start();
     }
 
     private void startAttempt() {
@@ -153,14 +183,14 @@ final class Fencing {
     private void call(FenceAgent agent, long number, long attemptLife) {
         Answer a;
         try {
-            a = new Answer(number, attemptLife, agent.fence(settings.peer(), timeout), null);
+            a = new Answer(number, attemptLife, agent.fence(settings.peer(), timeout), null, false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            a = new Answer(number, attemptLife, false, "interrupted");
+            a = new Answer(number, attemptLife, false, "interrupted", false);
         } catch (Exception e) {
-            a = new Answer(number, attemptLife, false, String.valueOf(e));
+            a = new Answer(number, attemptLife, false, String.valueOf(e), false);
         }
-        answer.set(a);
+        answers.add(a);
         wake.run();
     }
 
@@ -170,9 +200,32 @@ final class Fencing {
      * @return whether the peer has just been fenced (its view must be published)
      */
     boolean poll() {
-        Answer a = answer.getAndSet(null);
+        boolean changed = false;
+        for (int i = 0; i < 16; i++) { // bounded: at most a probe and an attempt per outage are out
+            Answer a = answers.poll();
+            if (a == null) {
+                break;
+            }
+            changed |= apply(a);
+        }
+        return checkTimeout() || changed;
+    }
+
+    private boolean apply(Answer a) {
         String name = settings.fenceAgent();
-        if (a != null) {
+        if (a.probe()) {
+            if (a.stopped() && outage && a.outage() == outageNumber && a.life() == life && !fenced) {
+                fenced = true;
+                pending = false;
+                attempted = true; // nothing left to fence
+                observer.log(Monitor.Level.WARN, "the peer " + settings.peer() + " is certainly stopped (agent "
+                        + name + "): it is dead");
+                observer.fence(name, FENCED);
+                return true;
+            }
+            return false;
+        }
+        {
             if (!pending || a.outage() != outageNumber) {
                 if (a.stopped() && a.life() == life && !fenced) {
                     // Late, but a fence cannot be undone: the life it was aimed at is stopped, so it
@@ -207,11 +260,14 @@ final class Fencing {
             }
             return false;
         }
+    }
+
+    private boolean checkTimeout() {
         if (pending && System.nanoTime() - deadline >= 0) {
             pending = false;
-            observer.log(Monitor.Level.WARN, "fence agent " + name + " did not answer within " + timeout.toMillis()
-                    + " ms: the peer's storage lease decides");
-            observer.fence(name, TIMEOUT);
+            observer.log(Monitor.Level.WARN, "fence agent " + settings.fenceAgent() + " did not answer within "
+                    + timeout.toMillis() + " ms: the peer's storage lease decides");
+            observer.fence(settings.fenceAgent(), TIMEOUT);
         }
         return false;
     }

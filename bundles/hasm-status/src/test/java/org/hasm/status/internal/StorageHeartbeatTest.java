@@ -132,6 +132,11 @@ class StorageHeartbeatTest {
                     return false;
             }
         }
+
+        @Override
+        public boolean stopped(String peer) {
+            return behaviour.equals("gone"); // a peer whose process is certainly gone already
+        }
     }
 
     @BeforeEach
@@ -304,6 +309,19 @@ class StorageHeartbeatTest {
         assertTrue(a.monitor.peer().alive());
         assertEquals(3000, a.monitor.peer().incarnation());
         assertEquals(1, agent.calls.get());
+    }
+
+    @Test
+    void aPeerCertainlyStoppedIsDeadAtOnceWithoutWaitingOrKilling() throws IOException {
+        TestAgent agent = new TestAgent("gone", release);
+        // a fence delay and a lease far longer than the test: only the probe can decide
+        Map<String, String> patient = Map.of("channel.disk.counter", "1000", "fence.delay.ms", "60000");
+        Node[] p = pair(agent, patient);
+        Node a = p[0];
+        cutNetworks(a, true, patient);
+        Await.until("peer dead", () -> a.timeline.contains("peer dead 2000"), a::describe);
+        assertEquals(ChannelStatus.GOOD, a.channel("disk").status()); // not the lease
+        assertEquals(0, agent.calls.get(), "nothing was killed");
     }
 
     @Test

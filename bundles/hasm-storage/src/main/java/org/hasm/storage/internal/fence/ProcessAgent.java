@@ -60,4 +60,10 @@ public class ProcessAgent implements FenceAgent {
         }
         return f.fence(peer, timeout);
     }
+
+    @Override
+    public boolean stopped(String peer) {
+        ProcessFence f = fence;
+        return f != null && f.stopped(peer);
+    }
 }

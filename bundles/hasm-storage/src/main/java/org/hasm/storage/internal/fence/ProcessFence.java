@@ -46,8 +46,17 @@ final class ProcessFence {
     }
 
     boolean fence(String peer, Duration timeout) {
+        return fence(peer, timeout, true);
+    }
+
+    /** @return whether the peer is certainly not running, found without killing anything */
+    boolean stopped(String peer) {
+        return fence(peer, Duration.ZERO, false);
+    }
+
+    private boolean fence(String peer, Duration timeout, boolean kill) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        String who = "fence process (" + peer + ", " + pidFile + ")";
+        String who = (kill ? "fence" : "stopped?") + " process (" + peer + ", " + pidFile + ")";
         long pid = readPid(who);
         if (pid == -2) {
             return false;
@@ -68,7 +77,7 @@ final class ProcessFence {
                 if (seen instanceof CommandLines.Args a) {
                     Match m = runs(a);
                     if (m == Match.YES) {
-                        return kill(who, ph, deadline);
+                        return kill && kill(who, ph, deadline);
                     }
                     if (m == Match.UNKNOWN) {
                         reporter.warn(who + ": pid " + pid + " runs hasm, but its node folder cannot be resolved"

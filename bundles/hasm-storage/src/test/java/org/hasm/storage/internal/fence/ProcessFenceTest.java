@@ -77,8 +77,14 @@ class ProcessFenceTest {
         List<ProcessHandle> family = peer.descendants().toList();
         pidFile(b, peer.pid());
 
+        // asked whether it is stopped, the agent says no and touches nothing
+        assertFalse(fence(b).stopped("scm-b"), reports.toString());
+        assertTrue(peer.isAlive());
+
         assertTrue(fence(b).fence("scm-b", Duration.ofSeconds(10)), reports.toString());
-        assertFalse(peer.isAlive());
+        // killed; the test JVM, its parent, reaps it a moment later
+        Await.until("the killed peer reaped", () -> !peer.isAlive(), () -> reports);
+        assertTrue(fence(b).stopped("scm-b"), "a killed peer is certainly stopped; " + reports);
         CommandLines cl = CommandLines.system();
         for (ProcessHandle d : family) {
             assertTrue(cl.gone(d), "descendant " + d.pid() + " is killed too");
