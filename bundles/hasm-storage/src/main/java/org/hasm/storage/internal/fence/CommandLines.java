@@ -137,6 +137,16 @@ final class CommandLines {
         // "pid (comm) S ...": the state follows the last ')' (comm may contain anything)
         String stat = Files.readString(dir.resolve("stat"), StandardCharsets.UTF_8);
         int close = stat.lastIndexOf(')');
-        return close > 0 && close + 2 < stat.length() && (stat.charAt(close + 2) == 'Z' || stat.charAt(close + 2) == 'X');
+        boolean leaderDead = close > 0 && close + 2 < stat.length()
+                && (stat.charAt(close + 2) == 'Z' || stat.charAt(close + 2) == 'X');
+        if (!leaderDead) {
+            return false;
+        }
+        // The main thread of a JVM turns zombie while its other threads are still exiting, and the
+        // process's sockets are released only when the last of them is gone: a takeover that binds
+        // the peer's addresses right after the kill must wait for that.
+        try (java.util.stream.Stream<Path> tasks = Files.list(dir.resolve("task"))) {
+            return tasks.limit(2).count() <= 1;
+        }
     }
 }
