@@ -274,9 +274,53 @@ final class HttpServer {
         List<String> listening = new ArrayList<>();
         connectors.forEach((a, c) -> listening.add(a + ":" + c.getLocalPort()));
         List<String> exports = plan.exports().stream().map(ServicePlan.ExportPlan::name).toList();
+        sweep(plan, java.time.Instant.now());
         events.info("serving personality " + plan.personality() + " on " + listening + ", exports " + exports);
         events.publish("SERVING", Map.of("personality", plan.personality(), "addresses", listening,
                 "exports", exports));
+    }
+
+    /**
+     * Removes, in the background, the temporary files of uploads that a writer of the volume left
+     * when it died (a kill in the middle of a PUT): only one SCM writes a volume at a time, so a
+     * temporary file older than this takeover belongs to no running upload. Newer ones are this
+     * server's own uploads in progress and are left alone. Hidden and never served either way; the
+     * sweep only gives the space back, so it must not delay the takeover.
+     */
+    private void sweep(ServicePlan plan, java.time.Instant takenAt) {
+        java.util.Set<Path> roots = new java.util.LinkedHashSet<>();
+        plan.exports().forEach(e -> roots.add(e.root()));
+        Thread t = new Thread(() -> {
+            for (Path root : roots) {
+                int[] removed = {0};
+                try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+                    files.filter(f -> f.getFileName() != null
+                            && f.getFileName().toString().startsWith(DurableWrite.TEMP_PREFIX))
+                            .forEach(f -> {
+                                try {
+                                    java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(f,
+                                            java.nio.file.attribute.BasicFileAttributes.class,
+                                            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                                    if (a.isRegularFile() && a.lastModifiedTime().toInstant().isBefore(takenAt)
+                                            && Files.deleteIfExists(f)) {
+                                        removed[0]++;
+                                    }
+                                } catch (IOException e) {
+                                    // gone meanwhile, or not ours to delete: it stays hidden
+                                }
+                            });
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    events.warn("personality " + plan.personality() + ": could not look for leftover uploads in "
+                            + root + ": " + e.getMessage());
+                }
+                if (removed[0] > 0) {
+                    events.info("personality " + plan.personality() + ": removed " + removed[0]
+                            + " partial upload(s) left in " + root + " by a writer that died");
+                }
+            }
+        }, "hasm-http-sweep-" + plan.personality());
+        t.setDaemon(true);
+        t.start();
     }
 
     private void close(String personality) {

@@ -503,6 +503,28 @@ class HttpServerTest {
     }
 
     @Test
+    void partialUploadsLeftByADeadWriterAreRemovedWhenServingStarts() throws Exception {
+        Path old = docs.resolve(DurableWrite.TEMP_PREFIX + "left-by-a-crash.tmp");
+        Files.writeString(old, "part");
+        Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(60)));
+        Path deep = Files.createDirectories(docs.resolve("sub/deeper")).resolve(DurableWrite.TEMP_PREFIX + "b.tmp");
+        Files.writeString(deep, "part");
+        Files.setLastModifiedTime(deep, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(60)));
+        // an upload of this server that is still running must not be swept away
+        Path current = docs.resolve(DurableWrite.TEMP_PREFIX + "in-progress.tmp");
+        Files.writeString(current, "part");
+        Files.setLastModifiedTime(current, java.nio.file.attribute.FileTime.from(java.time.Instant.now().plusSeconds(60)));
+        serveDocs();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while ((Files.exists(old) || Files.exists(deep)) && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L); // polling a deadline-bounded wait
+        }
+        assertFalse(Files.exists(old), "a leftover upload is removed");
+        assertFalse(Files.exists(deep), "in sub-folders too");
+        assertTrue(Files.exists(current), "an upload newer than the takeover is left alone");
+    }
+
+    @Test
     void temporaryNamesAreNeitherListedNorServed() throws Exception {
         int port = serveDocs();
         Files.writeString(docs.resolve(DurableWrite.TEMP_PREFIX + "left-by-a-crash.tmp"), "part");
