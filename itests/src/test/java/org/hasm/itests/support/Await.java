@@ -79,11 +79,9 @@ public final class Await {
      * poll, and an interrupt ends the wait with a failure instead of being swallowed.
      */
     private static void pause() {
-        try {
-            Thread.sleep(INTERVAL_MS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while waiting", e);
+        java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(INTERVAL_MS));
+        if (Thread.currentThread().isInterrupted()) {
+            throw new AssertionError("interrupted while waiting");
         }
     }
 }

@@ -259,10 +259,9 @@ final class Fixture {
             if (System.nanoTime() > deadline) {
                 fail("timed out after " + timeout + " waiting for " + what);
             }
-            try {
-                Thread.sleep(20); // the polling interval of a deadline wait, not a fixed delay
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            // the polling interval of a deadline wait, not a fixed delay
+            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20));
+            if (Thread.currentThread().isInterrupted()) {
                 fail("interrupted waiting for " + what);
             }
         }

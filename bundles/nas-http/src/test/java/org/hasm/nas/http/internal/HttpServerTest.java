@@ -515,10 +515,8 @@ class HttpServerTest {
         Files.writeString(current, "part");
         Files.setLastModifiedTime(current, java.nio.file.attribute.FileTime.from(java.time.Instant.now().plusSeconds(60)));
         serveDocs();
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-        while ((Files.exists(old) || Files.exists(deep)) && System.nanoTime() < deadline) {
-            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L); // polling a deadline-bounded wait
-        }
+        Fixture.await("the leftover uploads swept", java.time.Duration.ofSeconds(10),
+                () -> !Files.exists(old) && !Files.exists(deep));
         assertFalse(Files.exists(old), "a leftover upload is removed");
         assertFalse(Files.exists(deep), "in sub-folders too");
         assertTrue(Files.exists(current), "an upload newer than the takeover is left alone");
