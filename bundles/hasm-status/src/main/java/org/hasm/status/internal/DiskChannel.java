@@ -3,13 +3,12 @@ package org.hasm.status.internal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.SelectableChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -29,12 +28,18 @@ import org.hasm.wire.FrameCodec;
  * receiver (which runs the analyzer) may wait for it. A hung storage thus silences only this
  * channel, whose counter then runs out like any other.
  *
- * <p>Writes are temp file + atomic rename, so a reader sees the old or the new frame, never a torn
- * one. They are not synced by default: a heartbeat needs no durability. If this SCM crashes before
+ * <p>Both slots are kept open: the own slot is overwritten in place by one positional write per
+ * interval, the peer's read by one positional read (and a second one that must agree with it, so a
+ * frame caught half-written is read again rather than passed on). That costs a few microseconds of
+ * CPU an interval, where opening, renaming and reading files by name cost a hundred. A slot found
+ * unchanged is opened anew before it counts as silent: the peer's slot may be a new file (a peer
+ * of an earlier hasm renamed frames into place), and a network file system revalidates its cache
+ * on open. The slot holds exactly one frame, as it always did, so any version reads any other's.
+ *
+ * <p>Frames are not synced by default: a heartbeat needs no durability. If this SCM crashes before
  * the page cache reaches the disk, the slot shows an older frame, which is the truth (we stopped);
- * and a running writer's renames are visible to readers of the same file system without a sync
- * (NFS flushes at close). {@code channel.<name>.fsync=true} syncs every frame for storage stacks
- * where that is not so.
+ * readers on the same file system see a running writer's frames without a sync.
+ * {@code channel.<name>.fsync=true} syncs every frame for storage stacks where that is not so.
  */
 final class DiskChannel implements Channel {
     /**
@@ -51,11 +56,14 @@ final class DiskChannel implements Channel {
     private static final int INBOX = 4;
     private static final long CLOSE_JOIN_MS = 1000;
     private static final long IDLE_POLL_MS = 50;
+    // Writes between two checks that the slot path is still the file we write.
+    private static final int CHECK_SLOT_EVERY = 16;
+    // Extra reads allowed for a frame that changes while it is read.
+    private static final int STABLE_READS = 2;
 
     private final Config config;
     private final String self;
     private final Path own;
-    private final Path ownTemp;
     private final Path peer;
     // One frame waits at most: a late heartbeat is worth nothing once a newer one exists.
     private final ArrayBlockingQueue<byte[]> outbox = new ArrayBlockingQueue<>(1);
@@ -70,6 +78,11 @@ final class DiskChannel implements Channel {
 
     // Worker thread only.
     private final ByteBuffer readBuffer = ByteBuffer.allocate(FrameCodec.MAX_FRAME + 1);
+    private FileChannel ownChannel;
+    private Object ownKey;
+    private int ownLength;
+    private long writes;
+    private FileChannel peerChannel;
     private boolean baselineTaken;
     private byte[] lastSeen;
 
@@ -77,7 +90,6 @@ final class DiskChannel implements Channel {
         this.config = config;
         this.self = self;
         this.own = config.dir().resolve(self);
-        this.ownTemp = config.dir().resolve("." + self + ".tmp"); // a dot name: never a peer's slot
         this.peer = config.dir().resolve(peerName);
     }
 
@@ -189,6 +201,7 @@ final class DiskChannel implements Channel {
                 try {
                     write(frame);
                 } catch (IOException e) {
+                    closeOwn();
                     failure.set(new IOException("writing " + own + ": " + describe(e), e));
                 }
                 // Paced by our own sends: one read of the peer's slot per interval.
@@ -198,28 +211,60 @@ final class DiskChannel implements Channel {
             Thread.currentThread().interrupt(); // closing
         } catch (RuntimeException e) {
             failure.set(new IOException("storage heartbeat thread failed: " + e, e));
+        } finally {
+            closeOwn();
+            closePeer();
         }
     }
 
+    /**
+     * Overwrites the slot in place: one positional write on a file kept open, plus a truncation
+     * only when the frame's length changed. The slot's own inode is checked now and then, so that a
+     * slot removed or replaced under us (an operator, a restored backup) is opened anew instead of
+     * being written unseen.
+     */
     private void write(byte[] frame) throws IOException {
-        try (FileChannel ch = FileChannel.open(ownTemp, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(frame);
-            for (int i = 0; i < frame.length && b.hasRemaining(); i++) { // each pass writes at least a byte
-                ch.write(b);
-            }
-            if (config.fsync()) {
-                ch.force(false);
-            }
+        if (ownChannel == null || (++writes % CHECK_SLOT_EVERY == 0 && !stillOurs())) {
+            closeOwn();
+            ownChannel = FileChannel.open(own, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
+            ownKey = Files.readAttributes(own, BasicFileAttributes.class).fileKey();
+            ownLength = -1;
         }
-        Files.move(ownTemp, own, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        ByteBuffer b = ByteBuffer.wrap(frame);
+        long position = 0;
+        for (int i = 0; i < frame.length && b.hasRemaining(); i++) { // each pass writes at least a byte
+            position += ownChannel.write(b, position);
+        }
+        if (frame.length != ownLength) {
+            ownChannel.truncate(frame.length);
+            ownLength = frame.length;
+        }
+        if (config.fsync()) {
+            ownChannel.force(false);
+        }
+    }
+
+    private boolean stillOurs() {
+        try {
+            Object key = Files.readAttributes(own, BasicFileAttributes.class).fileKey();
+            return key != null && key.equals(ownKey);
+        } catch (IOException e) {
+            return false; // removed: create it again
+        }
     }
 
     private void readPeer() {
         byte[] now;
         try {
-            now = read();
+            now = read(false);
+            if (baselineTaken && (now == null || Arrays.equals(now, lastSeen))) {
+                // Unchanged: either the peer is silent, or its slot is a new file (a peer that renames
+                // frames into place, a slot created anew) that the kept handle does not show. Look
+                // again through a fresh handle, which also gets past a network file system's cache.
+                now = read(true);
+            }
         } catch (IOException e) {
+            closePeer();
             failure.compareAndSet(null, new IOException("reading " + peer + ": " + describe(e), e));
             return;
         }
@@ -239,19 +284,69 @@ final class DiskChannel implements Channel {
         }
     }
 
-    /** @return the peer's slot, at most one byte more than a frame can be; {@code null} if absent */
-    private byte[] read() throws IOException {
-        readBuffer.clear();
-        try (SeekableByteChannel ch = Files.newByteChannel(peer, StandardOpenOption.READ)) {
-            for (int i = 0; i < readBuffer.capacity() && readBuffer.hasRemaining(); i++) {
-                if (ch.read(readBuffer) < 0) {
-                    break;
-                }
+    /**
+     * Reads the peer's slot until two reads in a row agree, so that a frame caught half-overwritten
+     * is read again instead of being handed on (and counted as rejected): the peer writes once per
+     * interval, so two reads microseconds apart only agree on a frame that is whole.
+     *
+     * @param reopen whether to open the slot anew first
+     * @return the peer's slot, at most one byte more than a frame can be; {@code null} if absent
+     */
+    private byte[] read(boolean reopen) throws IOException {
+        if (reopen) {
+            closePeer();
+        }
+        if (peerChannel == null) {
+            try {
+                peerChannel = FileChannel.open(peer, StandardOpenOption.READ);
+            } catch (NoSuchFileException e) {
+                return null;
             }
-        } catch (NoSuchFileException e) {
-            return null;
+        }
+        byte[] previous = readOnce();
+        for (int i = 0; i < STABLE_READS; i++) {
+            byte[] again = readOnce();
+            if (Arrays.equals(previous, again)) {
+                return again;
+            }
+            previous = again;
+        }
+        return previous; // still moving: let the receiver judge it
+    }
+
+    private byte[] readOnce() throws IOException {
+        readBuffer.clear();
+        long position = 0;
+        for (int i = 0; i < readBuffer.capacity() && readBuffer.hasRemaining(); i++) {
+            int n = peerChannel.read(readBuffer, position);
+            if (n < 0) {
+                break;
+            }
+            position += n;
         }
         return Arrays.copyOf(readBuffer.array(), readBuffer.position());
+    }
+
+    private void closeOwn() {
+        FileChannel c = ownChannel;
+        ownChannel = null;
+        closeQuietly(c);
+    }
+
+    private void closePeer() {
+        FileChannel c = peerChannel;
+        peerChannel = null;
+        closeQuietly(c);
+    }
+
+    private static void closeQuietly(FileChannel c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                // nothing was pending on it: a write is complete when write() returns
+            }
+        }
     }
 
     private static String describe(IOException e) {

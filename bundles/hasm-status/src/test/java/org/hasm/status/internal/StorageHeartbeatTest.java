@@ -437,6 +437,25 @@ class StorageHeartbeatTest {
         }
     }
 
+    @Test
+    void aSlotRemovedOrReplacedUnderTheWriterIsWrittenAgain() throws Exception {
+        Node a = start(true, 1000, settings(true, true, Map.of()), null);
+        Path slot = shared.resolve("scm-a");
+        SlotReader probe = new SlotReader(key);
+        Await.until("a valid frame of scm-a in the slot", () -> probe.state(slot) == ScmState.DAC, a::describe);
+
+        Files.delete(slot);
+        Await.until("the removed slot written again", () -> probe.state(slot) == ScmState.DAC, a::describe);
+
+        // replaced by another file (a restore, an operator's copy): the writer follows the name
+        Path tmp = shared.resolve("test.tmp");
+        Files.write(tmp, new byte[] {1, 2, 3});
+        Files.move(tmp, slot, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Await.until("the replaced slot written again", () -> probe.state(slot) == ScmState.DAC, a::describe);
+        a.monitor.close();
+        assertEquals(ScmState.HALTED, probe.state(slot));
+    }
+
     /** Reads a slot file as the peer would. */
     static final class SlotReader {
         private final FrameCodec codec;
