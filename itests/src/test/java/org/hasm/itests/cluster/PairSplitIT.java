@@ -38,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * is stopped (SIGSTOP), so the old owner lives on. On loopback the paused JVM keeps A's listening
  * socket, so requests to A's address wait in the kernel for it; the woken scm-a must refuse them
  * because its fence check sees the new epoch, let the volume go on its own and rejoin as SLAVE.
+ * scm-b, which could not listen on A's address while scm-a held it, does so as soon as it is free.
  *
  * <p>Who acknowledged each write is told by who held the listening socket of A's address before
  * and after the request ({@link Listeners}); the ownership record is watched from outside
@@ -99,6 +100,10 @@ class PairSplitIT {
                 // the woken scm-a finds the new epoch on its own, lets go, and rejoins as SLAVE
                 Await.until("scm-a to find " + volume + " taken over", STEP,
                         () -> pair.log(A).contains("volume " + volume + " taken over by scm-b"), pair::diagnostics);
+                // scm-b listens on A's address as soon as the woken scm-a has let go of it
+                Await.until("scm-b to serve A's address once scm-a let it go", STEP,
+                        () -> pair.log(B).contains("personality A got its address after")
+                                && pair.log(B).contains("personality A: listening on " + address), pair::diagnostics);
                 pair.awaitState(A, "DAC", "SLAVE", Pair.BOOT);
                 pair.awaitState(B, "DAC", "MASTER", STEP);
                 pair.awaitExample(A, "personality A on scm-a (SLAVE, DAC)", STEP);

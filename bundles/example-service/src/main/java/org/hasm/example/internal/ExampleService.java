@@ -123,7 +123,7 @@ public class ExampleService implements HaModule {
         });
         for (Map.Entry<String, Personality> w : wanted.entrySet()) {
             if (!listeners.containsKey(w.getKey())) {
-                listeners.put(w.getKey(), Listener.open(w.getValue(), w.getKey(), this::answer));
+                listeners.put(w.getKey(), Listener.open(w.getValue(), w.getKey(), this::answer, this::event));
             }
         }
         log("opMode(" + newMode + ", " + config + "): serving " + listeners.keySet());
@@ -169,6 +169,18 @@ public class ExampleService implements HaModule {
         }
     }
 
+    private void event(boolean problem, String message) {
+        if (problem) {
+            logger.warn(message);
+        } else {
+            logger.info(message);
+        }
+        HaContext ctx = context;
+        if (ctx != null) {
+            ctx.publish("ADDRESS", Map.of("message", message));
+        }
+    }
+
     private void log(String message) {
         logger.info(message);
         // and as an event, for whoever follows the module's life on the event bus
@@ -178,8 +190,15 @@ public class ExampleService implements HaModule {
         }
     }
 
-    /** One listening socket and its accept thread. */
+    /**
+     * One listening socket and its accept thread. A socket address that is taken (on loopback, a
+     * paused former owner keeps its sockets until it wakes and lets go, or dies) is not a failure of
+     * {@code opMode}: the thread binds it as soon as it is free, retrying every {@link #RETRY_MS} ms
+     * until then or until the listener is closed.
+     */
     private static final class Listener {
+        static final long RETRY_MS = 100;
+
         private final ServerSocket socket;
         private final Thread thread;
 
@@ -188,23 +207,60 @@ public class ExampleService implements HaModule {
             this.thread = thread;
         }
 
-        static Listener open(Personality p, String key, java.util.function.Function<Personality, String> answer)
-                throws HaException {
+        static Listener open(Personality p, String key, java.util.function.Function<Personality, String> answer,
+                java.util.function.BiConsumer<Boolean, String> events) throws HaException {
             int colon = key.lastIndexOf(':');
             String address = key.substring(0, colon);
             int port = Integer.parseInt(key.substring(colon + 1));
+            InetSocketAddress at;
             ServerSocket ss;
             try {
+                at = new InetSocketAddress(InetAddress.getByName(address), port);
                 ss = new ServerSocket();
                 ss.setReuseAddress(true);
-                ss.bind(new InetSocketAddress(InetAddress.getByName(address), port));
             } catch (IOException e) {
                 throw new HaException("personality " + p.name() + ": cannot listen on " + key + ": " + e.getMessage(), e);
             }
-            Thread t = new Thread(() -> serve(ss, p, answer), "hasm-example-" + key);
+            boolean bound = bind(ss, at);
+            if (!bound) {
+                events.accept(true, "personality " + p.name() + ": " + key + " is taken; listening as soon as it is free");
+            }
+            Thread t = new Thread(() -> {
+                if (bound || awaitBind(ss, at)) {
+                    if (!bound) {
+                        events.accept(false, "personality " + p.name() + ": listening on " + key + " now");
+                    }
+                    serve(ss, p, answer);
+                }
+            }, "hasm-example-" + key);
             t.setDaemon(true);
             t.start();
             return new Listener(ss, t);
+        }
+
+        /** @return whether the socket is bound; false if the address is taken for now */
+        private static boolean bind(ServerSocket ss, InetSocketAddress at) throws HaException {
+            try {
+                ss.bind(at);
+                return true;
+            } catch (java.net.BindException e) {
+                return false;
+            } catch (IOException e) {
+                throw new HaException("cannot listen on " + at + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** Retries the bind until it works or the socket is closed; @return whether it is bound */
+        private static boolean awaitBind(ServerSocket ss, InetSocketAddress at) {
+            while (!ss.isClosed()) {
+                try {
+                    ss.bind(at);
+                    return true;
+                } catch (IOException e) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(RETRY_MS));
+                }
+            }
+            return false;
         }
 
         private static void serve(ServerSocket ss, Personality p,
@@ -226,6 +282,7 @@ public class ExampleService implements HaModule {
             } catch (IOException e) {
                 // closing anyway
             }
+            thread.interrupt(); // ends a wait for the address at once; accept() ends with the close
             try {
                 thread.join(TimeUnit.SECONDS.toMillis(2));
             } catch (InterruptedException e) {

@@ -137,7 +137,9 @@ public class HttpModule implements HaModule {
         try {
             server.reconcile(personalities);
         } finally {
-            log("opMode(" + mode + ", " + config + "): serving " + server.served());
+            List<String> waiting = server.waiting();
+            log("opMode(" + mode + ", " + config + "): serving " + server.served()
+                    + (waiting.isEmpty() ? "" : ", waiting for the address of " + waiting));
         }
     }
 

@@ -1,6 +1,10 @@
 package org.hasm.nas.http.internal;
 
 import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,6 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.catalina.LifecycleException;
@@ -66,6 +73,9 @@ final class HttpServer {
         QUIETED.add(cache);
     }
 
+    /** How often a personality whose address is taken tries again. */
+    static final long RETRY_MS = 100;
+
     private final Path baseDir;
     private final VolumeManager volumes;
     private final Events events;
@@ -74,6 +84,14 @@ final class HttpServer {
 
     private StandardServer server;
     private final Map<String, Served> served = new LinkedHashMap<>();
+    // Personalities wanted but not served yet because their address or port is taken; retried in
+    // the background until they are served or no longer wanted.
+    private final Map<String, Waiting> waiting = new LinkedHashMap<>();
+    private ScheduledExecutorService retries;
+
+    /** A personality whose address is taken: the plan to serve, since when and what the last try said. */
+    private record Waiting(ServicePlan plan, long sinceNanos, String reason) {
+    }
 
     /** A personality being served: the plan it was started with and its Tomcat service. */
     private record Served(ServicePlan plan, StandardService service, Map<String, Connector> connectors) {
@@ -153,10 +171,13 @@ final class HttpServer {
                 close(name);
             }
         }
+        waiting.keySet().removeIf(name -> !waiting.get(name).plan().equals(wanted.get(name)));
         for (ServicePlan plan : wanted.values()) {
-            if (!served.containsKey(plan.personality())) {
+            if (!served.containsKey(plan.personality()) && !waiting.containsKey(plan.personality())) {
                 try {
                     open(plan);
+                } catch (AddressTaken e) {
+                    await(plan, e.getMessage());
                 } catch (ServicePlan.NotServable e) {
                     notServed(plan.personality(), e.getMessage(), problems);
                 }
@@ -167,8 +188,9 @@ final class HttpServer {
         }
     }
 
-    /** Closes every personality's connectors and contexts; the server itself stays. */
+    /** Closes every personality's connectors and contexts, and stops waiting for any; the server itself stays. */
     synchronized void stopServing() {
+        waiting.clear();
         for (String name : new ArrayList<>(served.keySet())) {
             close(name);
         }
@@ -177,6 +199,10 @@ final class HttpServer {
     /** Closes everything and destroys the server. */
     synchronized void destroy() {
         stopServing();
+        if (retries != null) {
+            retries.shutdownNow();
+            retries = null;
+        }
         StandardServer s = server;
         server = null;
         if (s == null) {
@@ -196,6 +222,63 @@ final class HttpServer {
     /** @return the names of the personalities served now */
     synchronized List<String> served() {
         return List.copyOf(served.keySet());
+    }
+
+    /** @return the names of the personalities wanted but waiting for their address */
+    synchronized List<String> waiting() {
+        return List.copyOf(waiting.keySet());
+    }
+
+    /**
+     * A personality whose address or port is held by someone else cannot be served yet, but will be
+     * as soon as it is free: on loopback a paused former owner keeps its listening sockets until it
+     * wakes and lets go (or dies), and in linux mode the address may come up after this call. The
+     * personality is retried every {@link #RETRY_MS} ms in the background while it stays wanted, and
+     * this is not a failure of the call: serving starts by itself, with a SERVING event.
+     */
+    private void await(ServicePlan plan, String reason) {
+        waiting.put(plan.personality(), new Waiting(plan, System.nanoTime(), reason));
+        events.warn("personality " + plan.personality() + " waits for its address: " + reason
+                + "; retrying every " + RETRY_MS + " ms until it is free");
+        events.publish("WAITING_FOR_ADDRESS", Map.of("personality", plan.personality(), "reason", reason));
+        if (retries == null) {
+            retries = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "hasm-http-rebind");
+                t.setDaemon(true);
+                return t;
+            });
+            retries.scheduleWithFixedDelay(this::retryWaiting, RETRY_MS, RETRY_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private synchronized void retryWaiting() {
+        if (server == null) {
+            return;
+        }
+        for (Waiting w : new ArrayList<>(waiting.values())) {
+            try {
+                open(w.plan());
+                waiting.remove(w.plan().personality());
+                events.info("personality " + w.plan().personality() + " got its address after "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - w.sinceNanos()) + " ms of waiting");
+            } catch (AddressTaken e) {
+                // still held: next round
+            } catch (ServicePlan.NotServable | RuntimeException e) {
+                waiting.remove(w.plan().personality());
+                events.warn("not serving: " + e.getMessage());
+                events.publish("NOT_SERVED", Map.of("personality", w.plan().personality(),
+                        "reason", String.valueOf(e.getMessage())));
+            }
+        }
+    }
+
+    /** The personality's address or port is taken (or not on this host yet): worth retrying. */
+    static final class AddressTaken extends ServicePlan.NotServable {
+        private static final long serialVersionUID = 1L;
+
+        AddressTaken(String message) {
+            super(message);
+        }
     }
 
     /** @return the port a personality is bound to on an address, or -1 if it is not */
@@ -254,6 +337,7 @@ final class HttpServer {
 
         service.setServer(server);
         String failure = null;
+        Throwable cause = null;
         try {
             withBundleLoader(() -> {
                 service.init();
@@ -263,11 +347,16 @@ final class HttpServer {
             failure = notRunning(service, connectors);
         } catch (Exception e) {
             failure = rootMessage(e);
+            cause = e;
         }
         if (failure != null) {
             stopQuietly(service);
-            throw new ServicePlan.NotServable("personality " + plan.personality() + ": cannot serve on "
-                    + plan.addresses() + " port " + plan.port() + ": " + failure);
+            String message = "personality " + plan.personality() + ": cannot serve on " + plan.addresses() + " port "
+                    + plan.port() + ": " + failure;
+            if (bindFailed(cause) || taken(plan) != null) {
+                throw new AddressTaken(message);
+            }
+            throw new ServicePlan.NotServable(message);
         }
         server.addService(service); // already started: this only records it
         served.put(plan.personality(), new Served(plan, service, connectors));
@@ -389,6 +478,30 @@ final class HttpServer {
         c.setEncodedSolidusHandling("reject");
         c.setURIEncoding("UTF-8");
         return c;
+    }
+
+    private static boolean bindFailed(Throwable t) {
+        for (int i = 0; t != null && i < 32; i++, t = t.getCause()) {
+            if (t instanceof BindException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return the first address of the plan that cannot be bound now at its port, or null */
+    private static String taken(ServicePlan plan) {
+        for (String address : plan.addresses()) {
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.setReuseAddress(true);
+                probe.bind(new InetSocketAddress(InetAddress.getByName(address), plan.port()));
+            } catch (BindException e) {
+                return address;
+            } catch (IOException e) {
+                // not a matter of the address being taken
+            }
+        }
+        return null;
     }
 
     private static String notRunning(StandardService service, Map<String, Connector> connectors) {

@@ -30,7 +30,7 @@ record ServicePlan(String personality, List<String> addresses, int port, List<Ex
     }
 
     /** A personality this SCM should serve but cannot; the message names it and says why. */
-    static final class NotServable extends Exception {
+    static class NotServable extends Exception {
         private static final long serialVersionUID = 1L;
 
         NotServable(String message) {

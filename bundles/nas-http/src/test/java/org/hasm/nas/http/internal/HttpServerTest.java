@@ -468,17 +468,49 @@ class HttpServerTest {
     }
 
     @Test
-    void portInUseFailsThatPersonalityOnly() throws Exception {
-        try (java.net.ServerSocket taken = new java.net.ServerSocket()) {
+    void aPersonalityWhoseAddressIsTakenWaitsForItAndIsServedOnceItIsFree() throws Exception {
+        TestVolume v2 = new TestVolume("v2", Files.createDirectories(tmp.resolve("volumes/v2")));
+        volumes.owned.put("v2", v2);
+        Files.writeString(v2.root.resolve("b.txt"), "b");
+        java.net.ServerSocket taken = new java.net.ServerSocket();
+        try {
+            // the paused former owner's socket, as on loopback
             taken.bind(new InetSocketAddress(B, 0));
-            TestVolume v2 = new TestVolume("v2", Files.createDirectories(tmp.resolve("volumes/v2")));
-            volumes.owned.put("v2", v2);
+            int portB = taken.getLocalPort();
             Personality pa = personality("A", A, 0, new TestExport("docs", "v1", "docs", false));
-            Personality pb = personality("B", B, taken.getLocalPort(), new TestExport("docs", "v2", "", false));
+            Personality pb = personality("B", B, portB, new TestExport("docs", "v2", "", false));
             HttpServer s = server(HttpSettings.defaults(), DurableWrite.DEFAULT_OPENER);
-            HaException e = assertThrows(HaException.class, () -> s.reconcile(List.of(pa, pb)));
-            assertTrue(e.getMessage().contains("personality B"), e.getMessage());
-            assertEquals(List.of("A"), s.served());
+
+            s.reconcile(List.of(pa, pb)); // not a failure: B is served as soon as its address is free
+            assertEquals(List.of("A"), s.served(), "A is served at once");
+            assertEquals(List.of("B"), s.waiting());
+            assertTrue(events.events.stream().anyMatch(e -> e.startsWith("WAITING_FOR_ADDRESS") && e.contains("B")),
+                    events.events::toString);
+            assertFalse(events.events.stream().anyMatch(e -> e.startsWith("NOT_SERVED")), events.events::toString);
+
+            taken.close(); // the old owner lets go
+            await("B served once its port is free", Duration.ofSeconds(10), () -> s.served().contains("B"));
+            assertEquals(List.of(), s.waiting());
+            assertEquals("b", send(B, portB, "GET", "/docs/b.txt").text());
+
+            // no longer wanted while waiting: the wait ends without serving it
+            s.reconcile(List.of(pa));
+            taken = new java.net.ServerSocket();
+            taken.bind(new InetSocketAddress(B, portB));
+            s.reconcile(List.of(pa, pb));
+            assertEquals(List.of("B"), s.waiting());
+            s.reconcile(List.of(pa));
+            assertEquals(List.of(), s.waiting());
+            taken.close();
+            // for five retry rounds, B stays unserved
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5 * HttpServer.RETRY_MS);
+            for (int i = 0; i < 1000 && System.nanoTime() - end < 0; i++) {
+                assertEquals(List.of("A"), s.served(), "B was served although it was given back while waiting");
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+            }
+            assertFalse(listening(B, portB));
+        } finally {
+            taken.close();
         }
     }
 
