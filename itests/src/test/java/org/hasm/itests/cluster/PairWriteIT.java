@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * through a personality's address without a break while {@code kill -9} ends the SCM serving it,
  * the peer takes the personality over, and the crashed SCM comes back and gets it back. Every PUT
  * the client saw acknowledged must read back byte-identical through the same address afterwards,
- * whichever SCM acknowledged it and whichever serves the address now.
+ * whichever SCM acknowledged it and whichever serves the address now. A WebDAV lock taken on the
+ * crashed SCM does not block the file after the takeover.
  */
 class PairWriteIT {
 
@@ -45,6 +49,9 @@ class PairWriteIT {
             URI filesB = pair.filesUrl(B);
             List<PutLoop.Ack> onA = new ArrayList<>();
 
+            // a client holds a WebDAV lock on a file of A when scm-a crashes
+            String token = lock(filesA.resolve("locked.txt"));
+
             // 1. scm-a crashes while the client writes through A's address; scm-b takes A over
             try (PutLoop writer = PutLoop.start(filesA, "w-", REQUEST, LIMIT, null)) {
                 writer.awaitAcks(0, SOME, STEP, pair::diagnostics);
@@ -56,6 +63,7 @@ class PairWriteIT {
                 writer.awaitAcks(atKill, SOME, STEP, pair::diagnostics);
                 writer.stop();
                 checked("takeover of A by scm-b", writer, filesA, writer.acks(), pair);
+                lockDoesNotOutliveItsScm(filesA.resolve("locked.txt"), token);
                 onA.addAll(writer.acks());
             }
 
@@ -98,6 +106,46 @@ class PairWriteIT {
                         + temporaryFiles(pair, home));
             }
         }
+    }
+
+    /** Locks {@code file} (exclusive write lock), checks that it holds, @return its token. */
+    private static String lock(URI file) throws IOException, InterruptedException {
+        HttpClient client = PutLoop.client(Duration.ofSeconds(2));
+        assertEquals(201, send(client, file, "PUT", "before the crash").statusCode());
+        HttpResponse<String> lock = client.send(HttpRequest.newBuilder(file).timeout(REQUEST)
+                .header("Timeout", "Infinite").method("LOCK", HttpRequest.BodyPublishers.ofString(
+                        "<?xml version=\"1.0\" encoding=\"utf-8\"?><D:lockinfo xmlns:D=\"DAV:\">"
+                                + "<D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype>"
+                                + "<D:owner>hasm pair test</D:owner></D:lockinfo>")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, lock.statusCode(), "LOCK " + file + ": " + lock.body());
+        String token = lock.headers().firstValue("Lock-Token").orElseThrow(() -> new AssertionError("no Lock-Token"));
+        assertEquals(423, send(client, file, "PUT", "without the token").statusCode(), "the lock holds");
+        return token;
+    }
+
+    /**
+     * Locks live in the memory of the SCM that granted them: after a takeover the file is not locked
+     * forever; a request naming the dead SCM's token is refused (the client locks again), one without
+     * a token succeeds.
+     */
+    private static void lockDoesNotOutliveItsScm(URI file, String token) throws IOException, InterruptedException {
+        HttpClient client = PutLoop.client(Duration.ofSeconds(2));
+        HttpResponse<String> stale = client.send(HttpRequest.newBuilder(file).timeout(REQUEST)
+                .header("If", "(" + token + ")").PUT(HttpRequest.BodyPublishers.ofString("stale token")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(412, stale.statusCode(), "PUT naming the lock token of the crashed SCM: " + stale.body());
+        assertEquals(204, send(client, file, "PUT", "after the takeover").statusCode(),
+                "PUT to a file locked on the crashed SCM");
+        HttpResponse<String> read = client.send(HttpRequest.newBuilder(file).timeout(REQUEST).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals("after the takeover", read.body());
+    }
+
+    private static HttpResponse<String> send(HttpClient client, URI file, String method, String body)
+            throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(file).timeout(REQUEST)
+                .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Waits until {@code scm} owns the volume of {@code home}'s personality and listens on its HTTP address. */
