@@ -7,6 +7,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.hasm.netif.internal.Driver.DuplicateAddressException;
 import org.hasm.spi.HaException;
 import org.hasm.spi.Personality;
@@ -17,11 +20,18 @@ import org.hasm.spi.Personality;
  * address handed back is gone here before anything new is announced.
  *
  * <p>It remembers which addresses it brought up itself and takes down only those: an address an
- * operator configured by hand stays, whatever the personalities say. An address that another host
- * on the link answers for is never brought up: the call that wanted it fails, naming it.
+ * operator configured by hand stays, whatever the personalities say.
+ *
+ * <p>An address that another host on the link answers for is never brought up: it is refused with
+ * a DUPLICATE event, and checked again in the background every {@code retryMs} while it stays
+ * wanted. It comes up, announced as usual, once nobody answers for it any more. That is how a
+ * takeover completes when the former owner was only paused (no fence agent: the storage lease
+ * decided): its kernel answers for the address until the woken owner finds its volume taken over
+ * and lets go of everything. It is not a failure of {@code opMode}, which would stop the whole SCM
+ * for an address that is about to be free.
  *
  * <p>All methods are synchronized: the controller makes one call at a time, but a component's
- * deactivation may race it.
+ * deactivation and the background check may race it.
  */
 final class Addresses {
     static final String TOPIC_ADDRESS = "org/hasm/netif/ADDRESS";
@@ -44,12 +54,28 @@ final class Addresses {
     private final Map<String, String> added = new LinkedHashMap<>();
     // Guarded by this. Wanted addresses that were already configured by someone else.
     private final Map<String, String> foreign = new LinkedHashMap<>();
+    // Guarded by this. Wanted addresses that another host answers for: address -> personality, since when.
+    private final Map<String, Contested> contested = new LinkedHashMap<>();
+    private final long retryMs;
+    // Guarded by this. Created with the first contested address.
+    private ScheduledExecutorService retries;
+
+    private record Contested(String personality, long sinceNanos) {
+    }
+
+    /** How often a contested address is checked again, unless the constructor says otherwise. */
+    static final long DEFAULT_RETRY_MS = 250;
 
     Addresses(String scm, String mode, Driver driver, Observer observer) {
+        this(scm, mode, driver, observer, DEFAULT_RETRY_MS);
+    }
+
+    Addresses(String scm, String mode, Driver driver, Observer observer, long retryMs) {
         this.scm = scm;
         this.mode = mode;
         this.driver = driver;
         this.observer = observer;
+        this.retryMs = retryMs;
     }
 
     /**
@@ -69,7 +95,8 @@ final class Addresses {
      *
      * @param personalities what this SCM serves now
      * @throws HaException naming every address that is invalid for this mode (then nothing
-     *     changed), in use elsewhere on the link, or could not be brought up or down
+     *     changed), or could not be brought up or down; one in use elsewhere on the link is not an
+     *     error but waited for (see the class comment)
      */
     synchronized void serve(List<Personality> personalities) throws HaException {
         Map<String, String> wanted = wanted(personalities);
@@ -80,8 +107,10 @@ final class Addresses {
             }
         }
         foreign.keySet().retainAll(wanted.keySet());
+        contested.keySet().retainAll(wanted.keySet());
         for (Map.Entry<String, String> w : wanted.entrySet()) {
-            if (!added.containsKey(w.getKey()) && !foreign.containsKey(w.getKey())) {
+            if (!added.containsKey(w.getKey()) && !foreign.containsKey(w.getKey())
+                    && !contested.containsKey(w.getKey())) {
                 up(w.getKey(), w.getValue(), failures);
             }
         }
@@ -111,6 +140,7 @@ final class Addresses {
             down(address, failures);
         }
         foreign.clear();
+        contested.clear();
         if (!failures.isEmpty()) {
             throw new HaException(String.join("; ", failures));
         }
@@ -119,6 +149,11 @@ final class Addresses {
     /** @return the addresses this module brought up, in the order it did */
     synchronized Set<String> added() {
         return new LinkedHashSet<>(added.keySet());
+    }
+
+    /** @return the wanted addresses that another host on the link answers for */
+    synchronized Set<String> contested() {
+        return new LinkedHashSet<>(contested.keySet());
     }
 
     /** @return every address this SCM serves now: its own and the ones configured by others */
@@ -134,7 +169,36 @@ final class Addresses {
     }
 
     void close() {
+        synchronized (this) {
+            contested.clear();
+            if (retries != null) {
+                retries.shutdownNow();
+                retries = null;
+            }
+        }
         driver.close();
+    }
+
+    /** Checks every contested address again; brings up those nobody answers for any more. */
+    private synchronized void retryContested() {
+        for (Map.Entry<String, Contested> c : List.copyOf(contested.entrySet())) {
+            String address = c.getKey();
+            String personality = c.getValue().personality();
+            try {
+                Driver.Up up = driver.up(address);
+                contested.remove(address);
+                (up == Driver.Up.PRESENT ? foreign : added).put(address, personality);
+                observer.log(Level.INFO, address + " (" + personality + ") is up, "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - c.getValue().sinceNanos())
+                        + " ms after it was found in use elsewhere: the other holder let it go");
+                event(address, personality, "up");
+            } catch (DuplicateAddressException e) {
+                // still held: next round
+            } catch (HaException | RuntimeException e) {
+                observer.log(Level.WARN, address + " (" + personality + ") could not be brought up yet: "
+                        + e.getMessage());
+            }
+        }
     }
 
     private Map<String, String> wanted(List<Personality> personalities) throws HaException {
@@ -177,13 +241,22 @@ final class Addresses {
             observer.log(Level.INFO, address + " (" + personality + ") is up");
             event(address, personality, "up");
         } catch (DuplicateAddressException e) {
-            observer.log(Level.ERROR, e.getMessage());
+            observer.log(Level.ERROR, e.getMessage() + "; checking again every " + retryMs
+                    + " ms while it is wanted");
             Map<String, Object> p = properties(address, personality);
             if (!e.holder().isEmpty()) {
                 p.put("holder", e.holder());
             }
             observer.event(TOPIC_DUPLICATE, p);
-            failures.add(e.getMessage());
+            contested.put(address, new Contested(personality, System.nanoTime()));
+            if (retries == null) {
+                retries = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "hasm-netif-contested-" + scm);
+                    t.setDaemon(true);
+                    return t;
+                });
+                retries.scheduleWithFixedDelay(this::retryContested, retryMs, retryMs, TimeUnit.MILLISECONDS);
+            }
         } catch (HaException | RuntimeException e) {
             observer.log(Level.ERROR, address + " (" + personality + ") could not be brought up: " + e.getMessage());
             failures.add(address + ": " + e.getMessage());

@@ -1,6 +1,7 @@
 package org.hasm.netif.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -139,20 +140,54 @@ class AddressesTest {
     }
 
     @Test
-    void aDuplicateIsNeverBroughtUp() {
+    void aDuplicateIsNeverBroughtUpAndComesUpOnceItsHolderLetsGo() throws HaException {
         ScriptedDriver d = new ScriptedDriver();
         d.elsewhere.put("127.0.20.1", "02:00:00:00:00:02");
-        Addresses a = new Addresses("scm-a", "test", d, recorder);
-        HaException e = assertThrows(HaException.class, () -> a.serve(List.of(OWN, PEER)));
-        assertTrue(e.getMessage().contains("127.0.20.1"), e.getMessage());
-        // the others are served; the duplicate is not
-        assertEquals(Set.of("127.0.10.1", "127.0.10.2"), a.serving());
-        Recorder.Ev dup = recorder.events.stream().filter(ev -> ev.topic().equals(Addresses.TOPIC_DUPLICATE))
-                .findFirst().orElseThrow();
-        assertEquals("127.0.20.1", dup.get("address"));
-        assertEquals("02:00:00:00:00:02", dup.get("holder"));
-        assertEquals("beta", dup.get("personality"));
-        assertTrue(recorder.lines.stream().anyMatch(l -> l.startsWith("ERROR") && l.contains("127.0.20.1")));
+        Addresses a = new Addresses("scm-a", "test", d, recorder, 10);
+        try {
+            a.serve(List.of(OWN, PEER)); // not a failure: the address is waited for
+            // the others are served; the duplicate is not
+            assertEquals(Set.of("127.0.10.1", "127.0.10.2"), a.serving());
+            assertEquals(Set.of("127.0.20.1"), a.contested());
+            Recorder.Ev dup = recorder.events.stream().filter(ev -> ev.topic().equals(Addresses.TOPIC_DUPLICATE))
+                    .findFirst().orElseThrow();
+            assertEquals("127.0.20.1", dup.get("address"));
+            assertEquals("02:00:00:00:00:02", dup.get("holder"));
+            assertEquals("beta", dup.get("personality"));
+            assertTrue(recorder.lines.stream().anyMatch(l -> l.startsWith("ERROR") && l.contains("127.0.20.1")));
+            Await.until("checked again while held", () -> count(d, "up 127.0.20.1") >= 3, d.calls::toString);
+            assertFalse(a.serving().contains("127.0.20.1"));
+
+            d.elsewhere.remove("127.0.20.1"); // the paused former owner woke and let go
+            Await.until("brought up once free", () -> a.serving().contains("127.0.20.1"), a::serving);
+            assertEquals(Set.of(), a.contested());
+            assertTrue(recorder.events.stream().anyMatch(ev -> ev.topic().equals(Addresses.TOPIC_ADDRESS)
+                    && "127.0.20.1".equals(ev.get("address")) && "up".equals(ev.get("action"))));
+        } finally {
+            a.close();
+        }
+    }
+
+    @Test
+    void aContestedAddressNoLongerWantedIsNotWaitedFor() throws HaException {
+        ScriptedDriver d = new ScriptedDriver();
+        d.elsewhere.put("127.0.20.1", "02:00:00:00:00:02");
+        d.elsewhere.put("127.0.10.2", "02:00:00:00:00:03"); // stays held: proves the checks go on
+        Addresses a = new Addresses("scm-a", "test", d, recorder, 10);
+        try {
+            a.serve(List.of(OWN, PEER));
+            assertEquals(Set.of("127.0.10.2", "127.0.20.1"), a.contested());
+            a.serve(List.of(OWN)); // beta handed back while its address was waited for
+            assertEquals(Set.of("127.0.10.2"), a.contested());
+            d.elsewhere.remove("127.0.20.1");
+            long held = count(d, "up 127.0.10.2");
+            Await.until("three more checks of the address still wanted", () -> count(d, "up 127.0.10.2") >= held + 3,
+                    d.calls::toString);
+            assertEquals(1, count(d, "up 127.0.20.1"), d.calls::toString);
+            assertFalse(a.serving().contains("127.0.20.1"));
+        } finally {
+            a.close();
+        }
     }
 
     @Test
@@ -177,5 +212,11 @@ class AddressesTest {
         a.clearLeftovers();
         assertEquals(List.of("down 127.0.20.1"), d.calls);
         assertEquals(List.of("ADDRESS 127.0.20.1 down"), recorder.steps());
+    }
+
+    private static long count(ScriptedDriver d, String call) {
+        synchronized (d.calls) {
+            return d.calls.stream().filter(call::equals).count();
+        }
     }
 }

@@ -79,9 +79,9 @@ final class Fakes {
      * addresses "configured by hand", duplicates elsewhere and failures on demand.
      */
     static final class ScriptedDriver implements Driver {
-        final List<String> calls = new ArrayList<>();
+        final List<String> calls = Collections.synchronizedList(new ArrayList<>());
         final Set<String> byHand = new HashSet<>();
-        final Map<String, String> elsewhere = new HashMap<>();
+        final Map<String, String> elsewhere = new java.util.concurrent.ConcurrentHashMap<>();
         final Set<String> failDown = new HashSet<>();
         final Set<String> leftovers = new HashSet<>();
 
