@@ -8,8 +8,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * The checks a request path passes before Tomcat sees it. Tomcat already refuses a path that climbs
  * above its root, an encoded {@code /}, a backslash and NUL; but it also quietly normalizes
- * {@code /docs/../other} into another export's path. A file server has no use for dot segments or
- * backslashes, so any of them, raw or percent-encoded, is refused outright rather than interpreted.
+ * {@code /docs/../other} into another export's path, and {@code /docs/..;/other} too, since it drops
+ * path parameters first. A file server has no use for dot segments or backslashes, so any of them, raw
+ * or percent-encoded, with or without parameters, is refused outright rather than interpreted.
  */
 final class RequestPaths {
 
@@ -50,7 +51,11 @@ final class RequestPaths {
         return null;
     }
 
-    /** @return {@code true} if a {@code /}-separated segment of the path is {@code .} or {@code ..} */
+    /**
+     * @return {@code true} if a {@code /}-separated segment of the path is {@code .} or {@code ..}, also
+     *     with path parameters ({@code ..;x}): Tomcat drops those before it normalizes, so
+     *     {@code /docs/..;/other} would reach another export
+     */
     static boolean hasDotSegment(String path) {
         int start = 0;
         int length = path.length();
@@ -59,7 +64,8 @@ final class RequestPaths {
             if (end < 0) {
                 end = length;
             }
-            int n = end - start;
+            int semicolon = path.indexOf(';', start);
+            int n = (semicolon >= 0 && semicolon < end ? semicolon : end) - start;
             if ((n == 1 || n == 2) && path.charAt(start) == '.' && (n == 1 || path.charAt(start + 1) == '.')) {
                 return true;
             }

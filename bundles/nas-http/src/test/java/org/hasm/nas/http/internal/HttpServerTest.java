@@ -326,7 +326,9 @@ class HttpServerTest {
                 "/docs/%2E%2E/other/secret.txt", "/docs/.%2e/secret.txt", "/docs/..%2fsecret.txt",
                 "/docs/%2e%2e%2fsecret.txt", "/docs/..%5csecret.txt", "/docs/..%5Cother%5Csecret.txt",
                 "/docs/..\\secret.txt", "/docs/secret.txt%00", "/docs/./../secret.txt", "/docs/link/secret.txt",
-                "/docs/file-link.txt", "/../secret.txt", "/docs/%252e%252e/secret.txt");
+                "/docs/file-link.txt", "/../secret.txt", "/docs/%252e%252e/secret.txt",
+                // Tomcat drops path parameters, then resolves the dot segment: another export
+                "/docs/..;/other/secret.txt", "/docs/..;x=1/other/secret.txt", "/docs/sub/..;/..;/other/secret.txt");
         for (String target : attempts) {
             Response r = send(A, port, "GET", target);
             assertTrue(r.status() == 400 || r.status() == 403 || r.status() == 404,
@@ -341,6 +343,8 @@ class HttpServerTest {
         String escape = "http://" + A + ":" + port + "/docs/../other/stolen.txt";
         Files.writeString(docs.resolve("mine.txt"), "mine");
         assertEquals(400, send(A, port, "COPY", "/docs/mine.txt", Map.of("Destination", escape), null).status());
+        assertEquals(400, send(A, port, "COPY", "/docs/mine.txt",
+                Map.of("Destination", "http://" + A + ":" + port + "/docs/..;/other/stolen.txt"), null).status());
         assertEquals(List.of("secret.txt"), files(outside));
         assertFalse(Files.exists(v1.root.resolve("other/new.txt")));
         assertFalse(Files.exists(v1.root.resolve("other/stolen.txt")));
