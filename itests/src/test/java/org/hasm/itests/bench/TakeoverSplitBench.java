@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  *     "unreachable on every network" (the last network channel BAD), detection.storage at "channel
  *     disk to X is BAD" (the storage heartbeat's lease ran out), where that came before DEAD;
  * <li>fencing: "fencing the peer" → "was fenced by", in the runs where the agent fenced before the
- *     lease ran out (the fence delay, one detection time, twice that on the configured SLAVE, may
- *     leave it to the lease);
+ *     lease ran out (with the process agent the probe usually finds the killed process gone first,
+ *     and no fence is needed);
  * <li>decision: "is DEAD" → the controller's "FAILOVER" transition line;
  * <li>volume: that transition → "volume V acquired" (the storage module logs nothing at INFO when it
  *     starts acquiring; the transition line, which starts the opMode calls in rank order, is the

@@ -41,7 +41,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     long fence_timeout_ms() default Settings.DEFAULT_FENCE_TIMEOUT_MS;
 
     @AttributeDefinition(name = "fence delay (ms)", description = "How long the peer must stay unreachable on every"
-            + " network before it is fenced; default one detection time (interval.ms × counter.start). The configured"
-            + " SLAVE waits twice as long, so that in a partition only one SCM fences the other.", min = "0")
+            + " network before it is fenced. The configured SLAVE waits twice as long, so that in a partition only one"
+            + " SCM fences the other. Default: a third of the time between the network detection and the end of the"
+            + " storage lease ((lease - interval.ms × counter.start) / 3), so that both fence before the lease runs"
+            + " out; one detection time without a storage channel.", min = "0")
     long fence_delay_ms() default -1;
 }

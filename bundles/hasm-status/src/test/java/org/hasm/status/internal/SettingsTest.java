@@ -38,6 +38,27 @@ class SettingsTest {
     }
 
     @Test
+    void theDefaultFenceDelayLetsBothRolesFenceBeforeTheStorageLeaseRunsOut() {
+        Map<String, Object> c = valid();
+        c.put("interval.ms", "100");
+        c.put("counter.start", "10");
+        assertEquals(1000, Settings.parse(c, FRAMEWORK::get).fenceDelayMs(), "no storage channel: one detection time");
+
+        c.put("channels", "link, disk");
+        c.put("channel.disk.kind", "disk");
+        c.put("channel.disk.dir", "/tmp/hb");
+        c.put("channel.disk.counter", "20");
+        Settings s = Settings.parse(c, FRAMEWORK::get);
+        assertEquals(List.of(), s.problems());
+        long window = 20 * 100 - 10 * 100; // from the last network channel running out to the lease's end
+        assertEquals(window / 3, s.fenceDelayMs());
+        assertTrue(2 * s.fenceDelayMs() < window, "the configured SLAVE (twice the delay) fences within the lease");
+
+        c.put("fence.delay.ms", "1500");
+        assertEquals(1500, Settings.parse(c, FRAMEWORK::get).fenceDelayMs(), "an explicit delay stays");
+    }
+
+    @Test
     void noChannelsNeedsNothingElse() {
         assertEquals(List.of(), problems(Map.of(), Map.of()));
     }
