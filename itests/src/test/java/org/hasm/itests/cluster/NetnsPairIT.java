@@ -179,8 +179,10 @@ class NetnsPairIT {
             Await.until("the woken scm-a to take " + ADDRESS_A + " off its eth0", STEP,
                     () -> !holds(lab, "a", ADDRESS_A), () -> "scm-a's eth0: " + addresses(lab, "a") + pair.diagnostics());
             long released = System.nanoTime();
-            pair.assertHolds("the client reads A's file from scm-b's MAC only; scm-b DEGRADED/MASTER",
-                    pair.timing().detection().multipliedBy(2), Duration.ofMillis(200), () -> {
+            // past scm-a's INIT timeout: the woken scm-a, cut off, must not come back to A's address on its own
+            Duration hold = Duration.ofMillis(pair.timing().initTimeoutMs()).plus(pair.timing().detection());
+            pair.assertHolds("the client reads A's file from scm-b's MAC only; scm-b DEGRADED/MASTER; scm-a's NIC"
+                    + " without " + ADDRESS_A, hold, Duration.ofMillis(250), () -> {
                         try {
                             return MAC_B.equals(lab.neighbour("c", ADDRESS_A)) && read(lab, pair, url, content) == null
                                     && "DEGRADED/MASTER".equals(Pair.role(pair.status(B))) && holds(lab, "b", ADDRESS_A)
@@ -190,7 +192,8 @@ class NetnsPairIT {
                         }
                     });
             assertPortsDown(lab, portsA);
-            report(origin, "SIGCONT scm-a: " + ADDRESS_A + " off its eth0 " + ms(released - resumed) + " ms later; scm-a "
+            report(origin, "SIGCONT scm-a: " + ADDRESS_A + " off its eth0 " + ms(released - resumed) + " ms later, and"
+                    + " still " + hold.toMillis() + " ms after that; scm-a "
                     + Pair.role(pair.status(A)) + "; " + lines(pair.log(A), ADDRESS_A, pair.volume(A) + " taken over"));
         }
     }
