@@ -72,6 +72,15 @@ class NetnsPairIT {
     private static final Pattern CHANNEL = Pattern.compile("^(channel\\.(link|host)\\.(local|peer))=[^:]+:(\\d+)$",
             Pattern.MULTILINE);
 
+    private static final List<String> PORTS_A = List.of("a-host", "a-link");
+
+    // Set by the test before its steps run; one instance per test (JUnit's default lifecycle).
+    private NetnsLab lab;
+    private Pair pair;
+    private String url;
+    private byte[] content;
+    private long origin;
+
     @Test
     void addressesMoveByGratuitousArpAndTheNetnsAgentCutsThePausedPeerOff(@TempDir Path work) throws Exception {
         Requirements.require(Requirements.isRoot(), "NetnsPairIT needs root: it makes network namespaces");
@@ -79,123 +88,151 @@ class NetnsPairIT {
             Requirements.require(Requirements.tool(tool) != null, "NetnsPairIT needs '" + tool
                     + "' (apt-get install iproute2 iputils-arping curl)");
         }
-        long origin = System.nanoTime();
-        try (NetnsLab lab = NetnsLab.create(); Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
-            lab.bridge("host");
-            lab.bridge("link");
-            for (Scm scm : Scm.values()) {
-                lab.machine(machine(scm));
-                lab.plug(machine(scm), "eth0", mac(scm), own(scm, "host") + "/" + PREFIX, "host");
-                lab.plug(machine(scm), "eth1", scm == A ? "02:68:61:00:0a:01" : "02:68:61:00:0b:01",
-                        own(scm, "link") + "/" + PREFIX, "link");
-                pair.wrap(scm, List.of("ip", "netns", "exec", lab.ns(machine(scm))));
-            }
-            lab.machine("c");
-            lab.plug("c", "eth0", "02:68:61:00:0c:00", CLIENT + "/" + PREFIX, "host");
-            List<String> portsA = List.of("a-host", "a-link");
-            configure(pair, lab, portsA);
-            pair.admin((scm, method, path) -> admin(lab, pair, scm, method, path));
-
-            byte[] content = new byte[96 * 1024];
+        origin = System.nanoTime();
+        try (NetnsLab l = NetnsLab.create(); Pair p = Pair.create(work, Timing.TEST.startedTogether())) {
+            lab = l;
+            pair = p;
+            network();
+            configure();
+            content = new byte[96 * 1024];
             new SplittableRandom().nextBytes(content);
             Path volumeA = pair.shared().resolve("volumes").resolve(pair.volume(A));
             Files.createDirectories(volumeA);
             Files.write(volumeA.resolve(FILE), content);
-            String url = "http://" + ADDRESS_A + ":" + pair.httpPort() + "/files/" + FILE;
-            long lease = leaseMs(pair);
+            url = "http://" + ADDRESS_A + ":" + pair.httpPort() + "/files/" + FILE;
 
-            // 1-3: DAC; the client reads A's file from scm-a
-            PairFaultIT.startInDac(pair);
-            awaitRead(lab, pair, url, content);
-            assertEquals(MAC_A, lab.neighbour("c", ADDRESS_A), "the client's entry for " + ADDRESS_A);
-            assertEquals(List.of(HOST_A, ADDRESS_A), lab.addresses("a", "eth0"), "scm-a's eth0");
-            assertEquals(List.of(HOST_B, ADDRESS_B), lab.addresses("b", "eth0"), "scm-b's eth0");
-            report(origin, "DAC: client read " + FILE + " from " + ADDRESS_A + " at " + MAC_A + " (scm-a)");
-
-            // 4: kill -9 scm-a: its process is gone, its machine (the namespace) still answers ARP for A's
-            // address; scm-b fences it with the netns agent (ports down), takes A over, announces A's address
-            int fences = count(pair.log(B), "was fenced by netns");
-            pair.kill(A);
-            long killed = System.nanoTime();
-            pair.awaitState(B, "DEGRADED", "MASTER", STEP);
-            long degraded = System.nanoTime();
-            awaitFence(pair, fences + 1);
-            assertPortsDown(lab, portsA);
-            awaitNeighbour(lab, pair, MAC_B, "scm-b's gratuitous ARP after the crash");
-            long announced = System.nanoTime();
-            awaitRead(lab, pair, url, content);
-            assertTrue(holds(lab, "b", ADDRESS_A), "scm-b holds " + ADDRESS_A);
-            report(origin, "kill -9 scm-a: scm-b DEGRADED/MASTER after " + ms(degraded - killed) + " ms, client's entry "
-                    + MAC_B + " (scm-b) after " + ms(announced - killed) + " ms without the client sending; same "
-                    + content.length + " bytes; ports " + portsA + " down; " + fenceLines(pair));
-            report(origin, "scm-a's machine (ports down) still has " + addresses(lab, "a") + " from its killed run");
-
-            // 6: the operator puts scm-a's ports back and restarts it. Its killed run's address is on its
-            // NIC until hasm's init takes it down (before INIT), and the client must not notice it. The
-            // ports come up first: a peer seen on the storage heartbeat only is a partition to scm-b,
-            // which would fence it again.
-            for (String port : portsA) {
-                lab.setPort(port, true);
-            }
-            long restarted = System.nanoTime();
-            pair.start(A);
-            Await.until("the restarted scm-a to take down the " + ADDRESS_A + " its killed run left", Pair.BOOT,
-                    () -> !holds(lab, "a", ADDRESS_A), pair::diagnostics);
-            assertTrue(pair.log(A).contains(ADDRESS_A + " was left up by an earlier run of this module"),
-                    "scm-a says it took down the address its killed run left\n" + pair.log(A));
-            assertEquals(MAC_B, lab.neighbour("c", ADDRESS_A), "the client's entry while scm-a boots");
-            pair.awaitState(A, "DAC", "SLAVE", Pair.BOOT);
-            pair.awaitState(B, "DAC", "MASTER", STEP);
-            Await.until("scm-a to hold " + ADDRESS_A + " again and scm-b not", STEP,
-                    () -> holds(lab, "a", ADDRESS_A) && !holds(lab, "b", ADDRESS_A), pair::diagnostics);
-            awaitNeighbour(lab, pair, MAC_A, "scm-a's gratuitous ARP after the failback");
-            long back = System.nanoTime();
-            awaitRead(lab, pair, url, content);
-            report(origin, "failback: scm-a DAC/SLAVE, client's entry " + MAC_A + " (scm-a) "
-                    + ms(back - restarted) + " ms after the restart; same bytes");
-
-            // 5: SIGSTOP scm-a; the netns agent cuts it off for real, scm-b takes over before any lease
-            fences = count(pair.log(B), "was fenced by netns");
-            pair.pause(A);
-            long paused = System.nanoTime();
-            pair.awaitState(B, "DEGRADED", "MASTER", STEP);
-            long takenOver = System.nanoTime();
-            awaitFence(pair, fences + 1);
-            assertPortsDown(lab, portsA);
-            assertTrue(ms(takenOver - paused) < lease, "scm-b took over " + ms(takenOver - paused)
-                    + " ms after the pause: it must not have waited for the storage heartbeat (" + lease + " ms)");
-            assertFalse(pair.log(B).contains("stopped before its fence delay"), "scm-b fenced every time");
-            awaitNeighbour(lab, pair, MAC_B, "scm-b's gratuitous ARP after fencing the paused scm-a");
-            awaitRead(lab, pair, url, content);
-            assertTrue(holds(lab, "a", ADDRESS_A), "the stopped scm-a still has " + ADDRESS_A + " (its ports are down)");
-            report(origin, "SIGSTOP scm-a: scm-b DEGRADED/MASTER after " + ms(takenOver - paused) + " ms (lease "
-                    + lease + " ms), ports " + portsA + " down, client's entry " + MAC_B + "; " + fenceLines(pair));
-
-            // SIGCONT: scm-a finds the higher epoch and lets A go on its own; the client never sees it
-            pair.resume(A);
-            long resumed = System.nanoTime();
-            Await.until("the woken scm-a to find " + pair.volume(A) + " taken over", STEP,
-                    () -> pair.log(A).contains("volume " + pair.volume(A) + " taken over by scm-b"), pair::diagnostics);
-            Await.until("the woken scm-a to take " + ADDRESS_A + " off its eth0", STEP,
-                    () -> !holds(lab, "a", ADDRESS_A), () -> "scm-a's eth0: " + addresses(lab, "a") + pair.diagnostics());
-            long released = System.nanoTime();
-            // past scm-a's INIT timeout: the woken scm-a, cut off, must not come back to A's address on its own
-            Duration hold = Duration.ofMillis(pair.timing().initTimeoutMs()).plus(pair.timing().detection());
-            pair.assertHolds("the client reads A's file from scm-b's MAC only; scm-b DEGRADED/MASTER; scm-a's NIC"
-                    + " without " + ADDRESS_A, hold, Duration.ofMillis(250), () -> {
-                        try {
-                            return MAC_B.equals(lab.neighbour("c", ADDRESS_A)) && read(lab, pair, url, content) == null
-                                    && "DEGRADED/MASTER".equals(Pair.role(pair.status(B))) && holds(lab, "b", ADDRESS_A)
-                                    && !holds(lab, "a", ADDRESS_A);
-                        } catch (IOException | InterruptedException e) {
-                            throw new AssertionError(e);
-                        }
-                    });
-            assertPortsDown(lab, portsA);
-            report(origin, "SIGCONT scm-a: " + ADDRESS_A + " off its eth0 " + ms(released - resumed) + " ms later, and"
-                    + " still " + hold.toMillis() + " ms after that; scm-a "
-                    + Pair.role(pair.status(A)) + "; " + lines(pair.log(A), ADDRESS_A, pair.volume(A) + " taken over"));
+            dac();
+            killAndFence();
+            restartAndFailBack();
+            pauseAndFence();
+            resumeCutOff();
         }
+    }
+
+    /** The switch's two bridges, both SCMs on both, the client on {@code host}; the SCMs started in theirs. */
+    private void network() throws IOException, InterruptedException {
+        lab.bridge("host");
+        lab.bridge("link");
+        for (Scm scm : Scm.values()) {
+            lab.machine(machine(scm));
+            lab.plug(machine(scm), "eth0", mac(scm), own(scm, "host") + "/" + PREFIX, "host");
+            lab.plug(machine(scm), "eth1", scm == A ? "02:68:61:00:0a:01" : "02:68:61:00:0b:01",
+                    own(scm, "link") + "/" + PREFIX, "link");
+            pair.wrap(scm, List.of("ip", "netns", "exec", lab.ns(machine(scm))));
+        }
+        lab.machine("c");
+        lab.plug("c", "eth0", "02:68:61:00:0c:00", CLIENT + "/" + PREFIX, "host");
+        pair.admin(this::admin);
+    }
+
+    /** DAC: the client reads A's file from scm-a, and its neighbour entry names scm-a's MAC. */
+    private void dac() throws Exception {
+        PairFaultIT.startInDac(pair);
+        awaitRead();
+        assertEquals(MAC_A, lab.neighbour("c", ADDRESS_A), "the client's entry for " + ADDRESS_A);
+        assertEquals(List.of(HOST_A, ADDRESS_A), lab.addresses("a", "eth0"), "scm-a's eth0");
+        assertEquals(List.of(HOST_B, ADDRESS_B), lab.addresses("b", "eth0"), "scm-b's eth0");
+        report("DAC: client read " + FILE + " from " + ADDRESS_A + " at " + MAC_A + " (scm-a)");
+    }
+
+    /**
+     * kill -9 scm-a: its process is gone, its machine (the namespace) still answers ARP for A's
+     * address; scm-b fences it with the netns agent (ports down), takes A over and announces A's
+     * address: the client's entry turns to scm-b's MAC before the client sends anything.
+     */
+    private void killAndFence() throws Exception {
+        int fences = count(pair.log(B), "was fenced by netns");
+        pair.kill(A);
+        long killed = System.nanoTime();
+        pair.awaitState(B, "DEGRADED", "MASTER", STEP);
+        long degraded = System.nanoTime();
+        awaitFence(fences + 1);
+        assertPortsDown();
+        awaitNeighbour(MAC_B, "scm-b's gratuitous ARP after the crash");
+        long announced = System.nanoTime();
+        awaitRead();
+        assertTrue(holds("b", ADDRESS_A), "scm-b holds " + ADDRESS_A);
+        report("kill -9 scm-a: scm-b DEGRADED/MASTER after " + ms(degraded - killed) + " ms, client's entry "
+                + MAC_B + " (scm-b) after " + ms(announced - killed) + " ms without the client sending; same "
+                + content.length + " bytes; ports " + PORTS_A + " down; " + fenceLines());
+        report("scm-a's machine (ports down) still has " + addresses("a") + " from its killed run");
+    }
+
+    /**
+     * The operator puts scm-a's ports back and restarts it. Its killed run's address is on its NIC
+     * until hasm's init takes it down (before INIT), and the client must not notice it. The ports
+     * come up first: a peer seen on the storage heartbeat only is a partition to scm-b, which would
+     * fence it again. scm-a rejoins as SLAVE and A comes back to it.
+     */
+    private void restartAndFailBack() throws Exception {
+        for (String port : PORTS_A) {
+            lab.setPort(port, true);
+        }
+        long restarted = System.nanoTime();
+        pair.start(A);
+        Await.until("the restarted scm-a to take down the " + ADDRESS_A + " its killed run left", Pair.BOOT,
+                () -> !holds("a", ADDRESS_A), pair::diagnostics);
+        assertTrue(pair.log(A).contains(ADDRESS_A + " was left up by an earlier run of this module"),
+                "scm-a says it took down the address its killed run left\n" + pair.log(A));
+        assertEquals(MAC_B, lab.neighbour("c", ADDRESS_A), "the client's entry while scm-a boots");
+        pair.awaitState(A, "DAC", "SLAVE", Pair.BOOT);
+        pair.awaitState(B, "DAC", "MASTER", STEP);
+        Await.until("scm-a to hold " + ADDRESS_A + " again and scm-b not", STEP,
+                () -> holds("a", ADDRESS_A) && !holds("b", ADDRESS_A), pair::diagnostics);
+        awaitNeighbour(MAC_A, "scm-a's gratuitous ARP after the failback");
+        long back = System.nanoTime();
+        awaitRead();
+        report("failback: scm-a DAC/SLAVE, client's entry " + MAC_A + " (scm-a) " + ms(back - restarted)
+                + " ms after the restart; same bytes");
+    }
+
+    /** SIGSTOP scm-a: the netns agent cuts it off for real; scm-b takes over before the heartbeat runs out. */
+    private void pauseAndFence() throws Exception {
+        long heartbeat = pair.timing().intervalMs() * DISK_COUNTER;
+        int fences = count(pair.log(B), "was fenced by netns");
+        pair.pause(A);
+        long paused = System.nanoTime();
+        pair.awaitState(B, "DEGRADED", "MASTER", STEP);
+        long takenOver = System.nanoTime();
+        awaitFence(fences + 1);
+        assertPortsDown();
+        assertTrue(ms(takenOver - paused) < heartbeat, "scm-b took over " + ms(takenOver - paused)
+                + " ms after the pause: it must not have waited for the storage heartbeat (" + heartbeat + " ms)");
+        assertFalse(pair.log(B).contains("stopped before its fence delay"), "scm-b fenced every time");
+        awaitNeighbour(MAC_B, "scm-b's gratuitous ARP after fencing the paused scm-a");
+        awaitRead();
+        assertTrue(holds("a", ADDRESS_A), "the stopped scm-a still has " + ADDRESS_A + " (its ports are down)");
+        report("SIGSTOP scm-a: scm-b DEGRADED/MASTER after " + ms(takenOver - paused) + " ms (heartbeat "
+                + heartbeat + " ms), ports " + PORTS_A + " down, client's entry " + MAC_B + "; " + fenceLines());
+    }
+
+    /**
+     * SIGCONT: the cut-off scm-a finds the higher epoch and lets A go on its own, and stays off A's
+     * address past its INIT timeout; the client sees only scm-b's MAC.
+     */
+    private void resumeCutOff() throws Exception {
+        pair.resume(A);
+        long resumed = System.nanoTime();
+        Await.until("the woken scm-a to find " + pair.volume(A) + " taken over", STEP,
+                () -> pair.log(A).contains("volume " + pair.volume(A) + " taken over by scm-b"), pair::diagnostics);
+        Await.until("the woken scm-a to take " + ADDRESS_A + " off its eth0", STEP,
+                () -> !holds("a", ADDRESS_A), () -> "scm-a's eth0: " + addresses("a") + pair.diagnostics());
+        long released = System.nanoTime();
+        Duration hold = Duration.ofMillis(pair.timing().initTimeoutMs()).plus(pair.timing().detection());
+        pair.assertHolds("the client reads A's file from scm-b's MAC only; scm-b DEGRADED/MASTER; scm-a's NIC"
+                + " without " + ADDRESS_A, hold, Duration.ofMillis(250), () -> {
+                    try {
+                        return MAC_B.equals(lab.neighbour("c", ADDRESS_A)) && read() == null
+                                && "DEGRADED/MASTER".equals(Pair.role(pair.status(B))) && holds("b", ADDRESS_A)
+                                && !holds("a", ADDRESS_A);
+                    } catch (IOException | InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                });
+        assertPortsDown();
+        report("SIGCONT scm-a: " + ADDRESS_A + " off its eth0 " + ms(released - resumed) + " ms later, and still "
+                + hold.toMillis() + " ms after that; scm-a " + Pair.role(pair.status(A)) + "; "
+                + lines(pair.log(A), ADDRESS_A, pair.volume(A) + " taken over"));
     }
 
     private static String machine(Scm scm) {
@@ -215,7 +252,7 @@ class NetnsPairIT {
     }
 
     /** The demo's layout moved onto the namespaces' networks: channels, service addresses, netif, fencing. */
-    private static void configure(Pair pair, NetnsLab lab, List<String> portsA) throws IOException {
+    private void configure() throws IOException {
         for (Scm scm : Scm.values()) {
             for (String file : List.of("org.hasm.link.cfg", "org.hasm.status.cfg")) {
                 Path path = pair.node(scm).resolve("etc").resolve(file);
@@ -246,14 +283,14 @@ class NetnsPairIT {
                     + DISK_COUNTER);
         }
         List<String> downs = new ArrayList<>();
-        for (String port : portsA) {
+        for (String port : PORTS_A) {
             downs.add("ip -n " + lab.switchNs() + " link set dev " + port + " down");
         }
         pair.writeConfig(B, "org.hasm.fence.cfg", "fence.netns.command=sh -c '" + String.join(" && ", downs) + "'\n");
     }
 
     /** The admin API on 127.0.0.1 of the SCM's namespace, by curl run in that namespace. */
-    private static Pair.Reply admin(NetnsLab lab, Pair pair, Scm scm, String method, String path)
+    private Pair.Reply admin(Scm scm, String method, String path)
             throws IOException, InterruptedException {
         List<String> curl = new ArrayList<>(List.of("curl", "-s", "--noproxy", "*", "-m",
                 "POST".equals(method) ? "10" : "2", "-o", "-", "-w", "\n%{http_code}"));
@@ -271,8 +308,7 @@ class NetnsPairIT {
     }
 
     /** @return {@code null} if the client read exactly {@code content}, else what went wrong */
-    private static String read(NetnsLab lab, Pair pair, String url, byte[] content)
-            throws IOException, InterruptedException {
+    private String read() throws IOException, InterruptedException {
         Path copy = pair.node(A).getParent().resolve("client-" + FILE);
         Files.deleteIfExists(copy);
         NetnsLab.Result r = lab.exec("c", List.of("curl", "-s", "-S", "-f", "--noproxy", "*", "--connect-timeout",
@@ -284,11 +320,11 @@ class NetnsPairIT {
         return Arrays.equals(content, got) ? null : "got " + got.length + " bytes that differ";
     }
 
-    private static void awaitRead(NetnsLab lab, Pair pair, String url, byte[] content) {
+    private void awaitRead() {
         String[] last = {null};
         Await.until("the client to read " + url, STEP, () -> {
             try {
-                last[0] = read(lab, pair, url, content);
+                last[0] = read();
             } catch (IOException | InterruptedException e) {
                 throw new AssertionError(e);
             }
@@ -297,7 +333,7 @@ class NetnsPairIT {
     }
 
     /** Waits for the client's entry of A's address to name {@code mac}; the client sends nothing meanwhile. */
-    private static void awaitNeighbour(NetnsLab lab, Pair pair, String mac, String why) {
+    private void awaitNeighbour(String mac, String why) {
         Await.until("the client's neighbour entry for " + ADDRESS_A + " to be " + mac + " (" + why + ")", ARP, () -> {
             try {
                 return mac.equals(lab.neighbour("c", ADDRESS_A));
@@ -307,32 +343,27 @@ class NetnsPairIT {
         }, () -> "client neighbours: " + lab.neighbours("c") + pair.diagnostics());
     }
 
-    private static void awaitFence(Pair pair, int count) {
+    private void awaitFence(int count) {
         Await.until("scm-b's log to say the netns agent fenced scm-a (" + count + ")", STEP,
                 () -> count(pair.log(B), "was fenced by netns") >= count, pair::diagnostics);
     }
 
-    private static void assertPortsDown(NetnsLab lab, List<String> ports) throws IOException, InterruptedException {
-        for (String port : ports) {
+    private void assertPortsDown() throws IOException, InterruptedException {
+        for (String port : PORTS_A) {
             assertFalse(lab.portUp(port), "switch port " + port + " of scm-a is down after the fence");
         }
     }
 
-    private static boolean holds(NetnsLab lab, String machine, String address) {
-        return addresses(lab, machine).contains(address);
+    private boolean holds(String machine, String address) {
+        return addresses(machine).contains(address);
     }
 
-    private static List<String> addresses(NetnsLab lab, String machine) {
+    private List<String> addresses(String machine) {
         try {
             return lab.addresses(machine, "eth0");
         } catch (IOException | InterruptedException e) {
             throw new AssertionError(e);
         }
-    }
-
-    /** @return how long scm-b waits for the peer's storage heartbeat before it counts as stopped */
-    private static long leaseMs(Pair pair) {
-        return pair.timing().intervalMs() * DISK_COUNTER;
     }
 
     private static int count(String text, String what) {
@@ -343,7 +374,7 @@ class NetnsPairIT {
         return n;
     }
 
-    private static String fenceLines(Pair pair) {
+    private String fenceLines() {
         return lines(pair.log(B), "fence command", "was fenced by netns");
     }
 
@@ -353,7 +384,7 @@ class NetnsPairIT {
         return String.join(" | ", found.subList(Math.max(0, found.size() - 4), found.size()));
     }
 
-    private static void report(long origin, String line) {
+    private void report(String line) {
         System.out.println("# " + ms(System.nanoTime() - origin) + " ms: " + line);
     }
 
