@@ -119,7 +119,28 @@ public final class Pair implements AutoCloseable {
     private final HttpClient http;
     private final Map<Scm, ScmProcess> processes = new EnumMap<>(Scm.class);
     private final Map<Scm, Boolean> paused = new EnumMap<>(Scm.class);
+    private final Map<Scm, List<String>> wrappers = new EnumMap<>(Scm.class);
+    private volatile Admin admin = this::httpAdmin;
     private int starts;
+
+    /** An answer of the admin API. */
+    public record Reply(int status, String body) {
+    }
+
+    /**
+     * How the test reaches an SCM's admin API. The default is an HTTP client in the test's JVM; an
+     * SCM in a network namespace needs one that runs there.
+     */
+    @FunctionalInterface
+    public interface Admin {
+        /**
+         * @param method GET or POST (without a body)
+         * @param path the path and query, from {@code /hasm/api/v1/}
+         * @return the answer
+         * @throws IOException if the SCM does not answer
+         */
+        Reply send(Scm scm, String method, String path) throws IOException, InterruptedException;
+    }
 
     private Pair(Path dist, Path dir, int base, Timing timing) {
         this.dist = dist;
@@ -221,6 +242,24 @@ public final class Pair implements AutoCloseable {
         return new InetSocketAddress(host ? "127.0.0.2" : "127.0.0.1", port);
     }
 
+    /** Writes (or overwrites) one of an SCM's {@code etc/} files, before it starts. */
+    public void writeConfig(Scm scm, String etcFile, String text) throws IOException {
+        Files.writeString(node(scm).resolve("etc").resolve(etcFile), text, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Runs the SCM's later starts under a wrapper command that execs it, e.g. {@code ip netns exec NS}
+     * (the PID stays the JVM's, so kill, SIGSTOP and SIGCONT reach it).
+     */
+    public void wrap(Scm scm, List<String> wrapper) {
+        wrappers.put(scm, List.copyOf(wrapper));
+    }
+
+    /** Replaces how the admin API is reached, e.g. from inside the SCMs' network namespaces. */
+    public void admin(Admin transport) {
+        this.admin = transport;
+    }
+
     /** Replaces text in an SCM's {@code etc/hasm.properties}, before it starts. */
     public void editProperties(Scm scm, String from, String to) throws IOException {
         editConfig(scm, "hasm.properties", from, to);
@@ -245,7 +284,8 @@ public final class Pair implements AutoCloseable {
             throw new IllegalStateException(scm.id() + " runs already (pid " + running.pid() + ")");
         }
         Path out = dir.resolve("out").resolve(scm.id() + "-" + (++starts));
-        processes.put(scm, ScmProcess.start(dist, out, "run", node(scm).toString()));
+        processes.put(scm, ScmProcess.start(dist, out, wrappers.getOrDefault(scm, List.of()), "run",
+                node(scm).toString()));
         paused.put(scm, false);
     }
 
@@ -353,13 +393,22 @@ public final class Pair implements AutoCloseable {
     }
 
     private void post(Scm scm, String path, int expected) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(uri(scm, path)).timeout(Duration.ofSeconds(10))
-                .POST(HttpRequest.BodyPublishers.noBody()).build();
-        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != expected) {
-            throw new AssertionError("POST " + path + " on " + scm.id() + ": " + response.statusCode() + " "
+        Reply response = admin.send(scm, "POST", path);
+        if (response.status() != expected) {
+            throw new AssertionError("POST " + path + " on " + scm.id() + ": " + response.status() + " "
                     + response.body() + "\n" + diagnostics());
         }
+    }
+
+    private Reply httpAdmin(Scm scm, String method, String path) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(scm, path));
+        if ("POST".equals(method)) {
+            request.timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.timeout(Duration.ofSeconds(2)).GET();
+        }
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return new Reply(response.statusCode(), response.body());
     }
 
     private JsonNode get(Scm scm, String path) {
@@ -367,9 +416,8 @@ public final class Pair implements AutoCloseable {
             return null; // nothing to ask, and a paused JVM would only make us wait for the timeout
         }
         try {
-            HttpRequest request = HttpRequest.newBuilder(uri(scm, path)).timeout(Duration.ofSeconds(2)).GET().build();
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
+            Reply response = admin.send(scm, "GET", path);
+            return response.status() == 200 ? JSON.readTree(response.body()) : null;
         } catch (IOException e) {
             return null; // not listening yet, or gone: the caller polls or reports
         } catch (InterruptedException e) {

@@ -101,8 +101,17 @@ public final class ScmProcess implements AutoCloseable {
      * @param work where the output copies go; also the working folder
      */
     public static ScmProcess start(Path dist, Path work, String... args) throws IOException {
+        return start(dist, work, List.of(), args);
+    }
+
+    /**
+     * Starts {@code WRAPPER... DIST/bin/hasm ARGS...}, e.g. with {@code ip netns exec NS} as the
+     * wrapper. The wrapper must exec its command (as {@code ip netns exec} does), so that
+     * {@link #pid()} stays the JVM's.
+     */
+    public static ScmProcess start(Path dist, Path work, List<String> wrapper, String... args) throws IOException {
         Files.createDirectories(work);
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(wrapper);
         command.add(dist.resolve("bin/hasm").toString());
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile());
