@@ -35,12 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>scm-b fences with the {@code netns} agent, whose command takes scm-a's switch ports down, as a
  * managed switch would; scm-a fences nothing ({@code none}): the command runs on the test machine,
- * so a scm-a cut off could still reach the switch here, which a real one could not. scm-b's fence
- * delay is short and the storage heartbeat's counter long, so that scm-b fences a silent scm-a
- * before its heartbeat counts as stopped. With the defaults it is the other way round: a killed or
- * paused scm-a is taken over on the heartbeat alone, unfenced, and its namespace, alive, still
- * answers ARP for A's address; scm-b's duplicate detection then refuses the address and scm-b goes
- * to MONITOR.
+ * so a scm-a cut off could still reach the switch here, which a real one could not. The status
+ * settings are the demo's: the default fence delay (doubled on scm-b, the configured SLAVE) falls
+ * before scm-a's storage lease runs out, so scm-b fences a silent scm-a instead of taking it over
+ * on the lease alone, which would leave A's address answering from scm-a's living namespace.
  *
  * <p>One run, in order: the client reads a file of A's export on A's address and has scm-a's MAC
  * for it; {@code kill -9} scm-a: scm-b fences it (ports down), takes A over, and the client's
@@ -67,8 +65,6 @@ class NetnsPairIT {
     private static final String MAC_A = "02:68:61:00:0a:00";
     private static final String MAC_B = "02:68:61:00:0b:00";
     private static final String FILE = "netns.bin";
-    private static final long FENCE_DELAY_MS = 200;
-    private static final int DISK_COUNTER = 50;
     private static final Pattern CHANNEL = Pattern.compile("^(channel\\.(link|host)\\.(local|peer))=[^:]+:(\\d+)$",
             Pattern.MULTILINE);
 
@@ -188,7 +184,8 @@ class NetnsPairIT {
 
     /** SIGSTOP scm-a: the netns agent cuts it off for real; scm-b takes over before the heartbeat runs out. */
     private void pauseAndFence() throws Exception {
-        long heartbeat = pair.timing().intervalMs() * DISK_COUNTER;
+        // the demo's storage lease: twice the network counter
+        long heartbeat = pair.timing().intervalMs() * 2 * pair.timing().counter();
         int fences = count(pair.log(B), "was fenced by netns");
         pair.pause(A);
         long paused = System.nanoTime();
@@ -196,8 +193,8 @@ class NetnsPairIT {
         long takenOver = System.nanoTime();
         awaitFence(fences + 1);
         assertPortsDown();
-        assertTrue(ms(takenOver - paused) < heartbeat, "scm-b took over " + ms(takenOver - paused)
-                + " ms after the pause: it must not have waited for the storage heartbeat (" + heartbeat + " ms)");
+        // fenced, not taken over on the lease alone (the takeover itself, duplicate address detection
+        // included, may end after the lease would have)
         assertFalse(pair.log(B).contains("stopped before its fence delay"), "scm-b fenced every time");
         awaitNeighbour(MAC_B, "scm-b's gratuitous ARP after fencing the paused scm-a");
         awaitRead();
@@ -274,14 +271,9 @@ class NetnsPairIT {
         }
         pair.editConfig(A, "org.hasm.status.cfg", "fence.agent=process", "fence.agent=none");
         // scm-b fences once the peer is silent on both networks for its fence delay (doubled: it is the
-        // configured SLAVE), well before the peer's storage heartbeat counts as stopped: a takeover on
-        // the heartbeat alone would find the old address still answering on the link (see the class)
-        pair.editConfig(B, "org.hasm.status.cfg", "fence.agent=process", "fence.agent=netns\nfence.delay.ms="
-                + FENCE_DELAY_MS);
-        for (Scm scm : Scm.values()) {
-            pair.editConfig(scm, "org.hasm.status.cfg", "channel.disk.counter=20", "channel.disk.counter="
-                    + DISK_COUNTER);
-        }
+        // configured SLAVE), before the peer's storage lease runs out: a takeover on the lease alone
+        // would find the old address still answering on the link (see the class)
+        pair.editConfig(B, "org.hasm.status.cfg", "fence.agent=process", "fence.agent=netns");
         List<String> downs = new ArrayList<>();
         for (String port : PORTS_A) {
             downs.add("ip -n " + lab.switchNs() + " link set dev " + port + " down");

@@ -134,7 +134,8 @@ class NamespaceTest {
 
         scm1.release(); // scm-a wakes, finds its volume taken over and lets go
         Await.until("scm-b to bring " + SERVICE + " up once nobody answers for it", Duration.ofSeconds(10),
-                Duration.ofMillis(50), () -> addresses(SRV2).contains(SERVICE + "/24"), () -> addresses(SRV2));
+                Duration.ofMillis(50), () -> addresses(SRV2).contains(SERVICE + "/24") && scm2.serving().contains(SERVICE),
+                () -> addresses(SRV2));
         Await.until("the client's neighbour entry for " + SERVICE + " names scm-b", Duration.ofSeconds(5),
                 Duration.ofMillis(50), () -> MAC2.equals(neighbour()), this::neighbour);
         awaitPing();
