@@ -125,6 +125,21 @@ class PairBootIT {
         }
     }
 
+    @Test
+    void aFenceAgentWithoutItsConfigurationKeepsTheScmInMonitorAndSaysWhich(@TempDir Path work) throws Exception {
+        try (Pair pair = Pair.create(work, Timing.TEST)) {
+            // the netns agent named, its command never configured: contradictory, caught at init
+            pair.editConfig(B, "org.hasm.status.cfg", "fence.agent=process", "fence.agent=netns");
+            pair.start(B);
+            JsonNode b = pair.awaitState(B, "MONITOR", null, Pair.BOOT);
+            String reason = b.path("reason").asText("");
+            assertTrue(reason.contains("fence.agent=netns") && reason.contains("fence.netns.command"),
+                    "the reason must name the agent and the missing key: " + b);
+            assertEquals(List.of(), personalities(b), "nothing served in MONITOR: " + b);
+            assertEquals(List.of(), pair.opModes(B, -1));
+        }
+    }
+
     /** @return the names of the personalities served, sorted: the document's order is not a contract */
     static List<String> personalities(JsonNode status) {
         List<String> names = new ArrayList<>();

@@ -15,6 +15,15 @@ public interface FenceAgent {
     String NAME = "hasm.fence.agent";
 
     /**
+     * Service property ({@code String} or {@code String[]}): the keys of the agent's own configuration
+     * without which it cannot fence. Declarative Services puts a component's configuration in its
+     * service properties; the status monitor checks that each of these keys is there, not blank, and
+     * refuses to start with an agent that lacks one (the SCM stays in MONITOR, naming the key)
+     * rather than find out at the first outage.
+     */
+    String REQUIRES = "hasm.fence.requires";
+
+    /**
      * Fences the peer. Must be idempotent; may block up to {@code timeout}.
      *
      * @param peer the peer SCM's name

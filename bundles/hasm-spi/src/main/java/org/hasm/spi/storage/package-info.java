@@ -6,7 +6,7 @@
  * {@link org.hasm.spi.storage.FenceAgent} is a whiteboard that hasm and appliance makers implement.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.hasm.spi.storage;
 
 import org.osgi.annotation.bundle.Export;

@@ -60,9 +60,15 @@ public class StatusComponent implements HaModule, StatusMonitor {
      */
     static final String TOPIC_FENCE = "org/hasm/status/FENCE";
 
-    /** A registered fence agent and the name it is registered under. */
-    private record Agent(String name, FenceAgent agent) {
+    /**
+     * A registered fence agent, the name it is registered under, and the keys it requires
+     * ({@link FenceAgent#REQUIRES}) that its service properties lack.
+     */
+    record Agent(String name, FenceAgent agent, List<String> missing) {
     }
+
+    /** How long {@code init} waits for the configured fence agent to be registered and configured. */
+    private static final long AGENT_WAIT_MS = 3000;
 
     @Reference(service = LoggerFactory.class)
     private Logger log;
@@ -206,6 +212,10 @@ public class StatusComponent implements HaModule, StatusMonitor {
             log.info("no status channels configured: no peer is watched (standalone SCM)");
             return;
         }
+        String agentProblem = awaitAgent(s.fenceAgent());
+        if (agentProblem != null) {
+            throw new HaException("configuration " + PID + ": " + agentProblem);
+        }
         Credentials credentials;
         try {
             credentials = Credentials.load(s.keyFile(), s.dataDir());
@@ -311,7 +321,61 @@ public class StatusComponent implements HaModule, StatusMonitor {
             agents.remove(id);
             return;
         }
-        agents.put(id, new Agent(n.trim(), agent));
+        agents.put(id, new Agent(n.trim(), agent, missing(properties)));
+    }
+
+    /** @return the keys named by {@link FenceAgent#REQUIRES} that are absent or blank in the properties */
+    static List<String> missing(Map<String, Object> properties) {
+        Object required = properties.get(FenceAgent.REQUIRES);
+        List<String> keys = new ArrayList<>();
+        if (required instanceof String k) {
+            keys.add(k);
+        } else if (required instanceof String[] ks) {
+            keys.addAll(List.of(ks));
+        } else if (required instanceof java.util.Collection<?> ks) {
+            ks.forEach(k -> keys.add(String.valueOf(k)));
+        }
+        List<String> missing = new ArrayList<>();
+        for (String key : keys) {
+            Object v = properties.get(key.trim());
+            if (v == null || String.valueOf(v).isBlank()) {
+                missing.add(key.trim());
+            }
+        }
+        return missing;
+    }
+
+    /**
+     * @param configured the agent {@code fence.agent} names
+     * @return why the SCM cannot run with it, or null: it is {@code none}, or registered with all it requires
+     */
+    static String agentProblem(String configured, java.util.Collection<Agent> registered) {
+        if (Settings.DEFAULT_FENCE_AGENT.equals(configured)) {
+            return null; // nobody is fenced: the storage lease decides, with or without the none agent
+        }
+        Agent found = registered.stream().filter(a -> a.name().equals(configured)).findFirst().orElse(null);
+        if (found == null) {
+            return Settings.FENCE_AGENT + "=" + configured + ": no fence agent of that name is registered";
+        }
+        if (!found.missing().isEmpty()) {
+            return Settings.FENCE_AGENT + "=" + configured + ": that agent cannot fence without "
+                    + String.join(", ", found.missing()) + " in its configuration";
+        }
+        return null;
+    }
+
+    /**
+     * Gives the configured agent a moment to be registered and configured (Declarative Services and
+     * Configuration Admin deliver asynchronously at start), then judges it.
+     */
+    private String awaitAgent(String configured) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(AGENT_WAIT_MS);
+        String problem = agentProblem(configured, agents.values());
+        for (int i = 0; problem != null && System.nanoTime() - deadline < 0 && i < 1000; i++) {
+            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20));
+            problem = agentProblem(configured, agents.values());
+        }
+        return problem;
     }
 
     void updatedFenceAgent(FenceAgent agent, Map<String, Object> properties) {

@@ -14,7 +14,8 @@ import org.osgi.service.log.LoggerFactory;
  * The {@code netns} fence agent: runs the configured command that cuts the peer off the network
  * (see {@link CommandFence}). Registered even without a command, and then says why it does not fence.
  */
-@Component(service = FenceAgent.class, configurationPid = FenceAgents.PID, property = FenceAgent.NAME + "=netns")
+@Component(service = FenceAgent.class, configurationPid = FenceAgents.PID,
+        property = {FenceAgent.NAME + "=netns", FenceAgent.REQUIRES + "=" + FenceAgents.COMMAND})
 public class NetnsAgent implements FenceAgent {
 
     @Reference(service = LoggerFactory.class)

@@ -17,7 +17,8 @@ import org.osgi.service.metatype.annotations.Designate;
  * Registered even without a pid file configured, so the status monitor finds it and is told why it
  * does not fence.
  */
-@Component(service = FenceAgent.class, configurationPid = FenceAgents.PID, property = FenceAgent.NAME + "=process")
+@Component(service = FenceAgent.class, configurationPid = FenceAgents.PID,
+        property = {FenceAgent.NAME + "=process", FenceAgent.REQUIRES + "=" + FenceAgents.PIDFILE})
 @Designate(ocd = FenceConfig.class)
 public class ProcessAgent implements FenceAgent {
 
