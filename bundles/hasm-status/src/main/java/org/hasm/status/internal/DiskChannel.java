@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -28,13 +27,14 @@ import org.hasm.wire.FrameCodec;
  * receiver (which runs the analyzer) may wait for it. A hung storage thus silences only this
  * channel, whose counter then runs out like any other.
  *
- * <p>Both slots are kept open: the own slot is overwritten in place by one positional write per
- * interval, the peer's read by one positional read (and a second one that must agree with it, so a
- * frame caught half-written is read again rather than passed on). That costs a few microseconds of
- * CPU an interval, where opening, renaming and reading files by name cost a hundred. A slot found
- * unchanged is opened anew before it counts as silent: the peer's slot may be a new file (a peer
- * of an earlier hasm renamed frames into place), and a network file system revalidates its cache
- * on open. The slot holds exactly one frame, as it always did, so any version reads any other's.
+ * <p>The own slot is overwritten in place, one positional write per interval between an open and a
+ * close; the peer's slot is read through a handle kept open, by one positional read (and a second
+ * one that must agree with it, so a frame caught half-written is read again rather than passed on).
+ * That costs a few microseconds of CPU an interval, where a temporary file renamed into place and
+ * a reader opening it by name cost a hundred. A peer's slot found unchanged is opened anew before
+ * it counts as silent: it may be a new file (a peer of an earlier hasm renamed frames into place),
+ * and a network file system revalidates its cache on open. The slot holds exactly one frame, as it
+ * always did, so any version reads any other's.
  *
  * <p>Frames are not synced by default: a heartbeat needs no durability. If this SCM crashes before
  * the page cache reaches the disk, the slot shows an older frame, which is the truth (we stopped);
@@ -56,8 +56,6 @@ final class DiskChannel implements Channel {
     private static final int INBOX = 4;
     private static final long CLOSE_JOIN_MS = 1000;
     private static final long IDLE_POLL_MS = 50;
-    // Writes between two checks that the slot path is still the file we write.
-    private static final int CHECK_SLOT_EVERY = 16;
     // Extra reads allowed for a frame that changes while it is read.
     private static final int STABLE_READS = 2;
 
@@ -78,10 +76,6 @@ final class DiskChannel implements Channel {
 
     // Worker thread only.
     private final ByteBuffer readBuffer = ByteBuffer.allocate(FrameCodec.MAX_FRAME + 1);
-    private FileChannel ownChannel;
-    private Object ownKey;
-    private int ownLength;
-    private long writes;
     private FileChannel peerChannel;
     private boolean baselineTaken;
     private byte[] lastSeen;
@@ -201,7 +195,6 @@ final class DiskChannel implements Channel {
                 try {
                     write(frame);
                 } catch (IOException e) {
-                    closeOwn();
                     failure.set(new IOException("writing " + own + ": " + describe(e), e));
                 }
                 // Paced by our own sends: one read of the peer's slot per interval.
@@ -212,44 +205,30 @@ final class DiskChannel implements Channel {
         } catch (RuntimeException e) {
             failure.set(new IOException("storage heartbeat thread failed: " + e, e));
         } finally {
-            closeOwn();
             closePeer();
         }
     }
 
     /**
-     * Overwrites the slot in place: one positional write on a file kept open, plus a truncation
-     * only when the frame's length changed. The slot's own inode is checked now and then, so that a
-     * slot removed or replaced under us (an operator, a restored backup) is opened anew instead of
-     * being written unseen.
+     * Overwrites the slot in place: open by name, one positional write, a truncation only when the
+     * frame's length changed, close. Opening by name each time finds a slot removed or replaced
+     * under us (an operator, a restored backup) and writes the file the peer reads; closing is what
+     * makes a network file system send the frame to the server (close-to-open), so the peer on
+     * another host sees it within the interval, not when the client's cache gets flushed.
      */
     private void write(byte[] frame) throws IOException {
-        if (ownChannel == null || (++writes % CHECK_SLOT_EVERY == 0 && !stillOurs())) {
-            closeOwn();
-            ownChannel = FileChannel.open(own, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
-            ownKey = Files.readAttributes(own, BasicFileAttributes.class).fileKey();
-            ownLength = -1;
-        }
-        ByteBuffer b = ByteBuffer.wrap(frame);
-        long position = 0;
-        for (int i = 0; i < frame.length && b.hasRemaining(); i++) { // each pass writes at least a byte
-            position += ownChannel.write(b, position);
-        }
-        if (frame.length != ownLength) {
-            ownChannel.truncate(frame.length);
-            ownLength = frame.length;
-        }
-        if (config.fsync()) {
-            ownChannel.force(false);
-        }
-    }
-
-    private boolean stillOurs() {
-        try {
-            Object key = Files.readAttributes(own, BasicFileAttributes.class).fileKey();
-            return key != null && key.equals(ownKey);
-        } catch (IOException e) {
-            return false; // removed: create it again
+        try (FileChannel ch = FileChannel.open(own, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
+            ByteBuffer b = ByteBuffer.wrap(frame);
+            long position = 0;
+            for (int i = 0; i < frame.length && b.hasRemaining(); i++) { // each pass writes at least a byte
+                position += ch.write(b, position);
+            }
+            if (ch.size() != frame.length) {
+                ch.truncate(frame.length);
+            }
+            if (config.fsync()) {
+                ch.force(false);
+            }
         }
     }
 
@@ -325,12 +304,6 @@ final class DiskChannel implements Channel {
             position += n;
         }
         return Arrays.copyOf(readBuffer.array(), readBuffer.position());
-    }
-
-    private void closeOwn() {
-        FileChannel c = ownChannel;
-        ownChannel = null;
-        closeQuietly(c);
     }
 
     private void closePeer() {
