@@ -56,7 +56,8 @@ class HttpThroughputBench {
     private static final int ROUNDS = 7;
     private static final int LARGE_GETS_PER_ROUND = 5;
     private static final Duration WRK_RUN = Duration.ofSeconds(5);
-    private static final Duration WRK_WARM_UP = Duration.ofSeconds(5);
+    // the first rounds after a 5 s warm-up still cost hasm a fifth more CPU per request: the JIT was not done
+    private static final Duration WRK_WARM_UP = Duration.ofSeconds(10);
     private static final String[] WRK_LOAD = {"-t2", "-c32"};
     // USER_HZ: the unit of utime and stime in /proc; 100 on every Linux this runs on
     private static final long TICKS_PER_SECOND = 100;
