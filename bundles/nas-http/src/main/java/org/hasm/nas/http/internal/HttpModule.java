@@ -59,10 +59,8 @@ public class HttpModule implements HaModule {
         @AttributeDefinition(name = "keepalive.timeout.ms", description = "Idle time allowed between two requests.")
         int keepalive_timeout_ms() default 15_000;
 
-        @AttributeDefinition(name = "max.threads", description = "Request threads per personality; 0: "
-                + HttpSettings.THREADS_PER_PROCESSOR + " per processor, at least " + HttpSettings.MIN_AUTO_THREADS
-                + ". Each upload in progress holds one; a GET or a connection waiting for its next request does not.")
-        int max_threads() default 0;
+        @AttributeDefinition(name = "max.threads", description = "Request threads per personality.")
+        int max_threads() default 64;
 
         @AttributeDefinition(name = "max.connections", description = "Open connections per address.")
         int max_connections() default 2048;
@@ -207,7 +205,6 @@ public class HttpModule implements HaModule {
 
     private static HttpSettings settings(Config c) {
         return new HttpSettings(c.max_put_bytes(), c.max_header_bytes(), c.connection_timeout_ms(),
-                c.keepalive_timeout_ms(), c.max_threads() == 0 ? HttpSettings.automaticMaxThreads() : c.max_threads(),
-                c.max_connections(), c.retry_after_seconds());
+                c.keepalive_timeout_ms(), c.max_threads(), c.max_connections(), c.retry_after_seconds());
     }
 }

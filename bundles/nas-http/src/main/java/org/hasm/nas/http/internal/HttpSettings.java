@@ -8,7 +8,14 @@ package org.hasm.nas.http.internal;
  * @param maxHeaderBytes largest request line plus headers (400 beyond)
  * @param connectionTimeoutMillis idle time allowed while reading a request, head or body
  * @param keepAliveTimeoutMillis idle time allowed between two requests of one connection
- * @param maxThreads request threads per personality (see {@link #automaticMaxThreads()})
+ * @param maxThreads request threads per personality. Each upload in progress holds one for its whole
+ *     body and fsync (so does a PROPFIND's listing, or a file below the sendfile size while it is
+ *     written); beyond this many, every other request of the personality waits in the queue. Large
+ *     GETs (sendfile) and keep-alive connections between requests hold none. Fewer threads are
+ *     cheaper for small GETs under load: Tomcat wakes another thread for each request while there are
+ *     idle ones and grows the pool up to this limit, and on 2 cores a 4 KiB GET under
+ *     {@code wrk -c32} cost 1.34 times nginx's CPU time with 64 threads, 1.09 times with 8; but with
+ *     8, eight slow uploads held every GET back until one of them ended.
  * @param maxConnections open connections per connector
  * @param retryAfterSeconds the {@code Retry-After} of a 503: about the time a takeover needs
  */
@@ -16,8 +23,6 @@ record HttpSettings(long maxPutBytes, int maxHeaderBytes, int connectionTimeoutM
         int maxThreads, int maxConnections, int retryAfterSeconds) {
 
     static final long DEFAULT_MAX_PUT_BYTES = 16L << 30;
-    static final int THREADS_PER_PROCESSOR = 4;
-    static final int MIN_AUTO_THREADS = 8;
 
     HttpSettings {
         positive("max.put.bytes", maxPutBytes);
@@ -35,24 +40,7 @@ record HttpSettings(long maxPutBytes, int maxHeaderBytes, int connectionTimeoutM
     }
 
     static HttpSettings defaults() {
-        return new HttpSettings(DEFAULT_MAX_PUT_BYTES, 16 * 1024, 20_000, 15_000, automaticMaxThreads(), 2048, 5);
-    }
-
-    /**
-     * The request threads of a personality unless configured: a few per processor. Tomcat gives a request
-     * to an idle thread whenever there is one, and grows its pool up to this limit whenever more requests
-     * are in progress than threads, so under load every small GET wakes another of dozens of threads and
-     * the machine spends its time switching between them. On 2 cores under {@code wrk -c32}, a 4 KiB GET
-     * cost 1.34 times nginx's CPU time with 64 threads and 1.09 times with 8 (medians of nine rounds
-     * each, alternating, on a machine with other load; 4 threads were closer still). With fewer threads
-     * than requests in progress, a thread that finishes one takes the next from the queue without
-     * sleeping. A thread is held for the whole of a request it reads or writes blocking: an upload (its
-     * body and the fsync), a PROPFIND's listing, a file below the sendfile size. Requests beyond the
-     * limit wait in the queue, none is refused. Large GETs leave through sendfile and keep-alive
-     * connections wait in the poller: neither holds a thread.
-     */
-    static int automaticMaxThreads() {
-        return Math.max(MIN_AUTO_THREADS, THREADS_PER_PROCESSOR * Runtime.getRuntime().availableProcessors());
+        return new HttpSettings(DEFAULT_MAX_PUT_BYTES, 16 * 1024, 20_000, 15_000, 64, 2048, 5);
     }
 
     HttpSettings withMaxPutBytes(long bytes) {
