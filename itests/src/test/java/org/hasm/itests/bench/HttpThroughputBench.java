@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  *     times per side per round, alternating; a round's figure is the median of its five;</li>
  * <li>small: one 4 KiB file with {@code wrk -t2 -c32 -d5s} on each side in turn.</li>
  * </ul>
- * Each round gives a ratio hasm / nginx; reported are the medians per side and the median, min and
+ * A first round (10 s of wrk) warms up and is not counted. Each round gives a ratio hasm / nginx; reported are the medians per side and the median, min and
  * max of the ratios. Also the CPU time each server spent per small request (its processes'
  * utime + stime over the wrk run; for hasm the whole SCM, status monitor included), which the
  * machine's other load disturbs less than a rate.
@@ -56,7 +56,6 @@ class HttpThroughputBench {
     private static final int ROUNDS = 7;
     private static final int LARGE_GETS_PER_ROUND = 5;
     private static final Duration WRK_RUN = Duration.ofSeconds(5);
-    // the first rounds after a 5 s warm-up still cost hasm a fifth more CPU per request: the JIT was not done
     private static final Duration WRK_WARM_UP = Duration.ofSeconds(10);
     private static final String[] WRK_LOAD = {"-t2", "-c32"};
     // USER_HZ: the unit of utime and stime in /proc; 100 on every Linux this runs on
@@ -102,12 +101,6 @@ class HttpThroughputBench {
         long hasmPid = pair.pid(Scm.A);
         System.out.println("# http: before " + load());
 
-        // warm-up: the file in the page cache, the JIT on hasm's request path, both servers' caches
-        largeMBps(curl, hasmLarge);
-        largeMBps(curl, nginxLarge);
-        wrkRun(wrk, hasmSmall, WRK_WARM_UP);
-        wrkRun(wrk, nginxSmall, WRK_WARM_UP);
-
         List<Double> hasmMBps = new ArrayList<>();
         List<Double> nginxMBps = new ArrayList<>();
         List<Double> largeRatio = new ArrayList<>();
@@ -116,7 +109,11 @@ class HttpThroughputBench {
         List<Double> smallRatio = new ArrayList<>();
         List<Double> hasmCpu = new ArrayList<>();
         List<Double> nginxCpu = new ArrayList<>();
-        for (int round = 1; round <= ROUNDS; round++) {
+        // Round 0 warms up and is not counted: the large file into the page cache, both servers' caches,
+        // the JIT on hasm's request paths. A whole round, because after a warm-up of one large GET and
+        // small GETs only, the first counted round (which starts with large GETs) cost hasm a third
+        // more CPU per small request than the later ones, in every run.
+        for (int round = 0; round <= ROUNDS; round++) {
             List<Double> h = new ArrayList<>();
             List<Double> n = new ArrayList<>();
             for (int i = 0; i < LARGE_GETS_PER_ROUND; i++) {
@@ -125,27 +122,32 @@ class HttpThroughputBench {
             }
             double hl = BenchReport.median(h);
             double nl = BenchReport.median(n);
-            hasmMBps.add(hl);
-            nginxMBps.add(nl);
-            largeRatio.add(hl / nl);
 
+            Duration length = round == 0 ? WRK_WARM_UP : WRK_RUN;
             long hasmTicks = ticks(List.of(hasmPid));
-            double hs = wrkRun(wrk, hasmSmall, WRK_RUN);
+            double hs = wrkRun(wrk, hasmSmall, length);
             hasmTicks = ticks(List.of(hasmPid)) - hasmTicks;
             List<Long> nginxPids = processTree(nginx);
             long nginxTicks = ticks(nginxPids);
-            double ns = wrkRun(wrk, nginxSmall, WRK_RUN);
+            double ns = wrkRun(wrk, nginxSmall, length);
             nginxTicks = ticks(nginxPids) - nginxTicks;
-            hasmReqps.add(hs);
-            nginxReqps.add(ns);
-            smallRatio.add(hs / ns);
-            hasmCpu.add(microsPerRequest(hasmTicks, hs));
-            nginxCpu.add(microsPerRequest(nginxTicks, ns));
+            double hc = microsPerRequest(hasmTicks, hs, length);
+            double nc = microsPerRequest(nginxTicks, ns, length);
             System.out.println(String.format(Locale.ROOT,
-                    "# http round %d: large hasm %s nginx %s MB/s (ratio %.2f); small hasm %.0f nginx %.0f req/s"
+                    "# http %s: large hasm %s nginx %s MB/s (ratio %.2f); small hasm %.0f nginx %.0f req/s"
                             + " (ratio %.2f), CPU per request hasm %.1f nginx %.1f us; %s",
-                    round, format(h), format(n), hl / nl, hs, ns, hs / ns, hasmCpu.get(round - 1),
-                    nginxCpu.get(round - 1), load()));
+                    round == 0 ? "warm-up round (not counted)" : "round " + round, format(h), format(n), hl / nl,
+                    hs, ns, hs / ns, hc, nc, load()));
+            if (round > 0) {
+                hasmMBps.add(hl);
+                nginxMBps.add(nl);
+                largeRatio.add(hl / nl);
+                hasmReqps.add(hs);
+                nginxReqps.add(ns);
+                smallRatio.add(hs / ns);
+                hasmCpu.add(hc);
+                nginxCpu.add(nc);
+            }
         }
 
         BenchReport.print("http.large.hasm.mbps.median", BenchReport.median(hasmMBps), "MB/s");
@@ -321,8 +323,8 @@ class HttpThroughputBench {
         return sum;
     }
 
-    private static double microsPerRequest(long ticks, double requestsPerSecond) {
-        double requests = requestsPerSecond * WRK_RUN.toSeconds();
+    private static double microsPerRequest(long ticks, double requestsPerSecond, Duration length) {
+        double requests = requestsPerSecond * length.toSeconds();
         return ticks * 1e6 / TICKS_PER_SECOND / requests;
     }
 
