@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  *     times per side per round, alternating; a round's figure is the median of its five;</li>
  * <li>small: one 4 KiB file with {@code wrk -t2 -c32 -d5s} on each side in turn.</li>
  * </ul>
- * A first round (10 s of wrk) warms up and is not counted. Each round gives a ratio hasm / nginx; reported are the medians per side and the median, min and
+ * A first round (30 s of wrk) warms up and is not counted. Each round gives a ratio hasm / nginx; reported are the medians per side and the median, min and
  * max of the ratios. Also the CPU time each server spent per small request (its processes'
  * utime + stime over the wrk run; for hasm the whole SCM, status monitor included), which the
  * machine's other load disturbs less than a rate.
@@ -56,7 +56,9 @@ class HttpThroughputBench {
     private static final int ROUNDS = 7;
     private static final int LARGE_GETS_PER_ROUND = 5;
     private static final Duration WRK_RUN = Duration.ofSeconds(5);
-    private static final Duration WRK_WARM_UP = Duration.ofSeconds(10);
+    // hasm's JIT, competing with the load for 2 cores, needs about half a minute of small GETs: after
+    // 10 s, the first three counted rounds cost 25, 22 and 18 us per request, the later ones 18.5
+    private static final Duration WRK_WARM_UP = Duration.ofSeconds(30);
     private static final String[] WRK_LOAD = {"-t2", "-c32"};
     // USER_HZ: the unit of utime and stime in /proc; 100 on every Linux this runs on
     private static final long TICKS_PER_SECOND = 100;
@@ -110,9 +112,7 @@ class HttpThroughputBench {
         List<Double> hasmCpu = new ArrayList<>();
         List<Double> nginxCpu = new ArrayList<>();
         // Round 0 warms up and is not counted: the large file into the page cache, both servers' caches,
-        // the JIT on hasm's request paths. A whole round, because after a warm-up of one large GET and
-        // small GETs only, the first counted round (which starts with large GETs) cost hasm a third
-        // more CPU per small request than the later ones, in every run.
+        // the JIT on hasm's request paths; a whole round, so that both paths are warm.
         for (int round = 0; round <= ROUNDS; round++) {
             List<Double> h = new ArrayList<>();
             List<Double> n = new ArrayList<>();
