@@ -29,4 +29,20 @@ final class BenchReport {
         print(bench + ".min", sorted.get(0), unit);
         print(bench + ".max", sorted.get(sorted.size() - 1), unit);
     }
+
+    /** Median (the upper one of an even count), min and max of the values. */
+    static void summaryOfDoubles(String bench, List<Double> values, String unit) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        print(bench + ".median", sorted.get(sorted.size() / 2), unit);
+        print(bench + ".min", sorted.get(0), unit);
+        print(bench + ".max", sorted.get(sorted.size() - 1), unit);
+    }
+
+    /** @return the median (the upper one of an even count) */
+    static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        return sorted.get(sorted.size() / 2);
+    }
 }

@@ -14,13 +14,13 @@ import org.junit.jupiter.api.Assumptions;
  * prepared by {@code .ci/run}, so a missing tool is a broken CI setup and fails the test; on a
  * developer's machine the test is skipped with a message that says what to install.
  */
-final class Requirements {
+public final class Requirements {
 
     private Requirements() {
     }
 
     /** @param message what is missing and how to get it */
-    static void require(boolean present, String message) {
+    public static void require(boolean present, String message) {
         if (present) {
             return;
         }
@@ -30,7 +30,7 @@ final class Requirements {
         Assumptions.abort(message);
     }
 
-    static boolean isRoot() {
+    public static boolean isRoot() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("Uid:")) {
@@ -46,7 +46,7 @@ final class Requirements {
     }
 
     /** @return the executable {@code name} on PATH or in the sbin folders root's PATH has, or null */
-    static Path tool(String name) {
+    public static Path tool(String name) {
         List<String> dirs = new ArrayList<>();
         String path = System.getenv("PATH");
         if (path != null) {

@@ -40,6 +40,8 @@ final class ExportServlet extends WebdavServlet {
     private static final Set<String> MODIFYING =
             Set.of("PUT", "DELETE", "MKCOL", "COPY", "MOVE", "PROPPATCH", "LOCK", "UNLOCK");
     private static final Set<String> FENCE_FIRST = Set.of("DELETE", "MKCOL", "COPY", "MOVE");
+    // the methods whose Destination header Tomcat reads; other requests skip the header lookup
+    private static final Set<String> HAS_DESTINATION = Set.of("COPY", "MOVE");
 
     private final transient ExportTarget target;
     // The ownership of the volume that the resource cache was filled under; another one empties it.
@@ -65,10 +67,13 @@ final class ExportServlet extends WebdavServlet {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+        String method = req.getMethod();
         String refused = RequestPaths.refusal(req.getRequestURI());
-        String destination = req.getHeader("Destination");
-        if (refused == null && destination != null) {
-            refused = RequestPaths.destinationRefusal(destination);
+        if (refused == null && HAS_DESTINATION.contains(method)) {
+            String destination = req.getHeader("Destination");
+            if (destination != null) {
+                refused = RequestPaths.destinationRefusal(destination);
+            }
         }
         if (refused != null) {
             resp.sendError(HttpServletResponse.SC_BAD_REQUEST, refused);
@@ -90,7 +95,6 @@ final class ExportServlet extends WebdavServlet {
             forgetCached();
             cachedUnder = new Ownership(volume, volume.epoch());
         }
-        String method = req.getMethod();
         boolean modifying = MODIFYING.contains(method);
         if (modifying && target.readOnly()) {
             resp.sendError(HttpServletResponse.SC_FORBIDDEN, "export " + target.name() + " is read-only");

@@ -440,7 +440,13 @@ final class HttpServer {
         ctx.setPath("/" + export.name());
         ctx.setDocBase(export.folder().toString());
         ctx.setWorkDir(baseDir.resolve("work").resolve(plan.personality()).resolve(export.name()).toString());
-        ctx.addLifecycleListener(new Tomcat.FixContextListener());
+        // Tomcat.FixContextListener would also add an authenticator valve, which every request passes to
+        // look for security constraints; an export has none (the volume's ownership is its access rule)
+        ctx.addLifecycleListener(event -> {
+            if (org.apache.catalina.Lifecycle.CONFIGURE_START_EVENT.equals(event.getType())) {
+                ctx.setConfigured(true);
+            }
+        });
         ctx.setParentClassLoader(loader());
         ctx.setLoader(new BundleLoader(loader()));
         ctx.setUseNaming(false);
@@ -473,6 +479,7 @@ final class HttpServer {
         c.setProperty("useSendfile", "true");
         // rebind at once when a personality comes back, despite sockets in TIME_WAIT
         c.setProperty("socket.soReuseAddress", "true");
+        c.setProperty("socket.directBuffer", "true");
         c.setProperty("server", "hasm");
         c.setXpoweredBy(false);
         c.setEncodedSolidusHandling("reject");
