@@ -76,6 +76,12 @@ final class ProcessFence {
                 }
                 if (seen instanceof CommandLines.Args a) {
                     Match m = runs(a);
+                    if (m == Match.NO && commandLines.of(ph) instanceof CommandLines.Args again) {
+                        // a second look before calling the pid file stale: a process table read while
+                        // the process was still being set up has been seen to differ from the next
+                        a = again;
+                        m = runs(again);
+                    }
                     if (m == Match.YES) {
                         return kill && kill(who, ph, deadline);
                     }
