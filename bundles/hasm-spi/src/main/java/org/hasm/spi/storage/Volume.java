@@ -20,8 +20,14 @@ public interface Volume {
     long epoch();
 
     /**
-     * @return {@code true} while this SCM owns the volume; {@code false} from the instant it found
-     *     a higher epoch or let the volume go (then every {@link #fence()} fails)
+     * A cheap check (no I/O) that a service makes before serving a request, reads included.
+     *
+     * @return {@code true} while this SCM owns the volume and its lease holds; {@code false} from the
+     *     instant it found a higher epoch or let the volume go (then every {@link #fence()} fails), and
+     *     while its lease has lapsed: the record has not been confirmed on the storage for the lease
+     *     time (a pause of this SCM, a storage that hangs), so the peer may have taken the volume over
+     *     meanwhile. It turns {@code true} again when the record is confirmed, and stays {@code false}
+     *     when it shows another owner.
      */
     boolean owned();
 

@@ -21,18 +21,21 @@ final class OwnedVolume implements Volume {
     private final AtomicBoolean owned = new AtomicBoolean(true);
     // When the watchdog last read the record and found it still ours (System.nanoTime()).
     private volatile long confirmedNanos;
+    private final long leaseNanos;
     // The reason of the last refused fence(), so that a burst of refused writes is one event.
     private final AtomicReference<String> lastRefusal = new AtomicReference<>();
     // What the watchdog could not read, so that a storage outage is logged once, not every round.
     private final AtomicReference<String> readProblem = new AtomicReference<>();
 
-    OwnedVolume(VolumeStore store, String name, Path root, Path record, long epoch, long confirmedNanos) {
+    OwnedVolume(VolumeStore store, String name, Path root, Path record, long epoch, long confirmedNanos,
+            long leaseNanos) {
         this.store = store;
         this.name = name;
         this.root = root;
         this.record = record;
         this.epoch = epoch;
         this.confirmedNanos = confirmedNanos;
+        this.leaseNanos = leaseNanos;
     }
 
     @Override
@@ -50,8 +53,14 @@ final class OwnedVolume implements Volume {
         return epoch;
     }
 
+    /** Owned and its lease holds: see {@link Volume#owned()}. */
     @Override
     public boolean owned() {
+        return owned.get() && System.nanoTime() - confirmedNanos <= leaseNanos;
+    }
+
+    /** @return whether this ownership has not ended (released or lost), whatever its lease says */
+    boolean held() {
         return owned.get();
     }
 

@@ -187,7 +187,7 @@ final class VolumeStore implements VolumeManager {
     synchronized OwnedVolume acquire(String volume) throws IOException {
         checkName(volume);
         OwnedVolume current = owned.get(volume);
-        if (current != null && current.owned()) {
+        if (current != null && current.held()) {
             return current;
         }
         Path record = recordOf(volume);
@@ -218,7 +218,7 @@ final class VolumeStore implements VolumeManager {
             observer.event(REFUSED, volume, after.epoch(), after.owner(), reason);
             throw new IOException(reason);
         }
-        OwnedVolume v = new OwnedVolume(this, volume, root, record, epoch, confirmed);
+        OwnedVolume v = new OwnedVolume(this, volume, root, record, epoch, confirmed, leaseNanos);
         owned.put(volume, v);
         observer.event(ACQUIRED, volume, epoch, self, from);
         observer.log(before.released() || before.owner().equals(self) ? Level.INFO : Level.WARN,
@@ -303,7 +303,7 @@ final class VolumeStore implements VolumeManager {
     void fence(OwnedVolume v) throws FencedException {
         String refusal;
         OwnerRecord now = null;
-        if (!v.owned()) {
+        if (!v.held()) {
             refusal = "this SCM no longer owns volume " + v.name() + " (epoch " + v.epoch() + "): released or taken over";
         } else {
             try {
@@ -378,7 +378,7 @@ final class VolumeStore implements VolumeManager {
     /** One watchdog round: re-reads the record of every owned volume. */
     void checkAll() {
         for (OwnedVolume v : owned.values()) {
-            if (!v.owned()) {
+            if (!v.held()) {
                 continue;
             }
             long started = System.nanoTime();
@@ -409,14 +409,14 @@ final class VolumeStore implements VolumeManager {
     @Override
     public Volume volume(String name) {
         OwnedVolume v = owned.get(name);
-        return v != null && v.owned() ? v : null;
+        return v != null && v.held() ? v : null;
     }
 
     @Override
     public List<Volume> volumes() {
         List<Volume> list = new ArrayList<>();
         for (OwnedVolume v : owned.values()) {
-            if (v.owned()) {
+            if (v.held()) {
                 list.add(v);
             }
         }

@@ -197,7 +197,11 @@ class VolumeStoreTest {
                 return e.getMessage().contains("lease on volume data lapsed");
             }
         }, () -> a.events);
-        assertTrue(v.owned(), "a lapsed lease refuses writes; it does not give the volume away");
+        // a lapsed lease refuses writes and reads (the peer may own the volume by now), but it does
+        // not give the volume away
+        assertFalse(v.owned(), "served while the lease lapsed");
+        assertTrue(v.held());
+        assertEquals(v, sa.volume("data"));
         sa.start();
         Await.until("the watchdog renews it", () -> {
             try {
@@ -207,6 +211,7 @@ class VolumeStoreTest {
                 return false;
             }
         }, () -> a.events);
+        assertTrue(v.owned(), "confirmed again: served again");
     }
 
     @Test

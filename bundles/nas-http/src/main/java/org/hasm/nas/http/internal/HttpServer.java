@@ -73,6 +73,8 @@ final class HttpServer {
         QUIETED.add(cache);
     }
 
+    private static final String CANNOT_LISTEN = "cannot listen on ";
+
     /** How often a personality whose address is taken tries again. */
     static final long RETRY_MS = 100;
 
@@ -353,7 +355,9 @@ final class HttpServer {
             stopQuietly(service);
             String message = "personality " + plan.personality() + ": cannot serve on " + plan.addresses() + " port "
                     + plan.port() + ": " + failure;
-            if (bindFailed(cause) || taken(plan) != null) {
+            // a connector that did not start listening could not bind (taken, or not up yet): worth
+            // retrying even if the address is free by now, as it is when its holder just let it go
+            if (bindFailed(cause) || failure.startsWith(CANNOT_LISTEN) || taken(plan) != null) {
                 throw new AddressTaken(message);
             }
             throw new ServicePlan.NotServable(message);
@@ -517,7 +521,7 @@ final class HttpServer {
         }
         for (Map.Entry<String, Connector> c : connectors.entrySet()) {
             if (c.getValue().getState() != LifecycleState.STARTED || c.getValue().getLocalPort() < 0) {
-                return "cannot listen on " + c.getKey();
+                return CANNOT_LISTEN + c.getKey();
             }
         }
         for (var child : service.getContainer().findChildren()) {
