@@ -525,6 +525,21 @@ public final class Pair implements AutoCloseable {
     }
 
     /**
+     * Waits until {@code scm} owns the volume of {@code home}'s personality (its ownership record
+     * names it) and holds the listening socket of that personality's HTTP address.
+     */
+    public void awaitServedBy(Scm home, Scm scm, Duration timeout) {
+        String address = personalityAddress(home);
+        Await.until(scm.id() + " to own " + volume(home) + " and listen on " + address + ":" + httpPort(), timeout,
+                () -> {
+                    OwnerWatch.Owner owner = OwnerWatch.read(shared(), volume(home));
+                    return owner != null && owner.owner().equals(scm.id())
+                            && Listeners.holder(this, address, httpPort()).equals(scm.id());
+                }, () -> "record " + OwnerWatch.read(shared(), volume(home)) + ", listener "
+                        + Listeners.holder(this, address, httpPort()) + diagnostics());
+    }
+
+    /**
      * Waits until the example service answers on the port of {@code personality}'s home with text
      * that contains {@code expected} (e.g. {@code personality A on scm-b (MASTER, DEGRADED)}).
      *

@@ -60,7 +60,7 @@ class PairBadInputIT {
 
             pair.kill(A);
             pair.awaitState(B, "DEGRADED", "MASTER", STEP);
-            awaitServedBy(pair, A, B);
+            pair.awaitServedBy(A, B, STEP);
             Map<String, String> afterTakeover = abuse(pair, B, volume, secret, known, "after the takeover", null,
                     "DEGRADED/MASTER");
 
@@ -125,7 +125,7 @@ class PairBadInputIT {
             Map<String, String> inDac = fillUp(pair, A, full, known, "in DAC", "DAC/MASTER", "DAC/SLAVE");
             pair.kill(A);
             pair.awaitState(B, "DEGRADED", "MASTER", STEP);
-            awaitServedBy(pair, A, B);
+            pair.awaitServedBy(A, B, STEP);
             Map<String, String> afterTakeover = fillUp(pair, B, full, known, "after the takeover", null,
                     "DEGRADED/MASTER");
 
@@ -326,18 +326,6 @@ class PairBadInputIT {
     }
 
     // ---- the SCM keeps serving ----
-
-    /** Waits until {@code scm} owns the volume of {@code home}'s personality and listens on its HTTP address. */
-    private static void awaitServedBy(Pair pair, Scm home, Scm scm) {
-        String address = pair.personalityAddress(home);
-        Await.until(scm.id() + " to own " + pair.volume(home) + " and listen on " + address + ":" + pair.httpPort(),
-                STEP, () -> {
-                    OwnerWatch.Owner owner = OwnerWatch.read(pair.shared(), pair.volume(home));
-                    return owner != null && owner.owner().equals(scm.id())
-                            && Listeners.holder(pair, address, pair.httpPort()).equals(scm.id());
-                }, () -> "record " + OwnerWatch.read(pair.shared(), pair.volume(home)) + ", listener "
-                        + Listeners.holder(pair, address, pair.httpPort()) + pair.diagnostics());
-    }
 
     /**
      * The check after each case: the serving SCM runs, reads {@code known.txt} right, takes a small

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.hasm.itests.cluster.Pair.Scm;
 import org.hasm.itests.cluster.Pair.Timing;
-import org.hasm.itests.support.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,7 +58,7 @@ class PairWriteIT {
                 int atKill = writer.ackCount();
                 pair.awaitState(B, "DEGRADED", "MASTER", STEP);
                 pair.awaitExample(A, "personality A on scm-b (MASTER, DEGRADED)", STEP);
-                awaitServedBy(pair, A, B);
+                pair.awaitServedBy(A, B, STEP);
                 writer.awaitAcks(atKill, SOME, STEP, pair::diagnostics);
                 writer.stop();
                 checked("takeover of A by scm-b", writer, filesA, writer.acks(), pair);
@@ -74,7 +73,7 @@ class PairWriteIT {
                 pair.awaitState(A, "DAC", "SLAVE", Pair.BOOT);
                 pair.awaitState(B, "DAC", "MASTER", STEP);
                 pair.awaitExample(A, "personality A on scm-a (SLAVE, DAC)", STEP);
-                awaitServedBy(pair, A, A);
+                pair.awaitServedBy(A, A, STEP);
                 int back = writer.ackCount();
                 writer.awaitAcks(back, SOME, STEP, pair::diagnostics);
                 writer.stop();
@@ -89,7 +88,7 @@ class PairWriteIT {
                 int atKill = writer.ackCount();
                 pair.awaitState(A, "DEGRADED", "MASTER", STEP);
                 pair.awaitExample(B, "personality B on scm-a (MASTER, DEGRADED)", STEP);
-                awaitServedBy(pair, B, A);
+                pair.awaitServedBy(B, A, STEP);
                 writer.awaitAcks(atKill, SOME, STEP, pair::diagnostics);
                 writer.stop();
                 checked("takeover of B by scm-a", writer, filesB, writer.acks(), pair);
@@ -146,18 +145,6 @@ class PairWriteIT {
             throws IOException, InterruptedException {
         return client.send(HttpRequest.newBuilder(file).timeout(REQUEST)
                 .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** Waits until {@code scm} owns the volume of {@code home}'s personality and listens on its HTTP address. */
-    private static void awaitServedBy(Pair pair, Scm home, Scm scm) {
-        String address = pair.personalityAddress(home);
-        Await.until(scm.id() + " to own " + pair.volume(home) + " and listen on " + address + ":" + pair.httpPort(),
-                STEP, () -> {
-                    OwnerWatch.Owner owner = OwnerWatch.read(pair.shared(), pair.volume(home));
-                    return owner != null && owner.owner().equals(scm.id())
-                            && Listeners.holder(pair, address, pair.httpPort()).equals(scm.id());
-                }, () -> "record " + OwnerWatch.read(pair.shared(), pair.volume(home)) + ", listener "
-                        + Listeners.holder(pair, address, pair.httpPort()) + pair.diagnostics());
     }
 
     /** The writes went on after the fault, gave nothing up, and every acknowledged one reads back. */
