@@ -59,7 +59,10 @@ public class HttpModule implements HaModule {
         @AttributeDefinition(name = "keepalive.timeout.ms", description = "Idle time allowed between two requests.")
         int keepalive_timeout_ms() default 15_000;
 
-        @AttributeDefinition(name = "max.threads", description = "Request threads per personality.")
+        @AttributeDefinition(name = "max.threads", description = "The most request threads per personality. "
+                + "About two per processor (at least 4) serve requests in turn; one more is added whenever a "
+                + "queued request has waited 10 ms (slow uploads hold theirs), and after 2 s in which none "
+                + "waited that long the pool shrinks back towards the base.")
         int max_threads() default 64;
 
         @AttributeDefinition(name = "max.connections", description = "Open connections per address.")

@@ -26,7 +26,6 @@ import org.apache.catalina.core.StandardEngine;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.core.StandardServer;
 import org.apache.catalina.core.StandardService;
-import org.apache.catalina.core.StandardThreadExecutor;
 import org.apache.catalina.session.StandardManager;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.catalina.valves.ErrorReportValve;
@@ -95,8 +94,16 @@ final class HttpServer {
     private record Waiting(ServicePlan plan, long sinceNanos, String reason) {
     }
 
-    /** A personality being served: the plan it was started with and its Tomcat service. */
-    private record Served(ServicePlan plan, StandardService service, Map<String, Connector> connectors) {
+    /**
+     * How long closing a personality waits for its request threads to end. By then Tomcat has closed
+     * the sockets and waited for running requests, and the threads are interrupted: what still runs is
+     * stuck in the disk, and a handback must not wait for it much longer.
+     */
+    private static final long THREADS_END_MS = 2_000;
+
+    /** A personality being served: the plan it was started with, its Tomcat service and request threads. */
+    private record Served(ServicePlan plan, StandardService service, Map<String, Connector> connectors,
+            RequestThreads threads) {
     }
 
     HttpServer(Path baseDir, HttpSettings settings, VolumeManager volumes, Events events) {
@@ -302,14 +309,6 @@ final class HttpServer {
         StandardService service = new StandardService();
         service.setName(name);
 
-        StandardThreadExecutor threads = new StandardThreadExecutor();
-        threads.setName(name + "-exec");
-        threads.setNamePrefix(name + "-");
-        threads.setDaemon(true);
-        threads.setMaxThreads(limits.maxThreads());
-        threads.setMinSpareThreads(Math.min(4, limits.maxThreads()));
-        service.addExecutor(threads);
-
         StandardEngine engine = new StandardEngine();
         engine.setName(name);
         engine.setDefaultHost("localhost");
@@ -329,6 +328,8 @@ final class HttpServer {
         }
         service.setContainer(engine);
 
+        // not a Service executor: the connectors only borrow it, and close() ends it after the service
+        RequestThreads threads = new RequestThreads(name, limits.maxThreads());
         Map<String, Connector> connectors = new LinkedHashMap<>();
         for (String address : plan.addresses()) {
             Connector c = connector(address, plan.port(), limits);
@@ -353,6 +354,7 @@ final class HttpServer {
         }
         if (failure != null) {
             stopQuietly(service);
+            endThreads(plan.personality(), threads);
             String message = "personality " + plan.personality() + ": cannot serve on " + plan.addresses() + " port "
                     + plan.port() + ": " + failure;
             // a connector that did not start listening could not bind (taken, or not up yet): worth
@@ -363,7 +365,7 @@ final class HttpServer {
             throw new ServicePlan.NotServable(message);
         }
         server.addService(service); // already started: this only records it
-        served.put(plan.personality(), new Served(plan, service, connectors));
+        served.put(plan.personality(), new Served(plan, service, connectors, threads));
         List<String> listening = new ArrayList<>();
         connectors.forEach((a, c) -> listening.add(a + ":" + c.getLocalPort()));
         List<String> exports = plan.exports().stream().map(ServicePlan.ExportPlan::name).toList();
@@ -432,8 +434,17 @@ final class HttpServer {
         } catch (Exception e) {
             events.warn("personality " + personality + " did not close cleanly: " + e.getMessage());
         }
+        endThreads(personality, s.threads());
         events.info("released personality " + personality);
         events.publish("RELEASED", Map.of("personality", personality));
+    }
+
+    /** Ends a personality's request threads, once its service has stopped using them. */
+    private void endThreads(String personality, RequestThreads threads) {
+        if (!threads.close(THREADS_END_MS)) {
+            events.warn("personality " + personality + ": request threads still running after "
+                    + THREADS_END_MS + " ms: " + threads);
+        }
     }
 
     private StandardContext context(ServicePlan plan, ServicePlan.ExportPlan export, HttpSettings limits) {

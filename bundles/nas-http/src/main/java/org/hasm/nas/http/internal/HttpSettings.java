@@ -8,14 +8,17 @@ package org.hasm.nas.http.internal;
  * @param maxHeaderBytes largest request line plus headers (400 beyond)
  * @param connectionTimeoutMillis idle time allowed while reading a request, head or body
  * @param keepAliveTimeoutMillis idle time allowed between two requests of one connection
- * @param maxThreads request threads per personality. Each upload in progress holds one for its whole
- *     body and fsync (so does a PROPFIND's listing, or a file below the sendfile size while it is
- *     written); beyond this many, every other request of the personality waits in the queue. Large
- *     GETs (sendfile) and keep-alive connections between requests hold none. Fewer threads are
- *     cheaper for small GETs under load: Tomcat wakes another thread for each request while there are
- *     idle ones and grows the pool up to this limit, and on 2 cores a 4 KiB GET under
- *     {@code wrk -c32} cost 1.34 times nginx's CPU time with 64 threads, 1.09 times with 8; but with
- *     8, eight slow uploads held every GET back until one of them ended.
+ * @param maxThreads the most request threads per personality. Each upload in progress holds one for
+ *     its whole body and fsync (so does a PROPFIND's listing, or a file below the sendfile size while it
+ *     is written); large GETs (sendfile) and keep-alive connections between requests hold none. A
+ *     personality runs a base of about two threads per processor (at least 4, at most this) that take
+ *     queued requests one after another; a thread is added only when the oldest queued request has
+ *     waited 10 ms (every thread is held by something slower), and after 2 s in which none waited
+ *     that long the pool shrinks back towards the base (see {@link RequestThreads}). Beyond this many,
+ *     every other request of the personality waits in the queue. Tomcat's own pool woke another thread
+ *     for each request and grew to about one per connection: on 2 cores a 4 KiB GET under {@code wrk -c32} cost 1.34 times
+ *     nginx's CPU time with 64 such threads, 1.09 times with a fixed 8, but with 8, eight slow uploads
+ *     held every GET back until one of them ended.
  * @param maxConnections open connections per connector
  * @param retryAfterSeconds the {@code Retry-After} of a 503: about the time a takeover needs
  */

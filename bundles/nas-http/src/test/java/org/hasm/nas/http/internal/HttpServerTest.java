@@ -572,6 +572,47 @@ class HttpServerTest {
                 "x".getBytes(StandardCharsets.UTF_8)).status() >= 400);
     }
 
+    @Test
+    void slowUploadsBeyondTheBaseOfThreadsDoNotHoldAGetBack() throws Exception {
+        Files.writeString(docs.resolve("a.txt"), "a");
+        HttpServer s = server(HttpSettings.defaults(), DurableWrite.DEFAULT_OPENER);
+        int port = serveDocs(s, false);
+        int uploads = RequestThreads.defaultBase(HttpSettings.defaults().maxThreads()) + 4;
+        List<Socket> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < uploads; i++) {
+                // the head and the first bytes of a body that never ends: each holds a request thread
+                // until the connection times out
+                Socket u = new Socket();
+                open.add(u);
+                u.connect(new InetSocketAddress(A, port), 5_000);
+                u.getOutputStream().write(("PUT /docs/slow-" + i + ".bin HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Length: 1000000\r\n\r\nfirst bytes").getBytes(StandardCharsets.ISO_8859_1));
+                u.getOutputStream().flush();
+            }
+            await("a request thread for each upload", Duration.ofSeconds(10),
+                    () -> requestThreads("A").stream().filter(n -> !n.endsWith("-watchdog")).count() >= uploads);
+
+            long start = System.nanoTime();
+            assertEquals("a", send(A, port, "GET", "/docs/a.txt").text());
+            long ms = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            System.out.println("[nas-http] GET behind " + uploads + " stalled uploads answered in " + ms + " ms");
+            assertTrue(ms < 2_000, "GET answered in " + ms + " ms");
+        } finally {
+            for (Socket u : open) {
+                u.close();
+            }
+        }
+        s.stopServing();
+        await("no request thread of A left", Duration.ofSeconds(15), () -> requestThreads("A").isEmpty());
+        assertEquals(List.of(), files(docs).stream().filter(f -> !f.equals("a.txt")).toList(), "no upload remains");
+    }
+
+    /** @return the names of the live request threads (and watchdog) of a personality */
+    private static List<String> requestThreads(String personality) {
+        return RequestThreadsTest.live("hasm-http-" + personality);
+    }
+
     private static int freePort(String address) throws IOException {
         try (java.net.ServerSocket s = new java.net.ServerSocket()) {
             s.setReuseAddress(true);
