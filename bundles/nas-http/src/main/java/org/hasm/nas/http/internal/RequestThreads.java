@@ -26,11 +26,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * turn. If that one was still needed (uploads hold every other thread), the next request to wait
  * brings it back after {@code patience}.
  *
- * <p>The pool's core and maximum size are always equal and only the watchdog (and {@link #close})
- * changes them; the queue is unbounded, so {@link #execute} never rejects while open.
+ * <p>The pool's core and maximum size are always equal and only the watchdog changes them; the
+ * queue is unbounded, so {@link #execute} never rejects until {@link #close}.
  *
- * <p>Thread safety: {@link #execute} is called by Tomcat's pollers from any thread; {@code spareMin}
- * and {@code spareSince} are confined to the watchdog thread.
+ * <p>Thread safety: {@link #execute} is called by Tomcat's pollers from any thread; {@code spareMin},
+ * {@code waited} and {@code spareSince} are confined to the watchdog thread.
  */
 final class RequestThreads implements Executor {
 
