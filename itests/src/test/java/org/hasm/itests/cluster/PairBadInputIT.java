@@ -85,7 +85,20 @@ class PairBadInputIT {
             return;
         }
         String url = export.toString().endsWith("/") ? export.toString() : export + "/";
-        NetnsLab.Result r = NetnsLab.run(List.of(litmus.toString(), "-k", url), Duration.ofMinutes(3));
+        // litmus writes debug.log and child.log into its working folder: a temporary one
+        Path folder = Files.createTempDirectory("hasm-litmus-");
+        NetnsLab.Result r;
+        try {
+            r = NetnsLab.run(List.of("sh", "-c", "cd \"$1\" && exec \"$2\" -k \"$3\"", "litmus", folder.toString(),
+                    litmus.toString(), url), Duration.ofMinutes(3));
+        } finally {
+            try (var files = Files.list(folder)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(folder);
+        }
         java.util.regex.Matcher m = java.util.regex.Pattern
                 .compile("<- summary for `(\\w+)': of (\\d+) tests run: (\\d+) passed, (\\d+) failed")
                 .matcher(r.output());
