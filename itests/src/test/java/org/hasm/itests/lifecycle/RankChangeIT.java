@@ -50,6 +50,8 @@ public class RankChangeIT extends HasmTestSupport {
                 () -> "175".equals(String.valueOf(property(EXAMPLE, HaModule.MODULE_RANK))));
         assertEquals("the same service, modified in place", serviceId, serviceId(EXAMPLE));
 
+        // the registry shows the new property before the controller's whiteboard callback has run
+        Await.until("the controller to see example's rank 175", () -> module(c, EXAMPLE).rank() == 175);
         assertResetFollows(c, List.of("first", "second", EXAMPLE, "third"));
         assertEquals(175, module(c, EXAMPLE).rank());
     }
@@ -64,6 +66,7 @@ public class RankChangeIT extends HasmTestSupport {
                 () -> "300".equals(String.valueOf(property("first", HaModule.MODULE_RANK))));
         assertEquals("the same service, modified in place", serviceId, serviceId("first"));
 
+        Await.until("the controller to see first's rank 300", () -> module(c, "first").rank() == 300);
         assertResetFollows(c, List.of(EXAMPLE, "second", "third", "first"));
         assertEquals(300, module(c, "first").rank());
     }
