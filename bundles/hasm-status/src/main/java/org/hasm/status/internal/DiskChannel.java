@@ -168,11 +168,6 @@ final class DiskChannel implements Channel {
         }
     }
 
-    /** @return the I/O thread, for measuring its CPU time */
-    Thread worker() {
-        return worker;
-    }
-
     @Override
     public String toString() {
         return config.name() + " (storage " + config.dir() + ", lease counter " + config.counter()

@@ -205,17 +205,6 @@ final class Monitor {
         return started.get() && !closed.get() && sender.isAlive() && receiver.isAlive();
     }
 
-    /** @return the ids of the monitor's threads (storage ones included), for measuring their CPU time */
-    long[] threadIds() {
-        List<Long> ids = new ArrayList<>(List.of(sender.getId(), receiver.getId()));
-        for (Slot s : slots) {
-            if (s.channel instanceof DiskChannel d && d.worker() != null) {
-                ids.add(d.worker().getId());
-            }
-        }
-        return ids.stream().mapToLong(Long::longValue).toArray();
-    }
-
     private void wakeReceiver() {
         Selector sel = selector;
         if (sel != null) {

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -30,7 +28,6 @@ import org.hasm.wire.FrameCodec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Two status monitor cores wired to each other over loopback UDP. */
@@ -389,28 +386,5 @@ class MonitorTest {
         assertTrue(a.monitor.peer().alive());
         assertNull(a.monitor.peer().state());
         assertFalse(a.monitor.running());
-    }
-
-    /** A benchmark, not a test: run with -Dhasm.bench=true. */
-    @Test
-    @EnabledIfSystemProperty(named = "hasm.bench", matches = "true")
-    void cpuCostAt50Ms() throws IOException {
-        // with a storage heartbeat too: its I/O thread is measured with the others
-        Path shared = java.nio.file.Files.createDirectories(dir.resolve("shared"));
-        Map<String, String> bench = Map.of("interval.ms", "50", "channels", "link, host, disk",
-                "channel.disk.kind", "disk", "channel.disk.dir", shared.toString());
-        Side a = start(true, 1000, settings(true, bench, false));
-        start(false, 2000, settings(false, bench, false));
-        Await.until("running", () -> a.monitor.peer().state() == ScmState.DAC, a::describe);
-        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        long[] ids = a.monitor.threadIds();
-        long cpu0 = mx.getThreadCpuTime(ids[0]) + mx.getThreadCpuTime(ids[1]);
-        long t0 = System.nanoTime();
-        long sent0 = a.channel("link").sent();
-        Await.until("10 s of status", Duration.ofSeconds(30), () -> a.channel("link").sent() >= sent0 + 200, a::describe);
-        long cpu = mx.getThreadCpuTime(ids[0]) + mx.getThreadCpuTime(ids[1]) - cpu0;
-        long wall = System.nanoTime() - t0;
-        System.out.printf("status monitor at 50 ms: %.3f%% of one core (%d ms CPU in %d ms)%n", 100.0 * cpu / wall,
-                cpu / 1_000_000, wall / 1_000_000);
     }
 }

@@ -57,6 +57,10 @@ final class RequestThreads implements Executor {
     private final BlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
     private final ThreadPoolExecutor pool;
     private final ScheduledThreadPoolExecutor watchdog;
+    private final long tickMs;
+    // whether the watchdog's looks are scheduled; set by execute(), cleared by a look that finds the pool idle
+    private final java.util.concurrent.atomic.AtomicBoolean ticking = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile java.util.concurrent.ScheduledFuture<?> looks;
 
     // watchdog thread only: since spareSince, the fewest spare threads seen and whether a request waited
     private int spareMin = Integer.MAX_VALUE;
@@ -98,7 +102,23 @@ final class RequestThreads implements Executor {
         });
         watchdog.setRemoveOnCancelPolicy(true);
         spareSince = System.nanoTime();
-        watchdog.scheduleWithFixedDelay(this::look, tickMs, tickMs, TimeUnit.MILLISECONDS);
+        this.tickMs = tickMs;
+        wake();
+    }
+
+    /**
+     * Starts the watchdog's looks if they are asleep. They sleep while the pool is idle at its base
+     * (nothing queued, nothing running): an SCM that serves no requests must not wake a hundred
+     * times a second per personality for nothing.
+     */
+    private void wake() {
+        if (!ticking.get() && ticking.compareAndSet(false, true)) {
+            try {
+                looks = watchdog.scheduleWithFixedDelay(this::look, tickMs, tickMs, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closed
+            }
+        }
     }
 
     /** About two threads per processor, at least 4, at most {@code max}. */
@@ -109,6 +129,7 @@ final class RequestThreads implements Executor {
     @Override
     public void execute(Runnable task) {
         pool.execute(new Queued(task, System.nanoTime()));
+        wake();
     }
 
     /** @return the threads the pool may run now (it starts them as work comes) */
@@ -123,6 +144,11 @@ final class RequestThreads implements Executor {
 
     int base() {
         return base;
+    }
+
+    /** @return whether the watchdog's looks are scheduled (they sleep while the pool idles at its base) */
+    boolean looking() {
+        return ticking.get();
     }
 
     private void look() {
@@ -150,6 +176,17 @@ final class RequestThreads implements Executor {
                 spareMin = Integer.MAX_VALUE;
                 waited = false;
                 spareSince = now;
+            }
+            if (queue.isEmpty() && pool.getActiveCount() == 0 && pool.getCorePoolSize() == base) {
+                // idle at the base: nothing to grow or shrink until the next request wakes the looks
+                java.util.concurrent.ScheduledFuture<?> f = looks;
+                if (f != null) {
+                    f.cancel(false);
+                }
+                spareMin = Integer.MAX_VALUE;
+                waited = false;
+                spareSince = now;
+                ticking.set(false);
             }
         } catch (RuntimeException e) {
             // a failed look must not end the watchdog: the next one tries again

@@ -42,6 +42,20 @@ class RequestThreadsTest {
     }
 
     @Test
+    void theWatchdogSleepsWhileIdleAndWakesWithTheNextRequests() throws Exception {
+        threads = new RequestThreads(NAME, 2, 16, 10, 5, 500);
+        await("the looks asleep while nothing runs", Duration.ofSeconds(5), () -> !threads.looking());
+        for (int i = 0; i < 3; i++) {
+            slow(); // the third waits behind the two base threads
+        }
+        assertTrue(threads.looking(), "a request woke the watchdog: " + threads);
+        await("the pool grown past the stalled base", Duration.ofSeconds(5), () -> threads.size() == 3);
+        release.countDown();
+        await("back at the base, and asleep again", Duration.ofSeconds(10),
+                () -> threads.size() == 2 && !threads.looking());
+    }
+
+    @Test
     void aTaskQueuedBehindSlowOnesStillRunsBecauseThePoolGrows() throws Exception {
         threads = new RequestThreads(NAME, 2, 16, 10, 5, 500);
         for (int i = 0; i < 5; i++) {
