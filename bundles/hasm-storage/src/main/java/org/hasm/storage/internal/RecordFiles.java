@@ -35,21 +35,28 @@ final class RecordFiles {
      * @throws IOException naming the file, if it cannot be read or is not a whole record
      */
     static OwnerRecord read(Path file, String volume) throws IOException {
-        byte[] bytes;
-        // FileInputStream rather than Files.newInputStream: NIO channels close when the reading
-        // thread is interrupted, and a service thread with a pending interrupt must not get a
-        // spurious "fenced" from fence().
-        try (InputStream in = new FileInputStream(file.toFile())) {
-            bytes = in.readNBytes(OwnerRecord.MAX_BYTES + 1);
-        } catch (java.io.FileNotFoundException e) {
-            if (!Files.exists(file) && Files.isDirectory(file.getParent())) {
-                return OwnerRecord.never(volume);
+        // bounded: a record renamed into place between a failed open and the look that follows is
+        // read again, once or twice, instead of being reported unreadable
+        for (int attempt = 1; ; attempt++) {
+            byte[] bytes;
+            // FileInputStream rather than Files.newInputStream: NIO channels close when the reading
+            // thread is interrupted, and a service thread with a pending interrupt must not get a
+            // spurious "fenced" from fence().
+            try (InputStream in = new FileInputStream(file.toFile())) {
+                bytes = in.readNBytes(OwnerRecord.MAX_BYTES + 1);
+            } catch (java.io.FileNotFoundException e) {
+                if (!Files.exists(file) && Files.isDirectory(file.getParent())) {
+                    return OwnerRecord.never(volume);
+                }
+                if (Files.isRegularFile(file) && attempt < 3) {
+                    continue; // it appeared meanwhile: the first record of this volume was just written
+                }
+                throw new IOException("volume ownership record " + file + " cannot be read: " + e.getMessage(), e);
+            } catch (IOException e) {
+                throw new IOException("volume ownership record " + file + " cannot be read: " + e.getMessage(), e);
             }
-            throw new IOException("volume ownership record " + file + " cannot be read: " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new IOException("volume ownership record " + file + " cannot be read: " + e.getMessage(), e);
+            return OwnerRecord.decode(bytes, volume, file.toString());
         }
-        return OwnerRecord.decode(bytes, volume, file.toString());
     }
 
     /**
