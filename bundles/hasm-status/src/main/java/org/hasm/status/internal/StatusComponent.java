@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.hasm.spi.HaContext;
 import org.hasm.spi.HaController;
 import org.hasm.spi.HaException;
@@ -369,10 +371,10 @@ public class StatusComponent implements HaModule, StatusMonitor {
      * Configuration Admin deliver asynchronously at start), then judges it.
      */
     private String awaitAgent(String configured) {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(AGENT_WAIT_MS);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(AGENT_WAIT_MS);
         String problem = agentProblem(configured, agents.values());
         for (int i = 0; problem != null && System.nanoTime() - deadline < 0 && i < 1000; i++) {
-            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20));
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
             problem = agentProblem(configured, agents.values());
         }
         return problem;

@@ -3,9 +3,12 @@ package org.hasm.nas.http.internal;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -59,8 +62,8 @@ final class RequestThreads implements Executor {
     private final ScheduledThreadPoolExecutor watchdog;
     private final long tickMs;
     // whether the watchdog's looks are scheduled; set by execute(), cleared by a look that finds the pool idle
-    private final java.util.concurrent.atomic.AtomicBoolean ticking = new java.util.concurrent.atomic.AtomicBoolean();
-    private volatile java.util.concurrent.ScheduledFuture<?> looks;
+    private final AtomicBoolean ticking = new AtomicBoolean();
+    private volatile ScheduledFuture<?> looks;
 
     // watchdog thread only: since spareSince, the fewest spare threads seen and whether a request waited
     private int spareMin = Integer.MAX_VALUE;
@@ -115,7 +118,7 @@ final class RequestThreads implements Executor {
         if (!ticking.get() && ticking.compareAndSet(false, true)) {
             try {
                 looks = watchdog.scheduleWithFixedDelay(this::look, tickMs, tickMs, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 // closed
             }
         }
@@ -173,24 +176,27 @@ final class RequestThreads implements Executor {
                 if (size > base && !waited) {
                     resize(Math.max(base, size - Math.max(1, Math.min(spareMin, size))));
                 }
-                spareMin = Integer.MAX_VALUE;
-                waited = false;
-                spareSince = now;
+                newWindow(now);
             }
             if (queue.isEmpty() && pool.getActiveCount() == 0 && pool.getCorePoolSize() == base) {
                 // idle at the base: nothing to grow or shrink until the next request wakes the looks
-                java.util.concurrent.ScheduledFuture<?> f = looks;
+                ScheduledFuture<?> f = looks;
                 if (f != null) {
                     f.cancel(false);
                 }
-                spareMin = Integer.MAX_VALUE;
-                waited = false;
-                spareSince = now;
+                newWindow(now);
                 ticking.set(false);
             }
         } catch (RuntimeException e) {
             // a failed look must not end the watchdog: the next one tries again
         }
+    }
+
+    /** Starts a new observation window for shrinking: nothing seen spare or waiting yet. */
+    private void newWindow(long now) {
+        spareMin = Integer.MAX_VALUE;
+        waited = false;
+        spareSince = now;
     }
 
     private void resize(int size) {
