@@ -20,6 +20,8 @@ public interface FenceAgent {
      * service properties; the status monitor checks that each of these keys is there, not blank, and
      * refuses to start with an agent that lacks one (the SCM stays in MONITOR, naming the key)
      * rather than find out at the first outage.
+     *
+     * @since 1.1 (package org.hasm.spi.storage; SPI bundle 1.0.0)
      */
     String REQUIRES = "hasm.fence.requires";
 
