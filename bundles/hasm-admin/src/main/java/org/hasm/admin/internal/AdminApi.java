@@ -120,11 +120,13 @@ final class AdminApi {
         }
         Credentials.Credential who = authenticate(request.header().apply("Authorization"));
         if (who == null) {
+            // where the credentials are is said the way the operator knows it, not as a path on this host
             return refuse(request, 401, request.header().apply("Authorization") == null
-                    ? "credentials required: send the header 'Authorization: Bearer TOKEN' with the token of a file"
-                            + " in the SCM's " + credentialsWhere() + " (hasmctl --node-dir NODE-FOLDER sends it)"
-                    : "the credential is not valid: 'Authorization: Bearer TOKEN' must carry the token of a file in"
-                            + " the SCM's " + credentialsWhere());
+                    ? "credentials required: send the header 'Authorization: Bearer TOKEN' with the token of one of the"
+                            + " SCM's credentials (NODE-FOLDER/etc/admin/ROLE/NAME.token; hasmctl --node-dir NODE-FOLDER"
+                            + " sends it)"
+                    : "the credential is not valid: 'Authorization: Bearer TOKEN' must carry the token of one of the"
+                            + " SCM's credentials (NODE-FOLDER/etc/admin/ROLE/NAME.token)");
         }
         String fromPage = fromWebPage(request);
         if (fromPage != null) {
@@ -162,11 +164,6 @@ final class AdminApi {
         }
         Matcher m = BEARER.matcher(authorization);
         return m.matches() ? credentials.authenticate(m.group(1)) : null;
-    }
-
-    private String credentialsWhere() {
-        return credentials.folder() == null ? "admin credentials folder"
-                : credentials.folder().getFileName() + "/read/ or " + credentials.folder().getFileName() + "/operate/";
     }
 
     /* Browsers say where a request comes from; hasmctl, curl and scripts send neither header. */
