@@ -83,6 +83,11 @@ class AdminAccessIT {
                     new String[] {"Origin", "http://127.0.0.1:" + (port + 1)}));
             expect(refused, 403, send(base, "POST", "/commands/shutdown", "Bearer " + operate,
                     new String[] {"Origin", "null"}));
+            // the API's own address, as a page whose host name was rebound to it would send
+            expect(refused, 403, send(base, "POST", "/commands/shutdown", "Bearer " + operate,
+                    new String[] {"Origin", "http://127.0.0.1:" + port}));
+            expect(refused, 403, send(base, "POST", "/commands/shutdown", "Bearer " + operate,
+                    new String[] {"Sec-Fetch-Site", "same-origin"}));
             expect(refused, 403, send(base, "POST", "/commands/shutdown", "Bearer " + operate,
                     new String[] {"Sec-Fetch-Site", "cross-site"}));
             expect(refused, 403, send(base, "POST", "/commands/shutdown", "Bearer " + operate,

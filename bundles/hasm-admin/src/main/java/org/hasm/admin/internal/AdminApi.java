@@ -21,9 +21,11 @@ import org.hasm.spi.peer.StatusMonitor;
  * is up. Every other route needs a credential ({@code Authorization: Bearer TOKEN}): the
  * {@code read} role may GET the status and the journal, the {@code operate} role may also POST
  * commands and faults. A request that a web page in a browser could have sent is refused whatever
- * its credential: one with a foreign {@code Origin} or a {@code Sec-Fetch-Site} other than
- * same-origin or none, and a POST whose body is a form or plain text, which a page sends without
- * asking the browser first (a CORS preflight) whether it may.
+ * its credential: one with an {@code Origin}, or a {@code Sec-Fetch-Site} other than {@code none}
+ * (a typed address), and a POST whose body is a form or plain text, which a page sends without
+ * asking the browser first (a CORS preflight) whether it may. The API serves no page, so no
+ * origin is its own; a page that rebinds its host name to this SCM's address looks same-origin
+ * to the browser, and is refused all the same.
  */
 final class AdminApi {
 
@@ -43,12 +45,11 @@ final class AdminApi {
      *
      * @param method the HTTP method
      * @param path the path below {@link #PREFIX} ({@code /status}); {@code null} or empty for the prefix itself
-     * @param origin the API's own origin as the client reached it ({@code http://127.0.0.1:7700})
      * @param remote the client's address and port, for the log
      * @param header a request header by name (any case), {@code null} when absent
      * @param parameter a query parameter by name, {@code null} when absent
      */
-    record Request(String method, String path, String origin, String remote, Function<String, String> header,
+    record Request(String method, String path, String remote, Function<String, String> header,
             Function<String, String> parameter) {
     }
 
@@ -169,12 +170,12 @@ final class AdminApi {
     /* Browsers say where a request comes from; hasmctl, curl and scripts send neither header. */
     private static String fromWebPage(Request request) {
         String origin = request.header().apply("Origin");
-        if (origin != null && !origin.equalsIgnoreCase(request.origin())) {
-            return "Origin " + printable(origin) + " is not this API's origin";
+        if (origin != null) {
+            return "Origin " + printable(origin) + " says a web page sent it";
         }
         String site = request.header().apply("Sec-Fetch-Site");
-        if (site != null && !site.equalsIgnoreCase("same-origin") && !site.equalsIgnoreCase("none")) {
-            return "Sec-Fetch-Site " + printable(site) + " says a page of another origin sent it";
+        if (site != null && !site.equalsIgnoreCase("none")) {
+            return "Sec-Fetch-Site " + printable(site) + " says a web page sent it";
         }
         return null;
     }

@@ -124,10 +124,8 @@ public class AdminServlet extends HttpServlet {
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         AdminApi.Reply reply;
         try {
-            String host = req.getHeader("Host");
-            String origin = req.getScheme() + "://" + (host != null ? host : req.getServerName() + ":" + req.getServerPort());
             String remote = req.getRemoteAddr() + ":" + req.getRemotePort();
-            reply = api.handle(new AdminApi.Request(req.getMethod(), req.getPathInfo(), origin, remote, req::getHeader,
+            reply = api.handle(new AdminApi.Request(req.getMethod(), req.getPathInfo(), remote, req::getHeader,
                     req::getParameter));
         } catch (RuntimeException e) {
             // The operator gets a short reason; the stack trace goes to the log, never on the wire.

@@ -13,7 +13,7 @@ class RefusalLogTest {
     private final RefusalLog log = new RefusalLog(lines::add, 10_000, () -> now);
 
     private void refuse(String path) {
-        log.refused(new AdminApi.Request("POST", path, "http://127.0.0.1:7700", "127.0.0.1:4000", h -> null, p -> null),
+        log.refused(new AdminApi.Request("POST", path, "127.0.0.1:4000", h -> null, p -> null),
                 401, "credentials required");
     }
 
