@@ -285,9 +285,11 @@ class NetnsPairIT {
     private Pair.Reply admin(Scm scm, String method, String path)
             throws IOException, InterruptedException {
         List<String> curl = new ArrayList<>(List.of("curl", "-s", "--noproxy", "*", "-m",
-                "POST".equals(method) ? "10" : "2", "-o", "-", "-w", "\n%{http_code}"));
+                "POST".equals(method) ? "10" : "2", "-o", "-", "-w", "\n%{http_code}",
+                "-H", "Authorization: Bearer " + pair.adminToken(scm)));
         if ("POST".equals(method)) {
-            curl.addAll(List.of("--data-binary", ""));
+            // no body: a form body (curl's default content type) is refused
+            curl.addAll(List.of("-X", "POST"));
         }
         curl.add("http://127.0.0.1:" + pair.adminPort(scm) + path);
         NetnsLab.Result r = lab.exec(machine(scm), curl, Duration.ofSeconds(15));

@@ -400,8 +400,14 @@ public final class Pair implements AutoCloseable {
         }
     }
 
+    /** @return the token of the SCM's operate credential, which {@code bin/hasm demo} wrote: every admin request sends it */
+    public String adminToken(Scm scm) throws IOException {
+        return ScmProcess.adminToken(node(scm));
+    }
+
     private Reply httpAdmin(Scm scm, String method, String path) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri(scm, path));
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(scm, path))
+                .header("Authorization", "Bearer " + adminToken(scm));
         if ("POST".equals(method)) {
             request.timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.noBody());
         } else {

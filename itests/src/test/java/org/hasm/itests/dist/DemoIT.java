@@ -17,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,26 +58,47 @@ class DemoIT {
         try (ScmProcess demo = ScmProcess.start(dist, work.resolve("demo"), "demo", "--dir", pair.toString(),
                 "--base-port", Integer.toString(base), "--interval-ms", "100", "--counter", "5")) {
             try {
-                awaitStatus(base, "DAC", "MASTER", demo);
-                awaitStatus(base + 1, "DAC", "SLAVE", demo);
+                awaitStatus(base, pair.resolve("scm-a"), "DAC", "MASTER", demo);
+                awaitStatus(base + 1, pair.resolve("scm-b"), "DAC", "SLAVE", demo);
                 demo.awaitStdout(line -> line.startsWith("Ctrl-C here stops both SCMs"), UP, "the demo's guide");
                 String guide = demo.stdoutText();
                 assertAll(
                         () -> assertTrue(guide.contains("admin http://127.0.0.1:" + base + "/hasm/api/v1/status"), guide),
                         () -> assertTrue(guide.contains("example service at 127.0.3.2:" + (base + 31)), guide),
                         () -> assertTrue(guide.contains("kill -9 $(cat " + pair.resolve("scm-a/hasm.pid") + ")"), guide),
-                        () -> assertTrue(guide.contains("hasmctl --node http://127.0.0.1:" + base + " status"), guide));
+                        () -> assertTrue(guide.contains("bin/hasmctl --node-dir " + pair.resolve("scm-a") + " status\n"), guide),
+                        () -> assertTrue(guide.contains("bin/hasmctl --node-dir " + pair.resolve("scm-b") + " status\n"), guide));
 
+                // the exact command the guide prints: hasmctl finds the URL and the credential in the node folder
                 for (int i = 0; i < 2; i++) {
                     String scm = i == 0 ? "scm-a" : "scm-b";
-                    Cli ctl = Cli.run(SHORT, dist.resolve("bin/hasmctl").toString(), "--node",
-                            "http://127.0.0.1:" + (base + i), "status");
+                    Cli ctl = Cli.run(SHORT, dist.resolve("bin/hasmctl").toString(), "--node-dir",
+                            pair.resolve(scm).toString(), "status");
                     assertEquals(0, ctl.code(), ctl.toString());
                     assertTrue(ctl.stdout().startsWith("node    " + scm + " (configured " + (i == 0 ? "MASTER" : "SLAVE") + ")\n"),
                             ctl.toString());
                     assertTrue(ctl.stdout().contains("\nstate   DAC   opMode " + (i == 0 ? "MASTER" : "SLAVE")), ctl.toString());
                     assertTrue(ctl.stdout().contains("\nexample  service"), ctl.toString());
                 }
+
+                // without a credential: one line naming what to pass, and the pair goes on
+                Cli anonymous = Cli.run(SHORT, dist.resolve("bin/hasmctl").toString(), "--node", "http://127.0.0.1:" + base,
+                        "shutdown");
+                assertEquals(1, anonymous.code(), anonymous.toString());
+                assertEquals("hasmctl: http://127.0.0.1:" + base + "/hasm/api/v1/commands/shutdown: HTTP 401: no credential"
+                        + " given: pass --node-dir NODE-FOLDER (the SCM's node folder, with its credentials) or --token-file"
+                        + " FILE, or set HASMCTL_TOKEN_FILE\n", anonymous.stderr());
+                // the demo's read-only credential reads, and may not command
+                Cli reader = Cli.run(SHORT, dist.resolve("bin/hasmctl").toString(), "--node-dir", pair.resolve("scm-b").toString(),
+                        "--token-file", pair.resolve("scm-b/etc/admin/read/monitor.token").toString(), "surrender");
+                assertEquals(1, reader.code(), reader.toString());
+                assertTrue(reader.stderr().contains("HTTP 403: credential 'monitor' has the role read"), reader.toString());
+                HttpResponse<String> alive = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + base + "/hasm/api/v1/alive")).timeout(SHORT).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals("200 {\"alive\":true}", alive.statusCode() + " " + alive.body());
+                awaitStatus(base, pair.resolve("scm-a"), "DAC", "MASTER", demo);
+                awaitStatus(base + 1, pair.resolve("scm-b"), "DAC", "SLAVE", demo);
 
                 assertTrue(readExampleService("127.0.3.1", base + 30).contains("personality A on scm-a"), "personality A");
                 assertTrue(readExampleService("127.0.3.2", base + 31).contains("personality B on scm-b"), "personality B");
@@ -108,6 +130,8 @@ class DemoIT {
             Path hasm = dist.toRealPath().resolve("bin/hasm");
             assertTrue(demo.stdoutText().contains(hasm + " run " + pair.resolve("scm-a")), demo.transcript());
             assertTrue(demo.stdoutText().contains(hasm + " run " + pair.resolve("scm-b")), demo.transcript());
+            assertTrue(demo.stdoutText().contains("bin/hasmctl --node-dir " + pair.resolve("scm-a") + " status"),
+                    demo.transcript());
         }
         for (String scm : List.of("scm-a", "scm-b")) {
             try (ScmProcess check = ScmProcess.start(dist, work.resolve("check-" + scm), "check", pair.resolve(scm).toString())) {
@@ -117,6 +141,10 @@ class DemoIT {
             }
         }
         assertTrue(Files.readString(pair.resolve("scm-b/etc/hasm.properties")).contains("hasm.faults.enabled=true"));
+        for (String file : List.of("scm-a/etc/admin/operate/hasmctl.token", "scm-b/etc/admin/operate/hasmctl.token",
+                "scm-a/etc/admin/read/monitor.token", "scm-b/etc/admin/read/monitor.token")) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(pair.resolve(file))), file);
+        }
         // the folder is not empty now: a second demo into it is refused, nothing is overwritten
         try (ScmProcess again = ScmProcess.start(dist, work.resolve("again"), "demo", "--dir", pair.toString(), "--no-start")) {
             assertEquals(2, again.awaitExit(SHORT), again.transcript());
@@ -145,10 +173,8 @@ class DemoIT {
 
     /* Polls the admin API until the SCM reports the state and role; a refused connection or a 503
        (no controller yet) is retried until the deadline. */
-    private static void awaitStatus(int port, String state, String opMode, ScmProcess demo) throws Exception {
+    private static void awaitStatus(int port, Path node, String state, String opMode, ScmProcess demo) throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/hasm/api/v1/status"))
-                .timeout(Duration.ofSeconds(5)).build();
         long deadline = System.nanoTime() + UP.toNanos();
         String last = "no answer";
         while (System.nanoTime() < deadline) {
@@ -156,6 +182,10 @@ class DemoIT {
                 throw new AssertionError("the demo ended before port " + port + " said " + state + "\n" + demo.transcript());
             }
             try {
+                // the demo writes the credential before it starts the SCM: until then this read fails like a refused connection
+                HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/hasm/api/v1/status"))
+                        .header("Authorization", "Bearer " + ScmProcess.adminToken(node)).timeout(Duration.ofSeconds(5))
+                        .build();
                 HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
                 last = response.statusCode() + " " + response.body();
                 if (response.statusCode() == 200 && state.equals(first(STATE, response.body()))

@@ -13,8 +13,11 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -71,9 +74,47 @@ public final class ScmProcess implements AutoCloseable {
         return dist;
     }
 
-    /** Copies the distribution's sample node folder, examples/standalone, to {@code target}. */
+    /**
+     * Copies the distribution's sample node folder, examples/standalone, to {@code target}, and
+     * gives it the admin credential every fixture uses ({@link #adminToken}), as {@code hasm token}
+     * would.
+     */
     public static Path copyStandalone(Path dist, Path target) throws IOException {
-        return copyTree(dist.resolve("examples/standalone"), target);
+        copyTree(dist.resolve("examples/standalone"), target);
+        writeToken(target, "operate", ADMIN_CREDENTIAL);
+        return target;
+    }
+
+    /** The name of the operate credential that {@code hasm demo} writes and {@code hasmctl --node-dir} uses. */
+    public static final String ADMIN_CREDENTIAL = "hasmctl";
+
+    /**
+     * @return the token of the node's operate credential {@value #ADMIN_CREDENTIAL}, for the
+     *         {@code Authorization: Bearer} header of every admin request a test sends
+     */
+    public static String adminToken(Path node) throws IOException {
+        return Files.readString(tokenFile(node, "operate", ADMIN_CREDENTIAL), StandardCharsets.US_ASCII).strip();
+    }
+
+    /** @return {@code NODE/etc/admin/ROLE/NAME.token} */
+    public static Path tokenFile(Path node, String role, String name) {
+        return node.resolve("etc").resolve("admin").resolve(role).resolve(name + ".token");
+    }
+
+    /**
+     * Writes a new admin credential into a node folder, owner-only, as {@code hasm token} does.
+     *
+     * @return the token
+     */
+    public static String writeToken(Path node, String role, String name) throws IOException {
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        Path file = tokenFile(node, role, name);
+        Files.createDirectories(file.getParent());
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, token + "\n", StandardCharsets.US_ASCII);
+        return token;
     }
 
     /** Copies a folder tree (files and folders only). */

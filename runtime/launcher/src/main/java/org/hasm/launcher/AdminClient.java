@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -22,26 +23,54 @@ import java.util.Map;
 final class AdminClient {
 
     static final String API = "/hasm/api/v1";
+    /** The environment variable naming a token file, for {@code --node URL} without {@code --token-file}. */
+    static final String TOKEN_FILE_ENV = "HASMCTL_TOKEN_FILE";
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
+
+    /**
+     * The credential sent with every request.
+     *
+     * @param token the token (never printed)
+     * @param source the file it came from, for messages
+     */
+    record Credential(String token, Path source) {
+        static Credential read(Path file) throws LaunchException {
+            return new Credential(AdminAccess.readToken(file), file);
+        }
+
+        @Override
+        public String toString() {
+            return "credential from " + source; // a record would print the token
+        }
+    }
 
     private final HttpClient http;
     private final URI base;
     private final Duration timeout;
+    private final Credential credential;
 
     /**
      * @param node {@code http://HOST:PORT} of the SCM (a path after it is ignored; no scheme means http)
      * @param timeout how long one request may take, connection included
+     * @param credential what to send as {@code Authorization: Bearer}, or {@code null}
+     * @param trust with https: the keystore whose certificates are the only ones to trust, or
+     *     {@code null} for the JVM's trust store
      * @throws LaunchException if {@code node} is not an http URL
      */
-    AdminClient(String node, Duration timeout) throws LaunchException {
+    AdminClient(String node, Duration timeout, Credential credential, AdminAccess.Listener trust) throws LaunchException {
         this.base = parse(node);
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder()
+        this.credential = credential;
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .connectTimeout(CONNECT_TIMEOUT.compareTo(timeout) < 0 ? CONNECT_TIMEOUT : timeout)
-                // only the MASTER administers: a SLAVE may redirect a command to it
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .build();
+                // never: a redirect would carry the credential to wherever it points
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .proxy(HttpClient.Builder.NO_PROXY);
+        if (trust != null && trust.keystore() != null) {
+            builder.sslContext(PinnedTrust.context(trust.keystore(), trust.password()));
+        }
+        this.http = builder.build();
     }
 
     static URI parse(String node) throws LaunchException {
@@ -71,33 +100,31 @@ final class AdminClient {
      * @return the body of a 2xx answer
      */
     String get(String path) throws LaunchException, InterruptedException {
-        return send(HttpRequest.newBuilder(uri(path)).timeout(timeout).GET().build());
+        return send(request(path).GET().build());
     }
 
     /**
-     * POSTs a form.
+     * POSTs without a body, the parameters in the query: the API refuses form bodies, which a web
+     * page could send.
      *
      * @param path below {@value #API}
-     * @param form the form parameters, none may be null
+     * @param query the query parameters, none may be null
      * @return the body of a 2xx answer
      */
-    String post(String path, Map<String, String> form) throws LaunchException, InterruptedException {
-        StringBuilder body = new StringBuilder();
-        form.forEach((key, value) -> {
-            if (body.length() > 0) {
-                body.append('&');
-            }
-            body.append(URLEncoder.encode(key, StandardCharsets.UTF_8)).append('=')
-                    .append(URLEncoder.encode(value, StandardCharsets.UTF_8));
-        });
-        return send(HttpRequest.newBuilder(uri(path)).timeout(timeout)
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8))
-                .build());
+    String post(String path, Map<String, String> query) throws LaunchException, InterruptedException {
+        StringBuilder q = new StringBuilder();
+        query.forEach((key, value) -> q.append(q.length() == 0 ? '?' : '&')
+                .append(URLEncoder.encode(key, StandardCharsets.UTF_8)).append('=')
+                .append(URLEncoder.encode(value, StandardCharsets.UTF_8)));
+        return send(request(path + q).POST(HttpRequest.BodyPublishers.noBody()).build());
     }
 
-    private URI uri(String path) {
-        return base.resolve(API + path);
+    private HttpRequest.Builder request(String pathAndQuery) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(API + pathAndQuery)).timeout(timeout);
+        if (credential != null) {
+            b.header("Authorization", "Bearer " + credential.token());
+        }
+        return b;
     }
 
     private String send(HttpRequest request) throws LaunchException, InterruptedException {
@@ -116,8 +143,17 @@ final class AdminClient {
             throw new LaunchException(LaunchException.FAILED, url + ": " + Runner.oneLine(e));
         }
         int status = response.statusCode();
+        if (status == 401) {
+            throw new LaunchException(LaunchException.FAILED, url + ": HTTP 401: " + (credential == null
+                    ? "no credential given: pass --node-dir NODE-FOLDER (the SCM's node folder, with its credentials)"
+                            + " or --token-file FILE, or set " + TOKEN_FILE_ENV
+                    : "the SCM does not accept the credential in " + credential.source()
+                            + " (one of another SCM, or removed?)"));
+        }
         if (status / 100 != 2) {
-            throw new LaunchException(LaunchException.FAILED, url + ": HTTP " + status + errorText(response.body()));
+            throw new LaunchException(LaunchException.FAILED, url + ": HTTP " + status + errorText(response.body())
+                    + (status == 403 && credential != null ? " (" + credential.source()
+                            + "; pass an operate credential with --token-file FILE)" : ""));
         }
         return response.body();
     }

@@ -63,6 +63,8 @@ final class Demo {
             for (DemoPair.Scm scm : DemoPair.SCMS) {
                 out.println("  " + hasm + " run " + scm.dir(dir));
             }
+            out.println("Then: " + dist.home().resolve("bin").resolve("hasmctl") + " --node-dir " + DemoPair.A.dir(dir)
+                    + " status");
             return 0;
         }
         checkPortsFree();
@@ -150,7 +152,7 @@ final class Demo {
                             + " before it was up: see " + scm.dir(dir).resolve("log").resolve("console.log"));
                     return null;
                 }
-                states.put(scm, state(scm).map(Status::text).orElse("starting"));
+                states.put(scm, state(dir, scm).map(Status::text).orElse("starting"));
             }
             boolean bothDac = states.values().stream().allMatch(s -> s.startsWith("DAC"));
             boolean bothSteady = states.values().stream().allMatch(s -> STEADY.contains(s.split(" ")[0]));
@@ -180,10 +182,13 @@ final class Demo {
         }
     }
 
-    private Optional<Status> state(DemoPair.Scm scm) throws LaunchException {
+    private Optional<Status> state(Path dir, DemoPair.Scm scm) throws LaunchException {
+        // the read-only credential: watching is all the demo does; a broken one is reported, not taken for "down"
+        AdminClient.Credential credential = AdminClient.Credential.read(AdminAccess.tokenFile(
+                scm.dir(dir).resolve(AdminAccess.DEFAULT_CREDENTIALS), "read", DemoPair.MONITOR));
         try {
             AdminClient client = new AdminClient("http://127.0.0.1:" + DemoPair.adminPort(scm, options.basePort()),
-                    Duration.ofSeconds(2));
+                    Duration.ofSeconds(2), credential, null);
             if (Json.parse(client.get("/status"), "status") instanceof Map<?, ?> doc && doc.get("state") instanceof String state) {
                 return Optional.of(new Status(state, (String) doc.get("opMode"), (String) doc.get("sysConfig")));
             }
@@ -213,10 +218,13 @@ final class Demo {
                     + ":" + DemoPair.examplePort(home, p));
         }
         out.println("  logs: " + dir + "/scm-*/log/hasm.log");
+        out.println("  admin credentials (owner-only): " + dir + "/scm-*/etc/admin/operate/" + AdminAccess.DEFAULT_NAME
+                + AdminAccess.SUFFIX + " (hasmctl --node-dir sends it), read/" + DemoPair.MONITOR + AdminAccess.SUFFIX
+                + " (status and journal only)");
         out.println();
         out.println("Try, in another terminal:");
-        out.println("  " + bin.resolve("hasmctl") + " --node http://127.0.0.1:" + p + " status");
-        out.println("  " + bin.resolve("hasmctl") + " --node http://127.0.0.1:" + (p + 1) + " status");
+        out.println("  " + bin.resolve("hasmctl") + " --node-dir " + a + " status");
+        out.println("  " + bin.resolve("hasmctl") + " --node-dir " + DemoPair.B.dir(dir) + " status");
         String addressA = DemoPair.personalityAddress(DemoPair.A);
         out.println("  curl -T somefile http://" + addressA + ":" + DemoPair.httpPort(p) + "/files/      store a file in A's volume");
         out.println("  curl telnet://" + addressA + ":" + DemoPair.examplePort(DemoPair.A, p)
@@ -234,7 +242,7 @@ final class Demo {
         Map<DemoPair.Scm, String> last = new LinkedHashMap<>(states);
         while (!stopRequested.await(WATCH_MS, TimeUnit.MILLISECONDS)) {
             for (DemoPair.Scm scm : DemoPair.SCMS) {
-                String now = state(scm).map(Status::text).orElse("down");
+                String now = state(dir, scm).map(Status::text).orElse("down");
                 if (!now.equals(last.get(scm))) {
                     out.println("hasm demo: " + scm.name() + ": " + last.get(scm) + " -> " + now);
                     last.put(scm, now);

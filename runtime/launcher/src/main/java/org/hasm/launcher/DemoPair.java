@@ -145,6 +145,9 @@ final class DemoPair {
                 Files.createDirectories(etc);
                 Files.createDirectories(scm.dir(dir).resolve("deploy"));
                 writeKey(etc.resolve("cluster.key"), hexKey);
+                // a credential for the operator (hasmctl --node-dir) and a read-only one (the demo's own watch)
+                AdminAccess.writeToken(etc.resolve("admin"), "operate", AdminAccess.DEFAULT_NAME);
+                AdminAccess.writeToken(etc.resolve("admin"), "read", MONITOR);
                 Files.createDirectories(dir.resolve(SHARED).resolve("heartbeat"));
                 for (Map.Entry<String, Map<String, String>> file : files(scm, options, dir).entrySet()) {
                     write(etc.resolve(file.getKey()), file.getValue());
@@ -208,7 +211,8 @@ final class DemoPair {
         hasm.put("#3", "# a deploy folder of its own, so that a jar can be upgraded on one SCM at a time");
         hasm.put(Node.DEPLOY_DIR, "deploy");
         hasm.put(Node.LOG_LEVEL, "INFO");
-        hasm.put("#4", "# the admin REST API: bin/hasmctl --node http://127.0.0.1:" + adminPort(scm, p) + " status");
+        hasm.put("#4", "# the admin REST API on loopback, credentials in etc/admin: bin/hasmctl --node-dir "
+                + scm.dir(dir) + " status");
         hasm.put("org.osgi.service.http.port", Integer.toString(adminPort(scm, p)));
         hasm.put("org.apache.felix.http.host", "127.0.0.1");
         if (options.faults()) {
@@ -271,6 +275,9 @@ final class DemoPair {
         files.put("org.hasm.personality~b.cfg", personality("B", B, p));
         return files;
     }
+
+    /** The read-only credential each SCM of the demo has, which the demo watches the pair with. */
+    static final String MONITOR = "monitor";
 
     /** The folder both SCMs of the demo reach, standing in for shared storage. */
     static final String SHARED = "shared";

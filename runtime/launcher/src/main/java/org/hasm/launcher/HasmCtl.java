@@ -1,6 +1,8 @@
 package org.hasm.launcher;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,32 +22,49 @@ public final class HasmCtl {
     static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     static final String USAGE = String.join(System.lineSeparator(),
-            "usage: hasmctl [--node URL] status [--json]         the SCM's state, peer, channels, personalities, modules",
-            "       hasmctl [--node URL] journal [--after N] [--json]  the lifecycle calls it made (after sequence N)",
-            "       hasmctl [--node URL] reset|shutdown|surrender [--reason TEXT]",
+            "usage: hasmctl SCM status [--json]                   the SCM's state, peer, channels, personalities, modules",
+            "       hasmctl SCM journal [--after N] [--json]      the lifecycle calls it made (after sequence N)",
+            "       hasmctl SCM reset|shutdown|surrender [--reason TEXT]",
             "                                                     ask the SCM's controller to do that",
             "       hasmctl help",
             "",
-            "--node is the SCM's admin URL (its org.osgi.service.http.port), default " + DEFAULT_NODE + ".");
+            "SCM is one of",
+            "  --node-dir DIR     the SCM's node folder: its admin URL and its credential",
+            "                     DIR/etc/admin/operate/" + AdminAccess.DEFAULT_NAME + AdminAccess.SUFFIX
+                    + " (bin/hasm token DIR writes one)",
+            "  --node URL         its admin URL (default " + DEFAULT_NODE + "), with the credential in",
+            "                     --token-file FILE or the file $" + AdminClient.TOKEN_FILE_ENV + " names",
+            "--token-file FILE also overrides the credential of --node-dir.");
 
     private static final Set<String> COMMANDS = Set.of("reset", "shutdown", "surrender");
 
     private final PrintStream out;
     private final PrintStream err;
+    /** The distribution, or null to {@linkplain Distribution#locate() locate} it (for --node-dir). */
+    private final Path home;
+    private final Map<String, String> env;
 
-    HasmCtl(PrintStream out, PrintStream err) {
+    HasmCtl(PrintStream out, PrintStream err, Path home, Map<String, String> env) {
         this.out = out;
         this.err = err;
+        this.home = home;
+        this.env = env;
     }
 
     public static void main(String[] args) {
-        int code = new HasmCtl(System.out, System.err).execute(args);
+        int code = new HasmCtl(System.out, System.err, null, System.getenv()).execute(args);
         System.out.flush();
         System.exit(code);
     }
 
-    /** What the command line asks for. */
-    record Request(String node, String command, boolean json, Long after, String reason) {
+    /**
+     * What the command line asks for.
+     *
+     * @param node the admin URL, or {@code null} with {@code nodeDir}
+     * @param nodeDir the node folder, or {@code null}
+     * @param tokenFile the credential's file, or {@code null}
+     */
+    record Request(String node, Path nodeDir, Path tokenFile, String command, boolean json, Long after, String reason) {
     }
 
     /** @return the exit code */
@@ -56,7 +75,7 @@ public final class HasmCtl {
                 out.println(USAGE);
                 return 0;
             }
-            return run(request, new AdminClient(request.node(), TIMEOUT));
+            return run(request, client(request));
         } catch (LaunchException e) {
             err.println("hasmctl: " + e.getMessage());
             return e.exitCode();
@@ -70,8 +89,35 @@ public final class HasmCtl {
         }
     }
 
+    /* Where the SCM is and what credential to send: the node folder says both, unless told otherwise. */
+    private AdminClient client(Request request) throws LaunchException {
+        Path tokenFile = request.tokenFile();
+        if (request.nodeDir() == null) {
+            if (tokenFile == null && env.get(AdminClient.TOKEN_FILE_ENV) != null && !env.get(AdminClient.TOKEN_FILE_ENV).isBlank()) {
+                tokenFile = Path.of(env.get(AdminClient.TOKEN_FILE_ENV));
+            }
+            return new AdminClient(request.node(), TIMEOUT, tokenFile == null ? null : AdminClient.Credential.read(tokenFile),
+                    null);
+        }
+        Distribution dist = home == null ? Distribution.locate() : Distribution.at(home);
+        Node node = Node.load(request.nodeDir(), dist.home());
+        Plan plan = Plan.make(dist, node, false);
+        AdminAccess.Listener listener = AdminAccess.listener(dist, plan);
+        if (tokenFile == null) {
+            tokenFile = AdminAccess.tokenFile(AdminAccess.credentialsFolder(node, plan.frameworkProperties()), "operate",
+                    AdminAccess.DEFAULT_NAME);
+            if (!Files.exists(tokenFile)) {
+                throw new LaunchException(tokenFile + ": missing (create it with bin/hasm token " + node.dir()
+                        + ", or pass --token-file FILE)");
+            }
+        }
+        return new AdminClient(listener.url().toString(), TIMEOUT, AdminClient.Credential.read(tokenFile), listener);
+    }
+
     static Request parse(String[] args) throws LaunchException {
-        String node = DEFAULT_NODE;
+        String node = null;
+        Path nodeDir = null;
+        Path tokenFile = null;
         String command = null;
         boolean json = false;
         Long after = null;
@@ -87,6 +133,8 @@ public final class HasmCtl {
             }
             switch (arg) {
                 case "--node" -> node = value != null ? value : next(rest, ++i, arg);
+                case "--node-dir" -> nodeDir = Path.of(value != null ? value : next(rest, ++i, arg));
+                case "--token-file" -> tokenFile = Path.of(value != null ? value : next(rest, ++i, arg));
                 case "--json" -> json = true;
                 case "--after" -> {
                     String n = value != null ? value : next(rest, ++i, arg);
@@ -127,8 +175,14 @@ public final class HasmCtl {
         if (json && COMMANDS.contains(command)) {
             throw new LaunchException("--json is for status and journal only");
         }
-        AdminClient.parse(node);
-        return new Request(node, command, json, after, reason);
+        if (node != null && nodeDir != null) {
+            throw new LaunchException("--node and --node-dir: one or the other (--node-dir says where the SCM listens)");
+        }
+        if (nodeDir == null) {
+            node = node == null ? DEFAULT_NODE : node;
+            AdminClient.parse(node);
+        }
+        return new Request(node, nodeDir, tokenFile, command, json, after, reason);
     }
 
     private static String next(List<String> args, int i, String option) throws LaunchException {

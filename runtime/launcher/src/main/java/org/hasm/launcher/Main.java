@@ -24,6 +24,9 @@ public final class Main {
             "                 [--init-timeout-ms N] [--faults]",
             "                          write a pair of SCMs (DIR/scm-a MASTER, DIR/scm-b SLAVE) and run both until",
             "                          Ctrl-C; admin API on 127.0.0.1:P and P+1 (default 7700), see bin/hasmctl",
+            "       hasm token DIR [--role read|operate] [--name NAME]",
+            "                          a new admin credential in DIR/etc/admin/ROLE/NAME.token (default operate,",
+            "                          hasmctl: the one hasmctl --node-dir DIR uses)",
             "       hasm help          this text",
             "",
             "A node folder holds:",
@@ -31,6 +34,7 @@ public final class Main {
             "                          hasm.features (default hasm-core), hasm.deploy.dir, hasm.log.level;",
             "                          other keys are passed to the framework",
             "  etc/PID.cfg             a configuration; etc/FACTORYPID~NAME.cfg a factory configuration",
+            "  etc/admin/ROLE/NAME.token  the admin API's credentials (owner-only; see hasm token)",
             "  data/, log/             created: framework storage (emptied at every start), hasm.log",
             "See examples/standalone. Environment: JAVA_HOME, HASM_JAVA_OPTS (more JVM options).");
 
@@ -53,6 +57,8 @@ public final class Main {
         commands.put("run", this::run);
         commands.put("check", this::check);
         commands.put("demo", this::demo);
+        commands.put("token", args -> AdminAccess.tokenCommand(args, home == null ? Distribution.locate()
+                : Distribution.at(home), out));
         commands.put("help", args -> {
             out.println(USAGE);
             return 0;

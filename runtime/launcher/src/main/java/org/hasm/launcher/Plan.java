@@ -59,8 +59,10 @@ record Plan(Node node, List<PlannedBundle> bundles, Map<ConfigKey, Map<String, O
         ConfigFiles.read(node.etcDir()).forEach((key, properties) -> overlay(configurations, key, properties));
 
         Map<String, String> properties = frameworkProperties(dist, node, console);
-        return new Plan(node, List.copyOf(bundles.values()), Collections.unmodifiableMap(configurations),
+        Plan plan = new Plan(node, List.copyOf(bundles.values()), Collections.unmodifiableMap(configurations),
                 Collections.unmodifiableMap(properties), top);
+        AdminAccess.check(dist, plan);
+        return plan;
     }
 
     /**

@@ -85,6 +85,14 @@ class DemoPairTest {
         assertEquals(key, Files.readString(dir.resolve("scm-b/etc/cluster.key"), StandardCharsets.US_ASCII));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("scm-b/etc/cluster.key"))));
         assertTrue(Files.isDirectory(dir.resolve("scm-a/deploy")));
+
+        // each SCM its own credentials: an operate one for hasmctl, a read one for the demo's watch
+        String tokenA = AdminAccess.readToken(dir.resolve("scm-a/etc/admin/operate/hasmctl.token"));
+        String tokenB = AdminAccess.readToken(dir.resolve("scm-b/etc/admin/operate/hasmctl.token"));
+        assertTrue(tokenA.length() >= AdminAccess.MIN_LENGTH && !tokenA.equals(tokenB), "two different tokens");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                dir.resolve("scm-b/etc/admin/read/monitor.token"))));
+        AdminAccess.readToken(dir.resolve("scm-a/etc/admin/read/monitor.token"));
     }
 
     @Test

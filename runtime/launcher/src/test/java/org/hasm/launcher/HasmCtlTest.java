@@ -1,15 +1,28 @@
 package org.hasm.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** hasmctl's command line and its one-line failures; the rendering is in StatusTableTest. */
 class HasmCtlTest {
@@ -17,9 +30,49 @@ class HasmCtlTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
+    @TempDir
+    Path root;
+    private Path home;
+    private final Map<String, String> env = new HashMap<>();
+    private HttpServer server;
+    /* Written by the server's thread, read by the test after the request returned. */
+    private final List<String> seen = new CopyOnWriteArrayList<>();
+    private volatile int answer = 200;
+
+    @BeforeEach
+    void distribution() throws Exception {
+        home = TestFiles.distribution(root);
+    }
+
+    @AfterEach
+    void stopServer() {
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+
     private int execute(String... args) {
         return new HasmCtl(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8)).execute(args);
+                new PrintStream(err, true, StandardCharsets.UTF_8), home, env).execute(args);
+    }
+
+    /* A stand-in SCM on loopback that records what hasmctl sends and answers as told. */
+    private int serve() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            seen.add(exchange.getRequestMethod() + " " + exchange.getRequestURI() + " auth="
+                    + exchange.getRequestHeaders().getFirst("Authorization") + " type="
+                    + exchange.getRequestHeaders().getFirst("Content-Type") + " body=" + body.length);
+            byte[] reply = (answer == 200 ? "{\"accepted\":\"reset\"}"
+                    : answer == 403 ? "{\"error\":\"credential 'monitor' has the role read\"}"
+                    : "{\"error\":\"credentials required\"}").getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(answer, reply.length);
+            exchange.getResponseBody().write(reply);
+            exchange.close();
+        });
+        server.start();
+        return server.getAddress().getPort();
     }
 
     private String err() {
@@ -28,12 +81,14 @@ class HasmCtlTest {
 
     @Test
     void optionsGoAnywhereAndDefaultToTheDemoPairsFirstNode() throws Exception {
-        assertEquals(new HasmCtl.Request(HasmCtl.DEFAULT_NODE, "status", true, null, null),
+        assertEquals(new HasmCtl.Request(HasmCtl.DEFAULT_NODE, null, null, "status", true, null, null),
                 HasmCtl.parse(new String[] {"status", "--json"}));
-        assertEquals(new HasmCtl.Request("http://127.0.0.1:7701", "journal", false, 12L, null),
+        assertEquals(new HasmCtl.Request("http://127.0.0.1:7701", null, null, "journal", false, 12L, null),
                 HasmCtl.parse(new String[] {"journal", "--after=12", "--node", "http://127.0.0.1:7701"}));
-        assertEquals(new HasmCtl.Request("127.0.0.1:7701", "surrender", false, null, "upgrade"),
-                HasmCtl.parse(new String[] {"--node=127.0.0.1:7701", "surrender", "--reason", "upgrade"}));
+        assertEquals(new HasmCtl.Request("127.0.0.1:7701", null, Path.of("t"), "surrender", false, null, "upgrade"),
+                HasmCtl.parse(new String[] {"--node=127.0.0.1:7701", "surrender", "--reason", "upgrade", "--token-file", "t"}));
+        assertEquals(new HasmCtl.Request(null, Path.of("/n"), null, "status", false, null, null),
+                HasmCtl.parse(new String[] {"--node-dir", "/n", "status"}));
     }
 
     @Test
@@ -50,6 +105,8 @@ class HasmCtlTest {
             {"status", "--node"},
             {"status", "--node", "ftp://host"},
             {"status", "--verbose"},
+            {"status", "--node", "http://127.0.0.1:1", "--node-dir", "/n"},
+            {"status", "--token-file"},
         };
         for (String[] args : cases) {
             err.reset();
@@ -69,6 +126,58 @@ class HasmCtlTest {
         assertEquals(1, execute("--node", "http://127.0.0.1:" + port, "status"));
         assertEquals("hasmctl: http://127.0.0.1:" + port + "/hasm/api/v1/status: cannot connect"
                 + " (is the SCM running, is this its admin port?)\n", err());
+    }
+
+    @Test
+    void theNodeFolderSaysWhereTheScmListensAndWhichCredentialToSend() throws Exception {
+        int port = serve();
+        Path node = TestFiles.node(root, "hasm.scm=a\nhasm.role=MASTER\norg.apache.felix.http.host=127.0.0.1\n"
+                + "org.osgi.service.http.port=" + port + "\n");
+        // hasm-core of the test distribution runs neither Jetty nor the admin API: only hasmctl looks at them here
+        Path missing = node.resolve("etc/admin/operate/hasmctl.token");
+        assertEquals(2, execute("--node-dir", node.toString(), "status"));
+        assertEquals("hasmctl: " + missing + ": missing (create it with bin/hasm token " + node
+                + ", or pass --token-file FILE)\n", err());
+        String token = AdminAccess.readToken(AdminAccess.writeToken(node.resolve("etc/admin"), "operate", "hasmctl"));
+
+        err.reset();
+        assertEquals(0, execute("--node-dir", node.toString(), "reset", "--reason", "a & b"), err());
+        // no body and no content type: the API refuses what a web page's form could send
+        assertEquals(List.of("POST /hasm/api/v1/commands/reset?reason=a+%26+b auth=Bearer " + token + " type=null body=0"),
+                seen);
+        assertFalse(out.toString(StandardCharsets.UTF_8).contains(token));
+    }
+
+    @Test
+    void a401Or403IsOneLineSayingWhatToPass() throws Exception {
+        int port = serve();
+        String url = "http://127.0.0.1:" + port;
+        answer = 401;
+        assertEquals(1, execute("--node", url, "status"));
+        assertEquals("hasmctl: " + url + "/hasm/api/v1/status: HTTP 401: no credential given: pass --node-dir NODE-FOLDER"
+                + " (the SCM's node folder, with its credentials) or --token-file FILE, or set HASMCTL_TOKEN_FILE\n", err());
+        assertEquals("GET /hasm/api/v1/status auth=null type=null body=0", seen.get(0));
+
+        Path file = AdminAccess.writeToken(root.resolve("creds"), "read", "monitor");
+        env.put("HASMCTL_TOKEN_FILE", file.toString());
+        err.reset();
+        assertEquals(1, execute("--node", url, "status"));
+        assertEquals("hasmctl: " + url + "/hasm/api/v1/status: HTTP 401: the SCM does not accept the credential in " + file
+                + " (one of another SCM, or removed?)\n", err());
+        assertEquals("GET /hasm/api/v1/status auth=Bearer " + AdminAccess.readToken(file) + " type=null body=0", seen.get(1));
+
+        answer = 403;
+        err.reset();
+        assertEquals(1, execute("--node", url, "shutdown"));
+        assertEquals("hasmctl: " + url + "/hasm/api/v1/commands/shutdown: HTTP 403: credential 'monitor' has the role read ("
+                + file + "; pass an operate credential with --token-file FILE)\n", err());
+
+        // a token file that breaks the rules is named, and nothing is sent
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-rw-"));
+        err.reset();
+        assertEquals(2, execute("--node", url, "--token-file", file.toString(), "status"));
+        assertTrue(err().startsWith("hasmctl: " + file + ": readable or writable by others"), err());
+        assertEquals(3, seen.size());
     }
 
     @Test

@@ -64,7 +64,7 @@ class MainTest {
     @Test
     void unknownCommandsAreNamed() {
         assertEquals(2, execute("frobnicate"));
-        assertEquals("hasm: unknown command 'frobnicate' (commands: check, demo, help, run; see hasm help)\n", err());
+        assertEquals("hasm: unknown command 'frobnicate' (commands: check, demo, help, run, token; see hasm help)\n", err());
     }
 
     @Test

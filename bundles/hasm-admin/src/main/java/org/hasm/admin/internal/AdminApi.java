@@ -1,9 +1,11 @@
 package org.hasm.admin.internal;
 
 import java.time.Clock;
+import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hasm.spi.HaController;
 import org.hasm.spi.peer.PeerLink;
@@ -14,6 +16,16 @@ import org.hasm.spi.peer.StatusMonitor;
  * answers included, is tested without a server. Each service is looked up at every request: they
  * come and go (the controller is upgraded in place, the status monitor restarts on a new
  * configuration) while the admin API stays up.
+ *
+ * <p>Who may do what: {@code /alive} answers anyone, and says nothing but that the SCM's admin API
+ * is up. Every other route needs a credential ({@code Authorization: Bearer TOKEN}): the
+ * {@code read} role may GET the status and the journal, the {@code operate} role may also POST
+ * commands and faults. A request that a web page in a browser could have sent is refused whatever
+ * its credential: one with an {@code Origin}, or a {@code Sec-Fetch-Site} other than {@code none}
+ * (a typed address), and a POST whose body is a form or plain text, which a page sends without
+ * asking the browser first (a CORS preflight) whether it may. The API serves no page, so no
+ * origin is its own; a page that rebinds its host name to this SCM's address looks same-origin
+ * to the browser, and is refused all the same.
  */
 final class AdminApi {
 
@@ -28,21 +40,51 @@ final class AdminApi {
         }
     }
 
+    /**
+     * One request, as far as the API looks at it.
+     *
+     * @param method the HTTP method
+     * @param path the path below {@link #PREFIX} ({@code /status}); {@code null} or empty for the prefix itself
+     * @param remote the client's address and port, for the log
+     * @param header a request header by name (any case), {@code null} when absent
+     * @param parameter a query parameter by name, {@code null} when absent
+     */
+    record Request(String method, String path, String remote, Function<String, String> header,
+            Function<String, String> parameter) {
+    }
+
     /** Sets the test-only drop percentage of a status channel. */
     interface FaultSwitch {
         void drop(String channel, int percent) throws Exception;
     }
 
+    /** Where the API says who did what: every command, and every request it refused. */
+    interface Audit {
+        /** A command or fault switch was accepted from {@code who}. */
+        void accepted(String what, Credentials.Credential who, String remote);
+
+        /** A request was refused with {@code status}, for the reason given to the client. */
+        void refused(Request request, int status, String why);
+    }
+
     static final String PREFIX = "/hasm/api/v1";
+    static final String ALIVE = "/alive";
     private static final Set<String> COMMANDS = Set.of("reset", "shutdown", "surrender");
     private static final String COMMAND_PATH = "/commands/";
     private static final Pattern CHANNEL = Pattern.compile("[A-Za-z0-9_-]+");
+    private static final Pattern BEARER = Pattern.compile("(?i)bearer +(\\S+) *");
+    /** The content types a page may POST without a preflight (the Fetch standard's CORS-safelisted ones). */
+    private static final Set<String> SIMPLE_TYPES = Set.of("application/x-www-form-urlencoded", "multipart/form-data",
+            "text/plain");
+    private static final int REASON_MAX = 200;
 
     private final Supplier<HaController> controller;
     private final Supplier<StatusMonitor> monitor;
     private final Supplier<PeerLink> link;
     private final boolean faultsEnabled;
     private final Supplier<FaultSwitch> faults;
+    private final Credentials credentials;
+    private final Audit audit;
     private final Clock clock;
 
     /**
@@ -50,40 +92,116 @@ final class AdminApi {
      *     otherwise the fault routes do not exist (404), so a production SCM cannot be told to drop
      *     its heartbeats
      * @param faults the fault switch, or a supplier of {@code null} while Configuration Admin is absent
+     * @param credentials who may use the API
+     * @param audit told of every command and every refusal
      */
     AdminApi(Supplier<HaController> controller, Supplier<StatusMonitor> monitor, Supplier<PeerLink> link,
-            boolean faultsEnabled, Supplier<FaultSwitch> faults, Clock clock) {
+            boolean faultsEnabled, Supplier<FaultSwitch> faults, Credentials credentials, Audit audit, Clock clock) {
         this.controller = controller;
         this.monitor = monitor;
         this.link = link;
         this.faultsEnabled = faultsEnabled;
         this.faults = faults;
+        this.credentials = credentials;
+        this.audit = audit;
         this.clock = clock;
     }
 
     /**
      * Answers one request.
      *
-     * @param method the HTTP method
-     * @param path the path below {@link #PREFIX} ({@code /status}); {@code null} or empty for the prefix itself
-     * @param parameter the request's query or form parameters, by name; {@code null} when absent
      * @return the answer; never throws for a bad request (a bug or a failing SPI call propagates)
      */
-    Reply handle(String method, String path, Function<String, String> parameter) {
-        String p = path == null ? "" : path;
+    Reply handle(Request request) {
+        String p = request.path() == null ? "" : request.path();
+        String method = request.method();
+        if (p.equals(ALIVE)) {
+            // a load balancer's or supervisor's probe: no credential, and nothing to learn from it
+            return only("GET", method, () -> Reply.ok(200, "{\"alive\":true}"));
+        }
+        Credentials.Credential who = authenticate(request.header().apply("Authorization"));
+        if (who == null) {
+            // where the credentials are is said the way the operator knows it, not as a path on this host
+            return refuse(request, 401, request.header().apply("Authorization") == null
+                    ? "credentials required: send the header 'Authorization: Bearer TOKEN' with the token of one of the"
+                            + " SCM's credentials (NODE-FOLDER/etc/admin/ROLE/NAME.token; hasmctl --node-dir NODE-FOLDER"
+                            + " sends it)"
+                    : "the credential is not valid: 'Authorization: Bearer TOKEN' must carry the token of one of the"
+                            + " SCM's credentials (NODE-FOLDER/etc/admin/ROLE/NAME.token)");
+        }
+        String fromPage = fromWebPage(request);
+        if (fromPage != null) {
+            return refuse(request, 403, "refused: " + fromPage + "; the admin API takes no requests from web pages");
+        }
+        if ("POST".equals(method)) {
+            String type = simpleType(request.header().apply("Content-Type"));
+            if (type != null) {
+                return refuse(request, 415, "refused: a POST with a " + type + " body is what a web page's form can"
+                        + " send; send no body (the reason goes in the query: ?reason=TEXT)");
+            }
+        }
         if (p.equals("/status")) {
             return only("GET", method, () -> status());
         }
         if (p.equals("/journal")) {
-            return only("GET", method, () -> journal(parameter.apply("after")));
+            return only("GET", method, () -> journal(request.parameter().apply("after")));
         }
         if (p.startsWith(COMMAND_PATH) && COMMANDS.contains(p.substring(COMMAND_PATH.length()))) {
-            return only("POST", method, () -> command(p.substring(COMMAND_PATH.length()), parameter.apply("reason")));
+            String command = p.substring(COMMAND_PATH.length());
+            return only("POST", method, () -> permitted(request, who, Credentials.Role.OPERATE,
+                    () -> command(command, request.parameter().apply("reason"), who, request.remote())));
         }
         if (faultsEnabled && p.equals("/faults/drop")) {
-            return only("POST", method, () -> drop(parameter.apply("channel"), parameter.apply("percent")));
+            return only("POST", method, () -> permitted(request, who, Credentials.Role.OPERATE,
+                    () -> drop(request.parameter().apply("channel"), request.parameter().apply("percent"), who,
+                            request.remote())));
         }
         return Reply.error(404, "no such resource: " + PREFIX + p);
+    }
+
+    private Credentials.Credential authenticate(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
+        Matcher m = BEARER.matcher(authorization);
+        return m.matches() ? credentials.authenticate(m.group(1)) : null;
+    }
+
+    /* Browsers say where a request comes from; hasmctl, curl and scripts send neither header. */
+    private static String fromWebPage(Request request) {
+        String origin = request.header().apply("Origin");
+        if (origin != null) {
+            return "Origin " + printable(origin) + " says a web page sent it";
+        }
+        String site = request.header().apply("Sec-Fetch-Site");
+        if (site != null && !site.equalsIgnoreCase("none")) {
+            return "Sec-Fetch-Site " + printable(site) + " says a web page sent it";
+        }
+        return null;
+    }
+
+    /** @return the media type if it is one a page may send without a preflight, else {@code null} */
+    private static String simpleType(String contentType) {
+        if (contentType == null) {
+            return null;
+        }
+        int semicolon = contentType.indexOf(';');
+        String type = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip()
+                .toLowerCase(Locale.ROOT);
+        return SIMPLE_TYPES.contains(type) ? type : null;
+    }
+
+    private Reply permitted(Request request, Credentials.Credential who, Credentials.Role needed, Supplier<Reply> route) {
+        if (!who.role().allows(needed)) {
+            return refuse(request, 403, "credential '" + who.name() + "' has the role " + who.role().folder() + "; "
+                    + request.method() + " " + PREFIX + request.path() + " needs the role " + needed.folder());
+        }
+        return route.get();
+    }
+
+    private Reply refuse(Request request, int status, String why) {
+        audit.refused(request, status, why);
+        return Reply.error(status, why);
     }
 
     private static Reply only(String allowed, String method, Supplier<Reply> route) {
@@ -120,12 +238,13 @@ final class AdminApi {
         return Reply.ok(200, Documents.journal(c.journal(n)));
     }
 
-    private Reply command(String command, String reason) {
+    private Reply command(String command, String reason, Credentials.Credential who, String remote) {
         HaController c = controller.get();
         if (c == null) {
             return noController();
         }
-        String why = reason == null || reason.isBlank() ? "admin API" : reason.trim();
+        String why = reason == null || reason.isBlank() ? "admin API" : printable(reason.trim());
+        audit.accepted(command + " (reason '" + why + "')", who, remote);
         switch (command) {
             case "reset" -> c.reset(why);
             case "shutdown" -> c.shutdown(why);
@@ -136,7 +255,7 @@ final class AdminApi {
         return Reply.ok(202, Documents.accepted(command));
     }
 
-    private Reply drop(String channel, String percent) {
+    private Reply drop(String channel, String percent, Credentials.Credential who, String remote) {
         if (channel == null || !CHANNEL.matcher(channel).matches()) {
             return Reply.error(400, "parameter 'channel' must match [A-Za-z0-9_-]+, not "
                     + (channel == null ? "absent" : "'" + channel + "'"));
@@ -155,12 +274,23 @@ final class AdminApi {
         if (f == null) {
             return Reply.error(503, "Configuration Admin is not available");
         }
+        audit.accepted("fault switch drop " + channel + " " + p + "%", who, remote);
         try {
             f.drop(channel, p);
         } catch (Exception e) {
             throw new IllegalStateException("setting fault.drop." + channel + " failed", e);
         }
         return Reply.ok(200, Documents.drop(channel, p));
+    }
+
+    /* What a client sent goes into the log and the controller's events: one line, bounded. */
+    static String printable(String text) {
+        StringBuilder b = new StringBuilder(Math.min(text.length(), REASON_MAX));
+        for (int i = 0; i < text.length() && b.length() < REASON_MAX; i++) {
+            char ch = text.charAt(i);
+            b.append(Character.isISOControl(ch) || ch == '\u2028' || ch == '\u2029' ? ' ' : ch);
+        }
+        return text.length() > REASON_MAX ? b + "..." : b.toString();
     }
 
     private static Reply noController() {

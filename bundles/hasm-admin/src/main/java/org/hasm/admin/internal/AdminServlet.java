@@ -6,6 +6,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Dictionary;
 import java.util.Enumeration;
@@ -30,6 +31,8 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPa
 /**
  * The admin REST API on the Servlet Whiteboard, under {@code /hasm/api/v1/*}. The port and host
  * are Felix HTTP's own ({@code org.osgi.service.http.port}, {@code org.apache.felix.http.host}).
+ * The credentials are token files in the folder {@value #PROP_CREDENTIALS} names, by default
+ * {@code etc/admin} of the node folder ({@link Credentials}).
  *
  * <p>Every SPI service is an optional, dynamic reference, the controller included: the operator
  * needs this API most when the controller is missing or being replaced, so the servlet stays
@@ -46,6 +49,12 @@ public class AdminServlet extends HttpServlet {
     /** The status monitor's configuration PID, where the drop switches live. */
     static final String STATUS_PID = "org.hasm.status";
     static final String DROP_PREFIX = "fault.drop.";
+    /** The framework property naming the credentials folder; relative to {@value #PROP_NODE_DIR}. */
+    static final String PROP_CREDENTIALS = "hasm.admin.credentials";
+    static final String PROP_NODE_DIR = "hasm.node.dir";
+    static final String DEFAULT_CREDENTIALS = "etc/admin";
+    /** Refused requests are logged at most once per this many ms, with a count of those in between. */
+    static final long REFUSAL_LOG_MS = 10_000;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -68,6 +77,7 @@ public class AdminServlet extends HttpServlet {
     // Two drop requests at once would each read, merge and write the whole configuration; the
     // lock keeps the second from undoing the first. Guards the read-modify-write in drop().
     private final transient Object configLock = new Object();
+    private final transient RefusalLog refusals;
 
     @Activate
     public AdminServlet(BundleContext context,
@@ -75,18 +85,48 @@ public class AdminServlet extends HttpServlet {
         this.log = log;
         // Read once: the switch is fixed for the life of the framework, like the status monitor's.
         boolean faults = "true".equalsIgnoreCase(String.valueOf(context.getProperty(PROP_FAULTS)).trim());
+        Credentials credentials = new Credentials(credentialsFolder(context), problem -> log.error("admin API: {}", problem));
+        this.refusals = new RefusalLog(log::warn, REFUSAL_LOG_MS, () -> System.nanoTime() / 1_000_000);
+        AdminApi.Audit audit = new AdminApi.Audit() {
+            @Override
+            public void accepted(String what, Credentials.Credential who, String remote) {
+                log.info("admin API: {} by credential '{}' ({}) from {}", what, who.name(), who.role().folder(), remote);
+            }
+
+            @Override
+            public void refused(AdminApi.Request request, int status, String why) {
+                refusals.refused(request, status, why);
+            }
+        };
         this.api = new AdminApi(() -> controller, () -> monitor, () -> link, faults,
-                () -> configAdmin == null ? null : this::drop, Clock.systemUTC());
+                () -> configAdmin == null ? null : this::drop, credentials, audit, Clock.systemUTC());
+        // read now, so that a folder without a valid credential is in the log at start, not at the first request
+        int n = credentials.list().size();
+        log.info("admin API: {} credential{} in {}", n, n == 1 ? "" : "s", credentials.folder());
         if (faults) {
             log.warn("{}=true: the test-only fault routes of the admin API are enabled", PROP_FAULTS);
         }
+    }
+
+    /* Absolute, or relative to the node folder; null when neither is known (a framework without the launcher). */
+    static Path credentialsFolder(BundleContext context) {
+        String configured = context.getProperty(PROP_CREDENTIALS);
+        String node = context.getProperty(PROP_NODE_DIR);
+        String folder = configured == null || configured.isBlank() ? DEFAULT_CREDENTIALS : configured.strip();
+        Path path = Path.of(folder);
+        if (path.isAbsolute()) {
+            return path;
+        }
+        return node == null || node.isBlank() ? null : Path.of(node).resolve(path).normalize();
     }
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         AdminApi.Reply reply;
         try {
-            reply = api.handle(req.getMethod(), req.getPathInfo(), req::getParameter);
+            String remote = req.getRemoteAddr() + ":" + req.getRemotePort();
+            reply = api.handle(new AdminApi.Request(req.getMethod(), req.getPathInfo(), remote, req::getHeader,
+                    req::getParameter));
         } catch (RuntimeException e) {
             // The operator gets a short reason; the stack trace goes to the log, never on the wire.
             log.error("admin API {} {} failed", req.getMethod(), req.getRequestURI(), e);
@@ -100,6 +140,9 @@ public class AdminServlet extends HttpServlet {
         resp.setHeader("Cache-Control", "no-store");
         if (reply.allow() != null) {
             resp.setHeader("Allow", reply.allow());
+        }
+        if (reply.status() == HttpServletResponse.SC_UNAUTHORIZED) {
+            resp.setHeader("WWW-Authenticate", "Bearer realm=\"hasm\"");
         }
         resp.setContentLength(body.length);
         if (!"HEAD".equals(req.getMethod())) {

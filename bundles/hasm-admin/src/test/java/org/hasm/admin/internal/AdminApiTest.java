@@ -1,42 +1,82 @@
 package org.hasm.admin.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.hasm.spi.Call;
 import org.hasm.spi.CallRecord;
 import org.hasm.spi.OpMode;
 import org.hasm.spi.SysConfig;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AdminApiTest {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-25T10:00:00Z"), ZoneOffset.UTC);
+    /** The API's own origin: a page there (after a DNS rebinding, say) is a page all the same. */
+    private static final String ORIGIN = "http://127.0.0.1:7700";
+    private static final String REMOTE = "127.0.0.1:50000";
+
+    @TempDir
+    Path admin;
 
     private final SpiViews.Controller controller = new SpiViews.Controller();
     private final List<String> drops = new CopyOnWriteArrayList<>();
+    private final List<String> audit = new CopyOnWriteArrayList<>();
+    private final List<String> problems = new CopyOnWriteArrayList<>();
     private SpiViews.Controller present = controller;
     private boolean configAdmin = true;
+    private String operate;
+    private String read;
+    /** The headers every call sends: the operator's credential unless a test changes it. */
+    private final Map<String, String> headers = new HashMap<>();
 
-    private AdminApi api(boolean faults) {
-        return new AdminApi(() -> present, () -> null, () -> null, faults,
-                () -> configAdmin ? (ch, p) -> drops.add(ch + "=" + p) : null, CLOCK);
+    @BeforeEach
+    void credentials() throws IOException {
+        operate = CredentialsTest.write(admin, "operate", "ops", "o".repeat(40));
+        read = CredentialsTest.write(admin, "read", "monitor", "r".repeat(40));
+        headers.put("authorization", "Bearer " + operate);
     }
 
-    private static AdminApi.Reply call(AdminApi api, String method, String path, String... params) {
+    private AdminApi api(boolean faults) {
+        AdminApi.Audit log = new AdminApi.Audit() {
+            @Override
+            public void accepted(String what, Credentials.Credential who, String remote) {
+                audit.add(what + " by " + who.name() + "/" + who.role() + " from " + remote);
+            }
+
+            @Override
+            public void refused(AdminApi.Request request, int status, String why) {
+                audit.add("refused " + request.method() + " " + request.path() + " " + status);
+            }
+        };
+        return new AdminApi(() -> present, () -> null, () -> null, faults,
+                () -> configAdmin ? (ch, p) -> drops.add(ch + "=" + p) : null, new Credentials(admin, problems::add),
+                log, CLOCK);
+    }
+
+    private AdminApi.Reply call(AdminApi api, String method, String path, String... params) {
         Map<String, String> m = new HashMap<>();
         for (int i = 0; i < params.length; i += 2) {
             m.put(params[i], params[i + 1]);
         }
-        AdminApi.Reply r = api.handle(method, path, m::get);
+        Map<String, String> h = new HashMap<>(headers);
+        AdminApi.Reply r = api.handle(new AdminApi.Request(method, path, REMOTE,
+                name -> h.get(name.toLowerCase(Locale.ROOT)), m::get));
         MiniJson.parse(r.json()); // every answer, errors included, is valid JSON
+        assertFalse(r.json().contains(operate) || r.json().contains(read), "a token in an answer: " + r.json());
         return r;
     }
 
@@ -112,6 +152,111 @@ class AdminApiTest {
         assertEquals(405, call(api, "POST", "/status").status());
         assertEquals("GET", call(api, "DELETE", "/journal").allow());
         assertEquals(List.of(), controller.commands);
+    }
+
+    @Test
+    void withoutAValidCredentialEveryRouteButAliveIs401AndNothingHappens() {
+        AdminApi api = api(true);
+        for (String auth : new String[] {null, "", "Bearer", "Bearer ", "Bearer x", "Bearer " + operate + "x",
+                "Bearer " + operate.substring(1), "Basic " + operate, operate, "Bearer " + operate + " extra"}) {
+            if (auth == null) {
+                headers.remove("authorization");
+            } else {
+                headers.put("authorization", auth);
+            }
+            for (String[] route : new String[][] {{"GET", "/status"}, {"GET", "/journal"}, {"POST", "/commands/reset"},
+                    {"POST", "/commands/shutdown"}, {"POST", "/commands/surrender"}, {"POST", "/faults/drop"},
+                    {"GET", "/nope"}, {"GET", ""}}) {
+                AdminApi.Reply r = call(api, route[0], route[1], "channel", "link", "percent", "100");
+                assertEquals(401, r.status(), auth + " " + route[1]);
+                assertTrue(error(r).contains("Authorization: Bearer TOKEN"), r.json());
+            }
+            assertEquals(200, call(api, "GET", "/alive").status());
+        }
+        assertEquals(List.of(), controller.commands);
+        assertEquals(List.of(), drops);
+    }
+
+    @Test
+    void aliveAnswersAnyoneAndSaysNothingElse() {
+        headers.clear();
+        AdminApi.Reply r = call(api(false), "GET", "/alive");
+        assertEquals(200, r.status());
+        assertEquals(Map.of("alive", true), MiniJson.parse(r.json()));
+        present = null; // not even whether the controller runs
+        assertEquals("{\"alive\":true}", call(api(false), "GET", "/alive").json());
+        assertEquals(405, call(api(false), "POST", "/alive").status());
+    }
+
+    @Test
+    void theReadRoleReadsButDoesNotCommand() {
+        headers.put("authorization", "Bearer " + read);
+        AdminApi api = api(true);
+        assertEquals(200, call(api, "GET", "/status").status());
+        assertEquals(200, call(api, "GET", "/journal").status());
+        for (String path : new String[] {"/commands/reset", "/commands/shutdown", "/commands/surrender", "/faults/drop"}) {
+            AdminApi.Reply r = call(api, "POST", path, "channel", "link", "percent", "100");
+            assertEquals(403, r.status(), path);
+            assertEquals("credential 'monitor' has the role read; POST /hasm/api/v1" + path + " needs the role operate",
+                    error(r));
+        }
+        assertEquals(List.of(), controller.commands);
+        assertEquals(List.of(), drops);
+    }
+
+    @Test
+    void whatAWebPageCanSendIsRefusedWhateverTheCredential() {
+        AdminApi api = api(true);
+        String[][] fromPages = {
+            {"content-type", "application/x-www-form-urlencoded"}, {"content-type", "multipart/form-data; boundary=b"},
+            {"content-type", "text/plain"}, {"content-type", " TEXT/PLAIN ; charset=utf-8"},
+            {"origin", "http://evil.example"}, {"origin", "null"}, {"origin", "http://127.0.0.1:7701"},
+            {"origin", "https://127.0.0.1:7700"}, {"origin", ORIGIN}, {"sec-fetch-site", "cross-site"},
+            {"sec-fetch-site", "same-site"}, {"sec-fetch-site", "same-origin"},
+        };
+        for (String[] header : fromPages) {
+            headers.put(header[0], header[1]);
+            for (String path : new String[] {"/commands/reset", "/commands/shutdown", "/commands/surrender", "/faults/drop"}) {
+                AdminApi.Reply r = call(api, "POST", path, "channel", "link", "percent", "100");
+                assertEquals(header[0].equals("content-type") ? 415 : 403, r.status(), header[1] + " " + path);
+                assertTrue(error(r).startsWith("refused: "), r.json());
+            }
+            headers.remove(header[0]);
+        }
+        assertEquals(List.of(), controller.commands);
+        assertEquals(List.of(), drops);
+        // what hasmctl and scripts send is taken
+        for (String[] fine : new String[][] {{"sec-fetch-site", "none"}, {"content-type", "application/json"}}) {
+            headers.put(fine[0], fine[1]);
+            assertEquals(202, call(api, "POST", "/commands/reset").status(), fine[1]);
+            headers.remove(fine[0]);
+        }
+        assertEquals(202, call(api, "POST", "/commands/reset").status());
+    }
+
+    @Test
+    void everyCommandAndRefusalIsAuditedWithWhoSentIt() {
+        AdminApi api = api(true);
+        call(api, "POST", "/commands/shutdown", "reason", "disk\nswap\u2028now");
+        call(api, "POST", "/faults/drop", "channel", "link", "percent", "30");
+        headers.put("authorization", "Bearer " + read);
+        call(api, "POST", "/commands/reset");
+        call(api, "GET", "/status");
+        headers.remove("authorization");
+        call(api, "GET", "/status");
+        assertEquals(List.of(
+                "shutdown (reason 'disk swap now') by ops/OPERATE from " + REMOTE,
+                "fault switch drop link 30% by ops/OPERATE from " + REMOTE,
+                "refused POST /commands/reset 403",
+                "refused GET /status 401"), audit);
+        // the controller gets the reason on one line too
+        assertEquals(List.of("shutdown:disk swap now"), controller.commands);
+    }
+
+    @Test
+    void aLongReasonIsCut() {
+        call(api(false), "POST", "/commands/reset", "reason", "x".repeat(5000));
+        assertEquals("reset:" + "x".repeat(200) + "...", controller.commands.get(0));
     }
 
     @Test

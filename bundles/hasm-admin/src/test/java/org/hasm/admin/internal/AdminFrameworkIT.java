@@ -50,6 +50,7 @@ class AdminFrameworkIT {
     private Framework framework;
     private Path storage;
     private String base;
+    private String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @BeforeEach
@@ -61,12 +62,15 @@ class AdminFrameworkIT {
         base = "http://127.0.0.1:" + port + AdminApi.PREFIX;
         storage = Files.createTempDirectory(Path.of("target"), "felix-it-");
         Map<String, String> props = new HashMap<>();
-        props.put(Constants.FRAMEWORK_STORAGE, storage.toAbsolutePath().toString());
+        props.put(Constants.FRAMEWORK_STORAGE, storage.resolve("felix").toAbsolutePath().toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "org.hasm.spi;version=1.0.0,org.hasm.spi.peer;version=1.0.0");
         props.put("org.osgi.service.http.port", String.valueOf(port));
         props.put("org.apache.felix.http.host", "127.0.0.1");
         props.put(AdminServlet.PROP_FAULTS, "true");
+        Path credentials = storage.resolve("admin");
+        token = CredentialsTest.write(credentials, "operate", "it", "t".repeat(43));
+        props.put(AdminServlet.PROP_CREDENTIALS, credentials.toAbsolutePath().toString());
         framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(props);
         framework.start();
 
@@ -119,6 +123,22 @@ class AdminFrameworkIT {
         assertEquals("scm-it", doc.get("node"));
         assertEquals("DAC", doc.get("state"));
 
+        // no credential, a web page's form: refused, and nothing reaches the controller
+        r = http.send(HttpRequest.newBuilder(URI.create(base + "/commands/shutdown")).timeout(Duration.ofSeconds(5))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, r.statusCode(), r.body());
+        assertEquals("Bearer realm=\"hasm\"", r.headers().firstValue("WWW-Authenticate").orElse(""));
+        r = http.send(request("POST", "/commands/shutdown").header("Content-Type", "application/x-www-form-urlencoded")
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(415, r.statusCode(), r.body());
+        r = http.send(request("POST", "/commands/shutdown").header("Origin", "http://evil.example").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, r.statusCode(), r.body());
+        assertEquals(List.of(), controller.commands);
+        r = http.send(HttpRequest.newBuilder(URI.create(base + "/alive")).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals("{\"alive\":true}", r.body());
+
         r = send("POST", "/commands/surrender?reason=it");
         assertEquals(202, r.statusCode(), r.body());
         assertEquals(List.of("surrender:it"), controller.commands);
@@ -158,9 +178,12 @@ class AdminFrameworkIT {
     }
 
     private HttpResponse<String> send(String method, String path) throws IOException, InterruptedException {
-        HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(5))
-                .method(method, HttpRequest.BodyPublishers.noBody()).build();
-        return http.send(req, HttpResponse.BodyHandlers.ofString());
+        return http.send(request(method, path).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpRequest.Builder request(String method, String path) {
+        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(5))
+                .header("Authorization", "Bearer " + token).method(method, HttpRequest.BodyPublishers.noBody());
     }
 
     /** Repeats a request until its answer passes, within {@link #WAIT}; connection errors count as not yet. */
