@@ -23,7 +23,7 @@ final class ModuleEntry {
     final String bundle;
     final String version;
 
-    // Service properties, replaced when the registration is modified.
+    /** Service properties, replaced when the registration is modified. */
     volatile ModuleProperties properties;
 
     volatile ModuleStatus status;
@@ -68,6 +68,10 @@ final class ModuleEntry {
 
     int rank() {
         return properties.rank();
+    }
+
+    synchronized void properties(ModuleProperties newProperties) {
+        properties = newProperties;
     }
 
     synchronized void status(ModuleStatus newStatus, Call call, String error) {

@@ -70,7 +70,7 @@ final class Whiteboard {
                 registry.remove(serviceId);
                 entry.retire();
             }
-            entry.properties = properties;
+            entry.properties(properties);
             entry.status(properties.error() == null ? ModuleStatus.REGISTERED : ModuleStatus.INVALID, null,
                     properties.error());
             added(entry);
