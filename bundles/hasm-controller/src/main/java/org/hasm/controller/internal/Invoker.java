@@ -141,7 +141,7 @@ final class Invoker {
                     flight.mode, flight.config, outcome, error, flight.started, millis, late);
             journal.add(record);
             entry.outcome(flight, outcome, error);
-            entry.ended(flight);
+            entry.ended(flight, late);
         }
         post(record);
         if (late) {

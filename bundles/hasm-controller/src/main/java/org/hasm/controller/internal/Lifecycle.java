@@ -32,6 +32,8 @@ import org.hasm.spi.Tier;
 final class Lifecycle {
     /** A module needs at most STOP, SHUTDOWN, INIT, TEST, OPMODE to reach any target. */
     private static final int MAX_CHAIN = 5;
+    /** More opMode targets than a boot sees in a burst of transitions; older ones are dropped. */
+    private static final int MAX_MODES = 16;
 
     private final ModuleRegistry registry;
     private final Invoker invoker;
@@ -45,6 +47,12 @@ final class Lifecycle {
     private long nextTargetId;
     // controller thread only
     private long boot;
+    /**
+     * The opMode targets since the SCM last stopped, oldest first: a service still in a call (on
+     * time) when the next transition comes gets each mode in turn, as the documented sequence says
+     * (IMPERSONATE then FAILOVER: MASTER/DAC, then MASTER/DEGRADED). Controller thread only.
+     */
+    private final List<Target> modes = new ArrayList<>();
 
     /**
      * @param reconcileLater asks the controller thread to run {@link #reconcile()} soon; called when a
@@ -155,7 +163,33 @@ final class Lifecycle {
     // ---- sequences ----
 
     private Target next(Stage stage, OpMode mode, SysConfig config, boolean reverse, List<Personality> serving) {
-        return new Target(nextTargetId++, boot, stage, mode, config, reverse, serving);
+        Target t = new Target(nextTargetId++, boot, stage, mode, config, reverse, serving);
+        if (t.hasMode()) {
+            modes.add(t);
+            if (modes.size() > MAX_MODES) {
+                modes.remove(0);
+            }
+        } else if (stage != Stage.RUNNING) {
+            modes.clear();
+        }
+        return t;
+    }
+
+    /**
+     * The target a module's next call belongs to: for an opMode, the mode that followed the last one
+     * it was given in this period, so that a slow module sees every transition in turn. A module
+     * that is behind (its last call overran) or new to the period gets the current one.
+     */
+    private Target step(ModuleEntry e, Call call, Target t) {
+        if (call != Call.OPMODE || e.behind) {
+            return t;
+        }
+        for (int i = 0; i + 1 < modes.size(); i++) {
+            if (modes.get(i).id() == e.opModeTarget) {
+                return modes.get(i + 1);
+            }
+        }
+        return t;
     }
 
     private void sequence(Target t, boolean waitForServices, List<ModuleEntry> failed) {
@@ -191,7 +225,7 @@ final class Lifecycle {
             if (call == null) {
                 return;
             }
-            Outcome outcome = invoker.await(start(e, call, t));
+            Outcome outcome = invoker.await(start(e, call, step(e, call, t)));
             if (outcome != Outcome.PASSED && failed != null && call != Call.STOP && call != Call.SHUTDOWN
                     && !failed.contains(e)) {
                 failed.add(e);
@@ -222,11 +256,12 @@ final class Lifecycle {
             if (call == null) {
                 continue;
             }
-            if (!predecessorsDone(s, services, t)) {
+            Target step = step(s, call, t);
+            if (!predecessorsDone(s, call, step, services, t)) {
                 waiting.add(s);
                 continue;
             }
-            start(s, call, t);
+            start(s, call, step);
             started = true;
         }
         if (!started && !running && !waiting.isEmpty()) {
@@ -234,7 +269,8 @@ final class Lifecycle {
             ModuleEntry first = waiting.get(0);
             sink.warn("services " + waiting.stream().map(ModuleEntry::name).toList() + " wait for each other ("
                     + org.hasm.spi.HaModule.MODULE_AFTER + " forms a cycle): " + first.name() + " is called first");
-            start(first, needed(first, t), t);
+            Call call = needed(first, t);
+            start(first, call, step(first, call, t));
         }
     }
 
@@ -271,16 +307,27 @@ final class Lifecycle {
 
     /**
      * Forward, a service follows those it names in {@code hasm.module.after}; in reverse, those that
-     * name it go first.
+     * name it go first. A predecessor is done with {@code step} when it is not in a call (or stuck in
+     * an overrun one) and needs nothing more for it: for an opMode, when it was given that mode or a
+     * later one, or gets none.
      */
-    private static boolean predecessorsDone(ModuleEntry s, List<ModuleEntry> services, Target t) {
+    private static boolean predecessorsDone(ModuleEntry s, Call call, Target step, List<ModuleEntry> services,
+            Target t) {
         for (ModuleEntry o : services) {
-            if (o == s) {
+            if (o == s || !(step.reverse() ? o.properties.after().contains(s.name())
+                    : s.properties.after().contains(o.name()))) {
                 continue;
             }
-            boolean predecessor = t.reverse() ? o.properties.after().contains(s.name())
-                    : s.properties.after().contains(o.name());
-            if (predecessor && !done(o, t)) {
+            Flight f = o.inCall;
+            if (f != null) {
+                if (!f.isSettled()) {
+                    return false;
+                }
+            } else if (call == Call.OPMODE) {
+                if (o.opModeTarget < step.id() && needed(o, t) == Call.OPMODE) {
+                    return false;
+                }
+            } else if (needed(o, t) != null) {
                 return false;
             }
         }

@@ -46,6 +46,11 @@ final class ModuleEntry {
     volatile List<Personality> personalities = List.of();
     /** Bumped when the registration leaves or is renamed: an older call's late outcome is then only journaled. */
     volatile int incarnation;
+    /**
+     * Its last call returned after its deadline: the transitions it missed meanwhile are not replayed,
+     * it is brought to the current one. A module that is only slow gets every transition in turn.
+     */
+    volatile boolean behind;
 
     ModuleEntry(long serviceId, HaModule module, String bundle, String version, ModuleProperties properties) {
         this.serviceId = serviceId;
@@ -93,6 +98,7 @@ final class ModuleEntry {
     synchronized void begin(Flight flight, Target target, ModuleContext newContext) {
         inCall = flight;
         lastCall = flight.call;
+        behind = false;
         personalities = target.personalities();
         switch (flight.call) {
             case INIT -> {
@@ -132,10 +138,15 @@ final class ModuleEntry {
         }
     }
 
-    /** The call ended: the module may be called again. */
-    synchronized void ended(Flight flight) {
+    /**
+     * The call ended: the module may be called again.
+     *
+     * @param late it ended after its deadline
+     */
+    synchronized void ended(Flight flight, boolean late) {
         if (inCall == flight) {
             inCall = null;
+            behind = late;
         }
     }
 

@@ -571,6 +571,31 @@ class ScmTest {
     }
 
     @Test
+    void aSlowServiceGetsEveryModeOfAChainedTransitionInTurn() {
+        Settings p = paired(5_000);
+        // FIG. 7: a configured SLAVE whose peer never comes: READY, IMPERSONATE and FAILOVER in one go
+        scm(new Settings(p.scm(), OpMode.SLAVE, p.peer(), p.deadlines(), p.maxDeadline(), p.initTimeout(),
+                p.readyRetry(), p.journalSize(), p.personalities(), p.problems()));
+        TestModule slow = new TestModule("slow").blockOn(Call.OPMODE);
+        blocked.add(slow);
+        TestModule quick = new TestModule("quick");
+        scm.added(entry(new TestModule("storage"), Tier.HASM, 10));
+        scm.added(entry(slow, Tier.SERVICE, 10));
+        scm.added(entry(quick, Tier.SERVICE, 20));
+        scm.start();
+        scm.peerChanged(false, null, null, null, 0);
+        awaitState(ScmState.DEGRADED);
+        List<String> modes = List.of("OPMODE(SLAVE, DAC)", "OPMODE(MASTER, DAC)", "OPMODE(MASTER, DEGRADED)");
+        await("quick through every mode", () -> quick.calls().size() == 5);
+        assertEquals(concat(List.of("INIT", "TEST"), modes), quick.calls());
+        assertEquals(List.of("INIT", "TEST", "OPMODE(SLAVE, DAC)"), slow.calls(), "still in its first opMode");
+        // on time, only slow: it is given the modes it has not had yet, in order
+        slow.release.countDown();
+        await("slow through every mode", () -> slow.calls().size() == 5 && info("slow").status() == ModuleStatus.ACTIVE);
+        assertEquals(concat(List.of("INIT", "TEST"), modes), slow.calls());
+    }
+
+    @Test
     void aServiceStuckOnTheWayDownIsStoppedAndShutDownWhenItReturns() {
         scm(settings(2_000, List.of(), List.of()));
         TestModule hung = new TestModule("hung").blockOn(Call.OPMODE);
