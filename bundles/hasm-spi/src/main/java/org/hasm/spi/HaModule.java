@@ -73,8 +73,11 @@ import org.osgi.annotation.versioning.ConsumerType;
  * <p>In a boot every module finishes {@code init} (or overruns its deadline) before any module gets
  * {@code test}. An {@code opMode} that takes work on does not wait for the services: the
  * controller reports the new state once its HASM modules are done, and each service is
- * {@link ModuleStatus#ACTIVE} once its own call returned. The next transition that gives work away
- * waits for every service's call still within its deadline.
+ * {@link ModuleStatus#ACTIVE} once its own call returned. A service still in its call (within its
+ * deadline) when the next transition comes gets that transition's {@code opMode} when it returns,
+ * each in turn (IMPERSONATE then FAILOVER: {@code (MASTER, DAC)}, then {@code (MASTER, DEGRADED)}).
+ * The next transition that gives work away waits for every service's call still within its
+ * deadline.
  *
  * <h2>Deadlines and failures</h2>
  * Every call has a deadline: the module's own ({@code MODULE_DEADLINE_*}) if it declares one, at
