@@ -146,16 +146,19 @@ final class Scm {
      * every module could have used its stop and shutDown deadlines.
      */
     void close() {
-        if (!started || closing) {
+        if (closing) {
             return;
         }
-        Future<?> done = loop.submit("SHUTDOWN", () -> dispatch(new Event.Shutdown("the controller is stopping")));
-        closing = true;
-        long bound = 0;
-        for (ModuleEntry e : registry.forward()) {
-            bound += leaveBound(e);
+        if (started) {
+            Future<?> done = loop.submit("SHUTDOWN", () -> dispatch(new Event.Shutdown("the controller is stopping")));
+            closing = true;
+            long bound = 0;
+            for (ModuleEntry e : registry.forward()) {
+                bound += leaveBound(e);
+            }
+            loop.await(done, bound, "SHUTDOWN");
         }
-        loop.await(done, bound, "SHUTDOWN");
+        closing = true;
         peerClient.close();
         timer.shutdownNow();
         loop.close();
