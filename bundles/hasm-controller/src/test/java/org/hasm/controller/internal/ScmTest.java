@@ -439,16 +439,27 @@ class ScmTest {
                 .findFirst().orElseThrow(() -> new AssertionError("no " + module + ":" + call + " in " + journal(-1)));
     }
 
-    @Test
-    void servicesAreCalledInParallelSoAHungOneDelaysNoOther() {
+    /**
+     * Boots "storage" (HASM), "slow" (a service ranked first, blocking in {@code call} until released;
+     * deadlines 5 s) and "quick" to DAC.
+     *
+     * @return slow
+     */
+    private TestModule bootStorageSlowQuick(Call call) {
         scm(settings(5_000, List.of(), List.of()));
-        TestModule slow = new TestModule("slow").blockOn(Call.OPMODE);
+        TestModule slow = new TestModule("slow").blockOn(call);
         blocked.add(slow);
         scm.added(entry(new TestModule("storage"), Tier.HASM, 10));
         scm.added(entry(slow, Tier.SERVICE, 10));
         scm.added(entry(new TestModule("quick"), Tier.SERVICE, 20));
         scm.start();
         awaitState(ScmState.DAC);
+        return slow;
+    }
+
+    @Test
+    void servicesAreCalledInParallelSoAHungOneDelaysNoOther() {
+        TestModule slow = bootStorageSlowQuick(Call.OPMODE);
         await("quick active", () -> info("quick").status() == ModuleStatus.ACTIVE);
         // quick serves while slow, ranked before it, is still within its 5 s deadline
         assertEquals(ModuleStatus.TESTED, info("slow").status());
@@ -616,14 +627,7 @@ class ScmTest {
 
     @Test
     void aSlowServiceWithinItsDeadlineLetsGoBeforeTheHasmModulesRelease() {
-        scm(settings(5_000, List.of(), List.of()));
-        TestModule slow = new TestModule("slow").blockOn(Call.STOP);
-        blocked.add(slow);
-        scm.added(entry(new TestModule("storage"), Tier.HASM, 10));
-        scm.added(entry(slow, Tier.SERVICE, 10));
-        scm.added(entry(new TestModule("quick"), Tier.SERVICE, 20));
-        scm.start();
-        awaitState(ScmState.DAC);
+        TestModule slow = bootStorageSlowQuick(Call.STOP);
         awaitIdle();
         scm.reset("test");
         await("slow in STOP", () -> slow.calls().contains("STOP"));
