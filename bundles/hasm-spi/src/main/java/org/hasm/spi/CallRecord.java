@@ -20,7 +20,11 @@ public interface CallRecord {
         TIMED_OUT
     }
 
-    /** @return the entry's number; increases by one per entry for the life of the controller */
+    /**
+     * @return the entry's number, given when the call started (a late return's entry gets its own
+     *     when it returns); increases for the life of the controller. A call is listed once its
+     *     outcome is known, so a long call appears after calls that started later and ended sooner.
+     */
     long sequence();
 
     /** @return the module called */
@@ -46,4 +50,16 @@ public interface CallRecord {
 
     /** @return how long it ran, in milliseconds (the deadline for a timed-out call) */
     long millis();
+
+    /**
+     * A call that overran its deadline has two entries: one {@link Outcome#TIMED_OUT} at the deadline,
+     * and one made when it returned, late, with what it really did ({@link Outcome#PASSED} or
+     * {@link Outcome#FAILED}), the same {@link #started()} and how long it really ran.
+     *
+     * @return {@code true} for the entry of a call that returned after its deadline
+     * @since 1.1
+     */
+    default boolean late() {
+        return false;
+    }
 }

@@ -25,8 +25,9 @@ public interface HaContext {
     String moduleName();
 
     /**
-     * The personalities this SCM serves now. Before the first {@link HaModule#opMode} it is empty;
-     * during an {@code opMode} call it already tells the personalities of the new mode.
+     * The personalities this module was told to serve: those of the SCM's mode in its current (or
+     * last) call. Before the first {@link HaModule#opMode} it is empty; during an {@code opMode} call
+     * it already tells the personalities of the new mode.
      *
      * @return an unmodifiable list, own personality first
      */
@@ -34,7 +35,9 @@ public interface HaContext {
 
     /**
      * @param call a lifecycle call
-     * @return how long the controller waits for this module to return from that call
+     * @return how long the controller waits for this module to return from that call: the module's
+     *     own deadline ({@link HaModule#MODULE_DEADLINE_OPMODE} and the others) capped by the node's
+     *     maximum, or the controller's default for the call
      */
     Duration deadline(Call call);
 

@@ -33,4 +33,16 @@ public interface ModuleInfo {
 
     /** @return when the status last changed */
     Instant since();
+
+    /**
+     * When the call now running in the module started: while a call runs, {@link #lastCall()} is
+     * that call. A module whose call overran its deadline is {@link ModuleStatus#TIMED_OUT} with this
+     * still set until the call returns.
+     *
+     * @return the start of the call in progress, or {@code null} when the module is not in a call
+     * @since 1.1
+     */
+    default Instant inCallSince() {
+        return null;
+    }
 }

@@ -16,7 +16,10 @@ public enum ModuleStatus {
     SHUT_DOWN,
     /** A call threw, or the module called {@link HaContext#panic}. */
     FAILED,
-    /** A call did not return by its deadline. */
+    /**
+     * A call did not return by its deadline. While it still runs, {@link ModuleInfo#inCallSince()}
+     * says since when; once it returns the status becomes what the call really did.
+     */
     TIMED_OUT,
     /** Another module with the same name is registered: this one waits, uncalled, until that one leaves. */
     CONFLICT,

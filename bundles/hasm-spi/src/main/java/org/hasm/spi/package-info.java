@@ -7,9 +7,15 @@
  *
  * <p>This package is semantically versioned and baselined by the build: a bundle compiled against
  * 1.x keeps resolving against every later 1.x.
+ *
+ * <p>1.1: a module may declare the services it must follow ({@link org.hasm.spi.HaModule#MODULE_AFTER})
+ * and its own deadline per call ({@link org.hasm.spi.HaModule#MODULE_DEADLINE_OPMODE} and the other
+ * {@code MODULE_DEADLINE_*}); services that do not follow each other are called in parallel; the
+ * status shows a call in progress ({@link org.hasm.spi.ModuleInfo#inCallSince()}) and the journal a
+ * call that returned after its deadline ({@link org.hasm.spi.CallRecord#late()}).
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.hasm.spi;
 
 import org.osgi.annotation.bundle.Export;

@@ -53,7 +53,9 @@ public class FailureIT extends HasmTestSupport {
         awaitRegistered(List.of("ok-hasm", "throws", "hangs", "ok-svc", EXAMPLE));
         HaController c = startController(5_000, TEST_DEADLINE_MS);
         awaitState(ScmState.DAC);
+        // services are called in parallel: the state shows before they all returned
         awaitModule("ACTIVE", "ok-svc", m -> m.status() == ModuleStatus.ACTIVE);
+        awaitModule("ACTIVE", EXAMPLE, m -> m.status() == ModuleStatus.ACTIVE);
 
         ModuleInfo threw = module(c, "throws");
         assertEquals(modules(c), ModuleStatus.FAILED, threw.status());
@@ -69,6 +71,7 @@ public class FailureIT extends HasmTestSupport {
         assertTrue(hung.lastError(), why.contains("deadline") || why.contains("time") || why.contains("500"));
         // the controller went on without waiting for it: the call is still blocked in the module
         assertEquals(Boolean.TRUE, control("hangs", "blocked"));
+        assertNotNull("the status shows the overrun call in progress", hung.inCallSince());
 
         assertEquals(List.of("throws:INIT=PASSED", "throws:TEST=FAILED"), outcomes(c, -1, "throws"));
         assertEquals(List.of("hangs:INIT=PASSED", "hangs:TEST=TIMED_OUT"), outcomes(c, -1, "hangs"));

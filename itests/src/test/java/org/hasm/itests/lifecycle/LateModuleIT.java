@@ -82,6 +82,8 @@ public class LateModuleIT extends HasmTestSupport {
         awaitRegistered(List.of("early", EXAMPLE));
         HaController c = startController();
         awaitState(ScmState.DAC);
+        // the state shows once the HASM tier is done; the example's opMode may still run
+        awaitModule("ACTIVE", EXAMPLE, m -> m.status() == ModuleStatus.ACTIVE);
         return c;
     }
 

@@ -15,7 +15,7 @@ import org.hasm.spi.SysConfig;
 
 /**
  * A module whose behaviour a test picks: pass every call, throw in some calls, or block in some
- * calls past their deadline. It records the calls it received, in its own words, so a test can
+ * calls past their deadline (opMode possibly only in one system configuration). It records the calls it received, in its own words, so a test can
  * compare them with the controller's journal.
  *
  * <p>Built into test bundles at test time; it only uses the SPI and the JDK, so the test probe
@@ -29,21 +29,26 @@ public final class TestModule implements HaModule {
     private final String name;
     private final Set<Call> failIn;
     private final Set<Call> blockIn;
+    /** Blocks in opMode only when given this system configuration; {@code null}: in every opMode. */
+    private final SysConfig blockWhen;
     private final CountDownLatch release = new CountDownLatch(1);
     /** Guarded by itself: the controller calls from its threads, the test reads from its own. */
     private final List<String> calls = new ArrayList<>();
     private volatile boolean blocked;
+    private volatile HaContext context;
     private final Consumer<String> recorder;
 
-    TestModule(String name, Set<Call> failIn, Set<Call> blockIn, Consumer<String> recorder) {
+    TestModule(String name, Set<Call> failIn, Set<Call> blockIn, SysConfig blockWhen, Consumer<String> recorder) {
         this.name = name;
         this.recorder = recorder;
         this.failIn = failIn;
         this.blockIn = blockIn;
+        this.blockWhen = blockWhen;
     }
 
     @Override
     public void init(HaContext context) throws HaException {
+        this.context = context;
         enter(Call.INIT, "INIT");
     }
 
@@ -54,7 +59,7 @@ public final class TestModule implements HaModule {
 
     @Override
     public void opMode(OpMode mode, SysConfig config) throws HaException {
-        enter(Call.OPMODE, "OPMODE " + mode + " " + config);
+        enter(Call.OPMODE, "OPMODE " + mode + " " + config, blockWhen == null || blockWhen == config);
     }
 
     @Override
@@ -77,17 +82,27 @@ public final class TestModule implements HaModule {
         return blocked;
     }
 
+    /** @return the deadline of {@code call} its context tells, in ms; -1 before its first init */
+    long deadline(Call call) {
+        HaContext c = context;
+        return c == null ? -1 : c.deadline(call).toMillis();
+    }
+
     /** Lets every blocked call (now and later) return. */
     void release() {
         release.countDown();
     }
 
     private void enter(Call call, String record) throws HaException {
+        enter(call, record, true);
+    }
+
+    private void enter(Call call, String record, boolean mayBlock) throws HaException {
         synchronized (calls) {
             calls.add(record);
         }
         recorder.accept(name + ":" + record);
-        if (blockIn.contains(call)) {
+        if (mayBlock && blockIn.contains(call)) {
             blocked = true;
             try {
                 // bounded: the test releases it at the end; the bound only guards a forgotten release

@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import org.hasm.spi.Call;
 import org.hasm.spi.HaModule;
+import org.hasm.spi.SysConfig;
 import org.osgi.framework.BundleActivator;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
@@ -22,13 +23,17 @@ import org.osgi.framework.ServiceRegistration;
  * {@link HaModule} service each, plus one control service per module.
  *
  * <p>Header syntax: {@code name;tier=hasm;rank=10;fail=TEST;block=OPMODE, other;rank=120}
- * ({@code fail} and {@code block} take {@code |}-separated call names).
+ * ({@code fail} and {@code block} take {@code |}-separated call names). More attributes:
+ * {@code when=DEGRADED} blocks opMode only in that system configuration; {@code after=a|b} and
+ * {@code deadline.OPMODE=300} (any call) become the service properties {@link HaModule#MODULE_AFTER}
+ * and {@link HaModule#MODULE_DEADLINE_OPMODE} (and the others).
  *
  * <p>The control service is a {@code Function<String, Object>} with property
  * {@value #CONTROL_PROPERTY}{@code =<module name>}: a JDK type, because the test probe has its own
  * copy of these classes and cannot share them. Commands: {@code calls} (the recorded calls, a
  * {@code List<String>}), {@code blocked} (Boolean), {@code release}, {@code rank=<n>} (changes the
- * service property in place), {@code unregister}, {@code register}.
+ * service property in place), {@code deadline=<CALL>} (the deadline its context tells, a Long in
+ * ms), {@code unregister}, {@code register}.
  */
 public final class TestModuleActivator implements BundleActivator {
 
@@ -119,8 +124,29 @@ public final class TestModuleActivator implements BundleActivator {
         props.put(HaModule.MODULE_NAME, name);
         props.put(HaModule.MODULE_TIER, attrs.getOrDefault("tier", HaModule.TIER_SERVICE));
         props.put(HaModule.MODULE_RANK, Integer.valueOf(attrs.getOrDefault("rank", "100")));
-        TestModule module = new TestModule(name, calls(attrs.get("fail")), calls(attrs.get("block")), recorder);
+        if (attrs.containsKey("after")) {
+            props.put(HaModule.MODULE_AFTER, attrs.get("after").split("\\|"));
+        }
+        for (Call c : Call.values()) {
+            String deadline = attrs.get("deadline." + c.name());
+            if (deadline != null) {
+                props.put(deadlineProperty(c), Long.valueOf(deadline));
+            }
+        }
+        String when = attrs.get("when");
+        TestModule module = new TestModule(name, calls(attrs.get("fail")), calls(attrs.get("block")),
+                when == null ? null : SysConfig.valueOf(when), recorder);
         return new Registered(module, props);
+    }
+
+    private static String deadlineProperty(Call call) {
+        return switch (call) {
+            case INIT -> HaModule.MODULE_DEADLINE_INIT;
+            case TEST -> HaModule.MODULE_DEADLINE_TEST;
+            case OPMODE -> HaModule.MODULE_DEADLINE_OPMODE;
+            case STOP -> HaModule.MODULE_DEADLINE_STOP;
+            case SHUTDOWN -> HaModule.MODULE_DEADLINE_SHUTDOWN;
+        };
     }
 
     private static Set<Call> calls(String list) {
@@ -158,6 +184,9 @@ public final class TestModuleActivator implements BundleActivator {
                 }
                 return null;
             default:
+                if (command.startsWith("deadline=")) {
+                    return r.module.deadline(Call.valueOf(command.substring(9)));
+                }
                 if (command.startsWith("rank=")) {
                     synchronized (r) {
                         r.properties.put(HaModule.MODULE_RANK, Integer.valueOf(command.substring(5)));

@@ -1,6 +1,7 @@
 package org.hasm.itests.support;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -13,7 +14,9 @@ import org.hasm.spi.ModuleInfo;
 /**
  * Reads the controller's view for assertions: the call journal in short form ({@code name:CALL},
  * {@code name:OPMODE MASTER DAC}, the same words the test modules record) and the module list,
- * and builds the expected sequences ({@code each}, {@code reversed}, {@code concat}).
+ * and builds the expected sequences ({@code each}, {@code reversed}, {@code concat}). The journal lists
+ * calls in the order they started, so it keeps the documented order even where services run in
+ * parallel; what the modules record may differ there ({@link #assertOrderModuloParallel}).
  */
 public final class Journal {
 
@@ -116,6 +119,52 @@ public final class Journal {
         List<String> r = new ArrayList<>(order);
         Collections.reverse(r);
         return r;
+    }
+
+    /**
+     * Compares what the modules recorded with the documented order, where services are called in
+     * parallel: in {@code expected}, a run of consecutive entries that give the same call to services
+     * (all of {@code services}) may arrive in any order; everything else must match exactly, and no
+     * entry may cross from one run to another.
+     *
+     * @param message for the failure
+     * @param expected the documented order, as the journal lists it
+     * @param actual what the modules recorded, in the order the calls reached them
+     * @param services the names of the service-tier modules
+     */
+    public static void assertOrderModuloParallel(String message, List<String> expected, List<String> actual,
+            Collection<String> services) {
+        if (expected.size() != actual.size()) {
+            throw new AssertionError(message + ": expected " + expected + " but was " + actual);
+        }
+        int i = 0;
+        // bounded by the list: each round consumes at least one entry
+        while (i < expected.size()) {
+            int end = i + 1;
+            if (services.contains(moduleOf(expected.get(i)))) {
+                while (end < expected.size() && services.contains(moduleOf(expected.get(end)))
+                        && callOf(expected.get(end)).equals(callOf(expected.get(i)))) {
+                    end++;
+                }
+            }
+            List<String> want = new ArrayList<>(expected.subList(i, end));
+            List<String> got = new ArrayList<>(actual.subList(i, end));
+            Collections.sort(want);
+            Collections.sort(got);
+            if (!want.equals(got)) {
+                throw new AssertionError(message + ": entries " + i + ".." + (end - 1) + " should be " + want
+                        + " in any order\n  expected " + expected + "\n  but was  " + actual);
+            }
+            i = end;
+        }
+    }
+
+    private static String moduleOf(String entry) {
+        return entry.substring(0, entry.indexOf(':'));
+    }
+
+    private static String callOf(String entry) {
+        return entry.substring(entry.indexOf(':') + 1);
     }
 
     /**

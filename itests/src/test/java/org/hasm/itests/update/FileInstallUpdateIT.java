@@ -59,6 +59,8 @@ public class FileInstallUpdateIT extends HasmTestSupport {
         awaitRegistered(List.of("neighbour"));
         HaController c = startController();
         awaitState(ScmState.DAC);
+        // the state shows once the HASM tier is done; the mark below must follow the neighbour's opMode
+        awaitModule("ACTIVE", "neighbour", m -> m.status() == ModuleStatus.ACTIVE);
 
         // version 1 arrives like any late module
         Path jar = bundlesDir().resolve(EXAMPLE_BSN + ".jar");

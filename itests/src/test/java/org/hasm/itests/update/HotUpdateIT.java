@@ -45,6 +45,8 @@ public class HotUpdateIT extends HasmTestSupport {
         awaitRegistered(List.of("neighbour", EXAMPLE));
         HaController c = startController();
         awaitState(ScmState.DAC);
+        // services run in parallel: the state shows before both returned, and the mark below must follow them
+        awaitModule("ACTIVE", "neighbour", m -> m.status() == ModuleStatus.ACTIVE);
         ModuleInfo before = awaitModule("ACTIVE", EXAMPLE, m -> m.status() == ModuleStatus.ACTIVE);
         assertTrue(before.version(), before.version().startsWith("1.0.0"));
         assertTrue(exampleAnswer(examplePort()).contains("version " + before.version()));

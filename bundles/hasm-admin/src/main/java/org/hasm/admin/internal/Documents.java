@@ -150,6 +150,8 @@ final class Documents {
         w.name("lastCall").value(m.lastCall());
         w.name("lastError").value(m.lastError());
         w.name("since").value(m.since());
+        // set while a call runs, an overrun one included: "in OPMODE since ..."
+        w.name("inCallSince").value(m.inCallSince());
         w.endObject();
     }
 }

@@ -30,9 +30,9 @@ class DocumentsTest {
                 new SpiViews.Pers("B", "scm-b", List.of("127.0.10.2", "127.0.11.2"), Map.of("example.port", "9000")));
         c.modules = List.of(
                 new SpiViews.Module("status", Tier.HASM, 10, "org.hasm.status", "1.0.0", ModuleStatus.ACTIVE,
-                        Call.OPMODE, null, NOW),
+                        Call.OPMODE, null, NOW, NOW.minusMillis(1_500)),
                 new SpiViews.Module("example", Tier.SERVICE, 100, "org.hasm.example", "1.0.0", ModuleStatus.FAILED,
-                        Call.TEST, "port 9000 \"in use\"", NOW));
+                        Call.TEST, "port 9000 \"in use\"", NOW, null));
         return c;
     }
 
@@ -89,8 +89,11 @@ class DocumentsTest {
         failed.put("lastCall", "TEST");
         failed.put("lastError", "port 9000 \"in use\"");
         failed.put("since", "2026-11-25T10:00:00Z");
+        failed.put("inCallSince", null);
         assertEquals(failed, modules.get(1));
         assertEquals("hasm", ((Map<?, ?>) modules.get(0)).get("tier"));
+        // a module in a call says since when (an opMode in progress while the SCM takes over)
+        assertEquals("2026-11-25T09:59:58.500Z", ((Map<?, ?>) modules.get(0)).get("inCallSince"));
         assertNull(((Map<?, ?>) modules.get(0)).get("lastError"));
     }
 

@@ -42,7 +42,7 @@ final class SpiViews {
     }
 
     record Module(String name, Tier tier, int rank, String bundle, String version, ModuleStatus status,
-            Call lastCall, String lastError, Instant since) implements ModuleInfo {
+            Call lastCall, String lastError, Instant since, Instant inCallSince) implements ModuleInfo {
     }
 
     record Entry(long sequence, String module, Call call, OpMode opMode, SysConfig sysConfig, Outcome outcome,

@@ -110,6 +110,8 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     private final Map<Long, ModuleEntry> early = new LinkedHashMap<>();
     private volatile Scm scm;
     private BundleContext bundleContext;
+    /** The configuration as it is now; SCR writes it (activate, modified), the controller thread reads it at every boot. */
+    private volatile ControllerConfig config;
 
     private final Sink sink = new Sink() {
         @Override
@@ -148,8 +150,9 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     @Activate
     void activate(BundleContext context, ControllerConfig config) {
         this.bundleContext = context;
+        this.config = config;
         Settings settings = settings(config);
-        Scm core = new Scm(settings, sink, () -> settings(config));
+        Scm core = new Scm(settings, sink, () -> settings(this.config));
         core.peerPort(peerPort);
         List<ModuleEntry> pending;
         synchronized (this) {
@@ -165,15 +168,9 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
 
     @Modified
     void modified(ControllerConfig config) {
-        List<String> problems = new ArrayList<>();
-        Map<Call, Duration> deadlines = deadlines(config, problems);
-        if (!problems.isEmpty()) {
-            log.error("configuration " + PID + " rejected, the running SCM keeps its deadlines: "
-                    + String.join("; ", problems));
-            return;
-        }
-        scm.updateDeadlines(deadlines);
-        log.info("deadlines now " + deadlines);
+        this.config = config;
+        log.debug("configuration " + PID + " modified");
+        scm.reconfigured();
     }
 
     @Deactivate
@@ -283,6 +280,13 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
             }
         }
         Map<Call, Duration> deadlines = deadlines(config, problems);
+        Duration maxDeadline = positive("deadline.max.ms", config.deadline_max_ms(), problems);
+        deadlines.forEach((call, d) -> {
+            if (d.compareTo(maxDeadline) > 0) {
+                problems.add(PID + ": deadline." + call.name().toLowerCase(java.util.Locale.ROOT) + ".ms=" + d.toMillis()
+                        + " is above deadline.max.ms=" + maxDeadline.toMillis());
+            }
+        });
         Duration initTimeout = positive("init.peer.timeout.ms", config.init_peer_timeout_ms(), problems);
         Duration readyRetry = positive("init.ready.retry.ms", config.init_ready_retry_ms(), problems);
         int journalSize = config.journal_size();
@@ -299,7 +303,8 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
                 problems.add("a personality's home is neither this SCM (" + self + ") nor its peer (" + other + ")");
             }
         }
-        return new Settings(name, role, peer, deadlines, initTimeout, readyRetry, journalSize, personalities, problems);
+        return new Settings(name, role, peer, deadlines, maxDeadline, initTimeout, readyRetry, journalSize, personalities,
+                problems);
     }
 
     private static Map<Call, Duration> deadlines(ControllerConfig config, List<String> problems) {

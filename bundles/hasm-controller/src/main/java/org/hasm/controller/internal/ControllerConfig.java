@@ -7,20 +7,30 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
         description = "Deadlines of the lifecycle calls, the INIT handshake with the peer, and the call journal.")
 @interface ControllerConfig {
 
-    @AttributeDefinition(name = "init deadline (ms)", description = "How long a module's init may take.", min = "1")
+    @AttributeDefinition(name = "init deadline (ms)",
+            description = "How long a module's init may take, unless it declares its own.", min = "1")
     long deadline_init_ms() default 10_000;
 
-    @AttributeDefinition(name = "test deadline (ms)", description = "How long a module's test may take.", min = "1")
+    @AttributeDefinition(name = "test deadline (ms)",
+            description = "How long a module's test may take, unless it declares its own.", min = "1")
     long deadline_test_ms() default 10_000;
 
-    @AttributeDefinition(name = "opMode deadline (ms)", description = "How long a module's opMode may take.", min = "1")
+    @AttributeDefinition(name = "opMode deadline (ms)",
+            description = "How long a module's opMode may take, unless it declares its own.", min = "1")
     long deadline_opmode_ms() default 10_000;
 
-    @AttributeDefinition(name = "stop deadline (ms)", description = "How long a module's stop may take.", min = "1")
+    @AttributeDefinition(name = "stop deadline (ms)",
+            description = "How long a module's stop may take, unless it declares its own.", min = "1")
     long deadline_stop_ms() default 10_000;
 
-    @AttributeDefinition(name = "shutDown deadline (ms)", description = "How long a module's shutDown may take.", min = "1")
+    @AttributeDefinition(name = "shutDown deadline (ms)",
+            description = "How long a module's shutDown may take, unless it declares its own.", min = "1")
     long deadline_shutdown_ms() default 10_000;
+
+    @AttributeDefinition(name = "longest deadline (ms)",
+            description = "The longest deadline a module may declare for itself (hasm.module.deadline.*.ms);"
+                    + " a longer one is cut to this. The deadlines above may not exceed it.", min = "1")
+    long deadline_max_ms() default 60_000;
 
     @AttributeDefinition(name = "INIT peer timeout (ms)",
             description = "How long INIT waits for the peer to answer before the boot goes on alone.", min = "1")

@@ -10,7 +10,10 @@ import org.hasm.spi.CallRecord;
 import org.hasm.spi.OpMode;
 import org.hasm.spi.SysConfig;
 
-/** The last {@code capacity} calls made to modules, for operators and tests. Thread-safe. */
+/**
+ * The last {@code capacity} calls made to modules, for operators and tests. Thread-safe: calls end
+ * on their own threads. Entries are added when an outcome is known, listed by sequence.
+ */
 final class Journal {
     private final int capacity;
     // guarded by this
@@ -45,6 +48,6 @@ final class Journal {
     }
 
     record Entry(long sequence, String module, Call call, OpMode opMode, SysConfig sysConfig,
-            Outcome outcome, String error, Instant started, long millis) implements CallRecord {
+            Outcome outcome, String error, Instant started, long millis, boolean late) implements CallRecord {
     }
 }

@@ -11,13 +11,13 @@ import org.hasm.spi.Personality;
 
 /** The {@link HaContext} of one module incarnation; dead after its shutDown. */
 final class ModuleContext implements HaContext {
-    private final Scm scm;
+    private final ContextHost host;
     private final ModuleEntry entry;
     private final String name;
     private volatile boolean valid = true;
 
-    ModuleContext(Scm scm, ModuleEntry entry) {
-        this.scm = scm;
+    ModuleContext(ContextHost host, ModuleEntry entry) {
+        this.host = host;
         this.entry = entry;
         this.name = entry.name();
     }
@@ -28,12 +28,12 @@ final class ModuleContext implements HaContext {
 
     @Override
     public String scm() {
-        return scm.settings().scm();
+        return host.settings().scm();
     }
 
     @Override
     public OpMode configuredRole() {
-        return scm.settings().role();
+        return host.settings().role();
     }
 
     @Override
@@ -43,12 +43,12 @@ final class ModuleContext implements HaContext {
 
     @Override
     public List<Personality> personalities() {
-        return scm.personalities();
+        return entry.personalities;
     }
 
     @Override
     public Duration deadline(Call call) {
-        return scm.settings().deadline(call);
+        return host.settings().deadline(entry.properties, call);
     }
 
     @Override
@@ -58,21 +58,21 @@ final class ModuleContext implements HaContext {
                     + " is not a topic token: use letters, digits, '_' and '-'");
         }
         if (!valid) {
-            scm.sink().warn("module " + name + " published " + event + " after its shutDown: dropped");
+            host.sink().warn("module " + name + " published " + event + " after its shutDown: dropped");
             return;
         }
         Map<String, Object> props = new HashMap<>(properties == null ? Map.of() : properties);
         props.put("scm", scm());
         props.put("module", name);
-        scm.sink().post(EVENT_TOPIC_PREFIX + name + "/" + event, props);
+        host.sink().post(EVENT_TOPIC_PREFIX + name + "/" + event, props);
     }
 
     @Override
     public void panic(String reason) {
         if (!valid) {
-            scm.sink().warn("module " + name + " panicked after its shutDown: " + reason);
+            host.sink().warn("module " + name + " panicked after its shutDown: " + reason);
             return;
         }
-        scm.panic(entry, this, reason);
+        host.panic(entry, this, reason);
     }
 }

@@ -60,7 +60,7 @@ final class ModuleRegistry {
 
     /** Replaces the properties of a registration; the new order applies from the next sequence. */
     synchronized void update(ModuleEntry entry, ModuleProperties properties) {
-        entry.properties = properties;
+        entry.properties(properties);
     }
 
     /** @return every module in forward order */

@@ -1,96 +1,109 @@
 package org.hasm.controller.internal;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.hasm.controller.internal.Transitions.Action;
 import org.hasm.controller.internal.Transitions.Decision;
 import org.hasm.controller.internal.Transitions.Event;
 import org.hasm.spi.Call;
 import org.hasm.spi.CallRecord;
-import org.hasm.spi.HaController;
+import org.hasm.spi.HaContext;
 import org.hasm.spi.ModuleInfo;
 import org.hasm.spi.ModuleStatus;
 import org.hasm.spi.OpMode;
 import org.hasm.spi.Personality;
 import org.hasm.spi.ScmState;
-import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
 
 /**
- * The controller's core, free of OSGi. Events (from the whiteboard, the peer, the operator) are
- * queued to one thread, "hasm-controller", which feeds them to the pure state machine
- * ({@link Transitions}) and performs the actions it returns through the ordered invoker
- * ({@link Lifecycle}). One thread means transitions never interleave and a module is never called
- * twice at once.
+ * The controller's core, free of OSGi: events (from the whiteboard, the peer, the operator) are
+ * queued to the controller thread ({@link EventLoop}), which feeds them to the pure state machine
+ * ({@link Transitions}) and performs the actions it returns: module calls through {@link Lifecycle},
+ * messages through {@link PeerClient}, the state through {@link StatePublisher}. The peer's messages
+ * arrive through {@link PeerServer}, registrations through {@link Whiteboard}.
+ *
+ * <p>{@link #settings} has one writer, the controller thread (after construction): at every boot it
+ * takes the configuration as it is then, and on {@link #reconfigured()} the values that apply live.
  */
 final class Scm {
-
-    /** State, role and system configuration change together: one immutable snapshot. */
-    record Snapshot(ScmState state, OpMode opMode, SysConfig sysConfig, String reason) {
-    }
-
     private final Sink sink;
-    private final Supplier<Settings> reload;
+    private final Supplier<Settings> source;
     private final ModuleRegistry registry = new ModuleRegistry();
     private final Journal journal;
-    private final Invoker invoker;
-    private final Lifecycle lifecycle;
-    private final ExecutorService executor;
-    private final ExecutorService sender;
+    private final EventLoop loop;
     private final ScheduledExecutorService timer;
-    private final AtomicLong askGeneration = new AtomicLong();
+    private final Lifecycle lifecycle;
+    private final Whiteboard whiteboard;
+    private final PeerClient peerClient;
+    private final PeerServer peerServer;
+    private final StatePublisher publisher;
     private volatile PeerPort peer = PeerPort.NONE;
-    private volatile Thread controllerThread;
+    // written by the controller thread only (and the constructor)
     private volatile Settings settings;
+    // written by the controller thread only
     private volatile Machine machine;
-    private volatile Snapshot snapshot = new Snapshot(ScmState.OFF, null, null, null);
+    // written by the controller thread only
     private volatile List<Personality> serving = List.of();
     private volatile boolean started;
     private volatile boolean closing;
-    private volatile long transitionStart;
+    // controller thread only
+    private long transitionStart;
 
     /**
-     * @param settings the configuration to boot with
+     * @param settings the configuration to start with
      * @param sink the log and the event bus
-     * @param reload reads the configuration again; a RESET boots with what it returns
+     * @param source reads the configuration as it is now; every boot (power on, RESET) uses what it returns
      */
-    Scm(Settings settings, Sink sink, Supplier<Settings> reload) {
+    Scm(Settings settings, Sink sink, Supplier<Settings> source) {
         this.settings = settings;
         this.sink = sink;
-        this.reload = reload;
+        this.source = source;
         this.machine = Machine.off(settings.role(), settings.standalone());
         this.journal = new Journal(settings.journalSize());
-        this.invoker = new Invoker(settings.scm(), journal, sink);
-        this.lifecycle = new Lifecycle(this, registry, invoker, () -> this.settings);
-        this.executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = daemon(r, "hasm-controller");
-            controllerThread = t;
+        this.loop = new EventLoop("hasm-controller", sink);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "hasm-controller-timer");
+            t.setDaemon(true);
             return t;
         });
-        this.sender = Executors.newSingleThreadExecutor(r -> daemon(r, "hasm-controller-send"));
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "hasm-controller-timer"));
-    }
+        ContextHost host = new ContextHost() {
+            @Override
+            public Settings settings() {
+                return Scm.this.settings;
+            }
 
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
+            @Override
+            public Sink sink() {
+                return sink;
+            }
+
+            @Override
+            public void panic(ModuleEntry entry, HaContext context, String reason) {
+                onPanic(entry, context, reason);
+            }
+        };
+        this.lifecycle = new Lifecycle(registry, journal, timer, () -> this.settings, host, sink,
+                () -> loop.submit("reconcile", this::reconcile));
+        this.whiteboard = new Whiteboard(registry, lifecycle, loop, sink, () -> started && !closing, this::reconcile,
+                this::leaveBound);
+        this.peerClient = new PeerClient(() -> peer, sink, this::post);
+        this.publisher = new StatePublisher(sink, this::activeCount);
+        this.peerServer = new PeerServer(() -> {
+            StatePublisher.Snapshot s = publisher.snapshot();
+            Settings st = this.settings;
+            // the role from the machine: it changes before the state is published
+            return new PeerServer.View(st.scm(), s.state(), machine.opMode(), s.sysConfig(), st.role());
+        }, this::post);
     }
 
     // ---- views ----
@@ -99,12 +112,8 @@ final class Scm {
         return settings;
     }
 
-    Sink sink() {
-        return sink;
-    }
-
-    Snapshot snapshot() {
-        return snapshot;
+    StatePublisher.Snapshot snapshot() {
+        return publisher.snapshot();
     }
 
     List<Personality> personalities() {
@@ -128,12 +137,7 @@ final class Scm {
     /** Powers on: BOOT, then INIT and the rest as events come. */
     void start() {
         started = true;
-        long period = settings.readyRetry().toMillis();
-        timer.scheduleWithFixedDelay(() -> {
-            if (machine.awaitingProceed()) {
-                post(new Event.Tick());
-            }
-        }, period, period, TimeUnit.MILLISECONDS);
+        scheduleTick();
         post(new Event.PowerOn());
     }
 
@@ -142,92 +146,55 @@ final class Scm {
      * every module could have used its stop and shutDown deadlines.
      */
     void close() {
-        if (!started || closing) {
+        if (closing) {
             return;
         }
-        Future<?> done = submit("SHUTDOWN", () -> dispatch(new Event.Shutdown("the controller is stopping")));
-        closing = true;
-        Settings s = settings;
-        long bound = (s.deadline(Call.STOP).toMillis() + s.deadline(Call.SHUTDOWN).toMillis())
-                * Math.max(1, registry.forward().size()) + 5_000;
-        await(done, bound, "SHUTDOWN");
-        askGeneration.incrementAndGet();
-        timer.shutdownNow();
-        executor.shutdownNow();
-        sender.shutdown();
-        try {
-            // let the LEAVING message reach the peer so it takes over at once
-            if (!sender.awaitTermination(2, TimeUnit.SECONDS)) {
-                sender.shutdownNow();
+        if (started) {
+            Future<?> done = loop.submit("SHUTDOWN", () -> dispatch(new Event.Shutdown("the controller is stopping")));
+            closing = true;
+            long bound = 0;
+            for (ModuleEntry e : registry.forward()) {
+                bound += leaveBound(e);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            loop.await(done, bound, "SHUTDOWN");
         }
-        invoker.close();
+        closing = true;
+        peerClient.close();
+        timer.shutdownNow();
+        loop.close();
+        lifecycle.close();
     }
 
-    void updateDeadlines(Map<Call, Duration> deadlines) {
-        settings = settings.withDeadlines(deadlines);
+    /**
+     * The configuration changed: the controller thread takes the values that apply while the SCM runs
+     * (deadlines, INIT timings); the personalities follow at the next boot.
+     */
+    void reconfigured() {
+        loop.submit("reconfigure", () -> {
+            Settings fresh = source.get();
+            if (!fresh.problems().isEmpty()) {
+                sink.error("configuration rejected, the running SCM keeps its deadlines (a RESET would boot into"
+                        + " MONITOR): " + String.join("; ", fresh.problems()), null);
+                return;
+            }
+            settings = settings.withLiveValues(fresh);
+            sink.info("configuration applied: deadlines " + settings.deadlines() + ", at most "
+                    + settings.maxDeadline().toMillis() + " ms; personalities from the next RESET");
+        });
     }
 
     // ---- whiteboard ----
 
     void added(ModuleEntry entry) {
-        registry.add(entry);
-        if (entry.status == ModuleStatus.INVALID) {
-            sink.warn("module registration " + entry + " is invalid and will not be called: " + entry.lastError);
-        } else if (entry.status == ModuleStatus.CONFLICT) {
-            sink.warn("module " + entry + " waits: " + entry.lastError);
-        } else {
-            sink.debug("module " + entry + " registered");
-        }
-        if (started && !closing) {
-            submit("bring up " + entry.name(), () -> bringUp(entry));
-        }
+        whiteboard.added(entry);
     }
 
     void modified(long serviceId, ModuleProperties properties) {
-        ModuleEntry entry = registry.get(serviceId);
-        if (entry == null) {
-            return;
-        }
-        boolean sameIdentity = properties.error() == null && entry.status != ModuleStatus.INVALID
-                && properties.name().equals(entry.name());
-        if (sameIdentity) {
-            registry.update(entry, properties);
-            sink.info("module " + entry + ": tier and rank apply from the next transition");
-            return;
-        }
-        // A new name or a broken registration is a different module: the old one leaves first.
-        Runnable rename = () -> {
-            if (started) {
-                leave(entry);
-            } else {
-                registry.remove(serviceId);
-            }
-            entry.properties = properties;
-            entry.status(properties.error() == null ? ModuleStatus.REGISTERED : ModuleStatus.INVALID, null,
-                    properties.error());
-            added(entry);
-        };
-        if (started && !closing) {
-            runAndWait("re-register " + entry.name(), rename);
-        } else {
-            rename.run();
-        }
+        whiteboard.modified(serviceId, properties);
     }
 
-    /** A module's service goes away: stop and shut it down while it is still usable. */
     void removed(long serviceId) {
-        ModuleEntry entry = registry.get(serviceId);
-        if (entry == null) {
-            return;
-        }
-        if (started && !closing) {
-            runAndWait("remove " + entry.name(), () -> leave(entry));
-        } else {
-            registry.remove(serviceId);
-        }
+        whiteboard.removed(serviceId);
     }
 
     // ---- events from outside ----
@@ -251,36 +218,12 @@ final class Scm {
 
     /** A message from the peer's controller, through the link; returns the answer. */
     byte[] onPeerMessage(byte[] payload) {
-        Map<String, String> m = PeerMessages.decode(payload);
-        String type = m.get(PeerMessages.TYPE);
-        switch (type) {
-            case "NOP":
-                return PeerMessages.of("OK");
-            case "GETSTATE": {
-                Snapshot s = snapshot;
-                Machine mc = machine;
-                return PeerMessages.of("STATE", "scm", settings.scm(), "state", s.state().name(),
-                        "opMode", mc.opMode() == null ? "" : mc.opMode().name(),
-                        "sysConfig", s.sysConfig() == null ? "" : s.sysConfig().name(),
-                        "configuredRole", settings.role().name());
-            }
-            case "READY":
-                post(new Event.PeerReady());
-                return PeerMessages.of("OK");
-            case "PROCEED":
-                post(new Event.Proceed());
-                return PeerMessages.of("OK");
-            case "LEAVING":
-                post(new Event.PeerDown("the peer left: " + m.getOrDefault("reason", "?")));
-                return PeerMessages.of("OK");
-            default:
-                throw new IllegalArgumentException("unknown controller message type '" + type + "'");
-        }
+        return peerServer.handle(payload);
     }
 
-    void panic(ModuleEntry entry, ModuleContext context, String reason) {
+    private void onPanic(ModuleEntry entry, HaContext context, String reason) {
         sink.error("module " + entry.name() + " panicked: " + reason, null);
-        submit("panic of " + entry.name(), () -> {
+        loop.submit("panic of " + entry.name(), () -> {
             if (entry.context != context) {
                 return; // an earlier incarnation's late panic
             }
@@ -299,7 +242,7 @@ final class Scm {
 
     private void post(Event e) {
         if (started && !closing) {
-            submit(e.getClass().getSimpleName(), () -> dispatch(e));
+            loop.submit(e.getClass().getSimpleName(), () -> dispatch(e));
         }
     }
 
@@ -353,146 +296,56 @@ final class Scm {
                     case ALL -> st.all();
                 };
             } else if (a instanceof Action.OpModeCall c) {
-                List<ModuleEntry> failed = lifecycle.opMode(c.mode(), c.config(), c.reverse());
+                List<ModuleEntry> failed = lifecycle.opMode(c.mode(), c.config(), c.reverse(), serving);
                 if (!failed.isEmpty() && followUp == null) {
                     followUp = new Event.Fault("HASM module " + Lifecycle.describe(failed) + " failed opMode("
                             + c.mode() + ", " + c.config() + ")");
                 }
             } else if (a instanceof Action.StopAll) {
-                lifecycle.stopAll();
+                lifecycle.stopAll(serving);
             } else if (a instanceof Action.ShutDownAll) {
-                lifecycle.shutDownAll();
+                lifecycle.shutDownAll(serving);
             } else if (a instanceof Action.Send s) {
-                send(s);
+                peerClient.send(s.message(), s.detail());
             }
         }
         return followUp;
     }
 
     private Event initAndTest() {
-        Settings fresh = reload.get();
-        // the journal keeps its size and the SCM its name and peer until the controller restarts
-        settings = new Settings(settings.scm(), settings.role(), settings.peer(), fresh.deadlines(), fresh.initTimeout(),
-                fresh.readyRetry(), settings.journalSize(), fresh.personalities(), fresh.problems());
+        // the configuration as it is now; the journal keeps its size and the SCM its name and peer
+        // until the controller restarts
+        settings = settings.withBootValues(source.get());
         if (!settings.problems().isEmpty()) {
             return new Event.Booted(false, "configuration: " + String.join("; ", settings.problems()));
         }
-        List<ModuleEntry> failed = lifecycle.initAndTest();
+        List<ModuleEntry> failed = lifecycle.initAndTest(serving);
         return failed.isEmpty() ? new Event.Booted(true, null)
                 : new Event.Booted(false, "HASM module " + Lifecycle.describe(failed) + " failed during boot");
     }
 
-    /** NOP and GETSTATE until the peer answers or the INIT timeout passes; answers come back as events. */
     private Event askPeer() {
-        if (settings.standalone()) {
+        Settings s = settings;
+        if (s.standalone()) {
             return new Event.PeerSilent();
         }
-        long generation = askGeneration.incrementAndGet();
-        Duration timeout = settings.initTimeout();
-        Thread t = daemon(() -> {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            String lastError = "no answer";
-            while (askGeneration.get() == generation && System.nanoTime() < deadline) {
-                long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-                try {
-                    Duration each = Duration.ofMillis(Math.min(left, 1000));
-                    peer.request(PeerMessages.of("NOP"), each);
-                    Map<String, String> s = PeerMessages.decode(peer.request(PeerMessages.of("GETSTATE"), each));
-                    if (askGeneration.get() == generation) {
-                        post(new Event.PeerInfo(true, PeerMessages.state(s.get("state")),
-                                PeerMessages.mode(s.get("opMode")), PeerMessages.mode(s.get("configuredRole")),
-                                peer.peerIncarnation(), true));
-                    }
-                    return;
-                } catch (IOException | RuntimeException e) {
-                    lastError = e.getMessage();
-                    // the link retries its channels itself; pause a little so a dead peer costs no CPU
-                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.min(left, 100)));
-                }
-            }
-            if (askGeneration.get() == generation) {
-                sink.info("INIT: the peer " + settings.peer() + " did not answer within " + timeout.toMillis()
-                        + " ms (" + lastError + ")");
-                post(new Event.PeerSilent());
-            }
-        }, "hasm-controller-init");
-        t.start();
+        peerClient.ask(s.peer(), s.initTimeout());
         return null;
     }
 
-    private void send(Action.Send s) {
-        byte[] message = s.detail() == null ? PeerMessages.of(s.message().name())
-                : PeerMessages.of(s.message().name(), "reason", s.detail());
-        try {
-            sender.execute(() -> {
-                try {
-                    peer.send(message);
-                    sink.debug("sent " + s.message() + " to the peer");
-                } catch (IOException e) {
-                    // READY is said again on every tick; PROCEED and LEAVING fall back on the status monitor
-                    sink.warn("could not send " + s.message() + " to the peer: " + e.getMessage());
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            sink.debug("controller stopped; " + s.message() + " not sent");
+    /** Brings lagging modules to the current target; a HASM module that fails to join faults the SCM. */
+    private void reconcile() {
+        if (!started || closing) {
+            return;
         }
-    }
-
-    private void bringUp(ModuleEntry e) {
-        Machine m = machine;
-        boolean running = m.state() == ScmState.INIT || m.state() == ScmState.DAC || m.state() == ScmState.DEGRADED;
-        if (e.status != ModuleStatus.REGISTERED || !e.callable() || e.initialized || !running
-                || registry.get(e.serviceId) != e) {
-            return; // booted with the rest, waiting, invalid, gone, or nothing runs now
-        }
-        List<ModuleEntry> failed = lifecycle.bringUp(e, m.opMode(), m.sysConfig());
-        sink.info("module " + e + " joined the running SCM: " + e.status);
+        List<ModuleEntry> failed = lifecycle.reconcile();
         if (!failed.isEmpty()) {
-            dispatch(new Event.Fault("HASM module " + Lifecycle.describe(failed) + " failed during a late start"));
-        }
-    }
-
-    private void leave(ModuleEntry e) {
-        lifecycle.leave(e);
-        registry.remove(e.serviceId);
-        sink.info("module " + e + " left");
-        ModuleEntry next = registry.promote(e.name());
-        if (next != null) {
-            sink.info("module " + next + " takes the name " + e.name() + " over");
-            bringUp(next);
+            dispatch(new Event.Fault("HASM module " + Lifecycle.describe(failed) + " failed joining the running SCM"));
         }
     }
 
     private void publish() {
-        Machine m = machine;
-        Snapshot before = snapshot;
-        Snapshot now = new Snapshot(m.state(), m.opMode(), m.sysConfig(), m.reason());
-        if (now.equals(before)) {
-            return;
-        }
-        snapshot = now;
-        Map<String, Object> props = new HashMap<>();
-        props.put("scm", settings.scm());
-        props.put("state", now.state().name());
-        if (now.opMode() != null) {
-            props.put("opMode", now.opMode().name());
-        }
-        if (now.sysConfig() != null) {
-            props.put("sysConfig", now.sysConfig().name());
-        }
-        if (now.reason() != null) {
-            props.put("reason", now.reason());
-        }
-        sink.post(HaController.TOPIC_STATE, props);
-        String line = "SCM " + settings.scm() + " state=" + now.state() + " opMode=" + now.opMode() + " sysConfig="
-                + now.sysConfig() + " modules=" + activeCount() + " active";
-        if (now.state() == ScmState.MONITOR) {
-            sink.error(line + " reason=" + now.reason(), null);
-        } else if (now.state() == ScmState.DAC || now.state() == ScmState.DEGRADED) {
-            sink.info(line + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - transitionStart) + " ms");
-        } else {
-            sink.info(line);
-        }
+        publisher.publish(settings.scm(), machine, transitionStart);
     }
 
     private String activeCount() {
@@ -501,43 +354,25 @@ final class Scm {
         return active + "/" + all.size();
     }
 
-    // ---- the controller thread ----
-
-    private Future<?> submit(String what, Runnable task) {
+    /** READY is said again every {@code init.ready.retry.ms} while this SCM waits for PROCEED. */
+    private void scheduleTick() {
         try {
-            return executor.submit(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException | Error e) {
-                    // A bug in a sequence must not kill the one thread that runs them all.
-                    sink.error("controller task '" + what + "' failed", e);
+            timer.schedule(() -> {
+                if (machine.awaitingProceed()) {
+                    post(new Event.Tick());
                 }
-            });
+                scheduleTick();
+            }, settings.readyRetry().toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
-            sink.debug("controller stopped; '" + what + "' dropped");
-            return CompletableFuture.completedFuture(null);
+            // closing
         }
     }
 
-    private void runAndWait(String what, Runnable task) {
-        if (Thread.currentThread() == controllerThread) {
-            task.run(); // a module left from inside one of its own calls
-            return;
-        }
+    /** @return how long a module's stop and shutDown may take, plus a margin, in ms */
+    private long leaveBound(ModuleEntry e) {
         Settings s = settings;
-        long bound = s.deadline(Call.STOP).toMillis() + s.deadline(Call.SHUTDOWN).toMillis() + 5_000;
-        await(submit(what, task), bound, what);
-    }
-
-    private void await(Future<?> future, long millis, String what) {
-        try {
-            future.get(millis, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-            sink.error("controller task '" + what + "' failed", e.getCause());
-        } catch (TimeoutException e) {
-            sink.warn("controller task '" + what + "' did not finish within " + millis + " ms; going on without it");
-        }
+        Duration stop = s.deadline(e.properties, Call.STOP);
+        Duration shutDown = s.deadline(e.properties, Call.SHUTDOWN);
+        return stop.toMillis() + shutDown.toMillis() + 5_000;
     }
 }

@@ -16,15 +16,20 @@ import org.hasm.spi.Personality;
  * @param scm this SCM's name
  * @param role the configured role
  * @param peer the peer's name, or {@code null} when this SCM runs standalone
- * @param deadlines the deadline of each lifecycle call
+ * @param deadlines the default deadline of each lifecycle call
+ * @param maxDeadline the longest deadline a module may declare for itself
  * @param initTimeout how long INIT waits for the peer to answer before going on alone
  * @param readyRetry how often an SCM waiting for PROCEED says READY again
  * @param journalSize calls kept in the journal
  * @param personalities every configured personality, of both SCMs
  * @param problems what is wrong with the configuration; empty when it is usable
  */
-record Settings(String scm, OpMode role, String peer, Map<Call, Duration> deadlines, Duration initTimeout,
-        Duration readyRetry, int journalSize, List<Personality> personalities, List<String> problems) {
+record Settings(String scm, OpMode role, String peer, Map<Call, Duration> deadlines, Duration maxDeadline,
+        Duration initTimeout, Duration readyRetry, int journalSize, List<Personality> personalities,
+        List<String> problems) {
+
+    /** The node maximum of a module's own deadline when the configuration does not say. */
+    static final Duration DEFAULT_MAX_DEADLINE = Duration.ofSeconds(60);
 
     Settings {
         deadlines = Map.copyOf(new EnumMap<>(deadlines));
@@ -32,8 +37,16 @@ record Settings(String scm, OpMode role, String peer, Map<Call, Duration> deadli
         problems = List.copyOf(problems);
     }
 
+    /** @return the controller's default deadline of a call */
     Duration deadline(Call call) {
         return deadlines.get(call);
+    }
+
+    /** @return the deadline of a call to a module: its own, capped by the maximum, or the default */
+    Duration deadline(ModuleProperties module, Call call) {
+        Duration own = module.deadlines().get(call);
+        Duration d = own == null ? deadline(call) : own;
+        return d.compareTo(maxDeadline) > 0 ? maxDeadline : d;
     }
 
     boolean standalone() {
@@ -52,7 +65,19 @@ record Settings(String scm, OpMode role, String peer, Map<Call, Duration> deadli
         return list;
     }
 
-    Settings withDeadlines(Map<Call, Duration> newDeadlines) {
-        return new Settings(scm, role, peer, newDeadlines, initTimeout, readyRetry, journalSize, personalities, problems);
+    /**
+     * What a configuration change applies while the SCM runs: the deadlines and the INIT timings.
+     * The personalities (what the SCM serves) wait for the next boot, and the name, peer, role and
+     * journal size for the next start of the controller.
+     */
+    Settings withLiveValues(Settings fresh) {
+        return new Settings(scm, role, peer, fresh.deadlines, fresh.maxDeadline, fresh.initTimeout, fresh.readyRetry,
+                journalSize, personalities, problems);
+    }
+
+    /** What a boot (power on, RESET) takes from the configuration; name, peer, role and journal stay. */
+    Settings withBootValues(Settings fresh) {
+        return new Settings(scm, role, peer, fresh.deadlines, fresh.maxDeadline, fresh.initTimeout, fresh.readyRetry,
+                journalSize, fresh.personalities, fresh.problems);
     }
 }

@@ -1,0 +1,122 @@
+package org.hasm.controller.internal;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.hasm.controller.internal.Transitions.Event;
+import org.hasm.controller.internal.Transitions.Message;
+
+/**
+ * What the controller says to the peer's controller: the INIT handshake (NOP and GETSTATE until the
+ * peer answers or the INIT timeout passes) on the thread "hasm-controller-init", and the one-way
+ * messages (READY, PROCEED, LEAVING) in order on "hasm-controller-send". Answers come back as events.
+ * Both threads belong to this object and end in {@link #close()}.
+ */
+final class PeerClient {
+    private final Supplier<PeerPort> port;
+    private final Sink sink;
+    private final Consumer<Event> events;
+    private final ExecutorService asker = Executors.newSingleThreadExecutor(r -> daemon(r, "hasm-controller-init"));
+    private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> daemon(r, "hasm-controller-send"));
+    /** A new ask, or close, makes the rounds in progress give up. */
+    private final AtomicLong generation = new AtomicLong();
+
+    PeerClient(Supplier<PeerPort> port, Sink sink, Consumer<Event> events) {
+        this.port = port;
+        this.sink = sink;
+        this.events = events;
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /**
+     * Asks the peer until it answers ({@link Event.PeerInfo}, confirmed) or {@code timeout} passes
+     * ({@link Event.PeerSilent}); an earlier round still asking gives up.
+     *
+     * @param peer the peer's name, for the log
+     */
+    void ask(String peer, Duration timeout) {
+        long round = generation.incrementAndGet();
+        try {
+            asker.execute(() -> round(round, peer, timeout));
+        } catch (RejectedExecutionException e) {
+            sink.debug("controller stopped; the peer is not asked");
+        }
+    }
+
+    private void round(long round, String peer, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String lastError = "no answer";
+        // bounded by the INIT timeout; a newer round or close ends it sooner
+        while (generation.get() == round && System.nanoTime() < deadline) {
+            long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            try {
+                Duration each = Duration.ofMillis(Math.min(left, 1000));
+                PeerPort p = port.get();
+                p.request(PeerMessages.of("NOP"), each);
+                Map<String, String> s = PeerMessages.decode(p.request(PeerMessages.of("GETSTATE"), each));
+                if (generation.get() == round) {
+                    events.accept(new Event.PeerInfo(true, PeerMessages.state(s.get("state")),
+                            PeerMessages.mode(s.get("opMode")), PeerMessages.mode(s.get("configuredRole")),
+                            p.peerIncarnation(), true));
+                }
+                return;
+            } catch (IOException | RuntimeException e) {
+                lastError = e.getMessage();
+                // the link retries its channels itself; pause a little so a dead peer costs no CPU
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.min(left, 100)));
+            }
+        }
+        if (generation.get() == round) {
+            sink.info("INIT: the peer " + peer + " did not answer within " + timeout.toMillis() + " ms (" + lastError + ")");
+            events.accept(new Event.PeerSilent());
+        }
+    }
+
+    /** Tells the peer, best effort, in order; a failure is logged (READY is said again, the rest fall back on the status monitor). */
+    void send(Message message, String detail) {
+        byte[] payload = detail == null ? PeerMessages.of(message.name())
+                : PeerMessages.of(message.name(), "reason", detail);
+        try {
+            sender.execute(() -> {
+                try {
+                    port.get().send(payload);
+                    sink.debug("sent " + message + " to the peer");
+                } catch (IOException e) {
+                    sink.warn("could not send " + message + " to the peer: " + e.getMessage());
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            sink.debug("controller stopped; " + message + " not sent");
+        }
+    }
+
+    /** Ends the rounds in progress and both threads; what is queued to send gets two seconds (a LEAVING lets the peer take over at once). */
+    void close() {
+        generation.incrementAndGet();
+        asker.shutdownNow();
+        sender.shutdown();
+        try {
+            if (!sender.awaitTermination(2, TimeUnit.SECONDS)) {
+                sender.shutdownNow();
+            }
+            if (!asker.awaitTermination(2, TimeUnit.SECONDS)) {
+                sink.warn("the INIT handshake thread did not end within 2 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
