@@ -1,0 +1,82 @@
+package org.hasm.storage.internal;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The storage watchdog's thread: one round every interval, never a burst of catch-up rounds after a
+ * slow one. A named daemon thread, stopped with a bounded join.
+ */
+final class Watchdog {
+    private final String name;
+    private final long intervalNanos;
+    private final Runnable round;
+    private final VolumeStore.Observer observer;
+
+    // Guarded by this.
+    private Thread thread;
+    private volatile boolean running;
+
+    Watchdog(String name, long intervalNanos, Runnable round, VolumeStore.Observer observer) {
+        this.name = name;
+        this.intervalNanos = intervalNanos;
+        this.round = round;
+        this.observer = observer;
+    }
+
+    synchronized void start() {
+        if (thread != null) {
+            return;
+        }
+        running = true;
+        Thread t = new Thread(this::loop, name);
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+    }
+
+    synchronized boolean running() {
+        return thread != null && thread.isAlive();
+    }
+
+    /** Stops the thread and waits at most {@code joinMillis} for it. */
+    void close(long joinMillis) {
+        Thread t;
+        synchronized (this) {
+            running = false;
+            t = thread;
+            thread = null;
+        }
+        if (t == null) {
+            return;
+        }
+        LockSupport.unpark(t);
+        try {
+            t.join(joinMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) {
+            // a read blocked on a hung storage: it is a daemon and exits with its read
+            observer.log(VolumeStore.Level.WARN, t.getName() + " did not stop in time (blocked on the shared storage?)", null);
+        }
+    }
+
+    private void loop() {
+        long next = System.nanoTime();
+        while (running) {
+            next += intervalNanos;
+            try {
+                round.run();
+            } catch (RuntimeException e) {
+                observer.log(VolumeStore.Level.ERROR, "storage watchdog round failed", e);
+            }
+            long now = System.nanoTime();
+            if (next - now < 0) {
+                next = now; // overran (slow storage): no burst of catch-up rounds
+            }
+            for (long wait = next - System.nanoTime(); running && wait > 0; wait = next - System.nanoTime()) {
+                LockSupport.parkNanos(this, wait);
+            }
+        }
+    }
+}
