@@ -249,6 +249,11 @@ final class Scm {
         post(new Event.PeerInfo(alive, state, mode, configured, incarnation));
     }
 
+    /** What the storage module says of this SCM's storage now. */
+    void storageChanged(StorageView view) {
+        post(new Event.Storage(view));
+    }
+
     /** A message from the peer's controller, through the link; returns the answer. */
     byte[] onPeerMessage(byte[] payload) {
         Map<String, String> m = PeerMessages.decode(payload);
@@ -466,7 +471,7 @@ final class Scm {
     private void publish() {
         Machine m = machine;
         Snapshot before = snapshot;
-        Snapshot now = new Snapshot(m.state(), m.opMode(), m.sysConfig(), m.reason());
+        Snapshot now = new Snapshot(m.state(), m.opMode(), m.sysConfig(), m.shownReason());
         if (now.equals(before)) {
             return;
         }
@@ -489,7 +494,8 @@ final class Scm {
         if (now.state() == ScmState.MONITOR) {
             sink.error(line + " reason=" + now.reason(), null);
         } else if (now.state() == ScmState.DAC || now.state() == ScmState.DEGRADED) {
-            sink.info(line + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - transitionStart) + " ms");
+            sink.info(line + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - transitionStart) + " ms"
+                    + (now.reason() == null ? "" : " reason=" + now.reason()));
         } else {
             sink.info(line);
         }
