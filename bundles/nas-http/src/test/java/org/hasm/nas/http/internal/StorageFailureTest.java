@@ -100,4 +100,20 @@ class StorageFailureTest {
         assertEquals(1, v1.failedWrites.size());
         assertEquals(1, events.warnings.size(), events.warnings.toString());
     }
+
+    @Test
+    void anExportOnAVolumeStillBeingAcquiredAnswers503UntilItIsOwned() throws Exception {
+        Files.writeString(v1.root.resolve("docs/a.txt"), "a");
+        v1.owned.set(false); // the storage module could not write its record yet: it retries
+        server = new HttpServer(tmp.resolve("tomcat"), HttpSettings.defaults(), volumes, events,
+                DurableWrite.DEFAULT_OPENER);
+        server.reconcile(List.of(personality("A", A, 0, new TestExport("docs", "v1", "docs", false))));
+        int port = server.localPort("A", A);
+        assertTrue(port > 0, "the personality is served: its address answers");
+        Response waiting = send(A, port, "GET", "/docs/a.txt");
+        assertEquals(503, waiting.status(), waiting.text());
+        assertTrue(waiting.header("Retry-After") != null);
+        v1.owned.set(true); // acquired
+        assertEquals("a", send(A, port, "GET", "/docs/a.txt").text());
+    }
 }
