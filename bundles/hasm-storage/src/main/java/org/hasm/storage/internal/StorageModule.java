@@ -121,7 +121,7 @@ final class StorageModule implements HaModule, VolumeManager {
         // a question to the peer must end well within a lease: meanwhile a volume may go unserved
         Duration ask = Duration.ofMillis(Math.max(50, Math.min(1000, s.leaseMs() / 2)));
         Resolver r = new Resolver(vs, peer, Duration.ofMillis(s.checkIntervalMs()), ask,
-                () -> problems.publish(vs.problems()), observer(name, ctx));
+                () -> problems.publish(vs::problems), observer(name, ctx));
         vs.start();
         r.start();
         store = vs;
@@ -161,7 +161,7 @@ final class StorageModule implements HaModule, VolumeManager {
             public void roundDone() {
                 VolumeStore vs = running;
                 if (vs != null) {
-                    problems.publish(vs.problems());
+                    problems.publish(vs::problems);
                 }
             }
         };
@@ -224,7 +224,7 @@ final class StorageModule implements HaModule, VolumeManager {
         // DEGRADED: the peer was declared dead (fenced, its lease run out, or it left): nobody to ask
         store.peerDown(standalone || config == SysConfig.DEGRADED);
         store.reconcile(wanted);
-        problems.publish(store.problems());
+        problems.publish(store::problems);
         resolver.kick();
     }
 
@@ -234,7 +234,7 @@ final class StorageModule implements HaModule, VolumeManager {
             return;
         }
         store.releaseAll();
-        problems.publish(store.problems());
+        problems.publish(store::problems);
     }
 
     @Override
@@ -259,7 +259,7 @@ final class StorageModule implements HaModule, VolumeManager {
         r.close(5_000);
         vs.releaseAll();
         vs.close();
-        problems.publish(List.of());
+        problems.publish(List::of);
     }
 
     // ---- the peer's questions ----
@@ -289,7 +289,9 @@ final class StorageModule implements HaModule, VolumeManager {
         // Guarded by this.
         private List<VolumeProblem> last = List.of();
 
-        synchronized void publish(List<VolumeProblem> now) {
+        /** @param current computed under the lock: a list read earlier must not be told after a later one */
+        synchronized void publish(Supplier<List<VolumeProblem>> current) {
+            List<VolumeProblem> now = current.get();
             if (now.equals(last)) {
                 return;
             }

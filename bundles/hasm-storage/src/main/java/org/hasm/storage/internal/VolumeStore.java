@@ -269,6 +269,12 @@ final class VolumeStore implements VolumeManager {
      */
     private OwnedVolume claim(String volume, long epoch, String step, String from, Level level) throws IOException {
         OwnedVolume old = owned.get(volume);
+        if (old != null && old.held()) {
+            // A service that plans its exports meanwhile must find the volume waiting, not gone: it
+            // would close the export and never open it again.
+            pending.put(volume, new PendingVolume(this, volume, volumes.resolve(volume), knownEpoch(volume),
+                    Kind.NOT_ACQUIRED, "being re-asserted at epoch " + epoch));
+        }
         if (old != null && old.disown()) {
             owned.remove(volume, old);
         }

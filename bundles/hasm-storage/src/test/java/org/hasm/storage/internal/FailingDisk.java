@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * record writes and the probes fail with the error text of ENOSPC, EROFS or EIO while it is set.
  * Reads always work, as they do on a full or read-only file system.
  */
-final class FailingDisk implements StorageModule.Disk {
+class FailingDisk implements StorageModule.Disk {
     static final String FULL = "No space left on device";
     static final String READ_ONLY = "Read-only file system";
     static final String IO = "Input/output error";
