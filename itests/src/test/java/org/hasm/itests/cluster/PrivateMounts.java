@@ -10,9 +10,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * One SCM in a mount namespace of its own ({@code unshare --mount --propagation private}), so that
  * the shared folder can turn read-only for that SCM alone: a read-only bind mount of the folder on
- * itself, made and removed inside its namespace with {@code nsenter}. The peer, the test and the
- * host keep seeing the folder writable. Needs root; the namespace ends with the SCM's process, so
- * nothing outlives the test.
+ * itself, made inside its namespace with {@code nsenter}, remounted read-write to end the fault. The
+ * peer, the test and the host keep seeing the folder writable. Needs root; the namespace ends with
+ * the SCM's process, so nothing outlives the test.
  */
 final class PrivateMounts {
 
@@ -27,7 +27,7 @@ final class PrivateMounts {
             return "a storage read-only for one SCM is a bind mount in that SCM's own mount namespace, which needs"
                     + " root: run the tests as root";
         }
-        for (String tool : List.of("unshare", "nsenter", "mount", "umount")) {
+        for (String tool : List.of("unshare", "nsenter", "mount")) {
             if (Requirements.tool(tool) == null) {
                 return tool + " is missing: install util-linux and mount";
             }
@@ -50,9 +50,12 @@ final class PrivateMounts {
         run(pid, "mount", "--bind", "-o", "ro", folder.toString(), folder.toString());
     }
 
-    /** The folder is writable again for {@code pid}: the bind mount goes. */
+    /**
+     * The folder is writable again for {@code pid}: its bind mount is remounted read-write (an
+     * unmount would fail while the process keeps a file open through it, as the storage heartbeat does).
+     */
     static void writable(long pid, Path folder) throws IOException, InterruptedException {
-        run(pid, "umount", folder.toString());
+        run(pid, "mount", "-o", "remount,bind,rw", folder.toString());
     }
 
     private static void run(long pid, String... command) throws IOException, InterruptedException {

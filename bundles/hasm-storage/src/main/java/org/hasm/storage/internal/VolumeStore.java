@@ -659,10 +659,19 @@ final class VolumeStore implements VolumeManager {
                         d.getMessage() + "; " + settling.getOrDefault(name, "settling it with the peer"), false));
             }
         });
+        Map<String, Writability.Condition> conditions = writability.all();
+        owned.forEach((name, v) -> {
+            String unreadable = v.readProblem();
+            if (v.held() && unreadable != null && !damaged.containsKey(name) && !conditions.containsKey(name)) {
+                // a read error the storage's conditions do not name: still not a plain "served"
+                byVolume.computeIfAbsent(name, k -> new ArrayList<>()).add(new Problem(name, Kind.RECORD_UNREADABLE,
+                        unreadable + "; fence() fails once the lease lapses", false));
+            }
+        });
         pending.forEach((name, p) -> byVolume.computeIfAbsent(name, k -> new ArrayList<>())
                 .add(new Problem(name, p.kind(), p.kind() == Kind.RECORD_UNREADABLE
                         ? p.reason() + "; " + settling.getOrDefault(name, "settling it with the peer") : p.reason(), false)));
-        writability.all().forEach((name, c) -> byVolume.computeIfAbsent(name, k -> new ArrayList<>())
+        conditions.forEach((name, c) -> byVolume.computeIfAbsent(name, k -> new ArrayList<>())
                 .add(new Problem(name, c.kind(), c.reason(), Boolean.TRUE.equals(c.peerCanWrite()))));
         List<VolumeProblem> all = new ArrayList<>();
         byVolume.values().forEach(all::addAll);
