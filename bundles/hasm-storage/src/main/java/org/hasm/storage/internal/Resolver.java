@@ -155,9 +155,9 @@ final class Resolver {
             store.settle(volume, null, e.getMessage());
             return;
         }
-        VolumeStore.PeerHold hold;
+        Settlement.PeerHold hold;
         try {
-            hold = new VolumeStore.PeerHold(required(a, "scm"), Boolean.parseBoolean(required(a, "holds")),
+            hold = new Settlement.PeerHold(required(a, "scm"), Boolean.parseBoolean(required(a, "holds")),
                     Boolean.parseBoolean(required(a, "wants")), Long.parseLong(required(a, "epoch")));
         } catch (IllegalArgumentException e) {
             store.settle(volume, null, "its answer is not understood: " + e.getMessage());
@@ -202,7 +202,7 @@ final class Resolver {
         Map<String, String> a = new LinkedHashMap<>();
         a.put("scm", self);
         if (HOLDS.equals(q)) {
-            VolumeStore.PeerHold h = store == null ? new VolumeStore.PeerHold(self, false, false, 0)
+            Settlement.PeerHold h = store == null ? new Settlement.PeerHold(self, false, false, 0)
                     : store.holdsForPeer(volume);
             a.put("holds", Boolean.toString(h.holds()));
             a.put("wants", Boolean.toString(h.wants()));

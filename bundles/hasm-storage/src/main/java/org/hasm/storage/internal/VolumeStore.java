@@ -76,17 +76,6 @@ final class VolumeStore implements VolumeManager {
         }
     }
 
-    /**
-     * What the peer says of a volume whose record is unreadable here.
-     *
-     * @param scm the peer's name
-     * @param holds it owns the volume now, at {@code epoch}
-     * @param wants it should own it but has not acquired it yet
-     * @param epoch the epoch it holds, or the highest it has seen
-     */
-    record PeerHold(String scm, boolean holds, boolean wants, long epoch) {
-    }
-
     /** A watchdog round probes the volumes without a problem every this many rounds. */
     static final int PROBE_ROUNDS = 5;
 
@@ -427,14 +416,15 @@ final class VolumeStore implements VolumeManager {
     }
 
     /**
-     * Settles an unreadable record: writes it anew at an epoch above every one known once the peer
-     * said it does not hold the volume, or without its word when the peer is down; gives the volume
-     * up when the peer holds it at a higher epoch (it took it over before the record was damaged).
+     * Settles an unreadable record as {@link Settlement} decides: writes it anew at an epoch above
+     * every one known once the peer said it does not hold the volume, or without its word when the
+     * peer is down; gives the volume up when the peer holds it at a higher epoch (it took it over
+     * before the record was damaged); else writes nothing and says why.
      *
      * @param answer what the peer said, {@code null} if it could not be asked
      * @param why why it could not be asked, for the operator
      */
-    synchronized void settle(String volume, PeerHold answer, String why) {
+    synchronized void settle(String volume, Settlement.PeerHold answer, String why) {
         if (!wanted.contains(volume)) {
             return;
         }
@@ -451,41 +441,19 @@ final class VolumeStore implements VolumeManager {
         } catch (IOException e) {
             return; // not readable at all: a storage fault, not a damaged record
         }
-        long hint = Math.max(damage.epochHint(), knownEpoch(volume));
-        String from;
-        if (peerDown) {
-            from = "the peer is down";
-        } else if (answer == null) {
-            note(volume, "the peer cannot be asked (" + why + "): the fence and lease rules decide");
-            return;
-        } else if (answer.holds()) {
-            long ours = held == null ? -1 : held.epoch();
-            if (answer.epoch() > ours || (answer.epoch() == ours && answer.scm().compareTo(self) < 0)) {
-                if (held != null) {
-                    lost(held, new OwnerRecord(volume, answer.scm(), answer.epoch(), 0, ""));
-                } else {
-                    note(volume, answer.scm() + " holds it at epoch " + answer.epoch());
-                }
-            } else {
-                note(volume, answer.scm() + " still holds it at epoch " + answer.epoch()
-                        + ", older than ours: it gives way when it asks us");
+        long floor = Math.max(damage.epochHint(), knownEpoch(volume));
+        Settlement.Verdict verdict = Settlement.decide(self, peerDown, answer, why, floor, held == null ? -1 : held.epoch());
+        if (verdict instanceof Settlement.Verdict.Wait w) {
+            note(volume, w.how());
+        } else if (verdict instanceof Settlement.Verdict.Lost l) {
+            lost(held, new OwnerRecord(volume, l.owner(), l.epoch(), 0, ""));
+        } else if (verdict instanceof Settlement.Verdict.Rewrite r) {
+            try {
+                claim(volume, Math.addExact(r.floor(), 1), held != null ? REASSERTED : ACQUIRED,
+                        "its record was unreadable (" + damage.getMessage() + "); " + r.from(), Level.WARN);
+            } catch (IOException e) {
+                attempt(volume); // wanted still: pending from now on, with the reason
             }
-            return;
-        } else if (answer.wants()) {
-            note(volume, answer.scm() + " wants it too: waiting for the controllers to agree");
-            return;
-        } else {
-            from = answer.scm() + " does not hold it";
-            hint = Math.max(hint, answer.epoch());
-        }
-        try {
-            claim(volume, Math.addExact(hint, 1), held != null ? REASSERTED : ACQUIRED,
-                    "its record was unreadable (" + damage.getMessage() + "); " + from, Level.WARN);
-        } catch (IOException e) {
-            if (held != null) {
-                owned.remove(volume); // ended by claim(): wanted still, so pending from now on
-            }
-            attempt(volume);
         }
     }
 
@@ -497,12 +465,12 @@ final class VolumeStore implements VolumeManager {
     }
 
     /** The peer's question: does this SCM hold the volume? No lock: the peer must get its answer in time. */
-    PeerHold holdsForPeer(String volume) {
+    Settlement.PeerHold holdsForPeer(String volume) {
         OwnedVolume v = owned.get(volume);
         if (v != null && v.held()) {
-            return new PeerHold(self, true, false, v.epoch());
+            return new Settlement.PeerHold(self, true, false, v.epoch());
         }
-        return new PeerHold(self, false, wanted.contains(volume), knownEpoch(volume));
+        return new Settlement.PeerHold(self, false, wanted.contains(volume), knownEpoch(volume));
     }
 
     private OwnerRecord read(String volume) throws IOException {

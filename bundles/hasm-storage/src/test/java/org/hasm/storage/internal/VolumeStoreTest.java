@@ -529,13 +529,13 @@ class VolumeStoreTest {
         assertEquals("garbage", Files.readString(file), "nothing written without the peer's word");
         assertTrue(sa.problems().stream().anyMatch(p -> p.reason().contains("the peer cannot be asked (no answer")),
                 sa.problems().toString());
-        sa.settle("data", new VolumeStore.PeerHold("scm-b", false, true, 1), null);
+        sa.settle("data", new Settlement.PeerHold("scm-b", false, true, 1), null);
         assertEquals("garbage", Files.readString(file), "the peer wants it too: the controllers decide first");
-        sa.settle("data", new VolumeStore.PeerHold("scm-b", true, false, 0), null);
+        sa.settle("data", new Settlement.PeerHold("scm-b", true, false, 0), null);
         assertEquals("garbage", Files.readString(file), "the peer's ownership is older than ours: it gives way");
         assertTrue(va.held());
 
-        sa.settle("data", new VolumeStore.PeerHold("scm-b", true, false, 2), null);
+        sa.settle("data", new Settlement.PeerHold("scm-b", true, false, 2), null);
         assertFalse(va.held(), "the peer took it over before the record was damaged");
         assertEquals(List.of("volume data taken over by scm-b at epoch 2 (ours was 1)"), a.panics);
         assertEquals("garbage", Files.readString(file), "the loser writes nothing");
