@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Resolves, in the background, what keeps a wanted volume from being served: retries the pending
@@ -46,13 +45,10 @@ final class Resolver {
     private final long intervalNanos;
     private final Duration timeout;
     private final Runnable afterPass;
-    private final VolumeStore.Observer observer;
     // The resolver's thread only: when the peer was last asked whether it can write each volume.
     private final Map<String, Long> probed = new HashMap<>();
 
-    // Guarded by this.
-    private Thread thread;
-    private volatile boolean running;
+    private final Ticker ticker;
 
     /**
      * @param interval how often a pass runs (the watchdog's interval)
@@ -66,62 +62,21 @@ final class Resolver {
         this.intervalNanos = interval.toNanos();
         this.timeout = timeout;
         this.afterPass = afterPass;
-        this.observer = observer;
+        this.ticker = new Ticker("hasm-storage-resolver-" + store.self(), intervalNanos, this::pass, observer);
     }
 
-    synchronized void start() {
-        if (thread != null) {
-            return;
-        }
-        running = true;
-        Thread t = new Thread(this::loop, "hasm-storage-resolver-" + store.self());
-        t.setDaemon(true);
-        thread = t;
-        t.start();
+    void start() {
+        ticker.start();
     }
 
     /** Runs the next pass now instead of at the end of the interval. */
-    synchronized void kick() {
-        if (thread != null) {
-            LockSupport.unpark(thread);
-        }
+    void kick() {
+        ticker.kick();
     }
 
     /** Stops the thread and waits at most {@code joinMillis} for it (a question in flight ends with its timeout). */
     void close(long joinMillis) {
-        Thread t;
-        synchronized (this) {
-            running = false;
-            t = thread;
-            thread = null;
-        }
-        if (t == null) {
-            return;
-        }
-        LockSupport.unpark(t);
-        try {
-            t.join(joinMillis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (t.isAlive()) {
-            observer.log(VolumeStore.Level.WARN, t.getName() + " did not stop in time (blocked on the shared storage?)", null);
-        }
-    }
-
-    private void loop() {
-        while (running) {
-            long started = System.nanoTime();
-            try {
-                pass();
-            } catch (RuntimeException e) {
-                observer.log(VolumeStore.Level.ERROR, "storage resolver pass failed", e);
-            }
-            long wait = intervalNanos - (System.nanoTime() - started);
-            if (running && wait > 0) {
-                LockSupport.parkNanos(this, wait); // a kick() ends it early
-            }
-        }
+        ticker.close(joinMillis);
     }
 
     /** One pass: pending acquisitions, unreadable records, unwritable volumes. */

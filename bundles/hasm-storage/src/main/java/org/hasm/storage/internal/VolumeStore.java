@@ -90,7 +90,7 @@ final class VolumeStore implements VolumeManager {
     private final RecordFiles.Writer records;
     private final Writability.Checks checks;
     private final Writability writability;
-    private final Watchdog watchdog;
+    private final Ticker watchdog;
 
     // The current ownership of each volume this SCM holds. Written under this; read anywhere.
     private final Map<String, OwnedVolume> owned = new ConcurrentHashMap<>();
@@ -140,7 +140,7 @@ final class VolumeStore implements VolumeManager {
         this.records = records;
         this.checks = checks;
         this.writability = new Writability(observer, checks);
-        this.watchdog = new Watchdog("hasm-storage-watchdog-" + self, intervalNanos, this::round, observer);
+        this.watchdog = new Ticker("hasm-storage-watchdog-" + self, intervalNanos, this::round, observer);
     }
 
     /**

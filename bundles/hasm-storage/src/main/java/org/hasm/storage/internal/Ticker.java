@@ -3,10 +3,11 @@ package org.hasm.storage.internal;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The storage watchdog's thread: one round every interval, never a burst of catch-up rounds after a
- * slow one. A named daemon thread, stopped with a bounded join.
+ * A named daemon thread that runs a round every interval (never a burst of catch-up rounds after a
+ * slow one), and at once when kicked; stopped with a bounded join. The storage watchdog and the
+ * resolver each have one.
  */
-final class Watchdog {
+final class Ticker {
     private final String name;
     private final long intervalNanos;
     private final Runnable round;
@@ -16,7 +17,7 @@ final class Watchdog {
     private Thread thread;
     private volatile boolean running;
 
-    Watchdog(String name, long intervalNanos, Runnable round, VolumeStore.Observer observer) {
+    Ticker(String name, long intervalNanos, Runnable round, VolumeStore.Observer observer) {
         this.name = name;
         this.intervalNanos = intervalNanos;
         this.round = round;
@@ -38,6 +39,13 @@ final class Watchdog {
         return thread != null && thread.isAlive();
     }
 
+    /** Runs the next round now instead of at the end of the interval. */
+    synchronized void kick() {
+        if (thread != null) {
+            LockSupport.unpark(thread);
+        }
+    }
+
     /** Stops the thread and waits at most {@code joinMillis} for it. */
     void close(long joinMillis) {
         Thread t;
@@ -56,7 +64,7 @@ final class Watchdog {
             Thread.currentThread().interrupt();
         }
         if (t.isAlive()) {
-            // a read blocked on a hung storage: it is a daemon and exits with its read
+            // a read blocked on a hung storage, or a question to the peer: a daemon, it ends with its call
             observer.log(VolumeStore.Level.WARN, t.getName() + " did not stop in time (blocked on the shared storage?)", null);
         }
     }
@@ -68,14 +76,17 @@ final class Watchdog {
             try {
                 round.run();
             } catch (RuntimeException e) {
-                observer.log(VolumeStore.Level.ERROR, "storage watchdog round failed", e);
+                observer.log(VolumeStore.Level.ERROR, name + ": round failed", e);
             }
             long now = System.nanoTime();
             if (next - now < 0) {
                 next = now; // overran (slow storage): no burst of catch-up rounds
             }
-            for (long wait = next - System.nanoTime(); running && wait > 0; wait = next - System.nanoTime()) {
+            // one park: a kick() ends it early, and the next round follows at once
+            long wait = next - System.nanoTime();
+            if (running && wait > 0) {
                 LockSupport.parkNanos(this, wait);
+                next = Math.min(next, System.nanoTime());
             }
         }
     }
