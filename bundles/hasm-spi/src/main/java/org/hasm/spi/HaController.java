@@ -30,7 +30,11 @@ public interface HaController {
     /** @return the system configuration, or {@code null} before DAC */
     SysConfig sysConfig();
 
-    /** @return why the SCM is in MONITOR, or {@code null} when it is not */
+    /**
+     * @return why the SCM is in MONITOR; in the other states what keeps it from serving fully (a volume
+     *     that cannot be written, acquired or settled: the personality, the volume and the cause), or
+     *     why it just left MONITOR by itself; {@code null} when there is nothing to say
+     */
     String reason();
 
     /** @return the personalities this SCM serves now */

@@ -23,6 +23,8 @@ import org.hasm.spi.peer.PeerLink;
 import org.hasm.spi.peer.PeerListener;
 import org.hasm.spi.peer.PeerView;
 import org.hasm.spi.peer.StatusMonitor;
+import org.hasm.spi.storage.StorageListener;
+import org.hasm.spi.storage.VolumeProblem;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.InvalidSyntaxException;
@@ -47,11 +49,13 @@ import org.osgi.service.metatype.annotations.Designate;
  * HASC on OSGi: tracks the {@link HaModule} whiteboard, feeds it to the {@link Scm} core and
  * registers the {@link HaController} view. Starts last and stops first (its start level is the
  * highest of the hasm bundles), so its deactivation runs SHUTDOWN while every module is still there.
+ * As a {@link StorageListener} it learns what keeps this SCM's volumes from being served.
  */
-@Component(service = {HaController.class, PeerListener.class, LinkHandler.class}, immediate = true,
-        configurationPid = ControllerComponent.PID, property = LinkHandler.SERVICE + "=" + ControllerComponent.LINK_SERVICE)
+@Component(service = {HaController.class, PeerListener.class, LinkHandler.class, StorageListener.class},
+        immediate = true, configurationPid = ControllerComponent.PID,
+        property = LinkHandler.SERVICE + "=" + ControllerComponent.LINK_SERVICE)
 @Designate(ocd = ControllerConfig.class)
-public class ControllerComponent implements HaController, PeerListener, LinkHandler {
+public class ControllerComponent implements HaController, PeerListener, LinkHandler, StorageListener {
     static final String PID = "org.hasm.controller";
     /** The link service the controllers of the pair talk on. */
     static final String LINK_SERVICE = "controller";
@@ -413,6 +417,16 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
         Scm core = scm;
         if (core != null) {
             core.peerChanged(peer.alive(), peer.state(), peer.opMode(), peer.configuredRole(), peer.incarnation());
+        }
+    }
+
+    // ---- the storage ----
+
+    @Override
+    public void storageChanged(List<VolumeProblem> problems) {
+        Scm core = scm;
+        if (core != null) {
+            core.storageChanged(StorageView.of(problems, core.settings().all()));
         }
     }
 

@@ -216,6 +216,11 @@ final class Scm {
         post(new Event.PeerInfo(alive, state, mode, configured, incarnation));
     }
 
+    /** What the storage module says of this SCM's storage now. */
+    void storageChanged(StorageView view) {
+        post(new Event.Storage(view));
+    }
+
     /** A message from the peer's controller, through the link; returns the answer. */
     byte[] onPeerMessage(byte[] payload) {
         return peerServer.handle(payload);

@@ -39,7 +39,7 @@ final class StatePublisher {
      * @param transitionStart {@link System#nanoTime()} when the transition began, for the log line
      */
     void publish(String scm, Machine m, long transitionStart) {
-        Snapshot now = new Snapshot(m.state(), m.opMode(), m.sysConfig(), m.reason());
+        Snapshot now = new Snapshot(m.state(), m.opMode(), m.sysConfig(), m.shownReason());
         if (now.equals(snapshot)) {
             return;
         }
@@ -62,7 +62,8 @@ final class StatePublisher {
         if (now.state() == ScmState.MONITOR) {
             sink.error(line + " reason=" + now.reason(), null);
         } else if (now.state() == ScmState.DAC || now.state() == ScmState.DEGRADED) {
-            sink.info(line + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - transitionStart) + " ms");
+            sink.info(line + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - transitionStart) + " ms"
+                    + (now.reason() == null ? "" : " reason=" + now.reason()));
         } else {
             sink.info(line);
         }

@@ -61,6 +61,13 @@ final class Transitions {
 
         /** Operator, suicide or configuration restore: stop, shut down, boot again. */
         record Reset(String reason) implements Event { }
+
+        /**
+         * What the storage module says of this SCM's storage now. Remembered in every state and shown
+         * with it; a volume this SCM cannot write and the peer can moves the personality to the peer
+         * (FAULT into a MONITOR that ends by itself once the storage takes writes again).
+         */
+        record Storage(StorageView view) implements Event { }
     }
 
     /** Messages to the peer's controller. */
@@ -115,17 +122,27 @@ final class Transitions {
         if (e instanceof Event.Reset r) {
             return reset(m, r.reason());
         }
-        // What the peer says is remembered in every state, then acted on by the state.
+        // What the peer and the storage say is remembered in every state, then acted on by the state.
         if (e instanceof Event.PeerDown) {
             m = m.peer(false, m.peerIncarnation());
         }
+        if (e instanceof Event.Storage s) {
+            m = m.storage(s.view());
+        }
+        return storageChecked(m, decide(m, e));
+    }
+
+    private static Decision decide(Machine m, Event e) {
         return switch (m.state()) {
             case OFF -> e instanceof Event.PowerOn ? new Decision(m.to(ScmState.BOOT, null, null), "POWER ON",
                     List.of(new Action.InitAndTest())) : stay(m);
             case BOOT -> boot(m, e);
             case INIT -> init(m, e);
             case DAC, DEGRADED -> steady(m, e);
-            case MONITOR, HALTED -> peerNoted(m, e);
+            case MONITOR -> m.storageHold() && !m.storage().unwritable()
+                    ? reset(m, "the storage takes writes again", "left MONITOR: the storage takes writes again")
+                    : peerNoted(m, e);
+            case HALTED -> peerNoted(m, e);
         };
     }
 
@@ -215,7 +232,7 @@ final class Transitions {
         actions.add(new Action.Send(Message.READY, null));
         Machine next = new Machine(ScmState.INIT, OpMode.SLAVE,
                 m.opMode() == OpMode.MASTER ? SysConfig.ASSUMEDAC : m.sysConfig(), m.configured(), m.standalone(),
-                true, m.peerAlive(), m.peerIncarnation(), null);
+                true, m.peerAlive(), m.peerIncarnation(), null).storageOf(m);
         return new Decision(next, transition, actions);
     }
 
@@ -239,7 +256,7 @@ final class Transitions {
             if (p.state() == ScmState.BOOT || p.state() == ScmState.INIT) {
                 // The peer restarted while we waited: start the handshake over.
                 Machine again = new Machine(ScmState.INIT, m.configured(), null, m.configured(), m.standalone(),
-                        false, noted.peerAlive(), noted.peerIncarnation(), null);
+                        false, noted.peerAlive(), noted.peerIncarnation(), null).storageOf(m);
                 return new Decision(again, "INIT again (the peer restarted)", List.of(new Action.AskPeer()));
             }
             if (!p.alive() || p.state() == ScmState.MONITOR || p.state() == ScmState.HALTED) {
@@ -350,6 +367,38 @@ final class Transitions {
 
     // ---- commands, faults and the fail states ----
 
+    /**
+     * Checked after every decision, on the state it leads to, so that what the same event says of
+     * the peer counts: an SCM that would be in INIT or DAC while it cannot write its storage and the
+     * peer, alive, can, gives its personality to the peer instead of what the decision was about (a
+     * READY would only acquire volumes it cannot write; a FAILBACK gives the peer everything at once
+     * this way). In DEGRADED nobody could take over: it serves what it can, and its status says what not.
+     */
+    private static Decision storageChecked(Machine before, Decision d) {
+        Machine n = d.next();
+        if ((n.state() != ScmState.INIT && n.state() != ScmState.DAC) || !handsOver(n)) {
+            return d;
+        }
+        // LEAVING only from where it served: the peer takes over at once; from BOOT or INIT it serves nothing yet
+        boolean served = before.state() == ScmState.DAC || before.state() == ScmState.DEGRADED;
+        return storageFault(n.to(served ? before.state() : ScmState.INIT, n.opMode(), n.sysConfig()));
+    }
+
+    /** This SCM cannot write a volume of what it serves, and the peer, alive, said it can. */
+    private static boolean handsOver(Machine m) {
+        return !m.standalone() && m.peerAlive() && m.storage().handOver();
+    }
+
+    /**
+     * FAULT for the storage: the personality goes to the peer at once (LEAVING), and MONITOR ends by
+     * itself when the storage takes writes here again; a storage fault must not need an operator.
+     */
+    private static Decision storageFault(Machine m) {
+        Decision f = fault(m, m.storage().note() + "; the peer serves this SCM's personality until the storage"
+                + " takes writes here again, then this SCM leaves MONITOR by itself");
+        return new Decision(f.next().monitorUntilWritable(f.next().reason()), "FAULT (storage)", f.actions());
+    }
+
     private static Decision fault(Machine m, String why) {
         List<Action> actions = new ArrayList<>();
         actions.add(new Action.Serve(Scope.NONE));
@@ -387,6 +436,11 @@ final class Transitions {
     }
 
     private static Decision reset(Machine m, String why) {
+        return reset(m, why, null);
+    }
+
+    /** @param note shown with BOOT: why the SCM left MONITOR by itself, or {@code null} */
+    private static Decision reset(Machine m, String why, String note) {
         List<Action> actions = new ArrayList<>();
         actions.add(new Action.Serve(Scope.NONE));
         actions.add(new Action.StopAll());
@@ -397,8 +451,8 @@ final class Transitions {
         actions.add(new Action.ShutDownAll());
         actions.add(new Action.InitAndTest());
         Machine boot = new Machine(ScmState.BOOT, null, null, m.configured(), m.standalone(), false, m.peerAlive(),
-                m.peerIncarnation(), null);
-        return new Decision(boot, "RESET", actions);
+                m.peerIncarnation(), note).storageOf(m);
+        return new Decision(boot, note == null ? "RESET" : "RESET (" + why + ")", actions);
     }
 
     /** In states that do not act on the peer, still remember what it says. */

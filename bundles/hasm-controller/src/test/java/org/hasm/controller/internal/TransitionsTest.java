@@ -22,6 +22,11 @@ import org.junit.jupiter.api.Test;
 
 class TransitionsTest {
     private static final long PEER = 42;
+    private static final StorageView FULL = new StorageView("storage: personality A, volume vol-a is full", false, false);
+    private static final StorageView READ_ONLY = new StorageView("storage: personality A, volume vol-a is read-only here",
+            true, false);
+    private static final StorageView HAND_OVER = new StorageView(
+            "storage: personality A, volume vol-a is read-only here (the peer can write it)", true, true);
 
     // ---- helpers ----
 
@@ -77,8 +82,16 @@ class TransitionsTest {
                             if (standalone && (mode[0] == OpMode.SLAVE || (Boolean) mode[2])) {
                                 continue; // unreachable: a standalone SCM only ever runs as MASTER
                             }
-                            all.add(new Machine(s, (OpMode) mode[0], (SysConfig) mode[1], configured, standalone,
-                                    (Boolean) mode[2], alive, PEER, s == ScmState.MONITOR ? "why" : null));
+                            Machine m = new Machine(s, (OpMode) mode[0], (SysConfig) mode[1], configured, standalone,
+                                    (Boolean) mode[2], alive, PEER, s == ScmState.MONITOR ? "why" : null);
+                            all.add(m);
+                            // what the storage module may have said before
+                            all.add(m.storage(FULL));
+                            all.add(m.storage(HAND_OVER));
+                            if (s == ScmState.MONITOR) {
+                                all.add(m.storage(HAND_OVER).monitorUntilWritable("storage: why"));
+                                all.add(m.storage(READ_ONLY).monitorUntilWritable("storage: why"));
+                            }
                         }
                     }
                 }
@@ -91,7 +104,9 @@ class TransitionsTest {
         List<Event> all = new ArrayList<>(List.of(new Event.PowerOn(), new Event.Booted(true, null),
                 new Event.Booted(false, "storage failed"), new Event.PeerSilent(), new Event.PeerDown("all channels BAD"),
                 new Event.PeerReady(), new Event.Proceed(), new Event.Tick(), new Event.Fault("panic"),
-                new Event.Surrender("upgrade"), new Event.Shutdown("operator"), new Event.Reset("operator")));
+                new Event.Surrender("upgrade"), new Event.Shutdown("operator"), new Event.Reset("operator"),
+                new Event.Storage(StorageView.NONE), new Event.Storage(FULL), new Event.Storage(READ_ONLY),
+                new Event.Storage(HAND_OVER)));
         for (ScmState s : ScmState.values()) {
             for (OpMode configured : OpMode.values()) {
                 for (long incarnation : new long[] {PEER, PEER + 1}) {
@@ -149,6 +164,18 @@ class TransitionsTest {
                 if ((n.state() == ScmState.MONITOR || n.state() == ScmState.HALTED) && n.state() != m.state()
                         && m.state() != ScmState.OFF && m.state() != ScmState.HALTED) {
                     assertEquals(new Action.Serve(Scope.NONE), d.actions().get(0), where);
+                }
+                // the storage: what it said last is kept; a MONITOR that waits for it exists only as MONITOR;
+                // DAC never stays with a personality the live peer could serve better
+                if (e instanceof Event.Storage st) {
+                    assertEquals(st.view(), n.storage(), where);
+                }
+                assertTrue(!n.storageHold() || n.state() == ScmState.MONITOR, where);
+                if (n.state() == ScmState.DAC && !n.standalone() && n.peerAlive()) {
+                    assertFalse(n.storage().handOver(), where);
+                }
+                if (e instanceof Event.Storage && d.transition() != null) {
+                    assertTrue(d.transition().equals("FAULT (storage)") || d.transition().startsWith("RESET ("), where);
                 }
                 // nothing happens without a transition name, except the documented quiet replies
                 if (d.transition() == null) {
@@ -429,5 +456,108 @@ class TransitionsTest {
         // the peer's status messages come first when it is really back, then its READY is taken
         Machine back = Transitions.next(degraded, peer(ScmState.INIT, OpMode.SLAVE, OpMode.SLAVE)).next();
         assertEquals("FAILBACK", Transitions.next(back, new Event.PeerReady()).transition());
+    }
+
+    // ---- the storage ----
+
+    @Test
+    void aDacScmThatCannotWriteHandsItsPersonalityToThePeerAndComesBackWhenTheStorageTakesWritesAgain() {
+        Machine dac = at(ScmState.DAC, OpMode.SLAVE, SysConfig.DAC, OpMode.SLAVE);
+        // read-only here: shown, but nothing moves until the peer said it can write the volume
+        Decision shown = Transitions.next(dac, new Event.Storage(READ_ONLY));
+        assertNull(shown.transition());
+        assertEquals(READ_ONLY.note(), shown.next().shownReason());
+
+        Decision d = Transitions.next(shown.next(), new Event.Storage(HAND_OVER));
+        assertEquals("FAULT (storage)", d.transition());
+        assertEquals(ScmState.MONITOR, d.next().state());
+        assertTrue(d.next().storageHold());
+        assertTrue(d.next().reason().contains("volume vol-a is read-only here"), d.next().reason());
+        assertTrue(d.next().reason().contains("leaves MONITOR by itself"), d.next().reason());
+        assertEquals(List.of(new Action.Serve(Scope.NONE), new Action.StopAll()), d.actions().subList(0, 2));
+        assertTrue(sends(d, Message.LEAVING), "the peer takes over at once");
+
+        // the peer's answer may change, the storage stays read-only: MONITOR stays
+        Decision still = Transitions.next(d.next(), new Event.Storage(READ_ONLY));
+        assertEquals(ScmState.MONITOR, still.next().state());
+        assertNull(still.transition());
+        // the storage takes writes again: RESET, and BOOT says why
+        Decision back = Transitions.next(still.next(), new Event.Storage(StorageView.NONE));
+        assertEquals("RESET (the storage takes writes again)", back.transition());
+        assertEquals(ScmState.BOOT, back.next().state());
+        assertEquals("left MONITOR: the storage takes writes again", back.next().shownReason());
+        assertFalse(sends(back, Message.LEAVING), "it served nothing in MONITOR");
+        assertTrue(back.actions().contains(new Action.InitAndTest()));
+    }
+
+    @Test
+    void aFullStorageIsShownAndMovesNothing() {
+        Machine dac = at(ScmState.DAC, OpMode.MASTER, SysConfig.DAC, OpMode.MASTER);
+        Decision d = Transitions.next(dac, new Event.Storage(FULL));
+        assertEquals(ScmState.DAC, d.next().state());
+        assertNull(d.transition());
+        assertTrue(d.actions().isEmpty());
+        assertEquals(FULL.note(), d.next().shownReason());
+        // the note survives a transition: a failover with the storage full shows it in DEGRADED
+        Decision failover = Transitions.next(d.next(), new Event.PeerDown("all channels BAD"));
+        assertEquals(ScmState.DEGRADED, failover.next().state());
+        assertEquals(FULL.note(), failover.next().shownReason());
+        assertNull(Transitions.next(failover.next(), new Event.Storage(StorageView.NONE)).next().shownReason());
+    }
+
+    @Test
+    void degradedKeepsServingWhatItCanWhenItCannotWrite() {
+        Machine degraded = at(ScmState.DEGRADED, OpMode.MASTER, SysConfig.DEGRADED, OpMode.MASTER).peer(false, PEER);
+        Decision d = Transitions.next(degraded, new Event.Storage(HAND_OVER));
+        assertEquals(ScmState.DEGRADED, d.next().state(), "nobody to hand over to");
+        assertTrue(d.actions().isEmpty());
+        // nor in DAC with a peer the status monitor just declared dead: that is a FAILOVER
+        Machine dac = at(ScmState.DAC, OpMode.MASTER, SysConfig.DAC, OpMode.MASTER).storage(HAND_OVER);
+        assertEquals("FAILOVER", Transitions.next(dac, new Event.PeerInfo(false, ScmState.DAC, OpMode.SLAVE,
+                OpMode.SLAVE, PEER)).transition());
+    }
+
+    @Test
+    void anInitScmThatCannotWriteWaitsInMonitorWithoutCallingThePeersTakeover() {
+        Machine init = at(ScmState.INIT, OpMode.SLAVE, null, OpMode.SLAVE).awaiting();
+        Decision d = Transitions.next(init, new Event.Storage(HAND_OVER));
+        assertEquals("FAULT (storage)", d.transition());
+        assertTrue(d.next().storageHold());
+        assertFalse(sends(d, Message.LEAVING), "it serves nothing yet: the peer keeps what it serves");
+
+        // a READY that the peer's word would bring is not taken: it would only acquire what cannot be written
+        Machine asking = at(ScmState.INIT, OpMode.MASTER, null, OpMode.MASTER).peer(false, PEER).storage(HAND_OVER);
+        Decision ready = Transitions.next(asking, peer(ScmState.INIT, OpMode.SLAVE, OpMode.SLAVE));
+        assertEquals("FAULT (storage)", ready.transition());
+        assertTrue(opModes(ready).isEmpty(), ready.toString());
+        assertFalse(sends(ready, Message.LEAVING) || sends(ready, Message.READY), ready.toString());
+    }
+
+    @Test
+    void aDegradedScmThatCannotWriteGivesEverythingToThePeerThatComesBack() {
+        Machine degraded = at(ScmState.DEGRADED, OpMode.MASTER, SysConfig.DEGRADED, OpMode.MASTER).storage(HAND_OVER);
+        Decision d = Transitions.next(degraded, new Event.PeerReady());
+        assertEquals("FAULT (storage)", d.transition(), "not a FAILBACK: the peer takes both personalities");
+        assertEquals(new Action.Serve(Scope.NONE), d.actions().get(0));
+        assertTrue(sends(d, Message.LEAVING));
+        assertFalse(sends(d, Message.PROCEED));
+        assertTrue(d.next().storageHold());
+    }
+
+    @Test
+    void aMonitorForAnotherCauseIsNotLeftByTheStorage() {
+        Machine monitor = at(ScmState.INIT, OpMode.MASTER, null, OpMode.MASTER).monitor("both SCMs are configured MASTER");
+        Decision d = Transitions.next(monitor, new Event.Storage(StorageView.NONE));
+        assertEquals(ScmState.MONITOR, d.next().state());
+        assertNull(d.transition());
+        assertEquals("both SCMs are configured MASTER", d.next().shownReason());
+    }
+
+    @Test
+    void aStandaloneScmHasNobodyToHandOverTo() {
+        Machine dac = new Machine(ScmState.DAC, OpMode.MASTER, SysConfig.DAC, OpMode.MASTER, true, false, true, 0, null);
+        Decision d = Transitions.next(dac, new Event.Storage(HAND_OVER));
+        assertEquals(ScmState.DAC, d.next().state());
+        assertEquals(HAND_OVER.note(), d.next().shownReason());
     }
 }

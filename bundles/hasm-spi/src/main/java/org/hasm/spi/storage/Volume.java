@@ -1,5 +1,6 @@
 package org.hasm.spi.storage;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -27,7 +28,8 @@ public interface Volume {
      *     while its lease has lapsed: the record has not been confirmed on the storage for the lease
      *     time (a pause of this SCM, a storage that hangs), so the peer may have taken the volume over
      *     meanwhile. It turns {@code true} again when the record is confirmed, and stays {@code false}
-     *     when it shows another owner.
+     *     when it shows another owner. A volume whose acquisition waits for the storage (see
+     *     {@link VolumeManager#volume}) is not owned until it succeeds.
      */
     boolean owned();
 
@@ -39,4 +41,20 @@ public interface Volume {
      * @throws FencedException if another SCM owns the volume now or the lease lapsed
      */
     void fence() throws FencedException;
+
+    /**
+     * Tells the storage module that writing this volume failed on the storage itself (not a
+     * {@link FencedException}, not the client's fault): it reports the condition once per change
+     * instead of once per failed write, watches for its end, and lets the peer take the volume over
+     * when the peer can write it and this SCM cannot. Cheap; safe from any thread.
+     *
+     * @param cause the error the file system gave
+     * @return what the error says about the storage ({@link VolumeProblem.Kind#FULL},
+     *     {@link VolumeProblem.Kind#READ_ONLY} or {@link VolumeProblem.Kind#IO_ERROR}: answer 507, 503,
+     *     503), or {@code null} if it is none of those (the caller reports it itself)
+     * @since org.hasm.spi.storage 1.2.0, hasm 1.0.0
+     */
+    default VolumeProblem.Kind writeFailed(IOException cause) {
+        return null;
+    }
 }

@@ -12,10 +12,13 @@ public interface VolumeManager {
 
     /**
      * @param name a volume name
-     * @return the volume if this SCM owns it now, else {@code null}
+     * @return the volume if this SCM owns it now, or should own it and waits for the storage to acquire
+     *     it (a full or failing storage, an ownership record being settled with the peer: then
+     *     {@link Volume#owned()} is {@code false} and {@link Volume#fence()} fails until it is acquired);
+     *     else {@code null}
      */
     Volume volume(String name);
 
-    /** @return every volume this SCM owns now */
+    /** @return every volume this SCM owns now (not those still waiting to be acquired) */
     List<Volume> volumes();
 }

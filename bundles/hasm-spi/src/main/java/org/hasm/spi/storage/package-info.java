@@ -1,12 +1,18 @@
 /**
  * Volumes on the shared storage: who owns which, at which epoch, and how a writer proves it still
- * owns a volume before it acknowledges a write; and the fencing agents that stop a peer for good.
+ * owns a volume before it acknowledges a write; what keeps a volume from being served fully; and
+ * the fencing agents that stop a peer for good.
  *
  * <p>{@link org.hasm.spi.storage.VolumeManager} is provided by hasm's storage module;
- * {@link org.hasm.spi.storage.FenceAgent} is a whiteboard that hasm and appliance makers implement.
+ * {@link org.hasm.spi.storage.FenceAgent} and {@link org.hasm.spi.storage.StorageListener} are
+ * whiteboards that hasm and appliance makers implement.
+ *
+ * <p>1.2.0: {@link org.hasm.spi.storage.Volume#writeFailed}, {@link org.hasm.spi.storage.VolumeProblem},
+ * {@link org.hasm.spi.storage.StorageListener}; a volume waiting to be acquired is returned by
+ * {@link org.hasm.spi.storage.VolumeManager#volume}, not owned.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.hasm.spi.storage;
 
 import org.osgi.annotation.bundle.Export;

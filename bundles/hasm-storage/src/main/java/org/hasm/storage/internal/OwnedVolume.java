@@ -1,10 +1,12 @@
 package org.hasm.storage.internal;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.hasm.spi.storage.FencedException;
 import org.hasm.spi.storage.Volume;
+import org.hasm.spi.storage.VolumeProblem;
 
 /**
  * One ownership of one volume: from the acquisition at {@link #epoch()} until it is released or
@@ -69,6 +71,11 @@ final class OwnedVolume implements Volume {
         store.fence(this);
     }
 
+    @Override
+    public VolumeProblem.Kind writeFailed(IOException cause) {
+        return store.writeFailed(name, cause);
+    }
+
     Path record() {
         return record;
     }
@@ -104,6 +111,11 @@ final class OwnedVolume implements Volume {
     boolean readProblem(String problem) {
         String before = readProblem.getAndSet(problem);
         return problem == null ? before != null : !problem.equals(before);
+    }
+
+    /** @return what the watchdog could not read in its last round, or {@code null} */
+    String readProblem() {
+        return readProblem.get();
     }
 
     @Override

@@ -83,9 +83,17 @@ record OwnerRecord(String volume, String owner, long epoch, long incarnation, St
     /**
      * @param expectedVolume the volume whose file this is: a record copied to the wrong name is an error
      * @param where the file, named in every error
-     * @throws IOException naming the file, if the bytes are not a whole, valid record
+     * @throws Damaged naming the file, if the bytes are not a whole, valid record
      */
-    static OwnerRecord decode(byte[] bytes, String expectedVolume, String where) throws IOException {
+    static OwnerRecord decode(byte[] bytes, String expectedVolume, String where) throws Damaged {
+        try {
+            return parse(bytes, expectedVolume, where);
+        } catch (Damaged e) {
+            throw e.withHint(bytes);
+        }
+    }
+
+    private static OwnerRecord parse(byte[] bytes, String expectedVolume, String where) throws Damaged {
         if (bytes.length == 0) {
             throw corrupt(where, "empty (torn write?)");
         }
@@ -137,7 +145,7 @@ record OwnerRecord(String volume, String owner, long epoch, long incarnation, St
         return new OwnerRecord(volume, owner, epoch, number(values, "incarnation", where), required(values, "time", where));
     }
 
-    private static String required(Map<String, String> values, String key, String where) throws IOException {
+    private static String required(Map<String, String> values, String key, String where) throws Damaged {
         String v = values.get(key);
         if (v == null) {
             throw corrupt(where, "no " + key);
@@ -145,7 +153,7 @@ record OwnerRecord(String volume, String owner, long epoch, long incarnation, St
         return v;
     }
 
-    private static long number(Map<String, String> values, String key, String where) throws IOException {
+    private static long number(Map<String, String> values, String key, String where) throws Damaged {
         String v = required(values, key, where);
         try {
             return Long.parseLong(v);
@@ -160,7 +168,37 @@ record OwnerRecord(String volume, String owner, long epoch, long incarnation, St
         return String.format(Locale.ROOT, "%08x", crc.getValue());
     }
 
-    private static IOException corrupt(String where, String why) {
-        return new IOException("volume ownership record " + where + " is unreadable: " + why);
+    private static Damaged corrupt(String where, String why) {
+        return new Damaged("volume ownership record " + where + " is unreadable: " + why);
+    }
+
+    /**
+     * A record whose bytes were read but are not a whole, valid record: damaged or torn, as opposed to
+     * a file that cannot be read at all. It says nothing certain about the owner; {@link #epochHint}
+     * is what an {@code epoch=} line among the bytes still says, a lower bound for the next epoch at best.
+     */
+    static final class Damaged extends IOException {
+        private static final long serialVersionUID = 1L;
+        private static final Pattern EPOCH_LINE = Pattern.compile("(?m)^epoch=([0-9]{1,18})$");
+
+        private long epochHint = -1;
+
+        Damaged(String message) {
+            super(message);
+        }
+
+        /** @return the epoch the damaged bytes still show, or -1 */
+        long epochHint() {
+            return epochHint;
+        }
+
+        Damaged withHint(byte[] bytes) {
+            // ISO-8859-1 maps every byte to one char: garbage cannot hide a line that is still there
+            java.util.regex.Matcher m = EPOCH_LINE.matcher(new String(bytes, StandardCharsets.ISO_8859_1));
+            while (m.find()) {
+                epochHint = Math.max(epochHint, Long.parseLong(m.group(1)));
+            }
+            return this;
+        }
     }
 }

@@ -27,6 +27,12 @@ final class RecordFiles {
     static final String TEMP_SUFFIX = ".tmp";
     private static final AtomicLong SEQUENCE = new AtomicLong();
 
+    /** Replaces a record; {@link RecordFiles#write} on a real disk, a failing one in a test. */
+    @FunctionalInterface
+    interface Writer {
+        void write(Path file, OwnerRecord record, String writer) throws IOException;
+    }
+
     private RecordFiles() {
     }
 
@@ -69,8 +75,7 @@ final class RecordFiles {
      */
     static void write(Path file, OwnerRecord record, String writer) throws IOException {
         Path dir = file.getParent();
-        Path temp = dir.resolve("." + file.getFileName() + "." + writer + "." + ProcessHandle.current().pid() + "-"
-                + SEQUENCE.incrementAndGet() + TEMP_SUFFIX);
+        Path temp = temporary(file, writer);
         boolean moved = false;
         try {
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -89,12 +94,27 @@ final class RecordFiles {
             moved = true;
             syncFolder(dir);
         } catch (IOException e) {
-            throw new IOException("volume ownership record " + file + " cannot be written: " + e.getMessage(), e);
+            // the reason alone: the temporary file's name changes with every attempt, the reason does not
+            throw new IOException("volume ownership record " + file + " cannot be written: " + reason(e), e);
         } finally {
             if (!moved) {
                 Files.deleteIfExists(temp);
             }
         }
+    }
+
+    /** @return a new temporary name for a record (or a probe) of {@code file}, written by {@code writer} */
+    static Path temporary(Path file, String writer) {
+        return file.resolveSibling("." + file.getFileName() + "." + writer + "." + ProcessHandle.current().pid() + "-"
+                + SEQUENCE.incrementAndGet() + TEMP_SUFFIX);
+    }
+
+    /** @return what the file system said, without the file's name when it says that apart */
+    static String reason(IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage();
     }
 
     /** Forces a folder's entries (a rename) to the disk. */

@@ -1,5 +1,6 @@
 package org.hasm.storage.internal;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import org.hasm.spi.HaContext;
@@ -9,6 +10,9 @@ import org.hasm.spi.HaModuleProperties;
 import org.hasm.spi.OpMode;
 import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
+import org.hasm.spi.peer.LinkHandler;
+import org.hasm.spi.peer.PeerLink;
+import org.hasm.spi.storage.StorageListener;
 import org.hasm.spi.storage.Volume;
 import org.hasm.spi.storage.VolumeManager;
 import org.osgi.framework.BundleContext;
@@ -27,15 +31,18 @@ import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * The storage module on OSGi: a HASM module (rank 30: after the status monitor and the link, before
- * addresses and services) and the {@link VolumeManager} service. The work is done by
- * {@link StorageModule}; this shell reads the configuration and sends its reports to EventAdmin
- * ({@link VolumeManager#TOPIC_VOLUME}) and the log. A configuration change makes DS restart the
+ * addresses and services), the {@link VolumeManager} service, and the link service
+ * {@value Resolver#LINK_SERVICE} on which the storage modules of the pair ask each other about
+ * volumes. The work is done by {@link StorageModule}; this shell reads the configuration, sends its
+ * reports to EventAdmin ({@link VolumeManager#TOPIC_VOLUME}) and the log, and tells the
+ * {@link StorageListener} whiteboard of the problems. A configuration change makes DS restart the
  * component, so it takes effect through the controller (the module leaves and comes back).
  */
-@Component(service = {HaModule.class, VolumeManager.class}, configurationPid = StorageSettings.PID, immediate = true)
+@Component(service = {HaModule.class, VolumeManager.class, LinkHandler.class}, configurationPid = StorageSettings.PID,
+        immediate = true, property = LinkHandler.SERVICE + "=" + Resolver.LINK_SERVICE)
 @HaModuleProperties(name = "storage", tier = Tier.HASM, rank = 30)
 @Designate(ocd = StorageConfig.class)
-public class StorageComponent implements HaModule, VolumeManager {
+public class StorageComponent implements HaModule, VolumeManager, LinkHandler {
 
     @Reference(service = LoggerFactory.class)
     private Logger log;
@@ -44,8 +51,13 @@ public class StorageComponent implements HaModule, VolumeManager {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile EventAdmin eventAdmin;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile PeerLink link;
+
     private volatile StorageSettings settings;
-    private StorageModule module;
+    // Set once in activate; read by the whiteboard callbacks, which may come before it (guarded by this there).
+    private volatile StorageModule module;
 
     private final StorageModule.Sink sink = new StorageModule.Sink() {
         @Override
@@ -74,7 +86,18 @@ public class StorageComponent implements HaModule, VolumeManager {
             // not thrown here: the controller's init reports it, and the SCM goes to MONITOR
             log.error("configuration " + StorageSettings.PID + " is invalid: " + String.join("; ", settings.problems()));
         }
-        module = new StorageModule(() -> settings, sink);
+        StorageModule m = new StorageModule(() -> settings, sink, (question, timeout) -> {
+            PeerLink l = link;
+            if (l == null) {
+                throw new IOException("the link module is not running");
+            }
+            return Resolver.decode(l.request(Resolver.LINK_SERVICE, Resolver.encode(question), timeout));
+        });
+        synchronized (this) {
+            module = m;
+            early.forEach(m::addListener);
+            early.clear();
+        }
         log.debug("activated: shared storage " + (settings.sharedDir() == null ? "not configured" : settings.sharedDir()));
     }
 
@@ -82,6 +105,43 @@ public class StorageComponent implements HaModule, VolumeManager {
     void deactivate() {
         module.close(); // if the controller never shut us down: let the volumes go, stop the watchdog
         log.debug("deactivated");
+    }
+
+    // ---- the storage listeners ----
+
+    // Listeners bound before activation; guarded by this.
+    private final List<StorageListener> early = new java.util.ArrayList<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "removeListener")
+    void addListener(StorageListener listener) {
+        StorageModule m;
+        synchronized (this) {
+            m = module;
+            if (m == null) {
+                early.add(listener);
+                return;
+            }
+        }
+        m.addListener(listener);
+    }
+
+    void removeListener(StorageListener listener) {
+        StorageModule m;
+        synchronized (this) {
+            m = module;
+            early.remove(listener);
+        }
+        if (m != null) {
+            m.removeListener(listener);
+        }
+    }
+
+    // ---- the peer's storage module ----
+
+    @Override
+    public byte[] handle(byte[] payload) {
+        return module.answer(payload);
     }
 
     // ---- HaModule ----

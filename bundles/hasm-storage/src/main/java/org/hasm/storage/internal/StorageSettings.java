@@ -14,14 +14,18 @@ import java.util.function.Function;
  * @param sharedDir the shared storage root, {@code null} if not configured (then no personality may
  *     have volumes)
  * @param self this SCM's name from the framework property {@value #PROP_SCM}, {@code null} if unset
+ * @param peer the peer's name from the framework property {@value #PROP_PEER}, {@code null} for a
+ *     standalone SCM (then an unreadable ownership record has nobody to be settled with)
  */
-record StorageSettings(Path sharedDir, long checkIntervalMs, long leaseMs, String self, List<String> problems) {
+record StorageSettings(Path sharedDir, long checkIntervalMs, long leaseMs, String self, String peer,
+        List<String> problems) {
 
     static final String PID = "org.hasm.storage";
     static final String SHARED_DIR = "shared.dir";
     static final String CHECK_INTERVAL = "check.interval.ms";
     static final String LEASE = "lease.ms";
     static final String PROP_SCM = "hasm.scm";
+    static final String PROP_PEER = "hasm.peer";
     static final long DEFAULT_CHECK_INTERVAL_MS = 200;
     static final long DEFAULT_LEASE_MS = 2000;
 
@@ -59,7 +63,8 @@ record StorageSettings(Path sharedDir, long checkIntervalMs, long leaseMs, Strin
         if (self != null && !OwnerRecord.SCM_NAME.matcher(self).matches()) {
             problems.add("framework property " + PROP_SCM + "=" + self + " is not a valid SCM name");
         }
-        return new StorageSettings(shared, interval, lease, self, problems);
+        String peer = text(framework.apply(PROP_PEER));
+        return new StorageSettings(shared, interval, lease, self, peer, problems);
     }
 
     private static String text(Object value) {

@@ -2,6 +2,7 @@ package org.hasm.storage.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -427,6 +428,134 @@ class VolumeStoreTest {
         assertFalse(sa.watching());
         if (Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("hasm-storage-watchdog-scm-a"))) {
             fail("the watchdog thread is still alive");
+        }
+    }
+
+    // ---- storage faults and unreadable records ----
+
+    private VolumeStore storeOn(FailingDisk disk, String scm, Recorder r) throws IOException {
+        VolumeStore s = new VolumeStore(shared, scm, 42, Duration.ofMillis(20), Duration.ofMillis(60_000), r, disk, disk);
+        s.open();
+        stores.add(s);
+        return s;
+    }
+
+    @Test
+    void aRecordThatCannotBeWrittenLeavesTheVolumePendingUntilItCan() throws IOException {
+        FailingDisk disk = new FailingDisk(shared, "scm-a");
+        VolumeStore sa = storeOn(disk, "scm-a", a);
+        disk.failure = FailingDisk.FULL;
+        sa.reconcile(Set.of("data")); // no exception: the volume waits
+        Volume waiting = sa.volume("data");
+        assertFalse(waiting.owned());
+        assertEquals(shared.resolve("volumes/data"), waiting.root());
+        assertTrue(sa.volumes().isEmpty(), "not owned yet");
+        sa.retryPending();
+        sa.retryPending();
+        assertEquals(1, a.steps("pending").size(), "once per reason, not once per retry: " + a.events);
+        assertEquals(List.of(VolumeProblemKinds.of(sa.problems())), List.of(List.of("data:NOT_ACQUIRED", "data:FULL")));
+        disk.failure = null;
+        sa.retryPending();
+        OwnedVolume v = (OwnedVolume) sa.volume("data");
+        assertTrue(v.owned());
+        assertEquals(1, v.epoch());
+        assertTrue(a.steps("acquired").get(0).reason().contains("after waiting"), a.events.toString());
+        sa.reconcile(Set.of());
+        sa.retryPending();
+        assertNull(sa.volume("data"), "a volume no longer wanted does not wait");
+    }
+
+    @Test
+    void aReleaseThatCannotWriteTheRecordStillEndsTheOwnership() throws IOException {
+        FailingDisk disk = new FailingDisk(shared, "scm-a");
+        VolumeStore sa = storeOn(disk, "scm-a", a);
+        OwnedVolume v = sa.acquire("data");
+        disk.failure = FailingDisk.READ_ONLY;
+        assertTrue(sa.release("data"));
+        assertFalse(v.held());
+        assertThrows(FencedException.class, v::fence);
+        assertEquals("scm-a", record("data").owner(), "the record stays; the next owner raises the epoch over it");
+        VolumeStore sb = store("scm-b", b);
+        assertEquals(2, sb.acquire("data").epoch());
+        assertTrue(a.panics.isEmpty());
+    }
+
+    @Test
+    void anUnreadableRecordIsReassertedAboveEveryKnownEpochAndTheVolumeNeverVanishesMeanwhile() throws IOException {
+        List<Volume> seenDuringWrite = new ArrayList<>();
+        VolumeStore[] holder = new VolumeStore[1];
+        FailingDisk disk = new FailingDisk(shared, "scm-a") {
+            @Override
+            public void write(Path file, OwnerRecord record, String writer) throws IOException {
+                if (holder[0] != null) {
+                    seenDuringWrite.add(holder[0].volume("data"));
+                }
+                super.write(file, record, writer);
+            }
+        };
+        VolumeStore sa = storeOn(disk, "scm-a", a);
+        sa.reconcile(Set.of("data"));
+        OwnedVolume before = (OwnedVolume) sa.volume("data");
+        holder[0] = sa;
+        Files.writeString(shared.resolve("owners/data"), "epoch=5\ngarbage");
+        assertThrows(FencedException.class, before::fence);
+        assertEquals(List.of("data"), sa.unsettled());
+
+        VolumeStore sb = store("scm-b", b);
+        sa.settle("data", sb.holdsForPeer("data"), null);
+        OwnedVolume after = (OwnedVolume) sa.volume("data");
+        assertEquals(6, after.epoch(), "above the epoch the damaged bytes still show");
+        after.fence();
+        assertThrows(FencedException.class, before::fence);
+        assertTrue(a.panics.isEmpty(), "no takeover: " + a.panics);
+        assertEquals(1, seenDuringWrite.size());
+        assertNotNull(seenDuringWrite.get(0), "a service planning its exports meanwhile finds the volume waiting");
+        assertFalse(seenDuringWrite.get(0).owned());
+        assertEquals(List.of(), sa.unsettled());
+        assertEquals(1, a.steps("reasserted").size());
+    }
+
+    @Test
+    void aPeerHoldingTheVolumeAtAHigherEpochHasItAndAnOlderOrUnansweredOneChangesNothing() throws IOException {
+        VolumeStore sa = store("scm-a", a);
+        VolumeStore sb = store("scm-b", b);
+        sa.reconcile(Set.of("data"));
+        OwnedVolume va = (OwnedVolume) sa.volume("data");
+        Path file = shared.resolve("owners/data");
+        Files.writeString(file, "garbage");
+        sa.checkAll();
+
+        sa.settle("data", null, "no answer within 1000 ms");
+        assertEquals("garbage", Files.readString(file), "nothing written without the peer's word");
+        assertTrue(sa.problems().stream().anyMatch(p -> p.reason().contains("the peer cannot be asked (no answer")),
+                sa.problems().toString());
+        sa.settle("data", new Settlement.PeerHold("scm-b", false, true, 1), null);
+        assertEquals("garbage", Files.readString(file), "the peer wants it too: the controllers decide first");
+        sa.settle("data", new Settlement.PeerHold("scm-b", true, false, 0), null);
+        assertEquals("garbage", Files.readString(file), "the peer's ownership is older than ours: it gives way");
+        assertTrue(va.held());
+
+        sa.settle("data", new Settlement.PeerHold("scm-b", true, false, 2), null);
+        assertFalse(va.held(), "the peer took it over before the record was damaged");
+        assertEquals(List.of("volume data taken over by scm-b at epoch 2 (ours was 1)"), a.panics);
+        assertEquals("garbage", Files.readString(file), "the loser writes nothing");
+        assertTrue(sb.volumes().isEmpty());
+    }
+
+    @Test
+    void withThePeerDownADamagedRecordIsTakenAtOnce() throws IOException {
+        VolumeStore sb = store("scm-b", b);
+        Files.writeString(shared.resolve("owners/data"), "garbage");
+        assertThrows(OwnerRecord.Damaged.class, () -> sb.acquire("data"));
+        sb.peerDown(true); // DEGRADED: the peer was fenced or its lease ran out
+        assertEquals(1, sb.acquire("data").epoch());
+        assertTrue(b.steps("acquired").get(0).reason().contains("the peer is down"), b.events.toString());
+    }
+
+    /** The problems as "volume:KIND", for compact assertions. */
+    private static final class VolumeProblemKinds {
+        static List<String> of(List<org.hasm.spi.storage.VolumeProblem> problems) {
+            return problems.stream().map(p -> p.volume() + ":" + p.kind()).toList();
         }
     }
 }

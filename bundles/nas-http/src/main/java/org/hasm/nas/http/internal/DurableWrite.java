@@ -72,7 +72,7 @@ final class DurableWrite {
                 // same folder, so only an odd file system gets here; a non-atomic move could expose a part
                 throw new WriteFailure(500, "the volume cannot rename atomically: " + e.getMessage(), e);
             } catch (IOException e) {
-                throw storageFailure("cannot rename into place", e);
+                throw volume.failed("cannot rename into place", e);
             }
             renamed = true;
             forceFolder(folder);
@@ -114,7 +114,7 @@ final class DurableWrite {
             }
             out.force(true);
         } catch (IOException e) {
-            throw storageFailure("cannot write", e);
+            throw volume.failed("cannot write", e);
         }
     }
 
@@ -122,7 +122,7 @@ final class DurableWrite {
         try {
             return opener.open(temp);
         } catch (IOException e) {
-            throw storageFailure("cannot create a temporary file", e);
+            throw volume.failed("cannot create a temporary file", e);
         }
     }
 

@@ -109,7 +109,9 @@ final class ExportServlet extends WebdavServlet {
         try {
             super.service(req, resp);
         } catch (WriteFailure f) {
-            if (f.status() == 503) {
+            if (f.reported()) {
+                // the storage module logs a full or read-only storage once per change, not per request
+            } else if (f.status() == 503) {
                 target.fenced(f.getMessage());
             } else if (f.status() >= 500) {
                 target.warn(method + " " + req.getRequestURI() + ": " + f.getMessage());

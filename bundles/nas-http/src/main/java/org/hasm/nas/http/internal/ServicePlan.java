@@ -63,8 +63,9 @@ record ServicePlan(String personality, List<String> addresses, int port, List<Ex
                 throw new NotServable(who + ": export name '" + e.name() + "' is not a plain URL segment");
             }
             Volume v = volumes.volume(e.volume());
-            if (v == null || !v.owned()) {
-                // serving a volume another SCM may own would let both write it
+            if (v == null) {
+                // serving a volume another SCM may own would let both write it; one still being
+                // acquired is opened and answers 503 until it is owned (VolumeAccess checks each request)
                 throw new NotServable(who + ": volume " + e.volume() + " of export " + e.name()
                         + " is not owned by this SCM");
             }

@@ -11,13 +11,28 @@ final class WriteFailure extends RuntimeException {
     static final int INSUFFICIENT_STORAGE = 507;
 
     private final int status;
+    private final boolean reported;
 
     WriteFailure(int status, String message, Throwable cause) {
+        this(status, message, cause, false);
+    }
+
+    /**
+     * @param reported the storage module reports this condition, once per change: the servlet must not
+     *     log it again for every request that meets it
+     */
+    WriteFailure(int status, String message, Throwable cause, boolean reported) {
         super(message, cause);
         this.status = status;
+        this.reported = reported;
     }
 
     int status() {
         return status;
+    }
+
+    /** @return whether the storage module reports the cause already (a full, read-only or failing storage) */
+    boolean reported() {
+        return reported;
     }
 }

@@ -29,6 +29,7 @@ import org.hasm.spi.Personality;
 import org.hasm.spi.storage.FencedException;
 import org.hasm.spi.storage.Volume;
 import org.hasm.spi.storage.VolumeManager;
+import org.hasm.spi.storage.VolumeProblem;
 import org.junit.jupiter.api.Assumptions;
 
 /** Hand-written SPI objects, a raw HTTP client and cleanup helpers for the tests of this module. */
@@ -76,6 +77,17 @@ final class Fixture {
             if (refuseFence.get() || !owned.get()) {
                 throw new FencedException("volume " + name + " taken over at epoch 2");
             }
+        }
+
+        /** What the storage module would make of a failed write: set by the test; every report is kept. */
+        final java.util.concurrent.atomic.AtomicReference<VolumeProblem.Kind> reportAs =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        final List<IOException> failedWrites = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public VolumeProblem.Kind writeFailed(IOException cause) {
+            failedWrites.add(cause);
+            return reportAs.get();
         }
     }
 
@@ -132,8 +144,11 @@ final class Fixture {
             System.out.println("[nas-http] " + message);
         }
 
+        final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+
         @Override
         public void warn(String message) {
+            warnings.add(message);
             System.out.println("[nas-http] WARN " + message);
         }
 
