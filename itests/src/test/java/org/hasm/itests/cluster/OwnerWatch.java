@@ -123,6 +123,47 @@ public final class OwnerWatch implements AutoCloseable {
         return owners;
     }
 
+    /**
+     * @return one line per step of {@code history} that no correct pair takes: a change of owner
+     *     that did not raise the epoch (a release keeps it), so that two SCMs held one epoch, or
+     *     an epoch that fell; empty if there is none
+     */
+    public static List<String> epochProblems(List<Seen> history) {
+        List<String> found = new ArrayList<>();
+        for (int i = 1; i < history.size(); i++) {
+            Owner before = history.get(i - 1).owner();
+            Owner after = history.get(i).owner();
+            boolean released = after.owner().isEmpty() && after.epoch() == before.epoch();
+            if (!released && after.epoch() <= before.epoch()) {
+                found.add("the record went from " + before + " to " + after);
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Acknowledged writes their server could not have passed a fence check for: an acknowledgement
+     * by X is one if the record named another owner all the time from the request to its answer.
+     *
+     * @param acks writes whose {@link PutLoop.Ack#servedBy()} names the SCM(s) that held the address
+     * @param origin the instant the times in the lines count from
+     * @return one line per such write; empty if there is none
+     */
+    public List<String> acknowledgedByNonOwner(List<PutLoop.Ack> acks, long origin) {
+        List<String> found = new ArrayList<>();
+        for (PutLoop.Ack ack : acks) {
+            List<String> servers = List.of(ack.servedBy().split("→"));
+            List<Owner> owners = between(ack.sentNanos(), ack.ackNanos());
+            boolean possible = servers.stream().anyMatch(s -> owners.stream().anyMatch(o -> o.owner().equals(s)));
+            if (!possible) {
+                found.add(ack.name() + " acknowledged by " + ack.servedBy() + " between "
+                        + TimeUnit.NANOSECONDS.toMillis(ack.sentNanos() - origin) + " and "
+                        + TimeUnit.NANOSECONDS.toMillis(ack.ackNanos() - origin) + " ms while the record said " + owners);
+            }
+        }
+        return found;
+    }
+
     /** @return the history as text, times in ms from {@code origin} */
     public synchronized String describe(long origin) {
         StringBuilder text = new StringBuilder();
