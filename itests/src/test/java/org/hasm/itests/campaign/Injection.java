@@ -32,8 +32,8 @@ final class Injection {
             case STARVE_CPU -> pair.isAlive(target)
                     ? CpuStarvation.apply(pair.pid(target), lab.uniqueName(), fault.amount()) : NOTHING;
             case STORAGE_FULL -> StorageFaults.fill(pair.shared().resolve(lab.uniqueName()), lab.tmpfs().usable());
-            case STORAGE_READ_ONLY -> pair.isAlive(target) ? StorageFaults.readOnly(pair.pid(target), pair.shared())
-                    : NOTHING;
+            case STORAGE_READ_ONLY -> pair.isAlive(target) ? StorageFaults.readOnly(pair.pid(target), pair.shared(),
+                    pair.shared().resolveSibling(lab.uniqueName())) : NOTHING;
             case RECORD_DAMAGED -> {
                 StorageFaults.damage(pair.shared().resolve("owners").resolve(pair.volume(target)), fault.variant(),
                         fault.amount());

@@ -40,13 +40,16 @@ final class StorageFaults {
 
     /**
      * Makes {@code shared} read-only for one process, and for nobody else: a read-only bind mount of
-     * the folder on itself, made inside that process's own mount namespace. Undone by unmounting it
-     * there; a process that ended took its namespace, and the mount, with it.
+     * the folder on itself, made inside that process's own mount namespace. The read-only mount is
+     * made on {@code stage} first, where nobody writes: remounting the folder itself read-only fails
+     * whenever the SCM happens to have a file open for writing there. Undone by unmounting it; a
+     * process that ended took its namespace, and the mount, with it.
      *
+     * @param stage an empty folder outside the shared storage
      * @throws IOException if the process shares the test's mount namespace (the mount would then be
      *     everybody's), or a command fails
      */
-    static Lab.Undo readOnly(long pid, Path shared) throws IOException, InterruptedException {
+    static Lab.Undo readOnly(long pid, Path shared, Path stage) throws IOException, InterruptedException {
         Path mine = Files.readSymbolicLink(Path.of("/proc/self/ns/mnt"));
         Path theirs = Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "ns", "mnt"));
         if (mine.equals(theirs)) {
@@ -55,24 +58,29 @@ final class StorageFaults {
         }
         String target = Long.toString(pid);
         String folder = shared.toString();
-        Command.run(null, "nsenter", "-t", target, "-m", "mount", "--bind", folder, folder);
+        String staged = Files.createDirectories(stage).toString();
+        Command.run(null, "nsenter", "-t", target, "-m", "mount", "--bind", folder, staged);
         try {
-            Command.run(null, "nsenter", "-t", target, "-m", "mount", "-o", "remount,bind,ro", folder);
-        } catch (IOException e) {
-            Command.run(null, "nsenter", "-t", target, "-m", "umount", folder);
-            throw e;
+            Command.run(null, "nsenter", "-t", target, "-m", "mount", "-o", "remount,bind,ro", staged);
+            // a bind mount keeps the read-only flag of the mount it copies
+            Command.run(null, "nsenter", "-t", target, "-m", "mount", "--bind", staged, folder);
+        } finally {
+            unmount(target, staged);
         }
         return () -> {
-            if (ProcessHandle.of(pid).isEmpty()) {
-                return;
-            }
-            try {
-                Command.run(null, "nsenter", "-t", target, "-m", "umount", folder);
-            } catch (IOException busy) {
-                // a file still open on the read-only mount: detach it, the kernel frees it after
-                Command.run(null, "nsenter", "-t", target, "-m", "umount", "-l", folder);
+            if (ProcessHandle.of(pid).isPresent()) {
+                unmount(target, folder);
             }
         };
+    }
+
+    private static void unmount(String pid, String folder) throws IOException, InterruptedException {
+        try {
+            Command.run(null, "nsenter", "-t", pid, "-m", "umount", folder);
+        } catch (IOException busy) {
+            // a file still open on the read-only mount: detach it, the kernel frees it after
+            Command.run(null, "nsenter", "-t", pid, "-m", "umount", "-l", folder);
+        }
     }
 
     /**
