@@ -123,10 +123,13 @@ class CheckersIT {
                         + " the lease lapses",
                 "2026-12-02T16:30:18.000Z INFO  [org.hasm.storage] storage watchdog: the record of volume vol-a is readable again",
                 "\tat org.hasm.Some.trace(Some.java:1)",
-                "2026-12-02T16:30:19.000Z INFO  [org.hasm.controller] SCM scm-a state=DAC opMode=MASTER");
+                "2026-12-02T16:30:19.000Z INFO  [org.hasm.controller] SCM scm-a state=DAC opMode=MASTER sysConfig=DAC"
+                        + " modules=6/6 active in 245 ms",
+                "2026-12-02T17:43:24.665Z ERROR [org.hasm.controller] SCM scm-b state=MONITOR opMode=null sysConfig=null"
+                        + " modules=0/6 active reason=HASM module storage (HaException: volume ownership record)");
         List<Event> events = LogEvents.parse(Scm.A, log);
         assertEquals(List.of(Type.ACQUIRED, Type.RELEASED, Type.FENCE_ATTEMPT, Type.FENCE_KILLED, Type.ACQUIRED,
-                Type.LOST, Type.LEASE_LAPSED, Type.READ_PROBLEM, Type.READABLE_AGAIN),
+                Type.LOST, Type.LEASE_LAPSED, Type.READ_PROBLEM, Type.READABLE_AGAIN, Type.STOPPED),
                 events.stream().map(Event::type).toList());
         assertEquals("", events.get(0).from());
         assertEquals(1, events.get(0).epoch());
@@ -178,6 +181,11 @@ class CheckersIT {
         String lapsed = line(T0 + 4000, "fence refused: lease on volume vol-a lapsed: the watchdog has not confirmed"
                 + " its record for 1200 ms (lease 1000 ms)");
         assertEquals(List.of(), Ownership.fromLogs(events(a + "\n" + lapsed, b), running, LEASE));
+        // issue 8, defect 3: scm-a faulted to MONITOR and could not write the release on a full storage
+        String monitor = String.join("\n", line(T0 + 3900, "volume vol-b acquired at epoch 2: taken over from scm-b (epoch 1)"),
+                line(T0 + 4000, "SCM scm-a state=MONITOR opMode=null sysConfig=null modules=0/6 active reason=HASM"
+                        + " module storage (HaException: volume ownership record /x/owners/vol-b cannot be written)"));
+        assertEquals(List.of(), Ownership.fromLogs(events(a + "\n" + monitor, b), running, LEASE));
         String released = line(T0 + 4000, "volume vol-a released at epoch 1");
         String fromFree = line(T0 + 5000, "volume vol-a acquired at epoch 2: released at epoch 1");
         assertEquals(List.of(), Ownership.fromLogs(events(a + "\n" + released, fromFree), running, LEASE));

@@ -30,6 +30,11 @@ public final class LogEvents {
         READ_PROBLEM,
         /** the storage watchdog reads the record again */
         READABLE_AGAIN,
+        /**
+         * {@code state=... modules=0/N active}: every module stopped (MONITOR, HALTED, a reboot), the
+         * storage module too, which lets every volume go first and writes the release after, if it can
+         */
+        STOPPED,
         /** {@code fencing the peer X}: the SCM decided to fence its peer */
         FENCE_ATTEMPT,
         /** {@code killed pid N}: a fence agent of the SCM killed a process */
@@ -61,6 +66,7 @@ public final class LogEvents {
     private static final Pattern READ_PROBLEM = Pattern.compile("storage watchdog: (.*)fence\\(\\) fails once the lease lapses");
     private static final Pattern RECORD_FILE = Pattern.compile("owners/" + NAME + "[:\\s,)]");
     private static final Pattern READABLE = Pattern.compile("the record of volume " + NAME + " is readable again");
+    private static final Pattern STOPPED = Pattern.compile("\\bstate=\\S+ .*\\bmodules=0/\\d+ active");
     private static final Pattern FENCING = Pattern.compile("fencing the peer (\\S+)");
     private static final Pattern KILLED = Pattern.compile("killed pid (\\d+)");
 
@@ -114,6 +120,9 @@ public final class LogEvents {
             Matcher file = RECORD_FILE.matcher(m.group(1));
             // a problem that names no record stands for every volume
             return new Event(ms, scm, Type.READ_PROBLEM, file.find() ? file.group(1) : "", -1, -1, "", line);
+        }
+        if (STOPPED.matcher(text).find()) {
+            return new Event(ms, scm, Type.STOPPED, "", -1, -1, "", line);
         }
         if ((m = FENCING.matcher(text)).find()) {
             return new Event(ms, scm, Type.FENCE_ATTEMPT, "", -1, -1, "", line);

@@ -16,10 +16,11 @@ import org.hasm.itests.cluster.Pair.Scm;
  * <ul>
  * <li>no epoch of a volume is acquired twice;</li>
  * <li>when an SCM takes a volume over from its peer, the peer no longer holds it: its process had
- *     ended (a kill by the campaign, or a fence whose kill had returned), or it had released or lost
- *     the volume in this life, or it could not have confirmed its record for a whole lease (paused
- *     all that time, or its own log says the lease lapsed or the record could not be read, and not
- *     that it was readable again).</li>
+ *     ended (a kill by the campaign, or a fence whose kill had returned), or in this life it had
+ *     released or lost the volume or stopped every module (MONITOR: the storage module lets its
+ *     volumes go before it tries to write that down), or it could not have confirmed its record for
+ *     a whole lease (paused all that time, or its own log says the lease lapsed or the record could
+ *     not be read, and not that it was readable again).</li>
  * </ul>
  * A volume taken while free (released, never owned) needs no such proof: the peer let it go before
  * it wrote the release.
@@ -71,8 +72,8 @@ public final class Ownership {
             if (x.ms() > at) {
                 break;
             }
-            boolean mine = x.scm() == peer && x.ms() >= life.startMs()
-                    && (x.volume().equals(taking.volume()) || x.type() == Type.READ_PROBLEM && x.volume().isEmpty());
+            boolean mine = x.scm() == peer && x.ms() >= life.startMs() && (x.volume().equals(taking.volume())
+                    || x.volume().isEmpty() && (x.type() == Type.READ_PROBLEM || x.type() == Type.STOPPED));
             if (!mine) {
                 continue;
             }
@@ -81,7 +82,7 @@ public final class Ownership {
                     held = x;
                     silent = null;
                 }
-                case RELEASED, LOST -> held = null;
+                case RELEASED, LOST, STOPPED -> held = null;
                 case LEASE_LAPSED -> silent = silent == null ? x : silent;
                 case READ_PROBLEM -> {
                     // the lease lapses a whole lease after the last good read at the latest
