@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.hasm.itests.support.Await;
 
 /**
@@ -62,7 +63,7 @@ final class CpuStarvation {
     static String cpuGroupOf(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "cgroup"))) {
             String[] f = line.split(":", 3);
-            if (f.length == 3 && java.util.List.of(f[1].split(",")).contains("cpu")) {
+            if (f.length == 3 && List.of(f[1].split(",")).contains("cpu")) {
                 return f[2];
             }
         }

@@ -56,11 +56,6 @@ final class Flood implements Lab.Undo {
         }
     }
 
-    /** @return datagrams sent so far */
-    long sent() {
-        return sent.get();
-    }
-
     @Override
     public void close() throws InterruptedException {
         running = false;
@@ -71,5 +66,6 @@ final class Flood implements Lab.Undo {
         if (failure != null) {
             throw new AssertionError("the flood could not send: " + failure);
         }
+        System.out.println("  " + thread.getName() + ": " + sent.get() + " datagrams");
     }
 }
