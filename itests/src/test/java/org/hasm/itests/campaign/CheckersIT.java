@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.zip.CRC32;
 import org.hasm.itests.campaign.LogEvents.Event;
 import org.hasm.itests.campaign.LogEvents.Type;
 import org.hasm.itests.campaign.Timeline.End;
@@ -103,6 +104,23 @@ class CheckersIT {
             List<String> found = watch.acknowledgedByNonOwner(acks, origin);
             assertEquals(1, found.size(), found.toString());
             assertTrue(found.get(0).startsWith("a-0 acknowledged by scm-a"), found.toString());
+        }
+    }
+
+    @Test
+    void aDamagedRecordIsUnreadableToTheWatchNotAChangeOfOwner(@TempDir Path shared) throws Exception {
+        Path owners = Files.createDirectories(shared.resolve("owners"));
+        String body = "# hasm volume ownership record: written by the storage module, do not edit\nvolume=vol-b\n"
+                + "owner=scm-b\nepoch=2\nincarnation=1\ntime=2026-12-02T16:30:00Z\n";
+        CRC32 crc = new CRC32();
+        crc.update(body.getBytes(StandardCharsets.UTF_8));
+        String record = body + "check=" + String.format("%08x", crc.getValue()) + "\n";
+        Files.writeString(owners.resolve("vol-b"), record, StandardCharsets.UTF_8);
+        assertEquals(new Owner("scm-b", 2), OwnerWatch.read(shared, "vol-b"));
+        for (String damaged : List.of(record.replace("scm-b", "scm-c"), record.replace("epoch=2", "epoch=0"), "",
+                "owner=scm-b\n")) {
+            Files.writeString(owners.resolve("vol-b"), damaged, StandardCharsets.UTF_8);
+            assertNull(OwnerWatch.read(shared, "vol-b"), damaged);
         }
     }
 

@@ -1,16 +1,18 @@
 package org.hasm.itests.cluster;
 
 import java.io.IOException;
-import java.io.Reader;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.zip.CRC32;
 
 /**
  * Watches a volume's ownership record on the shared folder ({@code owners/<volume>}) from outside
@@ -31,6 +33,7 @@ public final class OwnerWatch implements AutoCloseable {
     public record Seen(long nanos, Owner owner) {
     }
 
+    private static final String CHECK = "check=";
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     private static final int MAX_POLLS = 200_000;
 
@@ -63,11 +66,28 @@ public final class OwnerWatch implements AutoCloseable {
         return read(shared.resolve("owners").resolve(volume));
     }
 
+    /**
+     * A record whose {@code check=} line (a CRC-32 of every byte before it) does not match, or that
+     * names no epoch, is unreadable, as it is to the SCMs: a damaged record must not show up as a
+     * change of owner.
+     */
     private static Owner read(Path record) {
-        Properties p = new Properties();
-        try (Reader in = Files.newBufferedReader(record, StandardCharsets.UTF_8)) {
-            p.load(in);
-            return new Owner(p.getProperty("owner", "").strip(), Long.parseLong(p.getProperty("epoch", "-1").strip()));
+        try {
+            byte[] bytes = Files.readAllBytes(record);
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            int check = text.lastIndexOf("\n" + CHECK);
+            if (check >= 0) {
+                CRC32 crc = new CRC32();
+                crc.update(bytes, 0, text.substring(0, check + 1).getBytes(StandardCharsets.UTF_8).length);
+                if (!text.substring(check + 1 + CHECK.length()).strip().equals(String.format(Locale.ROOT, "%08x",
+                        crc.getValue()))) {
+                    return null;
+                }
+            }
+            Properties p = new Properties();
+            p.load(new StringReader(text));
+            String epoch = p.getProperty("epoch");
+            return epoch == null ? null : new Owner(p.getProperty("owner", "").strip(), Long.parseLong(epoch.strip()));
         } catch (IOException | NumberFormatException e) {
             return null;
         }
