@@ -13,7 +13,8 @@ import org.hasm.itests.cluster.Pair.Scm;
  * replays the same faults with the same parameters (the machine's timing is another matter). The
  * first fault's kind is {@code kinds[seed mod kinds]}: runs with consecutive seeds go through every
  * kind in turn. A second fault, of any kind but a restart in a transition, follows in some runs,
- * starting while the first lasts or as it ends: overlapping outages.
+ * starting while the first lasts or up to {@value #GAP_MS} ms after it ended: overlapping outages,
+ * or two outages close together.
  *
  * @param seed the run's seed
  * @param faults in the order they start
@@ -22,6 +23,8 @@ public record Plan(long seed, List<Fault> faults) {
 
     /** Percent of runs with a second fault. */
     static final int SECOND_FAULT_PERCENT = 40;
+    /** How long after the first fault ended the second may start. */
+    static final long GAP_MS = 1000;
 
     public Plan {
         faults = List.copyOf(faults);
@@ -50,7 +53,7 @@ public record Plan(long seed, List<Fault> faults) {
                 // one SCM cannot be killed while it is paused, nor paused while it is down
                 target = target.other();
             }
-            faults.add(draw(kind, target, random.nextLong(0, first.holdMs() + 1), random, maxNetworkOutageMs));
+            faults.add(draw(kind, target, random.nextLong(0, first.holdMs() + GAP_MS + 1), random, maxNetworkOutageMs));
         }
         return new Plan(seed, faults);
     }

@@ -39,7 +39,7 @@ class PlanIT {
                 if (f.kind() == FaultKind.CUT_ALL) {
                     assertTrue(f.holdMs() < NETWORK_MS, f.describe());
                 }
-                assertTrue(f.startMs() <= plan.faults().get(0).holdMs(), plan.describe());
+                assertTrue(f.startMs() <= plan.faults().get(0).holdMs() + Plan.GAP_MS, plan.describe());
             }
             if (plan.faults().size() == 2 && plan.faults().get(0).kind().stopsProcess()
                     && plan.faults().get(1).kind().stopsProcess()) {
