@@ -117,27 +117,47 @@ final class Runner {
             watchA.close();
             watchB.close();
             lab.observe();
-
-            boolean converged = why == null;
-            Ledger.Outcome ledgerA = ledger(pair, Scm.A, writerA.acks());
-            Ledger.Outcome ledgerB = ledger(pair, Scm.B, writerB.acks());
-            problems.addAll(ledgerA.problems());
-            problems.addAll(ledgerB.problems());
-
-            List<LogEvents.Event> events = LogEvents.merge(LogEvents.parse(Scm.A, pair.log(Scm.A)),
-                    LogEvents.parse(Scm.B, pair.log(Scm.B)));
-            List<String> owners = new ArrayList<>();
-            owners.addAll(records(pair, Scm.A, watchA, writerA.acks(), origin));
-            owners.addAll(records(pair, Scm.B, watchB, writerB.acks(), origin));
-            owners.addAll(Ownership.fromLogs(events, lab.timeline(), leaseMs(pair)));
-            problems.addAll(owners);
-            Fences.Outcome fences = Fences.check(events, lab.timeline(), settings.timing().detection().toMillis());
-            problems.addAll(fences.wrongful());
-            problems.addAll(fences.unexplained());
-            return new RunResult(index, seed, plan, ledgerA.checked() + ledgerB.checked(),
-                    ledgerA.lost() + ledgerB.lost(), ledgerA.unserved() + ledgerB.unserved(), owners.size(),
-                    fences.wrongful().size(), fences.unexplained().size(), converged, convergeMs, problems, null);
+            return checked(lab, new RunResult(index, seed, plan, 0, 0, 0, 0, 0, 0, why == null, convergeMs, problems,
+                    null), List.of(writerA, writerB), List.of(watchA, watchB), origin);
         }
+    }
+
+    /**
+     * Runs checkers 1, 2 and 4 over what the run left (checker 3, convergence, was the run's end).
+     *
+     * @param run what the run found so far: whether it converged, and in how long
+     * @param writers the writers of personality A and B, stopped
+     * @param watches the watches of their volumes, stopped
+     * @return the run's result
+     */
+    private static RunResult checked(Lab lab, RunResult run, List<PutLoop> writers, List<OwnerWatch> watches,
+            long origin) throws IOException, InterruptedException {
+        Pair pair = lab.pair();
+        List<String> problems = new ArrayList<>(run.problems());
+        int acknowledged = 0;
+        int lost = 0;
+        int unserved = 0;
+        List<String> owners = new ArrayList<>();
+        for (Scm home : Scm.values()) {
+            List<PutLoop.Ack> acks = writers.get(home.ordinal()).acks();
+            Ledger.Outcome ledger = Ledger.check(acks, Ledger.http(pair.filesUrl(home)),
+                    Ledger.volume(pair.shared().resolve("volumes").resolve(pair.volume(home))));
+            acknowledged += ledger.checked();
+            lost += ledger.lost();
+            unserved += ledger.unserved();
+            problems.addAll(ledger.problems());
+            owners.addAll(records(pair, home, watches.get(home.ordinal()), acks, origin));
+        }
+        List<LogEvents.Event> events = LogEvents.merge(LogEvents.parse(Scm.A, pair.log(Scm.A)),
+                LogEvents.parse(Scm.B, pair.log(Scm.B)));
+        owners.addAll(Ownership.fromLogs(events, lab.timeline(), leaseMs(pair)));
+        problems.addAll(owners);
+        Fences.Outcome fences = Fences.check(events, lab.timeline(), pair.timing().detection().toMillis());
+        problems.addAll(fences.wrongful());
+        problems.addAll(fences.unexplained());
+        return new RunResult(run.index(), run.seed(), run.plan(), acknowledged, lost, unserved, owners.size(),
+                fences.wrongful().size(), fences.unexplained().size(), run.converged(), run.convergeMs(), problems,
+                null);
     }
 
     /**
@@ -196,11 +216,6 @@ final class Runner {
             return "the writes through personality " + home.personality() + " did not go through again: "
                     + writer.summary() + "; status " + Pair.role(pair.status(Scm.A)) + ", " + Pair.role(pair.status(Scm.B));
         }
-    }
-
-    private static Ledger.Outcome ledger(Pair pair, Scm home, List<PutLoop.Ack> acks) throws InterruptedException {
-        Path volume = pair.shared().resolve("volumes").resolve(pair.volume(home));
-        return Ledger.check(acks, Ledger.http(pair.filesUrl(home)), Ledger.volume(volume));
     }
 
     /** The record's history and the writes acknowledged against it. */
