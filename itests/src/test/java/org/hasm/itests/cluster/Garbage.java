@@ -18,7 +18,7 @@ import javax.crypto.spec.SecretKeySpec;
  * Layout: "HSM1", version u8, type u8, sender length u8, sender, incarnation i64, sequence i64,
  * payload length u32, payload, HMAC-SHA256 over everything before it; big-endian.
  */
-final class Garbage {
+public final class Garbage {
 
     /** The kinds of datagram {@link #next} makes, in the order it cycles through them. */
     enum Kind { RANDOM, HEADER_ONLY, FORGED, FORGED_OWN_NAME, REPLAYED, MUTATED, TRUNCATED_OR_EXTENDED }
@@ -35,7 +35,7 @@ final class Garbage {
      * @param seed makes a failing run repeatable (it is in the test's failure message)
      * @param recorded genuine frames to replay and mutate; may be empty
      */
-    Garbage(long seed, List<byte[]> recorded) {
+    public Garbage(long seed, List<byte[]> recorded) {
         this.random = new SplittableRandom(seed);
         this.recorded = List.copyOf(recorded);
         byte[] key = new byte[32];
@@ -61,7 +61,7 @@ final class Garbage {
      * @param peerOfTarget the name the target expects frames from (a forger would use it)
      * @param target the target's own name
      */
-    byte[] next(long n, String peerOfTarget, String target) {
+    public byte[] next(long n, String peerOfTarget, String target) {
         return switch (kind(n)) {
             case RANDOM -> bytes(random.nextInt(0, 600));
             case HEADER_ONLY -> {

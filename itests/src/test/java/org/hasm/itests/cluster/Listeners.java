@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * one at a time). Read from Linux's {@code /proc/net/tcp{,6}} (the socket's inode) and the
  * processes' {@code /proc/<pid>/fd} links; only the given processes are looked at.
  */
-final class Listeners {
+public final class Listeners {
 
     private static final String LISTEN = "0A";
 
@@ -45,7 +45,7 @@ final class Listeners {
     }
 
     /** The Pair's two SCMs, as far as they run (a pid is that of the current process). */
-    static String holder(Pair pair, String ipv4, int port) {
+    public static String holder(Pair pair, String ipv4, int port) {
         Map<String, Long> pids = new TreeMap<>();
         for (Pair.Scm scm : Pair.Scm.values()) {
             if (pair.isAlive(scm)) {

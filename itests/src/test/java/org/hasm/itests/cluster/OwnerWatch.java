@@ -1,16 +1,18 @@
 package org.hasm.itests.cluster;
 
 import java.io.IOException;
-import java.io.Reader;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.zip.CRC32;
 
 /**
  * Watches a volume's ownership record on the shared folder ({@code owners/<volume>}) from outside
@@ -31,6 +33,7 @@ public final class OwnerWatch implements AutoCloseable {
     public record Seen(long nanos, Owner owner) {
     }
 
+    private static final String CHECK = "check=";
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     private static final int MAX_POLLS = 200_000;
 
@@ -63,11 +66,28 @@ public final class OwnerWatch implements AutoCloseable {
         return read(shared.resolve("owners").resolve(volume));
     }
 
+    /**
+     * A record whose {@code check=} line (a CRC-32 of every byte before it) does not match, or that
+     * names no epoch, is unreadable, as it is to the SCMs: a damaged record must not show up as a
+     * change of owner.
+     */
     private static Owner read(Path record) {
-        Properties p = new Properties();
-        try (Reader in = Files.newBufferedReader(record, StandardCharsets.UTF_8)) {
-            p.load(in);
-            return new Owner(p.getProperty("owner", "").strip(), Long.parseLong(p.getProperty("epoch", "-1").strip()));
+        try {
+            byte[] bytes = Files.readAllBytes(record);
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            int check = text.lastIndexOf("\n" + CHECK);
+            if (check >= 0) {
+                CRC32 crc = new CRC32();
+                crc.update(bytes, 0, text.substring(0, check + 1).getBytes(StandardCharsets.UTF_8).length);
+                if (!text.substring(check + 1 + CHECK.length()).strip().equals(String.format(Locale.ROOT, "%08x",
+                        crc.getValue()))) {
+                    return null;
+                }
+            }
+            Properties p = new Properties();
+            p.load(new StringReader(text));
+            String epoch = p.getProperty("epoch");
+            return epoch == null ? null : new Owner(p.getProperty("owner", "").strip(), Long.parseLong(epoch.strip()));
         } catch (IOException | NumberFormatException e) {
             return null;
         }
@@ -121,6 +141,47 @@ public final class OwnerWatch implements AutoCloseable {
             }
         }
         return owners;
+    }
+
+    /**
+     * @return one line per step of {@code history} that no correct pair takes: a change of owner
+     *     that did not raise the epoch (a release keeps it), so that two SCMs held one epoch, or
+     *     an epoch that fell; empty if there is none
+     */
+    public static List<String> epochProblems(List<Seen> history) {
+        List<String> found = new ArrayList<>();
+        for (int i = 1; i < history.size(); i++) {
+            Owner before = history.get(i - 1).owner();
+            Owner after = history.get(i).owner();
+            boolean released = after.owner().isEmpty() && after.epoch() == before.epoch();
+            if (!released && after.epoch() <= before.epoch()) {
+                found.add("the record went from " + before + " to " + after);
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Acknowledged writes their server could not have passed a fence check for: an acknowledgement
+     * by X is one if the record named another owner all the time from the request to its answer.
+     *
+     * @param acks writes whose {@link PutLoop.Ack#servedBy()} names the SCM(s) that held the address
+     * @param origin the instant the times in the lines count from
+     * @return one line per such write; empty if there is none
+     */
+    public List<String> acknowledgedByNonOwner(List<PutLoop.Ack> acks, long origin) {
+        List<String> found = new ArrayList<>();
+        for (PutLoop.Ack ack : acks) {
+            List<String> servers = List.of(ack.servedBy().split("→"));
+            List<Owner> owners = between(ack.sentNanos(), ack.ackNanos());
+            boolean possible = servers.stream().anyMatch(s -> owners.stream().anyMatch(o -> o.owner().equals(s)));
+            if (!possible) {
+                found.add(ack.name() + " acknowledged by " + ack.servedBy() + " between "
+                        + TimeUnit.NANOSECONDS.toMillis(ack.sentNanos() - origin) + " and "
+                        + TimeUnit.NANOSECONDS.toMillis(ack.ackNanos() - origin) + " ms while the record said " + owners);
+            }
+        }
+        return found;
     }
 
     /** @return the history as text, times in ms from {@code origin} */

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.hasm.itests.dist.ScmProcess;
 import org.hasm.itests.support.Await;
 
@@ -222,6 +224,31 @@ public final class Pair implements AutoCloseable {
         return dir.resolve("shared");
     }
 
+    /**
+     * Puts the shared folder on a tmpfs of its own, with what the demo wrote there, so that a test
+     * can fill it up: the kernel then answers ENOSPC to both SCMs as a full shared disk would. Needs
+     * root; call it before the SCMs start (an SCM in a mount namespace of its own would not see it).
+     *
+     * @return the mount, for the caller to unmount after {@link #close()}
+     */
+    public Tmpfs sharedOnTmpfs(long sizeBytes) throws IOException, InterruptedException {
+        Path demo = dir.resolve("shared-as-written");
+        Files.move(shared(), demo);
+        Tmpfs tmpfs = Tmpfs.mount(shared(), sizeBytes);
+        try {
+            ScmProcess.copyTree(demo, shared());
+            try (Stream<Path> written = Files.walk(demo)) {
+                for (Path p : written.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        } catch (IOException e) {
+            tmpfs.close();
+            throw e;
+        }
+        return tmpfs;
+    }
+
     /** A status channel's local UDP address on an SCM: {@code link} or {@code host}. */
     public InetSocketAddress statusAddress(Scm scm, String channel) {
         return address(scm, channel, 10);
@@ -304,6 +331,14 @@ public final class Pair implements AutoCloseable {
         // SIGKILL through the handle: the JVM gets no chance to say goodbye to its peer
         ProcessHandle.of(p.pid()).ifPresent(ProcessHandle::destroyForcibly);
         p.awaitExit(Duration.ofSeconds(30));
+        paused.put(scm, false);
+    }
+
+    /** SIGTERM, as a supervisor stopping the SCM would; returns once the process is gone. */
+    public void terminate(Scm scm) throws InterruptedException {
+        ScmProcess p = process(scm);
+        p.terminate();
+        p.awaitExit(Duration.ofSeconds(60));
         paused.put(scm, false);
     }
 

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * ENOSPC as a real disk does. Needs root. {@link #close()} unmounts, lazily if the folder is still
  * busy (a process of a failed test may hold a file open), so that no mount outlives the test.
  */
-final class Tmpfs implements AutoCloseable {
+public final class Tmpfs implements AutoCloseable {
 
     private static final long COMMAND_SECONDS = 10;
 
@@ -28,7 +28,7 @@ final class Tmpfs implements AutoCloseable {
      * @param folder created if missing; must be empty
      * @param sizeBytes the file system's size
      */
-    static Tmpfs mount(Path folder, long sizeBytes) throws IOException, InterruptedException {
+    public static Tmpfs mount(Path folder, long sizeBytes) throws IOException, InterruptedException {
         Files.createDirectories(folder);
         Tmpfs t = new Tmpfs(folder);
         String out = run("mount", "-t", "tmpfs", "-o", "size=" + sizeBytes + ",mode=0755", "hasm-itest", folder.toString());
@@ -39,12 +39,12 @@ final class Tmpfs implements AutoCloseable {
         return t;
     }
 
-    Path folder() {
+    public Path folder() {
         return folder;
     }
 
     /** @return bytes free for an unprivileged writer now */
-    long usable() throws IOException {
+    public long usable() throws IOException {
         return Files.getFileStore(folder).getUsableSpace();
     }
 
