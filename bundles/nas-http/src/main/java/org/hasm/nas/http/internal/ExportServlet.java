@@ -204,9 +204,13 @@ final class ExportServlet extends WebdavServlet {
                     return false;
                 }
                 return resources.getResource(path).isDirectory();
-            case "MOVE", "DELETE", "GET", "HEAD":
+            case "MOVE", "DELETE":
                 // one cached lookup, the same the request makes next
                 return resources.getResource(path).isDirectory();
+            case "GET", "HEAD":
+                // a folder asked for without its '/' is only redirected (the relative path has no '/'
+                // at its end either way); a file's GET needs no lookup here
+                return req.getRequestURI().endsWith("/") && resources.getResource(path).isDirectory();
             default:
                 return false;
         }
