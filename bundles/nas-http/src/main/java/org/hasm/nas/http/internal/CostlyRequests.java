@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -26,8 +27,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * take request threads from the cheap ones. A request that waits longer than {@code waitMillis} gets
  * 503 with {@code Retry-After}; one whose client goes away leaves the queue.
  *
- * <p>Thread safety: {@code running}, {@code peak}, {@code refused}, {@code waiting} and {@code closed}
- * are guarded by this object. A {@link Waiter}'s state is an atomic that the releasing thread, the
+ * <p>A refusal is logged at most once a minute, with the number refused since the last line: a
+ * client that walks a tree with many connections must not fill the log.
+ *
+ * <p>Thread safety: {@code running}, {@code peak}, {@code refused}, {@code waiting}, {@code closed}
+ * and the log's {@code reported} and {@code reportedAt} are guarded by this object. A {@link Waiter}'s state is an atomic that the releasing thread, the
  * container's timeout and the close race for; the one that changes it acts.
  */
 final class CostlyRequests {
@@ -45,7 +49,11 @@ final class CostlyRequests {
         REFUSED
     }
 
+    /** How often a refusal is logged at most. */
+    private static final long REPORT_NANOS = TimeUnit.MINUTES.toNanos(1);
+
     private final String personality;
+    private final Events events;
     private final int permits;
     private final int maxWaiting;
     private final long waitMillis;
@@ -56,6 +64,8 @@ final class CostlyRequests {
     private int peak;
     private long refused;
     private boolean closed;
+    private long reported;
+    private long reportedAt;
 
     /**
      * @param permits how many run at once, at least 1
@@ -63,12 +73,15 @@ final class CostlyRequests {
      * @param waitMillis how long one may wait
      * @param retryAfterSeconds the {@code Retry-After} of a refusal
      */
-    CostlyRequests(String personality, int permits, int maxWaiting, long waitMillis, int retryAfterSeconds) {
+    CostlyRequests(String personality, int permits, int maxWaiting, long waitMillis, int retryAfterSeconds,
+            Events events) {
         if (permits < 1 || maxWaiting < 0 || waitMillis < 1) {
             throw new IllegalArgumentException("permits " + permits + ", waiting " + maxWaiting + ", wait "
                     + waitMillis + " ms");
         }
         this.personality = personality;
+        this.events = events;
+        this.reportedAt = System.nanoTime() - REPORT_NANOS;
         this.permits = permits;
         this.maxWaiting = maxWaiting;
         this.waitMillis = waitMillis;
@@ -82,6 +95,7 @@ final class CostlyRequests {
      *     aside (the caller returns at once), or {@link Admission#REFUSED}
      */
     Admission admit(HttpServletRequest request) {
+        String report;
         synchronized (this) {
             if (closed) {
                 return Admission.REFUSED;
@@ -91,19 +105,20 @@ final class CostlyRequests {
                 peak = Math.max(peak, running);
                 return Admission.RUN;
             }
-            if (waiting.size() >= maxWaiting || !request.isAsyncSupported()) {
-                refused++;
-                return Admission.REFUSED;
+            if (waiting.size() < maxWaiting && request.isAsyncSupported()) {
+                // startAsync only marks the request; the container dispatches it again no sooner than
+                // this thread has left the servlet, so a permit granted at once is not lost
+                AsyncContext async = request.startAsync();
+                async.setTimeout(waitMillis);
+                Waiter w = new Waiter(async);
+                async.addListener(w);
+                waiting.add(w);
+                return Admission.WAIT;
             }
-            // startAsync only marks the request; the container dispatches it again no sooner than this
-            // thread has left the servlet, so a permit granted at once is not lost
-            AsyncContext async = request.startAsync();
-            async.setTimeout(waitMillis);
-            Waiter w = new Waiter(async);
-            async.addListener(w);
-            waiting.add(w);
-            return Admission.WAIT;
+            report = refused("all " + maxWaiting + " places to wait are taken");
         }
+        report(report);
+        return Admission.REFUSED;
     }
 
     /** Gives a permit back, to the longest waiting request if there is one. */
@@ -160,10 +175,6 @@ final class CostlyRequests {
         return refused;
     }
 
-    int permits() {
-        return permits;
-    }
-
     int retryAfterSeconds() {
         return retryAfterSeconds;
     }
@@ -185,6 +196,32 @@ final class CostlyRequests {
 
     private synchronized boolean leave(Waiter w) {
         return waiting.remove(w);
+    }
+
+    /**
+     * Counts a refusal. Called under this lock.
+     *
+     * @return the line to log, if no refusal was logged for a minute; else {@code null}
+     */
+    private String refused(String why) {
+        refused++;
+        long now = System.nanoTime();
+        if (now - reportedAt < REPORT_NANOS) {
+            return null;
+        }
+        String line = "personality " + personality + ": an expensive request got 503 (" + why + "; " + running
+                + " of " + permits + " running, " + waiting.size() + " waiting); " + (refused - reported)
+                + " refused since the last such line";
+        reported = refused;
+        reportedAt = now;
+        return line;
+    }
+
+    /** Logs outside the lock. */
+    private void report(String line) {
+        if (line != null) {
+            events.warn(line);
+        }
     }
 
     /** A request put aside until a permit is free. */
@@ -215,10 +252,14 @@ final class CostlyRequests {
             }
         }
 
-        /** Ends the wait of a request not granted yet with 503. */
-        void refuse(String why) {
+        /**
+         * Ends the wait of a request not granted yet with 503.
+         *
+         * @return {@code false} if it was granted, or its client went away, first
+         */
+        boolean refuse(String why) {
             if (!state.compareAndSet(WAITING, ENDED)) {
-                return; // granted, or its client went away
+                return false;
             }
             leave(this);
             try {
@@ -238,13 +279,20 @@ final class CostlyRequests {
                     // completed by the container already
                 }
             }
+            return true;
         }
 
         @Override
         public void onTimeout(AsyncEvent event) {
-            refuse("waited " + waitMillis + " ms for one of the " + permits + " permits of personality "
+            if (refuse("waited " + waitMillis + " ms for one of the " + permits + " permits of personality "
                     + personality + " for requests that walk a folder or a tree; retry in "
-                    + retryAfterSeconds + " s");
+                    + retryAfterSeconds + " s")) {
+                String line;
+                synchronized (CostlyRequests.this) {
+                    line = refused("one waited " + waitMillis + " ms");
+                }
+                report(line);
+            }
         }
 
         @Override

@@ -17,9 +17,11 @@ import org.hasm.spi.storage.VolumeManager;
  * {@link EmbeddedTomcat}; one whose address is taken waits in {@link AddressWait} and is served the
  * moment it is free.
  *
- * <p>Thread safety: every method is synchronized on this object; {@code served}, {@code settings}'s
- * use at open, and the calls into {@code tomcat} and {@code addressWait} are guarded by it. Requests
- * run on each personality's own threads and touch none of this state.
+ * <p>Thread safety: {@code served} and every call into {@code tomcat} are guarded by this object,
+ * and so is every change of {@code addressWait} (which also locks itself, always after this one:
+ * its retry thread takes this lock without holding its own). {@code settings} is volatile: the
+ * module's {@code @Modified} replaces it, and a personality takes the value of the moment it opens.
+ * Requests run on each personality's own threads and touch none of this state.
  */
 final class HttpServer {
 

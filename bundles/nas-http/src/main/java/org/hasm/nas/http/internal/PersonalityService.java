@@ -91,7 +91,7 @@ final class PersonalityService {
         host.getPipeline().addValve(errors);
         engine.addChild(host);
         CostlyRequests costly = new CostlyRequests(plan.personality(), limits.maxExpensiveRequests(),
-                limits.maxExpensiveWaiting(), limits.expensiveWaitMillis(), limits.retryAfterSeconds());
+                limits.maxExpensiveWaiting(), limits.expensiveWaitMillis(), limits.retryAfterSeconds(), events);
         for (ServicePlan.ExportPlan export : plan.exports()) {
             host.addChild(ExportContext.create(plan, export,
                     tomcat.baseDir().resolve("work").resolve(plan.personality()).resolve(export.name()), limits,

@@ -170,6 +170,7 @@ class CostlyRequestsTest {
         assertEquals(List.of("0.txt", "1.txt", "2.txt"), Fixture.files(docs.resolve("small")),
                 "a refused DELETE deleted nothing");
         assertEquals(0, costly.waiting());
+        assertEquals(1, costly.refused());
 
         Socket queued = open(port);
         request(queued, "MOVE", "/docs/small/", null, "Destination: http://" + A + ":" + port + "/docs/moved/");
