@@ -136,7 +136,24 @@ final class DurableWrite {
     }
 
     static WriteFailure storageFailure(String what, IOException e) {
+        if (isNameTooLong(e)) {
+            // a file system with a shorter limit than the 255 bytes the servlet checks (eCryptfs: 143): the
+            // client's name is at fault, not the disk
+            return new WriteFailure(400, "the volume's file system refuses a name this long (" + what
+                    + ": File name too long)", e);
+        }
         return new WriteFailure(isNoSpace(e) ? WriteFailure.INSUFFICIENT_STORAGE : 500, what + ": " + e.getMessage(), e);
+    }
+
+    /** ENAMETOOLONG, recognisable only by its text. */
+    static boolean isNameTooLong(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && m.contains("File name too long")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Java gives no errno; ENOSPC and EDQUOT are only recognisable by their text. */

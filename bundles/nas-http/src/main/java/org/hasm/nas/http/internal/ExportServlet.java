@@ -1,5 +1,6 @@
 package org.hasm.nas.http.internal;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -25,7 +26,11 @@ import org.hasm.spi.storage.Volume;
  * catch-all 409;</li>
  * <li>a removal or rename that was answered is forced to disk;</li>
  * <li>the export's resource cache is emptied before a modifying request is answered, and when the
- * volume is held under another ownership than before ({@link ExportResources}).</li>
+ * volume is held under another ownership than before ({@link ExportResources});</li>
+ * <li>a request that would create a name longer than a file system allows (PUT, MKCOL, LOCK, the
+ * {@code Destination} of COPY and MOVE) gets 400 naming the limit, instead of the disk's error;</li>
+ * <li>requests that walk a folder or a tree run only with one of the personality's
+ * {@link CostlyRequests} permits: they wait for one, without a thread, or get 503.</li>
  * </ul>
  * Locking, {@code If} and the conditional headers stay Tomcat's.
  *
@@ -42,6 +47,8 @@ final class ExportServlet extends WebdavServlet {
     private static final Set<String> FENCE_FIRST = Set.of("DELETE", "MKCOL", "COPY", "MOVE");
     // the methods whose Destination header Tomcat reads; other requests skip the header lookup
     private static final Set<String> HAS_DESTINATION = Set.of("COPY", "MOVE");
+    // the methods that create the name of their request path (LOCK of an unmapped URL makes an empty file)
+    private static final Set<String> CREATES_NAME = Set.of("PUT", "MKCOL", "LOCK");
 
     private final transient ExportTarget target;
     // The ownership of the volume that the resource cache was filled under; another one empties it.
@@ -67,14 +74,31 @@ final class ExportServlet extends WebdavServlet {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
-        String method = req.getMethod();
-        String refused = RequestPaths.refusal(req.getRequestURI());
-        if (refused == null && HAS_DESTINATION.contains(method)) {
-            String destination = req.getHeader("Destination");
-            if (destination != null) {
-                refused = RequestPaths.destinationRefusal(destination);
+        // a request put aside by CostlyRequests comes back here with its permit: whatever it is answered, the
+        // permit goes back when it is
+        Permit permit = new Permit();
+        if (req.getDispatcherType() == DispatcherType.ASYNC && req.getAttribute(CostlyRequests.PERMIT) != null) {
+            req.removeAttribute(CostlyRequests.PERMIT);
+            permit.held = true;
+        }
+        try {
+            serve(req, resp, permit);
+        } finally {
+            if (permit.held) {
+                target.costly().release();
             }
         }
+    }
+
+    /** Whether the request on this thread holds a permit of {@link CostlyRequests}. */
+    private static final class Permit {
+        boolean held;
+    }
+
+    private void serve(HttpServletRequest req, HttpServletResponse resp, Permit permit)
+            throws ServletException, IOException {
+        String method = req.getMethod();
+        String refused = refusal(req, method);
         if (refused != null) {
             resp.sendError(HttpServletResponse.SC_BAD_REQUEST, refused);
             return;
@@ -99,6 +123,20 @@ final class ExportServlet extends WebdavServlet {
         if (modifying && target.readOnly()) {
             resp.sendError(HttpServletResponse.SC_FORBIDDEN, "export " + target.name() + " is read-only");
             return;
+        }
+        if (!permit.held && expensive(method, req, path)) {
+            CostlyRequests costly = target.costly();
+            switch (costly.admit(req)) {
+                case RUN -> permit.held = true;
+                case WAIT -> {
+                    return; // dispatched again, permit in hand, once a running one ends
+                }
+                default -> {
+                    resp.setHeader("Retry-After", Integer.toString(costly.retryAfterSeconds()));
+                    resp.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE, costly.busy());
+                    return;
+                }
+            }
         }
         if (FENCE_FIRST.contains(method) && !fence(volume, resp)) {
             return;
@@ -134,6 +172,49 @@ final class ExportServlet extends WebdavServlet {
         }
         if (resp.getStatus() < 300 && ("DELETE".equals(method) || "MOVE".equals(method))) {
             syncParentOf(path, resp);
+        }
+    }
+
+    /** @return why the request's path or {@code Destination} is refused before anything else, or {@code null} */
+    private static String refusal(HttpServletRequest req, String method) {
+        String refused = RequestPaths.refusal(req.getRequestURI());
+        if (refused == null && CREATES_NAME.contains(method)) {
+            refused = RequestPaths.nameTooLong(req.getRequestURI());
+        }
+        String destination = HAS_DESTINATION.contains(method) ? req.getHeader("Destination") : null;
+        if (refused == null && destination != null) {
+            refused = RequestPaths.destinationRefusal(destination);
+            if (refused == null) {
+                String tooLong = RequestPaths.nameTooLong(destination);
+                refused = tooLong == null ? null : "Destination: " + tooLong;
+            }
+        }
+        return refused;
+    }
+
+    /**
+     * @return whether the request's work grows with a folder or a tree: a PROPFIND deeper than the
+     *     resource itself (no {@code Depth} means infinity), a MOVE, a DELETE or a COPY (unless
+     *     {@code Depth: 0}) of a collection, and a GET or HEAD of a collection (its listing)
+     */
+    private boolean expensive(String method, HttpServletRequest req, String path) {
+        switch (method) {
+            case "PROPFIND":
+                return !"0".equals(req.getHeader("Depth"));
+            case "COPY":
+                if ("0".equals(req.getHeader("Depth"))) {
+                    return false;
+                }
+                return resources.getResource(path).isDirectory();
+            case "MOVE", "DELETE":
+                // one cached lookup, the same the request makes next
+                return resources.getResource(path).isDirectory();
+            case "GET", "HEAD":
+                // a folder asked for without its '/' is only redirected (the relative path has no '/'
+                // at its end either way); a file's GET needs no lookup here
+                return req.getRequestURI().endsWith("/") && resources.getResource(path).isDirectory();
+            default:
+                return false;
         }
     }
 

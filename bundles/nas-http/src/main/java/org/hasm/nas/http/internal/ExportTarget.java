@@ -10,14 +10,21 @@ final class ExportTarget {
     private final VolumeAccess volume;
     private final HttpSettings settings;
     private final Events events;
+    private final CostlyRequests costly;
 
     ExportTarget(String personality, ServicePlan.ExportPlan export, VolumeAccess volume, HttpSettings settings,
-            Events events) {
+            Events events, CostlyRequests costly) {
         this.personality = personality;
         this.export = export;
         this.volume = volume;
         this.settings = settings;
         this.events = events;
+        this.costly = costly;
+    }
+
+    /** @return the permits for expensive requests of the export's personality */
+    CostlyRequests costly() {
+        return costly;
     }
 
     String name() {

@@ -69,8 +69,22 @@ public class HttpModule implements HaModule {
         int max_connections() default 2048;
 
         @AttributeDefinition(name = "retry.after.seconds",
-                description = "Retry-After of a 503 while a volume is not (or no longer) owned.")
+                description = "Retry-After of a 503 while a volume is not (or no longer) owned, or while "
+                        + "the expensive requests of a personality are at their limit.")
         int retry_after_seconds() default 5;
+
+        @AttributeDefinition(name = "max.expensive.requests", description = "Requests that walk a folder or a "
+                + "tree (PROPFIND with a depth, COPY/MOVE/DELETE of a collection, a folder listing) running at "
+                + "once per personality; more wait for a permit without holding a thread.")
+        int max_expensive_requests() default HttpSettings.DEFAULT_MAX_EXPENSIVE_REQUESTS;
+
+        @AttributeDefinition(name = "max.expensive.waiting", description = "Expensive requests of a personality "
+                + "that may wait for a permit; beyond, 503 with Retry-After.")
+        int max_expensive_waiting() default HttpSettings.DEFAULT_MAX_EXPENSIVE_WAITING;
+
+        @AttributeDefinition(name = "expensive.wait.ms",
+                description = "How long an expensive request may wait for a permit before it gets 503.")
+        int expensive_wait_ms() default HttpSettings.DEFAULT_EXPENSIVE_WAIT_MS;
     }
 
     private final Logger logger;
@@ -210,6 +224,7 @@ public class HttpModule implements HaModule {
 
     private static HttpSettings settings(Config c) {
         return new HttpSettings(c.max_put_bytes(), c.max_header_bytes(), c.connection_timeout_ms(),
-                c.keepalive_timeout_ms(), c.max_threads(), c.max_connections(), c.retry_after_seconds());
+                c.keepalive_timeout_ms(), c.max_threads(), c.max_connections(), c.retry_after_seconds(),
+                c.max_expensive_requests(), c.max_expensive_waiting(), c.expensive_wait_ms());
     }
 }

@@ -21,11 +21,22 @@ package org.hasm.nas.http.internal;
  *     held every GET back until one of them ended.
  * @param maxConnections open connections per connector
  * @param retryAfterSeconds the {@code Retry-After} of a 503: about the time a takeover needs
+ * @param maxExpensiveRequests how many requests that walk a folder or a tree (PROPFIND with a depth,
+ *     COPY/MOVE/DELETE of a collection, a folder listing) run at once per personality. Each holds the
+ *     names of a whole folder level while it runs (about 100 bytes a name: 2 MB for 20,000 files) and
+ *     keeps a processor busy; beyond these, more run no faster and only multiply the memory. See
+ *     {@link CostlyRequests}.
+ * @param maxExpensiveWaiting how many more of them wait for a permit (holding no thread); beyond, 503
+ * @param expensiveWaitMillis how long one may wait for a permit before it gets 503
  */
 record HttpSettings(long maxPutBytes, int maxHeaderBytes, int connectionTimeoutMillis, int keepAliveTimeoutMillis,
-        int maxThreads, int maxConnections, int retryAfterSeconds) {
+        int maxThreads, int maxConnections, int retryAfterSeconds, int maxExpensiveRequests,
+        int maxExpensiveWaiting, int expensiveWaitMillis) {
 
     static final long DEFAULT_MAX_PUT_BYTES = 16L << 30;
+    static final int DEFAULT_MAX_EXPENSIVE_REQUESTS = 4;
+    static final int DEFAULT_MAX_EXPENSIVE_WAITING = 64;
+    static final int DEFAULT_EXPENSIVE_WAIT_MS = 30_000;
 
     HttpSettings {
         positive("max.put.bytes", maxPutBytes);
@@ -40,15 +51,26 @@ record HttpSettings(long maxPutBytes, int maxHeaderBytes, int connectionTimeoutM
         if (retryAfterSeconds < 0) {
             throw new IllegalArgumentException("retry.after.seconds=" + retryAfterSeconds + " must not be negative");
         }
+        positive("max.expensive.requests", maxExpensiveRequests);
+        if (maxExpensiveWaiting < 0) {
+            throw new IllegalArgumentException("max.expensive.waiting=" + maxExpensiveWaiting + " must not be negative");
+        }
+        positive("expensive.wait.ms", expensiveWaitMillis);
     }
 
     static HttpSettings defaults() {
-        return new HttpSettings(DEFAULT_MAX_PUT_BYTES, 16 * 1024, 20_000, 15_000, 64, 2048, 5);
+        return new HttpSettings(DEFAULT_MAX_PUT_BYTES, 16 * 1024, 20_000, 15_000, 64, 2048, 5,
+                DEFAULT_MAX_EXPENSIVE_REQUESTS, DEFAULT_MAX_EXPENSIVE_WAITING, DEFAULT_EXPENSIVE_WAIT_MS);
     }
 
     HttpSettings withMaxPutBytes(long bytes) {
         return new HttpSettings(bytes, maxHeaderBytes, connectionTimeoutMillis, keepAliveTimeoutMillis, maxThreads,
-                maxConnections, retryAfterSeconds);
+                maxConnections, retryAfterSeconds, maxExpensiveRequests, maxExpensiveWaiting, expensiveWaitMillis);
+    }
+
+    HttpSettings withExpensive(int requests, int waiting, int waitMillis) {
+        return new HttpSettings(maxPutBytes, maxHeaderBytes, connectionTimeoutMillis, keepAliveTimeoutMillis, maxThreads,
+                maxConnections, retryAfterSeconds, requests, waiting, waitMillis);
     }
 
     private static void positive(String name, long value) {

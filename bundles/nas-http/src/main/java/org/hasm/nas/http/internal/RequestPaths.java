@@ -80,17 +80,60 @@ final class RequestPaths {
      * @return why it is refused, or {@code null}
      */
     static String destinationRefusal(String destination) {
-        String path = destination;
+        String why = refusal(rawPathOf(destination));
+        return why == null ? null : "Destination: " + why;
+    }
+
+    /** @return the raw path of an absolute URI, or the text itself: a path, or neither (Tomcat rejects it then) */
+    private static String rawPathOf(String destination) {
         try {
             URI uri = new URI(destination);
             if (uri.getRawPath() != null && uri.isAbsolute()) {
-                path = uri.getRawPath();
+                return uri.getRawPath();
             }
         } catch (URISyntaxException e) {
-            // not a URI: judged as a path below, and Tomcat rejects it if it is neither
+            // not a URI: judged as a path
         }
-        String why = refusal(path);
-        return why == null ? null : "Destination: " + why;
+        return destination;
+    }
+
+    /**
+     * The longest name, in bytes of UTF-8, that a Linux file system stores: {@code NAME_MAX} of the
+     * kernel's VFS (ext4, xfs, btrfs, tmpfs all stop there). A longer name can never be created, so a
+     * request that would create one is refused before the disk is asked.
+     */
+    static final int NAME_MAX_BYTES = 255;
+
+    /**
+     * @param rawPath a request path as sent (not decoded), or a {@code Destination} header; one that
+     *     {@link #refusal} or {@link #destinationRefusal} accepted
+     * @return why a name in it is longer than a file name may be, or {@code null}
+     */
+    static String nameTooLong(String rawPath) {
+        String path = rawPathOf(rawPath);
+        int start = 0;
+        int length = path.length();
+        while (start < length) {
+            int end = path.indexOf('/', start);
+            if (end < 0) {
+                end = length;
+            }
+            // a segment longer than the limit in characters is longer in bytes too; shorter ones need not be decoded
+            if (end - start > NAME_MAX_BYTES / 3) {
+                String segment = path.substring(start, end);
+                int semicolon = segment.indexOf(';');
+                // Tomcat drops path parameters; the name is what precedes them
+                String decoded = decode(semicolon < 0 ? segment : segment.substring(0, semicolon));
+                int bytes = decoded == null ? 0 : decoded.getBytes(StandardCharsets.UTF_8).length;
+                if (bytes > NAME_MAX_BYTES) {
+                    String shown = decoded.length() > 40 ? decoded.substring(0, 40) + "..." : decoded;
+                    return "the name '" + shown + "' is " + bytes + " bytes long (UTF-8); a file name on the volume "
+                            + "may have at most " + NAME_MAX_BYTES + " bytes";
+                }
+            }
+            start = end + 1;
+        }
+        return null;
     }
 
     /** @return {@code true} if a segment of the decoded path names a temporary file of a write */

@@ -352,6 +352,37 @@ class HttpServerTest {
     }
 
     @Test
+    void aNameLongerThanAFileNameMayBeIsRefusedWith400ByEveryMethodThatCreatesOne() throws Exception {
+        int port = serveDocs();
+        Files.writeString(docs.resolve("src.txt"), "src");
+        byte[] body = "x".getBytes(StandardCharsets.UTF_8);
+        // 300 bytes; and 128 characters that take 256 bytes in UTF-8
+        for (String name : List.of("n".repeat(300), "%C3%A9".repeat(128))) {
+            for (String target : List.of("/docs/" + name, "/docs/" + name + "/child.txt")) {
+                Response put = send(A, port, "PUT", target, Map.of(), body);
+                assertEquals(400, put.status(), put.text());
+                assertTrue(put.text().contains("at most 255 bytes"), "the answer names the limit: " + put.text());
+                assertEquals(400, send(A, port, "MKCOL", target).status());
+                assertEquals(400, send(A, port, "LOCK", target, Map.of(), lockBody()).status());
+            }
+            String destination = "http://" + A + ":" + port + "/docs/" + name;
+            for (String method : List.of("COPY", "MOVE")) {
+                Response r = send(A, port, method, "/docs/src.txt", Map.of("Destination", destination), null);
+                assertEquals(400, r.status(), method + ": " + r.text());
+                assertTrue(r.text().contains("Destination") && r.text().contains("at most 255 bytes"), r.text());
+            }
+        }
+        assertEquals(List.of("src.txt"), files(docs), "nothing was created, and the refused MOVE left its source");
+
+        // up to the limit, names are what the file system takes
+        assertEquals(201, send(A, port, "PUT", "/docs/" + "n".repeat(255), Map.of(), body).status());
+        String longest = "%C3%A9".repeat(127); // 254 bytes
+        assertEquals(201, send(A, port, "MOVE", "/docs/src.txt",
+                Map.of("Destination", "http://" + A + ":" + port + "/docs/" + longest), null).status());
+        assertEquals("src", Files.readString(docs.resolve("\u00e9".repeat(127))));
+    }
+
+    @Test
     void readOnlyExportRefusesWrites() throws Exception {
         int port = serveDocs(server(HttpSettings.defaults(), DurableWrite.DEFAULT_OPENER), true);
         Files.writeString(docs.resolve("r.txt"), "read me");
@@ -507,7 +538,7 @@ class HttpServerTest {
             assertEquals(List.of(), s.waiting());
             taken.close();
             // for five retry rounds, B stays unserved
-            long end = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5 * HttpServer.RETRY_MS);
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5 * AddressWait.RETRY_MS);
             for (int i = 0; i < 1000 && System.nanoTime() - end < 0; i++) {
                 assertEquals(List.of("A"), s.served(), "B was served although it was given back while waiting");
                 java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);

@@ -68,4 +68,25 @@ class RequestPathsTest {
         assertFalse(RequestPaths.hasTempSegment("/a/x" + temp));
         assertFalse(RequestPaths.hasTempSegment("/a/b.txt"));
     }
+
+    @Test
+    void aNameIsTooLongBeyond255BytesOfUtf8WhateverItsSpelling() {
+        assertNull(RequestPaths.nameTooLong("/docs/" + "a".repeat(255)));
+        assertNotNull(RequestPaths.nameTooLong("/docs/" + "a".repeat(256)));
+        assertNotNull(RequestPaths.nameTooLong("/" + "a".repeat(256) + "/docs/b"), "a folder's name too");
+        // path parameters are not part of the name
+        assertNull(RequestPaths.nameTooLong("/docs/" + "a".repeat(255) + ";p=" + "1".repeat(100)));
+        // escapes count as the bytes they stand for
+        assertNull(RequestPaths.nameTooLong("/docs/" + "%61".repeat(255)));
+        assertNull(RequestPaths.nameTooLong("/docs/" + "%C3%A9".repeat(127)));
+        assertNotNull(RequestPaths.nameTooLong("/docs/" + "%C3%A9".repeat(128)));
+        assertNotNull(RequestPaths.nameTooLong("/docs/" + "%F0%9F%98%80".repeat(64)));
+        // a Destination header is an absolute URI; its authority is not a name
+        assertNull(RequestPaths.nameTooLong("http://" + "h".repeat(300) + ":80/docs/a"));
+        String why = RequestPaths.nameTooLong("http://h:80/docs/" + "b".repeat(300));
+        assertNotNull(why);
+        assertTrue(why.contains("300 bytes") && why.contains("at most 255 bytes"), why);
+        assertNull(RequestPaths.nameTooLong("/"));
+        assertNull(RequestPaths.nameTooLong("//docs//"));
+    }
 }
