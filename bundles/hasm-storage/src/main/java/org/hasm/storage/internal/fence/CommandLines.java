@@ -20,11 +20,19 @@ import java.util.Optional;
 final class CommandLines {
 
     /** What could be read of one process. */
-    sealed interface Seen permits Gone, Unreadable, Args {
+    sealed interface Seen permits Gone, Exiting, Unreadable, Args {
     }
 
     /** The process no longer exists (or is a zombie: it holds nothing any more). */
     record Gone() implements Seen {
+    }
+
+    /**
+     * The process is exiting but not gone: its main thread has exited while others still do, or the
+     * kernel marks it exiting, or its memory (and so its command line) is already released. What it
+     * was can no longer be read, and it may still hold sockets and files: it must be waited for.
+     */
+    record Exiting(String why) implements Seen {
     }
 
     /** It exists, but its command line cannot be read. */
@@ -76,10 +84,10 @@ final class CommandLines {
     }
 
     Seen of(ProcessHandle ph) {
-        if (!ph.isAlive()) {
-            return new Gone();
-        }
         if (proc == null) {
+            if (!ph.isAlive()) {
+                return new Gone();
+            }
             ProcessHandle.Info info = ph.info();
             if (info.command().isEmpty()) {
                 return new Unreadable("no command line is visible for pid " + ph.pid());
@@ -91,10 +99,19 @@ final class CommandLines {
         }
         Path dir = proc.resolve(Long.toString(ph.pid()));
         try {
-            if (zombie(dir)) {
-                return new Gone();
+            Stat stat = stat(dir);
+            if (stat.zombie()) {
+                return stat.threads() <= 1 ? new Gone() : new Exiting("its main thread has exited, other threads"
+                        + " are still exiting");
+            }
+            if (stat.exiting()) {
+                return new Exiting("the kernel marks it exiting");
             }
             byte[] raw = Files.readAllBytes(dir.resolve("cmdline"));
+            if (raw.length == 0 && !stat.kernelThread()) {
+                // a user process without a command line: its memory is released, it is exiting
+                return new Exiting("its command line is empty");
+            }
             List<String> args = new ArrayList<>();
             int start = 0;
             for (int i = 0; i <= raw.length; i++) {
@@ -115,38 +132,66 @@ final class CommandLines {
         } catch (NoSuchFileException e) {
             return new Gone();
         } catch (IOException e) {
-            return ph.isAlive() ? new Unreadable("cannot read " + dir.resolve("cmdline") + ": " + e.getMessage()) : new Gone();
+            return Files.exists(dir) ? new Unreadable("cannot read " + dir.resolve("cmdline") + ": " + e.getMessage())
+                    : new Gone();
         }
     }
 
-    /** @return {@code true} for a process that has exited but was not reaped yet */
+    /**
+     * @return {@code true} once the process holds nothing any more: it does not exist, or it is a
+     *     zombie whose every thread has exited. The JDK's {@link ProcessHandle#isAlive} says false as
+     *     soon as the main thread is a zombie, while the other threads (and the sockets) may live on
+     *     for a while: where {@code /proc} exists it decides.
+     */
     boolean gone(ProcessHandle ph) {
-        if (!ph.isAlive()) {
-            return true;
+        if (proc == null) {
+            return !ph.isAlive();
         }
         try {
-            return proc != null && zombie(proc.resolve(Long.toString(ph.pid())));
+            Stat stat = stat(proc.resolve(Long.toString(ph.pid())));
+            return stat.zombie() && stat.threads() <= 1;
         } catch (NoSuchFileException e) {
             return true;
         } catch (IOException e) {
-            return false;
+            return !ph.isAlive();
         }
     }
 
-    private static boolean zombie(Path dir) throws IOException {
-        // "pid (comm) S ...": the state follows the last ')' (comm may contain anything)
+    /**
+     * What {@code /proc/<pid>/stat} and {@code task/} say.
+     *
+     * @param zombie its main thread has exited (state Z or X)
+     * @param exiting the kernel has flagged it exiting (PF_EXITING)
+     * @param kernelThread it is a kernel thread (PF_KTHREAD): no command line, ever
+     * @param threads its threads that still exist, counted up to 2: 0, 1 or more
+     */
+    record Stat(boolean zombie, boolean exiting, boolean kernelThread, long threads) {
+    }
+
+    private static final long PF_EXITING = 0x4;
+    private static final long PF_KTHREAD = 0x200000;
+
+    static Stat stat(Path dir) throws IOException {
+        // "pid (comm) S ppid pgrp session tty tpgid flags ...": comm may contain anything, so the
+        // fields are counted from the last ')'
         String stat = Files.readString(dir.resolve("stat"), StandardCharsets.UTF_8);
         int close = stat.lastIndexOf(')');
-        boolean leaderDead = close > 0 && close + 2 < stat.length()
-                && (stat.charAt(close + 2) == 'Z' || stat.charAt(close + 2) == 'X');
-        if (!leaderDead) {
-            return false;
+        String[] f = close > 0 && close + 2 < stat.length() ? stat.substring(close + 2).trim().split(" ") : new String[0];
+        char state = f.length > 0 && !f[0].isEmpty() ? f[0].charAt(0) : '?';
+        long flags = 0;
+        if (f.length > 6) {
+            try {
+                flags = Long.parseLong(f[6]);
+            } catch (NumberFormatException e) {
+                flags = 0; // a format this code does not know: judged by its state alone
+            }
         }
-        // The main thread of a JVM turns zombie while its other threads are still exiting, and the
-        // process's sockets are released only when the last of them is gone: a takeover that binds
-        // the peer's addresses right after the kill must wait for that.
+        long threads;
         try (java.util.stream.Stream<Path> tasks = Files.list(dir.resolve("task"))) {
-            return tasks.limit(2).count() <= 1;
+            threads = tasks.limit(2).count();
+        } catch (NoSuchFileException e) {
+            threads = 0;
         }
+        return new Stat(state == 'Z' || state == 'X', (flags & PF_EXITING) != 0, (flags & PF_KTHREAD) != 0, threads);
     }
 }
