@@ -246,7 +246,12 @@ final class Scm {
 
     /** What the status monitor says of the peer. */
     void peerChanged(boolean alive, ScmState state, OpMode mode, OpMode configured, long incarnation) {
-        post(new Event.PeerInfo(alive, state, mode, configured, incarnation));
+        peerChanged(alive, state, mode, configured, incarnation, false);
+    }
+
+    /** What the status monitor says of the peer; {@code stopped}: it saw the peer's process stop. */
+    void peerChanged(boolean alive, ScmState state, OpMode mode, OpMode configured, long incarnation, boolean stopped) {
+        post(new Event.PeerInfo(alive, state, mode, configured, incarnation, false, stopped));
     }
 
     /** A message from the peer's controller, through the link; returns the answer. */

@@ -384,7 +384,13 @@ final class Policy {
                                 + " finds nothing running it: it has not started");
                     }
                 }
-                case NOT_STOPPED -> seenRunning = true;
+                case NOT_STOPPED -> {
+                    if (!seen.heard() && !seenRunning) {
+                        log(Monitor.Level.INFO, "the peer " + c.peer() + " is not heard yet, and agent " + c.agent()
+                                + " does not find it stopped: it may be starting");
+                    }
+                    seenRunning = true;
+                }
                 case FAILED -> {
                     if (previous != Answer.FAILED) {
                         log(Monitor.Level.WARN, "fence agent " + c.agent() + " failed to tell whether the peer "
