@@ -592,17 +592,22 @@ final class Monitor {
             s.beatTick = ticks;
         }
         lastHeard = Instant.now();
+        long now = System.nanoTime();
         if (newLife) {
             deadAtSequence = -1;
             stillSendingReported = false;
-            step(new Policy.NewLife(System.nanoTime()));
-        } else if (!s.storage && peer.verdict().stopped() && frame.sequence() > deadAtSequence && !stillSendingReported) {
+            // judged with this frame counted: never the new life on what was left of the old one
+            observed = observation();
+            step(new Policy.NewLife(now, observed));
+            return;
+        }
+        if (!s.storage && peer.verdict().stopped() && frame.sequence() > deadAtSequence && !stillSendingReported) {
             stillSendingReported = true;
             observer.log(Level.ERROR, "the peer " + settings.peer() + " was found stopped or fenced by "
                     + settings.fenceAgent() + " but incarnation " + frame.incarnation() + " still sends on "
                     + s.channel.name() + ": it stays dead until it restarts");
         }
-        observe(System.nanoTime(), false);
+        observe(now, false);
     }
 
     /**

@@ -99,8 +99,12 @@ final class Policy {
     record Evidence(long now, String what) implements Input {
     }
 
-    /** A frame of a new incarnation of the peer arrived: what was known of its former life no longer counts. */
-    record NewLife(long now) implements Input {
+    /**
+     * A frame of a new incarnation of the peer arrived: what was known of its former life no longer
+     * counts. {@code what}: the channels' summary with that frame counted, so that the verdict of the
+     * new life is never judged on the old one's.
+     */
+    record NewLife(long now, Observation what) implements Input {
     }
 
     /** The agent answered call {@code call}. */
@@ -195,8 +199,8 @@ final class Policy {
             b.observe(o.what());
         } else if (in instanceof Evidence e) {
             b.evidence(e.what());
-        } else if (in instanceof NewLife) {
-            b.newLife();
+        } else if (in instanceof NewLife n) {
+            b.newLife(n.what());
         } else if (in instanceof Answered a) {
             b.answered(a.call(), a.answer(), a.detail());
         }
@@ -297,7 +301,8 @@ final class Policy {
             probeWanted = true;
         }
 
-        void newLife() {
+        void newLife(Observation o) {
+            seen = o;
             if (dead()) {
                 log(Monitor.Level.INFO, "the " + (fenced ? "fenced" : "stopped") + " peer " + c.peer() + " restarted");
             }

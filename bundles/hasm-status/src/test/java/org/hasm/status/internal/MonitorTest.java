@@ -266,6 +266,20 @@ class MonitorTest {
     }
 
     @Test
+    void aPeerThatStartsAfterItsChannelsRanOutIsAliveFromItsFirstFrame() throws IOException {
+        Side a = start(true, 1000, settings(true, Map.of(), false));
+        Await.until("A's channels ran out: the peer, never heard, is dead", () -> !a.monitor.peer().alive()
+                && a.all(ChannelStatus.BAD), a::describe);
+        Side b = start(false, 2000, settings(false, Map.of(), false));
+        Await.until("A hears B", () -> a.monitor.peer().alive() && a.monitor.peer().state() == ScmState.DAC,
+                a::describe);
+        // judged with its first frame counted: never "dead, state DAC", which a controller in INIT would
+        // take for a peer that came and went, and take over
+        assertTrue(a.peerChanges.stream().noneMatch(v -> !v.alive() && v.state() != null), a.peerChanges::toString);
+        assertTrue(b.monitor.peer().alive());
+    }
+
+    @Test
     void countsSequenceDeltasAndMissedFrames() throws IOException {
         // Not started: frames are fed by hand, the analyzer run by hand.
         Side a = new Side();

@@ -178,7 +178,8 @@ class PolicyTest {
         all.add(new Observed(T + NETWORK_ONLY, o));
         all.add(new Observed(T + FENCE_TIMEOUT, o));
         all.add(new Evidence(T, "its kernel closed every link connection"));
-        all.add(new NewLife(T));
+        all.add(new NewLife(T, o));
+        all.add(new NewLife(T, HEARD));
         for (Answer a : Answer.values()) {
             all.add(new Answered(T, 9, a, null));
         }
@@ -353,7 +354,7 @@ class PolicyTest {
     void aFenceAimedAtAnEarlierLifeDoesNotKillTheVerdictOfTheNextOne() {
         Run r = new Run(HEARD).at(T, SILENT);
         long fence = r.state.call().id();
-        r.in(new NewLife(T + MS)).at(T + MS, HEARD);
+        r.in(new NewLife(T + MS, HEARD));
         r.in(new Answered(T + 2 * MS, fence, Answer.STOPPED, null));
         assertEquals(Verdict.HEARD, r.verdict());
         assertNull(r.state.call());
