@@ -679,8 +679,8 @@ final class Monitor {
         List<KernelDrops.Socket> sockets = new ArrayList<>();
         for (Slot s : slots) {
             if (s.channel instanceof UdpChannel u) {
-                sockets.add(new KernelDrops.Socket(u.config().local(), u.config().peer()));
-                sockets.add(new KernelDrops.Socket(u.config().local(), null));
+                sockets.add(new KernelDrops.Socket(u.local(), u.config().peer()));
+                sockets.add(new KernelDrops.Socket(u.local(), null));
             }
         }
         if (sockets.isEmpty()) {
@@ -689,8 +689,8 @@ final class Monitor {
         Map<KernelDrops.Socket, Long> read = kernel.read(sockets);
         for (Slot s : slots) {
             if (s.channel instanceof UdpChannel u) {
-                Long main = read.get(new KernelDrops.Socket(u.config().local(), u.config().peer()));
-                Long stray = read.get(new KernelDrops.Socket(u.config().local(), null));
+                Long main = read.get(new KernelDrops.Socket(u.local(), u.config().peer()));
+                Long stray = read.get(new KernelDrops.Socket(u.local(), null));
                 if (main != null) {
                     s.mainDropsBase = s.mainDropsBase < 0 ? main : s.mainDropsBase;
                     s.dropped = main - s.mainDropsBase;

@@ -35,6 +35,7 @@ final class UdpChannel implements Channel {
     private final ChannelConfig config;
     private volatile DatagramChannel socket;
     private volatile DatagramChannel stray;
+    private volatile InetSocketAddress bound;
     private final AtomicLong unreachable = new AtomicLong();
 
     UdpChannel(ChannelConfig config) {
@@ -55,11 +56,13 @@ final class UdpChannel implements Channel {
         StandardProtocolFamily family = config.local().getAddress() instanceof Inet6Address
                 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
         // Nobody else may hold the address: SO_REUSEADDR below would otherwise share it silently.
-        try (DatagramChannel probe = DatagramChannel.open(family)) {
-            probe.bind(config.local());
-        } catch (IOException e) {
-            throw new IOException("channel " + config.name() + ": cannot bind UDP " + config.local() + ": "
-                    + e.getMessage(), e);
+        if (config.local().getPort() != 0) {
+            try (DatagramChannel probe = DatagramChannel.open(family)) {
+                probe.bind(config.local());
+            } catch (IOException e) {
+                throw new IOException("channel " + config.name() + ": cannot bind UDP " + config.local() + ": "
+                        + e.getMessage(), e);
+            }
         }
         DatagramChannel main = DatagramChannel.open(family);
         DatagramChannel others = null;
@@ -72,7 +75,7 @@ final class UdpChannel implements Channel {
             others = DatagramChannel.open(family);
             others.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             others.setOption(StandardSocketOptions.SO_RCVBUF, STRAY_BUFFER);
-            others.bind(config.local());
+            others.bind(main.getLocalAddress()); // the same address, the same port even if it was 0
             others.configureBlocking(false);
         } catch (IOException e) {
             main.close();
@@ -82,13 +85,15 @@ final class UdpChannel implements Channel {
             throw new IOException("channel " + config.name() + ": cannot bind UDP " + config.local() + ": "
                     + e.getMessage(), e);
         }
+        bound = (InetSocketAddress) main.getLocalAddress();
         socket = main;
         stray = others;
     }
 
-    /** @return the bound address (tests bind port 0) */
-    InetSocketAddress localAddress() throws IOException {
-        return (InetSocketAddress) socket.getLocalAddress();
+    /** @return the address both sockets are bound to: the configured one, with its port if that was 0 */
+    InetSocketAddress local() {
+        InetSocketAddress b = bound;
+        return b != null ? b : config.local();
     }
 
     @Override
