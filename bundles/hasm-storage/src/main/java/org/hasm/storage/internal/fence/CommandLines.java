@@ -83,21 +83,100 @@ final class CommandLines {
         return Optional.empty();
     }
 
-    Seen of(ProcessHandle ph) {
+    /**
+     * A process that may matter to a fence: one whose command line names what is looked for, one
+     * exiting (its command line gone with its memory), or one that cannot be read.
+     */
+    record Suspect(long pid, Seen seen) {
+    }
+
+    /**
+     * One pass over the process table for the processes whose command line contains {@code marker},
+     * with those that are exiting or cannot be read (any of them could be it). Reading {@code /proc},
+     * most processes cost one read of their command line: a fence asks this while a takeover waits.
+     * Bounded: one pass over a snapshot of the table.
+     */
+    List<Suspect> suspects(String marker) {
+        List<Suspect> found = new ArrayList<>();
         if (proc == null) {
-            if (!ph.isAlive()) {
-                return new Gone();
+            for (ProcessHandle ph : ProcessHandle.allProcesses().toList()) {
+                Seen seen = of(ph);
+                if (!(seen instanceof Args a) || String.join(" ", a.args()).contains(marker)) {
+                    found.add(new Suspect(ph.pid(), seen));
+                }
             }
-            ProcessHandle.Info info = ph.info();
-            if (info.command().isEmpty()) {
-                return new Unreadable("no command line is visible for pid " + ph.pid());
-            }
-            List<String> args = new ArrayList<>();
-            args.add(info.command().get());
-            info.arguments().ifPresent(a -> args.addAll(List.of(a)));
-            return new Args(args, null);
+            return found;
         }
-        Path dir = proc.resolve(Long.toString(ph.pid()));
+        byte[] wanted = marker.getBytes(StandardCharsets.UTF_8);
+        List<Path> entries = new ArrayList<>();
+        try (java.nio.file.DirectoryStream<Path> pids = Files.newDirectoryStream(proc, CommandLines::isPid)) {
+            pids.forEach(entries::add);
+        } catch (IOException e) {
+            // the table cannot be listed: the fallback sees what the JDK sees
+            for (ProcessHandle ph : ProcessHandle.allProcesses().toList()) {
+                found.add(new Suspect(ph.pid(), of(ph)));
+            }
+            return found;
+        }
+        for (Path dir : entries) {
+            long pid = Long.parseLong(dir.getFileName().toString());
+            byte[] raw;
+            try {
+                raw = Files.readAllBytes(dir.resolve("cmdline"));
+            } catch (NoSuchFileException e) {
+                continue; // gone meanwhile
+            } catch (IOException e) {
+                raw = null;
+            }
+            if (raw != null && raw.length > 0 && indexOf(raw, wanted) < 0) {
+                continue; // somebody else
+            }
+            Seen seen = ofProc(pid);
+            if (!(seen instanceof Gone) && !(seen instanceof Args a && a.args().isEmpty())) {
+                found.add(new Suspect(pid, seen));
+            }
+        }
+        return found;
+    }
+
+    private static boolean isPid(Path p) {
+        String n = p.getFileName().toString();
+        return !n.isEmpty() && n.chars().allMatch(Character::isDigit);
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    Seen of(ProcessHandle ph) {
+        if (proc != null) {
+            return ofProc(ph.pid());
+        }
+        if (!ph.isAlive()) {
+            return new Gone();
+        }
+        ProcessHandle.Info info = ph.info();
+        if (info.command().isEmpty()) {
+            return new Unreadable("no command line is visible for pid " + ph.pid());
+        }
+        List<String> args = new ArrayList<>();
+        args.add(info.command().get());
+        info.arguments().ifPresent(a -> args.addAll(List.of(a)));
+        return new Args(args, null);
+    }
+
+    /** What {@code /proc} says of a process. */
+    private Seen ofProc(long pid) {
+        Path dir = proc.resolve(Long.toString(pid));
         try {
             Stat stat = stat(dir);
             if (stat.zombie()) {
@@ -148,12 +227,25 @@ final class CommandLines {
             return !ph.isAlive();
         }
         try {
-            Stat stat = stat(proc.resolve(Long.toString(ph.pid())));
+            return gone(ph.pid());
+        } catch (IOException e) {
+            return !ph.isAlive();
+        }
+    }
+
+    /**
+     * @return whether the process of {@code pid} holds nothing any more, as {@code /proc} says
+     * @throws IOException if {@code /proc} cannot tell (none here, or its entry unreadable)
+     */
+    boolean gone(long pid) throws IOException {
+        if (proc == null) {
+            throw new IOException("no /proc here");
+        }
+        try {
+            Stat stat = stat(proc.resolve(Long.toString(pid)));
             return stat.zombie() && stat.threads() <= 1;
         } catch (NoSuchFileException e) {
             return true;
-        } catch (IOException e) {
-            return !ph.isAlive();
         }
     }
 

@@ -153,24 +153,25 @@ final class ProcessFence {
         }
         Set<Long> running = new TreeSet<>();
         List<String> unreadable = new ArrayList<>();
-        List<ProcessHandle> exiting = new ArrayList<>();
+        List<Long> exiting = new ArrayList<>();
         long self = ProcessHandle.current().pid();
-        // bounded: one pass over a snapshot of the process table
-        for (ProcessHandle ph : ProcessHandle.allProcesses().toList()) {
-            if (ph.pid() == self) {
+        // bounded: one pass over the process table, reading only the command line of most processes
+        for (CommandLines.Suspect suspect : commandLines.suspects(LAUNCHER)) {
+            long pid = suspect.pid();
+            if (pid == self) {
                 continue;
             }
-            CommandLines.Seen seen = commandLines.of(ph);
+            CommandLines.Seen seen = suspect.seen();
             if (seen instanceof CommandLines.Exiting) {
-                exiting.add(ph); // it may be the peer, dying: waited for below
+                exiting.add(pid); // it may be the peer, dying: waited for below
             } else if (seen instanceof CommandLines.Unreadable u) {
                 unreadable.add(u.why());
             } else if (seen instanceof CommandLines.Args a) {
                 Match m = runs(a);
                 if (m == Match.YES) {
-                    running.add(ph.pid());
+                    running.add(pid);
                 } else if (m == Match.UNKNOWN) {
-                    unreadable.add("pid " + ph.pid() + " runs hasm on a folder that cannot be resolved");
+                    unreadable.add("pid " + pid + " runs hasm on a folder that cannot be resolved");
                 }
             }
         }
@@ -184,9 +185,9 @@ final class ProcessFence {
                     + " process(es) cannot be inspected, e.g. " + unreadable.get(0));
             return false;
         }
-        for (ProcessHandle ph : exiting) {
-            if (!waitGone(ph, deadline)) {
-                reporter.warn(who + ": pid " + ph.pid() + " is exiting and could be the peer; it has not ended in"
+        for (long pid : exiting) {
+            if (!waitGone(pid, deadline)) {
+                reporter.warn(who + ": pid " + pid + " is exiting and could be the peer; it has not ended in"
                         + " time: cannot say the peer is stopped");
                 return false;
             }
@@ -259,6 +260,28 @@ final class ProcessFence {
             reporter.warn(who + ": pid " + ph.pid() + " (or a descendant) was killed but has not ended in time");
         }
         return gone;
+    }
+
+    /** Polls {@code /proc} until the process of {@code pid} is gone; bounded by the deadline. */
+    private boolean waitGone(long pid, long deadline) {
+        while (true) {
+            try {
+                if (commandLines.gone(pid)) {
+                    return true;
+                }
+            } catch (IOException e) {
+                Optional<ProcessHandle> ph = ProcessHandle.of(pid);
+                return ph.isEmpty() || waitGone(ph.get(), deadline);
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(5)));
+            if (Thread.currentThread().isInterrupted()) {
+                return false;
+            }
+        }
     }
 
     private boolean waitGone(ProcessHandle ph, long deadline) {
