@@ -807,7 +807,8 @@ final class Monitor {
         StatusMessage m = peerStatus;
         ScmState state = m == null ? null : m.state();
         return new Policy.Observation(networkGood, lastHeard != null, heartbeat == null ? Policy.Heartbeat.NONE
-                : heartbeat, flood, state == ScmState.MONITOR || state == ScmState.HALTED);
+                : heartbeat, flood, state == ScmState.MONITOR || state == ScmState.HALTED,
+                state == ScmState.DAC || state == ScmState.DEGRADED);
     }
 
     private Policy.Heartbeat heartbeat(Slot s) {

@@ -19,8 +19,10 @@ import org.hasm.spi.peer.Verdict;
  *     It is fenced only once it has lasted {@link Config#networkOnlyNanos} without a flood at our
  *     ports; a flood restarts that time. An outage that ends before is forgotten.
  * <li>Silent on the networks and on the storage (its heartbeat stopped, the lease still running): no
- *     evidence of life at all, so it is fenced at once; dead once the fence completed or the lease
- *     ran out, never before.
+ *     evidence of life at all, so a peer that serves (it last said DAC or DEGRADED) is fenced at
+ *     once; dead once the fence completed or the lease ran out, never before. A peer that serves
+ *     nothing yet (BOOT, INIT: a JVM starting up stalls now and then) holds nothing to take over: its
+ *     lease decides.
  * <li>Evidence that its process may be gone (the kernel closed or refused every link connection, its
  *     status ports unreachable, the heartbeat stopping, every network going BAD) asks the agent at
  *     once whether it is certainly stopped; a certain "yes" makes it dead the moment it comes. A peer
@@ -79,11 +81,12 @@ final class Policy {
      * @param heartbeat what the storage heartbeat says
      * @param flood strangers flood this SCM's status ports (rejected datagrams well above noise)
      * @param reportedFault the peer's last status says MONITOR or HALTED
+     * @param serving the peer's last status says DAC or DEGRADED: it may hold volumes and addresses
      */
     record Observation(boolean networkGood, boolean heard, Heartbeat heartbeat, boolean flood,
-            boolean reportedFault) {
+            boolean reportedFault, boolean serving) {
         /** At start: every channel GOOD by the benefit of the doubt, nothing heard. */
-        static final Observation START = new Observation(true, false, Heartbeat.UNHEARD, false, false);
+        static final Observation START = new Observation(true, false, Heartbeat.UNHEARD, false, false, false);
     }
 
     /** Something the policy reacts to; {@code now} is a monotonic clock in nanoseconds. */
@@ -484,9 +487,10 @@ final class Policy {
             }
         }
 
-        /** Silent on the networks and on the storage, its lease still running. */
+        /** Silent on the networks and on the storage, its lease still running, while it serves. */
         private boolean silent() {
-            return !seen.networkGood() && seen.heartbeat() == Heartbeat.STOPPED && !seen.reportedFault() && !dead();
+            return !seen.networkGood() && seen.heartbeat() == Heartbeat.STOPPED && seen.serving()
+                    && !seen.reportedFault() && !dead();
         }
 
         /** Whether a fence asked for is still called for: the conditions that asked for it still hold. */

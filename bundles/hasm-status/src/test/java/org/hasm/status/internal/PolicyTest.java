@@ -41,7 +41,12 @@ class PolicyTest {
 
     private static Observation obs(boolean networkGood, boolean heard, Heartbeat heartbeat, boolean flood,
             boolean fault) {
-        return new Observation(networkGood, heard, heartbeat, flood, fault);
+        return obs(networkGood, heard, heartbeat, flood, fault, heard && !fault);
+    }
+
+    private static Observation obs(boolean networkGood, boolean heard, Heartbeat heartbeat, boolean flood,
+            boolean fault, boolean serving) {
+        return new Observation(networkGood, heard, heartbeat, flood, fault, serving);
     }
 
     private static final Observation HEARD = obs(true, true, Heartbeat.BEATING, false, false);
@@ -58,7 +63,9 @@ class PolicyTest {
                 for (Heartbeat h : Heartbeat.values()) {
                     for (boolean flood : new boolean[] {false, true}) {
                         for (boolean fault : new boolean[] {false, true}) {
-                            all.add(obs(networkGood, heard, h, flood, fault));
+                            for (boolean serving : heard ? new boolean[] {false, true} : new boolean[] {false}) {
+                                all.add(obs(networkGood, heard, h, flood, fault, serving));
+                            }
                         }
                     }
                 }
@@ -164,15 +171,17 @@ class PolicyTest {
         List<Input> all = new ArrayList<>();
         Observation o = s.seen();
         // every observation one change away, now and once a network-only time has passed
-        for (Observation n : List.of(o, obs(!o.networkGood(), o.heard(), o.heartbeat(), o.flood(), o.reportedFault()),
-                obs(o.networkGood(), !o.heard(), o.heartbeat(), o.flood(), o.reportedFault()),
-                obs(o.networkGood(), o.heard(), o.heartbeat(), !o.flood(), o.reportedFault()),
-                obs(o.networkGood(), o.heard(), o.heartbeat(), o.flood(), !o.reportedFault()))) {
+        for (Observation n : List.of(o,
+                obs(!o.networkGood(), o.heard(), o.heartbeat(), o.flood(), o.reportedFault(), o.serving()),
+                obs(o.networkGood(), !o.heard(), o.heartbeat(), o.flood(), o.reportedFault(), o.serving()),
+                obs(o.networkGood(), o.heard(), o.heartbeat(), !o.flood(), o.reportedFault(), o.serving()),
+                obs(o.networkGood(), o.heard(), o.heartbeat(), o.flood(), !o.reportedFault(), o.serving()),
+                obs(o.networkGood(), o.heard(), o.heartbeat(), o.flood(), o.reportedFault(), !o.serving()))) {
             all.add(new Observed(T, n));
         }
         for (Heartbeat h : Heartbeat.values()) {
             if (h != o.heartbeat()) {
-                all.add(new Observed(T, obs(o.networkGood(), o.heard(), h, o.flood(), o.reportedFault())));
+                all.add(new Observed(T, obs(o.networkGood(), o.heard(), h, o.flood(), o.reportedFault(), o.serving())));
             }
         }
         all.add(new Observed(T + NETWORK_ONLY, o));
@@ -222,7 +231,7 @@ class PolicyTest {
         }
         // a fence only with no evidence of life, or after a whole network-only time without a flood
         if (calls.stream().anyMatch(Policy.Fence.class::isInstance)) {
-            boolean silent = !o.networkGood() && o.heartbeat() == Heartbeat.STOPPED;
+            boolean silent = !o.networkGood() && o.heartbeat() == Heartbeat.STOPPED && o.serving();
             boolean longOutage = !o.networkGood() && o.heartbeat() == Heartbeat.BEATING && !o.flood()
                     && n.outageSince() >= 0 && in.now() - n.outageSince() >= NETWORK_ONLY;
             check(silent || longOutage, "a fence only for silence or a network-only outage that lasted", where);
@@ -321,6 +330,20 @@ class PolicyTest {
         assertTrue(r.verdict().alive(), "not dead before the fence completes");
         r.answer(T + FENCE_TIMEOUT / 2, Answer.STOPPED);
         assertEquals(Verdict.FENCED, r.verdict());
+    }
+
+    @Test
+    void aPeerStartingUpThatGoesSilentIsLeftToItsLeaseNotFencedAtOnce() {
+        Observation booting = obs(true, true, Heartbeat.BEATING, false, false, false);
+        Observation stalled = obs(false, true, Heartbeat.STOPPED, false, false, false);
+        Run r = new Run(booting).at(T, stalled);
+        assertEquals(0, r.fences(), "it holds nothing: a JVM that stalls while it starts is not killed");
+        assertEquals(Verdict.UNCONFIRMED, r.verdict());
+        r.at(T + 100 * MS, booting);
+        assertEquals(Verdict.HEARD, r.verdict());
+        r.at(T + 200 * MS, stalled).at(T + 300 * MS, obs(false, true, Heartbeat.EXPIRED, false, false, false));
+        assertEquals(Verdict.LEASE_EXPIRED, r.verdict(), "its lease decides");
+        assertEquals(0, r.fences());
     }
 
     @Test

@@ -133,7 +133,9 @@ class StorageHeartbeatTest {
         // silent on the networks and the storage: no network-only delay, a fence at once (no agent
         // registered here: the lease decides), dead only once the lease ran out
         assertTrue(networksBad < fencing && fencing < leaseOut && leaseOut < dead, t::toString);
-        assertEquals(0, a.count(Fencing.UNREACHABLE), a::describe);
+        // (its last heartbeat may be read an interval after its last network frame: a moment of outage)
+        assertTrue(a.count(Fencing.UNREACHABLE) <= 1, a::describe);
+        assertEquals(1, a.count(Fencing.FENCING), a::describe);
         assertEquals(1, a.count(Fencing.UNAVAILABLE), a::describe);
         assertEquals(1, t.stream().filter(e -> e.startsWith("peer dead")).count(), t::toString);
     }
