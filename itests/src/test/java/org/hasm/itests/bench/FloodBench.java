@@ -52,17 +52,32 @@ class FloodBench {
                 roleChanges = watch(pair, FLOOD.plusSeconds(10), flood);
                 sent = flood.sent();
             }
-            flooded.stop();
+            boolean aliveA = pair.isAlive(Scm.A) && pair.pid(Scm.A) == pidA;
+            if (aliveA) {
+                flooded.stop();
+            }
             JsonNode after = pair.status(Scm.A);
 
-            long fences = count(pair.log(Scm.A).substring(logA), "fencing the peer")
-                    + count(pair.log(Scm.B).substring(logB), "fencing the peer");
+            String sinceA = pair.log(Scm.A).substring(logA);
+            String sinceB = pair.log(Scm.B).substring(logB);
+            long fences = count(sinceA, "fencing the peer") + count(sinceB, "fencing the peer");
+            // what the status monitors said meanwhile, for a figure that is not 0
+            for (String line : (sinceA + sinceB).split("\n")) {
+                if (line.contains("[org.hasm.status]") && !line.contains("DEBUG") || line.contains("[org.hasm.controller]")
+                        && line.contains(": ")) {
+                    System.out.println("# " + line);
+                }
+            }
             long calls = pair.journal(Scm.A, markA).size() + pair.journal(Scm.B, markB).size();
             BenchReport.print("flood.failovers", roleChanges, "count");
             BenchReport.print("flood.fences", fences, "count");
             BenchReport.print("flood.lifecycle_calls", calls, "count");
             BenchReport.print("flood.sent", sent, "datagrams");
             BenchReport.print("flood.rate", sent * 1000 / Math.max(1, flooded.millis()), "datagrams/s");
+            if (!aliveA || after == null) {
+                System.out.println("# scm-a's process did not survive the flood: no counters, no CPU figures");
+                return;
+            }
             BenchReport.print("flood.rejected", sum(after, "rejected") - sum(before, "rejected"), "datagrams");
             BenchReport.print("flood.genuine_lost", sum(after, "missed") - sum(before, "missed"), "frames");
             BenchReport.print("flood.cpu.status", flooded.statusPercent(), "% of a core");

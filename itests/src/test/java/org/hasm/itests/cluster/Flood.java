@@ -12,11 +12,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.hasm.itests.cluster.Pair.Scm;
 
 /**
- * A stranger flooding an SCM's two status ports as fast as it can, one sender thread per port:
- * datagrams of 0 to 1,500 random bytes, then frames of a status frame's shape in the SCM's peer's
- * name, signed with a wrong key. The datagrams are made before the flood starts, so that making them
- * does not slow it down. Bounded in count per port and in time; {@link #close} stops it and waits
- * for the senders.
+ * A stranger flooding an SCM's two status ports as fast as it can, from one thread (one process of
+ * an attacker's), turn about: datagrams of 0 to 1,500 random bytes, then frames of a status frame's
+ * shape in the SCM's peer's name, signed with a wrong key. The datagrams are made before the flood
+ * starts, so that making them does not slow it down. Bounded in count per port and in time;
+ * {@link #close} stops it and waits for the sender.
  */
 public final class Flood implements AutoCloseable {
     private static final int POOL = 4096;
@@ -29,7 +29,7 @@ public final class Flood implements AutoCloseable {
     private final long randomPerPort;
     private final long forgedPerPort;
     private final long deadline;
-    private final Thread[] senders;
+    private final Thread sender;
     private volatile boolean stop;
 
     /**
@@ -55,30 +55,19 @@ public final class Flood implements AutoCloseable {
                     random.nextLong(0, Long.MAX_VALUE), payload);
         }
         this.deadline = System.nanoTime() + limit.toNanos();
-        this.senders = new Thread[ports.length];
-        for (int p = 0; p < ports.length; p++) {
-            InetSocketAddress to = ports[p];
-            senders[p] = new Thread(() -> send(to), "flood-" + to.getPort());
-            senders[p].setDaemon(true);
-        }
+        this.sender = new Thread(this::send, "flood-" + ports[0].getPort());
+        sender.setDaemon(true);
     }
 
-    /** Starts the senders; returns at once. */
+    /** Starts the sender; returns at once. */
     public Flood start() {
-        for (Thread t : senders) {
-            t.start();
-        }
+        sender.start();
         return this;
     }
 
-    /** @return whether a sender still runs */
+    /** @return whether the sender still runs */
     public boolean running() {
-        for (Thread t : senders) {
-            if (t.isAlive()) {
-                return true;
-            }
-        }
-        return false;
+        return sender.isAlive();
     }
 
     /** @return datagrams sent so far, on both ports */
@@ -91,15 +80,19 @@ public final class Flood implements AutoCloseable {
         return failure.get();
     }
 
-    private void send(InetSocketAddress to) {
+    private void send() {
         try (DatagramChannel out = DatagramChannel.open()) {
             for (long i = 0; i < randomPerPort && !stop && (i % 1024 != 0 || System.nanoTime() < deadline); i++) {
-                out.send(ByteBuffer.wrap(randomPool[(int) (i % POOL)]), to);
-                sent.incrementAndGet();
+                for (InetSocketAddress to : ports) {
+                    out.send(ByteBuffer.wrap(randomPool[(int) (i % POOL)]), to);
+                    sent.incrementAndGet();
+                }
             }
             for (long i = 0; i < forgedPerPort && !stop && (i % 1024 != 0 || System.nanoTime() < deadline); i++) {
-                out.send(ByteBuffer.wrap(forgedPool[(int) (i % POOL)]), to);
-                sent.incrementAndGet();
+                for (InetSocketAddress to : ports) {
+                    out.send(ByteBuffer.wrap(forgedPool[(int) (i % POOL)]), to);
+                    sent.incrementAndGet();
+                }
             }
         } catch (IOException | RuntimeException e) {
             failure.set(e);
@@ -109,8 +102,6 @@ public final class Flood implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         stop = true;
-        for (Thread t : senders) {
-            t.join(10_000);
-        }
+        sender.join(10_000);
     }
 }

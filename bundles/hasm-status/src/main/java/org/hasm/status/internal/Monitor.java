@@ -98,8 +98,9 @@ final class Monitor {
     private static final int DRAIN_BATCH = 64;
     // Reads per interval of a channel's genuine socket: the peer sends one frame an interval.
     private static final int MAIN_BUDGET = 64;
-    // Reads per interval of a channel's stray socket; beyond it the kernel drops them, counted.
-    private static final int STRAY_BUDGET = 1024;
+    // Reads per interval of a channel's stray socket: enough to name a flood's sources; beyond it the
+    // kernel drops them, and counts them, for nothing but a few system calls of ours.
+    private static final int STRAY_BUDGET = 128;
     // Datagrams refused on a channel within a detection time that make a flood rather than noise.
     private static final int FLOOD_MIN = 100;
     // How often the kernel's drop counters are read when nothing is flooding (every interval when it is).
