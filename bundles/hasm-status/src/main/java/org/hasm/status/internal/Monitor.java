@@ -191,7 +191,7 @@ final class Monitor {
             // same sequence number, so each channel must accept each number once.
             slots.add(new Slot(slots.size(), channel, storage,
                     new PeerFilter(codec, settings.self(), settings.peer(), new AntiReplay(), StatusMessage.TYPE),
-                    start, settings.counterStart()));
+                    start, settings.counterStart(), MAIN_BUDGET, STRAY_BUDGET));
         }
         long detection = intervalNanos * settings.counterStart();
         long probeEvery = Math.max(detection, TimeUnit.MILLISECONDS.toNanos(100));
@@ -611,31 +611,8 @@ final class Monitor {
         observe(now, false);
     }
 
-    /**
-     * The patent's count: grows by the sequence delta since the last frame, capped at the channel's
-     * start value. A new life of the peer has no baseline to count gaps from, and is given the full
-     * count, as every channel has at boot: counting it as 1 would leave a channel that was BAD when
-     * the peer (re)started hovering at 1 (one up per frame, one down per interval) and flapping.
-     */
     private void countArrival(Slot s, Frame frame) {
-        long delta;
-        if (s.lastIncarnation != frame.incarnation()) {
-            delta = s.start;
-            s.lastIncarnation = frame.incarnation();
-            s.lastSequence = frame.sequence();
-        } else if (frame.sequence() > s.lastSequence) {
-            delta = frame.sequence() - s.lastSequence;
-            s.missed += delta - 1;
-            s.lastSequence = frame.sequence();
-        } else {
-            delta = 1; // a late frame, counted as missed when its successor came: take that back
-            if (s.missed > 0) {
-                s.missed--;
-            }
-        }
-        s.counter = (int) Math.min(s.start, s.counter + Math.min(delta, s.start));
-        if (s.status == ChannelStatus.BAD) {
-            s.status = ChannelStatus.GOOD;
+        if (s.count(frame.incarnation(), frame.sequence())) {
             channelChanged(s);
         }
     }
@@ -645,13 +622,8 @@ final class Monitor {
         ticks++;
         long now = System.nanoTime();
         for (Slot s : slots) {
-            int c = s.counter;
-            if (c > 0) {
-                s.counter = --c;
-                if (c == 0 && s.status == ChannelStatus.GOOD) {
-                    s.status = ChannelStatus.BAD;
-                    channelChanged(s);
-                }
+            if (s.tick()) {
+                channelChanged(s);
             }
         }
         boolean dropping = false;
@@ -690,16 +662,8 @@ final class Monitor {
         Map<KernelDrops.Socket, Long> read = kernel.read(sockets);
         for (Slot s : slots) {
             if (s.channel instanceof UdpChannel u) {
-                Long main = read.get(new KernelDrops.Socket(u.local(), u.config().peer()));
-                Long stray = read.get(new KernelDrops.Socket(u.local(), null));
-                if (main != null) {
-                    s.mainDropsBase = s.mainDropsBase < 0 ? main : s.mainDropsBase;
-                    s.dropped = main - s.mainDropsBase;
-                }
-                if (stray != null) {
-                    s.strayDropsBase = s.strayDropsBase < 0 ? stray : s.strayDropsBase;
-                    s.strayDropped = stray - s.strayDropsBase;
-                }
+                s.kernelDrops(read.get(new KernelDrops.Socket(u.local(), u.config().peer())),
+                        read.get(new KernelDrops.Socket(u.local(), null)));
             }
         }
     }
@@ -707,13 +671,7 @@ final class Monitor {
     /** A flood: refused datagrams over a detection time well above noise. Reported at its start and end. */
     private void floodCheck(Slot s) {
         long total = s.rejected();
-        int window = s.floodWindow.length;
-        s.floodWindow[(int) (ticks % window)] = total - s.floodLastTotal;
-        s.floodLastTotal = total;
-        long recent = 0;
-        for (long n : s.floodWindow) {
-            recent += n;
-        }
+        long recent = s.floodTick(ticks);
         boolean flood = recent >= FLOOD_MIN;
         if (flood == s.flooding) {
             return;
@@ -723,7 +681,7 @@ final class Monitor {
             s.floodStart = total - recent;
             s.floodSince = System.nanoTime();
             observer.log(Level.WARN, "channel " + s.channel.name() + ": flood at this SCM's status port, " + recent
-                    + " datagrams refused within " + settings.intervalMs() * window + " ms"
+                    + " datagrams refused within " + settings.intervalMs() * settings.counterStart() + " ms"
                     + (s.strayFrom == null ? "" : " (e.g. from " + s.strayFrom + ")")
                     + ": counted, never a reason to fence the peer");
         } else {
@@ -899,63 +857,6 @@ final class Monitor {
             case LEASE_EXPIRED -> ", its storage lease ran out";
             case SILENT -> ", every channel BAD";
         };
-    }
-
-    /** One channel: the transport and its entry in the patent's status information database. */
-    static final class Slot {
-        final int index;
-        final Channel channel;
-        final boolean storage;
-        final PeerFilter filter;
-        final int start;
-        SelectionKey mainKey;
-        SelectionKey strayKey;
-        // written by the sender thread only
-        volatile long sent;
-        volatile long errors;
-        boolean sendFailing;
-        // written by the receiver thread only
-        volatile long received;
-        volatile long missed;
-        volatile long rejectedRead;
-        volatile long strayDropped;
-        volatile long dropped;
-        volatile int counter;
-        volatile ChannelStatus status = ChannelStatus.GOOD;
-        long lastIncarnation = Long.MIN_VALUE;
-        long lastSequence;
-        long beatTick;
-        long unreachableSeen;
-        int mainLeft = MAIN_BUDGET;
-        int strayLeft = STRAY_BUDGET;
-        long mainDropsBase = -1;
-        long strayDropsBase = -1;
-        final long[] floodWindow;
-        long floodLastTotal;
-        boolean flooding;
-        long floodStart;
-        long floodSince;
-        InetSocketAddress strayFrom;
-
-        Slot(int index, Channel channel, boolean storage, PeerFilter filter, int start, int detection) {
-            this.index = index;
-            this.channel = channel;
-            this.storage = storage;
-            this.filter = filter;
-            this.start = start;
-            this.counter = start;
-            this.floodWindow = new long[Math.max(1, detection)];
-        }
-
-        /** @return datagrams refused: read and refused, and strays the kernel dropped unread */
-        long rejected() {
-            return rejectedRead + strayDropped;
-        }
-
-        Views.Channel view() {
-            return new Views.Channel(channel.name(), status, sent, received, missed, rejected(), errors, counter,
-                    dropped);
-        }
     }
 
     /** @return the slot of a channel, for tests */

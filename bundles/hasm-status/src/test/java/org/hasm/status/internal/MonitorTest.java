@@ -285,7 +285,7 @@ class MonitorTest {
         Side a = new Side();
         a.monitor = new Monitor(settings(true, Map.of("counter.start", "10"), false), key, 1000, a.local::get, a);
         FrameCodec peer = new FrameCodec(key.derive("status"));
-        Monitor.Slot link = a.monitor.slot("link");
+        Slot link = a.monitor.slot("link");
         feed(a.monitor, link, peer, 7, 1);
         for (int i = 0; i < 6; i++) {
             a.monitor.analyze();
@@ -313,7 +313,7 @@ class MonitorTest {
         assertEquals(8, a.monitor.peer().incarnation());
     }
 
-    private static void feed(Monitor m, Monitor.Slot slot, FrameCodec codec, long incarnation, long seq) {
+    private static void feed(Monitor m, Slot slot, FrameCodec codec, long incarnation, long seq) {
         byte[] f = codec.encode(StatusMessage.TYPE, "scm-b", incarnation, seq,
                 new StatusMessage(ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE, incarnation).encode());
         m.onFrame(slot, f, f.length);
