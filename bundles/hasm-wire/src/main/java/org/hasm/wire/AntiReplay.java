@@ -58,6 +58,33 @@ public final class AntiReplay {
         mark(sequence);
     }
 
+    /**
+     * Says whether {@link #accept} would take a frame's (incarnation, sequence), without taking it:
+     * the check a receiver makes before spending an authentication code on a frame.
+     *
+     * @throws FrameException REPLAY if it was accepted before, is too old, or from an older incarnation
+     */
+    public synchronized void check(long frameIncarnation, long sequence) throws FrameException {
+        if (sequence < 0) {
+            throw new FrameException(Reason.MALFORMED, "negative sequence");
+        }
+        if (!any || frameIncarnation > incarnation) {
+            return;
+        }
+        if (frameIncarnation < incarnation) {
+            throw new FrameException(Reason.REPLAY, "incarnation " + frameIncarnation + " older than " + incarnation);
+        }
+        if (sequence > highest) {
+            return;
+        }
+        if (highest - sequence >= WINDOW) {
+            throw new FrameException(Reason.REPLAY, "sequence " + sequence + " is older than the window");
+        }
+        if (isMarked(sequence)) {
+            throw new FrameException(Reason.REPLAY, "sequence " + sequence + " seen before");
+        }
+    }
+
     /** @return the incarnation of the sender last accepted, 0 if none */
     public synchronized long incarnation() {
         return any ? incarnation : 0;

@@ -140,6 +140,63 @@ public final class FrameCodec {
      * @throws FrameException if it is not an authentic, well-formed frame of this version
      */
     public Frame decode(byte[] buf, int off, int len) throws FrameException {
+        Header h = header(buf, off, len);
+        int n = h.senderLength();
+        int p = h.payloadLength();
+        int expected = FIXED + n + p + MAC_LENGTH;
+        int signed = expected - MAC_LENGTH;
+        boolean authentic;
+        synchronized (decodeMac) {
+            decodeMac.update(buf, off, signed);
+            try {
+                decodeMac.doFinal(computed, 0);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException(e); // the buffer is sized for it
+            }
+            System.arraycopy(buf, off + signed, received, 0, MAC_LENGTH);
+            authentic = MessageDigest.isEqual(computed, received); // constant time
+        }
+        if (!authentic) {
+            throw new FrameException(Reason.BAD_MAC, "authentication code does not match the cluster key");
+        }
+        for (int i = 0; i < n; i++) {
+            if (!nameChar(buf[off + 7 + i])) {
+                throw new FrameException(Reason.MALFORMED, "sender name has a character outside [A-Za-z0-9_-]");
+            }
+        }
+        String sender = new String(buf, off + 7, n, StandardCharsets.US_ASCII);
+        long sequence = getLong(buf, off + 15 + n);
+        if (sequence < 0) {
+            throw new FrameException(Reason.MALFORMED, "negative sequence");
+        }
+        byte[] payload = new byte[p];
+        System.arraycopy(buf, off + FIXED + n, payload, 0, p);
+        return new Frame(VERSION, h.type(), sender, h.incarnation(), sequence, payload);
+    }
+
+    /**
+     * What a frame's header says, read without authenticating it: for the checks that cost nothing
+     * (its sender, its type, whether it is behind the replay window) before the authentication code
+     * is computed. Nothing here may be trusted until {@link #decode} has passed.
+     *
+     * @param type the frame type
+     * @param senderOffset where the sender's name starts in the buffer
+     * @param senderLength the length of the sender's name, 1..{@value #MAX_SENDER}
+     * @param incarnation the sender's incarnation, as claimed
+     * @param sequence the sequence number, as claimed
+     * @param payloadLength the payload's length
+     */
+    public record Header(int type, int senderOffset, int senderLength, long incarnation, long sequence,
+            int payloadLength) {
+    }
+
+    /**
+     * Checks a frame's framing (magic, version, lengths: exactly one frame) and reads its header.
+     * The same checks {@link #decode} makes before the authentication code, with the same reasons.
+     *
+     * @throws FrameException if it is not a well-framed frame of this version
+     */
+    public static Header header(byte[] buf, int off, int len) throws FrameException {
         if (buf == null || off < 0 || len < 0 || off > buf.length - len) {
             throw new FrameException(Reason.TOO_SHORT, "no frame");
         }
@@ -176,34 +233,13 @@ public final class FrameCodec {
         if (len > expected) {
             throw new FrameException(Reason.MALFORMED, (len - expected) + " bytes after the frame");
         }
-        int signed = expected - MAC_LENGTH;
-        boolean authentic;
-        synchronized (decodeMac) {
-            decodeMac.update(buf, off, signed);
-            try {
-                decodeMac.doFinal(computed, 0);
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException(e); // the buffer is sized for it
-            }
-            System.arraycopy(buf, off + signed, received, 0, MAC_LENGTH);
-            authentic = MessageDigest.isEqual(computed, received); // constant time
-        }
-        if (!authentic) {
-            throw new FrameException(Reason.BAD_MAC, "authentication code does not match the cluster key");
-        }
-        for (int i = 0; i < n; i++) {
-            if (!nameChar(buf[off + 7 + i])) {
-                throw new FrameException(Reason.MALFORMED, "sender name has a character outside [A-Za-z0-9_-]");
-            }
-        }
-        String sender = new String(buf, off + 7, n, StandardCharsets.US_ASCII);
-        long sequence = getLong(buf, off + 15 + n);
-        if (sequence < 0) {
-            throw new FrameException(Reason.MALFORMED, "negative sequence");
-        }
-        byte[] payload = new byte[(int) p];
-        System.arraycopy(buf, off + FIXED + n, payload, 0, (int) p);
-        return new Frame(version, buf[off + 5] & 0xff, sender, getLong(buf, off + 7 + n), sequence, payload);
+        return new Header(buf[off + 5] & 0xff, off + 7, n, getLong(buf, off + 7 + n), getLong(buf, off + 15 + n),
+                (int) p);
+    }
+
+    /** @return the length of a frame with a sender name of {@code senderLength} bytes and this payload length */
+    public static int frameLength(int senderLength, int payloadLength) {
+        return FIXED + senderLength + payloadLength + MAC_LENGTH;
     }
 
     static void putLong(byte[] b, int at, long v) {

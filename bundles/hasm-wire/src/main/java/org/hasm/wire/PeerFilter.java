@@ -3,9 +3,11 @@ package org.hasm.wire;
 import org.hasm.wire.FrameException.Reason;
 
 /**
- * Everything a receiver checks, in order: the frame itself ({@link FrameCodec#decode}), that its
- * sender is the configured peer and not this SCM, and that it is not a replay. A frame that passes
- * has been accepted: a second copy of it is refused.
+ * Everything a receiver checks, in order: first what costs nothing ({@link #precheck}: the framing,
+ * that its sender is the configured peer and not this SCM, a type this receiver takes, not behind the
+ * replay window), then the authentication code ({@link FrameCodec#decode}), then the replay window
+ * again, for good. A stranger's datagram is thus refused before any cryptography is spent on it. A
+ * frame that passes has been accepted: a second copy of it is refused.
  *
  * <p>Thread-safe.
  */
@@ -15,6 +17,8 @@ public final class PeerFilter {
     private final String peer;
     private final AntiReplay replay;
     private final int[] types;
+    private final byte[] selfName;
+    private final byte[] peerName;
 
     /**
      * @param codec keyed with the cluster key
@@ -30,6 +34,8 @@ public final class PeerFilter {
         this.peer = peer;
         this.replay = replay;
         this.types = types.clone();
+        this.selfName = self.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        this.peerName = peer.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     /**
@@ -37,6 +43,7 @@ public final class PeerFilter {
      * @throws FrameException why it was refused
      */
     public Frame accept(byte[] buf, int off, int len) throws FrameException {
+        precheck(buf, off, len);
         Frame f = codec.decode(buf, off, len);
         if (f.sender().equals(self)) {
             throw new FrameException(Reason.OWN_FRAME, "frame carries this SCM's own name " + self);
@@ -44,14 +51,50 @@ public final class PeerFilter {
         if (!f.sender().equals(peer)) {
             throw new FrameException(Reason.UNKNOWN_SENDER, "sender " + f.sender() + " is not the peer " + peer);
         }
-        boolean known = types.length == 0;
-        for (int t : types) {
-            known |= f.type() == t;
-        }
-        if (!known) {
+        if (!takes(f.type())) {
             throw new FrameException(Reason.MALFORMED, "frame type " + f.type() + " is not one this receiver takes");
         }
         replay.accept(f.incarnation(), f.sequence());
         return f;
+    }
+
+    /**
+     * The checks that cost no authentication code: the framing, the sender's name (the peer's, byte
+     * for byte), the type, and the replay window (without moving it). A frame that passes may still
+     * be forged: only {@link #accept} says it is genuine.
+     *
+     * @return the frame's header, as claimed
+     * @throws FrameException why it would be refused
+     */
+    public FrameCodec.Header precheck(byte[] buf, int off, int len) throws FrameException {
+        FrameCodec.Header h = FrameCodec.header(buf, off, len);
+        if (!named(buf, h, peerName)) {
+            if (named(buf, h, selfName)) {
+                throw new FrameException(Reason.OWN_FRAME, "frame carries this SCM's own name " + self);
+            }
+            throw new FrameException(Reason.UNKNOWN_SENDER, "sender is not the peer " + peer);
+        }
+        if (!takes(h.type())) {
+            throw new FrameException(Reason.MALFORMED, "frame type " + h.type() + " is not one this receiver takes");
+        }
+        replay.check(h.incarnation(), h.sequence());
+        return h;
+    }
+
+    private static boolean named(byte[] buf, FrameCodec.Header h, byte[] name) {
+        return h.senderLength() == name.length
+                && java.util.Arrays.equals(buf, h.senderOffset(), h.senderOffset() + name.length, name, 0, name.length);
+    }
+
+    private boolean takes(int type) {
+        if (types.length == 0) {
+            return true;
+        }
+        for (int t : types) {
+            if (type == t) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -150,4 +150,44 @@ class FrameCodecTest {
         byte[] mine = codec.encode(1, "scm-a", 7, 1, new byte[0]);
         assertEquals(7, filter.accept(mine, 0, mine.length).incarnation());
     }
+
+    @Test
+    void aStrangerOrAReplayIsRefusedBeforeItsAuthenticationCodeIsComputed() throws FrameException {
+        PeerFilter filter = new PeerFilter(codec, "scm-a", "scm-b", new AntiReplay(), 1);
+        FrameCodec wrong = new FrameCodec(new byte[32]);
+        // the wrong key would be BAD_MAC; the name, the type and the window are judged first
+        byte[] stranger = wrong.encode(1, "mallory", 5, 1, new byte[3]);
+        assertEquals(Reason.UNKNOWN_SENDER, reason(() -> filter.accept(stranger, 0, stranger.length)));
+        byte[] own = wrong.encode(1, "scm-a", 5, 1, new byte[3]);
+        assertEquals(Reason.OWN_FRAME, reason(() -> filter.accept(own, 0, own.length)));
+        byte[] otherType = wrong.encode(2, "scm-b", 5, 1, new byte[3]);
+        assertEquals(Reason.MALFORMED, reason(() -> filter.accept(otherType, 0, otherType.length)));
+        byte[] good = codec.encode(1, "scm-b", 5, 2000, new byte[3]);
+        filter.accept(good, 0, good.length);
+        byte[] behind = wrong.encode(1, "scm-b", 5, 2000 - AntiReplay.WINDOW, new byte[3]);
+        assertEquals(Reason.REPLAY, reason(() -> filter.accept(behind, 0, behind.length)));
+        byte[] olderLife = wrong.encode(1, "scm-b", 4, 9000, new byte[3]);
+        assertEquals(Reason.REPLAY, reason(() -> filter.accept(olderLife, 0, olderLife.length)));
+        // a forgery that passes the cheap checks is still refused by its code, and moves no window
+        byte[] forged = wrong.encode(1, "scm-b", 5, 2001, new byte[3]);
+        assertEquals(FrameCodec.header(forged, 0, forged.length).sequence(), filter.precheck(forged, 0, forged.length)
+                .sequence());
+        assertEquals(Reason.BAD_MAC, reason(() -> filter.accept(forged, 0, forged.length)));
+        byte[] next = codec.encode(1, "scm-b", 5, 2001, new byte[3]);
+        assertEquals(2001, filter.accept(next, 0, next.length).sequence());
+    }
+
+    @Test
+    void theReplayWindowCheckedAloneDoesNotMove() throws FrameException {
+        AntiReplay window = new AntiReplay();
+        window.check(7, 10);
+        window.accept(7, 10);
+        window.check(7, 11);
+        window.check(7, 11);
+        window.accept(7, 11);
+        assertEquals(Reason.REPLAY, reason(() -> window.check(7, 11)));
+        assertEquals(Reason.REPLAY, reason(() -> window.check(6, 100)));
+        window.check(8, 1);
+        assertEquals(7, window.incarnation());
+    }
 }

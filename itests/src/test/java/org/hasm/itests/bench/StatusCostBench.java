@@ -28,7 +28,7 @@ class StatusCostBench {
     private static final Timing TUNED = new Timing(50, 4, 2000);
     private static final Duration WINDOW = Duration.ofSeconds(60);
     // USER_HZ: the unit of utime and stime in /proc; 100 on every Linux this runs on
-    private static final long TICKS_PER_SECOND = 100;
+    static final long TICKS_PER_SECOND = 100;
 
     @Test
     void statusMonitorCpuPerMinute(@TempDir Path work) throws Exception {
@@ -86,7 +86,7 @@ class StatusCostBench {
     }
 
     /** @return utime+stime in ticks of every thread whose name starts with hasm-status, by "tid name" */
-    private static Map<String, Long> statusThreadTicks(long pid) throws IOException {
+    static Map<String, Long> statusThreadTicks(long pid) throws IOException {
         Map<String, Long> ticks = new HashMap<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path task : tasks) {
@@ -105,7 +105,7 @@ class StatusCostBench {
         return ticks;
     }
 
-    private static long processTicks(long pid) throws IOException {
+    static long processTicks(long pid) throws IOException {
         return cpuTicks(Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII));
     }
 

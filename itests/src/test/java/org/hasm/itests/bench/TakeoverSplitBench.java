@@ -32,9 +32,12 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The steps and the lines that bound them (all on the survivor):
  * <ul>
- * <li>detection: the kill → "peer X is DEAD" (it includes fencing, if any); detection.network ends at
- *     "unreachable on every network" (the last network channel BAD), detection.storage at "channel
- *     disk to X is BAD" (the storage heartbeat's lease ran out), where that came before DEAD;
+ * <li>detection: the kill → "peer X is DEAD" (it includes fencing, if any); detection.evidence ends
+ *     where the survivor first saw evidence that the peer's process may be gone and asked its fence
+ *     agent ("whether it is stopped": the link's connections reset or refused by the peer's kernel,
+ *     its status ports unreachable), detection.probe is that question → "certainly stopped";
+ *     detection.network ends at "unreachable on every network" and detection.storage at "channel disk
+ *     to X is BAD" (the storage heartbeat's lease ran out), in the runs where those came before DEAD;
  * <li>fencing: "fencing the peer" → "was fenced by", in the runs where the agent fenced before the
  *     lease ran out (with the process agent the probe usually finds the killed process gone first,
  *     and no fence is needed);
@@ -57,8 +60,9 @@ class TakeoverSplitBench {
     /** A line of log/hasm.log: instant, level, [bundle], message. */
     private static final Pattern LINE =
             Pattern.compile("^(\\d{4}-\\d\\d-\\d\\dT\\S+Z)\\s+\\w+\\s+\\[[^\\]]+\\]\\s(.*)$");
-    private static final String[] STEPS = {"detection", "detection.network", "detection.storage", "fencing",
-        "decision", "volume", "address", "state", "service", "service.http", "service.example", "total"};
+    private static final String[] STEPS = {"detection", "detection.evidence", "detection.probe", "detection.network",
+        "detection.storage", "fencing", "decision", "volume", "address", "state", "service", "service.http",
+        "service.example", "total"};
     /** Blocks in the takeover's opMode for up to a minute, well past the default deadline of 10 s. */
     private static final String HUNG_MODULES = "hung;rank=10;block=OPMODE;when=DEGRADED";
 
@@ -135,7 +139,9 @@ class TakeoverSplitBench {
     private static Map<String, Long> split(Instant killed, String log, Scm dead, Pair pair) {
         String peer = dead.id();
         String personality = dead.personality();
-        Instant network = at(log, "the peer " + peer + " is unreachable on every network", pair);
+        Instant evidence = find(log, "whether it is stopped");
+        Instant certain = find(log, "the peer " + peer + " is certainly stopped");
+        Instant network = find(log, "the peer " + peer + " is unreachable on every network");
         Instant storage = find(log, "channel disk to " + peer + " is BAD");
         Instant fencing = find(log, "fencing the peer " + peer);
         Instant fenced = find(log, "the peer " + peer + " was fenced by");
@@ -149,7 +155,15 @@ class TakeoverSplitBench {
         Instant served = http.isAfter(example) ? http : example;
         Map<String, Long> ms = new LinkedHashMap<>();
         ms.put("detection", millis(killed, dead2));
-        ms.put("detection.network", millis(killed, network));
+        if (evidence != null && !evidence.isAfter(dead2)) {
+            ms.put("detection.evidence", millis(killed, evidence));
+            if (certain != null && !certain.isAfter(dead2)) {
+                ms.put("detection.probe", millis(evidence, certain));
+            }
+        }
+        if (network != null && !network.isAfter(dead2)) {
+            ms.put("detection.network", millis(killed, network));
+        }
         if (storage != null && !storage.isAfter(dead2)) {
             ms.put("detection.storage", millis(killed, storage));
         }

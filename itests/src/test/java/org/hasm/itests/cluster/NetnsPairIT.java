@@ -36,9 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>scm-b fences with the {@code netns} agent, whose command takes scm-a's switch ports down, as a
  * managed switch would; scm-a fences nothing ({@code none}): the command runs on the test machine,
  * so a scm-a cut off could still reach the switch here, which a real one could not. The status
- * settings are the demo's: the default fence delay (doubled on scm-b, the configured SLAVE) falls
- * before scm-a's storage lease runs out, so scm-b fences a silent scm-a instead of taking it over
- * on the lease alone, which would leave A's address answering from scm-a's living namespace.
+ * settings are the demo's: a scm-a that serves and falls silent on the networks and on the storage
+ * alike is fenced at once, before its storage lease runs out, so scm-b fences it instead of taking it
+ * over on the lease alone, which would leave A's address answering from scm-a's living namespace.
  *
  * <p>One run, in order: the client reads a file of A's export on A's address and has scm-a's MAC
  * for it; {@code kill -9} scm-a: scm-b fences it (ports down), takes A over, and the client's
@@ -270,9 +270,9 @@ class NetnsPairIT {
             pair.writeConfig(scm, "org.hasm.netif.cfg", "mode=linux\ndevice=eth0\nprefix=" + PREFIX + "\n");
         }
         pair.editConfig(A, "org.hasm.status.cfg", "fence.agent=process", "fence.agent=none");
-        // scm-b fences once the peer is silent on both networks for its fence delay (doubled: it is the
-        // configured SLAVE), before the peer's storage lease runs out: a takeover on the lease alone
-        // would find the old address still answering on the link (see the class)
+        // scm-b fences a serving peer silent on both networks and on the storage at once, before the
+        // peer's storage lease runs out: a takeover on the lease alone would find the old address still
+        // answering on the link (see the class)
         pair.editConfig(B, "org.hasm.status.cfg", "fence.agent=process", "fence.agent=netns");
         List<String> downs = new ArrayList<>();
         for (String port : PORTS_A) {

@@ -96,6 +96,52 @@ class PairBootIT {
         }
     }
 
+    /**
+     * Evidence, not timeouts: scm-b starts while scm-a is in INIT, and is killed before it was ever
+     * heard (its JVM still starting). scm-a's fence agent saw its process run, then saw it gone: a
+     * death witnessed, so scm-a goes on alone at once and takes both personalities, instead of leaving
+     * them dark until its INIT timeout. A peer never seen at all still gets the whole INIT timeout
+     * (FIG. 6 above).
+     */
+    @Test
+    void aPeerThatDiesDuringInitBeforeItWasHeardIsNotWaitedFor(@TempDir Path work) throws Exception {
+        Timing timing = new Timing(50, 4, 20_000); // an INIT timeout far longer than the evidence takes
+        boolean judged = false;
+        // bounded: scm-b may be heard before it can be killed unheard (its JVM was quick): start over
+        for (int attempt = 0; attempt < 3 && !judged; attempt++) {
+            try (Pair pair = Pair.create(work.resolve("attempt-" + attempt), timing)) {
+                pair.start(A);
+                awaitLog(pair, A, "BOOT -> INIT(");
+                pair.start(B);
+                awaitLog(pair, A, "the peer scm-b is not heard yet, and agent process does not find it stopped");
+                if (pair.log(A).contains("READY")) {
+                    continue; // heard already: not this story
+                }
+                Instant killed = Instant.now();
+                pair.kill(B);
+                if (pair.log(A).contains("peer scm-b is alive: state")) {
+                    continue; // heard in the meantime: not this story either
+                }
+                JsonNode a = pair.awaitState(A, "DEGRADED", "MASTER", STEP);
+                Instant left = timeOf(pair.log(A), "going on alone");
+                long dark = Duration.between(killed, left).toMillis();
+                System.out.println("# scm-b killed unheard during scm-a's INIT: scm-a went on alone " + dark
+                        + " ms later (INIT timeout " + timing.initTimeoutMs() + " ms)");
+                assertTrue(dark < timing.initTimeoutMs() / 4, "scm-a waited " + dark + " ms for a peer it saw die\n"
+                        + pair.diagnostics());
+                assertEquals(List.of("A", "B"), personalities(a));
+                pair.awaitExample(B, "personality B on scm-a (MASTER, DEGRADED)", STEP);
+                judged = true;
+            }
+        }
+        assertTrue(judged, "scm-b was heard before it could be killed unheard, three times");
+    }
+
+    private static void awaitLog(Pair pair, Pair.Scm scm, String text) {
+        org.hasm.itests.support.Await.until(scm.id() + " to log '" + text + "'", Pair.BOOT,
+                () -> pair.log(scm).contains(text), pair::diagnostics);
+    }
+
     @Test
     void bothConfiguredMasterPutsBothInMonitorAndSaysWhy(@TempDir Path work) throws Exception {
         try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {

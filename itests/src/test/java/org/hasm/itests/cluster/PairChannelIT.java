@@ -47,7 +47,8 @@ class PairChannelIT {
             assertTrue(pair.log(A).contains("channel link to scm-b is BAD"),
                     "the lost channel is an event in the log\n" + pair.diagnostics());
 
-            // and now the other one: every channel BAD, the peer is dead to scm-a
+            // and now the other one: every network BAD while scm-b's storage heartbeat goes on, a network
+            // outage; once it has lasted its fence delay (5 s) scm-a fences scm-b and takes over
             pair.drop(A, "host", 100);
             pair.awaitStatus(A, "every status channel BAD", STEP,
                     s -> "BAD".equals(channelStatus(s, "link")) && "BAD".equals(channelStatus(s, "host")));

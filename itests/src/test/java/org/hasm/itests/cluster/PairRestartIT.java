@@ -14,9 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A crashed SCM restarted at once, as a supervisor restarts a service, is let back in: the
  * survivor fences the peer it lost (its process, by the pid file), never the next process of that
- * peer that started after the takeover. With the demo's process fence agent the takeover happens on
- * the storage lease before the fence delay has run out, so a fence attempt still due then must not
- * fire at the new process.
+ * peer that started after the takeover. With the demo's process fence agent the killed process is
+ * found stopped (its connections reset, its pid gone) and taken over without a fence, and an agent
+ * call still running then is awaited, never aimed at the new process.
  */
 class PairRestartIT {
 

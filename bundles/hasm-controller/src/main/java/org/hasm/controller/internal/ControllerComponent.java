@@ -416,7 +416,8 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     public void peerChanged(PeerView peer) {
         Scm core = scm;
         if (core != null) {
-            core.peerChanged(peer.alive(), peer.state(), peer.opMode(), peer.configuredRole(), peer.incarnation());
+            core.peerChanged(peer.alive(), peer.state(), peer.opMode(), peer.configuredRole(), peer.incarnation(),
+                    peer.verdict().stopped());
         }
     }
 

@@ -213,7 +213,12 @@ final class Scm {
 
     /** What the status monitor says of the peer. */
     void peerChanged(boolean alive, ScmState state, OpMode mode, OpMode configured, long incarnation) {
-        post(new Event.PeerInfo(alive, state, mode, configured, incarnation));
+        peerChanged(alive, state, mode, configured, incarnation, false);
+    }
+
+    /** What the status monitor says of the peer; {@code stopped}: it saw the peer's process stop. */
+    void peerChanged(boolean alive, ScmState state, OpMode mode, OpMode configured, long incarnation, boolean stopped) {
+        post(new Event.PeerInfo(alive, state, mode, configured, incarnation, false, stopped));
     }
 
     /** What the storage module says of this SCM's storage now. */

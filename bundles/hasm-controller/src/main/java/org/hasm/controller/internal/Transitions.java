@@ -25,13 +25,20 @@ final class Transitions {
         /**
          * What the peer reports: from its status messages, or, {@code confirmed}, from its answer to
          * GETSTATE over the link — current, where a status message may be one interval old.
-         * {@code state} null means it was never heard.
+         * {@code state} null means it was never heard. {@code stopped}: the status monitor saw its
+         * process stop (its fence agent found it certainly stopped, or fenced it): a death witnessed,
+         * even of a peer never heard.
          */
         record PeerInfo(boolean alive, ScmState state, OpMode opMode, OpMode configuredRole, long incarnation,
-                boolean confirmed) implements Event {
+                boolean confirmed, boolean stopped) implements Event {
             /** What the status monitor says. */
             PeerInfo(boolean alive, ScmState state, OpMode opMode, OpMode configuredRole, long incarnation) {
-                this(alive, state, opMode, configuredRole, incarnation, false);
+                this(alive, state, opMode, configuredRole, incarnation, false, false);
+            }
+
+            PeerInfo(boolean alive, ScmState state, OpMode opMode, OpMode configuredRole, long incarnation,
+                    boolean confirmed) {
+                this(alive, state, opMode, configuredRole, incarnation, confirmed, false);
             }
         }
 
@@ -192,6 +199,10 @@ final class Transitions {
         if (e instanceof Event.PeerInfo p) {
             Machine noted = m.peer(p.alive(), p.incarnation() != 0 ? p.incarnation() : m.peerIncarnation());
             if (!p.alive() && p.state() == null) {
+                if (p.stopped()) {
+                    // Never heard, but seen running and then stopped: it will not answer, waiting is dark time.
+                    return ready(noted, m.opMode(), "READY (the peer stopped before it was heard: going on alone)");
+                }
                 // Never heard, and the channels ran out their benefit of the doubt: the peer may just be
                 // slower to boot. The INIT timeout decides (and a peer still dead then is taken over at once).
                 return stay(noted);

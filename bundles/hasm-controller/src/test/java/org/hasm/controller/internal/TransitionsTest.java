@@ -119,6 +119,7 @@ class TransitionsTest {
         }
         all.add(new Event.PeerInfo(true, null, null, null, 0));
         all.add(new Event.PeerInfo(false, ScmState.DAC, OpMode.MASTER, OpMode.MASTER, PEER));
+        all.add(new Event.PeerInfo(false, null, null, null, 0, false, true));
         return all;
     }
 
@@ -445,6 +446,19 @@ class TransitionsTest {
         assertTrue(d.actions().isEmpty());
         Decision alone = Transitions.next(d.next(), new Event.PeerSilent());
         assertEquals(ScmState.DEGRADED, alone.next().state());
+    }
+
+    @Test
+    void aPeerNeverHeardThatIsSeenToStopEndsInitAtOnce() {
+        for (OpMode role : OpMode.values()) {
+            Machine init = at(ScmState.INIT, role, null, role);
+            Decision d = Transitions.next(init, new Event.PeerInfo(false, null, null, null, 0, false, true));
+            // it will never answer: going on alone now, and taking its personality over, is no guess
+            assertEquals(ScmState.DEGRADED, d.next().state(), d.toString());
+            assertTrue(d.transition().contains("going on alone"), d.transition());
+            List<OpModeCall> calls = opModes(d);
+            assertEquals(new OpModeCall(OpMode.MASTER, SysConfig.DEGRADED, false), calls.get(calls.size() - 1));
+        }
     }
 
     @Test

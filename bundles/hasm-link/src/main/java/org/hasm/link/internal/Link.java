@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.hasm.spi.peer.ChannelView;
 import org.hasm.spi.peer.LinkHandler;
+import org.hasm.spi.peer.LinkState;
 import org.hasm.wire.AntiReplay;
 import org.hasm.wire.ChannelConfig;
 import org.hasm.wire.ClusterKey;
@@ -39,9 +40,17 @@ import org.hasm.wire.PeerFilter;
  * hands the same request (same id) to the next channel, and the peer answers a repeated id from
  * its cache instead of running the handler twice.
  *
+ * <p>Each channel keeps its outbound connection open at all times (the keeper thread reconnects a
+ * lost one every {@value #RECONNECT_MS} ms and says hello on it, so the peer keeps it among its
+ * proven connections): the kernel at the other end then tells, by closing or refusing it, the moment
+ * the peer's process is gone. What becomes of each channel's connection goes to the {@link
+ * Connections} listener (the status monitor): {@code CONNECTED}, {@code CLOSED} by the peer's end,
+ * {@code REFUSED}, or {@code FAILED} without an answer; once per change, never for what this link
+ * closed itself.
+ *
  * <p>Threads, all daemons named {@code hasm-link-...-<scm>}: one acceptor per channel, one reader per
- * connection (at most {@link Route#MAX_INBOUND} inbound per channel, plus one outbound), and a
- * bounded pool that runs the handlers, so a slow handler never stalls a connection.
+ * connection (at most {@link Route#MAX_INBOUND} inbound per channel, plus one outbound), the keeper,
+ * and a bounded pool that runs the handlers, so a slow handler never stalls a connection.
  */
 final class Link {
     interface Handlers {
@@ -52,6 +61,18 @@ final class Link {
     interface Log {
         void log(Level level, String message, Throwable t);
     }
+
+    /** Told what became of a channel's outbound connection; called on a link thread, must return quickly. */
+    interface Connections {
+        void changed(String channel, LinkState state);
+    }
+
+    /** The link service a connection's first message is for: a hello that marks it proven. */
+    static final String HELLO = "hasm.link.hello";
+    // What the reader does with a hello: nothing but mark the connection proven.
+    private static final Runnable HELLO_SEEN = () -> { };
+    /** How often the keeper looks at the outbound connections and reopens a lost one. */
+    static final long RECONNECT_MS = 100;
 
     enum Level { DEBUG, INFO, WARN, ERROR }
 
@@ -68,6 +89,7 @@ final class Link {
     private final long incarnation;
     private final Handlers handlers;
     private final Log log;
+    private final Connections connections;
     private final List<Route> routes = new ArrayList<>();
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicLong requestIds = new AtomicLong();
@@ -88,6 +110,10 @@ final class Link {
     private long repliesIncarnation; // guarded by replies
 
     Link(LinkSettings settings, ClusterKey key, long incarnation, Handlers handlers, Log log) {
+        this(settings, key, incarnation, handlers, log, (channel, state) -> { });
+    }
+
+    Link(LinkSettings settings, ClusterKey key, long incarnation, Handlers handlers, Log log, Connections connections) {
         this.settings = settings;
         // a key of the link's own: the status monitor's genuine frames fail its authentication
         this.codec = new FrameCodec(key.derive("link"));
@@ -97,6 +123,7 @@ final class Link {
         this.incarnation = incarnation;
         this.handlers = handlers;
         this.log = log;
+        this.connections = connections;
         for (ChannelConfig c : settings.channels()) {
             routes.add(new Route(routes.size(), c));
         }
@@ -120,6 +147,7 @@ final class Link {
         for (Route r : routes) {
             daemon("hasm-link-accept-" + r.config.name() + "-" + settings.self(), () -> accept(r), true).start();
         }
+        daemon("hasm-link-keeper-" + settings.self(), this::keep, true).start();
         log.log(Level.INFO, "link of " + settings.self() + " (incarnation " + incarnation + ") to " + settings.peer()
                 + " listening on " + routes.stream().map(r -> r.config.name() + "=" + r.config.local()).toList(), null);
     }
@@ -159,6 +187,11 @@ final class Link {
             r.connections().forEach(Connection::close);
         }
         pool.shutdownNow();
+        for (Thread t : threads) {
+            if (t.getName().startsWith("hasm-link-keeper-")) {
+                java.util.concurrent.locks.LockSupport.unpark(t);
+            }
+        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_MS);
         try {
             for (Thread t : List.copyOf(threads)) {
@@ -185,6 +218,57 @@ final class Link {
         List<Route> order = new ArrayList<>(routes);
         order.sort(Comparator.<Route>comparingDouble(r -> r.score(now)).thenComparingInt(r -> r.index));
         return order;
+    }
+
+    // ---- the keeper ----
+
+    private void keep() {
+        while (!closed.get()) {
+            for (Route r : routes) {
+                if (closed.get()) {
+                    return;
+                }
+                keep(r);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(RECONNECT_MS));
+        }
+    }
+
+    /** Opens the channel's outbound connection if it has none, and says hello on a new one. */
+    private void keep(Route r) {
+        if (r.hasOutbound()) {
+            return;
+        }
+        Connection c;
+        try {
+            c = r.connect(Math.min(settings.connectTimeoutMs(), 1000), this::startReader);
+        } catch (IOException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            report(r, cause instanceof java.net.ConnectException && String.valueOf(cause.getMessage())
+                    .contains("refused") ? LinkState.REFUSED : LinkState.FAILED);
+            return;
+        }
+        try {
+            // not counted: the statistics are the callers' messages
+            c.write(codec.encode(Message.ONEWAY, settings.self(), incarnation, sequence.incrementAndGet(),
+                    Message.Call.encode(0, HELLO, new byte[0])));
+        } catch (IOException e) {
+            c.close(); // lost at once: the reader reports how
+        }
+    }
+
+    /** Tells the listener, once per change and never once closing. */
+    private void report(Route r, LinkState state) {
+        if (closed.get() || !r.reported(state)) {
+            return;
+        }
+        log.log(state == LinkState.CONNECTED ? Level.DEBUG : Level.INFO, "channel " + r.config.name()
+                + ": connection to " + settings.peer() + " " + state, null);
+        try {
+            connections.changed(r.config.name(), state);
+        } catch (RuntimeException e) {
+            log.log(Level.ERROR, "link connection listener failed", e);
+        }
     }
 
     // ---- the requester side ----
@@ -290,6 +374,9 @@ final class Link {
     }
 
     private void startReader(Connection c) {
+        if (c.outbound) {
+            report(c.route, LinkState.CONNECTED);
+        }
         daemon("hasm-link-" + (c.outbound ? "out-" : "in-") + c.route.config.name() + "-" + settings.self(),
                 () -> read(c), true).start();
     }
@@ -331,10 +418,12 @@ final class Link {
 
     private void read(Connection c) {
         Route r = c.route;
+        LinkState ended = null;
         try {
             while (!closed.get()) {
                 byte[] bytes = c.read();
                 if (bytes == null) {
+                    ended = LinkState.CLOSED; // the peer's end closed it: its process, or its kernel for it
                     return;
                 }
                 Runnable action;
@@ -349,6 +438,9 @@ final class Link {
                     continue; // the framing is intact: read on
                 }
                 c.lastValid = System.nanoTime();
+                if (action == HELLO_SEEN) {
+                    continue; // proven, not counted
+                }
                 r.received.incrementAndGet(); // counted before it is acted on, so statistics never lag an answer
                 action.run();
             }
@@ -358,10 +450,16 @@ final class Link {
         } catch (IOException e) {
             if (!closed.get() && !c.closed()) {
                 log.log(Level.DEBUG, "channel " + r.config.name() + ": " + c + " lost: " + e.getMessage(), null);
+                ended = e instanceof java.net.SocketException && String.valueOf(e.getMessage()).contains("reset")
+                        ? LinkState.CLOSED : LinkState.FAILED;
             }
         } finally {
+            boolean ours = c.closed(); // closed by this side (a suspect connection, closing): no evidence
             c.close();
             r.gone(c);
+            if (c.outbound && !ours && ended != null) {
+                report(r, ended);
+            }
         }
     }
 
@@ -385,6 +483,9 @@ final class Link {
                     throw new FrameException(Reason.MALFORMED, "a request on an outbound connection");
                 }
                 Message.Call call = Message.Call.decode(f.payload());
+                if (f.type() == Message.ONEWAY && HELLO.equals(call.service())) {
+                    return HELLO_SEEN;
+                }
                 return f.type() == Message.ONEWAY ? () -> oneway(call) : () -> request(c, f.incarnation(), call);
             }
             default -> throw new FrameException(Reason.MALFORMED, "frame type " + f.type() + " on the link");

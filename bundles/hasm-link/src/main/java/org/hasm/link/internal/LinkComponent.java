@@ -15,6 +15,7 @@ import org.hasm.spi.Tier;
 import org.hasm.spi.peer.ChannelStatus;
 import org.hasm.spi.peer.ChannelView;
 import org.hasm.spi.peer.LinkHandler;
+import org.hasm.spi.peer.LinkListener;
 import org.hasm.spi.peer.PeerLink;
 import org.hasm.wire.Credentials;
 import org.osgi.framework.BundleContext;
@@ -34,7 +35,9 @@ import org.osgi.service.metatype.annotations.Designate;
  * The link on OSGi: a HASM module (it listens from {@code init} to {@code shutDown}; {@code stop}
  * keeps it, since the peer may still need answers while we stop) and the {@link PeerLink} service.
  * Incoming requests go to the {@link LinkHandler} whose {@value LinkHandler#SERVICE} property names
- * the service. A configuration change makes DS restart the component, so it takes effect through
+ * the service; what becomes of each channel's connection to the peer goes to every {@link
+ * LinkListener} (the status monitor's: a peer whose kernel closes or refuses every connection is
+ * asked about at once). A configuration change makes DS restart the component, so it takes effect through
  * the controller (the module leaves and comes back).
  */
 @Component(service = {HaModule.class, PeerLink.class}, configurationPid = LinkComponent.PID, immediate = true)
@@ -51,6 +54,8 @@ public class LinkComponent implements HaModule, PeerLink {
     }
 
     private final Map<Long, Handler> handlers = new ConcurrentSkipListMap<>();
+    // Keyed by service.id; read on link threads.
+    private final Map<Long, LinkListener> listeners = new ConcurrentSkipListMap<>();
     private LinkSettings settings;
     // Guarded by this; published for the callers of PeerLink through the volatile.
     private Link link;
@@ -100,7 +105,7 @@ public class LinkComponent implements HaModule, PeerLink {
         } catch (IOException e) {
             throw new HaException(e.getMessage(), e);
         }
-        Link l = new Link(s, credentials.key(), credentials.incarnation(), this::find, linkLog);
+        Link l = new Link(s, credentials.key(), credentials.incarnation(), this::find, linkLog, this::connectionChanged);
         try {
             l.start();
         } catch (IOException e) {
@@ -170,6 +175,28 @@ public class LinkComponent implements HaModule, PeerLink {
         }
         return settings.channels().stream()
                 .<ChannelView>map(c -> new Route.View(c.name(), ChannelStatus.BAD, 0, 0, 0, 0, 0, 0)).toList();
+    }
+
+    // ---- the LinkListener whiteboard ----
+
+    private void connectionChanged(String channel, org.hasm.spi.peer.LinkState state) {
+        for (LinkListener l : listeners.values()) {
+            try {
+                l.linkChanged(channel, state);
+            } catch (RuntimeException e) {
+                log.error("link listener " + l.getClass().getName() + " failed", e);
+            }
+        }
+    }
+
+    @Reference(service = LinkListener.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY, unbind = "removeListener")
+    void addListener(LinkListener listener, Map<String, Object> properties) {
+        listeners.put((Long) properties.get(Constants.SERVICE_ID), listener);
+    }
+
+    void removeListener(LinkListener listener, Map<String, Object> properties) {
+        listeners.remove((Long) properties.get(Constants.SERVICE_ID));
     }
 
     // ---- the LinkHandler whiteboard ----

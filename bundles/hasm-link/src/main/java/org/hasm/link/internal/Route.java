@@ -35,6 +35,7 @@ final class Route {
     private final List<Connection> inbound = new ArrayList<>();
     private double score;
     private long scoreAt = System.nanoTime();
+    private org.hasm.spi.peer.LinkState reported;
 
     Route(int index, ChannelConfig config) {
         this.index = index;
@@ -91,6 +92,20 @@ final class Route {
         }
         inbound.remove(worst);
         return worst;
+    }
+
+    /** @return whether an open outbound connection exists */
+    synchronized boolean hasOutbound() {
+        return outbound != null && !outbound.closed();
+    }
+
+    /** @return whether {@code state} differs from what was reported last; records it */
+    synchronized boolean reported(org.hasm.spi.peer.LinkState state) {
+        if (state == reported) {
+            return false;
+        }
+        reported = state;
+        return true;
     }
 
     synchronized void gone(Connection c) {

@@ -406,4 +406,85 @@ class LinkTest {
             }
         }
     }
+
+    /** What the links told of their connections, as "channel STATE", in order. */
+    private final List<String> connectionsA = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private Link startRecording() throws IOException {
+        Map<String, Object> config = new HashMap<>();
+        config.put("channels", "dead, link, host");
+        config.put("channel.link.local", "127.0.0.1:" + ports[0]);
+        config.put("channel.host.local", "127.0.0.1:" + ports[1]);
+        config.put("channel.link.peer", "127.0.0.1:" + ports[2]);
+        config.put("channel.host.peer", "127.0.0.1:" + ports[3]);
+        config.put("channel.dead.local", "127.0.0.1:" + ports[5]);
+        config.put("channel.dead.peer", "127.0.0.1:" + ports[4]);
+        config.put("connect.timeout.ms", "500");
+        Map<String, String> framework = Map.of("hasm.scm", "scm-a", "hasm.peer", "scm-b", "hasm.data.dir",
+                dir.toString(), "hasm.cluster.key.file", key.file().toString());
+        LinkSettings s = LinkSettings.parse(config, framework::get);
+        Link link = new Link(s, key, INC_A, handlersA::get, LOG, (channel, state) -> connectionsA.add(channel + " " + state));
+        links.add(link);
+        link.start();
+        return link;
+    }
+
+    @Test
+    void everyChannelKeepsAConnectionAndSaysWhenThePeersEndClosesOrRefusesIt() throws IOException {
+        Link a = startRecording();
+        await("nothing listens on the dead channel: refused", () -> connectionsA.contains("dead REFUSED"));
+        Link b = start(false, false);
+        await("connected on link and host", () -> connectionsA.contains("link CONNECTED")
+                && connectionsA.contains("host CONNECTED"));
+        handlersB.put("echo", p -> p);
+        assertArrayEquals(utf8("x"), a.request("echo", utf8("x"), TIMEOUT));
+        assertEquals(1, channel(a, "link").sent(), "the hello is not one of the caller's messages");
+
+        b.close(); // its sockets closed: as its kernel does when its process dies
+        await("closed by the peer's end, then refused", () -> connectionsA.contains("link CLOSED")
+                && connectionsA.contains("host CLOSED")
+                && connectionsA.lastIndexOf("link REFUSED") > connectionsA.indexOf("link CLOSED")
+                && connectionsA.lastIndexOf("host REFUSED") > connectionsA.indexOf("host CLOSED"));
+        assertTrue(connectionsA.indexOf("link CLOSED") < connectionsA.lastIndexOf("link REFUSED"), connectionsA::toString);
+        assertEquals(1, connectionsA.stream().filter("dead REFUSED"::equals).count(), "once per change");
+
+        int told = connectionsA.size();
+        a.close();
+        assertEquals(told, connectionsA.size(), "its own closing is no news: " + connectionsA);
+    }
+
+    @Test
+    void theKeptConnectionSurvivesAFloodOfStrangersConnections() throws Exception {
+        Link a = startRecording();
+        start(false, false);
+        await("connected", () -> connectionsA.contains("link CONNECTED"));
+        // more strangers, all at once, than the peer keeps inbound connections of a channel: the proven
+        // one stays
+        List<Socket> strangers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3 * Route.MAX_INBOUND; i++) {
+                Socket s = new Socket();
+                strangers.add(s);
+                s.connect(new InetSocketAddress("127.0.0.1", ports[2]), 1000);
+            }
+            await("strangers pushed out", () -> strangers.stream().filter(s -> {
+                try {
+                    s.setSoTimeout(1);
+                    return s.getInputStream().read() < 0;
+                } catch (IOException e) {
+                    return e instanceof java.net.SocketException;
+                }
+            }).count() >= 2 * Route.MAX_INBOUND);
+        } finally {
+            for (Socket s : strangers) {
+                s.close();
+            }
+        }
+        handlersB.put("echo", p -> p);
+        assertArrayEquals(utf8("y"), a.request("echo", utf8("y"), TIMEOUT));
+        // proven by its hello, it was never the one pushed out: never CLOSED
+        assertTrue(connectionsA.stream().noneMatch(e -> e.endsWith("CLOSED")), connectionsA::toString);
+        assertEquals("link CONNECTED", connectionsA.stream().filter(e -> e.startsWith("link")).reduce((x, y) -> y)
+                .orElseThrow());
+    }
 }

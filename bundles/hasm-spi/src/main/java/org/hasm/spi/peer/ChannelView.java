@@ -22,10 +22,20 @@ public interface ChannelView {
     long missed();
 
     /**
-     * @return messages received and dropped: bad authentication code, replayed or old sequence,
-     *     unknown protocol version, malformed
+     * @return messages received and dropped: from another address than the peer's (counted also
+     *     when the kernel dropped them unread for a full buffer), bad authentication code, replayed or
+     *     old sequence, unknown protocol version, malformed
      */
     long rejected();
+
+    /**
+     * @return datagrams from the peer's own address that the kernel dropped for a full receive
+     *     buffer before the monitor could read them; 0 where this is not known (the link, storage)
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default long dropped() {
+        return 0;
+    }
 
     /** @return errors while sending or connecting on this channel */
     long errors();

@@ -13,10 +13,19 @@ public interface PeerView {
     String scm();
 
     /**
-     * @return {@code true} while at least one channel is GOOD and the peer does not report that it
-     *     faulted; {@code false} once every channel is BAD or the peer reported MONITOR or HALTED
+     * @return {@code true} unless there is evidence that the peer no longer serves (see {@link
+     *     #verdict()}): it reported MONITOR or HALTED, it was fenced or found stopped, its storage lease
+     *     ran out, or every channel is BAD where no storage channel can prove a partition
      */
     boolean alive();
+
+    /**
+     * @return why the peer is held alive or dead; consistent with {@link #alive()}
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default Verdict verdict() {
+        return alive() ? Verdict.HEARD : Verdict.SILENT;
+    }
 
     /** @return the state the peer last reported, or {@code null} if it was never heard */
     ScmState state();

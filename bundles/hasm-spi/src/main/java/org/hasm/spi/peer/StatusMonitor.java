@@ -5,8 +5,9 @@ import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * The status monitor (SM): sends a status message on every channel every interval and judges the
- * peer by what arrives. The peer is dead only when every channel is BAD or it reports that it
- * faulted; one channel lost is an event, never a failover. Implemented by hasm.
+ * peer by what arrives and by what its fence agent can tell. The peer is dead only on evidence (see
+ * {@link Verdict}); one channel lost is an event, never a failover, and so is a network outage while
+ * the peer's storage heartbeat goes on, or a flood. Implemented by hasm.
  */
 @ProviderType
 public interface StatusMonitor {

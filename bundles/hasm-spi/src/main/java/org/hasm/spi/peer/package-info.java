@@ -3,10 +3,13 @@
  *
  * <p>{@link org.hasm.spi.peer.StatusMonitor} and {@link org.hasm.spi.peer.PeerLink} are provided by
  * hasm; {@link org.hasm.spi.peer.PeerListener} and {@link org.hasm.spi.peer.LinkHandler} are
- * whiteboard services that modules register to be told of the peer and to answer its requests.
+ * whiteboard services that modules register to be told of the peer and to answer its requests, and
+ * {@link org.hasm.spi.peer.LinkListener} the one through which the link tells the status monitor
+ * what became of its connections. 1.1: the verdict ({@link org.hasm.spi.peer.Verdict}), the
+ * channels' kernel drops, the link's connection states.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.hasm.spi.peer;
 
 import org.osgi.annotation.bundle.Export;

@@ -2,6 +2,7 @@ package org.hasm.status.internal;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectableChannel;
 
@@ -26,7 +27,7 @@ interface Channel extends Closeable {
      */
     void send(byte[] frame) throws IOException;
 
-    /** @return what the receiver selects on, or {@code null} to be polled every interval */
+    /** @return what the receiver selects on for the peer's frames, or {@code null} to be polled every interval */
     SelectableChannel selectable();
 
     /**
@@ -36,4 +37,30 @@ interface Channel extends Closeable {
      * @return {@code false} when nothing is waiting
      */
     boolean receive(ByteBuffer into) throws IOException;
+
+    /**
+     * @return how many times the peer's host answered that nothing listens on the peer's port (ICMP
+     *     port unreachable), ever; 0 where the channel cannot tell
+     */
+    default long unreachable() {
+        return 0;
+    }
+
+    /**
+     * @return what the receiver selects on for datagrams from anybody but the peer, or {@code null}
+     *     where the channel has no such thing
+     */
+    default SelectableChannel strays() {
+        return null;
+    }
+
+    /**
+     * Reads one datagram from anybody but the peer, if any: refused by its source alone, never parsed.
+     *
+     * @param into cleared by the caller
+     * @return its source, or {@code null} when nothing is waiting
+     */
+    default InetSocketAddress receiveStray(ByteBuffer into) throws IOException {
+        return null;
+    }
 }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SelectableChannel;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -20,7 +19,9 @@ import org.hasm.wire.FrameCodec;
  * latest status frame (same codec, same sequence number as the network channels of that tick); it
  * reads the peer's slot once per interval. A heartbeat is a <em>change</em> of the peer's slot: the
  * content found at start is only the baseline, so a frame left there by a peer that died long ago
- * counts for nothing.
+ * counts for nothing. The peer's slot is read on a schedule of its own, once per interval, whether
+ * or not this SCM's own frames are being written: a stalled or slow write of ours must not look like
+ * a silent peer.
  *
  * <p>All file I/O happens on this channel's own thread: storage can hang (an NFS server gone, a
  * path failing over), and neither the sender (which serves the network channels too) nor the
@@ -60,6 +61,7 @@ final class DiskChannel implements Channel {
     private static final int STABLE_READS = 2;
 
     private final Config config;
+    private final long intervalNanos;
     private final String self;
     private final Path own;
     private final Path peer;
@@ -80,8 +82,10 @@ final class DiskChannel implements Channel {
     private boolean baselineTaken;
     private byte[] lastSeen;
 
-    DiskChannel(Config config, String self, String peerName) {
+    /** @param intervalMs how often the peer's slot is read */
+    DiskChannel(Config config, String self, String peerName, long intervalMs) {
         this.config = config;
+        this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
         this.self = self;
         this.own = config.dir().resolve(self);
         this.peer = config.dir().resolve(peerName);
@@ -177,23 +181,30 @@ final class DiskChannel implements Channel {
     // ---- the I/O thread ----
 
     private void work() {
+        long nextRead = System.nanoTime();
         try {
             while (true) {
-                // a short wait, so that close() is seen soon without an interrupt
-                byte[] frame = closed ? outbox.poll() : outbox.poll(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
-                if (frame == null) {
-                    if (closed) {
-                        return;
+                long untilRead = Math.max(0, nextRead - System.nanoTime());
+                // a bounded wait, so that close() is seen soon without an interrupt
+                byte[] frame = closed ? outbox.poll()
+                        : outbox.poll(Math.min(untilRead, TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MS)), TimeUnit.NANOSECONDS);
+                if (frame != null) {
+                    try {
+                        write(frame);
+                    } catch (IOException e) {
+                        failure.set(new IOException("writing " + own + ": " + describe(e), e));
                     }
-                    continue;
+                } else if (closed) {
+                    return;
                 }
-                try {
-                    write(frame);
-                } catch (IOException e) {
-                    failure.set(new IOException("writing " + own + ": " + describe(e), e));
+                long now = System.nanoTime();
+                if (now - nextRead >= 0) {
+                    readPeer();
+                    nextRead += intervalNanos;
+                    if (now - nextRead >= 0) {
+                        nextRead = now + intervalNanos; // we were held up: one read, not a burst
+                    }
                 }
-                // Paced by our own sends: one read of the peer's slot per interval.
-                readPeer();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // closing

@@ -1,7 +1,9 @@
 package org.hasm.status.internal;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
@@ -9,20 +11,26 @@ import java.nio.channels.Selector;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.hasm.spi.OpMode;
 import org.hasm.spi.ScmState;
 import org.hasm.spi.peer.ChannelStatus;
 import org.hasm.spi.peer.ChannelView;
+import org.hasm.spi.peer.LinkState;
 import org.hasm.spi.peer.PeerView;
+import org.hasm.spi.peer.Verdict;
 import org.hasm.spi.storage.FenceAgent;
 import org.hasm.wire.AntiReplay;
-import org.hasm.wire.ClusterKey;
 import org.hasm.wire.ChannelConfig;
+import org.hasm.wire.ClusterKey;
 import org.hasm.wire.Frame;
 import org.hasm.wire.FrameCodec;
 import org.hasm.wire.FrameException;
@@ -33,18 +41,28 @@ import org.hasm.wire.PeerFilter;
  * The status monitor's core, without OSGi: the patent's client (a sender thread that puts this SCM's
  * status on every channel every interval) and its iterative server (one receiver thread that selects
  * over every channel, counts what arrives, and once per interval runs the status analyzer that
- * drops every channel's counter by one).
+ * drops every channel's counter by one). What the channels say is judged by the {@link Policy}, a
+ * pure function; this class carries out what it decides (asks the fence agent through {@link
+ * Fencing}, logs, posts) and publishes its verdict.
  *
  * <p>Two kinds of channel: the networks (UDP, selected) and the storage heartbeat ({@link
- * DiskChannel}, polled once per interval, with its own counter: its lease). The peer is dead when it
- * reports MONITOR or HALTED, or when every network channel is BAD and no storage channel saves it:
- * there is none, or each is BAD too, or the peer has been fenced (see {@link Fencing}).
+ * DiskChannel}, read on its own thread and polled once per interval, with its own counter: its lease).
+ *
+ * <p>The receive path cannot be starved by strangers: each UDP channel's genuine socket is connected
+ * to the peer's address (the kernel keeps everybody else out of its buffer), everybody else lands on
+ * a second socket read under a small budget and refused by source alone, and each socket of each
+ * channel has a budget per interval, after which it is left alone until the next interval, so one
+ * flooded channel never holds the receiver from another. A frame on the genuine socket is checked for
+ * length, sender, type and replay window before its authentication code is computed. A flood is
+ * counted (rejected, dropped by the kernel) and reported as an event; it is never a verdict.
  *
  * <p>Threads: {@code hasm-status-send-<scm>} owns the sequence number and the send statistics;
- * {@code hasm-status-receive-<scm>} owns everything else (counters, channel status, the peer) and
- * calls the observer. Each storage channel does its file I/O on a thread of its own, and a fence
- * agent runs on another. Other threads read published volatile fields and immutable snapshots only.
- * The sender never waits for the receiver: a slow listener must not silence our own heartbeat.
+ * {@code hasm-status-receive-<scm>} owns everything else (counters, channel status, the policy's
+ * state, the peer) and calls the observer. Each storage channel does its file I/O on a thread of its
+ * own, and a fence agent call runs on another. Other threads read published volatile fields and
+ * immutable snapshots only, and hand the receiver what they have (agent answers, the link's
+ * connection states) through concurrent queues and maps, waking its selector. The sender never waits
+ * for the receiver: a slow listener must not silence our own heartbeat.
  */
 final class Monitor {
     /** How the monitor reports; called on the receiver thread (logging on any thread). */
@@ -55,20 +73,39 @@ final class Monitor {
 
         void log(Level level, String message);
 
-        /** A step of an outage seen through the storage heartbeat; see the outcomes of {@link Fencing}. */
+        /** A step of an outage or of its fencing; see the outcomes of {@link Fencing}. */
         default void fence(String agent, String outcome) {
+        }
+
+        /**
+         * A flood at a channel's address began or ended.
+         *
+         * @param rejected datagrams refused on the channel so far, the kernel's drops of strays included
+         * @param dropped datagrams from the peer's address the kernel dropped so far
+         */
+        default void flood(String channel, boolean started, long rejected, long dropped) {
         }
     }
 
     enum Level { DEBUG, INFO, WARN, ERROR }
 
     /** What this SCM tells its peer about itself. */
-    record Local(ScmState state, org.hasm.spi.OpMode opMode, org.hasm.spi.OpMode configuredRole) {
+    record Local(ScmState state, OpMode opMode, OpMode configuredRole) {
     }
 
     private static final long JOIN_MS = 2000;
-    // Datagrams read per channel per wake-up before the others get their turn.
-    private static final int DRAIN_BATCH = 256;
+    // Reads per wake-up per socket before the others get their turn.
+    private static final int DRAIN_BATCH = 64;
+    // Reads per interval of a channel's genuine socket: the peer sends one frame an interval.
+    private static final int MAIN_BUDGET = 64;
+    // Reads per interval of a channel's stray socket: enough to name a flood's sources; beyond it the
+    // kernel drops them, and counts them, for nothing but a few system calls of ours.
+    private static final int STRAY_BUDGET = 128;
+    // Datagrams refused on a channel within a detection time that make a flood rather than noise.
+    private static final int FLOOD_MIN = 100;
+    // How often the kernel's drop counters are read when nothing is flooding (every interval when it is).
+    private static final long DROPS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final int LOGGED_REJECTS = 10;
 
     private final Settings settings;
     private final FrameCodec codec;
@@ -76,11 +113,18 @@ final class Monitor {
     private final Supplier<Local> local;
     private final Observer observer;
     private final long intervalNanos;
+    private final int expectedLength;
     private final List<Slot> slots = new ArrayList<>();
     private final Fencing fencing;
+    private final Policy.Config policy;
+    private final KernelDrops kernel;
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    // Filled on agent threads and by the link's listener; emptied by the receiver.
+    private final ConcurrentLinkedQueue<Policy.Answered> answers = new ConcurrentLinkedQueue<>();
+    private final Map<String, LinkState> links = new ConcurrentHashMap<>();
+    private final AtomicBoolean linksChanged = new AtomicBoolean();
     private volatile int[] dropPercent;
     private volatile Views.Peer peer;
     private volatile Selector selector;
@@ -96,6 +140,14 @@ final class Monitor {
     private long peerSequence;
     private StatusMessage peerStatus;
     private Instant lastHeard;
+    private Policy.State judged;
+    private Policy.Observation observed;
+    private long ticks;
+    private long dropsReadAt;
+    private boolean linkEvidence;
+    private boolean unreachableEvidence;
+    private long deadAtSequence = -1;
+    private boolean stillSendingReported;
 
     Monitor(Settings settings, ClusterKey key, long incarnation, Supplier<Local> local, Observer observer) {
         this(settings, key, incarnation, local, observer, name -> null);
@@ -104,13 +156,21 @@ final class Monitor {
     /** @param agents finds the registered {@link FenceAgent} of a name, {@code null} if none */
     Monitor(Settings settings, ClusterKey key, long incarnation, Supplier<Local> local, Observer observer,
             Function<String, FenceAgent> agents) {
+        this(settings, key, incarnation, local, observer, agents, KernelDrops.system());
+    }
+
+    Monitor(Settings settings, ClusterKey key, long incarnation, Supplier<Local> local, Observer observer,
+            Function<String, FenceAgent> agents, KernelDrops kernel) {
         this.settings = settings;
         // a key of the status monitor's own: the link's genuine frames fail its authentication
         this.codec = new FrameCodec(key.derive("status"));
         this.incarnation = incarnation;
         this.local = local;
         this.observer = observer;
+        this.kernel = kernel;
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(settings.intervalMs());
+        this.expectedLength = FrameCodec.frameLength(settings.peer() == null ? 0 : settings.peer().length(),
+                StatusMessage.LENGTH);
         for (String name : settings.order()) {
             Channel channel = null;
             int start = settings.counterStart();
@@ -122,7 +182,7 @@ final class Monitor {
             }
             for (DiskChannel.Config d : settings.disks()) {
                 if (d.name().equals(name)) {
-                    channel = new DiskChannel(d, settings.self(), settings.peer());
+                    channel = new DiskChannel(d, settings.self(), settings.peer(), settings.intervalMs());
                     start = d.counter();
                     storage = true;
                 }
@@ -131,12 +191,22 @@ final class Monitor {
             // same sequence number, so each channel must accept each number once.
             slots.add(new Slot(slots.size(), channel, storage,
                     new PeerFilter(codec, settings.self(), settings.peer(), new AntiReplay(), StatusMessage.TYPE),
-                    start));
+                    start, settings.counterStart(), MAIN_BUDGET, STRAY_BUDGET));
         }
-        fencing = new Fencing(settings, agents, observer, this::wakeReceiver);
+        long detection = intervalNanos * settings.counterStart();
+        long probeEvery = Math.max(detection, TimeUnit.MILLISECONDS.toNanos(100));
+        long networkOnly = TimeUnit.MILLISECONDS.toNanos(settings.fenceDelayMs())
+                * (settings.role() == OpMode.SLAVE ? 2 : 1);
+        this.policy = new Policy.Config(settings.peer(), settings.fenceAgent(), networkOnly,
+                TimeUnit.MILLISECONDS.toNanos(settings.fenceTimeoutMs()), probeEvery,
+                Math.max(probeEvery, Math.min(TimeUnit.SECONDS.toNanos(10), 8 * probeEvery)));
+        this.judged = Policy.initial(policy);
+        this.observed = Policy.Observation.START;
+        fencing = new Fencing(settings, agents, this::answered, observer);
         drops(settings);
         // Benefit of the doubt: every channel starts GOOD, so the peer is alive until proven dead.
-        peer = new Views.Peer(settings.peer(), !slots.isEmpty(), null, null, null, 0, null);
+        peer = new Views.Peer(settings.peer(), slots.isEmpty() ? Verdict.SILENT : Verdict.STARTING, null, null, null, 0,
+                null);
     }
 
     /** Binds every channel and starts the two threads. */
@@ -152,7 +222,11 @@ final class Monitor {
             for (Slot s : slots) {
                 SelectableChannel sc = s.channel.selectable();
                 if (sc != null) {
-                    sc.register(selector, SelectionKey.OP_READ, s);
+                    s.mainKey = sc.register(selector, SelectionKey.OP_READ, new Source(s, false));
+                }
+                SelectableChannel strays = s.channel.strays();
+                if (strays != null) {
+                    s.strayKey = strays.register(selector, SelectionKey.OP_READ, new Source(s, true));
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -166,7 +240,8 @@ final class Monitor {
         observer.log(Level.INFO, "status monitor of " + settings.self() + " (incarnation " + incarnation
                 + ") watching " + settings.peer() + " every " + settings.intervalMs() + " ms, counter "
                 + settings.counterStart() + ", channels " + slots.stream().map(s -> s.channel.toString()).toList()
-                + (settings.disks().isEmpty() ? "" : ", fence agent " + settings.fenceAgent()));
+                + (settings.disks().isEmpty() ? "" : ", fence agent " + settings.fenceAgent() + ", network-only outage"
+                + " fenced after " + TimeUnit.NANOSECONDS.toMillis(policy.networkOnlyNanos()) + " ms"));
     }
 
     private static Thread thread(String name, Runnable body) {
@@ -203,6 +278,19 @@ final class Monitor {
     /** @return whether both threads are running */
     boolean running() {
         return started.get() && !closed.get() && sender.isAlive() && receiver.isAlive();
+    }
+
+    /** The link's connection to the peer on {@code channel} changed. Any thread. */
+    void linkChanged(String channel, LinkState state) {
+        links.put(channel, state);
+        linksChanged.set(true);
+        wakeReceiver();
+    }
+
+    // On an agent's thread.
+    private void answered(long call, Policy.Answer answer, String detail) {
+        answers.add(new Policy.Answered(0, call, answer, detail));
+        wakeReceiver();
     }
 
     private void wakeReceiver() {
@@ -339,6 +427,10 @@ final class Monitor {
 
     // ---- receiver thread ----
 
+    /** A selected socket: a channel's genuine one, or its strays'. */
+    private record Source(Slot slot, boolean stray) {
+    }
+
     private void receive() {
         ByteBuffer buf = ByteBuffer.allocate(FrameCodec.MAX_FRAME + 1); // heap: decoded straight from its array
         long nextTick = System.nanoTime() + intervalNanos;
@@ -347,12 +439,16 @@ final class Monitor {
                 long waitMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextTick - System.nanoTime() + 999_999));
                 selector.select(waitMs);
                 for (SelectionKey key : selector.selectedKeys()) {
-                    drain((Slot) key.attachment(), buf);
+                    Source source = (Source) key.attachment();
+                    if (source.stray()) {
+                        drainStrays(source.slot(), buf);
+                    } else {
+                        drain(source.slot(), buf);
+                    }
                 }
                 selector.selectedKeys().clear();
-                if (fencing.poll()) {
-                    publishPeer();
-                }
+                applyAnswers();
+                applyLinks();
                 long now = System.nanoTime();
                 if (now - nextTick >= 0) {
                     for (Slot s : slots) {
@@ -379,6 +475,10 @@ final class Monitor {
 
     private void drain(Slot s, ByteBuffer buf) {
         for (int i = 0; i < DRAIN_BATCH; i++) {
+            if (s.mainLeft <= 0) {
+                pause(s.mainKey); // its budget for this interval is spent: the others get their turn
+                return;
+            }
             buf.clear();
             try {
                 if (!s.channel.receive(buf)) {
@@ -390,7 +490,60 @@ final class Monitor {
                 }
                 return;
             }
+            s.mainLeft--;
             onFrame(s, buf.array(), buf.position());
+        }
+    }
+
+    private void drainStrays(Slot s, ByteBuffer buf) {
+        for (int i = 0; i < DRAIN_BATCH; i++) {
+            if (s.strayLeft <= 0) {
+                pause(s.strayKey);
+                return;
+            }
+            buf.clear();
+            InetSocketAddress from;
+            try {
+                from = s.channel.receiveStray(buf);
+            } catch (IOException e) {
+                if (stopping.getCount() > 0) {
+                    observer.log(Level.DEBUG, "channel " + s.channel.name() + ": receive failed: " + e);
+                }
+                return;
+            }
+            if (from == null) {
+                return;
+            }
+            s.strayLeft--;
+            s.rejectedRead++;
+            if (s.strayFrom == null) {
+                s.strayFrom = from;
+            }
+            long n = s.rejectedRead;
+            if (n <= LOGGED_REJECTS || n % 10_000 == 0) {
+                observer.log(Level.DEBUG, "channel " + s.channel.name() + ": rejected datagram #" + n + " from " + from
+                        + ", not the peer's address");
+            }
+        }
+    }
+
+    private static void pause(SelectionKey key) {
+        if (key != null) {
+            try {
+                key.interestOps(0);
+            } catch (CancelledKeyException e) {
+                // closing
+            }
+        }
+    }
+
+    private static void resume(SelectionKey key) {
+        if (key != null) {
+            try {
+                key.interestOps(SelectionKey.OP_READ);
+            } catch (CancelledKeyException e) {
+                // closing
+            }
         }
     }
 
@@ -399,22 +552,24 @@ final class Monitor {
         Frame frame;
         StatusMessage message;
         try {
-            frame = s.filter.accept(bytes, 0, length);
-            if (frame.type() != StatusMessage.TYPE) {
-                throw new FrameException(Reason.MALFORMED, "frame type " + frame.type() + " on a status channel");
+            if (length != expectedLength) {
+                throw new FrameException(Reason.MALFORMED, length + " bytes, a status frame of " + settings.peer()
+                        + " has " + expectedLength);
             }
+            FrameCodec.Header header = s.filter.precheck(bytes, 0, length);
+            if (header.incarnation() < peerIncarnation) {
+                // an older life of the peer, already superseded on another channel
+                throw new FrameException(Reason.REPLAY, "incarnation " + header.incarnation() + " older than "
+                        + peerIncarnation);
+            }
+            frame = s.filter.accept(bytes, 0, length);
             message = StatusMessage.decode(frame.payload());
             if (message.incarnation() != frame.incarnation()) {
                 throw new FrameException(Reason.MALFORMED, "incarnation differs from the frame's");
             }
-            if (frame.incarnation() < peerIncarnation) {
-                // an older life of the peer, already superseded on another channel
-                throw new FrameException(Reason.REPLAY, "incarnation " + frame.incarnation() + " older than "
-                        + peerIncarnation);
-            }
         } catch (FrameException e) {
-            long n = ++s.rejected;
-            if (n <= 10 || n % 10_000 == 0) {
+            long n = ++s.rejectedRead;
+            if (n <= LOGGED_REJECTS || n % 10_000 == 0) {
                 observer.log(Level.DEBUG, "channel " + s.channel.name() + ": rejected frame #" + n + ": " + e.getMessage());
             }
             return; // invalid input changes nothing else
@@ -424,63 +579,231 @@ final class Monitor {
             return; // the test-only fault switch: as if the network lost it
         }
         s.received++;
+        s.unreachableSeen = s.channel.unreachable(); // it answers: an earlier ICMP error is history
         countArrival(s, frame);
 
-        if (frame.incarnation() > peerIncarnation) {
-            fencing.newIncarnation();
-        } else if (!s.storage) {
-            fencing.stillSending(s.channel.name(), frame.incarnation());
-        }
-        boolean newer = frame.incarnation() > peerIncarnation
-                || frame.incarnation() == peerIncarnation && frame.sequence() > peerSequence;
+        boolean newLife = frame.incarnation() > peerIncarnation;
+        boolean newer = newLife || frame.sequence() > peerSequence;
         if (newer) {
             peerIncarnation = frame.incarnation();
             peerSequence = frame.sequence();
             peerStatus = message;
         }
+        if (s.storage) {
+            s.beatTick = ticks;
+        }
         lastHeard = Instant.now();
-        publishPeer();
+        long now = System.nanoTime();
+        if (newLife) {
+            deadAtSequence = -1;
+            stillSendingReported = false;
+            // judged with this frame counted: never the new life on what was left of the old one
+            observed = observation();
+            step(new Policy.NewLife(now, observed));
+            return;
+        }
+        if (!s.storage && peer.verdict().stopped() && frame.sequence() > deadAtSequence && !stillSendingReported) {
+            stillSendingReported = true;
+            observer.log(Level.ERROR, "the peer " + settings.peer() + " was found stopped or fenced by "
+                    + settings.fenceAgent() + " but incarnation " + frame.incarnation() + " still sends on "
+                    + s.channel.name() + ": it stays dead until it restarts");
+        }
+        observe(now, false);
     }
 
-    /**
-     * The patent's count: grows by the sequence delta since the last frame, capped at the channel's
-     * start value. A new life of the peer has no baseline to count gaps from, and is given the full
-     * count, as every channel has at boot: counting it as 1 would leave a channel that was BAD when
-     * the peer (re)started hovering at 1 (one up per frame, one down per interval) and flapping.
-     */
     private void countArrival(Slot s, Frame frame) {
-        long delta;
-        if (s.lastIncarnation != frame.incarnation()) {
-            delta = s.start;
-            s.lastIncarnation = frame.incarnation();
-            s.lastSequence = frame.sequence();
-        } else if (frame.sequence() > s.lastSequence) {
-            delta = frame.sequence() - s.lastSequence;
-            s.missed += delta - 1;
-            s.lastSequence = frame.sequence();
-        } else {
-            delta = 1; // a late frame, counted as missed when its successor came: take that back
-            if (s.missed > 0) {
-                s.missed--;
-            }
-        }
-        s.counter = (int) Math.min(s.start, s.counter + Math.min(delta, s.start));
-        if (s.status == ChannelStatus.BAD) {
-            s.status = ChannelStatus.GOOD;
+        if (s.count(frame.incarnation(), frame.sequence())) {
             channelChanged(s);
         }
     }
 
     /** The status analyzer, once per interval. Package-private for tests. */
     void analyze() {
+        ticks++;
+        long now = System.nanoTime();
         for (Slot s : slots) {
-            int c = s.counter;
-            if (c > 0) {
-                s.counter = --c;
-                if (c == 0 && s.status == ChannelStatus.GOOD) {
-                    s.status = ChannelStatus.BAD;
-                    channelChanged(s);
-                }
+            if (s.tick()) {
+                channelChanged(s);
+            }
+        }
+        boolean dropping = false;
+        for (Slot s : slots) {
+            // a stray budget spent or a flood on: the kernel may be dropping now, and a flood is judged on it
+            dropping |= s.flooding || s.strayLeft <= 0;
+        }
+        if (dropping || dropsReadAt == 0 || now - dropsReadAt >= DROPS_EVERY_NANOS) {
+            dropsReadAt = now;
+            readKernelDrops();
+        }
+        for (Slot s : slots) {
+            if (!s.storage) {
+                floodCheck(s);
+            }
+            s.mainLeft = MAIN_BUDGET;
+            s.strayLeft = STRAY_BUDGET;
+            resume(s.mainKey);
+            resume(s.strayKey);
+        }
+        unreachableCheck();
+        observe(now, true);
+    }
+
+    private void readKernelDrops() {
+        List<KernelDrops.Socket> sockets = new ArrayList<>();
+        for (Slot s : slots) {
+            if (s.channel instanceof UdpChannel u) {
+                sockets.add(new KernelDrops.Socket(u.local(), u.config().peer()));
+                sockets.add(new KernelDrops.Socket(u.local(), null));
+            }
+        }
+        if (sockets.isEmpty()) {
+            return;
+        }
+        Map<KernelDrops.Socket, Long> read = kernel.read(sockets);
+        for (Slot s : slots) {
+            if (s.channel instanceof UdpChannel u) {
+                s.kernelDrops(read.get(new KernelDrops.Socket(u.local(), u.config().peer())),
+                        read.get(new KernelDrops.Socket(u.local(), null)));
+            }
+        }
+    }
+
+    /** A flood: refused datagrams over a detection time well above noise. Reported at its start and end. */
+    private void floodCheck(Slot s) {
+        long total = s.rejected();
+        long recent = s.floodTick(ticks);
+        boolean flood = recent >= FLOOD_MIN;
+        if (flood == s.flooding) {
+            return;
+        }
+        s.flooding = flood;
+        if (flood) {
+            s.floodStart = total - recent;
+            s.floodSince = System.nanoTime();
+            observer.log(Level.WARN, "channel " + s.channel.name() + ": flood at this SCM's status port, " + recent
+                    + " datagrams refused within " + settings.intervalMs() * settings.counterStart() + " ms"
+                    + (s.strayFrom == null ? "" : " (e.g. from " + s.strayFrom + ")")
+                    + ": counted, never a reason to fence the peer");
+        } else {
+            observer.log(Level.INFO, "channel " + s.channel.name() + ": flood over after "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - s.floodSince) + " ms: " + (total - s.floodStart)
+                    + " datagrams refused (" + s.strayDropped + " of them dropped by the kernel so far),"
+                    + " genuine frames the kernel dropped " + s.dropped + ", missed " + s.missed);
+            s.strayFrom = null;
+        }
+        try {
+            observer.flood(s.channel.name(), flood, total, s.dropped);
+        } catch (RuntimeException e) {
+            observer.log(Level.ERROR, "flood listener failed: " + e);
+        }
+    }
+
+    /** Every network channel's peer port answered "unreachable" since its last frame: evidence. */
+    private void unreachableCheck() {
+        boolean any = false;
+        boolean all = true;
+        for (Slot s : slots) {
+            if (s.storage) {
+                continue;
+            }
+            any = true;
+            all &= s.channel.unreachable() > s.unreachableSeen;
+        }
+        boolean evidence = any && all;
+        if (evidence && !unreachableEvidence) {
+            step(new Policy.Evidence(System.nanoTime(), "its host answers that nothing listens on its status port"
+                    + " on every network"));
+        }
+        unreachableEvidence = evidence;
+    }
+
+    private void applyAnswers() {
+        for (int i = 0; i < 16; i++) { // bounded: one call at a time, so at most one is ever waiting
+            Policy.Answered a = answers.poll();
+            if (a == null) {
+                return;
+            }
+            step(new Policy.Answered(System.nanoTime(), a.call(), a.answer(), a.detail()));
+        }
+    }
+
+    private void applyLinks() {
+        if (!linksChanged.getAndSet(false)) {
+            return;
+        }
+        boolean all = !links.isEmpty();
+        for (LinkState state : links.values()) {
+            all &= state == LinkState.CLOSED || state == LinkState.REFUSED;
+        }
+        if (all && !linkEvidence) {
+            step(new Policy.Evidence(System.nanoTime(), "its kernel closed or refused every link connection "
+                    + links));
+        }
+        linkEvidence = all;
+    }
+
+    /** Feeds the policy what the channels say: every interval, and whenever it changes. */
+    private void observe(long now, boolean tick) {
+        Policy.Observation o = observation();
+        if (tick || !o.equals(observed)) {
+            observed = o;
+            step(new Policy.Observed(now, o));
+        }
+    }
+
+    private Policy.Observation observation() {
+        boolean networkGood = false;
+        boolean flood = false;
+        Policy.Heartbeat heartbeat = settings.disks().isEmpty() ? Policy.Heartbeat.NONE : null;
+        for (Slot s : slots) {
+            if (s.storage) {
+                heartbeat = better(heartbeat, heartbeat(s));
+            } else {
+                networkGood |= s.status == ChannelStatus.GOOD;
+                flood |= s.flooding;
+            }
+        }
+        StatusMessage m = peerStatus;
+        ScmState state = m == null ? null : m.state();
+        return new Policy.Observation(networkGood, lastHeard != null, heartbeat == null ? Policy.Heartbeat.NONE
+                : heartbeat, flood, state == ScmState.MONITOR || state == ScmState.HALTED,
+                state == ScmState.DAC || state == ScmState.DEGRADED);
+    }
+
+    private Policy.Heartbeat heartbeat(Slot s) {
+        if (peerIncarnation != 0 && s.lastIncarnation == peerIncarnation) {
+            if (s.status == ChannelStatus.BAD) {
+                return Policy.Heartbeat.EXPIRED;
+            }
+            // stopped once silent for as long as a network channel takes to go BAD
+            return ticks - s.beatTick < settings.counterStart() ? Policy.Heartbeat.BEATING : Policy.Heartbeat.STOPPED;
+        }
+        return s.status == ChannelStatus.GOOD ? Policy.Heartbeat.UNHEARD : Policy.Heartbeat.NONE;
+    }
+
+    /** Of two storage channels' heartbeats, the one with more evidence of life. */
+    private static Policy.Heartbeat better(Policy.Heartbeat a, Policy.Heartbeat b) {
+        if (a == null) {
+            return b;
+        }
+        List<Policy.Heartbeat> rank = List.of(Policy.Heartbeat.BEATING, Policy.Heartbeat.STOPPED,
+                Policy.Heartbeat.UNHEARD, Policy.Heartbeat.EXPIRED, Policy.Heartbeat.NONE);
+        return rank.indexOf(a) <= rank.indexOf(b) ? a : b;
+    }
+
+    /** One step of the policy, and what it says to do. */
+    private void step(Policy.Input input) {
+        Policy.Step step = Policy.next(policy, judged, input);
+        judged = step.state();
+        for (Policy.Action a : step.actions()) {
+            if (a instanceof Policy.Log l) {
+                observer.log(l.level(), l.message());
+            } else if (a instanceof Policy.Outcome o) {
+                observer.fence(settings.fenceAgent(), o.outcome());
+            } else if (a instanceof Policy.Probe p) {
+                fencing.probe(p.call());
+            } else if (a instanceof Policy.Fence f) {
+                fencing.fence(f.call());
             }
         }
         publishPeer();
@@ -499,38 +822,20 @@ final class Monitor {
     }
 
     private void publishPeer() {
-        boolean networkGood = false;
-        boolean storageGood = false;
-        boolean storageBeating = false;
-        for (Slot s : slots) {
-            boolean good = s.status == ChannelStatus.GOOD;
-            if (s.storage) {
-                storageGood |= good;
-                // GOOD only by the benefit of the doubt (nothing heard yet) is no heartbeat
-                storageBeating |= good && s.lastIncarnation != Long.MIN_VALUE;
-            } else {
-                networkGood |= good;
-            }
-        }
+        Verdict verdict = judged.verdict();
         StatusMessage m = peerStatus;
         ScmState state = m == null ? null : m.state();
-        boolean faulted = state == ScmState.MONITOR || state == ScmState.HALTED;
-        if (!faulted) {
-            fencing.judge(networkGood, storageBeating);
-        }
-        boolean fenced = fencing.fenced();
-        boolean alive = !faulted && !fenced && (networkGood || storageGood);
-        String why = faulted ? ", it reported " + state : fenced ? ", fenced by " + settings.fenceAgent()
-                : networkGood ? "" : storageGood ? ", storage heartbeat only" : ", every channel BAD";
-        Views.Peer next = new Views.Peer(settings.peer(), alive, state, m == null ? null : m.opMode(),
+        Views.Peer next = new Views.Peer(settings.peer(), verdict, state, m == null ? null : m.opMode(),
                 m == null ? null : m.configuredRole(), peerIncarnation, lastHeard);
         Views.Peer before = peer;
         peer = next;
+        if (verdict.stopped() && !before.verdict().stopped()) {
+            deadAtSequence = peerSequence;
+        }
         if (next.differsFrom(before)) {
-            observer.log(next.alive() == before.alive() ? Level.INFO : next.alive() ? Level.INFO : Level.WARN,
-                    "peer " + next.scm() + " is " + (next.alive() ? "alive" : "DEAD") + ": state " + state + ", "
-                            + next.opMode() + ", configured " + next.configuredRole() + ", incarnation "
-                            + next.incarnation() + why);
+            observer.log(next.alive() ? Level.INFO : Level.WARN, "peer " + next.scm() + " is " + (next.alive()
+                    ? "alive" : "DEAD") + ": state " + state + ", " + next.opMode() + ", configured "
+                    + next.configuredRole() + ", incarnation " + next.incarnation() + why(verdict, state));
             try {
                 observer.peerChanged(next);
             } catch (RuntimeException e) {
@@ -539,38 +844,19 @@ final class Monitor {
         }
     }
 
-    /** One channel: the transport and its entry in the patent's status information database. */
-    static final class Slot {
-        final int index;
-        final Channel channel;
-        final boolean storage;
-        final PeerFilter filter;
-        final int start;
-        // written by the sender thread only
-        volatile long sent;
-        volatile long errors;
-        boolean sendFailing;
-        // written by the receiver thread only
-        volatile long received;
-        volatile long missed;
-        volatile long rejected;
-        volatile int counter;
-        volatile ChannelStatus status = ChannelStatus.GOOD;
-        long lastIncarnation = Long.MIN_VALUE;
-        long lastSequence;
-
-        Slot(int index, Channel channel, boolean storage, PeerFilter filter, int start) {
-            this.index = index;
-            this.channel = channel;
-            this.storage = storage;
-            this.filter = filter;
-            this.start = start;
-            this.counter = start;
-        }
-
-        Views.Channel view() {
-            return new Views.Channel(channel.name(), status, sent, received, missed, rejected, errors, counter);
-        }
+    private String why(Verdict v, ScmState state) {
+        return switch (v) {
+            case HEARD -> "";
+            case STARTING -> ", not heard yet";
+            case NETWORK_OUTAGE -> ", network outage: its storage heartbeat goes on";
+            case FLOOD -> ", networks flooded: its storage heartbeat goes on";
+            case UNCONFIRMED -> ", silent on every channel, its storage lease still running";
+            case REPORTED_FAULT -> ", it reported " + state;
+            case FENCED -> ", fenced by " + settings.fenceAgent();
+            case STOPPED -> ", certainly stopped (agent " + settings.fenceAgent() + ")";
+            case LEASE_EXPIRED -> ", its storage lease ran out";
+            case SILENT -> ", every channel BAD";
+        };
     }
 
     /** @return the slot of a channel, for tests */

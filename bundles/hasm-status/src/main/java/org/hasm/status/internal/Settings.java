@@ -32,6 +32,8 @@ record Settings(String self, String peer, OpMode role, long intervalMs, int coun
     static final String FENCE_DELAY = "fence.delay.ms";
     static final String DEFAULT_FENCE_AGENT = "none";
     static final long DEFAULT_FENCE_TIMEOUT_MS = 5000;
+    /** How long a network-only outage lasts before the peer is fenced, unless configured. */
+    static final long DEFAULT_FENCE_DELAY_MS = 5000;
     static final String KIND_UDP = "udp";
     static final String KIND_DISK = "disk";
     static final String PROP_SCM = "hasm.scm";
@@ -86,8 +88,8 @@ record Settings(String self, String peer, OpMode role, long intervalMs, int coun
         long fenceTimeout = ChannelConfig.number(config, FENCE_TIMEOUT, DEFAULT_FENCE_TIMEOUT_MS, 100, 600_000, problems);
         Object rawDelay = config.get(FENCE_DELAY);
         boolean defaultDelay = rawDelay == null || String.valueOf(rawDelay).trim().equals("-1");
-        long fenceDelay = defaultDelay ? defaultFenceDelay(interval, counter, disks)
-                : ChannelConfig.number(config, FENCE_DELAY, interval * counter, 0, 600_000, problems);
+        long fenceDelay = defaultDelay ? DEFAULT_FENCE_DELAY_MS
+                : ChannelConfig.number(config, FENCE_DELAY, DEFAULT_FENCE_DELAY_MS, 0, 3_600_000, problems);
         boolean faults = "true".equalsIgnoreCase(trim(framework.apply(PROP_FAULTS)));
         Map<String, Integer> drops = drops(config, order, problems);
 
@@ -148,22 +150,6 @@ record Settings(String self, String peer, OpMode role, long intervalMs, int coun
             return null;
         }
         return kind;
-    }
-
-    /**
-     * The default fence delay. An outage starts when the last network channel runs out, one
-     * detection time after the peer's last message; its storage lease, counted from that same last
-     * heartbeat, ends (lease − detection) later. The fence must fall inside that window, or a peer
-     * whose software died on a host that lives on (and still holds its addresses) would be taken
-     * over on the lease alone, never fenced: the MASTER fences after a third of the window, the
-     * configured SLAVE (twice the delay) after two thirds, which still leaves a network that was only
-     * slow (a loaded machine, a GC pause) time to come back before anybody is cut off. Without a
-     * storage channel there is no lease: one detection time.
-     */
-    static long defaultFenceDelay(long interval, int counter, List<DiskChannel.Config> disks) {
-        long detection = interval * counter;
-        long lease = disks.stream().mapToLong(d -> interval * d.counter()).max().orElse(-1);
-        return lease < 0 ? detection : Math.max(0, lease - detection) / 3;
     }
 
     private static void disk(Map<String, ?> config, String name, int counterStart, List<DiskChannel.Config> disks,

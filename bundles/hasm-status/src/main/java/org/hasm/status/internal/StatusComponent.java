@@ -19,6 +19,8 @@ import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
 import org.hasm.spi.peer.ChannelStatus;
 import org.hasm.spi.peer.ChannelView;
+import org.hasm.spi.peer.LinkListener;
+import org.hasm.spi.peer.LinkState;
 import org.hasm.spi.peer.PeerListener;
 import org.hasm.spi.peer.PeerView;
 import org.hasm.spi.peer.StatusMonitor;
@@ -42,25 +44,34 @@ import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * The SM on OSGi: a HASM module (so the controller decides when it runs: from {@code init} to
- * {@code shutDown}) and the {@link StatusMonitor} service. The work is done by {@link Monitor};
- * this shell reads the configuration, feeds the monitor this SCM's state from the
- * {@link HaController}, and fans its reports out to {@link PeerListener}s, EventAdmin and the log.
+ * {@code shutDown}), the {@link StatusMonitor} service, and a {@link LinkListener} (the link tells it
+ * what became of its connections to the peer: evidence). The work is done by {@link Monitor}; this
+ * shell reads the configuration, feeds the monitor this SCM's state from the {@link HaController}
+ * (to send it: the monitor decides nothing from it), and fans its reports out to {@link
+ * PeerListener}s, EventAdmin and the log.
  *
  * <p>Configuration changes other than the test-only {@code fault.drop.*} switches take effect at
  * the next {@code init} (the next boot of the SCM), never under a running monitor.
  */
-@Component(service = {HaModule.class, StatusMonitor.class}, configurationPid = StatusComponent.PID, immediate = true)
+@Component(service = {HaModule.class, StatusMonitor.class, LinkListener.class}, configurationPid = StatusComponent.PID,
+        immediate = true)
 @HaModuleProperties(name = "status", tier = Tier.HASM, rank = 10)
 @Designate(ocd = StatusConfig.class)
-public class StatusComponent implements HaModule, StatusMonitor {
+public class StatusComponent implements HaModule, StatusMonitor, LinkListener {
     static final String PID = "org.hasm.status";
     /**
      * Event topic of an outage seen through the storage heartbeat and of its fencing: properties
      * {@code scm}, {@code peer}, {@code agent}, {@code outcome} (one of {@code unreachable},
-     * {@code unavailable}, {@code fencing}, {@code fenced}, {@code refused}, {@code failed},
-     * {@code timeout}, {@code reachable}).
+     * {@code unavailable}, {@code fencing}, {@code fenced}, {@code stopped}, {@code refused},
+     * {@code failed}, {@code timeout}, {@code reachable}).
      */
     static final String TOPIC_FENCE = "org/hasm/status/FENCE";
+    /**
+     * Event topic of a flood at a status channel's address: properties {@code scm}, {@code channel},
+     * {@code started} (true when it began, false when it ended), {@code rejected} (datagrams refused on
+     * the channel so far), {@code dropped} (datagrams of the peer's the kernel dropped so far).
+     */
+    static final String TOPIC_FLOOD = "org/hasm/status/FLOOD";
 
     /**
      * A registered fence agent, the name it is registered under, and the keys it requires
@@ -109,6 +120,7 @@ public class StatusComponent implements HaModule, StatusMonitor {
             p.put("scm", settings.self());
             p.put("peer", peer.scm());
             p.put("alive", peer.alive());
+            p.put("verdict", peer.verdict().name());
             put(p, "state", peer.state());
             put(p, "opMode", peer.opMode());
             put(p, "configuredRole", peer.configuredRole());
@@ -141,6 +153,17 @@ public class StatusComponent implements HaModule, StatusMonitor {
             p.put("agent", agent);
             p.put("outcome", outcome);
             post(TOPIC_FENCE, p);
+        }
+
+        @Override
+        public void flood(String channel, boolean started, long rejected, long dropped) {
+            Map<String, Object> p = new HashMap<>();
+            p.put("scm", settings.self());
+            p.put("channel", channel);
+            p.put("started", started);
+            p.put("rejected", rejected);
+            p.put("dropped", dropped);
+            post(TOPIC_FLOOD, p);
         }
 
         @Override
@@ -285,7 +308,7 @@ public class StatusComponent implements HaModule, StatusMonitor {
         // not running: the configured channels, all BAD, nothing counted
         List<ChannelView> idle = new ArrayList<>();
         for (String name : settings.order()) {
-            idle.add(new Views.Channel(name, ChannelStatus.BAD, 0, 0, 0, 0, 0, 0));
+            idle.add(new Views.Channel(name, ChannelStatus.BAD, 0, 0, 0, 0, 0, 0, 0));
         }
         return idle;
     }
@@ -293,7 +316,18 @@ public class StatusComponent implements HaModule, StatusMonitor {
     @Override
     public PeerView peer() {
         Monitor m = running;
-        return m != null ? m.peer() : new Views.Peer(settings.peer(), false, null, null, null, 0, null);
+        return m != null ? m.peer() : new Views.Peer(settings.peer(), org.hasm.spi.peer.Verdict.SILENT, null, null, null,
+                0, null);
+    }
+
+    // ---- LinkListener ----
+
+    @Override
+    public void linkChanged(String channel, LinkState state) {
+        Monitor m = running;
+        if (m != null) {
+            m.linkChanged(channel, state);
+        }
     }
 
     // ---- the PeerListener whiteboard ----

@@ -32,18 +32,21 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     String channels() default "";
 
     @AttributeDefinition(name = "fence agent", description = "The FenceAgent (service property hasm.fence.agent)"
-            + " asked, once per outage, to stop a peer that is cut off on every network while its storage"
-            + " heartbeat goes on; only its 'true' declares the peer dead before the storage lease runs out.")
+            + " asked whether the peer is certainly stopped when there is evidence that it may be (its link"
+            + " connections reset or refused, its status ports unreachable, every network silent), and to fence it"
+            + " when it is silent on every network and its storage heartbeat stopped, or when a network-only outage"
+            + " lasted the fence delay; its 'true' declares the peer dead before its storage lease runs out.")
     String fence_agent() default Settings.DEFAULT_FENCE_AGENT;
 
     @AttributeDefinition(name = "fence timeout (ms)", description = "How long the fence agent may take; no answer"
-            + " by then and the storage lease decides.", min = "100", max = "600000")
+            + " by then and the storage lease decides (the call is still awaited: never two at once).",
+            min = "100", max = "600000")
     long fence_timeout_ms() default Settings.DEFAULT_FENCE_TIMEOUT_MS;
 
-    @AttributeDefinition(name = "fence delay (ms)", description = "How long the peer must stay unreachable on every"
-            + " network before it is fenced. The configured SLAVE waits twice as long, so that in a partition only one"
-            + " SCM fences the other. Default: a third of the time between the network detection and the end of the"
-            + " storage lease ((lease - interval.ms × counter.start) / 3), so that both fence before the lease runs"
-            + " out; one detection time without a storage channel.", min = "0")
+    @AttributeDefinition(name = "fence delay (ms)", description = "How long a network-only outage (every network"
+            + " channel BAD while the peer's storage heartbeat goes on) must last before the peer is fenced; a flood"
+            + " at this SCM's status ports restarts it. The configured SLAVE waits twice as long, so that in a"
+            + " partition only one SCM fences the other. -1: the default, " + Settings.DEFAULT_FENCE_DELAY_MS
+            + " ms. A peer silent on the storage too is fenced at once.", min = "-1", max = "3600000")
     long fence_delay_ms() default -1;
 }

@@ -13,6 +13,8 @@ import org.hasm.wire.FrameException.Reason;
 record StatusMessage(ScmState state, OpMode opMode, OpMode configuredRole, long incarnation) {
     /** Frame type of a status message. */
     static final int TYPE = 1;
+    /** Length of the payload: state, opMode, configured role (a byte each), incarnation (8). */
+    static final int LENGTH = 11;
 
     private static final ScmState[] STATES = {null, ScmState.OFF, ScmState.BOOT, ScmState.INIT, ScmState.DAC,
         ScmState.DEGRADED, ScmState.MONITOR, ScmState.HALTED};

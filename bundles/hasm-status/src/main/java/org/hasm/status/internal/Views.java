@@ -6,6 +6,7 @@ import org.hasm.spi.ScmState;
 import org.hasm.spi.peer.ChannelStatus;
 import org.hasm.spi.peer.ChannelView;
 import org.hasm.spi.peer.PeerView;
+import org.hasm.spi.peer.Verdict;
 
 /** Immutable snapshots handed out through the API and to listeners. */
 final class Views {
@@ -13,15 +14,20 @@ final class Views {
     }
 
     record Channel(String name, ChannelStatus status, long sent, long received, long missed, long rejected,
-            long errors, int counter) implements ChannelView {
+            long errors, int counter, long dropped) implements ChannelView {
     }
 
-    record Peer(String scm, boolean alive, ScmState state, OpMode opMode, OpMode configuredRole, long incarnation,
+    record Peer(String scm, Verdict verdict, ScmState state, OpMode opMode, OpMode configuredRole, long incarnation,
             Instant lastHeard) implements PeerView {
+
+        @Override
+        public boolean alive() {
+            return verdict.alive();
+        }
 
         /** @return whether a listener must hear of the change from {@code before} to this */
         boolean differsFrom(Peer before) {
-            return alive != before.alive || state != before.state || opMode != before.opMode
+            return verdict != before.verdict || state != before.state || opMode != before.opMode
                     || configuredRole != before.configuredRole || incarnation != before.incarnation;
         }
     }

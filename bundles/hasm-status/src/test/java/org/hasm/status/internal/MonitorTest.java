@@ -266,12 +266,26 @@ class MonitorTest {
     }
 
     @Test
+    void aPeerThatStartsAfterItsChannelsRanOutIsAliveFromItsFirstFrame() throws IOException {
+        Side a = start(true, 1000, settings(true, Map.of(), false));
+        Await.until("A's channels ran out: the peer, never heard, is dead", () -> !a.monitor.peer().alive()
+                && a.all(ChannelStatus.BAD), a::describe);
+        Side b = start(false, 2000, settings(false, Map.of(), false));
+        Await.until("A hears B", () -> a.monitor.peer().alive() && a.monitor.peer().state() == ScmState.DAC,
+                a::describe);
+        // judged with its first frame counted: never "dead, state DAC", which a controller in INIT would
+        // take for a peer that came and went, and take over
+        assertTrue(a.peerChanges.stream().noneMatch(v -> !v.alive() && v.state() != null), a.peerChanges::toString);
+        assertTrue(b.monitor.peer().alive());
+    }
+
+    @Test
     void countsSequenceDeltasAndMissedFrames() throws IOException {
         // Not started: frames are fed by hand, the analyzer run by hand.
         Side a = new Side();
         a.monitor = new Monitor(settings(true, Map.of("counter.start", "10"), false), key, 1000, a.local::get, a);
         FrameCodec peer = new FrameCodec(key.derive("status"));
-        Monitor.Slot link = a.monitor.slot("link");
+        Slot link = a.monitor.slot("link");
         feed(a.monitor, link, peer, 7, 1);
         for (int i = 0; i < 6; i++) {
             a.monitor.analyze();
@@ -299,7 +313,7 @@ class MonitorTest {
         assertEquals(8, a.monitor.peer().incarnation());
     }
 
-    private static void feed(Monitor m, Monitor.Slot slot, FrameCodec codec, long incarnation, long seq) {
+    private static void feed(Monitor m, Slot slot, FrameCodec codec, long incarnation, long seq) {
         byte[] f = codec.encode(StatusMessage.TYPE, "scm-b", incarnation, seq,
                 new StatusMessage(ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE, incarnation).encode());
         m.onFrame(slot, f, f.length);

@@ -5,29 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.channels.DatagramChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.hasm.spi.OpMode;
 import org.hasm.spi.ScmState;
 import org.hasm.spi.peer.ChannelStatus;
-import org.hasm.spi.peer.ChannelView;
 import org.hasm.spi.peer.PeerView;
+import org.hasm.spi.peer.Verdict;
 import org.hasm.spi.storage.FenceAgent;
 import org.hasm.wire.ClusterKey;
+import org.hasm.status.internal.TwoMonitors.Node;
+import org.hasm.status.internal.TwoMonitors.TestAgent;
 import org.hasm.wire.FrameCodec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,204 +34,48 @@ import org.junit.jupiter.params.provider.ValueSource;
  * disk): the storage heartbeat as the tie-breaker, and fencing.
  */
 class StorageHeartbeatTest {
-    private static final int NET_COUNTER = 5;
-    private static final int LEASE_COUNTER = 25;
-    private static final String AGENT = "test";
+    private static final int NET_COUNTER = TwoMonitors.NET_COUNTER;
+    private static final int LEASE_COUNTER = TwoMonitors.LEASE_COUNTER;
 
     @TempDir
     Path dir;
 
+    private TwoMonitors two;
     private Path shared;
     private ClusterKey key;
-    private int[] ports;
-    private final List<Monitor> monitors = new ArrayList<>();
-    private final CountDownLatch release = new CountDownLatch(1);
-
-    /** One SCM: what it reports, and everything its monitor told it, in order. */
-    static final class Node implements Monitor.Observer {
-        final AtomicReference<Monitor.Local> local = new AtomicReference<>();
-        final List<String> timeline = new CopyOnWriteArrayList<>();
-        final List<String> outcomes = new CopyOnWriteArrayList<>();
-        final List<String> warnings = new CopyOnWriteArrayList<>();
-        Monitor monitor;
-
-        @Override
-        public void peerChanged(PeerView peer) {
-            timeline.add("peer " + (peer.alive() ? "alive" : "dead") + " " + peer.incarnation());
-        }
-
-        @Override
-        public void channelChanged(ChannelView channel) {
-            timeline.add(channel.name() + " " + channel.status());
-        }
-
-        @Override
-        public void fence(String agent, String outcome) {
-            outcomes.add(outcome);
-            timeline.add("fence " + outcome);
-        }
-
-        @Override
-        public void log(Monitor.Level level, String message) {
-            if (level != Monitor.Level.DEBUG) {
-                System.out.println(level + " " + message);
-            }
-            if (level == Monitor.Level.WARN) {
-                warnings.add(message);
-            }
-        }
-
-        ChannelView channel(String name) {
-            return monitor.channels().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
-        }
-
-        boolean networks(ChannelStatus status) {
-            return channel("link").status() == status && channel("host").status() == status;
-        }
-
-        long count(String outcome) {
-            return outcomes.stream().filter(outcome::equals).count();
-        }
-
-        String describe() {
-            return monitor.channels() + " " + monitor.peer() + " " + timeline;
-        }
-    }
-
-    /** A fence agent written for the test: answers as told, counts its calls. */
-    static final class TestAgent implements FenceAgent {
-        final String behaviour;
-        final CountDownLatch release;
-        final AtomicInteger calls = new AtomicInteger();
-
-        TestAgent(String behaviour, CountDownLatch release) {
-            this.behaviour = behaviour;
-            this.release = release;
-        }
-
-        @Override
-        public boolean fence(String peer, Duration timeout) throws Exception {
-            calls.incrementAndGet();
-            assertEquals("scm-b", peer);
-            switch (behaviour) {
-                case "stops":
-                    return true;
-                case "throws":
-                    throw new IOException("power switch unreachable");
-                case "hangs":
-                    release.await(30, TimeUnit.SECONDS); // ignores its timeout, as a bad agent would
-                    return true;
-                default:
-                    return false;
-            }
-        }
-
-        @Override
-        public boolean stopped(String peer) {
-            return behaviour.equals("gone"); // a peer whose process is certainly gone already
-        }
-    }
+    private CountDownLatch release;
 
     @BeforeEach
     void setUp() throws IOException {
-        key = ClusterKey.generate(dir.resolve("cluster.key"));
-        shared = Files.createDirectories(dir.resolve("shared"));
-        ports = freeUdpPorts(4);
+        two = new TwoMonitors(dir);
+        shared = two.shared;
+        key = two.key;
+        release = two.release;
     }
 
     @AfterEach
     void tearDown() {
-        release.countDown();
-        monitors.forEach(Monitor::abort);
-    }
-
-    private static int[] freeUdpPorts(int n) throws IOException {
-        List<DatagramChannel> held = new ArrayList<>();
-        try {
-            int[] result = new int[n];
-            for (int i = 0; i < n; i++) {
-                DatagramChannel dc = DatagramChannel.open();
-                held.add(dc);
-                dc.bind(new InetSocketAddress("127.0.0.1", 0));
-                result[i] = ((InetSocketAddress) dc.getLocalAddress()).getPort();
-            }
-            return result;
-        } finally {
-            for (DatagramChannel dc : held) {
-                dc.close();
-            }
-        }
+        two.close();
     }
 
     private Settings settings(boolean sideA, boolean disk, Map<String, String> extra) {
-        Map<String, Object> config = new HashMap<>();
-        config.put("interval.ms", "20");
-        config.put("counter.start", String.valueOf(NET_COUNTER));
-        config.put("channels", disk ? "link, host, disk" : "link, host");
-        int mine = sideA ? 0 : 2;
-        int theirs = sideA ? 2 : 0;
-        config.put("channel.link.local", "127.0.0.1:" + ports[mine]);
-        config.put("channel.host.local", "127.0.0.1:" + ports[mine + 1]);
-        config.put("channel.link.peer", "127.0.0.1:" + ports[theirs]);
-        config.put("channel.host.peer", "127.0.0.1:" + ports[theirs + 1]);
-        config.put("channel.disk.kind", "disk");
-        config.put("channel.disk.dir", shared.toString());
-        config.put("channel.disk.counter", String.valueOf(LEASE_COUNTER));
-        config.put("fence.agent", AGENT);
-        config.putAll(extra);
-        Map<String, String> framework = new HashMap<>();
-        framework.put("hasm.scm", sideA ? "scm-a" : "scm-b");
-        framework.put("hasm.peer", sideA ? "scm-b" : "scm-a");
-        framework.put("hasm.data.dir", dir.toString());
-        framework.put("hasm.cluster.key.file", key.file().toString());
-        framework.put("hasm.faults.enabled", "true");
-        Settings s = Settings.parse(config, framework::get);
-        assertEquals(List.of(), s.problems());
-        return s;
+        return two.settings(sideA, disk, extra);
     }
 
     private Node start(boolean sideA, long incarnation, Settings settings, FenceAgent agent) throws IOException {
-        Node node = new Node();
-        node.local.set(sideA ? new Monitor.Local(ScmState.DAC, OpMode.MASTER, OpMode.MASTER)
-                : new Monitor.Local(ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE));
-        node.monitor = new Monitor(settings, key, incarnation, node.local::get, node,
-                name -> agent != null && AGENT.equals(name) ? agent : null);
-        monitors.add(node.monitor);
-        node.monitor.start();
-        return node;
+        return two.start(sideA, incarnation, settings, agent);
     }
 
-    /** A with the given agent and extra settings, B plain; both hearing each other on every channel. */
     private Node[] pair(FenceAgent agent, Map<String, String> extra) throws IOException {
-        Node a = start(true, 1000, settings(true, true, extra), agent);
-        Node b = start(false, 2000, settings(false, true, Map.of()), null);
-        Await.until("A hears B on every channel", () -> a.monitor.peer().state() == ScmState.DAC
-                && a.channel("link").received() > 2 && a.channel("host").received() > 2
-                && a.channel("disk").received() > 2, a::describe);
-        Await.until("B hears A", () -> b.monitor.peer().state() == ScmState.DAC, b::describe);
-        Await.until("steady", () -> a.monitor.channels().stream().allMatch(c -> c.status() == ChannelStatus.GOOD)
-                && a.monitor.peer().alive(), a::describe);
-        // Tests judge what happens from here: on a loaded machine B may start after A's first
-        // network counters ran out, which the start-up history would show.
-        a.timeline.clear();
-        a.outcomes.clear();
-        a.warnings.clear();
-        return new Node[] {a, b};
+        return two.pair(agent, extra);
     }
 
-    /** The test-only fault switch on A: both networks lose every frame from B (or none). */
     private void cutNetworks(Node a, boolean cut, Map<String, String> extra) {
-        Map<String, String> drops = new HashMap<>(extra);
-        drops.put("fault.drop.link", cut ? "100" : "0");
-        drops.put("fault.drop.host", cut ? "100" : "0");
-        a.monitor.drops(settings(true, true, drops));
+        two.cutNetworks(a, cut, extra);
     }
 
-    /** Waits until A has had {@code n} more storage heartbeats: time passing, counted in intervals. */
     private static void heartbeats(Node a, int n) {
-        long then = a.channel("disk").received();
-        Await.until(n + " more storage heartbeats", Duration.ofSeconds(20),
-                () -> a.channel("disk").received() >= then + n, a::describe);
+        TwoMonitors.heartbeats(a, n);
     }
 
     @Test
@@ -248,10 +85,12 @@ class StorageHeartbeatTest {
         Await.until("both networks BAD", () -> a.networks(ChannelStatus.BAD), a::describe);
         heartbeats(a, 2 * LEASE_COUNTER); // two leases long: the heartbeat, not the counter, keeps it
         assertTrue(a.monitor.peer().alive(), a::describe);
+        assertEquals(Verdict.NETWORK_OUTAGE, a.monitor.peer().verdict(), a::describe);
         assertEquals(ChannelStatus.GOOD, a.channel("disk").status());
         assertFalse(a.timeline.stream().anyMatch(e -> e.startsWith("peer dead")), a::describe);
         assertEquals(1, a.count(Fencing.UNREACHABLE), a::describe);
-        assertEquals(1, a.count(Fencing.UNAVAILABLE), a::describe); // agent "none" is not registered here
+        // a network-only outage is fenced after its fence delay (seconds), not after a detection time
+        assertEquals(0, a.count(Fencing.FENCING), a::describe);
         assertEquals(1, a.warnings.stream().filter(w -> w.startsWith("the peer scm-b is unreachable on every network"
                 + " but its storage heartbeat goes on: no takeover")).count(), a.warnings::toString);
 
@@ -264,20 +103,40 @@ class StorageHeartbeatTest {
     }
 
     @Test
-    void silentPeerIsDeadOnlyWhenItsStorageLeaseRunsOut() throws IOException {
+    void aNetworkOnlyOutageIsFencedOnceItLastsTheFenceDelay() throws IOException {
+        TestAgent agent = new TestAgent("stops", release);
+        Map<String, String> delay = Map.of("fence.delay.ms", "300", "channel.disk.counter", "1000");
+        Node a = pair(agent, delay)[0];
+        cutNetworks(a, true, delay);
+        Await.until("the peer fenced", () -> a.count(Fencing.FENCED) == 1, a::describe);
+        assertEquals(List.of(Fencing.UNREACHABLE, Fencing.FENCING, Fencing.FENCED), a.outcomes, a::describe);
+        assertEquals(Verdict.FENCED, a.monitor.peer().verdict());
+        assertEquals(ChannelStatus.GOOD, a.channel("disk").status()); // not the lease
+        assertEquals(1, agent.calls.get());
+    }
+
+    @Test
+    void silentPeerIsFencedAtOnceAndDeadOnlyWhenItsStorageLeaseRunsOut() throws IOException {
         Node[] p = pair(null, Map.of());
         Node a = p[0];
         p[1].monitor.abort();
         // listeners are told after the view changes: wait for the event rather than race it
         Await.until("peer dead", () -> a.timeline.contains("peer dead 2000"), a::describe);
         assertEquals(ChannelStatus.BAD, a.channel("disk").status());
+        assertEquals(Verdict.LEASE_EXPIRED, a.monitor.peer().verdict());
         List<String> t = a.timeline;
         int networksBad = Math.max(t.indexOf("link BAD"), t.indexOf("host BAD"));
+        int fencing = t.indexOf("fence fencing");
         int leaseOut = t.indexOf("disk BAD");
         int dead = t.indexOf("peer dead 2000");
         assertTrue(t.indexOf("link BAD") >= 0 && t.indexOf("host BAD") >= 0, t::toString);
-        assertTrue(networksBad < leaseOut && leaseOut < dead, t::toString); // alive in between
-        assertEquals(1, a.count(Fencing.UNREACHABLE), a::describe);
+        // silent on the networks and the storage: no network-only delay, a fence at once (no agent
+        // registered here: the lease decides), dead only once the lease ran out
+        assertTrue(networksBad < fencing && fencing < leaseOut && leaseOut < dead, t::toString);
+        // (its last heartbeat may be read an interval after its last network frame: a moment of outage)
+        assertTrue(a.count(Fencing.UNREACHABLE) <= 1, a::describe);
+        assertEquals(1, a.count(Fencing.FENCING), a::describe);
+        assertEquals(1, a.count(Fencing.UNAVAILABLE), a::describe);
         assertEquals(1, t.stream().filter(e -> e.startsWith("peer dead")).count(), t::toString);
     }
 
@@ -285,7 +144,7 @@ class StorageHeartbeatTest {
     void fenceAgentThatStopsThePeerEndsTheWaitAndOnlyANewIncarnationRevivesIt() throws IOException {
         TestAgent agent = new TestAgent("stops", release);
         // a lease of 20 s: the test finishes long before it could run out
-        Map<String, String> longLease = Map.of("channel.disk.counter", "1000");
+        Map<String, String> longLease = Map.of("channel.disk.counter", "1000", "fence.delay.ms", "100");
         Node[] p = pair(agent, longLease);
         Node a = p[0];
         cutNetworks(a, true, longLease);
@@ -344,10 +203,10 @@ class StorageHeartbeatTest {
     @ValueSource(strings = {"refuses", "throws", "hangs"})
     void agentThatCannotFenceLeavesItToTheLease(String behaviour) throws IOException {
         TestAgent agent = new TestAgent(behaviour, release);
-        Map<String, String> shortTimeout = Map.of("fence.timeout.ms", "200");
-        Node[] p = pair(agent, shortTimeout);
+        Map<String, String> settings = Map.of("fence.timeout.ms", "200", "fence.delay.ms", "200");
+        Node[] p = pair(agent, settings);
         Node a = p[0];
-        cutNetworks(a, true, shortTimeout);
+        cutNetworks(a, true, settings);
         String expected = switch (behaviour) {
             case "refuses" -> Fencing.REFUSED;
             case "throws" -> Fencing.FAILED;
@@ -362,8 +221,11 @@ class StorageHeartbeatTest {
         Await.until("peer dead", () -> a.timeline.contains("peer dead 2000"), a::describe);
         List<String> t = a.timeline;
         assertTrue(t.indexOf("disk BAD") >= 0 && t.indexOf("disk BAD") < t.indexOf("peer dead 2000"), t::toString);
+        assertEquals(Verdict.LEASE_EXPIRED, a.monitor.peer().verdict());
         assertEquals(0, a.count(Fencing.FENCED), a::describe);
-        assertEquals(1, agent.calls.get());
+        // silent everywhere once it died: fenced at once, again; but a call that hangs is awaited, never doubled
+        assertEquals(behaviour.equals("hangs") ? 1 : 2, agent.calls.get());
+        assertEquals(1, agent.maxConcurrent.get());
     }
 
     @Test

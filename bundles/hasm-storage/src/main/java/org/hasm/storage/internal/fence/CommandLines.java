@@ -20,11 +20,19 @@ import java.util.Optional;
 final class CommandLines {
 
     /** What could be read of one process. */
-    sealed interface Seen permits Gone, Unreadable, Args {
+    sealed interface Seen permits Gone, Exiting, Unreadable, Args {
     }
 
     /** The process no longer exists (or is a zombie: it holds nothing any more). */
     record Gone() implements Seen {
+    }
+
+    /**
+     * The process is exiting but not gone: its main thread has exited while others still do, or the
+     * kernel marks it exiting, or its memory (and so its command line) is already released. What it
+     * was can no longer be read, and it may still hold sockets and files: it must be waited for.
+     */
+    record Exiting(String why) implements Seen {
     }
 
     /** It exists, but its command line cannot be read. */
@@ -75,26 +83,114 @@ final class CommandLines {
         return Optional.empty();
     }
 
+    /**
+     * A process that may matter to a fence: one whose command line names what is looked for, one
+     * exiting (its command line gone with its memory), or one that cannot be read.
+     */
+    record Suspect(long pid, Seen seen) {
+    }
+
+    /**
+     * One pass over the process table for the processes whose command line contains {@code marker},
+     * with those that are exiting or cannot be read (any of them could be it). Reading {@code /proc},
+     * most processes cost one read of their command line: a fence asks this while a takeover waits.
+     * Bounded: one pass over a snapshot of the table.
+     */
+    List<Suspect> suspects(String marker) {
+        List<Suspect> found = new ArrayList<>();
+        if (proc == null) {
+            for (ProcessHandle ph : ProcessHandle.allProcesses().toList()) {
+                Seen seen = of(ph);
+                if (!(seen instanceof Args a) || String.join(" ", a.args()).contains(marker)) {
+                    found.add(new Suspect(ph.pid(), seen));
+                }
+            }
+            return found;
+        }
+        byte[] wanted = marker.getBytes(StandardCharsets.UTF_8);
+        List<Path> entries = new ArrayList<>();
+        try (java.nio.file.DirectoryStream<Path> pids = Files.newDirectoryStream(proc, CommandLines::isPid)) {
+            pids.forEach(entries::add);
+        } catch (IOException e) {
+            // the table cannot be listed: the fallback sees what the JDK sees
+            for (ProcessHandle ph : ProcessHandle.allProcesses().toList()) {
+                found.add(new Suspect(ph.pid(), of(ph)));
+            }
+            return found;
+        }
+        for (Path dir : entries) {
+            long pid = Long.parseLong(dir.getFileName().toString());
+            byte[] raw;
+            try {
+                raw = Files.readAllBytes(dir.resolve("cmdline"));
+            } catch (NoSuchFileException e) {
+                continue; // gone meanwhile
+            } catch (IOException e) {
+                raw = null;
+            }
+            if (raw != null && raw.length > 0 && indexOf(raw, wanted) < 0) {
+                continue; // somebody else
+            }
+            Seen seen = ofProc(pid);
+            if (!(seen instanceof Gone) && !(seen instanceof Args a && a.args().isEmpty())) {
+                found.add(new Suspect(pid, seen));
+            }
+        }
+        return found;
+    }
+
+    private static boolean isPid(Path p) {
+        String n = p.getFileName().toString();
+        return !n.isEmpty() && n.chars().allMatch(Character::isDigit);
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     Seen of(ProcessHandle ph) {
+        if (proc != null) {
+            return ofProc(ph.pid());
+        }
         if (!ph.isAlive()) {
             return new Gone();
         }
-        if (proc == null) {
-            ProcessHandle.Info info = ph.info();
-            if (info.command().isEmpty()) {
-                return new Unreadable("no command line is visible for pid " + ph.pid());
-            }
-            List<String> args = new ArrayList<>();
-            args.add(info.command().get());
-            info.arguments().ifPresent(a -> args.addAll(List.of(a)));
-            return new Args(args, null);
+        ProcessHandle.Info info = ph.info();
+        if (info.command().isEmpty()) {
+            return new Unreadable("no command line is visible for pid " + ph.pid());
         }
-        Path dir = proc.resolve(Long.toString(ph.pid()));
+        List<String> args = new ArrayList<>();
+        args.add(info.command().get());
+        info.arguments().ifPresent(a -> args.addAll(List.of(a)));
+        return new Args(args, null);
+    }
+
+    /** What {@code /proc} says of a process. */
+    private Seen ofProc(long pid) {
+        Path dir = proc.resolve(Long.toString(pid));
         try {
-            if (zombie(dir)) {
-                return new Gone();
+            Stat stat = stat(dir);
+            if (stat.zombie()) {
+                return stat.threads() <= 1 ? new Gone() : new Exiting("its main thread has exited, other threads"
+                        + " are still exiting");
+            }
+            if (stat.exiting()) {
+                return new Exiting("the kernel marks it exiting");
             }
             byte[] raw = Files.readAllBytes(dir.resolve("cmdline"));
+            if (raw.length == 0 && !stat.kernelThread()) {
+                // a user process without a command line: its memory is released, it is exiting
+                return new Exiting("its command line is empty");
+            }
             List<String> args = new ArrayList<>();
             int start = 0;
             for (int i = 0; i <= raw.length; i++) {
@@ -115,38 +211,79 @@ final class CommandLines {
         } catch (NoSuchFileException e) {
             return new Gone();
         } catch (IOException e) {
-            return ph.isAlive() ? new Unreadable("cannot read " + dir.resolve("cmdline") + ": " + e.getMessage()) : new Gone();
+            return Files.exists(dir) ? new Unreadable("cannot read " + dir.resolve("cmdline") + ": " + e.getMessage())
+                    : new Gone();
         }
     }
 
-    /** @return {@code true} for a process that has exited but was not reaped yet */
+    /**
+     * @return {@code true} once the process holds nothing any more: it does not exist, or it is a
+     *     zombie whose every thread has exited. The JDK's {@link ProcessHandle#isAlive} says false as
+     *     soon as the main thread is a zombie, while the other threads (and the sockets) may live on
+     *     for a while: where {@code /proc} exists it decides.
+     */
     boolean gone(ProcessHandle ph) {
-        if (!ph.isAlive()) {
-            return true;
+        if (proc == null) {
+            return !ph.isAlive();
         }
         try {
-            return proc != null && zombie(proc.resolve(Long.toString(ph.pid())));
-        } catch (NoSuchFileException e) {
-            return true;
+            return gone(ph.pid());
         } catch (IOException e) {
-            return false;
+            return !ph.isAlive();
         }
     }
 
-    private static boolean zombie(Path dir) throws IOException {
-        // "pid (comm) S ...": the state follows the last ')' (comm may contain anything)
+    /**
+     * @return whether the process of {@code pid} holds nothing any more, as {@code /proc} says
+     * @throws IOException if {@code /proc} cannot tell (none here, or its entry unreadable)
+     */
+    boolean gone(long pid) throws IOException {
+        if (proc == null) {
+            throw new IOException("no /proc here");
+        }
+        try {
+            Stat stat = stat(proc.resolve(Long.toString(pid)));
+            return stat.zombie() && stat.threads() <= 1;
+        } catch (NoSuchFileException e) {
+            return true;
+        }
+    }
+
+    /**
+     * What {@code /proc/<pid>/stat} and {@code task/} say.
+     *
+     * @param zombie its main thread has exited (state Z or X)
+     * @param exiting the kernel has flagged it exiting (PF_EXITING)
+     * @param kernelThread it is a kernel thread (PF_KTHREAD): no command line, ever
+     * @param threads its threads that still exist, counted up to 2: 0, 1 or more
+     */
+    record Stat(boolean zombie, boolean exiting, boolean kernelThread, long threads) {
+    }
+
+    private static final long PF_EXITING = 0x4;
+    private static final long PF_KTHREAD = 0x200000;
+
+    static Stat stat(Path dir) throws IOException {
+        // "pid (comm) S ppid pgrp session tty tpgid flags ...": comm may contain anything, so the
+        // fields are counted from the last ')'
         String stat = Files.readString(dir.resolve("stat"), StandardCharsets.UTF_8);
         int close = stat.lastIndexOf(')');
-        boolean leaderDead = close > 0 && close + 2 < stat.length()
-                && (stat.charAt(close + 2) == 'Z' || stat.charAt(close + 2) == 'X');
-        if (!leaderDead) {
-            return false;
+        String[] f = close > 0 && close + 2 < stat.length() ? stat.substring(close + 2).trim().split(" ") : new String[0];
+        char state = f.length > 0 && !f[0].isEmpty() ? f[0].charAt(0) : '?';
+        long flags = 0;
+        if (f.length > 6) {
+            try {
+                flags = Long.parseLong(f[6]);
+            } catch (NumberFormatException e) {
+                flags = 0; // a format this code does not know: judged by its state alone
+            }
         }
-        // The main thread of a JVM turns zombie while its other threads are still exiting, and the
-        // process's sockets are released only when the last of them is gone: a takeover that binds
-        // the peer's addresses right after the kill must wait for that.
+        long threads;
         try (java.util.stream.Stream<Path> tasks = Files.list(dir.resolve("task"))) {
-            return tasks.limit(2).count() <= 1;
+            threads = tasks.limit(2).count();
+        } catch (NoSuchFileException e) {
+            threads = 0;
         }
+        return new Stat(state == 'Z' || state == 'X', (flags & PF_EXITING) != 0, (flags & PF_KTHREAD) != 0, threads);
     }
 }

@@ -23,12 +23,20 @@ import java.util.concurrent.TimeoutException;
  * hasm launcher of the peer's node folder. A pid file can be stale and a pid reused by anything, so
  * whenever the process cannot be verified the answer is "not fenced" ({@code false}), never a kill.
  *
+ * <p>A process that is exiting (killed a moment ago: its main thread a zombie, its command line gone
+ * with its memory, other threads still ending) can no longer say what it was, and may still hold
+ * sockets and files: it is waited for, up to the call's timeout, and never taken for a stale pid
+ * file or for "no process". Calls are serialised: one fence or probe at a time per agent, so that a
+ * probe never looks at the process a fence is killing.
+ *
  * <p>The JVM's descendants (a file server it started, say) die with it: they could otherwise go on
  * writing to the volumes the peer is about to take over.
  */
 final class ProcessFence {
     /** The launcher's package: every hasm SCM's command line names its main class. */
     static final String LAUNCHER = "org.hasm.launcher";
+    /** How long {@link #stopped} waits for an exiting process, having no timeout of its own. */
+    static final Duration EXIT_WAIT = Duration.ofSeconds(5);
 
     private final Path pidFile;
     private final Path nodeDir;
@@ -45,13 +53,16 @@ final class ProcessFence {
         this.reporter = reporter;
     }
 
-    boolean fence(String peer, Duration timeout) {
+    synchronized boolean fence(String peer, Duration timeout) {
         return fence(peer, timeout, true);
     }
 
-    /** @return whether the peer is certainly not running, found without killing anything */
-    boolean stopped(String peer) {
-        return fence(peer, Duration.ZERO, false);
+    /**
+     * @return whether the peer is certainly not running, found without killing anything (an exiting
+     *     process is waited for, up to {@link #EXIT_WAIT})
+     */
+    synchronized boolean stopped(String peer) {
+        return fence(peer, EXIT_WAIT, false);
     }
 
     private boolean fence(String peer, Duration timeout, boolean kill) {
@@ -70,6 +81,16 @@ final class ProcessFence {
                     return false;
                 }
                 CommandLines.Seen seen = commandLines.of(ph);
+                if (seen instanceof CommandLines.Exiting x) {
+                    // killed a moment ago (by us or anybody): it is the peer or not, but it is going
+                    if (!waitGone(ph, deadline)) {
+                        reporter.warn(who + ": pid " + pid + " is exiting (" + x.why() + ") and has not ended within "
+                                + timeout.toMillis() + " ms: cannot say the peer is stopped");
+                        return false;
+                    }
+                    reporter.info(who + ": pid " + pid + " was exiting (" + x.why() + ") and has ended");
+                    seen = new CommandLines.Gone();
+                }
                 if (seen instanceof CommandLines.Unreadable u) {
                     reporter.warn(who + ": pid " + pid + " cannot be verified (" + u.why() + "): not killed");
                     return false;
@@ -96,7 +117,7 @@ final class ProcessFence {
                 }
             }
         }
-        return noneRunning(who);
+        return noneRunning(who, deadline);
     }
 
     /** @return the pid, -1 if there is no usable pid file, -2 if the file cannot be read at all */
@@ -124,7 +145,7 @@ final class ProcessFence {
      * @return {@code true} only if every process could be inspected and none runs hasm on the peer's
      *     node folder
      */
-    private boolean noneRunning(String who) {
+    private boolean noneRunning(String who, long deadline) {
         Optional<String> hidden = commandLines.hidden();
         if (hidden.isPresent()) {
             reporter.warn(who + ": cannot be sure the peer is not running: " + hidden.get());
@@ -132,21 +153,25 @@ final class ProcessFence {
         }
         Set<Long> running = new TreeSet<>();
         List<String> unreadable = new ArrayList<>();
+        List<Long> exiting = new ArrayList<>();
         long self = ProcessHandle.current().pid();
-        // bounded: one pass over a snapshot of the process table
-        for (ProcessHandle ph : ProcessHandle.allProcesses().toList()) {
-            if (ph.pid() == self) {
+        // bounded: one pass over the process table, reading only the command line of most processes
+        for (CommandLines.Suspect suspect : commandLines.suspects(LAUNCHER)) {
+            long pid = suspect.pid();
+            if (pid == self) {
                 continue;
             }
-            CommandLines.Seen seen = commandLines.of(ph);
-            if (seen instanceof CommandLines.Unreadable u) {
+            CommandLines.Seen seen = suspect.seen();
+            if (seen instanceof CommandLines.Exiting) {
+                exiting.add(pid); // it may be the peer, dying: waited for below
+            } else if (seen instanceof CommandLines.Unreadable u) {
                 unreadable.add(u.why());
             } else if (seen instanceof CommandLines.Args a) {
                 Match m = runs(a);
                 if (m == Match.YES) {
-                    running.add(ph.pid());
+                    running.add(pid);
                 } else if (m == Match.UNKNOWN) {
-                    unreadable.add("pid " + ph.pid() + " runs hasm on a folder that cannot be resolved");
+                    unreadable.add("pid " + pid + " runs hasm on a folder that cannot be resolved");
                 }
             }
         }
@@ -159,6 +184,13 @@ final class ProcessFence {
             reporter.warn(who + ": cannot be sure the peer is not running: " + unreadable.size()
                     + " process(es) cannot be inspected, e.g. " + unreadable.get(0));
             return false;
+        }
+        for (long pid : exiting) {
+            if (!waitGone(pid, deadline)) {
+                reporter.warn(who + ": pid " + pid + " is exiting and could be the peer; it has not ended in"
+                        + " time: cannot say the peer is stopped");
+                return false;
+            }
         }
         reporter.info(who + ": no process runs hasm of " + nodeDir + ": the peer is down");
         return true;
@@ -230,16 +262,47 @@ final class ProcessFence {
         return gone;
     }
 
+    /** Polls {@code /proc} until the process of {@code pid} is gone; bounded by the deadline. */
+    private boolean waitGone(long pid, long deadline) {
+        while (true) {
+            try {
+                if (commandLines.gone(pid)) {
+                    return true;
+                }
+            } catch (IOException e) {
+                Optional<ProcessHandle> ph = ProcessHandle.of(pid);
+                return ph.isEmpty() || waitGone(ph.get(), deadline);
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(5)));
+            if (Thread.currentThread().isInterrupted()) {
+                return false;
+            }
+        }
+    }
+
     private boolean waitGone(ProcessHandle ph, long deadline) {
-        // onExit() for a process that is not our child is polled by the JDK; the loop is bounded by
-        // the deadline and also ends on a zombie, which holds nothing any more
+        // onExit() for a process that is not our child is polled by the JDK, and completes as soon as
+        // its main thread is a zombie, while other threads may still be exiting: then this polls /proc.
+        // Bounded by the deadline; ends on a zombie whose threads are all gone, which holds nothing.
         while (!commandLines.gone(ph)) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return false;
             }
+            java.util.concurrent.CompletableFuture<ProcessHandle> exit = ph.onExit();
             try {
-                ph.onExit().get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
+                if (exit.isDone()) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(5)));
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException();
+                    }
+                } else {
+                    exit.get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
+                }
             } catch (TimeoutException | ExecutionException e) {
                 // poll again
             } catch (InterruptedException e) {

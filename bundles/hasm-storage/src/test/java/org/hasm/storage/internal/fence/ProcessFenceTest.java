@@ -164,4 +164,85 @@ class ProcessFenceTest {
         }
         assertEquals(1, reports.stream().filter(r -> r.contains("hasm of " + b)).count(), reports.toString());
     }
+
+    /**
+     * A peer killed a moment ago is still dying for a while: its main thread is a zombie, its command
+     * line empty, its other threads still exiting while the kernel frees its memory (a JVM that touched
+     * a large heap takes up to a second). Read then, it is no process of hasm's, and its pid file looks
+     * stale; it must be waited for, never called stopped (nor fenced) before it is gone.
+     */
+    @Test
+    void aDyingPeerIsWaitedForAndNeverCalledStoppedBeforeItIsGone() throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs /proc");
+        CommandLines cl = CommandLines.system();
+        assumeTrue(cl.hidden().isEmpty(), "the process table is not fully visible here");
+        Path b = node("scm-b");
+        for (boolean kill : new boolean[] {false, true}) {
+            boolean judged = false;
+            // bounded: a few tries to catch the peer while it dies (a loaded machine may be slow to look)
+            for (int attempt = 0; attempt < 3 && !judged; attempt++) {
+                ProcessBuilder pb = Children.java(FakeScm.class, "org.hasm.launcher.Main", "run", b.toString());
+                // after "java": a heap touched in full, which the kernel takes its time to free at exit
+                pb.command().addAll(1, List.of("-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch"));
+                Process peer = pb.start();
+                children.add(peer);
+                ProcessHandle handle = peer.toHandle();
+                Await.until("the peer runs, its heap touched", Duration.ofSeconds(60), () -> residentMiB(handle) > 1500,
+                        () -> residentMiB(handle) + " MiB resident");
+                pidFile(b, peer.pid());
+                handle.destroyForcibly();
+                Await.until("the peer dying", () -> dying(handle) || threads(handle) == 0, () -> reports);
+                if (!dying(handle)) {
+                    continue; // it died before we could look: try again
+                }
+                reports.clear();
+                ProcessFence fence = fence(b);
+                boolean stopped = kill ? fence.fence("scm-b", Duration.ofSeconds(10)) : fence.stopped("scm-b");
+                // read from /proc here, not through the code under test
+                long threads = threads(handle);
+                assertTrue(!stopped || threads <= 1, (kill ? "fenced" : "called stopped") + " while pid "
+                        + handle.pid() + " was still exiting (" + threads + " threads); " + reports);
+                assertTrue(stopped, "a peer that died is stopped once it is gone: " + reports);
+                assertFalse(reports.stream().anyMatch(r -> r.contains("stale pid file")),
+                        "a dying peer is not a stale pid file: " + reports);
+                assertTrue(reports.stream().anyMatch(r -> r.contains("was exiting")), "waited for: " + reports);
+                assertTrue(peer.waitFor(10, TimeUnit.SECONDS));
+                judged = true;
+            }
+            assertTrue(judged, "never caught the peer while it died");
+        }
+    }
+
+    /** @return whether its main thread has exited while others are still exiting, as /proc says */
+    private static boolean dying(ProcessHandle h) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(h.pid()), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z' && threads(h) > 1;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** @return its resident memory, from /proc; 0 if unknown */
+    private static long residentMiB(ProcessHandle h) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(h.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone, or not Linux
+        }
+        return 0;
+    }
+
+    /** @return the threads of a process that still exist: 0 once it is gone, 1 for a zombie */
+    private static long threads(ProcessHandle h) {
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(h.pid()), "task"))) {
+            return tasks.count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
 }
