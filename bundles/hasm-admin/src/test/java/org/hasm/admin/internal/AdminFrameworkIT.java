@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -25,6 +27,10 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.hasm.spi.HaController;
 import org.junit.jupiter.api.AfterEach;
@@ -53,6 +59,36 @@ class AdminFrameworkIT {
     private String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    /**
+     * The SPI packages the admin bundle imports, at the versions the SPI built in this reactor
+     * exports (its manifest), so that a bump of a package does not need this test edited.
+     */
+    static String spiExports(String... packages) throws IOException {
+        URL where = HaController.class.getProtectionDomain().getCodeSource().getLocation();
+        Manifest manifest;
+        Path location = Path.of(URI.create(where.toString()));
+        if (Files.isDirectory(location)) {
+            try (InputStream in = Files.newInputStream(location.resolve("META-INF/MANIFEST.MF"))) {
+                manifest = new Manifest(in);
+            }
+        } else {
+            try (JarFile jar = new JarFile(location.toFile())) {
+                manifest = jar.getManifest();
+            }
+        }
+        String exports = manifest.getMainAttributes().getValue("Export-Package");
+        List<String> result = new ArrayList<>();
+        for (String pkg : packages) {
+            Matcher m = Pattern.compile("(?:^|,)" + Pattern.quote(pkg)
+                    + ";[^,]*?version=\"([0-9.]+)\"").matcher(exports);
+            if (!m.find()) {
+                throw new IOException("the SPI at " + location + " does not export " + pkg + ": " + exports);
+            }
+            result.add(pkg + ";version=" + m.group(1));
+        }
+        return String.join(",", result);
+    }
+
     @BeforeEach
     void boot() throws Exception {
         int port;
@@ -64,7 +100,7 @@ class AdminFrameworkIT {
         Map<String, String> props = new HashMap<>();
         props.put(Constants.FRAMEWORK_STORAGE, storage.resolve("felix").toAbsolutePath().toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
-        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "org.hasm.spi;version=1.1.0,org.hasm.spi.peer;version=1.0.0");
+        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, spiExports("org.hasm.spi", "org.hasm.spi.peer"));
         props.put("org.osgi.service.http.port", String.valueOf(port));
         props.put("org.apache.felix.http.host", "127.0.0.1");
         props.put(AdminServlet.PROP_FAULTS, "true");
