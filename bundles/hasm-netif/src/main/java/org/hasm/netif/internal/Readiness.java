@@ -177,8 +177,10 @@ public final class Readiness {
         }
         if (notServed != null) {
             observer.log(Level.INFO, "bundle " + client.bundle + " asked for " + w + ": " + notServed);
+            w.reason = notServed;
             w.future.completeExceptionally(new CancellationException(notServed));
         } else if (blocked != null) {
+            w.reason = blocked;
             observer.log(Level.INFO, "personality " + w.personality + " waits for its address (" + w.endpoints()
                     + ", for bundle " + client.bundle + "): " + blocked + "; checked every " + CHECK_MS
                     + " ms until it is usable");
@@ -191,6 +193,15 @@ public final class Readiness {
 
     /** One round on the readiness thread: completes what ended, and every wait whose endpoints are usable. */
     private void check() {
+        try {
+            checkOnce();
+        } catch (RuntimeException e) {
+            // a periodic task that throws is never run again: every wait would hang
+            observer.log(Level.ERROR, "checking the waits for addresses failed: " + e);
+        }
+    }
+
+    private void checkOnce() {
         List<Ending> ends;
         List<Wait> candidates = new ArrayList<>();
         Set<String> upNow;
@@ -205,7 +216,9 @@ public final class Readiness {
         }
         ends.forEach(e -> cancelled(e.waiting(), e.reason()));
         for (Wait w : candidates) {
-            if (w.blocked(upNow) != null) {
+            String blocked = w.blocked(upNow);
+            if (blocked != null) {
+                w.reason = blocked;
                 continue; // still taken: next round
             }
             boolean mine;
@@ -229,7 +242,12 @@ public final class Readiness {
                 + w.client.bundle + " after " + waited + " ms of waiting");
         event(w, "usable", null, waited);
         long start = System.nanoTime();
-        w.future.complete(null);
+        try {
+            w.future.complete(null);
+        } catch (RuntimeException e) {
+            // an action given an executor that refuses it throws here, in the completing thread
+            observer.log(Level.WARN, "bundle " + w.client.bundle + "'s action on " + w.endpoints() + " failed: " + e);
+        }
         long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         if (took > SLOW_ACTION_MS) {
             observer.log(Level.WARN, "bundle " + w.client.bundle + " ran " + took + " ms on the readiness thread when "
@@ -249,7 +267,13 @@ public final class Readiness {
                     + " for " + w.endpoints() + " ended after " + waited + " ms: " + reason);
             event(w, "cancelled", reason, waited);
         }
-        w.future.completeExceptionally(new CancellationException(reason));
+        w.reason = reason;
+        try {
+            w.future.completeExceptionally(new CancellationException(reason));
+        } catch (RuntimeException e) {
+            observer.log(Level.WARN, "bundle " + w.client.bundle + "'s action on the end of its wait for "
+                    + w.endpoints() + " failed: " + e);
+        }
     }
 
     private void cancel(Wait w, String reason) {
@@ -345,6 +369,8 @@ public final class Readiness {
         final CompletionStage<Void> stage = future.minimalCompletionStage();
         final long sinceNanos = System.nanoTime();
         boolean announced;
+        // The latest finding: why it waits, or why it was cancelled. Written by whoever decides.
+        volatile String reason = "";
 
         Wait(Client client, Personality p, int... ports) {
             Objects.requireNonNull(p, "personality");
@@ -434,6 +460,11 @@ public final class Readiness {
                 return State.WAITING;
             }
             return future.isCompletedExceptionally() ? State.CANCELLED : State.USABLE;
+        }
+
+        @Override
+        public String reason() {
+            return state() == State.USABLE ? "" : reason;
         }
 
         @Override

@@ -37,6 +37,12 @@ public interface AddressWait {
     State state();
 
     /**
+     * @return why it waits (an address not up here yet, a port in use: the latest check's finding),
+     *     why it was cancelled, or an empty string once usable
+     */
+    String reason();
+
+    /**
      * @return a stage that completes normally once the endpoints are usable, or with a
      *     {@link java.util.concurrent.CancellationException} saying why the wait was cancelled. Its
      *     {@code toCompletableFuture()} is a copy: completing that changes nothing here.
