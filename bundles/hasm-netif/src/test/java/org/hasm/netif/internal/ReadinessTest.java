@@ -90,11 +90,13 @@ class ReadinessTest {
             actions.incrementAndGet();
         });
         assertEquals(AddressWait.State.WAITING, w.state());
+        assertTrue(w.reason().startsWith(B + ":" + port + " cannot be bound"), w.reason());
         staysFor(5, w, AddressWait.State.WAITING, actions);
 
         pausedOwner.close();
         Await.until("the wait to be usable once the port is free", () -> actions.get() == 1, w::toString);
         assertEquals(AddressWait.State.USABLE, w.state());
+        assertEquals("", w.reason());
         assertEquals(List.of("hasm-netif-readiness"), ranOn, "the action runs on the one readiness thread");
         try (ServerSocket service = new ServerSocket()) {
             service.setReuseAddress(true);
@@ -114,6 +116,7 @@ class ReadinessTest {
         w.usable().thenRun(actions::incrementAndGet);
         w.cancel();
         assertEquals(AddressWait.State.CANCELLED, w.state());
+        assertEquals("cancelled by bundle org.example.service", w.reason());
         pausedOwner.close();
         staysFor(5, w, AddressWait.State.CANCELLED, actions);
         w.cancel(); // twice: nothing more happens
