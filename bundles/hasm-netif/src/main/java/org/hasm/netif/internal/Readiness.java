@@ -41,7 +41,8 @@ import org.hasm.spi.address.AddressWait;
  * <p>Thread safety: {@code scm}, {@code wanted}, {@code up}, {@code open}, {@code ending},
  * {@code checks}, {@code closed} and every wait's {@code announced} are guarded by this object. No
  * stage is completed while it is held: a service's action runs on the completing thread and may call
- * back (cancel, ask again).
+ * back (cancel, ask again). A wait's start is logged and posted under it, so that its end, which
+ * another thread may find at once, is always told after it.
  */
 public final class Readiness {
 
@@ -168,9 +169,15 @@ public final class Readiness {
                                     + "open on this SCM already; bundle " + client.bundle + " asked for one more ("
                                     + w + "): does it cancel the waits of personalities it no longer serves?");
                         }
+                        w.reason = blocked;
                         open.add(w);
-                        w.announced = true;
                         startChecks();
+                        // under the lock: the end of the wait, told by another thread, comes after this
+                        w.announced = true;
+                        observer.log(Level.INFO, "personality " + w.personality + " waits for its address ("
+                                + w.endpoints() + ", for bundle " + client.bundle + "): " + blocked + "; checked every "
+                                + CHECK_MS + " ms until it is usable");
+                        event(w, "waiting", blocked, -1);
                     }
                 }
             }
@@ -179,13 +186,7 @@ public final class Readiness {
             observer.log(Level.INFO, "bundle " + client.bundle + " asked for " + w + ": " + notServed);
             w.reason = notServed;
             w.future.completeExceptionally(new CancellationException(notServed));
-        } else if (blocked != null) {
-            w.reason = blocked;
-            observer.log(Level.INFO, "personality " + w.personality + " waits for its address (" + w.endpoints()
-                    + ", for bundle " + client.bundle + "): " + blocked + "; checked every " + CHECK_MS
-                    + " ms until it is usable");
-            event(w, "waiting", blocked, -1);
-        } else {
+        } else if (blocked == null) {
             w.future.complete(null); // the caller's actions run in its own thread, at once
         }
         return w;
