@@ -278,7 +278,7 @@ final class DemoPair {
         status.put("channels", "link,host,disk");
         status.put("channel.disk.kind", "disk");
         status.put("channel.disk.dir", shared.resolve("heartbeat").toString());
-        status.put("channel.disk.counter", Integer.toString(2 * counter));
+        status.put("channel.disk.counter", Integer.toString(diskCounter(interval, counter)));
         status.put("fence.agent", "process");
         status.put("channel.link.local", "127.0.0.1:" + (p + (a ? 10 : 20)));
         status.put("channel.link.peer", "127.0.0.1:" + (p + (a ? 20 : 10)));
@@ -316,6 +316,20 @@ final class DemoPair {
         files.put("org.hasm.personality~b.cfg", personality("B", B, p));
         return files;
     }
+
+    /**
+     * The storage heartbeat's counter: twice the networks' (the storage lease must run out before a
+     * peer may be taken over on the heartbeat alone), and never under a second of silence. A serving
+     * peer silent on every network whose heartbeat stopped too is fenced at once; a JVM, or a whole
+     * host, stalled for a few hundred milliseconds (two JVMs warming up on a loaded 2-core machine
+     * stalled 400 ms at the tuned timing) must not look like that. A killed peer is found dead by
+     * evidence (its connections reset, its pid gone), not by this counter, so its takeover is not slower.
+     */
+    static int diskCounter(long intervalMs, int counter) {
+        return (int) Math.max(2L * counter, (MIN_HEARTBEAT_SILENCE_MS + intervalMs - 1) / intervalMs);
+    }
+
+    static final long MIN_HEARTBEAT_SILENCE_MS = 1000;
 
     /** The read-only credential each SCM of the demo has, which the demo watches the pair with. */
     static final String MONITOR = "monitor";

@@ -81,7 +81,12 @@ class DemoPairTest {
                 PropertiesFile.read(dir.resolve("scm-a/etc/org.hasm.personality~b.cfg")));
         // the shared storage: both SCMs use the same folder, each fences the other through its pid file
         assertEquals(dir.resolve("shared/heartbeat").toString(), statusA.get("channel.disk.dir"));
+        // twice the networks' counter (100 ms x 5), and never under a second
         assertEquals("10/process", statusB.get("channel.disk.counter") + "/" + statusB.get("fence.agent"));
+        assertEquals(20, DemoPair.diskCounter(100, 10));
+        assertEquals(20, DemoPair.diskCounter(50, 4));
+        assertEquals(20, DemoPair.diskCounter(1000, 10));
+        assertEquals(34, DemoPair.diskCounter(30, 2));
         assertEquals(dir.resolve("shared").toString(),
                 PropertiesFile.read(dir.resolve("scm-b/etc/org.hasm.storage.cfg")).get("shared.dir"));
         assertEquals(dir.resolve("scm-b/hasm.pid").toString(),
