@@ -10,6 +10,7 @@ import org.hasm.spi.peer.ChannelView;
 import org.hasm.spi.peer.PeerLink;
 import org.hasm.spi.peer.PeerView;
 import org.hasm.spi.peer.StatusMonitor;
+import org.hasm.spi.peer.Verdict;
 
 /**
  * The JSON documents of the admin API, rendered from the SPI views. The field names are the API's
@@ -36,6 +37,8 @@ final class Documents {
         w.name("opMode").value(controller.opMode());
         w.name("sysConfig").value(controller.sysConfig());
         w.name("reason").value(controller.reason());
+        // when the SCM entered its state: "DEGRADED since ..."
+        w.name("since").value(controller.since());
         w.name("peer");
         PeerView peer = monitor == null ? null : monitor.peer();
         if (peer == null) {
@@ -121,6 +124,10 @@ final class Documents {
         w.name("configuredRole").value(p.configuredRole());
         w.name("incarnation").value(p.incarnation());
         w.name("lastHeard").value(p.lastHeard());
+        // the state above is what the peer said last: current only while it is heard; otherwise the last
+        // known, as of its last status message
+        w.name("lastKnown").value(p.state() != null && p.verdict() != Verdict.HEARD);
+        w.name("stateAsOf").value(p.state() == null ? null : p.lastHeard());
         w.endObject();
     }
 
@@ -138,6 +145,8 @@ final class Documents {
             w.name("dropped").value(c.dropped());
             w.name("errors").value(c.errors());
             w.name("counter").value(c.counter());
+            // why BAD or IDLE: since when nothing arrived, the peer said it stops, what a connection ran into
+            w.name("note").value(c.note());
             w.endObject();
         }
     }
