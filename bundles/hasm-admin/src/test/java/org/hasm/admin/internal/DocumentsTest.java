@@ -137,6 +137,25 @@ class DocumentsTest {
     }
 
     @Test
+    void aLinkChannelRefusedByAPeerThatSaidItStopsIsIdleNotBad() {
+        SpiViews.Monitor monitor = new SpiViews.Monitor(List.of(),
+                new SpiViews.Peer("scm-b", false, ScmState.HALTED, OpMode.SLAVE, OpMode.SLAVE, 42, HEARD));
+        SpiViews.Link link = new SpiViews.Link(List.of(new SpiViews.Channel("link", ChannelStatus.BAD, 7, 6, 0, 0, 3, 0,
+                "cannot connect to /127.0.0.1:7832: Connection refused (since 2026-11-25T09:59:59.800Z)")));
+        Map<?, ?> c = (Map<?, ?>) ((List<?>) MiniJson.object(Documents.status(degradedMaster(), monitor, link, NOW))
+                .get("channels")).get(0);
+        assertEquals("IDLE", c.get("status"));
+        assertEquals("scm-b said it stops (HALTED); cannot connect to /127.0.0.1:7832: Connection refused (since"
+                + " 2026-11-25T09:59:59.800Z)", c.get("note"));
+        // dead without saying so: the same refusal is an outage
+        SpiViews.Monitor silent = new SpiViews.Monitor(List.of(),
+                new SpiViews.Peer("scm-b", false, ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE, 42, HEARD));
+        Map<?, ?> bad = (Map<?, ?>) ((List<?>) MiniJson.object(Documents.status(degradedMaster(), silent, link, NOW))
+                .get("channels")).get(0);
+        assertEquals("BAD", bad.get("status"));
+    }
+
+    @Test
     void statusBeforeInitWithoutMonitorOrLinkHasNullsAndNoChannels() {
         SpiViews.Controller c = new SpiViews.Controller();
         c.state = ScmState.MONITOR;

@@ -149,8 +149,9 @@ final class Route {
      * this is no caller's error (the keeper tries every few milliseconds while the peer is down).
      */
     synchronized void unreachable(String why) {
-        if (failure == null || connectFailure) {
-            failure = why + " (" + Instant.now().truncatedTo(ChronoUnit.MILLIS) + ")";
+        if (failure == null) {
+            // since the first attempt that failed: the keeper tries again every few milliseconds
+            failure = why + " (since " + Instant.now().truncatedTo(ChronoUnit.MILLIS) + ")";
             connectFailure = true;
         }
     }
