@@ -1,5 +1,6 @@
 package org.hasm.spi;
 
+import java.time.Instant;
 import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -31,11 +32,21 @@ public interface HaController {
     SysConfig sysConfig();
 
     /**
-     * @return why the SCM is in MONITOR; in the other states what keeps it from serving fully (a volume
-     *     that cannot be written, acquired or settled: the personality, the volume and the cause), or
-     *     why it just left MONITOR by itself; {@code null} when there is nothing to say
+     * @return why the SCM is in its state: MONITOR (the fault), DEGRADED (why its peer is dead), HALTED
+     *     (the command and the reason given with it), BOOT (the RESET and its reason, or why it left
+     *     MONITOR by itself); in every state also what keeps it from serving fully (a volume that cannot
+     *     be written, acquired or settled: the personality, the volume and the cause); {@code null} when
+     *     there is nothing to say
      */
     String reason();
+
+    /**
+     * @return when the SCM entered its current state, or {@code null} if not known
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default Instant since() {
+        return null;
+    }
 
     /** @return the personalities this SCM serves now */
     List<Personality> personalities();
@@ -55,16 +66,21 @@ public interface HaController {
      * RESET: stops and shuts down every module (reverse order), then boots again.
      * Returns once the command is queued.
      *
-     * @param reason for the log and the event
+     * @param reason for the log, the event and the reason the state shows
+     * @throws IllegalStateException (since package 1.1.0) with why, naming the state, when the SCM cannot
+     *     carry the command out in its state now (OFF); nothing is queued then
      */
     void reset(String reason);
 
     /**
      * Surrender: this SCM stops serving (stop, reverse order) and tells the peer, which takes its
      * personality over at once, without waiting to detect a failure; this SCM is then HALTED until a
-     * {@link #reset}. Refused (logged) when no peer could take over. Returns once the command is queued.
+     * {@link #reset}. Returns once the command is queued.
      *
-     * @param reason for the log, the event and the peer
+     * @param reason for the log, the event, the peer and the reason the state shows
+     * @throws IllegalStateException (since package 1.1.0) with why, naming the state, when no peer could
+     *     take over (DEGRADED, standalone, the peer not alive) or there is nothing to surrender (MONITOR,
+     *     HALTED, OFF); nothing is queued then
      */
     void surrender(String reason);
 
@@ -72,7 +88,9 @@ public interface HaController {
      * SHUTDOWN: stops, then shuts down every module (reverse order); the SCM is HALTED.
      * Returns once the command is queued.
      *
-     * @param reason for the log and the event
+     * @param reason for the log, the event and the reason the state shows
+     * @throws IllegalStateException (since package 1.1.0) with why, naming the state, when the SCM cannot
+     *     carry the command out in its state now (OFF); nothing is queued then
      */
     void shutdown(String reason);
 }

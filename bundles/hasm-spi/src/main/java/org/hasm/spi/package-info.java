@@ -12,7 +12,9 @@
  * and its own deadline per call ({@link org.hasm.spi.HaModule#MODULE_DEADLINE_OPMODE} and the other
  * {@code MODULE_DEADLINE_*}); services that do not follow each other are called in parallel; the
  * status shows a call in progress ({@link org.hasm.spi.ModuleInfo#inCallSince()}) and the journal a
- * call that returned after its deadline ({@link org.hasm.spi.CallRecord#late()}).
+ * call that returned after its deadline ({@link org.hasm.spi.CallRecord#late()}); the controller says since
+ * when it is in its state ({@link org.hasm.spi.HaController#since()}), why in every state that needs it, and
+ * refuses a command it cannot carry out with why.
  */
 @Export
 @Version("1.1.0")

@@ -6,8 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.hasm.itests.campaign.LogEvents;
 import org.hasm.itests.cluster.Pair;
 import org.hasm.itests.cluster.Pair.Scm;
 import org.hasm.itests.cluster.Pair.Timing;
@@ -35,8 +34,8 @@ class NoFalseFailoverBench {
             pair.awaitSettled("DAC/MASTER", "DAC/SLAVE", Duration.ofSeconds(2), Pair.BOOT);
             long markA = pair.journalMark(Scm.A);
             long markB = pair.journalMark(Scm.B);
-            int badBeforeA = count(pair.log(Scm.A), "channel link to scm-b is BAD");
-            int badBeforeB = count(pair.log(Scm.B), "channel link to scm-a is BAD");
+            int badBeforeA = LogEvents.countChannelBad(pair.log(Scm.A), "link", "scm-b");
+            int badBeforeB = LogEvents.countChannelBad(pair.log(Scm.B), "link", "scm-a");
 
             pair.drop(Scm.A, "link", DROP_PERCENT);
             pair.drop(Scm.B, "link", DROP_PERCENT);
@@ -57,8 +56,8 @@ class NoFalseFailoverBench {
 
             long failovers = pair.opModes(Scm.A, markA).stream().filter(c -> c.contains("DEGRADED")).count()
                     + pair.opModes(Scm.B, markB).stream().filter(c -> c.contains("DEGRADED")).count();
-            int badEvents = count(pair.log(Scm.A), "channel link to scm-b is BAD") - badBeforeA
-                    + count(pair.log(Scm.B), "channel link to scm-a is BAD") - badBeforeB;
+            int badEvents = LogEvents.countChannelBad(pair.log(Scm.A), "link", "scm-b") - badBeforeA
+                    + LogEvents.countChannelBad(pair.log(Scm.B), "link", "scm-a") - badBeforeB;
             System.out.println("# nofalsefailover: " + WINDOW.toSeconds() + " s, link dropping " + DROP_PERCENT
                     + "% on both SCMs, interval " + TUNED.intervalMs() + " ms, counter " + TUNED.counter()
                     + "; state changes seen: " + changes);
@@ -73,14 +72,5 @@ class NoFalseFailoverBench {
             BenchReport.print("nofalsefailover.statechanges", changes.size(), "count");
             BenchReport.print("nofalsefailover.lossychannel.badevents", badEvents, "count");
         }
-    }
-
-    private static int count(String text, String what) {
-        Matcher m = Pattern.compile(Pattern.quote(what)).matcher(text);
-        int n = 0;
-        while (m.find()) {
-            n++;
-        }
-        return n;
     }
 }

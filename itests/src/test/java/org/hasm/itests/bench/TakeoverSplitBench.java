@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.hasm.itests.campaign.LogEvents;
 import org.hasm.itests.cluster.Pair;
 import org.hasm.itests.cluster.Pair.Scm;
 import org.hasm.itests.cluster.Pair.Timing;
@@ -142,7 +143,7 @@ class TakeoverSplitBench {
         Instant evidence = find(log, "whether it is stopped");
         Instant certain = find(log, "the peer " + peer + " is certainly stopped");
         Instant network = find(log, "the peer " + peer + " is unreachable on every network");
-        Instant storage = find(log, "channel disk to " + peer + " is BAD");
+        Instant storage = find(log, LogEvents.channelBad("disk", peer));
         Instant fencing = find(log, "fencing the peer " + peer);
         Instant fenced = find(log, "the peer " + peer + " was fenced by");
         Instant dead2 = at(log, "peer " + peer + " is DEAD", pair);
@@ -188,6 +189,17 @@ class TakeoverSplitBench {
                     + pair.diagnostics());
         }
         return at;
+    }
+
+    /** @return the instant of the first line since the kill in which {@code pattern} is found, null if none */
+    private static Instant find(String log, Pattern pattern) {
+        for (String line : log.split("\n")) {
+            Matcher m = LINE.matcher(line);
+            if (m.matches() && pattern.matcher(m.group(2)).find()) {
+                return Instant.parse(m.group(1));
+            }
+        }
+        return null;
     }
 
     /** @return the instant of the first line since the kill that contains {@code text}, null if none does */

@@ -161,6 +161,25 @@ class CheckersIT {
     }
 
     @Test
+    void channelBadLinesAreFoundAloneAndInTheLineOfChannelsThatRanOutTogether() {
+        String log = String.join("\n",
+                line(T0, "channel link to scm-b is BAD: nothing received from scm-b since 2026-12-02T16:29:59.800Z"
+                        + " (received 9, missed 3, rejected 0)"),
+                line(T0 + 500, "channels link, host to scm-b are BAD: nothing received from scm-b since"
+                        + " 2026-12-02T16:30:00.300Z (link: received 12, missed 3, rejected 0; host: received 12,"
+                        + " missed 3, rejected 0)"),
+                line(T0 + 900, "channels host, disk to scm-b are BAD (host: ..., disk: ...)"),
+                line(T0 + 950, "channel link to scm-b is GOOD again (received 13, missed 9, rejected 0)"),
+                line(T0 + 990, "channels link, host to scm-a are BAD: nothing received from scm-a yet (...)"));
+        assertEquals(2, LogEvents.countChannelBad(log, "link", "scm-b"));
+        assertEquals(2, LogEvents.countChannelBad(log, "host", "scm-b"));
+        assertEquals(1, LogEvents.countChannelBad(log, "disk", "scm-b"));
+        assertEquals(log.indexOf("channels host, disk"), LogEvents.indexOfChannelBad(log, "disk", "scm-b"));
+        assertEquals(0, LogEvents.countChannelBad(log, "ink", "scm-b"), "a channel's name, not part of one");
+        assertEquals(-1, LogEvents.indexOfChannelBad(log, "disk", "scm-a"));
+    }
+
+    @Test
     void aVolumeTakenFromAPeerThatStillRanAndHeldItIsCaughtFromTheLogs() {
         Timeline t = new Timeline();
         t.started(Scm.A, 100, T0);

@@ -133,6 +133,34 @@ public final class LogEvents {
         return null;
     }
 
+    /**
+     * A status monitor's line that says a channel went BAD: {@code channel link to scm-b is BAD ...}, or
+     * {@code channels link, host to scm-b are BAD ...} when several ran out in the same interval.
+     *
+     * @return a pattern that finds such a line naming {@code channel} (anywhere in a log)
+     */
+    public static Pattern channelBad(String channel, String peer) {
+        String other = "[A-Za-z0-9_-]+";
+        return Pattern.compile("\\bchannels? (" + other + ", )*" + Pattern.quote(channel) + "(, " + other + ")* to "
+                + Pattern.quote(peer) + " (is|are) BAD\\b");
+    }
+
+    /** @return how many lines of {@code log} say that {@code channel} went BAD ({@link #channelBad}) */
+    public static int countChannelBad(String log, String channel, String peer) {
+        Matcher m = channelBad(channel, peer).matcher(log);
+        int n = 0;
+        while (m.find()) {
+            n++;
+        }
+        return n;
+    }
+
+    /** @return where in {@code log} the first line that says {@code channel} went BAD is, -1 if none */
+    public static int indexOfChannelBad(String log, String channel, String peer) {
+        Matcher m = channelBad(channel, peer).matcher(log);
+        return m.find() ? m.start() : -1;
+    }
+
     /** @return both lists merged in time order (a stable sort: each log keeps its own order) */
     public static List<Event> merge(List<Event> a, List<Event> b) {
         List<Event> all = new ArrayList<>(a);

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.hasm.itests.campaign.LogEvents;
 import org.hasm.itests.cluster.OwnerWatch.Owner;
 import org.hasm.itests.cluster.Pair.Scm;
 import org.hasm.itests.cluster.Pair.Timing;
@@ -89,7 +90,7 @@ class PairPartitionIT {
 
             // the order in scm-a's log: the heartbeat stopped (the lease ran out) before the takeover
             String log = pair.log(A).substring(logA);
-            int heartbeatLost = log.indexOf("channel disk to scm-b is BAD");
+            int heartbeatLost = LogEvents.indexOfChannelBad(log, "disk", "scm-b");
             int takeover = log.indexOf("volume " + pair.volume(B) + " acquired");
             assertTrue(heartbeatLost >= 0 && takeover > heartbeatLost, "scm-a took " + pair.volume(B)
                     + " over only after scm-b's storage heartbeat ran out; its log since the cut:\n" + log);

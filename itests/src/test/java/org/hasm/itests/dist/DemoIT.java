@@ -103,6 +103,44 @@ class DemoIT {
                 assertTrue(readExampleService("127.0.3.1", base + 30).contains("personality A on scm-a"), "personality A");
                 assertTrue(readExampleService("127.0.3.2", base + 31).contains("personality B on scm-b"), "personality B");
 
+                // what the operator is told: no BAD channel without why, no warning about an agent nobody uses
+                for (String scm : List.of("scm-a", "scm-b")) {
+                    Cli status = Cli.run(SHORT, dist.resolve("bin/hasmctl").toString(), "--node-dir",
+                            pair.resolve(scm).toString(), "status");
+                    for (String row : status.stdout().split("\n")) {
+                        // a BAD channel row ends with its note, never with "-"
+                        assertFalse(row.matches("\\S+\\s+(status|link)\\s+BAD\\s.*\\s-$"), "a BAD channel without why: "
+                                + row + "\n" + status);
+                    }
+                    String log = Files.readString(pair.resolve(scm + "/log/hasm.log"), StandardCharsets.UTF_8);
+                    assertFalse(log.lines().anyMatch(l -> l.contains("WARN") && l.contains("never fences")), log);
+                }
+                // a surrender hands B to scm-a at once; scm-a, DEGRADED, refuses one of its own with why
+                Cli surrender = Cli.run(SHORT, dist.resolve("bin/hasmctl").toString(), "--node-dir",
+                        pair.resolve("scm-b").toString(), "surrender", "--reason", "demo test");
+                assertEquals(0, surrender.code(), surrender.toString());
+                awaitStatus(base, pair.resolve("scm-a"), "DEGRADED", "MASTER", demo);
+                Cli refused = Cli.run(SHORT, dist.resolve("bin/hasmctl").toString(), "--node-dir",
+                        pair.resolve("scm-a").toString(), "surrender");
+                assertEquals(1, refused.code(), refused.toString());
+                assertTrue(refused.stderr().contains("HTTP 409: surrender refused: the SCM is DEGRADED"), refused.toString());
+                Cli degraded = Cli.run(SHORT, dist.resolve("bin/hasmctl").toString(), "--node-dir",
+                        pair.resolve("scm-a").toString(), "status");
+                assertTrue(degraded.stdout().contains("\nreason  serving the peer's personality too: the peer left:"
+                        + " surrender: demo test\n"), degraded.toString());
+                Cli halted = Cli.run(SHORT, dist.resolve("bin/hasmctl").toString(), "--node-dir",
+                        pair.resolve("scm-b").toString(), "status");
+                assertTrue(halted.stdout().contains("\nreason  SURRENDER: demo test;"), halted.toString());
+                String logA = Files.readString(pair.resolve("scm-a/log/hasm.log"), StandardCharsets.UTF_8);
+                assertEquals(1, logA.lines().filter(l -> l.matches(".* B taken over from scm-b, \\d+ ms after it was last"
+                        + " heard; its volumes and addresses were up in \\d+ ms .*")).count(), logA);
+                // and back: scm-b boots again and scm-a hands B back
+                Cli reset = Cli.run(SHORT, dist.resolve("bin/hasmctl").toString(), "--node-dir",
+                        pair.resolve("scm-b").toString(), "reset", "--reason", "demo test done");
+                assertEquals(0, reset.code(), reset.toString());
+                awaitStatus(base, pair.resolve("scm-a"), "DAC", "MASTER", demo);
+                awaitStatus(base + 1, pair.resolve("scm-b"), "DAC", "SLAVE", demo);
+
                 // the demo's own defaults (the tuned timing): what the guide says to try, kill -9 scm-a
                 assertTrue(Files.readString(pair.resolve("scm-a/etc/org.hasm.status.cfg")).contains("interval.ms=50\n"));
                 long a = pid(pair.resolve("scm-a"));

@@ -1,5 +1,8 @@
 package org.hasm.launcher;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,16 +24,19 @@ final class StatusTable {
         StringBuilder out = new StringBuilder();
         Table head = new Table();
         head.row("node", text(doc, "node") + " (configured " + text(doc, "configuredRole") + ")");
-        head.row("state", text(doc, "state") + "   opMode " + text(doc, "opMode") + "   sysConfig " + text(doc, "sysConfig"));
+        head.row("state", text(doc, "state") + "   opMode " + text(doc, "opMode") + "   sysConfig " + text(doc, "sysConfig")
+                + (doc.get("since") == null ? "" : "   since " + text(doc, "since") + ago(doc.get("since"), doc.get("time"))));
         head.row("reason", text(doc, "reason"));
-        head.row("peer", peer(doc.get("peer")));
+        head.row("peer", peer(doc.get("peer"), doc.get("time")));
         head.row("time", text(doc, "time"));
         head.appendTo(out);
 
-        Table channels = new Table("CHANNEL", "KIND", "STATUS", "COUNTER", "SENT", "RECEIVED", "MISSED", "REJECTED", "DROPPED", "ERRORS");
+        Table channels = new Table("CHANNEL", "KIND", "STATUS", "COUNTER", "SENT", "RECEIVED", "MISSED", "REJECTED", "DROPPED",
+                "ERRORS", "NOTE");
         for (Map<String, ?> c : objects(doc.get("channels"))) {
             channels.row(text(c, "name"), text(c, "kind"), text(c, "status"), text(c, "counter"), text(c, "sent"),
-                    text(c, "received"), text(c, "missed"), text(c, "rejected"), text(c, "dropped"), text(c, "errors"));
+                    text(c, "received"), text(c, "missed"), text(c, "rejected"), text(c, "dropped"), text(c, "errors"),
+                    text(c, "note"));
         }
         section(out, channels, "channels: none (no peer is watched)");
 
@@ -65,7 +71,23 @@ final class StatusTable {
         return out.toString();
     }
 
-    private static String peer(Object value) {
+    /* " (12 s ago)" from two instants of the document, empty when either is missing or unreadable */
+    private static String ago(Object then, Object now) {
+        if (then == null || now == null) {
+            return "";
+        }
+        try {
+            Duration d = Duration.between(Instant.parse(then.toString()), Instant.parse(now.toString()));
+            if (d.isNegative()) {
+                return "";
+            }
+            return d.toSeconds() >= 1 ? " (" + d.toSeconds() + " s ago)" : " (" + d.toMillis() + " ms ago)";
+        } catch (DateTimeParseException e) {
+            return "";
+        }
+    }
+
+    private static String peer(Object value, Object now) {
         if (!(value instanceof Map<?, ?> raw)) {
             return "none (no status monitor)";
         }
@@ -74,9 +96,13 @@ final class StatusTable {
         if (peer.get("name") == null) {
             return "none (standalone)";
         }
+        // a state no longer heard is what the peer said last, not what it is now
+        String age = ago(peer.get("stateAsOf"), now);
+        String state = text(peer, "state") + (Boolean.TRUE.equals(peer.get("lastKnown"))
+                ? " (last known" + (age.isEmpty() ? ")" : ", " + age.substring(2)) : "");
         return text(peer, "name") + "   " + (Boolean.TRUE.equals(peer.get("alive")) ? "alive" : "NOT ALIVE")
                 + (peer.get("verdict") == null ? "" : " (" + text(peer, "verdict") + ")")
-                + "   state " + text(peer, "state") + "   opMode " + text(peer, "opMode")
+                + "   state " + state + "   opMode " + text(peer, "opMode")
                 + "   configured " + text(peer, "configuredRole") + "   incarnation " + text(peer, "incarnation")
                 + "   last heard " + text(peer, "lastHeard");
     }

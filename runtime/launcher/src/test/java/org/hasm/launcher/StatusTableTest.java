@@ -13,11 +13,14 @@ class StatusTableTest {
     private static final String DOCUMENT = """
             {
               "node": "scm-a", "configuredRole": "MASTER", "state": "DEGRADED", "opMode": "MASTER",
-              "sysConfig": "DEGRADED", "reason": null,
+              "sysConfig": "DEGRADED", "reason": "serving the peer's personality too: scm-b is dead (FENCED)",
+              "since": "2026-11-25T09:59:59.750Z",
               "peer": {"name": "scm-b", "alive": false, "verdict": "FENCED", "state": "DAC", "opMode": "SLAVE",
-                       "configuredRole": "SLAVE", "incarnation": 42, "lastHeard": "2026-11-25T09:59:59.750Z"},
+                       "configuredRole": "SLAVE", "incarnation": 42, "lastHeard": "2026-11-25T09:59:48Z",
+                       "lastKnown": true, "stateAsOf": "2026-11-25T09:59:48Z"},
               "channels": [
-                {"name": "link", "kind": "status", "status": "BAD", "sent": 100, "received": 90, "missed": 10, "rejected": 2, "dropped": 5, "errors": 1, "counter": 0},
+                {"name": "link", "kind": "status", "status": "BAD", "sent": 100, "received": 90, "missed": 10, "rejected": 2, "dropped": 5, "errors": 1, "counter": 0,
+                 "note": "nothing received from scm-b since 2026-11-25T09:59:48Z"},
                 {"name": "host", "kind": "link", "status": "GOOD", "sent": 7, "received": 6, "missed": 0, "rejected": 0, "dropped": 0, "errors": 3, "counter": 0}
               ],
               "personalities": [
@@ -43,14 +46,14 @@ class StatusTableTest {
     void statusDocumentBecomesHeaderAndOneTablePerList() throws Exception {
         String expected = """
                 node    scm-a (configured MASTER)
-                state   DEGRADED   opMode MASTER   sysConfig DEGRADED
-                reason  -
-                peer    scm-b   NOT ALIVE (FENCED)   state DAC   opMode SLAVE   configured SLAVE   incarnation 42   last heard 2026-11-25T09:59:59.750Z
+                state   DEGRADED   opMode MASTER   sysConfig DEGRADED   since 2026-11-25T09:59:59.750Z (250 ms ago)
+                reason  serving the peer's personality too: scm-b is dead (FENCED)
+                peer    scm-b   NOT ALIVE (FENCED)   state DAC (last known, 12 s ago)   opMode SLAVE   configured SLAVE   incarnation 42   last heard 2026-11-25T09:59:48Z
                 time    2026-11-25T10:00:00Z
 
-                CHANNEL  KIND    STATUS  COUNTER  SENT  RECEIVED  MISSED  REJECTED  DROPPED  ERRORS
-                link     status  BAD     0        100   90        10      2         5        1
-                host     link    GOOD    0        7     6         0       0         0        3
+                CHANNEL  KIND    STATUS  COUNTER  SENT  RECEIVED  MISSED  REJECTED  DROPPED  ERRORS  NOTE
+                link     status  BAD     0        100   90        10      2         5        1       nothing received from scm-b since 2026-11-25T09:59:48Z
+                host     link    GOOD    0        7     6         0       0         0        3       -
 
                 PERSONALITY  HOME   ADDRESSES
                 A            scm-a  127.0.10.1

@@ -149,7 +149,7 @@ final class AdminApi {
         if (p.startsWith(COMMAND_PATH) && COMMANDS.contains(p.substring(COMMAND_PATH.length()))) {
             String command = p.substring(COMMAND_PATH.length());
             return only("POST", method, () -> permitted(request, who, Credentials.Role.OPERATE,
-                    () -> command(command, request.parameter().apply("reason"), who, request.remote())));
+                    () -> command(request, command, request.parameter().apply("reason"), who, request.remote())));
         }
         if (faultsEnabled && p.equals("/faults/drop")) {
             return only("POST", method, () -> permitted(request, who, Credentials.Role.OPERATE,
@@ -238,19 +238,26 @@ final class AdminApi {
         return Reply.ok(200, Documents.journal(c.journal(n)));
     }
 
-    private Reply command(String command, String reason, Credentials.Credential who, String remote) {
+    private Reply command(Request request, String command, String reason, Credentials.Credential who, String remote) {
         HaController c = controller.get();
         if (c == null) {
             return noController();
         }
         String why = reason == null || reason.isBlank() ? "admin API" : printable(reason.trim());
-        audit.accepted(command + " (reason '" + why + "')", who, remote);
-        switch (command) {
-            case "reset" -> c.reset(why);
-            case "shutdown" -> c.shutdown(why);
-            case "surrender" -> c.surrender(why);
-            default -> throw new IllegalArgumentException(command); // COMMANDS and this switch disagree
+        try {
+            switch (command) {
+                case "reset" -> c.reset(why);
+                case "shutdown" -> c.shutdown(why);
+                case "surrender" -> c.surrender(why);
+                default -> throw new IllegalArgumentException(command); // COMMANDS and this switch disagree
+            }
+        } catch (IllegalStateException e) {
+            // the SCM cannot carry it out in its state: said at once, never accepted and dropped
+            String refused = command + " refused: " + e.getMessage();
+            audit.refused(request, 409, refused + " (reason '" + why + "', credential '" + who.name() + "')");
+            return Reply.error(409, refused);
         }
+        audit.accepted(command + " (reason '" + why + "')", who, remote);
         // 202: the controller queues the command; its effect shows in the status document.
         return Reply.ok(202, Documents.accepted(command));
     }

@@ -6,10 +6,13 @@ import org.hasm.spi.CallRecord;
 import org.hasm.spi.HaController;
 import org.hasm.spi.ModuleInfo;
 import org.hasm.spi.Personality;
+import org.hasm.spi.ScmState;
+import org.hasm.spi.peer.ChannelStatus;
 import org.hasm.spi.peer.ChannelView;
 import org.hasm.spi.peer.PeerLink;
 import org.hasm.spi.peer.PeerView;
 import org.hasm.spi.peer.StatusMonitor;
+import org.hasm.spi.peer.Verdict;
 
 /**
  * The JSON documents of the admin API, rendered from the SPI views. The field names are the API's
@@ -36,6 +39,8 @@ final class Documents {
         w.name("opMode").value(controller.opMode());
         w.name("sysConfig").value(controller.sysConfig());
         w.name("reason").value(controller.reason());
+        // when the SCM entered its state: "DEGRADED since ..."
+        w.name("since").value(controller.since());
         w.name("peer");
         PeerView peer = monitor == null ? null : monitor.peer();
         if (peer == null) {
@@ -45,10 +50,12 @@ final class Documents {
         }
         w.name("channels").beginArray();
         if (monitor != null) {
-            channels(w, monitor.channels(), "status");
+            channels(w, monitor.channels(), "status", null);
         }
         if (link != null) {
-            channels(w, link.channels(), "link");
+            // the link cannot know that the peer said it stops: a connection it refuses then is no outage
+            boolean stopped = peer != null && !peer.alive() && peer.state() == ScmState.HALTED;
+            channels(w, link.channels(), "link", stopped ? peer.scm() + " said it stops (HALTED)" : null);
         }
         w.endArray();
         w.name("personalities").beginArray();
@@ -121,15 +128,21 @@ final class Documents {
         w.name("configuredRole").value(p.configuredRole());
         w.name("incarnation").value(p.incarnation());
         w.name("lastHeard").value(p.lastHeard());
+        // the state above is what the peer said last: current only while it is heard; otherwise the last
+        // known, as of its last status message
+        w.name("lastKnown").value(p.state() != null && p.verdict() != Verdict.HEARD);
+        w.name("stateAsOf").value(p.state() == null ? null : p.lastHeard());
         w.endObject();
     }
 
-    private static void channels(JsonWriter w, List<ChannelView> channels, String kind) {
+    /** @param idleWhy when set, a BAD channel is shown IDLE for this reason: nothing is expected on it */
+    private static void channels(JsonWriter w, List<ChannelView> channels, String kind, String idleWhy) {
         for (ChannelView c : channels) {
+            boolean idle = idleWhy != null && c.status() == ChannelStatus.BAD;
             w.beginObject();
             w.name("name").value(c.name());
             w.name("kind").value(kind);
-            w.name("status").value(c.status());
+            w.name("status").value(idle ? ChannelStatus.IDLE : c.status());
             w.name("sent").value(c.sent());
             w.name("received").value(c.received());
             w.name("missed").value(c.missed());
@@ -138,6 +151,8 @@ final class Documents {
             w.name("dropped").value(c.dropped());
             w.name("errors").value(c.errors());
             w.name("counter").value(c.counter());
+            // why BAD or IDLE: since when nothing arrived, the peer said it stops, what a connection ran into
+            w.name("note").value(idle ? idleWhy + (c.note() == null ? "" : "; " + c.note()) : c.note());
             w.endObject();
         }
     }

@@ -127,6 +127,20 @@ class AdminApiTest {
     }
 
     @Test
+    void aCommandTheScmCannotCarryOutIsRefusedWith409AndWhyNeverAccepted() {
+        AdminApi api = api(false);
+        controller.refusal = "the SCM is DEGRADED: it serves its peer's personality too, and its peer is dead";
+        AdminApi.Reply r = call(api, "POST", "/commands/surrender", "reason", "upgrade");
+        assertEquals(409, r.status(), r.json());
+        assertEquals("surrender refused: the SCM is DEGRADED: it serves its peer's personality too, and its peer is dead",
+                error(r));
+        assertEquals(List.of(), controller.commands);
+        assertEquals(List.of("refused POST /commands/surrender 409"), audit, "refused, never 'accepted'");
+        controller.refusal = null;
+        assertEquals(202, call(api, "POST", "/commands/surrender", "reason", "upgrade").status());
+    }
+
+    @Test
     void commandsAreQueuedWithTheirReasonAndAnswer202() {
         AdminApi api = api(false);
         AdminApi.Reply r = call(api, "POST", "/commands/reset", "reason", "config restored");

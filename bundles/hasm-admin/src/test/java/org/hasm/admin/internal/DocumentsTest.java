@@ -39,20 +39,25 @@ class DocumentsTest {
     @Test
     void statusOfADegradedMasterWithMonitorAndLink() {
         SpiViews.Monitor monitor = new SpiViews.Monitor(
-                List.of(new SpiViews.Channel("link", ChannelStatus.BAD, 100, 90, 10, 2, 1, 0),
+                List.of(new SpiViews.Channel("link", ChannelStatus.BAD, 100, 90, 10, 2, 1, 0,
+                        "nothing received from scm-b since 2026-11-25T09:59:59.750Z"),
                         new SpiViews.Channel("host", ChannelStatus.BAD, 100, 95, 5, 0, 0, 0)),
                 new SpiViews.Peer("scm-b", false, ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE, 42, HEARD));
         SpiViews.Link link = new SpiViews.Link(
                 List.of(new SpiViews.Channel("link", ChannelStatus.GOOD, 7, 6, 0, 0, 3, 0)));
 
-        Map<String, Object> doc = MiniJson.object(Documents.status(degradedMaster(), monitor, link, NOW));
+        SpiViews.Controller controller = degradedMaster();
+        controller.reason = "serving the peer's personality too: scm-b is dead (FENCED)";
+        controller.since = HEARD.plusMillis(50);
+        Map<String, Object> doc = MiniJson.object(Documents.status(controller, monitor, link, NOW));
 
         assertEquals("scm-a", doc.get("node"));
         assertEquals("MASTER", doc.get("configuredRole"));
         assertEquals("DEGRADED", doc.get("state"));
         assertEquals("MASTER", doc.get("opMode"));
         assertEquals("DEGRADED", doc.get("sysConfig"));
-        assertNull(doc.get("reason"));
+        assertEquals("serving the peer's personality too: scm-b is dead (FENCED)", doc.get("reason"));
+        assertEquals("2026-11-25T09:59:59.800Z", doc.get("since"));
         assertEquals("2026-11-25T10:00:00Z", doc.get("time"));
 
         Map<String, Object> peer = new LinkedHashMap<>();
@@ -64,15 +69,17 @@ class DocumentsTest {
         peer.put("configuredRole", "SLAVE");
         peer.put("incarnation", 42L);
         peer.put("lastHeard", "2026-11-25T09:59:59.750Z");
+        // not heard now: what it said last, as of when it said it
+        peer.put("lastKnown", true);
+        peer.put("stateAsOf", "2026-11-25T09:59:59.750Z");
         assertEquals(peer, doc.get("peer"));
 
         List<?> channels = (List<?>) doc.get("channels");
         assertEquals(3, channels.size());
-        assertEquals(Map.of("name", "link", "kind", "status", "status", "BAD", "sent", 100L, "received", 90L,
-                "missed", 10L, "rejected", 2L, "dropped", 0L, "errors", 1L, "counter", 0L), channels.get(0));
+        assertEquals(channel("link", "status", "BAD", 100L, 90L, 10L, 2L, 0L, 1L, 0L,
+                "nothing received from scm-b since 2026-11-25T09:59:59.750Z"), channels.get(0));
         assertEquals("host", ((Map<?, ?>) channels.get(1)).get("name"));
-        assertEquals(Map.of("name", "link", "kind", "link", "status", "GOOD", "sent", 7L, "received", 6L,
-                "missed", 0L, "rejected", 0L, "dropped", 0L, "errors", 3L, "counter", 0L), channels.get(2));
+        assertEquals(channel("link", "link", "GOOD", 7L, 6L, 0L, 0L, 0L, 3L, 0L, null), channels.get(2));
 
         assertEquals(List.of(
                 Map.of("name", "A", "home", "scm-a", "addresses", List.of("127.0.10.1")),
@@ -96,6 +103,56 @@ class DocumentsTest {
         // a module in a call says since when (an opMode in progress while the SCM takes over)
         assertEquals("2026-11-25T09:59:58.500Z", ((Map<?, ?>) modules.get(0)).get("inCallSince"));
         assertNull(((Map<?, ?>) modules.get(0)).get("lastError"));
+    }
+
+    private static Map<String, Object> channel(String name, String kind, String status, long sent, long received,
+            long missed, long rejected, long dropped, long errors, long counter, String note) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("name", name);
+        c.put("kind", kind);
+        c.put("status", status);
+        c.put("sent", sent);
+        c.put("received", received);
+        c.put("missed", missed);
+        c.put("rejected", rejected);
+        c.put("dropped", dropped);
+        c.put("errors", errors);
+        c.put("counter", counter);
+        c.put("note", note);
+        return c;
+    }
+
+    @Test
+    void aHeardPeersStateIsCurrentAndAnIdleChannelSaysWhy() {
+        SpiViews.Monitor monitor = new SpiViews.Monitor(
+                List.of(new SpiViews.Channel("link", ChannelStatus.IDLE, 100, 90, 0, 0, 0, 0, "scm-b said it stops (HALTED)")),
+                new SpiViews.Peer("scm-b", true, ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE, 42, HEARD));
+        Map<String, Object> doc = MiniJson.object(Documents.status(degradedMaster(), monitor, null, NOW));
+        Map<?, ?> peer = (Map<?, ?>) doc.get("peer");
+        assertEquals(false, peer.get("lastKnown"));
+        assertEquals("2026-11-25T09:59:59.750Z", peer.get("stateAsOf"));
+        Map<?, ?> link = (Map<?, ?>) ((List<?>) doc.get("channels")).get(0);
+        assertEquals("IDLE", link.get("status"));
+        assertEquals("scm-b said it stops (HALTED)", link.get("note"));
+    }
+
+    @Test
+    void aLinkChannelRefusedByAPeerThatSaidItStopsIsIdleNotBad() {
+        SpiViews.Monitor monitor = new SpiViews.Monitor(List.of(),
+                new SpiViews.Peer("scm-b", false, ScmState.HALTED, OpMode.SLAVE, OpMode.SLAVE, 42, HEARD));
+        SpiViews.Link link = new SpiViews.Link(List.of(new SpiViews.Channel("link", ChannelStatus.BAD, 7, 6, 0, 0, 3, 0,
+                "cannot connect to /127.0.0.1:7832: Connection refused (since 2026-11-25T09:59:59.800Z)")));
+        Map<?, ?> c = (Map<?, ?>) ((List<?>) MiniJson.object(Documents.status(degradedMaster(), monitor, link, NOW))
+                .get("channels")).get(0);
+        assertEquals("IDLE", c.get("status"));
+        assertEquals("scm-b said it stops (HALTED); cannot connect to /127.0.0.1:7832: Connection refused (since"
+                + " 2026-11-25T09:59:59.800Z)", c.get("note"));
+        // dead without saying so: the same refusal is an outage
+        SpiViews.Monitor silent = new SpiViews.Monitor(List.of(),
+                new SpiViews.Peer("scm-b", false, ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE, 42, HEARD));
+        Map<?, ?> bad = (Map<?, ?>) ((List<?>) MiniJson.object(Documents.status(degradedMaster(), silent, link, NOW))
+                .get("channels")).get(0);
+        assertEquals("BAD", bad.get("status"));
     }
 
     @Test
@@ -125,6 +182,8 @@ class DocumentsTest {
         Map<?, ?> peer = (Map<?, ?>) MiniJson.object(Documents.status(new SpiViews.Controller(), monitor, null, NOW)).get("peer");
         assertNull(peer.get("state"));
         assertNull(peer.get("lastHeard"));
+        assertEquals(false, peer.get("lastKnown"), "nothing known, nothing last known");
+        assertNull(peer.get("stateAsOf"));
         assertEquals(0L, peer.get("incarnation"));
     }
 

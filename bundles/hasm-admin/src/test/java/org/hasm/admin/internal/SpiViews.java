@@ -50,7 +50,11 @@ final class SpiViews {
     }
 
     record Channel(String name, ChannelStatus status, long sent, long received, long missed, long rejected,
-            long errors, int counter) implements ChannelView {
+            long errors, int counter, String note) implements ChannelView {
+        Channel(String name, ChannelStatus status, long sent, long received, long missed, long rejected, long errors,
+                int counter) {
+            this(name, status, sent, received, missed, rejected, errors, counter, null);
+        }
     }
 
     record Peer(String scm, boolean alive, ScmState state, OpMode opMode, OpMode configuredRole, long incarnation,
@@ -80,6 +84,9 @@ final class SpiViews {
         volatile OpMode opMode = OpMode.MASTER;
         volatile SysConfig sysConfig = SysConfig.DAC;
         volatile String reason;
+        volatile Instant since;
+        /** When set, every command is refused with this, as a controller refuses what its state cannot carry out. */
+        volatile String refusal;
         volatile List<Personality> personalities = List.of();
         volatile List<ModuleInfo> modules = List.of();
         volatile List<CallRecord> journal = List.of();
@@ -116,6 +123,11 @@ final class SpiViews {
         }
 
         @Override
+        public Instant since() {
+            return since;
+        }
+
+        @Override
         public List<Personality> personalities() {
             return personalities;
         }
@@ -138,17 +150,24 @@ final class SpiViews {
 
         @Override
         public void reset(String why) {
-            commands.add("reset:" + why);
+            command("reset:" + why);
         }
 
         @Override
         public void surrender(String why) {
-            commands.add("surrender:" + why);
+            command("surrender:" + why);
         }
 
         @Override
         public void shutdown(String why) {
-            commands.add("shutdown:" + why);
+            command("shutdown:" + why);
+        }
+
+        private void command(String what) {
+            if (refusal != null) {
+                throw new IllegalStateException(refusal);
+            }
+            commands.add(what);
         }
     }
 }

@@ -381,6 +381,11 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     }
 
     @Override
+    public java.time.Instant since() {
+        return scm.snapshot().since();
+    }
+
+    @Override
     public List<Personality> personalities() {
         return scm.personalities();
     }
@@ -417,8 +422,15 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
         Scm core = scm;
         if (core != null) {
             core.peerChanged(peer.alive(), peer.state(), peer.opMode(), peer.configuredRole(), peer.incarnation(),
-                    peer.verdict().stopped());
+                    peer.verdict().stopped(), why(peer), peer.lastHeard());
         }
+    }
+
+    /** @return e.g. "scm-b is dead (FENCED), last heard 2026-...Z"; the status monitor's log says more */
+    private static String why(PeerView peer) {
+        String verdict = peer.verdict().name();
+        return peer.scm() + (peer.alive() ? " is alive (" : " is dead (") + verdict + ")" + (peer.lastHeard() == null
+                ? ", never heard" : ", last heard " + peer.lastHeard().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
     }
 
     // ---- the storage ----

@@ -15,7 +15,8 @@ import org.hasm.spi.SysConfig;
  * @param awaitingProceed in INIT(slave): READY sent, waiting for the peer's PROCEED
  * @param peerAlive the status monitor's last word on the peer (it starts out alive)
  * @param peerIncarnation the peer incarnation this SCM paired with; 0 if none yet
- * @param reason why the SCM is in MONITOR, or why it just left it (in the BOOT that follows), or {@code null}
+ * @param reason why the SCM is in its state when that needs saying: MONITOR (the fault), DEGRADED (why the peer
+ *     is dead), HALTED (the command and its reason), BOOT after a RESET; {@code null} in DAC and INIT
  * @param storage the storage module's last word on this SCM's storage, in every state
  * @param storageHold in MONITOR: entered because the storage could not be written here while the
  *     peer could; left by itself once the storage takes writes again
@@ -38,6 +39,12 @@ record Machine(ScmState state, OpMode opMode, SysConfig sysConfig, OpMode config
     Machine to(ScmState newState, OpMode newMode, SysConfig newConfig) {
         return new Machine(newState, newMode, newConfig, configured, standalone, false, peerAlive, peerIncarnation, null,
                 storage, false);
+    }
+
+    /** @return this machine with {@code why} as its reason */
+    Machine because(String why) {
+        return new Machine(state, opMode, sysConfig, configured, standalone, awaitingProceed, peerAlive, peerIncarnation,
+                why, storage, storageHold);
     }
 
     Machine awaiting() {
@@ -71,9 +78,13 @@ record Machine(ScmState state, OpMode opMode, SysConfig sysConfig, OpMode config
         return storage(before.storage);
     }
 
-    /** @return the reason to show: why it is in MONITOR, else what keeps its volumes from being served fully */
+    /** @return the reason to show: why it is in its state, and what keeps its volumes from being served fully */
     String shownReason() {
-        return reason != null ? reason : storage.note();
+        String note = storage.note();
+        if (reason == null || note == null || state == ScmState.MONITOR) {
+            return reason != null ? reason : note; // a storage MONITOR's reason says the storage's note already
+        }
+        return reason + "; " + note;
     }
 
     /** @return e.g. {@code DAC(master)}, {@code INIT(slave)}, {@code DEGRADED} */

@@ -1,6 +1,7 @@
 package org.hasm.controller.internal;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
@@ -58,6 +59,8 @@ final class Scm {
     private volatile boolean closing;
     // controller thread only
     private long transitionStart;
+    // when a status message of the peer last arrived, as the status monitor said last; any thread writes
+    private volatile Instant peerLastHeard;
 
     /**
      * @param settings the configuration to start with
@@ -199,26 +202,55 @@ final class Scm {
 
     // ---- events from outside ----
 
+    /** @throws IllegalStateException why the SCM cannot carry it out in its state now; nothing is queued then */
     void reset(String reason) {
-        post(new Event.Reset(reason));
+        command(new Event.Reset(reason));
     }
 
+    /** @throws IllegalStateException why the SCM cannot carry it out in its state now; nothing is queued then */
     void requestShutdown(String reason) {
-        post(new Event.Shutdown(reason));
+        command(new Event.Shutdown(reason));
     }
 
+    /** @throws IllegalStateException why the SCM cannot carry it out in its state now; nothing is queued then */
     void surrender(String reason) {
-        post(new Event.Surrender(reason));
+        command(new Event.Surrender(reason));
+    }
+
+    /*
+     * The operator is told at once when the state refuses the command. The state may still change before
+     * the controller thread takes it: it is judged again there, and a refusal then is logged.
+     */
+    private void command(Event command) {
+        String refused = Transitions.refusal(machine, command);
+        if (refused == null && (!started || closing)) {
+            refused = "the controller is " + (closing ? "stopping" : "not started");
+        }
+        if (refused != null) {
+            sink.warn("SCM " + settings.scm() + ": " + command + " refused: " + refused);
+            throw new IllegalStateException(refused);
+        }
+        post(command);
     }
 
     /** What the status monitor says of the peer. */
     void peerChanged(boolean alive, ScmState state, OpMode mode, OpMode configured, long incarnation) {
-        peerChanged(alive, state, mode, configured, incarnation, false);
+        peerChanged(alive, state, mode, configured, incarnation, false, null, null);
     }
 
-    /** What the status monitor says of the peer; {@code stopped}: it saw the peer's process stop. */
-    void peerChanged(boolean alive, ScmState state, OpMode mode, OpMode configured, long incarnation, boolean stopped) {
-        post(new Event.PeerInfo(alive, state, mode, configured, incarnation, false, stopped));
+    /**
+     * What the status monitor says of the peer.
+     *
+     * @param stopped it saw the peer's process stop
+     * @param why why it holds the peer dead (or alive), for the reason DEGRADED shows; {@code null} if it says nothing
+     * @param lastHeard when the peer's last status message arrived, or {@code null}
+     */
+    void peerChanged(boolean alive, ScmState state, OpMode mode, OpMode configured, long incarnation, boolean stopped,
+            String why, Instant lastHeard) {
+        if (lastHeard != null) {
+            peerLastHeard = lastHeard;
+        }
+        post(new Event.PeerInfo(alive, state, mode, configured, incarnation, false, stopped, why));
     }
 
     /** What the storage module says of this SCM's storage now. */
@@ -268,6 +300,9 @@ final class Scm {
             Machine before = machine;
             Decision d = Transitions.next(before, e);
             machine = d.next();
+            if (d.refused() != null) {
+                sink.warn("SCM " + settings.scm() + ": " + e + " refused: " + d.refused());
+            }
             if (d.transition() != null) {
                 transitionStart = System.nanoTime();
                 sink.info("SCM " + settings.scm() + ": " + d.transition() + ": " + before.describe() + " -> "
@@ -284,6 +319,9 @@ final class Scm {
                 followUp = perform(d.actions());
             } finally {
                 publish(); // even if an action failed, the state shown is the state the machine is in
+            }
+            if (d.transition() != null && d.transition().contains("FAILOVER") && machine.state() == ScmState.DEGRADED) {
+                takenOver();
             }
             if (followUp != null) {
                 pending.add(followUp);
@@ -356,6 +394,18 @@ final class Scm {
 
     private void publish() {
         publisher.publish(settings.scm(), machine, transitionStart);
+    }
+
+    /** The one line that sums a takeover up: what, from whom, how long after the peer was last heard. */
+    private void takenOver() {
+        Settings s = settings;
+        List<String> names = s.all().stream().filter(p -> p.home().equals(s.peer())).map(Personality::name).toList();
+        Instant heard = peerLastHeard;
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - transitionStart);
+        sink.info((names.isEmpty() ? "no personality" : String.join(", ", names)) + " taken over from " + s.peer() + ", "
+                + (heard == null ? "never heard" : Duration.between(heard, Instant.now()).toMillis()
+                + " ms after it was last heard") + "; its volumes and addresses were up in " + took + " ms ("
+                + machine.reason() + ")");
     }
 
     private String activeCount() {

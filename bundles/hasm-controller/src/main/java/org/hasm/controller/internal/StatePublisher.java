@@ -1,5 +1,6 @@
 package org.hasm.controller.internal;
 
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -15,13 +16,21 @@ import org.hasm.spi.SysConfig;
  */
 final class StatePublisher {
 
-    /** State, role and system configuration change together: one immutable snapshot. */
-    record Snapshot(ScmState state, OpMode opMode, SysConfig sysConfig, String reason) {
+    /**
+     * State, role and system configuration change together: one immutable snapshot.
+     *
+     * @param since when the SCM entered this state (its role or system configuration may have changed since)
+     */
+    record Snapshot(ScmState state, OpMode opMode, SysConfig sysConfig, String reason, Instant since) {
+        boolean sameAs(Snapshot o) {
+            return state == o.state && opMode == o.opMode && sysConfig == o.sysConfig
+                    && java.util.Objects.equals(reason, o.reason);
+        }
     }
 
     private final Sink sink;
     private final Supplier<String> activeCount;
-    private volatile Snapshot snapshot = new Snapshot(ScmState.OFF, null, null, null);
+    private volatile Snapshot snapshot = new Snapshot(ScmState.OFF, null, null, null, Instant.now());
 
     /** @param activeCount "active/registered" modules, for the log line */
     StatePublisher(Sink sink, Supplier<String> activeCount) {
@@ -39,8 +48,10 @@ final class StatePublisher {
      * @param transitionStart {@link System#nanoTime()} when the transition began, for the log line
      */
     void publish(String scm, Machine m, long transitionStart) {
-        Snapshot now = new Snapshot(m.state(), m.opMode(), m.sysConfig(), m.shownReason());
-        if (now.equals(snapshot)) {
+        Snapshot before = snapshot;
+        Snapshot now = new Snapshot(m.state(), m.opMode(), m.sysConfig(), m.shownReason(),
+                m.state() == before.state() ? before.since() : Instant.now());
+        if (now.sameAs(before)) {
             return;
         }
         snapshot = now;
@@ -65,7 +76,7 @@ final class StatePublisher {
             sink.info(line + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - transitionStart) + " ms"
                     + (now.reason() == null ? "" : " reason=" + now.reason()));
         } else {
-            sink.info(line);
+            sink.info(line + (now.reason() == null ? "" : " reason=" + now.reason()));
         }
     }
 }

@@ -30,15 +30,28 @@ final class Transitions {
          * even of a peer never heard.
          */
         record PeerInfo(boolean alive, ScmState state, OpMode opMode, OpMode configuredRole, long incarnation,
-                boolean confirmed, boolean stopped) implements Event {
+                boolean confirmed, boolean stopped, String why) implements Event {
             /** What the status monitor says. */
             PeerInfo(boolean alive, ScmState state, OpMode opMode, OpMode configuredRole, long incarnation) {
-                this(alive, state, opMode, configuredRole, incarnation, false, false);
+                this(alive, state, opMode, configuredRole, incarnation, false, false, null);
             }
 
             PeerInfo(boolean alive, ScmState state, OpMode opMode, OpMode configuredRole, long incarnation,
                     boolean confirmed) {
-                this(alive, state, opMode, configuredRole, incarnation, confirmed, false);
+                this(alive, state, opMode, configuredRole, incarnation, confirmed, false, null);
+            }
+
+            PeerInfo(boolean alive, ScmState state, OpMode opMode, OpMode configuredRole, long incarnation,
+                    boolean confirmed, boolean stopped) {
+                this(alive, state, opMode, configuredRole, incarnation, confirmed, stopped, null);
+            }
+
+            /** @return why the peer is dead, as the status monitor says, or what its state says */
+            String death() {
+                if (why != null) {
+                    return why;
+                }
+                return state == null ? "the peer is silent" : "the peer is " + state;
             }
         }
 
@@ -111,10 +124,15 @@ final class Transitions {
      * @param next the new state
      * @param transition the name of the transition taken (READY, FAILOVER, ...), or {@code null} if none
      * @param actions what to do, in order
+     * @param refused why an operator's command was not carried out (the machine stays), or {@code null}
      */
-    record Decision(Machine next, String transition, List<Action> actions) {
+    record Decision(Machine next, String transition, List<Action> actions, String refused) {
         Decision {
             actions = List.copyOf(actions);
+        }
+
+        Decision(Machine next, String transition, List<Action> actions) {
+            this(next, transition, actions, null);
         }
     }
 
@@ -122,6 +140,10 @@ final class Transitions {
     }
 
     static Decision next(Machine m, Event e) {
+        String refused = refusal(m, e);
+        if (refused != null) {
+            return new Decision(m, null, List.of(), refused);
+        }
         // Commands and faults mean the same from every running state.
         if (e instanceof Event.Shutdown s) {
             return shutdown(m, s.reason());
@@ -153,6 +175,34 @@ final class Transitions {
         };
     }
 
+    /**
+     * Whether an operator's command can be carried out in the machine's state: asked before the command
+     * is queued (so that the operator is told at once) and again when it is taken.
+     *
+     * @return why the command is refused, naming the state; {@code null} when it can be carried out
+     *     (every other event)
+     */
+    static String refusal(Machine m, Event e) {
+        if (!(e instanceof Event.Surrender)) {
+            return null; // RESET boots from any state; SHUTDOWN from any state, HALTED too (it releases what is held)
+        }
+        return switch (m.state()) {
+            case OFF -> "the SCM is OFF: it serves nothing to surrender";
+            case HALTED -> "the SCM is HALTED already" + (m.reason() == null ? "" : " (" + m.reason() + ")")
+                    + ": it serves nothing; reset boots it again";
+            case MONITOR -> "the SCM is in MONITOR (" + m.reason() + "): it serves nothing to surrender; reset boots it"
+                    + " again, shutdown halts it";
+            case DEGRADED -> "the SCM is DEGRADED: it serves its peer's personality too, and its peer is dead"
+                    + " (" + (m.reason() == null ? "it took over" : m.reason()) + "): nobody would take over;"
+                    + " shutdown stops it anyway";
+            default -> m.standalone() ? "the SCM is " + m.describe() + " without a peer (standalone): nobody would take"
+                    + " over; shutdown stops it anyway"
+                    : !m.peerAlive() ? "the SCM is " + m.describe() + " and its peer is not alive: nobody would take over;"
+                    + " shutdown stops it anyway"
+                    : null;
+        };
+    }
+
     // ---- BOOT ----
 
     private static Decision boot(Machine m, Event e) {
@@ -166,8 +216,8 @@ final class Transitions {
         if (e instanceof Event.Fault f) {
             return fault(m, f.reason());
         }
-        if (e instanceof Event.Surrender) {
-            return surrender(m);
+        if (e instanceof Event.Surrender s) {
+            return surrender(m, s.reason());
         }
         return peerNoted(m, e);
     }
@@ -178,8 +228,8 @@ final class Transitions {
         if (e instanceof Event.Fault f) {
             return fault(m, f.reason());
         }
-        if (e instanceof Event.Surrender) {
-            return surrender(m);
+        if (e instanceof Event.Surrender s) {
+            return surrender(m, s.reason());
         }
         if (m.standalone()) {
             // no peer to wait for: the INIT handshake ends as soon as it starts
@@ -191,17 +241,19 @@ final class Transitions {
             return initAwaiting(m, e);
         }
         if (e instanceof Event.PeerSilent) {
-            return ready(m, m.opMode(), "READY (the peer did not answer: going on alone)");
+            return ready(m, m.opMode(), "READY (the peer did not answer: going on alone)",
+                    "the peer did not answer within the INIT time");
         }
-        if (e instanceof Event.PeerDown) {
-            return ready(m, m.opMode(), "READY (the peer is down: going on alone)");
+        if (e instanceof Event.PeerDown d) {
+            return ready(m, m.opMode(), "READY (the peer is down: going on alone)", d.why());
         }
         if (e instanceof Event.PeerInfo p) {
             Machine noted = m.peer(p.alive(), p.incarnation() != 0 ? p.incarnation() : m.peerIncarnation());
             if (!p.alive() && p.state() == null) {
                 if (p.stopped()) {
                     // Never heard, but seen running and then stopped: it will not answer, waiting is dark time.
-                    return ready(noted, m.opMode(), "READY (the peer stopped before it was heard: going on alone)");
+                    return ready(noted, m.opMode(), "READY (the peer stopped before it was heard: going on alone)",
+                            p.death());
                 }
                 // Never heard, and the channels ran out their benefit of the doubt: the peer may just be
                 // slower to boot. The INIT timeout decides (and a peer still dead then is taken over at once).
@@ -214,7 +266,8 @@ final class Transitions {
             }
             if (!p.alive() || p.state() == ScmState.MONITOR || p.state() == ScmState.HALTED) {
                 return ready(noted.peer(false, noted.peerIncarnation()), m.opMode(),
-                        "READY (the peer is " + (p.state() == null ? "silent" : p.state()) + ": going on alone)");
+                        "READY (the peer is " + (p.state() == null ? "silent" : p.state()) + ": going on alone)",
+                        p.alive() ? "the peer is " + p.state() : p.death());
             }
             if (p.state() == null) {
                 return stay(noted); // alive by benefit of the doubt, never heard: keep asking
@@ -259,8 +312,9 @@ final class Transitions {
             Machine dac = m.to(ScmState.DAC, OpMode.SLAVE, SysConfig.DAC);
             List<Action> actions = new ArrayList<>();
             actions.add(new Action.Serve(Scope.OWN));
-            actions.addAll(failover(dac).actions());
-            return new Decision(failover(dac).next(), "READY + IMPERSONATE + FAILOVER (" + d.why() + ")", actions);
+            Decision f = failover(dac, d.why());
+            actions.addAll(f.actions());
+            return new Decision(f.next(), "READY + IMPERSONATE + FAILOVER (" + d.why() + ")", actions);
         }
         if (e instanceof Event.PeerInfo p) {
             Machine noted = m.peer(p.alive(), p.incarnation() != 0 ? p.incarnation() : m.peerIncarnation());
@@ -271,7 +325,7 @@ final class Transitions {
                 return new Decision(again, "INIT again (the peer restarted)", List.of(new Action.AskPeer()));
             }
             if (!p.alive() || p.state() == ScmState.MONITOR || p.state() == ScmState.HALTED) {
-                return initAwaiting(noted, new Event.PeerDown("the peer is " + p.state()));
+                return initAwaiting(noted, new Event.PeerDown(p.alive() ? "the peer is " + p.state() : p.death()));
             }
             return stay(noted);
         }
@@ -280,6 +334,11 @@ final class Transitions {
 
     /** READY: INIT → DAC in the given role, serving our own personality; a dead peer means FAILOVER next. */
     private static Decision ready(Machine m, OpMode role, String transition) {
+        return ready(m, role, transition, "the peer was not alive when this SCM became READY");
+    }
+
+    /** @param peerDead why the peer is dead, should it be: the reason DEGRADED shows */
+    private static Decision ready(Machine m, OpMode role, String transition, String peerDead) {
         Machine dac = m.to(ScmState.DAC, role, SysConfig.DAC);
         List<Action> actions = new ArrayList<>();
         actions.add(new Action.Serve(Scope.OWN));
@@ -288,7 +347,7 @@ final class Transitions {
             actions.add(new Action.Send(Message.READY, null));
         }
         if (!m.peerAlive() && !m.standalone()) {
-            Decision f = failover(dac);
+            Decision f = failover(dac, peerDead);
             actions.addAll(f.actions());
             return new Decision(f.next(), transition + " + " + f.transition(), actions);
         }
@@ -301,17 +360,14 @@ final class Transitions {
         if (e instanceof Event.Fault f) {
             return fault(m, f.reason());
         }
-        if (e instanceof Event.Surrender) {
-            if (m.state() == ScmState.DEGRADED || m.standalone()) {
-                return stay(m); // nobody would take over: refused (the executor says why)
-            }
-            return surrender(m);
+        if (e instanceof Event.Surrender s) {
+            return surrender(m, s.reason()); // refused before where nobody would take over
         }
         if (m.standalone()) {
             return stay(m);
         }
-        if (e instanceof Event.PeerDown) {
-            return m.state() == ScmState.DAC ? failover(m) : stay(m);
+        if (e instanceof Event.PeerDown d) {
+            return m.state() == ScmState.DAC ? failover(m, d.why()) : stay(m);
         }
         if (e instanceof Event.PeerInfo p) {
             boolean restarted = m.peerIncarnation() != 0 && p.incarnation() != 0
@@ -322,7 +378,9 @@ final class Transitions {
             Machine noted = m.peer(p.alive() && !faulted, incarnation == 0 ? m.peerIncarnation() : incarnation);
             if (m.state() == ScmState.DAC && (!p.alive() || faulted || restarted)) {
                 // A restarted peer serves nothing until it is READY again: its personality is ours to serve.
-                return failover(noted);
+                return failover(noted, restarted ? "the peer restarted (incarnation " + p.incarnation() + ", "
+                        + p.state() + "): it serves nothing until it is READY again" : faulted && p.alive()
+                        ? "the peer reported " + p.state() : p.death());
             }
             if (p.alive() && p.state() == ScmState.DEGRADED
                     && (m.state() == ScmState.DAC || m.configured() == OpMode.SLAVE)) {
@@ -362,8 +420,12 @@ final class Transitions {
         return stay(m);
     }
 
-    /** FAILOVER (preceded by IMPERSONATE when running as SLAVE): take the peer's personality over. */
-    private static Decision failover(Machine m) {
+    /**
+     * FAILOVER (preceded by IMPERSONATE when running as SLAVE): take the peer's personality over.
+     *
+     * @param why why the peer is dead: DEGRADED shows it as its reason
+     */
+    private static Decision failover(Machine m, String why) {
         List<Action> actions = new ArrayList<>();
         String transition = "FAILOVER";
         if (m.opMode() == OpMode.SLAVE) {
@@ -372,7 +434,8 @@ final class Transitions {
         }
         actions.add(new Action.Serve(Scope.ALL));
         actions.add(new Action.OpModeCall(OpMode.MASTER, SysConfig.DEGRADED, false));
-        Machine degraded = m.to(ScmState.DEGRADED, OpMode.MASTER, SysConfig.DEGRADED).peer(false, m.peerIncarnation());
+        Machine degraded = m.to(ScmState.DEGRADED, OpMode.MASTER, SysConfig.DEGRADED).peer(false, m.peerIncarnation())
+                .because("serving the peer's personality too: " + why);
         return new Decision(degraded, transition, actions);
     }
 
@@ -423,18 +486,20 @@ final class Transitions {
         return new Decision(m.monitor(why), "FAULT", actions);
     }
 
-    private static Decision surrender(Machine m) {
+    private static Decision surrender(Machine m, String why) {
         List<Action> actions = new ArrayList<>();
         actions.add(new Action.Serve(Scope.NONE));
         actions.add(new Action.StopAll());
-        actions.add(new Action.Send(Message.LEAVING, "surrender"));
-        return new Decision(m.to(ScmState.HALTED, null, null), "SURRENDER", actions);
+        actions.add(new Action.Send(Message.LEAVING, "surrender: " + why));
+        return new Decision(m.to(ScmState.HALTED, null, null).because("SURRENDER: " + why
+                + "; the peer serves this SCM's personality until a reset"), "SURRENDER", actions);
     }
 
     private static Decision shutdown(Machine m, String why) {
         if (m.state() == ScmState.HALTED || m.state() == ScmState.OFF) {
             // already stopped (a surrender): release what is still held
-            return new Decision(m.to(ScmState.HALTED, null, null), "SHUTDOWN", List.of(new Action.ShutDownAll()));
+            return new Decision(m.to(ScmState.HALTED, null, null).because(m.reason() == null ? "SHUTDOWN: " + why
+                    : m.reason() + "; then SHUTDOWN: " + why), "SHUTDOWN", List.of(new Action.ShutDownAll()));
         }
         List<Action> actions = new ArrayList<>();
         actions.add(new Action.Serve(Scope.NONE));
@@ -443,7 +508,7 @@ final class Transitions {
             actions.add(new Action.Send(Message.LEAVING, "SHUTDOWN: " + why));
         }
         actions.add(new Action.ShutDownAll());
-        return new Decision(m.to(ScmState.HALTED, null, null), "SHUTDOWN", actions);
+        return new Decision(m.to(ScmState.HALTED, null, null).because("SHUTDOWN: " + why), "SHUTDOWN", actions);
     }
 
     private static Decision reset(Machine m, String why) {
@@ -462,7 +527,7 @@ final class Transitions {
         actions.add(new Action.ShutDownAll());
         actions.add(new Action.InitAndTest());
         Machine boot = new Machine(ScmState.BOOT, null, null, m.configured(), m.standalone(), false, m.peerAlive(),
-                m.peerIncarnation(), note).storageOf(m);
+                m.peerIncarnation(), note == null ? "RESET: " + why : note).storageOf(m);
         return new Decision(boot, note == null ? "RESET" : "RESET (" + why + ")", actions);
     }
 

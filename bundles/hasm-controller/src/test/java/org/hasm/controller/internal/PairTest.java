@@ -1,6 +1,7 @@
 package org.hasm.controller.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -30,6 +31,8 @@ class PairTest {
     private static final Personality A = new PersonalityConfig.Value("A", "scm-a", List.of("127.0.0.1"), Map.of());
     private static final Personality B = new PersonalityConfig.Value("B", "scm-b", List.of("127.0.0.2"), Map.of());
     private final List<Scm> all = new ArrayList<>();
+    /** What each SCM logged (info and warn), by name. */
+    private final Map<String, List<String>> logs = new java.util.concurrent.ConcurrentHashMap<>();
     private long serviceIds = 1;
 
     @AfterEach
@@ -68,6 +71,7 @@ class PairTest {
         }
         Settings s = new Settings(name, role, peer, d, Settings.DEFAULT_MAX_DEADLINE, Duration.ofMillis(300), Duration.ofMillis(50), 200,
                 List.of(A, B), List.of());
+        List<String> log = logs.computeIfAbsent(name, n -> new java.util.concurrent.CopyOnWriteArrayList<>());
         Scm scm = new Scm(s, new Sink() {
             @Override
             public void debug(String message) {
@@ -75,6 +79,7 @@ class PairTest {
 
             @Override
             public void info(String message) {
+                log.add(message);
                 if (Boolean.getBoolean("pair.verbose")) {
                     System.out.println(name + ": " + message);
                 }
@@ -82,6 +87,7 @@ class PairTest {
 
             @Override
             public void warn(String message) {
+                log.add("WARN " + message);
             }
 
             @Override
@@ -206,6 +212,24 @@ class PairTest {
         awaitState(b, ScmState.HALTED, null);
         awaitState(a, ScmState.DEGRADED, OpMode.MASTER);
         assertTrue(b.personalities().isEmpty());
+        // each state says why, with the operator's words
+        assertEquals("SURRENDER: upgrade; the peer serves this SCM's personality until a reset", b.snapshot().reason());
+        assertEquals("serving the peer's personality too: the peer left: surrender: upgrade", a.snapshot().reason());
+        assertTrue(a.snapshot().since() != null);
+        // one line sums the takeover up
+        await("the takeover's line: " + logs.get("scm-a"), () -> logs.get("scm-a").stream()
+                .anyMatch(l -> l.startsWith("B taken over from scm-b, ")));
+        String line = logs.get("scm-a").stream().filter(l -> l.startsWith("B taken over from scm-b, ")).findFirst()
+                .orElseThrow();
+        assertTrue(line.matches("B taken over from scm-b, never heard; its volumes and addresses were up in \\d+ ms"
+                + " \\(serving the peer's personality too: the peer left: surrender: upgrade\\)"), line);
+        // what neither SCM can carry out is refused with why, and nothing is queued
+        IllegalStateException degraded = assertThrows(IllegalStateException.class, () -> a.surrender("maintenance"));
+        assertTrue(degraded.getMessage().startsWith("the SCM is DEGRADED: it serves its peer's personality too"),
+                degraded.getMessage());
+        IllegalStateException halted = assertThrows(IllegalStateException.class, () -> b.surrender("again"));
+        assertTrue(halted.getMessage().startsWith("the SCM is HALTED already (SURRENDER: upgrade"), halted.getMessage());
+        assertEquals(ScmState.DEGRADED, a.snapshot().state());
         b.reset("upgrade done");
         a.peerChanged(true, ScmState.BOOT, null, OpMode.SLAVE, 3);
         awaitState(b, ScmState.DAC, OpMode.SLAVE);

@@ -436,6 +436,46 @@ class TransitionsTest {
                 new Event.Surrender("upgrade"));
         assertEquals(ScmState.DEGRADED, refused.next().state());
         assertNull(refused.transition());
+        assertTrue(refused.refused().startsWith("the SCM is DEGRADED: "), refused.refused());
+    }
+
+    @Test
+    void everyCommandInEveryStateIsCarriedOutOrRefusedWithWhyNeverDropped() {
+        for (Machine m : everyMachine()) {
+            for (Event command : List.of(new Event.Surrender("upgrade"), new Event.Shutdown("operator"),
+                    new Event.Reset("operator"))) {
+                Decision d = Transitions.next(m, command);
+                String where = m + " + " + command + " -> " + d;
+                assertEquals(Transitions.refusal(m, command), d.refused(), "asked before queuing, the same answer: " + where);
+                if (d.refused() != null) {
+                    assertEquals(m, d.next(), where);
+                    assertEquals(List.of(), d.actions(), where);
+                    assertTrue(d.refused().contains(m.state().name()), "names the state: " + where);
+                } else {
+                    assertNotNull(d.transition(), "accepted, so carried out: " + where);
+                    String name = command.getClass().getSimpleName().toUpperCase(java.util.Locale.ROOT);
+                    assertTrue(d.next().reason() != null && d.next().reason().contains(name + ": ")
+                            && d.next().reason().contains(((Object) command).toString().replaceAll(".*reason=(\\w+).*", "$1")),
+                            "the state says the command and its reason: " + where);
+                }
+            }
+        }
+    }
+
+    @Test
+    void degradedSaysWhyThePeerIsDead() {
+        Machine dac = at(ScmState.DAC, OpMode.MASTER, SysConfig.DAC, OpMode.MASTER);
+        Decision d = Transitions.next(dac, new Event.PeerInfo(false, ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE, PEER,
+                false, true, "scm-b is dead (FENCED), last heard 2026-12-02T20:49:03.912Z"));
+        assertEquals(ScmState.DEGRADED, d.next().state());
+        assertEquals("serving the peer's personality too: scm-b is dead (FENCED), last heard 2026-12-02T20:49:03.912Z",
+                d.next().reason());
+        Decision left = Transitions.next(dac, new Event.PeerDown("the peer left: SHUTDOWN: maintenance"));
+        assertEquals("serving the peer's personality too: the peer left: SHUTDOWN: maintenance", left.next().reason());
+        // a peer that comes back and is handed its personality: DAC needs no reason
+        Machine back = Transitions.next(d.next().peer(true, PEER + 1), new Event.PeerReady()).next();
+        assertEquals(ScmState.DAC, back.state());
+        assertNull(back.reason());
     }
 
     @Test
@@ -512,11 +552,12 @@ class TransitionsTest {
         assertNull(d.transition());
         assertTrue(d.actions().isEmpty());
         assertEquals(FULL.note(), d.next().shownReason());
-        // the note survives a transition: a failover with the storage full shows it in DEGRADED
+        // the note survives a transition: a failover with the storage full shows it in DEGRADED, after why
         Decision failover = Transitions.next(d.next(), new Event.PeerDown("all channels BAD"));
         assertEquals(ScmState.DEGRADED, failover.next().state());
-        assertEquals(FULL.note(), failover.next().shownReason());
-        assertNull(Transitions.next(failover.next(), new Event.Storage(StorageView.NONE)).next().shownReason());
+        assertEquals("serving the peer's personality too: all channels BAD; " + FULL.note(), failover.next().shownReason());
+        assertEquals("serving the peer's personality too: all channels BAD",
+                Transitions.next(failover.next(), new Event.Storage(StorageView.NONE)).next().shownReason());
     }
 
     @Test

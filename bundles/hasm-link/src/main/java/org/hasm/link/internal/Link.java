@@ -244,10 +244,12 @@ final class Link {
             c = r.connect(Math.min(settings.connectTimeoutMs(), 1000), this::startReader);
         } catch (IOException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
+            r.unreachable(e.getMessage());
             report(r, cause instanceof java.net.ConnectException && String.valueOf(cause.getMessage())
                     .contains("refused") ? LinkState.REFUSED : LinkState.FAILED);
             return;
         }
+        r.connected();
         try {
             // not counted: the statistics are the callers' messages
             c.write(codec.encode(Message.ONEWAY, settings.self(), incarnation, sequence.incrementAndGet(),
@@ -294,7 +296,7 @@ final class Link {
                 c = r.connect(Math.min(settings.connectTimeoutMs(), TimeUnit.NANOSECONDS.toMillis(remaining)),
                         this::startReader);
             } catch (IOException e) {
-                r.failed();
+                r.failed(e.getMessage(), true);
                 failures.add(e.getMessage());
                 continue;
             }
@@ -306,18 +308,20 @@ final class Link {
                 r.sent.incrementAndGet();
                 response = answer.get(slice, TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
-                r.failed();
-                failures.add("channel " + r.config.name() + ": no answer within "
-                        + TimeUnit.NANOSECONDS.toMillis(slice) + " ms");
+                String why = "channel " + r.config.name() + ": no answer within " + TimeUnit.NANOSECONDS.toMillis(slice)
+                        + " ms";
+                r.failed(why, false);
+                failures.add(why);
                 if (!last) {
                     c.close(); // suspect: half-open connections never tell; the next use reconnects
                 }
                 continue;
             } catch (ExecutionException | IOException e) {
-                r.failed();
                 c.close();
                 Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-                failures.add("channel " + r.config.name() + ": " + cause.getMessage());
+                String why = "channel " + r.config.name() + ": " + cause.getMessage();
+                r.failed(why, false);
+                failures.add(why);
                 continue;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -341,21 +345,26 @@ final class Link {
         byte[] call = Message.Call.encode(0, service, payload);
         List<String> failures = new ArrayList<>();
         for (Route r : ordered()) {
+            Connection c;
             try {
-                Connection c = r.connect(settings.connectTimeoutMs(), this::startReader);
-                try {
-                    c.write(codec.encode(Message.ONEWAY, settings.self(), incarnation, sequence.incrementAndGet(), call));
-                } catch (IOException e) {
-                    c.close();
-                    throw e;
-                }
-                r.sent.incrementAndGet();
-                r.worked();
-                return;
+                c = r.connect(settings.connectTimeoutMs(), this::startReader);
             } catch (IOException e) {
-                r.failed();
+                r.failed(e.getMessage(), true);
                 failures.add(e.getMessage());
+                continue;
             }
+            try {
+                c.write(codec.encode(Message.ONEWAY, settings.self(), incarnation, sequence.incrementAndGet(), call));
+            } catch (IOException e) {
+                c.close();
+                String why = "channel " + r.config.name() + ": " + e.getMessage();
+                r.failed(why, false);
+                failures.add(why);
+                continue;
+            }
+            r.sent.incrementAndGet();
+            r.worked();
+            return;
         }
         throw new IOException("no channel to peer " + settings.peer() + " took the message for '" + service + "'"
                 + (failures.isEmpty() ? "" : ": " + String.join("; ", failures)));

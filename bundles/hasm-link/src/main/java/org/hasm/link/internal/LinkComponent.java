@@ -173,8 +173,9 @@ public class LinkComponent implements HaModule, PeerLink {
         if (l != null) {
             return l.channels();
         }
-        return settings.channels().stream()
-                .<ChannelView>map(c -> new Route.View(c.name(), ChannelStatus.BAD, 0, 0, 0, 0, 0, 0)).toList();
+        // not running is no network fault
+        return settings.channels().stream().<ChannelView>map(c -> new Route.View(c.name(), ChannelStatus.IDLE, 0, 0, 0,
+                0, 0, 0, "this SCM's link is not running")).toList();
     }
 
     // ---- the LinkListener whiteboard ----

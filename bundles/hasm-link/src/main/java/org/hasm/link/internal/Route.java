@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +30,12 @@ final class Route {
     final AtomicLong received = new AtomicLong();
     final AtomicLong rejected = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
-    volatile boolean lastOk = true;
+    // Why the channel is BAD: what its last attempt ran into, with when; null while it works. Written
+    // under this (failed, unreachable) or by a plain volatile write (worked, connected).
+    private volatile String failure;
+    // The failure was a connection that could not be opened: an outbound connection the keeper opens
+    // since disproves it. A request that went unanswered on an open connection is not disproved so.
+    private volatile boolean connectFailure;
     ServerSocket server;
     // Guarded by this.
     private Connection outbound;
@@ -123,15 +130,42 @@ final class Route {
         return all;
     }
 
-    synchronized void failed() {
+    /**
+     * A request or message of a caller failed on this channel: an error, counted and weighed.
+     *
+     * @param why the failure, for the channel's note
+     * @param connecting it failed opening the connection
+     */
+    synchronized void failed(String why, boolean connecting) {
         errors.incrementAndGet();
-        lastOk = false;
+        failure = why + " (" + Instant.now().truncatedTo(ChronoUnit.MILLIS) + ")";
+        connectFailure = connecting;
         score = score(System.nanoTime()) + 1;
         scoreAt = System.nanoTime();
     }
 
+    /**
+     * The keeper could not open the channel's connection: the channel is BAD until one opens, but
+     * this is no caller's error (the keeper tries every few milliseconds while the peer is down).
+     */
+    synchronized void unreachable(String why) {
+        if (failure == null) {
+            // since the first attempt that failed: the keeper tries again every few milliseconds
+            failure = why + " (since " + Instant.now().truncatedTo(ChronoUnit.MILLIS) + ")";
+            connectFailure = true;
+        }
+    }
+
+    /** A caller's request or message went through. */
     void worked() {
-        lastOk = true;
+        failure = null;
+    }
+
+    /** The keeper opened the channel's connection: what only said it could not be opened is over. */
+    void connected() {
+        if (connectFailure) {
+            failure = null;
+        }
     }
 
     /** @return recent errors, decayed: what channels are ordered by */
@@ -140,11 +174,13 @@ final class Route {
     }
 
     ChannelView view() {
-        return new View(config.name(), lastOk ? ChannelStatus.GOOD : ChannelStatus.BAD, sent.get(), received.get(), 0,
-                rejected.get(), errors.get(), 0);
+        String why = failure;
+        return new View(config.name(), why == null ? ChannelStatus.GOOD : ChannelStatus.BAD, sent.get(), received.get(),
+                0, rejected.get(), errors.get(), 0, why);
     }
 
+    /** @param note why it is BAD, {@code null} while GOOD */
     record View(String name, ChannelStatus status, long sent, long received, long missed, long rejected, long errors,
-            int counter) implements ChannelView {
+            int counter, String note) implements ChannelView {
     }
 }

@@ -193,6 +193,26 @@ class LinkTest {
     }
 
     @Test
+    void aChannelThatFailedWhileThePeerWasDownIsGoodOnceItConnectsAndABadOneSaysWhy() throws IOException {
+        handlersB.put("echo", p -> p);
+        Link a = start(true, false); // B not started yet: what an SCM's INIT asks goes nowhere
+        assertThrows(IOException.class, () -> a.request("echo", utf8("early"), Duration.ofSeconds(1)));
+        for (String name : List.of("link", "host")) {
+            ChannelView c = channel(a, name);
+            assertEquals(ChannelStatus.BAD, c.status(), c.toString());
+            assertTrue(c.note() != null && c.note().contains("cannot connect to /127.0.0.1:"), c.toString());
+        }
+        start(false, false);
+        assertArrayEquals(utf8("1"), a.request("echo", utf8("1"), TIMEOUT));
+        // the host channel carried nothing since (the link channel answers), but its kept connection opened
+        await("host GOOD once its connection opens", () -> channel(a, "host").status() == ChannelStatus.GOOD);
+        ChannelView host = channel(a, "host");
+        assertEquals(0, host.sent(), host.toString());
+        assertEquals(null, host.note(), host.toString());
+        assertTrue(host.errors() > 0, "its errors stay counted: " + host);
+    }
+
+    @Test
     void brokenConnectionFailsOverToTheNextChannel() throws IOException {
         handlersB.put("echo", p -> p);
         Link a = start(true, false);

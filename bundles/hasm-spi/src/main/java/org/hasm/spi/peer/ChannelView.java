@@ -9,8 +9,18 @@ public interface ChannelView {
     /** @return the channel's configured name ({@code link}, {@code host}, ...) */
     String name();
 
-    /** @return GOOD or BAD */
+    /** @return GOOD, BAD, or IDLE when nothing is expected on it */
     ChannelStatus status();
+
+    /**
+     * @return why the channel is BAD or IDLE (e.g. "nothing received since ...", "the peer said it stops
+     *     (HALTED)", "cannot connect to ...: Connection refused"), or {@code null} when there is nothing to
+     *     say (a GOOD channel)
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default String note() {
+        return null;
+    }
 
     /** @return messages sent on this channel */
     long sent();
@@ -18,7 +28,12 @@ public interface ChannelView {
     /** @return valid messages received on this channel */
     long received();
 
-    /** @return messages the peer sent that never arrived (gaps in its sequence numbers) */
+    /**
+     * @return messages expected from the peer that did not arrive: gaps in its sequence numbers, and,
+     *     while nothing arrives (the peer silent or dead), every interval overdue beyond the first; a
+     *     frame that then arrives replaces that estimate with the exact gap. Not counted before the
+     *     peer was first heard, nor after it said it stops.
+     */
     long missed();
 
     /**

@@ -6,7 +6,8 @@
  * whiteboard services that modules register to be told of the peer and to answer its requests, and
  * {@link org.hasm.spi.peer.LinkListener} the one through which the link tells the status monitor
  * what became of its connections. 1.1: the verdict ({@link org.hasm.spi.peer.Verdict}), the
- * channels' kernel drops, the link's connection states.
+ * channels' kernel drops, the link's connection states, a channel's note (why it is BAD or IDLE)
+ * and the IDLE status.
  */
 @Export
 @Version("1.1.0")

@@ -127,6 +127,8 @@ final class Monitor {
     private final AtomicBoolean linksChanged = new AtomicBoolean();
     private volatile int[] dropPercent;
     private volatile Views.Peer peer;
+    // the peer's latest status says HALTED: nothing more is expected of it. Written by the receiver.
+    private volatile boolean peerStopping;
     private volatile Selector selector;
     private Thread sender;
     private Thread receiver;
@@ -261,8 +263,9 @@ final class Monitor {
 
     List<ChannelView> channels() {
         List<ChannelView> views = new ArrayList<>(slots.size());
+        boolean stopping = peerStopping;
         for (Slot s : slots) {
-            views.add(s.view());
+            views.add(s.view(settings.peer(), stopping));
         }
         return views;
     }
@@ -588,6 +591,7 @@ final class Monitor {
             peerIncarnation = frame.incarnation();
             peerSequence = frame.sequence();
             peerStatus = message;
+            peerStopping = message.state() == ScmState.HALTED;
         }
         if (s.storage) {
             s.beatTick = ticks;
@@ -613,7 +617,7 @@ final class Monitor {
 
     private void countArrival(Slot s, Frame frame) {
         if (s.count(frame.incarnation(), frame.sequence())) {
-            channelChanged(s);
+            channelsChanged(List.of(s), " again");
         }
     }
 
@@ -621,10 +625,15 @@ final class Monitor {
     void analyze() {
         ticks++;
         long now = System.nanoTime();
+        boolean expecting = peerIncarnation != 0 && !peerStopping;
+        List<Slot> changed = new ArrayList<>();
         for (Slot s : slots) {
-            if (s.tick()) {
-                channelChanged(s);
+            if (s.tick(expecting, peerStopping)) {
+                changed.add(s);
             }
+        }
+        if (!changed.isEmpty()) {
+            channelsChanged(changed, "");
         }
         boolean dropping = false;
         for (Slot s : slots) {
@@ -772,7 +781,7 @@ final class Monitor {
 
     private Policy.Heartbeat heartbeat(Slot s) {
         if (peerIncarnation != 0 && s.lastIncarnation == peerIncarnation) {
-            if (s.status == ChannelStatus.BAD) {
+            if (s.status != ChannelStatus.GOOD) {
                 return Policy.Heartbeat.EXPIRED;
             }
             // stopped once silent for as long as a network channel takes to go BAD
@@ -809,16 +818,50 @@ final class Monitor {
         publishPeer();
     }
 
-    private void channelChanged(Slot s) {
-        ChannelView v = s.view();
-        observer.log(v.status() == ChannelStatus.BAD ? Level.WARN : Level.INFO, "channel " + v.name() + " to "
-                + settings.peer() + " is " + v.status() + " (received " + v.received() + ", missed " + v.missed()
-                + ", rejected " + v.rejected() + ")");
-        try {
-            observer.channelChanged(v);
-        } catch (RuntimeException e) {
-            observer.log(Level.ERROR, "channel listener failed: " + e);
+    /**
+     * One line for channels whose status changed together (every network channel of a peer that went
+     * silent runs out in the same interval: one episode, one line), then each listener per channel.
+     *
+     * @param changed slots that changed to the same status, in channel order
+     * @param again appended to the status word, e.g. " again (3 missed since it went BAD)"
+     */
+    private void channelsChanged(List<Slot> changed, String again) {
+        List<ChannelView> views = new ArrayList<>();
+        boolean stopping = peerStopping;
+        for (Slot s : changed) {
+            views.add(s.view(settings.peer(), stopping));
         }
+        // channels that ran out in one interval may still differ: BAD ones and IDLE ones are told apart
+        for (ChannelStatus status : ChannelStatus.values()) {
+            List<ChannelView> same = views.stream().filter(v -> v.status() == status).toList();
+            if (!same.isEmpty()) {
+                observer.log(status == ChannelStatus.BAD ? Level.WARN : Level.INFO, describe(same, status, again));
+            }
+        }
+        for (ChannelView v : views) {
+            try {
+                observer.channelChanged(v);
+            } catch (RuntimeException e) {
+                observer.log(Level.ERROR, "channel listener failed: " + e);
+            }
+        }
+    }
+
+    /** @return e.g. {@code channels link, host to scm-b are BAD: nothing received from scm-b since ... (...)} */
+    private String describe(List<ChannelView> views, ChannelStatus status, String again) {
+        StringBuilder b = new StringBuilder(views.size() == 1 ? "channel " : "channels ");
+        b.append(String.join(", ", views.stream().map(ChannelView::name).toList()));
+        b.append(" to ").append(settings.peer()).append(views.size() == 1 ? " is " : " are ").append(status).append(again);
+        boolean oneNote = views.stream().map(ChannelView::note).distinct().count() == 1;
+        if (oneNote && views.get(0).note() != null) {
+            b.append(": ").append(views.get(0).note());
+        }
+        List<String> counts = new ArrayList<>();
+        for (ChannelView v : views) {
+            counts.add((views.size() == 1 ? "" : v.name() + ": ") + (oneNote || v.note() == null ? "" : v.note() + ", ")
+                    + "received " + v.received() + ", missed " + v.missed() + ", rejected " + v.rejected());
+        }
+        return b.append(" (").append(String.join("; ", counts)).append(")").toString();
     }
 
     private void publishPeer() {

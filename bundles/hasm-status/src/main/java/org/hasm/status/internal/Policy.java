@@ -412,8 +412,9 @@ final class Policy {
         /** The timers, the outage and the silence, then the calls, then the verdict. */
         Step finish() {
             overdue();
+            long outageWas = outageSince;
             outage();
-            silence();
+            silence(outageWas);
             reprobe();
             issue();
             Verdict v = verdict(seen, fenced, stopped);
@@ -473,7 +474,8 @@ final class Policy {
             }
         }
 
-        private void silence() {
+        /** @param outageWas when the network-only outage this step may have ended began; -1 if none */
+        private void silence(long outageWas) {
             if (!silent()) {
                 silenceFenced = false;
                 return;
@@ -481,9 +483,12 @@ final class Policy {
             if (!silenceFenced) {
                 silenceFenced = true;
                 fenceWanted = true;
-                log(Monitor.Level.WARN, "the peer " + c.peer() + " is silent on every network and its storage heartbeat"
-                        + " stopped: no evidence that it lives, it is fenced at once (dead once the fence completes or"
-                        + " its storage lease runs out)");
+                // after "no takeover" a line that says "fenced" must say what changed
+                String what = outageWas >= 0 ? "the storage heartbeat of " + c.peer() + " stopped too, "
+                        + millis(now - outageWas) + " ms after its networks went silent"
+                        : "the peer " + c.peer() + " is silent on every network and its storage heartbeat stopped";
+                log(Monitor.Level.WARN, what + ": no evidence that it lives, it is fenced at once (dead once the fence"
+                        + " completes or its storage lease runs out)");
             }
         }
 

@@ -2,6 +2,8 @@ package org.hasm.status.internal;
 
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import org.hasm.spi.peer.ChannelStatus;
 import org.hasm.wire.PeerFilter;
 
@@ -27,12 +29,15 @@ final class Slot {
     boolean sendFailing;
     // written by the receiver thread only
     volatile long received;
+    // shown: the gaps counted so far plus the intervals overdue now
     volatile long missed;
     volatile long rejectedRead;
     volatile long strayDropped;
     volatile long dropped;
     volatile int counter;
     volatile ChannelStatus status = ChannelStatus.GOOD;
+    // when the last frame of the peer arrived here, null before the first: for the note of a BAD channel
+    volatile Instant lastArrival;
     long lastIncarnation = Long.MIN_VALUE;
     long lastSequence;
     long beatTick;
@@ -47,6 +52,11 @@ final class Slot {
     private long strayDropsBase = -1;
     private final long[] floodWindow;
     private long floodLastTotal;
+    // missed frames known for certain: gaps in the sequence (network), overdue intervals that ended (storage)
+    private long missedGaps;
+    // intervals in a row in which nothing of the peer arrived while something was expected
+    private long silentTicks;
+    private boolean arrivedSinceTick;
 
     /**
      * @param start the counter's start: the network channels' {@code counter.start}, a storage channel's own
@@ -72,26 +82,38 @@ final class Slot {
      * that was BAD when the peer (re)started hovering at 1 (one up per frame, one down per interval)
      * and flapping.
      *
+     * <p>What was missed: on a network channel, the gap in the peer's sequence, which replaces the
+     * estimate {@link #tick} made while nothing arrived. The storage heartbeat is a register read once
+     * an interval, not a queue: a read that finds two steps taken lost nothing, so there only the
+     * overdue intervals count.
+     *
      * @return whether the channel has just become GOOD
      */
     boolean count(long incarnation, long sequence) {
+        arrivedSinceTick = true;
+        long overdue = overdue();
+        silentTicks = 0;
         long delta;
         if (lastIncarnation != incarnation) {
             delta = start;
+            // no gap to count across lives: what the silence missed stays missed
+            missedGaps += overdue;
             lastIncarnation = incarnation;
             lastSequence = sequence;
         } else if (sequence > lastSequence) {
             delta = sequence - lastSequence;
-            missed += delta - 1;
+            missedGaps += storage ? overdue : delta - 1;
             lastSequence = sequence;
         } else {
             delta = 1; // a late frame, counted as missed when its successor came: take that back
-            if (missed > 0) {
-                missed--;
+            if (missedGaps > 0 && !storage) {
+                missedGaps--;
             }
         }
+        missed = missedGaps;
+        lastArrival = Instant.now().truncatedTo(ChronoUnit.MILLIS); // frames of one interval read as one instant
         counter = (int) Math.min(start, counter + Math.min(delta, start));
-        if (status == ChannelStatus.BAD) {
+        if (status != ChannelStatus.GOOD) {
             status = ChannelStatus.GOOD;
             return true;
         }
@@ -99,20 +121,38 @@ final class Slot {
     }
 
     /**
-     * The status analyzer's step: the counter drops by one.
+     * The status analyzer's step: the counter drops by one. An interval in which nothing arrived
+     * while the peer was expected to send counts as missed once it is overdue beyond the first: a
+     * frame's arrival jitters around the tick, and one interval without a frame is how jitter looks.
      *
-     * @return whether the channel has just become BAD
+     * @param expecting the peer was heard in its current life and has not said it stops: an interval
+     *     without its frame is a frame missed (also while it is held dead: it is missed all the same)
+     * @param stopping the peer said it stops (HALTED): a channel that runs out is IDLE, not BAD
+     * @return whether the channel has just become BAD or IDLE
      */
-    boolean tick() {
+    boolean tick(boolean expecting, boolean stopping) {
+        if (!arrivedSinceTick && expecting) {
+            silentTicks++;
+        }
+        arrivedSinceTick = false;
+        missed = missedGaps + overdue();
         int c = counter;
         if (c > 0) {
             counter = --c;
             if (c == 0 && status == ChannelStatus.GOOD) {
-                status = ChannelStatus.BAD;
+                status = stopping ? ChannelStatus.IDLE : ChannelStatus.BAD;
                 return true;
             }
+        } else if (stopping && status == ChannelStatus.BAD) {
+            // it ran out before the peer's last word arrived on another channel: it is no outage either
+            status = ChannelStatus.IDLE;
+            return true;
         }
         return false;
+    }
+
+    private long overdue() {
+        return Math.max(0, silentTicks - 1);
     }
 
     /**
@@ -149,7 +189,24 @@ final class Slot {
         return rejectedRead + strayDropped;
     }
 
-    Views.Channel view() {
-        return new Views.Channel(channel.name(), status, sent, received, missed, rejected(), errors, counter, dropped);
+    /**
+     * @param peer the peer's name, for the note
+     * @param stopping the peer said it stops (HALTED)
+     */
+    Views.Channel view(String peer, boolean stopping) {
+        ChannelStatus st = status;
+        String note = null;
+        if (st == ChannelStatus.BAD) {
+            Instant last = lastArrival;
+            if (storage) {
+                note = last == null ? "no heartbeat of " + peer + " yet" : "the heartbeat of " + peer + " unchanged since "
+                        + last;
+            } else {
+                note = "nothing received from " + peer + (last == null ? " yet" : " since " + last);
+            }
+        } else if (st == ChannelStatus.IDLE && stopping) {
+            note = peer + " said it stops (HALTED)";
+        }
+        return new Views.Channel(channel.name(), st, sent, received, missed, rejected(), errors, counter, dropped, note);
     }
 }

@@ -80,6 +80,9 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener {
     record Agent(String name, FenceAgent agent, List<String> missing) {
     }
 
+    /** The note of every channel while no monitor runs (before init, after shutDown). */
+    static final String NOT_WATCHING = "this SCM's status monitor is not running: the peer is not watched";
+
     /** How long {@code init} waits for the configured fence agent to be registered and configured. */
     private static final long AGENT_WAIT_MS = 3000;
 
@@ -105,6 +108,8 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener {
     // Guarded by this: the controller makes one call at a time, but deactivation may race it.
     private Monitor monitor;
     private volatile Monitor running;
+    // What the last monitor counted, kept when it stops so that the counts are not lost; guarded by this.
+    private List<ChannelView> stoppedChannels = List.of();
 
     private final Monitor.Observer observer = new Monitor.Observer() {
         @Override
@@ -294,6 +299,11 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener {
         running = null;
         if (m != null) {
             m.close();
+            List<ChannelView> last = new ArrayList<>();
+            for (ChannelView v : m.channels()) {
+                last.add(((Views.Channel) v).idle(NOT_WATCHING));
+            }
+            stoppedChannels = List.copyOf(last);
         }
     }
 
@@ -305,10 +315,15 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener {
         if (m != null) {
             return m.channels();
         }
-        // not running: the configured channels, all BAD, nothing counted
+        // not running: not watching is no outage; the last monitor's counts if there was one
+        synchronized (this) {
+            if (!stoppedChannels.isEmpty()) {
+                return stoppedChannels;
+            }
+        }
         List<ChannelView> idle = new ArrayList<>();
         for (String name : settings.order()) {
-            idle.add(new Views.Channel(name, ChannelStatus.BAD, 0, 0, 0, 0, 0, 0, 0));
+            idle.add(new Views.Channel(name, ChannelStatus.IDLE, 0, 0, 0, 0, 0, 0, 0, NOT_WATCHING));
         }
         return idle;
     }

@@ -14,7 +14,12 @@ final class Views {
     }
 
     record Channel(String name, ChannelStatus status, long sent, long received, long missed, long rejected,
-            long errors, int counter, long dropped) implements ChannelView {
+            long errors, int counter, long dropped, String note) implements ChannelView {
+
+        /** The same counts, IDLE: nothing is watched now, for the reason given. */
+        Channel idle(String why) {
+            return new Channel(name, ChannelStatus.IDLE, sent, received, missed, rejected, errors, counter, dropped, why);
+        }
     }
 
     record Peer(String scm, Verdict verdict, ScmState state, OpMode opMode, OpMode configuredRole, long incarnation,

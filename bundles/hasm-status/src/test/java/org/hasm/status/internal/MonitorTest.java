@@ -47,6 +47,7 @@ class MonitorTest {
                 new Monitor.Local(ScmState.DAC, OpMode.MASTER, OpMode.MASTER));
         final List<PeerView> peerChanges = new CopyOnWriteArrayList<>();
         final List<ChannelView> channelChanges = new CopyOnWriteArrayList<>();
+        final List<String> lines = new CopyOnWriteArrayList<>();
         Monitor monitor;
 
         @Override
@@ -61,6 +62,7 @@ class MonitorTest {
 
         @Override
         public void log(Monitor.Level level, String message) {
+            lines.add(level + " " + message);
             if (level != Monitor.Level.DEBUG) {
                 System.out.println(level + " " + message);
             }
@@ -308,9 +310,110 @@ class MonitorTest {
         feed(a.monitor, link, peer, 8, 1); // the peer restarted: the full count, as at boot; no gap counted
         assertEquals(ChannelStatus.GOOD, link.status);
         assertEquals(10, link.counter);
-        assertEquals(95, link.missed);
+        // the 10 silent intervals, less the first (jitter), were missed: a new life has no gap that says otherwise
+        assertEquals(95 + 8, link.missed);
         assertEquals(6, link.received);
         assertEquals(8, a.monitor.peer().incarnation());
+    }
+
+    @Test
+    void missedCountsEveryIntervalOverdueWhileThePeerIsSilentAndAFrameReplacesTheEstimate() throws IOException {
+        Side a = new Side();
+        a.monitor = new Monitor(settings(true, Map.of("counter.start", "10"), false), key, 1000, a.local::get, a);
+        FrameCodec peer = new FrameCodec(key.derive("status"));
+        Slot link = a.monitor.slot("link");
+        Slot host = a.monitor.slot("host");
+        for (int i = 0; i < 3; i++) {
+            a.monitor.analyze(); // nothing heard yet: nothing is expected, nothing missed
+        }
+        assertEquals(0, link.missed);
+        feed(a.monitor, link, peer, 7, 1);
+        a.monitor.analyze();
+        feed(a.monitor, link, peer, 7, 2);
+        a.monitor.analyze(); // a frame each interval
+        a.monitor.analyze(); // one interval without: jitter, not a loss
+        assertEquals(0, link.missed);
+        feed(a.monitor, link, peer, 7, 3);
+        assertEquals(0, link.missed);
+        // the peer goes silent (dies): every interval overdue counts, BAD or not
+        for (int i = 0; i < 20; i++) {
+            a.monitor.analyze();
+        }
+        assertEquals(ChannelStatus.BAD, link.status);
+        assertEquals(18, link.missed, "20 intervals without a frame, the first of them jitter's");
+        assertEquals(22, host.missed, "a channel that never carried a frame misses the peer's all the same");
+        // it was paused, not dead: its next frame says exactly how many it sent in between
+        feed(a.monitor, link, peer, 7, 24);
+        assertEquals(20, link.missed);
+        assertEquals(ChannelStatus.GOOD, link.status);
+        for (int i = 0; i < 5; i++) {
+            a.monitor.analyze();
+        }
+        assertEquals(23, link.missed);
+        // a new life has no gap to count from: what the silence missed stays missed
+        feed(a.monitor, link, peer, 8, 1);
+        assertEquals(23, link.missed);
+    }
+
+    @Test
+    void aPeerThatSaidItStopsLeavesItsChannelsIdleNotBadAndMissesNothing() throws IOException {
+        Side a = new Side();
+        List<String> lines = a.lines;
+        a.monitor = new Monitor(settings(true, Map.of("counter.start", "5"), false), key, 1000, a.local::get, a);
+        FrameCodec peer = new FrameCodec(key.derive("status"));
+        Slot link = a.monitor.slot("link");
+        Slot host = a.monitor.slot("host");
+        feed(a.monitor, link, peer, 7, 1);
+        feed(a.monitor, host, peer, 7, 1);
+        feed(a.monitor, link, peer, 7, 2, ScmState.HALTED); // its last word, on one channel only
+        for (int i = 0; i < 10; i++) {
+            a.monitor.analyze();
+        }
+        for (ChannelView v : a.monitor.channels()) {
+            assertEquals(ChannelStatus.IDLE, v.status(), v.toString());
+            assertEquals("scm-b said it stops (HALTED)", v.note(), v.toString());
+            assertEquals(0, v.missed(), v.toString());
+        }
+        assertTrue(lines.stream().noneMatch(l -> l.contains("BAD")), lines::toString);
+        assertEquals(1, lines.stream().filter(l -> l.contains("IDLE")).count(), lines::toString);
+        assertTrue(lines.contains("INFO channels link, host to scm-b are IDLE: scm-b said it stops (HALTED) (link: received"
+                + " 2, missed 0, rejected 0; host: received 1, missed 0, rejected 0)"), lines::toString);
+        // it comes back: GOOD again
+        feed(a.monitor, link, peer, 8, 1);
+        assertEquals(ChannelStatus.GOOD, link.status);
+    }
+
+    @Test
+    void channelsThatRunOutTogetherAreOneLineThatSaysSinceWhen() throws IOException {
+        Side a = new Side();
+        List<String> lines = a.lines;
+        a.monitor = new Monitor(settings(true, Map.of("counter.start", "5"), false), key, 1000, a.local::get, a);
+        FrameCodec peer = new FrameCodec(key.derive("status"));
+        feed(a.monitor, a.monitor.slot("link"), peer, 7, 1);
+        feed(a.monitor, a.monitor.slot("host"), peer, 7, 1);
+        for (int i = 0; i < 12; i++) {
+            a.monitor.analyze();
+        }
+        List<String> bad = lines.stream().filter(l -> l.contains(" are BAD") || l.contains(" is BAD")).toList();
+        assertEquals(1, bad.size(), lines::toString);
+        assertTrue(bad.get(0).startsWith("WARN channels link, host to scm-b are BAD"), bad::toString);
+        // one note for both when their last frames arrived in the same millisecond, else one each
+        assertTrue(bad.get(0).matches(".*(: nothing received from scm-b since 20\\S+Z \\(link: received 1, missed 3, rejected 0;"
+                + " host: received 1, missed 3, rejected 0\\)|link: nothing received from scm-b since 20\\S+Z, received 1,"
+                + " missed 3, rejected 0; host: nothing received from scm-b since 20\\S+Z, received 1, missed 3, rejected 0\\))"),
+                bad::toString);
+        ChannelView link = a.channel("link");
+        assertEquals(ChannelStatus.BAD, link.status());
+        assertTrue(link.note().startsWith("nothing received from scm-b since 20"), link.note());
+        assertEquals(10, link.missed(), "and it goes on counting after the line");
+        assertEquals(1, lines.stream().filter(l -> l.contains(" are BAD") || l.contains(" is BAD")).count(),
+                "one line for the episode");
+    }
+
+    private static void feed(Monitor m, Slot slot, FrameCodec codec, long incarnation, long seq, ScmState state) {
+        byte[] f = codec.encode(StatusMessage.TYPE, "scm-b", incarnation, seq,
+                new StatusMessage(state, OpMode.SLAVE, OpMode.SLAVE, incarnation).encode());
+        m.onFrame(slot, f, f.length);
     }
 
     private static void feed(Monitor m, Slot slot, FrameCodec codec, long incarnation, long seq) {

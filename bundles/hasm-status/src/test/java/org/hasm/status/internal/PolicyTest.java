@@ -333,6 +333,27 @@ class PolicyTest {
     }
 
     @Test
+    void aLineThatFencesAfterANoTakeoverLineSaysWhatChanged() {
+        Run r = new Run(HEARD).at(T, OUTAGE).answer(T + MS, Answer.NOT_STOPPED);
+        assertTrue(logs(r).stream().anyMatch(l -> l.contains("no takeover")), logs(r)::toString);
+        r.at(T + 30 * MS, SILENT);
+        assertEquals(1, r.fences());
+        List<String> fenced = logs(r).stream().filter(l -> l.contains("fenced at once")).toList();
+        assertEquals(1, fenced.size(), logs(r)::toString);
+        assertTrue(fenced.get(0).startsWith("the storage heartbeat of scm-b stopped too, 30 ms after its networks went"
+                + " silent: "), fenced::toString);
+
+        // silent everywhere at once: nothing was said before, nothing to explain
+        Run once = new Run(HEARD).at(T, SILENT);
+        assertTrue(logs(once).stream().anyMatch(l -> l.startsWith("the peer scm-b is silent on every network and its"
+                + " storage heartbeat stopped: ")), logs(once)::toString);
+    }
+
+    private static List<String> logs(Run r) {
+        return r.actions.stream().filter(Policy.Log.class::isInstance).map(a -> ((Policy.Log) a).message()).toList();
+    }
+
+    @Test
     void aPeerStartingUpThatGoesSilentIsLeftToItsLeaseNotFencedAtOnce() {
         Observation booting = obs(true, true, Heartbeat.BEATING, false, false, false);
         Observation stalled = obs(false, true, Heartbeat.STOPPED, false, false, false);

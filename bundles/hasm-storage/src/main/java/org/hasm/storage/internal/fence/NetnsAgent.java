@@ -19,7 +19,7 @@ import org.osgi.service.log.LoggerFactory;
 public class NetnsAgent implements FenceAgent {
 
     @Reference(service = LoggerFactory.class)
-    private Logger log;
+    Logger log;
 
     private volatile CommandFence fence;
     private volatile String problem;
@@ -42,8 +42,14 @@ public class NetnsAgent implements FenceAgent {
                 problem = "fence agent netns: " + FenceAgents.COMMAND + ": " + e.getMessage() + ": it never fences";
             }
         }
-        if (problem != null) {
-            log.warn(problem);
+        if (problem == null) {
+            return;
+        }
+        if (line == null) {
+            // not configured: most SCMs use another agent, and the one they use says at init what it lacks
+            log.debug(problem);
+        } else {
+            log.warn(problem); // configured, wrongly
         }
     }
 

@@ -23,7 +23,7 @@ import org.osgi.service.metatype.annotations.Designate;
 public class ProcessAgent implements FenceAgent {
 
     @Reference(service = LoggerFactory.class)
-    private Logger log;
+    Logger log;
 
     private volatile ProcessFence fence;
     private volatile String problem;
@@ -47,8 +47,14 @@ public class ProcessAgent implements FenceAgent {
                 problem = "fence agent process: " + FenceAgents.PIDFILE + "=" + file + " is not a path: it never fences";
             }
         }
-        if (problem != null) {
-            log.warn(problem);
+        if (problem == null) {
+            return;
+        }
+        if (file == null) {
+            // not configured: most SCMs use another agent, and the one they use says at init what it lacks
+            log.debug(problem);
+        } else {
+            log.warn(problem); // configured, wrongly
         }
     }
 
