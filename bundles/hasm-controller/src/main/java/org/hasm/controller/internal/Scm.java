@@ -221,6 +221,14 @@ final class Scm {
         post(new Event.PeerInfo(alive, state, mode, configured, incarnation, false, stopped));
     }
 
+    /**
+     * A configuration changed while the SCM runs and is now wrong: FAULT into MONITOR, whose reason
+     * names the file, the key and what is wrong. The operator fixes it and resets; the boot checks again.
+     */
+    void configurationWrong(List<String> problems) {
+        post(new Event.Fault("configuration: " + String.join("; ", problems) + " (correct it, then reset)"));
+    }
+
     /** What the storage module says of this SCM's storage now. */
     void storageChanged(StorageView view) {
         post(new Event.Storage(view));

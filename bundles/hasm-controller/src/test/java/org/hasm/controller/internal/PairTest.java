@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
  * tested in the link module and the cluster tests); the test plays the status monitor.
  */
 class PairTest {
-    private static final Personality A = new PersonalityConfig.Value("A", "scm-a", List.of("127.0.0.1"), Map.of());
-    private static final Personality B = new PersonalityConfig.Value("B", "scm-b", List.of("127.0.0.2"), Map.of());
+    private static final Personality A = new TestPersonality("A", "scm-a", List.of("127.0.0.1"), Map.of());
+    private static final Personality B = new TestPersonality("B", "scm-b", List.of("127.0.0.2"), Map.of());
     private final List<Scm> all = new ArrayList<>();
     private long serviceIds = 1;
 

@@ -72,20 +72,20 @@ public class NetifComponent implements HaModule {
     };
 
     @Activate
-    void activate(Map<String, Object> properties) {
-        settings = Settings.parse(properties);
+    void activate(NetifConfig config) {
+        settings = Settings.of(config);
         if (!settings.problems().isEmpty()) {
             // not thrown here: init reports it, and the controller puts the SCM in MONITOR
-            log.error("configuration " + PID + " is invalid: " + String.join("; ", settings.problems()));
+            log.error("configuration " + PID + " is invalid: " + String.join("; ", settings.problemLines()));
         }
         log.debug("activated in " + mode(settings) + " mode");
     }
 
     @Modified
-    void modified(Map<String, Object> properties) {
-        Settings next = Settings.parse(properties);
+    void modified(NetifConfig config) {
+        Settings next = Settings.of(config);
         if (!next.problems().isEmpty()) {
-            log.error("configuration " + PID + " rejected: " + String.join("; ", next.problems()));
+            log.error("configuration " + PID + " rejected: " + String.join("; ", next.problemLines()));
             return;
         }
         settings = next;
@@ -104,7 +104,7 @@ public class NetifComponent implements HaModule {
         close(); // a second init without shutDown: start afresh
         Settings s = settings;
         if (!s.problems().isEmpty()) {
-            throw new HaException("configuration " + PID + ": " + String.join("; ", s.problems()));
+            throw new HaException("configuration " + PID + ": " + String.join("; ", s.problemLines()));
         }
         Driver driver = s.mode() == Settings.Mode.LINUX ? new LinuxDriver(s) : new LoopbackDriver();
         Addresses a = new Addresses(ctx.scm(), mode(s), driver, observer);

@@ -39,7 +39,7 @@ class NetifComponentTest {
                 events.add(event);
             }
         });
-        c.activate(config);
+        c.activate(Configs.config(config));
         return c;
     }
 
@@ -53,14 +53,14 @@ class NetifComponentTest {
     void invalidConfigurationFailsInitNamingTheProperty() throws Exception {
         NetifComponent c = component(Map.of("mode", "linux", "prefix", "40"));
         HaException e = assertThrows(HaException.class, () -> c.init(context));
-        assertTrue(e.getMessage().contains("device is not set"), e.getMessage());
-        assertTrue(e.getMessage().contains("prefix=40"), e.getMessage());
+        assertTrue(e.getMessage().contains("device: is not set"), e.getMessage());
+        assertTrue(e.getMessage().contains("prefix: '40' is out of range"), e.getMessage());
     }
 
     @Test
     void aRejectedUpdateKeepsTheLastGoodConfiguration() throws Exception {
         NetifComponent c = component(Map.of());
-        c.modified(Map.of("mode", "nonsense"));
+        c.modified(Configs.config(Map.of("mode", "nonsense")));
         c.init(context); // still loopback
         c.shutDown();
     }
