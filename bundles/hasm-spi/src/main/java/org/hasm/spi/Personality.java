@@ -17,7 +17,11 @@ public interface Personality {
     /** @return the SCM whose own personality this is */
     String home();
 
-    /** @return the service addresses (IP literals) clients use for this personality */
+    /**
+     * @return the service addresses (IP literals) clients use for this personality. A service listens
+     *     on them once {@link org.hasm.spi.address.AddressReadiness} finds them usable: after a
+     *     takeover the former owner may still hold them for a while.
+     */
     List<String> addresses();
 
     /**

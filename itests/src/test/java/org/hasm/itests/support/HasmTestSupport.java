@@ -140,7 +140,8 @@ public abstract class HasmTestSupport {
     /**
      * The framework of every hasm test.
      *
-     * @param withExample install and start the example service
+     * @param withExample install and start the example service, and the address module it needs
+     *     (left out of {@link #documentedOrder()} and of the journals, see {@link Journal#ADDRESS_MODULE})
      * @param extra more options (test bundles, framework properties)
      * @return the options
      */
@@ -168,6 +169,8 @@ public abstract class HasmTestSupport {
                 bundle(bundleUrl("org.hasm.spi")),
                 bundle(bundleUrl("org.hasm.controller")).noStart()));
         if (withExample) {
+            // the example waits on the address readiness of the runtime's address module
+            options.add(bundle(bundleUrl("org.hasm.netif")));
             options.add(bundle(bundleUrl("org.hasm.example")));
         }
         options.add(composite(extra));
@@ -402,13 +405,15 @@ public abstract class HasmTestSupport {
 
     /**
      * The forward order of the registered modules, computed from their service properties as
-     * {@link HaModule} documents it: tier {@code hasm} first, then rank, then {@code service.id}.
+     * {@link HaModule} documents it: tier {@code hasm} first, then rank, then {@code service.id}. The
+     * runtime's address module is left out ({@link Journal#ADDRESS_MODULE}).
      *
      * @return module names in forward order
      */
     protected List<String> documentedOrder() throws InvalidSyntaxException {
         Collection<ServiceReference<HaModule>> refs = context.getServiceReferences(HaModule.class, null);
         return refs.stream()
+                .filter(r -> !Journal.ADDRESS_MODULE.equals(r.getProperty(HaModule.MODULE_NAME)))
                 .sorted(Comparator
                         .comparingInt((ServiceReference<HaModule> r) ->
                                 HaModule.TIER_HASM.equals(r.getProperty(HaModule.MODULE_TIER)) ? 0 : 1)

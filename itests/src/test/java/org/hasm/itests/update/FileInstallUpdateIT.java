@@ -47,7 +47,9 @@ public class FileInstallUpdateIT extends HasmTestSupport {
                 frameworkProperty("felix.fileinstall.dir").value(deploy.toString()),
                 frameworkProperty("felix.fileinstall.poll").value("200"),
                 frameworkProperty("felix.fileinstall.noInitialDelay").value("true"),
-                bundle(bundleUrl("org.apache.felix.fileinstall")));
+                bundle(bundleUrl("org.apache.felix.fileinstall")),
+                // the example, deployed below, waits on the address readiness of the address module
+                bundle(bundleUrl("org.hasm.netif")));
     }
 
     @Test

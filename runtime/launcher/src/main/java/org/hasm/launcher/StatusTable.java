@@ -27,10 +27,10 @@ final class StatusTable {
         head.row("time", text(doc, "time"));
         head.appendTo(out);
 
-        Table channels = new Table("CHANNEL", "KIND", "STATUS", "COUNTER", "SENT", "RECEIVED", "MISSED", "REJECTED", "ERRORS");
+        Table channels = new Table("CHANNEL", "KIND", "STATUS", "COUNTER", "SENT", "RECEIVED", "MISSED", "REJECTED", "DROPPED", "ERRORS");
         for (Map<String, ?> c : objects(doc.get("channels"))) {
             channels.row(text(c, "name"), text(c, "kind"), text(c, "status"), text(c, "counter"), text(c, "sent"),
-                    text(c, "received"), text(c, "missed"), text(c, "rejected"), text(c, "errors"));
+                    text(c, "received"), text(c, "missed"), text(c, "rejected"), text(c, "dropped"), text(c, "errors"));
         }
         section(out, channels, "channels: none (no peer is watched)");
 
@@ -75,6 +75,7 @@ final class StatusTable {
             return "none (standalone)";
         }
         return text(peer, "name") + "   " + (Boolean.TRUE.equals(peer.get("alive")) ? "alive" : "NOT ALIVE")
+                + (peer.get("verdict") == null ? "" : " (" + text(peer, "verdict") + ")")
                 + "   state " + text(peer, "state") + "   opMode " + text(peer, "opMode")
                 + "   configured " + text(peer, "configuredRole") + "   incarnation " + text(peer, "incarnation")
                 + "   last heard " + text(peer, "lastHeard");

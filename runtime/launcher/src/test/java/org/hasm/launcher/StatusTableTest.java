@@ -14,11 +14,11 @@ class StatusTableTest {
             {
               "node": "scm-a", "configuredRole": "MASTER", "state": "DEGRADED", "opMode": "MASTER",
               "sysConfig": "DEGRADED", "reason": null,
-              "peer": {"name": "scm-b", "alive": false, "state": "DAC", "opMode": "SLAVE",
+              "peer": {"name": "scm-b", "alive": false, "verdict": "FENCED", "state": "DAC", "opMode": "SLAVE",
                        "configuredRole": "SLAVE", "incarnation": 42, "lastHeard": "2026-11-25T09:59:59.750Z"},
               "channels": [
-                {"name": "link", "kind": "status", "status": "BAD", "sent": 100, "received": 90, "missed": 10, "rejected": 2, "errors": 1, "counter": 0},
-                {"name": "host", "kind": "link", "status": "GOOD", "sent": 7, "received": 6, "missed": 0, "rejected": 0, "errors": 3, "counter": 0}
+                {"name": "link", "kind": "status", "status": "BAD", "sent": 100, "received": 90, "missed": 10, "rejected": 2, "dropped": 5, "errors": 1, "counter": 0},
+                {"name": "host", "kind": "link", "status": "GOOD", "sent": 7, "received": 6, "missed": 0, "rejected": 0, "dropped": 0, "errors": 3, "counter": 0}
               ],
               "personalities": [
                 {"name": "A", "home": "scm-a", "addresses": ["127.0.10.1"]},
@@ -45,12 +45,12 @@ class StatusTableTest {
                 node    scm-a (configured MASTER)
                 state   DEGRADED   opMode MASTER   sysConfig DEGRADED
                 reason  -
-                peer    scm-b   NOT ALIVE   state DAC   opMode SLAVE   configured SLAVE   incarnation 42   last heard 2026-11-25T09:59:59.750Z
+                peer    scm-b   NOT ALIVE (FENCED)   state DAC   opMode SLAVE   configured SLAVE   incarnation 42   last heard 2026-11-25T09:59:59.750Z
                 time    2026-11-25T10:00:00Z
 
-                CHANNEL  KIND    STATUS  COUNTER  SENT  RECEIVED  MISSED  REJECTED  ERRORS
-                link     status  BAD     0        100   90        10      2         1
-                host     link    GOOD    0        7     6         0       0         3
+                CHANNEL  KIND    STATUS  COUNTER  SENT  RECEIVED  MISSED  REJECTED  DROPPED  ERRORS
+                link     status  BAD     0        100   90        10      2         5        1
+                host     link    GOOD    0        7     6         0       0         0        3
 
                 PERSONALITY  HOME   ADDRESSES
                 A            scm-a  127.0.10.1

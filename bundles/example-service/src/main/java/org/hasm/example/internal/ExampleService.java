@@ -8,7 +8,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.hasm.spi.HaContext;
@@ -19,6 +21,8 @@ import org.hasm.spi.OpMode;
 import org.hasm.spi.Personality;
 import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
+import org.hasm.spi.address.AddressReadiness;
+import org.hasm.spi.address.AddressWait;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -39,8 +43,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  *
  * <p>The controller does the HA part: it calls {@link #opMode} with the personalities to serve,
  * so after a takeover the same code serves the peer's personality too, and after a failback it
- * lets go of it. The DS configuration PID is {@code org.hasm.example}; its properties
- * (the greeting, or {@code hasm.module.rank}) change in place.
+ * lets go of it. hasm's {@link AddressReadiness} says when a personality's addresses can be
+ * listened on: at once, usually; after a takeover from a paused SCM (which keeps its sockets on
+ * loopback until it wakes and lets go), once they are free. The DS configuration PID is
+ * {@code org.hasm.example}; its properties (the greeting, or {@code hasm.module.rank}) change in place.
  */
 @Component(configurationPid = ExampleService.PID)
 @HaModuleProperties(name = "example", tier = Tier.SERVICE, rank = 100)
@@ -59,12 +65,18 @@ public class ExampleService implements HaModule {
     private final String version;
     private final Logger logger;
     private volatile String greeting;
+
+    @Reference
+    private AddressReadiness readiness;
+
     // The controller never calls a module twice at once; the lock guards against DS deactivation
-    // racing a lifecycle call. Guarded by this.
+    // racing a lifecycle call. Guarded by this: the listeners, by personality.
     private final Map<String, Listener> listeners = new HashMap<>();
-    private HaContext context;
-    private OpMode mode;
-    private SysConfig sysConfig;
+    // Read by the listeners' threads.
+    private volatile HaContext context;
+    private volatile String scm;
+    private volatile OpMode mode;
+    private volatile SysConfig sysConfig;
 
     @Activate
     public ExampleService(BundleContext bundleContext, Config config,
@@ -87,6 +99,7 @@ public class ExampleService implements HaModule {
     @Override
     public synchronized void init(HaContext ctx) throws HaException {
         this.context = ctx;
+        this.scm = ctx.scm();
         log("init: SCM " + ctx.scm() + ", configured " + ctx.configuredRole());
     }
 
@@ -103,30 +116,28 @@ public class ExampleService implements HaModule {
     public synchronized void opMode(OpMode newMode, SysConfig config) throws HaException {
         this.mode = newMode;
         this.sysConfig = config;
-        Map<String, Personality> wanted = new HashMap<>();
+        Map<String, Listener> wanted = new HashMap<>();
         for (Personality p : context.personalities()) {
             Integer port = port(p);
-            if (port == null) {
-                continue;
-            }
-            for (String address : p.addresses()) {
-                wanted.put(address + ":" + port, p);
+            if (port != null) {
+                wanted.put(p.name(), new Listener(p, port));
             }
         }
         // Give away first, then take on: a personality handed back is released before anything new binds.
         listeners.entrySet().removeIf(e -> {
-            if (!wanted.containsKey(e.getKey())) {
+            if (!e.getValue().sameAs(wanted.get(e.getKey()))) {
                 e.getValue().close();
                 return true;
             }
             return false;
         });
-        for (Map.Entry<String, Personality> w : wanted.entrySet()) {
-            if (!listeners.containsKey(w.getKey())) {
-                listeners.put(w.getKey(), Listener.open(w.getValue(), w.getKey(), this::answer, this::event));
+        for (Listener l : wanted.values()) {
+            if (!listeners.containsKey(l.personality.name())) {
+                l.start();
+                listeners.put(l.personality.name(), l);
             }
         }
-        log("opMode(" + newMode + ", " + config + "): serving " + listeners.keySet());
+        log("opMode(" + newMode + ", " + config + "): serving " + listeners.values());
     }
 
     @Override
@@ -143,9 +154,8 @@ public class ExampleService implements HaModule {
     }
 
     private String answer(Personality p) {
-        HaContext ctx = context;
-        return "hasm example: personality " + p.name() + " on " + (ctx == null ? "?" : ctx.scm()) + " (" + mode + ", "
-                + sysConfig + "), version " + version + ", greeting " + greeting + "\n";
+        return "hasm example: personality " + p.name() + " on " + scm + " (" + mode + ", " + sysConfig + "), version "
+                + version + ", greeting " + greeting + "\n";
     }
 
     private void closeAll() {
@@ -175,99 +185,91 @@ public class ExampleService implements HaModule {
         } else {
             logger.info(message);
         }
-        HaContext ctx = context;
-        if (ctx != null) {
-            ctx.publish("ADDRESS", Map.of("message", message));
-        }
+        publish("ADDRESS", message);
     }
 
     private void log(String message) {
         logger.info(message);
         // and as an event, for whoever follows the module's life on the event bus
+        publish("CALL", message);
+    }
+
+    private void publish(String event, String message) {
         HaContext ctx = context;
         if (ctx != null) {
-            ctx.publish("CALL", Map.of("message", message));
+            ctx.publish(event, Map.of("message", message));
         }
     }
 
     /**
-     * One listening socket and its accept thread. A socket address that is taken (on loopback, a
-     * paused former owner keeps its sockets until it wakes and lets go, or dies) is not a failure of
-     * {@code opMode}: the thread binds it as soon as it is free, retrying every {@link #RETRY_MS} ms
-     * until then or until the listener is closed.
+     * The sockets of one personality: one per address at its port, each answered by a thread of its
+     * own. hasm says when the addresses can be listened on; the sockets are opened then and closed
+     * when the personality is given away.
      */
-    private static final class Listener {
-        static final long RETRY_MS = 100;
+    private final class Listener {
+        /** How often in a row a bind may fail after hasm found the addresses usable (another process was quicker). */
+        static final int BIND_TRIES = 3;
 
-        private final ServerSocket socket;
-        private final Thread thread;
+        private final Personality personality;
+        private final int port;
+        // Guarded by this listener: opMode's thread and hasm's readiness thread both use them.
+        private AddressWait wait;
+        private int failures;
+        private final List<ServerSocket> sockets = new ArrayList<>();
+        private final List<Thread> threads = new ArrayList<>();
+        private boolean closed;
 
-        private Listener(ServerSocket socket, Thread thread) {
-            this.socket = socket;
-            this.thread = thread;
+        Listener(Personality personality, int port) {
+            this.personality = personality;
+            this.port = port;
         }
 
-        static Listener open(Personality p, String key, java.util.function.Function<Personality, String> answer,
-                java.util.function.BiConsumer<Boolean, String> events) throws HaException {
-            int colon = key.lastIndexOf(':');
-            String address = key.substring(0, colon);
-            int port = Integer.parseInt(key.substring(colon + 1));
-            InetSocketAddress at;
-            ServerSocket ss;
+        /** @return whether the other listener serves the same addresses at the same port, and this one still can */
+        synchronized boolean sameAs(Listener other) {
+            return other != null && other.port == port && other.personality.addresses().equals(personality.addresses())
+                    && failures < BIND_TRIES;
+        }
+
+        /** Listens as soon as hasm finds the addresses usable: at once, or once their holder lets go. */
+        synchronized void start() {
+            wait = readiness.whenUsable(personality, port);
+            if (wait.state() == AddressWait.State.WAITING) {
+                event(true, "personality " + personality.name() + " waits for its address: " + wait.reason());
+            }
+            // Runs here if usable now, else on hasm's readiness thread: keep it short (bind, start threads).
+            wait.usable().thenRun(this::listen);
+        }
+
+        private synchronized void listen() {
+            if (closed) {
+                return;
+            }
             try {
-                at = new InetSocketAddress(InetAddress.getByName(address), port);
-                ss = new ServerSocket();
-                ss.setReuseAddress(true);
-            } catch (IOException e) {
-                throw new HaException("personality " + p.name() + ": cannot listen on " + key + ": " + e.getMessage(), e);
-            }
-            boolean bound = bind(ss, at);
-            if (!bound) {
-                events.accept(true, "personality " + p.name() + ": " + key + " is taken; listening as soon as it is free");
-            }
-            Thread t = new Thread(() -> {
-                if (bound || awaitBind(ss, at)) {
-                    if (!bound) {
-                        events.accept(false, "personality " + p.name() + ": listening on " + key + " now");
-                    }
-                    serve(ss, p, answer);
+                for (String address : personality.addresses()) {
+                    ServerSocket socket = new ServerSocket();
+                    sockets.add(socket);
+                    socket.setReuseAddress(true);
+                    socket.bind(new InetSocketAddress(InetAddress.getByName(address), port));
+                    Thread t = new Thread(() -> serve(socket), "hasm-example-" + address + ":" + port);
+                    t.setDaemon(true);
+                    t.start();
+                    threads.add(t);
                 }
-            }, "hasm-example-" + key);
-            t.setDaemon(true);
-            t.start();
-            return new Listener(ss, t);
-        }
-
-        /** @return whether the socket is bound; false if the address is taken for now */
-        private static boolean bind(ServerSocket ss, InetSocketAddress at) throws HaException {
-            try {
-                ss.bind(at);
-                return true;
-            } catch (java.net.BindException e) {
-                return false;
+                event(false, "personality " + personality.name() + ": listening on " + this);
             } catch (IOException e) {
-                throw new HaException("cannot listen on " + at + ": " + e.getMessage(), e);
-            }
-        }
-
-        /** Retries the bind until it works or the socket is closed; @return whether it is bound */
-        private static boolean awaitBind(ServerSocket ss, InetSocketAddress at) {
-            while (!ss.isClosed()) {
-                try {
-                    ss.bind(at);
-                    return true;
-                } catch (IOException e) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(RETRY_MS));
+                // Taken since hasm looked: let go of what was bound, and ask again (a few times).
+                closeSockets();
+                event(true, "personality " + personality.name() + ": cannot listen on " + this + ": " + e.getMessage());
+                if (++failures < BIND_TRIES) {
+                    start();
                 }
             }
-            return false;
         }
 
-        private static void serve(ServerSocket ss, Personality p,
-                java.util.function.Function<Personality, String> answer) {
-            while (!ss.isClosed()) {
-                try (Socket s = ss.accept(); OutputStream out = s.getOutputStream()) {
-                    out.write(answer.apply(p).getBytes(StandardCharsets.UTF_8));
+        private void serve(ServerSocket socket) {
+            while (!socket.isClosed()) {
+                try (Socket s = socket.accept(); OutputStream out = s.getOutputStream()) {
+                    out.write(answer(personality).getBytes(StandardCharsets.UTF_8));
                 } catch (SocketException e) {
                     return; // closed
                 } catch (IOException e) {
@@ -277,17 +279,42 @@ public class ExampleService implements HaModule {
         }
 
         void close() {
-            try {
-                socket.close();
-            } catch (IOException e) {
-                // closing anyway
+            List<Thread> ending;
+            synchronized (this) {
+                closed = true;
+                if (wait != null) {
+                    wait.cancel();
+                }
+                closeSockets();
+                ending = List.copyOf(threads);
+                threads.clear();
             }
-            thread.interrupt(); // ends a wait for the address at once; accept() ends with the close
-            try {
-                thread.join(TimeUnit.SECONDS.toMillis(2));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            for (Thread t : ending) {
+                try {
+                    t.join(TimeUnit.SECONDS.toMillis(2)); // accept() ended with the close
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
+        }
+
+        private void closeSockets() {
+            for (ServerSocket socket : sockets) {
+                try {
+                    socket.close();
+                } catch (IOException e) {
+                    // closing anyway
+                }
+            }
+            sockets.clear();
+        }
+
+        @Override
+        public synchronized String toString() {
+            List<String> endpoints = new ArrayList<>();
+            personality.addresses().forEach(a -> endpoints.add(a + ":" + port));
+            return String.join(", ", endpoints) + (sockets.isEmpty() ? " (waiting)" : "");
         }
     }
 }

@@ -114,6 +114,8 @@ final class Documents {
         w.beginObject();
         w.name("name").value(p.scm());
         w.name("alive").value(p.alive());
+        // why alive or dead: heard, a network outage, a flood, fenced, found stopped, lease expired...
+        w.name("verdict").value(p.verdict());
         w.name("state").value(p.state());
         w.name("opMode").value(p.opMode());
         w.name("configuredRole").value(p.configuredRole());
@@ -132,6 +134,8 @@ final class Documents {
             w.name("received").value(c.received());
             w.name("missed").value(c.missed());
             w.name("rejected").value(c.rejected());
+            // the peer's own datagrams the kernel dropped unread for a full receive buffer
+            w.name("dropped").value(c.dropped());
             w.name("errors").value(c.errors());
             w.name("counter").value(c.counter());
             w.endObject();

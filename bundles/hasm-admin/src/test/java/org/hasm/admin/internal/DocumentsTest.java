@@ -58,6 +58,7 @@ class DocumentsTest {
         Map<String, Object> peer = new LinkedHashMap<>();
         peer.put("name", "scm-b");
         peer.put("alive", false);
+        peer.put("verdict", "SILENT"); // what a dead peer's view says when it names no verdict of its own
         peer.put("state", "DAC");
         peer.put("opMode", "SLAVE");
         peer.put("configuredRole", "SLAVE");
@@ -68,10 +69,10 @@ class DocumentsTest {
         List<?> channels = (List<?>) doc.get("channels");
         assertEquals(3, channels.size());
         assertEquals(Map.of("name", "link", "kind", "status", "status", "BAD", "sent", 100L, "received", 90L,
-                "missed", 10L, "rejected", 2L, "errors", 1L, "counter", 0L), channels.get(0));
+                "missed", 10L, "rejected", 2L, "dropped", 0L, "errors", 1L, "counter", 0L), channels.get(0));
         assertEquals("host", ((Map<?, ?>) channels.get(1)).get("name"));
         assertEquals(Map.of("name", "link", "kind", "link", "status", "GOOD", "sent", 7L, "received", 6L,
-                "missed", 0L, "rejected", 0L, "errors", 3L, "counter", 0L), channels.get(2));
+                "missed", 0L, "rejected", 0L, "dropped", 0L, "errors", 3L, "counter", 0L), channels.get(2));
 
         assertEquals(List.of(
                 Map.of("name", "A", "home", "scm-a", "addresses", List.of("127.0.10.1")),

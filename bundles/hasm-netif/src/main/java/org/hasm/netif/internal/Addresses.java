@@ -11,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.hasm.netif.internal.Driver.DuplicateAddressException;
+import org.hasm.netif.internal.Observer.Level;
 import org.hasm.spi.HaException;
 import org.hasm.spi.Personality;
 
@@ -37,15 +38,6 @@ final class Addresses {
     static final String TOPIC_ADDRESS = "org/hasm/netif/ADDRESS";
     static final String TOPIC_DUPLICATE = "org/hasm/netif/DUPLICATE";
 
-    /** Where events and log lines go. */
-    interface Observer {
-        void event(String topic, Map<String, Object> properties);
-
-        void log(Level level, String message);
-    }
-
-    enum Level { DEBUG, INFO, WARN, ERROR }
-
     private final String scm;
     private final String mode;
     private final Driver driver;
@@ -63,19 +55,36 @@ final class Addresses {
     private record Contested(String personality, long sinceNanos) {
     }
 
+    /**
+     * Told after every change what this SCM serves: each wanted address with its personality, and
+     * those of them that are up. Called under this object's lock: it must only take note.
+     */
+    @FunctionalInterface
+    interface Book {
+        void serving(String scm, Map<String, String> wanted, Set<String> up);
+    }
+
+    private final Book book;
+
     /** How often a contested address is checked again, unless the constructor says otherwise. */
     static final long DEFAULT_RETRY_MS = 250;
 
     Addresses(String scm, String mode, Driver driver, Observer observer) {
-        this(scm, mode, driver, observer, DEFAULT_RETRY_MS);
+        this(scm, mode, driver, observer, DEFAULT_RETRY_MS, (s, wanted, up) -> { });
     }
 
     Addresses(String scm, String mode, Driver driver, Observer observer, long retryMs) {
+        this(scm, mode, driver, observer, retryMs, (s, wanted, up) -> { });
+    }
+
+    /** @param book told of every change, for the services waiting for an address ({@link Readiness}) */
+    Addresses(String scm, String mode, Driver driver, Observer observer, long retryMs, Book book) {
         this.scm = scm;
         this.mode = mode;
         this.driver = driver;
         this.observer = observer;
         this.retryMs = retryMs;
+        this.book = book;
     }
 
     /**
@@ -114,6 +123,7 @@ final class Addresses {
                 up(w.getKey(), w.getValue(), failures);
             }
         }
+        tell();
         if (!failures.isEmpty()) {
             throw new HaException(String.join("; ", failures));
         }
@@ -141,6 +151,7 @@ final class Addresses {
         }
         foreign.clear();
         contested.clear();
+        tell();
         if (!failures.isEmpty()) {
             throw new HaException(String.join("; ", failures));
         }
@@ -175,6 +186,8 @@ final class Addresses {
                 retries.shutdownNow();
                 retries = null;
             }
+            // whatever release() left up, this object serves nothing any more
+            book.serving(scm, Map.of(), Set.of());
         }
         driver.close();
     }
@@ -192,6 +205,7 @@ final class Addresses {
                         + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - c.getValue().sinceNanos())
                         + " ms after it was found in use elsewhere: the other holder let it go");
                 event(address, personality, "up");
+                tell();
             } catch (DuplicateAddressException e) {
                 // still held: next round
             } catch (HaException | RuntimeException e) {
@@ -199,6 +213,15 @@ final class Addresses {
                         + e.getMessage());
             }
         }
+    }
+
+    /** Tells the book what this SCM serves now. */
+    private void tell() {
+        Map<String, String> wanted = new LinkedHashMap<>(added);
+        wanted.putAll(foreign);
+        Set<String> up = new LinkedHashSet<>(wanted.keySet());
+        contested.forEach((address, c) -> wanted.put(address, c.personality()));
+        book.serving(scm, wanted, up);
     }
 
     private Map<String, String> wanted(List<Personality> personalities) throws HaException {

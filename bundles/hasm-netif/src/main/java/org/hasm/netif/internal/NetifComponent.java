@@ -2,6 +2,7 @@ package org.hasm.netif.internal;
 
 import java.util.Locale;
 import java.util.Map;
+import org.hasm.netif.internal.Observer.Level;
 import org.hasm.spi.HaContext;
 import org.hasm.spi.HaException;
 import org.hasm.spi.HaModule;
@@ -9,6 +10,12 @@ import org.hasm.spi.HaModuleProperties;
 import org.hasm.spi.OpMode;
 import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
+import org.hasm.spi.address.AddressReadiness;
+import org.osgi.annotation.bundle.Capability;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceFactory;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -30,12 +37,20 @@ import org.osgi.service.metatype.annotations.Designate;
  * The work is done by {@link Addresses}; this shell reads the configuration, picks the driver and
  * routes events to EventAdmin and lines to the log.
  *
+ * <p>It also provides {@link AddressReadiness}, through which services learn when they can listen on
+ * a personality's address ({@link Readiness}, told of every change of the addresses). The service is
+ * registered by hand, as a factory, so that each bundle gets a view of its own whose waits end when
+ * it lets the service go; it lives as long as this component, and its waits are cancelled when the
+ * addresses are given away or the component goes.
+ *
  * <p>Configuration changes take effect at the next {@code init} (the next boot of the SCM), never
  * under addresses that are up.
  */
 @Component(service = HaModule.class, configurationPid = NetifComponent.PID, immediate = true)
 @HaModuleProperties(name = "netif", tier = Tier.HASM, rank = 40)
 @Designate(ocd = NetifConfig.class)
+@Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=org.hasm.spi.address.AddressReadiness",
+        uses = AddressReadiness.class)
 public class NetifComponent implements HaModule {
     static final String PID = "org.hasm.netif";
 
@@ -47,11 +62,14 @@ public class NetifComponent implements HaModule {
     private volatile EventAdmin eventAdmin;
 
     private volatile Settings settings = Settings.loopback();
+    // Set by activate, before this component is registered or called; ended by deactivate.
+    private Readiness readiness;
+    private ServiceRegistration<AddressReadiness> readinessRegistration;
     // Guarded by this: set by init, cleared by shutDown or deactivation.
     private HaContext context;
     private Addresses addresses;
 
-    private final Addresses.Observer observer = new Addresses.Observer() {
+    private final Observer observer = new Observer() {
         @Override
         public void event(String topic, Map<String, Object> properties) {
             EventAdmin ea = eventAdmin;
@@ -61,7 +79,7 @@ public class NetifComponent implements HaModule {
         }
 
         @Override
-        public void log(Addresses.Level level, String message) {
+        public void log(Level level, String message) {
             switch (level) {
                 case DEBUG -> log.debug(message);
                 case INFO -> log.info(message);
@@ -72,12 +90,25 @@ public class NetifComponent implements HaModule {
     };
 
     @Activate
-    void activate(NetifConfig config) {
+    void activate(BundleContext bundleContext, NetifConfig config) {
         settings = Settings.of(config);
         if (!settings.problems().isEmpty()) {
             // not thrown here: init reports it, and the controller puts the SCM in MONITOR
             log.error("configuration " + PID + " is invalid: " + String.join("; ", settings.problemLines()));
         }
+        readiness = new Readiness(observer);
+        readinessRegistration = bundleContext.registerService(AddressReadiness.class, new ServiceFactory<>() {
+            @Override
+            public AddressReadiness getService(Bundle bundle, ServiceRegistration<AddressReadiness> registration) {
+                return readiness.client(bundle.getSymbolicName());
+            }
+
+            @Override
+            public void ungetService(Bundle bundle, ServiceRegistration<AddressReadiness> registration,
+                    AddressReadiness service) {
+                ((Readiness.Client) service).release();
+            }
+        }, null);
         log.debug("activated in " + mode(settings) + " mode");
     }
 
@@ -96,6 +127,8 @@ public class NetifComponent implements HaModule {
     synchronized void deactivate() {
         // The controller normally stopped us already; if not, addresses must not outlive the bundle.
         close();
+        readinessRegistration.unregister();
+        readiness.close();
         log.debug("deactivated");
     }
 
@@ -107,7 +140,8 @@ public class NetifComponent implements HaModule {
             throw new HaException("configuration " + PID + ": " + String.join("; ", s.problemLines()));
         }
         Driver driver = s.mode() == Settings.Mode.LINUX ? new LinuxDriver(s) : new LoopbackDriver();
-        Addresses a = new Addresses(ctx.scm(), mode(s), driver, observer);
+        Addresses a = new Addresses(ctx.scm(), mode(s), driver, observer, Addresses.DEFAULT_RETRY_MS,
+                readiness::serving);
         try {
             a.check(ctx.personalities());
             a.clearLeftovers();

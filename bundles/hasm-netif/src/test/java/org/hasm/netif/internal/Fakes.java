@@ -44,7 +44,7 @@ final class Fakes {
     }
 
     /** Collects events and log lines. */
-    static final class Recorder implements Addresses.Observer {
+    static final class Recorder implements Observer {
         record Ev(String topic, Map<String, Object> properties) {
             Object get(String key) {
                 return properties.get(key);
@@ -60,7 +60,7 @@ final class Fakes {
         }
 
         @Override
-        public void log(Addresses.Level level, String message) {
+        public void log(Observer.Level level, String message) {
             lines.add(level + " " + message);
         }
 

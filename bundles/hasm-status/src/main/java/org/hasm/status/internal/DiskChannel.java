@@ -68,8 +68,12 @@ final class DiskChannel implements Channel {
     // One frame waits at most: a late heartbeat is worth nothing once a newer one exists.
     private final ArrayBlockingQueue<byte[]> outbox = new ArrayBlockingQueue<>(1);
     private final ArrayBlockingQueue<byte[]> inbox = new ArrayBlockingQueue<>(INBOX);
-    // The last storage failure of the worker, handed to the sender to count and log.
+    // A failure of the worker other than a write's (a read, the thread itself), handed to the sender once.
     private final AtomicReference<IOException> failure = new AtomicReference<>();
+    // Why the last write failed; null once one succeeds. Reported at every send while it lasts, so that
+    // the sender sees one outage from its first failed write to the next good one, not a failure and a
+    // recovery at every interval (the worker writes between two sends).
+    private volatile IOException writeFailure;
     private volatile boolean closed;
     private volatile Thread worker;
 
@@ -125,6 +129,9 @@ final class DiskChannel implements Channel {
         }
         unwritten = replaced ? unwritten + 1 : 0;
         IOException e = failure.getAndSet(null);
+        if (e == null) {
+            e = writeFailure;
+        }
         if (e != null) {
             throw e;
         }
@@ -191,8 +198,9 @@ final class DiskChannel implements Channel {
                 if (frame != null) {
                     try {
                         write(frame);
+                        writeFailure = null;
                     } catch (IOException e) {
-                        failure.set(new IOException("writing " + own + ": " + describe(e), e));
+                        writeFailure = new IOException("writing " + own + ": " + describe(e), e);
                     }
                 } else if (closed) {
                     return;

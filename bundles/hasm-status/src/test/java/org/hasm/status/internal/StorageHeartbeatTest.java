@@ -318,6 +318,30 @@ class StorageHeartbeatTest {
         assertEquals(ScmState.HALTED, probe.state(slot));
     }
 
+    @Test
+    void aSlotThatCannotBeWrittenIsOneOutageInTheLogNotOnePerInterval() throws Exception {
+        Node a = start(true, 1000, settings(true, true, Map.of()), null);
+        Path slot = shared.resolve("scm-a");
+        SlotReader probe = new SlotReader(key);
+        Await.until("a valid frame of scm-a in the slot", () -> probe.state(slot) == ScmState.DAC, a::describe);
+
+        // every write fails from now on, as on a storage turned read-only, until the folder goes
+        Files.delete(slot);
+        Files.createDirectory(slot);
+        Await.until("send errors on the disk channel for 10 intervals",
+                () -> a.channel("disk").errors() >= 10, a::describe);
+        long cannot = a.warnings.stream().filter(w -> w.contains("channel disk: cannot send")).count();
+        assertEquals(1, cannot, "one line for the outage: " + a.warnings);
+        assertEquals(0, a.infos.stream().filter(i -> i.contains("channel disk: sending works again")).count(),
+                "no recovery while every write fails: " + a.infos);
+
+        Files.delete(slot);
+        Await.until("the slot written again", () -> probe.state(slot) == ScmState.DAC, a::describe);
+        Await.until("one line for the recovery",
+                () -> a.infos.stream().filter(i -> i.contains("channel disk: sending works again")).count() == 1,
+                a::describe);
+    }
+
     /** Reads a slot file as the peer would. */
     static final class SlotReader {
         private final FrameCodec codec;

@@ -48,6 +48,7 @@ final class TwoMonitors implements AutoCloseable {
         final List<String> timeline = new CopyOnWriteArrayList<>();
         final List<String> outcomes = new CopyOnWriteArrayList<>();
         final List<String> warnings = new CopyOnWriteArrayList<>();
+        final List<String> infos = new CopyOnWriteArrayList<>();
         final List<String> floods = new CopyOnWriteArrayList<>();
         Monitor monitor;
 
@@ -79,6 +80,8 @@ final class TwoMonitors implements AutoCloseable {
             }
             if (level == Monitor.Level.WARN) {
                 warnings.add(message);
+            } else if (level == Monitor.Level.INFO) {
+                infos.add(message);
             }
         }
 

@@ -6,7 +6,6 @@ import org.apache.catalina.Wrapper;
 import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.session.StandardManager;
 import org.apache.catalina.startup.Tomcat;
-import org.hasm.spi.storage.VolumeManager;
 
 /**
  * The Tomcat context of one export at {@code /<export name>}: its folder as the only resources, written
@@ -23,7 +22,7 @@ final class ExportContext {
      * @param costly the personality's permits for expensive requests, shared by its exports
      */
     static StandardContext create(ServicePlan plan, ServicePlan.ExportPlan export, Path workDir, HttpSettings limits,
-            VolumeManager volumes, Events events, DurableWrite.ChannelOpener opener, CostlyRequests costly) {
+            Volumes volumes, Events events, DurableWrite.ChannelOpener opener, CostlyRequests costly) {
         VolumeAccess volume = new VolumeAccess(volumes, export.volume(), export.root());
         ExportTarget target = new ExportTarget(plan.personality(), export, volume, limits, events, costly);
         StandardContext ctx = new StandardContext();

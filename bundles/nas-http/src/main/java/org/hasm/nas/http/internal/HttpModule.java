@@ -11,6 +11,7 @@ import org.hasm.spi.OpMode;
 import org.hasm.spi.Personality;
 import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
+import org.hasm.spi.address.AddressReadiness;
 import org.hasm.spi.storage.Volume;
 import org.hasm.spi.storage.VolumeManager;
 import org.osgi.framework.BundleContext;
@@ -35,7 +36,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  *
  * <p>The storage module's {@link VolumeManager} is optional and dynamic: without it this SCM owns no
  * volume, so a personality with http exports is not served and {@code opMode} names it. Writes prove
- * ownership through {@link Volume#fence()} before they are acknowledged.
+ * ownership through {@link Volume#fence()} before they are acknowledged. The address module's
+ * {@link AddressReadiness} says when a personality's address can be listened on.
  */
 @Component(configurationPid = HttpModule.PID, service = HaModule.class)
 @HaModuleProperties(name = "http", tier = Tier.SERVICE, rank = 50)
@@ -95,6 +97,9 @@ public class HttpModule implements HaModule {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile VolumeManager volumeManager;
 
+    @Reference
+    private AddressReadiness readiness;
+
     // The controller calls one lifecycle method at a time; the lock guards against deactivation racing
     // one. Guarded by this.
     private HaContext context;
@@ -137,7 +142,7 @@ public class HttpModule implements HaModule {
         if (tomcatDir == null) {
             throw new HaException("the framework gives this bundle no data area for Tomcat's work folder");
         }
-        server = new HttpServer(tomcatDir.toPath(), settings, liveVolumes(), events());
+        server = new HttpServer(tomcatDir.toPath(), settings, this::volume, readiness, events());
         log("init: SCM " + ctx.scm());
     }
 
@@ -178,20 +183,10 @@ public class HttpModule implements HaModule {
         context = null;
     }
 
-    private VolumeManager liveVolumes() {
-        return new VolumeManager() {
-            @Override
-            public Volume volume(String name) {
-                VolumeManager vm = volumeManager;
-                return vm == null ? null : vm.volume(name);
-            }
-
-            @Override
-            public List<Volume> volumes() {
-                VolumeManager vm = volumeManager;
-                return vm == null ? List.of() : vm.volumes();
-            }
-        };
+    /** The volume as the storage module has it now: it may come and go. */
+    private Volume volume(String name) {
+        VolumeManager vm = volumeManager;
+        return vm == null ? null : vm.volume(name);
     }
 
     private Events events() {

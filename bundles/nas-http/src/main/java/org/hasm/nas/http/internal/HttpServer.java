@@ -6,45 +6,73 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.hasm.spi.HaException;
 import org.hasm.spi.Personality;
-import org.hasm.spi.storage.VolumeManager;
+import org.hasm.spi.address.AddressReadiness;
+import org.hasm.spi.address.AddressWait;
 
 /**
  * The HTTP core of the module, usable without OSGi: decides which personalities are served, and
  * keeps exactly those open. Each served personality is a {@link PersonalityService} in the one
- * {@link EmbeddedTomcat}; one whose address is taken waits in {@link AddressWait} and is served the
- * moment it is free.
+ * {@link EmbeddedTomcat}. A personality is opened once hasm's {@link AddressReadiness} finds its
+ * addresses usable: at once in the usual case, or, when a paused former owner still holds them (or,
+ * in linux mode, another host still answers for them), later, when the wait completes. Such a late
+ * open runs on this server's own {@code hasm-http-open} thread, never on the runtime's readiness
+ * thread, since opening and closing Tomcat services can take a while under this server's lock.
  *
- * <p>Thread safety: {@code served} and every call into {@code tomcat} are guarded by this object,
- * and so is every change of {@code addressWait} (which also locks itself, always after this one:
- * its retry thread takes this lock without holding its own). {@code settings} is volatile: the
- * module's {@code @Modified} replaces it, and a personality takes the value of the moment it opens.
- * Requests run on each personality's own threads and touch none of this state.
+ * <p>Thread safety: {@code served}, {@code waiting} and every call into {@code tomcat} are guarded by
+ * this object. {@code settings} is volatile: the module's {@code @Modified} replaces it, and a
+ * personality takes the value of the moment it opens. Requests run on each personality's own threads
+ * and touch none of this state.
  */
 final class HttpServer {
 
-    private final VolumeManager volumes;
+    /**
+     * How often a personality whose address hasm finds usable may fail to bind in a row before it is
+     * reported as not servable: someone else may take a port between hasm's check and the bind, but
+     * not every time.
+     */
+    static final int BIND_TRIES = 3;
+
+    private static final long OPENER_JOIN_MS = 2_000;
+
+    /** A personality waiting for its address: the plan to serve, the wait, since when, binds failed so far. */
+    private record Waiting(ServicePlan plan, Personality personality, AddressWait addressWait, long sinceNanos,
+            int failures) {
+    }
+
+    private final Volumes volumes;
+    private final AddressReadiness readiness;
     private final Events events;
     private final DurableWrite.ChannelOpener opener;
     private final EmbeddedTomcat tomcat;
-    private final AddressWait addressWait;
     private final Map<String, PersonalityService> served = new LinkedHashMap<>();
+    private final Map<String, Waiting> waiting = new LinkedHashMap<>();
+    private final ThreadPoolExecutor lateOpens;
     private volatile HttpSettings settings;
 
-    HttpServer(Path baseDir, HttpSettings settings, VolumeManager volumes, Events events) {
-        this(baseDir, settings, volumes, events, DurableWrite.DEFAULT_OPENER);
+    HttpServer(Path baseDir, HttpSettings settings, Volumes volumes, AddressReadiness readiness, Events events) {
+        this(baseDir, settings, volumes, readiness, events, DurableWrite.DEFAULT_OPENER);
     }
 
-    HttpServer(Path baseDir, HttpSettings settings, VolumeManager volumes, Events events,
+    HttpServer(Path baseDir, HttpSettings settings, Volumes volumes, AddressReadiness readiness, Events events,
             DurableWrite.ChannelOpener opener) {
         this.settings = settings;
         this.volumes = volumes;
+        this.readiness = readiness;
         this.events = events;
         this.opener = opener;
         this.tomcat = new EmbeddedTomcat(baseDir, events);
-        this.addressWait = new AddressWait("hasm-http-rebind", this::retry);
+        // one thread, started with the first late open; once destroyed, a wait that still completes
+        // finds nothing to open: its task is dropped
+        this.lateOpens = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "hasm-http-open");
+            t.setDaemon(true);
+            return t;
+        }, new ThreadPoolExecutor.DiscardPolicy());
     }
 
     /** New limits, for the personalities opened from now on. */
@@ -60,18 +88,20 @@ final class HttpServer {
     /**
      * Serves exactly the given personalities: first closes those no longer wanted (or changed), then
      * opens the new ones. A personality that cannot be served is skipped and named in the exception
-     * thrown at the end, after the others are served. One whose address is taken is not a failure: it
-     * waits for its address (a {@code WAITING_FOR_ADDRESS} event) and is served once it is free.
+     * thrown at the end, after the others are served. One whose address is not usable yet is not a
+     * failure: it waits for it (a {@code WAITING_FOR_ADDRESS} event) and is served once it is.
      */
     synchronized void reconcile(List<Personality> personalities) throws HaException {
         tomcat.start();
         Map<String, ServicePlan> wanted = new LinkedHashMap<>();
+        Map<String, Personality> byName = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         for (Personality p : personalities) {
             try {
                 ServicePlan plan = ServicePlan.of(p, volumes);
                 if (plan != null) {
                     wanted.put(p.name(), plan);
+                    byName.put(p.name(), p);
                 }
             } catch (ServicePlan.NotServable e) {
                 notServed(p.name(), e.getMessage(), problems);
@@ -83,16 +113,15 @@ final class HttpServer {
                 close(name);
             }
         }
-        addressWait.keepOnly(wanted);
+        for (Waiting w : new ArrayList<>(waiting.values())) {
+            if (!w.plan().equals(wanted.get(w.plan().personality()))) {
+                stopWaiting(w.plan().personality());
+            }
+        }
         for (ServicePlan plan : wanted.values()) {
-            if (!served.containsKey(plan.personality()) && !addressWait.waits(plan.personality())) {
-                try {
-                    open(plan);
-                } catch (PersonalityService.AddressTaken e) {
-                    await(plan, e.getMessage());
-                } catch (ServicePlan.NotServable e) {
-                    notServed(plan.personality(), e.getMessage(), problems);
-                }
+            String name = plan.personality();
+            if (!served.containsKey(name) && !waiting.containsKey(name)) {
+                serve(plan, byName.get(name), 0, problems);
             }
         }
         if (!problems.isEmpty()) {
@@ -102,20 +131,29 @@ final class HttpServer {
 
     /** Closes every personality's connectors and contexts, and stops waiting for any; the server itself stays. */
     synchronized void stopServing() {
-        addressWait.clear();
+        for (String name : new ArrayList<>(waiting.keySet())) {
+            stopWaiting(name);
+        }
         for (String name : new ArrayList<>(served.keySet())) {
             close(name);
         }
     }
 
-    /** Closes everything and destroys the server. */
+    /** Closes everything, destroys the server and ends its thread. */
     void destroy() {
         synchronized (this) {
             stopServing();
             tomcat.destroy();
         }
-        // not under this lock: a retry round may be waiting for it, and finds nothing to do once it has it
-        addressWait.close();
+        // not under this lock: a late open may be waiting for it, and finds nothing to do once it has it
+        lateOpens.shutdownNow();
+        try {
+            if (!lateOpens.awaitTermination(OPENER_JOIN_MS, TimeUnit.MILLISECONDS)) {
+                events.warn("the thread hasm-http-open did not end within " + OPENER_JOIN_MS + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** @return the names of the personalities served now */
@@ -125,7 +163,7 @@ final class HttpServer {
 
     /** @return the names of the personalities wanted but waiting for their address */
     synchronized List<String> waiting() {
-        return addressWait.personalities();
+        return List.copyOf(waiting.keySet());
     }
 
     /** @return the port a personality is bound to on an address, or -1 if it is not */
@@ -140,30 +178,76 @@ final class HttpServer {
         return s == null ? null : s.costly();
     }
 
-    private void await(ServicePlan plan, String reason) {
-        addressWait.await(plan);
-        events.warn("personality " + plan.personality() + " waits for its address: " + reason
-                + "; retrying every " + AddressWait.RETRY_MS + " ms until it is free");
-        events.publish("WAITING_FOR_ADDRESS", Map.of("personality", plan.personality(), "reason", reason));
+    /**
+     * Serves the plan now if hasm finds its addresses usable, else waits for them.
+     *
+     * @param failures how many times in a row hasm found them usable and the bind failed
+     */
+    private void serve(ServicePlan plan, Personality p, int failures, List<String> problems) {
+        String name = plan.personality();
+        AddressWait wait;
+        try {
+            wait = readiness.whenUsable(p, plan.port());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            notServed(name, "personality " + name + ": " + e.getMessage(), problems);
+            return;
+        }
+        switch (wait.state()) {
+            case USABLE -> open(plan, p, failures, problems);
+            case WAITING -> {
+                Waiting w = new Waiting(plan, p, wait, System.nanoTime(), failures);
+                waiting.put(name, w);
+                if (failures == 0) {
+                    events.warn("personality " + name + " waits for its address: " + wait.reason()
+                            + "; served as soon as it is usable");
+                    events.publish("WAITING_FOR_ADDRESS", Map.of("personality", name, "reason", wait.reason()));
+                }
+                wait.usable().whenCompleteAsync((ok, error) -> waited(w, error), lateOpens);
+            }
+            case CANCELLED -> notServed(name, "personality " + name + ": " + wait.reason(), problems);
+        }
     }
 
-    /** One more try of a personality waiting for its address, from {@link AddressWait}'s thread. */
-    private synchronized void retry(ServicePlan plan) {
-        if (!tomcat.started() || !addressWait.waits(plan)) {
-            return; // given up, or changed, while the round was on its way
-        }
+    /** Opens a plan whose addresses hasm has just found usable; one taken since is asked for again. */
+    private void open(ServicePlan plan, Personality p, int failures, List<String> problems) {
         try {
             open(plan);
-            AddressWait.Waiting w = addressWait.done(plan.personality());
-            long waited = w == null ? 0 : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - w.sinceNanos());
-            events.info("personality " + plan.personality() + " got its address after " + waited + " ms of waiting");
         } catch (PersonalityService.AddressTaken e) {
-            // still held: next round
-        } catch (ServicePlan.NotServable | RuntimeException e) {
-            addressWait.done(plan.personality());
-            events.warn("not serving: " + e.getMessage());
-            events.publish("NOT_SERVED", Map.of("personality", plan.personality(),
-                    "reason", String.valueOf(e.getMessage())));
+            if (failures + 1 >= BIND_TRIES) {
+                notServed(plan.personality(), e.getMessage() + " (hasm found the address usable " + (failures + 1)
+                        + " times in a row, and each time it could not be bound)", problems);
+            } else {
+                serve(plan, p, failures + 1, problems);
+            }
+        } catch (ServicePlan.NotServable e) {
+            notServed(plan.personality(), e.getMessage(), problems);
+        }
+    }
+
+    /** The wait of a personality ended, on this server's own thread: opens it if it is still wanted. */
+    private synchronized void waited(Waiting w, Throwable error) {
+        String name = w.plan().personality();
+        if (waiting.get(name) != w || !tomcat.started()) {
+            return; // given up, or changed, while the end of the wait was on its way
+        }
+        waiting.remove(name);
+        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - w.sinceNanos());
+        if (error != null) {
+            // hasm stopped serving the personality before this module was told: the next opMode says more
+            events.warn("personality " + name + " stopped waiting for its address after " + waited + " ms: "
+                    + w.addressWait().reason());
+            return;
+        }
+        open(w.plan(), w.personality(), w.failures(), new ArrayList<>());
+        if (served.containsKey(name)) {
+            events.info("personality " + name + " got its address after " + waited + " ms of waiting");
+        }
+    }
+
+    private void stopWaiting(String personality) {
+        Waiting w = waiting.remove(personality);
+        if (w != null) {
+            w.addressWait().cancel();
         }
     }
 

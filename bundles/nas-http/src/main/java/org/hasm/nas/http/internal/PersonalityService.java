@@ -16,7 +16,6 @@ import org.apache.catalina.core.StandardEngine;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.core.StandardService;
 import org.apache.catalina.valves.ErrorReportValve;
-import org.hasm.spi.storage.VolumeManager;
 
 /**
  * One served personality: a Tomcat {@code Service} of its own in the {@link EmbeddedTomcat}, with one
@@ -70,7 +69,7 @@ final class PersonalityService {
      * @throws AddressTaken if a connector could not bind: worth trying again
      * @throws ServicePlan.NotServable if it cannot be served for another reason
      */
-    static PersonalityService open(EmbeddedTomcat tomcat, ServicePlan plan, HttpSettings limits, VolumeManager volumes,
+    static PersonalityService open(EmbeddedTomcat tomcat, ServicePlan plan, HttpSettings limits, Volumes volumes,
             Events events, DurableWrite.ChannelOpener opener) throws ServicePlan.NotServable {
         String name = "hasm-http-" + plan.personality();
         StandardService service = new StandardService();

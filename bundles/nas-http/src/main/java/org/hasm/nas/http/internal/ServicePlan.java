@@ -9,7 +9,6 @@ import java.util.regex.Pattern;
 import org.hasm.spi.Export;
 import org.hasm.spi.Personality;
 import org.hasm.spi.storage.Volume;
-import org.hasm.spi.storage.VolumeManager;
 
 /**
  * What serving one personality over HTTP means: where to listen and which folders to offer. Two plans
@@ -47,7 +46,7 @@ record ServicePlan(String personality, List<String> addresses, int port, List<Ex
      * @throws NotServable if it has exports that cannot be served: bad port, no address, a volume this
      *     SCM does not own, a folder that is missing or leaves its volume
      */
-    static ServicePlan of(Personality p, VolumeManager volumes) throws NotServable {
+    static ServicePlan of(Personality p, Volumes volumes) throws NotServable {
         List<Export> exports = p.exports(PROTOCOL);
         if (exports.isEmpty()) {
             return null;

@@ -3,7 +3,6 @@ package org.hasm.nas.http.internal;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.hasm.spi.storage.Volume;
-import org.hasm.spi.storage.VolumeManager;
 import org.hasm.spi.storage.VolumeProblem;
 
 /**
@@ -14,11 +13,11 @@ import org.hasm.spi.storage.VolumeProblem;
  * waiting to be acquired: it answers 503 until the volume is owned.
  */
 final class VolumeAccess {
-    private final VolumeManager volumes;
+    private final Volumes volumes;
     private final String name;
     private final Path root;
 
-    VolumeAccess(VolumeManager volumes, String name, Path root) {
+    VolumeAccess(Volumes volumes, String name, Path root) {
         this.volumes = volumes;
         this.name = name;
         this.root = root;

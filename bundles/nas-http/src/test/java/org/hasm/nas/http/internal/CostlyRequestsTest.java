@@ -59,6 +59,8 @@ class CostlyRequestsTest {
         }
     }
 
+    private final Fixture.LoopbackAddresses addresses = new Fixture.LoopbackAddresses(A);
+
     @AfterEach
     void tearDown() throws IOException {
         try {
@@ -69,6 +71,7 @@ class CostlyRequestsTest {
                 server.destroy();
             }
         } finally {
+            addresses.close();
             Fixture.deleteTree(tmp);
         }
     }
@@ -79,7 +82,7 @@ class CostlyRequestsTest {
         HttpSettings d = HttpSettings.defaults();
         HttpSettings settings = new HttpSettings(d.maxPutBytes(), d.maxHeaderBytes(), CONNECTION_TIMEOUT_MS,
                 d.keepAliveTimeoutMillis(), maxThreads, d.maxConnections(), 7, permits, waiting, waitMs);
-        server = new HttpServer(tmp.resolve("tomcat"), settings, volumes, new RecordingEvents());
+        server = new HttpServer(tmp.resolve("tomcat"), settings, volumes, addresses.service, new RecordingEvents());
         server.reconcile(List.of(personality("A", A, 0, new TestExport("docs", "v1", "docs", false))));
         return server.localPort("A", A);
     }

@@ -24,11 +24,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import org.hasm.netif.internal.Observer;
+import org.hasm.netif.internal.Readiness;
 import org.hasm.spi.Export;
 import org.hasm.spi.Personality;
+import org.hasm.spi.address.AddressReadiness;
 import org.hasm.spi.storage.FencedException;
 import org.hasm.spi.storage.Volume;
-import org.hasm.spi.storage.VolumeManager;
 import org.hasm.spi.storage.VolumeProblem;
 import org.junit.jupiter.api.Assumptions;
 
@@ -92,17 +94,50 @@ final class Fixture {
     }
 
     /** Volumes by name; a volume not in the map is not owned. */
-    static final class TestVolumes implements VolumeManager {
+    static final class TestVolumes implements Volumes {
         final Map<String, Volume> owned = new ConcurrentHashMap<>();
 
         @Override
         public Volume volume(String name) {
             return owned.get(name);
         }
+    }
+
+    /**
+     * hasm's address readiness as the address module runs it in loopback mode, where every address of
+     * a personality this SCM serves is up: the real one from hasm-netif, told by the test which
+     * addresses this SCM serves (the address module's {@code opMode} does it in the framework).
+     */
+    static final class LoopbackAddresses implements AutoCloseable {
+        final Readiness readiness = new Readiness(new Observer() {
+            @Override
+            public void event(String topic, Map<String, Object> properties) {
+                // the waits' events are hasm-netif's to test
+            }
+
+            @Override
+            public void log(Level level, String message) {
+                System.out.println("[netif] " + level + " " + message);
+            }
+        });
+        final AddressReadiness service = readiness.client("org.hasm.nas.http");
+
+        LoopbackAddresses(String... addresses) {
+            serve(addresses);
+        }
+
+        /** This SCM serves exactly these addresses now: waits for others are cancelled. */
+        void serve(String... addresses) {
+            Map<String, String> wanted = new LinkedHashMap<>();
+            for (String a : addresses) {
+                wanted.put(a, "personality at " + a);
+            }
+            readiness.serving("scm-t", wanted, wanted.keySet());
+        }
 
         @Override
-        public List<Volume> volumes() {
-            return List.copyOf(owned.values());
+        public void close() {
+            readiness.close();
         }
     }
 

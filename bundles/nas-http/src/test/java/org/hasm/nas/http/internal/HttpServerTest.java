@@ -50,6 +50,8 @@ class HttpServerTest {
     private Path docs;
     private RecordingEvents events;
     private final List<HttpServer> servers = new ArrayList<>();
+    /** This SCM serves both A's and B's addresses unless a test says otherwise. */
+    private final Fixture.LoopbackAddresses addresses = new Fixture.LoopbackAddresses(A, B);
 
     @BeforeEach
     void setUp() throws IOException {
@@ -66,12 +68,14 @@ class HttpServerTest {
         try {
             servers.forEach(HttpServer::destroy);
         } finally {
+            addresses.close();
             Fixture.deleteTree(tmp);
         }
     }
 
     private HttpServer server(HttpSettings settings, DurableWrite.ChannelOpener opener) {
-        HttpServer s = new HttpServer(tmp.resolve("tomcat-" + servers.size()), settings, volumes, events, opener);
+        HttpServer s = new HttpServer(tmp.resolve("tomcat-" + servers.size()), settings, volumes, addresses.service,
+                events, opener);
         servers.add(s);
         return s;
     }
@@ -519,8 +523,8 @@ class HttpServerTest {
             s.reconcile(List.of(pa, pb)); // not a failure: B is served as soon as its address is free
             assertEquals(List.of("A"), s.served(), "A is served at once");
             assertEquals(List.of("B"), s.waiting());
-            assertTrue(events.events.stream().anyMatch(e -> e.startsWith("WAITING_FOR_ADDRESS") && e.contains("B")),
-                    events.events::toString);
+            assertTrue(events.events.stream().anyMatch(e -> e.startsWith("WAITING_FOR_ADDRESS") && e.contains("B")
+                    && e.contains(B + ":" + portB)), events.events::toString);
             assertFalse(events.events.stream().anyMatch(e -> e.startsWith("NOT_SERVED")), events.events::toString);
 
             taken.close(); // the old owner lets go
@@ -537,16 +541,45 @@ class HttpServerTest {
             s.reconcile(List.of(pa));
             assertEquals(List.of(), s.waiting());
             taken.close();
-            // for five retry rounds, B stays unserved
-            long end = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5 * AddressWait.RETRY_MS);
-            for (int i = 0; i < 1000 && System.nanoTime() - end < 0; i++) {
-                assertEquals(List.of("A"), s.served(), "B was served although it was given back while waiting");
-                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
-            }
+            staysUnserved(s, "B", "it was given back while waiting");
             assertFalse(listening(B, portB));
+
+            // the address module gives B's address away while this module still waits for it
+            taken = new java.net.ServerSocket();
+            taken.bind(new InetSocketAddress(B, portB));
+            s.reconcile(List.of(pa, pb));
+            assertEquals(List.of("B"), s.waiting());
+            addresses.serve(A);
+            await("the wait for B to end", Duration.ofSeconds(10), () -> s.waiting().isEmpty());
+            assertTrue(events.warnings.stream().anyMatch(w -> w.startsWith("personality B stopped waiting for its address")
+                    && w.contains("no longer served")), events.warnings::toString);
+            taken.close();
+            staysUnserved(s, "B", "its address was given away while it waited");
         } finally {
             taken.close();
         }
+    }
+
+    /** For five of the address module's checks (50 ms each) and more, the personality is not served. */
+    private static void staysUnserved(HttpServer s, String personality, String why) {
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5 * 50 + 100);
+        for (int i = 0; i < 1000 && System.nanoTime() - end < 0; i++) {
+            assertFalse(s.served().contains(personality), personality + " was served although " + why);
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+        }
+    }
+
+    @Test
+    void aPersonalityWhoseAddressThisScmDoesNotServeIsNotServed() throws Exception {
+        addresses.serve(A); // the address module serves A only
+        int portB = freePort(B);
+        Personality pa = personality("A", A, 0, new TestExport("docs", "v1", "docs", false));
+        Personality pb = personality("B", B, portB, new TestExport("docs", "v1", "docs", false));
+        HttpServer s = server(HttpSettings.defaults(), DurableWrite.DEFAULT_OPENER);
+        HaException e = assertThrows(HaException.class, () -> s.reconcile(List.of(pa, pb)));
+        assertTrue(e.getMessage().contains("personality B is not served by this SCM now"), e.getMessage());
+        assertEquals(List.of("A"), s.served());
+        assertEquals(List.of(), s.waiting());
     }
 
     @Test

@@ -24,12 +24,14 @@ class LitmusTest {
         Path litmus = Fixture.requireTool("litmus", "apt-get install -y litmus");
         Path tmp = Files.createTempDirectory("hasm-nas-http-litmus-");
         HttpServer server = null;
+        Fixture.LoopbackAddresses addresses = new Fixture.LoopbackAddresses("127.0.0.1");
         try {
             TestVolumes volumes = new TestVolumes();
             TestVolume v1 = new TestVolume("v1", Files.createDirectories(tmp.resolve("v1")));
             volumes.owned.put("v1", v1);
             Files.createDirectories(v1.root.resolve("dav"));
-            server = new HttpServer(tmp.resolve("tomcat"), HttpSettings.defaults(), volumes, new Fixture.RecordingEvents());
+            server = new HttpServer(tmp.resolve("tomcat"), HttpSettings.defaults(), volumes, addresses.service,
+                    new Fixture.RecordingEvents());
             server.reconcile(List.of(Fixture.personality("A", "127.0.0.1", 0, new TestExport("dav", "v1", "dav", false))));
             String url = "http://127.0.0.1:" + server.localPort("A", "127.0.0.1") + "/dav/";
 
@@ -58,6 +60,7 @@ class LitmusTest {
             if (server != null) {
                 server.destroy();
             }
+            addresses.close();
             Fixture.deleteTree(tmp);
         }
     }

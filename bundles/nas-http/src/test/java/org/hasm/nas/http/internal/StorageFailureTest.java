@@ -47,6 +47,8 @@ class StorageFailureTest {
         events = new RecordingEvents();
     }
 
+    private final Fixture.LoopbackAddresses addresses = new Fixture.LoopbackAddresses(A);
+
     @AfterEach
     void tearDown() {
         try {
@@ -54,6 +56,7 @@ class StorageFailureTest {
                 server.destroy();
             }
         } finally {
+            addresses.close();
             Fixture.deleteTree(tmp);
         }
     }
@@ -63,7 +66,8 @@ class StorageFailureTest {
         DurableWrite.ChannelOpener refusing = file -> {
             throw new FileSystemException(file.toString(), null, text);
         };
-        server = new HttpServer(tmp.resolve("tomcat"), HttpSettings.defaults(), volumes, events, refusing);
+        server = new HttpServer(tmp.resolve("tomcat"), HttpSettings.defaults(), volumes, addresses.service, events,
+                refusing);
         server.reconcile(List.of(personality("A", A, 0, new TestExport("docs", "v1", "docs", false))));
         return server.localPort("A", A);
     }
@@ -105,7 +109,7 @@ class StorageFailureTest {
     void anExportOnAVolumeStillBeingAcquiredAnswers503UntilItIsOwned() throws Exception {
         Files.writeString(v1.root.resolve("docs/a.txt"), "a");
         v1.owned.set(false); // the storage module could not write its record yet: it retries
-        server = new HttpServer(tmp.resolve("tomcat"), HttpSettings.defaults(), volumes, events,
+        server = new HttpServer(tmp.resolve("tomcat"), HttpSettings.defaults(), volumes, addresses.service, events,
                 DurableWrite.DEFAULT_OPENER);
         server.reconcile(List.of(personality("A", A, 0, new TestExport("docs", "v1", "docs", false))));
         int port = server.localPort("A", A);
