@@ -148,7 +148,7 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     void activate(ControllerConfig config) {
         this.config = config;
         Settings settings = settings(config);
-        Scm core = new Scm(settings, sink, () -> settings(this.config));
+        Scm core = new Scm(settings, sink, () -> settings(this.config), node::timing);
         core.peerPort(peerPort);
         List<ModuleEntry> pending;
         synchronized (this) {

@@ -65,6 +65,14 @@ final class Scm {
      * @param source reads the configuration as it is now; every boot (power on, RESET) uses what it returns
      */
     Scm(Settings settings, Sink sink, Supplier<Settings> source) {
+        this(settings, sink, source, Map::of);
+    }
+
+    /**
+     * @param timing this SCM's timing fingerprint as it is now (the node's {@code timing()}): told to
+     *     the peer in GETSTATE's answer, and compared with the peer's in the INIT handshake
+     */
+    Scm(Settings settings, Sink sink, Supplier<Settings> source, Supplier<Map<String, String>> timing) {
         this.settings = settings;
         this.sink = sink;
         this.source = source;
@@ -96,13 +104,13 @@ final class Scm {
                 () -> loop.submit("reconcile", this::reconcile));
         this.whiteboard = new Whiteboard(registry, lifecycle, loop, sink, () -> started && !closing, this::reconcile,
                 this::leaveBound);
-        this.peerClient = new PeerClient(() -> peer, sink, this::post);
+        this.peerClient = new PeerClient(() -> peer, sink, this::post, timing);
         this.publisher = new StatePublisher(sink, this::activeCount);
         this.peerServer = new PeerServer(() -> {
             StatePublisher.Snapshot s = publisher.snapshot();
             Settings st = this.settings;
             // the role from the machine: it changes before the state is published
-            return new PeerServer.View(st.scm(), s.state(), machine.opMode(), s.sysConfig(), st.role());
+            return new PeerServer.View(st.scm(), s.state(), machine.opMode(), s.sysConfig(), st.role(), timing.get());
         }, this::post);
     }
 

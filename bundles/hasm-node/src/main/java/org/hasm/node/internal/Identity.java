@@ -82,8 +82,7 @@ record Identity(String scm, String peer, OpMode role, Path dataDir, ClusterKey k
                     key = ClusterKey.load(file);
                 } catch (IOException e) {
                     keyProblem = e.getMessage();
-                    findings.problem(Node.PID, KEY_FILE, keyProblem + " (bin/hasm demo writes one for a pair;"
-                            + " both SCMs need the same)");
+                    findings.problem(Node.PID, KEY_FILE, keyProblem);
                 }
             }
         }

@@ -41,7 +41,8 @@ public class StatusCheck implements ConfigurationCheck {
         Node node = configurations.node();
         Settings s = Settings.of(c, channels, node.scm(), node.peer(), node.configuredRole(), false);
         s.problems().forEach(p -> findings.problem(p.pid(), p.key(), p.reason()));
-        if (!s.watchesPeer()) {
+        // a value that is wrong stands in as its default: no timing (nor a cross check) is judged on it
+        if (!s.watchesPeer() || !s.problems().isEmpty()) {
             return;
         }
         String agent = Agents.problem(s.fenceAgent(), agents.values());

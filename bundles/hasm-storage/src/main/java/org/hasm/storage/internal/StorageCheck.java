@@ -22,6 +22,9 @@ public class StorageCheck implements ConfigurationCheck {
         StorageSettings s = StorageSettings.of(configurations.typed(StorageConfig.class, own == null ? Map.of() : own),
                 configurations.node().scm(), configurations.node().peer());
         s.problems().forEach(p -> findings.problem(StorageSettings.PID, p.key(), p.reason()));
+        if (!s.problems().isEmpty()) {
+            return; // a wrong value stands in as its default: no timing is judged on it
+        }
         if (s.sharedDir() == null) {
             List<String> needing = configurations.node().personalities().stream().filter(p -> !p.volumes().isEmpty())
                     .map(Personality::name).toList();
