@@ -50,6 +50,7 @@ import org.hasm.spi.HaController;
 import org.hasm.spi.HaModule;
 import org.hasm.spi.ModuleInfo;
 import org.hasm.spi.ScmState;
+import org.hasm.spi.node.ConfigurationCheck;
 import org.junit.After;
 import org.junit.Before;
 import org.ops4j.pax.exam.Option;
@@ -113,6 +114,8 @@ public abstract class HasmTestSupport {
     private final List<String> recorded = new ArrayList<>();
     private final List<Path> tempDirs = new ArrayList<>();
     private int examplePort;
+    /** The declaration of the example's personality key while it is not installed yet, or null. */
+    private ServiceRegistration<ConfigurationCheck> exampleLater;
 
     // ---------------------------------------------------------------- outside the framework
 
@@ -263,6 +266,9 @@ public abstract class HasmTestSupport {
         if (recorderRegistration != null) {
             recorderRegistration.unregister();
         }
+        if (exampleLater != null) {
+            exampleLater.unregister();
+        }
         if (configAdminTracker != null) {
             configAdminTracker.close();
         }
@@ -350,7 +356,7 @@ public abstract class HasmTestSupport {
         personality.put("name", "pers-t");
         personality.put("home", SCM);
         personality.put("addresses", "127.0.0.1");
-        if (installed(EXAMPLE_BSN) != null) {
+        if (installed(EXAMPLE_BSN) != null || exampleLater != null) {
             // the example's key: without the example nobody reads it, and the node refuses it as unknown
             personality.put("example.port", String.valueOf(examplePort));
         }
@@ -362,6 +368,18 @@ public abstract class HasmTestSupport {
         }
         controller.start();
         return controller();
+    }
+
+    /**
+     * The example service will be installed while the SCM runs (from a deploy folder): its
+     * personality key {@code example.port} is declared for it now, as the example's own check
+     * declares it once it is there, so that the node does not refuse the key as unknown meanwhile.
+     * Call before {@link #startController}.
+     */
+    protected void exampleArrivesLater() {
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(ConfigurationCheck.KEYS, PERSONALITY_FACTORY_PID + ":example.port");
+        exampleLater = context.registerService(ConfigurationCheck.class, (configurations, findings) -> { }, props);
     }
 
     /** Starts the controller with deadlines long enough for modules that pass. */
