@@ -88,6 +88,11 @@ public final class Pair implements AutoCloseable {
         public static final Timing TEST = new Timing(100, 10, 2000);
         /** The patent's defaults. */
         public static final Timing PATENT = new Timing(1000, 10, 10_000);
+        /**
+         * What {@code hasm demo} writes when given no timing option: a pair created with this one is
+         * written by the demo's own defaults (no timing flag passed), exactly as a newcomer gets it.
+         */
+        public static final Timing DEMO = new Timing(50, 4, 5000);
 
         /**
          * For pairs started together: a long INIT timeout costs nothing when the peer answers, and
@@ -162,10 +167,13 @@ public final class Pair implements AutoCloseable {
         Path dist = ScmProcess.distribution();
         Path dir = work.resolve("pair");
         int base = freeBasePort();
-        try (ScmProcess demo = ScmProcess.start(dist, work.resolve("demo-out"), "demo", "--dir", dir.toString(),
-                "--no-start", "--base-port", Integer.toString(base), "--interval-ms", Long.toString(timing.intervalMs()),
-                "--counter", Integer.toString(timing.counter()), "--init-timeout-ms",
-                Long.toString(timing.initTimeoutMs()), "--faults")) {
+        List<String> args = new ArrayList<>(List.of("demo", "--dir", dir.toString(), "--no-start", "--base-port",
+                Integer.toString(base), "--faults"));
+        if (!timing.equals(Timing.DEMO)) {
+            args.addAll(List.of("--interval-ms", Long.toString(timing.intervalMs()), "--counter",
+                    Integer.toString(timing.counter()), "--init-timeout-ms", Long.toString(timing.initTimeoutMs())));
+        }
+        try (ScmProcess demo = ScmProcess.start(dist, work.resolve("demo-out"), args.toArray(String[]::new))) {
             int code = demo.awaitExit(Duration.ofSeconds(60));
             if (code != 0 || !Files.isRegularFile(dir.resolve("scm-a/etc/hasm.properties"))
                     || !Files.isRegularFile(dir.resolve("scm-b/etc/hasm.properties"))) {

@@ -52,11 +52,11 @@ class DemoIT {
     }
 
     @Test
-    void demoRunsAPairThatReachesDacAndStopsBothOnSigterm(@TempDir Path work) throws Exception {
+    void demoRunsAPairThatReachesDacTakesOverAKilledScmAndStopsBothOnSigterm(@TempDir Path work) throws Exception {
         int base = FreePorts.range(40, "127.0.0.1", "127.0.0.2", "127.0.3.1", "127.0.3.2");
         Path pair = work.resolve("pair");
         try (ScmProcess demo = ScmProcess.start(dist, work.resolve("demo"), "demo", "--dir", pair.toString(),
-                "--base-port", Integer.toString(base), "--interval-ms", "100", "--counter", "5")) {
+                "--base-port", Integer.toString(base))) {
             try {
                 awaitStatus(base, pair.resolve("scm-a"), "DAC", "MASTER", demo);
                 awaitStatus(base + 1, pair.resolve("scm-b"), "DAC", "SLAVE", demo);
@@ -103,15 +103,21 @@ class DemoIT {
                 assertTrue(readExampleService("127.0.3.1", base + 30).contains("personality A on scm-a"), "personality A");
                 assertTrue(readExampleService("127.0.3.2", base + 31).contains("personality B on scm-b"), "personality B");
 
+                // the demo's own defaults (the tuned timing): what the guide says to try, kill -9 scm-a
+                assertTrue(Files.readString(pair.resolve("scm-a/etc/org.hasm.status.cfg")).contains("interval.ms=50\n"));
                 long a = pid(pair.resolve("scm-a"));
                 long b = pid(pair.resolve("scm-b"));
+                ProcessHandle.of(a).orElseThrow().destroyForcibly();
+                awaitGone(a, Duration.ofSeconds(10));
+                awaitExampleService("127.0.3.1", base + 30, "personality A on scm-b");
+                demo.awaitStdout(line -> line.startsWith("hasm demo: scm-b: ") && line.contains("-> DEGRADED"), SHORT,
+                        "the demo telling scm-b's takeover");
                 demo.terminate();
                 assertEquals(0, demo.awaitExit(STOP), demo.transcript());
                 // the demo waited for them; a moment more for the kernel to reap
-                awaitGone(a, Duration.ofSeconds(10));
                 awaitGone(b, Duration.ofSeconds(10));
-                assertFalse(Files.exists(pair.resolve("scm-a/hasm.pid")), "a clean stop removes hasm.pid");
-                assertTrue(demo.stdoutText().contains("hasm demo: scm-a stopped (exit code 0)"), demo.transcript());
+                assertFalse(Files.exists(pair.resolve("scm-b/hasm.pid")), "a clean stop removes hasm.pid");
+                assertTrue(demo.stdoutText().contains("hasm demo: scm-a stopped (exit code 137)"), demo.transcript());
                 assertTrue(demo.stdoutText().contains("hasm demo: scm-b stopped (exit code 0)"), demo.transcript());
             } finally {
                 // a failed test kills the demo with SIGKILL, which leaves its SCMs behind: end them here
@@ -225,6 +231,28 @@ class DemoIT {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
         }
         throw new AssertionError("no answer on " + address + ":" + port + (last == null ? "" : ": " + last));
+    }
+
+    /* Reads the example service until it names the expected SCM: after a kill, the address answers
+       again once the peer has taken the personality over. */
+    private static void awaitExampleService(String address, int port, String expected) {
+        long deadline = System.nanoTime() + SHORT.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(address, port), 2000);
+                socket.setSoTimeout(5000);
+                last = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (last.contains(expected)) {
+                    return;
+                }
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
+        throw new AssertionError(address + ":" + port + " did not say '" + expected + "' within " + SHORT.toSeconds()
+                + " s; last: " + last);
     }
 
     private static long pid(Path node) throws IOException {

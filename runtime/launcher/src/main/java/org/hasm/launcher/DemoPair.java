@@ -39,6 +39,38 @@ final class DemoPair {
     static final int MIN_BASE_PORT = 1024;
     static final int MAX_BASE_PORT = 65535 - PORT_SPAN;
 
+    /**
+     * The status timing a demo pair is written with, {@code --timing NAME}: how often each SCM sends
+     * its status message on every channel, and how many may go missing before a channel is BAD.
+     *
+     * @param intervalMs the status interval
+     * @param counter    the missed-message counter
+     */
+    record Timing(long intervalMs, int counter) {
+        /**
+         * The default: a killed SCM's personality is served by its peer well within a second. At
+         * this timing the status monitor kept a pair with 30% of its status messages lost free of
+         * false failovers (NoFalseFailoverBench), and a flood at the status ports fenced no one
+         * (FloodBench).
+         */
+        static final Timing TUNED = new Timing(50, 4);
+        /** The patent's: one status message a second, ten missed before a channel is BAD (~10 s takeover). */
+        static final Timing PATENT = new Timing(1000, 10);
+
+        static Timing named(String name) throws LaunchException {
+            return switch (name.strip()) {
+                case "tuned" -> TUNED;
+                case "patent" -> PATENT;
+                default -> throw new LaunchException("--timing " + name + ": must be tuned (" + TUNED.describe()
+                        + ", the default) or patent (" + PATENT.describe() + ")");
+            };
+        }
+
+        String describe() {
+            return intervalMs + " ms x " + counter;
+        }
+    }
+
     /** The options of {@code hasm demo}. */
     record Options(Path dir, boolean start, int basePort, long intervalMs, int counter, long initTimeoutMs,
             boolean faults) {
@@ -63,15 +95,17 @@ final class DemoPair {
     private DemoPair() {
     }
 
-    static final String USAGE = "hasm demo [--dir DIR] [--no-start] [--base-port P] [--interval-ms N] [--counter N]"
+    static final String USAGE = "hasm demo [--dir DIR] [--no-start] [--base-port P] [--timing tuned|patent]"
+            + " [--interval-ms N] [--counter N]"
             + " [--init-timeout-ms N] [--faults]";
 
     static Options parse(String[] args) throws LaunchException {
         Path dir = null;
         boolean start = true;
         int base = DEFAULT_BASE_PORT;
-        long interval = 1000;
-        int counter = 10;
+        Timing timing = Timing.TUNED;
+        Long interval = null;
+        Integer counter = null;
         long initTimeout = 5000;
         boolean faults = false;
         for (int i = 0; i < args.length; i++) {
@@ -94,6 +128,7 @@ final class DemoPair {
                 case "--faults" -> faults = true;
                 case "--base-port" -> base = (int) number(arg, value != null ? value : next(args, ++i, arg),
                         MIN_BASE_PORT, MAX_BASE_PORT, " (the pair uses P to P+" + PORT_SPAN + ")");
+                case "--timing" -> timing = Timing.named(value != null ? value : next(args, ++i, arg));
                 case "--interval-ms" -> interval = number(arg, value != null ? value : next(args, ++i, arg),
                         20, 3_600_000, "");
                 case "--counter" -> counter = (int) number(arg, value != null ? value : next(args, ++i, arg),
@@ -104,7 +139,9 @@ final class DemoPair {
                         : "demo: unexpected argument '" + arg + "'") + " (usage: " + USAGE + ")");
             }
         }
-        return new Options(dir, start, base, interval, counter, initTimeout, faults);
+        // --interval-ms and --counter refine the chosen timing, in whichever order they are given
+        return new Options(dir, start, base, interval != null ? interval : timing.intervalMs(),
+                counter != null ? counter : timing.counter(), initTimeout, faults);
     }
 
     private static String next(String[] args, int i, String option) throws LaunchException {
@@ -232,7 +269,11 @@ final class DemoPair {
         Map<String, String> status = new LinkedHashMap<>();
         status.put("#1", "# status messages to the peer on two networks and a heartbeat on the shared storage (the channels:");
         status.put("#2", "# org.hasm.status.channel~NAME.cfg); the peer is dead only when every network is BAD and (its");
-        status.put("#3", "# heartbeat stopped or it was fenced). Both SCMs must use the same timing.");
+        status.put("#3", "# heartbeat stopped or it was fenced). Both SCMs must use the same timing: a message every");
+        status.put("#4", "# interval.ms, a channel BAD after counter.start missed: " + interval + " ms x "
+                + counter + (interval == Timing.TUNED.intervalMs() && counter == Timing.TUNED.counter()
+                        ? " (hasm demo --timing tuned)" : interval == Timing.PATENT.intervalMs()
+                        && counter == Timing.PATENT.counter() ? " (hasm demo --timing patent)" : ""));
         status.put("interval.ms", Long.toString(interval));
         status.put("counter.start", Integer.toString(counter));
         status.put("fence.agent", "process");
@@ -244,7 +285,7 @@ final class DemoPair {
         disk.put("#2", "# interval.ms) outlasts the storage lease (org.hasm.storage.cfg lease.ms)");
         disk.put("kind", "disk");
         disk.put("dir", shared.resolve("heartbeat").toString());
-        disk.put("counter", Integer.toString(2 * counter));
+        disk.put("counter", Integer.toString(diskCounter(interval, counter)));
         files.put("org.hasm.status.channel~disk.cfg", disk);
 
         Map<String, String> link = new LinkedHashMap<>();
@@ -289,6 +330,20 @@ final class DemoPair {
         lines.put("peer", host + ":" + peer);
         return lines;
     }
+
+    /**
+     * The storage heartbeat's counter: twice the networks' (the storage lease must run out before a
+     * peer may be taken over on the heartbeat alone), and never under a second of silence. A serving
+     * peer silent on every network whose heartbeat stopped too is fenced at once; a JVM, or a whole
+     * host, stalled for a few hundred milliseconds (two JVMs warming up on a loaded 2-core machine
+     * stalled 400 ms at the tuned timing) must not look like that. A killed peer is found dead by
+     * evidence (its connections reset, its pid gone), not by this counter, so its takeover is not slower.
+     */
+    static int diskCounter(long intervalMs, int counter) {
+        return (int) Math.max(2L * counter, (MIN_HEARTBEAT_SILENCE_MS + intervalMs - 1) / intervalMs);
+    }
+
+    static final long MIN_HEARTBEAT_SILENCE_MS = 1000;
 
     /** The read-only credential each SCM of the demo has, which the demo watches the pair with. */
     static final String MONITOR = "monitor";

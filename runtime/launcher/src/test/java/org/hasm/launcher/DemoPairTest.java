@@ -21,7 +21,14 @@ class DemoPairTest {
 
     @Test
     void defaults() throws Exception {
-        assertEquals(new DemoPair.Options(null, true, 7700, 1000, 10, 5000, false), DemoPair.parse(new String[0]));
+        // the tuned timing by default, the patent's on request; --interval-ms and --counter refine either
+        assertEquals(new DemoPair.Options(null, true, 7700, 50, 4, 5000, false), DemoPair.parse(new String[0]));
+        assertEquals(new DemoPair.Options(null, true, 7700, 1000, 10, 5000, false),
+                DemoPair.parse(new String[] {"--timing", "patent"}));
+        assertEquals(new DemoPair.Options(null, true, 7700, 1000, 3, 5000, false),
+                DemoPair.parse(new String[] {"--counter", "3", "--timing=patent"}));
+        assertEquals(new DemoPair.Options(null, true, 7700, 80, 4, 5000, false),
+                DemoPair.parse(new String[] {"--timing", "tuned", "--interval-ms", "80"}));
         assertEquals(new DemoPair.Options(Path.of("d"), false, 9000, 100, 5, 700, true), DemoPair.parse(new String[] {
             "--dir", "d", "--no-start", "--base-port=9000", "--interval-ms", "100", "--counter", "5",
             "--init-timeout-ms", "700", "--faults"}));
@@ -32,12 +39,15 @@ class DemoPairTest {
         String[][] cases = {
             {"--base-port", "65496"}, {"--base-port", "80"}, {"--base-port", "x"}, {"--interval-ms", "19"},
             {"--counter", "0"}, {"--init-timeout-ms", "0"}, {"--dir"}, {"--bogus"}, {"extra"}, {"--counter", "--faults"},
+            {"--timing", "fast"}, {"--timing"},
         };
         for (String[] args : cases) {
             LaunchException e = assertThrows(LaunchException.class, () -> DemoPair.parse(args), String.join(" ", args));
             assertEquals(LaunchException.CONFIG, e.exitCode());
             assertFalse(e.getMessage().contains("\n"), e.getMessage());
         }
+        LaunchException timing = assertThrows(LaunchException.class, () -> DemoPair.parse(new String[] {"--timing", "fast"}));
+        assertEquals("--timing fast: must be tuned (50 ms x 4, the default) or patent (1000 ms x 10)", timing.getMessage());
     }
 
     private static Map<String, String> channel(Path dir, String scm, String of, String name) throws Exception {
@@ -74,9 +84,14 @@ class DemoPairTest {
                 "export.http.files", "vol-b:/", "http.port", "9032", "example.port", "9031"),
                 PropertiesFile.read(dir.resolve("scm-a/etc/org.hasm.personality~b.cfg")));
         // the shared storage: both SCMs use the same folder, each fences the other through its pid file
+        // twice the networks' counter (100 ms x 5), and never under a second
         assertEquals(Map.of("kind", "disk", "dir", dir.resolve("shared/heartbeat").toString(), "counter", "10"),
                 channel(dir, "b", "status", "disk"));
         assertEquals("process", statusB.get("fence.agent"));
+        assertEquals(20, DemoPair.diskCounter(100, 10));
+        assertEquals(20, DemoPair.diskCounter(50, 4));
+        assertEquals(20, DemoPair.diskCounter(1000, 10));
+        assertEquals(34, DemoPair.diskCounter(30, 2));
         assertEquals(dir.resolve("shared").toString(),
                 PropertiesFile.read(dir.resolve("scm-b/etc/org.hasm.storage.cfg")).get("shared.dir"));
         assertEquals(dir.resolve("scm-b/hasm.pid").toString(),
