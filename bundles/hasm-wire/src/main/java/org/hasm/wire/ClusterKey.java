@@ -14,17 +14,12 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.function.Function;
 
 /**
  * The secret both SCMs of a pair share: every frame between them is authenticated with it. Kept in
  * a file readable only by the runtime's user, as hex or base64 text.
  */
 public final class ClusterKey {
-    /** Framework property: the key file. */
-    public static final String FILE_PROPERTY = "hasm.cluster.key.file";
-    /** Framework property of the node folder; the default key file is {@code etc/cluster.key} in it. */
-    public static final String NODE_DIR_PROPERTY = "hasm.node.dir";
     /** Shortest key accepted: HMAC-SHA256 gains nothing from longer, loses from shorter. */
     public static final int MIN_BYTES = 32;
     // A key file is a few dozen characters; refuse to read a huge file by mistake.
@@ -36,24 +31,6 @@ public final class ClusterKey {
     private ClusterKey(byte[] key, Path file) {
         this.key = key;
         this.file = file;
-    }
-
-    /**
-     * @param frameworkProperty looks up a framework property, {@code null} if unset
-     * @return the key file: {@value #FILE_PROPERTY}, else {@code ${hasm.node.dir}/etc/cluster.key}
-     * @throws IOException if neither property is set
-     */
-    public static Path location(Function<String, String> frameworkProperty) throws IOException {
-        String explicit = frameworkProperty.apply(FILE_PROPERTY);
-        if (explicit != null && !explicit.isBlank()) {
-            return Path.of(explicit.trim());
-        }
-        String node = frameworkProperty.apply(NODE_DIR_PROPERTY);
-        if (node != null && !node.isBlank()) {
-            return Path.of(node.trim(), "etc", "cluster.key");
-        }
-        throw new IOException("no cluster key file: set the framework property " + FILE_PROPERTY + " (or "
-                + NODE_DIR_PROPERTY + ", whose etc/cluster.key is the default)");
     }
 
     /**

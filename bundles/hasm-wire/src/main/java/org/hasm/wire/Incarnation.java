@@ -36,7 +36,7 @@ public final class Incarnation {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path lockFile = dir.resolve(file.getFileName() + ".lock");
-        // Several bundles (each with its own copy of this class) and processes may draw at once.
+        // Only the node bundle draws, once per boot; the lock keeps two processes on one folder apart.
         try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 FileLock lock = lock(ch, lockFile)) {
             long last = 0;

@@ -55,11 +55,4 @@ class ClusterKeyTest {
         Files.writeString(empty, " \n");
         assertTrue(assertThrows(IOException.class, () -> ClusterKey.load(empty)).getMessage().contains("empty"));
     }
-
-    @Test
-    void locationFromPropertiesOrNodeFolder() throws IOException {
-        assertEquals(Path.of("/x/k"), ClusterKey.location(Map.of(ClusterKey.FILE_PROPERTY, "/x/k")::get));
-        assertEquals(Path.of("/n/etc/cluster.key"), ClusterKey.location(Map.of(ClusterKey.NODE_DIR_PROPERTY, "/n")::get));
-        assertThrows(IOException.class, () -> ClusterKey.location(Map.<String, String>of()::get));
-    }
 }

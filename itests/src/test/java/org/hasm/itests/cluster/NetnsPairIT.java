@@ -65,8 +65,8 @@ class NetnsPairIT {
     private static final String MAC_A = "02:68:61:00:0a:00";
     private static final String MAC_B = "02:68:61:00:0b:00";
     private static final String FILE = "netns.bin";
-    private static final Pattern CHANNEL = Pattern.compile("^(channel\\.(link|host)\\.(local|peer))=[^:]+:(\\d+)$",
-            Pattern.MULTILINE);
+    /** A channel's address in its configuration (org.hasm.status.channel~NAME.cfg, org.hasm.link.channel~NAME.cfg). */
+    private static final Pattern CHANNEL = Pattern.compile("^(local|peer)=[^:]+:(\\d+)$", Pattern.MULTILINE);
 
     private static final List<String> PORTS_A = List.of("a-host", "a-link");
 
@@ -251,17 +251,20 @@ class NetnsPairIT {
     /** The demo's layout moved onto the namespaces' networks: channels, service addresses, netif, fencing. */
     private void configure() throws IOException {
         for (Scm scm : Scm.values()) {
-            for (String file : List.of("org.hasm.link.cfg", "org.hasm.status.cfg")) {
-                Path path = pair.node(scm).resolve("etc").resolve(file);
-                String text = Files.readString(path, StandardCharsets.UTF_8);
-                Matcher m = CHANNEL.matcher(text);
-                StringBuilder out = new StringBuilder();
-                while (m.find()) {
-                    Scm owner = m.group(3).equals("local") ? scm : scm.other();
-                    m.appendReplacement(out, m.group(1) + "=" + own(owner, m.group(2)) + ":" + m.group(4));
+            for (String of : List.of("link", "status")) {
+                for (String network : List.of("link", "host")) {
+                    String file = "org.hasm." + of + ".channel~" + network + ".cfg";
+                    Path path = pair.node(scm).resolve("etc").resolve(file);
+                    String text = Files.readString(path, StandardCharsets.UTF_8);
+                    Matcher m = CHANNEL.matcher(text);
+                    StringBuilder out = new StringBuilder();
+                    while (m.find()) {
+                        Scm owner = m.group(1).equals("local") ? scm : scm.other();
+                        m.appendReplacement(out, m.group(1) + "=" + own(owner, network) + ":" + m.group(2));
+                    }
+                    m.appendTail(out);
+                    pair.writeConfig(scm, file, out.toString());
                 }
-                m.appendTail(out);
-                pair.writeConfig(scm, file, out.toString());
             }
             pair.editConfig(scm, "org.hasm.personality~a.cfg", "addresses=" + pair.personalityAddress(A),
                     "addresses=" + ADDRESS_A);

@@ -310,7 +310,26 @@ public final class Pair implements AutoCloseable {
         Files.writeString(file, text.replace(from, to), StandardCharsets.UTF_8);
     }
 
+    /** Deletes the configuration file {@code etcFile} of an SCM's node folder (a channel, say). */
+    public void deleteConfig(Scm scm, String etcFile) throws IOException {
+        Files.delete(node(scm).resolve("etc").resolve(etcFile));
+    }
+
     // ---- processes ----
+
+    /**
+     * Waits for an SCM's process to end by itself (a start that was refused).
+     *
+     * @return its exit code
+     */
+    public int awaitExit(Scm scm, Duration timeout) throws InterruptedException {
+        return process(scm).awaitExit(timeout);
+    }
+
+    /** @return what an SCM's process wrote on stderr so far */
+    public String stderr(Scm scm) {
+        return process(scm).stderrText();
+    }
 
     /** Starts {@code bin/hasm run DIR/scm-x}; returns without waiting for any state. */
     public void start(Scm scm) throws IOException {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -172,17 +173,18 @@ class PairBootIT {
     }
 
     @Test
-    void aFenceAgentWithoutItsConfigurationKeepsTheScmInMonitorAndSaysWhich(@TempDir Path work) throws Exception {
+    void aFenceAgentWithoutItsConfigurationStopsTheStartAndSaysWhich(@TempDir Path work) throws Exception {
         try (Pair pair = Pair.create(work, Timing.TEST)) {
-            // the netns agent named, its command never configured: contradictory, caught at init
+            // the netns agent named, its command never configured: contradictory, caught by the node's
+            // check before anything that needs the node runs
             pair.editConfig(B, "org.hasm.status.cfg", "fence.agent=process", "fence.agent=netns");
             pair.start(B);
-            JsonNode b = pair.awaitState(B, "MONITOR", null, Pair.BOOT);
-            String reason = b.path("reason").asText("");
-            assertTrue(reason.contains("fence.agent=netns") && reason.contains("fence.netns.command"),
-                    "the reason must name the agent and the missing key: " + b);
-            assertEquals(List.of(), personalities(b), "nothing served in MONITOR: " + b);
-            assertEquals(List.of(), pair.opModes(B, -1));
+            assertEquals(2, pair.awaitExit(B, Pair.BOOT), pair.diagnostics());
+            String errors = pair.stderr(B);
+            assertTrue(errors.contains(pair.node(B).resolve("etc/org.hasm.status.cfg") + ": fence.agent: 'netns': that"
+                    + " agent cannot fence without fence.netns.command"), "the file, the key, the agent and the missing"
+                    + " key: " + errors);
+            assertFalse(Files.exists(pair.node(B).resolve("data/hasm/incarnation")), "no boot of the node ran");
         }
     }
 

@@ -82,14 +82,10 @@ class DistributionIT {
                         "NODE: no such folder"),
                 new Case("no hasm.properties", (node, d) -> Files.delete(node.resolve("etc/hasm.properties")),
                         "NODE/etc/hasm.properties: missing"),
-                new Case("no role", (node, d) -> edit(node, "hasm.role=MASTER", ""),
-                        "NODE/etc/hasm.properties: hasm.role is missing"),
-                new Case("no name", (node, d) -> edit(node, "hasm.scm=scm-a", ""),
-                        "NODE/etc/hasm.properties: hasm.scm is missing"),
-                new Case("bad role", (node, d) -> edit(node, "hasm.role=MASTER", "hasm.role=MASTR"),
-                        "NODE/etc/hasm.properties: hasm.role=MASTR is not a role (expected MASTER or SLAVE)"),
-                new Case("bad name", (node, d) -> edit(node, "hasm.scm=scm-a", "hasm.scm=scm a"),
-                        "NODE/etc/hasm.properties: hasm.scm=scm a is not a valid name"),
+                new Case("admin port that is no number", (node, d) -> edit(node, "org.osgi.service.http.port=7070",
+                        "org.osgi.service.http.port=seventy"),
+                        // Jetty would have put the admin API on 8080 without a word
+                        "NODE/etc/hasm.properties: org.osgi.service.http.port=seventy is not a port (1..65535)"),
                 new Case("unknown feature", (node, d) -> edit(node, "hasm-example", "hasm-exmaple"),
                         "NODE/etc/hasm.properties: hasm.features: no feature 'hasm-exmaple' in DIST/system/features"),
                 new Case("cfg that cannot be parsed", (node, d) ->
@@ -132,20 +128,128 @@ class DistributionIT {
         Path node = ScmProcess.copyStandalone(copy, work.resolve("node"));
         edit.apply(node, copy);
 
-        try (ScmProcess scm = ScmProcess.start(copy, work, "run", node.toString())) {
-            int code = scm.awaitExit(REJECT);
-            List<ScmProcess.Line> errors = scm.stderr();
-            String all = scm.stdoutText() + scm.stderrText();
-            String prefix = "hasm: " + expected.replace("NODE", node.toString()).replace("DIST", copy.toString());
-            assertAll(
-                    () -> assertEquals(2, code, scm.transcript()),
-                    () -> assertEquals(1, errors.size(), "one line on stderr\n" + scm.transcript()),
-                    () -> assertTrue(errors.get(0).text().startsWith(prefix),
-                            "expected a line starting with\n" + prefix + "\n" + scm.transcript()),
-                    () -> assertFalse(all.contains("Exception"), scm.transcript()),
-                    () -> assertFalse(all.contains("\tat "), scm.transcript()),
-                    () -> assertFalse(Files.exists(node.resolve("data/framework")), "nothing was started"));
+        String prefix = "hasm: " + expected.replace("NODE", node.toString()).replace("DIST", copy.toString());
+        for (String command : List.of("check", "run")) {
+            try (ScmProcess scm = ScmProcess.start(copy, work.resolve(command), command, node.toString())) {
+                int code = scm.awaitExit(REJECT);
+                List<ScmProcess.Line> errors = scm.stderr();
+                String all = scm.stdoutText() + scm.stderrText();
+                assertAll(command,
+                        () -> assertEquals(2, code, scm.transcript()),
+                        () -> assertEquals(1, errors.size(), "one line on stderr\n" + scm.transcript()),
+                        () -> assertTrue(errors.get(0).text().startsWith(prefix),
+                                "expected a line starting with\n" + prefix + "\n" + scm.transcript()),
+                        () -> assertFalse(all.contains("Exception"), scm.transcript()),
+                        () -> assertFalse(all.contains("\tat "), scm.transcript()),
+                        () -> assertFalse(Files.exists(node.resolve("data/framework")), "nothing was started"));
+            }
         }
+    }
+
+    /**
+     * Configurations only the bundles can judge, each of which {@code hasm check} once called OK (and
+     * the SCM then misbehaved), and the node's keys, which only the node bundle reads: found by the
+     * node's check of every configuration in the framework, as a start runs it. Each breaks a fresh
+     * demo pair's scm-a.
+     */
+    private static List<Case> refusedByTheBundles() {
+        return List.of(
+                new Case("interval that is no number", (node, d) -> set(node, "org.hasm.status.cfg", "interval.ms", "abc"),
+                        "NODE/etc/org.hasm.status.cfg: interval.ms: 'abc' is not a whole number"),
+                new Case("no cluster key", (node, d) -> Files.delete(node.resolve("etc/cluster.key")),
+                        "NODE/etc/hasm.properties: hasm.cluster.key.file: cluster key NODE/etc/cluster.key: missing"),
+                new Case("fence agent misspelt", (node, d) -> set(node, "org.hasm.status.cfg", "fence.agent", "proces"),
+                        "NODE/etc/org.hasm.status.cfg: fence.agent: 'proces': no fence agent of that name is registered"
+                                + " (registered: netns, none, process)"),
+                new Case("wrong peer", (node, d) -> set(node, "hasm.properties", "hasm.peer", "scm-c"),
+                        "NODE/etc/org.hasm.personality~b.cfg: home: 'scm-b' is neither this SCM (scm-a) nor its peer"
+                                + " (scm-c, hasm.peer)"),
+                new Case("address out of range", (node, d) -> set(node, "org.hasm.personality~a.cfg", "addresses",
+                        "127.0.3.999"), "NODE/etc/org.hasm.personality~a.cfg: addresses: '127.0.3.999' is not an IP address"),
+                new Case("key misspelt", (node, d) -> set(node, "org.hasm.status.cfg", "chanels", "link,host"),
+                        "NODE/etc/org.hasm.status.cfg: chanels: unknown key"),
+                new Case("no status channel though a peer is set", (node, d) -> {
+                    for (String channel : List.of("link", "host", "disk")) {
+                        Files.delete(node.resolve("etc/org.hasm.status.channel~" + channel + ".cfg"));
+                    }
+                }, "NODE/etc/org.hasm.status.cfg: (channels): the peer scm-b is configured (hasm.peer) but no status channel"),
+                new Case("no role", (node, d) -> set(node, "hasm.properties", "hasm.role", null),
+                        "NODE/etc/hasm.properties: hasm.role: missing"),
+                new Case("no name", (node, d) -> set(node, "hasm.properties", "hasm.scm", null),
+                        "NODE/etc/hasm.properties: hasm.scm: missing"),
+                new Case("bad role", (node, d) -> set(node, "hasm.properties", "hasm.role", "MASTR"),
+                        "NODE/etc/hasm.properties: hasm.role: 'MASTR' is not a role (MASTER or SLAVE)"),
+                new Case("bad name", (node, d) -> set(node, "hasm.properties", "hasm.scm", "scm a"),
+                        "NODE/etc/hasm.properties: hasm.scm: 'scm a' is not an SCM name"));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> aConfigurationTheBundlesRefuseStopsCheckAndRunWithExitCode2(@TempDir Path work) {
+        return refusedByTheBundles().stream().map(c -> DynamicTest.dynamicTest(c.what(),
+                () -> refusedInFramework(c.edit(), c.expected(), work.resolve(c.what().replace(' ', '-')))));
+    }
+
+    @Test
+    void checkOfASoundPairSaysOk(@TempDir Path work) throws Exception {
+        Path pair = demoPair(work);
+        for (String scm : List.of("scm-a", "scm-b")) {
+            try (ScmProcess check = ScmProcess.start(dist, work.resolve("check-" + scm), "check",
+                    pair.resolve(scm).toString())) {
+                assertEquals(0, check.awaitExit(REJECT), check.transcript());
+                assertTrue(check.stdoutText().startsWith("hasm: " + pair.resolve(scm) + ": SCM " + scm) && check
+                        .stdoutText().contains(": OK"), check.transcript());
+                assertEquals("", check.stderrText(), check.transcript());
+            }
+        }
+    }
+
+    private static void refusedInFramework(Edit edit, String expected, Path work) throws Exception {
+        Path pair = demoPair(work);
+        Path node = pair.resolve("scm-a");
+        edit.apply(node, dist);
+        String prefix = "hasm: " + expected.replace("NODE", node.toString());
+        for (String command : List.of("check", "run")) {
+            try (ScmProcess scm = ScmProcess.start(dist, work.resolve(command), command, node.toString())) {
+                int code = scm.awaitExit(REJECT);
+                List<ScmProcess.Line> errors = scm.stderr();
+                String all = scm.stdoutText() + scm.stderrText();
+                assertAll(command,
+                        () -> assertEquals(2, code, scm.transcript()),
+                        () -> assertTrue(errors.size() >= 2, "the problem, then the summary\n" + scm.transcript()),
+                        () -> assertTrue(errors.stream().anyMatch(l -> l.text().startsWith(prefix)),
+                                "expected a line starting with\n" + prefix + "\n" + scm.transcript()),
+                        () -> assertTrue(errors.get(errors.size() - 1).text().startsWith("hasm: ")
+                                && errors.get(errors.size() - 1).text().contains(" in the configuration of " + node),
+                                scm.transcript()),
+                        () -> assertFalse(all.contains("Exception"), scm.transcript()),
+                        () -> assertFalse(all.contains("\tat "), scm.transcript()),
+                        // the node module never ran: no boot drew an incarnation, no controller started
+                        () -> assertFalse(Files.exists(node.resolve("data/hasm/incarnation")), scm.transcript()),
+                        () -> assertFalse(scm.stdoutText().contains("state="), scm.transcript()));
+            }
+        }
+    }
+
+    /** @return a demo pair written by {@code hasm demo --no-start}, nothing started */
+    private static Path demoPair(Path work) throws Exception {
+        Path pair = work.resolve("pair");
+        // the pair's ports are never bound: a check binds nothing, a refused run stops first
+        try (ScmProcess demo = ScmProcess.start(dist, work.resolve("demo"), "demo", "--dir", pair.toString(), "--no-start",
+                "--base-port", "27700")) {
+            assertEquals(0, demo.awaitExit(REJECT), demo.transcript());
+        }
+        return pair;
+    }
+
+    /** Sets {@code key} in the node's {@code etc/FILE} ({@code null}: removes it), whatever its value was. */
+    private static void set(Path node, String file, String key, String value) throws IOException {
+        Path path = node.resolve("etc").resolve(file);
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(path, StandardCharsets.UTF_8));
+        lines.removeIf(l -> l.startsWith(key + "="));
+        if (value != null) {
+            lines.add(key + "=" + value);
+        }
+        Files.write(path, lines, StandardCharsets.UTF_8);
     }
 
     @Test

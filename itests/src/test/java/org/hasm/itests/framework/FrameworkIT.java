@@ -40,8 +40,10 @@ public class FrameworkIT extends HasmTestSupport {
 
     @Test
     public void testModulesRegisterWithTheirProperties() throws Exception {
+        // the test's modules, and the runtime's node module (the controller's identity comes from it)
         Collection<ServiceReference<HaModule>> refs = context.getServiceReferences(HaModule.class, null);
-        assertEquals(2, refs.size());
+        assertEquals(3, refs.size());
+        assertEquals(1, context.getServiceReferences(HaModule.class, "(" + HaModule.MODULE_NAME + "=node)").size());
         assertEquals(List.of("smoke-a", "smoke-b"), documentedOrder());
         for (ServiceReference<HaModule> ref : refs) {
             assertTrue(ref.getProperty(HaModule.MODULE_RANK) instanceof Integer);

@@ -71,7 +71,7 @@ public class ModuleOrderIT extends HasmTestSupport {
         assertEquals(OpMode.MASTER, c.opMode());
         assertEquals(SysConfig.DAC, c.sysConfig());
         assertEquals("modules() lists the forward order", order, c.modules().stream().map(ModuleInfo::name)
-                .filter(m -> !m.equals(Journal.ADDRESS_MODULE)).collect(Collectors.toList()));
+                .filter(m -> !Journal.runtimeModule(m)).collect(Collectors.toList()));
         for (ModuleInfo m : c.modules()) {
             assertEquals(m.name() + " status", ModuleStatus.ACTIVE, m.status());
         }

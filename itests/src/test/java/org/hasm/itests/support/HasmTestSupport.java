@@ -50,6 +50,7 @@ import org.hasm.spi.HaController;
 import org.hasm.spi.HaModule;
 import org.hasm.spi.ModuleInfo;
 import org.hasm.spi.ScmState;
+import org.hasm.spi.node.ConfigurationCheck;
 import org.junit.After;
 import org.junit.Before;
 import org.ops4j.pax.exam.Option;
@@ -86,6 +87,8 @@ public abstract class HasmTestSupport {
     public static final String SCM = "scm-t";
     /** The controller's configuration PID. */
     public static final String CONTROLLER_PID = "org.hasm.controller";
+    /** The node's configuration PID. */
+    public static final String NODE_PID = "org.hasm.node";
     /** The factory PID of personalities. */
     public static final String PERSONALITY_FACTORY_PID = "org.hasm.personality";
     /** Symbolic names of hasm's bundles. */
@@ -111,6 +114,8 @@ public abstract class HasmTestSupport {
     private final List<String> recorded = new ArrayList<>();
     private final List<Path> tempDirs = new ArrayList<>();
     private int examplePort;
+    /** The declaration of the example's personality key while it is not installed yet, or null. */
+    private ServiceRegistration<ConfigurationCheck> exampleLater;
 
     // ---------------------------------------------------------------- outside the framework
 
@@ -166,7 +171,10 @@ public abstract class HasmTestSupport {
                 bundle(bundleUrl("org.osgi.util.promise")),
                 bundle(bundleUrl("org.osgi.service.component")),
                 bundle(bundleUrl("org.apache.felix.scr")),
+                bundle(bundleUrl("org.apache.felix.metatype")),
                 bundle(bundleUrl("org.hasm.spi")),
+                // the node: the controller's identity; configured by hasmSetUp
+                bundle(bundleUrl("org.hasm.node")),
                 bundle(bundleUrl("org.hasm.controller")).noStart()));
         if (withExample) {
             // the example waits on the address readiness of the runtime's address module
@@ -200,6 +208,7 @@ public abstract class HasmTestSupport {
         if (configAdmin == null) {
             throw new AssertionError("no ConfigurationAdmin service after " + SERVICE_TIMEOUT.toSeconds() + " s");
         }
+        configureNode();
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(TestModuleActivator.RECORDER_PROPERTY, "true");
         Consumer<String> recorder = entry -> {
@@ -213,6 +222,20 @@ public abstract class HasmTestSupport {
         LogReaderService logReader = logTracker.getService();
         if (logReader != null) {
             logReader.addLogListener(logPrinter);
+        }
+    }
+
+    /** The node's configuration, as the launcher writes it from hasm.properties: this SCM, standalone. */
+    private void configureNode() {
+        try {
+            Configuration node = configAdmin.getConfiguration(NODE_PID, "?");
+            Hashtable<String, Object> p = new Hashtable<>();
+            p.put("hasm.scm", SCM);
+            p.put("hasm.role", "MASTER");
+            p.put("hasm.data.dir", context.getProperty("hasm.data.dir"));
+            node.update(p);
+        } catch (IOException e) {
+            throw new AssertionError("the node's configuration cannot be written", e);
         }
     }
 
@@ -242,6 +265,9 @@ public abstract class HasmTestSupport {
         }
         if (recorderRegistration != null) {
             recorderRegistration.unregister();
+        }
+        if (exampleLater != null) {
+            exampleLater.unregister();
         }
         if (configAdminTracker != null) {
             configAdminTracker.close();
@@ -330,7 +356,10 @@ public abstract class HasmTestSupport {
         personality.put("name", "pers-t");
         personality.put("home", SCM);
         personality.put("addresses", "127.0.0.1");
-        personality.put("example.port", String.valueOf(examplePort));
+        if (installed(EXAMPLE_BSN) != null || exampleLater != null) {
+            // the example's key: without the example nobody reads it, and the node refuses it as unknown
+            personality.put("example.port", String.valueOf(examplePort));
+        }
         configAdmin.createFactoryConfiguration(PERSONALITY_FACTORY_PID, "?").update(personality);
 
         Bundle controller = installed(CONTROLLER_BSN);
@@ -339,6 +368,18 @@ public abstract class HasmTestSupport {
         }
         controller.start();
         return controller();
+    }
+
+    /**
+     * The example service will be installed while the SCM runs (from a deploy folder): its
+     * personality key {@code example.port} is declared for it now, as the example's own check
+     * declares it once it is there, so that the node does not refuse the key as unknown meanwhile.
+     * Call before {@link #startController}.
+     */
+    protected void exampleArrivesLater() {
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(ConfigurationCheck.KEYS, PERSONALITY_FACTORY_PID + ":example.port");
+        exampleLater = context.registerService(ConfigurationCheck.class, (configurations, findings) -> { }, props);
     }
 
     /** Starts the controller with deadlines long enough for modules that pass. */
@@ -406,14 +447,14 @@ public abstract class HasmTestSupport {
     /**
      * The forward order of the registered modules, computed from their service properties as
      * {@link HaModule} documents it: tier {@code hasm} first, then rank, then {@code service.id}. The
-     * runtime's address module is left out ({@link Journal#ADDRESS_MODULE}).
+     * runtime's address and node modules are left out ({@link Journal#runtimeModule}).
      *
      * @return module names in forward order
      */
     protected List<String> documentedOrder() throws InvalidSyntaxException {
         Collection<ServiceReference<HaModule>> refs = context.getServiceReferences(HaModule.class, null);
         return refs.stream()
-                .filter(r -> !Journal.ADDRESS_MODULE.equals(r.getProperty(HaModule.MODULE_NAME)))
+                .filter(r -> !Journal.runtimeModule(String.valueOf(r.getProperty(HaModule.MODULE_NAME))))
                 .sorted(Comparator
                         .comparingInt((ServiceReference<HaModule> r) ->
                                 HaModule.TIER_HASM.equals(r.getProperty(HaModule.MODULE_TIER)) ? 0 : 1)

@@ -59,6 +59,7 @@ public class FileInstallUpdateIT extends HasmTestSupport {
         deleteAfter(deploy);
         Path staging = tempDir("staging");
         awaitRegistered(List.of("neighbour"));
+        exampleArrivesLater();
         HaController c = startController();
         awaitState(ScmState.DAC);
         // the state shows once the HASM tier is done; the mark below must follow the neighbour's opMode

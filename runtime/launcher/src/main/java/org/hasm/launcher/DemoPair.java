@@ -267,33 +267,37 @@ final class DemoPair {
         long lease = Math.max(2 * check, interval * counter);
 
         Map<String, String> status = new LinkedHashMap<>();
-        status.put("#1", "# status messages to the peer on two networks and a heartbeat on the shared storage; the peer");
-        status.put("#2", "# is dead only when every network is BAD and (its heartbeat stopped or it was fenced)");
-        status.put("#3", "# a message every interval.ms, a channel BAD after counter.start missed: " + interval + " ms x "
+        status.put("#1", "# status messages to the peer on two networks and a heartbeat on the shared storage (the channels:");
+        status.put("#2", "# org.hasm.status.channel~NAME.cfg); the peer is dead only when every network is BAD and (its");
+        status.put("#3", "# heartbeat stopped or it was fenced). Both SCMs must use the same timing: a message every");
+        status.put("#4", "# interval.ms, a channel BAD after counter.start missed: " + interval + " ms x "
                 + counter + (interval == Timing.TUNED.intervalMs() && counter == Timing.TUNED.counter()
                         ? " (hasm demo --timing tuned)" : interval == Timing.PATENT.intervalMs()
                         && counter == Timing.PATENT.counter() ? " (hasm demo --timing patent)" : ""));
         status.put("interval.ms", Long.toString(interval));
         status.put("counter.start", Integer.toString(counter));
-        status.put("channels", "link,host,disk");
-        status.put("channel.disk.kind", "disk");
-        status.put("channel.disk.dir", shared.resolve("heartbeat").toString());
-        status.put("channel.disk.counter", Integer.toString(diskCounter(interval, counter)));
         status.put("fence.agent", "process");
-        status.put("channel.link.local", "127.0.0.1:" + (p + (a ? 10 : 20)));
-        status.put("channel.link.peer", "127.0.0.1:" + (p + (a ? 20 : 10)));
-        status.put("channel.host.local", "127.0.0.2:" + (p + (a ? 11 : 21)));
-        status.put("channel.host.peer", "127.0.0.2:" + (p + (a ? 21 : 11)));
         files.put("org.hasm.status.cfg", status);
+        files.put("org.hasm.status.channel~link.cfg", networkChannel("status", "127.0.0.1", p + (a ? 10 : 20), p + (a ? 20 : 10)));
+        files.put("org.hasm.status.channel~host.cfg", networkChannel("status", "127.0.0.2", p + (a ? 11 : 21), p + (a ? 21 : 11)));
+        Map<String, String> disk = new LinkedHashMap<>();
+        disk.put("#1", "# the heartbeat on the shared storage: the tie-breaker networks cannot give; its lease (counter x");
+        disk.put("#2", "# interval.ms) outlasts the storage lease (org.hasm.storage.cfg lease.ms)");
+        disk.put("kind", "disk");
+        disk.put("dir", shared.resolve("heartbeat").toString());
+        disk.put("counter", Integer.toString(diskCounter(interval, counter)));
+        files.put("org.hasm.status.channel~disk.cfg", disk);
 
         Map<String, String> link = new LinkedHashMap<>();
-        link.put("#1", "# requests to the peer, over the best channel that works");
-        link.put("channels", "link,host");
-        link.put("channel.link.local", "127.0.0.1:" + (p + (a ? 12 : 22)));
-        link.put("channel.link.peer", "127.0.0.1:" + (p + (a ? 22 : 12)));
-        link.put("channel.host.local", "127.0.0.2:" + (p + (a ? 13 : 23)));
-        link.put("channel.host.peer", "127.0.0.2:" + (p + (a ? 23 : 13)));
+        link.put("#1", "# requests to the peer, over the best channel that works (the channels: org.hasm.link.channel~NAME.cfg)");
+        link.put("connect.timeout.ms", "1000");
         files.put("org.hasm.link.cfg", link);
+        Map<String, String> linkLink = networkChannel("link", "127.0.0.1", p + (a ? 12 : 22), p + (a ? 22 : 12));
+        linkLink.put("order", "1");
+        files.put("org.hasm.link.channel~link.cfg", linkLink);
+        Map<String, String> linkHost = networkChannel("link", "127.0.0.2", p + (a ? 13 : 23), p + (a ? 23 : 13));
+        linkHost.put("order", "2");
+        files.put("org.hasm.link.channel~host.cfg", linkHost);
 
         Map<String, String> controller = new LinkedHashMap<>();
         controller.put("#1", "# how long INIT waits for the peer before this SCM boots on alone");
@@ -315,6 +319,16 @@ final class DemoPair {
         files.put("org.hasm.personality~a.cfg", personality("A", A, p));
         files.put("org.hasm.personality~b.cfg", personality("B", B, p));
         return files;
+    }
+
+    /** @return a network channel of the status monitor ({@code status}, UDP) or the link ({@code link}, TCP) */
+    private static Map<String, String> networkChannel(String of, String host, int local, int peer) {
+        Map<String, String> lines = new LinkedHashMap<>();
+        lines.put("#1", "# a " + (of.equals("status") ? "status (UDP)" : "link (TCP)") + " channel: where this SCM"
+                + " listens, where the peer does");
+        lines.put("local", host + ":" + local);
+        lines.put("peer", host + ":" + peer);
+        return lines;
     }
 
     /**

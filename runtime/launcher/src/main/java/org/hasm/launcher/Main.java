@@ -146,9 +146,18 @@ public final class Main {
         }
         Node node = Node.load(dir, dist.home());
         Plan plan = Plan.make(dist, node, false);
+        // the same check as a start: the framework up to the node's check of every configuration
+        int configurations;
+        try {
+            configurations = Runner.check(plan, out, err);
+        } catch (LaunchException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new LaunchException(LaunchException.FAILED, "the check could not run: " + Runner.oneLine(e));
+        }
         out.println("hasm: " + node.dir() + ": SCM " + node.scm() + " (" + node.role() + "), features "
                 + String.join(",", node.features()) + ", " + plan.bundles().size() + " bundles, "
-                + plan.configurations().size() + " configurations: OK");
+                + configurations + " configurations: OK");
         return 0;
     }
 

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * A node folder: what one SCM runs, from {@code DIR/etc/hasm.properties}.
@@ -18,11 +17,15 @@ import java.util.regex.Pattern;
  * <pre>
  * hasm.scm=scm-a                        required: this SCM's name, [A-Za-z0-9_-]+
  * hasm.role=MASTER                      required: MASTER or SLAVE (any case)
+ * hasm.peer=scm-b                       the other SCM's name; absent: standalone
+ * hasm.cluster.key.file=etc/cluster.key the key both SCMs share (the default); relative to DIR
  * hasm.features=hasm-core,hasm-example  default hasm-core
  * hasm.deploy.dir=deploy                default ${hasm.home}/deploy; relative to DIR
  * hasm.log.level=INFO                   ERROR, WARN, INFO (default), DEBUG or TRACE
  * any.other.key=value                   passed to the framework as a property
  * </pre>
+ *
+ * The node's keys go to the node bundle's configuration ({@value #NODE_PID}), which validates them.
  *
  * @param dir the node folder, absolute
  * @param propertiesFile {@code DIR/etc/hasm.properties}, for messages
@@ -32,12 +35,19 @@ import java.util.regex.Pattern;
  * @param deployDir the folder watched for bundles, absolute
  * @param logLevel upper case
  * @param frameworkProperties the other keys, passed through
+ * @param nodeKeys the node's keys as written ({@code hasm.scm}, {@code hasm.peer}, {@code hasm.role},
+ *     {@code hasm.cluster.key.file}), for the node bundle's configuration, which checks them
  */
 record Node(Path dir, Path propertiesFile, String scm, String role, List<String> features, Path deployDir,
-        String logLevel, Map<String, String> frameworkProperties) {
+        String logLevel, Map<String, String> frameworkProperties, Map<String, String> nodeKeys) {
 
+    /** The node bundle's configuration PID: the launcher writes it from this file, nobody else does. */
+    static final String NODE_PID = "org.hasm.node";
     static final String SCM = "hasm.scm";
     static final String ROLE = "hasm.role";
+    static final String PEER = "hasm.peer";
+    static final String KEY_FILE = "hasm.cluster.key.file";
+    static final String DATA_DIR = "hasm.data.dir";
     static final String FEATURES = "hasm.features";
     static final String DEPLOY_DIR = "hasm.deploy.dir";
     static final String LOG_LEVEL = "hasm.log.level";
@@ -45,9 +55,8 @@ record Node(Path dir, Path propertiesFile, String scm, String role, List<String>
     static final String DEFAULT_FEATURES = "hasm-core";
     static final String DEFAULT_LOG_LEVEL = "INFO";
 
-    private static final Pattern SCM_NAME = Pattern.compile("[A-Za-z0-9_-]+");
     /** Feature names become file names under system/features: no separators, no leading dot. */
-    static final Pattern FEATURE_NAME = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9_.-]*");
+    static final java.util.regex.Pattern FEATURE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9_.-]*");
     private static final Set<String> LOG_LEVELS = Set.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
 
     /** Keys the launcher derives itself: setting them in hasm.properties would be silently lost. */
@@ -77,16 +86,11 @@ record Node(Path dir, Path propertiesFile, String scm, String role, List<String>
                 throw new LaunchException(file + ": " + key + " is set by the launcher and cannot be set here");
             }
         }
-        String scm = required(file, properties, SCM, "the SCM's name, e.g. " + SCM + "=scm-a");
-        if (!SCM_NAME.matcher(scm).matches()) {
-            throw new LaunchException(file + ": " + SCM + "=" + scm
-                    + " is not a valid name (letters, digits, '_' and '-')");
-        }
-        String role = required(file, properties, ROLE, "MASTER or SLAVE").toUpperCase(Locale.ROOT);
-        if (!role.equals("MASTER") && !role.equals("SLAVE")) {
-            throw new LaunchException(file + ": " + ROLE + "=" + properties.get(ROLE)
-                    + " is not a role (expected MASTER or SLAVE)");
-        }
+        // The node's keys are checked by the node bundle, the one place that reads them (hasm check
+        // and every start report what is wrong there, naming this file): here they are only carried.
+        String scm = text(properties.get(SCM));
+        String role = text(properties.get(ROLE));
+        role = role == null ? null : role.toUpperCase(Locale.ROOT);
         List<String> features = features(file, properties.getOrDefault(FEATURES, DEFAULT_FEATURES));
 
         String deploy = properties.get(DEPLOY_DIR);
@@ -104,10 +108,36 @@ record Node(Path dir, Path propertiesFile, String scm, String role, List<String>
         }
 
         Map<String, String> passThrough = new LinkedHashMap<>(properties);
-        for (String key : List.of(SCM, ROLE, FEATURES, DEPLOY_DIR, LOG_LEVEL)) {
+        for (String key : List.of(SCM, ROLE, PEER, KEY_FILE, FEATURES, DEPLOY_DIR, LOG_LEVEL)) {
             passThrough.remove(key);
         }
-        return new Node(node, file, scm, role, features, deployDir, level, Collections.unmodifiableMap(passThrough));
+        Map<String, String> nodeKeys = new LinkedHashMap<>();
+        for (String key : List.of(SCM, PEER, ROLE, KEY_FILE)) {
+            String value = text(properties.get(key));
+            if (value != null) {
+                nodeKeys.put(key, value);
+            }
+        }
+        return new Node(node, file, scm, role, features, deployDir, level, Collections.unmodifiableMap(passThrough),
+                Collections.unmodifiableMap(nodeKeys));
+    }
+
+    private static String text(String value) {
+        return value == null || value.isBlank() ? null : value.strip();
+    }
+
+    /**
+     * @return the node bundle's configuration ({@value #NODE_PID}): the node's keys as the operator
+     *     wrote them, the data folder, and the cluster key file, relative to the node folder, by
+     *     default {@code etc/cluster.key}
+     */
+    Map<String, Object> nodeConfiguration() {
+        Map<String, Object> c = new LinkedHashMap<>(nodeKeys);
+        c.put(DATA_DIR, dataDir().toString());
+        Object key = c.get(KEY_FILE);
+        c.put(KEY_FILE, key == null ? etcDir().resolve("cluster.key").toString()
+                : dir.resolve(String.valueOf(key)).normalize().toString());
+        return c;
     }
 
     /** @return {@code DIR/data/hasm}: state of hasm's own bundles, kept across restarts */
@@ -126,15 +156,6 @@ record Node(Path dir, Path propertiesFile, String scm, String role, List<String>
 
     Path etcDir() {
         return dir.resolve("etc");
-    }
-
-    private static String required(Path file, Map<String, String> properties, String key, String what)
-            throws LaunchException {
-        String value = properties.get(key);
-        if (value == null || value.isEmpty()) {
-            throw new LaunchException(file + ": " + key + " is missing (" + what + ")");
-        }
-        return value;
     }
 
     private static List<String> features(Path file, String list) throws LaunchException {

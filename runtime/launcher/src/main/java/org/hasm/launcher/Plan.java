@@ -27,6 +27,18 @@ record Plan(Node node, List<PlannedBundle> bundles, Map<ConfigKey, Map<String, O
     record PlannedBundle(MavenId id, Path jar, int startLevel, String feature) {
     }
 
+    /**
+     * Added to every configuration: the file it comes from, which the node's check names in a
+     * problem (the node bundle knows the key; it is none of the configuration's owner).
+     */
+    static final String SOURCE = "hasm.config.source";
+
+    /**
+     * Framework property: the node bundle activates nothing before the launcher has the
+     * configuration checked and asks it to start ({@link Runner}).
+     */
+    static final String GATE = "hasm.node.gate";
+
     /** Framework property: the root log level of the OSGi Log service (Log 1.4, LoggerAdmin). */
     static final String LOG_ADMIN_LEVEL = "org.osgi.service.log.admin.loglevel";
 
@@ -53,10 +65,28 @@ record Plan(Node node, List<PlannedBundle> bundles, Map<ConfigKey, Map<String, O
 
         // per property: a feature's default stays unless the node's file sets the same key
         Map<ConfigKey, Map<String, Object>> configurations = new LinkedHashMap<>();
+        // where each configuration comes from, so that a problem found in it names the file to fix
+        Map<ConfigKey, String> sources = new LinkedHashMap<>();
         for (Feature feature : features) {
-            feature.configurations().forEach((key, properties) -> overlay(configurations, key, properties));
+            feature.configurations().forEach((key, properties) -> {
+                overlay(configurations, key, properties);
+                sources.put(key, feature.file().toString());
+            });
         }
-        ConfigFiles.read(node.etcDir()).forEach((key, properties) -> overlay(configurations, key, properties));
+        ConfigKey nodeKey = new ConfigKey(Node.NODE_PID, null);
+        Map<ConfigKey, Map<String, Object>> files = ConfigFiles.read(node.etcDir());
+        if (files.containsKey(nodeKey)) {
+            throw new LaunchException(node.etcDir().resolve(Node.NODE_PID + ConfigFiles.SUFFIX) + ": the node's"
+                    + " configuration comes from " + node.propertiesFile() + " (hasm.scm, hasm.peer, hasm.role,"
+                    + " hasm.cluster.key.file): remove this file");
+        }
+        files.forEach((key, properties) -> {
+            overlay(configurations, key, properties);
+            sources.put(key, node.etcDir().resolve(key + ConfigFiles.SUFFIX).toString());
+        });
+        overlay(configurations, nodeKey, node.nodeConfiguration());
+        sources.put(nodeKey, node.propertiesFile().toString());
+        sources.forEach((key, source) -> configurations.get(key).put(SOURCE, source));
 
         Map<String, String> properties = frameworkProperties(dist, node, console);
         Plan plan = new Plan(node, List.copyOf(bundles.values()), Collections.unmodifiableMap(configurations),
@@ -109,8 +139,13 @@ record Plan(Node node, List<PlannedBundle> bundles, Map<ConfigKey, Map<String, O
         properties.put("hasm.node.dir", node.dir().toString());
         properties.put("hasm.data.dir", node.dataDir().toString());
         properties.put("hasm.log.dir", node.logDir().toString());
-        properties.put(Node.SCM, node.scm());
-        properties.put(Node.ROLE, node.role());
+        if (node.scm() != null) {
+            properties.put(Node.SCM, node.scm());
+        }
+        if (node.role() != null) {
+            properties.put(Node.ROLE, node.role());
+        }
+        properties.put(GATE, "launcher");
         properties.put(Node.FEATURES, String.join(",", node.features()));
         properties.put(Node.DEPLOY_DIR, node.deployDir().toString());
         properties.put(Node.LOG_LEVEL, node.logLevel());

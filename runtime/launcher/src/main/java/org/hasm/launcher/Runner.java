@@ -38,21 +38,39 @@ import org.osgi.util.tracker.ServiceTracker;
  *     resolve them all: one that does not resolve stops the launch before anything started;</li>
  * <li>start the framework at level 1 (logging, Configuration Admin, Declarative Services);</li>
  * <li>apply the configurations, so no module or service ever runs unconfigured;</li>
+ * <li>raise the start level to the node bundle's: the node checks every configuration against
+ *     its bundles' metatype and their own checks (the code their activation runs), while nothing
+ *     that needs the node is active yet; anything wrong is one line each naming the file and the
+ *     key, and exit 2, with nothing started;</li>
  * <li>raise the start level to the top: modules and services, then the controller, then the
  *     deploy folder watcher; a bundle that does not start stops the SCM (exit 3);</li>
  * <li>wait for the framework to stop.</li>
  * </ol>
+ *
+ * <p>{@code hasm check} ({@link #check()}) goes as far as the node's check and stops: the framework
+ * in a storage folder of its own (a running SCM's is left alone), its log below ERROR dropped, and
+ * the HTTP server not started, so that no socket is opened.
  */
 final class Runner {
 
     private static final long SERVICE_TIMEOUT_MS = 10_000;
     private static final long LEVEL_TIMEOUT_MS = 120_000;
+    /** The node bundle, whose start level is where the configuration is checked. */
+    static final String NODE_BUNDLE = "org.hasm.node";
+    /** The service of the node bundle that checks, and opens the node's gate: a {@code Function<String, Object>}. */
+    static final String CHECK_FILTER = "(&(objectClass=java.util.function.Function)(hasm.node.launch=true))";
+    /** Bundles a check does not start: the HTTP server opens its port as it starts. */
+    static final String HTTP_SERVER_PREFIX = "org.apache.felix.http.jetty";
 
     private final Plan plan;
     private final Shutdown shutdown;
     private final PrintStream out;
     private final PrintStream err;
     private final long stopTimeoutMs;
+    /** Whether this only checks ({@code hasm check}): never beyond the node's check. */
+    private final boolean checkOnly;
+    /** The framework's storage and log folder of a check, removed after it. */
+    private Path checkDir;
 
     /** Errors the framework reported while starting bundles, by bundle id. */
     private final Map<Long, Throwable> startErrors = new ConcurrentHashMap<>();
@@ -63,11 +81,58 @@ final class Runner {
     };
 
     Runner(Plan plan, Shutdown shutdown, PrintStream out, PrintStream err, long stopTimeoutMs) {
+        this(plan, shutdown, out, err, stopTimeoutMs, false);
+    }
+
+    private Runner(Plan plan, Shutdown shutdown, PrintStream out, PrintStream err, long stopTimeoutMs,
+            boolean checkOnly) {
         this.plan = plan;
         this.shutdown = shutdown;
         this.out = out;
         this.err = err;
         this.stopTimeoutMs = stopTimeoutMs;
+        this.checkOnly = checkOnly;
+    }
+
+    /**
+     * {@code hasm check}: boots the framework as a start does up to the node's check of every
+     * configuration, then stops it.
+     *
+     * @return the number of configurations checked
+     * @throws LaunchException what a start would refuse (exit 2: each problem was printed on err)
+     */
+    static int check(Plan plan, PrintStream out, PrintStream err) throws Exception {
+        Runner runner = new Runner(plan, new Shutdown(out, err, Main.STOP_TIMEOUT_MS), out, err, Main.STOP_TIMEOUT_MS,
+                true);
+        try {
+            runner.checkDir = Files.createTempDirectory("hasm-check-");
+            Framework framework = runner.newFramework();
+            try {
+                framework.init();
+                runner.install(framework.getBundleContext());
+                runner.checkResolved(framework, List.of(framework.getBundleContext().getBundles()));
+                framework.start();
+                runner.configure(framework.getBundleContext());
+                runner.raise(framework, runner.nodeLevel());
+                runner.awaitLevel(framework);
+                runner.checkConfiguration(framework.getBundleContext(), "check");
+                return plan.configurations().size();
+            } finally {
+                runner.stopQuietly(framework);
+            }
+        } finally {
+            if (runner.checkDir != null) {
+                deleteTree(runner.checkDir);
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary folder left behind: nothing the operator must act on
+        }
     }
 
     /**
@@ -92,7 +157,11 @@ final class Runner {
                     // level 1: infrastructure only
                     && shutdown.unlessStopping(framework::start)
                     && shutdown.unlessStopping(() -> configure(framework.getBundleContext()))
-                    && shutdown.unlessStopping(() -> raise(framework));
+                    // the node's level: every configuration is checked before anything uses it
+                    && shutdown.unlessStopping(() -> raise(framework, nodeLevel()));
+            starting = starting && awaitLevel(framework) && !shutdown.requested()
+                    && shutdown.unlessStopping(() -> checkConfiguration(framework.getBundleContext(), "start"))
+                    && shutdown.unlessStopping(() -> raise(framework, plan.topLevel()));
             if (starting && awaitLevel(framework) && !shutdown.requested()) {
                 checkStarted(framework, bundles);
                 out.printf("hasm: SCM %s started: %d bundles at start level %d in %d ms%n", plan.node().scm(),
@@ -141,8 +210,17 @@ final class Runner {
 
     private Framework newFramework() throws LaunchException {
         exportLoggerSettings(plan.frameworkProperties());
+        Map<String, String> properties = plan.frameworkProperties();
+        if (checkOnly) {
+            properties = new LinkedHashMap<>(properties);
+            properties.put("org.osgi.framework.storage", checkDir.resolve("framework").toString());
+            properties.put("hasm.log.dir", checkDir.resolve("log").toString());
+            // the check's own findings are its output; what the bundles log on the way is not
+            properties.put(Node.LOG_LEVEL, "ERROR");
+            properties.put(Plan.LOG_ADMIN_LEVEL, "ERROR");
+        }
         for (FrameworkFactory factory : ServiceLoader.load(FrameworkFactory.class, Runner.class.getClassLoader())) {
-            return factory.newFramework(plan.frameworkProperties());
+            return factory.newFramework(properties);
         }
         throw new LaunchException(LaunchException.FAILED, "no OSGi framework on the class path (lib/ is incomplete)");
     }
@@ -158,7 +236,7 @@ final class Runner {
                         + planned.feature() + ") cannot be installed: " + oneLine(e));
             }
             bundle.adapt(BundleStartLevel.class).setStartLevel(planned.startLevel());
-            if (!isFragment(bundle)) {
+            if (!isFragment(bundle) && !(checkOnly && planned.id().artifactId().startsWith(HTTP_SERVER_PREFIX))) {
                 try {
                     // below its start level this only marks it: it starts when the level is reached
                     bundle.start(Bundle.START_ACTIVATION_POLICY);
@@ -237,13 +315,55 @@ final class Runner {
     /* Replaced when the framework restarts itself (update): each raise has its own latch. */
     private volatile CountDownLatch levelReached = new CountDownLatch(1);
 
-    private void raise(Framework framework) {
-        if (plan.topLevel() <= 1) {
-            levelReached.countDown();
+    private void raise(Framework framework, int level) {
+        CountDownLatch latch = new CountDownLatch(1);
+        levelReached = latch;
+        if (level <= framework.adapt(FrameworkStartLevel.class).getStartLevel()) {
+            latch.countDown();
             return;
         }
-        CountDownLatch latch = levelReached;
-        framework.adapt(FrameworkStartLevel.class).setStartLevel(plan.topLevel(), event -> latch.countDown());
+        framework.adapt(FrameworkStartLevel.class).setStartLevel(level, event -> latch.countDown());
+    }
+
+    /** @return the start level of the node bundle, where the configuration is checked */
+    private int nodeLevel() throws LaunchException {
+        for (Plan.PlannedBundle b : plan.bundles()) {
+            if (b.id().artifactId().equals(NODE_BUNDLE)) {
+                return b.startLevel();
+            }
+        }
+        throw new LaunchException(LaunchException.BUNDLES, "no feature of " + plan.node().propertiesFile()
+                + " lists the node bundle " + NODE_BUNDLE + " (hasm-core does): nothing could check the configuration");
+    }
+
+    /**
+     * Has the node bundle check every configuration; {@code "start"} also opens its gate when
+     * nothing is wrong.
+     *
+     * @throws LaunchException exit 2 when something is wrong, each problem printed on err first
+     */
+    @SuppressWarnings("unchecked")
+    private void checkConfiguration(BundleContext context, String command) throws Exception {
+        ServiceTracker<Object, Object> tracker = new ServiceTracker<>(context, context.createFilter(CHECK_FILTER), null);
+        tracker.open(true);
+        Object result;
+        try {
+            Object service = tracker.waitForService(SERVICE_TIMEOUT_MS);
+            if (service == null) {
+                throw new LaunchException(LaunchException.BUNDLES, "the node bundle " + NODE_BUNDLE + " did not offer its"
+                        + " configuration check within " + SERVICE_TIMEOUT_MS / 1000 + " s: the SCM does not start");
+            }
+            result = ((java.util.function.Function<String, Object>) service).apply(command);
+        } finally {
+            tracker.close();
+        }
+        List<String> problems = result instanceof List<?> l ? l.stream().map(String::valueOf).toList()
+                : List.of("the node's check answered " + result);
+        if (!problems.isEmpty()) {
+            problems.forEach(p -> err.println("hasm: " + p));
+            throw new LaunchException(LaunchException.CONFIG, problems.size() + (problems.size() == 1 ? " problem" : " problems")
+                    + " in the configuration of " + plan.node().dir() + (checkOnly ? "" : ": the SCM does not start"));
+        }
     }
 
     /** @return false if the SCM is stopping instead */
@@ -255,7 +375,8 @@ final class Runner {
                 return false;
             }
             if (System.nanoTime() > deadline) {
-                throw new LaunchException(LaunchException.FAILED, "start level " + plan.topLevel()
+                throw new LaunchException(LaunchException.FAILED, "start level "
+                        + framework.adapt(FrameworkStartLevel.class).getStartLevel()
                         + " not reached within " + LEVEL_TIMEOUT_MS / 1000 + " s: a bundle does not finish starting");
             }
         }
@@ -319,7 +440,6 @@ final class Runner {
             }
             TimeUnit.MILLISECONDS.sleep(50);
         }
-        levelReached = new CountDownLatch(1);
         startErrors.clear();
         List<Bundle> bundles = new ArrayList<>();
         boolean raised = shutdown.unlessStopping(() -> {
@@ -329,7 +449,7 @@ final class Runner {
                     bundles.add(bundle);
                 }
             }
-            raise(framework);
+            raise(framework, plan.topLevel());
         });
         if (raised && awaitLevel(framework) && !shutdown.requested()) {
             checkStarted(framework, bundles);

@@ -50,6 +50,10 @@ class DemoPairTest {
         assertEquals("--timing fast: must be tuned (50 ms x 4, the default) or patent (1000 ms x 10)", timing.getMessage());
     }
 
+    private static Map<String, String> channel(Path dir, String scm, String of, String name) throws Exception {
+        return PropertiesFile.read(dir.resolve("scm-" + scm + "/etc/org.hasm." + of + ".channel~" + name + ".cfg"));
+    }
+
     @Test
     void writesTwoMirroredNodesWithOneKey() throws Exception {
         Path dir = DemoPair.write(DemoPair.parse(new String[] {"--dir", root.resolve("pair").toString(),
@@ -65,24 +69,25 @@ class DemoPairTest {
 
         Map<String, String> statusA = PropertiesFile.read(dir.resolve("scm-a/etc/org.hasm.status.cfg"));
         Map<String, String> statusB = PropertiesFile.read(dir.resolve("scm-b/etc/org.hasm.status.cfg"));
-        assertEquals("100/5/link,host,disk", statusA.get("interval.ms") + "/" + statusA.get("counter.start") + "/" + statusA.get("channels"));
-        assertEquals("127.0.0.1:9010 127.0.0.1:9020 127.0.0.2:9011 127.0.0.2:9021", statusA.get("channel.link.local") + " "
-                + statusA.get("channel.link.peer") + " " + statusA.get("channel.host.local") + " " + statusA.get("channel.host.peer"));
-        assertEquals(statusA.get("channel.link.local"), statusB.get("channel.link.peer"));
-        assertEquals(statusA.get("channel.host.peer"), statusB.get("channel.host.local"));
-        Map<String, String> linkA = PropertiesFile.read(dir.resolve("scm-a/etc/org.hasm.link.cfg"));
-        Map<String, String> linkB = PropertiesFile.read(dir.resolve("scm-b/etc/org.hasm.link.cfg"));
-        assertEquals("127.0.0.1:9012 127.0.0.1:9022 127.0.0.2:9013 127.0.0.2:9023", linkA.get("channel.link.local") + " "
-                + linkA.get("channel.link.peer") + " " + linkA.get("channel.host.local") + " " + linkA.get("channel.host.peer"));
-        assertEquals(linkA.get("channel.host.local"), linkB.get("channel.host.peer"));
+        assertEquals("100/5/process", statusA.get("interval.ms") + "/" + statusA.get("counter.start") + "/"
+                + statusA.get("fence.agent"));
+        // each channel is a factory configuration of its own, mirrored on the other SCM
+        assertEquals(Map.of("local", "127.0.0.1:9010", "peer", "127.0.0.1:9020"), channel(dir, "a", "status", "link"));
+        assertEquals(Map.of("local", "127.0.0.2:9011", "peer", "127.0.0.2:9021"), channel(dir, "a", "status", "host"));
+        assertEquals(Map.of("local", "127.0.0.1:9020", "peer", "127.0.0.1:9010"), channel(dir, "b", "status", "link"));
+        assertEquals(Map.of("local", "127.0.0.1:9012", "peer", "127.0.0.1:9022", "order", "1"),
+                channel(dir, "a", "link", "link"));
+        assertEquals(Map.of("local", "127.0.0.2:9023", "peer", "127.0.0.2:9013", "order", "2"),
+                channel(dir, "b", "link", "host"));
         assertEquals("5000", PropertiesFile.read(dir.resolve("scm-b/etc/org.hasm.controller.cfg")).get("init.peer.timeout.ms"));
         assertEquals(Map.of("name", "B", "home", "scm-b", "addresses", "127.0.3.2", "volumes", "vol-b",
                 "export.http.files", "vol-b:/", "http.port", "9032", "example.port", "9031"),
                 PropertiesFile.read(dir.resolve("scm-a/etc/org.hasm.personality~b.cfg")));
         // the shared storage: both SCMs use the same folder, each fences the other through its pid file
-        assertEquals(dir.resolve("shared/heartbeat").toString(), statusA.get("channel.disk.dir"));
         // twice the networks' counter (100 ms x 5), and never under a second
-        assertEquals("10/process", statusB.get("channel.disk.counter") + "/" + statusB.get("fence.agent"));
+        assertEquals(Map.of("kind", "disk", "dir", dir.resolve("shared/heartbeat").toString(), "counter", "10"),
+                channel(dir, "b", "status", "disk"));
+        assertEquals("process", statusB.get("fence.agent"));
         assertEquals(20, DemoPair.diskCounter(100, 10));
         assertEquals(20, DemoPair.diskCounter(50, 4));
         assertEquals(20, DemoPair.diskCounter(1000, 10));

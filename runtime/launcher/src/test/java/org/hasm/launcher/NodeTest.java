@@ -84,17 +84,29 @@ class NodeTest {
     }
 
     @Test
-    void requiredKeys() throws Exception {
-        assertEquals(file() + ": hasm.scm is missing (the SCM's name, e.g. hasm.scm=scm-a)", error("hasm.role=MASTER"));
-        assertEquals(file() + ": hasm.role is missing (MASTER or SLAVE)", error("hasm.scm=a\nhasm.role=\n"));
+    void theNodesKeysGoToTheNodeBundlesConfigurationUnchecked() throws Exception {
+        Node node = Node.load(TestFiles.node(root, """
+                hasm.scm = scm a
+                hasm.role = mastr
+                hasm.peer = scm-b
+                hasm.cluster.key.file = secrets/key
+                other = 1
+                """), home());
+        // the node bundle checks them (hasm check and every start), naming this file: here they are carried
+        assertEquals("scm a", node.scm());
+        assertEquals("MASTR", node.role());
+        assertEquals(Map.of("other", "1"), node.frameworkProperties());
+        assertEquals(Map.of("hasm.scm", "scm a", "hasm.role", "mastr", "hasm.peer", "scm-b", "hasm.data.dir",
+                root.resolve("node/data/hasm").toString(), "hasm.cluster.key.file", root.resolve("node/secrets/key").toString()),
+                node.nodeConfiguration());
+        Node minimal = Node.load(TestFiles.node(root.resolve("m"), "hasm.role=SLAVE\n"), home());
+        assertEquals(null, minimal.scm());
+        assertEquals(Map.of("hasm.role", "SLAVE", "hasm.data.dir", root.resolve("m/node/data/hasm").toString(),
+                "hasm.cluster.key.file", root.resolve("m/node/etc/cluster.key").toString()), minimal.nodeConfiguration());
     }
 
     @Test
     void badValues() throws Exception {
-        assertEquals(file() + ": hasm.role=MASTR is not a role (expected MASTER or SLAVE)",
-                error("hasm.scm=a\nhasm.role=MASTR"));
-        assertEquals(file() + ": hasm.scm=scm a is not a valid name (letters, digits, '_' and '-')",
-                error("hasm.scm=scm a\nhasm.role=MASTER"));
         assertEquals(file() + ": hasm.features: '../etc/passwd' is not a feature name (letters, digits, '.', '_' and '-')",
                 error("hasm.scm=a\nhasm.role=MASTER\nhasm.features=hasm-core,../etc/passwd"));
         assertEquals(file() + ": hasm.features is empty (at least hasm-core)",

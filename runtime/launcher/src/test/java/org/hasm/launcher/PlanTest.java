@@ -2,6 +2,7 @@ package org.hasm.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,9 +42,27 @@ class PlanTest {
 
         Plan plan = Plan.make(Distribution.at(home), Node.load(node, home), false);
 
-        assertEquals(Map.of("deadline.init.ms", 10000L, "journal.size", "50", "name", "x", "extra", "yes"),
+        Path etc = node.resolve("etc");
+        assertEquals(Map.of("deadline.init.ms", 10000L, "journal.size", "50", "name", "x", "extra", "yes",
+                Plan.SOURCE, etc.resolve("org.hasm.controller.cfg").toString()),
                 plan.configurations().get(ConfigKey.parse("org.hasm.controller")));
-        assertEquals(Map.of("name", "A"), plan.configurations().get(ConfigKey.parse("org.hasm.personality~a")));
+        assertEquals(Map.of("name", "A", Plan.SOURCE, etc.resolve("org.hasm.personality~a.cfg").toString()),
+                plan.configurations().get(ConfigKey.parse("org.hasm.personality~a")));
+        // the node's configuration comes from hasm.properties, and names it as its source
+        assertEquals(Map.of("hasm.scm", "a", "hasm.role", "MASTER", "hasm.data.dir", node.resolve("data/hasm").toString(),
+                "hasm.cluster.key.file", etc.resolve("cluster.key").toString(), Plan.SOURCE,
+                etc.resolve("hasm.properties").toString()), plan.configurations().get(ConfigKey.parse("org.hasm.node")));
+    }
+
+    @Test
+    void theNodesConfigurationComesFromHasmPropertiesAlone() throws Exception {
+        Path home = TestFiles.distribution(root);
+        Path node = TestFiles.node(root, "hasm.scm=a\nhasm.role=MASTER\n");
+        TestFiles.write(node.resolve("etc/org.hasm.node.cfg"), "hasm.scm=b\n");
+        LaunchException e = assertThrows(LaunchException.class,
+                () -> Plan.make(Distribution.at(home), Node.load(node, home), false));
+        assertTrue(e.getMessage().startsWith(node.resolve("etc/org.hasm.node.cfg") + ": the node's configuration comes from "
+                + node.resolve("etc/hasm.properties")), e.getMessage());
     }
 
     @Test

@@ -169,13 +169,9 @@ public class ExampleService implements HaModule {
             return null;
         }
         try {
-            int port = Integer.parseInt(raw.trim());
-            if (port < 1 || port > 65535) {
-                throw new NumberFormatException();
-            }
-            return port;
-        } catch (NumberFormatException e) {
-            throw new HaException("personality " + p.name() + ": " + PORT + "=" + raw + " is not a port number");
+            return ExampleCheck.port(raw);
+        } catch (IllegalArgumentException e) {
+            throw new HaException("personality " + p.name() + ": " + PORT + ": " + e.getMessage());
         }
     }
 

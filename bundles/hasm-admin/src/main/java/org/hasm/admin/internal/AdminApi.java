@@ -281,12 +281,14 @@ final class AdminApi {
         if (f == null) {
             return Reply.error(503, "Configuration Admin is not available");
         }
-        audit.accepted("fault switch drop " + channel + " " + p + "%", who, remote);
         try {
             f.drop(channel, p);
+        } catch (IllegalArgumentException e) {
+            return Reply.error(404, e.getMessage());
         } catch (Exception e) {
-            throw new IllegalStateException("setting fault.drop." + channel + " failed", e);
+            throw new IllegalStateException("setting fault.drop of status channel " + channel + " failed", e);
         }
+        audit.accepted("fault switch drop " + channel + " " + p + "%", who, remote);
         return Reply.ok(200, Documents.drop(channel, p));
     }
 

@@ -15,6 +15,8 @@ import org.hasm.spi.HaController;
 import org.hasm.spi.peer.PeerLink;
 import org.hasm.spi.peer.StatusMonitor;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
@@ -47,8 +49,9 @@ public class AdminServlet extends HttpServlet {
     /** The framework property that enables the test-only fault routes. */
     static final String PROP_FAULTS = "hasm.faults.enabled";
     /** The status monitor's configuration PID, where the drop switches live. */
-    static final String STATUS_PID = "org.hasm.status";
-    static final String DROP_PREFIX = "fault.drop.";
+    /** The status channels' factory PID: each channel's configuration has its own drop switch. */
+    static final String CHANNEL_FACTORY_PID = "org.hasm.status.channel";
+    static final String DROP = "fault.drop";
     /** The framework property naming the credentials folder; relative to {@value #PROP_NODE_DIR}. */
     static final String PROP_CREDENTIALS = "hasm.admin.credentials";
     static final String PROP_NODE_DIR = "hasm.node.dir";
@@ -150,16 +153,25 @@ public class AdminServlet extends HttpServlet {
         }
     }
 
-    /** Merges {@code fault.drop.<channel>=percent} into the status monitor's configuration. */
+    /** Sets {@code fault.drop=percent} in the configuration of the status channel {@code channel}. */
     private void drop(String channel, int percent) throws IOException {
         ConfigurationAdmin cm = configAdmin;
         if (cm == null) {
             throw new IOException("Configuration Admin went away");
         }
+        String pid = CHANNEL_FACTORY_PID + "~" + channel;
         synchronized (configLock) {
-            // "?" only matters if the configuration does not exist yet: it must stay usable by the
-            // status bundle, not be bound to this one.
-            Configuration c = cm.getConfiguration(STATUS_PID, "?");
+            Configuration[] found;
+            try {
+                found = cm.listConfigurations("(" + Constants.SERVICE_PID + "=" + pid + ")");
+            } catch (InvalidSyntaxException e) {
+                throw new IOException("channel name " + channel + " makes no filter", e);
+            }
+            if (found == null || found.length == 0) {
+                // not created: a channel without addresses would be a configuration problem, not a fault
+                throw new IllegalArgumentException("no status channel " + channel + " (no configuration " + pid + ")");
+            }
+            Configuration c = found[0];
             Dictionary<String, Object> props = new Hashtable<>();
             Dictionary<String, Object> old = c.getProperties();
             if (old != null) {
@@ -168,9 +180,9 @@ public class AdminServlet extends HttpServlet {
                     props.put(k, old.get(k));
                 }
             }
-            props.put(DROP_PREFIX + channel, percent);
+            props.put(DROP, percent);
             c.updateIfDifferent(props);
         }
-        log.warn("fault switch: {}{}={} in {}", DROP_PREFIX, channel, percent, STATUS_PID);
+        log.warn("fault switch: {}={} in {}", DROP, percent, pid);
     }
 }

@@ -182,18 +182,28 @@ class AdminFrameworkIT {
         assertEquals(400, send("GET", "/journal?after=x").statusCode());
 
         r = send("POST", "/faults/drop?channel=link&percent=30");
+        assertEquals(404, r.statusCode(), "no such channel is configured: " + r.body());
+        assertEquals(null, channelConfiguration("link", false), "the switch created no channel");
+        channelConfiguration("link", true);
+        channelConfiguration("host", true);
+        r = send("POST", "/faults/drop?channel=link&percent=30");
         assertEquals(200, r.statusCode(), r.body());
-        assertEquals(30, statusConfiguration().get("fault.drop.link"));
+        assertEquals(30, channelConfiguration("link", false).get("fault.drop"));
+        assertEquals("127.0.0.1:1", channelConfiguration("link", false).get("local"), "the channel's keys stay");
         assertEquals(200, send("POST", "/faults/drop?channel=host&percent=5").statusCode());
-        assertEquals(30, statusConfiguration().get("fault.drop.link"), "the second switch keeps the first");
-        assertEquals(5, statusConfiguration().get("fault.drop.host"));
+        assertEquals(30, channelConfiguration("link", false).get("fault.drop"), "the second switch keeps the first");
+        assertEquals(5, channelConfiguration("host", false).get("fault.drop"));
 
         reg.unregister();
         await("GET", "/status", resp -> resp.statusCode() == 503);
     }
 
-    /** The properties of PID org.hasm.status, read through Configuration Admin by reflection (its API is inside the framework). */
-    private Dictionary<?, ?> statusConfiguration() throws Exception {
+    /**
+     * The properties of the status channel {@code name} (factory configuration org.hasm.status.channel~NAME),
+     * through Configuration Admin by reflection (its API is inside the framework); {@code create} writes
+     * one with addresses first.
+     */
+    private Dictionary<?, ?> channelConfiguration(String name, boolean create) throws Exception {
         BundleContext ctx = framework.getBundleContext();
         // getAllServiceReferences: the system bundle cannot see the cm package, so the class-space
         // filtered lookup would hide the service from it.
@@ -205,9 +215,21 @@ class AdminFrameworkIT {
         Object cm = ctx.getService(ref);
         try {
             Class<?> api = ref.getBundle().loadClass("org.osgi.service.cm.ConfigurationAdmin");
-            Object config = api.getMethod("getConfiguration", String.class, String.class).invoke(cm, AdminServlet.STATUS_PID, "?");
-            Method props = ref.getBundle().loadClass("org.osgi.service.cm.Configuration").getMethod("getProperties");
-            return (Dictionary<?, ?>) props.invoke(config);
+            Class<?> configuration = ref.getBundle().loadClass("org.osgi.service.cm.Configuration");
+            if (create) {
+                Object config = api.getMethod("getFactoryConfiguration", String.class, String.class, String.class)
+                        .invoke(cm, AdminServlet.CHANNEL_FACTORY_PID, name, "?");
+                java.util.Hashtable<String, Object> p = new java.util.Hashtable<>();
+                p.put("local", "127.0.0.1:1");
+                p.put("peer", "127.0.0.1:2");
+                configuration.getMethod("update", Dictionary.class).invoke(config, p);
+            }
+            Object[] found = (Object[]) api.getMethod("listConfigurations", String.class).invoke(cm,
+                    "(service.pid=" + AdminServlet.CHANNEL_FACTORY_PID + "~" + name + ")");
+            if (found == null || found.length == 0) {
+                return null;
+            }
+            return (Dictionary<?, ?>) configuration.getMethod("getProperties").invoke(found[0]);
         } finally {
             ctx.ungetService(ref);
         }

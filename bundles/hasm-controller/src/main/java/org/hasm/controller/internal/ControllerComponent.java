@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Dictionary;
 import org.hasm.spi.Call;
 import org.hasm.spi.CallRecord;
 import org.hasm.spi.HaController;
@@ -18,6 +17,8 @@ import org.hasm.spi.OpMode;
 import org.hasm.spi.Personality;
 import org.hasm.spi.ScmState;
 import org.hasm.spi.SysConfig;
+import org.hasm.spi.node.Node;
+import org.hasm.spi.node.NodeListener;
 import org.hasm.spi.peer.LinkHandler;
 import org.hasm.spi.peer.PeerLink;
 import org.hasm.spi.peer.PeerListener;
@@ -25,12 +26,8 @@ import org.hasm.spi.peer.PeerView;
 import org.hasm.spi.peer.StatusMonitor;
 import org.hasm.spi.storage.StorageListener;
 import org.hasm.spi.storage.VolumeProblem;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
-import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
-import org.osgi.service.cm.Configuration;
-import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -49,28 +46,25 @@ import org.osgi.service.metatype.annotations.Designate;
  * HASC on OSGi: tracks the {@link HaModule} whiteboard, feeds it to the {@link Scm} core and
  * registers the {@link HaController} view. Starts last and stops first (its start level is the
  * highest of the hasm bundles), so its deactivation runs SHUTDOWN while every module is still there.
- * As a {@link StorageListener} it learns what keeps this SCM's volumes from being served.
+ * As a {@link StorageListener} it learns what keeps this SCM's volumes from being served; as a
+ * {@link NodeListener}, that a configuration changed while the SCM runs is wrong (MONITOR, naming
+ * the file, the key and the reason). Its identity and the personalities come from the {@link Node}.
  */
-@Component(service = {HaController.class, PeerListener.class, LinkHandler.class, StorageListener.class},
+@Component(service = {HaController.class, PeerListener.class, LinkHandler.class, StorageListener.class,
+        NodeListener.class},
         immediate = true, configurationPid = ControllerComponent.PID,
         property = LinkHandler.SERVICE + "=" + ControllerComponent.LINK_SERVICE)
 @Designate(ocd = ControllerConfig.class)
-public class ControllerComponent implements HaController, PeerListener, LinkHandler, StorageListener {
+public class ControllerComponent implements HaController, PeerListener, LinkHandler, StorageListener, NodeListener {
     static final String PID = "org.hasm.controller";
     /** The link service the controllers of the pair talk on. */
     static final String LINK_SERVICE = "controller";
-    /** Framework property: the peer's name; absent for a standalone SCM. */
-    static final String PROP_PEER = "hasm.peer";
-    /** Framework property: this SCM's name. */
-    static final String PROP_SCM = "hasm.scm";
-    /** Framework property: the configured role, MASTER or SLAVE. */
-    static final String PROP_ROLE = "hasm.role";
 
     @Reference(service = LoggerFactory.class)
     private Logger log;
 
     @Reference
-    private ConfigurationAdmin configAdmin;
+    private Node node;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -113,7 +107,6 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     // Modules bound before activation wait here; guarded by this.
     private final Map<Long, ModuleEntry> early = new LinkedHashMap<>();
     private volatile Scm scm;
-    private BundleContext bundleContext;
     /** The configuration as it is now; SCR writes it (activate, modified), the controller thread reads it at every boot. */
     private volatile ControllerConfig config;
 
@@ -152,11 +145,10 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     };
 
     @Activate
-    void activate(BundleContext context, ControllerConfig config) {
-        this.bundleContext = context;
+    void activate(ControllerConfig config) {
         this.config = config;
         Settings settings = settings(config);
-        Scm core = new Scm(settings, sink, () -> settings(this.config));
+        Scm core = new Scm(settings, sink, () -> settings(this.config), node::timing);
         core.peerPort(peerPort);
         List<ModuleEntry> pending;
         synchronized (this) {
@@ -252,37 +244,8 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
 
     private Settings settings(ControllerConfig config) {
         List<String> problems = new ArrayList<>();
-        String name = bundleContext.getProperty(PROP_SCM);
-        if (name == null || name.isBlank()) {
-            problems.add("framework property " + PROP_SCM + " (this SCM's name) is not set");
-            name = "unnamed";
-        } else if (!ModuleProperties.NAME.matcher(name.trim()).matches()) {
-            problems.add("framework property " + PROP_SCM + "=" + name + " is not a valid SCM name");
-        }
-        name = name.trim();
-        String peer = bundleContext.getProperty(PROP_PEER);
-        if (peer != null && peer.isBlank()) {
-            peer = null;
-        }
-        if (peer != null) {
-            peer = peer.trim();
-            if (!ModuleProperties.NAME.matcher(peer).matches()) {
-                problems.add("framework property " + PROP_PEER + "=" + peer + " is not a valid SCM name");
-            } else if (peer.equals(name)) {
-                problems.add("framework property " + PROP_PEER + "=" + peer + " names this SCM itself");
-            }
-        }
-        String rawRole = bundleContext.getProperty(PROP_ROLE);
-        OpMode role = OpMode.MASTER;
-        if (rawRole == null || rawRole.isBlank()) {
-            problems.add("framework property " + PROP_ROLE + " (MASTER or SLAVE) is not set");
-        } else {
-            try {
-                role = OpMode.valueOf(rawRole.trim().toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                problems.add("framework property " + PROP_ROLE + "=" + rawRole + " is not a role (MASTER or SLAVE)");
-            }
-        }
+        String name = node.scm() == null ? "unnamed" : node.scm();
+        OpMode role = node.configuredRole() == null ? OpMode.MASTER : node.configuredRole();
         Map<Call, Duration> deadlines = deadlines(config, problems);
         Duration maxDeadline = positive("deadline.max.ms", config.deadline_max_ms(), problems);
         deadlines.forEach((call, d) -> {
@@ -298,17 +261,10 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
             problems.add(PID + ": journal.size=" + journalSize + " must be at least 10");
             journalSize = 10;
         }
-        List<Personality> personalities = PersonalityConfig.read(personalityConfigs(problems), problems);
-        if (peer != null) {
-            String self = name;
-            String other = peer;
-            boolean foreign = personalities.stream().anyMatch(p -> !p.home().equals(self) && !p.home().equals(other));
-            if (foreign) {
-                problems.add("a personality's home is neither this SCM (" + self + ") nor its peer (" + other + ")");
-            }
-        }
-        return new Settings(name, role, peer, deadlines, maxDeadline, initTimeout, readyRetry, journalSize, personalities,
-                problems);
+        // checked by the node (its init fails on a personality that is wrong): what is left is sound
+        List<Personality> personalities = node.personalities();
+        return new Settings(name, role, node.peer(), deadlines, maxDeadline, initTimeout, readyRetry, journalSize,
+                personalities, problems);
     }
 
     private static Map<Call, Duration> deadlines(ControllerConfig config, List<String> problems) {
@@ -327,25 +283,6 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
             return Duration.ofSeconds(10);
         }
         return Duration.ofMillis(millis);
-    }
-
-    private Map<String, Dictionary<String, Object>> personalityConfigs(List<String> problems) {
-        Map<String, Dictionary<String, Object>> map = new HashMap<>();
-        try {
-            Configuration[] configs = configAdmin.listConfigurations(
-                    "(" + ConfigurationAdmin.SERVICE_FACTORYPID + "=" + PersonalityConfig.FACTORY_PID + ")");
-            if (configs != null) {
-                for (Configuration c : configs) {
-                    Dictionary<String, Object> props = c.getProperties();
-                    if (props != null) {
-                        map.put(c.getPid(), props);
-                    }
-                }
-            }
-        } catch (IOException | InvalidSyntaxException e) {
-            problems.add("cannot read the personality configurations: " + e.getMessage());
-        }
-        return map;
     }
 
     // ---- HaController ----
@@ -431,6 +368,16 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
         String verdict = peer.verdict().name();
         return peer.scm() + (peer.alive() ? " is alive (" : " is dead (") + verdict + ")" + (peer.lastHeard() == null
                 ? ", never heard" : ", last heard " + peer.lastHeard().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+    }
+
+    // ---- the node ----
+
+    @Override
+    public void problemsChanged(List<String> problems) {
+        Scm core = scm;
+        if (core != null && !problems.isEmpty()) {
+            core.configurationWrong(problems);
+        }
     }
 
     // ---- the storage ----

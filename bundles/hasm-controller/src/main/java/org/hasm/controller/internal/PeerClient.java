@@ -24,15 +24,18 @@ final class PeerClient {
     private final Supplier<PeerPort> port;
     private final Sink sink;
     private final Consumer<Event> events;
+    private final Supplier<Map<String, String>> timing;
     private final ExecutorService asker = Executors.newSingleThreadExecutor(r -> daemon(r, "hasm-controller-init"));
     private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> daemon(r, "hasm-controller-send"));
     /** A new ask, or close, makes the rounds in progress give up. */
     private final AtomicLong generation = new AtomicLong();
 
-    PeerClient(Supplier<PeerPort> port, Sink sink, Consumer<Event> events) {
+    /** @param timing this SCM's timing fingerprint, compared with the peer's GETSTATE answer */
+    PeerClient(Supplier<PeerPort> port, Sink sink, Consumer<Event> events, Supplier<Map<String, String>> timing) {
         this.port = port;
         this.sink = sink;
         this.events = events;
+        this.timing = timing;
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -67,6 +70,12 @@ final class PeerClient {
                 PeerPort p = port.get();
                 p.request(PeerMessages.of("NOP"), each);
                 Map<String, String> s = PeerMessages.decode(p.request(PeerMessages.of("GETSTATE"), each));
+                String conflict = Timing.mismatch(timing.get(), Timing.decode(s.get(Timing.FIELD)), peer);
+                if (conflict != null && generation.get() == round) {
+                    // a pair whose timings differ would judge each other wrongly: FAULT, naming both values
+                    events.accept(new Event.Fault(conflict));
+                    return;
+                }
                 if (generation.get() == round) {
                     events.accept(new Event.PeerInfo(true, PeerMessages.state(s.get("state")),
                             PeerMessages.mode(s.get("opMode")), PeerMessages.mode(s.get("configuredRole")),

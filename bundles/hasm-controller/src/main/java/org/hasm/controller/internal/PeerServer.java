@@ -14,8 +14,9 @@ import org.hasm.spi.SysConfig;
  */
 final class PeerServer {
 
-    /** What GETSTATE tells: this SCM as the peer should see it now. */
-    record View(String scm, ScmState state, OpMode opMode, SysConfig sysConfig, OpMode configuredRole) {
+    /** What GETSTATE tells: this SCM as the peer should see it now, and its timing fingerprint ({@link Timing}). */
+    record View(String scm, ScmState state, OpMode opMode, SysConfig sysConfig, OpMode configuredRole,
+            Map<String, String> timing) {
     }
 
     private final Supplier<View> view;
@@ -41,7 +42,7 @@ final class PeerServer {
                 return PeerMessages.of("STATE", "scm", v.scm(), "state", v.state().name(),
                         "opMode", v.opMode() == null ? "" : v.opMode().name(),
                         "sysConfig", v.sysConfig() == null ? "" : v.sysConfig().name(),
-                        "configuredRole", v.configuredRole().name());
+                        "configuredRole", v.configuredRole().name(), Timing.FIELD, Timing.encode(v.timing()));
             }
             case "READY":
                 events.accept(new Event.PeerReady());

@@ -68,6 +68,14 @@ final class Scm {
      * @param source reads the configuration as it is now; every boot (power on, RESET) uses what it returns
      */
     Scm(Settings settings, Sink sink, Supplier<Settings> source) {
+        this(settings, sink, source, Map::of);
+    }
+
+    /**
+     * @param timing this SCM's timing fingerprint as it is now (the node's {@code timing()}): told to
+     *     the peer in GETSTATE's answer, and compared with the peer's in the INIT handshake
+     */
+    Scm(Settings settings, Sink sink, Supplier<Settings> source, Supplier<Map<String, String>> timing) {
         this.settings = settings;
         this.sink = sink;
         this.source = source;
@@ -99,13 +107,13 @@ final class Scm {
                 () -> loop.submit("reconcile", this::reconcile));
         this.whiteboard = new Whiteboard(registry, lifecycle, loop, sink, () -> started && !closing, this::reconcile,
                 this::leaveBound);
-        this.peerClient = new PeerClient(() -> peer, sink, this::post);
+        this.peerClient = new PeerClient(() -> peer, sink, this::post, timing);
         this.publisher = new StatePublisher(sink, this::activeCount);
         this.peerServer = new PeerServer(() -> {
             StatePublisher.Snapshot s = publisher.snapshot();
             Settings st = this.settings;
             // the role from the machine: it changes before the state is published
-            return new PeerServer.View(st.scm(), s.state(), machine.opMode(), s.sysConfig(), st.role());
+            return new PeerServer.View(st.scm(), s.state(), machine.opMode(), s.sysConfig(), st.role(), timing.get());
         }, this::post);
     }
 
@@ -251,6 +259,14 @@ final class Scm {
             peerLastHeard = lastHeard;
         }
         post(new Event.PeerInfo(alive, state, mode, configured, incarnation, false, stopped, why));
+    }
+
+    /**
+     * A configuration changed while the SCM runs and is now wrong: FAULT into MONITOR, whose reason
+     * names the file, the key and what is wrong. The operator fixes it and resets; the boot checks again.
+     */
+    void configurationWrong(List<String> problems) {
+        post(new Event.Fault("configuration: " + String.join("; ", problems) + " (correct it, then reset)"));
     }
 
     /** What the storage module says of this SCM's storage now. */

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
  * tested in the link module and the cluster tests); the test plays the status monitor.
  */
 class PairTest {
-    private static final Personality A = new PersonalityConfig.Value("A", "scm-a", List.of("127.0.0.1"), Map.of());
-    private static final Personality B = new PersonalityConfig.Value("B", "scm-b", List.of("127.0.0.2"), Map.of());
+    private static final Personality A = new TestPersonality("A", "scm-a", List.of("127.0.0.1"), Map.of());
+    private static final Personality B = new TestPersonality("B", "scm-b", List.of("127.0.0.2"), Map.of());
     private final List<Scm> all = new ArrayList<>();
     /** What each SCM logged (info and warn), by name. */
     private final Map<String, List<String>> logs = new java.util.concurrent.ConcurrentHashMap<>();
@@ -65,6 +65,10 @@ class PairTest {
     }
 
     private Scm scm(String name, OpMode role, String peer, Wire wire, TestModule module) {
+        return scm(name, role, peer, wire, module, Map.of());
+    }
+
+    private Scm scm(String name, OpMode role, String peer, Wire wire, TestModule module, Map<String, String> timing) {
         Map<Call, Duration> d = new EnumMap<>(Call.class);
         for (Call c : Call.values()) {
             d.put(c, Duration.ofSeconds(2));
@@ -101,7 +105,7 @@ class PairTest {
             @Override
             public void post(String topic, Map<String, Object> properties) {
             }
-        }, () -> s);
+        }, () -> s, () -> timing);
         scm.peerPort(wire);
         scm.added(new ModuleEntry(serviceIds++, module, "t", "1", ModuleProperties.parse(
                 Map.of(HaModule.MODULE_NAME, module.name, HaModule.MODULE_TIER, Tier.SERVICE.value()), "x")));
@@ -193,6 +197,49 @@ class PairTest {
         await("both MONITOR", () -> a.snapshot().state() == ScmState.MONITOR && b.snapshot().state() == ScmState.MONITOR);
         assertTrue(a.snapshot().reason().contains("both SCMs are configured MASTER"), a.snapshot().reason());
         assertTrue(b.snapshot().reason().contains("both SCMs are configured MASTER"), b.snapshot().reason());
+    }
+
+    @Test
+    void aPeerWithOtherTimingPutsTheBootingScmInMonitorNamingBothValues() {
+        Map<String, String> tuned = Map.of("org.hasm.status interval.ms", "50", "org.hasm.status counter.start", "4",
+                "org.hasm.storage lease.ms", "200");
+        Map<String, String> patent = Map.of("org.hasm.status interval.ms", "1000", "org.hasm.status counter.start", "4",
+                "org.hasm.storage lease.ms", "200", "org.hasm.status.channel~disk counter", "8");
+        Wire toB = new Wire();
+        Wire toA = new Wire();
+        Scm a = scm("scm-a", OpMode.MASTER, "scm-b", toB, new TestModule("svc"), tuned);
+        toB.other = null;
+        a.start();
+        awaitState(a, ScmState.DAC, OpMode.MASTER); // alone: nobody to compare with
+        // scm-b boots with the patent's interval: its INIT handshake finds the difference
+        Scm b = scm("scm-b", OpMode.SLAVE, "scm-a", toA, new TestModule("svc"), patent);
+        toA.other = a;
+        toB.other = b;
+        b.start();
+        await("scm-b in MONITOR (is " + b.snapshot() + ")", () -> b.snapshot().state() == ScmState.MONITOR);
+        String reason = b.snapshot().reason();
+        assertTrue(reason.contains("org.hasm.status interval.ms is 1000 here and 50 on scm-a"), reason);
+        assertTrue(!reason.contains("counter.start") && !reason.contains("disk"),
+                "only what differs on both sides is named: " + reason);
+        assertEquals(List.of(), names(b.personalities()), "nothing served in MONITOR");
+        assertEquals(ScmState.DAC, a.snapshot().state(), "the SCM that runs goes on");
+    }
+
+    @Test
+    void aPairWithTheSameTimingForms() {
+        Map<String, String> tuned = Map.of("org.hasm.status interval.ms", "50", "org.hasm.storage lease.ms", "200");
+        Wire toB = new Wire();
+        Wire toA = new Wire();
+        Scm a = scm("scm-a", OpMode.MASTER, "scm-b", toB, new TestModule("svc"), tuned);
+        Scm b = scm("scm-b", OpMode.SLAVE, "scm-a", toA, new TestModule("svc"),
+                Map.of("org.hasm.status interval.ms", "50", "org.hasm.storage lease.ms", "200",
+                        "org.hasm.status.channel~disk counter", "8"));
+        toB.other = b;
+        toA.other = a;
+        a.start();
+        b.start();
+        awaitState(a, ScmState.DAC, OpMode.MASTER);
+        awaitState(b, ScmState.DAC, OpMode.SLAVE);
     }
 
     @Test

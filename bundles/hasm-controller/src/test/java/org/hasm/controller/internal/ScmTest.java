@@ -332,8 +332,8 @@ class ScmTest {
 
     @Test
     void theOwnPersonalityIsServedFromReadyOn() {
-        Personality a = new PersonalityConfig.Value("A", "scm-t", List.of("127.0.0.1"), Map.of());
-        Personality b = new PersonalityConfig.Value("B", "scm-u", List.of("127.0.0.2"), Map.of());
+        Personality a = new TestPersonality("A", "scm-t", List.of("127.0.0.1"), Map.of());
+        Personality b = new TestPersonality("B", "scm-u", List.of("127.0.0.2"), Map.of());
         scm(settings(2000, List.of(a, b), List.of()));
         List<List<String>> seen = new CopyOnWriteArrayList<>();
         TestModule m = new TestModule("m") {
@@ -651,8 +651,8 @@ class ScmTest {
 
     @Test
     void aResetBootsWithTheConfigurationAsItIsThen() {
-        Personality a = new PersonalityConfig.Value("A", "scm-t", List.of("127.0.0.1"), Map.of());
-        Personality a2 = new PersonalityConfig.Value("A2", "scm-t", List.of("127.0.0.3"), Map.of());
+        Personality a = new TestPersonality("A", "scm-t", List.of("127.0.0.1"), Map.of());
+        Personality a2 = new TestPersonality("A2", "scm-t", List.of("127.0.0.3"), Map.of());
         Settings first = settings(2_000, List.of(a), List.of());
         AtomicReference<Settings> source = new AtomicReference<>(first);
         scm = new Scm(first, sink, source::get);

@@ -27,7 +27,6 @@ import org.hasm.spi.peer.LinkHandler;
 import org.hasm.spi.peer.LinkState;
 import org.hasm.wire.AntiReplay;
 import org.hasm.wire.ChannelConfig;
-import org.hasm.wire.ClusterKey;
 import org.hasm.wire.Frame;
 import org.hasm.wire.FrameCodec;
 import org.hasm.wire.FrameException;
@@ -109,14 +108,15 @@ final class Link {
     };
     private long repliesIncarnation; // guarded by replies
 
-    Link(LinkSettings settings, ClusterKey key, long incarnation, Handlers handlers, Log log) {
-        this(settings, key, incarnation, handlers, log, (channel, state) -> { });
+    /** @param codec keyed for the link only (the node's {@code Keyring.codec("link")}) */
+    Link(LinkSettings settings, FrameCodec codec, long incarnation, Handlers handlers, Log log) {
+        this(settings, codec, incarnation, handlers, log, (channel, state) -> { });
     }
 
-    Link(LinkSettings settings, ClusterKey key, long incarnation, Handlers handlers, Log log, Connections connections) {
+    Link(LinkSettings settings, FrameCodec codec, long incarnation, Handlers handlers, Log log, Connections connections) {
         this.settings = settings;
         // a key of the link's own: the status monitor's genuine frames fail its authentication
-        this.codec = new FrameCodec(key.derive("link"));
+        this.codec = codec;
         // One window for every channel and direction: the peer numbers all its frames in one sequence.
         this.filter = new PeerFilter(codec, settings.self(), settings.peer(), new AntiReplay(), Message.REQUEST,
                 Message.RESPONSE, Message.ONEWAY);

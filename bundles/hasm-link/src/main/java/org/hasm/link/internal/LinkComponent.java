@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import org.hasm.spi.HaContext;
 import org.hasm.spi.HaException;
@@ -17,12 +19,14 @@ import org.hasm.spi.peer.ChannelView;
 import org.hasm.spi.peer.LinkHandler;
 import org.hasm.spi.peer.LinkListener;
 import org.hasm.spi.peer.PeerLink;
-import org.hasm.wire.Credentials;
-import org.osgi.framework.BundleContext;
+import org.hasm.spi.node.Configurations;
+import org.hasm.spi.node.Node;
+import org.hasm.wire.Keyring;
 import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -37,8 +41,9 @@ import org.osgi.service.metatype.annotations.Designate;
  * Incoming requests go to the {@link LinkHandler} whose {@value LinkHandler#SERVICE} property names
  * the service; what becomes of each channel's connection to the peer goes to every {@link
  * LinkListener} (the status monitor's: a peer whose kernel closes or refuses every connection is
- * asked about at once). A configuration change makes DS restart the component, so it takes effect through
- * the controller (the module leaves and comes back).
+ * asked about at once). The configuration is typed ({@link LinkConfig}, one {@link ChannelDefinition}
+ * per channel, read from the node at every {@code init}); identity, codec and incarnation come from
+ * the node. Changes take effect at the next {@code init}.
  */
 @Component(service = {HaModule.class, PeerLink.class}, configurationPid = LinkComponent.PID, immediate = true)
 @HaModuleProperties(name = "link", tier = Tier.HASM, rank = 20)
@@ -49,6 +54,12 @@ public class LinkComponent implements HaModule, PeerLink {
     @Reference(service = LoggerFactory.class)
     private Logger log;
 
+    @Reference
+    private Node node;
+
+    @Reference
+    private Keyring keyring;
+
     /** A registered handler, keyed by service.id. */
     private record Handler(String service, LinkHandler handler) {
     }
@@ -56,7 +67,8 @@ public class LinkComponent implements HaModule, PeerLink {
     private final Map<Long, Handler> handlers = new ConcurrentSkipListMap<>();
     // Keyed by service.id; read on link threads.
     private final Map<Long, LinkListener> listeners = new ConcurrentSkipListMap<>();
-    private LinkSettings settings;
+    private volatile LinkConfig config;
+    private volatile LinkSettings settings;
     // Guarded by this; published for the callers of PeerLink through the volatile.
     private Link link;
     private volatile Link running;
@@ -71,13 +83,28 @@ public class LinkComponent implements HaModule, PeerLink {
     };
 
     @Activate
-    void activate(BundleContext context, Map<String, Object> properties) {
-        settings = LinkSettings.parse(properties, context::getProperty);
+    void activate(LinkConfig c) {
+        config = c;
+        settings = settings();
         if (!settings.problems().isEmpty()) {
-            // not thrown here: the controller's init reports it, and the SCM goes to MONITOR
-            log.error("configuration " + PID + " is invalid: " + String.join("; ", settings.problems()));
+            // not thrown here: the node's check and this module's init report it, and the SCM goes to MONITOR
+            log.error("configuration is invalid: " + String.join("; ", settings.problemLines()));
         }
         log.debug("activated: " + settings.channels().size() + " channels");
+    }
+
+    @Modified
+    void modified(LinkConfig c) {
+        config = c;
+        log.info("configuration " + PID + " changed; it takes effect at the next init");
+    }
+
+    /** The configuration as it is now: this component's, the channels', the node's identity. */
+    private LinkSettings settings() {
+        Configurations cs = node.configurations();
+        SortedMap<String, ChannelDefinition> channels = new TreeMap<>();
+        cs.factory(LinkSettings.CHANNEL_PID).forEach((name, p) -> channels.put(name, cs.typed(ChannelDefinition.class, p)));
+        return LinkSettings.of(config, channels, node.scm(), node.peer());
     }
 
     @Deactivate
@@ -91,21 +118,16 @@ public class LinkComponent implements HaModule, PeerLink {
     @Override
     public synchronized void init(HaContext context) throws HaException {
         close();
-        LinkSettings s = settings;
+        LinkSettings s = settings();
+        settings = s;
         if (!s.problems().isEmpty()) {
-            throw new HaException("configuration " + PID + ": " + String.join("; ", s.problems()));
+            throw new HaException("configuration: " + String.join("; ", s.problemLines()));
         }
         if (s.channels().isEmpty()) {
             log.info("no link channels configured: no peer to talk to (standalone SCM)");
             return;
         }
-        Credentials credentials;
-        try {
-            credentials = Credentials.load(s.keyFile(), s.dataDir());
-        } catch (IOException e) {
-            throw new HaException(e.getMessage(), e);
-        }
-        Link l = new Link(s, credentials.key(), credentials.incarnation(), this::find, linkLog, this::connectionChanged);
+        Link l = new Link(s, keyring.codec("link"), node.incarnation(), this::find, linkLog, this::connectionChanged);
         try {
             l.start();
         } catch (IOException e) {

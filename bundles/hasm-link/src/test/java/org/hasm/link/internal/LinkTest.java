@@ -113,10 +113,10 @@ class LinkTest {
         config.put("connect.timeout.ms", "500");
         Map<String, String> framework = Map.of("hasm.scm", sideA ? "scm-a" : "scm-b", "hasm.peer",
                 sideA ? "scm-b" : "scm-a", "hasm.data.dir", dir.toString(), "hasm.cluster.key.file", key.file().toString());
-        LinkSettings s = LinkSettings.parse(config, framework::get);
+        LinkSettings s = TestSettings.parse(config, framework::get);
         assertEquals(List.of(), s.problems());
         Map<String, LinkHandler> handlers = sideA ? handlersA : handlersB;
-        Link link = new Link(s, key, incarnation, handlers::get, LOG);
+        Link link = new Link(s, TestSettings.codec(key), incarnation, handlers::get, LOG);
         links.add(link);
         link.start();
         return link;
@@ -442,8 +442,8 @@ class LinkTest {
         config.put("connect.timeout.ms", "500");
         Map<String, String> framework = Map.of("hasm.scm", "scm-a", "hasm.peer", "scm-b", "hasm.data.dir",
                 dir.toString(), "hasm.cluster.key.file", key.file().toString());
-        LinkSettings s = LinkSettings.parse(config, framework::get);
-        Link link = new Link(s, key, INC_A, handlersA::get, LOG, (channel, state) -> connectionsA.add(channel + " " + state));
+        LinkSettings s = TestSettings.parse(config, framework::get);
+        Link link = new Link(s, TestSettings.codec(key), INC_A, handlersA::get, LOG, (channel, state) -> connectionsA.add(channel + " " + state));
         links.add(link);
         link.start();
         return link;

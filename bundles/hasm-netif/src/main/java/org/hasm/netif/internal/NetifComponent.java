@@ -90,11 +90,11 @@ public class NetifComponent implements HaModule {
     };
 
     @Activate
-    void activate(BundleContext bundleContext, Map<String, Object> properties) {
-        settings = Settings.parse(properties);
+    void activate(BundleContext bundleContext, NetifConfig config) {
+        settings = Settings.of(config);
         if (!settings.problems().isEmpty()) {
             // not thrown here: init reports it, and the controller puts the SCM in MONITOR
-            log.error("configuration " + PID + " is invalid: " + String.join("; ", settings.problems()));
+            log.error("configuration " + PID + " is invalid: " + String.join("; ", settings.problemLines()));
         }
         readiness = new Readiness(observer);
         readinessRegistration = bundleContext.registerService(AddressReadiness.class, new ServiceFactory<>() {
@@ -113,10 +113,10 @@ public class NetifComponent implements HaModule {
     }
 
     @Modified
-    void modified(Map<String, Object> properties) {
-        Settings next = Settings.parse(properties);
+    void modified(NetifConfig config) {
+        Settings next = Settings.of(config);
         if (!next.problems().isEmpty()) {
-            log.error("configuration " + PID + " rejected: " + String.join("; ", next.problems()));
+            log.error("configuration " + PID + " rejected: " + String.join("; ", next.problemLines()));
             return;
         }
         settings = next;
@@ -137,7 +137,7 @@ public class NetifComponent implements HaModule {
         close(); // a second init without shutDown: start afresh
         Settings s = settings;
         if (!s.problems().isEmpty()) {
-            throw new HaException("configuration " + PID + ": " + String.join("; ", s.problems()));
+            throw new HaException("configuration " + PID + ": " + String.join("; ", s.problemLines()));
         }
         Driver driver = s.mode() == Settings.Mode.LINUX ? new LinuxDriver(s) : new LoopbackDriver();
         Addresses a = new Addresses(ctx.scm(), mode(s), driver, observer, Addresses.DEFAULT_RETRY_MS,

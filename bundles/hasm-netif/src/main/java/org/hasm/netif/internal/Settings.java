@@ -4,15 +4,24 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * The configuration {@code org.hasm.netif}, validated. {@code problems} lists everything wrong,
- * each message naming its property; a module with problems refuses to {@code init}.
+ * The configuration {@code org.hasm.netif}, validated: the same code at activation, at {@code init}
+ * and in {@code hasm check} ({@link NetifCheck}). {@code problems} lists everything wrong, each
+ * naming its key; a module with problems refuses to {@code init}.
  */
 record Settings(Mode mode, String device, int prefix, String arping, List<String> commandPrefix,
-        long dadTimeoutMs, long commandTimeoutMs, List<String> problems) {
+        long dadTimeoutMs, long commandTimeoutMs, List<Problem> problems) {
+
+    /** Something wrong, by key. */
+    record Problem(String key, String reason) {
+        @Override
+        public String toString() {
+            return key + ": " + reason;
+        }
+    }
 
     /** How addresses are brought up. */
     enum Mode {
@@ -45,72 +54,74 @@ record Settings(Mode mode, String device, int prefix, String arping, List<String
 
     /** @return settings for loopback mode with every default */
     static Settings loopback() {
-        return parse(Map.of());
+        return new Settings(Mode.LOOPBACK, null, DEFAULT_PREFIX, DEFAULT_ARPING, List.of(), DEFAULT_DAD_TIMEOUT_MS,
+                DEFAULT_COMMAND_TIMEOUT_MS, List.of());
     }
 
-    static Settings parse(Map<String, ?> config) {
-        List<String> problems = new ArrayList<>();
+    static Settings of(NetifConfig c) {
+        List<Problem> problems = new ArrayList<>();
         Mode mode = Mode.LOOPBACK;
-        String rawMode = text(config, MODE);
+        String rawMode = text(read(c::mode, MODE, "", problems));
         if (rawMode != null) {
             try {
                 mode = Mode.valueOf(rawMode.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                problems.add(MODE + "=" + rawMode + " is not a mode: expected 'loopback' or 'linux'");
+                problems.add(new Problem(MODE, "'" + rawMode + "' is not a mode: expected 'loopback' or 'linux'"));
             }
         }
-        String device = text(config, DEVICE);
-        int prefix = (int) number(config, PREFIX, DEFAULT_PREFIX, 1, 32, problems);
-        String arping = text(config, ARPING);
+        String device = text(read(c::device, DEVICE, "", problems));
+        int prefix = (int) range(PREFIX, read(c::prefix, PREFIX, DEFAULT_PREFIX, problems), DEFAULT_PREFIX, 1, 32,
+                problems);
+        String arping = text(read(c::arping, ARPING, DEFAULT_ARPING, problems));
         if (arping == null) {
             arping = DEFAULT_ARPING;
         }
-        String rawPrefix = text(config, COMMAND_PREFIX);
+        String rawPrefix = text(read(c::command_prefix, COMMAND_PREFIX, "", problems));
         List<String> commandPrefix = rawPrefix == null ? List.of() : Arrays.asList(rawPrefix.split("\\s+"));
-        long dadTimeout = number(config, DAD_TIMEOUT, DEFAULT_DAD_TIMEOUT_MS, 100, 60_000, problems);
-        long commandTimeout = number(config, COMMAND_TIMEOUT, DEFAULT_COMMAND_TIMEOUT_MS, 100, 600_000, problems);
+        long dadTimeout = range(DAD_TIMEOUT, read(c::dad_timeout_ms, DAD_TIMEOUT, DEFAULT_DAD_TIMEOUT_MS, problems),
+                DEFAULT_DAD_TIMEOUT_MS, 100, 60_000, problems);
+        long commandTimeout = range(COMMAND_TIMEOUT, read(c::command_timeout_ms, COMMAND_TIMEOUT,
+                DEFAULT_COMMAND_TIMEOUT_MS, problems), DEFAULT_COMMAND_TIMEOUT_MS, 100, 600_000, problems);
         if (mode == Mode.LINUX) {
             if (device == null) {
-                problems.add(DEVICE + " is not set: linux mode needs the device the addresses go on (eth0, say)");
+                problems.add(new Problem(DEVICE, "is not set: linux mode needs the device the addresses go on (eth0, say)"));
             } else if (!DEVICE_NAME.matcher(device).matches()) {
-                problems.add(DEVICE + "=" + device + " is not an interface name (at most 15 letters, digits, '_', '.', '@', '-')");
+                problems.add(new Problem(DEVICE, "'" + device + "' is not an interface name (at most 15 letters, digits,"
+                        + " '_', '.', '@', '-')"));
             }
             if (arping.chars().anyMatch(Character::isWhitespace)) {
-                problems.add(ARPING + "=" + arping + " must be one path; put wrappers in " + COMMAND_PREFIX);
+                problems.add(new Problem(ARPING, "'" + arping + "' must be one path; put wrappers in " + COMMAND_PREFIX));
             }
         }
         return new Settings(mode, device, prefix, arping, commandPrefix, dadTimeout, commandTimeout, problems);
     }
 
-    private static String text(Map<String, ?> config, String key) {
-        Object v = config.get(key);
-        if (v == null) {
-            return null;
-        }
-        String s = String.valueOf(v).trim();
-        return s.isEmpty() ? null : s;
+    private static String text(String v) {
+        return v == null || v.isBlank() ? null : v.trim();
     }
 
-    private static long number(Map<String, ?> config, String key, long dflt, long min, long max, List<String> problems) {
-        Object v = config.get(key);
-        if (v == null || String.valueOf(v).isBlank()) {
-            return dflt;
-        }
-        long n;
-        if (v instanceof Number num) {
-            n = num.longValue();
-        } else {
-            try {
-                n = Long.parseLong(String.valueOf(v).trim());
-            } catch (NumberFormatException e) {
-                problems.add(key + "=" + v + " is not a whole number");
-                return dflt;
-            }
-        }
+    private static long range(String key, long n, long dflt, long min, long max, List<Problem> problems) {
         if (n < min || n > max) {
-            problems.add(key + "=" + n + " is out of range " + min + ".." + max);
+            problems.add(new Problem(key, "'" + n + "' is out of range " + min + ".." + max));
             return dflt;
         }
         return n;
+    }
+
+    private static <T> T read(Supplier<T> value, String key, T fallback, List<Problem> problems) {
+        try {
+            T v = value.get();
+            return v == null ? fallback : v;
+        } catch (RuntimeException e) {
+            String m = e.getMessage() == null ? e.toString() : e.getMessage();
+            int is = m.indexOf(" is ");
+            problems.add(new Problem(key, m.startsWith(key + "=") && is > key.length()
+                    ? "'" + m.substring(key.length() + 1, is) + "'" + m.substring(is) : m));
+            return fallback;
+        }
+    }
+
+    List<String> problemLines() {
+        return problems.stream().map(Problem::toString).toList();
     }
 }

@@ -82,7 +82,7 @@ class NamespaceTest {
     }
 
     private Addresses core(String ns, String scm, Recorder recorder) throws HaException {
-        Settings s = Settings.parse(Map.of("mode", "linux", "device", "eth0", "prefix", 24,
+        Settings s = Configs.parse(Map.of("mode", "linux", "device", "eth0", "prefix", 24,
                 "command.prefix", "ip netns exec " + ns, "dad.timeout.ms", 1000));
         assertEquals(List.of(), s.problems());
         Addresses core = new Addresses(scm, "linux", new LinuxDriver(s), recorder);

@@ -63,7 +63,7 @@ class NetifComponentTest {
                 events.add(event);
             }
         });
-        c.activate(bundleContext(), config);
+        c.activate(bundleContext(), Configs.config(config));
         active.add(c);
         return c;
     }
@@ -109,14 +109,14 @@ class NetifComponentTest {
     void invalidConfigurationFailsInitNamingTheProperty() throws Exception {
         NetifComponent c = component(Map.of("mode", "linux", "prefix", "40"));
         HaException e = assertThrows(HaException.class, () -> c.init(context));
-        assertTrue(e.getMessage().contains("device is not set"), e.getMessage());
-        assertTrue(e.getMessage().contains("prefix=40"), e.getMessage());
+        assertTrue(e.getMessage().contains("device: is not set"), e.getMessage());
+        assertTrue(e.getMessage().contains("prefix: '40' is out of range"), e.getMessage());
     }
 
     @Test
     void aRejectedUpdateKeepsTheLastGoodConfiguration() throws Exception {
         NetifComponent c = component(Map.of());
-        c.modified(Map.of("mode", "nonsense"));
+        c.modified(Configs.config(Map.of("mode", "nonsense")));
         c.init(context); // still loopback
         c.shutDown();
     }

@@ -11,7 +11,7 @@ class SettingsTest {
 
     @Test
     void defaultsAreLoopback() {
-        Settings s = Settings.parse(Map.of());
+        Settings s = Configs.parse(Map.of());
         assertEquals(Settings.Mode.LOOPBACK, s.mode());
         assertEquals(24, s.prefix());
         assertEquals("arping", s.arping());
@@ -22,7 +22,7 @@ class SettingsTest {
 
     @Test
     void linuxModeTakesEverySetting() {
-        Settings s = Settings.parse(Map.of("mode", "Linux", "device", "eth0", "prefix", 26, "arping", "/usr/bin/arping",
+        Settings s = Configs.parse(Map.of("mode", "Linux", "device", "eth0", "prefix", 26, "arping", "/usr/bin/arping",
                 "command.prefix", " ip netns exec  hasm-a ", "dad.timeout.ms", "2500", "command.timeout.ms", 3000L));
         assertEquals(List.of(), s.problems());
         assertEquals(Settings.Mode.LINUX, s.mode());
@@ -36,31 +36,31 @@ class SettingsTest {
 
     @Test
     void unknownModeIsNamed() {
-        assertProblem(Map.of("mode", "vrrp"), "mode=vrrp");
+        assertProblem(Map.of("mode", "vrrp"), "mode: 'vrrp'");
     }
 
     @Test
     void linuxModeNeedsADevice() {
-        assertProblem(Map.of("mode", "linux"), "device is not set");
-        assertProblem(Map.of("mode", "linux", "device", "eth0 eth1"), "device=eth0 eth1");
-        assertProblem(Map.of("mode", "linux", "device", "a-very-long-device-name"), "device=");
+        assertProblem(Map.of("mode", "linux"), "device: is not set");
+        assertProblem(Map.of("mode", "linux", "device", "eth0 eth1"), "device: 'eth0 eth1'");
+        assertProblem(Map.of("mode", "linux", "device", "a-very-long-device-name"), "device: 'a-very");
     }
 
     @Test
     void numbersAreCheckedAndNamed() {
-        assertProblem(Map.of("prefix", "33"), "prefix=33");
-        assertProblem(Map.of("prefix", "wide"), "prefix=wide");
-        assertProblem(Map.of("dad.timeout.ms", "5"), "dad.timeout.ms=5");
-        assertProblem(Map.of("command.timeout.ms", "-1"), "command.timeout.ms=-1");
+        assertProblem(Map.of("prefix", "33"), "prefix: '33' is out of range 1..32");
+        assertProblem(Map.of("prefix", "wide"), "prefix: 'wide' is not a whole number");
+        assertProblem(Map.of("dad.timeout.ms", "5"), "dad.timeout.ms: '5'");
+        assertProblem(Map.of("command.timeout.ms", "-1"), "command.timeout.ms: '-1'");
     }
 
     @Test
     void arpingIsOnePath() {
-        assertProblem(Map.of("mode", "linux", "device", "eth0", "arping", "sudo arping"), "arping=sudo arping");
+        assertProblem(Map.of("mode", "linux", "device", "eth0", "arping", "sudo arping"), "arping: 'sudo arping'");
     }
 
     private static void assertProblem(Map<String, ?> config, String expected) {
-        List<String> problems = Settings.parse(config).problems();
+        List<String> problems = Configs.parse(config).problemLines();
         assertTrue(problems.stream().anyMatch(p -> p.startsWith(expected)), "expected '" + expected + "' in " + problems);
     }
 }

@@ -30,7 +30,6 @@ import org.hasm.spi.peer.Verdict;
 import org.hasm.spi.storage.FenceAgent;
 import org.hasm.wire.AntiReplay;
 import org.hasm.wire.ChannelConfig;
-import org.hasm.wire.ClusterKey;
 import org.hasm.wire.Frame;
 import org.hasm.wire.FrameCodec;
 import org.hasm.wire.FrameException;
@@ -151,21 +150,22 @@ final class Monitor {
     private long deadAtSequence = -1;
     private boolean stillSendingReported;
 
-    Monitor(Settings settings, ClusterKey key, long incarnation, Supplier<Local> local, Observer observer) {
-        this(settings, key, incarnation, local, observer, name -> null);
+    /** @param codec keyed for the status messages only (the node's {@code Keyring.codec("status")}) */
+    Monitor(Settings settings, FrameCodec codec, long incarnation, Supplier<Local> local, Observer observer) {
+        this(settings, codec, incarnation, local, observer, name -> null);
     }
 
     /** @param agents finds the registered {@link FenceAgent} of a name, {@code null} if none */
-    Monitor(Settings settings, ClusterKey key, long incarnation, Supplier<Local> local, Observer observer,
+    Monitor(Settings settings, FrameCodec codec, long incarnation, Supplier<Local> local, Observer observer,
             Function<String, FenceAgent> agents) {
-        this(settings, key, incarnation, local, observer, agents, KernelDrops.system());
+        this(settings, codec, incarnation, local, observer, agents, KernelDrops.system());
     }
 
-    Monitor(Settings settings, ClusterKey key, long incarnation, Supplier<Local> local, Observer observer,
+    Monitor(Settings settings, FrameCodec codec, long incarnation, Supplier<Local> local, Observer observer,
             Function<String, FenceAgent> agents, KernelDrops kernel) {
         this.settings = settings;
         // a key of the status monitor's own: the link's genuine frames fail its authentication
-        this.codec = new FrameCodec(key.derive("status"));
+        this.codec = codec;
         this.incarnation = incarnation;
         this.local = local;
         this.observer = observer;

@@ -1,45 +1,50 @@
 package org.hasm.status.internal;
 
+import java.net.InetSocketAddress;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.SortedMap;
+import java.util.function.Supplier;
 import org.hasm.spi.OpMode;
+import org.hasm.wire.Address;
 import org.hasm.wire.ChannelConfig;
-import org.hasm.wire.ClusterKey;
-import org.hasm.wire.FrameCodec;
 
 /**
- * The status monitor's configuration, validated. {@code problems} lists everything wrong, each
- * message naming its property; a monitor with problems does not start.
+ * The status monitor's configuration, validated: the same code at activation, at {@code init} and
+ * in {@code hasm check} ({@link StatusCheck}). {@code problems} lists everything wrong, each naming
+ * its configuration and key; a monitor with problems does not start.
  */
 record Settings(String self, String peer, OpMode role, long intervalMs, int counterStart,
         List<ChannelConfig> channels, List<DiskChannel.Config> disks, List<String> order, String fenceAgent,
-        long fenceTimeoutMs, long fenceDelayMs, Map<String, Integer> drops, boolean faultsEnabled, Path dataDir, Path keyFile,
-        List<String> problems) {
+        long fenceTimeoutMs, long fenceDelayMs, Map<String, Integer> drops, boolean faultsEnabled,
+        List<Problem> problems) {
 
-    static final long DEFAULT_INTERVAL_MS = 1000;
-    static final int DEFAULT_COUNTER_START = 10;
+    /** Something wrong, by configuration (PID or {@code FACTORY~NAME}) and key. */
+    record Problem(String pid, String key, String reason) {
+        @Override
+        public String toString() {
+            return pid + ": " + key + ": " + reason;
+        }
+    }
+
+    static final String CHANNEL_PID = "org.hasm.status.channel";
+    static final long DEFAULT_INTERVAL_MS = 50;
+    static final int DEFAULT_COUNTER_START = 4;
     static final String INTERVAL = "interval.ms";
     static final String COUNTER_START = "counter.start";
-    static final String DROP_PREFIX = "fault.drop.";
     static final String FENCE_AGENT = "fence.agent";
-    static final String FENCE_TIMEOUT = "fence.timeout.ms";
-    static final String FENCE_DELAY = "fence.delay.ms";
     static final String DEFAULT_FENCE_AGENT = "none";
     static final long DEFAULT_FENCE_TIMEOUT_MS = 5000;
     /** How long a network-only outage lasts before the peer is fenced, unless configured. */
     static final long DEFAULT_FENCE_DELAY_MS = 5000;
     static final String KIND_UDP = "udp";
     static final String KIND_DISK = "disk";
-    static final String PROP_SCM = "hasm.scm";
-    static final String PROP_PEER = "hasm.peer";
-    static final String PROP_ROLE = "hasm.role";
-    static final String PROP_DATA_DIR = "hasm.data.dir";
+    /** Framework property: the test-only fault switches are honoured. */
     static final String PROP_FAULTS = "hasm.faults.enabled";
 
     Settings {
@@ -51,165 +56,184 @@ record Settings(String self, String peer, OpMode role, long intervalMs, int coun
     }
 
     /**
-     * @param config the component's properties
-     * @param framework looks up a framework property
+     * @param c the status monitor's configuration
+     * @param definitions the channels' configurations by channel name
+     * @param self this SCM's name (the node's)
+     * @param peer the peer's name, {@code null} when standalone
+     * @param role the configured role
+     * @param faultsEnabled whether the test-only drop switches count
      */
-    static Settings parse(Map<String, ?> config, Function<String, String> framework) {
-        List<String> problems = new ArrayList<>();
-        long interval = ChannelConfig.number(config, INTERVAL, DEFAULT_INTERVAL_MS, 20, 3_600_000, problems);
-        int counter = (int) ChannelConfig.number(config, COUNTER_START, DEFAULT_COUNTER_START, 1, 1_000_000, problems);
-        List<String> names = ChannelConfig.names(config.get(ChannelConfig.CHANNELS), problems);
-        List<String> udp = new ArrayList<>();
+    static Settings of(StatusConfig c, SortedMap<String, ChannelDefinition> definitions, String self, String peer,
+            OpMode role, boolean faultsEnabled) {
+        List<Problem> problems = new ArrayList<>();
+        String pid = StatusComponent.PID;
+        long interval = read(c::interval_ms, pid, INTERVAL, DEFAULT_INTERVAL_MS, problems);
+        if (interval < 20 || interval > 3_600_000) {
+            problems.add(new Problem(pid, INTERVAL, "'" + interval + "' is out of range 20..3600000"));
+            interval = DEFAULT_INTERVAL_MS;
+        }
+        int counter = read(c::counter_start, pid, COUNTER_START, DEFAULT_COUNTER_START, problems);
+        if (counter < 1 || counter > 1_000_000) {
+            problems.add(new Problem(pid, COUNTER_START, "'" + counter + "' is out of range 1..1000000"));
+            counter = DEFAULT_COUNTER_START;
+        }
+        String agent = read(c::fence_agent, pid, FENCE_AGENT, DEFAULT_FENCE_AGENT, problems).strip();
+        if (agent.isEmpty()) {
+            agent = DEFAULT_FENCE_AGENT;
+        }
+        long fenceTimeout = read(c::fence_timeout_ms, pid, "fence.timeout.ms", DEFAULT_FENCE_TIMEOUT_MS, problems);
+        if (fenceTimeout < 100 || fenceTimeout > 600_000) {
+            problems.add(new Problem(pid, "fence.timeout.ms", "'" + fenceTimeout + "' is out of range 100..600000"));
+            fenceTimeout = DEFAULT_FENCE_TIMEOUT_MS;
+        }
+        long fenceDelay = read(c::fence_delay_ms, pid, "fence.delay.ms", -1L, problems);
+        if (fenceDelay < -1 || fenceDelay > 3_600_000) {
+            problems.add(new Problem(pid, "fence.delay.ms", "'" + fenceDelay + "' is out of range -1..3600000"));
+            fenceDelay = -1;
+        }
+        if (fenceDelay == -1) {
+            fenceDelay = DEFAULT_FENCE_DELAY_MS;
+        }
+
+        List<ChannelConfig> udp = new ArrayList<>();
         List<DiskChannel.Config> disks = new ArrayList<>();
-        for (String name : names) {
-            String kind = kind(config, name, problems);
+        List<String> order = new ArrayList<>();
+        Map<String, Integer> drops = new LinkedHashMap<>();
+        for (Map.Entry<String, ChannelDefinition> e : definitions.entrySet()) {
+            String name = e.getKey();
+            ChannelDefinition d = e.getValue();
+            String where = CHANNEL_PID + "~" + name;
+            if (!FrameName.valid(name)) {
+                problems.add(new Problem(where, "(name)", "'" + name + "' is not a channel name (letters, digits, '_'"
+                        + " and '-')"));
+                continue;
+            }
+            String kind = read(d::kind, where, "kind", KIND_UDP, problems).strip().toLowerCase(Locale.ROOT);
+            int drop = read(d::fault_drop, where, "fault.drop", 0, problems);
+            if (drop < 0 || drop > 100) {
+                problems.add(new Problem(where, "fault.drop", "'" + drop + "' is out of range 0..100"));
+                drop = 0;
+            }
+            boolean added;
             if (KIND_DISK.equals(kind)) {
-                disk(config, name, counter, disks, problems);
+                added = disk(where, name, d, counter, disks, problems);
             } else if (KIND_UDP.equals(kind)) {
-                udp.add(name);
-                if (config.get(channelKey(name, "dir")) != null) {
-                    problems.add(channelKey(name, "dir") + " is set but " + channelKey(name, "kind") + " is not "
-                            + KIND_DISK);
+                added = udp(where, name, d, udp, problems);
+            } else {
+                problems.add(new Problem(where, "kind", "'" + kind + "' is neither " + KIND_UDP + " nor " + KIND_DISK));
+                added = false;
+            }
+            if (added) {
+                order.add(name);
+                if (drop > 0) {
+                    drops.put(name, drop);
                 }
             }
         }
-        // The wire library knows only network channels: hand it those alone.
-        Map<String, Object> network = new HashMap<>(config);
-        network.put(ChannelConfig.CHANNELS, udp);
-        List<ChannelConfig> channels = ChannelConfig.parse(network, problems);
-        List<String> order = new ArrayList<>(names);
-        order.removeIf(n -> channels.stream().noneMatch(c -> c.name().equals(n))
-                && disks.stream().noneMatch(d -> d.name().equals(n)));
-        Object rawAgent = config.get(FENCE_AGENT);
-        String fenceAgent = rawAgent == null ? null : trim(String.valueOf(rawAgent));
-        if (fenceAgent == null) {
-            fenceAgent = DEFAULT_FENCE_AGENT;
+        if (peer != null && definitions.isEmpty()) {
+            problems.add(new Problem(pid, "(channels)", "the peer " + peer + " is configured (hasm.peer) but no status"
+                    + " channel is (" + CHANNEL_PID + "~NAME.cfg): it would never be watched"));
+        } else if (peer == null && !definitions.isEmpty()) {
+            problems.add(new Problem(CHANNEL_PID + "~" + definitions.firstKey(), "(channels)", "status channels are"
+                    + " configured but no peer (hasm.peer is not set)"));
         }
-        long fenceTimeout = ChannelConfig.number(config, FENCE_TIMEOUT, DEFAULT_FENCE_TIMEOUT_MS, 100, 600_000, problems);
-        Object rawDelay = config.get(FENCE_DELAY);
-        boolean defaultDelay = rawDelay == null || String.valueOf(rawDelay).trim().equals("-1");
-        long fenceDelay = defaultDelay ? DEFAULT_FENCE_DELAY_MS
-                : ChannelConfig.number(config, FENCE_DELAY, DEFAULT_FENCE_DELAY_MS, 0, 3_600_000, problems);
-        boolean faults = "true".equalsIgnoreCase(trim(framework.apply(PROP_FAULTS)));
-        Map<String, Integer> drops = drops(config, order, problems);
-
-        String self = trim(framework.apply(PROP_SCM));
-        String peer = trim(framework.apply(PROP_PEER));
-        OpMode role = null;
-        String rawRole = trim(framework.apply(PROP_ROLE));
-        if (rawRole != null) {
-            try {
-                role = OpMode.valueOf(rawRole.toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                problems.add("framework property " + PROP_ROLE + "=" + rawRole + " is not MASTER or SLAVE");
-            }
-        }
-        Path dataDir = null;
-        Path keyFile = null;
-        // Without channels there is no peer to watch (a standalone SCM): nothing else is needed.
-        if (!names.isEmpty()) {
-            if (!FrameCodec.validName(self)) {
-                problems.add("framework property " + PROP_SCM + (self == null ? " is not set" : "=" + self + " is not a valid SCM name"));
-            }
-            if (!FrameCodec.validName(peer)) {
-                problems.add("framework property " + PROP_PEER + (peer == null ? " is not set (the peer's SCM name)"
-                        : "=" + peer + " is not a valid SCM name"));
-            } else if (peer.equals(self)) {
-                problems.add("framework property " + PROP_PEER + "=" + peer + " is this SCM's own name");
-            }
-            String data = trim(framework.apply(PROP_DATA_DIR));
-            if (data == null) {
-                problems.add("framework property " + PROP_DATA_DIR + " is not set (the incarnation is kept there)");
-            } else {
-                dataDir = Path.of(data);
-            }
-            try {
-                keyFile = ClusterKey.location(framework);
-            } catch (java.io.IOException e) {
-                problems.add(e.getMessage());
-            }
-        }
-        return new Settings(self, peer, role, interval, counter, channels, disks, order, fenceAgent, fenceTimeout,
-                fenceDelay, drops,
-                faults, dataDir, keyFile, problems);
+        return new Settings(self, peer, role, interval, counter, udp, disks, order, agent, fenceTimeout, fenceDelay,
+                drops, faultsEnabled, problems);
     }
 
-    static String channelKey(String name, String suffix) {
-        return "channel." + name + "." + suffix;
+    private static boolean udp(String where, String name, ChannelDefinition d, List<ChannelConfig> udp,
+            List<Problem> problems) {
+        if (!read(d::dir, where, "dir", "", problems).isBlank()) {
+            problems.add(new Problem(where, "dir", "is set but kind is not " + KIND_DISK));
+        }
+        InetSocketAddress local = address(where, "local", read(d::local, where, "local", "", problems), problems);
+        InetSocketAddress peer = address(where, "peer", read(d::peer, where, "peer", "", problems), problems);
+        if (local == null || peer == null) {
+            return false;
+        }
+        udp.add(new ChannelConfig(name, local, peer));
+        return true;
     }
 
-    private static String kind(Map<String, ?> config, String name, List<String> problems) {
-        Object raw = config.get(channelKey(name, "kind"));
-        String kind = raw == null ? null : trim(String.valueOf(raw));
-        if (kind == null) {
-            return KIND_UDP;
-        }
-        kind = kind.toLowerCase(Locale.ROOT);
-        if (!KIND_UDP.equals(kind) && !KIND_DISK.equals(kind)) {
-            problems.add(channelKey(name, "kind") + "=" + raw + " is neither " + KIND_UDP + " nor " + KIND_DISK);
+    private static InetSocketAddress address(String where, String key, String value, List<Problem> problems) {
+        try {
+            return Address.parse(key, value);
+        } catch (IllegalArgumentException e) {
+            problems.add(new Problem(where, key, e.getMessage().startsWith(key) ? e.getMessage().substring(key.length())
+                    .replaceFirst("^[ =:]+", "") : e.getMessage()));
             return null;
         }
-        return kind;
     }
 
-    private static void disk(Map<String, ?> config, String name, int counterStart, List<DiskChannel.Config> disks,
-            List<String> problems) {
-        String dirKey = channelKey(name, "dir");
-        Object rawDir = config.get(dirKey);
-        String dir = rawDir == null ? null : trim(String.valueOf(rawDir));
+    private static boolean disk(String where, String name, ChannelDefinition d, int counterStart,
+            List<DiskChannel.Config> disks, List<Problem> problems) {
+        String dir = read(d::dir, where, "dir", "", problems).strip();
         Path path = null;
-        if (dir == null) {
-            problems.add(dirKey + " is not set (the heartbeat folder on the shared storage)");
+        if (dir.isEmpty()) {
+            problems.add(new Problem(where, "dir", "is not set (the heartbeat folder on the shared storage)"));
         } else {
             try {
                 path = Path.of(dir);
                 if (!path.isAbsolute()) {
-                    problems.add(dirKey + "=" + dir + " is not an absolute path");
+                    problems.add(new Problem(where, "dir", "'" + dir + "' is not an absolute path"));
                     path = null;
                 }
-            } catch (java.nio.file.InvalidPathException e) {
-                problems.add(dirKey + "=" + dir + " is not a path: " + e.getMessage());
+            } catch (InvalidPathException e) {
+                problems.add(new Problem(where, "dir", "'" + dir + "' is not a path: " + e.getMessage()));
             }
         }
-        int counter = (int) ChannelConfig.number(config, channelKey(name, "counter"), counterStart, 1, 1_000_000,
-                problems);
-        String fsyncKey = channelKey(name, "fsync");
-        Object rawFsync = config.get(fsyncKey);
-        String fsync = rawFsync == null ? null : trim(String.valueOf(rawFsync));
-        if (fsync != null && !"true".equalsIgnoreCase(fsync) && !"false".equalsIgnoreCase(fsync)) {
-            problems.add(fsyncKey + "=" + rawFsync + " is neither true nor false");
+        int counter = read(d::counter, where, "counter", 0, problems);
+        if (counter < 0 || counter > 1_000_000) {
+            problems.add(new Problem(where, "counter", "'" + counter + "' is out of range 0..1000000"));
+            counter = 0;
+        }
+        boolean fsync = read(d::fsync, where, "fsync", false, problems);
+        if (!read(d::local, where, "local", "", problems).isBlank() || !read(d::peer, where, "peer", "", problems)
+                .isBlank()) {
+            problems.add(new Problem(where, "local", "a storage heartbeat channel has no addresses (kind=" + KIND_DISK
+                    + ")"));
         }
         if (path == null) {
-            return;
+            return false;
         }
         for (DiskChannel.Config other : disks) {
             if (other.dir().normalize().equals(path.normalize())) {
-                problems.add(dirKey + "=" + dir + " is also the folder of channel " + other.name()
-                        + ": one heartbeat, not two");
-                return;
+                problems.add(new Problem(where, "dir", "'" + dir + "' is also the folder of channel " + other.name()
+                        + ": one heartbeat, not two"));
+                return false;
             }
         }
-        disks.add(new DiskChannel.Config(name, path, counter, "true".equalsIgnoreCase(fsync)));
+        disks.add(new DiskChannel.Config(name, path, counter == 0 ? 2 * counterStart : counter, fsync));
+        return true;
     }
 
-    private static Map<String, Integer> drops(Map<String, ?> config, List<String> channels, List<String> problems) {
-        Map<String, Integer> drops = new LinkedHashMap<>();
-        for (String key : config.keySet()) {
-            if (!key.startsWith(DROP_PREFIX)) {
-                continue;
-            }
-            String name = key.substring(DROP_PREFIX.length());
-            if (!channels.contains(name)) {
-                problems.add(key + ": there is no channel " + name);
-                continue;
-            }
-            drops.put(name, (int) ChannelConfig.number(config, key, 0, 0, 100, problems));
+    /**
+     * Reads one value of a typed configuration; a value Declarative Services (or the check's converter)
+     * cannot convert is a problem naming the key, and the default stands in.
+     */
+    static <T> T read(Supplier<T> value, String pid, String key, T fallback, List<Problem> problems) {
+        try {
+            T v = value.get();
+            return v == null ? fallback : v;
+        } catch (RuntimeException e) {
+            problems.add(new Problem(pid, key, reason(key, e)));
+            return fallback;
         }
-        return drops;
     }
 
-    private static String trim(String s) {
-        return s == null || s.isBlank() ? null : s.trim();
+    /** @return what a conversion failure says, without the key it is reported under: {@code 'abc' is not ...} */
+    static String reason(String key, RuntimeException e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage();
+        int is = m.indexOf(" is ");
+        if (m.startsWith(key + "=") && is > key.length()) {
+            return "'" + m.substring(key.length() + 1, is) + "'" + m.substring(is);
+        }
+        return m;
+    }
+
+    /** @return the problems as one line each */
+    List<String> problemLines() {
+        return problems.stream().map(Problem::toString).toList();
     }
 
     /** @return whether any channel is configured: without one, no peer is watched */
@@ -220,5 +244,20 @@ record Settings(String self, String peer, OpMode role, long intervalMs, int coun
     /** @return the drop percentage in force for a channel: 0 unless faults are enabled */
     int drop(String channel) {
         return faultsEnabled ? drops.getOrDefault(channel, 0) : 0;
+    }
+
+    /** @return the storage heartbeat's lease of a disk channel, in ms */
+    long leaseMs(DiskChannel.Config disk) {
+        return disk.counter() * intervalMs;
+    }
+
+    /** Channel names are sender-name tokens. */
+    static final class FrameName {
+        private FrameName() {
+        }
+
+        static boolean valid(String name) {
+            return name != null && name.matches("[A-Za-z0-9_-]+");
+        }
     }
 }

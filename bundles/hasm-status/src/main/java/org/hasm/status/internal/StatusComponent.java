@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -24,10 +26,14 @@ import org.hasm.spi.peer.LinkState;
 import org.hasm.spi.peer.PeerListener;
 import org.hasm.spi.peer.PeerView;
 import org.hasm.spi.peer.StatusMonitor;
+import org.hasm.spi.node.Configurations;
+import org.hasm.spi.node.Node;
 import org.hasm.spi.storage.FenceAgent;
-import org.hasm.wire.Credentials;
+import org.hasm.wire.Keyring;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.service.cm.ConfigurationEvent;
+import org.osgi.service.cm.ConfigurationListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -50,14 +56,17 @@ import org.osgi.service.metatype.annotations.Designate;
  * (to send it: the monitor decides nothing from it), and fans its reports out to {@link
  * PeerListener}s, EventAdmin and the log.
  *
- * <p>Configuration changes other than the test-only {@code fault.drop.*} switches take effect at
- * the next {@code init} (the next boot of the SCM), never under a running monitor.
+ * <p>The configuration is typed: {@link StatusConfig}, and one {@link ChannelDefinition} per channel
+ * (factory configurations read from the node at every {@code init}). The identity, the codec and the
+ * incarnation come from the node ({@link Node}, {@link Keyring}). Changes other than the test-only
+ * {@code fault.drop} switches take effect at the next {@code init} (the next boot of the SCM), never
+ * under a running monitor.
  */
-@Component(service = {HaModule.class, StatusMonitor.class, LinkListener.class}, configurationPid = StatusComponent.PID,
-        immediate = true)
+@Component(service = {HaModule.class, StatusMonitor.class, LinkListener.class, ConfigurationListener.class},
+        configurationPid = StatusComponent.PID, immediate = true)
 @HaModuleProperties(name = "status", tier = Tier.HASM, rank = 10)
 @Designate(ocd = StatusConfig.class)
-public class StatusComponent implements HaModule, StatusMonitor, LinkListener {
+public class StatusComponent implements HaModule, StatusMonitor, LinkListener, ConfigurationListener {
     static final String PID = "org.hasm.status";
     /**
      * Event topic of an outage seen through the storage heartbeat and of its fencing: properties
@@ -73,13 +82,6 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener {
      */
     static final String TOPIC_FLOOD = "org/hasm/status/FLOOD";
 
-    /**
-     * A registered fence agent, the name it is registered under, and the keys it requires
-     * ({@link FenceAgent#REQUIRES}) that its service properties lack.
-     */
-    record Agent(String name, FenceAgent agent, List<String> missing) {
-    }
-
     /** The note of every channel while no monitor runs (before init, after shutDown). */
     static final String NOT_WATCHING = "this SCM's status monitor is not running: the peer is not watched";
 
@@ -88,6 +90,12 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener {
 
     @Reference(service = LoggerFactory.class)
     private Logger log;
+
+    @Reference
+    private Node node;
+
+    @Reference
+    private Keyring keyring;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -101,9 +109,10 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener {
     private final Map<Long, PeerListener> listeners = new ConcurrentSkipListMap<>();
     // Keyed by service.id: of two agents with one name, the older registration is used. Read on a
     // fence thread.
-    private final Map<Long, Agent> agents = new ConcurrentSkipListMap<>();
+    private final Map<Long, Agents.Agent> agents = new ConcurrentSkipListMap<>();
 
-    private BundleContext context;
+    private volatile StatusConfig config;
+    private boolean faults;
     private volatile Settings settings;
     // Guarded by this: the controller makes one call at a time, but deactivation may race it.
     private Monitor monitor;
@@ -196,30 +205,45 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener {
     }
 
     @Activate
-    void activate(BundleContext bundleContext, Map<String, Object> properties) {
-        this.context = bundleContext;
-        this.settings = Settings.parse(properties, bundleContext::getProperty);
+    void activate(BundleContext bundleContext, StatusConfig c) {
+        this.config = c;
+        this.faults = "true".equalsIgnoreCase(String.valueOf(bundleContext.getProperty(Settings.PROP_FAULTS)).strip());
+        this.settings = settings();
         if (!settings.problems().isEmpty()) {
-            // not thrown here: the controller's init reports it, and the SCM goes to MONITOR
-            log.error("configuration " + PID + " is invalid: " + String.join("; ", settings.problems()));
+            // not thrown here: the node's check and this module's init report it, and the SCM goes to MONITOR
+            log.error("configuration is invalid: " + String.join("; ", settings.problemLines()));
         }
-        log.debug("activated: " + settings.channels().size() + " channels, interval " + settings.intervalMs() + " ms");
+        log.debug("activated: " + settings.order().size() + " channels, interval " + settings.intervalMs() + " ms");
     }
 
     @Modified
-    void modified(Map<String, Object> properties) {
-        Settings next = Settings.parse(properties, context::getProperty);
-        if (!next.problems().isEmpty()) {
-            log.error("configuration " + PID + " rejected, the running monitor keeps its settings: "
-                    + String.join("; ", next.problems()));
+    void modified(StatusConfig c) {
+        this.config = c;
+        log.info("configuration " + PID + " changed; it takes effect at the next init");
+    }
+
+    /** The configuration as it is now: this component's, the channels', the node's identity. */
+    Settings settings() {
+        Configurations cs = node.configurations();
+        SortedMap<String, ChannelDefinition> channels = new TreeMap<>();
+        cs.factory(Settings.CHANNEL_PID).forEach((name, p) -> channels.put(name, cs.typed(ChannelDefinition.class, p)));
+        return Settings.of(config, channels, node.scm(), node.peer(), node.configuredRole(), faults);
+    }
+
+    /* The test-only drop switches of the channels apply at once (the admin API's fault switch sets them). */
+    @Override
+    public void configurationEvent(ConfigurationEvent event) {
+        if (!Settings.CHANNEL_PID.equals(event.getFactoryPid())) {
             return;
         }
-        settings = next;
         Monitor m = running;
-        if (m != null) {
+        if (m == null) {
+            return;
+        }
+        Settings next = settings();
+        if (next.problems().isEmpty()) {
             m.drops(next);
-            log.info("status configuration updated; fault switches now " + (next.faultsEnabled() ? next.drops()
-                    : "disabled") + "; other changes take effect at the next init");
+            log.info("fault switches now " + (next.faultsEnabled() ? next.drops() : "disabled"));
         }
     }
 
@@ -234,9 +258,10 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener {
     @Override
     public synchronized void init(HaContext ctx) throws HaException {
         stopMonitor(); // a second init without shutDown: start afresh
-        Settings s = settings;
+        Settings s = settings();
+        settings = s;
         if (!s.problems().isEmpty()) {
-            throw new HaException("configuration " + PID + ": " + String.join("; ", s.problems()));
+            throw new HaException("configuration: " + String.join("; ", s.problemLines()));
         }
         if (!s.watchesPeer()) {
             log.info("no status channels configured: no peer is watched (standalone SCM)");
@@ -244,15 +269,9 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener {
         }
         String agentProblem = awaitAgent(s.fenceAgent());
         if (agentProblem != null) {
-            throw new HaException("configuration " + PID + ": " + agentProblem);
+            throw new HaException("configuration " + PID + ": " + Settings.FENCE_AGENT + ": " + agentProblem);
         }
-        Credentials credentials;
-        try {
-            credentials = Credentials.load(s.keyFile(), s.dataDir());
-        } catch (IOException e) {
-            throw new HaException(e.getMessage(), e);
-        }
-        Monitor m = new Monitor(s, credentials.key(), credentials.incarnation(), this::local, observer, this::fenceAgent);
+        Monitor m = new Monitor(s, keyring.codec("status"), node.incarnation(), this::local, observer, this::fenceAgent);
         try {
             m.start();
         } catch (IOException e) {
@@ -372,47 +391,7 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener {
             agents.remove(id);
             return;
         }
-        agents.put(id, new Agent(n.trim(), agent, missing(properties)));
-    }
-
-    /** @return the keys named by {@link FenceAgent#REQUIRES} that are absent or blank in the properties */
-    static List<String> missing(Map<String, Object> properties) {
-        Object required = properties.get(FenceAgent.REQUIRES);
-        List<String> keys = new ArrayList<>();
-        if (required instanceof String k) {
-            keys.add(k);
-        } else if (required instanceof String[] ks) {
-            keys.addAll(List.of(ks));
-        } else if (required instanceof java.util.Collection<?> ks) {
-            ks.forEach(k -> keys.add(String.valueOf(k)));
-        }
-        List<String> missing = new ArrayList<>();
-        for (String key : keys) {
-            Object v = properties.get(key.trim());
-            if (v == null || String.valueOf(v).isBlank()) {
-                missing.add(key.trim());
-            }
-        }
-        return missing;
-    }
-
-    /**
-     * @param configured the agent {@code fence.agent} names
-     * @return why the SCM cannot run with it, or null: it is {@code none}, or registered with all it requires
-     */
-    static String agentProblem(String configured, java.util.Collection<Agent> registered) {
-        if (Settings.DEFAULT_FENCE_AGENT.equals(configured)) {
-            return null; // nobody is fenced: the storage lease decides, with or without the none agent
-        }
-        Agent found = registered.stream().filter(a -> a.name().equals(configured)).findFirst().orElse(null);
-        if (found == null) {
-            return Settings.FENCE_AGENT + "=" + configured + ": no fence agent of that name is registered";
-        }
-        if (!found.missing().isEmpty()) {
-            return Settings.FENCE_AGENT + "=" + configured + ": that agent cannot fence without "
-                    + String.join(", ", found.missing()) + " in its configuration";
-        }
-        return null;
+        agents.put(id, new Agents.Agent(n.trim(), agent, Agents.missing(properties)));
     }
 
     /**
@@ -421,10 +400,10 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener {
      */
     private String awaitAgent(String configured) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(AGENT_WAIT_MS);
-        String problem = agentProblem(configured, agents.values());
+        String problem = Agents.problem(configured, agents.values());
         for (int i = 0; problem != null && System.nanoTime() - deadline < 0 && i < 1000; i++) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-            problem = agentProblem(configured, agents.values());
+            problem = Agents.problem(configured, agents.values());
         }
         return problem;
     }
@@ -438,7 +417,7 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener {
     }
 
     private FenceAgent fenceAgent(String name) {
-        for (Agent a : agents.values()) {
+        for (Agents.Agent a : agents.values()) {
             if (a.name().equals(name)) {
                 return a.agent();
             }

@@ -4,38 +4,31 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
- * The fixed part of the configuration, for metatype. Each channel adds
- * {@code channel.<name>.kind} ({@code udp}, the default, or {@code disk}); a UDP channel
- * {@code channel.<name>.local} and {@code channel.<name>.peer} ({@code IP:port}); a storage
- * heartbeat channel {@code channel.<name>.dir} (an existing folder on the shared storage),
- * optionally {@code channel.<name>.counter} (its own counter start: lease = counter × interval) and
- * {@code channel.<name>.fsync} (default false); any channel the
- * test-only fault switch {@code fault.drop.<name>} (0..100 percent, honoured only when the framework
- * property {@code hasm.faults.enabled} is {@code true}); those keys are dynamic, so the component
- * reads its properties as a map.
+ * The status monitor's configuration; its channels are factory configurations of their own
+ * ({@link ChannelDefinition}). The defaults are the tuned timing: a status message every 50 ms, a
+ * channel BAD after 4 silent intervals (200 ms). The patent's timing is {@code interval.ms=1000},
+ * {@code counter.start=10}. Both SCMs of a pair must use the same: the controllers compare them.
  */
 @ObjectClassDefinition(id = StatusComponent.PID, name = "hasm status monitor",
         description = "Status messages to the peer on every channel, and how long silence is tolerated.")
 @interface StatusConfig {
 
     @AttributeDefinition(name = "interval (ms)", description = "How often a status message is sent on every channel,"
-            + " and how often every channel's counter drops by one. Both SCMs must use the same.", min = "20")
+            + " and how often every channel's counter drops by one. Both SCMs must use the same.", min = "20",
+            max = "3600000")
     long interval_ms() default Settings.DEFAULT_INTERVAL_MS;
 
     @AttributeDefinition(name = "counter start", description = "A channel's counter starts here and is capped here;"
-            + " a channel is BAD after this many intervals without a message.", min = "1")
+            + " a channel is BAD after this many intervals without a message. Both SCMs must use the same.",
+            min = "1", max = "1000000")
     int counter_start() default Settings.DEFAULT_COUNTER_START;
-
-    @AttributeDefinition(name = "channels", description = "Comma separated channel names; a UDP channel needs"
-            + " channel.<name>.local and channel.<name>.peer (IP:port), a storage heartbeat channel"
-            + " channel.<name>.kind=disk and channel.<name>.dir. Empty: no peer is watched.")
-    String channels() default "";
 
     @AttributeDefinition(name = "fence agent", description = "The FenceAgent (service property hasm.fence.agent)"
             + " asked whether the peer is certainly stopped when there is evidence that it may be (its link"
             + " connections reset or refused, its status ports unreachable, every network silent), and to fence it"
             + " when it is silent on every network and its storage heartbeat stopped, or when a network-only outage"
-            + " lasted the fence delay; its 'true' declares the peer dead before its storage lease runs out.")
+            + " lasted the fence delay; its 'true' declares the peer dead before its storage lease runs out."
+            + " hasm's are none, process and netns.")
     String fence_agent() default Settings.DEFAULT_FENCE_AGENT;
 
     @AttributeDefinition(name = "fence timeout (ms)", description = "How long the fence agent may take; no answer"

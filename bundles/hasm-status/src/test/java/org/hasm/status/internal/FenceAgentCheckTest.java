@@ -14,35 +14,35 @@ import org.junit.jupiter.api.Test;
 class FenceAgentCheckTest {
     private static final FenceAgent AGENT = (peer, timeout) -> false;
 
-    private static StatusComponent.Agent agent(String name, Map<String, Object> properties) {
-        return new StatusComponent.Agent(name, AGENT, StatusComponent.missing(properties));
+    private static Agents.Agent agent(String name, Map<String, Object> properties) {
+        return new Agents.Agent(name, AGENT, Agents.missing(properties));
     }
 
     @Test
     void requiredKeysThatAreAbsentOrBlankAreMissing() {
-        assertEquals(List.of(), StatusComponent.missing(Map.of()));
+        assertEquals(List.of(), Agents.missing(Map.of()));
         assertEquals(List.of("fence.netns.command"),
-                StatusComponent.missing(Map.of(FenceAgent.REQUIRES, "fence.netns.command")));
-        assertEquals(List.of("fence.netns.command"), StatusComponent.missing(
+                Agents.missing(Map.of(FenceAgent.REQUIRES, "fence.netns.command")));
+        assertEquals(List.of("fence.netns.command"), Agents.missing(
                 Map.of(FenceAgent.REQUIRES, "fence.netns.command", "fence.netns.command", "  ")));
-        assertEquals(List.of(), StatusComponent.missing(
+        assertEquals(List.of(), Agents.missing(
                 Map.of(FenceAgent.REQUIRES, "fence.netns.command", "fence.netns.command", "ip link set x down")));
-        assertEquals(List.of("b"), StatusComponent.missing(
+        assertEquals(List.of("b"), Agents.missing(
                 Map.of(FenceAgent.REQUIRES, new String[] {"a", "b"}, "a", "1")));
     }
 
     @Test
     void anAgentWithoutItsConfigurationOrWithoutRegistrationIsAProblemNoneIsNot() {
-        List<StatusComponent.Agent> registered = List.of(
+        List<Agents.Agent> registered = List.of(
                 agent("netns", Map.of(FenceAgent.REQUIRES, "fence.netns.command")),
                 agent("process", Map.of(FenceAgent.REQUIRES, "fence.process.pidfile",
                         "fence.process.pidfile", "/run/peer.pid")));
-        String netns = StatusComponent.agentProblem("netns", registered);
-        assertTrue(netns.contains("fence.agent=netns") && netns.contains("fence.netns.command"), netns);
-        assertNull(StatusComponent.agentProblem("process", registered));
-        String unknown = StatusComponent.agentProblem("ipmi", registered);
-        assertTrue(unknown.contains("fence.agent=ipmi") && unknown.contains("no fence agent"), unknown);
-        assertNull(StatusComponent.agentProblem("none", List.of()), "none needs no agent");
+        String netns = Agents.problem("netns", registered);
+        assertTrue(netns.startsWith("'netns'") && netns.contains("fence.netns.command"), netns);
+        assertNull(Agents.problem("process", registered));
+        String unknown = Agents.problem("ipmi", registered);
+        assertEquals("'ipmi': no fence agent of that name is registered (registered: netns, none, process)", unknown);
+        assertNull(Agents.problem("none", List.of()), "none needs no agent");
     }
 
     @Test

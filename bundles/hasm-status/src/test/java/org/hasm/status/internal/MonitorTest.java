@@ -131,7 +131,7 @@ class MonitorTest {
         framework.put("hasm.data.dir", dir.toString());
         framework.put("hasm.cluster.key.file", key.file().toString());
         framework.put("hasm.faults.enabled", String.valueOf(faults));
-        Settings s = Settings.parse(config, framework::get);
+        Settings s = TestSettings.parse(config, framework::get);
         assertEquals(List.of(), s.problems());
         return s;
     }
@@ -141,7 +141,7 @@ class MonitorTest {
         if (!sideA) {
             side.local.set(new Monitor.Local(ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE));
         }
-        side.monitor = new Monitor(settings, key, incarnation, side.local::get, side);
+        side.monitor = new Monitor(settings, TestSettings.codec(key), incarnation, side.local::get, side);
         monitors.add(side.monitor);
         side.monitor.start();
         return side;
@@ -285,7 +285,7 @@ class MonitorTest {
     void countsSequenceDeltasAndMissedFrames() throws IOException {
         // Not started: frames are fed by hand, the analyzer run by hand.
         Side a = new Side();
-        a.monitor = new Monitor(settings(true, Map.of("counter.start", "10"), false), key, 1000, a.local::get, a);
+        a.monitor = new Monitor(settings(true, Map.of("counter.start", "10"), false), TestSettings.codec(key), 1000, a.local::get, a);
         FrameCodec peer = new FrameCodec(key.derive("status"));
         Slot link = a.monitor.slot("link");
         feed(a.monitor, link, peer, 7, 1);
@@ -498,7 +498,7 @@ class MonitorTest {
     @Test
     void notStartedMonitorHasTheBenefitOfTheDoubt() {
         Side a = new Side();
-        a.monitor = new Monitor(settings(true, Map.of(), false), key, 1, a.local::get, a);
+        a.monitor = new Monitor(settings(true, Map.of(), false), TestSettings.codec(key), 1, a.local::get, a);
         assertTrue(a.all(ChannelStatus.GOOD));
         assertTrue(a.monitor.peer().alive());
         assertNull(a.monitor.peer().state());

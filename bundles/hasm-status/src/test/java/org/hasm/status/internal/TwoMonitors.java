@@ -212,7 +212,7 @@ final class TwoMonitors implements AutoCloseable {
         framework.put("hasm.data.dir", dir.toString());
         framework.put("hasm.cluster.key.file", key.file().toString());
         framework.put("hasm.faults.enabled", "true");
-        Settings s = Settings.parse(config, framework::get);
+        Settings s = TestSettings.parse(config, framework::get);
         assertEquals(List.of(), s.problems());
         return s;
     }
@@ -221,7 +221,7 @@ final class TwoMonitors implements AutoCloseable {
         Node node = new Node();
         node.local.set(sideA ? new Monitor.Local(ScmState.DAC, OpMode.MASTER, OpMode.MASTER)
                 : new Monitor.Local(ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE));
-        node.monitor = new Monitor(settings, key, incarnation, node.local::get, node,
+        node.monitor = new Monitor(settings, TestSettings.codec(key), incarnation, node.local::get, node,
                 name -> agent != null && AGENT.equals(name) ? agent : null);
         monitors.add(node.monitor);
         node.monitor.start();

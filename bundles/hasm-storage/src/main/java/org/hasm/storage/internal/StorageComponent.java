@@ -10,15 +10,16 @@ import org.hasm.spi.HaModuleProperties;
 import org.hasm.spi.OpMode;
 import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
+import org.hasm.spi.node.Node;
 import org.hasm.spi.peer.LinkHandler;
 import org.hasm.spi.peer.PeerLink;
 import org.hasm.spi.storage.StorageListener;
 import org.hasm.spi.storage.Volume;
 import org.hasm.spi.storage.VolumeManager;
-import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -35,8 +36,8 @@ import org.osgi.service.metatype.annotations.Designate;
  * {@value Resolver#LINK_SERVICE} on which the storage modules of the pair ask each other about
  * volumes. The work is done by {@link StorageModule}; this shell reads the configuration, sends its
  * reports to EventAdmin ({@link VolumeManager#TOPIC_VOLUME}) and the log, and tells the
- * {@link StorageListener} whiteboard of the problems. A configuration change makes DS restart the
- * component, so it takes effect through the controller (the module leaves and comes back).
+ * {@link StorageListener} whiteboard of the problems. The configuration is typed ({@link
+ * StorageConfig}); a change takes effect at the next {@code init}.
  */
 @Component(service = {HaModule.class, VolumeManager.class, LinkHandler.class}, configurationPid = StorageSettings.PID,
         immediate = true, property = LinkHandler.SERVICE + "=" + Resolver.LINK_SERVICE)
@@ -46,6 +47,9 @@ public class StorageComponent implements HaModule, VolumeManager, LinkHandler {
 
     @Reference(service = LoggerFactory.class)
     private Logger log;
+
+    @Reference
+    private Node node;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -80,11 +84,11 @@ public class StorageComponent implements HaModule, VolumeManager, LinkHandler {
     };
 
     @Activate
-    void activate(BundleContext context, Map<String, Object> properties) {
-        settings = StorageSettings.parse(properties, context::getProperty);
+    void activate(StorageConfig config) {
+        settings = StorageSettings.of(config, node.scm(), node.peer());
         if (!settings.problems().isEmpty()) {
-            // not thrown here: the controller's init reports it, and the SCM goes to MONITOR
-            log.error("configuration " + StorageSettings.PID + " is invalid: " + String.join("; ", settings.problems()));
+            // not thrown here: the node's check and this module's init report it, and the SCM goes to MONITOR
+            log.error("configuration " + StorageSettings.PID + " is invalid: " + String.join("; ", settings.problemLines()));
         }
         StorageModule m = new StorageModule(() -> settings, sink, (question, timeout) -> {
             PeerLink l = link;
@@ -99,6 +103,12 @@ public class StorageComponent implements HaModule, VolumeManager, LinkHandler {
             early.clear();
         }
         log.debug("activated: shared storage " + (settings.sharedDir() == null ? "not configured" : settings.sharedDir()));
+    }
+
+    @Modified
+    void modified(StorageConfig config) {
+        settings = StorageSettings.of(config, node.scm(), node.peer());
+        log.info("configuration " + StorageSettings.PID + " changed; it takes effect at the next init");
     }
 
     @Deactivate

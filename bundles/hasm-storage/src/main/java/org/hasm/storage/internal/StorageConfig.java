@@ -3,7 +3,7 @@ package org.hasm.storage.internal;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-/** The storage module's configuration, for metatype; read as a map and validated by {@link StorageSettings}. */
+/** The storage module's configuration; validated by {@link StorageSettings}. */
 @ObjectClassDefinition(id = StorageSettings.PID, name = "hasm storage",
         description = "Volumes on the shared storage: where it is, and how often ownership is re-checked.")
 @interface StorageConfig {
@@ -18,7 +18,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     long check_interval_ms() default StorageSettings.DEFAULT_CHECK_INTERVAL_MS;
 
     @AttributeDefinition(name = "lease (ms)", description = "How long writes may be acknowledged after the watchdog"
-            + " last read a volume's record; at least twice the check interval. A peer that cannot fence this SCM"
-            + " waits at least this long before it takes the volumes over.", min = "20", max = "600000")
+            + " last read a volume's record; at least twice the check interval, and shorter than the storage"
+            + " heartbeat's lease (org.hasm.status.channel counter x interval.ms) by more than an interval. A peer"
+            + " that cannot fence this SCM waits at least this long before it takes the volumes over. Both SCMs"
+            + " must use the same.", min = "20", max = "600000")
     long lease_ms() default StorageSettings.DEFAULT_LEASE_MS;
 }

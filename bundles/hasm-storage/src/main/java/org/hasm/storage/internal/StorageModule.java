@@ -85,15 +85,11 @@ final class StorageModule implements HaModule, VolumeManager {
         close(); // a second init without shutDown: start afresh
         StorageSettings s = settings.get();
         if (!s.problems().isEmpty()) {
-            throw new HaException("configuration " + StorageSettings.PID + ": " + String.join("; ", s.problems()));
+            throw new HaException("configuration " + StorageSettings.PID + ": " + String.join("; ", s.problemLines()));
         }
-        String name = s.self() != null ? s.self() : ctx.scm();
-        if (ctx.scm() != null && !ctx.scm().equals(name)) {
-            throw new HaException("framework property " + StorageSettings.PROP_SCM + "=" + name
-                    + " differs from the controller's SCM name " + ctx.scm());
-        }
+        String name = s.self();
         if (name == null || !OwnerRecord.SCM_NAME.matcher(name).matches()) {
-            throw new HaException("framework property " + StorageSettings.PROP_SCM + " is not set to a valid SCM name");
+            throw new HaException("the node names no valid SCM (" + name + ")");
         }
         context = ctx;
         self = name;

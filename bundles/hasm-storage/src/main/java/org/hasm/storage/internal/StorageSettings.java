@@ -4,97 +4,104 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
- * The storage module's configuration ({@value #PID}), validated. {@code problems} lists everything
- * wrong, each message naming its property; a module with problems fails {@code init}.
+ * The storage module's configuration ({@value #PID}), validated: the same code at activation, at
+ * {@code init} and in {@code hasm check} ({@link StorageCheck}). {@code problems} lists everything
+ * wrong, each naming its key; a module with problems fails {@code init}.
  *
  * @param sharedDir the shared storage root, {@code null} if not configured (then no personality may
  *     have volumes)
- * @param self this SCM's name from the framework property {@value #PROP_SCM}, {@code null} if unset
- * @param peer the peer's name from the framework property {@value #PROP_PEER}, {@code null} for a
- *     standalone SCM (then an unreadable ownership record has nobody to be settled with)
+ * @param self this SCM's name (the node's)
+ * @param peer the peer's name, {@code null} for a standalone SCM (then an unreadable ownership
+ *     record has nobody to be settled with)
  */
 record StorageSettings(Path sharedDir, long checkIntervalMs, long leaseMs, String self, String peer,
-        List<String> problems) {
+        List<Problem> problems) {
+
+    /** Something wrong, by key. */
+    record Problem(String key, String reason) {
+        @Override
+        public String toString() {
+            return key + ": " + reason;
+        }
+    }
 
     static final String PID = "org.hasm.storage";
     static final String SHARED_DIR = "shared.dir";
     static final String CHECK_INTERVAL = "check.interval.ms";
     static final String LEASE = "lease.ms";
-    static final String PROP_SCM = "hasm.scm";
-    static final String PROP_PEER = "hasm.peer";
-    static final long DEFAULT_CHECK_INTERVAL_MS = 200;
-    static final long DEFAULT_LEASE_MS = 2000;
+    /** The tuned timing's: every 50 ms, so that a volume taken over is let go within 50 ms. */
+    static final long DEFAULT_CHECK_INTERVAL_MS = 50;
+    /**
+     * Shorter than the default storage heartbeat's lease (8 intervals of 50 ms, 400 ms) by more than an
+     * interval: the peer takes over on the heartbeat alone only once this SCM has stopped writing.
+     */
+    static final long DEFAULT_LEASE_MS = 200;
 
     StorageSettings {
         problems = List.copyOf(problems);
     }
 
     /**
-     * @param config the component's properties
-     * @param framework looks up a framework property
+     * @param c the module's configuration
+     * @param self this SCM's name
+     * @param peer the peer's name, {@code null} when standalone
      */
-    static StorageSettings parse(Map<String, ?> config, Function<String, String> framework) {
-        List<String> problems = new ArrayList<>();
+    static StorageSettings of(StorageConfig c, String self, String peer) {
+        List<Problem> problems = new ArrayList<>();
         Path shared = null;
-        String raw = text(config.get(SHARED_DIR));
-        if (raw != null) {
+        String raw = read(c::shared_dir, SHARED_DIR, "", problems).strip();
+        if (!raw.isEmpty()) {
             try {
                 Path p = Path.of(raw);
                 if (!p.isAbsolute()) {
-                    problems.add(SHARED_DIR + "=" + raw + " is not an absolute path");
+                    problems.add(new Problem(SHARED_DIR, "'" + raw + "' is not an absolute path"));
                 } else {
                     shared = p.normalize();
                 }
             } catch (InvalidPathException e) {
-                problems.add(SHARED_DIR + "=" + raw + " is not a path: " + e.getMessage());
+                problems.add(new Problem(SHARED_DIR, "'" + raw + "' is not a path: " + e.getMessage()));
             }
         }
-        long interval = number(config, CHECK_INTERVAL, DEFAULT_CHECK_INTERVAL_MS, 10, 60_000, problems);
-        long lease = number(config, LEASE, DEFAULT_LEASE_MS, 20, 600_000, problems);
-        if (lease < 2 * interval) {
+        long interval = read(c::check_interval_ms, CHECK_INTERVAL, DEFAULT_CHECK_INTERVAL_MS, problems);
+        if (interval < 10 || interval > 60_000) {
+            problems.add(new Problem(CHECK_INTERVAL, "'" + interval + "' is out of range 10..60000"));
+            interval = DEFAULT_CHECK_INTERVAL_MS;
+        }
+        long lease = read(c::lease_ms, LEASE, DEFAULT_LEASE_MS, problems);
+        if (lease < 20 || lease > 600_000) {
+            problems.add(new Problem(LEASE, "'" + lease + "' is out of range 20..600000"));
+            lease = DEFAULT_LEASE_MS;
+        } else if (lease < 2 * interval) {
             // one late watchdog round must not stop every write
-            problems.add(LEASE + "=" + lease + " must be at least twice " + CHECK_INTERVAL + "=" + interval);
+            problems.add(new Problem(LEASE, "'" + lease + "' must be at least twice " + CHECK_INTERVAL + "=" + interval));
         }
-        String self = text(framework.apply(PROP_SCM));
-        if (self != null && !OwnerRecord.SCM_NAME.matcher(self).matches()) {
-            problems.add("framework property " + PROP_SCM + "=" + self + " is not a valid SCM name");
-        }
-        String peer = text(framework.apply(PROP_PEER));
         return new StorageSettings(shared, interval, lease, self, peer, problems);
     }
 
-    private static String text(Object value) {
-        if (value == null) {
-            return null;
+    private static <T> T read(Supplier<T> value, String key, T fallback, List<Problem> problems) {
+        try {
+            T v = value.get();
+            return v == null ? fallback : v;
+        } catch (RuntimeException e) {
+            problems.add(new Problem(key, reason(key, e)));
+            return fallback;
         }
-        String s = String.valueOf(value).trim();
-        return s.isEmpty() ? null : s;
     }
 
-    private static long number(Map<String, ?> config, String key, long dflt, long min, long max, List<String> problems) {
-        Object v = config.get(key);
-        if (v == null || (v instanceof String s && s.isBlank())) {
-            return dflt;
+    /** @return what a conversion failure says, without the key it is reported under: {@code 'abc' is not ...} */
+    static String reason(String key, RuntimeException e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage();
+        int is = m.indexOf(" is ");
+        if (m.startsWith(key + "=") && is > key.length()) {
+            return "'" + m.substring(key.length() + 1, is) + "'" + m.substring(is);
         }
-        long n;
-        if (v instanceof Number num && !(v instanceof Double) && !(v instanceof Float)) {
-            n = num.longValue();
-        } else {
-            try {
-                n = Long.parseLong(String.valueOf(v).trim());
-            } catch (NumberFormatException e) {
-                problems.add(key + "=" + v + " is not a whole number");
-                return dflt;
-            }
-        }
-        if (n < min || n > max) {
-            problems.add(key + "=" + n + " is out of range [" + min + ", " + max + "]");
-            return dflt;
-        }
-        return n;
+        return m;
+    }
+
+    List<String> problemLines() {
+        return problems.stream().map(Problem::toString).toList();
     }
 }

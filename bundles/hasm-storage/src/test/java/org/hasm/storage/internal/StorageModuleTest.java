@@ -56,8 +56,7 @@ class StorageModuleTest {
 
     private StorageModule module(String scm, List<Map<String, Object>> events, Map<String, Object> config) {
         String peer = scm.equals("scm-a") ? "scm-b" : "scm-a";
-        StorageSettings s = StorageSettings.parse(config,
-                key -> key.equals("hasm.scm") ? scm : key.equals("hasm.peer") ? peer : null);
+        StorageSettings s = StorageSettings.of(config(config), scm, peer);
         List<String> log = logs.computeIfAbsent(scm, k -> new CopyOnWriteArrayList<>());
         StorageModule m = new StorageModule(() -> s, new StorageModule.Sink() {
             @Override
@@ -219,12 +218,10 @@ class StorageModuleTest {
         TestContext ctx = new TestContext("scm-a");
         HaException e = assertThrows(HaException.class,
                 () -> module("scm-a", eventsA, Map.of("shared.dir", shared.toString(), "check.interval.ms", "fast")).init(ctx));
-        assertTrue(e.getMessage().contains("check.interval.ms=fast"), e.getMessage());
+        assertTrue(e.getMessage().contains("check.interval.ms: 'fast' is not a whole number"), e.getMessage());
         e = assertThrows(HaException.class,
                 () -> module("scm-a", eventsA, Map.of("shared.dir", shared.resolve("absent").toString())).init(ctx));
         assertTrue(e.getMessage().contains("shared.dir=") && e.getMessage().contains("absent"), e.getMessage());
-        e = assertThrows(HaException.class, () -> module("scm-b", eventsA, Map.of()).init(ctx));
-        assertTrue(e.getMessage().contains("hasm.scm=scm-b"), e.getMessage());
     }
 
     @Test
@@ -464,16 +461,38 @@ class StorageModuleTest {
 
     @Test
     void settingsAreValidated() throws IOException {
-        StorageSettings s = StorageSettings.parse(Map.of(), k -> "scm-a");
+        StorageSettings s = StorageSettings.of(config(Map.of()), "scm-a", null);
         assertEquals(List.of(), s.problems());
-        assertEquals(200, s.checkIntervalMs());
-        assertEquals(2000, s.leaseMs());
+        assertEquals(50, s.checkIntervalMs(), "the tuned timing");
+        assertEquals(200, s.leaseMs());
         assertNull(s.sharedDir());
-        s = StorageSettings.parse(Map.of("shared.dir", "relative/dir", "check.interval.ms", 5, "lease.ms", "300"),
-                k -> "bad name");
-        assertEquals(List.of("shared.dir=relative/dir is not an absolute path",
-                "check.interval.ms=5 is out of range [10, 60000]",
-                "lease.ms=300 must be at least twice check.interval.ms=200",
-                "framework property hasm.scm=bad name is not a valid SCM name"), s.problems());
+        s = StorageSettings.of(config(Map.of("shared.dir", "relative/dir", "check.interval.ms", 5, "lease.ms", "60")),
+                "scm-a", null);
+        assertEquals(List.of("shared.dir: 'relative/dir' is not an absolute path",
+                "check.interval.ms: '5' is out of range 10..60000",
+                "lease.ms: '60' must be at least twice check.interval.ms=50"), s.problemLines());
+    }
+
+    /** The configuration as Declarative Services hands it to the component: a missing key gives the default. */
+    static StorageConfig config(Map<String, ?> p) {
+        return (StorageConfig) java.lang.reflect.Proxy.newProxyInstance(StorageConfig.class.getClassLoader(),
+                new Class<?>[] {StorageConfig.class}, (proxy, m, args) -> {
+                    if (m.getDeclaringClass() == Object.class) {
+                        return m.getName().equals("toString") ? p.toString() : m.getName().equals("hashCode")
+                                ? System.identityHashCode(proxy) : proxy == args[0];
+                    }
+                    Object v = p.get(m.getName().replace('_', '.'));
+                    if (v == null) {
+                        return m.getDefaultValue();
+                    }
+                    if (m.getReturnType() != long.class) {
+                        return String.valueOf(v);
+                    }
+                    try {
+                        return Long.parseLong(String.valueOf(v));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException(m.getName().replace('_', '.') + "=" + v + " is not a whole number");
+                    }
+                });
     }
 }

@@ -1,6 +1,5 @@
 package org.hasm.storage.internal.fence;
 
-import java.util.Map;
 import org.osgi.service.log.Logger;
 
 /** What the fence agents share: their configuration's PID and keys, and logging. */
@@ -12,13 +11,13 @@ final class FenceAgents {
     private FenceAgents() {
     }
 
-    /** @return the trimmed value of a key, {@code null} if unset or blank */
-    static String text(Map<String, ?> config, String key) {
-        Object v = config.get(key);
-        if (v == null) {
+    /** @return the trimmed value of a typed configuration's text, {@code null} if unset or blank */
+    static String text(java.util.function.Supplier<String> value) {
+        String s = value.get();
+        if (s == null) {
             return null;
         }
-        String s = String.valueOf(v).trim();
+        s = s.trim();
         return s.isEmpty() ? null : s;
     }
 

@@ -2,7 +2,6 @@ package org.hasm.storage.internal.fence;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.hasm.spi.storage.FenceAgent;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -25,8 +24,8 @@ public class NetnsAgent implements FenceAgent {
     private volatile String problem;
 
     @Activate
-    void activate(Map<String, Object> properties) {
-        String line = FenceAgents.text(properties, FenceAgents.COMMAND);
+    void activate(FenceConfig config) {
+        String line = FenceAgents.text(config::fence_netns_command);
         fence = null;
         problem = null;
         if (line == null) {

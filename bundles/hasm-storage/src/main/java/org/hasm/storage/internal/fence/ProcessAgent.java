@@ -3,7 +3,6 @@ package org.hasm.storage.internal.fence;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import org.hasm.spi.storage.FenceAgent;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -29,8 +28,8 @@ public class ProcessAgent implements FenceAgent {
     private volatile String problem;
 
     @Activate
-    void activate(Map<String, Object> properties) {
-        String file = FenceAgents.text(properties, FenceAgents.PIDFILE);
+    void activate(FenceConfig config) {
+        String file = FenceAgents.text(config::fence_process_pidfile);
         fence = null;
         problem = null;
         if (file == null) {

@@ -79,14 +79,9 @@ record ServicePlan(String personality, List<String> addresses, int port, List<Ex
             throw new NotServable("personality " + p.name() + " has http exports but no " + PORT);
         }
         try {
-            int port = Integer.parseInt(raw.trim());
-            // 0 asks the OS for a free port: for tests, which read the bound port back
-            if (port < 0 || port > 65535) {
-                throw new NumberFormatException();
-            }
-            return port;
-        } catch (NumberFormatException e) {
-            throw new NotServable("personality " + p.name() + ": " + PORT + "=" + raw + " is not a port number");
+            return HttpCheck.port(raw);
+        } catch (IllegalArgumentException e) {
+            throw new NotServable("personality " + p.name() + ": " + PORT + ": " + e.getMessage());
         }
     }
 

@@ -1,9 +1,7 @@
-package org.hasm.controller.internal;
+package org.hasm.node.internal;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Dictionary;
-import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -11,24 +9,29 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import org.hasm.spi.Export;
 import org.hasm.spi.Personality;
+import org.hasm.spi.node.Findings;
+import org.hasm.spi.node.Node;
 
 /**
- * Reads the personalities from factory configurations {@value #FACTORY_PID}: {@code name},
- * {@code home} (the SCM whose own it is), {@code addresses} (comma-separated IP literals); every
- * other key is a property for services. Problems are collected, not thrown, so that the SCM can
- * say all of them at once when it goes to MONITOR.
+ * Reads the personalities from the factory configurations {@value Node#PERSONALITY_FACTORY_PID}:
+ * {@code name}, {@code home} (the SCM whose own it is), {@code addresses} (comma-separated IP
+ * literals), {@code volumes}, and {@code export.<protocol>.<name>=<volume>:<path>[:ro|:rw]}; every
+ * other key is a property for services (which declare the keys they read: {@link
+ * org.hasm.spi.node.ConfigurationCheck#KEYS}). Problems are reported, not thrown, so that all of them
+ * are said at once; a personality with a problem in its name, home or volumes is left out.
  */
 final class PersonalityConfig {
-    static final String FACTORY_PID = "org.hasm.personality";
+    static final String FACTORY_PID = Node.PERSONALITY_FACTORY_PID;
+    /** Names of personalities, volumes, protocols and exports. */
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+");
+    /** Keys that are the personality's own, not properties for services. */
+    static final Set<String> OWN_KEYS = Set.of("name", "home", "addresses", "volumes");
 
     record Value(String name, String home, List<String> addresses, List<String> volumes, List<Export> exports,
             Map<String, String> properties) implements Personality {
-
-        Value(String name, String home, List<String> addresses, Map<String, String> properties) {
-            this(name, home, addresses, List.of(), List.of(), properties);
-        }
 
         @Override
         public List<Export> exports(String protocol) {
@@ -43,33 +46,33 @@ final class PersonalityConfig {
     }
 
     /**
-     * @param configs pid → properties of each factory configuration
-     * @param problems receives one message per problem, naming the configuration and the key
+     * @param configs each personality configuration by its PID ({@code org.hasm.personality~a})
+     * @param findings told of each problem, by PID and key
      * @return the valid personalities, sorted by name
      */
-    static List<Personality> read(Map<String, Dictionary<String, Object>> configs, List<String> problems) {
+    static List<Personality> read(Map<String, Map<String, Object>> configs, Findings findings) {
         List<Personality> list = new ArrayList<>();
         Set<String> names = new HashSet<>();
         Map<String, String> volumeOwners = new HashMap<>();
-        for (Map.Entry<String, Dictionary<String, Object>> c : new TreeMap<>(configs).entrySet()) {
-            String where = "personality configuration " + c.getKey();
-            Dictionary<String, Object> d = c.getValue();
+        for (Map.Entry<String, Map<String, Object>> c : new TreeMap<>(configs).entrySet()) {
+            String pid = c.getKey();
+            Map<String, Object> d = c.getValue();
             String name = string(d.get("name"));
             String home = string(d.get("home"));
             if (name == null) {
-                problems.add(where + ": missing 'name'");
+                findings.problem(pid, "name", "missing: every personality has a name");
                 continue;
             }
-            if (!ModuleProperties.NAME.matcher(name).matches()) {
-                problems.add(where + ": name=" + name + " is not valid (letters, digits, '_' and '-')");
+            if (!NAME.matcher(name).matches()) {
+                findings.problem(pid, "name", "'" + name + "' is not a personality name (letters, digits, '_' and '-')");
                 continue;
             }
             if (home == null) {
-                problems.add(where + ": missing 'home' (the SCM whose own personality " + name + " is)");
+                findings.problem(pid, "home", "missing: the SCM whose own personality " + name + " is");
                 continue;
             }
             if (!names.add(name)) {
-                problems.add(where + ": a second personality named " + name);
+                findings.problem(pid, "name", "a second personality named " + name);
                 continue;
             }
             List<String> addresses = new ArrayList<>();
@@ -81,7 +84,7 @@ final class PersonalityConfig {
                         continue;
                     }
                     if (!isIpLiteral(addr)) {
-                        problems.add(where + ": addresses: '" + addr + "' is not an IP address");
+                        findings.problem(pid, "addresses", "'" + addr + "' is not an IP address (names are not resolved)");
                     } else {
                         addresses.add(addr);
                     }
@@ -95,29 +98,28 @@ final class PersonalityConfig {
                     if (volume.isEmpty()) {
                         continue;
                     }
-                    if (!ModuleProperties.NAME.matcher(volume).matches()) {
-                        problems.add(where + ": volumes: '" + volume + "' is not a volume name (letters, digits, '_' and '-')");
+                    if (!NAME.matcher(volume).matches()) {
+                        findings.problem(pid, "volumes", "'" + volume + "' is not a volume name (letters, digits, '_' and '-')");
                     } else if (!volumeOwners.containsKey(volume) || volumeOwners.get(volume).equals(name)) {
                         volumeOwners.put(volume, name);
                         volumes.add(volume);
                     } else {
-                        problems.add(where + ": volume " + volume + " is already served by personality "
+                        findings.problem(pid, "volumes", "volume " + volume + " is already served by personality "
                                 + volumeOwners.get(volume) + ": a volume belongs to one personality");
                     }
                 }
             }
             List<Export> exports = new ArrayList<>();
             Map<String, String> props = new LinkedHashMap<>();
-            for (Enumeration<String> keys = d.keys(); keys.hasMoreElements();) {
-                String key = keys.nextElement();
+            for (Map.Entry<String, Object> e : new TreeMap<>(d).entrySet()) {
+                String key = e.getKey();
                 if (key.startsWith("export.")) {
-                    Export e = export(where, key, string(d.get(key)), volumes, problems);
-                    if (e != null) {
-                        exports.add(e);
+                    Export x = export(pid, key, string(e.getValue()), volumes, findings);
+                    if (x != null) {
+                        exports.add(x);
                     }
-                } else if (!key.equals("name") && !key.equals("home") && !key.equals("addresses")
-                        && !key.equals("volumes") && !key.startsWith("service.") && !key.startsWith("felix.")) {
-                    props.put(key, String.valueOf(d.get(key)));
+                } else if (!OWN_KEYS.contains(key) && !ConfigView.internal(key)) {
+                    props.put(key, String.valueOf(e.getValue()));
                 }
             }
             exports.sort((a, b) -> (a.protocol() + "/" + a.name()).compareTo(b.protocol() + "/" + b.name()));
@@ -132,24 +134,23 @@ final class PersonalityConfig {
      * {@code export.<protocol>.<name>=<volume>:<path>[:ro|:rw]}: the path is relative to the volume
      * and may not climb out of it.
      */
-    private static Export export(String where, String key, String value, List<String> volumes, List<String> problems) {
+    private static Export export(String pid, String key, String value, List<String> volumes, Findings findings) {
         String[] k = key.split("\\.", -1);
-        if (k.length != 3 || !ModuleProperties.NAME.matcher(k[1]).matches()
-                || !ModuleProperties.NAME.matcher(k[2]).matches()) {
-            problems.add(where + ": " + key + " is not export.<protocol>.<name> (letters, digits, '_' and '-')");
+        if (k.length != 3 || !NAME.matcher(k[1]).matches() || !NAME.matcher(k[2]).matches()) {
+            findings.problem(pid, key, "not export.<protocol>.<name> (letters, digits, '_' and '-')");
             return null;
         }
         if (value == null) {
-            problems.add(where + ": " + key + " is empty: expected <volume>:<path>[:ro]");
+            findings.problem(pid, key, "empty: expected <volume>:<path>[:ro]");
             return null;
         }
         String[] v = value.split(":", -1);
         if (v.length < 2 || v.length > 3 || (v.length == 3 && !v[2].equals("ro") && !v[2].equals("rw"))) {
-            problems.add(where + ": " + key + "=" + value + " is not <volume>:<path>[:ro|:rw]");
+            findings.problem(pid, key, "'" + value + "' is not <volume>:<path>[:ro|:rw]");
             return null;
         }
         if (!volumes.contains(v[0])) {
-            problems.add(where + ": " + key + "=" + value + ": volume " + v[0] + " is not one of this personality's volumes "
+            findings.problem(pid, key, "'" + value + "': volume " + v[0] + " is not one of this personality's volumes "
                     + volumes);
             return null;
         }
@@ -162,7 +163,7 @@ final class PersonalityConfig {
         }
         for (String segment : path.split("/")) {
             if (segment.equals("..") || segment.equals(".")) {
-                problems.add(where + ": " + key + "=" + value + ": the path may not contain '.' or '..'");
+                findings.problem(pid, key, "'" + value + "': the path may not contain '.' or '..'");
                 return null;
             }
         }

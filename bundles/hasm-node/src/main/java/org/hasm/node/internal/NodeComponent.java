@@ -1,0 +1,231 @@
+package org.hasm.node.internal;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.hasm.spi.HaContext;
+import org.hasm.spi.HaException;
+import org.hasm.spi.HaModule;
+import org.hasm.spi.HaModuleProperties;
+import org.hasm.spi.OpMode;
+import org.hasm.spi.Personality;
+import org.hasm.spi.SysConfig;
+import org.hasm.spi.Tier;
+import org.hasm.spi.node.Configurations;
+import org.hasm.spi.node.Node;
+import org.hasm.spi.node.NodeListener;
+import org.hasm.wire.FrameCodec;
+import org.hasm.wire.Incarnation;
+import org.hasm.wire.Keyring;
+import org.osgi.framework.Constants;
+import org.osgi.service.cm.ConfigurationEvent;
+import org.osgi.service.cm.ConfigurationListener;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.condition.Condition;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * The node on OSGi: the {@link Node} service, the {@link Keyring} (the cluster key never leaves this
+ * bundle), and the first HASM module (rank 0): its {@code init} checks every configuration of the
+ * node again and draws the incarnation of the boot, which the status monitor and the link then
+ * send, so that a RESET shows the peer a new incarnation as a restart does.
+ *
+ * <p>It activates once the configuration was checked ({@link ConfigurationChecker}'s gate) and
+ * stays up while the configuration changes: a change (Configuration Admin's event) is checked at
+ * once, and what is wrong goes to the {@link NodeListener}s (the controller, which goes to MONITOR).
+ * A change of the node's own configuration restarts it, and with it everything that uses the node.
+ */
+@Component(configurationPid = Node.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
+        service = {Node.class, HaModule.class, Keyring.class, ConfigurationListener.class})
+@HaModuleProperties(name = "node", tier = Tier.HASM, rank = 0)
+@Designate(ocd = NodeConfig.class)
+public class NodeComponent implements Node, HaModule, Keyring, ConfigurationListener {
+
+    @Reference(service = LoggerFactory.class)
+    private Logger log;
+
+    @Reference
+    private ConfigurationChecker checker;
+
+    @Reference(target = "(" + Condition.CONDITION_ID + "=" + ConfigurationChecker.CONDITION_ID + ")")
+    private Condition checked;
+
+    // Keyed by service.id.
+    private final Map<Long, NodeListener> listeners = new ConcurrentSkipListMap<>();
+
+    private NodeState state;
+    private volatile long incarnation;
+    // Written under this; read by anyone.
+    private volatile Checker.Result last = new Checker.Result(List.of(), Map.of());
+
+    @Activate
+    void activate(NodeConfig config) {
+        Identity identity = Identity.of(config, NodeState.IGNORED);
+        state = new NodeState(identity, this::view);
+        Checker.Result result = checker.check();
+        synchronized (this) {
+            last = result;
+        }
+        log.info("node " + identity.scm() + " (configured " + identity.role() + ", "
+                + (identity.peer() == null ? "standalone" : "peer " + identity.peer()) + "), data in "
+                + identity.dataDir() + (result.problems().isEmpty() ? ""
+                        : "; the configuration is wrong: " + String.join("; ", result.problems())));
+    }
+
+    private ConfigView view() {
+        try {
+            ConfigView fresh = checker.view();
+            return new ConfigView(this, fresh.entries());
+        } catch (IOException e) {
+            throw new IllegalStateException("the configurations cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    // ---- Node ----
+
+    @Override
+    public String scm() {
+        return state.scm();
+    }
+
+    @Override
+    public String peer() {
+        return state.peer();
+    }
+
+    @Override
+    public OpMode configuredRole() {
+        return state.configuredRole();
+    }
+
+    @Override
+    public Path dataDir() {
+        return state.dataDir();
+    }
+
+    @Override
+    public long incarnation() {
+        return incarnation;
+    }
+
+    @Override
+    public List<Personality> personalities() {
+        return state.personalities();
+    }
+
+    @Override
+    public Configurations configurations() {
+        return view();
+    }
+
+    @Override
+    public List<String> problems() {
+        return last.problems();
+    }
+
+    @Override
+    public Map<String, String> timing() {
+        return last.timing();
+    }
+
+    // ---- Keyring ----
+
+    @Override
+    public FrameCodec codec(String purpose) {
+        Identity id = state.identity();
+        if (id.key() == null) {
+            throw new IllegalStateException(id.keyProblem());
+        }
+        return new FrameCodec(id.key().derive(purpose));
+    }
+
+    // ---- HaModule ----
+
+    @Override
+    public void init(HaContext context) throws HaException {
+        Checker.Result result = recheck();
+        if (!result.problems().isEmpty()) {
+            throw new HaException("configuration: " + String.join("; ", result.problems()));
+        }
+        Path dir = state.dataDir();
+        try {
+            incarnation = Incarnation.next(dir.resolve(Incarnation.FILE));
+        } catch (IOException e) {
+            throw new HaException("incarnation: " + e.getMessage(), e);
+        }
+        log.info("node " + state.scm() + ": boot incarnation " + incarnation);
+    }
+
+    @Override
+    public void test() {
+        // the checks of init are the test
+    }
+
+    @Override
+    public void opMode(OpMode mode, SysConfig config) {
+        // the node serves every mode alike
+    }
+
+    @Override
+    public void stop() {
+        // nothing served
+    }
+
+    @Override
+    public void shutDown() {
+        // the incarnation stays until the next init draws another
+    }
+
+    // ---- configuration changes ----
+
+    @Override
+    public void configurationEvent(ConfigurationEvent event) {
+        // on Configuration Admin's event thread: one change at a time
+        recheck();
+    }
+
+    /** Checks again; tells the listeners when what is wrong changed. */
+    private Checker.Result recheck() {
+        Checker.Result result = checker.check();
+        List<String> before;
+        synchronized (this) {
+            before = last.problems();
+            last = result;
+        }
+        if (!before.equals(result.problems())) {
+            if (result.problems().isEmpty()) {
+                log.info("node " + state.scm() + ": the configuration is sound again");
+            } else {
+                log.error("node " + state.scm() + ": the configuration is wrong: " + String.join("; ", result.problems()));
+            }
+            for (NodeListener l : listeners.values()) {
+                try {
+                    l.problemsChanged(result.problems());
+                } catch (RuntimeException e) {
+                    log.error("node listener " + l.getClass().getName() + " failed", e);
+                }
+            }
+        }
+        return result;
+    }
+
+    @Reference(service = NodeListener.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY, unbind = "removeListener")
+    void addListener(NodeListener listener, Map<String, Object> properties) {
+        listeners.put((Long) properties.get(Constants.SERVICE_ID), listener);
+    }
+
+    void removeListener(NodeListener listener, Map<String, Object> properties) {
+        listeners.remove((Long) properties.get(Constants.SERVICE_ID));
+    }
+}
