@@ -32,18 +32,26 @@ class AgentWarningsTest {
         List<String> lines = new CopyOnWriteArrayList<>();
         NetnsAgent netns = new NetnsAgent();
         netns.log = recording(lines);
-        netns.activate(Map.of());
+        netns.activate(config(Map.of()));
         ProcessAgent process = new ProcessAgent();
         process.log = recording(lines);
-        process.activate(Map.of());
+        process.activate(config(Map.of()));
         assertEquals(List.of(), lines.stream().filter(l -> l.startsWith("warn")).toList(), lines::toString);
 
-        process.activate(Map.of(FenceAgents.PIDFILE, "relative/hasm.pid"));
-        netns.activate(Map.of(FenceAgents.COMMAND, "ip netns exec 'unclosed"));
+        process.activate(config(Map.of(FenceAgents.PIDFILE, "relative/hasm.pid")));
+        netns.activate(config(Map.of(FenceAgents.COMMAND, "ip netns exec 'unclosed")));
         List<String> warnings = lines.stream().filter(l -> l.startsWith("warn")).toList();
         assertEquals(2, warnings.size(), lines::toString);
         assertTrue(warnings.get(0).contains(FenceAgents.PIDFILE + "=relative/hasm.pid is not an absolute path"),
                 warnings::toString);
         assertTrue(warnings.get(1).contains(FenceAgents.COMMAND), warnings::toString);
+    }
+
+    /** The configuration as Declarative Services hands it over: a missing key gives the default. */
+    private static FenceConfig config(Map<String, String> p) {
+        return (FenceConfig) Proxy.newProxyInstance(FenceConfig.class.getClassLoader(), new Class<?>[] {FenceConfig.class},
+                (proxy, m, args) -> m.getDeclaringClass() == Object.class ? (m.getName().equals("toString") ? p.toString()
+                        : m.getName().equals("hashCode") ? System.identityHashCode(proxy) : proxy == args[0])
+                        : p.getOrDefault(m.getName().replace('_', '.'), (String) m.getDefaultValue()));
     }
 }
