@@ -88,8 +88,11 @@ class PairStorageFaultIT {
             pair.awaitServedBy(A, B, STEP);
             Waits.until(client, pair.filesUrl(A).resolve(onA.get(0).name()), STEP, pair);
             assertEquals(List.of(), PutLoop.verify(pair.filesUrl(A), onA), "A's files after the takeover");
-            pair.awaitStatus(B, "no reason left once the storage takes writes", STEP,
-                    s -> s.path("reason").isNull() && "DEGRADED".equals(s.path("state").asText()));
+            // DEGRADED says why the peer is dead; nothing about the storage is left in it
+            pair.awaitStatus(B, "no storage reason left once the storage takes writes", STEP,
+                    s -> "DEGRADED".equals(s.path("state").asText())
+                            && s.path("reason").asText("").startsWith("serving the peer's personality too: scm-a is dead")
+                            && !s.path("reason").asText("").contains("vol-a"));
             try (PutLoop a = PutLoop.start(pair.filesUrl(A), "a2-", REQUEST, LIMIT, null)) {
                 a.awaitAcks(0, SOME, STEP, pair::diagnostics);
                 a.stop();
