@@ -15,7 +15,13 @@ public final class FreePorts {
 
     private static final int TRIES = 50;
     private static final int LOW = 20_000;
-    private static final int HIGH = 60_000;
+    /*
+     * Below Linux's ephemeral range (32768-60999): an outgoing connection takes its local port from
+     * that range, so a port probed free there can be taken before the SCM binds it (seen: scm-b's
+     * link connecting to scm-a's not yet listening link port on loopback held that very port, and
+     * scm-a went to MONITOR with "Address already in use").
+     */
+    private static final int HIGH = 32_000;
 
     private FreePorts() {
     }
