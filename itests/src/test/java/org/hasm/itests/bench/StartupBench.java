@@ -29,6 +29,8 @@ class StartupBench {
     void coldStartToDac(@TempDir Path work) throws Exception {
         Path dist = ScmProcess.distribution();
         List<Long> millis = new ArrayList<>();
+        List<Long> serving = new ArrayList<>();
+        List<Long> complete = new ArrayList<>();
         List<Long> rssMb = new ArrayList<>();
         List<Long> idleMb = new ArrayList<>();
         for (int run = 0; run < RUNS; run++) {
@@ -37,12 +39,17 @@ class StartupBench {
             HttpNode node = HttpNode.write(dist, runDir);
             try (ScmProcess scm = ScmProcess.start(dist, runDir, "run", node.node.toString())) {
                 ScmProcess.Line dac = scm.awaitStdout(line -> line.contains("state=DAC"), START, "state=DAC");
-                long kb = scm.residentKb();
                 millis.add(TimeUnit.NANOSECONDS.toMillis(dac.nanos() - scm.startNanos()));
-                rssMb.add(kb < 0 ? -1 : Math.round(kb / 1024.0));
                 // services are called in parallel once the HASM tier is up, and the HTTP service opens a
                 // personality when its address is ready: it serves a moment after DAC is logged
-                scm.awaitStdout(line -> line.contains("serving personality A"), START, "the HTTP service serving A");
+                ScmProcess.Line served = scm.awaitStdout(line -> line.contains("serving personality A"), START,
+                        "the HTTP service serving A");
+                serving.add(TimeUnit.NANOSECONDS.toMillis(served.nanos() - scm.startNanos()));
+                ScmProcess.Line started = scm.awaitStdout(line -> line.startsWith("hasm: SCM scm-a started: "), START,
+                        "the launcher's started line");
+                long kb = scm.residentKb();
+                complete.add(TimeUnit.NANOSECONDS.toMillis(started.nanos() - scm.startNanos()));
+                rssMb.add(kb < 0 ? -1 : Math.round(kb / 1024.0));
                 long idle = HttpNode.sampleResident(scm, TimeUnit.SECONDS.toMillis(IDLE_SECONDS), 1000)[0];
                 idleMb.add(idle < 0 ? -1 : Math.round(idle / 1024.0));
                 scm.terminate();
@@ -50,6 +57,8 @@ class StartupBench {
             }
         }
         BenchReport.summary("startup", millis, "ms");
+        BenchReport.summary("startup.serving", serving, "ms");
+        BenchReport.summary("startup.complete", complete, "ms");
         BenchReport.summary("startup.rss", rssMb, "MB");
         BenchReport.summary("startup.rss.idle", idleMb, "MB");
         BenchReport.print("startup.loadavg", HttpNode.loadAverage(), "load");

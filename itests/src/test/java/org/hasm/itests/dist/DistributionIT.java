@@ -76,6 +76,38 @@ class DistributionIT {
         assertTrue(Files.isDirectory(node.resolve("data/hasm")), "hasm.data.dir is created");
     }
 
+    /**
+     * The admin API's HTTP server starts in the background once the controller is up (its start
+     * would otherwise hold up every start level above it) and still stops last, after the
+     * controller's SHUTDOWN; the launcher's "started" line waits for it.
+     */
+    @Test
+    void theHttpServerStartsAfterTheControllerAndStopsAfterIt(@TempDir Path work) throws Exception {
+        Path node = ScmProcess.copyStandalone(dist, work.resolve("node"));
+        edit(node, "hasm.log.level=INFO", "hasm.log.level=DEBUG");
+        String token = ScmProcess.adminToken(node);
+        try (ScmProcess scm = ScmProcess.start(dist, work, "run", node.toString())) {
+            scm.awaitStdout(line -> line.startsWith("hasm: SCM scm-a started: "), START, "the started line");
+            // no retry: once the launcher says started, the admin API answers
+            java.net.http.HttpResponse<String> status = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:7070/hasm/api/v1/status"))
+                            .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, status.statusCode(), status.body() + "\n" + scm.transcript());
+            scm.terminate();
+            assertEquals(0, scm.awaitExit(STOP), scm.transcript());
+        }
+        String log = Files.readString(node.resolve("log/hasm.log"), StandardCharsets.UTF_8);
+        int controllerUp = indexOf(log, "\\[org\\.hasm\\.controller\\] BundleEvent STARTED$");
+        int httpUp = indexOf(log, "\\[org\\.apache\\.felix\\.http\\.jetty12\\] BundleEvent STARTED$");
+        int shutdown = indexOf(log, "\\[org\\.hasm\\.controller\\] .*state=HALTED");
+        int controllerDown = indexOf(log, "\\[org\\.hasm\\.controller\\] BundleEvent STOPPED$");
+        int httpDown = indexOf(log, "\\[org\\.apache\\.felix\\.http\\.jetty12\\] BundleEvent STOPPED$");
+        assertAll(() -> assertTrue(controllerUp >= 0 && httpUp > controllerUp, "the HTTP server started after the controller\n" + log),
+                () -> assertTrue(shutdown >= 0 && controllerDown > shutdown && httpDown > controllerDown,
+                        "the HTTP server stopped after the controller's SHUTDOWN\n" + log));
+    }
+
     private static List<Case> malformedNodes() {
         return List.of(
                 new Case("no node folder", (node, d) -> deleteTree(node),

@@ -25,8 +25,17 @@ record Feature(String name, Path file, String id, List<Bundle> bundles, Map<Conf
      */
     static final int DEFAULT_START_ORDER = 2;
 
-    /** A bundle of the feature: its Maven id and its start level ({@code "start-order"}). */
-    record Bundle(MavenId id, int startOrder) {
+    /**
+     * A bundle of the feature: its Maven id, its start level ({@code "start-order"}), and whether
+     * it starts in the background ({@code "start-in-background": true}): on a thread of its own once
+     * its level is reached, while the framework raises the levels above. For a bundle that is slow
+     * to start and that nothing above waits for (the admin API's HTTP server); it still stops in
+     * its level's turn, after everything above it.
+     */
+    record Bundle(MavenId id, int startOrder, boolean background) {
+        Bundle(MavenId id, int startOrder) {
+            this(id, startOrder, false);
+        }
     }
 
     /**
@@ -92,6 +101,7 @@ record Feature(String name, Path file, String id, List<Bundle> bundles, Map<Conf
     private static Bundle bundle(Path file, String where, Object item) throws LaunchException {
         String id;
         int startOrder = DEFAULT_START_ORDER;
+        boolean background = false;
         if (item instanceof String text) {
             id = text;
         } else if (item instanceof Map<?, ?> map) {
@@ -107,11 +117,19 @@ record Feature(String name, Path file, String id, List<Bundle> bundles, Map<Conf
                 }
                 startOrder = number.intValue();
             }
+            Object inBackground = map.get("start-in-background");
+            if (inBackground != null) {
+                if (!(inBackground instanceof Boolean flag)) {
+                    throw new LaunchException(file + ": " + where + ": start-in-background " + inBackground
+                            + " is not true or false");
+                }
+                background = flag;
+            }
         } else {
             throw new LaunchException(file + ": " + where + " must be an id string or an object with \"id\"");
         }
         try {
-            return new Bundle(MavenId.parse(id), startOrder);
+            return new Bundle(MavenId.parse(id), startOrder, background);
         } catch (IllegalArgumentException e) {
             throw new LaunchException(file + ": " + where + ": " + e.getMessage());
         }

@@ -23,8 +23,11 @@ import java.util.regex.Pattern;
 record Plan(Node node, List<PlannedBundle> bundles, Map<ConfigKey, Map<String, Object>> configurations,
         Map<String, String> frameworkProperties, int topLevel) {
 
-    /** A bundle to install: where its jar is and at which start level it runs. */
-    record PlannedBundle(MavenId id, Path jar, int startLevel, String feature) {
+    /**
+     * A bundle to install: where its jar is, at which start level it runs, and whether it starts in
+     * the background ({@link Feature.Bundle}).
+     */
+    record PlannedBundle(MavenId id, Path jar, int startLevel, String feature, boolean background) {
     }
 
     /**
@@ -107,7 +110,7 @@ record Plan(Node node, List<PlannedBundle> bundles, Map<ConfigKey, Map<String, O
                 throw new LaunchException(feature.file() + ": bundle " + bundle.id()
                         + " is not in the distribution (no " + jar + ")");
             }
-            located.add(new PlannedBundle(bundle.id(), jar, bundle.startOrder(), feature.name()));
+            located.add(new PlannedBundle(bundle.id(), jar, bundle.startOrder(), feature.name(), bundle.background()));
         }
         return located;
     }

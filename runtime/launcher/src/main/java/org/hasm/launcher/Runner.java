@@ -72,6 +72,9 @@ final class Runner {
     /** The framework's storage and log folder of a check, removed after it. */
     private Path checkDir;
 
+    /** Bundles that start in the background (Feature.Bundle) with their start levels, in listed order. */
+    private final Map<Bundle, Integer> background = new LinkedHashMap<>();
+
     /** Errors the framework reported while starting bundles, by bundle id. */
     private final Map<Long, Throwable> startErrors = new ConcurrentHashMap<>();
     private final FrameworkListener errorCollector = event -> {
@@ -162,7 +165,9 @@ final class Runner {
             starting = starting && awaitLevel(framework) && !shutdown.requested()
                     && shutdown.unlessStopping(() -> checkConfiguration(framework.getBundleContext(), "start"))
                     && shutdown.unlessStopping(() -> raise(framework, plan.topLevel()));
-            if (starting && awaitLevel(framework) && !shutdown.requested()) {
+            if (starting && awaitLevel(framework) && !shutdown.requested()
+                    && shutdown.unlessStopping(this::startInBackground)
+                    && awaitBackground(framework) && !shutdown.requested()) {
                 checkStarted(framework, bundles);
                 out.printf("hasm: SCM %s started: %d bundles at start level %d in %d ms%n", plan.node().scm(),
                         bundles.size(), plan.topLevel(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
@@ -235,8 +240,17 @@ final class Runner {
                 throw new LaunchException(LaunchException.BUNDLES, "bundle " + planned.id() + " (feature "
                         + planned.feature() + ") cannot be installed: " + oneLine(e));
             }
-            bundle.adapt(BundleStartLevel.class).setStartLevel(planned.startLevel());
-            if (!isFragment(bundle) && !(checkOnly && planned.id().artifactId().startsWith(HTTP_SERVER_PREFIX))) {
+            /* Out of the framework's reach until the top level is reached: a level change waits for
+               every bundle that is starting, whatever its level, so a slow bundle below would hold up
+               every level above it (see startInBackground). */
+            boolean later = planned.background() && !isFragment(bundle) && !checkOnly;
+            bundle.adapt(BundleStartLevel.class).setStartLevel(later ? plan.topLevel() + 1 : planned.startLevel());
+            if (later) {
+                background.put(bundle, planned.startLevel());
+            }
+            // a check starts nothing that no check needs: not the HTTP server, nothing in the background
+            boolean unneeded = checkOnly && (planned.background() || planned.id().artifactId().startsWith(HTTP_SERVER_PREFIX));
+            if (!isFragment(bundle) && !unneeded) {
                 try {
                     // below its start level this only marks it: it starts when the level is reached
                     bundle.start(Bundle.START_ACTIVATION_POLICY);
@@ -310,6 +324,40 @@ final class Runner {
         }
         return "Configuration Admin does not use the launcher's org.osgi.service.cm: check"
                 + " org.osgi.framework.system.packages.extra in etc/framework.properties";
+    }
+
+    /*
+     * The background bundles wait above the top level (install) until the top level is reached.
+     * Each is then given its own level, below the active one: the framework's start level thread
+     * starts it while the controller's thread takes the SCM from BOOT to DAC. At its own level it
+     * stops in that level's turn, after everything above it, and when the framework restarts itself
+     * (update) it starts there like any other bundle.
+     */
+    private void startInBackground() {
+        background.forEach((bundle, level) -> bundle.adapt(BundleStartLevel.class).setStartLevel(level));
+    }
+
+    /**
+     * @return true once every background bundle is active or failed to start (checkStarted says
+     *         which), false if the SCM is stopping meanwhile
+     * @throws LaunchException if one is still starting after the level timeout
+     */
+    private boolean awaitBackground(Framework framework) throws LaunchException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LEVEL_TIMEOUT_MS);
+        for (Bundle bundle : background.keySet()) {
+            // polled: the framework's start level thread starts it, and reports a failure as an event
+            while (bundle.getState() != Bundle.ACTIVE && !startErrors.containsKey(bundle.getBundleId())) {
+                if (shutdown.requested() || (framework.getState() & (Bundle.STARTING | Bundle.ACTIVE)) == 0) {
+                    return false;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new LaunchException(LaunchException.FAILED, "bundle " + name(bundle) + " did not finish"
+                            + " starting within " + LEVEL_TIMEOUT_MS / 1000 + " s");
+                }
+                TimeUnit.MILLISECONDS.sleep(20);
+            }
+        }
+        return true;
     }
 
     /* Replaced when the framework restarts itself (update): each raise has its own latch. */

@@ -40,6 +40,18 @@ class FeatureTest {
     }
 
     @Test
+    void aBundleMayStartInTheBackground() throws Exception {
+        Feature feature = read("""
+                {"id": "g:a:1", "bundles": [{"id": "g:http:1", "start-order": 1, "start-in-background": true},
+                                            {"id": "g:b:1", "start-order": 1, "start-in-background": false}, "g:c:1"]}""");
+        assertEquals(List.of(new Feature.Bundle(MavenId.parse("g:http:1"), 1, true),
+                new Feature.Bundle(MavenId.parse("g:b:1"), 1, false),
+                new Feature.Bundle(MavenId.parse("g:c:1"), Feature.DEFAULT_START_ORDER, false)), feature.bundles());
+        assertEquals(": bundles[0]: start-in-background yes is not true or false",
+                error("{\"id\": \"g:a:1\", \"bundles\": [{\"id\": \"g:c:1\", \"start-in-background\": \"yes\"}]}"));
+    }
+
+    @Test
     void factoryConfigurationsUseTheTildeNotation() throws Exception {
         Feature feature = read("""
                 {"id": "g:a:1", "configurations": {"org.hasm.personality~b": {"name": "B"}}}""");
