@@ -1,12 +1,15 @@
 package org.hasm.link.internal;
 
+import static org.hasm.config.ConfigProblem.parse;
+import static org.hasm.config.ConfigProblem.read;
+
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
-import java.util.function.Supplier;
+import org.hasm.config.ConfigProblem;
 import org.hasm.wire.Address;
 import org.hasm.wire.ChannelConfig;
 
@@ -15,15 +18,9 @@ import org.hasm.wire.ChannelConfig;
  * {@code hasm check} ({@link LinkCheck}); each problem names its configuration and key.
  */
 record LinkSettings(String self, String peer, List<ChannelConfig> channels, long connectTimeoutMs,
-        List<Problem> problems) {
+        List<ConfigProblem> problems) {
 
     /** Something wrong, by configuration (PID or {@code FACTORY~NAME}) and key. */
-    record Problem(String pid, String key, String reason) {
-        @Override
-        public String toString() {
-            return pid + ": " + key + ": " + reason;
-        }
-    }
 
     static final String CHANNEL_PID = "org.hasm.link.channel";
     static final long DEFAULT_CONNECT_TIMEOUT_MS = 1000;
@@ -41,11 +38,12 @@ record LinkSettings(String self, String peer, List<ChannelConfig> channels, long
      * @param peer the peer's name, {@code null} when standalone
      */
     static LinkSettings of(LinkConfig c, SortedMap<String, ChannelDefinition> definitions, String self, String peer) {
-        List<Problem> problems = new ArrayList<>();
+        List<ConfigProblem> problems = new ArrayList<>();
         long connect = read(c::connect_timeout_ms, LinkComponent.PID, CONNECT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT_MS,
                 problems);
         if (connect < 1 || connect > 600_000) {
-            problems.add(new Problem(LinkComponent.PID, CONNECT_TIMEOUT, "'" + connect + "' is out of range 1..600000"));
+            problems.add(new ConfigProblem(LinkComponent.PID, CONNECT_TIMEOUT, "'" + connect
+                    + "' is out of range 1..600000"));
             connect = DEFAULT_CONNECT_TIMEOUT_MS;
         }
         record Ordered(int order, ChannelConfig channel) {
@@ -56,12 +54,14 @@ record LinkSettings(String self, String peer, List<ChannelConfig> channels, long
             ChannelDefinition d = e.getValue();
             String where = CHANNEL_PID + "~" + name;
             if (!name.matches("[A-Za-z0-9_-]+")) {
-                problems.add(new Problem(where, "(name)", "'" + name + "' is not a channel name (letters, digits, '_'"
-                        + " and '-')"));
+                problems.add(new ConfigProblem(where, "(name)", "'" + name
+                        + "' is not a channel name (letters, digits, '_' and '-')"));
                 continue;
             }
-            InetSocketAddress local = address(where, "local", read(d::local, where, "local", "", problems), problems);
-            InetSocketAddress remote = address(where, "peer", read(d::peer, where, "peer", "", problems), problems);
+            InetSocketAddress local = parse(where, "local", read(d::local, where, "local", "", problems), Address::parse,
+                    problems);
+            InetSocketAddress remote = parse(where, "peer", read(d::peer, where, "peer", "", problems), Address::parse,
+                    problems);
             int order = read(d::order, where, "order", 100, problems);
             if (local != null && remote != null) {
                 channels.add(new Ordered(order, new ChannelConfig(name, local, remote)));
@@ -69,47 +69,20 @@ record LinkSettings(String self, String peer, List<ChannelConfig> channels, long
         }
         channels.sort(Comparator.comparingInt(Ordered::order).thenComparing(o -> o.channel().name()));
         if (peer != null && definitions.isEmpty()) {
-            problems.add(new Problem(LinkComponent.PID, "(channels)", "the peer " + peer + " is configured (hasm.peer)"
-                    + " but no link channel is (" + CHANNEL_PID + "~NAME.cfg): the SCMs could not talk"));
+            problems.add(new ConfigProblem(LinkComponent.PID, "(channels)", "the peer " + peer
+                    + " is configured (hasm.peer) but no link channel is (" + CHANNEL_PID
+                    + "~NAME.cfg): the SCMs could not talk"));
         } else if (peer == null && !definitions.isEmpty()) {
-            problems.add(new Problem(CHANNEL_PID + "~" + definitions.firstKey(), "(channels)", "link channels are"
-                    + " configured but no peer (hasm.peer is not set)"));
+            problems.add(new ConfigProblem(CHANNEL_PID + "~" + definitions.firstKey(), "(channels)",
+                    "link channels are configured but no peer (hasm.peer is not set)"));
         }
         return new LinkSettings(self, peer, channels.stream().map(Ordered::channel).toList(), connect, problems);
     }
 
-    private static InetSocketAddress address(String where, String key, String value, List<Problem> problems) {
-        try {
-            return Address.parse(key, value);
-        } catch (IllegalArgumentException e) {
-            String m = e.getMessage();
-            problems.add(new Problem(where, key, m.startsWith(key) ? m.substring(key.length()).replaceFirst("^[ =:]+", "")
-                    : m));
-            return null;
-        }
-    }
 
-    private static <T> T read(Supplier<T> value, String pid, String key, T fallback, List<Problem> problems) {
-        try {
-            T v = value.get();
-            return v == null ? fallback : v;
-        } catch (RuntimeException e) {
-            problems.add(new Problem(pid, key, reason(key, e)));
-            return fallback;
-        }
-    }
 
-    /** @return what a conversion failure says, without the key it is reported under: {@code 'abc' is not ...} */
-    static String reason(String key, RuntimeException e) {
-        String m = e.getMessage() == null ? e.toString() : e.getMessage();
-        int is = m.indexOf(" is ");
-        if (m.startsWith(key + "=") && is > key.length()) {
-            return "'" + m.substring(key.length() + 1, is) + "'" + m.substring(is);
-        }
-        return m;
-    }
 
     List<String> problemLines() {
-        return problems.stream().map(Problem::toString).toList();
+        return problems.stream().map(ConfigProblem::toString).toList();
     }
 }

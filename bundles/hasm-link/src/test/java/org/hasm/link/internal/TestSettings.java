@@ -1,11 +1,11 @@
 package org.hasm.link.internal;
 
-import java.lang.reflect.Proxy;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Function;
+import org.hasm.config.Typed;
 import org.hasm.wire.ClusterKey;
 import org.hasm.wire.FrameCodec;
 
@@ -49,25 +49,9 @@ final class TestSettings {
         return LinkSettings.of(typed(LinkConfig.class, own), defs, node.apply("hasm.scm"), node.apply("hasm.peer"));
     }
 
+    /** The configuration as Declarative Services hands it to the component, converted the node's way. */
     static <A> A typed(Class<A> type, Map<String, Object> p) {
-        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, m, args) -> {
-            if (m.getDeclaringClass() == Object.class) {
-                return m.getName().equals("toString") ? p.toString() : m.getName().equals("hashCode")
-                        ? System.identityHashCode(proxy) : proxy == args[0];
-            }
-            Object v = p.get(m.getName().replace('_', '.'));
-            if (v == null) {
-                return m.getDefaultValue() != null ? m.getDefaultValue() : m.getReturnType() == String.class ? "" : 0;
-            }
-            String s = String.valueOf(v).strip();
-            if (m.getReturnType() == long.class) {
-                return Long.parseLong(s);
-            }
-            if (m.getReturnType() == int.class) {
-                return Integer.parseInt(s);
-            }
-            return s;
-        }));
+        return Typed.of(type, p);
     }
 
     /** @return the codec the node hands the link for this key */

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.hasm.config.Typed;
 import org.hasm.spi.node.Configurations;
 import org.hasm.spi.node.Node;
 import org.osgi.framework.Constants;

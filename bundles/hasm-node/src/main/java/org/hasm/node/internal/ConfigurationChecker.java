@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Function;
+import org.hasm.config.Typed;
 import org.hasm.spi.node.ConfigurationCheck;
 import org.hasm.spi.node.Node;
 import org.osgi.framework.Bundle;

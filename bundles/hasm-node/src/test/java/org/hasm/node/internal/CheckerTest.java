@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.hasm.config.Typed;
 import org.hasm.spi.node.ConfigurationCheck;
 import org.hasm.spi.node.Configurations;
 import org.hasm.spi.node.Findings;

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.hasm.config.Typed;
 import org.hasm.spi.OpMode;
 import org.hasm.wire.ClusterKey;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,8 @@
 package org.hasm.status.internal;
 
+import static org.hasm.config.ConfigProblem.parse;
+import static org.hasm.config.ConfigProblem.read;
+
 import java.net.InetSocketAddress;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -9,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
-import java.util.function.Supplier;
+import org.hasm.config.ConfigProblem;
 import org.hasm.spi.OpMode;
 import org.hasm.wire.Address;
 import org.hasm.wire.ChannelConfig;
@@ -22,15 +25,9 @@ import org.hasm.wire.ChannelConfig;
 record Settings(String self, String peer, OpMode role, long intervalMs, int counterStart,
         List<ChannelConfig> channels, List<DiskChannel.Config> disks, List<String> order, String fenceAgent,
         long fenceTimeoutMs, long fenceDelayMs, Map<String, Integer> drops, boolean faultsEnabled,
-        List<Problem> problems) {
+        List<ConfigProblem> problems) {
 
     /** Something wrong, by configuration (PID or {@code FACTORY~NAME}) and key. */
-    record Problem(String pid, String key, String reason) {
-        @Override
-        public String toString() {
-            return pid + ": " + key + ": " + reason;
-        }
-    }
 
     static final String CHANNEL_PID = "org.hasm.status.channel";
     static final long DEFAULT_INTERVAL_MS = 50;
@@ -65,16 +62,16 @@ record Settings(String self, String peer, OpMode role, long intervalMs, int coun
      */
     static Settings of(StatusConfig c, SortedMap<String, ChannelDefinition> definitions, String self, String peer,
             OpMode role, boolean faultsEnabled) {
-        List<Problem> problems = new ArrayList<>();
+        List<ConfigProblem> problems = new ArrayList<>();
         String pid = StatusComponent.PID;
         long interval = read(c::interval_ms, pid, INTERVAL, DEFAULT_INTERVAL_MS, problems);
         if (interval < 20 || interval > 3_600_000) {
-            problems.add(new Problem(pid, INTERVAL, "'" + interval + "' is out of range 20..3600000"));
+            problems.add(new ConfigProblem(pid, INTERVAL, "'" + interval + "' is out of range 20..3600000"));
             interval = DEFAULT_INTERVAL_MS;
         }
         int counter = read(c::counter_start, pid, COUNTER_START, DEFAULT_COUNTER_START, problems);
         if (counter < 1 || counter > 1_000_000) {
-            problems.add(new Problem(pid, COUNTER_START, "'" + counter + "' is out of range 1..1000000"));
+            problems.add(new ConfigProblem(pid, COUNTER_START, "'" + counter + "' is out of range 1..1000000"));
             counter = DEFAULT_COUNTER_START;
         }
         String agent = read(c::fence_agent, pid, FENCE_AGENT, DEFAULT_FENCE_AGENT, problems).strip();
@@ -83,12 +80,13 @@ record Settings(String self, String peer, OpMode role, long intervalMs, int coun
         }
         long fenceTimeout = read(c::fence_timeout_ms, pid, "fence.timeout.ms", DEFAULT_FENCE_TIMEOUT_MS, problems);
         if (fenceTimeout < 100 || fenceTimeout > 600_000) {
-            problems.add(new Problem(pid, "fence.timeout.ms", "'" + fenceTimeout + "' is out of range 100..600000"));
+            problems.add(new ConfigProblem(pid, "fence.timeout.ms", "'" + fenceTimeout
+                    + "' is out of range 100..600000"));
             fenceTimeout = DEFAULT_FENCE_TIMEOUT_MS;
         }
         long fenceDelay = read(c::fence_delay_ms, pid, "fence.delay.ms", -1L, problems);
         if (fenceDelay < -1 || fenceDelay > 3_600_000) {
-            problems.add(new Problem(pid, "fence.delay.ms", "'" + fenceDelay + "' is out of range -1..3600000"));
+            problems.add(new ConfigProblem(pid, "fence.delay.ms", "'" + fenceDelay + "' is out of range -1..3600000"));
             fenceDelay = -1;
         }
         if (fenceDelay == -1) {
@@ -104,14 +102,14 @@ record Settings(String self, String peer, OpMode role, long intervalMs, int coun
             ChannelDefinition d = e.getValue();
             String where = CHANNEL_PID + "~" + name;
             if (!FrameName.valid(name)) {
-                problems.add(new Problem(where, "(name)", "'" + name + "' is not a channel name (letters, digits, '_'"
-                        + " and '-')"));
+                problems.add(new ConfigProblem(where, "(name)", "'" + name
+                        + "' is not a channel name (letters, digits, '_' and '-')"));
                 continue;
             }
             String kind = read(d::kind, where, "kind", KIND_UDP, problems).strip().toLowerCase(Locale.ROOT);
             int drop = read(d::fault_drop, where, "fault.drop", 0, problems);
             if (drop < 0 || drop > 100) {
-                problems.add(new Problem(where, "fault.drop", "'" + drop + "' is out of range 0..100"));
+                problems.add(new ConfigProblem(where, "fault.drop", "'" + drop + "' is out of range 0..100"));
                 drop = 0;
             }
             boolean added;
@@ -120,7 +118,8 @@ record Settings(String self, String peer, OpMode role, long intervalMs, int coun
             } else if (KIND_UDP.equals(kind)) {
                 added = udp(where, name, d, udp, problems);
             } else {
-                problems.add(new Problem(where, "kind", "'" + kind + "' is neither " + KIND_UDP + " nor " + KIND_DISK));
+                problems.add(new ConfigProblem(where, "kind", "'" + kind + "' is neither " + KIND_UDP + " nor "
+                        + KIND_DISK));
                 added = false;
             }
             if (added) {
@@ -131,23 +130,26 @@ record Settings(String self, String peer, OpMode role, long intervalMs, int coun
             }
         }
         if (peer != null && definitions.isEmpty()) {
-            problems.add(new Problem(pid, "(channels)", "the peer " + peer + " is configured (hasm.peer) but no status"
-                    + " channel is (" + CHANNEL_PID + "~NAME.cfg): it would never be watched"));
+            problems.add(new ConfigProblem(pid, "(channels)", "the peer " + peer
+                    + " is configured (hasm.peer) but no status channel is (" + CHANNEL_PID
+                    + "~NAME.cfg): it would never be watched"));
         } else if (peer == null && !definitions.isEmpty()) {
-            problems.add(new Problem(CHANNEL_PID + "~" + definitions.firstKey(), "(channels)", "status channels are"
-                    + " configured but no peer (hasm.peer is not set)"));
+            problems.add(new ConfigProblem(CHANNEL_PID + "~" + definitions.firstKey(), "(channels)",
+                    "status channels are configured but no peer (hasm.peer is not set)"));
         }
         return new Settings(self, peer, role, interval, counter, udp, disks, order, agent, fenceTimeout, fenceDelay,
                 drops, faultsEnabled, problems);
     }
 
     private static boolean udp(String where, String name, ChannelDefinition d, List<ChannelConfig> udp,
-            List<Problem> problems) {
+            List<ConfigProblem> problems) {
         if (!read(d::dir, where, "dir", "", problems).isBlank()) {
-            problems.add(new Problem(where, "dir", "is set but kind is not " + KIND_DISK));
+            problems.add(new ConfigProblem(where, "dir", "is set but kind is not " + KIND_DISK));
         }
-        InetSocketAddress local = address(where, "local", read(d::local, where, "local", "", problems), problems);
-        InetSocketAddress peer = address(where, "peer", read(d::peer, where, "peer", "", problems), problems);
+        InetSocketAddress local = parse(where, "local", read(d::local, where, "local", "", problems), Address::parse,
+                problems);
+        InetSocketAddress peer = parse(where, "peer", read(d::peer, where, "peer", "", problems), Address::parse,
+                problems);
         if (local == null || peer == null) {
             return false;
         }
@@ -155,51 +157,42 @@ record Settings(String self, String peer, OpMode role, long intervalMs, int coun
         return true;
     }
 
-    private static InetSocketAddress address(String where, String key, String value, List<Problem> problems) {
-        try {
-            return Address.parse(key, value);
-        } catch (IllegalArgumentException e) {
-            problems.add(new Problem(where, key, e.getMessage().startsWith(key) ? e.getMessage().substring(key.length())
-                    .replaceFirst("^[ =:]+", "") : e.getMessage()));
-            return null;
-        }
-    }
 
     private static boolean disk(String where, String name, ChannelDefinition d, int counterStart,
-            List<DiskChannel.Config> disks, List<Problem> problems) {
+            List<DiskChannel.Config> disks, List<ConfigProblem> problems) {
         String dir = read(d::dir, where, "dir", "", problems).strip();
         Path path = null;
         if (dir.isEmpty()) {
-            problems.add(new Problem(where, "dir", "is not set (the heartbeat folder on the shared storage)"));
+            problems.add(new ConfigProblem(where, "dir", "is not set (the heartbeat folder on the shared storage)"));
         } else {
             try {
                 path = Path.of(dir);
                 if (!path.isAbsolute()) {
-                    problems.add(new Problem(where, "dir", "'" + dir + "' is not an absolute path"));
+                    problems.add(new ConfigProblem(where, "dir", "'" + dir + "' is not an absolute path"));
                     path = null;
                 }
             } catch (InvalidPathException e) {
-                problems.add(new Problem(where, "dir", "'" + dir + "' is not a path: " + e.getMessage()));
+                problems.add(new ConfigProblem(where, "dir", "'" + dir + "' is not a path: " + e.getMessage()));
             }
         }
         int counter = read(d::counter, where, "counter", 0, problems);
         if (counter < 0 || counter > 1_000_000) {
-            problems.add(new Problem(where, "counter", "'" + counter + "' is out of range 0..1000000"));
+            problems.add(new ConfigProblem(where, "counter", "'" + counter + "' is out of range 0..1000000"));
             counter = 0;
         }
         boolean fsync = read(d::fsync, where, "fsync", false, problems);
         if (!read(d::local, where, "local", "", problems).isBlank() || !read(d::peer, where, "peer", "", problems)
                 .isBlank()) {
-            problems.add(new Problem(where, "local", "a storage heartbeat channel has no addresses (kind=" + KIND_DISK
-                    + ")"));
+            problems.add(new ConfigProblem(where, "local", "a storage heartbeat channel has no addresses (kind="
+                    + KIND_DISK + ")"));
         }
         if (path == null) {
             return false;
         }
         for (DiskChannel.Config other : disks) {
             if (other.dir().normalize().equals(path.normalize())) {
-                problems.add(new Problem(where, "dir", "'" + dir + "' is also the folder of channel " + other.name()
-                        + ": one heartbeat, not two"));
+                problems.add(new ConfigProblem(where, "dir", "'" + dir + "' is also the folder of channel "
+                        + other.name() + ": one heartbeat, not two"));
                 return false;
             }
         }
@@ -207,33 +200,11 @@ record Settings(String self, String peer, OpMode role, long intervalMs, int coun
         return true;
     }
 
-    /**
-     * Reads one value of a typed configuration; a value Declarative Services (or the check's converter)
-     * cannot convert is a problem naming the key, and the default stands in.
-     */
-    static <T> T read(Supplier<T> value, String pid, String key, T fallback, List<Problem> problems) {
-        try {
-            T v = value.get();
-            return v == null ? fallback : v;
-        } catch (RuntimeException e) {
-            problems.add(new Problem(pid, key, reason(key, e)));
-            return fallback;
-        }
-    }
 
-    /** @return what a conversion failure says, without the key it is reported under: {@code 'abc' is not ...} */
-    static String reason(String key, RuntimeException e) {
-        String m = e.getMessage() == null ? e.toString() : e.getMessage();
-        int is = m.indexOf(" is ");
-        if (m.startsWith(key + "=") && is > key.length()) {
-            return "'" + m.substring(key.length() + 1, is) + "'" + m.substring(is);
-        }
-        return m;
-    }
 
     /** @return the problems as one line each */
     List<String> problemLines() {
-        return problems.stream().map(Problem::toString).toList();
+        return problems.stream().map(ConfigProblem::toString).toList();
     }
 
     /** @return whether any channel is configured: without one, no peer is watched */

@@ -1,12 +1,12 @@
 package org.hasm.status.internal;
 
-import java.lang.reflect.Proxy;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Function;
+import org.hasm.config.Typed;
 import org.hasm.spi.OpMode;
 
 /**
@@ -61,37 +61,9 @@ final class TestSettings {
                 "true".equals(node.apply("hasm.faults.enabled")));
     }
 
+    /** The configuration as Declarative Services hands it to the component, converted the node's way. */
     static <A> A typed(Class<A> type, Map<String, Object> p) {
-        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, m, args) -> {
-            if (m.getDeclaringClass() == Object.class) {
-                return m.getName().equals("toString") ? p.toString() : m.getName().equals("hashCode")
-                        ? System.identityHashCode(proxy) : proxy == args[0];
-            }
-            String key = m.getName().replace("__", "\0").replace('_', '.').replace('\0', '_');
-            Object v = p.get(key);
-            if (v == null) {
-                return m.getDefaultValue();
-            }
-            String s = String.valueOf(v).strip();
-            Class<?> t = m.getReturnType();
-            try {
-                if (t == long.class) {
-                    return Long.parseLong(s);
-                }
-                if (t == int.class) {
-                    return Integer.parseInt(s);
-                }
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(key + "=" + v + " is not a whole number");
-            }
-            if (t == boolean.class) {
-                if (!s.equalsIgnoreCase("true") && !s.equalsIgnoreCase("false")) {
-                    throw new IllegalArgumentException(key + "=" + v + " is neither true nor false");
-                }
-                return Boolean.parseBoolean(s);
-            }
-            return s;
-        }));
+        return Typed.of(type, p);
     }
 
     /** @return the codec the node hands the status monitor for this key */

@@ -21,7 +21,7 @@ public class StorageCheck implements ConfigurationCheck {
         Map<String, Object> own = configurations.get(StorageSettings.PID);
         StorageSettings s = StorageSettings.of(configurations.typed(StorageConfig.class, own == null ? Map.of() : own),
                 configurations.node().scm(), configurations.node().peer());
-        s.problems().forEach(p -> findings.problem(StorageSettings.PID, p.key(), p.reason()));
+        s.problems().forEach(p -> findings.problem(p.pid(), p.key(), p.reason()));
         if (!s.problems().isEmpty()) {
             return; // a wrong value stands in as its default: no timing is judged on it
         }

@@ -1,10 +1,12 @@
 package org.hasm.storage.internal;
 
+import static org.hasm.config.ConfigProblem.read;
+
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
+import org.hasm.config.ConfigProblem;
 
 /**
  * The storage module's configuration ({@value #PID}), validated: the same code at activation, at
@@ -18,15 +20,7 @@ import java.util.function.Supplier;
  *     record has nobody to be settled with)
  */
 record StorageSettings(Path sharedDir, long checkIntervalMs, long leaseMs, String self, String peer,
-        List<Problem> problems) {
-
-    /** Something wrong, by key. */
-    record Problem(String key, String reason) {
-        @Override
-        public String toString() {
-            return key + ": " + reason;
-        }
-    }
+        List<ConfigProblem> problems) {
 
     static final String PID = "org.hasm.storage";
     static final String SHARED_DIR = "shared.dir";
@@ -50,58 +44,41 @@ record StorageSettings(Path sharedDir, long checkIntervalMs, long leaseMs, Strin
      * @param peer the peer's name, {@code null} when standalone
      */
     static StorageSettings of(StorageConfig c, String self, String peer) {
-        List<Problem> problems = new ArrayList<>();
+        List<ConfigProblem> problems = new ArrayList<>();
         Path shared = null;
-        String raw = read(c::shared_dir, SHARED_DIR, "", problems).strip();
+        String raw = read(c::shared_dir, PID, SHARED_DIR, "", problems).strip();
         if (!raw.isEmpty()) {
             try {
                 Path p = Path.of(raw);
                 if (!p.isAbsolute()) {
-                    problems.add(new Problem(SHARED_DIR, "'" + raw + "' is not an absolute path"));
+                    problems.add(new ConfigProblem(PID, SHARED_DIR, "'" + raw + "' is not an absolute path"));
                 } else {
                     shared = p.normalize();
                 }
             } catch (InvalidPathException e) {
-                problems.add(new Problem(SHARED_DIR, "'" + raw + "' is not a path: " + e.getMessage()));
+                problems.add(new ConfigProblem(PID, SHARED_DIR, "'" + raw + "' is not a path: " + e.getMessage()));
             }
         }
-        long interval = read(c::check_interval_ms, CHECK_INTERVAL, DEFAULT_CHECK_INTERVAL_MS, problems);
+        long interval = read(c::check_interval_ms, PID, CHECK_INTERVAL, DEFAULT_CHECK_INTERVAL_MS, problems);
         if (interval < 10 || interval > 60_000) {
-            problems.add(new Problem(CHECK_INTERVAL, "'" + interval + "' is out of range 10..60000"));
+            problems.add(new ConfigProblem(PID, CHECK_INTERVAL, "'" + interval + "' is out of range 10..60000"));
             interval = DEFAULT_CHECK_INTERVAL_MS;
         }
-        long lease = read(c::lease_ms, LEASE, DEFAULT_LEASE_MS, problems);
+        long lease = read(c::lease_ms, PID, LEASE, DEFAULT_LEASE_MS, problems);
         if (lease < 20 || lease > 600_000) {
-            problems.add(new Problem(LEASE, "'" + lease + "' is out of range 20..600000"));
+            problems.add(new ConfigProblem(PID, LEASE, "'" + lease + "' is out of range 20..600000"));
             lease = DEFAULT_LEASE_MS;
         } else if (lease < 2 * interval) {
             // one late watchdog round must not stop every write
-            problems.add(new Problem(LEASE, "'" + lease + "' must be at least twice " + CHECK_INTERVAL + "=" + interval));
+            problems.add(new ConfigProblem(PID, LEASE, "'" + lease + "' must be at least twice " + CHECK_INTERVAL + "="
+                    + interval));
         }
         return new StorageSettings(shared, interval, lease, self, peer, problems);
     }
 
-    private static <T> T read(Supplier<T> value, String key, T fallback, List<Problem> problems) {
-        try {
-            T v = value.get();
-            return v == null ? fallback : v;
-        } catch (RuntimeException e) {
-            problems.add(new Problem(key, reason(key, e)));
-            return fallback;
-        }
-    }
 
-    /** @return what a conversion failure says, without the key it is reported under: {@code 'abc' is not ...} */
-    static String reason(String key, RuntimeException e) {
-        String m = e.getMessage() == null ? e.toString() : e.getMessage();
-        int is = m.indexOf(" is ");
-        if (m.startsWith(key + "=") && is > key.length()) {
-            return "'" + m.substring(key.length() + 1, is) + "'" + m.substring(is);
-        }
-        return m;
-    }
 
     List<String> problemLines() {
-        return problems.stream().map(Problem::toString).toList();
+        return problems.stream().map(p -> p.key() + ": " + p.reason()).toList();
     }
 }

@@ -475,24 +475,6 @@ class StorageModuleTest {
 
     /** The configuration as Declarative Services hands it to the component: a missing key gives the default. */
     static StorageConfig config(Map<String, ?> p) {
-        return (StorageConfig) java.lang.reflect.Proxy.newProxyInstance(StorageConfig.class.getClassLoader(),
-                new Class<?>[] {StorageConfig.class}, (proxy, m, args) -> {
-                    if (m.getDeclaringClass() == Object.class) {
-                        return m.getName().equals("toString") ? p.toString() : m.getName().equals("hashCode")
-                                ? System.identityHashCode(proxy) : proxy == args[0];
-                    }
-                    Object v = p.get(m.getName().replace('_', '.'));
-                    if (v == null) {
-                        return m.getDefaultValue();
-                    }
-                    if (m.getReturnType() != long.class) {
-                        return String.valueOf(v);
-                    }
-                    try {
-                        return Long.parseLong(String.valueOf(v));
-                    } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException(m.getName().replace('_', '.') + "=" + v + " is not a whole number");
-                    }
-                });
+        return org.hasm.config.Typed.of(StorageConfig.class, p);
     }
 }

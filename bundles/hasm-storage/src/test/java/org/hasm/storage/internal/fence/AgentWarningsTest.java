@@ -7,6 +7,7 @@ import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.hasm.config.Typed;
 import org.junit.jupiter.api.Test;
 import org.osgi.service.log.Logger;
 
@@ -49,9 +50,6 @@ class AgentWarningsTest {
 
     /** The configuration as Declarative Services hands it over: a missing key gives the default. */
     private static FenceConfig config(Map<String, String> p) {
-        return (FenceConfig) Proxy.newProxyInstance(FenceConfig.class.getClassLoader(), new Class<?>[] {FenceConfig.class},
-                (proxy, m, args) -> m.getDeclaringClass() == Object.class ? (m.getName().equals("toString") ? p.toString()
-                        : m.getName().equals("hashCode") ? System.identityHashCode(proxy) : proxy == args[0])
-                        : p.getOrDefault(m.getName().replace('_', '.'), (String) m.getDefaultValue()));
+        return Typed.of(FenceConfig.class, p);
     }
 }

@@ -1,4 +1,4 @@
-package org.hasm.node.internal;
+package org.hasm.config;
 
 import java.lang.reflect.Array;
 import java.lang.reflect.Field;
@@ -23,12 +23,17 @@ import java.util.Map;
  * configuration from DS, and every check and every factory configuration read at {@code init} comes
  * through here.
  */
-final class Typed {
+public final class Typed {
 
     private Typed() {
     }
 
-    static <A> A of(Class<A> type, Map<String, ?> properties) {
+    /**
+     * @return a view of {@code properties} as the component property type {@code type}; each call
+     *     converts afresh, and one that cannot throws an {@link IllegalArgumentException} naming the
+     *     key and the value
+     */
+    public static <A> A of(Class<A> type, Map<String, ?> properties) {
         if (!type.isInterface()) {
             throw new IllegalArgumentException(type.getName() + " is not an annotation or interface type");
         }
@@ -57,7 +62,7 @@ final class Typed {
     }
 
     /** @return the configuration key a method of a component property type reads (without the prefix) */
-    static String key(String method) {
+    public static String key(String method) {
         StringBuilder b = new StringBuilder(method.length());
         for (int i = 0; i < method.length(); i++) {
             char c = method.charAt(i);
@@ -114,7 +119,7 @@ final class Typed {
         return null;
     }
 
-    static Object convert(String key, Object raw, Class<?> type) {
+    public static Object convert(String key, Object raw, Class<?> type) {
         List<Object> values = values(raw);
         if (type.isArray()) {
             Class<?> element = type.getComponentType();
@@ -190,7 +195,7 @@ final class Typed {
      * @return the whole number {@code value} stands for, within [min, max]
      * @throws IllegalArgumentException naming the key and the value
      */
-    static long number(String key, Object value, long min, long max) {
+    public static long number(String key, Object value, long min, long max) {
         long n;
         if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte) {
             n = ((Number) value).longValue();

@@ -1,4 +1,4 @@
-package org.hasm.node.internal;
+package org.hasm.config;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
