@@ -29,6 +29,12 @@ final class Configs {
                         if (m.getReturnType() == int.class) {
                             return Integer.parseInt(s);
                         }
+                        if (m.getReturnType() == boolean.class) {
+                            if (!s.equalsIgnoreCase("true") && !s.equalsIgnoreCase("false")) {
+                                throw new IllegalArgumentException(key + "=" + v + " is not true or false");
+                            }
+                            return Boolean.parseBoolean(s);
+                        }
                     } catch (NumberFormatException e) {
                         throw new IllegalArgumentException(key + "=" + v + " is not a whole number");
                     }
