@@ -188,18 +188,28 @@ final class ConnectionList {
                     continue;
                 }
                 try {
-                    byte[] bytes = readBounded(f, maxBytes(max));
-                    Snapshot s = decode(bytes, max);
-                    if (!s.scm().equals(scm)) {
-                        throw new IllegalArgumentException("it says it is the list of " + s.scm());
-                    }
-                    found.put(scm, s);
+                    found.put(scm, read(f, max));
                 } catch (IOException | IllegalArgumentException e) {
                     refused.put(f.toString(), e.getMessage());
                 }
             }
         }
         return found;
+    }
+
+    /**
+     * @param file {@code <dir>/<scm>.tcp}
+     * @return its list
+     * @throws IOException if it cannot be read or is larger than a list of {@code max} can be
+     * @throws IllegalArgumentException if it is not a sound list of the SCM its name says
+     */
+    static Snapshot read(Path file, int max) throws IOException {
+        String name = file.getFileName().toString();
+        Snapshot s = decode(readBounded(file, maxBytes(max)), max);
+        if (!name.equals(s.scm() + SUFFIX)) {
+            throw new IllegalArgumentException("it says it is the list of " + s.scm());
+        }
+        return s;
     }
 
     private static byte[] readBounded(Path f, long limit) throws IOException {

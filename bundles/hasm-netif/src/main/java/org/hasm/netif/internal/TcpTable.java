@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -50,14 +52,29 @@ final class TcpTable {
      * @throws IOException if a file exists but cannot be read
      */
     static Found read(Path dir, Set<Inet4Address> local, int max, ByteOrder order) throws IOException {
+        // Most lines are other sockets: they are told apart by their text, without being parsed.
+        Set<String> wanted = new HashSet<>();
+        for (Inet4Address a : local) {
+            String hex = hex(a.getAddress(), order);
+            wanted.add(hex);
+            wanted.add(hex(MAPPED, order) + hex);
+        }
         List<TcpConnection> kept = new ArrayList<>();
         int dropped = 0;
+        int[] f = new int[8];
         for (String name : List.of("tcp", "tcp6")) {
             try (BufferedReader in = Files.newBufferedReader(dir.resolve(name), StandardCharsets.US_ASCII)) {
                 String line;
                 while ((line = in.readLine()) != null) {
+                    if (fields(line, f) < 4 || !line.startsWith(ESTABLISHED, f[6]) || f[7] - f[6] != 2) {
+                        continue;
+                    }
+                    int colon = line.indexOf(':', f[2]);
+                    if (colon < 0 || colon > f[3] || !wanted.contains(line.substring(f[2], colon))) {
+                        continue;
+                    }
                     TcpConnection c = parse(line, order);
-                    if (c == null || !local.contains(c.local())) {
+                    if (c == null) {
                         continue;
                     }
                     if (kept.size() < max) {
@@ -81,22 +98,59 @@ final class TcpTable {
      * @throws IllegalArgumentException naming the line if it is not in the kernel's format
      */
     static TcpConnection parse(String line, ByteOrder order) {
-        String[] f = line.trim().split("\\s+");
-        if (f.length < 4 || f[0].equals("sl")) {
+        int[] f = new int[8];
+        if (fields(line, f) < 4 || line.startsWith("sl", f[0])) {
             return null;
         }
-        if (!f[0].endsWith(":")) {
+        if (line.charAt(f[1] - 1) != ':') {
             throw new IllegalArgumentException("not a line of /proc/net/tcp: '" + line.strip() + "'");
         }
-        if (!f[3].equals(ESTABLISHED)) {
+        if (f[7] - f[6] != 2 || !line.startsWith(ESTABLISHED, f[6])) {
             return null;
         }
-        Endpoint l = endpoint(f[1], order, line);
-        Endpoint r = endpoint(f[2], order, line);
+        Endpoint l = endpoint(line.substring(f[2], f[3]), order, line);
+        Endpoint r = endpoint(line.substring(f[4], f[5]), order, line);
         if (l == null || r == null || l.port == 0 || r.port == 0) {
             return null;
         }
         return new TcpConnection(l.address, l.port, r.address, r.port);
+    }
+
+    /**
+     * Finds the first four blank-separated fields of a line: {@code bounds[2i]} is where field
+     * {@code i} starts, {@code bounds[2i+1]} where it ends.
+     *
+     * @return how many of the four were found
+     */
+    private static int fields(String line, int[] bounds) {
+        int n = 0;
+        int i = 0;
+        int length = line.length();
+        while (n < 4) {
+            while (i < length && line.charAt(i) == ' ') {
+                i++;
+            }
+            if (i == length) {
+                break;
+            }
+            bounds[2 * n] = i;
+            while (i < length && line.charAt(i) != ' ') {
+                i++;
+            }
+            bounds[2 * n + 1] = i;
+            n++;
+        }
+        return n;
+    }
+
+    /** @return the address as the kernel prints it: each 32-bit word with %08X in the host's order */
+    private static String hex(byte[] bytes, ByteOrder order) {
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(order);
+        StringBuilder s = new StringBuilder(bytes.length * 2);
+        while (b.remaining() >= 4) {
+            s.append(String.format(Locale.ROOT, "%08X", b.getInt()));
+        }
+        return s.toString();
     }
 
     private record Endpoint(Inet4Address address, int port) {

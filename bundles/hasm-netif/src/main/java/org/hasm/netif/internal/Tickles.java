@@ -71,6 +71,10 @@ final class Tickles {
 
     // Only the thread touches these.
     private final List<Round> rounds = new ArrayList<>();
+    // This SCM's list as its previous run left it (read before the first write), for the addresses
+    // not tickled from it yet: a machine that rebooted before its peer took its personality over
+    // brings its own addresses back up, and the clients of its previous run wait on dead connections.
+    private final Map<Inet4Address, List<TcpConnection>> previous = new HashMap<>();
     private List<TcpConnection> written;
     private int writtenDropped;
     private String lastProblem;
@@ -140,6 +144,7 @@ final class Tickles {
     }
 
     private void run() {
+        readPrevious();
         long nextRecord = System.nanoTime();
         while (true) {
             Set<Inet4Address> takeOver;
@@ -182,7 +187,25 @@ final class Tickles {
         }
     }
 
-    /** Reads the other SCMs' lists and plans the rounds for the clients of the addresses just up. */
+    private void readPrevious() {
+        Path own = dir.resolve(scm + ConnectionList.SUFFIX);
+        if (!Files.exists(own)) {
+            return;
+        }
+        try {
+            ConnectionList.Snapshot s = ConnectionList.read(own, ConnectionList.MAX_CONNECTIONS);
+            for (TcpConnection c : s.connections()) {
+                previous.computeIfAbsent(c.local(), k -> new ArrayList<>()).add(c);
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            observer.log(Level.WARN, "connection list " + own + " of this SCM's previous run ignored: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Reads the other SCMs' lists (and, once per address, this SCM's previous run's) and plans the
+     * rounds for the clients of the addresses just up.
+     */
     private void plan(Set<Inet4Address> addresses) {
         long start = System.nanoTime();
         Map<String, String> refused = new LinkedHashMap<>();
@@ -194,19 +217,26 @@ final class Tickles {
             return;
         }
         refused.forEach((file, why) -> observer.log(Level.WARN, "connection list " + file + " ignored: " + why));
-        Map<Inet4Address, List<TcpConnection>> clients = new LinkedHashMap<>();
+        Map<Inet4Address, Set<TcpConnection>> clients = new LinkedHashMap<>();
         Map<Inet4Address, String> from = new HashMap<>();
+        for (Inet4Address a : addresses) {
+            List<TcpConnection> mine = previous.remove(a);
+            if (mine != null) {
+                clients.computeIfAbsent(a, k -> new LinkedHashSet<>()).addAll(mine);
+                from.put(a, "this SCM's previous run");
+            }
+        }
         for (ConnectionList.Snapshot s : lists.values()) {
             for (TcpConnection c : s.connections()) {
                 if (addresses.contains(c.local())) {
-                    clients.computeIfAbsent(c.local(), k -> new ArrayList<>()).add(c);
+                    clients.computeIfAbsent(c.local(), k -> new LinkedHashSet<>()).add(c);
                     from.merge(c.local(), s.scm() + " (" + (System.currentTimeMillis() - s.timeMillis())
                             + " ms old)", (x, y) -> x + ", " + y);
                 }
             }
         }
         for (Inet4Address a : addresses) {
-            List<TcpConnection> list = clients.getOrDefault(a, List.of());
+            List<TcpConnection> list = List.copyOf(clients.getOrDefault(a, Set.of()));
             if (list.isEmpty()) {
                 observer.log(Level.DEBUG, a.getHostAddress() + " is up: no client to tickle in the lists of "
                         + lists.keySet());

@@ -50,6 +50,14 @@ class TicklesTest {
         open.forEach(Tickles::close);
     }
 
+    private static Snapshot listed(Path shared, String scm) {
+        try {
+            return ConnectionList.decode(Files.readAllBytes(shared.resolve(scm + ".tcp")), 10);
+        } catch (IOException | IllegalArgumentException e) {
+            return new Snapshot(scm, 0, 0, List.of()); // not written yet
+        }
+    }
+
     private Tickles tickles(String scm, Path shared, Path proc, Tickles.Sender sender, Recorder recorder) {
         Tickles t = new Tickles(scm, shared, proc, 100, 2, sender, recorder);
         open.add(t);
@@ -67,9 +75,9 @@ class TicklesTest {
         Recorder logA = new Recorder();
         Tickles a = tickles("scm-a", shared, procA, new Recording(), logA);
         a.serving("scm-a", Map.of("127.0.0.1", "A"), Set.of("127.0.0.1"));
-        Await.until("scm-a's list", () -> Files.exists(shared.resolve("scm-a.tcp")), () -> logA.lines);
-        Snapshot listed = ConnectionList.decode(Files.readAllBytes(shared.resolve("scm-a.tcp")), 10);
-        assertEquals(2, listed.connections().size(), listed.toString());
+        // before it is told what it serves, it lists nothing: its list may be empty for a moment
+        Await.until("scm-a's list of two", () -> listed(shared, "scm-a").connections().size() == 2, () -> logA.lines);
+        Snapshot listed = listed(shared, "scm-a");
         assertEquals(2, listed.dropped(), "the bound of 2 leaves two out");
         assertTrue(logA.lines.stream().anyMatch(l -> l.contains("beyond the bound of 2")), logA.lines.toString());
 
@@ -100,6 +108,34 @@ class TicklesTest {
         assertEquals(List.of(), ConnectionList.decode(Files.readAllBytes(shared.resolve("scm-b.tcp")), 10).connections());
         b.close();
         assertTrue(sender.closed, "the raw socket is closed with the engine");
+    }
+
+    @Test
+    void aRestartedScmTicklesTheClientsOfItsPreviousRunOnceWhenItsAddressComesBack(@TempDir Path dir)
+            throws IOException {
+        Path shared = Files.createDirectories(dir.resolve("connections"));
+        TcpConnection old = new TcpConnection(v4("127.0.0.1"), 80, v4("127.0.0.9"), 40000);
+        ConnectionList.write(shared, new Snapshot("scm-a", 1, 0, List.of(old)));
+        Path proc = Files.createDirectories(dir.resolve("proc"));
+        Files.writeString(proc.resolve("tcp"), ""); // the rebooted kernel has no connection
+        Recorder log = new Recorder();
+        Recording sender = new Recording();
+        Tickles a = tickles("scm-a", shared, proc, sender, log);
+        a.serving("scm-a", Map.of("127.0.0.1", "A"), Set.of("127.0.0.1"));
+        Await.until("three rounds of one tickle", Duration.ofSeconds(10), Duration.ofMillis(20),
+                () -> sender.sent.size() >= 3, () -> log.lines);
+        assertEquals(v4("127.0.0.9"), sender.sent.get(0).to());
+        assertTrue(log.lines.contains("INFO 127.0.0.1 is up: tickling its 1 client connections from the list of this"
+                + " SCM's previous run"), log.lines.toString());
+        Await.until("its list replaced by the new run's", () -> listed(shared, "scm-a").timeMillis() != 1,
+                () -> log.lines);
+        // given away and back: the previous run's list was used up
+        a.serving("scm-a", Map.of(), Set.of());
+        a.serving("scm-a", Map.of("127.0.0.1", "A"), Set.of("127.0.0.1"));
+        Await.until("the address planned again", Duration.ofSeconds(10), Duration.ofMillis(20),
+                () -> log.lines.stream().filter(l -> l.startsWith("DEBUG 127.0.0.1 is up: no client")).count() == 1,
+                () -> log.lines);
+        assertEquals(3, sender.sent.size());
     }
 
     @Test
