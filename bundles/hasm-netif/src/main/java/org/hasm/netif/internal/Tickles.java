@@ -176,7 +176,7 @@ final class Tickles {
                 if (!takeOver.isEmpty()) {
                     plan(takeOver);
                 }
-                sendDue();
+                sendDue(now);
                 if (System.nanoTime() - nextRecord >= 0) {
                     record(now);
                     nextRecord = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(intervalMs);
@@ -255,13 +255,19 @@ final class Tickles {
         }
     }
 
-    private void sendDue() {
+    /** Sends the rounds that are due, but none from an address given away since it was planned. */
+    private void sendDue(Set<Inet4Address> served) {
         long now = System.nanoTime();
         for (Round r : List.copyOf(rounds)) {
-            if (now - r.dueNanos() < 0) {
+            if (now - r.dueNanos() < 0 && served.contains(r.address())) {
                 continue;
             }
             rounds.remove(r);
+            if (!served.contains(r.address())) {
+                observer.log(Level.DEBUG, "tickle round " + (r.index() + 1) + " of " + r.address().getHostAddress()
+                        + " not sent: the address was given away");
+                continue;
+            }
             int failed = 0;
             String error = null;
             for (TcpConnection c : r.clients()) {

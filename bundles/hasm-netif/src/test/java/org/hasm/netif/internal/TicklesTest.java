@@ -139,6 +139,24 @@ class TicklesTest {
     }
 
     @Test
+    void noRoundGoesOutFromAnAddressGivenAway(@TempDir Path dir) throws IOException {
+        Path shared = Files.createDirectories(dir.resolve("connections"));
+        ConnectionList.write(shared, new Snapshot("scm-a", 1, 0,
+                List.of(new TcpConnection(v4("127.0.0.1"), 80, v4("127.0.0.9"), 40000))));
+        Path proc = Files.createDirectories(dir.resolve("proc"));
+        Files.writeString(proc.resolve("tcp"), "");
+        Recorder log = new Recorder();
+        Recording sender = new Recording();
+        Tickles b = tickles("scm-b", shared, proc, sender, log);
+        b.serving("scm-b", Map.of("127.0.0.1", "A"), Set.of("127.0.0.1"));
+        Await.until("the first round", () -> !sender.sent.isEmpty(), () -> log.lines);
+        b.serving("scm-b", Map.of(), Set.of());
+        Await.until("the last round dropped", Duration.ofSeconds(10), Duration.ofMillis(20), () -> log.lines.contains(
+                "DEBUG tickle round 3 of 127.0.0.1 not sent: the address was given away"), () -> log.lines);
+        assertTrue(sender.sent.size() < 3, sender.sent.size() + " sent");
+    }
+
+    @Test
     void anUnwritableFolderIsReportedAndTheListIsWrittenOnceItCanBe(@TempDir Path dir) throws IOException {
         Path shared = Files.writeString(dir.resolve("shared"), "a file where the folder should be");
         Path proc = Files.createDirectories(dir.resolve("proc"));
