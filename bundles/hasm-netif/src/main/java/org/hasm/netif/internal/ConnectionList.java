@@ -174,12 +174,15 @@ final class ConnectionList {
      * Reads the lists of every SCM but {@code self}. A file that is unreadable, too large or not a
      * sound list is left out, and named with the reason in {@code refused}.
      *
-     * @return the lists by SCM
+     * @return the lists by SCM; none if the folder does not exist yet (no SCM wrote a list)
      * @throws IOException if the folder cannot be listed
      */
     static Map<String, Snapshot> readOthers(Path dir, String self, int max, Map<String, String> refused)
             throws IOException {
         Map<String, Snapshot> found = new LinkedHashMap<>();
+        if (Files.notExists(dir)) {
+            return found;
+        }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();

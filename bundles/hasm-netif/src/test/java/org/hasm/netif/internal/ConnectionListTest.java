@@ -96,6 +96,13 @@ class ConnectionListTest {
     }
 
     @Test
+    void noFolderYetIsNoListNotAnError(@TempDir Path dir) throws IOException {
+        Map<String, String> refused = new LinkedHashMap<>();
+        assertEquals(Map.of(), ConnectionList.readOthers(dir.resolve("connections"), "scm-b", 4, refused));
+        assertEquals(Map.of(), refused);
+    }
+
+    @Test
     void aReaderSeesTheOldListOrTheNewOneNeverAMixture(@TempDir Path dir) throws Exception {
         ConnectionList.write(dir, snapshot("scm-a", 1));
         AtomicBoolean done = new AtomicBoolean();
