@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import org.hasm.itests.cluster.Pair.Scm;
 import org.hasm.itests.cluster.Pair.Timing;
-import org.hasm.itests.cluster.TickleIT.TickleLab;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
