@@ -288,7 +288,9 @@ final class Tickles {
     private void record(Set<Inet4Address> addresses) {
         TcpTable.Found found;
         try {
-            found = TcpTable.read(procNet, addresses, max, ByteOrder.nativeOrder());
+            // serving nothing (INIT, MONITOR, stopped): nothing to read, and an empty list to keep
+            found = addresses.isEmpty() ? new TcpTable.Found(List.of(), 0)
+                    : TcpTable.read(procNet, addresses, max, ByteOrder.nativeOrder());
         } catch (IOException | IllegalArgumentException e) {
             problem("cannot read the TCP connections from " + procNet + ": " + e.getMessage());
             return;
