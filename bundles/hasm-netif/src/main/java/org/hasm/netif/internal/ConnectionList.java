@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
 
@@ -49,6 +50,9 @@ final class ConnectionList {
     // The longest line: two dotted quads, two ports, three blanks, a newline.
     private static final int MAX_LINE = 15 + 1 + 5 + 1 + 15 + 1 + 5 + 1;
     private static final int MAX_HEADER = 256;
+    // Tells apart the temporary files of two writers in one JVM (a module restarted while its old
+    // thread is still stuck in a write).
+    private static final AtomicInteger TEMPORARY = new AtomicInteger();
 
     /** A list as written by its SCM. */
     record Snapshot(String scm, long timeMillis, int dropped, List<TcpConnection> connections) {
@@ -150,7 +154,8 @@ final class ConnectionList {
      */
     static void write(Path dir, Snapshot s) throws IOException {
         Path target = dir.resolve(s.scm() + SUFFIX);
-        Path tmp = dir.resolve("." + s.scm() + SUFFIX + "." + ProcessHandle.current().pid() + ".tmp");
+        Path tmp = dir.resolve("." + s.scm() + SUFFIX + "." + ProcessHandle.current().pid() + "-"
+                + TEMPORARY.incrementAndGet() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer b = ByteBuffer.wrap(encode(s));
@@ -168,6 +173,25 @@ final class ConnectionList {
             Files.deleteIfExists(tmp);
             throw e;
         }
+    }
+
+    /**
+     * Deletes the temporary files an earlier run of this SCM left behind (it died while writing).
+     *
+     * @return how many were deleted
+     */
+    static int clearTemporary(Path dir, String scm) throws IOException {
+        if (Files.notExists(dir)) {
+            return 0;
+        }
+        int n = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "." + scm + SUFFIX + ".*.tmp")) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+                n++;
+            }
+        }
+        return n;
     }
 
     /**

@@ -188,6 +188,11 @@ final class Tickles {
     }
 
     private void readPrevious() {
+        try {
+            ConnectionList.clearTemporary(dir, scm);
+        } catch (IOException e) {
+            observer.log(Level.WARN, "cannot delete what an earlier run left in " + dir + ": " + e);
+        }
         Path own = dir.resolve(scm + ConnectionList.SUFFIX);
         if (!Files.exists(own)) {
             return;

@@ -96,6 +96,19 @@ class ConnectionListTest {
     }
 
     @Test
+    void theTemporaryFilesOfADeadWriterAreClearedAndNobodyElses(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve(".scm-a.tcp.4242-1.tmp"), "half a list");
+        Files.writeString(dir.resolve(".scm-b.tcp.4343-1.tmp"), "the peer's, being written");
+        ConnectionList.write(dir, snapshot("scm-a", 1));
+        assertEquals(1, ConnectionList.clearTemporary(dir, "scm-a"));
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(".scm-b.tcp.4343-1.tmp", "scm-a.tcp"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+        assertEquals(0, ConnectionList.clearTemporary(dir.resolve("none"), "scm-a"));
+    }
+
+    @Test
     void noFolderYetIsNoListNotAnError(@TempDir Path dir) throws IOException {
         Map<String, String> refused = new LinkedHashMap<>();
         assertEquals(Map.of(), ConnectionList.readOthers(dir.resolve("connections"), "scm-b", 4, refused));
