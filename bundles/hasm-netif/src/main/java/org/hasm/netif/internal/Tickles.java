@@ -250,8 +250,8 @@ final class Tickles {
             for (int i = 0; i < ROUNDS_MS.length; i++) {
                 rounds.add(new Round(start + TimeUnit.MILLISECONDS.toNanos(ROUNDS_MS[i]), i, a, List.copyOf(list)));
             }
-            observer.log(Level.INFO, a.getHostAddress() + " is up: tickling its " + list.size()
-                    + " client connections from the list of " + from.get(a));
+            observer.log(Level.INFO, a.getHostAddress() + " is up: tickling " + list.size() + " client connection"
+                    + (list.size() == 1 ? "" : "s") + " from the list of " + from.get(a));
             Map<String, Object> p = new HashMap<>();
             p.put("scm", scm);
             p.put("address", a.getHostAddress());

@@ -104,7 +104,7 @@ class TicklesTest {
             assertEquals(java.util.HexFormat.of().formatHex(TicklePacket.tickle(c, seq)),
                     java.util.HexFormat.of().formatHex(s.packet()), "packet " + i);
         }
-        assertTrue(logB.lines.stream().anyMatch(l -> l.contains("127.0.0.1 is up: tickling its 2 client connections"
+        assertTrue(logB.lines.stream().anyMatch(l -> l.contains("127.0.0.1 is up: tickling 2 client connections"
                 + " from the list of scm-a")), logB.lines.toString());
         assertEquals(1, logB.events.stream().filter(e -> e.topic().equals(Tickles.TOPIC_TICKLE)).count());
         // scm-b lists nothing of its own (its kernel has no connection), and writes that
@@ -129,7 +129,7 @@ class TicklesTest {
         Await.until("three rounds of one tickle", Duration.ofSeconds(10), Duration.ofMillis(20),
                 () -> sender.sent.size() >= 3, () -> log.lines);
         assertEquals(v4("127.0.0.9"), sender.sent.get(0).to());
-        assertTrue(log.lines.contains("INFO 127.0.0.1 is up: tickling its 1 client connections from the list of this"
+        assertTrue(log.lines.contains("INFO 127.0.0.1 is up: tickling 1 client connection from the list of this"
                 + " SCM's previous run"), log.lines.toString());
         Await.until("its list replaced by the new run's", () -> listed(shared, "scm-a").timeMillis() != 1,
                 () -> log.lines);
