@@ -13,6 +13,9 @@ public final class RawSocketProbe {
             System.out.println("opened");
         } catch (IOException e) {
             System.out.println("refused: " + e.getMessage());
+        } catch (LinkageError e) {
+            // what NetifComponent catches when the JNA bundle is missing
+            System.out.println("no JNA: " + e);
         }
     }
 }
