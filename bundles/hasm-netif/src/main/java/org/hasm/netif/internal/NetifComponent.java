@@ -1,5 +1,7 @@
 package org.hasm.netif.internal;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import org.hasm.netif.internal.Observer.Level;
@@ -11,6 +13,7 @@ import org.hasm.spi.OpMode;
 import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
 import org.hasm.spi.address.AddressReadiness;
+import org.hasm.spi.node.Node;
 import org.osgi.annotation.bundle.Capability;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -53,6 +56,10 @@ import org.osgi.service.metatype.annotations.Designate;
         uses = AddressReadiness.class)
 public class NetifComponent implements HaModule {
     static final String PID = "org.hasm.netif";
+    /** The storage module's configuration: its shared.dir is the shared storage. */
+    private static final String STORAGE_PID = "org.hasm.storage";
+    /** The folder of the connection lists in the shared storage. */
+    static final String CONNECTIONS = "connections";
 
     @Reference(service = LoggerFactory.class)
     private Logger log;
@@ -61,6 +68,12 @@ public class NetifComponent implements HaModule {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile EventAdmin eventAdmin;
 
+    // The node tells where the shared storage is (the storage module's shared.dir), for the lists of
+    // TCP connections; read at init. There before any init: the node is the first HASM module.
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Node node;
+
     private volatile Settings settings = Settings.loopback();
     // Set by activate, before this component is registered or called; ended by deactivate.
     private Readiness readiness;
@@ -68,6 +81,8 @@ public class NetifComponent implements HaModule {
     // Guarded by this: set by init, cleared by shutDown or deactivation.
     private HaContext context;
     private Addresses addresses;
+    // Guarded by this: linux mode with tickles on and possible; set by init, closed with the addresses.
+    private Tickles tickles;
 
     private final Observer observer = new Observer() {
         @Override
@@ -140,17 +155,28 @@ public class NetifComponent implements HaModule {
             throw new HaException("configuration " + PID + ": " + String.join("; ", s.problemLines()));
         }
         Driver driver = s.mode() == Settings.Mode.LINUX ? new LinuxDriver(s) : new LoopbackDriver();
-        Addresses a = new Addresses(ctx.scm(), mode(s), driver, observer, Addresses.DEFAULT_RETRY_MS,
-                readiness::serving);
+        Tickles t = s.mode() == Settings.Mode.LINUX ? tickles(ctx.scm(), s) : null;
+        Addresses.Book book = t == null ? readiness::serving : (scm, wanted, up) -> {
+            readiness.serving(scm, wanted, up);
+            t.serving(scm, wanted, up);
+        };
+        Addresses a = new Addresses(ctx.scm(), mode(s), driver, observer, Addresses.DEFAULT_RETRY_MS, book);
         try {
             a.check(ctx.personalities());
             a.clearLeftovers();
         } catch (HaException | RuntimeException e) {
             a.close();
+            if (t != null) {
+                t.close();
+            }
             throw e;
+        }
+        if (t != null) {
+            t.start();
         }
         context = ctx;
         addresses = a;
+        tickles = t;
         log.info("addresses in " + mode(s) + " mode" + (s.mode() == Settings.Mode.LINUX
                 ? " on " + s.device() + (s.commandPrefix().isEmpty() ? "" : " through '" + String.join(" ", s.commandPrefix()) + "'")
                 : ""));
@@ -180,12 +206,16 @@ public class NetifComponent implements HaModule {
         Addresses a = addresses;
         addresses = null;
         context = null;
-        if (a != null) {
-            try {
-                a.release(); // stop() normally did it already
-            } finally {
-                a.close();
+        try {
+            if (a != null) {
+                try {
+                    a.release(); // stop() normally did it already
+                } finally {
+                    a.close();
+                }
             }
+        } finally {
+            closeTickles();
         }
     }
 
@@ -209,6 +239,65 @@ public class NetifComponent implements HaModule {
                 a.close();
             }
         }
+        closeTickles();
+    }
+
+    private void closeTickles() {
+        Tickles t = tickles;
+        tickles = null;
+        if (t != null) {
+            t.close();
+        }
+    }
+
+    /**
+     * @return TCP tickles for linux mode, not started; or {@code null}, said once in the log, when
+     *     they are off or cannot work here
+     */
+    private Tickles tickles(String scm, Settings s) {
+        Settings.Tickle config = s.tickle();
+        if (!config.enabled()) {
+            log.info("TCP tickles off (" + Settings.TICKLE_ENABLED + "=false)");
+            return null;
+        }
+        if (!s.commandPrefix().isEmpty()) {
+            // the kernel's connection table and a raw socket are those of the JVM's own namespace
+            log.warn("TCP tickles off: the addresses are handled through " + Settings.COMMAND_PREFIX
+                    + ", in another network namespace than this SCM's own");
+            return null;
+        }
+        Path dir = connectionDir();
+        if (dir == null) {
+            log.warn("TCP tickles off: no shared storage to keep the connection lists on (shared.dir of "
+                    + STORAGE_PID + " is not set)");
+            return null;
+        }
+        Tickles.Sender sender;
+        try {
+            sender = RawSocket.open();
+        } catch (IOException e) {
+            log.warn("TCP tickles off: " + e.getMessage());
+            return null;
+        } catch (LinkageError e) {
+            log.warn("TCP tickles off: JNA (bundle com.sun.jna) cannot be loaded: " + e);
+            return null;
+        }
+        log.info("TCP tickles on: connections of the served addresses read every " + config.intervalMs()
+                + " ms, at most " + config.maxConnections() + ", listed in " + dir);
+        return new Tickles(scm, dir, TcpTable.PROC_NET, config.intervalMs(), config.maxConnections(), sender,
+                observer);
+    }
+
+    /** @return {@code connections} in the storage module's shared folder, or {@code null} if there is none */
+    private Path connectionDir() {
+        Node n = node;
+        Map<String, Object> storage = n == null ? null : n.configurations().get(STORAGE_PID);
+        Object shared = storage == null ? null : storage.get("shared.dir");
+        if (shared == null || String.valueOf(shared).isBlank()) {
+            return null;
+        }
+        Path p = Path.of(String.valueOf(shared).strip());
+        return p.isAbsolute() ? p.resolve(CONNECTIONS) : null;
     }
 
     private static String mode(Settings s) {

@@ -39,4 +39,19 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "command timeout (ms)", description = "How long one ip or arping command may run"
             + " before it is killed and the step fails.", min = "100", max = "600000")
     long command_timeout_ms() default Settings.DEFAULT_COMMAND_TIMEOUT_MS;
+
+    @AttributeDefinition(name = "TCP tickles", description = "linux mode: keep the list of this SCM's client TCP"
+            + " connections on the shared storage, and when an address comes up here send each client of the"
+            + " other SCM's list a TCP ACK it answers, so it gets a reset and reconnects at once instead of"
+            + " after its retransmission timeouts (needs CAP_NET_RAW; without it they stay off).")
+    boolean tickle_enabled() default true;
+
+    @AttributeDefinition(name = "connection list interval (ms)", description = "linux mode, tickles on: how often"
+            + " the connections are read from the kernel and, when they changed, the list is written. A"
+            + " connection younger than this may be missing from the list after a crash.", min = "100", max = "60000")
+    long tickle_interval_ms() default Settings.DEFAULT_TICKLE_INTERVAL_MS;
+
+    @AttributeDefinition(name = "connection list bound", description = "linux mode, tickles on: the most client"
+            + " connections the list holds; more are counted and left out.", min = "1", max = "65536")
+    int tickle_max_connections() default Settings.DEFAULT_TICKLE_MAX;
 }

@@ -13,7 +13,15 @@ import java.util.regex.Pattern;
  * naming its key; a module with problems refuses to {@code init}.
  */
 record Settings(Mode mode, String device, int prefix, String arping, List<String> commandPrefix,
-        long dadTimeoutMs, long commandTimeoutMs, List<Problem> problems) {
+        long dadTimeoutMs, long commandTimeoutMs, Tickle tickle, List<Problem> problems) {
+
+    /**
+     * TCP tickles (linux mode only): whether they are sent, how often this SCM's connection list is
+     * read and, when it changed, written, and how many connections it holds at most.
+     */
+    record Tickle(boolean enabled, long intervalMs, int maxConnections) {
+        static final Tickle DEFAULT = new Tickle(true, DEFAULT_TICKLE_INTERVAL_MS, DEFAULT_TICKLE_MAX);
+    }
 
     /** Something wrong, by key. */
     record Problem(String key, String reason) {
@@ -38,11 +46,16 @@ record Settings(Mode mode, String device, int prefix, String arping, List<String
     static final String COMMAND_PREFIX = "command.prefix";
     static final String DAD_TIMEOUT = "dad.timeout.ms";
     static final String COMMAND_TIMEOUT = "command.timeout.ms";
+    static final String TICKLE_ENABLED = "tickle.enabled";
+    static final String TICKLE_INTERVAL = "tickle.interval.ms";
+    static final String TICKLE_MAX = "tickle.max.connections";
 
     static final int DEFAULT_PREFIX = 24;
     static final String DEFAULT_ARPING = "arping";
     static final long DEFAULT_DAD_TIMEOUT_MS = 1000;
     static final long DEFAULT_COMMAND_TIMEOUT_MS = 5000;
+    static final long DEFAULT_TICKLE_INTERVAL_MS = 1000;
+    static final int DEFAULT_TICKLE_MAX = 4096;
 
     // An interface name as the kernel takes it: at most 15 bytes, no blanks and no '/'.
     private static final Pattern DEVICE_NAME = Pattern.compile("[A-Za-z0-9_.@-]{1,15}");
@@ -55,7 +68,7 @@ record Settings(Mode mode, String device, int prefix, String arping, List<String
     /** @return settings for loopback mode with every default */
     static Settings loopback() {
         return new Settings(Mode.LOOPBACK, null, DEFAULT_PREFIX, DEFAULT_ARPING, List.of(), DEFAULT_DAD_TIMEOUT_MS,
-                DEFAULT_COMMAND_TIMEOUT_MS, List.of());
+                DEFAULT_COMMAND_TIMEOUT_MS, Tickle.DEFAULT, List.of());
     }
 
     static Settings of(NetifConfig c) {
@@ -82,6 +95,11 @@ record Settings(Mode mode, String device, int prefix, String arping, List<String
                 DEFAULT_DAD_TIMEOUT_MS, 100, 60_000, problems);
         long commandTimeout = range(COMMAND_TIMEOUT, read(c::command_timeout_ms, COMMAND_TIMEOUT,
                 DEFAULT_COMMAND_TIMEOUT_MS, problems), DEFAULT_COMMAND_TIMEOUT_MS, 100, 600_000, problems);
+        boolean tickleEnabled = read(c::tickle_enabled, TICKLE_ENABLED, true, problems);
+        long tickleInterval = range(TICKLE_INTERVAL, read(c::tickle_interval_ms, TICKLE_INTERVAL,
+                DEFAULT_TICKLE_INTERVAL_MS, problems), DEFAULT_TICKLE_INTERVAL_MS, 100, 60_000, problems);
+        int tickleMax = (int) range(TICKLE_MAX, read(c::tickle_max_connections, TICKLE_MAX, DEFAULT_TICKLE_MAX,
+                problems), DEFAULT_TICKLE_MAX, 1, ConnectionList.MAX_CONNECTIONS, problems);
         if (mode == Mode.LINUX) {
             if (device == null) {
                 problems.add(new Problem(DEVICE, "is not set: linux mode needs the device the addresses go on (eth0, say)"));
@@ -93,7 +111,8 @@ record Settings(Mode mode, String device, int prefix, String arping, List<String
                 problems.add(new Problem(ARPING, "'" + arping + "' must be one path; put wrappers in " + COMMAND_PREFIX));
             }
         }
-        return new Settings(mode, device, prefix, arping, commandPrefix, dadTimeout, commandTimeout, problems);
+        return new Settings(mode, device, prefix, arping, commandPrefix, dadTimeout, commandTimeout,
+                new Tickle(tickleEnabled, tickleInterval, tickleMax), problems);
     }
 
     private static String text(String v) {

@@ -55,6 +55,17 @@ class SettingsTest {
     }
 
     @Test
+    void ticklesAreOnByDefaultAndTheirSettingsAreCheckedAndNamed() {
+        assertEquals(new Settings.Tickle(true, 1000, 4096), Configs.parse(Map.of()).tickle());
+        assertEquals(new Settings.Tickle(false, 250, 10), Configs.parse(Map.of("tickle.enabled", "false",
+                "tickle.interval.ms", "250", "tickle.max.connections", "10")).tickle());
+        assertProblem(Map.of("tickle.enabled", "maybe"), "tickle.enabled: 'maybe' is neither true nor false");
+        assertProblem(Map.of("tickle.interval.ms", "50"), "tickle.interval.ms: '50' is out of range 100..60000");
+        assertProblem(Map.of("tickle.max.connections", "0"), "tickle.max.connections: '0' is out of range 1..65536");
+        assertProblem(Map.of("tickle.max.connections", "many"), "tickle.max.connections: 'many' is not a whole number");
+    }
+
+    @Test
     void arpingIsOnePath() {
         assertProblem(Map.of("mode", "linux", "device", "eth0", "arping", "sudo arping"), "arping: 'sudo arping'");
     }
