@@ -14,6 +14,6 @@ public class NetifCheck implements ConfigurationCheck {
     public void check(Configurations configurations, Findings findings) {
         Map<String, Object> own = configurations.get(NetifComponent.PID);
         Settings.of(configurations.typed(NetifConfig.class, own == null ? Map.of() : own)).problems()
-                .forEach(p -> findings.problem(NetifComponent.PID, p.key(), p.reason()));
+                .forEach(p -> findings.problem(p.pid(), p.key(), p.reason()));
     }
 }

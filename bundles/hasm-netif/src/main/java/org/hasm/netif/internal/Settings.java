@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.hasm.config.ConfigProblem;
 
 /**
  * The configuration {@code org.hasm.netif}, validated: the same code at activation, at {@code init}
@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * naming its key; a module with problems refuses to {@code init}.
  */
 record Settings(Mode mode, String device, int prefix, String arping, List<String> commandPrefix,
-        long dadTimeoutMs, long commandTimeoutMs, Tickle tickle, List<Problem> problems) {
+        long dadTimeoutMs, long commandTimeoutMs, Tickle tickle, List<ConfigProblem> problems) {
 
     /**
      * TCP tickles (linux mode only): whether they are sent, how often this SCM's connection list is
@@ -21,14 +21,6 @@ record Settings(Mode mode, String device, int prefix, String arping, List<String
      */
     record Tickle(boolean enabled, long intervalMs, int maxConnections) {
         static final Tickle DEFAULT = new Tickle(true, DEFAULT_TICKLE_INTERVAL_MS, DEFAULT_TICKLE_MAX);
-    }
-
-    /** Something wrong, by key. */
-    record Problem(String key, String reason) {
-        @Override
-        public String toString() {
-            return key + ": " + reason;
-        }
     }
 
     /** How addresses are brought up. */
@@ -72,14 +64,14 @@ record Settings(Mode mode, String device, int prefix, String arping, List<String
     }
 
     static Settings of(NetifConfig c) {
-        List<Problem> problems = new ArrayList<>();
+        List<ConfigProblem> problems = new ArrayList<>();
         Mode mode = Mode.LOOPBACK;
         String rawMode = text(read(c::mode, MODE, "", problems));
         if (rawMode != null) {
             try {
                 mode = Mode.valueOf(rawMode.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                problems.add(new Problem(MODE, "'" + rawMode + "' is not a mode: expected 'loopback' or 'linux'"));
+                problems.add(problem(MODE, "'" + rawMode + "' is not a mode: expected 'loopback' or 'linux'"));
             }
         }
         String device = text(read(c::device, DEVICE, "", problems));
@@ -102,13 +94,14 @@ record Settings(Mode mode, String device, int prefix, String arping, List<String
                 problems), DEFAULT_TICKLE_MAX, 1, ConnectionList.MAX_CONNECTIONS, problems);
         if (mode == Mode.LINUX) {
             if (device == null) {
-                problems.add(new Problem(DEVICE, "is not set: linux mode needs the device the addresses go on (eth0, say)"));
+                problems.add(problem(DEVICE,
+                        "is not set: linux mode needs the device the addresses go on (eth0, say)"));
             } else if (!DEVICE_NAME.matcher(device).matches()) {
-                problems.add(new Problem(DEVICE, "'" + device + "' is not an interface name (at most 15 letters, digits,"
+                problems.add(problem(DEVICE, "'" + device + "' is not an interface name (at most 15 letters, digits,"
                         + " '_', '.', '@', '-')"));
             }
             if (arping.chars().anyMatch(Character::isWhitespace)) {
-                problems.add(new Problem(ARPING, "'" + arping + "' must be one path; put wrappers in " + COMMAND_PREFIX));
+                problems.add(problem(ARPING, "'" + arping + "' must be one path; put wrappers in " + COMMAND_PREFIX));
             }
         }
         return new Settings(mode, device, prefix, arping, commandPrefix, dadTimeout, commandTimeout,
@@ -119,28 +112,24 @@ record Settings(Mode mode, String device, int prefix, String arping, List<String
         return v == null || v.isBlank() ? null : v.trim();
     }
 
-    private static long range(String key, long n, long dflt, long min, long max, List<Problem> problems) {
+    private static long range(String key, long n, long dflt, long min, long max, List<ConfigProblem> problems) {
         if (n < min || n > max) {
-            problems.add(new Problem(key, "'" + n + "' is out of range " + min + ".." + max));
+            problems.add(problem(key, "'" + n + "' is out of range " + min + ".." + max));
             return dflt;
         }
         return n;
     }
 
-    private static <T> T read(Supplier<T> value, String key, T fallback, List<Problem> problems) {
-        try {
-            T v = value.get();
-            return v == null ? fallback : v;
-        } catch (RuntimeException e) {
-            String m = e.getMessage() == null ? e.toString() : e.getMessage();
-            int is = m.indexOf(" is ");
-            problems.add(new Problem(key, m.startsWith(key + "=") && is > key.length()
-                    ? "'" + m.substring(key.length() + 1, is) + "'" + m.substring(is) : m));
-            return fallback;
-        }
+    private static ConfigProblem problem(String key, String reason) {
+        return new ConfigProblem(NetifComponent.PID, key, reason);
+    }
+
+    private static <T> T read(java.util.function.Supplier<T> value, String key, T fallback,
+            List<ConfigProblem> problems) {
+        return ConfigProblem.read(value, NetifComponent.PID, key, fallback, problems);
     }
 
     List<String> problemLines() {
-        return problems.stream().map(Problem::toString).toList();
+        return problems.stream().map(p -> p.key() + ": " + p.reason()).toList();
     }
 }
