@@ -33,6 +33,10 @@ final class Samba {
         this.settings = settings;
     }
 
+    SmbSettings settings() {
+        return settings;
+    }
+
     List<Tool> tools() {
         return List.of(new Tool("smbd", settings.smbd(), "samba"), new Tool("pdbedit", settings.pdbedit(), "samba-common-bin"),
                 new Tool("setpriv", "setpriv", "util-linux"), new Tool("setsid", "setsid", "util-linux"),

@@ -233,6 +233,7 @@ final class Smbd {
      */
     private String run() {
         File log = dir.resolve("smbd.log").toFile();
+        listening = false;
         Process smbd;
         Watchdog watchdog;
         try {
@@ -266,6 +267,8 @@ final class Smbd {
                 return "stopped";
             }
             if (!smbd.isAlive()) {
+                pid = -1;
+                listening = false;
                 watchdog.close();
                 return "ended by itself (exit " + smbd.exitValue() + describeSignal(smbd.exitValue()) + ", last line: "
                         + lastLine(log.toPath()) + ")";
