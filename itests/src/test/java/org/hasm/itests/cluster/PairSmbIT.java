@@ -145,7 +145,7 @@ class PairSmbIT {
                 pair.pause(A);
                 long paused = System.nanoTime();
                 Await.until("scm-a's smbd of A to be gone while scm-a is stopped", STEP,
-                        () -> before.stream().noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)),
+                        () -> before.stream().noneMatch(Smb::running),
                         () -> "pids " + before + ", record: " + watch.describe(origin));
                 long gone = System.nanoTime();
                 Await.until("the record of " + volume + " to name scm-b", STEP, () -> {
@@ -174,8 +174,7 @@ class PairSmbIT {
                 System.out.println("# SMB puts across SIGSTOP of scm-a: " + writer.summary() + "; record: "
                         + watch.describe(origin));
                 for (long pid : before) {
-                    assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
-                            "smbd " + pid + " of the paused scm-a outlived it");
+                    assertFalse(Smb.running(pid), "smbd " + pid + " of the paused scm-a outlived it");
                 }
                 assertEquals(List.of(), watch.acknowledgedByNonOwner(writer.acks(), origin),
                         "puts acknowledged by an smbd whose SCM did not own " + volume);

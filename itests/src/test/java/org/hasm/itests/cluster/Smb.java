@@ -112,6 +112,20 @@ public final class Smb {
         return found;
     }
 
+    /**
+     * @return whether a process runs: it exists and is not a zombie (an smbd killed while its SCM is
+     *     stopped stays a zombie until that JVM reaps it, and holds nothing: no socket, no file)
+     */
+    public static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** @return the pids of the smbd of {@code personality} on {@code scm} */
     public static List<Long> smbdOf(Pair pair, Pair.Scm scm, String personality) {
         String conf = conf(pair, scm, personality).toString();
