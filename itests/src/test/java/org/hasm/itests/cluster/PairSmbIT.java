@@ -189,6 +189,41 @@ class PairSmbIT {
         }
     }
 
+    @Test
+    void hasmCheckRefusesWhatTheSmbServiceCannotRunWith(@TempDir Path work) throws Exception {
+        Pair pair = Pair.create(work, Timing.TEST);
+        Path node = pair.node(A);
+        pair.editConfig(A, "org.hasm.personality~a.cfg", "smb.port=" + Smb.port(pair), "smb.port=99999");
+        pair.editConfig(A, "org.hasm.personality~a.cfg", "smb.guest=files", "smb.guest=nosuch");
+        pair.editConfig(A, "org.hasm.personality~a.cfg", "export.smb.files=vol-a:/", "export.smb.files=vol-a:/\n"
+                + "export.smb.IPC$=vol-a:/");
+        pair.writeConfig(A, "org.hasm.nas.smb.cfg", "users=alice:not-a-hash\n");
+        String problems = check(work.resolve("check-1"), node);
+        String etc = node.resolve("etc") + "/";
+        assertTrue(problems.contains("hasm: " + etc + "org.hasm.nas.smb.cfg: users: entry 1 ('alice'): the NT hash must be 32"
+                + " hex digits"), problems);
+        assertTrue(problems.contains(etc + "org.hasm.personality~a.cfg: smb.port: '99999' is not a port number"), problems);
+        assertTrue(problems.contains(etc + "org.hasm.personality~a.cfg: smb.guest: names share nosuch, which the personality"
+                + " does not export"), problems);
+        assertTrue(problems.contains(etc + "org.hasm.personality~a.cfg: export.smb.IPC$: share IPC$: the name"), problems);
+        assertFalse(problems.contains("not-a-hash"), "the hash (a password's equivalent) is never printed: " + problems);
+
+        // a watchdog that would let a paused SCM's smbd outlive the storage lease
+        pair.writeConfig(A, "org.hasm.nas.smb.cfg", "watchdog.ms=60000\n");
+        problems = check(work.resolve("check-2"), node);
+        assertTrue(problems.contains(etc + "org.hasm.nas.smb.cfg: watchdog.ms: 60000 must be shorter than the storage lease"),
+                problems);
+    }
+
+    /** Runs {@code hasm check} on a node folder that must be refused. @return its stderr */
+    private static String check(Path work, Path node) throws Exception {
+        try (org.hasm.itests.dist.ScmProcess check = org.hasm.itests.dist.ScmProcess.start(
+                org.hasm.itests.dist.ScmProcess.distribution(), work, "check", node.toString())) {
+            assertEquals(2, check.awaitExit(Duration.ofSeconds(60)), check.transcript());
+            return check.stderrText();
+        }
+    }
+
     private static void awaitShare(Pair pair, Scm home) {
         Await.until("the SMB share of " + home.personality() + " to answer", STEP, () -> ls(pair, home), pair::diagnostics);
     }

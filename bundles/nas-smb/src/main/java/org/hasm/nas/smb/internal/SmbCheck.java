@@ -33,10 +33,8 @@ public class SmbCheck implements ConfigurationCheck {
             if (s.watchdogMillis() > 0) {
                 findings.timing(SmbModule.PID, "watchdog.ms", s.watchdogMillis());
             }
-        } catch (IllegalArgumentException e) {
-            String message = e.getMessage();
-            String key = message == null ? "users" : message.split("[=: ]", 2)[0];
-            findings.problem(SmbModule.PID, key, message);
+        } catch (SmbSettings.Invalid e) {
+            findings.problem(SmbModule.PID, e.key(), e.reason());
         }
         configurations.factory(Node.PERSONALITY_FACTORY_PID).forEach((name, properties) -> {
             String pid = Node.PERSONALITY_FACTORY_PID + "~" + name;

@@ -19,27 +19,47 @@ import java.util.List;
 record SmbSettings(String smbd, String pdbedit, List<SmbUser> users, String guestAccount, long stopTimeoutMillis,
         long watchdogMillis, long restartMinMillis, long restartMaxMillis, int logLevel) {
 
+    /** A value the service cannot run with: the key, and what is wrong with its value. */
+    static final class Invalid extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+        private final String key;
+        private final String reason;
+
+        Invalid(String key, String reason) {
+            super(key + ": " + reason);
+            this.key = key;
+            this.reason = reason;
+        }
+
+        String key() {
+            return key;
+        }
+
+        String reason() {
+            return reason;
+        }
+    }
+
     SmbSettings {
         users = List.copyOf(users);
         notBlank("smbd", smbd);
         notBlank("pdbedit", pdbedit);
         notBlank("guest.account", guestAccount);
         if (users.stream().anyMatch(u -> u.account().equals(guestAccount))) {
-            throw new IllegalArgumentException("users: the account " + guestAccount + " is the guest account"
+            throw new Invalid("users", "the account " + guestAccount + " is the guest account"
                     + " (guest.account); Samba treats it as the guest, never as a user");
         }
         positive("stop.timeout.ms", stopTimeoutMillis);
         if (watchdogMillis < 0) {
-            throw new IllegalArgumentException("watchdog.ms=" + watchdogMillis + " must be 0 (half the storage lease)"
-                    + " or positive");
+            throw new Invalid("watchdog.ms", watchdogMillis + " must be 0 (half the storage lease) or positive");
         }
         positive("restart.min.ms", restartMinMillis);
         if (restartMaxMillis < restartMinMillis) {
-            throw new IllegalArgumentException("restart.max.ms=" + restartMaxMillis + " must be at least restart.min.ms="
+            throw new Invalid("restart.max.ms", restartMaxMillis + " must be at least restart.min.ms="
                     + restartMinMillis);
         }
         if (logLevel < 0 || logLevel > 10) {
-            throw new IllegalArgumentException("log.level=" + logLevel + " must be 0..10");
+            throw new Invalid("log.level", logLevel + " must be 0..10");
         }
     }
 
@@ -48,7 +68,7 @@ record SmbSettings(String smbd, String pdbedit, List<SmbUser> users, String gues
         try {
             users = SmbUser.parse(c.users());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("users: " + e.getMessage(), e);
+            throw new Invalid("users", e.getMessage());
         }
         return new SmbSettings(c.smbd(), c.pdbedit(), users, c.guest_account(), c.stop_timeout_ms(), c.watchdog_ms(),
                 c.restart_min_ms(), c.restart_max_ms(), c.log_level());
@@ -64,13 +84,13 @@ record SmbSettings(String smbd, String pdbedit, List<SmbUser> users, String gues
 
     private static void notBlank(String key, String value) {
         if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException(key + " must not be empty");
+            throw new Invalid(key, "must not be empty");
         }
     }
 
     private static void positive(String key, long value) {
         if (value <= 0) {
-            throw new IllegalArgumentException(key + "=" + value + " must be positive");
+            throw new Invalid(key, value + " must be positive");
         }
     }
 }
