@@ -128,6 +128,10 @@ final class SmbConf {
      */
     static String withPrefix(String address) {
         InetAddress a;
+        if (!address.matches("[0-9A-Fa-f.:]+")) {
+            // never a name: getByName would ask the resolver
+            throw new IllegalArgumentException("'" + address + "' is not an IP address");
+        }
         try {
             a = InetAddress.getByName(address);
         } catch (UnknownHostException e) {
