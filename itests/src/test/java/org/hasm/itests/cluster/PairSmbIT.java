@@ -113,10 +113,7 @@ class PairSmbIT {
                 writer.awaitAcks(atKill, SOME, STEP, pair::diagnostics);
                 writer.stop();
                 System.out.println("# SMB puts across kill -9 of scm-a: " + writer.summary());
-                assertEquals(List.of(), writer.givenUp(), writer.summary());
-                List<String> problems = SmbPutLoop.verify(pair, A, work.resolve("get"), writer.acks());
-                assertTrue(problems.isEmpty(), problems.size() + " of " + writer.ackCount()
-                        + " acknowledged puts do not read back:\n" + String.join("\n", problems) + pair.diagnostics());
+                everyAckReadsBack(pair, writer, work.resolve("get"));
             }
         } finally {
             assertNoSmbdLeft(pair);
@@ -179,10 +176,7 @@ class PairSmbIT {
                 assertEquals(List.of(), watch.acknowledgedByNonOwner(writer.acks(), origin),
                         "puts acknowledged by an smbd whose SCM did not own " + volume);
                 assertEquals(List.of(), OwnerWatch.epochProblems(watch.history()));
-                assertEquals(List.of(), writer.givenUp(), writer.summary());
-                List<String> problems = SmbPutLoop.verify(pair, A, work.resolve("get"), writer.acks());
-                assertTrue(problems.isEmpty(), problems.size() + " of " + writer.ackCount()
-                        + " acknowledged puts do not read back:\n" + String.join("\n", problems) + pair.diagnostics());
+                everyAckReadsBack(pair, writer, work.resolve("get"));
             }
         } finally {
             assertNoSmbdLeft(pair);
@@ -222,6 +216,14 @@ class PairSmbIT {
             assertEquals(2, check.awaitExit(Duration.ofSeconds(60)), check.transcript());
             return check.stderrText();
         }
+    }
+
+    /** Nothing was given up, and every acknowledged put reads back identical through A's address. */
+    private static void everyAckReadsBack(Pair pair, SmbPutLoop writer, Path scratch) throws Exception {
+        assertEquals(List.of(), writer.givenUp(), writer.summary());
+        List<String> problems = SmbPutLoop.verify(pair, A, scratch, writer.acks());
+        assertTrue(problems.isEmpty(), problems.size() + " of " + writer.ackCount()
+                + " acknowledged puts do not read back:\n" + String.join("\n", problems) + pair.diagnostics());
     }
 
     private static void awaitShare(Pair pair, Scm home) {
