@@ -15,6 +15,7 @@ import org.hasm.spi.address.AddressReadiness;
 import org.hasm.spi.node.Node;
 import org.hasm.spi.storage.Volume;
 import org.hasm.spi.storage.VolumeManager;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -42,6 +43,8 @@ public class SmbModule implements HaModule {
     /** The storage module's lease, which the watchdog's deadline derives from. */
     static final String STORAGE_LEASE = "org.hasm.storage lease.ms";
     static final long DEFAULT_STORAGE_LEASE_MS = 2000;
+    /** The framework property the launcher sets to the SCM's node folder. */
+    static final String NODE_DIR = "hasm.node.dir";
 
     @ObjectClassDefinition(id = PID, name = "hasm SMB service",
             description = "Samba's smbd per personality: tools, users, stop and restart timing.")
@@ -83,6 +86,7 @@ public class SmbModule implements HaModule {
     }
 
     private final Logger logger;
+    private final String nodeDir;
     private volatile SmbSettings settings;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -101,8 +105,10 @@ public class SmbModule implements HaModule {
     private SmbServer server;
 
     @Activate
-    public SmbModule(Config config, @Reference(name = "logger", service = LoggerFactory.class) Logger logger) {
+    public SmbModule(BundleContext bundleContext, Config config,
+            @Reference(name = "logger", service = LoggerFactory.class) Logger logger) {
         this.logger = logger;
+        this.nodeDir = bundleContext.getProperty(NODE_DIR);
         this.settings = SmbSettings.of(config);
         logger.debug("activated with users {}", settings.users());
     }
@@ -134,7 +140,7 @@ public class SmbModule implements HaModule {
         SmbSettings s = settings;
         long lease = storageLease();
         server = new SmbServer(smbBase(), s, s.watchdogMillis(lease), this::volume, readiness, events(),
-                serviceAccount());
+                serviceAccount(), nodeDir);
         log("init: SCM " + ctx.scm() + ", smbd watchdog " + s.watchdogMillis(lease) + " ms (storage lease " + lease
                 + " ms), users " + s.users());
     }

@@ -27,12 +27,17 @@ final class SmbServer {
     private final AddressReadiness readiness;
     private final Events events;
     private final String serviceAccount;
+    private final String nodeDir;
     private final Map<String, Smbd> served = new LinkedHashMap<>();
     private SmbSettings settings;
     private long watchdogMillis;
 
+    /**
+     * @param nodeDir the SCM's node folder, given to every smbd as {@code HASM_FENCE_WITH} so that the
+     *     peer's process fence agent finds and stops it; {@code null} outside an SCM
+     */
     SmbServer(Path base, SmbSettings settings, long watchdogMillis, Function<String, Volume> volumes,
-            AddressReadiness readiness, Events events, String serviceAccount) {
+            AddressReadiness readiness, Events events, String serviceAccount, String nodeDir) {
         this.base = base;
         this.settings = settings;
         this.watchdogMillis = watchdogMillis;
@@ -40,6 +45,7 @@ final class SmbServer {
         this.readiness = readiness;
         this.events = events;
         this.serviceAccount = serviceAccount;
+        this.nodeDir = nodeDir;
     }
 
     /** @return the folder of a personality's smbd */
@@ -125,7 +131,7 @@ final class SmbServer {
                 continue;
             }
             Smbd smbd = new Smbd(plan, dir(plan.personality()), settings, watchdogMillis, volumes, wait, events,
-                    serviceAccount);
+                    serviceAccount, nodeDir);
             served.put(plan.personality(), smbd);
             smbd.start();
         }

@@ -43,6 +43,11 @@ final class Smbd {
     private static final long LISTEN_WARN_MS = 10_000;
     private static final long JOIN_EXTRA_MS = 2_000;
     private static final long LOG_ROTATE_BYTES = 1 << 20;
+    /**
+     * The environment variable hasm's {@code process} fence agent looks for: a process that carries
+     * it with an SCM's node folder is that SCM's, and is stopped when the SCM is fenced.
+     */
+    static final String FENCE_MARKER = "HASM_FENCE_WITH";
 
     private final SharePlan plan;
     private final Path dir;
@@ -53,6 +58,7 @@ final class Smbd {
     private final AddressWait addressWait;
     private final Events events;
     private final String serviceAccount;
+    private final String nodeDir;
     private final Thread thread;
     private volatile boolean closing;
     // written by the supervisor thread only, read by anyone (status, tests)
@@ -61,7 +67,7 @@ final class Smbd {
     private volatile boolean listening;
 
     Smbd(SharePlan plan, Path dir, SmbSettings settings, long watchdogMillis, Function<String, Volume> volumes,
-            AddressWait addressWait, Events events, String serviceAccount) {
+            AddressWait addressWait, Events events, String serviceAccount, String nodeDir) {
         this.plan = plan;
         this.dir = dir;
         this.conf = dir.resolve(SmbConf.CONF).toAbsolutePath().normalize();
@@ -71,6 +77,7 @@ final class Smbd {
         this.addressWait = addressWait;
         this.events = events;
         this.serviceAccount = serviceAccount;
+        this.nodeDir = nodeDir;
         this.thread = new Thread(this::supervise, "hasm-smb-" + plan.personality());
         this.thread.setDaemon(true);
     }
@@ -242,11 +249,15 @@ final class Smbd {
             rotate(log.toPath());
             // a previous smbd of this configuration (one that outlived a crash of this thread) goes first
             Processes.stopAll(conf, true, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
-            smbd = new ProcessBuilder(List.of(Samba.find("setpriv").toString(), "--pdeathsig", "KILL", "--",
+            ProcessBuilder pb = new ProcessBuilder(List.of(Samba.find("setpriv").toString(), "--pdeathsig", "KILL", "--",
                     Samba.find("setsid").toString(), Samba.find(settings.smbd()).toString(), "--foreground",
                     "--no-process-group", "--debug-stdout", "-s", conf.toString()))
-                    .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log))
-                    .start();
+                    .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log));
+            if (nodeDir != null) {
+                // inherited by every connection's smbd: the peer's process fence agent stops them all
+                pb.environment().put(FENCE_MARKER, nodeDir);
+            }
+            smbd = pb.start();
         } catch (IOException | IllegalArgumentException e) {
             return "could not be started (" + e.getMessage() + ")";
         }

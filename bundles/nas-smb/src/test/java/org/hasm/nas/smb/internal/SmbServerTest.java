@@ -68,7 +68,7 @@ class SmbServerTest {
         samba = new Samba(settings);
         samba.check();
         server = new SmbServer(work.resolve("data/smb"), settings, 400, name -> name.equals("vol-t") ? volume : null,
-                addresses.service, events, System.getProperty("user.name"));
+                addresses.service, events, System.getProperty("user.name"), null);
         server.prepare(List.of(personality), samba);
     }
 
