@@ -91,10 +91,19 @@ final class Samba {
         for (String f : SmbConf.FOLDERS) {
             Files.createDirectories(dir.resolve(f));
         }
+        // the user database and Samba's secrets: nobody else's to list
+        Files.setPosixFilePermissions(dir.resolve("private"), PosixFilePermissions.fromString("rwx------"));
         Path conf = dir.resolve("pdbedit.conf");
         Files.writeString(conf, SmbConf.text(dir, personality, null, settings, serviceAccount), StandardCharsets.UTF_8);
         Files.writeString(dir.resolve(SmbConf.USERS_MAP), SmbConf.usersMap(settings.users()), StandardCharsets.UTF_8);
         Path passdb = dir.resolve(SmbConf.PASSDB);
+        Path made = dir.resolve("private").resolve("passdb.made-from");
+        String from = fingerprint(settings.users());
+        if (Files.isRegularFile(passdb) && Files.isRegularFile(made)
+                && from.equals(Files.readString(made, StandardCharsets.US_ASCII))) {
+            return; // made from these very users at an earlier boot: no pdbedit while the SCM boots
+        }
+        Files.deleteIfExists(made);
         Files.deleteIfExists(passdb);
         if (settings.users().isEmpty()) {
             return; // guests only; smbd creates an empty database itself
@@ -120,8 +129,22 @@ final class Samba {
                 throw new IOException("pdbedit imported " + imported + " of " + settings.users().size() + " users into "
                         + passdb + " (exit " + r.exit() + "): " + r.output());
             }
+            Files.writeString(made, from, StandardCharsets.US_ASCII);
         } finally {
             Files.deleteIfExists(secret);
+        }
+    }
+
+    /** @return a digest of the users (names, hashes, accounts): says whether a database is current */
+    static String fingerprint(List<SmbUser> users) {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            for (SmbUser u : users) {
+                sha.update((u.name() + ":" + u.ntHash() + ":" + u.account() + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JRE has no SHA-256", e);
         }
     }
 

@@ -30,6 +30,28 @@ class SambaTest {
     }
 
     @Test
+    void theUserDatabaseIsMadeAgainOnlyWhenTheUsersChanged() throws Exception {
+        SmbFixture.requireSamba();
+        String me = System.getProperty("user.name");
+        Path dir = work.resolve("smb/T");
+        Samba samba = new Samba(settings("smbd", "alice:" + SmbFixture.PASSWORD_HASH + ":" + me));
+        samba.createPassdb(dir, "T", me);
+        Path passdb = dir.resolve(SmbConf.PASSDB);
+        java.nio.file.attribute.FileTime first = Files.getLastModifiedTime(passdb);
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("private"))));
+        assertTrue(Files.list(dir.resolve("private")).noneMatch(p -> p.getFileName().toString().contains("smbpasswd")),
+                "the import file is gone");
+
+        samba.createPassdb(dir, "T", me);
+        assertEquals(first, Files.getLastModifiedTime(passdb), "the same users: the database is kept");
+
+        new Samba(settings("smbd", "bob:31D6CFE0D16AE931B73C59D7E0C089C0:" + me)).createPassdb(dir, "T", me);
+        assertTrue(Files.readString(dir.resolve(SmbConf.USERS_MAP)).contains(me + " = bob"));
+        assertTrue(!Files.readString(dir.resolve("private/passdb.made-from")).equals(Samba.fingerprint(
+                SmbUser.parse("alice:" + SmbFixture.PASSWORD_HASH + ":" + me))), "made again for the new users");
+    }
+
+    @Test
     void anOldSambaIsRefusedWithItsVersion() throws Exception {
         Path fake = work.resolve("smbd");
         Files.writeString(fake, "#!/bin/sh\necho 'Version 4.9.5-Debian'\n");
