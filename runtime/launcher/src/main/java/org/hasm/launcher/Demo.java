@@ -215,7 +215,8 @@ final class Demo {
             String address = DemoPair.personalityAddress(home);
             out.println("  personality " + (home == DemoPair.A ? "A" : "B") + " (home " + home.name() + "): files at http://"
                     + address + ":" + DemoPair.httpPort(p) + "/files/ (HTTP, WebDAV); example service at " + address
-                    + ":" + DemoPair.examplePort(home, p));
+                    + ":" + DemoPair.examplePort(home, p) + "; SMB share //" + address + "/files on port "
+                    + DemoPair.smbPort(p));
         }
         out.println("  logs: " + dir + "/scm-*/log/hasm.log");
         out.println("  admin credentials (owner-only): " + dir + "/scm-*/etc/admin/operate/" + AdminAccess.DEFAULT_NAME
@@ -227,6 +228,9 @@ final class Demo {
         out.println("  " + bin.resolve("hasmctl") + " --node-dir " + DemoPair.B.dir(dir) + " status");
         String addressA = DemoPair.personalityAddress(DemoPair.A);
         out.println("  curl -T somefile http://" + addressA + ":" + DemoPair.httpPort(p) + "/files/      store a file in A's volume");
+        out.println("  smbclient //" + addressA + "/files -p " + DemoPair.smbPort(p) + " -m SMB3 -A "
+                + dir.resolve(DemoPair.SMB_AUTH) + " -c 'put somefile; ls'      the same over SMB, as user "
+                + DemoPair.SMB_USER + " (-N instead of -A: as a guest)");
         out.println("  curl telnet://" + addressA + ":" + DemoPair.examplePort(DemoPair.A, p)
                 + " </dev/null      who serves personality A");
         out.println("  kill -9 $(cat " + a.resolve(PidFile.NAME) + ")      scm-b takes over personality A");

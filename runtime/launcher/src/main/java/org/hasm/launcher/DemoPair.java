@@ -22,7 +22,8 @@ import java.util.stream.Stream;
  * <p>Every port derives from one base port P, so that several pairs can run on one machine:
  * admin HTTP P (scm-a) and P+1 (scm-b); status UDP {@code link} P+10/P+20 on 127.0.0.1 and
  * {@code host} P+11/P+21 on 127.0.0.2; link TCP {@code link} P+12/P+22 on 127.0.0.1 and
- * {@code host} P+13/P+23 on 127.0.0.2; the example service P+30 (personality A) and P+31 (B).
+ * {@code host} P+13/P+23 on 127.0.0.2; the example service P+30 (personality A) and P+31 (B); SMB
+ * P+33 on each personality address.
  *
  * <p>Each personality has its own address, as clients would know it: A is 127.0.3.1 and B is
  * 127.0.3.2, whichever SCM serves them; the HTTP/WebDAV export {@code files} of each is at
@@ -177,6 +178,7 @@ final class DemoPair {
             byte[] key = new byte[32];
             new SecureRandom().nextBytes(key);
             String hexKey = HexFormat.of().formatHex(key) + "\n";
+            String smbHash = writeSmbAuth(dir.resolve(SMB_AUTH));
             for (Scm scm : SCMS) {
                 Path etc = scm.dir(dir).resolve("etc");
                 Files.createDirectories(etc);
@@ -186,7 +188,7 @@ final class DemoPair {
                 AdminAccess.writeToken(etc.resolve("admin"), "operate", AdminAccess.DEFAULT_NAME);
                 AdminAccess.writeToken(etc.resolve("admin"), "read", MONITOR);
                 Files.createDirectories(dir.resolve(SHARED).resolve("heartbeat"));
-                for (Map.Entry<String, Map<String, String>> file : files(scm, options, dir).entrySet()) {
+                for (Map.Entry<String, Map<String, String>> file : files(scm, options, dir, smbHash).entrySet()) {
                     write(etc.resolve(file.getKey()), file.getValue());
                 }
             }
@@ -221,6 +223,24 @@ final class DemoPair {
         }
     }
 
+    /**
+     * Draws the demo SMB user's password and writes it, owner-only, as {@code smbclient -A} reads it.
+     *
+     * @return its NT hash, the only form the SCMs' configuration gets
+     */
+    private static String writeSmbAuth(Path file) throws IOException {
+        byte[] random = new byte[15];
+        new SecureRandom().nextBytes(random);
+        String password = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } else {
+            Files.createFile(file);
+        }
+        Files.writeString(file, "username = " + SMB_USER + "\npassword = " + password + "\n", StandardCharsets.UTF_8);
+        return NtHash.of(password);
+    }
+
     /* Like the wire library's ClusterKey.generate: created owner-only, so it is never readable by
        others, not even for a moment; both SCMs get the same text. */
     private static void writeKey(Path file, String hexKey) throws IOException {
@@ -233,7 +253,7 @@ final class DemoPair {
     }
 
     /** @return file name in etc/ → its lines (comment lines start with '#') */
-    static Map<String, Map<String, String>> files(Scm scm, Options options, Path dir) {
+    static Map<String, Map<String, String>> files(Scm scm, Options options, Path dir, String smbHash) {
         int p = options.basePort();
         boolean a = scm == A;
         Map<String, Map<String, String>> files = new LinkedHashMap<>();
@@ -244,7 +264,7 @@ final class DemoPair {
         hasm.put(Node.ROLE, scm.role());
         hasm.put("#2", "# the other SCM of the pair: the status monitor, the link and the controller talk to it");
         hasm.put("hasm.peer", scm.peer());
-        hasm.put(Node.FEATURES, "hasm-core,hasm-example,hasm-http");
+        hasm.put(Node.FEATURES, "hasm-core,hasm-example,hasm-http,hasm-smb");
         hasm.put("#3", "# a deploy folder of its own, so that a jar can be upgraded on one SCM at a time");
         hasm.put(Node.DEPLOY_DIR, "deploy");
         hasm.put(Node.LOG_LEVEL, "INFO");
@@ -316,6 +336,12 @@ final class DemoPair {
         fence.put("fence.process.pidfile", dir.resolve(scm.peer()).resolve(PidFile.NAME).toString());
         files.put("org.hasm.fence.cfg", fence);
 
+        Map<String, String> smb = new LinkedHashMap<>();
+        smb.put("#1", "# SMB (Samba's smbd per personality): the user " + SMB_USER + ", whose password is in "
+                + dir.resolve(SMB_AUTH) + "; NT hash only here");
+        smb.put("users", SMB_USER + ":" + smbHash + ":" + smbAccount());
+        files.put("org.hasm.nas.smb.cfg", smb);
+
         files.put("org.hasm.personality~a.cfg", personality("A", A, p));
         files.put("org.hasm.personality~b.cfg", personality("B", B, p));
         return files;
@@ -360,6 +386,23 @@ final class DemoPair {
         return base + 32;
     }
 
+    static int smbPort(int base) {
+        return base + 33;
+    }
+
+    /** The demo's SMB user. */
+    static final String SMB_USER = "demo";
+    /** Its credentials for {@code smbclient -A}, owner-only, in the pair's folder. */
+    static final String SMB_AUTH = "smb-demo.auth";
+
+    /**
+     * @return the Unix account the demo's SMB user is authenticated as: the operator's own (Samba
+     *     authenticates every user as an existing account; files are written as the SCM's account anyway)
+     */
+    static String smbAccount() {
+        return System.getProperty("user.name");
+    }
+
     private static Map<String, String> personality(String name, Scm home, int base) {
         String volume = "vol-" + name.toLowerCase(java.util.Locale.ROOT);
         Map<String, String> lines = new LinkedHashMap<>();
@@ -373,6 +416,11 @@ final class DemoPair {
         lines.put("export.http.files", volume + ":/");
         lines.put("http.port", Integer.toString(httpPort(base)));
         lines.put("example.port", Integer.toString(examplePort(home, base)));
+        lines.put("#3", "# SMB: smbclient //" + personalityAddress(home) + "/files -p " + smbPort(base)
+                + " -m SMB3 (as " + SMB_USER + ", or -N as a guest)");
+        lines.put("export.smb.files", volume + ":/");
+        lines.put("smb.port", Integer.toString(smbPort(base)));
+        lines.put("smb.guest", "files");
         return lines;
     }
 
@@ -410,6 +458,8 @@ final class DemoPair {
             ports.add(new Port("example service of personality " + (scm == A ? "A" : "B"), personalityAddress(scm),
                     examplePort(scm, p), false));
             ports.add(new Port("HTTP of personality " + (scm == A ? "A" : "B"), personalityAddress(scm), httpPort(p),
+                    false));
+            ports.add(new Port("SMB of personality " + (scm == A ? "A" : "B"), personalityAddress(scm), smbPort(p),
                     false));
         }
         return ports;

@@ -81,8 +81,18 @@ class DemoPairTest {
                 channel(dir, "b", "link", "host"));
         assertEquals("5000", PropertiesFile.read(dir.resolve("scm-b/etc/org.hasm.controller.cfg")).get("init.peer.timeout.ms"));
         assertEquals(Map.of("name", "B", "home", "scm-b", "addresses", "127.0.3.2", "volumes", "vol-b",
-                "export.http.files", "vol-b:/", "http.port", "9032", "example.port", "9031"),
+                "export.http.files", "vol-b:/", "http.port", "9032", "example.port", "9031", "export.smb.files", "vol-b:/",
+                "smb.port", "9033", "smb.guest", "files"),
                 PropertiesFile.read(dir.resolve("scm-a/etc/org.hasm.personality~b.cfg")));
+        // the SMB user's password only in the operator's owner-only file; the SCMs get its NT hash
+        Path auth = dir.resolve(DemoPair.SMB_AUTH);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(auth)));
+        String password = Files.readString(auth, StandardCharsets.UTF_8).lines()
+                .filter(l -> l.startsWith("password = ")).findFirst().orElseThrow().substring("password = ".length());
+        String users = PropertiesFile.read(dir.resolve("scm-a/etc/org.hasm.nas.smb.cfg")).get("users");
+        assertEquals("demo:" + NtHash.of(password) + ":" + System.getProperty("user.name"), users);
+        assertEquals(users, PropertiesFile.read(dir.resolve("scm-b/etc/org.hasm.nas.smb.cfg")).get("users"));
+        assertFalse(users.contains(password));
         // the shared storage: both SCMs use the same folder, each fences the other through its pid file
         // twice the networks' counter (100 ms x 5), and never under a second
         assertEquals(Map.of("kind", "disk", "dir", dir.resolve("shared/heartbeat").toString(), "counter", "10"),

@@ -139,14 +139,59 @@ final class CommandLines {
         return found;
     }
 
+    /**
+     * One pass over the process table for the processes whose environment holds {@code name=value}
+     * exactly (the marker a service gives the processes it starts). A process whose environment
+     * cannot be read is not one: only a process that shows the marker is ever named. Empty where
+     * there is no {@code /proc}.
+     */
+    List<Long> marked(String name, String value) {
+        List<Long> found = new ArrayList<>();
+        if (proc == null) {
+            return found;
+        }
+        byte[] entry = (name + "=" + value).getBytes(StandardCharsets.UTF_8);
+        long self = ProcessHandle.current().pid();
+        try (java.nio.file.DirectoryStream<Path> pids = Files.newDirectoryStream(proc, CommandLines::isPid)) {
+            for (Path dir : pids) {
+                long pid = Long.parseLong(dir.getFileName().toString());
+                if (pid == self) {
+                    continue;
+                }
+                byte[] raw;
+                try {
+                    raw = Files.readAllBytes(dir.resolve("environ"));
+                } catch (IOException e) {
+                    continue; // gone, or not ours to read
+                }
+                // entries are NUL-terminated: the marker must be a whole entry
+                for (int at = indexOf(raw, entry, 0); at >= 0; at = indexOf(raw, entry, at + 1)) {
+                    boolean starts = at == 0 || raw[at - 1] == 0;
+                    boolean ends = at + entry.length == raw.length || raw[at + entry.length] == 0;
+                    if (starts && ends) {
+                        found.add(pid);
+                        break;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // the table cannot be listed: nothing is named
+        }
+        return found;
+    }
+
     private static boolean isPid(Path p) {
         String n = p.getFileName().toString();
         return !n.isEmpty() && n.chars().allMatch(Character::isDigit);
     }
 
     private static int indexOf(byte[] hay, byte[] needle) {
+        return indexOf(hay, needle, 0);
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle, int from) {
         outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
+        for (int i = from; i + needle.length <= hay.length; i++) {
             for (int j = 0; j < needle.length; j++) {
                 if (hay[i + j] != needle[j]) {
                     continue outer;

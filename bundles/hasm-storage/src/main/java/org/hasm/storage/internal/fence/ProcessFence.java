@@ -35,6 +35,14 @@ import java.util.concurrent.TimeoutException;
 final class ProcessFence {
     /** The launcher's package: every hasm SCM's command line names its main class. */
     static final String LAUNCHER = "org.hasm.launcher";
+    /**
+     * The environment variable that marks a process an SCM started to write its volumes (a file
+     * server such as the SMB service's smbd): its value is that SCM's node folder. Such a process may
+     * outlive the JVM for a moment, or longer if its own guards failed, so the peer is fenced only
+     * once none is left, and a fence kills them. Only a process that shows the marker with the
+     * peer's node folder is ever touched.
+     */
+    static final String CHILD_MARKER = "HASM_FENCE_WITH";
     /** How long {@link #stopped} waits for an exiting process, having no timeout of its own. */
     static final Duration EXIT_WAIT = Duration.ofSeconds(5);
 
@@ -104,7 +112,7 @@ final class ProcessFence {
                         m = runs(again);
                     }
                     if (m == Match.YES) {
-                        return kill && kill(who, ph, deadline);
+                        return kill && kill(who, ph, deadline) && children(who, deadline, true);
                     }
                     if (m == Match.UNKNOWN) {
                         reporter.warn(who + ": pid " + pid + " runs hasm, but its node folder cannot be resolved"
@@ -117,7 +125,42 @@ final class ProcessFence {
                 }
             }
         }
-        return noneRunning(who, deadline);
+        return noneRunning(who, deadline) && children(who, deadline, kill);
+    }
+
+    /**
+     * Waits until no process marked as the peer's ({@link #CHILD_MARKER}) is left, killing them when
+     * fencing; bounded by the deadline.
+     *
+     * @return whether none is left
+     */
+    private boolean children(String who, long deadline, boolean kill) {
+        String value = nodeDir.toString();
+        List<Long> first = commandLines.marked(CHILD_MARKER, value);
+        if (first.isEmpty()) {
+            return true;
+        }
+        // bounded by the deadline: each round kills (when fencing) what is there, then looks again
+        while (true) {
+            List<Long> left = commandLines.marked(CHILD_MARKER, value);
+            if (left.isEmpty()) {
+                reporter.info(who + ": process(es) " + first + " the peer started (" + CHILD_MARKER + "=" + value + ") "
+                        + (kill ? "killed" : "ended"));
+                return true;
+            }
+            if (kill) {
+                left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                reporter.warn(who + ": process(es) " + left + " the peer started (" + CHILD_MARKER + "=" + value + ") "
+                        + (kill ? "did not end in time" : "still run") + ": the peer is not certainly stopped");
+                return false;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            if (Thread.currentThread().isInterrupted()) {
+                return false;
+            }
+        }
     }
 
     /** @return the pid, -1 if there is no usable pid file, -2 if the file cannot be read at all */

@@ -166,6 +166,40 @@ class ProcessFenceTest {
     }
 
     /**
+     * A file server the peer started (its smbd, say) may outlive the peer's JVM: the peer is fenced only
+     * once every process that carries the peer's marker is gone, and the fence kills them. A process
+     * marked with another SCM's folder, or one that only names the peer's folder, is never touched.
+     */
+    @Test
+    void aDeadPeersMarkedProcessesAreKilledAndNoOtherIs() throws Exception {
+        CommandLines cl = CommandLines.system();
+        assumeTrue(cl.hidden().isEmpty(), "the process table is not fully visible here");
+        Path b = node("scm-b");
+        Path c = node("scm-c");
+        Process server = marked(b, "read -t 60 x");
+        Process other = marked(c, "read -t 60 x");
+        Process stranger = new ProcessBuilder("bash", "-c", "read -t 60 x", "x", b.toString()).start();
+        children.add(stranger);
+        Await.until("the marked process is seen", () -> cl.marked(ProcessFence.CHILD_MARKER, b.toString())
+                .equals(List.of(server.pid())), () -> cl.marked(ProcessFence.CHILD_MARKER, b.toString()));
+        assertTrue(fence(b).fence("scm-b", Duration.ofSeconds(5)), reports.toString());
+        assertTrue(server.waitFor(5, TimeUnit.SECONDS), "the peer's marked process is killed");
+        assertTrue(other.isAlive(), "a process marked with another SCM's folder");
+        assertTrue(stranger.isAlive(), "a process that only names the peer's folder");
+        assertTrue(reports.stream().anyMatch(r -> r.contains("process(es) [" + server.pid() + "] the peer started")),
+                reports.toString());
+        assertTrue(fence(b).stopped("scm-b"), reports.toString());
+    }
+
+    private Process marked(Path nodeDir, String script) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", script);
+        pb.environment().put(ProcessFence.CHILD_MARKER, nodeDir.toAbsolutePath().normalize().toString());
+        Process p = pb.start();
+        children.add(p);
+        return p;
+    }
+
+    /**
      * A peer killed a moment ago is still dying for a while: its main thread is a zombie, its command
      * line empty, its other threads still exiting while the kernel frees its memory (a JVM that touched
      * a large heap takes up to a second). Read then, it is no process of hasm's, and its pid file looks
