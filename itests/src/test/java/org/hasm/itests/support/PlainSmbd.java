@@ -46,6 +46,15 @@ public final class PlainSmbd implements AutoCloseable {
      * @throws IOException if smbd or pdbedit cannot be run, or smbd does not listen in time
      */
     public static PlainSmbd start(Path dir, Path folder, int port, String share, String password) throws IOException {
+        return start(dir, folder, port, share, password, List.of());
+    }
+
+    /**
+     * As {@link #start(Path, Path, int, String, String)}, with more lines for the share's section
+     * ({@code sync always = yes}, say).
+     */
+    public static PlainSmbd start(Path dir, Path folder, int port, String share, String password,
+            List<String> shareOptions) throws IOException {
         String user = System.getProperty("user.name");
         for (String sub : List.of("private", "lock", "state", "cache", "pid", "ncalrpc")) {
             Files.createDirectories(dir.resolve(sub));
@@ -73,6 +82,7 @@ public final class PlainSmbd implements AutoCloseable {
                 "[" + share + "]",
                 "  path = " + folder,
                 "  read only = no",
+                String.join("\n", shareOptions.stream().map(o -> "  " + o).toList()),
                 ""), StandardCharsets.UTF_8);
         Process pdbedit = new ProcessBuilder(tool("pdbedit"), "-s", conf.toString(), "-a", "-u", user, "-t")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("pdbedit.out").toFile()).start();

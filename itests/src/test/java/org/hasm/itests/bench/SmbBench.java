@@ -1,0 +1,181 @@
+package org.hasm.itests.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.hasm.itests.cluster.Pair;
+import org.hasm.itests.cluster.Pair.Scm;
+import org.hasm.itests.cluster.Pair.Timing;
+import org.hasm.itests.cluster.Smb;
+import org.hasm.itests.dist.FreePorts;
+import org.hasm.itests.support.Await;
+import org.hasm.itests.support.PlainSmbd;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The SMB service against its peer, in the same run on the same folder: a 256 MiB put and get with
+ * smbclient (SMB3) through personality A's share of a pair, then through a plain smbd with Samba's
+ * defaults, then through a plain smbd with the durability policy hasm's shares use ({@code sync
+ * always}, {@code strict sync}), so that what the policy costs is its own figure
+ * ({@code smb.put.durability_cost}). Figures: MiB/s of each, and {@code smb.put.ratio} /
+ * {@code smb.get.ratio}, hasm over the plain smbd (target ≥ 0.9). Then the client-visible outage
+ * across kill -9 at the demo's timing: from the kill of the SCM serving A to the first successful
+ * get through A's address ({@code smb.outage}, target ≤ 3 s). Figures only, nothing asserted.
+ */
+class SmbBench {
+
+    private static final int MIB = 256;
+    private static final int RUNS = 3;
+    private static final Duration STEP = Duration.ofSeconds(60);
+    private static final Duration LIMIT = Duration.ofSeconds(30);
+
+    @Test
+    void throughputAgainstAPlainSmbdAndTheOutageAcrossAKill(@TempDir Path work) throws Exception {
+        Smb.require();
+        Path big = work.resolve("big.bin");
+        writeRandom(big, MIB);
+        List<Double> hasmPut = new ArrayList<>();
+        List<Double> hasmGet = new ArrayList<>();
+        Path folder;
+        try (Pair pair = Pair.create(work.resolve("pair"), Timing.TEST.startedTogether())) {
+            pair.start(Scm.A);
+            pair.start(Scm.B);
+            pair.awaitState(Scm.A, "DAC", "MASTER", STEP);
+            pair.awaitState(Scm.B, "DAC", "SLAVE", STEP);
+            String auth = Smb.auth(pair).toString();
+            awaitShare(pair, auth);
+            folder = pair.shared().resolve("volumes").resolve(pair.volume(Scm.A));
+            for (int run = 0; run < RUNS; run++) {
+                hasmPut.add(rate(() -> Smb.client(pair, Scm.A, "files", auth, "put " + big + " big.bin")));
+                hasmGet.add(rate(() -> Smb.client(pair, Scm.A, "files", auth, "get big.bin " + work.resolve("back.bin"))));
+            }
+        }
+        List<Double> plainPut = new ArrayList<>();
+        List<Double> plainGet = new ArrayList<>();
+        List<Double> syncPut = new ArrayList<>();
+        for (boolean durable : new boolean[] {false, true}) {
+            int port = FreePorts.range(0, "127.0.0.1");
+            List<String> options = durable ? List.of("sync always = yes", "strict sync = yes") : List.of();
+            try (PlainSmbd smbd = PlainSmbd.start(work.resolve(durable ? "plain-sync" : "plain"), folder, port, "files",
+                    "pw-" + port, options)) {
+                String user = "-U" + smbd.user() + "%" + smbd.password();
+                for (int run = 0; run < RUNS; run++) {
+                    if (durable) {
+                        syncPut.add(rate(() -> plain(smbd, user, "put " + big + " big.bin")));
+                    } else {
+                        plainPut.add(rate(() -> plain(smbd, user, "put " + big + " big.bin")));
+                        plainGet.add(rate(() -> plain(smbd, user, "get big.bin " + work.resolve("back.bin"))));
+                    }
+                }
+            }
+        }
+        BenchReport.summaryOfDoubles("smb.put.hasm", hasmPut, "MiB/s");
+        BenchReport.summaryOfDoubles("smb.put.plain", plainPut, "MiB/s");
+        BenchReport.summaryOfDoubles("smb.put.plain_sync", syncPut, "MiB/s");
+        BenchReport.summaryOfDoubles("smb.get.hasm", hasmGet, "MiB/s");
+        BenchReport.summaryOfDoubles("smb.get.plain", plainGet, "MiB/s");
+        BenchReport.print("smb.put.ratio", BenchReport.median(hasmPut) / BenchReport.median(plainPut), "x");
+        BenchReport.print("smb.get.ratio", BenchReport.median(hasmGet) / BenchReport.median(plainGet), "x");
+        BenchReport.print("smb.put.durability_cost", BenchReport.median(syncPut) / BenchReport.median(plainPut), "x");
+
+        List<Long> outages = new ArrayList<>();
+        try (Pair pair = Pair.create(work.resolve("outage"), Timing.DEMO)) {
+            pair.start(Scm.A);
+            pair.start(Scm.B);
+            String auth = Smb.auth(pair).toString();
+            pair.awaitState(Scm.A, "DAC", "MASTER", STEP);
+            pair.awaitState(Scm.B, "DAC", "SLAVE", STEP);
+            awaitShare(pair, auth);
+            Path probe = Files.writeString(work.resolve("probe.txt"), "probe");
+            Smb.Result put = Smb.client(pair, Scm.A, "files", auth, "put " + probe + " probe.txt");
+            if (!put.ok()) {
+                throw new AssertionError("no probe file: " + put.output() + pair.diagnostics());
+            }
+            for (int run = 0; run < RUNS; run++) {
+                pair.awaitState(Scm.A, "DAC", null, STEP);
+                pair.awaitState(Scm.B, "DAC", null, STEP);
+                awaitShare(pair, auth);
+                long killed = System.nanoTime();
+                pair.kill(Scm.A);
+                long back = -1;
+                // bounded by LIMIT; each attempt is an smbclient process with a 1 s timeout
+                while (System.nanoTime() - killed < LIMIT.toNanos()) {
+                    if (Smb.client(pair, Scm.A, "files", auth, "get probe.txt " + work.resolve("probe-back.txt")).ok()) {
+                        back = System.nanoTime() - killed;
+                        break;
+                    }
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                }
+                if (back < 0) {
+                    throw new AssertionError("A's share did not come back within " + LIMIT + pair.diagnostics());
+                }
+                outages.add(TimeUnit.NANOSECONDS.toMillis(back));
+                pair.start(Scm.A);
+            }
+        }
+        System.out.println("# smb.outage: kill -9 of the SCM serving A to the first successful smbclient get through A's"
+                + " address, demo timing (" + Timing.DEMO.intervalMs() + " ms x " + Timing.DEMO.counter() + "): " + outages);
+        BenchReport.summary("smb.outage", outages, "ms");
+    }
+
+    private interface Transfer {
+        Smb.Result run() throws IOException, InterruptedException;
+    }
+
+    /** @return MiB/s of one transfer of the big file */
+    private static double rate(Transfer transfer) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        Smb.Result r = transfer.run();
+        long nanos = System.nanoTime() - start;
+        if (!r.ok()) {
+            throw new AssertionError("the transfer failed: " + r.output());
+        }
+        return MIB / (nanos / 1e9);
+    }
+
+    private static Smb.Result plain(PlainSmbd smbd, String user, String commands) throws IOException, InterruptedException {
+        List<String> cmd = List.of("smbclient", smbd.unc(), "-p", Integer.toString(smbd.port()), "-m", "SMB3", "-t", "60",
+                "-U", user.substring(2), "-c", commands);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        byte[] out;
+        try (InputStream in = p.getInputStream()) {
+            out = in.readNBytes(1 << 20);
+        }
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return new Smb.Result(-1, "smbclient did not end: " + cmd);
+        }
+        return new Smb.Result(p.exitValue(), new String(out, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static void awaitShare(Pair pair, String auth) {
+        Await.until("A's SMB share to answer", STEP, () -> {
+            try {
+                return Smb.client(pair, Scm.A, "files", auth, "ls").ok();
+            } catch (IOException | InterruptedException e) {
+                return false;
+            }
+        }, pair::diagnostics);
+    }
+
+    private static void writeRandom(Path file, int mib) throws IOException {
+        Random random = new Random(256);
+        byte[] chunk = new byte[1 << 20];
+        try (OutputStream out = Files.newOutputStream(file)) {
+            for (int i = 0; i < mib; i++) {
+                random.nextBytes(chunk);
+                out.write(chunk);
+            }
+        }
+    }
+}
