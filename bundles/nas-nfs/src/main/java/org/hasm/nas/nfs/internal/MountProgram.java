@@ -138,11 +138,7 @@ final class MountProgram implements RpcDispatchable {
         String path = new String(a.path, StandardCharsets.UTF_8);
         String host = NfsProgram.client(call);
         synchronized (mounts) {
-            mounts.remove(new Mount(host, path));
-            ExportState e = named(path);
-            if (e != null) {
-                mounts.remove(new Mount(host, e.mountPath()));
-            }
+            mounts.remove(new Mount(host, "/" + String.join("/", parts(path))));
         }
         call.reply(new Xdr3.Reply(out -> { }));
     }

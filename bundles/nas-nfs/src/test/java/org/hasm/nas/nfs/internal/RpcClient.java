@@ -77,9 +77,7 @@ final class RpcClient implements AutoCloseable {
             x.xdrEncodeInt(program);
             x.xdrEncodeInt(version);
             x.xdrEncodeInt(procedure);
-            credential.xdrEncode(x);
-            x.xdrEncodeInt(0); // verifier AUTH_NONE
-            x.xdrEncodeInt(0);
+            credential.xdrEncode(x); // flavor, body and its verifier (AUTH_NONE)
             if (args != null) {
                 args.xdrEncode(x);
             }
