@@ -214,8 +214,8 @@ final class Demo {
         for (DemoPair.Scm home : DemoPair.SCMS) {
             String address = DemoPair.personalityAddress(home);
             out.println("  personality " + (home == DemoPair.A ? "A" : "B") + " (home " + home.name() + "): files at http://"
-                    + address + ":" + DemoPair.httpPort(p) + "/files/ (HTTP, WebDAV); example service at " + address
-                    + ":" + DemoPair.examplePort(home, p));
+                    + address + ":" + DemoPair.httpPort(p) + "/files/ (HTTP, WebDAV) and " + DemoPair.nfsUrl(home, p, "")
+                    + " (NFSv3); example service at " + address + ":" + DemoPair.examplePort(home, p));
         }
         out.println("  logs: " + dir + "/scm-*/log/hasm.log");
         out.println("  admin credentials (owner-only): " + dir + "/scm-*/etc/admin/operate/" + AdminAccess.DEFAULT_NAME
@@ -227,6 +227,9 @@ final class Demo {
         out.println("  " + bin.resolve("hasmctl") + " --node-dir " + DemoPair.B.dir(dir) + " status");
         String addressA = DemoPair.personalityAddress(DemoPair.A);
         out.println("  curl -T somefile http://" + addressA + ":" + DemoPair.httpPort(p) + "/files/      store a file in A's volume");
+        out.println("  nfs-ls '" + DemoPair.nfsUrl(DemoPair.A, p, "") + "'      list A's volume over NFS (libnfs-utils)");
+        out.println("  nfs-cp somefile '" + DemoPair.nfsUrl(DemoPair.A, p, "/somefile") + "'      store a file over NFS");
+        out.println("  nfs-cat '" + DemoPair.nfsUrl(DemoPair.A, p, "/somefile") + "'      read it back");
         out.println("  curl telnet://" + addressA + ":" + DemoPair.examplePort(DemoPair.A, p)
                 + " </dev/null      who serves personality A");
         out.println("  kill -9 $(cat " + a.resolve(PidFile.NAME) + ")      scm-b takes over personality A");

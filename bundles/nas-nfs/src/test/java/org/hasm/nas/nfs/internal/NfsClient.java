@@ -9,7 +9,13 @@ import org.dcache.oncrpc4j.xdr.XdrAble;
  * NFSv3 and MOUNT v3 calls over {@link RpcClient}, for tests: each returns the reply's status and the
  * stream positioned after it, so a test reads exactly the fields it checks.
  */
-final class NfsClient implements AutoCloseable {
+public final class NfsClient implements AutoCloseable {
+    public static final int OK = Nfs3.OK;
+    public static final int STALE = Nfs3.ERR_STALE;
+    public static final int JUKEBOX = Nfs3.ERR_JUKEBOX;
+    public static final int UNSTABLE = Nfs3.UNSTABLE;
+    public static final int FILE_SYNC = Nfs3.FILE_SYNC;
+
     final RpcClient rpc;
 
     /** A reply: its nfsstat3 and the rest of the results. */
@@ -33,7 +39,7 @@ final class NfsClient implements AutoCloseable {
     }
 
     /** The fields of a fattr3 the tests look at. */
-    record Fattr(int type, int mode, long size, long fsid, long fileid, int ctimeSeconds, int ctimeNanos) {
+    public record Fattr(int type, int mode, long size, long fsid, long fileid, int ctimeSeconds, int ctimeNanos) {
     }
 
     static Fattr fattr(Xdr x) throws IOException {
@@ -55,7 +61,7 @@ final class NfsClient implements AutoCloseable {
         return new Fattr(type, mode, size, fsid, fileid, cs, cn);
     }
 
-    NfsClient(String host, int port) throws IOException {
+    public NfsClient(String host, int port) throws IOException {
         rpc = new RpcClient(host, port);
     }
 
@@ -68,7 +74,7 @@ final class NfsClient implements AutoCloseable {
         return new Result(x.xdrDecodeInt(), x);
     }
 
-    byte[] mount(String path) throws IOException {
+    public byte[] mount(String path) throws IOException {
         Xdr3.MountArgs a = new Xdr3.MountArgs();
         a.path = path.getBytes(StandardCharsets.UTF_8);
         Xdr x = rpc.call(Nfs3.MOUNT_PROGRAM, Nfs3.MOUNT_VERSION, Nfs3.MOUNTPROC_MNT, a);
@@ -93,7 +99,7 @@ final class NfsClient implements AutoCloseable {
     }
 
     /** @return the handle of {@code name} in {@code dir}, or throws with the status */
-    byte[] lookup(byte[] dir, String name) throws IOException {
+    public byte[] lookup(byte[] dir, String name) throws IOException {
         Result r = nfs(Nfs3.LOOKUP, dirop(dir, name));
         if (r.status != Nfs3.OK) {
             throw new IOException("LOOKUP " + name + ": nfsstat3 " + r.status);
@@ -101,7 +107,7 @@ final class NfsClient implements AutoCloseable {
         return r.rest.xdrDecodeDynamicOpaque();
     }
 
-    Fattr getattr(byte[] fh) throws IOException {
+    public Fattr getattr(byte[] fh) throws IOException {
         Result r = nfs(Nfs3.GETATTR, handle(fh));
         if (r.status != Nfs3.OK) {
             throw new IOException("GETATTR: nfsstat3 " + r.status);
@@ -127,7 +133,7 @@ final class NfsClient implements AutoCloseable {
     }
 
     /** CREATE (UNCHECKED): @return the new file's handle */
-    byte[] create(byte[] dir, String name) throws IOException {
+    public byte[] create(byte[] dir, String name) throws IOException {
         Result r = nfs(Nfs3.CREATE, create(dir, name, Nfs3.UNCHECKED));
         if (r.status != Nfs3.OK) {
             throw new IOException("CREATE " + name + ": nfsstat3 " + r.status);
@@ -147,10 +153,10 @@ final class NfsClient implements AutoCloseable {
     }
 
     /** A WRITE's outcome: how it was committed and the verifier. */
-    record Written(int status, int committed, byte[] verifier) {
+    public record Written(int status, int committed, byte[] verifier) {
     }
 
-    Written write(byte[] fh, long offset, byte[] data, int stable) throws IOException {
+    public Written write(byte[] fh, long offset, byte[] data, int stable) throws IOException {
         Result r = nfs(Nfs3.WRITE, writeArgs(fh, offset, data, stable));
         if (r.status != Nfs3.OK) {
             return new Written(r.status, -1, null);
@@ -162,7 +168,7 @@ final class NfsClient implements AutoCloseable {
     }
 
     /** @return the COMMIT's verifier, or throws with the status */
-    byte[] commit(byte[] fh) throws IOException {
+    public byte[] commit(byte[] fh) throws IOException {
         Xdr3.RangeArgs a = new Xdr3.RangeArgs();
         a.fh = fh;
         Result r = nfs(Nfs3.COMMIT, a);
@@ -173,7 +179,7 @@ final class NfsClient implements AutoCloseable {
         return r.rest.xdrDecodeOpaque(Nfs3.VERFSIZE);
     }
 
-    byte[] read(byte[] fh, long offset, int count) throws IOException {
+    public byte[] read(byte[] fh, long offset, int count) throws IOException {
         Xdr3.RangeArgs a = new Xdr3.RangeArgs();
         a.fh = fh;
         a.offset = offset;
@@ -205,13 +211,47 @@ final class NfsClient implements AutoCloseable {
         return a;
     }
 
-    byte[] mkdirHandle(byte[] dir, String name) throws IOException {
+    public byte[] mkdirHandle(byte[] dir, String name) throws IOException {
         Result r = nfs(Nfs3.MKDIR, mkdir(dir, name));
         if (r.status != Nfs3.OK) {
             throw new IOException("MKDIR " + name + ": nfsstat3 " + r.status);
         }
         r.rest.xdrDecodeBoolean();
         return r.rest.xdrDecodeDynamicOpaque();
+    }
+
+    /** GETATTR: @return its nfsstat3 */
+    public int getattrStatus(byte[] fh) throws IOException {
+        return status(Nfs3.GETATTR, handle(fh));
+    }
+
+    /** REMOVE with the given XID: @return its nfsstat3 */
+    public int remove(int xid, byte[] dir, String name) throws IOException {
+        return nfs(xid, Nfs3.REMOVE, dirop(dir, name)).status;
+    }
+
+    /** RENAME with the given XID: @return its nfsstat3 */
+    public int rename(int xid, byte[] fromDir, String from, byte[] toDir, String to) throws IOException {
+        return nfs(xid, Nfs3.RENAME, rename(fromDir, from, toDir, to)).status;
+    }
+
+    /** Sends a REMOVE and does not read its reply (a reply lost on the way). */
+    public void sendRemove(int xid, byte[] dir, String name) throws IOException {
+        rpc.send(xid, Nfs3.PROGRAM, Nfs3.VERSION, Nfs3.REMOVE, dirop(dir, name));
+    }
+
+    /** Sends a WRITE and does not read its reply. */
+    public void sendWrite(int xid, byte[] fh, long offset, byte[] data, int stable) throws IOException {
+        rpc.send(xid, Nfs3.PROGRAM, Nfs3.VERSION, Nfs3.WRITE, writeArgs(fh, offset, data, stable));
+    }
+
+    /** @return the nfsstat3 of the reply to an earlier call sent without waiting */
+    public int receiveStatus(int xid) throws IOException {
+        return rpc.receive(xid).xdrDecodeInt();
+    }
+
+    public void sendRename(int xid, byte[] fromDir, String from, byte[] toDir, String to) throws IOException {
+        rpc.send(xid, Nfs3.PROGRAM, Nfs3.VERSION, Nfs3.RENAME, rename(fromDir, from, toDir, to));
     }
 
     @Override

@@ -16,7 +16,7 @@ import org.dcache.oncrpc4j.xdr.XdrAble;
  * sends each call with the XID the test chooses (a retransmission is the same XID again), and can
  * send a call without reading its reply (a reply lost on the way). Not thread-safe: one call at a time.
  */
-final class RpcClient implements AutoCloseable {
+public final class RpcClient implements AutoCloseable {
     private static final AtomicInteger XIDS = new AtomicInteger((int) System.nanoTime() & 0x7fffffff);
 
     /** A call the server did not accept: the reply or accept status it gave. */
@@ -37,7 +37,7 @@ final class RpcClient implements AutoCloseable {
     private final OutputStream out;
     private final RpcAuthTypeUnix credential = new RpcAuthTypeUnix(0, 0, new int[] {0}, 0, "hasm-test");
 
-    RpcClient(String host, int port) throws IOException {
+    public RpcClient(String host, int port) throws IOException {
         socket = new Socket();
         socket.connect(new InetSocketAddress(host, port), 5_000);
         socket.setSoTimeout(20_000);
@@ -45,7 +45,7 @@ final class RpcClient implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
-    static int nextXid() {
+    public static int nextXid() {
         return XIDS.incrementAndGet();
     }
 
@@ -87,7 +87,7 @@ final class RpcClient implements AutoCloseable {
     }
 
     /** Reads replies until the one with this XID (replies to calls sent without waiting are skipped). */
-    Xdr receive(int xid) throws IOException {
+    public Xdr receive(int xid) throws IOException {
         for (int i = 0; i < 1000; i++) {
             byte[] record = record();
             Xdr x = new Xdr(record);
