@@ -280,8 +280,12 @@ final class FileIds {
                     if (child.getFileName().toString().startsWith(RESERVED_PREFIX)) {
                         continue;
                     }
-                    BasicFileAttributes a = Files.readAttributes(child, BasicFileAttributes.class,
-                            LinkOption.NOFOLLOW_LINKS);
+                    BasicFileAttributes a;
+                    try {
+                        a = Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    } catch (IOException e) {
+                        continue; // removed meanwhile
+                    }
                     if (inode(a) == inode && holds(child, id)) {
                         return child;
                     }
