@@ -97,10 +97,21 @@ class PairNfsIT {
                     pair::diagnostics);
             c.close();
 
+            // a client writes files in a loop through A's address while scm-a is killed
+            NfsWriteLoop writer = NfsWriteLoop.start(addressA, pair.nfsPort(), root, "w-", Duration.ofMinutes(2));
+            awaitAcks(writer, 10, pair);
             pair.kill(A);
+            int atKill = writer.ackCount();
             pair.awaitState(B, "DEGRADED", "MASTER", STEP);
             pair.awaitServedBy(A, B, STEP);
+            awaitAcks(writer, atKill + 10, pair);
+            writer.stop();
+            System.out.println("# NFS writes across kill -9 of scm-a: " + writer.summary());
             NfsClient onB = connect(pair, A, root); // the same address, no new MOUNT
+            for (NfsWriteLoop.Ack ack : writer.acks()) {
+                assertArrayEquals(ack.content(), readAll(onB, onB.lookup(root, ack.name()), ack.content().length),
+                        ack.name() + " was acknowledged (" + writer.summary() + ")");
+            }
             assertEquals(NfsClient.OK, onB.remove(removeXid, root, "gone.txt"), "REMOVE retransmitted to scm-b");
             assertEquals(NfsClient.OK, onB.rename(renameXid, root, "old.txt", root, "new.txt"),
                     "RENAME retransmitted to scm-b");
@@ -172,6 +183,11 @@ class PairNfsIT {
             pair.awaitState(A, "DAC", "SLAVE", Pair.BOOT);
             c.close();
         }
+    }
+
+    private static void awaitAcks(NfsWriteLoop writer, int count, Pair pair) {
+        Await.until(count + " files acknowledged by the NFS writer", STEP, () -> writer.ackCount() >= count,
+                () -> writer.summary() + pair.diagnostics());
     }
 
     /** @return "status N" for a reply, or what kept it from coming */
