@@ -6,15 +6,12 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -417,47 +414,7 @@ final class NfsProgram implements RpcDispatchable {
     }
 
     static int status(IOException e) {
-        if (e instanceof NoSuchFileException) {
-            return Nfs3.ERR_NOENT;
-        }
-        if (e instanceof FileAlreadyExistsException) {
-            return Nfs3.ERR_EXIST;
-        }
-        if (e instanceof DirectoryNotEmptyException) {
-            return Nfs3.ERR_NOTEMPTY;
-        }
-        if (e instanceof AccessDeniedException) {
-            return Nfs3.ERR_ACCES;
-        }
-        if (e instanceof NotDirectoryException) {
-            return Nfs3.ERR_NOTDIR;
-        }
-        String m = String.valueOf(e instanceof FileSystemException f ? f.getReason() : e.getMessage());
-        if (m.contains("No space left") || m.contains("Disk quota")) {
-            return Nfs3.ERR_NOSPC;
-        }
-        if (m.contains("Read-only file system")) {
-            return Nfs3.ERR_ROFS;
-        }
-        if (m.contains("File name too long")) {
-            return Nfs3.ERR_NAMETOOLONG;
-        }
-        if (m.contains("Is a directory")) {
-            return Nfs3.ERR_ISDIR;
-        }
-        if (m.contains("Not a directory")) {
-            return Nfs3.ERR_NOTDIR;
-        }
-        if (m.contains("Directory not empty")) {
-            return Nfs3.ERR_NOTEMPTY;
-        }
-        if (m.contains("Too many links")) {
-            return Nfs3.ERR_MLINK;
-        }
-        if (m.contains("Invalid cross-device link")) {
-            return Nfs3.ERR_XDEV;
-        }
-        return Nfs3.ERR_IO;
+        return NfsErrors.status(e);
     }
 
     // ---- procedures ----
