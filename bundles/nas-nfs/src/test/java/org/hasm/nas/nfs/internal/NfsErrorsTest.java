@@ -1,6 +1,7 @@
 package org.hasm.nas.nfs.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.nio.file.FileSystemException;
@@ -20,16 +21,10 @@ class NfsErrorsTest {
         Path dir = Files.createTempDirectory("hasm-nfs-errors");
         try {
             Files.writeString(dir.resolve("f"), "x");
-            try {
-                Files.createDirectory(dir.resolve("f").resolve("sub"));
-            } catch (IOException e) {
-                assertEquals(Nfs3.ERR_NOTDIR, NfsErrors.status(e), e.toString());
-            }
-            try {
-                Files.createFile(dir.resolve("f"));
-            } catch (IOException e) {
-                assertEquals(Nfs3.ERR_EXIST, NfsErrors.status(e), e.toString());
-            }
+            IOException notDir = assertThrows(IOException.class, () -> Files.createDirectory(dir.resolve("f").resolve("sub")));
+            assertEquals(Nfs3.ERR_NOTDIR, NfsErrors.status(notDir), notDir.toString());
+            IOException exists = assertThrows(IOException.class, () -> Files.createFile(dir.resolve("f")));
+            assertEquals(Nfs3.ERR_EXIST, NfsErrors.status(exists), exists.toString());
         } finally {
             Fixture.deleteTree(dir);
         }
