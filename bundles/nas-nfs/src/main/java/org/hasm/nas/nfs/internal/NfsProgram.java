@@ -6,14 +6,12 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
@@ -38,7 +36,8 @@ import org.hasm.spi.storage.Volume;
  * export's volume now; a request for a volume it does not own is answered JUKEBOX (try again later:
  * the client's next attempt reaches the SCM that serves it), and a write whose fence fails after
  * the data reached the disk gets no reply at all, so nothing unproven is ever acknowledged.
- * Non-idempotent requests go through the volume's {@link ReplyCache}.
+ * Non-idempotent requests go through the volume's {@link ReplyCache}; the procedures that change a
+ * folder are {@link Namespace}'s.
  */
 final class NfsProgram implements RpcDispatchable {
 
@@ -85,6 +84,7 @@ final class NfsProgram implements RpcDispatchable {
     private final Handles handles;
     private final LongSupplier incarnation;
     private final Events events;
+    private final Namespace namespace = new Namespace(this);
 
     NfsProgram(Exports exports, Handles handles, LongSupplier incarnation, Events events) {
         this.exports = exports;
@@ -236,14 +236,14 @@ final class NfsProgram implements RpcDispatchable {
                 case Nfs3.READLINK -> readlink((Xdr3.HandleArgs) args);
                 case Nfs3.READ -> read((Xdr3.RangeArgs) args);
                 case Nfs3.WRITE -> write((Xdr3.WriteArgs) args);
-                case Nfs3.CREATE -> create((Xdr3.CreateArgs) args);
-                case Nfs3.MKDIR -> mkdir((Xdr3.MkdirArgs) args);
-                case Nfs3.SYMLINK -> symlink((Xdr3.SymlinkArgs) args);
-                case Nfs3.MKNOD -> mknod((Xdr3.MknodArgs) args);
-                case Nfs3.REMOVE -> remove((Xdr3.DirOpArgs) args, false);
-                case Nfs3.RMDIR -> remove((Xdr3.DirOpArgs) args, true);
-                case Nfs3.RENAME -> rename((Xdr3.RenameArgs) args);
-                case Nfs3.LINK -> link((Xdr3.LinkArgs) args);
+                case Nfs3.CREATE -> namespace.create((Xdr3.CreateArgs) args);
+                case Nfs3.MKDIR -> namespace.mkdir((Xdr3.MkdirArgs) args);
+                case Nfs3.SYMLINK -> namespace.symlink((Xdr3.SymlinkArgs) args);
+                case Nfs3.MKNOD -> namespace.mknod((Xdr3.MknodArgs) args);
+                case Nfs3.REMOVE -> namespace.remove((Xdr3.DirOpArgs) args, false);
+                case Nfs3.RMDIR -> namespace.remove((Xdr3.DirOpArgs) args, true);
+                case Nfs3.RENAME -> namespace.rename((Xdr3.RenameArgs) args);
+                case Nfs3.LINK -> namespace.link((Xdr3.LinkArgs) args);
                 case Nfs3.READDIR, Nfs3.READDIRPLUS -> readdir((Xdr3.ReaddirArgs) args);
                 case Nfs3.FSSTAT -> fsstat((Xdr3.HandleArgs) args);
                 case Nfs3.FSINFO -> fsinfo((Xdr3.HandleArgs) args);
@@ -285,7 +285,7 @@ final class NfsProgram implements RpcDispatchable {
         return e;
     }
 
-    private Target target(byte[] fh) throws Failure {
+    Target target(byte[] fh) throws Failure {
         Handles.Decoded d;
         try {
             d = handles.decode(fh);
@@ -312,7 +312,7 @@ final class NfsProgram implements RpcDispatchable {
         return new Target(e, v, file, d.fileId());
     }
 
-    private Target writable(byte[] fh) throws Failure {
+    Target writable(byte[] fh) throws Failure {
         Target t = target(fh);
         if (t.export.readOnly) {
             throw new Failure(Nfs3.ERR_ROFS, "export " + t.export.name + " is read-only");
@@ -365,7 +365,7 @@ final class NfsProgram implements RpcDispatchable {
     }
 
     /** @return the child {@code name} of a folder, once the name is a plain one of this export */
-    private static Path child(Target dir, byte[] raw, boolean creating) throws Failure {
+    static Path child(Target dir, byte[] raw, boolean creating) throws Failure {
         if (raw.length > Nfs3.NAME_MAX) {
             throw new Failure(Nfs3.ERR_NAMETOOLONG, "name of " + raw.length + " bytes, at most " + Nfs3.NAME_MAX);
         }
@@ -393,7 +393,7 @@ final class NfsProgram implements RpcDispatchable {
         return dir.file.resolve(name);
     }
 
-    private void fence(Target t) throws Drop {
+    void fence(Target t) throws Drop {
         try {
             t.volume.fence();
         } catch (FencedException e) {
@@ -405,7 +405,7 @@ final class NfsProgram implements RpcDispatchable {
         }
     }
 
-    private static Failure failure(Target t, IOException e) {
+    static Failure failure(Target t, IOException e) {
         int status = status(e);
         if (status == Nfs3.ERR_IO || status == Nfs3.ERR_NOSPC || status == Nfs3.ERR_ROFS) {
             t.volume.writeFailed(e);
@@ -425,7 +425,7 @@ final class NfsProgram implements RpcDispatchable {
         return out -> attrs.encode(out, t.fsid());
     }
 
-    private static Attrs attrs(Target t) throws Failure {
+    static Attrs attrs(Target t) throws Failure {
         try {
             return Attrs.of(t.file);
         } catch (IOException e) {
@@ -449,7 +449,7 @@ final class NfsProgram implements RpcDispatchable {
         return out -> Attrs.wcc(out, before, after, t.fsid());
     }
 
-    private static void apply(Path file, Xdr3.Sattr s, Attrs current) throws IOException {
+    static void apply(Path file, Xdr3.Sattr s, Attrs current) throws IOException {
         if (s.size != null) {
             if (current.directory()) {
                 throw new FileSystemException(file.toString(), null, "Is a directory");
@@ -641,219 +641,6 @@ final class NfsProgram implements RpcDispatchable {
         return out -> {
             Attrs.wcc(out, before, after, t.fsid());
             out.xdrEncodeOpaque(verifier, Nfs3.VERFSIZE);
-        };
-    }
-
-    /** What the procedures that make a name return: the new handle, its attributes, the folder's wcc. */
-    private Xdr3.Body made(Target dir, Attrs before, Path file) throws Failure {
-        syncFolder(dir);
-        byte[] fh;
-        try {
-            fh = handleOf(dir.export, file, dir.id);
-        } catch (IOException e) {
-            throw new Failure(status(e), e.getMessage());
-        }
-        Attrs fa = Attrs.orNull(file);
-        Attrs after = Attrs.orNull(dir.file);
-        return out -> {
-            out.xdrEncodeBoolean(true);
-            out.xdrEncodeDynamicOpaque(fh);
-            Attrs.post(out, fa, dir.fsid());
-            Attrs.wcc(out, before, after, dir.fsid());
-        };
-    }
-
-    private void syncFolder(Target dir) throws Failure {
-        try (FileChannel ch = FileChannel.open(dir.file, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            throw failure(dir, e);
-        }
-    }
-
-    private Xdr3.Body create(Xdr3.CreateArgs a) throws Failure, Drop {
-        Target dir = writable(a.dir);
-        Path file = child(dir, a.name, true);
-        Attrs before = attrs(dir);
-        fence(dir);
-        try {
-            if (a.mode == Nfs3.EXCLUSIVE) {
-                FileTime stamp = FileTime.from(Instant.ofEpochSecond(
-                        ByteBuffer.wrap(a.verifier).getInt() & 0xffffffffL, ByteBuffer.wrap(a.verifier, 4, 4).getInt() & 0x3fffffff));
-                try {
-                    Files.createFile(file);
-                    Files.getFileAttributeView(file, java.nio.file.attribute.BasicFileAttributeView.class)
-                            .setTimes(stamp, stamp, null);
-                } catch (FileAlreadyExistsException e) {
-                    // the same EXCLUSIVE create again (its reply was lost): the stamp tells
-                    if (!stamp.equals(Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS))) {
-                        throw e;
-                    }
-                }
-            } else {
-                try {
-                    Files.createFile(file);
-                } catch (FileAlreadyExistsException e) {
-                    if (a.mode == Nfs3.GUARDED) {
-                        throw e;
-                    }
-                }
-                Attrs current = Attrs.of(file);
-                if (current.directory()) {
-                    throw new FileSystemException(file.toString(), null, "Is a directory");
-                }
-                apply(file, a.attributes, current);
-            }
-        } catch (IOException e) {
-            throw failure(dir, e);
-        }
-        return made(dir, before, file);
-    }
-
-    private Xdr3.Body mkdir(Xdr3.MkdirArgs a) throws Failure, Drop {
-        Target dir = writable(a.dir);
-        Path file = child(dir, a.name, true);
-        Attrs before = attrs(dir);
-        fence(dir);
-        try {
-            Files.createDirectory(file);
-            apply(file, a.attributes, Attrs.of(file));
-        } catch (IOException e) {
-            throw failure(dir, e);
-        }
-        return made(dir, before, file);
-    }
-
-    private Xdr3.Body symlink(Xdr3.SymlinkArgs a) throws Failure, Drop {
-        Target dir = writable(a.dir);
-        Path file = child(dir, a.name, true);
-        Attrs before = attrs(dir);
-        String target = new String(a.target, StandardCharsets.UTF_8);
-        if (target.isEmpty() || target.indexOf('\0') >= 0) {
-            throw new Failure(Nfs3.ERR_INVAL, "symlink target empty or with NUL");
-        }
-        fence(dir);
-        try {
-            // stored as given: the client resolves it; this server never follows a link
-            Files.createSymbolicLink(file, file.getFileSystem().getPath(target));
-        } catch (IOException e) {
-            throw failure(dir, e);
-        }
-        return made(dir, before, file);
-    }
-
-    private Xdr3.Body mknod(Xdr3.MknodArgs a) throws Failure {
-        Target dir = writable(a.dir);
-        child(dir, a.name, true);
-        if (a.type == Nfs3.NF3REG || a.type == Nfs3.NF3DIR || a.type == Nfs3.NF3LNK) {
-            throw new Failure(Nfs3.ERR_BADTYPE, "MKNOD of type " + a.type);
-        }
-        // device files, FIFOs and sockets have no place on a NAS export (and Java cannot make them)
-        throw new Failure(Nfs3.ERR_NOTSUPP, "MKNOD of special files");
-    }
-
-    private Xdr3.Body remove(Xdr3.DirOpArgs a, boolean folder) throws Failure, Drop {
-        Target dir = writable(a.dir);
-        Path file = child(dir, a.name, false);
-        Attrs before = attrs(dir);
-        Attrs fa = Attrs.orNull(file);
-        if (fa == null) {
-            throw new Failure(Nfs3.ERR_NOENT, "no " + file.getFileName());
-        }
-        if (folder != fa.directory()) {
-            throw new Failure(folder ? Nfs3.ERR_NOTDIR : Nfs3.ERR_ISDIR, "wrong type for this procedure");
-        }
-        fence(dir);
-        try {
-            Long id = null;
-            if (fa.nlink() <= 1 || folder) {
-                id = dir.export.volume.ids.idOf(file,
-                        Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
-            }
-            Files.delete(file);
-            if (id != null) {
-                dir.export.volume.ids.removed(id);
-            }
-        } catch (IOException e) {
-            throw failure(dir, e);
-        }
-        syncFolder(dir);
-        Attrs after = Attrs.orNull(dir.file);
-        return out -> Attrs.wcc(out, before, after, dir.fsid());
-    }
-
-    private Xdr3.Body rename(Xdr3.RenameArgs a) throws Failure, Drop {
-        Target from = writable(a.fromDir);
-        Target to = writable(a.toDir);
-        if (from.export != to.export) {
-            throw new Failure(Nfs3.ERR_XDEV, "rename across exports");
-        }
-        Path source = child(from, a.fromName, false);
-        Path dest = child(to, a.toName, true);
-        Attrs fromBefore = attrs(from);
-        Attrs toBefore = attrs(to);
-        Attrs sa = Attrs.orNull(source);
-        if (sa == null) {
-            throw new Failure(Nfs3.ERR_NOENT, "no " + source.getFileName());
-        }
-        if (sa.directory() && dest.startsWith(source) && !dest.equals(source)) {
-            throw new Failure(Nfs3.ERR_INVAL, "a folder cannot move into itself");
-        }
-        fence(from);
-        try {
-            FileIds ids = from.export.volume.ids;
-            long id = ids.idOf(source, Files.readAttributes(source, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
-            Attrs replaced = Attrs.orNull(dest);
-            Long replacedId = replaced == null || replaced.nlink() > 1 || source.equals(dest) ? null
-                    : ids.idOf(dest, Files.readAttributes(dest, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
-            if (replaced != null && replaced.directory() != sa.directory()) {
-                throw new Failure(replaced.directory() ? Nfs3.ERR_ISDIR : Nfs3.ERR_NOTDIR, "types differ");
-            }
-            Files.move(source, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            if (replacedId != null && replacedId != id) {
-                ids.removed(replacedId);
-            }
-            ids.moved(id);
-            ids.placed(id, to.id, dest);
-        } catch (IOException e) {
-            throw failure(from, e);
-        }
-        syncFolder(from);
-        if (!to.file.equals(from.file)) {
-            syncFolder(to);
-        }
-        Attrs fromAfter = Attrs.orNull(from.file);
-        Attrs toAfter = Attrs.orNull(to.file);
-        return out -> {
-            Attrs.wcc(out, fromBefore, fromAfter, from.fsid());
-            Attrs.wcc(out, toBefore, toAfter, to.fsid());
-        };
-    }
-
-    private Xdr3.Body link(Xdr3.LinkArgs a) throws Failure, Drop {
-        Target file = writable(a.fh);
-        Target dir = writable(a.dir);
-        if (file.export != dir.export) {
-            throw new Failure(Nfs3.ERR_XDEV, "link across exports");
-        }
-        Path name = child(dir, a.name, true);
-        Attrs fa = attrs(file);
-        if (fa.directory()) {
-            throw new Failure(Nfs3.ERR_ISDIR, "hard link to a folder");
-        }
-        Attrs before = attrs(dir);
-        fence(dir);
-        try {
-            Files.createLink(name, file.file);
-        } catch (IOException e) {
-            throw failure(dir, e);
-        }
-        syncFolder(dir);
-        Attrs after = Attrs.orNull(dir.file);
-        Attrs fileAfter = Attrs.orNull(file.file);
-        return out -> {
-            Attrs.post(out, fileAfter, dir.fsid());
-            Attrs.wcc(out, before, after, dir.fsid());
         };
     }
 
