@@ -656,9 +656,9 @@ final class NfsProgram implements RpcDispatchable {
         } catch (IOException e) {
             throw new Failure(status(e), e.getMessage());
         }
-        if (a.cookie < 0 || a.cookie > children.size()) {
-            throw new Failure(Nfs3.ERR_BAD_COOKIE, "cookie " + a.cookie);
-        }
+        // a cookie is the position after an entry in name order; one past the end (the folder shrank
+        // between two pages) ends the listing instead of failing it
+        long start = a.cookie < 0 || a.cookie > children.size() ? children.size() : a.cookie;
         // the reply must fit what the client offered: count the bytes as they will be encoded
         int budget = Math.max(a.plus ? a.maxCount : a.dirCount, 512) - 128;
         int dirBudget = Math.max(a.dirCount, 512);
@@ -667,7 +667,7 @@ final class NfsProgram implements RpcDispatchable {
         List<Entry> entries = new ArrayList<>();
         int used = 0;
         int dirUsed = 0;
-        int i = (int) a.cookie;
+        int i = (int) start;
         for (; i < children.size(); i++) {
             Path c = children.get(i);
             Attrs ca = Attrs.orNull(c);

@@ -254,6 +254,21 @@ class ProceduresTest {
     }
 
     @Test
+    void aCookiePastTheEndOfAFolderThatShrankEndsTheListing() throws Exception {
+        Xdr3.ReaddirArgs a = new Xdr3.ReaddirArgs(false);
+        a.dir = root;
+        a.cookie = 500;
+        a.cookieVerifier = new byte[8];
+        a.dirCount = 4096;
+        NfsClient.Result r = nfs.nfs(Nfs3.READDIR, a);
+        assertEquals(Nfs3.OK, r.status());
+        r.skipPostOp();
+        r.rest().xdrDecodeOpaque(8);
+        assertFalse(r.rest().xdrDecodeBoolean(), "no entry");
+        assertTrue(r.rest().xdrDecodeBoolean(), "eof");
+    }
+
+    @Test
     void badNamesAreErrors() throws Exception {
         assertEquals(Nfs3.ERR_ACCES, nfs.status(Nfs3.LOOKUP, NfsClient.dirop(root, "..")));
         assertEquals(Nfs3.ERR_INVAL, nfs.status(Nfs3.LOOKUP, NfsClient.dirop(root, "a/b")));
