@@ -51,6 +51,8 @@ final class TestServer implements AutoCloseable {
     void start() throws HaException {
         server = new NfsServer(NfsSettings.DEFAULTS, volumes, addresses.service, handles, incarnation::get, events);
         server.reconcile(List.of(personality));
+        // right after a restart the readiness may find the old sockets still closing: then it opens a little later
+        Fixture.await("personality A served", java.time.Duration.ofSeconds(10), () -> server.served().contains("A"));
     }
 
     /** Ends this server as a crash would leave the volume, and starts a new one: a restart or a takeover. */
