@@ -15,8 +15,10 @@ final class ExportState {
     final Path folder;
     final Path realFolder;
     final boolean readOnly;
-    final long rootId;
-    final long rootInode;
+    // Set once by open(), under this; read by requests after their open() returned.
+    private volatile long rootId;
+    private volatile long rootInode;
+    private volatile boolean opened;
 
     ExportState(String personality, String name, VolumeState volume, Path folder, boolean readOnly) throws IOException {
         this.personality = personality;
@@ -26,9 +28,34 @@ final class ExportState {
         this.folder = folder;
         this.realFolder = folder.toRealPath();
         this.readOnly = readOnly;
-        BasicFileAttributes a = Files.readAttributes(folder, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        this.rootId = volume.ids.idOf(folder, a);
-        this.rootInode = FileIds.inode(a);
+    }
+
+    /**
+     * Opens the volume's state and gives the export's folder its id, the first time a request comes
+     * while this SCM owns the volume (see {@link VolumeState#open()}).
+     */
+    void open() throws IOException {
+        volume.open();
+        if (opened) {
+            return;
+        }
+        synchronized (this) {
+            if (!opened) {
+                BasicFileAttributes a = Files.readAttributes(folder, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                rootId = volume.ids.idOf(folder, a);
+                rootInode = FileIds.inode(a);
+                opened = true;
+            }
+        }
+    }
+
+    /** @return the id of the export's folder; valid once {@link #open()} returned */
+    long rootId() {
+        return rootId;
+    }
+
+    long rootInode() {
+        return rootInode;
     }
 
     /** @return the path clients mount: {@code /<name>} */

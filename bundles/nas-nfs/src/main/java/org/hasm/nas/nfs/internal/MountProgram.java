@@ -112,7 +112,14 @@ final class MountProgram implements RpcDispatchable {
             return;
         }
         List<String> parts = parts(path);
-        byte[] fh = exports.folderHandle(e, parts.subList(1, parts.size()));
+        byte[] fh;
+        try {
+            fh = exports.folderHandle(e, parts.subList(1, parts.size()));
+        } catch (IOException ex) {
+            // lost meanwhile, or the volume's state cannot be read: nothing to hand out
+            call.reply(new Xdr3.Reply(out -> out.xdrEncodeInt(Nfs3.MNT_ERR_SERVERFAULT)));
+            return;
+        }
         if (fh == null) {
             call.reply(new Xdr3.Reply(out -> out.xdrEncodeInt(Nfs3.MNT_ERR_NOENT)));
             return;

@@ -172,8 +172,12 @@ final class NfsProgram implements RpcDispatchable {
             call.reply(new Xdr3.Reply(failure(proc, f.status)));
             return;
         }
-        if (export.volume.current() == null) {
-            call.reply(new Xdr3.Reply(failure(proc, Nfs3.ERR_JUKEBOX)));
+        try {
+            export.open();
+        } catch (IOException e) {
+            // not owned now (JUKEBOX: the client asks again, of whoever serves the volume then), or its state unreadable
+            call.reply(new Xdr3.Reply(failure(proc, export.volume.current() == null ? Nfs3.ERR_JUKEBOX
+                    : NfsErrors.status(e))));
             return;
         }
         ReplyCache cache = export.volume.replies;
@@ -300,9 +304,14 @@ final class NfsProgram implements RpcDispatchable {
         if (v == null) {
             throw new Failure(Nfs3.ERR_JUKEBOX, "volume " + e.volume.name() + " is not owned by this SCM now");
         }
+        try {
+            e.open();
+        } catch (IOException ex) {
+            throw new Failure(v.owned() ? NfsErrors.status(ex) : Nfs3.ERR_JUKEBOX, ex.getMessage());
+        }
         Path file;
         try {
-            file = e.volume.ids.resolve(d.fileId(), d.inode(), e.folder, e.rootId);
+            file = e.volume.ids.resolve(d.fileId(), d.inode(), e.folder, e.rootId());
         } catch (FileIds.Stale s) {
             throw new Failure(Nfs3.ERR_STALE, s.getMessage());
         }
@@ -330,7 +339,7 @@ final class NfsProgram implements RpcDispatchable {
     }
 
     byte[] rootHandle(ExportState e) {
-        return handles.encode(e.id, e.rootId, e.rootInode);
+        return handles.encode(e.id, e.rootId(), e.rootInode());
     }
 
     /**
@@ -339,8 +348,9 @@ final class NfsProgram implements RpcDispatchable {
      *     symbolic link on the way, a reserved name, a missing one)
      */
     byte[] folderHandle(ExportState e, List<String> below) throws IOException {
+        e.open();
         Path folder = e.folder;
-        long id = e.rootId;
+        long id = e.rootId();
         for (String name : below) {
             if (!FileIds.validName(name) || name.startsWith(FileIds.RESERVED_PREFIX)) {
                 return null;

@@ -16,18 +16,38 @@ final class VolumeState implements AutoCloseable {
     private final String name;
     private final Path root;
     private final long fsid;
-    final FileIds ids;
-    final ReplyCache replies;
+    private final NfsSettings settings;
+    // Written once by open(), under this; read by requests after their open() returned.
+    volatile FileIds ids;
+    volatile ReplyCache replies;
 
-    VolumeState(Volumes volumes, String name, Path root, NfsSettings settings) throws IOException {
+    VolumeState(Volumes volumes, String name, Path root, NfsSettings settings) {
         this.volumes = volumes;
         this.name = name;
         this.root = root;
+        this.settings = settings;
         // the same on both SCMs: clients compare it across a takeover
         this.fsid = Handles.exportId("volume", name) & Long.MAX_VALUE;
-        this.ids = new FileIds(root, settings.scanLimit());
-        this.replies = new ReplyCache(root.resolve(FileIds.META), settings.drcEntries(), settings.drcAgeMs(),
+    }
+
+    /**
+     * Reads (and creates, the first time) the service's state on the volume: only once this SCM owns
+     * it, so that a volume still being acquired, which the peer may own yet, is never written, not even
+     * a torn record of the reply cache cut off.
+     *
+     * @throws IOException if the volume is not owned now, or its state cannot be read or made
+     */
+    synchronized void open() throws IOException {
+        if (replies != null) {
+            return;
+        }
+        if (current() == null) {
+            throw new IOException("volume " + name + " is not owned by this SCM now");
+        }
+        FileIds f = new FileIds(root, settings.scanLimit());
+        replies = new ReplyCache(root.resolve(FileIds.META), settings.drcEntries(), settings.drcAgeMs(),
                 System::currentTimeMillis);
+        ids = f;
     }
 
     String name() {
@@ -56,7 +76,9 @@ final class VolumeState implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
-        replies.close();
+    public synchronized void close() throws IOException {
+        if (replies != null) {
+            replies.close();
+        }
     }
 }

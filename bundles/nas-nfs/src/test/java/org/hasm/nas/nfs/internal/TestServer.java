@@ -35,11 +35,17 @@ final class TestServer implements AutoCloseable {
     }
 
     TestServer(Path dir, boolean readOnly) throws IOException, HaException {
+        this(dir, readOnly, true);
+    }
+
+    /** @param owned whether this SCM owns the volume from the start, or is still acquiring it */
+    TestServer(Path dir, boolean readOnly, boolean owned) throws IOException, HaException {
         this.dir = dir;
         this.root = dir.resolve("volumes").resolve("v1");
         this.folder = root.resolve("exported");
         Files.createDirectories(folder);
         volume = new Fixture.TestVolume("v1", root);
+        volume.owned.set(owned);
         volumes.owned.put("v1", volume);
         port = Fixture.freePort();
         portmapPort = Fixture.freePort();
