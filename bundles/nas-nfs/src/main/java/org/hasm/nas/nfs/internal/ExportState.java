@@ -15,12 +15,14 @@ final class ExportState {
     final Path folder;
     final Path realFolder;
     final boolean readOnly;
+    final ExportAccess access;
     // Set once by open(), under this; read by requests after their open() returned.
     private volatile long rootId;
     private volatile long rootInode;
     private volatile boolean opened;
 
-    ExportState(String personality, String name, VolumeState volume, Path folder, boolean readOnly) throws IOException {
+    ExportState(String personality, String name, VolumeState volume, Path folder, boolean readOnly, ExportAccess access)
+            throws IOException {
         this.personality = personality;
         this.name = name;
         this.id = Handles.exportId(personality, name);
@@ -28,6 +30,7 @@ final class ExportState {
         this.folder = folder;
         this.realFolder = folder.toRealPath();
         this.readOnly = readOnly;
+        this.access = access;
     }
 
     /**

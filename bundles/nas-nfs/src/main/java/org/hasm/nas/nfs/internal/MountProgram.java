@@ -106,6 +106,10 @@ final class MountProgram implements RpcDispatchable {
             call.reply(new Xdr3.Reply(out -> out.xdrEncodeInt(Nfs3.MNT_ERR_NOENT)));
             return;
         }
+        if (e.access.caller(call) == null) {
+            call.reply(new Xdr3.Reply(out -> out.xdrEncodeInt(Nfs3.MNT_ERR_ACCES)));
+            return;
+        }
         if (e.volume.current() == null) {
             // not ours now: a client that mounts gets the handle from the SCM that serves the volume
             call.reply(new Xdr3.Reply(out -> out.xdrEncodeInt(Nfs3.MNT_ERR_SERVERFAULT)));

@@ -58,7 +58,7 @@ final class Namespace {
         }
     }
 
-    Xdr3.Body create(Xdr3.CreateArgs a) throws Failure, Drop {
+    Xdr3.Body create(Xdr3.CreateArgs a, ExportAccess.Caller caller) throws Failure, Drop {
         Target dir = program.writable(a.dir);
         Path file = NfsProgram.child(dir, a.name, true);
         Attrs before = NfsProgram.attrs(dir);
@@ -69,6 +69,7 @@ final class Namespace {
                         ByteBuffer.wrap(a.verifier).getInt() & 0xffffffffL, ByteBuffer.wrap(a.verifier, 4, 4).getInt() & 0x3fffffff));
                 try {
                     Files.createFile(file);
+                    NfsProgram.own(file, caller);
                     Files.getFileAttributeView(file, java.nio.file.attribute.BasicFileAttributeView.class)
                             .setTimes(stamp, stamp, null);
                 } catch (FileAlreadyExistsException e) {
@@ -79,7 +80,11 @@ final class Namespace {
                 }
             } else {
                 try {
+                    if (!NfsProgram.mayGive(caller, a.attributes)) {
+                        throw new FileSystemException(file.toString(), null, "Operation not permitted");
+                    }
                     Files.createFile(file);
+                    NfsProgram.own(file, caller);
                 } catch (FileAlreadyExistsException e) {
                     if (a.mode == Nfs3.GUARDED) {
                         throw e;
@@ -89,6 +94,9 @@ final class Namespace {
                 if (current.directory()) {
                     throw new FileSystemException(file.toString(), null, "Is a directory");
                 }
+                if (!NfsProgram.mayChown(caller, a.attributes, current)) {
+                    throw new FileSystemException(file.toString(), null, "Operation not permitted");
+                }
                 NfsProgram.apply(file, a.attributes, current);
             }
         } catch (IOException e) {
@@ -97,13 +105,17 @@ final class Namespace {
         return made(dir, before, file);
     }
 
-    Xdr3.Body mkdir(Xdr3.MkdirArgs a) throws Failure, Drop {
+    Xdr3.Body mkdir(Xdr3.MkdirArgs a, ExportAccess.Caller caller) throws Failure, Drop {
         Target dir = program.writable(a.dir);
         Path file = NfsProgram.child(dir, a.name, true);
         Attrs before = NfsProgram.attrs(dir);
         program.fence(dir);
         try {
+            if (!NfsProgram.mayGive(caller, a.attributes)) {
+                throw new FileSystemException(file.toString(), null, "Operation not permitted");
+            }
             Files.createDirectory(file);
+            NfsProgram.own(file, caller);
             NfsProgram.apply(file, a.attributes, Attrs.of(file));
         } catch (IOException e) {
             throw NfsProgram.failure(dir, e);
@@ -111,7 +123,7 @@ final class Namespace {
         return made(dir, before, file);
     }
 
-    Xdr3.Body symlink(Xdr3.SymlinkArgs a) throws Failure, Drop {
+    Xdr3.Body symlink(Xdr3.SymlinkArgs a, ExportAccess.Caller caller) throws Failure, Drop {
         Target dir = program.writable(a.dir);
         Path file = NfsProgram.child(dir, a.name, true);
         Attrs before = NfsProgram.attrs(dir);
@@ -123,6 +135,7 @@ final class Namespace {
         try {
             // stored as given: the client resolves it; this server never follows a link
             Files.createSymbolicLink(file, file.getFileSystem().getPath(target));
+            NfsProgram.own(file, caller);
         } catch (IOException e) {
             throw NfsProgram.failure(dir, e);
         }

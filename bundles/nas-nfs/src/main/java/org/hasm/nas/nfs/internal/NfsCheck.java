@@ -17,7 +17,10 @@ import org.osgi.service.component.annotations.Component;
     ConfigurationCheck.KEYS + "=" + Node.PERSONALITY_FACTORY_PID + ":export." + NfsPlan.PROTOCOL + ".*",
     ConfigurationCheck.KEYS + "=" + Node.PERSONALITY_FACTORY_PID + ":" + NfsPlan.PORT,
     ConfigurationCheck.KEYS + "=" + Node.PERSONALITY_FACTORY_PID + ":" + NfsPlan.MOUNT_PORT,
-    ConfigurationCheck.KEYS + "=" + Node.PERSONALITY_FACTORY_PID + ":" + NfsPlan.PORTMAP_PORT})
+    ConfigurationCheck.KEYS + "=" + Node.PERSONALITY_FACTORY_PID + ":" + NfsPlan.PORTMAP_PORT,
+    ConfigurationCheck.KEYS + "=" + Node.PERSONALITY_FACTORY_PID + ":" + ExportAccess.CLIENTS + "*",
+    ConfigurationCheck.KEYS + "=" + Node.PERSONALITY_FACTORY_PID + ":" + ExportAccess.AUTH_NONE + "*",
+    ConfigurationCheck.KEYS + "=" + Node.PERSONALITY_FACTORY_PID + ":" + ExportAccess.ROOT_SQUASH + "*"})
 public class NfsCheck implements ConfigurationCheck {
 
     @Override
@@ -28,6 +31,7 @@ public class NfsCheck implements ConfigurationCheck {
             if (exports && properties.get(NfsPlan.PORT) == null) {
                 findings.problem(pid, NfsPlan.PORT, "missing: the personality has nfs exports");
             }
+            checkAccess(pid, properties, findings);
             for (String key : List.of(NfsPlan.PORT, NfsPlan.MOUNT_PORT, NfsPlan.PORTMAP_PORT)) {
                 Object raw = properties.get(key);
                 if (raw != null) {
@@ -39,6 +43,29 @@ public class NfsCheck implements ConfigurationCheck {
                 }
             }
         });
+    }
+
+    /** The access keys of each nfs export, read as a takeover reads them; one naming no export is refused. */
+    private static void checkAccess(String pid, java.util.Map<String, Object> properties, Findings findings) {
+        java.util.Map<String, String> values = new java.util.TreeMap<>();
+        properties.forEach((k, v) -> values.put(k, String.valueOf(v)));
+        for (String key : values.keySet()) {
+            for (String prefix : List.of(ExportAccess.CLIENTS, ExportAccess.AUTH_NONE, ExportAccess.ROOT_SQUASH)) {
+                if (!key.startsWith(prefix)) {
+                    continue;
+                }
+                String export = key.substring(prefix.length());
+                if (!values.containsKey("export." + NfsPlan.PROTOCOL + "." + export)) {
+                    findings.problem(pid, key, "names no nfs export (export.nfs." + export + " is not configured)");
+                    continue;
+                }
+                try {
+                    ExportAccess.of(java.util.Map.of(key, values.get(key)), export);
+                } catch (IllegalArgumentException e) {
+                    findings.problem(pid, key, e.getMessage().substring(key.length() + 2));
+                }
+            }
+        }
     }
 
     /**

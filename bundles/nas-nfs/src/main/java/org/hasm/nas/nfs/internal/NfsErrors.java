@@ -16,6 +16,7 @@ final class NfsErrors {
 
     static {
         BY_TEXT.put("No space left", Nfs3.ERR_NOSPC);
+        BY_TEXT.put("Operation not permitted", Nfs3.ERR_PERM);
         BY_TEXT.put("Disk quota", Nfs3.ERR_NOSPC);
         BY_TEXT.put("Read-only file system", Nfs3.ERR_ROFS);
         BY_TEXT.put("File name too long", Nfs3.ERR_NAMETOOLONG);

@@ -84,7 +84,7 @@ final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
                     v = new VolumeState(vols, e.volume(), e.root(), settings);
                     volumes.put(e.volume(), v);
                 }
-                ExportState x = new ExportState(plan.personality(), e.name(), v, e.folder(), e.readOnly());
+                ExportState x = new ExportState(plan.personality(), e.name(), v, e.folder(), e.readOnly(), e.access());
                 exports.put(x.id, x);
             } catch (IOException ex) {
                 throw new NfsPlan.NotServable("personality " + plan.personality() + ", export " + e.name()

@@ -28,7 +28,7 @@ record NfsPlan(String personality, List<String> addresses, int nfsPort, int moun
 
     private static final Pattern EXPORT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
-    record ExportPlan(String name, String volume, Path root, Path folder, boolean readOnly) {
+    record ExportPlan(String name, String volume, Path root, Path folder, boolean readOnly, ExportAccess access) {
     }
 
     /** A personality this SCM should serve but cannot; the message names it and says why. */
@@ -77,7 +77,13 @@ record NfsPlan(String personality, List<String> addresses, int nfsPort, int moun
                 throw new NotServable(who + ": volume " + e.volume() + " of export " + e.name()
                         + " is not owned by this SCM");
             }
-            plans.add(new ExportPlan(e.name(), e.volume(), v.root(), folder(who, e, v.root()), e.readOnly()));
+            ExportAccess access;
+            try {
+                access = ExportAccess.of(p.properties(), e.name());
+            } catch (IllegalArgumentException ex) {
+                throw new NotServable(who + ": " + ex.getMessage());
+            }
+            plans.add(new ExportPlan(e.name(), e.volume(), v.root(), folder(who, e, v.root()), e.readOnly(), access));
         }
         return new NfsPlan(p.name(), List.copyOf(p.addresses()), nfs, mount, portmap, List.copyOf(plans));
     }

@@ -111,14 +111,49 @@ final class NfsProgram implements RpcDispatchable {
             call.failRpcGarbage();
             return;
         }
+        ExportAccess.Caller caller = null;
+        ExportState export = exportOrNull(firstHandle(proc, args));
+        if (export != null) {
+            caller = export.access.caller(call);
+            if (caller == null) {
+                // a client outside the export's networks, or without credentials it does not admit
+                call.reply(new Xdr3.Reply(failure(proc, Nfs3.ERR_ACCES)));
+                return;
+            }
+        }
         try {
             if (nonIdempotent(proc, args)) {
-                replayable(call, proc, args);
+                replayable(call, proc, args, caller);
             } else {
-                call.reply(new Xdr3.Reply(answer(call, proc, args)));
+                call.reply(new Xdr3.Reply(answer(proc, args, caller)));
             }
         } catch (Drop e) {
             // nothing is sent: see Drop
+        }
+    }
+
+    /** @return the handle a call names first (the folder of a name, or the file), which decides its export */
+    private static byte[] firstHandle(int proc, Xdr3.Args a) {
+        return switch (proc) {
+            case Nfs3.SETATTR -> ((Xdr3.SetattrArgs) a).fh;
+            case Nfs3.LOOKUP, Nfs3.REMOVE, Nfs3.RMDIR -> ((Xdr3.DirOpArgs) a).dir;
+            case Nfs3.ACCESS -> ((Xdr3.AccessArgs) a).fh;
+            case Nfs3.READ, Nfs3.COMMIT -> ((Xdr3.RangeArgs) a).fh;
+            case Nfs3.WRITE -> ((Xdr3.WriteArgs) a).fh;
+            case Nfs3.RENAME -> ((Xdr3.RenameArgs) a).fromDir;
+            case Nfs3.LINK -> ((Xdr3.LinkArgs) a).fh;
+            case Nfs3.READDIR, Nfs3.READDIRPLUS -> ((Xdr3.ReaddirArgs) a).dir;
+            case Nfs3.CREATE, Nfs3.MKDIR, Nfs3.SYMLINK, Nfs3.MKNOD -> replyHandle(proc, a);
+            default -> ((Xdr3.HandleArgs) a).fh;
+        };
+    }
+
+    /** @return the export of a genuine handle, or {@code null} (the procedure answers why) */
+    private ExportState exportOrNull(byte[] fh) {
+        try {
+            return exports.byId(handles.decode(fh).export());
+        } catch (Handles.Refused r) {
+            return null;
         }
     }
 
@@ -164,7 +199,7 @@ final class NfsProgram implements RpcDispatchable {
         };
     }
 
-    private void replayable(RpcCall call, int proc, Xdr3.Args args) throws Drop, IOException {
+    private void replayable(RpcCall call, int proc, Xdr3.Args args, ExportAccess.Caller caller) throws Drop, IOException {
         ExportState export;
         try {
             export = export(replyHandle(proc, args));
@@ -193,7 +228,7 @@ final class NfsProgram implements RpcDispatchable {
         cache.start(key);
         byte[] reply;
         try {
-            reply = bytes(new Xdr3.Reply(answer(call, proc, args)));
+            reply = bytes(new Xdr3.Reply(answer(proc, args, caller)));
         } catch (Drop | RuntimeException e) {
             cache.abandon(key);
             throw e;
@@ -230,19 +265,19 @@ final class NfsProgram implements RpcDispatchable {
         }
     }
 
-    private Xdr3.Body answer(RpcCall call, int proc, Xdr3.Args args) throws Drop {
+    private Xdr3.Body answer(int proc, Xdr3.Args args, ExportAccess.Caller caller) throws Drop {
         try {
             Xdr3.Body ok = switch (proc) {
                 case Nfs3.GETATTR -> getattr((Xdr3.HandleArgs) args);
-                case Nfs3.SETATTR -> setattr((Xdr3.SetattrArgs) args);
+                case Nfs3.SETATTR -> setattr((Xdr3.SetattrArgs) args, caller);
                 case Nfs3.LOOKUP -> lookup((Xdr3.DirOpArgs) args);
                 case Nfs3.ACCESS -> access((Xdr3.AccessArgs) args);
                 case Nfs3.READLINK -> readlink((Xdr3.HandleArgs) args);
                 case Nfs3.READ -> read((Xdr3.RangeArgs) args);
                 case Nfs3.WRITE -> write((Xdr3.WriteArgs) args);
-                case Nfs3.CREATE -> namespace.create((Xdr3.CreateArgs) args);
-                case Nfs3.MKDIR -> namespace.mkdir((Xdr3.MkdirArgs) args);
-                case Nfs3.SYMLINK -> namespace.symlink((Xdr3.SymlinkArgs) args);
+                case Nfs3.CREATE -> namespace.create((Xdr3.CreateArgs) args, caller);
+                case Nfs3.MKDIR -> namespace.mkdir((Xdr3.MkdirArgs) args, caller);
+                case Nfs3.SYMLINK -> namespace.symlink((Xdr3.SymlinkArgs) args, caller);
                 case Nfs3.MKNOD -> namespace.mknod((Xdr3.MknodArgs) args);
                 case Nfs3.REMOVE -> namespace.remove((Xdr3.DirOpArgs) args, false);
                 case Nfs3.RMDIR -> namespace.remove((Xdr3.DirOpArgs) args, true);
@@ -443,12 +478,15 @@ final class NfsProgram implements RpcDispatchable {
         }
     }
 
-    private Xdr3.Body setattr(Xdr3.SetattrArgs a) throws Failure {
+    private Xdr3.Body setattr(Xdr3.SetattrArgs a, ExportAccess.Caller caller) throws Failure {
         Target t = writable(a.fh);
         Attrs before = attrs(t);
         if (a.guard != null && (before.ctime().toInstant().getEpochSecond() != (a.guard.seconds() & 0xffffffffL)
                 || before.ctime().toInstant().getNano() != a.guard.nanos())) {
             throw new Failure(Nfs3.ERR_NOT_SYNC, "ctime changed since the guard");
+        }
+        if (!mayChown(caller, a.attributes, before)) {
+            throw new Failure(Nfs3.ERR_PERM, "only root changes a file's owner or group");
         }
         try {
             apply(t.file, a.attributes, before);
@@ -457,6 +495,30 @@ final class NfsProgram implements RpcDispatchable {
         }
         Attrs after = Attrs.orNull(t.file);
         return out -> Attrs.wcc(out, before, after, t.fsid());
+    }
+
+    /** Only an unsquashed root gives a file away; anyone may name the owner and group it has. */
+    static boolean mayChown(ExportAccess.Caller caller, Xdr3.Sattr s, Attrs current) {
+        if (caller == null || caller.root()) {
+            return true;
+        }
+        return (s.uid == null || s.uid == current.uid()) && (s.gid == null || s.gid == current.gid());
+    }
+
+    /** @return whether a new file of the caller's may be made with these owner and group */
+    static boolean mayGive(ExportAccess.Caller caller, Xdr3.Sattr s) {
+        if (caller == null || caller.root()) {
+            return true;
+        }
+        return (s.uid == null || s.uid == caller.uid()) && (s.gid == null || s.gid == caller.gid());
+    }
+
+    /** Gives what a caller made to the caller: the owner and group of a new file are who asked for it. */
+    static void own(Path file, ExportAccess.Caller caller) throws IOException {
+        if (caller != null) {
+            Files.setAttribute(file, "unix:uid", caller.uid(), LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(file, "unix:gid", caller.gid(), LinkOption.NOFOLLOW_LINKS);
+        }
     }
 
     static void apply(Path file, Xdr3.Sattr s, Attrs current) throws IOException {

@@ -60,6 +60,18 @@ class NfsCheckTest {
     }
 
     @Test
+    void accessKeysAreCheckedPerExport() {
+        assertEquals(List.of(), check(Map.of("a", Map.of("export.nfs.files", "vol-a:/", "nfs.port", "2049",
+                "nfs.clients.files", "10.0.0.0/8, 127.0.0.1", "nfs.auth.none.files", "true", "nfs.root.squash.files", "false"))));
+        assertEquals(List.of("org.hasm.personality~a nfs.auth.none.files: 'yes' is neither true nor false",
+                "org.hasm.personality~a nfs.clients.files: 'nowhere.example' is not an IP address or network (a.b.c.d/n)",
+                "org.hasm.personality~a nfs.root.squash.other: names no nfs export (export.nfs.other is not configured)"),
+                check(Map.of("a", Map.of("export.nfs.files", "vol-a:/", "nfs.port", "2049",
+                        "nfs.clients.files", "10.0.0.0/8,nowhere.example", "nfs.auth.none.files", "yes",
+                        "nfs.root.squash.other", "false"))));
+    }
+
+    @Test
     void aMissingOrBadPortIsNamed() {
         assertEquals(List.of("org.hasm.personality~a nfs.port: missing: the personality has nfs exports"),
                 check(Map.of("a", Map.of("export.nfs.files", "vol-a:/"))));

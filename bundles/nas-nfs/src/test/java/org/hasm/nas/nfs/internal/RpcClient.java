@@ -35,7 +35,7 @@ public final class RpcClient implements AutoCloseable {
     private final Socket socket;
     private final DataInputStream in;
     private final OutputStream out;
-    private final RpcAuthTypeUnix credential = new RpcAuthTypeUnix(0, 0, new int[] {0}, 0, "hasm-test");
+    private RpcAuthTypeUnix credential = new RpcAuthTypeUnix(0, 0, new int[] {0}, 0, "hasm-test");
 
     public RpcClient(String host, int port) throws IOException {
         socket = new Socket();
@@ -43,6 +43,18 @@ public final class RpcClient implements AutoCloseable {
         socket.setSoTimeout(20_000);
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();
+    }
+
+    /** Calls from now on carry AUTH_SYS with this user and group. */
+    public RpcClient as(int uid, int gid) {
+        credential = new RpcAuthTypeUnix(uid, gid, new int[] {gid}, 0, "hasm-test");
+        return this;
+    }
+
+    /** Calls from now on carry no credential (AUTH_NONE). */
+    public RpcClient anonymous() {
+        credential = null;
+        return this;
     }
 
     public static int nextXid() {
@@ -77,7 +89,14 @@ public final class RpcClient implements AutoCloseable {
             x.xdrEncodeInt(program);
             x.xdrEncodeInt(version);
             x.xdrEncodeInt(procedure);
-            credential.xdrEncode(x); // flavor, body and its verifier (AUTH_NONE)
+            if (credential == null) {
+                x.xdrEncodeInt(0); // AUTH_NONE, empty
+                x.xdrEncodeInt(0);
+                x.xdrEncodeInt(0); // verifier AUTH_NONE, empty
+                x.xdrEncodeInt(0);
+            } else {
+                credential.xdrEncode(x); // flavor, body and its verifier (AUTH_NONE)
+            }
             if (args != null) {
                 args.xdrEncode(x);
             }

@@ -40,6 +40,12 @@ final class TestServer implements AutoCloseable {
 
     /** @param owned whether this SCM owns the volume from the start, or is still acquiring it */
     TestServer(Path dir, boolean readOnly, boolean owned) throws IOException, HaException {
+        this(dir, readOnly, owned, java.util.Map.of());
+    }
+
+    /** @param access more personality properties: the export's access keys */
+    TestServer(Path dir, boolean readOnly, boolean owned, java.util.Map<String, String> access)
+            throws IOException, HaException {
         this.dir = dir;
         this.root = dir.resolve("volumes").resolve("v1");
         this.folder = root.resolve("exported");
@@ -49,8 +55,11 @@ final class TestServer implements AutoCloseable {
         volumes.owned.put("v1", volume);
         port = Fixture.freePort();
         portmapPort = Fixture.freePort();
-        personality = Fixture.personality("A", ADDRESS, port, portmapPort,
+        Fixture.TestPersonality p = Fixture.personality("A", ADDRESS, port, portmapPort,
                 new Fixture.TestExport("data", "v1", "exported", readOnly));
+        java.util.Map<String, String> properties = new java.util.HashMap<>(p.properties());
+        properties.putAll(access);
+        personality = new Fixture.TestPersonality(p.name(), p.addresses(), p.volumes(), p.nfs(), java.util.Map.copyOf(properties));
         start();
     }
 
