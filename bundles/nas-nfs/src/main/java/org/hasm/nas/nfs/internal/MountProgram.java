@@ -20,11 +20,9 @@ final class MountProgram implements RpcDispatchable {
     private static final int AUTH_UNIX = 1;
     private static final int MAX_MOUNTS = 1024;
 
-    /** The exports of the personality, in order, and how to make an export's root handle. */
+    /** The exports of the personality, in order, and how to make the handle of an export's folder. */
     interface Exports {
         List<ExportState> all();
-
-        byte[] rootHandle(ExportState export);
 
         /** @return the handle of a folder below the export's root, or {@code null} if there is none */
         byte[] folderHandle(ExportState export, List<String> below) throws IOException;

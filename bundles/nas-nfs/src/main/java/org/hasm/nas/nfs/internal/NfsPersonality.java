@@ -154,11 +154,6 @@ final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
     }
 
     @Override
-    public byte[] rootHandle(ExportState export) {
-        return nfs.rootHandle(export);
-    }
-
-    @Override
     public byte[] folderHandle(ExportState export, List<String> below) throws IOException {
         return nfs.folderHandle(export, below);
     }

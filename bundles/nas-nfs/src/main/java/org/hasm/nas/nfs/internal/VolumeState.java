@@ -1,7 +1,6 @@
 package org.hasm.nas.nfs.internal;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.hasm.spi.storage.Volume;
 
@@ -69,10 +68,6 @@ final class VolumeState implements AutoCloseable {
             return null;
         }
         return v;
-    }
-
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package org.hasm.nas.nfs.internal;
 
 import java.io.IOException;
-import java.util.Arrays;
 import org.dcache.oncrpc4j.rpc.OncRpcException;
 import org.dcache.oncrpc4j.xdr.XdrAble;
 import org.dcache.oncrpc4j.xdr.XdrDecodingStream;
@@ -509,9 +508,5 @@ final class Xdr3 {
         public void xdrEncode(XdrEncodingStream out) {
             body.encode(out);
         }
-    }
-
-    static boolean same(byte[] a, byte[] b) {
-        return Arrays.equals(a, b);
     }
 }
