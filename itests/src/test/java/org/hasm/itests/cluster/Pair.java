@@ -217,6 +217,11 @@ public final class Pair implements AutoCloseable {
         return base + 32;
     }
 
+    /** @return the port of NFS and MOUNT, the same on every personality address */
+    public int nfsPort() {
+        return base + 35;
+    }
+
     /** @return the URL of the {@code files} export of the personality whose home is {@code home}, ending in '/' */
     public URI filesUrl(Scm home) {
         return URI.create("http://" + personalityAddress(home) + ":" + httpPort() + "/files/");

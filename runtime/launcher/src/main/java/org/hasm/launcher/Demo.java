@@ -214,9 +214,9 @@ final class Demo {
         for (DemoPair.Scm home : DemoPair.SCMS) {
             String address = DemoPair.personalityAddress(home);
             out.println("  personality " + (home == DemoPair.A ? "A" : "B") + " (home " + home.name() + "): files at http://"
-                    + address + ":" + DemoPair.httpPort(p) + "/files/ (HTTP, WebDAV); example service at " + address
-                    + ":" + DemoPair.examplePort(home, p) + "; SMB share //" + address + "/files on port "
-                    + DemoPair.smbPort(p));
+                    + address + ":" + DemoPair.httpPort(p) + "/files/ (HTTP, WebDAV), " + DemoPair.nfsUrl(home, p, "")
+                    + " (NFSv3) and SMB share //" + address + "/files on port " + DemoPair.smbPort(p)
+                    + "; example service at " + address + ":" + DemoPair.examplePort(home, p));
         }
         out.println("  logs: " + dir + "/scm-*/log/hasm.log");
         out.println("  admin credentials (owner-only): " + dir + "/scm-*/etc/admin/operate/" + AdminAccess.DEFAULT_NAME
@@ -231,6 +231,9 @@ final class Demo {
         out.println("  smbclient //" + addressA + "/files -p " + DemoPair.smbPort(p) + " -m SMB3 -A "
                 + dir.resolve(DemoPair.SMB_AUTH) + " -c 'put somefile; ls'      the same over SMB, as user "
                 + DemoPair.SMB_USER + " (-N instead of -A: as a guest)");
+        out.println("  nfs-ls '" + DemoPair.nfsUrl(DemoPair.A, p, "") + "'      list A's volume over NFS (libnfs-utils)");
+        out.println("  nfs-cp somefile '" + DemoPair.nfsUrl(DemoPair.A, p, "/somefile") + "'      store a file over NFS");
+        out.println("  nfs-cat '" + DemoPair.nfsUrl(DemoPair.A, p, "/somefile") + "'      read it back");
         out.println("  curl telnet://" + addressA + ":" + DemoPair.examplePort(DemoPair.A, p)
                 + " </dev/null      who serves personality A");
         out.println("  kill -9 $(cat " + a.resolve(PidFile.NAME) + ")      scm-b takes over personality A");

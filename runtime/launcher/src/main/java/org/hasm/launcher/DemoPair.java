@@ -27,7 +27,8 @@ import java.util.stream.Stream;
  *
  * <p>Each personality has its own address, as clients would know it: A is 127.0.3.1 and B is
  * 127.0.3.2, whichever SCM serves them; the HTTP/WebDAV export {@code files} of each is at
- * {@code http://<address>:P+32/files/}. Both SCMs reach the folder {@code shared/}: the volumes
+ * {@code http://<address>:P+32/files/}, and the same folder is the NFS export {@code /files} (NFS and
+ * MOUNT at P+35, a portmapper at P+36). Both SCMs reach the folder {@code shared/}: the volumes
  * ({@code vol-a}, {@code vol-b}), their ownership records and a storage heartbeat, a third status
  * channel that networks cannot give. A peer unreachable on every network is fenced by killing its
  * process (from its pid file) before its volumes are taken over.
@@ -264,7 +265,7 @@ final class DemoPair {
         hasm.put(Node.ROLE, scm.role());
         hasm.put("#2", "# the other SCM of the pair: the status monitor, the link and the controller talk to it");
         hasm.put("hasm.peer", scm.peer());
-        hasm.put(Node.FEATURES, "hasm-core,hasm-example,hasm-http,hasm-smb");
+        hasm.put(Node.FEATURES, "hasm-core,hasm-example,hasm-http,hasm-nfs,hasm-smb");
         hasm.put("#3", "# a deploy folder of its own, so that a jar can be upgraded on one SCM at a time");
         hasm.put(Node.DEPLOY_DIR, "deploy");
         hasm.put(Node.LOG_LEVEL, "INFO");
@@ -403,6 +404,22 @@ final class DemoPair {
         return System.getProperty("user.name");
     }
 
+    /** NFS and MOUNT of every personality, at its own address. */
+    static int nfsPort(int base) {
+        return base + 35;
+    }
+
+    /** The portmapper of every personality, at its own address: 111 would need root. */
+    static int portmapPort(int base) {
+        return base + 36;
+    }
+
+    /** @return a libnfs URL of the nfs export {@code files} of the personality whose home is {@code home} */
+    static String nfsUrl(Scm home, int base, String path) {
+        return "nfs://" + personalityAddress(home) + "/files" + path + "?nfsport=" + nfsPort(base) + "&mountport="
+                + nfsPort(base) + "&version=3";
+    }
+
     private static Map<String, String> personality(String name, Scm home, int base) {
         String volume = "vol-" + name.toLowerCase(java.util.Locale.ROOT);
         Map<String, String> lines = new LinkedHashMap<>();
@@ -415,8 +432,12 @@ final class DemoPair {
         lines.put("#2", "# HTTP/WebDAV: http://" + personalityAddress(home) + ":" + httpPort(base) + "/files/");
         lines.put("export.http.files", volume + ":/");
         lines.put("http.port", Integer.toString(httpPort(base)));
+        lines.put("#3", "# NFSv3: nfs-ls '" + nfsUrl(home, base, "") + "'");
+        lines.put("export.nfs.files", volume + ":/");
+        lines.put("nfs.port", Integer.toString(nfsPort(base)));
+        lines.put("nfs.portmap.port", Integer.toString(portmapPort(base)));
         lines.put("example.port", Integer.toString(examplePort(home, base)));
-        lines.put("#3", "# SMB: smbclient //" + personalityAddress(home) + "/files -p " + smbPort(base)
+        lines.put("#4", "# SMB: smbclient //" + personalityAddress(home) + "/files -p " + smbPort(base)
                 + " -m SMB3 (as " + SMB_USER + ", or -N as a guest)");
         lines.put("export.smb.files", volume + ":/");
         lines.put("smb.port", Integer.toString(smbPort(base)));
@@ -461,6 +482,10 @@ final class DemoPair {
                     false));
             ports.add(new Port("SMB of personality " + (scm == A ? "A" : "B"), personalityAddress(scm), smbPort(p),
                     false));
+            ports.add(new Port("NFS of personality " + (scm == A ? "A" : "B"), personalityAddress(scm), nfsPort(p),
+                    false));
+            ports.add(new Port("portmapper of personality " + (scm == A ? "A" : "B"), personalityAddress(scm),
+                    portmapPort(p), false));
         }
         return ports;
     }

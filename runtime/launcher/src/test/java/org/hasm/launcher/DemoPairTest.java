@@ -80,9 +80,11 @@ class DemoPairTest {
         assertEquals(Map.of("local", "127.0.0.2:9023", "peer", "127.0.0.2:9013", "order", "2"),
                 channel(dir, "b", "link", "host"));
         assertEquals("5000", PropertiesFile.read(dir.resolve("scm-b/etc/org.hasm.controller.cfg")).get("init.peer.timeout.ms"));
-        assertEquals(Map.of("name", "B", "home", "scm-b", "addresses", "127.0.3.2", "volumes", "vol-b",
-                "export.http.files", "vol-b:/", "http.port", "9032", "example.port", "9031", "export.smb.files", "vol-b:/",
-                "smb.port", "9033", "smb.guest", "files"),
+        assertEquals(Map.ofEntries(Map.entry("name", "B"), Map.entry("home", "scm-b"), Map.entry("addresses", "127.0.3.2"),
+                Map.entry("volumes", "vol-b"), Map.entry("export.http.files", "vol-b:/"), Map.entry("http.port", "9032"),
+                Map.entry("example.port", "9031"), Map.entry("export.nfs.files", "vol-b:/"), Map.entry("nfs.port", "9035"),
+                Map.entry("nfs.portmap.port", "9036"), Map.entry("export.smb.files", "vol-b:/"),
+                Map.entry("smb.port", "9033"), Map.entry("smb.guest", "files")),
                 PropertiesFile.read(dir.resolve("scm-a/etc/org.hasm.personality~b.cfg")));
         // the SMB user's password only in the operator's owner-only file; the SCMs get its NT hash
         Path auth = dir.resolve(DemoPair.SMB_AUTH);

@@ -26,6 +26,13 @@ final class DurableWrite {
     /** Names of temporary files start with this; they are hidden from listings and refused by URL. */
     static final String TEMP_PREFIX = ".hasm-put-";
 
+    /**
+     * Every name starting with this is hasm's own on a volume (these temporary files, the NFS service's
+     * file ids and duplicate request cache in {@code .hasm-nfs}): hidden from listings and refused by URL,
+     * so no client of this service can read or change them.
+     */
+    static final String RESERVED_PREFIX = ".hasm-";
+
     /** Opens the temporary file; a test puts a failing disk behind it. */
     interface ChannelOpener {
         FileChannel open(Path file) throws IOException;

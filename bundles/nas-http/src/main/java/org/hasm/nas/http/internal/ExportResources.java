@@ -82,7 +82,7 @@ final class ExportResources extends StandardRoot {
     }
 
     static boolean isTemp(String name) {
-        return name.startsWith(DurableWrite.TEMP_PREFIX);
+        return name.startsWith(DurableWrite.RESERVED_PREFIX);
     }
 
     /** The export's folder, writing files durably and hiding temporary names. */

@@ -136,11 +136,11 @@ final class RequestPaths {
         return null;
     }
 
-    /** @return {@code true} if a segment of the decoded path names a temporary file of a write */
+    /** @return {@code true} if a segment of the decoded path names hasm's own file (a write's temporary file, NFS state) */
     static boolean hasTempSegment(String path) {
         // asked on every request: a scan, not a split
-        for (int at = path.indexOf(DurableWrite.TEMP_PREFIX); at >= 0;
-                at = path.indexOf(DurableWrite.TEMP_PREFIX, at + 1)) {
+        for (int at = path.indexOf(DurableWrite.RESERVED_PREFIX); at >= 0;
+                at = path.indexOf(DurableWrite.RESERVED_PREFIX, at + 1)) {
             if (at == 0 || path.charAt(at - 1) == '/') {
                 return true;
             }

@@ -70,6 +70,15 @@ class RequestPathsTest {
     }
 
     @Test
+    void theNfsServicesStateOnTheVolumeIsHasmsOwnToo() {
+        // file ids and the duplicate request cache of the NFS service, at the volume's root
+        assertTrue(RequestPaths.hasTempSegment("/.hasm-nfs"));
+        assertTrue(RequestPaths.hasTempSegment("/.hasm-nfs/drc.log"));
+        assertTrue(ExportResources.isTemp(".hasm-nfs"));
+        assertFalse(ExportResources.isTemp(".hasmnfs"));
+    }
+
+    @Test
     void aNameIsTooLongBeyond255BytesOfUtf8WhateverItsSpelling() {
         assertNull(RequestPaths.nameTooLong("/docs/" + "a".repeat(255)));
         assertNotNull(RequestPaths.nameTooLong("/docs/" + "a".repeat(256)));

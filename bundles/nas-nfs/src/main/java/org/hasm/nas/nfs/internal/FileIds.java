@@ -1,0 +1,325 @@
+package org.hasm.nas.nfs.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The identities of the files of one volume, which file handles carry, kept on the volume itself so
+ * that the SCM that serves the volume next (after a takeover, a failback, a restart of both) finds
+ * them as they were.
+ *
+ * <p>A file's id is a random 63-bit number written into the file's extended attribute
+ * {@value #XATTR} the first time a handle names it. It moves with the file through every rename
+ * (made over NFS, over HTTP or by an administrator) and dies with it: a new file that reuses the
+ * inode gets a new id, so an old handle is STALE, never the new file. Files that cannot carry a user
+ * attribute (symbolic links, devices; a file system without extended attributes) use their inode
+ * number with the top bit set.
+ *
+ * <p>To find a file by its id, the index {@code .hasm-nfs/ids/<id>} on the volume says where it
+ * was: its parent's id and its name, so renaming a folder leaves its contents' entries true. The
+ * index is a hint: it is written without forcing (a crash may lose an entry), and when an entry is
+ * missing or wrong (a rename behind this server's back) the export is searched for the inode the
+ * handle also carries, at most {@code scanLimit} entries, and the entry written anew. A file removed
+ * over NFS leaves a tombstone, so its handle is STALE at once.
+ *
+ * <p>Thread-safe: the cache is guarded by {@code this}; index files are replaced atomically.
+ */
+final class FileIds {
+    /** The folder at the volume's root where the NFS service keeps its state; hidden from clients. */
+    static final String META = ".hasm-nfs";
+    /** Names starting with this are hasm's own (this folder, the HTTP service's temporary files). */
+    static final String RESERVED_PREFIX = ".hasm-";
+    /** The user extended attribute holding a file's id (Java adds the {@code user.} namespace). */
+    static final String XATTR = "hasm.nfs.id";
+    static final long INODE_ID = 1L << 63;
+
+    private static final int CACHE = 65_536;
+    private static final String GONE = "-";
+    private static final int MAX_DEPTH = 256;
+
+    /** Thrown when an id names no file of the export any more. */
+    static final class Stale extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Stale(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private final Path root;
+    private final Path index;
+    private final int scanLimit;
+    private final SecureRandom random = new SecureRandom();
+    // Guarded by this: the last place each id was seen, newest last.
+    private final LinkedHashMap<Long, Path> cache = new LinkedHashMap<>(1024, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Path> eldest) {
+            return size() > CACHE;
+        }
+    };
+
+    FileIds(Path volumeRoot, int scanLimit) throws IOException {
+        this.root = volumeRoot;
+        this.index = volumeRoot.resolve(META).resolve("ids");
+        this.scanLimit = scanLimit;
+        Files.createDirectories(index);
+    }
+
+    Path root() {
+        return root;
+    }
+
+    /** @return the file's id, given one now if it has none */
+    long idOf(Path file, BasicFileAttributes attrs) throws IOException {
+        if (!attrs.isRegularFile() && !attrs.isDirectory()) {
+            return inodeId(attrs);
+        }
+        UserDefinedFileAttributeView view = view(file);
+        try {
+            Long id = read(view);
+            if (id != null) {
+                return id;
+            }
+            long fresh = random.nextLong() & ~INODE_ID;
+            view.write(XATTR, ByteBuffer.allocate(8).putLong(fresh).flip());
+            return fresh;
+        } catch (UnsupportedOperationException | FileSystemException e) {
+            if (e instanceof NoSuchFileException) {
+                throw (NoSuchFileException) e;
+            }
+            return inodeId(attrs); // no user attributes here
+        }
+    }
+
+    static long inode(BasicFileAttributes attrs) {
+        Object key = attrs.fileKey();
+        // "(dev=803,ino=1234)" on Linux: the only portable way Java shows the inode
+        String s = String.valueOf(key);
+        int i = s.indexOf("ino=");
+        if (i < 0) {
+            return 0;
+        }
+        int end = i + 4;
+        while (end < s.length() && Character.isDigit(s.charAt(end))) {
+            end++;
+        }
+        return Long.parseLong(s.substring(i + 4, end));
+    }
+
+    private static long inodeId(BasicFileAttributes attrs) {
+        return inode(attrs) | INODE_ID;
+    }
+
+    private static UserDefinedFileAttributeView view(Path file) {
+        return Files.getFileAttributeView(file, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private static Long read(UserDefinedFileAttributeView view) throws IOException {
+        if (!view.list().contains(XATTR)) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.allocate(16);
+        int n = view.read(XATTR, b);
+        return n == 8 ? b.flip().getLong() : null;
+    }
+
+    /** @return whether {@code file} is the file with this id */
+    private static boolean holds(Path file, long id) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if ((id & INODE_ID) != 0) {
+                return inodeId(a) == id;
+            }
+            if (!a.isRegularFile() && !a.isDirectory()) {
+                return false;
+            }
+            Long got = read(view(file));
+            return got != null && got == id;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /** Records that the file with {@code id} is {@code file}, whose folder has {@code parentId}. */
+    void placed(long id, long parentId, Path file) throws IOException {
+        synchronized (this) {
+            if (file.equals(cache.get(id))) {
+                return;
+            }
+            cache.put(id, file);
+        }
+        String entry = hex(parentId) + "\n" + file.getFileName();
+        Path f = entryFile(id);
+        try {
+            if (entry.equals(Files.readString(f, StandardCharsets.UTF_8))) {
+                return;
+            }
+        } catch (NoSuchFileException e) {
+            // written below
+        } catch (IOException e) {
+            // a damaged entry is replaced below
+        }
+        write(f, entry);
+    }
+
+    /** Forgets a file that was removed: its handles are STALE from now on. */
+    void removed(long id) throws IOException {
+        synchronized (this) {
+            cache.remove(id);
+        }
+        if ((id & INODE_ID) == 0) {
+            write(entryFile(id), GONE);
+        }
+    }
+
+    /** Forgets where a file was (after a rename), keeping it known. */
+    synchronized void moved(long id) {
+        cache.remove(id);
+    }
+
+    /**
+     * @param exportRoot the export's folder; nothing outside it is ever returned
+     * @param exportRootId the folder's id
+     * @return the file with this id, inside the export
+     * @throws Stale if there is no such file there
+     */
+    Path resolve(long id, long inodeHint, Path exportRoot, long exportRootId) throws Stale {
+        return resolve(id, inodeHint, exportRoot, exportRootId, 0);
+    }
+
+    private Path resolve(long id, long inodeHint, Path exportRoot, long exportRootId, int depth) throws Stale {
+        if (id == exportRootId) {
+            return exportRoot;
+        }
+        if (depth > MAX_DEPTH) {
+            throw new Stale("the folders above file " + hex(id) + " are nested deeper than " + MAX_DEPTH);
+        }
+        Path cached;
+        synchronized (this) {
+            cached = cache.get(id);
+        }
+        if (cached != null && cached.startsWith(exportRoot) && holds(cached, id)) {
+            return cached;
+        }
+        String entry;
+        try {
+            entry = Files.readString(entryFile(id), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            entry = null;
+        }
+        if (GONE.equals(entry)) {
+            throw new Stale("file " + hex(id) + " was removed");
+        }
+        if (entry != null) {
+            int nl = entry.indexOf('\n');
+            if (nl == 16) {
+                try {
+                    long parent = HexFormat.fromHexDigits(entry, 0, 16);
+                    String name = entry.substring(nl + 1);
+                    Path folder = resolve(parent, 0, exportRoot, exportRootId, depth + 1);
+                    Path file = folder.resolve(name);
+                    if (validName(name) && file.getParent().equals(folder) && holds(file, id)) {
+                        synchronized (this) {
+                            cache.put(id, file);
+                        }
+                        return file;
+                    }
+                } catch (Stale | IllegalArgumentException e) {
+                    // the entry leads nowhere: searched for below
+                }
+            }
+        }
+        if (inodeHint == 0) {
+            throw new Stale("file " + hex(id) + " is not where the index says");
+        }
+        Path found = scan(exportRoot, id, inodeHint);
+        if (found == null) {
+            throw new Stale("file " + hex(id) + " is not in the export");
+        }
+        try {
+            BasicFileAttributes pa = Files.readAttributes(found.getParent(), BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            placed(id, idOf(found.getParent(), pa), found);
+        } catch (IOException e) {
+            // found all the same; the index is mended next time
+        }
+        return found;
+    }
+
+    /** Searches the export breadth-first for the file with this id, not following links. */
+    private Path scan(Path exportRoot, long id, long inode) {
+        Deque<Path> folders = new ArrayDeque<>();
+        folders.add(exportRoot);
+        int seen = 0;
+        while (!folders.isEmpty() && seen < scanLimit) {
+            Path folder = folders.poll();
+            try (Stream<Path> children = Files.list(folder)) {
+                for (Path child : (Iterable<Path>) children::iterator) {
+                    if (++seen > scanLimit) {
+                        break;
+                    }
+                    if (child.getFileName().toString().startsWith(RESERVED_PREFIX)) {
+                        continue;
+                    }
+                    BasicFileAttributes a;
+                    try {
+                        a = Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    } catch (IOException e) {
+                        continue; // removed meanwhile
+                    }
+                    if (inode(a) == inode && holds(child, id)) {
+                        return child;
+                    }
+                    if (a.isDirectory()) {
+                        folders.add(child);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // a folder that went away meanwhile: go on with the others
+            }
+        }
+        return null;
+    }
+
+    static boolean validName(String name) {
+        return !name.isEmpty() && !name.equals(".") && !name.equals("..") && name.indexOf('/') < 0
+                && name.indexOf('\0') < 0;
+    }
+
+    private Path entryFile(long id) {
+        return index.resolve(hex(id));
+    }
+
+    private void write(Path f, String entry) throws IOException {
+        Path tmp = f.resolveSibling("." + f.getFileName() + "." + Thread.currentThread().getId() + ".tmp");
+        Files.writeString(tmp, entry, StandardCharsets.UTF_8);
+        try {
+            Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    static String hex(long v) {
+        return HexFormat.of().toHexDigits(v);
+    }
+}

@@ -1,0 +1,260 @@
+package org.hasm.nas.nfs.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import org.hasm.nas.nfs.internal.NfsProgram.Drop;
+import org.hasm.nas.nfs.internal.NfsProgram.Failure;
+import org.hasm.nas.nfs.internal.NfsProgram.Target;
+
+/**
+ * The NFSv3 procedures that change a folder (CREATE, MKDIR, SYMLINK, MKNOD, REMOVE, RMDIR, RENAME,
+ * LINK): each proves the volume is still this SCM's ({@link NfsProgram#fence}) before it acts, forces
+ * the folder afterwards, and keeps the file ids' index true. Their replies go through the duplicate
+ * request cache (see {@link NfsProgram}).
+ */
+final class Namespace {
+    private final NfsProgram program;
+
+    Namespace(NfsProgram program) {
+        this.program = program;
+    }
+
+    /** What the procedures that make a name return: the new handle, its attributes, the folder's wcc. */
+    Xdr3.Body made(Target dir, Attrs before, Path file) throws Failure {
+        syncFolder(dir);
+        byte[] fh;
+        try {
+            fh = program.handleOf(dir.export(), file, dir.id());
+        } catch (IOException e) {
+            throw new Failure(NfsErrors.status(e), e.getMessage());
+        }
+        Attrs fa = Attrs.orNull(file);
+        Attrs after = Attrs.orNull(dir.file());
+        return out -> {
+            out.xdrEncodeBoolean(true);
+            out.xdrEncodeDynamicOpaque(fh);
+            Attrs.post(out, fa, dir.fsid());
+            Attrs.wcc(out, before, after, dir.fsid());
+        };
+    }
+
+    void syncFolder(Target dir) throws Failure {
+        try (FileChannel ch = FileChannel.open(dir.file(), StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            throw NfsProgram.failure(dir, e);
+        }
+    }
+
+    Xdr3.Body create(Xdr3.CreateArgs a, ExportAccess.Caller caller) throws Failure, Drop {
+        Target dir = program.writable(a.dir);
+        Path file = NfsProgram.child(dir, a.name, true);
+        Attrs before = NfsProgram.attrs(dir);
+        program.fence(dir);
+        try {
+            if (a.mode == Nfs3.EXCLUSIVE) {
+                FileTime stamp = FileTime.from(Instant.ofEpochSecond(
+                        ByteBuffer.wrap(a.verifier).getInt() & 0xffffffffL, ByteBuffer.wrap(a.verifier, 4, 4).getInt() & 0x3fffffff));
+                try {
+                    Files.createFile(file);
+                    NfsProgram.own(file, caller);
+                    Files.getFileAttributeView(file, java.nio.file.attribute.BasicFileAttributeView.class)
+                            .setTimes(stamp, stamp, null);
+                } catch (FileAlreadyExistsException e) {
+                    // the same EXCLUSIVE create again (its reply was lost): the stamp tells
+                    if (!stamp.equals(Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS))) {
+                        throw e;
+                    }
+                }
+            } else {
+                try {
+                    if (!NfsProgram.mayGive(caller, a.attributes)) {
+                        throw new FileSystemException(file.toString(), null, "Operation not permitted");
+                    }
+                    Files.createFile(file);
+                    NfsProgram.own(file, caller);
+                } catch (FileAlreadyExistsException e) {
+                    if (a.mode == Nfs3.GUARDED) {
+                        throw e;
+                    }
+                }
+                Attrs current = Attrs.of(file);
+                if (current.directory()) {
+                    throw new FileSystemException(file.toString(), null, "Is a directory");
+                }
+                if (!NfsProgram.mayChown(caller, a.attributes, current)) {
+                    throw new FileSystemException(file.toString(), null, "Operation not permitted");
+                }
+                NfsProgram.apply(file, a.attributes, current);
+            }
+        } catch (IOException e) {
+            throw NfsProgram.failure(dir, e);
+        }
+        return made(dir, before, file);
+    }
+
+    Xdr3.Body mkdir(Xdr3.MkdirArgs a, ExportAccess.Caller caller) throws Failure, Drop {
+        Target dir = program.writable(a.dir);
+        Path file = NfsProgram.child(dir, a.name, true);
+        Attrs before = NfsProgram.attrs(dir);
+        program.fence(dir);
+        try {
+            if (!NfsProgram.mayGive(caller, a.attributes)) {
+                throw new FileSystemException(file.toString(), null, "Operation not permitted");
+            }
+            Files.createDirectory(file);
+            NfsProgram.own(file, caller);
+            NfsProgram.apply(file, a.attributes, Attrs.of(file));
+        } catch (IOException e) {
+            throw NfsProgram.failure(dir, e);
+        }
+        return made(dir, before, file);
+    }
+
+    Xdr3.Body symlink(Xdr3.SymlinkArgs a, ExportAccess.Caller caller) throws Failure, Drop {
+        Target dir = program.writable(a.dir);
+        Path file = NfsProgram.child(dir, a.name, true);
+        Attrs before = NfsProgram.attrs(dir);
+        String target = new String(a.target, StandardCharsets.UTF_8);
+        if (target.isEmpty() || target.indexOf('\0') >= 0) {
+            throw new Failure(Nfs3.ERR_INVAL, "symlink target empty or with NUL");
+        }
+        program.fence(dir);
+        try {
+            // stored as given: the client resolves it; this server never follows a link
+            Files.createSymbolicLink(file, file.getFileSystem().getPath(target));
+            NfsProgram.own(file, caller);
+        } catch (IOException e) {
+            throw NfsProgram.failure(dir, e);
+        }
+        return made(dir, before, file);
+    }
+
+    Xdr3.Body mknod(Xdr3.MknodArgs a) throws Failure {
+        Target dir = program.writable(a.dir);
+        NfsProgram.child(dir, a.name, true);
+        if (a.type == Nfs3.NF3REG || a.type == Nfs3.NF3DIR || a.type == Nfs3.NF3LNK) {
+            throw new Failure(Nfs3.ERR_BADTYPE, "MKNOD of type " + a.type);
+        }
+        // device files, FIFOs and sockets have no place on a NAS export (and Java cannot make them)
+        throw new Failure(Nfs3.ERR_NOTSUPP, "MKNOD of special files");
+    }
+
+    Xdr3.Body remove(Xdr3.DirOpArgs a, boolean folder) throws Failure, Drop {
+        Target dir = program.writable(a.dir);
+        Path file = NfsProgram.child(dir, a.name, false);
+        Attrs before = NfsProgram.attrs(dir);
+        Attrs fa = Attrs.orNull(file);
+        if (fa == null) {
+            throw new Failure(Nfs3.ERR_NOENT, "no " + file.getFileName());
+        }
+        if (folder != fa.directory()) {
+            throw new Failure(folder ? Nfs3.ERR_NOTDIR : Nfs3.ERR_ISDIR, "wrong type for this procedure");
+        }
+        program.fence(dir);
+        try {
+            Long id = null;
+            if (fa.nlink() <= 1 || folder) {
+                id = dir.export().volume.ids.idOf(file,
+                        Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
+            }
+            Files.delete(file);
+            if (id != null) {
+                dir.export().volume.ids.removed(id);
+            }
+        } catch (IOException e) {
+            throw NfsProgram.failure(dir, e);
+        }
+        syncFolder(dir);
+        Attrs after = Attrs.orNull(dir.file());
+        return out -> Attrs.wcc(out, before, after, dir.fsid());
+    }
+
+    Xdr3.Body rename(Xdr3.RenameArgs a) throws Failure, Drop {
+        Target from = program.writable(a.fromDir);
+        Target to = program.writable(a.toDir);
+        if (from.export() != to.export()) {
+            throw new Failure(Nfs3.ERR_XDEV, "rename across exports");
+        }
+        Path source = NfsProgram.child(from, a.fromName, false);
+        Path dest = NfsProgram.child(to, a.toName, true);
+        Attrs fromBefore = NfsProgram.attrs(from);
+        Attrs toBefore = NfsProgram.attrs(to);
+        Attrs sa = Attrs.orNull(source);
+        if (sa == null) {
+            throw new Failure(Nfs3.ERR_NOENT, "no " + source.getFileName());
+        }
+        if (sa.directory() && dest.startsWith(source) && !dest.equals(source)) {
+            throw new Failure(Nfs3.ERR_INVAL, "a folder cannot move into itself");
+        }
+        program.fence(from);
+        try {
+            FileIds ids = from.export().volume.ids;
+            long id = ids.idOf(source, Files.readAttributes(source, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
+            Attrs replaced = Attrs.orNull(dest);
+            Long replacedId = replaced == null || replaced.nlink() > 1 || source.equals(dest) ? null
+                    : ids.idOf(dest, Files.readAttributes(dest, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
+            if (replaced != null && replaced.directory() != sa.directory()) {
+                throw new Failure(replaced.directory() ? Nfs3.ERR_ISDIR : Nfs3.ERR_NOTDIR, "types differ");
+            }
+            Files.move(source, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            if (replacedId != null && replacedId != id) {
+                ids.removed(replacedId);
+            }
+            ids.moved(id);
+            ids.placed(id, to.id(), dest);
+        } catch (IOException e) {
+            throw NfsProgram.failure(from, e);
+        }
+        syncFolder(from);
+        if (!to.file().equals(from.file())) {
+            syncFolder(to);
+        }
+        Attrs fromAfter = Attrs.orNull(from.file());
+        Attrs toAfter = Attrs.orNull(to.file());
+        return out -> {
+            Attrs.wcc(out, fromBefore, fromAfter, from.fsid());
+            Attrs.wcc(out, toBefore, toAfter, to.fsid());
+        };
+    }
+
+    Xdr3.Body link(Xdr3.LinkArgs a) throws Failure, Drop {
+        Target file = program.writable(a.fh);
+        Target dir = program.writable(a.dir);
+        if (file.export() != dir.export()) {
+            throw new Failure(Nfs3.ERR_XDEV, "link across exports");
+        }
+        Path name = NfsProgram.child(dir, a.name, true);
+        Attrs fa = NfsProgram.attrs(file);
+        if (fa.directory()) {
+            throw new Failure(Nfs3.ERR_ISDIR, "hard link to a folder");
+        }
+        Attrs before = NfsProgram.attrs(dir);
+        program.fence(dir);
+        try {
+            Files.createLink(name, file.file());
+        } catch (IOException e) {
+            throw NfsProgram.failure(dir, e);
+        }
+        syncFolder(dir);
+        Attrs after = Attrs.orNull(dir.file());
+        Attrs fileAfter = Attrs.orNull(file.file());
+        return out -> {
+            Attrs.post(out, fileAfter, dir.fsid());
+            Attrs.wcc(out, before, after, dir.fsid());
+        };
+    }
+
+}

@@ -1,0 +1,198 @@
+package org.hasm.nas.nfs.internal;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import org.hasm.spi.HaContext;
+import org.hasm.spi.HaException;
+import org.hasm.spi.HaModule;
+import org.hasm.spi.HaModuleProperties;
+import org.hasm.spi.OpMode;
+import org.hasm.spi.Personality;
+import org.hasm.spi.SysConfig;
+import org.hasm.spi.Tier;
+import org.hasm.spi.address.AddressReadiness;
+import org.hasm.spi.node.Node;
+import org.hasm.spi.storage.Volume;
+import org.hasm.spi.storage.VolumeManager;
+import org.hasm.wire.Keyring;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The NFS file service: serves the {@code nfs} exports of every personality this SCM serves, NFSv3
+ * with MOUNT and a portmapper, on the personality's addresses at its {@code nfs.port} (see
+ * {@link NfsServer}). Handles are authenticated with the cluster key (the node's {@link Keyring});
+ * stable writes and commits are acknowledged only after {@link Volume#fence()}.
+ */
+@Component(configurationPid = NfsModule.PID, service = HaModule.class)
+@HaModuleProperties(name = "nfs", tier = Tier.SERVICE, rank = 50)
+@Designate(ocd = NfsModule.Config.class)
+public class NfsModule implements HaModule {
+    static final String PID = "org.hasm.nas.nfs";
+
+    @ObjectClassDefinition(id = PID, name = "hasm NFS service", description = "Limits of the NFS file service.")
+    @interface Config {
+        @AttributeDefinition(name = "worker.threads", description = "Threads that carry out NFS requests, per personality.")
+        int worker_threads() default 8;
+
+        @AttributeDefinition(name = "drc.entries",
+                description = "Replies to non-idempotent requests the duplicate request cache keeps per volume.")
+        int drc_entries() default 4096;
+
+        @AttributeDefinition(name = "drc.age.ms",
+                description = "How long the duplicate request cache keeps a reply: a retransmission later than this is carried out again.")
+        long drc_age_ms() default 600_000;
+
+        @AttributeDefinition(name = "scan.limit", description = "Entries an export may be searched through for a "
+                + "file renamed behind this service's back (by another protocol or an administrator) before its handle is STALE.")
+        int scan_limit() default 200_000;
+    }
+
+    private final Logger logger;
+    private volatile NfsSettings settings;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile VolumeManager volumeManager;
+
+    @Reference
+    private AddressReadiness readiness;
+
+    @Reference
+    private Node node;
+
+    @Reference
+    private Keyring keyring;
+
+    // The controller calls one lifecycle method at a time; the lock guards against deactivation racing
+    // one. Guarded by this.
+    private HaContext context;
+    private NfsServer server;
+
+    @Activate
+    public NfsModule(Config config, @Reference(name = "logger", service = LoggerFactory.class) Logger logger) {
+        this.logger = logger;
+        this.settings = settings(config);
+        logger.debug("activated with {}", settings);
+    }
+
+    @Modified
+    void modified(Config config) {
+        NfsSettings s = settings(config);
+        settings = s;
+        synchronized (this) {
+            if (server != null) {
+                server.settings(s);
+            }
+        }
+        logger.debug("modified: {} (applies to personalities opened from now on)", s);
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        if (server != null) {
+            server.destroy();
+            server = null;
+        }
+        logger.debug("deactivated");
+    }
+
+    @Override
+    public synchronized void init(HaContext ctx) throws HaException {
+        this.context = ctx;
+        Handles.Mac mac = HandleKeys.cluster(keyring);
+        if (mac == null) {
+            try {
+                mac = HandleKeys.local(node.dataDir().resolve("nfs").resolve("handle.key"));
+            } catch (IOException e) {
+                throw new HaException("no cluster key, and no key of this SCM's own for NFS handles: " + e.getMessage(), e);
+            }
+        }
+        server = new NfsServer(settings, this::volume, readiness, new Handles(mac), node::incarnation, events());
+        log("init: SCM " + ctx.scm());
+    }
+
+    @Override
+    public synchronized void test() throws HaException {
+        log("test passed");
+    }
+
+    @Override
+    public synchronized void opMode(OpMode mode, SysConfig config) throws HaException {
+        List<Personality> personalities = context.personalities();
+        try {
+            server.reconcile(personalities);
+        } finally {
+            List<String> waiting = server.waiting();
+            log("opMode(" + mode + ", " + config + "): serving " + server.served()
+                    + (waiting.isEmpty() ? "" : ", waiting for the address of " + waiting));
+        }
+    }
+
+    @Override
+    public synchronized void stop() throws HaException {
+        if (server != null) {
+            server.stopServing();
+        }
+        log("stop");
+    }
+
+    @Override
+    public synchronized void shutDown() throws HaException {
+        if (server != null) {
+            server.destroy();
+            server = null;
+        }
+        log("shutDown");
+        context = null;
+    }
+
+    private Volume volume(String name) {
+        VolumeManager vm = volumeManager;
+        return vm == null ? null : vm.volume(name);
+    }
+
+    private Events events() {
+        HaContext ctx = context;
+        return new Events() {
+            @Override
+            public void info(String message) {
+                logger.info(message);
+            }
+
+            @Override
+            public void warn(String message) {
+                logger.warn(message);
+            }
+
+            @Override
+            public void publish(String event, Map<String, ?> properties) {
+                ctx.publish(event, properties);
+            }
+        };
+    }
+
+    private void log(String message) {
+        logger.info(message);
+        HaContext ctx = context;
+        if (ctx != null) {
+            ctx.publish("CALL", Map.of("message", message));
+        }
+    }
+
+    private static NfsSettings settings(Config c) {
+        return new NfsSettings(c.worker_threads(), c.drc_entries(), c.drc_age_ms(), c.scan_limit());
+    }
+}

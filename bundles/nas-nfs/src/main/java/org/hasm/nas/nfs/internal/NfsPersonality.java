@@ -1,0 +1,191 @@
+package org.hasm.nas.nfs.internal;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import org.dcache.oncrpc4j.rpc.OncRpcProgram;
+import org.dcache.oncrpc4j.rpc.OncRpcSvc;
+import org.dcache.oncrpc4j.rpc.OncRpcSvcBuilder;
+
+/**
+ * One personality served over NFS: its exports (with their volumes' file ids and reply caches) and
+ * one ONC RPC server per address and port, each answering NFS, MOUNT and the portmapper, so a
+ * client finds every program on whichever of the personality's ports it asks. Requests run on the
+ * personality's own worker threads, {@code hasm-nfs-<personality>-N} (daemons); closing the
+ * personality stops its servers, then its workers, with a bounded wait.
+ */
+final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
+    private static final long STOP_MS = 2_000;
+
+    /** The address or a port was taken between hasm's check and the bind. */
+    static final class AddressTaken extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        AddressTaken(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final NfsPlan plan;
+    private final Map<String, VolumeState> volumes = new LinkedHashMap<>();
+    private final Map<Long, ExportState> exports = new LinkedHashMap<>();
+    private final List<OncRpcSvc> servers = new ArrayList<>();
+    private final ExecutorService workers;
+    private final Events events;
+    private NfsProgram nfs;
+
+    private NfsPersonality(NfsPlan plan, NfsSettings settings, Events events) {
+        this.plan = plan;
+        this.events = events;
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(settings.workerThreads(), settings.workerThreads(),
+                30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "hasm-nfs-" + plan.personality() + "-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        this.workers = pool;
+    }
+
+    /**
+     * Opens the exports and listens on every address and port of the plan.
+     *
+     * @throws NfsPlan.NotServable if an export's volume state cannot be read or written
+     * @throws AddressTaken if a bind failed; nothing stays open then
+     */
+    static NfsPersonality open(NfsPlan plan, NfsSettings settings, Volumes volumes, Handles handles,
+            LongSupplier incarnation, Events events) throws NfsPlan.NotServable, AddressTaken {
+        NfsPersonality s = new NfsPersonality(plan, settings, events);
+        try {
+            s.openExports(settings, volumes);
+            s.nfs = new NfsProgram(s, handles, incarnation, events);
+            s.listen();
+            return s;
+        } catch (NfsPlan.NotServable | AddressTaken | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private void openExports(NfsSettings settings, Volumes vols) throws NfsPlan.NotServable {
+        for (NfsPlan.ExportPlan e : plan.exports()) {
+            try {
+                VolumeState v = volumes.get(e.volume());
+                if (v == null) {
+                    v = new VolumeState(vols, e.volume(), e.root(), settings);
+                    volumes.put(e.volume(), v);
+                }
+                ExportState x = new ExportState(plan.personality(), e.name(), v, e.folder(), e.readOnly(), e.access());
+                exports.put(x.id, x);
+            } catch (IOException ex) {
+                throw new NfsPlan.NotServable("personality " + plan.personality() + ", export " + e.name()
+                        + ": cannot open the NFS state of volume " + e.volume() + ": " + ex.getMessage());
+            }
+        }
+    }
+
+    private void listen() throws AddressTaken {
+        List<PortmapProgram.Mapping> mappings = List.of(
+                new PortmapProgram.Mapping(Nfs3.PROGRAM, Nfs3.VERSION, plan.nfsPort()),
+                new PortmapProgram.Mapping(Nfs3.MOUNT_PROGRAM, Nfs3.MOUNT_VERSION, plan.mountPort()),
+                new PortmapProgram.Mapping(Nfs3.MOUNT_PROGRAM, 1, plan.mountPort()));
+        MountProgram mount = new MountProgram(this);
+        PortmapProgram portmap = new PortmapProgram(mappings);
+        for (String address : plan.addresses()) {
+            for (int port : plan.ports()) {
+                OncRpcSvc svc = new OncRpcSvcBuilder()
+                        .withTCP()
+                        .withBindAddress(address)
+                        .withPort(port)
+                        .withoutAutoPublish()
+                        .withWorkerThreadIoStrategy()
+                        .withWorkerThreadExecutionService(workers)
+                        .withSelectorThreadPoolSize(1)
+                        .withServiceName("hasm-nfs-" + plan.personality() + "-" + port)
+                        .withRpcService(new OncRpcProgram(Nfs3.PROGRAM, Nfs3.VERSION), nfs)
+                        .withRpcService(new OncRpcProgram(Nfs3.MOUNT_PROGRAM, Nfs3.MOUNT_VERSION), mount)
+                        .withRpcService(new OncRpcProgram(Nfs3.MOUNT_PROGRAM, 1), mount)
+                        .withRpcService(new OncRpcProgram(Nfs3.PORTMAP_PROGRAM, Nfs3.PORTMAP_VERSION), portmap)
+                        .build();
+                try {
+                    svc.start();
+                } catch (IOException | RuntimeException e) {
+                    stop(svc);
+                    throw new AddressTaken("personality " + plan.personality() + ": cannot listen on " + address
+                            + ":" + port + ": " + e.getMessage(), e);
+                }
+                servers.add(svc);
+            }
+        }
+    }
+
+    NfsPlan plan() {
+        return plan;
+    }
+
+    /** @return address:port of every server listening */
+    List<String> listening() {
+        List<String> out = new ArrayList<>();
+        for (String a : plan.addresses()) {
+            for (int p : plan.ports()) {
+                out.add(a + ":" + p);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public ExportState byId(long id) {
+        return exports.get(id);
+    }
+
+    @Override
+    public List<ExportState> all() {
+        return List.copyOf(exports.values());
+    }
+
+    @Override
+    public byte[] folderHandle(ExportState export, List<String> below) throws IOException {
+        return nfs.folderHandle(export, below);
+    }
+
+    /** Stops listening, closes every connection, ends the workers and closes the volumes' state. */
+    void close() {
+        for (OncRpcSvc svc : servers) {
+            stop(svc);
+        }
+        servers.clear();
+        workers.shutdownNow();
+        try {
+            if (!workers.awaitTermination(STOP_MS, TimeUnit.MILLISECONDS)) {
+                events.warn("personality " + plan.personality() + ": NFS workers still busy after " + STOP_MS + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (VolumeState v : volumes.values()) {
+            try {
+                v.close();
+            } catch (IOException e) {
+                events.warn("volume " + v.name() + ": closing the NFS reply cache: " + e.getMessage());
+            }
+        }
+    }
+
+    private void stop(OncRpcSvc svc) {
+        try {
+            svc.stop(STOP_MS, TimeUnit.MILLISECONDS);
+        } catch (IOException | RuntimeException e) {
+            events.warn("personality " + plan.personality() + ": stopping an NFS server: " + e.getMessage());
+        }
+    }
+}

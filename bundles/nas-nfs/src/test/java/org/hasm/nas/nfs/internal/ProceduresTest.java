@@ -1,0 +1,398 @@
+package org.hasm.nas.nfs.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.dcache.oncrpc4j.xdr.Xdr;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every NFSv3, MOUNT and portmapper procedure through the Java ONC RPC client, including what libnfs
+ * never sends (SYMLINK, READLINK, MKNOD, LINK, RMDIR, RENAME, READDIR, guarded SETATTR, DUMP, UMNT,
+ * UMNTALL, the portmapper), and the handles, verifier and duplicate request cache across a restart
+ * and a change of the volume's owner.
+ */
+class ProceduresTest {
+    private TestServer server;
+    private NfsClient nfs;
+    private byte[] root;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new TestServer();
+        nfs = server.client();
+        root = nfs.mount("/data");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (nfs != null) {
+            nfs.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private void reconnect() throws Exception {
+        nfs.close();
+        nfs = server.client();
+    }
+
+    @Test
+    void nullProceduresAndThePortmapper() throws Exception {
+        nfs.rpc.call(Nfs3.PROGRAM, Nfs3.VERSION, Nfs3.NULL, null);
+        nfs.rpc.call(Nfs3.MOUNT_PROGRAM, Nfs3.MOUNT_VERSION, Nfs3.MOUNTPROC_NULL, null);
+        try (RpcClient pmap = new RpcClient(TestServer.ADDRESS, server.portmapPort)) {
+            pmap.call(Nfs3.PORTMAP_PROGRAM, Nfs3.PORTMAP_VERSION, Nfs3.PMAPPROC_NULL, null);
+            assertEquals(server.port, getport(pmap, Nfs3.PROGRAM, 3));
+            assertEquals(server.port, getport(pmap, Nfs3.MOUNT_PROGRAM, 3));
+            assertEquals(0, getport(pmap, Nfs3.PROGRAM, 4), "no NFSv4 here");
+            Xdr dump = pmap.call(Nfs3.PORTMAP_PROGRAM, Nfs3.PORTMAP_VERSION, Nfs3.PMAPPROC_DUMP, null);
+            List<Integer> programs = new ArrayList<>();
+            for (int i = 0; i < 10 && dump.xdrDecodeBoolean(); i++) {
+                programs.add(dump.xdrDecodeInt());
+                dump.xdrDecodeInt();
+                assertEquals(Nfs3.IPPROTO_TCP, dump.xdrDecodeInt());
+                assertEquals(server.port, dump.xdrDecodeInt());
+            }
+            assertTrue(programs.contains(Nfs3.PROGRAM) && programs.contains(Nfs3.MOUNT_PROGRAM), programs.toString());
+        }
+    }
+
+    private static int getport(RpcClient pmap, int program, int version) throws Exception {
+        Xdr3.MappingArgs m = new Xdr3.MappingArgs();
+        m.program = program;
+        m.version = version;
+        m.protocol = Nfs3.IPPROTO_TCP;
+        return pmap.call(Nfs3.PORTMAP_PROGRAM, Nfs3.PORTMAP_VERSION, Nfs3.PMAPPROC_GETPORT, m).xdrDecodeInt();
+    }
+
+    @Test
+    void mountDumpExportUnmount() throws Exception {
+        Files.createDirectories(server.folder.resolve("a/b"));
+        byte[] sub = nfs.mount("/data/a/b");
+        assertEquals(Nfs3.NF3DIR, nfs.getattr(sub).type());
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> nfs.mount("/nothing"));
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> nfs.mount("/data/.hasm-nfs"));
+        assertEquals(List.of("/data", "/data/a/b"), dump());
+        Xdr exports = nfs.rpc.call(Nfs3.MOUNT_PROGRAM, 3, Nfs3.MOUNTPROC_EXPORT, null);
+        assertTrue(exports.xdrDecodeBoolean());
+        assertEquals("/data", exports.xdrDecodeString());
+        assertFalse(exports.xdrDecodeBoolean(), "no groups");
+        assertFalse(exports.xdrDecodeBoolean(), "one export");
+        Xdr3.MountArgs um = new Xdr3.MountArgs();
+        um.path = "/data/a/b".getBytes(StandardCharsets.UTF_8);
+        nfs.rpc.call(Nfs3.MOUNT_PROGRAM, 3, Nfs3.MOUNTPROC_UMNT, um);
+        assertEquals(List.of("/data"), dump());
+        nfs.rpc.call(Nfs3.MOUNT_PROGRAM, 3, Nfs3.MOUNTPROC_UMNTALL, null);
+        assertEquals(List.of(), dump());
+    }
+
+    private List<String> dump() throws Exception {
+        Xdr d = nfs.rpc.call(Nfs3.MOUNT_PROGRAM, 3, Nfs3.MOUNTPROC_DUMP, null);
+        List<String> paths = new ArrayList<>();
+        for (int i = 0; i < 100 && d.xdrDecodeBoolean(); i++) {
+            assertEquals(TestServer.ADDRESS, d.xdrDecodeString());
+            paths.add(d.xdrDecodeString());
+        }
+        return paths;
+    }
+
+    @Test
+    void filesFoldersLinksAndAttributes() throws Exception {
+        byte[] f = nfs.create(root, "f.txt");
+        NfsClient.Written w = nfs.write(f, 0, "hello".getBytes(StandardCharsets.UTF_8), Nfs3.FILE_SYNC);
+        assertEquals(Nfs3.FILE_SYNC, w.committed());
+        assertEquals("hello", new String(nfs.read(f, 0, 100), StandardCharsets.UTF_8));
+        assertEquals("hello", Files.readString(server.folder.resolve("f.txt")));
+
+        // SETATTR: size and mode; a guard with the wrong ctime is NOT_SYNC, with the right one it applies
+        NfsClient.Fattr before = nfs.getattr(f);
+        Xdr3.SetattrArgs set = new Xdr3.SetattrArgs();
+        set.fh = f;
+        set.attributes = Xdr3.Sattr.none();
+        set.attributes.size = 2L;
+        set.attributes.mode = 0640;
+        set.guard = new Xdr3.Time(before.ctimeSeconds() - 1, 0);
+        assertEquals(Nfs3.ERR_NOT_SYNC, nfs.status(Nfs3.SETATTR, set));
+        set.guard = new Xdr3.Time(before.ctimeSeconds(), before.ctimeNanos());
+        assertEquals(Nfs3.OK, nfs.status(Nfs3.SETATTR, set));
+        NfsClient.Fattr after = nfs.getattr(f);
+        assertEquals(2, after.size());
+        assertEquals(0640, after.mode());
+
+        // ACCESS of a file: read and modify granted, lookup not
+        Xdr3.AccessArgs acc = new Xdr3.AccessArgs();
+        acc.fh = f;
+        acc.access = Nfs3.ACCESS_READ | Nfs3.ACCESS_MODIFY | Nfs3.ACCESS_LOOKUP;
+        NfsClient.Result ar = nfs.nfs(Nfs3.ACCESS, acc);
+        assertEquals(Nfs3.OK, ar.status());
+        ar.skipPostOp();
+        assertEquals(Nfs3.ACCESS_READ | Nfs3.ACCESS_MODIFY, ar.rest().xdrDecodeInt());
+
+        // CREATE: GUARDED on an existing name is EXIST; EXCLUSIVE twice with one verifier is the same create
+        assertEquals(Nfs3.ERR_EXIST, nfs.status(Nfs3.CREATE, NfsClient.create(root, "f.txt", Nfs3.GUARDED)));
+        assertEquals(Nfs3.OK, nfs.status(Nfs3.CREATE, NfsClient.create(root, "x.txt", Nfs3.EXCLUSIVE)));
+        assertEquals(Nfs3.OK, nfs.status(Nfs3.CREATE, NfsClient.create(root, "x.txt", Nfs3.EXCLUSIVE)));
+
+        // MKDIR, SYMLINK, READLINK, LINK
+        byte[] d = nfs.mkdirHandle(root, "d");
+        assertEquals(Nfs3.NF3DIR, nfs.getattr(d).type());
+        Xdr3.SymlinkArgs sl = new Xdr3.SymlinkArgs();
+        sl.dir = d;
+        sl.name = "up".getBytes(StandardCharsets.UTF_8);
+        sl.attributes = Xdr3.Sattr.none();
+        sl.target = "../../../etc/passwd".getBytes(StandardCharsets.UTF_8);
+        assertEquals(Nfs3.OK, nfs.status(Nfs3.SYMLINK, sl));
+        byte[] link = nfs.lookup(d, "up");
+        NfsClient.Result rl = nfs.nfs(Nfs3.READLINK, NfsClient.handle(link));
+        assertEquals(Nfs3.OK, rl.status());
+        rl.skipPostOp();
+        assertEquals("../../../etc/passwd", new String(rl.rest().xdrDecodeDynamicOpaque(), StandardCharsets.UTF_8));
+        assertEquals(Nfs3.ERR_NOTDIR, nfs.status(Nfs3.LOOKUP, NfsClient.dirop(link, "x")),
+                "the server never follows a link");
+        Xdr3.LinkArgs ln = new Xdr3.LinkArgs();
+        ln.fh = f;
+        ln.dir = d;
+        ln.name = "hard".getBytes(StandardCharsets.UTF_8);
+        assertEquals(Nfs3.OK, nfs.status(Nfs3.LINK, ln));
+        assertTrue(Files.isSameFile(server.folder.resolve("f.txt"), server.folder.resolve("d/hard")));
+
+        // MKNOD: special files are not supported; regular types are BADTYPE
+        Xdr3.MknodArgs mk = new Xdr3.MknodArgs();
+        mk.dir = d;
+        mk.name = "fifo".getBytes(StandardCharsets.UTF_8);
+        mk.type = Nfs3.NF3FIFO;
+        mk.attributes = Xdr3.Sattr.none();
+        assertEquals(Nfs3.ERR_NOTSUPP, nfs.status(Nfs3.MKNOD, mk));
+        mk.type = Nfs3.NF3REG;
+        mk.attributes = null;
+        assertEquals(Nfs3.ERR_BADTYPE, nfs.status(Nfs3.MKNOD, mk));
+
+        // RENAME, REMOVE, RMDIR
+        assertEquals(Nfs3.OK, nfs.status(Nfs3.RENAME, NfsClient.rename(root, "x.txt", d, "y.txt")));
+        assertTrue(Files.exists(server.folder.resolve("d/y.txt")));
+        assertEquals(Nfs3.ERR_NOTEMPTY, nfs.status(Nfs3.RMDIR, NfsClient.dirop(root, "d")));
+        for (String n : new String[] {"y.txt", "hard", "up"}) {
+            assertEquals(Nfs3.OK, nfs.status(Nfs3.REMOVE, NfsClient.dirop(d, n)), n);
+        }
+        assertEquals(Nfs3.ERR_ISDIR, nfs.status(Nfs3.REMOVE, NfsClient.dirop(root, "d")));
+        assertEquals(Nfs3.OK, nfs.status(Nfs3.RMDIR, NfsClient.dirop(root, "d")));
+        assertEquals(Nfs3.ERR_STALE, nfs.status(Nfs3.GETATTR, NfsClient.handle(d)), "a removed folder's handle");
+        assertFalse(Files.exists(server.folder.resolve("d")));
+    }
+
+    @Test
+    void fileSystemInformation() throws Exception {
+        NfsClient.Result st = nfs.nfs(Nfs3.FSSTAT, NfsClient.handle(root));
+        assertEquals(Nfs3.OK, st.status());
+        st.skipPostOp();
+        assertTrue(st.rest().xdrDecodeLong() > 0, "total bytes");
+        NfsClient.Result info = nfs.nfs(Nfs3.FSINFO, NfsClient.handle(root));
+        assertEquals(Nfs3.OK, info.status());
+        info.skipPostOp();
+        assertEquals(Nfs3.MAX_IO, info.rest().xdrDecodeInt());
+        NfsClient.Result pc = nfs.nfs(Nfs3.PATHCONF, NfsClient.handle(root));
+        assertEquals(Nfs3.OK, pc.status());
+        pc.skipPostOp();
+        pc.rest().xdrDecodeInt();
+        assertEquals(Nfs3.NAME_MAX, pc.rest().xdrDecodeInt());
+    }
+
+    @Test
+    void readdirPagesThroughAFolderAndHidesHasmsOwnFiles() throws Exception {
+        for (int i = 0; i < 60; i++) {
+            Files.writeString(server.folder.resolve(String.format("file-%03d-with-a-longish-name", i)), "x");
+        }
+        Files.writeString(server.folder.resolve(".hasm-put-leftover.tmp"), "x");
+        for (boolean plus : new boolean[] {false, true}) {
+            List<String> names = new ArrayList<>();
+            long cookie = 0;
+            boolean eof = false;
+            for (int page = 0; page < 100 && !eof; page++) {
+                Xdr3.ReaddirArgs a = new Xdr3.ReaddirArgs(plus);
+                a.dir = root;
+                a.cookie = cookie;
+                a.cookieVerifier = new byte[8];
+                a.dirCount = 1024;
+                a.maxCount = 4096;
+                NfsClient.Result r = nfs.nfs(plus ? Nfs3.READDIRPLUS : Nfs3.READDIR, a);
+                assertEquals(Nfs3.OK, r.status());
+                r.skipPostOp();
+                r.rest().xdrDecodeOpaque(8);
+                while (r.rest().xdrDecodeBoolean()) {
+                    r.rest().xdrDecodeLong();
+                    names.add(new String(r.rest().xdrDecodeDynamicOpaque(), StandardCharsets.UTF_8));
+                    cookie = r.rest().xdrDecodeLong();
+                    if (plus) {
+                        r.skipPostOp();
+                        if (r.rest().xdrDecodeBoolean()) {
+                            byte[] fh = r.rest().xdrDecodeDynamicOpaque();
+                            assertEquals(Nfs3.OK, nfs.status(Nfs3.GETATTR, NfsClient.handle(fh)));
+                        }
+                    }
+                }
+                eof = r.rest().xdrDecodeBoolean();
+            }
+            assertTrue(eof);
+            assertEquals(60, names.size(), (plus ? "READDIRPLUS " : "READDIR ") + names);
+            assertFalse(names.stream().anyMatch(n -> n.startsWith(".hasm-")), names.toString());
+        }
+    }
+
+    @Test
+    void aCookiePastTheEndOfAFolderThatShrankEndsTheListing() throws Exception {
+        Xdr3.ReaddirArgs a = new Xdr3.ReaddirArgs(false);
+        a.dir = root;
+        a.cookie = 500;
+        a.cookieVerifier = new byte[8];
+        a.dirCount = 4096;
+        NfsClient.Result r = nfs.nfs(Nfs3.READDIR, a);
+        assertEquals(Nfs3.OK, r.status());
+        r.skipPostOp();
+        r.rest().xdrDecodeOpaque(8);
+        assertFalse(r.rest().xdrDecodeBoolean(), "no entry");
+        assertTrue(r.rest().xdrDecodeBoolean(), "eof");
+    }
+
+    @Test
+    void badNamesAreErrors() throws Exception {
+        assertEquals(Nfs3.ERR_ACCES, nfs.status(Nfs3.LOOKUP, NfsClient.dirop(root, "..")));
+        assertEquals(Nfs3.ERR_INVAL, nfs.status(Nfs3.LOOKUP, NfsClient.dirop(root, "a/b")));
+        assertEquals(Nfs3.ERR_INVAL, nfs.status(Nfs3.CREATE, NfsClient.create(root, "nul\0x", Nfs3.UNCHECKED)));
+        assertEquals(Nfs3.ERR_NAMETOOLONG, nfs.status(Nfs3.CREATE, NfsClient.create(root, "n".repeat(256), Nfs3.UNCHECKED)));
+        assertEquals(Nfs3.ERR_NOENT, nfs.status(Nfs3.LOOKUP, NfsClient.dirop(root, FileIds.META)));
+        assertEquals(Nfs3.ERR_ACCES, nfs.status(Nfs3.CREATE, NfsClient.create(root, ".hasm-nfs", Nfs3.UNCHECKED)));
+        assertEquals(Nfs3.ERR_ACCES, nfs.status(Nfs3.RENAME, NfsClient.rename(root, "nothing", root, "..")));
+    }
+
+    @Test
+    void forgedAlteredAndForeignHandlesAreRefused() throws Exception {
+        byte[] f = nfs.create(root, "f.txt");
+        byte[] altered = f.clone();
+        altered[10] ^= 1;
+        assertEquals(Nfs3.ERR_BADHANDLE, nfs.status(Nfs3.GETATTR, NfsClient.handle(altered)));
+        Handles other = new Handles(HandleKeys.hmac("another key of thirty-two bytes!".getBytes(StandardCharsets.US_ASCII)));
+        Handles.Decoded d = server.handles.decode(f);
+        assertEquals(Nfs3.ERR_BADHANDLE, nfs.status(Nfs3.GETATTR,
+                NfsClient.handle(other.encode(d.export(), d.fileId(), d.inode()))));
+        // a genuine handle of another personality's export with the same name
+        assertEquals(Nfs3.ERR_STALE, nfs.status(Nfs3.GETATTR,
+                NfsClient.handle(server.handles.encode(Handles.exportId("B", "data"), d.fileId(), d.inode()))));
+        // a genuine id of a file of the volume outside the export
+        Path outside = server.root.resolve("outside.txt");
+        Files.writeString(outside, "secret");
+        FileIds ids = new FileIds(server.root, 1000);
+        BasicFileAttributes oa = Files.readAttributes(outside, BasicFileAttributes.class);
+        long outsideId = ids.idOf(outside, oa);
+        ids.placed(outsideId, ids.idOf(server.root, Files.readAttributes(server.root, BasicFileAttributes.class)), outside);
+        assertEquals(Nfs3.ERR_STALE, nfs.status(Nfs3.READ, range(
+                server.handles.encode(d.export(), outsideId, FileIds.inode(oa)))));
+    }
+
+    private static Xdr3.RangeArgs range(byte[] fh) {
+        Xdr3.RangeArgs r = new Xdr3.RangeArgs();
+        r.fh = fh;
+        r.count = 100;
+        return r;
+    }
+
+    @Test
+    void handlesSurviveRenamesRestartsAndRenamesBehindTheServersBack() throws Exception {
+        byte[] dir = nfs.mkdirHandle(root, "parent");
+        byte[] f = nfs.create(dir, "f.txt");
+        nfs.write(f, 0, "kept".getBytes(StandardCharsets.UTF_8), Nfs3.FILE_SYNC);
+
+        assertEquals(Nfs3.OK, nfs.status(Nfs3.RENAME, NfsClient.rename(root, "parent", root, "renamed")));
+        assertEquals("kept", new String(nfs.read(f, 0, 10), StandardCharsets.UTF_8), "after the parent's rename over NFS");
+
+        server.restart(); // a cold cache: only the volume remembers
+        reconnect();
+        assertEquals("kept", new String(nfs.read(f, 0, 10), StandardCharsets.UTF_8), "after a restart");
+
+        // another protocol (or an administrator) renames the folder and the file
+        Files.move(server.folder.resolve("renamed"), server.folder.resolve("moved"));
+        Files.move(server.folder.resolve("moved/f.txt"), server.folder.resolve("moved/g.txt"));
+        server.restart();
+        reconnect();
+        assertEquals("kept", new String(nfs.read(f, 0, 10), StandardCharsets.UTF_8), "after renames behind its back");
+        assertEquals(Nfs3.OK, nfs.status(Nfs3.GETATTR, NfsClient.handle(dir)));
+
+        // removed behind its back, and a new file in its place: the old handle never reaches it
+        Files.delete(server.folder.resolve("moved/g.txt"));
+        Files.writeString(server.folder.resolve("moved/g.txt"), "new file");
+        assertEquals(Nfs3.ERR_STALE, nfs.status(Nfs3.READ, range(f)));
+    }
+
+    @Test
+    void stableWritesAreFencedAndTheVerifierChangesWithTheOwner() throws Exception {
+        byte[] f = nfs.create(root, "w.bin");
+        int fences = server.volume.fences.get();
+        NfsClient.Written unstable = nfs.write(f, 0, new byte[] {1, 2, 3}, Nfs3.UNSTABLE);
+        assertEquals(Nfs3.UNSTABLE, unstable.committed());
+        assertEquals(fences, server.volume.fences.get(), "an UNSTABLE write proves nothing yet");
+        byte[] committed = nfs.commit(f);
+        assertArrayEquals(unstable.verifier(), committed);
+        assertTrue(server.volume.fences.get() > fences, "COMMIT fences");
+        NfsClient.Written dataSync = nfs.write(f, 3, new byte[] {4}, Nfs3.DATA_SYNC);
+        assertEquals(Nfs3.DATA_SYNC, dataSync.committed());
+        assertArrayEquals(committed, dataSync.verifier());
+
+        server.volume.epoch.set(2); // taken over: a new owner
+        assertFalse(Arrays.equals(committed, nfs.commit(f)), "a new owner's COMMIT tells the client to resend");
+        byte[] second = nfs.commit(f);
+        server.incarnation.incrementAndGet(); // the same owner boots again
+        server.restart();
+        reconnect();
+        assertFalse(Arrays.equals(second, nfs.commit(f)), "a restart changes the verifier");
+        assertArrayEquals(new byte[] {1, 2, 3, 4}, Files.readAllBytes(server.folder.resolve("w.bin")));
+    }
+
+    @Test
+    void aVolumeThisScmDoesNotOwnIsNotServed() throws Exception {
+        byte[] f = nfs.create(root, "secret.txt");
+        nfs.write(f, 0, "data".getBytes(StandardCharsets.UTF_8), Nfs3.FILE_SYNC);
+        server.volume.owned.set(false);
+        assertEquals(Nfs3.ERR_JUKEBOX, nfs.status(Nfs3.READ, range(f)));
+        assertEquals(Nfs3.ERR_JUKEBOX, nfs.status(Nfs3.GETATTR, NfsClient.handle(f)));
+        assertEquals(Nfs3.ERR_JUKEBOX, nfs.write(f, 0, new byte[] {9}, Nfs3.FILE_SYNC).status());
+        assertEquals(Nfs3.ERR_JUKEBOX, nfs.status(Nfs3.REMOVE, NfsClient.dirop(root, "secret.txt")));
+        assertEquals("data", Files.readString(server.folder.resolve("secret.txt")));
+    }
+
+    @Test
+    void retransmissionsAfterATakeoverGetTheOriginalReply() throws Exception {
+        Files.writeString(server.folder.resolve("gone.txt"), "x");
+        Files.writeString(server.folder.resolve("old.txt"), "y");
+        int removeXid = RpcClient.nextXid();
+        int renameXid = RpcClient.nextXid();
+        // the replies are lost on the way: the client only sent
+        nfs.rpc.send(removeXid, Nfs3.PROGRAM, 3, Nfs3.REMOVE, NfsClient.dirop(root, "gone.txt"));
+        nfs.rpc.send(renameXid, Nfs3.PROGRAM, 3, Nfs3.RENAME, NfsClient.rename(root, "old.txt", root, "new.txt"));
+        Fixture.await("both carried out", java.time.Duration.ofSeconds(10),
+                () -> !Files.exists(server.folder.resolve("gone.txt")) && Files.exists(server.folder.resolve("new.txt")));
+        nfs.rpc.receive(renameXid); // both replies sent (the cache keeps them before sending)
+
+        server.volume.epoch.set(2); // the peer takes the volume over: a new server, the same volume
+        server.restart();
+        reconnect();
+        assertEquals(Nfs3.OK, nfs.nfs(removeXid, Nfs3.REMOVE, NfsClient.dirop(root, "gone.txt")).status());
+        assertEquals(Nfs3.OK, nfs.nfs(renameXid, Nfs3.RENAME, NfsClient.rename(root, "old.txt", root, "new.txt")).status());
+        // a new request (new XID) is carried out as new
+        assertEquals(Nfs3.ERR_NOENT, nfs.status(Nfs3.REMOVE, NfsClient.dirop(root, "gone.txt")));
+        assertNotEquals(0, Files.size(server.root.resolve(FileIds.META).resolve(ReplyCache.FILE)));
+    }
+}
