@@ -28,12 +28,17 @@ final class Xdr3 {
     /** Longest opaque this server reads for a name or a symlink target. */
     static final int MAX_PATH_BYTES = 4096;
 
+    /**
+     * A variable-length opaque of at most {@code max} bytes. The length is the client's word: it is
+     * checked before anything is allocated for it (a GETATTR whose handle claimed 2 GiB took the SCM's
+     * heap, and with it the SCM, before this check came first).
+     */
     static byte[] opaque(XdrDecodingStream in, int max, String what) throws IOException {
-        byte[] b = in.xdrDecodeDynamicOpaque();
-        if (b.length > max) {
-            throw new Malformed(what + " of " + b.length + " bytes, at most " + max);
+        int length = in.xdrDecodeInt();
+        if (length < 0 || length > max) {
+            throw new Malformed(what + " of " + Integer.toUnsignedString(length) + " bytes, at most " + max);
         }
-        return b;
+        return in.xdrDecodeOpaque(length);
     }
 
     /** nfs_fh3: the handle as the client sent it; judged by {@link Handles}. */

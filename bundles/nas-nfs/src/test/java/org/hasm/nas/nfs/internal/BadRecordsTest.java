@@ -55,6 +55,30 @@ class BadRecordsTest {
         System.out.println("# heap in use before " + heapBefore / 1024 + " KiB, after " + heapAfter / 1024 + " KiB");
     }
 
+    /**
+     * Each variable-length argument claims nearly 2 GiB in a record of a few bytes: refused as garbage
+     * before anything is allocated for it (the SCM's heap is 256 MB; a handle claiming 2 GiB used to
+     * end it with an OutOfMemoryError).
+     */
+    @Test
+    void argumentsClaimingGibibytesAreGarbageAndAllocateNothing() throws Exception {
+        try (RpcClient c = new RpcClient(TestServer.ADDRESS, server.port)) {
+            for (int proc : new int[] {Nfs3.GETATTR, Nfs3.LOOKUP, Nfs3.WRITE, Nfs3.READDIRPLUS}) {
+                RpcClient.Refused refused = assertThrows(RpcClient.Refused.class, () -> c.call(Nfs3.PROGRAM, 3, proc,
+                        new Xdr3.Reply(out -> out.xdrEncodeInt(0x7fff_fff0))), "procedure " + proc);
+                assertEquals(4, refused.acceptStat, "GARBAGE_ARGS for procedure " + proc);
+            }
+        }
+        org.dcache.oncrpc4j.xdr.Xdr xdr = new org.dcache.oncrpc4j.xdr.Xdr(16);
+        xdr.beginEncoding();
+        xdr.xdrEncodeInt(0x7fff_fff0);
+        xdr.endEncoding();
+        xdr.beginDecoding();
+        Xdr3.Malformed m = assertThrows(Xdr3.Malformed.class, () -> Xdr3.handle(xdr));
+        assertEquals("file handle of 2147483632 bytes, at most 64", m.getMessage());
+        stillServes();
+    }
+
     @Test
     void garbageWrongProgramsAndProceduresAreRefused() throws Exception {
         try (RpcClient c = new RpcClient(TestServer.ADDRESS, server.port)) {
