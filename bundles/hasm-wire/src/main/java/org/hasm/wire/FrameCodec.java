@@ -181,7 +181,8 @@ public final class FrameCodec {
      * Learns what the peer speaks from a frame of it that was accepted (authentic, not a replay,
      * from the peer): the receiver's part of the negotiation ({@link PeerFilter} calls it).
      *
-     * @return the version spoken to the peer from now on if that changed, else 0
+     * @return the version spoken to the peer from now on if what the peer speaks changed (its first
+     *     frame included), else 0
      * @since 1.1
      */
     public int heard(Frame frame) {
@@ -191,10 +192,8 @@ public final class FrameCodec {
         if (frame.highest() == peerHighest) {
             return 0;
         }
-        int before = sendVersion();
         peerHighest = frame.highest();
-        int after = sendVersion();
-        return after == before ? 0 : after;
+        return sendVersion();
     }
 
     /**

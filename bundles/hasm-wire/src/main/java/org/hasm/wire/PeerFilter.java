@@ -16,6 +16,22 @@ import org.hasm.wire.FrameException.Reason;
  * <p>Thread-safe.
  */
 public final class PeerFilter {
+    /**
+     * Told what a pair of two releases needs to know about the wire version.
+     *
+     * @since 1.1
+     */
+    @FunctionalInterface
+    public interface Notices {
+        /**
+         * @param problem {@code true} for frames refused for their version (once per episode: until a
+         *     frame is accepted again), {@code false} for the version spoken to the peer, told when what
+         *     the peer speaks changes (its first frame included)
+         * @param message a line for the log, naming both sides' versions
+         */
+        void notice(boolean problem, String message);
+    }
+
     private final FrameCodec codec;
     private final String self;
     private final String peer;
@@ -23,7 +39,7 @@ public final class PeerFilter {
     private final int[] types;
     private final byte[] selfName;
     private final byte[] peerName;
-    private final java.util.function.Consumer<String> notices;
+    private final Notices notices;
 
     /**
      * @param codec keyed with the cluster key
@@ -34,7 +50,7 @@ public final class PeerFilter {
      *     sees it, so that a genuine frame of another kind cannot move the window
      */
     public PeerFilter(FrameCodec codec, String self, String peer, AntiReplay replay, int... types) {
-        this(codec, self, peer, replay, notice -> { }, types);
+        this(codec, self, peer, replay, (problem, notice) -> { }, types);
     }
 
     /**
@@ -44,7 +60,7 @@ public final class PeerFilter {
      * @since 1.1
      */
     public PeerFilter(FrameCodec codec, String self, String peer, AntiReplay replay,
-            java.util.function.Consumer<String> notices, int... types) {
+            Notices notices, int... types) {
         this.notices = notices;
         this.codec = codec;
         this.self = self;
@@ -74,7 +90,7 @@ public final class PeerFilter {
         replay.accept(f.incarnation(), f.sequence());
         int speaking = codec.heard(f);
         if (speaking != 0) {
-            notices.accept("speaking wire version " + speaking + " to " + peer + " (it speaks up to " + f.highest()
+            notices.notice(false, "speaking wire version " + speaking + " to " + peer + " (it speaks up to " + f.highest()
                     + ", this SCM " + codec.lowest() + ".." + codec.highest() + ")");
         }
         return f;
@@ -94,7 +110,7 @@ public final class PeerFilter {
             h = codec.check(buf, off, len);
         } catch (FrameException e) {
             if (e.reason() == Reason.BAD_VERSION && codec.refusedVersion(e.version())) {
-                notices.accept("frames of wire version " + e.version() + " refused (sent as " + peer
+                notices.notice(true, "frames of wire version " + e.version() + " refused (sent as " + peer
                         + ", not yet authenticated): this SCM speaks wire versions " + codec.lowest() + ".."
                         + codec.highest() + "; the pair talks once either side speaks a version of the other");
             }
