@@ -410,6 +410,56 @@ class MonitorTest {
                 "one line for the episode");
     }
 
+    /** A status frame of scm-b, as main at 5d72fee (wire version 1) writes it, key = 32 bytes of 7. */
+    static final String STATUS_V1 = "48534d3101010573636d2d620000019ab84f5c00000000000000002a0000000b0401020000019ab84f"
+            + "5c00cbfe2ab71c7cb3132a04f31710c0d58943780af7c40ebf6f8c6a4b38982944fa";
+
+    @Test
+    void aStatusFrameOfThePreviousReleaseIsTakenAndAnsweredInItsVersion() throws IOException {
+        java.nio.file.Path file = dir.resolve("fixture.key");
+        java.nio.file.Files.writeString(file, "07".repeat(32) + "\n");
+        FrameCodec codec = TestSettings.codec(ClusterKey.load(file));
+        Side a = new Side();
+        a.monitor = new Monitor(settings(true, Map.of(), false), codec, 1000, a.local::get, a);
+        byte[] f = java.util.HexFormat.of().parseHex(STATUS_V1);
+        a.monitor.onFrame(a.monitor.slot("link"), f, f.length);
+        assertEquals(1, a.monitor.slot("link").received, a.lines::toString);
+        assertEquals(ScmState.DAC, a.monitor.peer().state());
+        assertEquals(OpMode.MASTER, a.monitor.peer().opMode());
+        assertEquals(1764028800000L, a.monitor.peer().incarnation());
+        assertEquals(1, codec.sendVersion(), "the previous release is answered in version 1");
+        assertTrue(a.lines.contains("INFO status: speaking wire version 1 to scm-b (it speaks up to 1, this SCM 1.."
+                + FrameCodec.CURRENT + ")"), a.lines::toString);
+    }
+
+    @Test
+    void theNextReleasesFramesAreTakenInThisVersionAndRefusedInTheirsWithOneLine() throws IOException {
+        Side a = new Side();
+        FrameCodec codec = TestSettings.codec(key);
+        a.monitor = new Monitor(settings(true, Map.of(), false), codec, 1000, a.local::get, a);
+        FrameCodec next = new FrameCodec(key.derive("status"), FrameCodec.MIN_SUPPORTED, FrameCodec.CURRENT + 1,
+                new org.hasm.wire.Frame.Fields().add(200, new byte[40]).toByteArray());
+        Slot link = a.monitor.slot("link");
+        byte[] payload = new StatusMessage(ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE, 7).encode();
+        for (int seq = 1; seq <= 5; seq++) { // its first frames, before it heard this SCM
+            byte[] f = next.encode(StatusMessage.TYPE, "scm-b", 7, seq, payload);
+            a.monitor.onFrame(link, f, f.length);
+        }
+        assertEquals(0, link.received);
+        assertEquals(5, link.rejectedRead);
+        List<String> refused = a.lines.stream().filter(l -> l.contains("refused")).toList();
+        assertEquals(1, refused.size(), a.lines::toString);
+        assertTrue(refused.get(0).startsWith("WARN status: frames of wire version " + (FrameCodec.CURRENT + 1)
+                + " refused") && refused.get(0).contains("1.." + FrameCodec.CURRENT), refused.get(0));
+        // once it heard this SCM it writes this SCM's version, its extra field skipped
+        byte[] f = next.encode(FrameCodec.CURRENT, StatusMessage.TYPE, "scm-b", 7, 6, payload);
+        a.monitor.onFrame(link, f, f.length);
+        assertEquals(1, link.received, a.lines::toString);
+        assertEquals(ScmState.DAC, a.monitor.peer().state());
+        assertEquals(FrameCodec.CURRENT + 1, codec.peerHighest());
+        assertEquals(FrameCodec.CURRENT, codec.sendVersion(), "min(this release's highest, the peer's)");
+    }
+
     private static void feed(Monitor m, Slot slot, FrameCodec codec, long incarnation, long seq, ScmState state) {
         byte[] f = codec.encode(StatusMessage.TYPE, "scm-b", incarnation, seq,
                 new StatusMessage(state, OpMode.SLAVE, OpMode.SLAVE, incarnation).encode());
