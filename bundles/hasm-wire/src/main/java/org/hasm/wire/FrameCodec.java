@@ -55,12 +55,13 @@ public final class FrameCodec {
      */
     public static final int CURRENT = 2;
     /**
-     * The version of this release.
+     * The first wire version, all that org.hasm.wire 1.0 spoke (kept at its value: compilers copy
+     * constants into the code that uses them).
      *
      * @deprecated a release speaks a range: {@link #MIN_SUPPORTED} to {@link #CURRENT}
      */
     @Deprecated
-    public static final int VERSION = CURRENT;
+    public static final int VERSION = 1;
     /** Largest payload (body) accepted; longer frames are refused before anything is allocated. */
     public static final int MAX_PAYLOAD = 64 * 1024;
     /** Largest extension area of a frame (version 2 and later). */

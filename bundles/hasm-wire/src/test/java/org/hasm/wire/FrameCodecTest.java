@@ -33,7 +33,7 @@ class FrameCodecTest {
         byte[] payload = {1, 2, 3, (byte) 255};
         byte[] f = codec.encode(9, "scm-b", 1234567890123L, 42, payload);
         Frame d = codec.decode(f, 0, f.length);
-        assertEquals(FrameCodec.VERSION, d.version());
+        assertEquals(FrameCodec.CURRENT, d.version());
         assertEquals(9, d.type());
         assertEquals("scm-b", d.sender());
         assertEquals(1234567890123L, d.incarnation());
