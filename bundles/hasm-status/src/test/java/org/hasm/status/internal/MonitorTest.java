@@ -137,11 +137,15 @@ class MonitorTest {
     }
 
     private Side start(boolean sideA, long incarnation, Settings settings) throws IOException {
+        return start(sideA, incarnation, settings, TestSettings.codec(key));
+    }
+
+    private Side start(boolean sideA, long incarnation, Settings settings, FrameCodec codec) throws IOException {
         Side side = new Side();
         if (!sideA) {
             side.local.set(new Monitor.Local(ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE));
         }
-        side.monitor = new Monitor(settings, TestSettings.codec(key), incarnation, side.local::get, side);
+        side.monitor = new Monitor(settings, codec, incarnation, side.local::get, side);
         monitors.add(side.monitor);
         side.monitor.start();
         return side;
@@ -184,6 +188,25 @@ class MonitorTest {
         assertEquals(0, a.channel("link").rejected());
         assertEquals(List.of(), a.channelChanges);
         assertEquals(OpMode.MASTER, p[1].monitor.peer().configuredRole());
+    }
+
+    @Test
+    void thisReleaseAndTheNextHearEachOtherOnEveryChannel() throws IOException {
+        FrameCodec thisRelease = TestSettings.codec(key);
+        FrameCodec next = new FrameCodec(key.derive("status"), FrameCodec.MIN_SUPPORTED, FrameCodec.CURRENT + 1,
+                new org.hasm.wire.Frame.Fields().add(200, new byte[16]).toByteArray());
+        Side a = start(true, 1000, settings(true, Map.of(), false), thisRelease);
+        Side b = start(false, 2000, settings(false, Map.of(), false), next);
+        Await.until("both hear each other in this release's version", () -> a.monitor.peer().state() == ScmState.DAC
+                && b.monitor.peer().alive() && a.all(ChannelStatus.GOOD) && b.all(ChannelStatus.GOOD)
+                && next.sendVersion() == FrameCodec.CURRENT, () -> a.describe() + " / " + b.describe());
+        long heardA = a.channel("link").received();
+        long heardB = b.channel("link").received();
+        Await.until("frames go on arriving both ways", () -> a.channel("link").received() > heardA + 2 * COUNTER
+                && b.channel("link").received() > heardB + 2 * COUNTER, () -> a.describe() + " / " + b.describe());
+        assertEquals(FrameCodec.CURRENT + 1, thisRelease.peerHighest());
+        assertTrue(a.all(ChannelStatus.GOOD) && b.all(ChannelStatus.GOOD), () -> a.describe() + " / " + b.describe());
+        assertTrue(b.lines.stream().noneMatch(l -> l.contains("refused (sent as")), b.lines::toString);
     }
 
     @Test
