@@ -577,6 +577,9 @@ final class Monitor {
                 throw new FrameException(Reason.MALFORMED, "incarnation differs from the frame's");
             }
         } catch (FrameException e) {
+            if (e.reason() == Reason.BAD_VERSION) {
+                s.refusedVersion = e.getMessage().substring(Reason.BAD_VERSION.name().length() + 2);
+            }
             long n = ++s.rejectedRead;
             if (n <= LOGGED_REJECTS || n % 10_000 == 0) {
                 observer.log(Level.DEBUG, "channel " + s.channel.name() + ": rejected frame #" + n + ": " + e.getMessage());
@@ -588,6 +591,9 @@ final class Monitor {
             return; // the test-only fault switch: as if the network lost it
         }
         s.received++;
+        if (s.refusedVersion != null) {
+            s.refusedVersion = null;
+        }
         s.unreachableSeen = s.channel.unreachable(); // it answers: an earlier ICMP error is history
         countArrival(s, frame);
 

@@ -470,7 +470,14 @@ class MonitorTest {
         }
         assertEquals(0, link.received);
         assertEquals(5, link.rejectedRead);
-        List<String> refused = a.lines.stream().filter(l -> l.contains("refused")).toList();
+        for (int i = 0; i < 2 * COUNTER; i++) {
+            a.monitor.analyze();
+        }
+        assertEquals(ChannelStatus.BAD, link.status);
+        String note = a.channel("link").note();
+        assertTrue(note.endsWith("(its frames are refused: wire version " + (FrameCodec.CURRENT + 1) + ", this SCM speaks 1.."
+                + FrameCodec.CURRENT + ")"), note);
+        List<String> refused = a.lines.stream().filter(l -> l.contains("refused (sent as")).toList();
         assertEquals(1, refused.size(), a.lines::toString);
         assertTrue(refused.get(0).startsWith("WARN status: frames of wire version " + (FrameCodec.CURRENT + 1)
                 + " refused") && refused.get(0).contains("1.." + FrameCodec.CURRENT), refused.get(0));
@@ -479,6 +486,7 @@ class MonitorTest {
         a.monitor.onFrame(link, f, f.length);
         assertEquals(1, link.received, a.lines::toString);
         assertEquals(ScmState.DAC, a.monitor.peer().state());
+        assertEquals(null, link.refusedVersion, "talking again: the refusal is history");
         assertEquals(FrameCodec.CURRENT + 1, codec.peerHighest());
         assertEquals(FrameCodec.CURRENT, codec.sendVersion(), "min(this release's highest, the peer's)");
     }
