@@ -87,8 +87,13 @@ public final class FrameCodec {
     private final byte[] extension;
     // What the peer's latest accepted frame says it speaks; 0 until one was accepted.
     private volatile int peerHighest;
-    // The version of the first frame refused as outside the range since the last accepted one, 0 if none.
+    // The version of the frame that began the episode of refusals, 0 if none: the episode ends with an
+    // accepted frame once no frame was refused for QUIET_NANOS, so that a stranger interleaving bad
+    // versions with the peer's genuine frames cannot make a line at every interval.
     private volatile int refusing;
+    private volatile long refusedAt;
+    private final long quietNanos;
+    private static final long QUIET_NANOS = 10_000_000_000L;
 
     /** @param key the cluster key */
     public FrameCodec(ClusterKey key) {
@@ -116,6 +121,12 @@ public final class FrameCodec {
     }
 
     FrameCodec(byte[] key, int lowest, int highest, byte[] extension) {
+        this(key, lowest, highest, extension, QUIET_NANOS);
+    }
+
+    /** @param quietNanos how long without a refusal before an accepted frame ends an episode */
+    FrameCodec(byte[] key, int lowest, int highest, byte[] extension, long quietNanos) {
+        this.quietNanos = quietNanos;
         if (lowest < 1 || highest < lowest || highest > 255) {
             throw new IllegalArgumentException("wire versions " + lowest + ".." + highest);
         }
@@ -187,7 +198,7 @@ public final class FrameCodec {
      * @since 1.1
      */
     public int heard(Frame frame) {
-        if (refusing != 0) {
+        if (refusing != 0 && System.nanoTime() - refusedAt >= quietNanos) {
             refusing = 0;
         }
         if (frame.highest() == peerHighest) {
@@ -198,12 +209,14 @@ public final class FrameCodec {
     }
 
     /**
-     * Notes a frame refused for its version, for one log line per episode.
+     * Notes a frame refused for its version, for one log line per episode. An episode ends with the
+     * first frame accepted after ten seconds without a refusal.
      *
-     * @return whether this refusal starts an episode (no frame accepted since the last one)
+     * @return whether this refusal starts an episode
      * @since 1.1
      */
     public boolean refusedVersion(int version) {
+        refusedAt = System.nanoTime();
         if (refusing != 0) {
             return false;
         }

@@ -54,8 +54,8 @@ public final class PeerFilter {
     }
 
     /**
-     * @param notices told, on the receiving thread, of a version refused (once per episode: until a
-     *     frame is accepted again) and of a change of the version spoken to the peer
+     * @param notices told, on the receiving thread, of a version refused (once per episode, see
+     *     {@link Notices}) and of a change of the version spoken to the peer
      * @see #PeerFilter(FrameCodec, String, String, AntiReplay, int...)
      * @since 1.1
      */

@@ -106,9 +106,25 @@ class WireVersionsTest {
         assertEquals(List.of("speaking wire version 2 to scm-b (it speaks up to 3, this SCM 1..2)"), a.notices);
         a.notices.clear();
         assertEquals(FrameCodec.CURRENT, a.codec.sendVersion(), "min(own highest, peer's highest)");
-        // the episode is over: a new refusal is a new line
-        assertEquals(Reason.BAD_VERSION, refused(a, b.codec.encode(NEXT, 1, "scm-b", 100, 99, new byte[0])));
-        assertEquals(1, a.notices.size(), a.notices.toString());
+        // frames of a bad version between the peer's genuine ones (a stranger's): no line at every interval
+        for (int i = 0; i < 20; i++) {
+            assertEquals(Reason.BAD_VERSION, refused(a, b.codec.encode(NEXT, 1, "scm-b", 100, 1000 + i, new byte[0])));
+            a.take(b.send("genuine"));
+        }
+        assertEquals(List.of(), a.notices);
+    }
+
+    @Test
+    void anEpisodeEndsWithAFrameAcceptedAfterAQuietTimeAndTheNextIsALineAgain() throws FrameException {
+        Side a = new Side(new FrameCodec(KEY, FrameCodec.MIN_SUPPORTED, FrameCodec.CURRENT, new byte[0], 0), "scm-a",
+                "scm-b");
+        Side b = new Side(next, "scm-b", "scm-a");
+        assertEquals(Reason.BAD_VERSION, refused(a, b.send("first")));
+        b.take(a.send("hello"));
+        a.take(b.send("in this release's version"));
+        assertEquals(Reason.BAD_VERSION, refused(a, b.codec.encode(NEXT, 1, "scm-b", 100, 50, new byte[0])));
+        assertEquals(3, a.notices.size(), a.notices.toString()); // refused, speaking, refused again
+        assertTrue(a.notices.get(2).startsWith("frames of wire version " + NEXT), a.notices.get(2));
     }
 
     @Test
