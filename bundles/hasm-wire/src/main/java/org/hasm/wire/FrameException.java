@@ -30,6 +30,7 @@ public final class FrameException extends Exception {
     }
 
     private final Reason reason;
+    private final int version;
 
     /**
      * @param reason why the frame was refused
@@ -37,8 +38,25 @@ public final class FrameException extends Exception {
      */
     public FrameException(Reason reason, String message) {
         // No stack trace: rejects are counted by the thousand under attack, and the trace says nothing.
+        this(reason, message, 0);
+    }
+
+    /**
+     * @param reason why the frame was refused
+     * @param message detail for a log line
+     * @param version the wire version the frame claims, 0 if not read
+     * @since 1.1
+     */
+    public FrameException(Reason reason, String message, int version) {
+        // No stack trace: rejects are counted by the thousand under attack, and the trace says nothing.
         super(reason + ": " + message, null, false, false);
         this.reason = reason;
+        this.version = version;
+    }
+
+    /** @return the wire version the refused frame claims, 0 if it was not read @since 1.1 */
+    public int version() {
+        return version;
     }
 
     /** @return why the frame was refused */

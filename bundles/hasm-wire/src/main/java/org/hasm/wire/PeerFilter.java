@@ -7,11 +7,31 @@ import org.hasm.wire.FrameException.Reason;
  * that its sender is the configured peer and not this SCM, a type this receiver takes, not behind the
  * replay window), then the authentication code ({@link FrameCodec#decode}), then the replay window
  * again, for good. A stranger's datagram is thus refused before any cryptography is spent on it. A
- * frame that passes has been accepted: a second copy of it is refused.
+ * frame that passes has been accepted: a second copy of it is refused, and the codec learns from it
+ * which wire version the peer speaks ({@link FrameCodec#heard}).
+ *
+ * <p>What a pair of two releases needs to know is said through the notices: once per episode, a
+ * frame refused for its wire version (naming both versions), and every change of the version spoken.
  *
  * <p>Thread-safe.
  */
 public final class PeerFilter {
+    /**
+     * Told what a pair of two releases needs to know about the wire version.
+     *
+     * @since 1.1
+     */
+    @FunctionalInterface
+    public interface Notices {
+        /**
+         * @param problem {@code true} for frames refused for their version (once per episode: until a
+         *     frame is accepted again), {@code false} for the version spoken to the peer, told when what
+         *     the peer speaks changes (its first frame included)
+         * @param message a line for the log, naming both sides' versions
+         */
+        void notice(boolean problem, String message);
+    }
+
     private final FrameCodec codec;
     private final String self;
     private final String peer;
@@ -19,6 +39,7 @@ public final class PeerFilter {
     private final int[] types;
     private final byte[] selfName;
     private final byte[] peerName;
+    private final Notices notices;
 
     /**
      * @param codec keyed with the cluster key
@@ -29,6 +50,18 @@ public final class PeerFilter {
      *     sees it, so that a genuine frame of another kind cannot move the window
      */
     public PeerFilter(FrameCodec codec, String self, String peer, AntiReplay replay, int... types) {
+        this(codec, self, peer, replay, (problem, notice) -> { }, types);
+    }
+
+    /**
+     * @param notices told, on the receiving thread, of a version refused (once per episode, see
+     *     {@link Notices}) and of a change of the version spoken to the peer
+     * @see #PeerFilter(FrameCodec, String, String, AntiReplay, int...)
+     * @since 1.1
+     */
+    public PeerFilter(FrameCodec codec, String self, String peer, AntiReplay replay,
+            Notices notices, int... types) {
+        this.notices = notices;
         this.codec = codec;
         this.self = self;
         this.peer = peer;
@@ -55,6 +88,11 @@ public final class PeerFilter {
             throw new FrameException(Reason.MALFORMED, "frame type " + f.type() + " is not one this receiver takes");
         }
         replay.accept(f.incarnation(), f.sequence());
+        int speaking = codec.heard(f);
+        if (speaking != 0) {
+            notices.notice(false, "speaking wire version " + speaking + " to " + peer + " (it speaks up to " + f.highest()
+                    + ", this SCM " + codec.lowest() + ".." + codec.highest() + ")");
+        }
         return f;
     }
 
@@ -67,7 +105,17 @@ public final class PeerFilter {
      * @throws FrameException why it would be refused
      */
     public FrameCodec.Header precheck(byte[] buf, int off, int len) throws FrameException {
-        FrameCodec.Header h = FrameCodec.header(buf, off, len);
+        FrameCodec.Header h;
+        try {
+            h = codec.check(buf, off, len);
+        } catch (FrameException e) {
+            if (e.reason() == Reason.BAD_VERSION && codec.refusedVersion(e.version())) {
+                notices.notice(true, "frames of wire version " + e.version() + " refused (sent as " + peer
+                        + ", not yet authenticated): this SCM speaks wire versions " + codec.lowest() + ".."
+                        + codec.highest() + "; the pair talks once either side speaks a version of the other");
+            }
+            throw e;
+        }
         if (!named(buf, h, peerName)) {
             if (named(buf, h, selfName)) {
                 throw new FrameException(Reason.OWN_FRAME, "frame carries this SCM's own name " + self);

@@ -33,7 +33,7 @@ class FrameCodecTest {
         byte[] payload = {1, 2, 3, (byte) 255};
         byte[] f = codec.encode(9, "scm-b", 1234567890123L, 42, payload);
         Frame d = codec.decode(f, 0, f.length);
-        assertEquals(FrameCodec.VERSION, d.version());
+        assertEquals(FrameCodec.CURRENT, d.version());
         assertEquals(9, d.type());
         assertEquals("scm-b", d.sender());
         assertEquals(1234567890123L, d.incarnation());
@@ -44,7 +44,9 @@ class FrameCodecTest {
     @Test
     void roundTripOfTheLargestFrame() throws FrameException {
         String name = "n".repeat(FrameCodec.MAX_SENDER);
-        byte[] f = codec.encode(255, name, Long.MAX_VALUE, Long.MAX_VALUE, new byte[FrameCodec.MAX_PAYLOAD]);
+        byte[] fields = new Frame.Fields().add(1, new byte[FrameCodec.MAX_EXTENSIONS - 3]).toByteArray();
+        FrameCodec widest = new FrameCodec(KEY, FrameCodec.MIN_SUPPORTED, FrameCodec.CURRENT, fields);
+        byte[] f = widest.encode(255, name, Long.MAX_VALUE, Long.MAX_VALUE, new byte[FrameCodec.MAX_PAYLOAD]);
         assertEquals(FrameCodec.MAX_FRAME, f.length);
         byte[] shifted = new byte[f.length + 10];
         System.arraycopy(f, 0, shifted, 5, f.length);
@@ -65,7 +67,7 @@ class FrameCodecTest {
         assertEquals(Reason.BAD_MAGIC, reason(() -> codec.decode(magic, 0, magic.length)));
 
         byte[] version = f.clone();
-        version[4] = 2;
+        version[4] = (byte) (FrameCodec.CURRENT + 1);
         assertEquals(Reason.BAD_VERSION, reason(() -> codec.decode(version, 0, version.length)));
 
         byte[] huge = f.clone();

@@ -23,7 +23,9 @@ class FuzzTest {
     @Test
     void noMutationIsAcceptedAndNothingButFrameExceptionEscapes() throws FrameException {
         SplittableRandom random = new SplittableRandom(20261125L);
-        FrameCodec codec = new FrameCodec(FrameCodecTest.KEY);
+        // frames of every version a codec reads, with extension fields from version 2 on
+        FrameCodec codec = new FrameCodec(FrameCodecTest.KEY, 1, FrameCodec.CURRENT + 1,
+                new Frame.Fields().add(7, new byte[] {1, 2, 3}).add(200, new byte[0]).toByteArray());
         FrameCodec foreign = new FrameCodec(FrameCodecTest.OTHER_KEY);
         PeerFilter filter = new PeerFilter(codec, "scm-a", "scm-b", new AntiReplay());
         long incarnation = 1_700_000_000_000L;
@@ -33,7 +35,8 @@ class FuzzTest {
         for (int i = 0; i < originals.length; i++) {
             byte[] payload = new byte[random.nextInt(i % 8 == 0 ? 3000 : 200)];
             random.nextBytes(payload);
-            originals[i] = codec.encode(random.nextInt(256), "scm-b", incarnation, i + 1, payload);
+            originals[i] = codec.encode(1 + i % codec.highest(), random.nextInt(256), "scm-b", incarnation, i + 1,
+                    payload);
             known.put(ByteBuffer.wrap(originals[i]), i);
             filter.accept(originals[i], 0, originals[i].length); // each original once: accepted
         }

@@ -26,6 +26,7 @@ import org.hasm.spi.peer.PeerView;
 import org.hasm.spi.peer.StatusMonitor;
 import org.hasm.spi.storage.StorageListener;
 import org.hasm.spi.storage.VolumeProblem;
+import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
@@ -59,6 +60,14 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     static final String PID = "org.hasm.controller";
     /** The link service the controllers of the pair talk on. */
     static final String LINK_SERVICE = "controller";
+    /** Framework property: the test-only switches (with {@link #PROP_WIRE_NEXT}). */
+    static final String PROP_FAULTS = "hasm.faults.enabled";
+    /**
+     * Framework property, test only (honoured with {@code hasm.faults.enabled=true}): this SCM stands in
+     * for the next release, as the node's codecs do (wire version {@code CURRENT + 1}, extension fields
+     * of their own): GETSTATE answers carry a field this release does not know.
+     */
+    static final String PROP_WIRE_NEXT = "hasm.faults.wire.next";
 
     @Reference(service = LoggerFactory.class)
     private Logger log;
@@ -145,11 +154,16 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     };
 
     @Activate
-    void activate(ControllerConfig config) {
+    void activate(ControllerConfig config, BundleContext context) {
         this.config = config;
         Settings settings = settings(config);
         Scm core = new Scm(settings, sink, () -> settings(this.config), node::timing);
         core.peerPort(peerPort);
+        if ("true".equals(context.getProperty(PROP_FAULTS)) && "true".equals(context.getProperty(PROP_WIRE_NEXT))) {
+            // test only: GETSTATE carries a field this release does not know, as a next release's would
+            core.extraStateFields(Map.of("next", "a field of the next release"));
+            log.warn("test only (" + PROP_WIRE_NEXT + "): GETSTATE answers carry a field of the next release");
+        }
         List<ModuleEntry> pending;
         synchronized (this) {
             scm = core;

@@ -1,5 +1,6 @@
 package org.hasm.controller.internal;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -21,10 +22,18 @@ final class PeerServer {
 
     private final Supplier<View> view;
     private final Consumer<Event> events;
+    // Fields added to GETSTATE's answer beyond this release's own: how a test stands in for a next
+    // release (hasm.faults.wire.next). Written before the link serves, read on the link's threads.
+    private volatile Map<String, String> extra = Map.of();
 
     PeerServer(Supplier<View> view, Consumer<Event> events) {
         this.view = view;
         this.events = events;
+    }
+
+    /** @param fields added to every GETSTATE answer, after this release's own (which they never replace) */
+    void extraFields(Map<String, String> fields) {
+        extra = Map.copyOf(fields);
     }
 
     /**
@@ -39,10 +48,16 @@ final class PeerServer {
                 return PeerMessages.of("OK");
             case "GETSTATE": {
                 View v = view.get();
-                return PeerMessages.of("STATE", "scm", v.scm(), "state", v.state().name(),
-                        "opMode", v.opMode() == null ? "" : v.opMode().name(),
-                        "sysConfig", v.sysConfig() == null ? "" : v.sysConfig().name(),
-                        "configuredRole", v.configuredRole().name(), Timing.FIELD, Timing.encode(v.timing()));
+                Map<String, String> answer = new LinkedHashMap<>();
+                answer.put(PeerMessages.TYPE, "STATE");
+                answer.put("scm", v.scm());
+                answer.put("state", v.state().name());
+                answer.put("opMode", v.opMode() == null ? "" : v.opMode().name());
+                answer.put("sysConfig", v.sysConfig() == null ? "" : v.sysConfig().name());
+                answer.put("configuredRole", v.configuredRole().name());
+                answer.put(Timing.FIELD, Timing.encode(v.timing()));
+                extra.forEach(answer::putIfAbsent);
+                return PeerMessages.encode(answer);
             }
             case "READY":
                 events.accept(new Event.PeerReady());

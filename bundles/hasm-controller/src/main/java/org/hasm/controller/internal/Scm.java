@@ -117,6 +117,11 @@ final class Scm {
         }, this::post);
     }
 
+    /** @param fields added to GETSTATE's answers (a test's stand-in for a next release); before {@link #start} */
+    void extraStateFields(Map<String, String> fields) {
+        peerServer.extraFields(fields);
+    }
+
     // ---- views ----
 
     Settings settings() {

@@ -118,7 +118,8 @@ final class Link {
         // a key of the link's own: the status monitor's genuine frames fail its authentication
         this.codec = codec;
         // One window for every channel and direction: the peer numbers all its frames in one sequence.
-        this.filter = new PeerFilter(codec, settings.self(), settings.peer(), new AntiReplay(), Message.REQUEST,
+        this.filter = new PeerFilter(codec, settings.self(), settings.peer(), new AntiReplay(),
+                (problem, m) -> log.log(problem ? Level.WARN : Level.INFO, "link: " + m, null), Message.REQUEST,
                 Message.RESPONSE, Message.ONEWAY);
         this.incarnation = incarnation;
         this.handlers = handlers;

@@ -100,6 +100,10 @@ class LinkTest {
     }
 
     private Link start(boolean sideA, String channels, long incarnation) throws IOException {
+        return start(sideA, channels, incarnation, TestSettings.codec(key));
+    }
+
+    private Link start(boolean sideA, String channels, long incarnation, FrameCodec codec) throws IOException {
         Map<String, Object> config = new HashMap<>();
         config.put("channels", channels);
         int mine = sideA ? 0 : 2;
@@ -116,7 +120,7 @@ class LinkTest {
         LinkSettings s = TestSettings.parse(config, framework::get);
         assertEquals(List.of(), s.problems());
         Map<String, LinkHandler> handlers = sideA ? handlersA : handlersB;
-        Link link = new Link(s, TestSettings.codec(key), incarnation, handlers::get, LOG);
+        Link link = new Link(s, codec, incarnation, handlers::get, LOG);
         links.add(link);
         link.start();
         return link;
@@ -159,6 +163,24 @@ class LinkTest {
         assertEquals(3, link.received());
         assertEquals(0, link.errors());
         assertEquals(0, link.rejected());
+    }
+
+    @Test
+    void thisReleaseAndTheNextTalkBothWaysInThisReleasesVersion() throws IOException {
+        handlersB.put("echo", p -> utf8(new StringBuilder(new String(p, StandardCharsets.UTF_8)).reverse().toString()));
+        handlersA.put("echo", p -> p);
+        FrameCodec thisRelease = TestSettings.codec(key);
+        // the next release: one wire version more, and an extension field this release does not know
+        FrameCodec next = new FrameCodec(key.derive("link"), FrameCodec.MIN_SUPPORTED, FrameCodec.CURRENT + 1,
+                new Frame.Fields().add(200, utf8("from the next release")).toByteArray());
+        Link a = start(true, "link, host", INC_A, thisRelease);
+        Link b = start(false, "link, host", INC_B, next);
+        // scm-a's hello on its own connection is all the next release needs to step down
+        await("the next release speaks this release's version", () -> next.sendVersion() == FrameCodec.CURRENT);
+        assertArrayEquals(utf8("olleh"), a.request("echo", utf8("hello"), TIMEOUT));
+        assertArrayEquals(utf8("x"), b.request("echo", utf8("x"), TIMEOUT));
+        assertEquals(FrameCodec.CURRENT + 1, thisRelease.peerHighest(), "this release read the next one's frames");
+        assertEquals(FrameCodec.CURRENT, thisRelease.sendVersion());
     }
 
     @Test

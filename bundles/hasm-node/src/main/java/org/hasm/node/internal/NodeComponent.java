@@ -16,9 +16,11 @@ import org.hasm.spi.Tier;
 import org.hasm.spi.node.Configurations;
 import org.hasm.spi.node.Node;
 import org.hasm.spi.node.NodeListener;
+import org.hasm.wire.Frame;
 import org.hasm.wire.FrameCodec;
 import org.hasm.wire.Incarnation;
 import org.hasm.wire.Keyring;
+import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.service.cm.ConfigurationEvent;
 import org.osgi.service.cm.ConfigurationListener;
@@ -63,13 +65,30 @@ public class NodeComponent implements Node, HaModule, Keyring, ConfigurationList
     // Keyed by service.id.
     private final Map<Long, NodeListener> listeners = new ConcurrentSkipListMap<>();
 
+    /** Framework property: the test-only switches (with {@link #PROP_WIRE_NEXT}). */
+    static final String PROP_FAULTS = "hasm.faults.enabled";
+    /**
+     * Framework property, test only (honoured with {@code hasm.faults.enabled=true}): every codec
+     * stands in for the next release, speaking wire versions up to {@code CURRENT + 1} and adding an
+     * extension field (tag {@value #NEXT_FIELD}) this release does not know.
+     */
+    static final String PROP_WIRE_NEXT = "hasm.faults.wire.next";
+    static final int NEXT_FIELD = 200;
+
     private NodeState state;
+    // Set at activation.
+    private boolean next;
     private volatile long incarnation;
     // Written under this; read by anyone.
     private volatile Checker.Result last = new Checker.Result(List.of(), Map.of());
 
     @Activate
-    void activate(NodeConfig config) {
+    void activate(NodeConfig config, BundleContext context) {
+        next = "true".equals(context.getProperty(PROP_FAULTS)) && "true".equals(context.getProperty(PROP_WIRE_NEXT));
+        if (next) {
+            log.warn("test only (" + PROP_WIRE_NEXT + "): this SCM speaks wire versions " + FrameCodec.MIN_SUPPORTED
+                    + ".." + (FrameCodec.CURRENT + 1) + " with an extension field of its own, as a next release would");
+        }
         Identity identity = Identity.of(config, NodeState.IGNORED);
         state = new NodeState(identity, this::view);
         Checker.Result result = checker.check();
@@ -145,6 +164,11 @@ public class NodeComponent implements Node, HaModule, Keyring, ConfigurationList
         Identity id = state.identity();
         if (id.key() == null) {
             throw new IllegalStateException(id.keyProblem());
+        }
+        if (next) {
+            return new FrameCodec(id.key().derive(purpose), FrameCodec.MIN_SUPPORTED, FrameCodec.CURRENT + 1,
+                    new Frame.Fields().add(NEXT_FIELD, ("a field of the next release for " + purpose)
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8)).toByteArray());
         }
         return new FrameCodec(id.key().derive(purpose));
     }

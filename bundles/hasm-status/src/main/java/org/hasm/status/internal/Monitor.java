@@ -112,7 +112,9 @@ final class Monitor {
     private final Supplier<Local> local;
     private final Observer observer;
     private final long intervalNanos;
-    private final int expectedLength;
+    // A status frame's length bounds: version 1 (no extension fields) to the longest later version.
+    private final int shortest;
+    private final int longest;
     private final List<Slot> slots = new ArrayList<>();
     private final Fencing fencing;
     private final Policy.Config policy;
@@ -171,8 +173,10 @@ final class Monitor {
         this.observer = observer;
         this.kernel = kernel;
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(settings.intervalMs());
-        this.expectedLength = FrameCodec.frameLength(settings.peer() == null ? 0 : settings.peer().length(),
-                StatusMessage.LENGTH);
+        int peerName = settings.peer() == null ? 0 : settings.peer().length();
+        this.shortest = FrameCodec.frameLength(1, peerName, StatusMessage.LENGTH, 0);
+        this.longest = FrameCodec.frameLength(FrameCodec.CURRENT, peerName, StatusMessage.LENGTH,
+                FrameCodec.MAX_EXTENSIONS);
         for (String name : settings.order()) {
             Channel channel = null;
             int start = settings.counterStart();
@@ -192,7 +196,9 @@ final class Monitor {
             // One replay window per channel: every tick's frame goes out on every channel with the
             // same sequence number, so each channel must accept each number once.
             slots.add(new Slot(slots.size(), channel, storage,
-                    new PeerFilter(codec, settings.self(), settings.peer(), new AntiReplay(), StatusMessage.TYPE),
+                    new PeerFilter(codec, settings.self(), settings.peer(), new AntiReplay(),
+                            (problem, m) -> observer.log(problem ? Level.WARN : Level.INFO, "status: " + m),
+                            StatusMessage.TYPE),
                     start, settings.counterStart(), MAIN_BUDGET, STRAY_BUDGET));
         }
         long detection = intervalNanos * settings.counterStart();
@@ -555,9 +561,9 @@ final class Monitor {
         Frame frame;
         StatusMessage message;
         try {
-            if (length != expectedLength) {
+            if (length < shortest || length > longest) {
                 throw new FrameException(Reason.MALFORMED, length + " bytes, a status frame of " + settings.peer()
-                        + " has " + expectedLength);
+                        + " has " + shortest + " to " + longest);
             }
             FrameCodec.Header header = s.filter.precheck(bytes, 0, length);
             if (header.incarnation() < peerIncarnation) {
@@ -571,6 +577,9 @@ final class Monitor {
                 throw new FrameException(Reason.MALFORMED, "incarnation differs from the frame's");
             }
         } catch (FrameException e) {
+            if (e.reason() == Reason.BAD_VERSION) {
+                s.refusedVersion = e.getMessage().substring(Reason.BAD_VERSION.name().length() + 2);
+            }
             long n = ++s.rejectedRead;
             if (n <= LOGGED_REJECTS || n % 10_000 == 0) {
                 observer.log(Level.DEBUG, "channel " + s.channel.name() + ": rejected frame #" + n + ": " + e.getMessage());
@@ -582,6 +591,9 @@ final class Monitor {
             return; // the test-only fault switch: as if the network lost it
         }
         s.received++;
+        if (s.refusedVersion != null) {
+            s.refusedVersion = null;
+        }
         s.unreachableSeen = s.channel.unreachable(); // it answers: an earlier ICMP error is history
         countArrival(s, frame);
 

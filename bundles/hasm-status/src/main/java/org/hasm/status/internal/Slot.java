@@ -38,6 +38,9 @@ final class Slot {
     volatile ChannelStatus status = ChannelStatus.GOOD;
     // when the last frame of the peer arrived here, null before the first: for the note of a BAD channel
     volatile Instant lastArrival;
+    // why the peer's last frame here was refused for its wire version, null once a frame is taken again:
+    // a pair of two releases that cannot talk says so in the status, not as silence alone
+    volatile String refusedVersion;
     long lastIncarnation = Long.MIN_VALUE;
     long lastSequence;
     long beatTick;
@@ -203,6 +206,10 @@ final class Slot {
                         + last;
             } else {
                 note = "nothing received from " + peer + (last == null ? " yet" : " since " + last);
+            }
+            String refused = refusedVersion;
+            if (refused != null) {
+                note += " (its frames are refused: " + refused + ")";
             }
         } else if (st == ChannelStatus.IDLE && stopping) {
             note = peer + " said it stops (HALTED)";

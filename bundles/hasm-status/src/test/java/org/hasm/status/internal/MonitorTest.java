@@ -137,11 +137,15 @@ class MonitorTest {
     }
 
     private Side start(boolean sideA, long incarnation, Settings settings) throws IOException {
+        return start(sideA, incarnation, settings, TestSettings.codec(key));
+    }
+
+    private Side start(boolean sideA, long incarnation, Settings settings, FrameCodec codec) throws IOException {
         Side side = new Side();
         if (!sideA) {
             side.local.set(new Monitor.Local(ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE));
         }
-        side.monitor = new Monitor(settings, TestSettings.codec(key), incarnation, side.local::get, side);
+        side.monitor = new Monitor(settings, codec, incarnation, side.local::get, side);
         monitors.add(side.monitor);
         side.monitor.start();
         return side;
@@ -184,6 +188,25 @@ class MonitorTest {
         assertEquals(0, a.channel("link").rejected());
         assertEquals(List.of(), a.channelChanges);
         assertEquals(OpMode.MASTER, p[1].monitor.peer().configuredRole());
+    }
+
+    @Test
+    void thisReleaseAndTheNextHearEachOtherOnEveryChannel() throws IOException {
+        FrameCodec thisRelease = TestSettings.codec(key);
+        FrameCodec next = new FrameCodec(key.derive("status"), FrameCodec.MIN_SUPPORTED, FrameCodec.CURRENT + 1,
+                new org.hasm.wire.Frame.Fields().add(200, new byte[16]).toByteArray());
+        Side a = start(true, 1000, settings(true, Map.of(), false), thisRelease);
+        Side b = start(false, 2000, settings(false, Map.of(), false), next);
+        Await.until("both hear each other in this release's version", () -> a.monitor.peer().state() == ScmState.DAC
+                && b.monitor.peer().alive() && a.all(ChannelStatus.GOOD) && b.all(ChannelStatus.GOOD)
+                && next.sendVersion() == FrameCodec.CURRENT, () -> a.describe() + " / " + b.describe());
+        long heardA = a.channel("link").received();
+        long heardB = b.channel("link").received();
+        Await.until("frames go on arriving both ways", () -> a.channel("link").received() > heardA + 2 * COUNTER
+                && b.channel("link").received() > heardB + 2 * COUNTER, () -> a.describe() + " / " + b.describe());
+        assertEquals(FrameCodec.CURRENT + 1, thisRelease.peerHighest());
+        assertTrue(a.all(ChannelStatus.GOOD) && b.all(ChannelStatus.GOOD), () -> a.describe() + " / " + b.describe());
+        assertTrue(b.lines.stream().noneMatch(l -> l.contains("refused (sent as")), b.lines::toString);
     }
 
     @Test
@@ -408,6 +431,64 @@ class MonitorTest {
         assertEquals(10, link.missed(), "and it goes on counting after the line");
         assertEquals(1, lines.stream().filter(l -> l.contains(" are BAD") || l.contains(" is BAD")).count(),
                 "one line for the episode");
+    }
+
+    /** A status frame of scm-b, as main at 5d72fee (wire version 1) writes it, key = 32 bytes of 7. */
+    static final String STATUS_V1 = "48534d3101010573636d2d620000019ab84f5c00000000000000002a0000000b0401020000019ab84f"
+            + "5c00cbfe2ab71c7cb3132a04f31710c0d58943780af7c40ebf6f8c6a4b38982944fa";
+
+    @Test
+    void aStatusFrameOfThePreviousReleaseIsTakenAndAnsweredInItsVersion() throws IOException {
+        java.nio.file.Path file = dir.resolve("fixture.key");
+        java.nio.file.Files.writeString(file, "07".repeat(32) + "\n");
+        FrameCodec codec = TestSettings.codec(ClusterKey.load(file));
+        Side a = new Side();
+        a.monitor = new Monitor(settings(true, Map.of(), false), codec, 1000, a.local::get, a);
+        byte[] f = java.util.HexFormat.of().parseHex(STATUS_V1);
+        a.monitor.onFrame(a.monitor.slot("link"), f, f.length);
+        assertEquals(1, a.monitor.slot("link").received, a.lines::toString);
+        assertEquals(ScmState.DAC, a.monitor.peer().state());
+        assertEquals(OpMode.MASTER, a.monitor.peer().opMode());
+        assertEquals(1764028800000L, a.monitor.peer().incarnation());
+        assertEquals(1, codec.sendVersion(), "the previous release is answered in version 1");
+        assertTrue(a.lines.contains("INFO status: speaking wire version 1 to scm-b (it speaks up to 1, this SCM 1.."
+                + FrameCodec.CURRENT + ")"), a.lines::toString);
+    }
+
+    @Test
+    void theNextReleasesFramesAreTakenInThisVersionAndRefusedInTheirsWithOneLine() throws IOException {
+        Side a = new Side();
+        FrameCodec codec = TestSettings.codec(key);
+        a.monitor = new Monitor(settings(true, Map.of(), false), codec, 1000, a.local::get, a);
+        FrameCodec next = new FrameCodec(key.derive("status"), FrameCodec.MIN_SUPPORTED, FrameCodec.CURRENT + 1,
+                new org.hasm.wire.Frame.Fields().add(200, new byte[40]).toByteArray());
+        Slot link = a.monitor.slot("link");
+        byte[] payload = new StatusMessage(ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE, 7).encode();
+        for (int seq = 1; seq <= 5; seq++) { // its first frames, before it heard this SCM
+            byte[] f = next.encode(StatusMessage.TYPE, "scm-b", 7, seq, payload);
+            a.monitor.onFrame(link, f, f.length);
+        }
+        assertEquals(0, link.received);
+        assertEquals(5, link.rejectedRead);
+        for (int i = 0; i < 2 * COUNTER; i++) {
+            a.monitor.analyze();
+        }
+        assertEquals(ChannelStatus.BAD, link.status);
+        String note = a.channel("link").note();
+        assertTrue(note.endsWith("(its frames are refused: wire version " + (FrameCodec.CURRENT + 1) + ", this SCM speaks 1.."
+                + FrameCodec.CURRENT + ")"), note);
+        List<String> refused = a.lines.stream().filter(l -> l.contains("refused (sent as")).toList();
+        assertEquals(1, refused.size(), a.lines::toString);
+        assertTrue(refused.get(0).startsWith("WARN status: frames of wire version " + (FrameCodec.CURRENT + 1)
+                + " refused") && refused.get(0).contains("1.." + FrameCodec.CURRENT), refused.get(0));
+        // once it heard this SCM it writes this SCM's version, its extra field skipped
+        byte[] f = next.encode(FrameCodec.CURRENT, StatusMessage.TYPE, "scm-b", 7, 6, payload);
+        a.monitor.onFrame(link, f, f.length);
+        assertEquals(1, link.received, a.lines::toString);
+        assertEquals(ScmState.DAC, a.monitor.peer().state());
+        assertEquals(null, link.refusedVersion, "talking again: the refusal is history");
+        assertEquals(FrameCodec.CURRENT + 1, codec.peerHighest());
+        assertEquals(FrameCodec.CURRENT, codec.sendVersion(), "min(this release's highest, the peer's)");
     }
 
     private static void feed(Monitor m, Slot slot, FrameCodec codec, long incarnation, long seq, ScmState state) {

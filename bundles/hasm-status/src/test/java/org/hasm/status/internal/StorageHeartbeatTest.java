@@ -22,6 +22,9 @@ import org.hasm.wire.ClusterKey;
 import org.hasm.status.internal.TwoMonitors.Node;
 import org.hasm.status.internal.TwoMonitors.TestAgent;
 import org.hasm.wire.FrameCodec;
+import org.hasm.wire.Frame;
+import org.hasm.wire.AntiReplay;
+import org.hasm.wire.PeerFilter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -76,6 +79,49 @@ class StorageHeartbeatTest {
 
     private static void heartbeats(Node a, int n) {
         TwoMonitors.heartbeats(a, n);
+    }
+
+    @Test
+    void aHeartbeatSlotWrittenByThePreviousReleaseIsReadAndTaken() throws Exception {
+        Path heartbeats = Files.createDirectories(dir.resolve("heartbeats"));
+        Path keyFile = dir.resolve("fixture.key");
+        Files.writeString(keyFile, "07".repeat(32) + "\n");
+        FrameCodec codec = new FrameCodec(ClusterKey.load(keyFile).derive("status"));
+        PeerFilter filter = new PeerFilter(codec, "scm-a", "scm-b", new AntiReplay(), StatusMessage.TYPE);
+        DiskChannel channel = new DiskChannel(new DiskChannel.Config("disk", heartbeats, 10, false), "scm-a", "scm-b", 20);
+        channel.open();
+        try {
+            byte[] fixture = java.util.HexFormat.of().parseHex(MonitorTest.STATUS_V1);
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(FrameCodec.MAX_FRAME + 1);
+            // the slot's first content is the baseline, a change of it a heartbeat: the fixture written
+            // in turn with another content, until the channel hands the fixture on
+            boolean[] fixtureWritten = {false};
+            Await.until("the slot of the previous release read", () -> {
+                try {
+                    fixtureWritten[0] = !fixtureWritten[0];
+                    Files.write(heartbeats.resolve("scm-b"), fixtureWritten[0] ? fixture : new byte[] {0});
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                for (int i = 0; i < 8; i++) {
+                    buf.clear();
+                    if (!channel.receive(buf)) {
+                        return false;
+                    }
+                    if (java.util.Arrays.equals(fixture, 0, fixture.length, buf.array(), 0, buf.position())) {
+                        return true;
+                    }
+                }
+                return false;
+            }, () -> "nothing read from " + heartbeats);
+            Frame f = filter.accept(buf.array(), 0, buf.position());
+            StatusMessage m = StatusMessage.decode(f.payload());
+            assertEquals(ScmState.DAC, m.state());
+            assertEquals(1764028800000L, m.incarnation());
+            assertEquals(1, f.version());
+        } finally {
+            channel.close();
+        }
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.util.zip.CRC32;
  *
  * <pre>
  * # hasm volume ownership record: written by the storage module, do not edit
+ * format=1
  * volume=data
  * owner=scm-a
  * epoch=4
@@ -26,6 +27,13 @@ import java.util.zip.CRC32;
  * {@code owner} is empty when the volume was released. The last line is a CRC-32 of every byte
  * before it: the record is replaced by an atomic rename, so a torn record should never exist, but
  * a storage that loses or scrambles blocks must read as an error, never as "free".
+ *
+ * <p>Both SCMs read the records, and during a rolling upgrade they run two releases: a record must
+ * read the same in the previous release and the next. So: {@code format} is the layout's version (a
+ * record without it, as the first releases wrote, is format 1); a later format only adds keys, which
+ * every reader skips when it does not know them, and a key it knows but does not find is optional
+ * unless it is one of the five above, which every format keeps with the same meaning; the lines may
+ * come in any order. Readers therefore read every format.
  *
  * @param volume the volume's name (the record's file name)
  * @param owner the owning SCM, {@code ""} if released
@@ -49,6 +57,8 @@ record OwnerRecord(String volume, String owner, long epoch, long incarnation, St
 
     private static final String HEADER = "# hasm volume ownership record: written by the storage module, do not edit\n";
     private static final String CHECK = "check=";
+    /** The layout this release writes. */
+    static final int FORMAT = 1;
 
     OwnerRecord {
         if (owner == null) {
@@ -71,6 +81,7 @@ record OwnerRecord(String volume, String owner, long epoch, long incarnation, St
 
     byte[] encode() {
         String body = HEADER
+                + "format=" + FORMAT + "\n"
                 + "volume=" + volume + "\n"
                 + "owner=" + owner + "\n"
                 + "epoch=" + epoch + "\n"
@@ -129,6 +140,10 @@ record OwnerRecord(String volume, String owner, long epoch, long incarnation, St
                 throw corrupt(where, "line '" + line + "' is not key=value");
             }
             values.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+        String format = values.getOrDefault("format", "1");
+        if (!format.matches("[1-9][0-9]{0,8}")) {
+            throw corrupt(where, "format '" + format + "' is not a layout version");
         }
         String volume = required(values, "volume", where);
         if (!volume.equals(expectedVolume)) {

@@ -1,0 +1,70 @@
+package org.hasm.controller.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.hasm.controller.internal.Transitions.Event;
+import org.hasm.spi.OpMode;
+import org.hasm.spi.ScmState;
+import org.hasm.spi.SysConfig;
+import org.junit.jupiter.api.Test;
+
+/** GETSTATE between two releases: fields a reader does not know are skipped, fields it misses are optional. */
+class PeerMessagesTest {
+    /** GETSTATE's answer as main at 5d72fee writes it (the previous release). */
+    private static final String STATE_OF_THE_PREVIOUS_RELEASE = "type=STATE\nscm=scm-b\nstate=DAC\nopMode=SLAVE\n"
+            + "sysConfig=DAC\nconfiguredRole=SLAVE\ntiming=org.hasm.status counter.start=4;org.hasm.status interval.ms=50\n";
+
+    private final List<Event> events = new ArrayList<>();
+
+    private PeerServer server() {
+        return new PeerServer(() -> new PeerServer.View("scm-b", ScmState.DAC, OpMode.SLAVE, SysConfig.DAC, OpMode.SLAVE,
+                Map.of("org.hasm.status interval.ms", "50", "org.hasm.status counter.start", "4")), events::add);
+    }
+
+    @Test
+    void thePreviousReleasesAnswerReadsAsBefore() {
+        Map<String, String> m = PeerMessages.decode(STATE_OF_THE_PREVIOUS_RELEASE.getBytes(StandardCharsets.UTF_8));
+        assertEquals(ScmState.DAC, PeerMessages.state(m.get("state")));
+        assertEquals(OpMode.SLAVE, PeerMessages.mode(m.get("configuredRole")));
+        assertEquals("50", Timing.decode(m.get(Timing.FIELD)).get("org.hasm.status interval.ms"));
+        assertEquals(STATE_OF_THE_PREVIOUS_RELEASE, new String(server().handle(PeerMessages.of("GETSTATE")),
+                StandardCharsets.UTF_8), "this release answers what the previous one reads");
+    }
+
+    @Test
+    void aFieldOfTheNextReleaseIsSkippedAndNeverReplacesOneOfThisRelease() {
+        PeerServer next = server();
+        next.extraFields(Map.of("next", "a field of the next release", "state", "BOGUS"));
+        Map<String, String> m = PeerMessages.decode(next.handle(PeerMessages.of("GETSTATE")));
+        assertEquals(ScmState.DAC, PeerMessages.state(m.get("state")));
+        assertEquals(OpMode.SLAVE, PeerMessages.mode(m.get("opMode")));
+        assertEquals("a field of the next release", m.get("next"));
+        assertNull(Timing.mismatch(Map.of("org.hasm.status interval.ms", "50"), Timing.decode(m.get(Timing.FIELD)),
+                "scm-b"));
+    }
+
+    @Test
+    void aFieldMissingFromAnOlderAnswerIsOptional() {
+        Map<String, String> m = PeerMessages.decode("type=STATE\nscm=scm-b\nstate=INIT\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals(ScmState.INIT, PeerMessages.state(m.get("state")));
+        assertNull(PeerMessages.mode(m.get("opMode")));
+        assertTrue(Timing.decode(m.get(Timing.FIELD)).isEmpty());
+        assertNull(Timing.mismatch(Map.of("org.hasm.status interval.ms", "50"), Timing.decode(m.get(Timing.FIELD)),
+                "scm-b"), "a value only one side reports is not judged");
+    }
+
+    @Test
+    void anUnknownMessageTypeIsAnErrorNamingIt() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> server().handle(PeerMessages.of("UPGRADE")));
+        assertTrue(e.getMessage().contains("'UPGRADE'"), e.getMessage());
+        assertTrue(events.isEmpty());
+    }
+}
