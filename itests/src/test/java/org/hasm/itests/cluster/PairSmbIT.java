@@ -145,10 +145,10 @@ class PairSmbIT {
                         () -> before.stream().noneMatch(Smb::running),
                         () -> "pids " + before + ", record: " + watch.describe(origin));
                 long gone = System.nanoTime();
-                Await.until("the record of " + volume + " to name scm-b", STEP, () -> {
-                    Owner o = OwnerWatch.read(pair.shared(), volume);
-                    return o != null && o.owner().equals("scm-b") && o.epoch() > first.epoch();
-                }, () -> watch.describe(origin) + pair.diagnostics());
+                // the watch's own history, not a read of the record: the moment it was taken comes from there
+                Await.until("the record of " + volume + " to name scm-b", STEP, () -> watch.history().stream()
+                        .anyMatch(s -> s.owner().owner().equals("scm-b") && s.owner().epoch() > first.epoch()),
+                        () -> watch.describe(origin) + pair.diagnostics());
                 long takenAt = watch.history().stream().filter(s -> s.owner().owner().equals("scm-b")).findFirst()
                         .orElseThrow().nanos();
                 System.out.println("# SIGSTOP of scm-a: its smbd gone after at most "

@@ -17,8 +17,14 @@ import java.util.stream.Stream;
  * older than this takeover belongs to no running upload. Newer ones are this server's own uploads in
  * progress and are left alone. Hidden and never served either way; the sweep only gives the space
  * back, so it must not delay the takeover.
+ *
+ * <p>"Older" allows {@link #STAMP_MARGIN}: a file system stamps a file with a coarse clock (a tick of
+ * a few milliseconds), so an upload begun just after the takeover can carry a time just before it;
+ * the sweep once removed such a file under a running PUT, which then failed. A leftover younger than
+ * the margin stays, hidden, until the next takeover's sweep.
  */
 final class LeftoverUploads {
+    static final java.time.Duration STAMP_MARGIN = java.time.Duration.ofSeconds(2);
 
     private LeftoverUploads() {
     }
@@ -41,7 +47,7 @@ final class LeftoverUploads {
                         try {
                             BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class,
                                     LinkOption.NOFOLLOW_LINKS);
-                            if (a.isRegularFile() && a.lastModifiedTime().toInstant().isBefore(takenAt)
+                            if (a.isRegularFile() && a.lastModifiedTime().toInstant().isBefore(takenAt.minus(STAMP_MARGIN))
                                     && Files.deleteIfExists(f)) {
                                 removed[0]++;
                             }

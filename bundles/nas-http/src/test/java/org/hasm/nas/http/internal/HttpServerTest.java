@@ -614,12 +614,18 @@ class HttpServerTest {
         Path current = docs.resolve(DurableWrite.TEMP_PREFIX + "in-progress.tmp");
         Files.writeString(current, "part");
         Files.setLastModifiedTime(current, java.nio.file.attribute.FileTime.from(java.time.Instant.now().plusSeconds(60)));
+        // one begun just after the takeover whose time stamp the file system rounded down to before it
+        // (a PUT right after serving started lost its temporary file to the sweep that way)
+        Path justBegun = docs.resolve(DurableWrite.TEMP_PREFIX + "just-begun.tmp");
+        Files.writeString(justBegun, "part");
+        Files.setLastModifiedTime(justBegun, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusMillis(20)));
         serveDocs();
         Fixture.await("the leftover uploads swept", java.time.Duration.ofSeconds(10),
                 () -> !Files.exists(old) && !Files.exists(deep));
         assertFalse(Files.exists(old), "a leftover upload is removed");
         assertFalse(Files.exists(deep), "in sub-folders too");
         assertTrue(Files.exists(current), "an upload newer than the takeover is left alone");
+        assertTrue(Files.exists(justBegun), "an upload stamped a moment before the takeover is left alone");
     }
 
     @Test
