@@ -1,7 +1,6 @@
 package org.hasm.itests.bench;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -143,19 +142,8 @@ class SmbBench {
     }
 
     private static Smb.Result plain(PlainSmbd smbd, String user, String commands) throws IOException, InterruptedException {
-        List<String> cmd = List.of("smbclient", smbd.unc(), "-p", Integer.toString(smbd.port()), "-m", "SMB3", "-t", "60",
-                "-U", user.substring(2), "-c", commands);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        byte[] out;
-        try (InputStream in = p.getInputStream()) {
-            out = in.readNBytes(1 << 20);
-        }
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Smb.Result(-1, "smbclient did not end: " + cmd);
-        }
-        return new Smb.Result(p.exitValue(), new String(out, java.nio.charset.StandardCharsets.UTF_8));
+        return Smb.run(List.of("smbclient", smbd.unc(), "-p", Integer.toString(smbd.port()), "-m", "SMB3", "-t", "60",
+                "-U", user.substring(2), "-c", commands), TimeUnit.SECONDS.toMillis(120));
     }
 
     private static void awaitShare(Pair pair, String auth) {

@@ -69,7 +69,7 @@ class PairFileProtocolFuzzIT {
             Smb.Result nosuch = Smb.client(pair, A, "no-such-share", auth, "ls");
             assertTrue(nosuch.output().contains("NT_STATUS_BAD_NETWORK_NAME"), nosuch.output());
 
-            long kb = residentKb(pair.pid(A));
+            long kb = org.hasm.itests.dist.ScmProcess.residentKb(pair.pid(A));
             assertTrue(kb > 0 && kb < RSS_BOUND_KB, "scm-a's resident memory after the fuzz: " + kb + " kB");
             assertTrue(pair.roles("DAC/MASTER", "DAC/SLAVE"), pair.diagnostics());
             assertEquals(transitions, transitions(pair), "no transition during the fuzz\n" + pair.diagnostics());
@@ -112,12 +112,4 @@ class PairFileProtocolFuzzIT {
         return n;
     }
 
-    private static long residentKb(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return -1;
-    }
 }

@@ -67,15 +67,25 @@ public final class Smb {
             cmd.addAll(List.of("-A", auth));
         }
         cmd.addAll(List.of("-c", commands));
+        return run(cmd, TIMEOUT_MS);
+    }
+
+    /**
+     * Runs a client command line (smbclient, for a share of the pair or of a peer) to its end.
+     *
+     * @return its exit code and output (stdout and stderr, at most 1 MiB); exit -1 if it overran
+     *     {@code timeoutMs} and was killed
+     */
+    public static Result run(List<String> cmd, long timeoutMs) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         p.getOutputStream().close();
         byte[] out;
         try (InputStream in = p.getInputStream()) {
             out = in.readNBytes(1 << 20);
         }
-        if (!p.waitFor(TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+        if (!p.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
             p.destroyForcibly();
-            return new Result(-1, "smbclient did not end within " + TIMEOUT_MS + " ms: " + String.join(" ", cmd));
+            return new Result(-1, cmd.get(0) + " did not end within " + timeoutMs + " ms: " + String.join(" ", cmd));
         }
         return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }

@@ -260,8 +260,13 @@ public final class ScmProcess implements AutoCloseable {
      * @return VmRSS in kB, or -1 if it cannot be read (not Linux, process gone)
      */
     public long residentKb() {
+        return residentKb(pid());
+    }
+
+    /** @return the resident memory of process {@code pid} in kB, or -1 if it cannot be read */
+    public static long residentKb(long pid) {
         try {
-            for (String line : Files.readAllLines(Paths.get("/proc", Long.toString(pid()), "status"))) {
+            for (String line : Files.readAllLines(Paths.get("/proc", Long.toString(pid), "status"))) {
                 if (line.startsWith("VmRSS:")) {
                     return Long.parseLong(line.substring("VmRSS:".length()).replace("kB", "").strip());
                 }
