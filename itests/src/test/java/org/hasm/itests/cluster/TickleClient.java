@@ -58,14 +58,18 @@ public final class TickleClient {
                     }
                 }
                 case "get" -> {
-                    try {
-                        OutputStream out = socket.getOutputStream();
-                        out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n\r\n")
-                                .getBytes(StandardCharsets.US_ASCII));
-                        out.flush();
-                        say("sent");
-                    } catch (IOException | RuntimeException e) {
-                        say("send failed " + e.getMessage());
+                    // "sent" is said before the reader can say what the server answered: the reader
+                    // says it under the same lock, which this thread holds from the write on
+                    synchronized (TickleClient.class) {
+                        try {
+                            OutputStream out = socket.getOutputStream();
+                            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n\r\n")
+                                    .getBytes(StandardCharsets.US_ASCII));
+                            out.flush();
+                            say("sent");
+                        } catch (IOException | RuntimeException e) {
+                            say("send failed " + e.getMessage());
+                        }
                     }
                 }
                 case "quit" -> {
