@@ -112,6 +112,11 @@ final class TickleLab {
                 + "\ntickle.enabled=" + on + "\ntickle.interval.ms=200\n");
     }
 
+    /** @return the command prefix that runs a program on the client machine */
+    List<String> onClient() {
+        return List.of("ip", "netns", "exec", lab.ns("c"));
+    }
+
     ClientProcess client(Scm personality) throws IOException {
         return ClientProcess.start(lab, "c", address(personality), pair.httpPort(), "/files/" + FILE);
     }
@@ -136,9 +141,17 @@ final class TickleLab {
         client.command("get");
         client.expect("sent", STEP);
         client.expect("response 200", STEP);
-        Scm server = personality; // in DAC each SCM serves its own
+        awaitListed(personality, pair.httpPort());
+    }
+
+    /**
+     * Waits until the connection list of the SCM serving {@code personality} (in DAC, its own) on
+     * the shared storage names a connection of the client to the personality's address and {@code port}.
+     */
+    void awaitListed(Scm personality, int port) throws InterruptedException {
+        Scm server = personality;
         Path list = pair.shared().resolve("connections").resolve(server.id() + ".tcp");
-        String entry = address(personality) + " " + pair.httpPort() + " " + CLIENT + " ";
+        String entry = address(personality) + " " + port + " " + CLIENT + " ";
         Await.until(server.id() + "'s connection list to name the client's connection", STEP, () -> {
             try {
                 return Files.exists(list) && Files.readString(list, StandardCharsets.US_ASCII).contains(entry);

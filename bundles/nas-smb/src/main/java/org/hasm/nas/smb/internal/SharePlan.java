@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -26,14 +27,25 @@ record SharePlan(String personality, List<String> addresses, int port, List<Shar
     static final String PORT = "smb.port";
     /** The personality property that names the shares guests may use, comma-separated. */
     static final String GUEST = "smb.guest";
+    /**
+     * The personality properties {@code smb.sync.<share>}: when a share's writes reach the disk,
+     * {@value #SYNC_ALWAYS} (the default: each before smbd answers it) or {@value #SYNC_CLIENT} (when
+     * the client asks: a flush, a write-through write, as a Windows server does).
+     */
+    static final String SYNC = "smb.sync.";
+    static final String SYNC_ALWAYS = "always";
+    static final String SYNC_CLIENT = "client";
     static final String PROTOCOL = "smb";
 
     /** Share names Samba reserves or treats specially. */
     private static final Set<String> RESERVED = Set.of("global", "homes", "printers", "print$", "ipc$");
     private static final Pattern SHARE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,79}");
 
-    /** One share: its name, the volume and folder it offers, whether it is read-only, whether guests may use it. */
-    record Share(String name, String volume, Path folder, boolean readOnly, boolean guest) {
+    /**
+     * One share: its name, the volume and folder it offers, whether it is read-only, whether guests
+     * may use it, whether every write is on disk before it is answered ({@value #SYNC_ALWAYS}).
+     */
+    record Share(String name, String volume, Path folder, boolean readOnly, boolean guest, boolean syncAlways) {
     }
 
     /** A personality this SCM should serve but cannot; the message names it and says why. */
@@ -76,8 +88,14 @@ record SharePlan(String personality, List<String> addresses, int port, List<Shar
                 throw new NotServable(who + ": volume " + e.volume() + " of share " + e.name()
                         + " is not owned by this SCM");
             }
+            boolean syncAlways;
+            try {
+                syncAlways = syncAlways(sync(p.properties(), e.name()));
+            } catch (IllegalArgumentException ex) {
+                throw new NotServable(who + ": " + SYNC + e.name() + ": " + ex.getMessage());
+            }
             shares.add(new Share(e.name(), e.volume(), folder(who, e, v.root()), e.readOnly(),
-                    guests.contains(e.name().toLowerCase(Locale.ROOT))));
+                    guests.contains(e.name().toLowerCase(Locale.ROOT)), syncAlways));
         }
         return new SharePlan(p.name(), List.copyOf(p.addresses()), port, List.copyOf(shares));
     }
@@ -104,6 +122,28 @@ record SharePlan(String personality, List<String> addresses, int port, List<Shar
             // said below
         }
         throw new IllegalArgumentException("'" + raw + "' is not a port number (1..65535)");
+    }
+
+    /**
+     * @return whether the policy {@code raw} ({@value #SYNC_ALWAYS} when absent) makes every write durable
+     * @throws IllegalArgumentException naming the policies there are
+     */
+    static boolean syncAlways(String raw) {
+        if (raw == null || raw.strip().equalsIgnoreCase(SYNC_ALWAYS)) {
+            return true;
+        }
+        if (raw.strip().equalsIgnoreCase(SYNC_CLIENT)) {
+            return false;
+        }
+        throw new IllegalArgumentException("'" + raw + "' is not a policy: " + SYNC_ALWAYS
+                + " (every write on disk before it is answered) or " + SYNC_CLIENT + " (when the client flushes)");
+    }
+
+    /** @return the {@code smb.sync.<share>} of a share, its name in any case (share names ignore case) */
+    private static String sync(Map<String, String> properties, String share) {
+        String key = SYNC + share;
+        return properties.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(key)).map(
+                Map.Entry::getValue).findFirst().orElse(null);
     }
 
     /** @return the share names of {@value #GUEST}, lower case (SMB share names ignore case) */

@@ -12,14 +12,15 @@ import org.osgi.service.component.annotations.Component;
 
 /**
  * The SMB service's part of {@code hasm check} and of every start: it owns the personality keys
- * {@code export.smb.*}, {@value SharePlan#PORT} and {@value SharePlan#GUEST}, checks them and the
+ * {@code export.smb.*}, {@value SharePlan#PORT}, {@value SharePlan#GUEST} and {@code smb.sync.*}, checks them and the
  * service's own configuration with the code the module runs, and holds the watchdog's deadline
  * against the storage lease.
  */
 @Component(service = ConfigurationCheck.class, property = {
     ConfigurationCheck.KEYS + "=" + Node.PERSONALITY_FACTORY_PID + ":export." + SharePlan.PROTOCOL + ".*",
     ConfigurationCheck.KEYS + "=" + Node.PERSONALITY_FACTORY_PID + ":" + SharePlan.PORT,
-    ConfigurationCheck.KEYS + "=" + Node.PERSONALITY_FACTORY_PID + ":" + SharePlan.GUEST})
+    ConfigurationCheck.KEYS + "=" + Node.PERSONALITY_FACTORY_PID + ":" + SharePlan.GUEST,
+    ConfigurationCheck.KEYS + "=" + Node.PERSONALITY_FACTORY_PID + ":" + SharePlan.SYNC + "*"})
 public class SmbCheck implements ConfigurationCheck {
 
     private static final String EXPORT = "export." + SharePlan.PROTOCOL + ".";
@@ -57,6 +58,21 @@ public class SmbCheck implements ConfigurationCheck {
                     SharePlan.port(port == null ? null : String.valueOf(port));
                 } catch (IllegalArgumentException e) {
                     findings.problem(pid, SharePlan.PORT, e.getMessage());
+                }
+            }
+            for (Map.Entry<String, Object> e : properties.entrySet()) {
+                if (!e.getKey().startsWith(SharePlan.SYNC)) {
+                    continue;
+                }
+                String share = e.getKey().substring(SharePlan.SYNC.length());
+                if (!shares.contains(share.toLowerCase(Locale.ROOT))) {
+                    findings.problem(pid, e.getKey(), "names share " + share + ", which the personality does not"
+                            + " export over smb (export.smb." + share + ")");
+                }
+                try {
+                    SharePlan.syncAlways(String.valueOf(e.getValue()));
+                } catch (IllegalArgumentException ex) {
+                    findings.problem(pid, e.getKey(), ex.getMessage());
                 }
             }
             Object guest = properties.get(SharePlan.GUEST);

@@ -97,7 +97,8 @@ final class SmbConf {
         line(t, "usershare path", "");
         line(t, "rpc_server:default", "disabled");
         line(t, "log level", Integer.toString(settings.logLevel()));
-        line(t, "sync always", "yes");
+        // a client's flush and a write-through write reach the disk before they are answered, on
+        // every share; "sync always" (per share) adds every other write
         line(t, "strict sync", "yes");
         line(t, "follow symlinks", "no");
         if (plan != null) {
@@ -106,6 +107,7 @@ final class SmbConf {
                 line(t, "path", path(s.folder()));
                 line(t, "read only", s.readOnly() ? "yes" : "no");
                 line(t, "guest ok", s.guest() ? "yes" : "no");
+                line(t, "sync always", s.syncAlways() ? "yes" : "no");
                 line(t, "force user", serviceAccount);
                 line(t, "browseable", "yes");
             }

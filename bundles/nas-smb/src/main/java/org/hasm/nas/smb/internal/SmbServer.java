@@ -1,5 +1,6 @@
 package org.hasm.nas.smb.internal;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,6 +22,9 @@ import org.hasm.spi.storage.Volume;
  * its own supervisor thread and touches none of it.
  */
 final class SmbServer {
+
+    /** How long writing a share's file system out may take when its smbd is gone. */
+    private static final long FLUSH_TIMEOUT_MS = 30_000;
 
     private final Path base;
     private final Function<String, Volume> volumes;
@@ -164,8 +168,34 @@ final class SmbServer {
             return;
         }
         s.close();
+        flushClientSynced(s.plan());
         events.info("released personality " + name + " (smbd stopped)");
         events.publish("RELEASED", Map.of("personality", name));
+    }
+
+    /*
+     * A share whose writes reach the disk when the client asks (smb.sync.<share>=client) may leave
+     * answered writes in the page cache; once its smbd is gone they are written out before the
+     * volume is given away, so the SCM taking it over finds them even if this host fails next.
+     * (A crash of this SCM's host itself loses them: the policy the operator chose for the share.)
+     */
+    private void flushClientSynced(SharePlan plan) {
+        for (SharePlan.Share share : plan.shares()) {
+            if (share.syncAlways() || share.readOnly()) {
+                continue;
+            }
+            try {
+                Commands.Result r = Commands.run(List.of("sync", "--file-system", share.folder().toString()), null,
+                        FLUSH_TIMEOUT_MS);
+                if (r.exit() != 0) {
+                    events.warn("share " + share.name() + " of personality " + plan.personality()
+                            + ": writing its file system out failed: " + r.output());
+                }
+            } catch (IOException e) {
+                events.warn("share " + share.name() + " of personality " + plan.personality()
+                        + ": writing its file system out failed: " + e.getMessage());
+            }
+        }
     }
 
     private void notServed(String personality, String why, List<String> problems) {

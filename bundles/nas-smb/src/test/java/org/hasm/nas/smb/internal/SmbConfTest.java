@@ -29,28 +29,38 @@ class SmbConfTest {
     void theConfigurationBindsOnlyThePersonalitysAddressesAndKeepsEverythingInItsFolder() {
         Path dir = Path.of("/data/smb/A");
         SharePlan plan = new SharePlan("A", List.of("127.0.3.1"), 4445, List.of(
-                new SharePlan.Share("files", "vol-a", Path.of("/shared/volumes/vol-a"), false, true),
-                new SharePlan.Share("docs", "vol-a", Path.of("/shared/volumes/vol-a/docs"), true, false)));
+                new SharePlan.Share("files", "vol-a", Path.of("/shared/volumes/vol-a"), false, true, true),
+                new SharePlan.Share("docs", "vol-a", Path.of("/shared/volumes/vol-a/docs"), true, false, false)));
         String conf = SmbConf.text(dir, "A", plan, SETTINGS, "root");
         for (String line : List.of("smb ports = 4445", "interfaces = 127.0.3.1/24", "bind interfaces only = yes",
                 "disable netbios = yes", "server min protocol = SMB2_02", "server max protocol = SMB3",
                 "lock directory = /data/smb/A/lock", "state directory = /data/smb/A/state",
                 "cache directory = /data/smb/A/cache", "private dir = /data/smb/A/private", "pid directory = /data/smb/A/run",
                 "ncalrpc dir = /data/smb/A/ncalrpc", "passdb backend = tdbsam:/data/smb/A/private/passdb.tdb",
-                "load printers = no", "sync always = yes", "strict sync = yes", "follow symlinks = no")) {
+                "load printers = no", "strict sync = yes", "follow symlinks = no")) {
             assertTrue(conf.contains("\n  " + line + "\n"), line + " in\n" + conf);
         }
-        assertTrue(conf.contains("[files]\n  path = /shared/volumes/vol-a\n  read only = no\n  guest ok = yes\n"), conf);
-        assertTrue(conf.contains("[docs]\n  path = /shared/volumes/vol-a/docs\n  read only = yes\n  guest ok = no\n"), conf);
+        assertTrue(conf.contains("[files]\n  path = /shared/volumes/vol-a\n  read only = no\n  guest ok = yes\n  sync always = yes\n"), conf);
+        assertTrue(conf.contains("[docs]\n  path = /shared/volumes/vol-a/docs\n  read only = yes\n  guest ok = no\n  sync always = no\n"), conf);
         assertFalse(conf.contains("8846F7EA"), "no hash in smb.conf");
         assertEquals("# Unix account = SMB user, written by hasm's SMB service\nroot = alice\n",
                 SmbConf.usersMap(SETTINGS.users()));
     }
 
     @Test
+    void aSharesSyncPolicyIsAlwaysUnlessItSaysClient() {
+        assertTrue(SharePlan.syncAlways(null));
+        assertTrue(SharePlan.syncAlways(" Always "));
+        assertFalse(SharePlan.syncAlways("client"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SharePlan.syncAlways("never"));
+        assertEquals("'never' is not a policy: always (every write on disk before it is answered) or client (when"
+                + " the client flushes)", e.getMessage());
+    }
+
+    @Test
     void aPathThatWouldChangeTheConfigurationIsRefused() {
         SharePlan plan = new SharePlan("A", List.of("127.0.3.1"), 4445, List.of(
-                new SharePlan.Share("files", "vol-a", Path.of("/shared/x\n[evil]\n  path = /"), false, false)));
+                new SharePlan.Share("files", "vol-a", Path.of("/shared/x\n[evil]\n  path = /"), false, false, true)));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> SmbConf.text(Path.of("/data/smb/A"), "A", plan, SETTINGS, "root"));
         assertTrue(e.getMessage().contains("cannot be written into smb.conf"), e.getMessage());
