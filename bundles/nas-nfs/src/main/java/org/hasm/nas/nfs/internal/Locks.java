@@ -115,10 +115,10 @@ final class Locks implements AutoCloseable {
     }
 
     private NsmState nsm() throws IOException {
+        if (home.current() == null) {
+            throw new IOException("volume " + home.name() + " is not owned by this SCM now");
+        }
         if (nsm == null) {
-            if (home.current() == null) {
-                throw new IOException("volume " + home.name() + " is not owned by this SCM now");
-            }
             nsm = new NsmState(home.root().resolve(FileIds.META), MAX_PEERS);
             if (nsm.damaged() != null) {
                 events.warn("personality " + personality + ": the NSM state did not read (" + nsm.damaged()
