@@ -10,7 +10,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32;
 
 /**
  * The lock table of one volume, kept on the volume ({@code .hasm-nfs/locks.log}) so that the SCM that
@@ -76,7 +75,7 @@ final class LockStore implements AutoCloseable {
         }
         log.position(good);
         if (good == 0) {
-            append(log, header());
+            Records.append(log, MAGIC, header());
             records = 1;
             log.force(true);
             forceFolder();
@@ -117,7 +116,7 @@ final class LockStore implements AutoCloseable {
             }
             byte[] payload = new byte[length];
             b.get(payload);
-            if (crc(payload) != crc) {
+            if (Records.crc(payload) != crc) {
                 throw new Damaged(file + ": the record at byte " + start + " is damaged (CRC)");
             }
             try {
@@ -266,7 +265,7 @@ final class LockStore implements AutoCloseable {
         if (records >= Math.max(MIN_COMPACT, 2 * table.size())) {
             compact();
         } else {
-            append(log, payload);
+            Records.append(log, MAGIC, payload);
             records++;
         }
     }
@@ -276,13 +275,13 @@ final class LockStore implements AutoCloseable {
         int n = 1;
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            append(out, header());
+            Records.append(out, MAGIC, header());
             for (Map.Entry<Long, List<LockTable.Lock>> e : table.locks().entrySet()) {
                 for (LockTable.Lock l : e.getValue()) {
                     ByteBuffer b = rec(LOCK).putLong(e.getKey()).put((byte) (l.exclusive() ? 1 : 0));
                     putOwner(b, l.owner());
                     b.putLong(l.start()).putLong(l.last());
-                    append(out, payload(b));
+                    Records.append(out, MAGIC, payload(b));
                     n++;
                 }
             }
@@ -292,7 +291,7 @@ final class LockStore implements AutoCloseable {
                     put(b, s.callerName().getBytes(StandardCharsets.ISO_8859_1));
                     put(b, s.oh());
                     b.putInt(s.mode()).putInt(s.access());
-                    append(out, payload(b));
+                    Records.append(out, MAGIC, payload(b));
                     n++;
                 }
             }
@@ -307,9 +306,7 @@ final class LockStore implements AutoCloseable {
     }
 
     private void forceFolder() throws IOException {
-        try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-            dir.force(true);
-        }
+        Records.forceFolder(file.getParent());
     }
 
     private static byte[] payload(ByteBuffer b) {
@@ -346,20 +343,6 @@ final class LockStore implements AutoCloseable {
 
     private static String str(ByteBuffer p) {
         return new String(bytes(p), StandardCharsets.ISO_8859_1);
-    }
-
-    private static void append(FileChannel out, byte[] payload) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(12 + payload.length);
-        b.putInt(MAGIC).putInt(payload.length).putInt(crc(payload)).put(payload).flip();
-        while (b.hasRemaining()) {
-            out.write(b);
-        }
-    }
-
-    private static int crc(byte[] payload) {
-        CRC32 c = new CRC32();
-        c.update(payload);
-        return (int) c.getValue();
     }
 
     @Override

@@ -154,9 +154,7 @@ final class NsmState {
             out.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-            dir.force(true);
-        }
+        Records.forceFolder(file.getParent());
     }
 
     private static int len(String s) {
