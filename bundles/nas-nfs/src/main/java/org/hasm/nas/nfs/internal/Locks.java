@@ -109,7 +109,7 @@ final class Locks implements AutoCloseable {
         vl = new VolumeLocks(v, store);
         volumes.put(v.name(), vl);
         if (store.lost() != null) {
-            lost(vl, "the lock state on volume " + v.name() + " was lost (" + store.lost() + ")", n);
+            lost(List.of(vl), "the lock state on volume " + v.name() + " was lost (" + store.lost() + ")", n);
         }
         return vl;
     }
@@ -129,14 +129,17 @@ final class Locks implements AutoCloseable {
     }
 
     /** The lock state is gone: raise the NSM state, tell every monitored client, admit only reclaims for a while. */
-    private void lost(VolumeLocks vl, String why, NsmState n) throws IOException {
-        vl.graceUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.graceMs());
-        vl.waiters.clear();
+    private void lost(List<VolumeLocks> gone, String why, NsmState n) throws IOException {
+        for (VolumeLocks vl : gone) {
+            vl.graceUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.graceMs());
+            vl.waiters.clear();
+        }
         int state = n.raise();
         List<NsmState.Peer> peers = n.peers();
+        List<String> names = gone.stream().map(vl -> vl.volume.name()).toList();
         events.warn("personality " + personality + ": " + why + "; NSM state raised to " + state + ", " + peers.size()
-                + " client(s) told to reclaim, only reclaims admitted for " + settings.graceMs() + " ms");
-        events.publish("NLM_STATE_LOST", Map.of("personality", personality, "volume", vl.volume.name(), "reason", why,
+                + " client(s) told to reclaim, only reclaims admitted on " + names + " for " + settings.graceMs() + " ms");
+        events.publish("NLM_STATE_LOST", Map.of("personality", personality, "volumes", names, "reason", why,
                 "state", state, "clients", peers.size(), "graceMs", settings.graceMs()));
         for (NsmState.Peer p : peers) {
             XdrNlm.StatChange notify = new XdrNlm.StatChange(true);
@@ -355,6 +358,7 @@ final class Locks implements AutoCloseable {
     /** SM_SIMU_CRASH: this personality's lock service acts as if it had crashed; every lock of the given volumes goes. */
     synchronized void simulateCrash(List<VolumeState> on) throws IOException, Dropped {
         NsmState n = nsm();
+        List<VolumeLocks> cleared = new ArrayList<>();
         for (VolumeState v : on) {
             Volume owned = v.current();
             if (owned == null) {
@@ -363,9 +367,11 @@ final class Locks implements AutoCloseable {
             VolumeLocks vl = open(v);
             vl.store.clear();
             commit(vl, owned);
-            unconfirmed.clear();
-            lost(vl, "SM_SIMU_CRASH cleared the locks of volume " + v.name(), n);
-            n = nsm();
+            cleared.add(vl);
+        }
+        unconfirmed.clear();
+        if (!cleared.isEmpty()) {
+            lost(cleared, "SM_SIMU_CRASH cleared every lock", n);
         }
     }
 
@@ -403,18 +409,6 @@ final class Locks implements AutoCloseable {
             events.warn("personality " + personality + ": " + what + " at " + host + " failed: " + e.getMessage()
                     + (grant ? " (the client gets its lock when it asks again)" : ""));
         }
-    }
-
-    /** @return the blocked requests of a volume (tests) */
-    synchronized int waiting(String volume) {
-        VolumeLocks vl = volumes.get(volume);
-        return vl == null ? 0 : vl.waiters.size();
-    }
-
-    /** @return the volume's lock table as this SCM holds it (tests), or null if not opened */
-    synchronized String describe(String volume) {
-        VolumeLocks vl = volumes.get(volume);
-        return vl == null ? null : vl.store.table().describe();
     }
 
     @Override

@@ -151,11 +151,6 @@ final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
         return out;
     }
 
-    /** @return the lock state of the personality (tests) */
-    Locks locks() {
-        return locks;
-    }
-
     @Override
     public ExportState byId(long id) {
         return exports.get(id);
