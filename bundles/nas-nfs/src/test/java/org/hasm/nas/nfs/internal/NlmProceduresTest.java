@@ -274,6 +274,44 @@ class NlmProceduresTest {
     }
 
     @Test
+    void aLockWhoseFenceFailsGetsNoReply() throws Exception {
+        start();
+        server.volume.fenceFails.set(true);
+        int xid = RpcClient.nextXid();
+        one.rpc.send(xid, Nlm4.PROGRAM, Nlm4.VERSION, Nlm4.LOCK, one.lockArgs(file, 0, 1, true, false, false));
+        Fixture.await("the fence to fail", WAIT, () -> server.events.events.stream().anyMatch(e -> e.startsWith("FENCED")));
+        int nullXid = RpcClient.nextXid();
+        one.rpc.send(nullXid, Nlm4.PROGRAM, Nlm4.VERSION, Nlm4.NULL, null);
+        assertEquals(nullXid, one.rpc.nextReplyXid(), "the LOCK was answered although its fence failed");
+    }
+
+    @Test
+    void garbageArgumentsToEveryProcedureGetAnErrorAndTheServerGoesOn() throws Exception {
+        start();
+        java.util.Random random = new java.util.Random(7);
+        for (int[] program : new int[][] {{Nlm4.PROGRAM, Nlm4.VERSION, 25}, {Nlm4.NSM_PROGRAM, Nlm4.NSM_VERSION, 8}}) {
+            for (int proc = 0; proc < program[2]; proc++) {
+                for (int i = 0; i < 20; i++) {
+                    byte[] junk = new byte[random.nextInt(200) & ~3];
+                    random.nextBytes(junk);
+                    if (proc == Nlm4.SM_SIMU_CRASH && program[0] == Nlm4.NSM_PROGRAM) {
+                        continue; // no arguments: the one procedure that acts on nothing but the caller
+                    }
+                    int xid = RpcClient.nextXid();
+                    one.rpc.send(xid, program[0], program[1], proc, new Xdr3.Reply(out -> out.xdrEncodeOpaque(junk, junk.length)));
+                    try {
+                        one.rpc.receive(xid);
+                    } catch (RpcClient.Refused r) {
+                        // GARBAGE_ARGS or PROC_UNAVAIL
+                    }
+                }
+            }
+        }
+        one.rpc.call(Nlm4.PROGRAM, Nlm4.VERSION, Nlm4.NULL, null);
+        assertEquals(NlmClient.GRANTED, two.lock(file, 0, 0, true));
+    }
+
+    @Test
     void theExportsAccessRulesApply() throws Exception {
         start();
         one.rpc.anonymous();
