@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.hasm.itests.cluster.OwnerWatch.Owner;
 import org.hasm.itests.cluster.Pair.Timing;
 import org.hasm.itests.support.Await;
 import org.hasm.nas.nfs.internal.NfsClient;
@@ -69,6 +70,45 @@ class PairNlmIT {
             }
             System.out.println("# NLM on " + pair.personalityAddress(A) + ": a lock held across kill -9 and failback, NSM state "
                     + state + " throughout");
+        }
+    }
+
+    @Test
+    void aPausedScmThatWakesAfterATakeoverGrantsNoLock(@TempDir Path work) throws Exception {
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            pair.editConfig(B, "org.hasm.status.cfg", "fence.agent=process", "fence.agent=none");
+            PairFaultIT.startInDac(pair);
+            String volume = pair.volume(A);
+            byte[] file;
+            try (NfsClient nfs = new NfsClient(pair.personalityAddress(A), pair.nfsPort())) {
+                file = nfs.create(nfs.mount("/files"), "locked.db");
+            }
+            NlmClient late = client(pair, "client-2", 202);
+            Owner first = OwnerWatch.read(pair.shared(), volume);
+
+            pair.pause(A);
+            pair.awaitState(B, "DEGRADED", "MASTER", STEP);
+            Await.until("the record of " + volume + " to name scm-b at a higher epoch", STEP, () -> {
+                Owner o = OwnerWatch.read(pair.shared(), volume);
+                return o != null && o.owner().equals("scm-b") && o.epoch() > first.epoch();
+            }, pair::diagnostics);
+            // sent on the connection to the paused scm-a: answered, if ever, only once it wakes
+            int xid = late.sendLock(file, 0, 0, true);
+            pair.resume(A);
+            String outcome;
+            try {
+                outcome = "stat " + late.receiveStat(xid);
+            } catch (IOException e) {
+                outcome = "no reply: " + e;
+            }
+            assertTrue(!outcome.equals("stat " + NlmClient.GRANTED), "a LOCK sent to the paused scm-a was granted after "
+                    + "scm-b took " + volume + " over\n" + pair.diagnostics());
+            System.out.println("# the woken scm-a answered the LOCK: " + outcome);
+            late.close();
+            try (NlmClient other = client(pair, "client-3", 303)) {
+                assertEquals(NlmClient.GRANTED, answered(pair, () -> other.lock(file, 0, 0, true)),
+                        "scm-b, which serves A, knows of no lock of client-2");
+            }
         }
     }
 

@@ -67,6 +67,18 @@ public final class NlmClient implements AutoCloseable {
         return res(rpc.call(Nlm4.PROGRAM, Nlm4.VERSION, Nlm4.LOCK, lockArgs(fh, offset, length, exclusive, block, reclaim)));
     }
 
+    /** Sends a LOCK without waiting for its reply. @return its XID, for {@link #receiveStat} */
+    public int sendLock(byte[] fh, long offset, long length, boolean exclusive) throws IOException {
+        int xid = RpcClient.nextXid();
+        rpc.send(xid, Nlm4.PROGRAM, Nlm4.VERSION, Nlm4.LOCK, lockArgs(fh, offset, length, exclusive, false, false));
+        return xid;
+    }
+
+    /** @return the nlm4_stats of the reply with this XID */
+    public int receiveStat(int xid) throws IOException {
+        return res(rpc.receive(xid));
+    }
+
     public int nmLock(byte[] fh, long offset, long length, boolean exclusive) throws IOException {
         return res(rpc.call(Nlm4.PROGRAM, Nlm4.VERSION, Nlm4.NM_LOCK, lockArgs(fh, offset, length, exclusive, false, false)));
     }
