@@ -18,6 +18,14 @@ import java.util.Map;
  * payload}; reading replays them into a {@link LockTable}, which makes the same decisions again.
  * {@link #force()} makes every change durable; the caller forces before it replies.
  *
+ * <p>Every record carries the ownership epoch of the volume ({@link org.hasm.spi.storage.Volume#epoch()})
+ * of the SCM that wrote it, and an SCM that opens the log at a higher epoch than the log's first writes
+ * a record of its epoch at once. Records are appended ({@code O_APPEND}), so an SCM that was paused and
+ * wakes after losing the volume, and appends one record before its fence fails, puts it after the new
+ * owner's, never over them, and reading skips a record of a lower epoch than one before it: what a
+ * stale SCM wrote is never replayed. An SCM that finds a higher epoch than its own in the log is the
+ * stale one: it refuses to open it.
+ *
  * <p>A record cut short (a crash while appending) or a tail of zeros ends the log: the change it
  * held is as if never made, and the log is cut there. Anything else that does not read (a record
  * whose CRC is wrong, a missing header, an I/O error) means the state is <em>lost</em>: the damaged
@@ -38,8 +46,11 @@ final class LockStore implements AutoCloseable {
     private static final byte SHARE = 4;
     private static final byte UNSHARE = 5;
     private static final byte FREE_ALL = 6;
+    private static final byte EPOCH = 7;
 
     private final Path file;
+    private final long epoch;
+    private long newest = Long.MIN_VALUE;
     private LockTable table = new LockTable();
     private final String lost;
     private FileChannel log;
@@ -48,10 +59,12 @@ final class LockStore implements AutoCloseable {
     /**
      * Reads the log of the folder (creating it the first time).
      *
-     * @throws IOException if the log cannot be written at all
+     * @param epoch the ownership epoch of the volume for this SCM now
+     * @throws IOException if the log cannot be written at all, or a newer owner of the volume wrote it
      */
-    LockStore(Path folder) throws IOException {
+    LockStore(Path folder, long epoch) throws IOException {
         this.file = folder.resolve(FILE);
+        this.epoch = epoch;
         Files.createDirectories(folder);
         String why = null;
         long good = 0;
@@ -62,24 +75,35 @@ final class LockStore implements AutoCloseable {
         } catch (IOException e) {
             why = "cannot read " + file + ": " + e;
         }
+        if (newest > epoch) {
+            throw new IOException(file + " was written at epoch " + newest + " of the volume, after this SCM's "
+                    + epoch + ": another SCM owns it now");
+        }
         if (why != null) {
+            newest = Long.MIN_VALUE;
             Files.move(file, file.resolveSibling(FILE + ".damaged"), StandardCopyOption.REPLACE_EXISTING);
             table = new LockTable();
             records = 0;
             good = 0;
         }
         this.lost = why;
-        log = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        log = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND);
         if (log.size() > good) {
             log.truncate(good); // a torn tail: later appends must not follow it
         }
-        log.position(good);
         if (good == 0) {
             Records.append(log, MAGIC, header());
             records = 1;
             log.force(true);
             forceFolder();
+        } else if (newest < epoch) {
+            // from now on, what an older owner may still append is older than this, and skipped
+            Records.append(log, MAGIC, payload(rec(EPOCH)));
+            records++;
+            log.force(false);
         }
+        newest = epoch;
     }
 
     private static final class Damaged extends IOException {
@@ -120,7 +144,15 @@ final class LockStore implements AutoCloseable {
                 throw new Damaged(file + ": the record at byte " + start + " is damaged (CRC)");
             }
             try {
-                apply(ByteBuffer.wrap(payload), start == 0);
+                ByteBuffer p = ByteBuffer.wrap(payload);
+                byte type = p.get();
+                long at = p.getLong();
+                if (at >= newest) {
+                    newest = at;
+                    apply(type, p, start == 0);
+                } else if (type == HEADER) {
+                    throw new IllegalStateException("a header of an older epoch");
+                }
             } catch (RuntimeException e) {
                 throw new Damaged(file + ": the record at byte " + start + " does not read: " + e);
             }
@@ -139,8 +171,7 @@ final class LockStore implements AutoCloseable {
         return true;
     }
 
-    private void apply(ByteBuffer p, boolean first) {
-        byte type = p.get();
+    private void apply(byte type, ByteBuffer p, boolean first) {
         if (first != (type == HEADER)) {
             throw new IllegalStateException(first ? "no header" : "a second header");
         }
@@ -174,6 +205,9 @@ final class LockStore implements AutoCloseable {
                 table.unshare(f, name, bytes(p));
             }
             case FREE_ALL -> table.freeAll(str(p));
+            case EPOCH -> {
+                // a new owner's first word: nothing to apply
+            }
             default -> throw new IllegalStateException("record type " + type);
         }
         if (p.hasRemaining()) {
@@ -249,8 +283,8 @@ final class LockStore implements AutoCloseable {
         log.force(false);
     }
 
-    private static ByteBuffer rec(byte type) {
-        return ByteBuffer.allocate(MAX_RECORD).put(type);
+    private ByteBuffer rec(byte type) {
+        return ByteBuffer.allocate(MAX_RECORD).put(type).putLong(epoch);
     }
 
     private void write(ByteBuffer b, LockTable.Owner o, long start, long last) throws IOException {
@@ -300,8 +334,7 @@ final class LockStore implements AutoCloseable {
         log.close();
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         forceFolder();
-        log = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ);
-        log.position(log.size());
+        log = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         records = n;
     }
 
@@ -315,7 +348,7 @@ final class LockStore implements AutoCloseable {
         return p;
     }
 
-    private static byte[] header() {
+    private byte[] header() {
         return payload(rec(HEADER).putInt(VERSION));
     }
 

@@ -101,11 +101,12 @@ final class Locks implements AutoCloseable {
         if (vl != null) {
             return vl;
         }
-        if (v.current() == null) {
+        Volume owned = v.current();
+        if (owned == null) {
             throw new IOException("volume " + v.name() + " is not owned by this SCM now");
         }
         NsmState n = nsm();
-        LockStore store = new LockStore(v.root().resolve(FileIds.META));
+        LockStore store = new LockStore(v.root().resolve(FileIds.META), owned.epoch());
         vl = new VolumeLocks(v, store);
         volumes.put(v.name(), vl);
         if (store.lost() != null) {

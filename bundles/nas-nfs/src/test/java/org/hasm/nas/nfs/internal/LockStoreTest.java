@@ -3,6 +3,7 @@ package org.hasm.nas.nfs.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -27,7 +28,7 @@ class LockStoreTest {
         List<Long> sizes = new ArrayList<>();
         List<String> states = new ArrayList<>();
         Path log = dir.resolve(LockStore.FILE);
-        try (LockStore s = new LockStore(dir)) {
+        try (LockStore s = new LockStore(dir, 1)) {
             sizes.add(Files.size(log));
             states.add(s.table().describe());
             for (int step = 0; step < 9; step++) {
@@ -56,7 +57,7 @@ class LockStoreTest {
         History h = write(folder);
         byte[] whole = Files.readAllBytes(folder.resolve(LockStore.FILE));
         assertEquals(whole.length, h.sizes().get(h.sizes().size() - 1));
-        try (LockStore s = new LockStore(folder)) {
+        try (LockStore s = new LockStore(folder, 1)) {
             assertNull(s.lost());
             assertEquals(h.states().get(h.states().size() - 1), s.table().describe(), "read back whole");
         }
@@ -70,14 +71,14 @@ class LockStoreTest {
                     complete = i;
                 }
             }
-            try (LockStore s = new LockStore(d)) {
+            try (LockStore s = new LockStore(d, 1)) {
                 assertNull(s.lost(), "cut at " + cut + " is a crash, not a loss");
                 assertEquals(h.states().get(complete), s.table().describe(), "cut at byte " + cut);
                 // it goes on from there: a new change after the cut reads back too
                 assertNull(s.lock(99, owner("z", 1), true, 0, 0));
                 s.force();
             }
-            try (LockStore s = new LockStore(d)) {
+            try (LockStore s = new LockStore(d, 1)) {
                 assertTrue(s.table().describe().contains("L 99 "), "cut at " + cut + ": " + s.table().describe());
             }
             Fixture.deleteTree(d);
@@ -89,7 +90,7 @@ class LockStoreTest {
         History h = write(dir);
         Path log = dir.resolve(LockStore.FILE);
         Files.write(log, new byte[4096], java.nio.file.StandardOpenOption.APPEND);
-        try (LockStore s = new LockStore(dir)) {
+        try (LockStore s = new LockStore(dir, 1)) {
             assertNull(s.lost());
             assertEquals(h.states().get(h.states().size() - 1), s.table().describe());
         }
@@ -105,7 +106,7 @@ class LockStoreTest {
         int at = (int) (h.sizes().get(1) + 20);
         whole[at] ^= 0x40;
         Files.write(log, whole);
-        try (LockStore s = new LockStore(dir)) {
+        try (LockStore s = new LockStore(dir, 1)) {
             assertNotNull(s.lost());
             assertTrue(s.lost().contains("CRC"), s.lost());
             assertEquals("", s.table().describe(), "nothing of a damaged log is served");
@@ -113,7 +114,7 @@ class LockStoreTest {
             s.force();
         }
         assertTrue(Files.exists(dir.resolve(LockStore.FILE + ".damaged")));
-        try (LockStore s = new LockStore(dir)) {
+        try (LockStore s = new LockStore(dir, 1)) {
             assertNull(s.lost(), "the new log reads");
             assertTrue(s.table().describe().startsWith("L 1 q/1/"), s.table().describe());
         }
@@ -122,7 +123,7 @@ class LockStoreTest {
     @Test
     void aFileOfSomethingElseIsALoss(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve(LockStore.FILE), "this is not a lock log at all, and long enough to hold a record");
-        try (LockStore s = new LockStore(dir)) {
+        try (LockStore s = new LockStore(dir, 1)) {
             assertNotNull(s.lost());
             assertEquals(0, s.table().size());
         }
@@ -131,7 +132,7 @@ class LockStoreTest {
     @Test
     void compactionKeepsTheTableAndBoundsTheLog(@TempDir Path dir) throws Exception {
         LockTable.Owner o = owner("a", 1);
-        try (LockStore s = new LockStore(dir)) {
+        try (LockStore s = new LockStore(dir, 1)) {
             for (int i = 0; i < 5_000; i++) {
                 assertNull(s.lock(i % 10, o, true, i, i));
                 s.unlock(i % 10, o, i, i);
@@ -141,7 +142,7 @@ class LockStoreTest {
         }
         assertTrue(Files.size(dir.resolve(LockStore.FILE)) < 200_000, "rewritten: " + Files.size(dir.resolve(LockStore.FILE)));
         assertTrue(!Files.exists(dir.resolve("." + LockStore.FILE + ".tmp")));
-        try (LockStore s = new LockStore(dir)) {
+        try (LockStore s = new LockStore(dir, 1)) {
             assertNull(s.lost());
             assertEquals(1, s.table().size(), s.table().describe());
             assertNotNull(s.table().conflict(3, owner("b", 1), true, 15, 15));
@@ -149,12 +150,37 @@ class LockStoreTest {
     }
 
     @Test
+    void whatAStaleOwnerAppendsAfterATakeoverIsNeverReplayed(@TempDir Path dir) throws Exception {
+        LockTable.Owner a = owner("a", 1);
+        LockTable.Owner b = owner("b", 1);
+        LockTable.Owner c = owner("c", 1);
+        try (LockStore old = new LockStore(dir, 4)) {
+            assertNull(old.lock(1, a, true, 0, 9));
+            old.force();
+            try (LockStore taker = new LockStore(dir, 5)) {
+                assertTrue(taker.table().describe().contains("a/1/"), "the new owner reads what the old one kept");
+                // the old owner wakes from a pause and appends one change before its fence fails
+                assertNull(old.lock(1, b, true, 20, 29));
+                old.force();
+                assertNull(taker.lock(1, c, true, 20, 29));
+                taker.force();
+            }
+        }
+        try (LockStore next = new LockStore(dir, 6)) {
+            assertNull(next.lost());
+            String state = next.table().describe();
+            assertTrue(state.contains("a/1/") && state.contains("c/1/") && !state.contains("b/1/"), state);
+        }
+        assertThrows(java.io.IOException.class, () -> new LockStore(dir, 5), "an SCM of an older epoch is the stale one");
+    }
+
+    @Test
     void clearEmptiesTheLogDurably(@TempDir Path dir) throws Exception {
-        try (LockStore s = new LockStore(dir)) {
+        try (LockStore s = new LockStore(dir, 1)) {
             assertNull(s.lock(1, owner("a", 1), true, 0, 0));
             s.clear();
         }
-        try (LockStore s = new LockStore(dir)) {
+        try (LockStore s = new LockStore(dir, 1)) {
             assertNull(s.lost());
             assertEquals(0, s.table().size());
         }
