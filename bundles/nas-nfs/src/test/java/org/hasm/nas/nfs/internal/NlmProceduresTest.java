@@ -163,6 +163,22 @@ class NlmProceduresTest {
     }
 
     @Test
+    void callbacksRunOnANamedDaemonThreadThatEndsWithTheServer() throws Exception {
+        java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+        start();
+        assertEquals(NlmClient.GRANTED, one.lock(file, 0, 1, true));
+        assertEquals(NlmClient.BLOCKED, two.lock(file, 0, 1, true, true, false));
+        assertEquals(NlmClient.GRANTED, one.unlock(file, 0, 1));
+        Fixture.await("NLM_GRANTED called back", WAIT, () -> !host.calls(Nlm4.PROGRAM, Nlm4.GRANTED).isEmpty());
+        java.util.List<Thread> callbacks = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> !before.contains(t) && t.getName().equals("hasm-nlm-A-callback")).toList();
+        assertEquals(1, callbacks.size(), "one callback thread per personality");
+        assertTrue(callbacks.get(0).isDaemon());
+        server.server.destroy();
+        Fixture.await("the callback thread to end", WAIT, () -> !callbacks.get(0).isAlive());
+    }
+
+    @Test
     void cancelForgetsABlockedRequest() throws Exception {
         host = new ClientHost();
         start();
