@@ -116,11 +116,12 @@ final class Locks implements AutoCloseable {
     }
 
     private NsmState nsm() throws IOException {
-        if (home.current() == null) {
+        Volume owned = home.current();
+        if (owned == null) {
             throw new IOException("volume " + home.name() + " is not owned by this SCM now");
         }
         if (nsm == null) {
-            nsm = new NsmState(home.root().resolve(FileIds.META), MAX_PEERS);
+            nsm = new NsmState(home.root().resolve(FileIds.META), MAX_PEERS, owned.epoch());
             if (nsm.damaged() != null) {
                 events.warn("personality " + personality + ": the NSM state did not read (" + nsm.damaged()
                         + "); it starts again at state " + nsm.state() + " and knows no client to notify");

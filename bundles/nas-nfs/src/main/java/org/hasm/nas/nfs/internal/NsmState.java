@@ -21,9 +21,10 @@ import java.util.zip.CRC32;
  * number (odd, as NSM's are while a host is up), the client hosts that hold monitored locks (told by
  * SM_NOTIFY if the lock state is ever lost) and the SM_MON registrations (called back when a watched
  * host's state changes). The file is rewritten whole (temporary file, force, atomic rename, force of
- * the folder) at each change: the old or the new content, never a mix. A file that does not read
- * (damaged, not ours) starts a new state number above any a clock-less count could have reached
- * before, and {@link #damaged()} says why. Not thread-safe: its owner serializes calls.
+ * the folder) at each change: the old or the new content, never a mix. It carries the volume's ownership
+ * epoch of its writer; an SCM of an older epoch neither reads nor writes it (a paused SCM that wakes after
+ * the takeover). A file that does not read (damaged, not ours) starts a new state number above any a
+ * clock-less count could have reached before, and {@link #damaged()} says why. Not thread-safe: its owner serializes calls.
  */
 final class NsmState {
     static final String FILE = "nsm.state";
@@ -58,19 +59,27 @@ final class NsmState {
 
     private final Path file;
     private final int max;
+    private final long epoch;
     private final String damaged;
     private int state;
     private final List<Peer> peers = new ArrayList<>();
     private final List<Watch> watches = new ArrayList<>();
 
-    /** @param max how many peers, and how many watches, it keeps at most */
-    NsmState(Path folder, int max) throws IOException {
+    /**
+     * @param max how many peers, and how many watches, it keeps at most
+     * @param epoch the ownership epoch of the volume for this SCM now
+     * @throws IOException if it cannot be written, or a newer owner of the volume wrote it
+     */
+    NsmState(Path folder, int max, long epoch) throws IOException {
         this.file = folder.resolve(FILE);
         this.max = max;
+        this.epoch = epoch;
         Files.createDirectories(folder);
         String why = null;
         try {
             read(Files.readAllBytes(file));
+        } catch (Stale e) {
+            throw e;
         } catch (NoSuchFileException e) {
             state = 1;
             write();
@@ -85,6 +94,15 @@ final class NsmState {
         this.damaged = why;
     }
 
+    /** The file was written by an owner of a newer epoch: this SCM is the stale one. */
+    static final class Stale extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Stale(String message) {
+            super(message);
+        }
+    }
+
     private void read(byte[] bytes) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         try {
@@ -96,6 +114,11 @@ final class NsmState {
             c.update(bytes, 8, bytes.length - 8);
             if ((int) c.getValue() != crc) {
                 throw new IOException("damaged (CRC)");
+            }
+            long at = b.getLong();
+            if (at > epoch) {
+                throw new Stale(file + " was written at epoch " + at + " of the volume, after this SCM's " + epoch
+                        + ": another SCM owns it now");
             }
             state = b.getInt();
             int n = b.getInt();
@@ -119,7 +142,16 @@ final class NsmState {
     }
 
     private void write() throws IOException {
-        int size = 16;
+        try {
+            // a paused SCM that wakes after the takeover must not put its old view over the new owner's
+            byte[] now = Files.readAllBytes(file);
+            if (now.length >= 16 && ByteBuffer.wrap(now).getInt() == MAGIC && ByteBuffer.wrap(now).getLong(8) > epoch) {
+                throw new Stale(file + " was written at a newer epoch of the volume than this SCM's " + epoch);
+            }
+        } catch (NoSuchFileException e) {
+            // the first write
+        }
+        int size = 24;
         for (Peer p : peers) {
             size += 6 + len(p.name) + len(p.address) + len(p.server);
         }
@@ -127,7 +159,7 @@ final class NsmState {
             size += 6 + len(w.monName) + len(w.myName) + 12 + Nlm4.SM_PRIV + len(w.address);
         }
         ByteBuffer b = ByteBuffer.allocate(size + 4);
-        b.putInt(MAGIC).putInt(0).putInt(state).putInt(peers.size());
+        b.putInt(MAGIC).putInt(0).putLong(epoch).putInt(state).putInt(peers.size());
         for (Peer p : peers) {
             put(b, p.name);
             put(b, p.address);
