@@ -44,8 +44,8 @@ final class Locks implements AutoCloseable {
     }
 
     /** A blocked lock request: granted, and the client called back, when what it waits for is released. */
-    record Waiter(long file, LockTable.Owner owner, boolean exclusive, long start, long last, XdrNlm.LockArgs args,
-            String client, String server, boolean monitored) {
+    record Waiter(String volume, long file, LockTable.Owner owner, boolean exclusive, long start, long last,
+            XdrNlm.LockArgs args, String client, String server) {
         boolean same(LockTable.Owner o, boolean x, long s, long l) {
             return owner.equals(o) && exclusive == x && start == s && last == l;
         }
@@ -57,12 +57,14 @@ final class Locks implements AutoCloseable {
 
     private final class VolumeLocks {
         final VolumeState volume;
+        final long epoch;
         final LockStore store;
         final List<Waiter> waiters = new ArrayList<>();
         long graceUntilNanos;
 
-        VolumeLocks(VolumeState volume, LockStore store) {
+        VolumeLocks(VolumeState volume, long epoch, LockStore store) {
             this.volume = volume;
+            this.epoch = epoch;
             this.store = store;
         }
 
@@ -80,6 +82,7 @@ final class Locks implements AutoCloseable {
     // granted to a waiting client whose GRANTED callback has not been answered yet: a CANCEL then releases it
     private final List<Waiter> unconfirmed = new ArrayList<>();
     private NsmState nsm;
+    private long nsmEpoch;
 
     Locks(String personality, VolumeState home, NlmSettings settings, Events events) {
         this.personality = personality;
@@ -96,18 +99,30 @@ final class Locks implements AutoCloseable {
 
     // ---- opening the state of a volume ----
 
+    /**
+     * @return the lock state of the volume as this SCM owns it now: read again whenever the volume's epoch
+     *     moved since it was read (another SCM served it meanwhile: a paused SCM that woke, lost the volume and
+     *     got it back must not serve what it remembered)
+     */
     private VolumeLocks open(VolumeState v) throws IOException {
-        VolumeLocks vl = volumes.get(v.name());
-        if (vl != null) {
-            return vl;
-        }
         Volume owned = v.current();
         if (owned == null) {
             throw new IOException("volume " + v.name() + " is not owned by this SCM now");
         }
+        VolumeLocks vl = volumes.get(v.name());
+        if (vl != null && vl.epoch == owned.epoch()) {
+            return vl;
+        }
+        if (vl != null) {
+            events.info("personality " + personality + ": volume " + v.name() + " changed hands since its locks were "
+                    + "read (epoch " + vl.epoch + ", now " + owned.epoch() + "): reading them again");
+            volumes.remove(v.name());
+            unconfirmed.removeIf(w -> w.volume().equals(v.name()));
+            vl.store.close();
+        }
         NsmState n = nsm();
         LockStore store = new LockStore(v.root().resolve(FileIds.META), owned.epoch());
-        vl = new VolumeLocks(v, store);
+        vl = new VolumeLocks(v, owned.epoch(), store);
         volumes.put(v.name(), vl);
         if (store.lost() != null) {
             lost(List.of(vl), "the lock state on volume " + v.name() + " was lost (" + store.lost() + ")", n);
@@ -120,8 +135,10 @@ final class Locks implements AutoCloseable {
         if (owned == null) {
             throw new IOException("volume " + home.name() + " is not owned by this SCM now");
         }
-        if (nsm == null) {
+        if (nsm == null || nsmEpoch != owned.epoch()) {
+            nsm = null;
             nsm = new NsmState(home.root().resolve(FileIds.META), MAX_PEERS, owned.epoch());
+            nsmEpoch = owned.epoch();
             if (nsm.damaged() != null) {
                 events.warn("personality " + personality + ": the NSM state did not read (" + nsm.damaged()
                         + "); it starts again at state " + nsm.state() + " and knows no client to notify");
@@ -201,7 +218,8 @@ final class Locks implements AutoCloseable {
             if (vl.waiters.size() >= MAX_WAITERS) {
                 return Nlm4.DENIED_NOLOCKS;
             }
-            vl.waiters.add(new Waiter(p.file(), o, a.exclusive, start, last, a, client, server, true));
+            vl.waiters.add(new Waiter(p.volume().name(), p.file(), o, a.exclusive, start, last, a, client,
+                    server));
             return Nlm4.BLOCKED;
         }
         if (table.size() >= settings.lockEntries()) {

@@ -136,6 +136,27 @@ class NlmProceduresTest {
     }
 
     @Test
+    void anScmThatGetsTheVolumeBackReadsTheLocksAgain() throws Exception {
+        start();
+        assertEquals(NlmClient.GRANTED, one.lock(file, 0, 0, true));
+        int state = one.smStat();
+        // the volume goes to the peer (epoch 2), whose client-1 lets go; then this SCM gets it back (epoch 3)
+        server.volume.owned.set(false);
+        server.volume.epoch.set(2);
+        Path meta = server.root.resolve(FileIds.META);
+        try (LockStore peer = new LockStore(meta, 2)) {
+            long id = peer.table().locks().keySet().iterator().next();
+            peer.unlock(id, one.lock(file, 0, 0).owner(), 0, LockTable.TO_END);
+            assertEquals(0, peer.table().size());
+            peer.force();
+        }
+        server.volume.epoch.set(3);
+        server.volume.owned.set(true);
+        assertEquals(NlmClient.GRANTED, two.lock(file, 0, 0, true), "what the peer changed is what this SCM serves");
+        assertEquals(state, two.smStat());
+    }
+
+    @Test
     void aBlockedLockIsGrantedAndCalledBackWhenTheHolderLetsGo() throws Exception {
         host = new ClientHost();
         start();
