@@ -42,7 +42,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 public class NfsModule implements HaModule {
     static final String PID = "org.hasm.nas.nfs";
 
-    @ObjectClassDefinition(id = PID, name = "hasm NFS service", description = "Limits of the NFS file service.")
+    @ObjectClassDefinition(id = PID, name = "hasm NFS service", description = "Limits of the NFS file service and its lock service (NLM, NSM).")
     @interface Config {
         @AttributeDefinition(name = "worker.threads", description = "Threads that carry out NFS requests, per personality.")
         int worker_threads() default 8;
@@ -58,6 +58,22 @@ public class NfsModule implements HaModule {
         @AttributeDefinition(name = "scan.limit", description = "Entries an export may be searched through for a "
                 + "file renamed behind this service's back (by another protocol or an administrator) before its handle is STALE.")
         int scan_limit() default 200_000;
+
+        @AttributeDefinition(name = "nlm.lock.entries", description = "NLM locks and share reservations kept per volume; "
+                + "a lock beyond them is refused (NLM4_DENIED_NOLOCKS).")
+        int nlm_lock_entries() default 100_000;
+
+        @AttributeDefinition(name = "nlm.grace.ms", description = "After the lock state of a volume was really lost "
+                + "(its log on the volume unreadable), how long only reclaims are admitted. A takeover loses nothing and has none.")
+        long nlm_grace_ms() default 45_000;
+
+        @AttributeDefinition(name = "nlm.callback.ms", description = "Deadline of one call back to a client (NLM_GRANTED "
+                + "of a blocked lock, an asynchronous _RES, SM_NOTIFY), its portmapper query included.")
+        long nlm_callback_ms() default 5_000;
+
+        @AttributeDefinition(name = "nlm.callback.portmap.port",
+                description = "Port of the client hosts' portmappers, asked for their NLM and NSM ports before a call back.")
+        int nlm_callback_portmap_port() default 111;
     }
 
     private final Logger logger;
@@ -193,6 +209,7 @@ public class NfsModule implements HaModule {
     }
 
     private static NfsSettings settings(Config c) {
-        return new NfsSettings(c.worker_threads(), c.drc_entries(), c.drc_age_ms(), c.scan_limit());
+        return new NfsSettings(c.worker_threads(), c.drc_entries(), c.drc_age_ms(), c.scan_limit(),
+                new NlmSettings(c.nlm_lock_entries(), c.nlm_grace_ms(), c.nlm_callback_ms(), c.nlm_callback_portmap_port()));
     }
 }

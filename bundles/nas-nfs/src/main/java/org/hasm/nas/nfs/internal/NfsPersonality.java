@@ -17,7 +17,7 @@ import org.dcache.oncrpc4j.rpc.OncRpcSvcBuilder;
 
 /**
  * One personality served over NFS: its exports (with their volumes' file ids and reply caches) and
- * one ONC RPC server per address and port, each answering NFS, MOUNT and the portmapper, so a
+ * one ONC RPC server per address and port, each answering NFS, MOUNT, NLM, NSM and the portmapper, so a
  * client finds every program on whichever of the personality's ports it asks. Requests run on the
  * personality's own worker threads, {@code hasm-nfs-<personality>-N} (daemons); closing the
  * personality stops its servers, then its workers, with a bounded wait.
@@ -41,6 +41,7 @@ final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
     private final ExecutorService workers;
     private final Events events;
     private NfsProgram nfs;
+    private Locks locks;
 
     private NfsPersonality(NfsPlan plan, NfsSettings settings, Events events) {
         this.plan = plan;
@@ -68,6 +69,7 @@ final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
         try {
             s.openExports(settings, volumes);
             s.nfs = new NfsProgram(s, handles, incarnation, events);
+            s.locks = new Locks(plan.personality(), s.exports.values().iterator().next().volume, settings.nlm(), events);
             s.listen();
             return s;
         } catch (NfsPlan.NotServable | AddressTaken | RuntimeException e) {
@@ -97,8 +99,12 @@ final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
         List<PortmapProgram.Mapping> mappings = List.of(
                 new PortmapProgram.Mapping(Nfs3.PROGRAM, Nfs3.VERSION, plan.nfsPort()),
                 new PortmapProgram.Mapping(Nfs3.MOUNT_PROGRAM, Nfs3.MOUNT_VERSION, plan.mountPort()),
-                new PortmapProgram.Mapping(Nfs3.MOUNT_PROGRAM, 1, plan.mountPort()));
+                new PortmapProgram.Mapping(Nfs3.MOUNT_PROGRAM, 1, plan.mountPort()),
+                new PortmapProgram.Mapping(Nlm4.PROGRAM, Nlm4.VERSION, plan.nfsPort()),
+                new PortmapProgram.Mapping(Nlm4.NSM_PROGRAM, Nlm4.NSM_VERSION, plan.nfsPort()));
         MountProgram mount = new MountProgram(this);
+        NlmProgram nlm = new NlmProgram(nfs, this, locks, events);
+        NsmProgram nsm = new NsmProgram(this, locks, events);
         PortmapProgram portmap = new PortmapProgram(mappings);
         for (String address : plan.addresses()) {
             for (int port : plan.ports()) {
@@ -115,6 +121,8 @@ final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
                         .withRpcService(new OncRpcProgram(Nfs3.MOUNT_PROGRAM, Nfs3.MOUNT_VERSION), mount)
                         .withRpcService(new OncRpcProgram(Nfs3.MOUNT_PROGRAM, 1), mount)
                         .withRpcService(new OncRpcProgram(Nfs3.PORTMAP_PROGRAM, Nfs3.PORTMAP_VERSION), portmap)
+                        .withRpcService(new OncRpcProgram(Nlm4.PROGRAM, Nlm4.VERSION), nlm)
+                        .withRpcService(new OncRpcProgram(Nlm4.NSM_PROGRAM, Nlm4.NSM_VERSION), nsm)
                         .build();
                 try {
                     svc.start();
@@ -171,6 +179,9 @@ final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (locks != null) {
+            locks.close();
         }
         for (VolumeState v : volumes.values()) {
             try {

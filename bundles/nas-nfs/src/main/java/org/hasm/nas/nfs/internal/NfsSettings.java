@@ -7,10 +7,15 @@ package org.hasm.nas.nfs.internal;
  * @param drcEntries replies the duplicate request cache keeps per volume
  * @param drcAgeMs how long it keeps one
  * @param scanLimit entries the search for a file renamed behind the server's back may look at
+ * @param nlm the limits of the lock service
  */
-record NfsSettings(int workerThreads, int drcEntries, long drcAgeMs, int scanLimit) {
+record NfsSettings(int workerThreads, int drcEntries, long drcAgeMs, int scanLimit, NlmSettings nlm) {
 
     static final NfsSettings DEFAULTS = new NfsSettings(8, 4096, 600_000, 200_000);
+
+    NfsSettings(int workerThreads, int drcEntries, long drcAgeMs, int scanLimit) {
+        this(workerThreads, drcEntries, drcAgeMs, scanLimit, NlmSettings.DEFAULTS);
+    }
 
     NfsSettings {
         check("worker.threads", workerThreads, 1, 256);

@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
-import java.util.zip.CRC32;
 
 /**
  * The duplicate request cache of one volume: the replies to non-idempotent requests (CREATE,
@@ -87,7 +86,7 @@ final class ReplyCache implements AutoCloseable {
             }
             byte[] payload = new byte[length];
             b.get(payload);
-            if (crc(payload) != crc) {
+            if (Records.crc(payload) != crc) {
                 break;
             }
             try {
@@ -155,7 +154,7 @@ final class ReplyCache implements AutoCloseable {
         if (records >= 2 * maxEntries) {
             compact();
         } else {
-            append(log, payload);
+            Records.append(log, MAGIC, payload);
             log.force(false);
             records++;
         }
@@ -187,32 +186,16 @@ final class ReplyCache implements AutoCloseable {
                 ByteBuffer p = ByteBuffer.allocate(8 + 12 + 2 + client.length + 4 + reply.length);
                 p.putLong(e.getValue().time).putInt(k.xid()).putInt(k.procedure()).putInt(k.argsCrc())
                         .putShort((short) client.length).put(client).putInt(reply.length).put(reply);
-                append(out, p.array());
+                Records.append(out, MAGIC, p.array());
             }
             out.force(true);
         }
         log.close();
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-            dir.force(true);
-        }
+        Records.forceFolder(file.getParent());
         log = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ);
         log.position(log.size());
         records = entries.size();
-    }
-
-    private static void append(FileChannel out, byte[] payload) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(12 + payload.length);
-        b.putInt(MAGIC).putInt(payload.length).putInt(crc(payload)).put(payload).flip();
-        while (b.hasRemaining()) {
-            out.write(b);
-        }
-    }
-
-    private static int crc(byte[] payload) {
-        CRC32 c = new CRC32();
-        c.update(payload);
-        return (int) c.getValue();
     }
 
     synchronized int size() {

@@ -48,6 +48,8 @@ final class Fixture {
         final AtomicBoolean owned = new AtomicBoolean(true);
         final AtomicLong epoch = new AtomicLong(1);
         final AtomicInteger fences = new AtomicInteger();
+        /** The fence fails while the volume still looks owned: it was lost between the check and the fence. */
+        final AtomicBoolean fenceFails = new AtomicBoolean();
 
         TestVolume(String name, Path root) {
             this.name = name;
@@ -77,7 +79,7 @@ final class Fixture {
         @Override
         public void fence() throws FencedException {
             fences.incrementAndGet();
-            if (!owned.get()) {
+            if (!owned.get() || fenceFails.get()) {
                 throw new FencedException("volume " + name + " taken over");
             }
         }

@@ -133,6 +133,11 @@ public final class RpcClient implements AutoCloseable {
         throw new IOException("no reply with XID " + xid + " among 1000");
     }
 
+    /** @return the XID of the next reply that comes, whatever call it answers */
+    int nextReplyXid() throws IOException {
+        return java.nio.ByteBuffer.wrap(record()).getInt();
+    }
+
     private byte[] record() throws IOException {
         ByteBuffer all = ByteBuffer.allocate(0);
         for (int i = 0; i < 64; i++) {

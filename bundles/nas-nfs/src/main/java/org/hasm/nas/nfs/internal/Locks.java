@@ -1,0 +1,455 @@
+package org.hasm.nas.nfs.internal;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.hasm.spi.storage.FencedException;
+import org.hasm.spi.storage.Volume;
+
+/**
+ * The lock state of one personality: per volume, its {@link LockStore} (read the first time a lock
+ * request comes while this SCM owns the volume, like the reply cache), the blocked requests waiting
+ * for a lock, and the grace period after a loss; for the personality, its {@link NsmState} on the
+ * volume of its first export. Every change is forced to the volume, and the volume fenced, before the
+ * caller replies: a request this SCM can no longer prove it may serve is dropped, never granted.
+ * Calls back to clients (NLM_GRANTED, the _RES replies, SM_NOTIFY, SM_MON's callbacks) run on the
+ * personality's own {@code hasm-nlm-<personality>-callback} thread, each within the callback deadline;
+ * its queue is bounded (the oldest call is dropped when it is full: a client that is not told retries
+ * its lock and gets it then).
+ *
+ * <p>Thread safety: every field but {@code callbacks} is guarded by this object; requests of every
+ * worker thread call in, each change runs under the lock from table to disk.
+ */
+final class Locks implements AutoCloseable {
+    private static final int MAX_WAITERS = 1024;
+    private static final int MAX_PEERS = 1024;
+    private static final int CALLBACK_QUEUE = 256;
+    private static final long JOIN_MS = 2_000;
+
+    /** Why a request gets no reply: the volume is no longer this SCM's to answer for. */
+    static final class Dropped extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Dropped(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** A blocked lock request: granted, and the client called back, when what it waits for is released. */
+    record Waiter(String volume, long file, LockTable.Owner owner, boolean exclusive, long start, long last,
+            XdrNlm.LockArgs args, String client, String server) {
+        boolean same(LockTable.Owner o, boolean x, long s, long l) {
+            return owner.equals(o) && exclusive == x && start == s && last == l;
+        }
+    }
+
+    /** What a request's handle proved: the file's id on its volume, and the volume now. */
+    record Place(VolumeState volume, Volume owned, long file) {
+    }
+
+    private final class VolumeLocks {
+        final VolumeState volume;
+        final long epoch;
+        final LockStore store;
+        final List<Waiter> waiters = new ArrayList<>();
+        long graceUntilNanos;
+
+        VolumeLocks(VolumeState volume, long epoch, LockStore store) {
+            this.volume = volume;
+            this.epoch = epoch;
+            this.store = store;
+        }
+
+        boolean inGrace() {
+            return graceUntilNanos != 0 && System.nanoTime() - graceUntilNanos < 0;
+        }
+    }
+
+    private final String personality;
+    private final VolumeState home;
+    private final NlmSettings settings;
+    private final Events events;
+    private final ThreadPoolExecutor callbacks;
+    private final Map<String, VolumeLocks> volumes = new HashMap<>();
+    // granted to a waiting client whose GRANTED callback has not been answered yet: a CANCEL then releases it
+    private final List<Waiter> unconfirmed = new ArrayList<>();
+    private NsmState nsm;
+    private long nsmEpoch;
+
+    Locks(String personality, VolumeState home, NlmSettings settings, Events events) {
+        this.personality = personality;
+        this.home = home;
+        this.settings = settings;
+        this.events = events;
+        this.callbacks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(CALLBACK_QUEUE), r -> {
+                    Thread t = new Thread(r, "hasm-nlm-" + personality + "-callback");
+                    t.setDaemon(true);
+                    return t;
+                }, new ThreadPoolExecutor.DiscardOldestPolicy());
+    }
+
+    // ---- opening the state of a volume ----
+
+    /**
+     * @return the lock state of the volume as this SCM owns it now: read again whenever the volume's epoch
+     *     moved since it was read (another SCM served it meanwhile: a paused SCM that woke, lost the volume and
+     *     got it back must not serve what it remembered)
+     */
+    private VolumeLocks open(VolumeState v) throws IOException {
+        Volume owned = v.current();
+        if (owned == null) {
+            throw new IOException("volume " + v.name() + " is not owned by this SCM now");
+        }
+        VolumeLocks vl = volumes.get(v.name());
+        if (vl != null && vl.epoch == owned.epoch()) {
+            return vl;
+        }
+        if (vl != null) {
+            events.info("personality " + personality + ": volume " + v.name() + " changed hands since its locks were "
+                    + "read (epoch " + vl.epoch + ", now " + owned.epoch() + "): reading them again");
+            volumes.remove(v.name());
+            unconfirmed.removeIf(w -> w.volume().equals(v.name()));
+            vl.store.close();
+        }
+        NsmState n = nsm();
+        LockStore store = new LockStore(v.root().resolve(FileIds.META), owned.epoch());
+        vl = new VolumeLocks(v, owned.epoch(), store);
+        volumes.put(v.name(), vl);
+        if (store.lost() != null) {
+            lost(List.of(vl), "the lock state on volume " + v.name() + " was lost (" + store.lost() + ")", n);
+        }
+        return vl;
+    }
+
+    private NsmState nsm() throws IOException {
+        Volume owned = home.current();
+        if (owned == null) {
+            throw new IOException("volume " + home.name() + " is not owned by this SCM now");
+        }
+        if (nsm == null || nsmEpoch != owned.epoch()) {
+            nsm = null;
+            nsm = new NsmState(home.root().resolve(FileIds.META), MAX_PEERS, owned.epoch());
+            nsmEpoch = owned.epoch();
+            if (nsm.damaged() != null) {
+                events.warn("personality " + personality + ": the NSM state did not read (" + nsm.damaged()
+                        + "); it starts again at state " + nsm.state() + " and knows no client to notify");
+            }
+        }
+        return nsm;
+    }
+
+    /** The lock state is gone: raise the NSM state, tell every monitored client, admit only reclaims for a while. */
+    private void lost(List<VolumeLocks> gone, String why, NsmState n) throws IOException {
+        for (VolumeLocks vl : gone) {
+            vl.graceUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.graceMs());
+            vl.waiters.clear();
+        }
+        int state = n.raise();
+        List<NsmState.Peer> peers = n.peers();
+        List<String> names = gone.stream().map(vl -> vl.volume.name()).toList();
+        events.warn("personality " + personality + ": " + why + "; NSM state raised to " + state + ", " + peers.size()
+                + " client(s) told to reclaim, only reclaims admitted on " + names + " for " + settings.graceMs() + " ms");
+        events.publish("NLM_STATE_LOST", Map.of("personality", personality, "volumes", names, "reason", why,
+                "state", state, "clients", peers.size(), "graceMs", settings.graceMs()));
+        for (NsmState.Peer p : peers) {
+            XdrNlm.StatChange notify = new XdrNlm.StatChange(true);
+            notify.name = p.server();
+            notify.state = state;
+            callback("SM_NOTIFY to " + p.name(), p.address(), Nlm4.NSM_PROGRAM, Nlm4.NSM_VERSION, Nlm4.SM_NOTIFY, notify);
+        }
+    }
+
+    /** Makes the volume's changes durable and proves it is still this SCM's; otherwise the reply is dropped. */
+    private void commit(VolumeLocks vl, Volume owned) throws IOException, Dropped {
+        vl.store.force();
+        try {
+            owned.fence();
+        } catch (FencedException e) {
+            events.publish("FENCED", Map.of("volume", vl.volume.name(), "reason", String.valueOf(e.getMessage())));
+            throw new Dropped("volume " + vl.volume.name() + " fenced: " + e.getMessage());
+        }
+    }
+
+    // ---- NLM ----
+
+    /** TEST: {@code null} if the lock could be granted, else the lock in the way (a grace period answers as a status). */
+    synchronized Object test(Place p, LockTable.Owner o, boolean exclusive, long start, long last) throws IOException {
+        VolumeLocks vl = open(p.volume());
+        if (vl.inGrace()) {
+            return Nlm4.DENIED_GRACE_PERIOD;
+        }
+        return vl.store.table().conflict(p.file(), o, exclusive, start, last);
+    }
+
+    /**
+     * LOCK and NM_LOCK.
+     *
+     * @param monitored whether the client is recorded for SM_NOTIFY (LOCK) or not (NM_LOCK)
+     * @return an nlm4_stats
+     */
+    synchronized int lock(Place p, XdrNlm.LockArgs a, boolean monitored, String client, String server)
+            throws IOException, Dropped {
+        VolumeLocks vl = open(p.volume());
+        if (vl.inGrace() && !a.reclaim) {
+            return Nlm4.DENIED_GRACE_PERIOD;
+        }
+        LockTable.Owner o = a.lock.owner();
+        long start = a.lock.offset;
+        long last = LockTable.end(a.lock.offset, a.lock.length);
+        LockTable table = vl.store.table();
+        if (table.conflict(p.file(), o, a.exclusive, start, last) != null) {
+            if (!a.block || !monitored) {
+                return Nlm4.DENIED;
+            }
+            for (Waiter w : vl.waiters) {
+                if (w.file() == p.file() && w.same(o, a.exclusive, start, last)) {
+                    return Nlm4.BLOCKED;
+                }
+            }
+            if (vl.waiters.size() >= MAX_WAITERS) {
+                return Nlm4.DENIED_NOLOCKS;
+            }
+            vl.waiters.add(new Waiter(p.volume().name(), p.file(), o, a.exclusive, start, last, a, client,
+                    server));
+            return Nlm4.BLOCKED;
+        }
+        if (table.size() >= settings.lockEntries()) {
+            return Nlm4.DENIED_NOLOCKS;
+        }
+        if (monitored && !nsm().addPeer(new NsmState.Peer(a.lock.callerName, client, server))) {
+            return Nlm4.DENIED_NOLOCKS;
+        }
+        vl.waiters.removeIf(w -> w.file() == p.file() && w.same(o, a.exclusive, start, last));
+        vl.store.lock(p.file(), o, a.exclusive, start, last);
+        commit(vl, p.owned());
+        return Nlm4.GRANTED_OK;
+    }
+
+    /** CANCEL: forgets a blocked request; one already granted but not yet confirmed is released. */
+    synchronized int cancel(Place p, XdrNlm.CancelArgs a) throws IOException, Dropped {
+        VolumeLocks vl = open(p.volume());
+        LockTable.Owner o = a.lock.owner();
+        long start = a.lock.offset;
+        long last = LockTable.end(a.lock.offset, a.lock.length);
+        if (vl.waiters.removeIf(w -> w.file() == p.file() && w.same(o, a.exclusive, start, last))) {
+            return Nlm4.GRANTED_OK;
+        }
+        for (Iterator<Waiter> it = unconfirmed.iterator(); it.hasNext();) {
+            Waiter w = it.next();
+            if (w.file() == p.file() && w.same(o, a.exclusive, start, last)) {
+                it.remove();
+                vl.store.unlock(p.file(), o, start, last);
+                wake(vl, p.file(), p.owned());
+                commit(vl, p.owned());
+                return Nlm4.GRANTED_OK;
+            }
+        }
+        return Nlm4.DENIED;
+    }
+
+    synchronized int unlock(Place p, XdrNlm.Lock l) throws IOException, Dropped {
+        VolumeLocks vl = open(p.volume());
+        LockTable.Owner o = l.owner();
+        long start = l.offset;
+        long last = LockTable.end(l.offset, l.length);
+        vl.store.unlock(p.file(), o, start, last);
+        unconfirmed.removeIf(w -> w.file() == p.file() && w.owner().equals(o));
+        wake(vl, p.file(), p.owned());
+        commit(vl, p.owned());
+        return Nlm4.GRANTED_OK;
+    }
+
+    /** Grants what waits on a file and can be granted now; the clients are called back once it is durable. */
+    private void wake(VolumeLocks vl, long file, Volume owned) throws IOException {
+        for (Iterator<Waiter> it = vl.waiters.iterator(); it.hasNext();) {
+            Waiter w = it.next();
+            if (w.file() != file || vl.store.table().conflict(file, w.owner(), w.exclusive(), w.start(), w.last()) != null) {
+                continue;
+            }
+            if (vl.store.table().size() >= settings.lockEntries()
+                    || !nsm().addPeer(new NsmState.Peer(w.owner().callerName(), w.client(), w.server()))) {
+                continue; // granted when it asks again, if there is room then
+            }
+            it.remove();
+            vl.store.lock(file, w.owner(), w.exclusive(), w.start(), w.last());
+            if (unconfirmed.size() >= MAX_WAITERS) {
+                unconfirmed.remove(0);
+            }
+            unconfirmed.add(w);
+            XdrNlm.TestArgs granted = new XdrNlm.TestArgs();
+            granted.cookie = w.args().cookie;
+            granted.exclusive = w.exclusive();
+            granted.lock = w.args().lock;
+            // queued now, sent by the callback thread after the caller's commit: it takes this object's lock first
+            callbacks.execute(() -> {
+                synchronized (this) {
+                    if (!unconfirmed.contains(w) || vl.volume.current() == null) {
+                        return; // cancelled or released meanwhile, or the volume (and the grant's proof) is gone
+                    }
+                }
+                send("NLM_GRANTED to " + w.owner().callerName(), w.client(), Nlm4.PROGRAM, Nlm4.VERSION, Nlm4.GRANTED,
+                        granted, true, w);
+            });
+        }
+    }
+
+    /** GRANTED_RES (or the reply to GRANTED): the client has its lock; a later CANCEL no longer releases it. */
+    synchronized void confirmed(byte[] cookie) {
+        unconfirmed.removeIf(w -> Arrays.equals(w.args().cookie, cookie));
+    }
+
+    synchronized int share(Place p, XdrNlm.ShareArgs a) throws IOException, Dropped {
+        VolumeLocks vl = open(p.volume());
+        if (vl.inGrace() && !a.reclaim) {
+            return Nlm4.DENIED_GRACE_PERIOD;
+        }
+        if (vl.store.table().size() >= settings.lockEntries()) {
+            return Nlm4.DENIED_NOLOCKS;
+        }
+        if (!vl.store.share(p.file(), a.callerName, a.oh, a.mode, a.access)) {
+            return Nlm4.DENIED;
+        }
+        commit(vl, p.owned());
+        return Nlm4.GRANTED_OK;
+    }
+
+    synchronized int unshare(Place p, XdrNlm.ShareArgs a) throws IOException, Dropped {
+        VolumeLocks vl = open(p.volume());
+        vl.store.unshare(p.file(), a.callerName, a.oh);
+        commit(vl, p.owned());
+        return Nlm4.GRANTED_OK;
+    }
+
+    /**
+     * FREE_ALL, or the SM_NOTIFY of a client host that rebooted: every lock and reservation of that host on
+     * the given volumes (those this SCM owns now) goes, and what waited on them is granted.
+     */
+    synchronized void freeAll(String callerName, List<VolumeState> on) throws IOException, Dropped {
+        for (VolumeState v : on) {
+            Volume owned = v.current();
+            if (owned == null) {
+                continue;
+            }
+            VolumeLocks vl = open(v);
+            vl.waiters.removeIf(w -> w.owner().callerName().equals(callerName));
+            Set<Long> files = vl.store.freeAll(callerName);
+            for (long f : files) {
+                wake(vl, f, owned);
+            }
+            commit(vl, owned);
+        }
+        unconfirmed.removeIf(w -> w.owner().callerName().equals(callerName));
+        if (home.current() != null) {
+            nsm().removePeer(callerName);
+        }
+    }
+
+    // ---- NSM ----
+
+    /** @return the NSM state number of the personality */
+    synchronized int state() throws IOException {
+        return nsm().state();
+    }
+
+    /** SM_MON. @return whether it is kept */
+    synchronized boolean monitor(NsmState.Watch w) throws IOException {
+        return nsm().watch(w);
+    }
+
+    synchronized int unmonitor(String monName, XdrNlm.MyId id) throws IOException {
+        nsm().unwatch(monName, id);
+        return nsm().state();
+    }
+
+    synchronized int unmonitorAll(XdrNlm.MyId id) throws IOException {
+        nsm().unwatchAll(id);
+        return nsm().state();
+    }
+
+    /** SM_SIMU_CRASH: this personality's lock service acts as if it had crashed; every lock of the given volumes goes. */
+    synchronized void simulateCrash(List<VolumeState> on) throws IOException, Dropped {
+        NsmState n = nsm();
+        List<VolumeLocks> cleared = new ArrayList<>();
+        for (VolumeState v : on) {
+            Volume owned = v.current();
+            if (owned == null) {
+                continue;
+            }
+            VolumeLocks vl = open(v);
+            vl.store.clear();
+            commit(vl, owned);
+            cleared.add(vl);
+        }
+        unconfirmed.clear();
+        if (!cleared.isEmpty()) {
+            lost(cleared, "SM_SIMU_CRASH cleared every lock", n);
+        }
+    }
+
+    /** SM_NOTIFY: the host {@code name} rebooted; those who asked by SM_MON to watch it are called back. */
+    synchronized void notifyWatchers(String name, int state) throws IOException {
+        for (NsmState.Watch w : nsm().watches()) {
+            if (w.monName().equals(name)) {
+                XdrNlm.Status s = new XdrNlm.Status();
+                s.name = name;
+                s.state = state;
+                s.priv = w.priv();
+                callback("the SM_MON callback of " + w.myName(), w.address(), w.program(), w.version(), w.procedure(), s);
+            }
+        }
+    }
+
+    // ---- calls back ----
+
+    /** Queues one call to a client host, made off the request threads within the callback deadline. */
+    void callback(String what, String host, int program, int version, int procedure, Xdr3.Args args) {
+        callbacks.execute(() -> send(what, host, program, version, procedure, args, false, null));
+    }
+
+    private void send(String what, String host, int program, int version, int procedure, Xdr3.Args args, boolean grant,
+            Waiter w) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.callbackMs());
+        try {
+            RpcCaller.call(host, settings.callbackPortmapPort(), program, version, procedure, args, deadline);
+            if (grant) {
+                synchronized (this) {
+                    unconfirmed.remove(w);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            events.warn("personality " + personality + ": " + what + " at " + host + " failed: " + e.getMessage()
+                    + (grant ? " (the client gets its lock when it asks again)" : ""));
+        }
+    }
+
+    @Override
+    public void close() {
+        callbacks.shutdownNow();
+        try {
+            if (!callbacks.awaitTermination(JOIN_MS, TimeUnit.MILLISECONDS)) {
+                events.warn("personality " + personality + ": the NLM callback thread did not end within " + JOIN_MS + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            for (VolumeLocks vl : volumes.values()) {
+                try {
+                    vl.store.close();
+                } catch (IOException e) {
+                    events.warn("volume " + vl.volume.name() + ": closing the lock log: " + e.getMessage());
+                }
+            }
+            volumes.clear();
+        }
+    }
+}
