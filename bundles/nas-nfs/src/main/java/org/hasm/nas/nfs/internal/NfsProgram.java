@@ -654,7 +654,9 @@ final class NfsProgram implements RpcDispatchable {
         }
         Permissions.requireRead(caller, attrs, "read");
         int count = (int) Math.min(Math.max(0, a.count & 0xffffffffL), Nfs3.MAX_IO);
-        ByteBuffer data = ByteBuffer.allocate(count);
+        // read straight into the array the reply encodes: no copy between the file and the reply
+        byte[] buffer = new byte[count];
+        ByteBuffer data = ByteBuffer.wrap(buffer);
         try (FileChannel ch = FileChannel.open(t.file, StandardOpenOption.READ)) {
             long pos = a.offset;
             while (data.hasRemaining()) {
@@ -670,11 +672,9 @@ final class NfsProgram implements RpcDispatchable {
         if (t.volume.owned() == false) {
             throw new Failure(Nfs3.ERR_JUKEBOX, "volume lost while reading");
         }
-        data.flip();
-        int n = data.remaining();
+        int n = data.position();
         boolean eof = a.offset + n >= attrs.size();
-        byte[] bytes = new byte[n];
-        data.get(bytes);
+        byte[] bytes = n == count ? buffer : java.util.Arrays.copyOf(buffer, n);
         return out -> {
             Attrs.post(out, attrs, t.fsid());
             out.xdrEncodeInt(n);
