@@ -189,6 +189,9 @@ final class DemoPair {
                 AdminAccess.writeToken(etc.resolve("admin"), "operate", AdminAccess.DEFAULT_NAME);
                 AdminAccess.writeToken(etc.resolve("admin"), "read", MONITOR);
                 Files.createDirectories(dir.resolve(SHARED).resolve("heartbeat"));
+                for (String personality : List.of("A", "B")) {
+                    writableShare(dir.resolve(SHARED).resolve("volumes").resolve(volume(personality)));
+                }
                 for (Map.Entry<String, Map<String, String>> file : files(scm, options, dir, smbHash).entrySet()) {
                     write(etc.resolve(file.getKey()), file.getValue());
                 }
@@ -420,8 +423,23 @@ final class DemoPair {
                 + nfsPort(base) + "&version=3";
     }
 
+    private static String volume(String personality) {
+        return "vol-" + personality.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * Makes a volume's folder a share every client may write, like {@code /tmp} (everyone creates,
+     * only an entry's owner removes it): the NFS service checks mode bits against the caller and
+     * squashes root to nobody, so a folder only its owner may write would refuse the demo's clients.
+     * The storage module keeps a folder that is there as it is.
+     */
+    private static void writableShare(Path volume) throws IOException {
+        Files.createDirectories(volume);
+        Files.setAttribute(volume, "unix:mode", 01777);
+    }
+
     private static Map<String, String> personality(String name, Scm home, int base) {
-        String volume = "vol-" + name.toLowerCase(java.util.Locale.ROOT);
+        String volume = volume(name);
         Map<String, String> lines = new LinkedHashMap<>();
         lines.put("#1", "# personality " + name + ": served by " + home.name() + ", and by its peer while "
                 + home.name() + " is down");

@@ -109,6 +109,11 @@ class DemoPairTest {
         assertEquals(dir.resolve("scm-b/hasm.pid").toString(),
                 PropertiesFile.read(dir.resolve("scm-a/etc/org.hasm.fence.cfg")).get("fence.process.pidfile"));
         assertTrue(Files.isDirectory(dir.resolve("shared/heartbeat")));
+        for (String volume : new String[] {"vol-a", "vol-b"}) {
+            // every NFS client may write the demo's shares (root is squashed, mode bits are checked)
+            assertEquals(01777, (Integer) Files.getAttribute(dir.resolve("shared/volumes").resolve(volume), "unix:mode") & 07777,
+                    volume);
+        }
         assertEquals(PropertiesFile.read(dir.resolve("scm-a/etc/org.hasm.personality~a.cfg")),
                 PropertiesFile.read(dir.resolve("scm-b/etc/org.hasm.personality~a.cfg")));
 

@@ -12,7 +12,8 @@ import org.dcache.oncrpc4j.rpc.RpcCall;
  * every client by default), whether a call without credentials (AUTH_NONE) is admitted
  * ({@code nfs.auth.none.<export>}, no by default), and whether root is squashed to {@value #NOBODY}
  * ({@code nfs.root.squash.<export>}, yes by default). The identity decides who owns what a client
- * creates and whether it may change an owner; the server does not (yet) check mode bits against it.
+ * creates, whether it may change an owner, and what it may do to a file by the file's mode bits
+ * ({@link Permissions}).
  */
 record ExportAccess(ClientNetworks clients, boolean authNone, boolean rootSquash) {
     static final String CLIENTS = "nfs.clients.";
@@ -22,10 +23,32 @@ record ExportAccess(ClientNetworks clients, boolean authNone, boolean rootSquash
 
     static final ExportAccess DEFAULT = new ExportAccess(ClientNetworks.ANY, false, true);
 
-    /** The identity a request runs as, after squashing. */
-    record Caller(int uid, int gid, boolean squashedRoot) {
+    /**
+     * The identity a request runs as, after squashing: its uid, its primary gid and the supplementary
+     * gids AUTH_SYS carried (none for a squashed root or AUTH_NONE).
+     */
+    record Caller(int uid, int gid, int[] gids, boolean squashedRoot) {
+        private static final int[] NONE = {};
+
+        Caller(int uid, int gid, boolean squashedRoot) {
+            this(uid, gid, NONE, squashedRoot);
+        }
+
         boolean root() {
             return uid == 0;
+        }
+
+        /** @return whether the caller is a member of group {@code g}, by its primary or a supplementary gid */
+        boolean inGroup(int g) {
+            if (g == gid) {
+                return true;
+            }
+            for (int s : gids) {
+                if (s == g) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
@@ -68,7 +91,8 @@ record ExportAccess(ClientNetworks clients, boolean authNone, boolean rootSquash
             if (unix.uid() == 0 && rootSquash) {
                 return new Caller(NOBODY, NOBODY, true);
             }
-            return new Caller(unix.uid(), unix.gid(), false);
+            int[] gids = unix.gids();
+            return new Caller(unix.uid(), unix.gid(), gids == null ? Caller.NONE : gids.clone(), false);
         }
         if (auth != null && auth.type() == RpcAuthType.NONE && authNone) {
             return new Caller(NOBODY, NOBODY, false);

@@ -62,6 +62,7 @@ final class Namespace {
         Target dir = program.writable(a.dir);
         Path file = NfsProgram.child(dir, a.name, true);
         Attrs before = NfsProgram.attrs(dir);
+        Permissions.requireChange(caller, before, "create in a folder");
         program.fence(dir);
         try {
             if (a.mode == Nfs3.EXCLUSIVE) {
@@ -94,6 +95,10 @@ final class Namespace {
                 if (current.directory()) {
                     throw new FileSystemException(file.toString(), null, "Is a directory");
                 }
+                if (a.attributes.size != null) {
+                    // UNCHECKED over a file that is there truncates it: only who may write it
+                    Permissions.requireWrite(caller, current, "truncate");
+                }
                 if (!NfsProgram.mayChown(caller, a.attributes, current)) {
                     throw new FileSystemException(file.toString(), null, "Operation not permitted");
                 }
@@ -109,6 +114,7 @@ final class Namespace {
         Target dir = program.writable(a.dir);
         Path file = NfsProgram.child(dir, a.name, true);
         Attrs before = NfsProgram.attrs(dir);
+        Permissions.requireChange(caller, before, "make a folder in a folder");
         program.fence(dir);
         try {
             if (!NfsProgram.mayGive(caller, a.attributes)) {
@@ -131,6 +137,7 @@ final class Namespace {
         if (target.isEmpty() || target.indexOf('\0') >= 0) {
             throw new Failure(Nfs3.ERR_INVAL, "symlink target empty or with NUL");
         }
+        Permissions.requireChange(caller, before, "make a symbolic link in a folder");
         program.fence(dir);
         try {
             // stored as given: the client resolves it; this server never follows a link
@@ -142,9 +149,10 @@ final class Namespace {
         return made(dir, before, file);
     }
 
-    Xdr3.Body mknod(Xdr3.MknodArgs a) throws Failure {
+    Xdr3.Body mknod(Xdr3.MknodArgs a, ExportAccess.Caller caller) throws Failure {
         Target dir = program.writable(a.dir);
         NfsProgram.child(dir, a.name, true);
+        Permissions.requireChange(caller, NfsProgram.attrs(dir), "make a node in a folder");
         if (a.type == Nfs3.NF3REG || a.type == Nfs3.NF3DIR || a.type == Nfs3.NF3LNK) {
             throw new Failure(Nfs3.ERR_BADTYPE, "MKNOD of type " + a.type);
         }
@@ -152,7 +160,7 @@ final class Namespace {
         throw new Failure(Nfs3.ERR_NOTSUPP, "MKNOD of special files");
     }
 
-    Xdr3.Body remove(Xdr3.DirOpArgs a, boolean folder) throws Failure, Drop {
+    Xdr3.Body remove(Xdr3.DirOpArgs a, boolean folder, ExportAccess.Caller caller) throws Failure, Drop {
         Target dir = program.writable(a.dir);
         Path file = NfsProgram.child(dir, a.name, false);
         Attrs before = NfsProgram.attrs(dir);
@@ -163,6 +171,8 @@ final class Namespace {
         if (folder != fa.directory()) {
             throw new Failure(folder ? Nfs3.ERR_NOTDIR : Nfs3.ERR_ISDIR, "wrong type for this procedure");
         }
+        Permissions.requireChange(caller, before, "remove from a folder");
+        Permissions.requireUnstuck(caller, before, fa, "remove");
         program.fence(dir);
         try {
             Long id = null;
@@ -182,7 +192,7 @@ final class Namespace {
         return out -> Attrs.wcc(out, before, after, dir.fsid());
     }
 
-    Xdr3.Body rename(Xdr3.RenameArgs a) throws Failure, Drop {
+    Xdr3.Body rename(Xdr3.RenameArgs a, ExportAccess.Caller caller) throws Failure, Drop {
         Target from = program.writable(a.fromDir);
         Target to = program.writable(a.toDir);
         if (from.export() != to.export()) {
@@ -198,6 +208,17 @@ final class Namespace {
         }
         if (sa.directory() && dest.startsWith(source) && !dest.equals(source)) {
             throw new Failure(Nfs3.ERR_INVAL, "a folder cannot move into itself");
+        }
+        Permissions.requireChange(caller, fromBefore, "rename from a folder");
+        Permissions.requireChange(caller, toBefore, "rename into a folder");
+        Permissions.requireUnstuck(caller, fromBefore, sa, "rename");
+        Attrs over = Attrs.orNull(dest);
+        if (over != null && !source.equals(dest)) {
+            Permissions.requireUnstuck(caller, toBefore, over, "rename over");
+        }
+        if (sa.directory() && !from.file().equals(to.file())) {
+            // a folder that moves to another parent has its '..' entry rewritten
+            Permissions.require(caller, sa, Permissions.WRITE, "move a folder to another parent");
         }
         program.fence(from);
         try {
@@ -230,7 +251,7 @@ final class Namespace {
         };
     }
 
-    Xdr3.Body link(Xdr3.LinkArgs a) throws Failure, Drop {
+    Xdr3.Body link(Xdr3.LinkArgs a, ExportAccess.Caller caller) throws Failure, Drop {
         Target file = program.writable(a.fh);
         Target dir = program.writable(a.dir);
         if (file.export() != dir.export()) {
@@ -242,6 +263,7 @@ final class Namespace {
             throw new Failure(Nfs3.ERR_ISDIR, "hard link to a folder");
         }
         Attrs before = NfsProgram.attrs(dir);
+        Permissions.requireChange(caller, before, "link into a folder");
         program.fence(dir);
         try {
             Files.createLink(name, file.file());

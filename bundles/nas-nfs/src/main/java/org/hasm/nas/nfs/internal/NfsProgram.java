@@ -270,24 +270,24 @@ final class NfsProgram implements RpcDispatchable {
             Xdr3.Body ok = switch (proc) {
                 case Nfs3.GETATTR -> getattr((Xdr3.HandleArgs) args);
                 case Nfs3.SETATTR -> setattr((Xdr3.SetattrArgs) args, caller);
-                case Nfs3.LOOKUP -> lookup((Xdr3.DirOpArgs) args);
-                case Nfs3.ACCESS -> access((Xdr3.AccessArgs) args);
+                case Nfs3.LOOKUP -> lookup((Xdr3.DirOpArgs) args, caller);
+                case Nfs3.ACCESS -> access((Xdr3.AccessArgs) args, caller);
                 case Nfs3.READLINK -> readlink((Xdr3.HandleArgs) args);
-                case Nfs3.READ -> read((Xdr3.RangeArgs) args);
-                case Nfs3.WRITE -> write((Xdr3.WriteArgs) args);
+                case Nfs3.READ -> read((Xdr3.RangeArgs) args, caller);
+                case Nfs3.WRITE -> write((Xdr3.WriteArgs) args, caller);
                 case Nfs3.CREATE -> namespace.create((Xdr3.CreateArgs) args, caller);
                 case Nfs3.MKDIR -> namespace.mkdir((Xdr3.MkdirArgs) args, caller);
                 case Nfs3.SYMLINK -> namespace.symlink((Xdr3.SymlinkArgs) args, caller);
-                case Nfs3.MKNOD -> namespace.mknod((Xdr3.MknodArgs) args);
-                case Nfs3.REMOVE -> namespace.remove((Xdr3.DirOpArgs) args, false);
-                case Nfs3.RMDIR -> namespace.remove((Xdr3.DirOpArgs) args, true);
-                case Nfs3.RENAME -> namespace.rename((Xdr3.RenameArgs) args);
-                case Nfs3.LINK -> namespace.link((Xdr3.LinkArgs) args);
-                case Nfs3.READDIR, Nfs3.READDIRPLUS -> readdir((Xdr3.ReaddirArgs) args);
+                case Nfs3.MKNOD -> namespace.mknod((Xdr3.MknodArgs) args, caller);
+                case Nfs3.REMOVE -> namespace.remove((Xdr3.DirOpArgs) args, false, caller);
+                case Nfs3.RMDIR -> namespace.remove((Xdr3.DirOpArgs) args, true, caller);
+                case Nfs3.RENAME -> namespace.rename((Xdr3.RenameArgs) args, caller);
+                case Nfs3.LINK -> namespace.link((Xdr3.LinkArgs) args, caller);
+                case Nfs3.COMMIT -> commit((Xdr3.RangeArgs) args, caller);
+                case Nfs3.READDIR, Nfs3.READDIRPLUS -> readdir((Xdr3.ReaddirArgs) args, caller);
                 case Nfs3.FSSTAT -> fsstat((Xdr3.HandleArgs) args);
                 case Nfs3.FSINFO -> fsinfo((Xdr3.HandleArgs) args);
                 case Nfs3.PATHCONF -> pathconf((Xdr3.HandleArgs) args);
-                case Nfs3.COMMIT -> commit((Xdr3.RangeArgs) args);
                 default -> throw new Failure(Nfs3.ERR_NOTSUPP, "procedure " + proc);
             };
             return out -> {
@@ -486,10 +486,15 @@ final class NfsProgram implements RpcDispatchable {
             throw new Failure(Nfs3.ERR_NOT_SYNC, "ctime changed since the guard");
         }
         if (!mayChown(caller, a.attributes, before)) {
-            throw new Failure(Nfs3.ERR_PERM, "only root changes a file's owner or group");
+            throw new Failure(Nfs3.ERR_PERM, "only root gives a file away, and only to a group its owner is in");
+        }
+        mayChange(caller, a.attributes, before);
+        Xdr3.Sattr wanted = a.attributes;
+        if (wanted.mode != null) {
+            wanted.mode = Permissions.settableMode(caller, before, wanted.mode);
         }
         try {
-            apply(t.file, a.attributes, before);
+            apply(t.file, wanted, before);
         } catch (IOException e) {
             throw failure(t, e);
         }
@@ -497,12 +502,40 @@ final class NfsProgram implements RpcDispatchable {
         return out -> Attrs.wcc(out, before, after, t.fsid());
     }
 
-    /** Only an unsquashed root gives a file away; anyone may name the owner and group it has. */
+    /**
+     * Only an unsquashed root gives a file away; anyone may name the owner and group it has, and its
+     * owner may give it to a group the owner is in (chown(2)'s rules).
+     */
     static boolean mayChown(ExportAccess.Caller caller, Xdr3.Sattr s, Attrs current) {
         if (caller == null || caller.root()) {
             return true;
         }
-        return (s.uid == null || s.uid == current.uid()) && (s.gid == null || s.gid == current.gid());
+        boolean owner = caller.uid() == current.uid();
+        return (s.uid == null || s.uid == current.uid())
+                && (s.gid == null || s.gid == current.gid() || owner && caller.inGroup(s.gid));
+    }
+
+    /**
+     * The mode bits' rules for SETATTR: the mode and explicit times are the owner's (or root's) to
+     * change; the times set to the server's clock, by anyone who may write the file; the size, by
+     * anyone who may write it (its owner always, as for WRITE).
+     *
+     * @throws Failure PERM or ACCES naming what was refused
+     */
+    static void mayChange(ExportAccess.Caller caller, Xdr3.Sattr s, Attrs current) throws Failure {
+        boolean owner = Permissions.ownsOrRoot(caller, current);
+        if (s.mode != null && !owner) {
+            throw new Failure(Nfs3.ERR_PERM, "only the owner or root changes a file's mode");
+        }
+        if ((s.atimeHow == Nfs3.SET_TO_CLIENT_TIME || s.mtimeHow == Nfs3.SET_TO_CLIENT_TIME) && !owner) {
+            throw new Failure(Nfs3.ERR_PERM, "only the owner or root sets a file's times");
+        }
+        if ((s.atimeHow == Nfs3.SET_TO_SERVER_TIME || s.mtimeHow == Nfs3.SET_TO_SERVER_TIME) && !owner) {
+            Permissions.require(caller, current, Permissions.WRITE, "touch");
+        }
+        if (s.size != null) {
+            Permissions.requireWrite(caller, current, "truncate");
+        }
     }
 
     /** @return whether a new file of the caller's may be made with these owner and group */
@@ -560,9 +593,10 @@ final class NfsProgram implements RpcDispatchable {
         };
     }
 
-    private Xdr3.Body lookup(Xdr3.DirOpArgs a) throws Failure {
+    private Xdr3.Body lookup(Xdr3.DirOpArgs a, ExportAccess.Caller caller) throws Failure {
         Target dir = target(a.dir);
         Path file = child(dir, a.name, false);
+        Permissions.require(caller, attrs(dir), Permissions.EXEC, "lookup in a folder");
         Attrs fa = Attrs.orNull(file);
         Attrs da = Attrs.orNull(dir.file);
         if (fa == null) {
@@ -581,22 +615,10 @@ final class NfsProgram implements RpcDispatchable {
         };
     }
 
-    private Xdr3.Body access(Xdr3.AccessArgs a) throws Failure {
+    private Xdr3.Body access(Xdr3.AccessArgs a, ExportAccess.Caller caller) throws Failure {
         Target t = target(a.fh);
         Attrs attrs = attrs(t);
-        int granted = a.access;
-        if (t.export.readOnly) {
-            granted &= ~(Nfs3.ACCESS_MODIFY | Nfs3.ACCESS_EXTEND | Nfs3.ACCESS_DELETE);
-        }
-        if (attrs.directory()) {
-            granted &= ~Nfs3.ACCESS_EXECUTE;
-        } else {
-            granted &= ~(Nfs3.ACCESS_LOOKUP | Nfs3.ACCESS_DELETE);
-            if ((attrs.mode() & 0111) == 0) {
-                granted &= ~Nfs3.ACCESS_EXECUTE;
-            }
-        }
-        int result = granted;
+        int result = Permissions.granted(caller, attrs, a.access, t.export.readOnly);
         return out -> {
             Attrs.post(out, attrs, t.fsid());
             out.xdrEncodeInt(result);
@@ -621,7 +643,7 @@ final class NfsProgram implements RpcDispatchable {
         };
     }
 
-    private Xdr3.Body read(Xdr3.RangeArgs a) throws Failure {
+    private Xdr3.Body read(Xdr3.RangeArgs a, ExportAccess.Caller caller) throws Failure {
         Target t = target(a.fh);
         Attrs attrs = attrs(t);
         if (attrs.directory()) {
@@ -630,8 +652,11 @@ final class NfsProgram implements RpcDispatchable {
         if (attrs.type() != Nfs3.NF3REG) {
             throw new Failure(Nfs3.ERR_INVAL, "not a regular file");
         }
+        Permissions.requireRead(caller, attrs, "read");
         int count = (int) Math.min(Math.max(0, a.count & 0xffffffffL), Nfs3.MAX_IO);
-        ByteBuffer data = ByteBuffer.allocate(count);
+        // read straight into the array the reply encodes: no copy between the file and the reply
+        byte[] buffer = new byte[count];
+        ByteBuffer data = ByteBuffer.wrap(buffer);
         try (FileChannel ch = FileChannel.open(t.file, StandardOpenOption.READ)) {
             long pos = a.offset;
             while (data.hasRemaining()) {
@@ -647,11 +672,9 @@ final class NfsProgram implements RpcDispatchable {
         if (t.volume.owned() == false) {
             throw new Failure(Nfs3.ERR_JUKEBOX, "volume lost while reading");
         }
-        data.flip();
-        int n = data.remaining();
+        int n = data.position();
         boolean eof = a.offset + n >= attrs.size();
-        byte[] bytes = new byte[n];
-        data.get(bytes);
+        byte[] bytes = n == count ? buffer : java.util.Arrays.copyOf(buffer, n);
         return out -> {
             Attrs.post(out, attrs, t.fsid());
             out.xdrEncodeInt(n);
@@ -660,12 +683,13 @@ final class NfsProgram implements RpcDispatchable {
         };
     }
 
-    private Xdr3.Body write(Xdr3.WriteArgs a) throws Failure, Drop {
+    private Xdr3.Body write(Xdr3.WriteArgs a, ExportAccess.Caller caller) throws Failure, Drop {
         Target t = writable(a.fh);
         Attrs before = attrs(t);
         if (before.type() != Nfs3.NF3REG) {
             throw new Failure(before.directory() ? Nfs3.ERR_ISDIR : Nfs3.ERR_INVAL, "not a regular file");
         }
+        Permissions.requireWrite(caller, before, "write");
         int count = Math.min(a.count, a.data.length);
         if (count < 0) {
             throw new Failure(Nfs3.ERR_INVAL, "count " + a.count);
@@ -696,10 +720,11 @@ final class NfsProgram implements RpcDispatchable {
         };
     }
 
-    private Xdr3.Body commit(Xdr3.RangeArgs a) throws Failure, Drop {
+    private Xdr3.Body commit(Xdr3.RangeArgs a, ExportAccess.Caller caller) throws Failure, Drop {
         Target t = target(a.fh);
         Attrs before = attrs(t);
         if (before.type() == Nfs3.NF3REG && !t.export.readOnly) {
+            Permissions.requireWrite(caller, before, "commit");
             // a new descriptor's fsync writes every dirty page of the file, whoever wrote it
             try (FileChannel ch = FileChannel.open(t.file, StandardOpenOption.WRITE)) {
                 ch.force(true);
@@ -716,12 +741,15 @@ final class NfsProgram implements RpcDispatchable {
         };
     }
 
-    private Xdr3.Body readdir(Xdr3.ReaddirArgs a) throws Failure {
+    private Xdr3.Body readdir(Xdr3.ReaddirArgs a, ExportAccess.Caller caller) throws Failure {
         Target dir = target(a.dir);
         Attrs da = attrs(dir);
         if (!da.directory()) {
             throw new Failure(Nfs3.ERR_NOTDIR, "not a folder");
         }
+        Permissions.require(caller, da, Permissions.READ, "list a folder");
+        // the handles and attributes of READDIRPLUS are a LOOKUP of each entry: they need search permission
+        boolean plus = a.plus && Permissions.allows(caller, da, Permissions.EXEC);
         List<Path> children;
         try (Stream<Path> s = Files.list(dir.file)) {
             children = s.filter(p -> !p.getFileName().toString().startsWith(FileIds.RESERVED_PREFIX)).sorted().toList();
@@ -750,7 +778,7 @@ final class NfsProgram implements RpcDispatchable {
             int nameBytes = 4 + (name.length + 3) / 4 * 4;
             int size = 4 + 8 + nameBytes + 8;
             byte[] fh = null;
-            if (a.plus) {
+            if (plus) {
                 try {
                     fh = handleOf(dir.export, c, dir.id);
                 } catch (IOException e) {
@@ -779,7 +807,7 @@ final class NfsProgram implements RpcDispatchable {
                 out.xdrEncodeDynamicOpaque(e.name);
                 out.xdrEncodeLong(e.cookie);
                 if (a.plus) {
-                    Attrs.post(out, e.attrs, fsid);
+                    Attrs.post(out, plus ? e.attrs : null, fsid);
                     out.xdrEncodeBoolean(e.fh != null);
                     if (e.fh != null) {
                         out.xdrEncodeDynamicOpaque(e.fh);

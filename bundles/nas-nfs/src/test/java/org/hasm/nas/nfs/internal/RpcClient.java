@@ -51,6 +51,12 @@ public final class RpcClient implements AutoCloseable {
         return this;
     }
 
+    /** Calls from now on carry AUTH_SYS with this user, primary group and supplementary groups. */
+    public RpcClient as(int uid, int gid, int... groups) {
+        credential = new RpcAuthTypeUnix(uid, gid, groups.clone(), 0, "hasm-test");
+        return this;
+    }
+
     /** Calls from now on carry no credential (AUTH_NONE). */
     public RpcClient anonymous() {
         credential = null;

@@ -52,6 +52,8 @@ final class TestServer implements AutoCloseable {
         this.root = dir.resolve("volumes").resolve("v1");
         this.folder = root.resolve("exported");
         Files.createDirectories(folder);
+        // a share every user may write, as an administrator sets one up: root is squashed to nobody
+        Files.setPosixFilePermissions(folder, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         volume = new Fixture.TestVolume("v1", root);
         volume.owned.set(owned);
         volumes.owned.put("v1", volume);

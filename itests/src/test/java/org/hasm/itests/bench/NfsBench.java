@@ -1,0 +1,307 @@
+package org.hasm.itests.bench;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.hasm.itests.cluster.Pair;
+import org.hasm.itests.cluster.Pair.Scm;
+import org.hasm.itests.cluster.Pair.Timing;
+import org.hasm.itests.cluster.Requirements;
+import org.hasm.itests.support.Await;
+import org.hasm.itests.support.PlainGanesha;
+import org.hasm.nas.nfs.internal.NfsClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The NFS service against its peer, NFS-Ganesha (VFS FSAL), in the same run on the same folder
+ * (personality A's volume), both on loopback (Ganesha in a network namespace of its own, its clients
+ * run there too):
+ * <ul>
+ * <li>{@code nfs-cp} of a 256 MiB file to the export and back: {@code nfs.write.hasm},
+ * {@code nfs.write.ganesha}, {@code nfs.read.*} in MiB/s (median, min, max of {@value #RUNS} runs) and
+ * {@code nfs.write.ratio} / {@code nfs.read.ratio}, hasm over Ganesha (target ≥ 1.0);</li>
+ * <li>metadata: CREATE + GETATTR + REMOVE of {@value #FILES} files, one call at a time, by the Java
+ * client ({@link NfsMetaClient}, a JVM of its own for each server): {@code nfs.meta.*} in ops/s and
+ * {@code nfs.meta.ratio} (target ≥ 1.0);</li>
+ * <li>the client-visible outage across {@code kill -9} of the SCM serving A, at the demo's timing: a
+ * client READs a small file through A's address again and again, and {@code nfs.outage} is the
+ * longest gap between two successful READs (median, min, max of {@value #OUTAGE_RUNS} kills; target
+ * ≤ 1 s).</li>
+ * </ul>
+ * Root is not squashed on either server (Ganesha: {@code No_Root_Squash}; hasm:
+ * {@code nfs.root.squash.files=false}), so both serve the same caller alike. Figures only, nothing
+ * asserted; a failed transfer or call fails the run.
+ */
+class NfsBench {
+
+    private static final int MIB = 256;
+    private static final int RUNS = 3;
+    private static final int FILES = 10_000;
+    private static final int META_RUNS = 3;
+    private static final int OUTAGE_RUNS = 5;
+    private static final Duration STEP = Duration.ofSeconds(60);
+    private static final Duration TRANSFER = Duration.ofMinutes(5);
+    private static final long PACE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** Reads before the kill, so that the client is in its steady state when it happens. */
+    private static final Duration BEFORE = Duration.ofMillis(500);
+    /** Successful reads after the gap, so that one lucky read does not end the measurement. */
+    private static final int AFTER = 20;
+    private static final Duration LIMIT = Duration.ofSeconds(30);
+    private static final int GANESHA_NFS_PORT = 2049;
+    private static final int GANESHA_MOUNT_PORT = 20048;
+
+    @Test
+    void throughputAndMetadataAgainstGaneshaAndTheOutageAcrossAKill(@TempDir Path work) throws Exception {
+        Requirements.require(Requirements.tool("nfs-cp") != null, "nfs-cp is not installed: install libnfs-utils");
+        String missing = PlainGanesha.missing();
+        Requirements.require(missing == null, missing);
+        Path big = work.resolve("big.bin");
+        writeRandom(big, MIB);
+        Path back = work.resolve("back.bin");
+        List<Double> hasmWrite = new ArrayList<>();
+        List<Double> hasmRead = new ArrayList<>();
+        List<Double> hasmMeta = new ArrayList<>();
+        Path folder;
+        try (Pair pair = Pair.create(work.resolve("pair"), Timing.TEST.startedTogether())) {
+            unsquashRoot(pair);
+            pair.start(Scm.A);
+            pair.start(Scm.B);
+            pair.awaitState(Scm.A, "DAC", "MASTER", STEP);
+            pair.awaitState(Scm.B, "DAC", "SLAVE", STEP);
+            String address = pair.personalityAddress(Scm.A);
+            int port = pair.nfsPort();
+            awaitMount(address, port, pair::diagnostics);
+            folder = pair.shared().resolve("volumes").resolve(pair.volume(Scm.A));
+            for (int run = 0; run < RUNS; run++) {
+                String name = "big-hasm-" + run + ".bin";
+                String url = "nfs://" + address + "/files/" + name + "?nfsport=" + port + "&mountport=" + port + "&version=3";
+                hasmWrite.add(rate(List.of("nfs-cp", big.toString(), url), big, folder.resolve(name)));
+                hasmRead.add(rate(List.of("nfs-cp", url, back.toString()), big, back));
+            }
+            for (int run = 0; run < META_RUNS; run++) {
+                hasmMeta.add(meta(List.of(), address, port, port, "/files", "meta-hasm-" + run));
+            }
+        }
+        List<Double> ganeshaWrite = new ArrayList<>();
+        List<Double> ganeshaRead = new ArrayList<>();
+        List<Double> ganeshaMeta = new ArrayList<>();
+        try (PlainGanesha ganesha = PlainGanesha.start(work.resolve("ganesha"), folder, GANESHA_NFS_PORT,
+                GANESHA_MOUNT_PORT)) {
+            for (int run = 0; run < RUNS; run++) {
+                String name = "big-ganesha-" + run + ".bin";
+                String url = ganesha.url("/" + name);
+                ganeshaWrite.add(rate(ganesha.inNamespace(List.of("nfs-cp", big.toString(), url)), big,
+                        folder.resolve(name)));
+                ganeshaRead.add(rate(ganesha.inNamespace(List.of("nfs-cp", url, back.toString())), big, back));
+            }
+            for (int run = 0; run < META_RUNS; run++) {
+                ganeshaMeta.add(meta(ganesha.inNamespace(List.of()), "127.0.0.1", ganesha.nfsPort(), ganesha.mountPort(),
+                        ganesha.exportPath(), "meta-ganesha-" + run));
+            }
+        }
+        BenchReport.summaryOfDoubles("nfs.write.hasm", hasmWrite, "MiB/s");
+        BenchReport.summaryOfDoubles("nfs.write.ganesha", ganeshaWrite, "MiB/s");
+        BenchReport.summaryOfDoubles("nfs.read.hasm", hasmRead, "MiB/s");
+        BenchReport.summaryOfDoubles("nfs.read.ganesha", ganeshaRead, "MiB/s");
+        BenchReport.summaryOfDoubles("nfs.meta.hasm", hasmMeta, "ops/s");
+        BenchReport.summaryOfDoubles("nfs.meta.ganesha", ganeshaMeta, "ops/s");
+        BenchReport.print("nfs.write.ratio", BenchReport.median(hasmWrite) / BenchReport.median(ganeshaWrite), "x");
+        BenchReport.print("nfs.read.ratio", BenchReport.median(hasmRead) / BenchReport.median(ganeshaRead), "x");
+        BenchReport.print("nfs.meta.ratio", BenchReport.median(hasmMeta) / BenchReport.median(ganeshaMeta), "x");
+
+        outage(work.resolve("outage"));
+    }
+
+    /** nfs.outage: the longest gap between successful READs through A's address across kill -9 of its SCM. */
+    private static void outage(Path work) throws Exception {
+        List<Long> gaps = new ArrayList<>();
+        List<String> runs = new ArrayList<>();
+        try (Pair pair = Pair.create(work, Timing.DEMO)) {
+            unsquashRoot(pair);
+            pair.start(Scm.A);
+            pair.start(Scm.B);
+            pair.awaitSettled("DAC/MASTER", "DAC/SLAVE", Duration.ofSeconds(1), Pair.BOOT.multipliedBy(2));
+            String address = pair.personalityAddress(Scm.A);
+            int port = pair.nfsPort();
+            byte[] root = awaitMount(address, port, pair::diagnostics);
+            byte[] probe;
+            byte[] content = "a small file read again and again\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            try (NfsClient c = new NfsClient(address, port)) {
+                probe = c.create(root, "probe");
+                if (c.write(probe, 0, content, NfsClient.FILE_SYNC).status() != NfsClient.OK) {
+                    throw new AssertionError("no probe file" + pair.diagnostics());
+                }
+            }
+            for (int run = 0; run < OUTAGE_RUNS; run++) {
+                // scm-a serves A again (as MASTER in the first run, as SLAVE after a failback)
+                pair.awaitExample(Scm.A, "personality A on scm-a", Pair.BOOT);
+                pair.awaitStatus(Scm.B, "peer alive", Pair.BOOT, s -> s.path("peer").path("alive").asBoolean());
+                awaitRead(address, port, probe, pair);
+                String role = Pair.role(pair.status(Scm.A));
+                long gap = gapAcrossKill(pair, address, port, probe, content);
+                gaps.add(TimeUnit.NANOSECONDS.toMillis(gap));
+                runs.add(role + " killed: gap " + TimeUnit.NANOSECONDS.toMillis(gap) + " ms");
+                pair.start(Scm.A);
+                pair.awaitState(Scm.A, "DAC", "SLAVE", Pair.BOOT);
+            }
+        }
+        System.out.println("# nfs.outage: READs through A's address across kill -9 of the SCM serving A, demo timing ("
+                + Timing.DEMO.intervalMs() + " ms x " + Timing.DEMO.counter() + "): " + runs);
+        BenchReport.summary("nfs.outage", gaps, "ms");
+    }
+
+    /** @return the longest time between two successful READs around a kill of scm-a, in ns */
+    private static long gapAcrossKill(Pair pair, String address, int port, byte[] probe, byte[] content)
+            throws Exception {
+        long start = System.nanoTime();
+        long lastOk = -1;
+        long longest = 0;
+        boolean killed = false;
+        int okAfterKill = 0;
+        NfsClient c = null;
+        try {
+            // bounded by LIMIT; paced so that a dead address does not become a busy loop
+            while (System.nanoTime() - start < LIMIT.toNanos()) {
+                if (!killed && System.nanoTime() - start >= BEFORE.toNanos()) {
+                    if (lastOk < 0) {
+                        throw new AssertionError("no successful READ before the kill" + pair.diagnostics());
+                    }
+                    pair.kill(Scm.A);
+                    killed = true;
+                }
+                boolean ok;
+                try {
+                    if (c == null) {
+                        c = new NfsClient(address, port);
+                    }
+                    ok = Arrays.equals(content, c.read(probe, 0, content.length));
+                } catch (IOException e) {
+                    // the connection ended with its SCM, or JUKEBOX while the peer takes the volume
+                    close(c);
+                    c = null;
+                    ok = false;
+                }
+                long now = System.nanoTime();
+                if (ok) {
+                    if (lastOk >= 0) {
+                        longest = Math.max(longest, now - lastOk);
+                    }
+                    lastOk = now;
+                    if (killed && ++okAfterKill >= AFTER) {
+                        return longest;
+                    }
+                }
+                LockSupport.parkNanos(PACE_NANOS);
+            }
+        } finally {
+            close(c);
+        }
+        throw new AssertionError("READs did not come back within " + LIMIT.toMillis() + " ms of the kill"
+                + pair.diagnostics());
+    }
+
+    private static void awaitRead(String address, int port, byte[] probe, Pair pair) {
+        Await.until("a READ through " + address + ":" + port, STEP, () -> {
+            try (NfsClient c = new NfsClient(address, port)) {
+                return c.read(probe, 0, 1).length == 1;
+            } catch (IOException e) {
+                return false;
+            }
+        }, pair::diagnostics);
+    }
+
+    private static byte[] awaitMount(String address, int port, java.util.function.Supplier<?> state) {
+        byte[][] root = {null};
+        Await.until("NFS at " + address + ":" + port + " to mount /files", STEP, () -> {
+            try (NfsClient c = new NfsClient(address, port)) {
+                root[0] = c.mount("/files");
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }, state);
+        return root[0];
+    }
+
+    /** Both SCMs serve both personalities at some time: each one's copy of every personality is changed. */
+    private static void unsquashRoot(Pair pair) throws IOException {
+        for (Scm scm : Scm.values()) {
+            try (DirectoryStream<Path> cfgs = Files.newDirectoryStream(pair.node(scm).resolve("etc"),
+                    "org.hasm.personality~*.cfg")) {
+                for (Path cfg : cfgs) {
+                    Files.writeString(cfg, "\nnfs.root.squash.files=false\n", StandardOpenOption.APPEND);
+                }
+            }
+        }
+    }
+
+    /**
+     * @return MiB/s of one nfs-cp of the big file; the copy must equal it. A local copy is removed
+     *     first; on the servers every run writes a new name (nfs-cp creates GUARDED, and a file removed
+     *     behind Ganesha's back is still in its cache).
+     */
+    private static double rate(List<String> command, Path source, Path copy) throws IOException {
+        Files.deleteIfExists(copy);
+        long start = System.nanoTime();
+        PlainGanesha.Result r = PlainGanesha.run(command, TRANSFER);
+        long nanos = System.nanoTime() - start;
+        if (r.code() != 0) {
+            throw new AssertionError(String.join(" ", command) + ": exit " + r.code() + ": " + r.output());
+        }
+        System.out.println("# " + String.join(" ", command) + ": " + nanos / 1_000_000 + " ms");
+        if (Files.size(copy) != Files.size(source) || Files.mismatch(source, copy) != -1) {
+            throw new AssertionError(String.join(" ", command) + ": " + copy + " differs from " + source);
+        }
+        return MIB / (nanos / 1e9);
+    }
+
+    /** @return ops/s of one run of {@link NfsMetaClient}, started with {@code prefix} (a namespace, or nothing) */
+    private static double meta(List<String> prefix, String host, int nfsPort, int mountPort, String export,
+            String folder) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                NfsMetaClient.class.getName(), host, Integer.toString(nfsPort), Integer.toString(mountPort), export,
+                folder, Integer.toString(FILES)));
+        PlainGanesha.Result r = PlainGanesha.run(command, TRANSFER);
+        String line = r.output().lines().filter(l -> l.startsWith("ops ")).findFirst().orElse(null);
+        if (r.code() != 0 || line == null) {
+            throw new AssertionError(String.join(" ", command) + ": exit " + r.code() + ": " + r.output());
+        }
+        System.out.println("# " + folder + ": " + line);
+        String[] words = line.split(" ");
+        return Long.parseLong(words[1]) / (Long.parseLong(words[3]) / 1e9);
+    }
+
+    private static void close(NfsClient c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                // gone already
+            }
+        }
+    }
+
+    private static void writeRandom(Path file, int mib) throws IOException {
+        Random random = new Random(256);
+        byte[] chunk = new byte[1 << 20];
+        try (OutputStream out = Files.newOutputStream(file)) {
+            for (int i = 0; i < mib; i++) {
+                random.nextBytes(chunk);
+                out.write(chunk);
+            }
+        }
+    }
+}
