@@ -93,4 +93,34 @@ public interface HaController {
      *     carry the command out in its state now (OFF); nothing is queued then
      */
     void shutdown(String reason);
+
+    /**
+     * Where the pair is administered now. A SLAVE asks its peer (GETSTATE over the link), so the answer
+     * is current; the MASTER, or an SCM running alone, answers itself.
+     *
+     * @return the MASTER and its admin API
+     * @throws IllegalStateException with why, when no MASTER is known now (the peer does not answer, or
+     *     runs as SLAVE too, or is not serving): an admin client must be told so, not sent in a circle
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default MasterAdmin master() {
+        return MasterAdmin.self(scm(), null, null);
+    }
+
+    /**
+     * Carries an operator's command out on the peer: the MASTER orders, the peer's controller executes
+     * ({@code reset}, {@code shutdown}, {@code surrender}, {@code standby}, {@code unstandby}), judged
+     * there by its own state. Returns once the peer queued it.
+     *
+     * @param scm the peer's name, as the operator gave it
+     * @param command the command's name
+     * @param reason for the peer's log, event and state
+     * @throws IllegalArgumentException when {@code scm} is not the peer's name
+     * @throws IllegalStateException with why when this SCM does not administer the pair, the peer cannot
+     *     be reached, or the peer refused the command (its own words)
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default void peerCommand(String scm, String command, String reason) {
+        throw new IllegalStateException("this controller does not pass commands to its peer");
+    }
 }

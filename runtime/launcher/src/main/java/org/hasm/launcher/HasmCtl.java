@@ -24,8 +24,9 @@ public final class HasmCtl {
     static final String USAGE = String.join(System.lineSeparator(),
             "usage: hasmctl SCM status [--json]                   the SCM's state, peer, channels, personalities, modules",
             "       hasmctl SCM journal [--after N] [--json]      the lifecycle calls it made (after sequence N)",
-            "       hasmctl SCM reset|shutdown|surrender [--reason TEXT]",
-            "                                                     ask the SCM's controller to do that",
+            "       hasmctl SCM reset|shutdown|surrender [--scm NAME] [--reason TEXT]",
+            "                                                     ask the pair's MASTER to have SCM NAME (default: the",
+            "                                                     SCM addressed) do that; a SLAVE redirects to the MASTER",
             "       hasmctl help",
             "",
             "SCM is one of",
@@ -64,7 +65,8 @@ public final class HasmCtl {
      * @param nodeDir the node folder, or {@code null}
      * @param tokenFile the credential's file, or {@code null}
      */
-    record Request(String node, Path nodeDir, Path tokenFile, String command, boolean json, Long after, String reason) {
+    record Request(String node, Path nodeDir, Path tokenFile, String command, boolean json, Long after, String reason,
+            String scm) {
     }
 
     /** @return the exit code */
@@ -122,6 +124,7 @@ public final class HasmCtl {
         boolean json = false;
         Long after = null;
         String reason = null;
+        String scm = null;
         List<String> rest = new ArrayList<>(List.of(args));
         for (int i = 0; i < rest.size(); i++) {
             String arg = rest.get(i);
@@ -148,6 +151,7 @@ public final class HasmCtl {
                     }
                 }
                 case "--reason" -> reason = value != null ? value : next(rest, ++i, arg);
+                case "--scm" -> scm = value != null ? value : next(rest, ++i, arg);
                 case "-h", "--help" -> command = "help";
                 default -> {
                     if (arg.startsWith("-")) {
@@ -172,6 +176,10 @@ public final class HasmCtl {
         if (reason != null && !COMMANDS.contains(command)) {
             throw new LaunchException("--reason is for reset, shutdown and surrender only");
         }
+        if (scm != null && !COMMANDS.contains(command)) {
+            throw new LaunchException("--scm is for reset, shutdown and surrender only (status and journal are the"
+                    + " addressed SCM's own)");
+        }
         if (json && COMMANDS.contains(command)) {
             throw new LaunchException("--json is for status and journal only");
         }
@@ -182,7 +190,7 @@ public final class HasmCtl {
             node = node == null ? DEFAULT_NODE : node;
             AdminClient.parse(node);
         }
-        return new Request(node, nodeDir, tokenFile, command, json, after, reason);
+        return new Request(node, nodeDir, tokenFile, command, json, after, reason, scm);
     }
 
     private static String next(List<String> args, int i, String option) throws LaunchException {
@@ -214,12 +222,18 @@ public final class HasmCtl {
             }
             default -> {
                 Map<String, String> form = new LinkedHashMap<>();
+                if (request.scm() != null) {
+                    form.put("scm", request.scm());
+                }
                 if (request.reason() != null) {
                     form.put("reason", request.reason());
                 }
                 client.post("/commands/" + request.command(), form);
-                out.println("hasmctl: " + client.base() + " accepted " + request.command()
-                        + (request.reason() == null ? "" : " (" + request.reason() + ")"));
+                boolean redirected = !client.answeredBy().equals(client.base());
+                out.println("hasmctl: " + client.answeredBy() + " accepted " + request.command()
+                        + (request.scm() == null ? "" : " of " + request.scm())
+                        + (request.reason() == null ? "" : " (" + request.reason() + ")")
+                        + (redirected ? " (the MASTER; " + client.base() + " redirected the command there)" : ""));
             }
         }
         return 0;

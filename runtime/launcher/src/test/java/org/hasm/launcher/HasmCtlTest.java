@@ -81,13 +81,13 @@ class HasmCtlTest {
 
     @Test
     void optionsGoAnywhereAndDefaultToTheDemoPairsFirstNode() throws Exception {
-        assertEquals(new HasmCtl.Request(HasmCtl.DEFAULT_NODE, null, null, "status", true, null, null),
+        assertEquals(new HasmCtl.Request(HasmCtl.DEFAULT_NODE, null, null, "status", true, null, null, null),
                 HasmCtl.parse(new String[] {"status", "--json"}));
-        assertEquals(new HasmCtl.Request("http://127.0.0.1:7701", null, null, "journal", false, 12L, null),
+        assertEquals(new HasmCtl.Request("http://127.0.0.1:7701", null, null, "journal", false, 12L, null, null),
                 HasmCtl.parse(new String[] {"journal", "--after=12", "--node", "http://127.0.0.1:7701"}));
-        assertEquals(new HasmCtl.Request("127.0.0.1:7701", null, Path.of("t"), "surrender", false, null, "upgrade"),
+        assertEquals(new HasmCtl.Request("127.0.0.1:7701", null, Path.of("t"), "surrender", false, null, "upgrade", null),
                 HasmCtl.parse(new String[] {"--node=127.0.0.1:7701", "surrender", "--reason", "upgrade", "--token-file", "t"}));
-        assertEquals(new HasmCtl.Request(null, Path.of("/n"), null, "status", false, null, null),
+        assertEquals(new HasmCtl.Request(null, Path.of("/n"), null, "status", false, null, null, null),
                 HasmCtl.parse(new String[] {"--node-dir", "/n", "status"}));
     }
 
@@ -178,6 +178,86 @@ class HasmCtlTest {
         assertEquals(2, execute("--node", url, "--token-file", file.toString(), "status"));
         assertTrue(err().startsWith("hasmctl: " + file + ": readable or writable by others"), err());
         assertEquals(3, seen.size());
+    }
+
+    /* A stand-in SLAVE that answers every request with a 307 to {@code location}, naming the MASTER. */
+    private HttpServer slave(String location, String certificate) throws IOException {
+        HttpServer slave = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        slave.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            seen.add("slave " + exchange.getRequestMethod() + " " + exchange.getRequestURI());
+            exchange.getResponseHeaders().add("Location", location);
+            exchange.getResponseHeaders().add("Hasm-Master", "scm-b");
+            if (certificate != null) {
+                exchange.getResponseHeaders().add("Hasm-Master-Certificate", certificate);
+            }
+            byte[] reply = "{\"redirect\":\"x\"}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(307, reply.length);
+            exchange.getResponseBody().write(reply);
+            exchange.close();
+        });
+        slave.start();
+        return slave;
+    }
+
+    @Test
+    void aCommandTheSlaveRedirectsIsSentOnceToTheMasterWithTheCredential() throws Exception {
+        int port = serve();
+        Path file = AdminAccess.writeToken(root.resolve("creds"), "operate", "ops");
+        String token = AdminAccess.readToken(file);
+        String master = "http://127.0.0.1:" + port;
+        HttpServer slave = slave(master + "/hasm/api/v1/commands/reset?scm=scm-a&reason=swap", null);
+        try {
+            String url = "http://127.0.0.1:" + slave.getAddress().getPort();
+            assertEquals(0, execute("--node", url, "--token-file", file.toString(), "reset", "--reason", "swap"), err());
+            assertEquals(List.of("slave POST /hasm/api/v1/commands/reset?reason=swap",
+                    "POST /hasm/api/v1/commands/reset?scm=scm-a&reason=swap auth=Bearer " + token + " type=null body=0"),
+                    seen);
+            assertEquals("hasmctl: " + master + " accepted reset (swap) (the MASTER; " + url
+                    + " redirected the command there)\n", out.toString(StandardCharsets.UTF_8));
+        } finally {
+            slave.stop(0);
+        }
+    }
+
+    @Test
+    void aRedirectElsewhereThanTheSamePathOnLoopbackIsNotFollowed() throws Exception {
+        Path file = AdminAccess.writeToken(root.resolve("creds"), "operate", "ops");
+        String[][] cases = {
+            {"http://192.0.2.1:7702/hasm/api/v1/commands/reset", "over plain HTTP beyond loopback: not followed"},
+            {"http://127.0.0.1:7702/somewhere/else", "which is not /hasm/api/v1/commands/reset of an SCM's admin API"},
+            {"https://127.0.0.1:7702/hasm/api/v1/commands/reset", "without the SHA-256 of its certificate"},
+        };
+        for (String[] c : cases) {
+            HttpServer slave = slave(c[0], null);
+            try {
+                err.reset();
+                assertEquals(1, execute("--node", "http://127.0.0.1:" + slave.getAddress().getPort(), "--token-file",
+                        file.toString(), "reset"));
+                assertTrue(err().contains(c[1]), err());
+            } finally {
+                slave.stop(0);
+            }
+        }
+        // only the SLAVEs were asked: the credential went nowhere else
+        assertTrue(seen.stream().allMatch(r -> r.startsWith("slave ")), seen.toString());
+    }
+
+    @Test
+    void aSecondRedirectIsNotFollowedButSaidSo() throws Exception {
+        Path file = AdminAccess.writeToken(root.resolve("creds"), "operate", "ops");
+        HttpServer other = slave("http://127.0.0.1:1/hasm/api/v1/commands/reset", null);
+        String second = "http://127.0.0.1:" + other.getAddress().getPort() + "/hasm/api/v1/commands/reset?scm=scm-a";
+        HttpServer slave = slave(second, null);
+        try {
+            assertEquals(1, execute("--node", "http://127.0.0.1:" + slave.getAddress().getPort(), "--token-file",
+                    file.toString(), "reset"));
+            assertEquals("hasmctl: " + second + ": redirected again (to http://127.0.0.1:1/hasm/api/v1/commands/reset):"
+                    + " the roles changed while the command was sent; look at the status and send it again\n", err());
+        } finally {
+            slave.stop(0);
+            other.stop(0);
+        }
     }
 
     @Test

@@ -1,13 +1,19 @@
 package org.hasm.admin.internal;
 
 import java.time.Clock;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hasm.spi.HaController;
+import org.hasm.spi.MasterAdmin;
+import org.hasm.spi.ScmState;
 import org.hasm.spi.peer.PeerLink;
 import org.hasm.spi.peer.StatusMonitor;
 
@@ -29,8 +35,16 @@ import org.hasm.spi.peer.StatusMonitor;
  */
 final class AdminApi {
 
-    /** An answer: the HTTP status, the JSON body and, for 405, the methods allowed. */
-    record Reply(int status, String json, String allow) {
+    /** An answer: the HTTP status, the JSON body, for 405 the methods allowed, and other headers (a redirect's). */
+    record Reply(int status, String json, String allow, Map<String, String> headers) {
+        Reply {
+            headers = Map.copyOf(headers);
+        }
+
+        Reply(int status, String json, String allow) {
+            this(status, json, allow, Map.of());
+        }
+
         static Reply ok(int status, String json) {
             return new Reply(status, json, null);
         }
@@ -71,6 +85,12 @@ final class AdminApi {
     static final String ALIVE = "/alive";
     private static final Set<String> COMMANDS = Set.of("reset", "shutdown", "surrender");
     private static final String COMMAND_PATH = "/commands/";
+    /** A redirect's header: the MASTER's name. */
+    static final String MASTER_HEADER = "Hasm-Master";
+    /** A redirect's header, with https: the SHA-256 (hex) of the certificate the MASTER's admin API serves. */
+    static final String MASTER_CERTIFICATE_HEADER = "Hasm-Master-Certificate";
+    /** States in which an SCM serves nothing and does not take part in the pair: it shuts down or resets itself. */
+    private static final Set<ScmState> APART = Set.of(ScmState.OFF, ScmState.BOOT, ScmState.MONITOR, ScmState.HALTED);
     private static final Pattern CHANNEL = Pattern.compile("[A-Za-z0-9_-]+");
     private static final Pattern BEARER = Pattern.compile("(?i)bearer +(\\S+) *");
     /** The content types a page may POST without a preflight (the Fetch standard's CORS-safelisted ones). */
@@ -238,28 +258,96 @@ final class AdminApi {
         return Reply.ok(200, Documents.journal(c.journal(n)));
     }
 
+    /**
+     * Only the MASTER administers the pair (DESIGN §3). A command names the SCM it is for ({@code scm},
+     * this SCM when absent). The MASTER carries it out, on itself or by ordering its peer; another SCM
+     * answers 307 to the same path on the MASTER's admin API, naming the SCM, except for what concerns
+     * only itself and needs no MASTER: a surrender (the peer takes over at once, or the controller
+     * refuses), and a shutdown or reset while it serves nothing (OFF, BOOT, MONITOR, HALTED). A
+     * shutdown of itself also goes ahead when no MASTER is known; anything else is then 503 with why.
+     */
     private Reply command(Request request, String command, String reason, Credentials.Credential who, String remote) {
         HaController c = controller.get();
         if (c == null) {
             return noController();
         }
         String why = reason == null || reason.isBlank() ? "admin API" : printable(reason.trim());
-        try {
-            switch (command) {
-                case "reset" -> c.reset(why);
-                case "shutdown" -> c.shutdown(why);
-                case "surrender" -> c.surrender(why);
-                default -> throw new IllegalArgumentException(command); // COMMANDS and this switch disagree
+        String self = c.scm();
+        String asked = request.parameter().apply("scm");
+        String target = asked == null || asked.isBlank() ? self : asked.strip();
+        boolean itself = target.equals(self);
+        String carried = ""; // said in the log when the MASTER did not decide it here, as usual
+        if (!(itself && (command.equals("surrender") || APART.contains(c.state())))) {
+            MasterAdmin master;
+            try {
+                master = c.master();
+            } catch (IllegalStateException e) {
+                if (itself && command.equals("shutdown")) {
+                    master = null; // an SCM may always stop itself; nobody could order it to
+                } else {
+                    String refused = command + " refused: only the MASTER administers the pair, and " + e.getMessage();
+                    audit.refused(request, 503, refused + " (credential '" + who.name() + "')");
+                    return Reply.error(503, refused);
+                }
             }
+            if (master != null && !master.local()) {
+                return redirect(request, master, target, command, who);
+            }
+            carried = master == null ? " (no MASTER known: carried out here)" : itself ? "" : " of " + target
+                    + ", ordered by the MASTER " + self;
+        }
+        try {
+            if (itself) {
+                switch (command) {
+                    case "reset" -> c.reset(why);
+                    case "shutdown" -> c.shutdown(why);
+                    case "surrender" -> c.surrender(why);
+                    default -> throw new IllegalArgumentException(command); // COMMANDS and this switch disagree
+                }
+            } else {
+                c.peerCommand(target, command, why + " (credential '" + who.name() + "' from " + remote + ")");
+            }
+        } catch (IllegalArgumentException e) {
+            return refuse(request, 404, command + " refused: " + e.getMessage());
         } catch (IllegalStateException e) {
             // the SCM cannot carry it out in its state: said at once, never accepted and dropped
             String refused = command + " refused: " + e.getMessage();
             audit.refused(request, 409, refused + " (reason '" + why + "', credential '" + who.name() + "')");
             return Reply.error(409, refused);
         }
-        audit.accepted(command + " (reason '" + why + "')", who, remote);
+        audit.accepted(command + carried + " (reason '" + why + "')", who, remote);
         // 202: the controller queues the command; its effect shows in the status document.
         return Reply.ok(202, Documents.accepted(command));
+    }
+
+    /* 307 keeps the method; the query names the SCM, so that the MASTER knows whom the command is for. */
+    private Reply redirect(Request request, MasterAdmin master, String target, String command,
+            Credentials.Credential who) {
+        if (master.url() == null) {
+            String refused = command + " refused: only the MASTER administers the pair, and the MASTER " + master.scm()
+                    + " does not say where its admin API listens: send the command to it directly";
+            audit.refused(request, 503, refused);
+            return Reply.error(503, refused);
+        }
+        Map<String, String> query = new LinkedHashMap<>();
+        query.put("scm", target);
+        String reason = request.parameter().apply("reason");
+        if (reason != null) {
+            query.put("reason", reason);
+        }
+        StringBuilder location = new StringBuilder(master.url().replaceAll("/+$", "")).append(PREFIX)
+                .append(request.path());
+        query.forEach((k, v) -> location.append(location.indexOf("?") < 0 ? '?' : '&').append(k).append('=')
+                .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Location", location.toString());
+        headers.put(MASTER_HEADER, master.scm());
+        if (master.certificate() != null) {
+            headers.put(MASTER_CERTIFICATE_HEADER, master.certificate());
+        }
+        audit.accepted(command + " of " + target + " redirected to the MASTER " + master.scm() + " at " + master.url(),
+                who, request.remote());
+        return new Reply(307, Documents.redirect(command, master.scm(), location.toString()), null, headers);
     }
 
     private Reply drop(String channel, String percent, Credentials.Credential who, String remote) {

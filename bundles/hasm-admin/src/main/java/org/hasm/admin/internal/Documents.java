@@ -109,6 +109,13 @@ final class Documents {
         return new JsonWriter().beginObject().name("accepted").value(command).endObject().toString();
     }
 
+    /** {@code {"redirect": location, "master": scm, "error": why}}: a command sent to the MASTER's admin API instead. */
+    static String redirect(String command, String master, String location) {
+        return new JsonWriter().beginObject().name("redirect").value(location).name("master").value(master)
+                .name("error").value(command + " is carried out by the MASTER " + master + ": send it to " + location)
+                .endObject().toString();
+    }
+
     /** The answer to a fault switch: what is now set. */
     static String drop(String channel, int percent) {
         return new JsonWriter().beginObject()

@@ -12,6 +12,7 @@ import org.hasm.spi.Call;
 import org.hasm.spi.CallRecord;
 import org.hasm.spi.HaController;
 import org.hasm.spi.HaModule;
+import org.hasm.spi.MasterAdmin;
 import org.hasm.spi.ModuleInfo;
 import org.hasm.spi.OpMode;
 import org.hasm.spi.Personality;
@@ -68,6 +69,15 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
      * of their own): GETSTATE answers carry a field this release does not know.
      */
     static final String PROP_WIRE_NEXT = "hasm.faults.wire.next";
+
+    /** Framework property, set by the launcher: where this SCM's admin API listens, {@code http(s)://HOST:PORT}. */
+    static final String PROP_ADMIN_URL = "hasm.admin.url";
+    /** Framework property, set by the launcher with https: the SHA-256 (hex) of the admin API's certificate. */
+    static final String PROP_ADMIN_CERTIFICATE = "hasm.admin.certificate";
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
 
     @Reference(service = LoggerFactory.class)
     private Logger log;
@@ -159,6 +169,8 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
         Settings settings = settings(config);
         Scm core = new Scm(settings, sink, () -> settings(this.config), node::timing);
         core.peerPort(peerPort);
+        // the launcher says where the admin API listens: the peer learns it in GETSTATE, to redirect commands here
+        core.admin(blankToNull(context.getProperty(PROP_ADMIN_URL)), blankToNull(context.getProperty(PROP_ADMIN_CERTIFICATE)));
         if ("true".equals(context.getProperty(PROP_FAULTS)) && "true".equals(context.getProperty(PROP_WIRE_NEXT))) {
             // test only: GETSTATE carries a field this release does not know, as a next release's would
             core.extraStateFields(Map.of("next", "a field of the next release"));
@@ -364,6 +376,16 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     @Override
     public void shutdown(String reason) {
         scm.requestShutdown(reason);
+    }
+
+    @Override
+    public MasterAdmin master() {
+        return scm.master();
+    }
+
+    @Override
+    public void peerCommand(String peer, String command, String reason) {
+        scm.peerCommand(peer, command, reason);
     }
 
     // ---- the peer ----

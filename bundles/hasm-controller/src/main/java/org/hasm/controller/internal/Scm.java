@@ -1,5 +1,6 @@
 package org.hasm.controller.internal;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -20,6 +21,7 @@ import org.hasm.spi.Call;
 import org.hasm.spi.CallRecord;
 import org.hasm.spi.HaContext;
 import org.hasm.spi.ModuleInfo;
+import org.hasm.spi.MasterAdmin;
 import org.hasm.spi.ModuleStatus;
 import org.hasm.spi.OpMode;
 import org.hasm.spi.Personality;
@@ -61,6 +63,9 @@ final class Scm {
     private long transitionStart;
     // when a status message of the peer last arrived, as the status monitor said last; any thread writes
     private volatile Instant peerLastHeard;
+    // this SCM's admin API, for the peer's GETSTATE; written before start
+    private volatile String adminUrl;
+    private volatile String adminCertificate;
 
     /**
      * @param settings the configuration to start with
@@ -113,8 +118,18 @@ final class Scm {
             StatePublisher.Snapshot s = publisher.snapshot();
             Settings st = this.settings;
             // the role from the machine: it changes before the state is published
-            return new PeerServer.View(st.scm(), s.state(), machine.opMode(), s.sysConfig(), st.role(), timing.get());
-        }, this::post);
+            return new PeerServer.View(st.scm(), s.state(), machine.opMode(), s.sysConfig(), st.role(), timing.get(),
+                    adminUrl, adminCertificate);
+        }, this::post, this::ordered);
+    }
+
+    /**
+     * @param url where this SCM's admin API listens, told to the peer in GETSTATE; {@code null} if not known
+     * @param certificate the SHA-256 of the certificate it serves there with https, or {@code null}
+     */
+    void admin(String url, String certificate) {
+        this.adminUrl = url;
+        this.adminCertificate = certificate;
     }
 
     /** @param fields added to GETSTATE's answers (a test's stand-in for a next release); before {@link #start} */
@@ -244,6 +259,96 @@ final class Scm {
             throw new IllegalStateException(refused);
         }
         post(command);
+    }
+
+    // ---- administration through the MASTER ----
+
+    /** How long the admin API waits for the peer when it asks where the MASTER is, or passes it a command. */
+    static final Duration ADMIN_ASK = Duration.ofSeconds(3);
+
+    /** @return whether this SCM administers the pair: it runs as MASTER and serves, or runs alone */
+    static boolean administers(Machine m) {
+        return m.standalone() || m.opMode() == OpMode.MASTER
+                && (m.state() == ScmState.DAC || m.state() == ScmState.DEGRADED);
+    }
+
+    /**
+     * Where the pair is administered now; a SLAVE asks the peer (GETSTATE), so the answer is current.
+     *
+     * @throws IllegalStateException with why when no MASTER is known now
+     */
+    MasterAdmin master() {
+        Machine m = machine;
+        Settings s = settings;
+        if (administers(m)) {
+            return MasterAdmin.self(s.scm(), adminUrl, adminCertificate);
+        }
+        String here = "this SCM (" + s.scm() + ") is " + m.describe();
+        Map<String, String> answer;
+        try {
+            answer = PeerMessages.decode(peer.request(PeerMessages.of("GETSTATE"), ADMIN_ASK));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("no MASTER known: " + here + " and its peer " + s.peer()
+                    + " does not answer (" + e.getMessage() + ")");
+        }
+        ScmState state = PeerMessages.state(answer.get("state"));
+        OpMode mode = PeerMessages.mode(answer.get("opMode"));
+        String name = answer.getOrDefault("scm", s.peer());
+        if (mode != OpMode.MASTER || (state != ScmState.DAC && state != ScmState.DEGRADED)) {
+            throw new IllegalStateException("no MASTER now: " + here + " and its peer " + name + " is " + state
+                    + (mode == null ? "" : "(" + mode.name().toLowerCase(java.util.Locale.ROOT) + ")")
+                    + "; try again once one of them serves as MASTER");
+        }
+        String url = answer.get(PeerServer.ADMIN_URL);
+        if (url == null || url.isBlank()) {
+            throw new IllegalStateException("the MASTER " + name + " does not say where its admin API listens (its"
+                    + " release does not, or it runs none): send the command to it directly");
+        }
+        String certificate = answer.get(PeerServer.ADMIN_CERTIFICATE);
+        return new MasterAdmin(name, false, url, certificate == null || certificate.isBlank() ? null : certificate);
+    }
+
+    /**
+     * The MASTER orders the peer to carry a command out; returns once the peer queued it.
+     *
+     * @throws IllegalArgumentException when {@code name} is not the peer's
+     * @throws IllegalStateException with why: this SCM is not the MASTER, the peer cannot be reached, or it refused
+     */
+    void peerCommand(String name, String command, String reason) {
+        Machine m = machine;
+        Settings s = settings;
+        if (s.standalone() || !s.peer().equals(name)) {
+            throw new IllegalArgumentException("no SCM named '" + name + "' in this pair (this SCM is " + s.scm()
+                    + (s.standalone() ? ", running alone)" : ", its peer " + s.peer() + ")"));
+        }
+        if (!administers(m) || m.standalone()) {
+            throw new IllegalStateException(m.standalone() ? "this SCM runs alone: it has no peer"
+                    : "this SCM (" + s.scm() + ") is " + m.describe() + ", not the MASTER: only the MASTER passes"
+                    + " commands to its peer");
+        }
+        Map<String, String> answer;
+        try {
+            answer = PeerMessages.decode(peer.request(PeerMessages.of(PeerServer.COMMAND, "command", command,
+                    "reason", reason), ADMIN_ASK));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("the peer " + s.peer() + " cannot be told (" + e.getMessage() + ")");
+        }
+        if (PeerServer.REFUSED.equals(answer.get(PeerMessages.TYPE))) {
+            throw new IllegalStateException(s.peer() + " refused: " + answer.getOrDefault("reason", "no reason given"));
+        }
+        sink.info("SCM " + s.scm() + ": " + command + " passed to the peer " + s.peer() + " (" + reason + ")");
+    }
+
+    /* The MASTER's order, on a link thread: judged like an operator's command, and queued. */
+    private void ordered(String command, String reason) {
+        String why = "ordered by the MASTER " + settings.peer() + ": " + reason;
+        sink.info("SCM " + settings.scm() + ": " + command + " " + why);
+        switch (command) {
+            case "reset" -> reset(why);
+            case "shutdown" -> requestShutdown(why);
+            case "surrender" -> surrender(why);
+            default -> throw new IllegalStateException("no such command '" + command + "' in this release");
+        }
     }
 
     /** What the status monitor says of the peer. */
