@@ -123,4 +123,90 @@ public interface HaController {
     default void peerCommand(String scm, String command, String reason) {
         throw new IllegalStateException("this controller does not pass commands to its peer");
     }
+
+    /**
+     * Moves a personality to the SCM that does not serve it now, cooperatively: the giver's services let
+     * go (draining what is in flight within their opMode deadline), its volumes and addresses are
+     * released, and the taker, told at once, takes them over without waiting to detect a failure or a
+     * fence. Its own personality moved, an SCM stands by (see {@link #standby}). Carried out by the MASTER.
+     *
+     * @param personality the personality's name
+     * @param reason for the log, the events and the states
+     * @throws IllegalArgumentException naming the personality when the pair has none of that name
+     * @throws IllegalStateException with why when it cannot be moved now (not the MASTER, the peer not alive, ...)
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default void move(String personality, String reason) {
+        throw new IllegalStateException("this controller does not move personalities");
+    }
+
+    /**
+     * The SCM hands everything it serves to its peer (as {@link #move} does) and stays up serving nothing,
+     * in INIT(slave) with {@link #standby()} true, until {@link #unstandby}. Carried out by the MASTER.
+     *
+     * @param scm this SCM or its peer
+     * @throws IllegalArgumentException when {@code scm} is not in the pair
+     * @throws IllegalStateException with why
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default void standby(String scm, String reason) {
+        throw new IllegalStateException("this controller does not stand by");
+    }
+
+    /**
+     * The SCM that stands by gets its personality back (READY, FAILBACK, PROCEED). Carried out by the MASTER.
+     *
+     * @throws IllegalArgumentException when {@code scm} is not in the pair
+     * @throws IllegalStateException with why
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default void unstandby(String scm, String reason) {
+        throw new IllegalStateException("this controller does not stand by");
+    }
+
+    /**
+     * FAILBACK now: the MASTER serving both personalities gives the peer's back, whatever the failback
+     * policy; for a peer that waits (policy {@code manual} or {@code delay}, or maintenance).
+     *
+     * @throws IllegalStateException with why (not DEGRADED, the peer not alive, not the MASTER)
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default void failback(String reason) {
+        throw new IllegalStateException("this controller has no failback command");
+    }
+
+    /**
+     * Maintenance mode of the pair: while on, the pair keeps serving but takes no automatic action (no
+     * FAILOVER on a dead peer, no FAILBACK); what the operator asks still happens. The MASTER tells its peer.
+     *
+     * @throws IllegalStateException with why (not the MASTER)
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default void maintenance(boolean on, String reason) {
+        throw new IllegalStateException("this controller has no maintenance mode");
+    }
+
+    /**
+     * @return whether maintenance mode is on here
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default boolean maintenance() {
+        return false;
+    }
+
+    /**
+     * @return whether this SCM stands by: up, serving nothing, its personality served by the peer
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default boolean standby() {
+        return false;
+    }
+
+    /**
+     * @return the failback policy: {@code automatic}, {@code manual} or {@code delay N s}
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default String failbackPolicy() {
+        return "automatic";
+    }
 }

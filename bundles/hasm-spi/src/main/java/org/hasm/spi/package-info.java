@@ -16,7 +16,8 @@
  * when it is in its state ({@link org.hasm.spi.HaController#since()}), why in every state that needs it, and
  * refuses a command it cannot carry out with why; it says where the pair is administered
  * ({@link org.hasm.spi.HaController#master()}) and carries a command out on the peer
- * ({@link org.hasm.spi.HaController#peerCommand}).
+ * ({@link org.hasm.spi.HaController#peerCommand}); the everyday operations on a cooperative handover
+ * (move, standby, unstandby, failback, maintenance) and what the status shows of them.
  */
 @Export
 @Version("1.1.0")

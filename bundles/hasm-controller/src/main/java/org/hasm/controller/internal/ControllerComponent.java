@@ -290,7 +290,24 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
         // checked by the node (its init fails on a personality that is wrong): what is left is sound
         List<Personality> personalities = node.personalities();
         return new Settings(name, role, node.peer(), deadlines, maxDeadline, initTimeout, readyRetry, journalSize,
-                personalities, problems);
+                personalities, problems, failback(config, problems));
+    }
+
+    private static FailbackPolicy failback(ControllerConfig config, List<String> problems) {
+        String policy = config.failback_policy() == null ? "" : config.failback_policy().strip().toLowerCase(java.util.Locale.ROOT);
+        switch (policy) {
+            case "automatic":
+                return FailbackPolicy.AUTOMATIC;
+            case "manual":
+                return new FailbackPolicy(FailbackPolicy.Kind.MANUAL, Duration.ZERO);
+            case "delay":
+                return new FailbackPolicy(FailbackPolicy.Kind.DELAY, positive("failback.delay.ms",
+                        config.failback_delay_ms(), problems));
+            default:
+                problems.add(PID + ": failback.policy=" + config.failback_policy()
+                        + " is not a failback policy (automatic, manual or delay)");
+                return FailbackPolicy.AUTOMATIC;
+        }
     }
 
     private static Map<Call, Duration> deadlines(ControllerConfig config, List<String> problems) {
@@ -386,6 +403,46 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     @Override
     public void peerCommand(String peer, String command, String reason) {
         scm.peerCommand(peer, command, reason);
+    }
+
+    @Override
+    public void move(String personality, String reason) {
+        scm.move(personality, reason);
+    }
+
+    @Override
+    public void standby(String name, String reason) {
+        scm.standby(name, reason);
+    }
+
+    @Override
+    public void unstandby(String name, String reason) {
+        scm.unstandby(name, reason);
+    }
+
+    @Override
+    public void failback(String reason) {
+        scm.failback(reason);
+    }
+
+    @Override
+    public void maintenance(boolean on, String reason) {
+        scm.maintenance(on, reason);
+    }
+
+    @Override
+    public boolean maintenance() {
+        return scm.machine().admin().maintenance();
+    }
+
+    @Override
+    public boolean standby() {
+        return scm.machine().admin().standby();
+    }
+
+    @Override
+    public String failbackPolicy() {
+        return scm.settings().failback().describe();
     }
 
     // ---- the peer ----

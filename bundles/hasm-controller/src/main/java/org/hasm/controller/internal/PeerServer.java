@@ -87,6 +87,14 @@ final class PeerServer {
             case "PROCEED":
                 events.accept(new Event.Proceed());
                 return PeerMessages.of("OK");
+            case "HANDOVER":
+                events.accept(new Event.PeerHandedOver(m.getOrDefault("reason", "?")));
+                return PeerMessages.of("OK");
+            case "MAINTENANCE_ON":
+            case "MAINTENANCE_OFF":
+                events.accept(new Event.Maintenance(type.equals("MAINTENANCE_ON"), "the MASTER's word: "
+                        + m.getOrDefault("reason", "?"), true));
+                return PeerMessages.of("OK");
             case "LEAVING":
                 events.accept(new Event.PeerDown("the peer left: " + m.getOrDefault("reason", "?")));
                 return PeerMessages.of("OK");

@@ -339,6 +339,102 @@ final class Scm {
         sink.info("SCM " + s.scm() + ": " + command + " passed to the peer " + s.peer() + " (" + reason + ")");
     }
 
+    // ---- everyday operations, on the MASTER ----
+
+    /** @return the machine as it is now (the operator's settings: maintenance, standby, the failback policy) */
+    Machine machine() {
+        return machine;
+    }
+
+    /**
+     * Moves personality {@code name} to the SCM that does not serve it now: the peer's back to it
+     * (FAILBACK), this SCM's own to the peer (HANDOVER), or the peer's own to this SCM (the peer is
+     * ordered to hand it over).
+     *
+     * @throws IllegalArgumentException naming the personality when the pair has none of that name
+     * @throws IllegalStateException with why it cannot be moved now
+     */
+    void move(String name, String reason) {
+        Settings s = settings;
+        Personality p = s.all().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow(() ->
+                new IllegalArgumentException("no personality named '" + name + "' in this pair (" + String.join(", ",
+                        s.all().stream().map(Personality::name).toList()) + ")"));
+        Machine m = mastering("move " + name);
+        String why = "move " + name + ": " + reason;
+        if (p.home().equals(s.scm())) {
+            if (m.state() == ScmState.DEGRADED) {
+                throw new IllegalStateException(s.scm() + " serves both personalities: move the peer's back first");
+            }
+            command(new Event.HandOver(why));
+        } else if (m.state() == ScmState.DEGRADED) {
+            giveBack(why);
+        } else {
+            peerCommand(s.peer(), "handover", why);
+        }
+    }
+
+    /** The SCM {@code name} hands everything it serves to its peer and stands by. */
+    void standby(String name, String reason) {
+        Settings s = settings;
+        mastering("standby " + name);
+        String why = "standby of " + name + ": " + reason;
+        if (name.equals(s.scm())) {
+            command(new Event.HandOver(why));
+        } else if (name.equals(s.peer())) {
+            peerCommand(name, "handover", why);
+        } else {
+            throw new IllegalArgumentException("no SCM named '" + name + "' in this pair (this SCM is " + s.scm()
+                    + (s.standalone() ? ")" : ", its peer " + s.peer() + ")"));
+        }
+    }
+
+    /** The SCM {@code name}, standing by, gets its personality back. */
+    void unstandby(String name, String reason) {
+        Settings s = settings;
+        Machine m = mastering("unstandby " + name);
+        if (name.equals(s.scm())) {
+            throw new IllegalStateException(s.scm() + " is " + m.describe() + ", the MASTER: it does not stand by");
+        }
+        if (!name.equals(s.peer())) {
+            throw new IllegalArgumentException("no SCM named '" + name + "' in this pair (this SCM is " + s.scm()
+                    + (s.standalone() ? ")" : ", its peer " + s.peer() + ")"));
+        }
+        String why = "unstandby of " + name + ": " + reason;
+        giveBack(why);
+        if (!m.peerWaiting()) {
+            peerCommand(name, "unstandby", why); // it says READY, and the FAILBACK asked for follows
+        }
+    }
+
+    /** FAILBACK now: for a peer that waits (failback policy manual or delay, maintenance). */
+    void failback(String reason) {
+        mastering("failback");
+        giveBack("failback: " + reason);
+    }
+
+    private void giveBack(String why) {
+        command(new Event.GiveBack(why));
+    }
+
+    /** Maintenance on or off, on both SCMs (the MASTER tells its peer). */
+    void maintenance(boolean on, String reason) {
+        mastering("maintenance " + (on ? "on" : "off"));
+        command(new Event.Maintenance(on, reason, false));
+    }
+
+    /* Pair operations are decided by the MASTER; the admin API redirects there, this says why when it did not. */
+    private Machine mastering(String what) {
+        Machine m = machine;
+        if (!administers(m)) {
+            throw new IllegalStateException("this SCM (" + settings.scm() + ") is " + m.describe() + ", not the MASTER:"
+                    + " only the MASTER carries " + what + " out");
+        }
+        if (m.standalone()) {
+            throw new IllegalStateException("this SCM runs alone (standalone): " + what + " needs a peer");
+        }
+        return m;
+    }
+
     /* The MASTER's order, on a link thread: judged like an operator's command, and queued. */
     private void ordered(String command, String reason) {
         String why = "ordered by the MASTER " + settings.peer() + ": " + reason;
@@ -347,6 +443,8 @@ final class Scm {
             case "reset" -> reset(why);
             case "shutdown" -> requestShutdown(why);
             case "surrender" -> surrender(why);
+            case "handover" -> command(new Event.HandOver(why));
+            case "unstandby" -> command(new Event.Unstandby(why));
             default -> throw new IllegalStateException("no such command '" + command + "' in this release");
         }
     }
@@ -423,7 +521,7 @@ final class Scm {
         // longer than a few steps; the bound only guards against a bug looping forever.
         for (int steps = 0; steps < 32 && !pending.isEmpty(); steps++) {
             Event e = pending.poll();
-            Machine before = machine;
+            Machine before = machine.policy(settings.failback());
             Decision d = Transitions.next(before, e);
             machine = d.next();
             if (d.refused() != null) {
@@ -448,6 +546,9 @@ final class Scm {
             }
             if (d.transition() != null && d.transition().contains("FAILOVER") && machine.state() == ScmState.DEGRADED) {
                 takenOver();
+            }
+            if (d.transition() != null && OPERATIONS.matcher(d.transition()).find()) {
+                operated(d.transition());
             }
             if (followUp != null) {
                 pending.add(followUp);
@@ -481,6 +582,12 @@ final class Scm {
                 lifecycle.shutDownAll(serving);
             } else if (a instanceof Action.Send s) {
                 peerClient.send(s.message(), s.detail());
+            } else if (a instanceof Action.Later l) {
+                try {
+                    timer.schedule(() -> post(l.event()), l.millis(), TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException ex) {
+                    sink.debug("controller stopping: " + l.event() + " not scheduled");
+                }
             }
         }
         return followUp;
@@ -520,6 +627,19 @@ final class Scm {
 
     private void publish() {
         publisher.publish(settings.scm(), machine, transitionStart);
+    }
+
+    /** Transitions of the everyday operations, whose end the log says with how long they took. */
+    private static final java.util.regex.Pattern OPERATIONS = java.util.regex.Pattern.compile(
+            "HANDOVER|TAKEOVER|FAILBACK \\(|^FAILBACK$|UNSTANDBY|MAINTENANCE");
+
+    /** The line that says an operation's step is done: what this SCM serves now, and how long the step took. */
+    private void operated(String transition) {
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - transitionStart);
+        List<Personality> now = serving;
+        sink.info("SCM " + settings.scm() + ": " + transition + " done in " + took + " ms: " + machine.describe()
+                + ", serving " + (now.isEmpty() ? "nothing" : String.join(", ", now.stream().map(Personality::name)
+                .toList())) + (machine.admin().maintenance() ? " (maintenance on)" : ""));
     }
 
     /** The one line that sums a takeover up: what, from whom, how long after the peer was last heard. */
