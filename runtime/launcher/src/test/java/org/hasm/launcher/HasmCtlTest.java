@@ -81,13 +81,13 @@ class HasmCtlTest {
 
     @Test
     void optionsGoAnywhereAndDefaultToTheDemoPairsFirstNode() throws Exception {
-        assertEquals(new HasmCtl.Request(HasmCtl.DEFAULT_NODE, null, null, "status", true, null, null, null),
+        assertEquals(new HasmCtl.Request(HasmCtl.DEFAULT_NODE, null, null, "status", true, null, null, null, null),
                 HasmCtl.parse(new String[] {"status", "--json"}));
-        assertEquals(new HasmCtl.Request("http://127.0.0.1:7701", null, null, "journal", false, 12L, null, null),
+        assertEquals(new HasmCtl.Request("http://127.0.0.1:7701", null, null, "journal", false, 12L, null, null, null),
                 HasmCtl.parse(new String[] {"journal", "--after=12", "--node", "http://127.0.0.1:7701"}));
-        assertEquals(new HasmCtl.Request("127.0.0.1:7701", null, Path.of("t"), "surrender", false, null, "upgrade", null),
+        assertEquals(new HasmCtl.Request("127.0.0.1:7701", null, Path.of("t"), "surrender", false, null, "upgrade", null, null),
                 HasmCtl.parse(new String[] {"--node=127.0.0.1:7701", "surrender", "--reason", "upgrade", "--token-file", "t"}));
-        assertEquals(new HasmCtl.Request(null, Path.of("/n"), null, "status", false, null, null, null),
+        assertEquals(new HasmCtl.Request(null, Path.of("/n"), null, "status", false, null, null, null, null),
                 HasmCtl.parse(new String[] {"--node-dir", "/n", "status"}));
     }
 
@@ -107,6 +107,11 @@ class HasmCtlTest {
             {"status", "--verbose"},
             {"status", "--node", "http://127.0.0.1:1", "--node-dir", "/n"},
             {"status", "--token-file"},
+            {"move"},
+            {"move", "A", "B"},
+            {"maintenance"},
+            {"maintenance", "maybe"},
+            {"failback", "--scm", "scm-b"},
         };
         for (String[] args : cases) {
             err.reset();
@@ -258,6 +263,25 @@ class HasmCtlTest {
             slave.stop(0);
             other.stop(0);
         }
+    }
+
+    @Test
+    void theEverydayOperationsPostTheirParameters() throws Exception {
+        int port = serve();
+        Path file = AdminAccess.writeToken(root.resolve("creds"), "operate", "ops");
+        String token = AdminAccess.readToken(file);
+        String url = "http://127.0.0.1:" + port;
+        assertEquals(0, execute("--node", url, "--token-file", file.toString(), "move", "A", "--reason", "disk"), err());
+        assertEquals(0, execute("--node", url, "--token-file", file.toString(), "standby", "--scm", "scm-b"), err());
+        assertEquals(0, execute("--node", url, "--token-file", file.toString(), "maintenance", "on"), err());
+        assertEquals(0, execute("--node", url, "--token-file", file.toString(), "failback"), err());
+        String auth = " auth=Bearer " + token + " type=null body=0";
+        assertEquals(List.of("POST /hasm/api/v1/commands/move?personality=A&reason=disk" + auth,
+                "POST /hasm/api/v1/commands/standby?scm=scm-b" + auth,
+                "POST /hasm/api/v1/commands/maintenance?mode=on" + auth,
+                "POST /hasm/api/v1/commands/failback" + auth), seen);
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("hasmctl: " + url + " accepted move A (disk)\n"),
+                out.toString(StandardCharsets.UTF_8));
     }
 
     @Test

@@ -84,6 +84,8 @@ final class AdminApi {
     static final String PREFIX = "/hasm/api/v1";
     static final String ALIVE = "/alive";
     private static final Set<String> COMMANDS = Set.of("reset", "shutdown", "surrender");
+    /** The pair's everyday operations: carried out by the MASTER only, never where they are sent otherwise. */
+    private static final Set<String> OPERATIONS = Set.of("move", "standby", "unstandby", "failback", "maintenance");
     private static final String COMMAND_PATH = "/commands/";
     /** A redirect's header: the MASTER's name. */
     static final String MASTER_HEADER = "Hasm-Master";
@@ -165,6 +167,11 @@ final class AdminApi {
         }
         if (p.equals("/journal")) {
             return only("GET", method, () -> journal(request.parameter().apply("after")));
+        }
+        if (p.startsWith(COMMAND_PATH) && OPERATIONS.contains(p.substring(COMMAND_PATH.length()))) {
+            String operation = p.substring(COMMAND_PATH.length());
+            return only("POST", method, () -> permitted(request, who, Credentials.Role.OPERATE,
+                    () -> operation(request, operation, who)));
         }
         if (p.startsWith(COMMAND_PATH) && COMMANDS.contains(p.substring(COMMAND_PATH.length()))) {
             String command = p.substring(COMMAND_PATH.length());
@@ -320,6 +327,67 @@ final class AdminApi {
         return Reply.ok(202, Documents.accepted(command));
     }
 
+    /**
+     * An everyday operation of the pair (move, standby, unstandby, failback, maintenance): decided by the
+     * MASTER alone, so any other SCM redirects it there, and with no MASTER known it is 503 with why.
+     */
+    private Reply operation(Request request, String operation, Credentials.Credential who) {
+        HaController c = controller.get();
+        if (c == null) {
+            return noController();
+        }
+        String reason = request.parameter().apply("reason");
+        String given = reason == null || reason.isBlank() ? "admin API" : printable(reason.trim());
+        // who asked goes with the operation into both SCMs' logs, states and journals
+        String why = given + " (credential '" + who.name() + "' from " + request.remote() + ")";
+        String asked = request.parameter().apply("scm");
+        String target = asked == null || asked.isBlank() ? c.scm() : asked.strip();
+        String personality = request.parameter().apply("personality");
+        String mode = request.parameter().apply("mode");
+        if (operation.equals("move") && (personality == null || personality.isBlank())) {
+            return Reply.error(400, "move needs the parameter 'personality' (the name of the personality to move)");
+        }
+        if (operation.equals("maintenance") && !"on".equals(mode) && !"off".equals(mode)) {
+            return Reply.error(400, "maintenance needs the parameter 'mode', on or off, not "
+                    + (mode == null ? "absent" : "'" + printable(mode) + "'"));
+        }
+        MasterAdmin master;
+        try {
+            master = c.master();
+        } catch (IllegalStateException e) {
+            String refused = operation + " refused: only the MASTER administers the pair, and " + e.getMessage();
+            audit.refused(request, 503, refused + " (credential '" + who.name() + "')");
+            return Reply.error(503, refused);
+        }
+        if (!master.local()) {
+            return redirect(request, master, target, operation, who);
+        }
+        String what = switch (operation) {
+            case "move" -> "move " + personality.strip();
+            case "standby", "unstandby" -> operation + " " + target;
+            case "maintenance" -> "maintenance " + mode;
+            default -> operation;
+        };
+        try {
+            switch (operation) {
+                case "move" -> c.move(personality.strip(), why);
+                case "standby" -> c.standby(target, why);
+                case "unstandby" -> c.unstandby(target, why);
+                case "failback" -> c.failback(why);
+                case "maintenance" -> c.maintenance(mode.equals("on"), why);
+                default -> throw new IllegalArgumentException(operation); // OPERATIONS and this switch disagree
+            }
+        } catch (IllegalArgumentException e) {
+            return refuse(request, 404, what + " refused: " + e.getMessage());
+        } catch (IllegalStateException e) {
+            String refused = what + " refused: " + e.getMessage();
+            audit.refused(request, 409, refused + " (credential '" + who.name() + "')");
+            return Reply.error(409, refused);
+        }
+        audit.accepted(what + " (reason '" + given + "')", who, request.remote());
+        return Reply.ok(202, Documents.accepted(operation));
+    }
+
     /* 307 keeps the method; the query names the SCM, so that the MASTER knows whom the command is for. */
     private Reply redirect(Request request, MasterAdmin master, String target, String command,
             Credentials.Credential who) {
@@ -331,9 +399,11 @@ final class AdminApi {
         }
         Map<String, String> query = new LinkedHashMap<>();
         query.put("scm", target);
-        String reason = request.parameter().apply("reason");
-        if (reason != null) {
-            query.put("reason", reason);
+        for (String key : new String[] {"personality", "mode", "reason"}) {
+            String value = request.parameter().apply(key);
+            if (value != null) {
+                query.put(key, value);
+            }
         }
         StringBuilder location = new StringBuilder(master.url().replaceAll("/+$", "")).append(PREFIX)
                 .append(request.path());

@@ -41,6 +41,10 @@ final class Documents {
         w.name("reason").value(controller.reason());
         // when the SCM entered its state: "DEGRADED since ..."
         w.name("since").value(controller.since());
+        // the operator's settings: a standby SCM serves nothing by choice; in maintenance nothing is automatic
+        w.name("standby").value(controller.standby());
+        w.name("maintenance").value(controller.maintenance());
+        w.name("failbackPolicy").value(controller.failbackPolicy());
         w.name("peer");
         PeerView peer = monitor == null ? null : monitor.peer();
         if (peer == null) {

@@ -317,6 +317,53 @@ class AdminApiTest {
     }
 
     @Test
+    void theEverydayOperationsAreCarriedOutByTheMasterWithWhoAsked() {
+        String by = " (credential 'ops' from " + REMOTE + ")";
+        assertEquals(202, call(api(false), "POST", "/commands/move", "personality", "B", "reason", "disk").status());
+        assertEquals(202, call(api(false), "POST", "/commands/standby", "scm", "scm-b").status());
+        assertEquals(202, call(api(false), "POST", "/commands/standby").status());
+        assertEquals(202, call(api(false), "POST", "/commands/unstandby", "scm", "scm-b").status());
+        assertEquals(202, call(api(false), "POST", "/commands/failback").status());
+        assertEquals(202, call(api(false), "POST", "/commands/maintenance", "mode", "on").status());
+        assertEquals(List.of("move B:disk" + by, "standby scm-b:admin API" + by, "standby scm-a:admin API" + by,
+                "unstandby scm-b:admin API" + by, "failback:admin API" + by, "maintenance true:admin API" + by),
+                controller.commands);
+        assertEquals(List.of("move B (reason 'disk') by ops/OPERATE from " + REMOTE), audit.subList(0, 1));
+        AdminApi.Reply unknown = call(api(false), "POST", "/commands/move", "personality", "Z");
+        assertEquals(404, unknown.status());
+        assertEquals("move Z refused: no personality named 'Z' in this pair", error(unknown));
+        assertEquals(400, call(api(false), "POST", "/commands/move").status());
+        AdminApi.Reply mode = call(api(false), "POST", "/commands/maintenance", "mode", "maybe");
+        assertEquals(400, mode.status());
+        assertEquals("maintenance needs the parameter 'mode', on or off, not 'maybe'", error(mode));
+        controller.refusal = "the SCM is DAC(master): it serves no personality of its peer's to give back";
+        AdminApi.Reply refused = call(api(false), "POST", "/commands/failback");
+        assertEquals(409, refused.status());
+        assertEquals("failback refused: " + controller.refusal, error(refused));
+    }
+
+    @Test
+    void onTheSlaveAnOperationIsAlwaysRedirectedWithItsParameters() {
+        controller.opMode = OpMode.SLAVE;
+        controller.master = new MasterAdmin("scm-b", false, "http://127.0.0.1:7702", null);
+        controller.state = ScmState.INIT; // standing by, say
+        assertEquals("http://127.0.0.1:7702/hasm/api/v1/commands/unstandby?scm=scm-a",
+                call(api(false), "POST", "/commands/unstandby").headers().get("Location"));
+        assertEquals("http://127.0.0.1:7702/hasm/api/v1/commands/move?scm=scm-a&personality=A&reason=x+y",
+                call(api(false), "POST", "/commands/move", "personality", "A", "reason", "x y").headers().get("Location"));
+        assertEquals("http://127.0.0.1:7702/hasm/api/v1/commands/maintenance?scm=scm-a&mode=on",
+                call(api(false), "POST", "/commands/maintenance", "mode", "on").headers().get("Location"));
+        controller.state = ScmState.MONITOR;
+        assertEquals(307, call(api(false), "POST", "/commands/failback").status(), "the pair's, not this SCM's");
+        controller.noMaster = "no MASTER now: the peer does not answer";
+        AdminApi.Reply none = call(api(false), "POST", "/commands/standby");
+        assertEquals(503, none.status());
+        assertEquals("standby refused: only the MASTER administers the pair, and no MASTER now: the peer does not answer",
+                error(none));
+        assertEquals(List.of(), controller.commands);
+    }
+
+    @Test
     void aReadCredentialIsRefusedOnTheSlaveTooNotRedirected() {
         controller.opMode = OpMode.SLAVE;
         controller.master = new MasterAdmin("scm-b", false, "http://127.0.0.1:7702", null);

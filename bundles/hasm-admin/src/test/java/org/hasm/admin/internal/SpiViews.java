@@ -178,6 +178,34 @@ final class SpiViews {
         }
 
         @Override
+        public void move(String personality, String why) {
+            if (!personality.equals("A") && !personality.equals("B")) {
+                throw new IllegalArgumentException("no personality named '" + personality + "' in this pair");
+            }
+            command("move " + personality + ":" + why);
+        }
+
+        @Override
+        public void standby(String name, String why) {
+            command("standby " + name + ":" + why);
+        }
+
+        @Override
+        public void unstandby(String name, String why) {
+            command("unstandby " + name + ":" + why);
+        }
+
+        @Override
+        public void failback(String why) {
+            command("failback:" + why);
+        }
+
+        @Override
+        public void maintenance(boolean on, String why) {
+            command("maintenance " + on + ":" + why);
+        }
+
+        @Override
         public void peerCommand(String name, String command, String why) {
             if (!name.equals(peer)) {
                 throw new IllegalArgumentException("no SCM named '" + name + "' in this pair");

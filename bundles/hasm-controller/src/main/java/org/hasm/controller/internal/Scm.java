@@ -367,7 +367,7 @@ final class Scm {
             }
             command(new Event.HandOver(why));
         } else if (m.state() == ScmState.DEGRADED) {
-            giveBack(why);
+            backToPeer(m, why);
         } else {
             peerCommand(s.peer(), "handover", why);
         }
@@ -399,10 +399,14 @@ final class Scm {
             throw new IllegalArgumentException("no SCM named '" + name + "' in this pair (this SCM is " + s.scm()
                     + (s.standalone() ? ")" : ", its peer " + s.peer() + ")"));
         }
-        String why = "unstandby of " + name + ": " + reason;
+        backToPeer(m, "unstandby of " + name + ": " + reason);
+    }
+
+    /* FAILBACK asked: at once for a peer that waits; a peer standing by is told to say READY, and it follows. */
+    private void backToPeer(Machine m, String why) {
         giveBack(why);
         if (!m.peerWaiting()) {
-            peerCommand(name, "unstandby", why); // it says READY, and the FAILBACK asked for follows
+            peerCommand(settings.peer(), "unstandby", why);
         }
     }
 
