@@ -60,6 +60,100 @@ class PairOperationsIT {
         }
     }
 
+    @Test
+    void aStandbyNodeHandsEverythingOverStaysUpAndGetsItBackAtUnstandby(@TempDir Path work) throws Exception {
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            PairFaultIT.startInDac(pair);
+            try (Clients clients = Clients.start(pair, "s")) {
+                clients.awaitAcks(SOME, pair);
+
+                // standby of the SLAVE, asked of it: the MASTER orders it, it hands B over and stays up
+                ctl(pair, B, "standby", "--reason", "firmware");
+                pair.awaitState(A, "DEGRADED", "MASTER", STEP);
+                JsonNode b = pair.awaitStatus(B, "scm-b standing by", STEP, s -> s.path("standby").asBoolean());
+                assertEquals("INIT", b.path("state").asText(), b.toString());
+                assertTrue(b.path("reason").asText().startsWith("STANDBY: ordered by the MASTER scm-a: standby of scm-b: firmware"),
+                        b.toString());
+                assertTrue(pair.isAlive(B), "standby is not shutdown: the process stays up");
+                HasmCtlRun status = ctl(pair, B, "status");
+                assertTrue(status.stdout().contains("STANDBY (serves nothing)"), status.toString());
+                pair.awaitServedBy(B, A, STEP);
+                clients.awaitAcks(SOME, pair);
+                // it stays so: no READY of its own, no FAILBACK
+                pair.assertHolds("scm-b standing by", Duration.ofSeconds(2),
+                        () -> pair.status(B) != null && pair.status(B).path("standby").asBoolean());
+
+                ctl(pair, B, "unstandby");
+                pair.awaitState(B, "DAC", "SLAVE", STEP);
+                pair.awaitState(A, "DAC", "MASTER", STEP);
+                pair.awaitServedBy(B, B, STEP);
+                clients.awaitAcks(SOME, pair);
+                clients.checked(pair);
+            }
+        }
+    }
+
+    @Test
+    void withTheManualFailbackPolicyAReturningScmWaitsForTheOperator(@TempDir Path work) throws Exception {
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            for (Scm scm : Scm.values()) {
+                pair.editConfig(scm, "org.hasm.controller.cfg", "init.peer.timeout.ms=",
+                        "failback.policy=manual\ninit.peer.timeout.ms=");
+            }
+            PairFaultIT.startInDac(pair);
+            assertEquals("manual", pair.status(A).path("failbackPolicy").asText());
+            try (Clients clients = Clients.start(pair, "p")) {
+                clients.awaitAcks(SOME, pair);
+                // scm-b leaves (the MASTER takes B over at once), then boots again
+                ctl(pair, B, "surrender", "--reason", "patch");
+                pair.awaitState(A, "DEGRADED", "MASTER", STEP);
+                clients.awaitAcks(SOME, pair);
+                ctl(pair, B, "reset", "--reason", "patched");
+                JsonNode a = pair.awaitStatus(A, "scm-a with scm-b waiting", STEP,
+                        s -> s.path("reason").asText().contains("waits for hasmctl failback"));
+                assertEquals("DEGRADED", a.path("state").asText(), a.toString());
+                pair.assertHolds("scm-b waiting in INIT", Duration.ofSeconds(2),
+                        () -> pair.status(B) != null && "INIT".equals(pair.status(B).path("state").asText()));
+                clients.awaitAcks(SOME, pair);
+
+                ctl(pair, B, "failback", "--reason", "patch checked");
+                pair.awaitState(B, "DAC", "SLAVE", STEP);
+                pair.awaitState(A, "DAC", "MASTER", STEP);
+                pair.awaitServedBy(B, B, STEP);
+                clients.awaitAcks(SOME, pair);
+                clients.checked(pair);
+            }
+        }
+    }
+
+    @Test
+    void inMaintenanceAKilledPeerIsNotTakenOverAndTheStatusSaysWhy(@TempDir Path work) throws Exception {
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            PairFaultIT.startInDac(pair);
+            ctl(pair, B, "maintenance", "on", "--reason", "cabling");
+            for (Scm scm : Scm.values()) {
+                pair.awaitStatus(scm, scm.id() + " in maintenance", STEP, s -> s.path("maintenance").asBoolean());
+            }
+            pair.kill(B);
+            JsonNode a = pair.awaitStatus(A, "scm-a saying why it takes nothing over", STEP,
+                    s -> s.path("reason").asText().startsWith("MAINTENANCE: "));
+            assertEquals("DAC", a.path("state").asText(), a.toString());
+            assertTrue(a.path("reason").asText().contains("its personality is not taken over until maintenance ends"),
+                    a.toString());
+            // well past the detection time, nothing is taken over
+            pair.assertHolds("scm-a in DAC, B not taken over", pair.timing().detection().multipliedBy(3),
+                    () -> pair.status(A) != null && "DAC".equals(pair.status(A).path("state").asText()));
+            assertTrue(OwnerWatch.read(pair.shared(), pair.volume(B)) == null
+                    || !"scm-a".equals(OwnerWatch.read(pair.shared(), pair.volume(B)).owner()), "B's volume untouched");
+
+            ctl(pair, A, "maintenance", "off", "--reason", "cabling done");
+            JsonNode taken = pair.awaitState(A, "DEGRADED", "MASTER", STEP);
+            assertTrue(taken.path("reason").asText().contains("the peer was found dead during maintenance"),
+                    taken.toString());
+            pair.awaitServedBy(B, A, STEP);
+        }
+    }
+
     /** hasmctl, sent to {@code scm}'s admin API with the credential of its node folder: must succeed. */
     static HasmCtlRun ctl(Pair pair, Scm scm, String... args) throws Exception {
         List<String> all = new ArrayList<>(List.of("--node-dir", pair.node(scm).toString()));
