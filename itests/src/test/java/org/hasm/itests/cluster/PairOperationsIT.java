@@ -146,6 +146,15 @@ class PairOperationsIT {
             assertTrue(OwnerWatch.read(pair.shared(), pair.volume(B)) == null
                     || !"scm-a".equals(OwnerWatch.read(pair.shared(), pair.volume(B)).owner()), "B's volume untouched");
 
+            // scm-b comes back into the maintenance the pair is in: it learns it from the MASTER at INIT
+            pair.start(B);
+            JsonNode b = pair.awaitState(B, "DAC", "SLAVE", Pair.BOOT);
+            assertTrue(b.path("maintenance").asBoolean(), b.toString());
+            pair.awaitStatus(A, "scm-a's reason cleared once scm-b serves", STEP, s -> s.path("reason").isNull());
+            pair.kill(B);
+            pair.awaitStatus(A, "scm-a saying why it takes nothing over", STEP,
+                    s -> s.path("reason").asText().startsWith("MAINTENANCE: "));
+
             ctl(pair, A, "maintenance", "off", "--reason", "cabling done");
             JsonNode taken = pair.awaitState(A, "DEGRADED", "MASTER", STEP);
             assertTrue(taken.path("reason").asText().contains("the peer was found dead during maintenance"),

@@ -76,6 +76,10 @@ final class PeerClient {
                     events.accept(new Event.Fault(conflict));
                     return;
                 }
+                if (generation.get() == round && "true".equals(s.get(PeerServer.MAINTENANCE))) {
+                    events.accept(new Event.Maintenance(true, "the pair is in maintenance: " + peer + " said so at INIT",
+                            true));
+                }
                 if (generation.get() == round) {
                     events.accept(new Event.PeerInfo(true, PeerMessages.state(s.get("state")),
                             PeerMessages.mode(s.get("opMode")), PeerMessages.mode(s.get("configuredRole")),

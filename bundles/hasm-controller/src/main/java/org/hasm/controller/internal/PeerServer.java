@@ -18,7 +18,7 @@ final class PeerServer {
 
     /** What GETSTATE tells: this SCM as the peer should see it now, and its timing fingerprint ({@link Timing}). */
     record View(String scm, ScmState state, OpMode opMode, SysConfig sysConfig, OpMode configuredRole,
-            Map<String, String> timing, String adminUrl, String adminCertificate) {
+            Map<String, String> timing, String adminUrl, String adminCertificate, boolean maintenance) {
     }
 
     /** Carries out a command the peer (the MASTER) ordered; throws {@link IllegalStateException} with why it refuses. */
@@ -29,6 +29,8 @@ final class PeerServer {
     /** GETSTATE's optional fields: where this SCM's admin API listens, and the certificate it serves there. */
     static final String ADMIN_URL = "adminUrl";
     static final String ADMIN_CERTIFICATE = "adminCertificate";
+    /** GETSTATE's optional field: the pair is in maintenance. */
+    static final String MAINTENANCE = "maintenance";
     /** The MASTER's order to carry a command out; answered OK, or REFUSED with the reason. */
     static final String COMMAND = "COMMAND";
     static final String REFUSED = "REFUSED";
@@ -77,6 +79,10 @@ final class PeerServer {
                 }
                 if (v.adminCertificate() != null) {
                     answer.put(ADMIN_CERTIFICATE, v.adminCertificate());
+                }
+                if (v.maintenance()) {
+                    // an SCM that boots while the pair is in maintenance joins it
+                    answer.put(MAINTENANCE, "true");
                 }
                 extra.forEach(answer::putIfAbsent);
                 return PeerMessages.encode(answer);

@@ -119,7 +119,7 @@ final class Scm {
             Settings st = this.settings;
             // the role from the machine: it changes before the state is published
             return new PeerServer.View(st.scm(), s.state(), machine.opMode(), s.sysConfig(), st.role(), timing.get(),
-                    adminUrl, adminCertificate);
+                    adminUrl, adminCertificate, machine.admin().maintenance());
         }, this::post, this::ordered);
     }
 

@@ -503,6 +503,10 @@ final class Transitions {
                 return stay(noted.because("MAINTENANCE: " + why + "; its personality is not taken over until maintenance"
                         + " ends (a volume is never served twice: it stays unserved)"));
             }
+            if (m.state() == ScmState.DAC && p.alive() && m.reason() != null && m.reason().startsWith("MAINTENANCE: ")
+                    && (p.state() == ScmState.DAC || p.state() == ScmState.DEGRADED)) {
+                noted = noted.because(null); // the peer serves again: nothing is held back any more
+            }
             if (m.state() == ScmState.DAC && (!p.alive() || faulted || restarted)) {
                 // A restarted peer serves nothing until it is READY again: its personality is ours to serve.
                 return failover(noted, restarted ? "the peer restarted (incarnation " + p.incarnation() + ", "

@@ -31,7 +31,8 @@ class PeerMessagesTest {
 
     private PeerServer server(String adminUrl, String certificate) {
         return new PeerServer(() -> new PeerServer.View("scm-b", ScmState.DAC, OpMode.SLAVE, SysConfig.DAC, OpMode.SLAVE,
-                Map.of("org.hasm.status interval.ms", "50", "org.hasm.status counter.start", "4"), adminUrl, certificate),
+                Map.of("org.hasm.status interval.ms", "50", "org.hasm.status counter.start", "4"), adminUrl, certificate,
+                adminUrl != null),
                 events::add, (command, reason) -> {
                     if (command.equals("surrender")) {
                         throw new IllegalStateException("the SCM is DEGRADED: nobody would take over");
@@ -46,8 +47,9 @@ class PeerMessagesTest {
         Map<String, String> m = PeerMessages.decode(answer);
         assertEquals("https://127.0.0.1:7702", m.get(PeerServer.ADMIN_URL));
         assertEquals("ab12", m.get(PeerServer.ADMIN_CERTIFICATE));
+        assertEquals("true", m.get(PeerServer.MAINTENANCE), "in maintenance (this server's view says so)");
         assertEquals(STATE_OF_THE_PREVIOUS_RELEASE, new String(answer, StandardCharsets.UTF_8)
-                .replace("adminUrl=https://127.0.0.1:7702\nadminCertificate=ab12\n", ""),
+                .replace("adminUrl=https://127.0.0.1:7702\nadminCertificate=ab12\nmaintenance=true\n", ""),
                 "the fields come after the previous release's own, which are unchanged");
     }
 
