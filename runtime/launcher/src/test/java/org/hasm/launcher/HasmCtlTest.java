@@ -248,6 +248,57 @@ class HasmCtlTest {
         assertTrue(seen.stream().allMatch(r -> r.startsWith("slave ")), seen.toString());
     }
 
+    /* A stand-in MASTER over TLS with the keystore's certificate, recording what reaches it. */
+    private com.sun.net.httpserver.HttpsServer tlsMaster(Path keystore, String password) throws Exception {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance(keystore.toFile(), password.toCharArray());
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+                javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, password.toCharArray());
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(kmf.getKeyManagers(), null, null);
+        com.sun.net.httpserver.HttpsServer master = com.sun.net.httpserver.HttpsServer.create(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        master.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+        master.createContext("/", exchange -> {
+            seen.add("master " + exchange.getRequestMethod() + " " + exchange.getRequestURI() + " auth="
+                    + exchange.getRequestHeaders().getFirst("Authorization"));
+            byte[] reply = "{\"accepted\":\"reset\"}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(202, reply.length);
+            exchange.getResponseBody().write(reply);
+            exchange.close();
+        });
+        master.start();
+        return master;
+    }
+
+    @Test
+    void overTlsTheRedirectIsFollowedOnlyToTheCertificateTheSlaveNames() throws Exception {
+        Path keystore = Keystores.selfSigned(root.resolve("master.p12"), "secret-pass");
+        String digest = PinnedTrust.served(keystore, "secret-pass");
+        assertTrue(digest.matches("[0-9a-f]{64}"), digest);
+        Path file = AdminAccess.writeToken(root.resolve("creds"), "operate", "ops");
+        String token = AdminAccess.readToken(file);
+        com.sun.net.httpserver.HttpsServer master = tlsMaster(keystore, "secret-pass");
+        String location = "https://127.0.0.1:" + master.getAddress().getPort() + "/hasm/api/v1/commands/reset?scm=scm-a";
+        HttpServer right = slave(location, digest);
+        HttpServer wrong = slave(location, "0".repeat(64));
+        try {
+            assertEquals(0, execute("--node", "http://127.0.0.1:" + right.getAddress().getPort(), "--token-file",
+                    file.toString(), "reset"), err());
+            assertTrue(seen.contains("master POST /hasm/api/v1/commands/reset?scm=scm-a auth=Bearer " + token),
+                    seen.toString());
+            seen.clear();
+            assertEquals(1, execute("--node", "http://127.0.0.1:" + wrong.getAddress().getPort(), "--token-file",
+                    file.toString(), "reset"));
+            assertTrue(seen.stream().noneMatch(r -> r.startsWith("master ")), "the credential reached a certificate"
+                    + " nobody vouched for: " + seen);
+        } finally {
+            right.stop(0);
+            wrong.stop(0);
+            master.stop(0);
+        }
+    }
+
     @Test
     void aSecondRedirectIsNotFollowedButSaidSo() throws Exception {
         Path file = AdminAccess.writeToken(root.resolve("creds"), "operate", "ops");
