@@ -108,7 +108,15 @@ final class PeerClient {
                     port.get().send(payload);
                     sink.debug("sent " + message + " to the peer");
                 } catch (IOException e) {
-                    sink.warn("could not send " + message + " to the peer: " + e.getMessage());
+                    if (message == Message.HANDOVER) {
+                        // released, and the peer may not know: said loudly, the operator decides (the link failing
+                        // alone; with every channel down the peer is soon dead, and this SCM takes everything over)
+                        sink.error("could not send HANDOVER to the peer: " + e.getMessage() + "; this SCM released its"
+                                + " personality and serves nothing: if the peer does not take it over, hasmctl move or"
+                                + " unstandby gives it back here", null);
+                    } else {
+                        sink.warn("could not send " + message + " to the peer: " + e.getMessage());
+                    }
                 }
             });
         } catch (RejectedExecutionException e) {
