@@ -112,8 +112,8 @@ final class PeerClient {
                         // released, and the peer may not know: said loudly, the operator decides (the link failing
                         // alone; with every channel down the peer is soon dead, and this SCM takes everything over)
                         sink.error("could not send HANDOVER to the peer: " + e.getMessage() + "; this SCM released its"
-                                + " personality and serves nothing: if the peer does not take it over, hasmctl move or"
-                                + " unstandby gives it back here", null);
+                                + " personality and serves nothing: if the peer does not take it over, a reset of this SCM"
+                                + " (hasmctl reset --scm NAME) serves it here again", null);
                     } else {
                         sink.warn("could not send " + message + " to the peer: " + e.getMessage());
                     }
