@@ -93,4 +93,120 @@ public interface HaController {
      *     carry the command out in its state now (OFF); nothing is queued then
      */
     void shutdown(String reason);
+
+    /**
+     * Where the pair is administered now. A SLAVE asks its peer (GETSTATE over the link), so the answer
+     * is current; the MASTER, or an SCM running alone, answers itself.
+     *
+     * @return the MASTER and its admin API
+     * @throws IllegalStateException with why, when no MASTER is known now (the peer does not answer, or
+     *     runs as SLAVE too, or is not serving): an admin client must be told so, not sent in a circle
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default MasterAdmin master() {
+        return MasterAdmin.self(scm(), null, null);
+    }
+
+    /**
+     * Carries an operator's command out on the peer: the MASTER orders, the peer's controller executes
+     * ({@code reset}, {@code shutdown}, {@code surrender}, {@code standby}, {@code unstandby}), judged
+     * there by its own state. Returns once the peer queued it.
+     *
+     * @param scm the peer's name, as the operator gave it
+     * @param command the command's name
+     * @param reason for the peer's log, event and state
+     * @throws IllegalArgumentException when {@code scm} is not the peer's name
+     * @throws IllegalStateException with why when this SCM does not administer the pair, the peer cannot
+     *     be reached, or the peer refused the command (its own words)
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default void peerCommand(String scm, String command, String reason) {
+        throw new IllegalStateException("this controller does not pass commands to its peer");
+    }
+
+    /**
+     * Moves a personality to the SCM that does not serve it now, cooperatively: the giver's services let
+     * go (draining what is in flight within their opMode deadline), its volumes and addresses are
+     * released, and the taker, told at once, takes them over without waiting to detect a failure or a
+     * fence. Its own personality moved, an SCM stands by (see {@link #standby}). Carried out by the MASTER.
+     *
+     * @param personality the personality's name
+     * @param reason for the log, the events and the states
+     * @throws IllegalArgumentException naming the personality when the pair has none of that name
+     * @throws IllegalStateException with why when it cannot be moved now (not the MASTER, the peer not alive, ...)
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default void move(String personality, String reason) {
+        throw new IllegalStateException("this controller does not move personalities");
+    }
+
+    /**
+     * The SCM hands everything it serves to its peer (as {@link #move} does) and stays up serving nothing,
+     * in INIT(slave) with {@link #standby()} true, until {@link #unstandby}. Carried out by the MASTER.
+     *
+     * @param scm this SCM or its peer
+     * @throws IllegalArgumentException when {@code scm} is not in the pair
+     * @throws IllegalStateException with why
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default void standby(String scm, String reason) {
+        throw new IllegalStateException("this controller does not stand by");
+    }
+
+    /**
+     * The SCM that stands by gets its personality back (READY, FAILBACK, PROCEED). Carried out by the MASTER.
+     *
+     * @throws IllegalArgumentException when {@code scm} is not in the pair
+     * @throws IllegalStateException with why
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default void unstandby(String scm, String reason) {
+        throw new IllegalStateException("this controller does not stand by");
+    }
+
+    /**
+     * FAILBACK now: the MASTER serving both personalities gives the peer's back, whatever the failback
+     * policy; for a peer that waits (policy {@code manual} or {@code delay}, or maintenance).
+     *
+     * @throws IllegalStateException with why (not DEGRADED, the peer not alive, not the MASTER)
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default void failback(String reason) {
+        throw new IllegalStateException("this controller has no failback command");
+    }
+
+    /**
+     * Maintenance mode of the pair: while on, the pair keeps serving but takes no automatic action (no
+     * FAILOVER on a dead peer, no FAILBACK); what the operator asks still happens. The MASTER tells its peer.
+     *
+     * @throws IllegalStateException with why (not the MASTER)
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default void maintenance(boolean on, String reason) {
+        throw new IllegalStateException("this controller has no maintenance mode");
+    }
+
+    /**
+     * @return whether maintenance mode is on here
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default boolean maintenance() {
+        return false;
+    }
+
+    /**
+     * @return whether this SCM stands by: up, serving nothing, its personality served by the peer
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default boolean standby() {
+        return false;
+    }
+
+    /**
+     * @return the failback policy: {@code automatic}, {@code manual} or {@code delay N s}
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default String failbackPolicy() {
+        return "automatic";
+    }
 }

@@ -14,7 +14,10 @@
  * status shows a call in progress ({@link org.hasm.spi.ModuleInfo#inCallSince()}) and the journal a
  * call that returned after its deadline ({@link org.hasm.spi.CallRecord#late()}); the controller says since
  * when it is in its state ({@link org.hasm.spi.HaController#since()}), why in every state that needs it, and
- * refuses a command it cannot carry out with why.
+ * refuses a command it cannot carry out with why; it says where the pair is administered
+ * ({@link org.hasm.spi.HaController#master()}) and carries a command out on the peer
+ * ({@link org.hasm.spi.HaController#peerCommand}); the everyday operations on a cooperative handover
+ * (move, standby, unstandby, failback, maintenance) and what the status shows of them.
  */
 @Export
 @Version("1.1.0")

@@ -111,6 +111,27 @@ final class AdminAccess {
         }
     }
 
+    /** Framework properties the controller reads: where the admin API listens, and its certificate's SHA-256. */
+    static final String ADVERTISED_URL = "hasm.admin.url";
+    static final String ADVERTISED_CERTIFICATE = "hasm.admin.certificate";
+
+    /**
+     * @return {@value #ADVERTISED_URL} and, with TLS, {@value #ADVERTISED_CERTIFICATE}, when the plan runs
+     *     the admin API; empty otherwise
+     * @throws LaunchException as {@link #listener} does
+     */
+    static Map<String, String> advertised(Distribution dist, Plan plan) throws LaunchException {
+        if (!runs(plan, HTTP_BUNDLE) || !runs(plan, ADMIN_BUNDLE)) {
+            return Map.of();
+        }
+        Listener listener = listener(dist, plan);
+        if (listener.keystore() == null) {
+            return Map.of(ADVERTISED_URL, listener.url().toString());
+        }
+        return Map.of(ADVERTISED_URL, listener.url().toString(), ADVERTISED_CERTIFICATE,
+                PinnedTrust.served(listener.keystore(), listener.password()));
+    }
+
     private static boolean runs(Plan plan, String artifactId) {
         return plan.bundles().stream().anyMatch(b -> b.id().artifactId().equals(artifactId));
     }

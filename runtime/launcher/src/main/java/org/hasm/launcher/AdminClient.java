@@ -49,6 +49,8 @@ final class AdminClient {
     private final URI base;
     private final Duration timeout;
     private final Credential credential;
+    /** The SCM that answered the last request: {@link #base}, or the MASTER a redirect led to. */
+    private volatile URI answeredBy;
 
     /**
      * @param node {@code http://HOST:PORT} of the SCM (a path after it is ignored; no scheme means http)
@@ -60,17 +62,28 @@ final class AdminClient {
      */
     AdminClient(String node, Duration timeout, Credential credential, AdminAccess.Listener trust) throws LaunchException {
         this.base = parse(node);
+        this.answeredBy = base;
         this.timeout = timeout;
         this.credential = credential;
+        this.http = client(timeout, trust != null && trust.keystore() != null
+                ? PinnedTrust.context(trust.keystore(), trust.password()) : null);
+    }
+
+    private static HttpClient client(Duration timeout, javax.net.ssl.SSLContext tls) {
         HttpClient.Builder builder = HttpClient.newBuilder()
                 .connectTimeout(CONNECT_TIMEOUT.compareTo(timeout) < 0 ? CONNECT_TIMEOUT : timeout)
-                // never: a redirect would carry the credential to wherever it points
+                // never by itself: a redirect would carry the credential to wherever it points (see follow)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .proxy(HttpClient.Builder.NO_PROXY);
-        if (trust != null && trust.keystore() != null) {
-            builder.sslContext(PinnedTrust.context(trust.keystore(), trust.password()));
+        if (tls != null) {
+            builder.sslContext(tls);
         }
-        this.http = builder.build();
+        return builder.build();
+    }
+
+    /** @return the SCM that answered the last request: this client's, or the MASTER its redirect named */
+    URI answeredBy() {
+        return answeredBy;
     }
 
     static URI parse(String node) throws LaunchException {
@@ -116,7 +129,74 @@ final class AdminClient {
         query.forEach((key, value) -> q.append(q.length() == 0 ? '?' : '&')
                 .append(URLEncoder.encode(key, StandardCharsets.UTF_8)).append('=')
                 .append(URLEncoder.encode(value, StandardCharsets.UTF_8)));
-        return send(request(path + q).POST(HttpRequest.BodyPublishers.noBody()).build());
+        answeredBy = base;
+        HttpResponse<String> first = exchange(http, request(path + q).POST(HttpRequest.BodyPublishers.noBody()).build());
+        if (first.statusCode() != 307) {
+            return checked(first);
+        }
+        return follow(first, API + path);
+    }
+
+    /**
+     * A SLAVE sends commands to the MASTER (307). They are followed once, with the credential, only to
+     * the same path of the admin API, and only where the credential is as safe as it was here: over
+     * TLS to the certificate the SLAVE names (it learnt it from the MASTER over the authenticated link),
+     * or over plain HTTP on loopback from plain HTTP (the launcher allows nothing else).
+     */
+    private String follow(HttpResponse<String> redirect, String path) throws LaunchException, InterruptedException {
+        String from = redirect.request().uri().toString();
+        String location = redirect.headers().firstValue("Location").orElse(null);
+        String master = redirect.headers().firstValue("Hasm-Master").orElse("the MASTER");
+        if (location == null) {
+            throw new LaunchException(LaunchException.FAILED, from + ": HTTP 307 without a Location");
+        }
+        URI target;
+        try {
+            target = new URI(location);
+        } catch (URISyntaxException e) {
+            throw new LaunchException(LaunchException.FAILED, from + ": redirected to '" + location + "', not a URL");
+        }
+        String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (target.getHost() == null || target.getRawPath() == null || !target.getRawPath().equals(path)
+                || !scheme.equals("http") && !scheme.equals("https")) {
+            throw new LaunchException(LaunchException.FAILED, from + ": redirected to " + location + ", which is not "
+                    + path + " of an SCM's admin API: not followed");
+        }
+        javax.net.ssl.SSLContext tls = null;
+        if (scheme.equals("https")) {
+            String certificate = redirect.headers().firstValue("Hasm-Master-Certificate").orElse(null);
+            if (certificate == null || !certificate.matches("[0-9a-fA-F]{64}")) {
+                throw new LaunchException(LaunchException.FAILED, from + ": redirected to " + master + " at " + location
+                        + " without the SHA-256 of its certificate: not followed (send the command there with its"
+                        + " --node-dir)");
+            }
+            tls = PinnedTrust.digest(certificate, "the one " + from + " named for " + master);
+        } else if (base.getScheme().equals("https") || !loopback(target.getHost())) {
+            throw new LaunchException(LaunchException.FAILED, from + ": redirected to " + location + " over plain HTTP"
+                    + (base.getScheme().equals("https") ? " from TLS" : " beyond loopback")
+                    + ": not followed (the credential would travel in clear)");
+        }
+        HttpRequest.Builder b = HttpRequest.newBuilder(target).timeout(timeout).POST(HttpRequest.BodyPublishers.noBody());
+        if (credential != null) {
+            b.header("Authorization", "Bearer " + credential.token());
+        }
+        HttpResponse<String> second = exchange(tls == null ? http : client(timeout, tls), b.build());
+        answeredBy = URI.create(scheme + "://" + target.getRawAuthority());
+        if (second.statusCode() == 307) {
+            throw new LaunchException(LaunchException.FAILED, location + ": redirected again (to "
+                    + second.headers().firstValue("Location").orElse("?") + "): the roles changed while the command"
+                    + " was sent; look at the status and send it again");
+        }
+        return checked(second);
+    }
+
+    private static boolean loopback(String host) {
+        try {
+            return java.net.InetAddress.getByName(host.startsWith("[") ? host.substring(1, host.length() - 1) : host)
+                    .isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     private HttpRequest.Builder request(String pathAndQuery) {
@@ -128,10 +208,15 @@ final class AdminClient {
     }
 
     private String send(HttpRequest request) throws LaunchException, InterruptedException {
+        answeredBy = base;
+        return checked(exchange(http, request));
+    }
+
+    private HttpResponse<String> exchange(HttpClient client, HttpRequest request)
+            throws LaunchException, InterruptedException {
         String url = request.uri().toString();
-        HttpResponse<String> response;
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (HttpConnectTimeoutException e) {
             throw new LaunchException(LaunchException.FAILED, url + ": no connection within "
                     + CONNECT_TIMEOUT.toSeconds() + " s (is the SCM running, is this its admin port?)");
@@ -142,6 +227,10 @@ final class AdminClient {
         } catch (IOException e) {
             throw new LaunchException(LaunchException.FAILED, url + ": " + Runner.oneLine(e));
         }
+    }
+
+    private String checked(HttpResponse<String> response) throws LaunchException {
+        String url = response.request().uri().toString();
         int status = response.statusCode();
         if (status == 401) {
             throw new LaunchException(LaunchException.FAILED, url + ": HTTP 401: " + (credential == null

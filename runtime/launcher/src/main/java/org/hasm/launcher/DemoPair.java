@@ -185,9 +185,21 @@ final class DemoPair {
                 Files.createDirectories(etc);
                 Files.createDirectories(scm.dir(dir).resolve("deploy"));
                 writeKey(etc.resolve("cluster.key"), hexKey);
-                // a credential for the operator (hasmctl --node-dir) and a read-only one (the demo's own watch)
-                AdminAccess.writeToken(etc.resolve("admin"), "operate", AdminAccess.DEFAULT_NAME);
-                AdminAccess.writeToken(etc.resolve("admin"), "read", MONITOR);
+                // a credential for the operator (hasmctl --node-dir) and a read-only one (the demo's own watch),
+                // the same on both SCMs: a SLAVE redirects commands to the MASTER, and hasmctl sends the one it has
+                Path admin = etc.resolve("admin");
+                if (scm == SCMS.get(0)) {
+                    AdminAccess.writeToken(admin, "operate", AdminAccess.DEFAULT_NAME);
+                    AdminAccess.writeToken(admin, "read", MONITOR);
+                } else {
+                    Path first = SCMS.get(0).dir(dir).resolve("etc/admin");
+                    for (Path token : List.of(AdminAccess.tokenFile(first, "operate", AdminAccess.DEFAULT_NAME),
+                            AdminAccess.tokenFile(first, "read", MONITOR))) {
+                        Path copy = admin.resolve(first.relativize(token));
+                        Files.createDirectories(copy.getParent());
+                        Files.copy(token, copy, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                    }
+                }
                 Files.createDirectories(dir.resolve(SHARED).resolve("heartbeat"));
                 for (String personality : List.of("A", "B")) {
                     writableShare(dir.resolve(SHARED).resolve("volumes").resolve(volume(personality)));

@@ -24,8 +24,18 @@ public final class HasmCtl {
     static final String USAGE = String.join(System.lineSeparator(),
             "usage: hasmctl SCM status [--json]                   the SCM's state, peer, channels, personalities, modules",
             "       hasmctl SCM journal [--after N] [--json]      the lifecycle calls it made (after sequence N)",
-            "       hasmctl SCM reset|shutdown|surrender [--reason TEXT]",
-            "                                                     ask the SCM's controller to do that",
+            "       hasmctl SCM reset|shutdown|surrender [--scm NAME] [--reason TEXT]",
+            "                                                     ask the pair's MASTER to have SCM NAME (default: the",
+            "                                                     SCM addressed) do that; a SLAVE redirects to the MASTER",
+            "       hasmctl SCM move PERSONALITY [--reason TEXT]   hand the personality to the SCM that does not serve",
+            "                                                     it now (again to move it back), with no failed request",
+            "       hasmctl SCM standby|unstandby [--scm NAME] [--reason TEXT]",
+            "                                                     the SCM hands everything over and stays up serving",
+            "                                                     nothing / gets its personality back",
+            "       hasmctl SCM failback [--reason TEXT]          give a waiting peer its personality back (failback",
+            "                                                     policy manual or delay, or after maintenance)",
+            "       hasmctl SCM maintenance on|off [--reason TEXT]",
+            "                                                     the pair serves on but takes no automatic action",
             "       hasmctl help",
             "",
             "SCM is one of",
@@ -36,7 +46,10 @@ public final class HasmCtl {
             "                     --token-file FILE or the file $" + AdminClient.TOKEN_FILE_ENV + " names",
             "--token-file FILE also overrides the credential of --node-dir.");
 
-    private static final Set<String> COMMANDS = Set.of("reset", "shutdown", "surrender");
+    private static final Set<String> COMMANDS = Set.of("reset", "shutdown", "surrender", "move", "standby", "unstandby",
+            "failback", "maintenance");
+    /** Commands that name an SCM: this one when --scm does not. */
+    private static final Set<String> FOR_AN_SCM = Set.of("reset", "shutdown", "surrender", "standby", "unstandby");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -64,7 +77,8 @@ public final class HasmCtl {
      * @param nodeDir the node folder, or {@code null}
      * @param tokenFile the credential's file, or {@code null}
      */
-    record Request(String node, Path nodeDir, Path tokenFile, String command, boolean json, Long after, String reason) {
+    record Request(String node, Path nodeDir, Path tokenFile, String command, boolean json, Long after, String reason,
+            String scm, String argument) {
     }
 
     /** @return the exit code */
@@ -122,6 +136,8 @@ public final class HasmCtl {
         boolean json = false;
         Long after = null;
         String reason = null;
+        String scm = null;
+        String argument = null;
         List<String> rest = new ArrayList<>(List.of(args));
         for (int i = 0; i < rest.size(); i++) {
             String arg = rest.get(i);
@@ -148,15 +164,19 @@ public final class HasmCtl {
                     }
                 }
                 case "--reason" -> reason = value != null ? value : next(rest, ++i, arg);
+                case "--scm" -> scm = value != null ? value : next(rest, ++i, arg);
                 case "-h", "--help" -> command = "help";
                 default -> {
                     if (arg.startsWith("-")) {
                         throw new LaunchException("unknown option " + arg + " (see hasmctl help)");
                     }
-                    if (command != null) {
+                    if (command != null && argument == null && (command.equals("move") || command.equals("maintenance"))) {
+                        argument = arg;
+                    } else if (command != null) {
                         throw new LaunchException("one command at a time: '" + command + "' and '" + arg + "'");
+                    } else {
+                        command = arg;
                     }
-                    command = arg;
                 }
             }
         }
@@ -164,13 +184,23 @@ public final class HasmCtl {
             throw new LaunchException("no command (status, journal, reset, shutdown, surrender; see hasmctl help)");
         }
         if (!command.equals("help") && !command.equals("status") && !command.equals("journal") && !COMMANDS.contains(command)) {
-            throw new LaunchException("unknown command '" + command + "' (status, journal, reset, shutdown, surrender)");
+            throw new LaunchException("unknown command '" + command + "' (status, journal, reset, shutdown, surrender,"
+                    + " move, standby, unstandby, failback, maintenance)");
+        }
+        if (command.equals("move") && argument == null) {
+            throw new LaunchException("move needs the personality to move (hasmctl SCM move A)");
+        }
+        if (command.equals("maintenance") && !"on".equals(argument) && !"off".equals(argument)) {
+            throw new LaunchException("maintenance needs on or off" + (argument == null ? "" : ", not '" + argument + "'"));
         }
         if (after != null && !command.equals("journal")) {
             throw new LaunchException("--after is for journal only");
         }
         if (reason != null && !COMMANDS.contains(command)) {
-            throw new LaunchException("--reason is for reset, shutdown and surrender only");
+            throw new LaunchException("--reason is for commands only, not " + command);
+        }
+        if (scm != null && !FOR_AN_SCM.contains(command)) {
+            throw new LaunchException("--scm is for reset, shutdown, surrender, standby and unstandby only");
         }
         if (json && COMMANDS.contains(command)) {
             throw new LaunchException("--json is for status and journal only");
@@ -182,7 +212,7 @@ public final class HasmCtl {
             node = node == null ? DEFAULT_NODE : node;
             AdminClient.parse(node);
         }
-        return new Request(node, nodeDir, tokenFile, command, json, after, reason);
+        return new Request(node, nodeDir, tokenFile, command, json, after, reason, scm, argument);
     }
 
     private static String next(List<String> args, int i, String option) throws LaunchException {
@@ -214,12 +244,25 @@ public final class HasmCtl {
             }
             default -> {
                 Map<String, String> form = new LinkedHashMap<>();
+                if (request.scm() != null) {
+                    form.put("scm", request.scm());
+                }
+                if (request.command().equals("move")) {
+                    form.put("personality", request.argument());
+                }
+                if (request.command().equals("maintenance")) {
+                    form.put("mode", request.argument());
+                }
                 if (request.reason() != null) {
                     form.put("reason", request.reason());
                 }
                 client.post("/commands/" + request.command(), form);
-                out.println("hasmctl: " + client.base() + " accepted " + request.command()
-                        + (request.reason() == null ? "" : " (" + request.reason() + ")"));
+                boolean redirected = !client.answeredBy().equals(client.base());
+                out.println("hasmctl: " + client.answeredBy() + " accepted " + request.command()
+                        + (request.argument() == null ? "" : " " + request.argument())
+                        + (request.scm() == null ? "" : " of " + request.scm())
+                        + (request.reason() == null ? "" : " (" + request.reason() + ")")
+                        + (redirected ? " (the MASTER; " + client.base() + " redirected the command there)" : ""));
             }
         }
         return 0;

@@ -95,6 +95,8 @@ record Plan(Node node, List<PlannedBundle> bundles, Map<ConfigKey, Map<String, O
         Plan plan = new Plan(node, List.copyOf(bundles.values()), Collections.unmodifiableMap(configurations),
                 Collections.unmodifiableMap(properties), top);
         AdminAccess.check(dist, plan);
+        // the view wraps this map: the controller tells the peer where its admin API is, to redirect commands there
+        properties.putAll(AdminAccess.advertised(dist, plan));
         return plan;
     }
 

@@ -27,6 +27,12 @@ final class StatusTable {
         head.row("state", text(doc, "state") + "   opMode " + text(doc, "opMode") + "   sysConfig " + text(doc, "sysConfig")
                 + (doc.get("since") == null ? "" : "   since " + text(doc, "since") + ago(doc.get("since"), doc.get("time"))));
         head.row("reason", text(doc, "reason"));
+        if (doc.containsKey("failbackPolicy")) {
+            // an SCM of a release before the everyday operations says nothing of them
+            head.row("admin", "failback " + text(doc, "failbackPolicy")
+                    + (Boolean.TRUE.equals(doc.get("maintenance")) ? "   MAINTENANCE (no automatic action)" : "")
+                    + (Boolean.TRUE.equals(doc.get("standby")) ? "   STANDBY (serves nothing)" : ""));
+        }
         head.row("peer", peer(doc.get("peer"), doc.get("time")));
         head.row("time", text(doc, "time"));
         head.appendTo(out);

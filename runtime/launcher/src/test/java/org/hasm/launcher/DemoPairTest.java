@@ -123,10 +123,13 @@ class DemoPairTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("scm-b/etc/cluster.key"))));
         assertTrue(Files.isDirectory(dir.resolve("scm-a/deploy")));
 
-        // each SCM its own credentials: an operate one for hasmctl, a read one for the demo's watch
+        // the pair's credentials, the same on both SCMs (a SLAVE redirects commands to the MASTER, and hasmctl
+        // follows with the credential it has): an operate one for hasmctl, a read one for the demo's watch
         String tokenA = AdminAccess.readToken(dir.resolve("scm-a/etc/admin/operate/hasmctl.token"));
         String tokenB = AdminAccess.readToken(dir.resolve("scm-b/etc/admin/operate/hasmctl.token"));
-        assertTrue(tokenA.length() >= AdminAccess.MIN_LENGTH && !tokenA.equals(tokenB), "two different tokens");
+        assertTrue(tokenA.length() >= AdminAccess.MIN_LENGTH && tokenA.equals(tokenB), "one token for the pair");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                dir.resolve("scm-b/etc/admin/operate/hasmctl.token"))));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
                 dir.resolve("scm-b/etc/admin/read/monitor.token"))));
         AdminAccess.readToken(dir.resolve("scm-a/etc/admin/read/monitor.token"));

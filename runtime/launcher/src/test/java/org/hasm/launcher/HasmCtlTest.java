@@ -81,13 +81,13 @@ class HasmCtlTest {
 
     @Test
     void optionsGoAnywhereAndDefaultToTheDemoPairsFirstNode() throws Exception {
-        assertEquals(new HasmCtl.Request(HasmCtl.DEFAULT_NODE, null, null, "status", true, null, null),
+        assertEquals(new HasmCtl.Request(HasmCtl.DEFAULT_NODE, null, null, "status", true, null, null, null, null),
                 HasmCtl.parse(new String[] {"status", "--json"}));
-        assertEquals(new HasmCtl.Request("http://127.0.0.1:7701", null, null, "journal", false, 12L, null),
+        assertEquals(new HasmCtl.Request("http://127.0.0.1:7701", null, null, "journal", false, 12L, null, null, null),
                 HasmCtl.parse(new String[] {"journal", "--after=12", "--node", "http://127.0.0.1:7701"}));
-        assertEquals(new HasmCtl.Request("127.0.0.1:7701", null, Path.of("t"), "surrender", false, null, "upgrade"),
+        assertEquals(new HasmCtl.Request("127.0.0.1:7701", null, Path.of("t"), "surrender", false, null, "upgrade", null, null),
                 HasmCtl.parse(new String[] {"--node=127.0.0.1:7701", "surrender", "--reason", "upgrade", "--token-file", "t"}));
-        assertEquals(new HasmCtl.Request(null, Path.of("/n"), null, "status", false, null, null),
+        assertEquals(new HasmCtl.Request(null, Path.of("/n"), null, "status", false, null, null, null, null),
                 HasmCtl.parse(new String[] {"--node-dir", "/n", "status"}));
     }
 
@@ -107,6 +107,11 @@ class HasmCtlTest {
             {"status", "--verbose"},
             {"status", "--node", "http://127.0.0.1:1", "--node-dir", "/n"},
             {"status", "--token-file"},
+            {"move"},
+            {"move", "A", "B"},
+            {"maintenance"},
+            {"maintenance", "maybe"},
+            {"failback", "--scm", "scm-b"},
         };
         for (String[] args : cases) {
             err.reset();
@@ -178,6 +183,156 @@ class HasmCtlTest {
         assertEquals(2, execute("--node", url, "--token-file", file.toString(), "status"));
         assertTrue(err().startsWith("hasmctl: " + file + ": readable or writable by others"), err());
         assertEquals(3, seen.size());
+    }
+
+    /* A stand-in SLAVE that answers every request with a 307 to {@code location}, naming the MASTER. */
+    private HttpServer slave(String location, String certificate) throws IOException {
+        HttpServer slave = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        slave.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            seen.add("slave " + exchange.getRequestMethod() + " " + exchange.getRequestURI());
+            exchange.getResponseHeaders().add("Location", location);
+            exchange.getResponseHeaders().add("Hasm-Master", "scm-b");
+            if (certificate != null) {
+                exchange.getResponseHeaders().add("Hasm-Master-Certificate", certificate);
+            }
+            byte[] reply = "{\"redirect\":\"x\"}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(307, reply.length);
+            exchange.getResponseBody().write(reply);
+            exchange.close();
+        });
+        slave.start();
+        return slave;
+    }
+
+    @Test
+    void aCommandTheSlaveRedirectsIsSentOnceToTheMasterWithTheCredential() throws Exception {
+        int port = serve();
+        Path file = AdminAccess.writeToken(root.resolve("creds"), "operate", "ops");
+        String token = AdminAccess.readToken(file);
+        String master = "http://127.0.0.1:" + port;
+        HttpServer slave = slave(master + "/hasm/api/v1/commands/reset?scm=scm-a&reason=swap", null);
+        try {
+            String url = "http://127.0.0.1:" + slave.getAddress().getPort();
+            assertEquals(0, execute("--node", url, "--token-file", file.toString(), "reset", "--reason", "swap"), err());
+            assertEquals(List.of("slave POST /hasm/api/v1/commands/reset?reason=swap",
+                    "POST /hasm/api/v1/commands/reset?scm=scm-a&reason=swap auth=Bearer " + token + " type=null body=0"),
+                    seen);
+            assertEquals("hasmctl: " + master + " accepted reset (swap) (the MASTER; " + url
+                    + " redirected the command there)\n", out.toString(StandardCharsets.UTF_8));
+        } finally {
+            slave.stop(0);
+        }
+    }
+
+    @Test
+    void aRedirectElsewhereThanTheSamePathOnLoopbackIsNotFollowed() throws Exception {
+        Path file = AdminAccess.writeToken(root.resolve("creds"), "operate", "ops");
+        String[][] cases = {
+            {"http://192.0.2.1:7702/hasm/api/v1/commands/reset", "over plain HTTP beyond loopback: not followed"},
+            {"http://127.0.0.1:7702/somewhere/else", "which is not /hasm/api/v1/commands/reset of an SCM's admin API"},
+            {"https://127.0.0.1:7702/hasm/api/v1/commands/reset", "without the SHA-256 of its certificate"},
+        };
+        for (String[] c : cases) {
+            HttpServer slave = slave(c[0], null);
+            try {
+                err.reset();
+                assertEquals(1, execute("--node", "http://127.0.0.1:" + slave.getAddress().getPort(), "--token-file",
+                        file.toString(), "reset"));
+                assertTrue(err().contains(c[1]), err());
+            } finally {
+                slave.stop(0);
+            }
+        }
+        // only the SLAVEs were asked: the credential went nowhere else
+        assertTrue(seen.stream().allMatch(r -> r.startsWith("slave ")), seen.toString());
+    }
+
+    /* A stand-in MASTER over TLS with the keystore's certificate, recording what reaches it. */
+    private com.sun.net.httpserver.HttpsServer tlsMaster(Path keystore, String password) throws Exception {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance(keystore.toFile(), password.toCharArray());
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+                javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, password.toCharArray());
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(kmf.getKeyManagers(), null, null);
+        com.sun.net.httpserver.HttpsServer master = com.sun.net.httpserver.HttpsServer.create(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        master.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+        master.createContext("/", exchange -> {
+            seen.add("master " + exchange.getRequestMethod() + " " + exchange.getRequestURI() + " auth="
+                    + exchange.getRequestHeaders().getFirst("Authorization"));
+            byte[] reply = "{\"accepted\":\"reset\"}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(202, reply.length);
+            exchange.getResponseBody().write(reply);
+            exchange.close();
+        });
+        master.start();
+        return master;
+    }
+
+    @Test
+    void overTlsTheRedirectIsFollowedOnlyToTheCertificateTheSlaveNames() throws Exception {
+        Path keystore = Keystores.selfSigned(root.resolve("master.p12"), "secret-pass");
+        String digest = PinnedTrust.served(keystore, "secret-pass");
+        assertTrue(digest.matches("[0-9a-f]{64}"), digest);
+        Path file = AdminAccess.writeToken(root.resolve("creds"), "operate", "ops");
+        String token = AdminAccess.readToken(file);
+        com.sun.net.httpserver.HttpsServer master = tlsMaster(keystore, "secret-pass");
+        String location = "https://127.0.0.1:" + master.getAddress().getPort() + "/hasm/api/v1/commands/reset?scm=scm-a";
+        HttpServer right = slave(location, digest);
+        HttpServer wrong = slave(location, "0".repeat(64));
+        try {
+            assertEquals(0, execute("--node", "http://127.0.0.1:" + right.getAddress().getPort(), "--token-file",
+                    file.toString(), "reset"), err());
+            assertTrue(seen.contains("master POST /hasm/api/v1/commands/reset?scm=scm-a auth=Bearer " + token),
+                    seen.toString());
+            seen.clear();
+            assertEquals(1, execute("--node", "http://127.0.0.1:" + wrong.getAddress().getPort(), "--token-file",
+                    file.toString(), "reset"));
+            assertTrue(seen.stream().noneMatch(r -> r.startsWith("master ")), "the credential reached a certificate"
+                    + " nobody vouched for: " + seen);
+        } finally {
+            right.stop(0);
+            wrong.stop(0);
+            master.stop(0);
+        }
+    }
+
+    @Test
+    void aSecondRedirectIsNotFollowedButSaidSo() throws Exception {
+        Path file = AdminAccess.writeToken(root.resolve("creds"), "operate", "ops");
+        HttpServer other = slave("http://127.0.0.1:1/hasm/api/v1/commands/reset", null);
+        String second = "http://127.0.0.1:" + other.getAddress().getPort() + "/hasm/api/v1/commands/reset?scm=scm-a";
+        HttpServer slave = slave(second, null);
+        try {
+            assertEquals(1, execute("--node", "http://127.0.0.1:" + slave.getAddress().getPort(), "--token-file",
+                    file.toString(), "reset"));
+            assertEquals("hasmctl: " + second + ": redirected again (to http://127.0.0.1:1/hasm/api/v1/commands/reset):"
+                    + " the roles changed while the command was sent; look at the status and send it again\n", err());
+        } finally {
+            slave.stop(0);
+            other.stop(0);
+        }
+    }
+
+    @Test
+    void theEverydayOperationsPostTheirParameters() throws Exception {
+        int port = serve();
+        Path file = AdminAccess.writeToken(root.resolve("creds"), "operate", "ops");
+        String token = AdminAccess.readToken(file);
+        String url = "http://127.0.0.1:" + port;
+        assertEquals(0, execute("--node", url, "--token-file", file.toString(), "move", "A", "--reason", "disk"), err());
+        assertEquals(0, execute("--node", url, "--token-file", file.toString(), "standby", "--scm", "scm-b"), err());
+        assertEquals(0, execute("--node", url, "--token-file", file.toString(), "maintenance", "on"), err());
+        assertEquals(0, execute("--node", url, "--token-file", file.toString(), "failback"), err());
+        String auth = " auth=Bearer " + token + " type=null body=0";
+        assertEquals(List.of("POST /hasm/api/v1/commands/move?personality=A&reason=disk" + auth,
+                "POST /hasm/api/v1/commands/standby?scm=scm-b" + auth,
+                "POST /hasm/api/v1/commands/maintenance?mode=on" + auth,
+                "POST /hasm/api/v1/commands/failback" + auth), seen);
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("hasmctl: " + url + " accepted move A (disk)\n"),
+                out.toString(StandardCharsets.UTF_8));
     }
 
     @Test

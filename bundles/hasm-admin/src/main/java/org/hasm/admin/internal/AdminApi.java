@@ -1,13 +1,19 @@
 package org.hasm.admin.internal;
 
 import java.time.Clock;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hasm.spi.HaController;
+import org.hasm.spi.MasterAdmin;
+import org.hasm.spi.ScmState;
 import org.hasm.spi.peer.PeerLink;
 import org.hasm.spi.peer.StatusMonitor;
 
@@ -29,8 +35,16 @@ import org.hasm.spi.peer.StatusMonitor;
  */
 final class AdminApi {
 
-    /** An answer: the HTTP status, the JSON body and, for 405, the methods allowed. */
-    record Reply(int status, String json, String allow) {
+    /** An answer: the HTTP status, the JSON body, for 405 the methods allowed, and other headers (a redirect's). */
+    record Reply(int status, String json, String allow, Map<String, String> headers) {
+        Reply {
+            headers = Map.copyOf(headers);
+        }
+
+        Reply(int status, String json, String allow) {
+            this(status, json, allow, Map.of());
+        }
+
         static Reply ok(int status, String json) {
             return new Reply(status, json, null);
         }
@@ -70,7 +84,15 @@ final class AdminApi {
     static final String PREFIX = "/hasm/api/v1";
     static final String ALIVE = "/alive";
     private static final Set<String> COMMANDS = Set.of("reset", "shutdown", "surrender");
+    /** The pair's everyday operations: carried out by the MASTER only, never where they are sent otherwise. */
+    private static final Set<String> OPERATIONS = Set.of("move", "standby", "unstandby", "failback", "maintenance");
     private static final String COMMAND_PATH = "/commands/";
+    /** A redirect's header: the MASTER's name. */
+    static final String MASTER_HEADER = "Hasm-Master";
+    /** A redirect's header, with https: the SHA-256 (hex) of the certificate the MASTER's admin API serves. */
+    static final String MASTER_CERTIFICATE_HEADER = "Hasm-Master-Certificate";
+    /** States in which an SCM serves nothing and does not take part in the pair: it shuts down or resets itself. */
+    private static final Set<ScmState> APART = Set.of(ScmState.OFF, ScmState.BOOT, ScmState.MONITOR, ScmState.HALTED);
     private static final Pattern CHANNEL = Pattern.compile("[A-Za-z0-9_-]+");
     private static final Pattern BEARER = Pattern.compile("(?i)bearer +(\\S+) *");
     /** The content types a page may POST without a preflight (the Fetch standard's CORS-safelisted ones). */
@@ -145,6 +167,11 @@ final class AdminApi {
         }
         if (p.equals("/journal")) {
             return only("GET", method, () -> journal(request.parameter().apply("after")));
+        }
+        if (p.startsWith(COMMAND_PATH) && OPERATIONS.contains(p.substring(COMMAND_PATH.length()))) {
+            String operation = p.substring(COMMAND_PATH.length());
+            return only("POST", method, () -> permitted(request, who, Credentials.Role.OPERATE,
+                    () -> operation(request, operation, who)));
         }
         if (p.startsWith(COMMAND_PATH) && COMMANDS.contains(p.substring(COMMAND_PATH.length()))) {
             String command = p.substring(COMMAND_PATH.length());
@@ -238,28 +265,159 @@ final class AdminApi {
         return Reply.ok(200, Documents.journal(c.journal(n)));
     }
 
+    /**
+     * Only the MASTER administers the pair (DESIGN §3). A command names the SCM it is for ({@code scm},
+     * this SCM when absent). The MASTER carries it out, on itself or by ordering its peer; another SCM
+     * answers 307 to the same path on the MASTER's admin API, naming the SCM, except for what concerns
+     * only itself and needs no MASTER: a surrender (the peer takes over at once, or the controller
+     * refuses), and a shutdown or reset while it serves nothing (OFF, BOOT, MONITOR, HALTED). A
+     * shutdown of itself also goes ahead when no MASTER is known; anything else is then 503 with why.
+     */
     private Reply command(Request request, String command, String reason, Credentials.Credential who, String remote) {
         HaController c = controller.get();
         if (c == null) {
             return noController();
         }
         String why = reason == null || reason.isBlank() ? "admin API" : printable(reason.trim());
-        try {
-            switch (command) {
-                case "reset" -> c.reset(why);
-                case "shutdown" -> c.shutdown(why);
-                case "surrender" -> c.surrender(why);
-                default -> throw new IllegalArgumentException(command); // COMMANDS and this switch disagree
+        String self = c.scm();
+        String asked = request.parameter().apply("scm");
+        String target = asked == null || asked.isBlank() ? self : asked.strip();
+        boolean itself = target.equals(self);
+        String carried = ""; // said in the log when the MASTER did not decide it here, as usual
+        if (!(itself && (command.equals("surrender") || APART.contains(c.state())))) {
+            MasterAdmin master;
+            try {
+                master = c.master();
+            } catch (IllegalStateException e) {
+                if (itself && command.equals("shutdown")) {
+                    master = null; // an SCM may always stop itself; nobody could order it to
+                } else {
+                    String refused = command + " refused: only the MASTER administers the pair, and " + e.getMessage();
+                    audit.refused(request, 503, refused + " (credential '" + who.name() + "')");
+                    return Reply.error(503, refused);
+                }
             }
+            if (master != null && !master.local()) {
+                return redirect(request, master, target, command, who);
+            }
+            carried = master == null ? " (no MASTER known: carried out here)" : itself ? "" : " of " + target
+                    + ", ordered by the MASTER " + self;
+        }
+        try {
+            if (itself) {
+                switch (command) {
+                    case "reset" -> c.reset(why);
+                    case "shutdown" -> c.shutdown(why);
+                    case "surrender" -> c.surrender(why);
+                    default -> throw new IllegalArgumentException(command); // COMMANDS and this switch disagree
+                }
+            } else {
+                c.peerCommand(target, command, why + " (credential '" + who.name() + "' from " + remote + ")");
+            }
+        } catch (IllegalArgumentException e) {
+            return refuse(request, 404, command + " refused: " + e.getMessage());
         } catch (IllegalStateException e) {
             // the SCM cannot carry it out in its state: said at once, never accepted and dropped
             String refused = command + " refused: " + e.getMessage();
             audit.refused(request, 409, refused + " (reason '" + why + "', credential '" + who.name() + "')");
             return Reply.error(409, refused);
         }
-        audit.accepted(command + " (reason '" + why + "')", who, remote);
+        audit.accepted(command + carried + " (reason '" + why + "')", who, remote);
         // 202: the controller queues the command; its effect shows in the status document.
         return Reply.ok(202, Documents.accepted(command));
+    }
+
+    /**
+     * An everyday operation of the pair (move, standby, unstandby, failback, maintenance): decided by the
+     * MASTER alone, so any other SCM redirects it there, and with no MASTER known it is 503 with why.
+     */
+    private Reply operation(Request request, String operation, Credentials.Credential who) {
+        HaController c = controller.get();
+        if (c == null) {
+            return noController();
+        }
+        String reason = request.parameter().apply("reason");
+        String given = reason == null || reason.isBlank() ? "admin API" : printable(reason.trim());
+        // who asked goes with the operation into both SCMs' logs, states and journals
+        String why = given + " (credential '" + who.name() + "' from " + request.remote() + ")";
+        String asked = request.parameter().apply("scm");
+        String target = asked == null || asked.isBlank() ? c.scm() : asked.strip();
+        String personality = request.parameter().apply("personality");
+        String mode = request.parameter().apply("mode");
+        if (operation.equals("move") && (personality == null || personality.isBlank())) {
+            return Reply.error(400, "move needs the parameter 'personality' (the name of the personality to move)");
+        }
+        if (operation.equals("maintenance") && !"on".equals(mode) && !"off".equals(mode)) {
+            return Reply.error(400, "maintenance needs the parameter 'mode', on or off, not "
+                    + (mode == null ? "absent" : "'" + printable(mode) + "'"));
+        }
+        MasterAdmin master;
+        try {
+            master = c.master();
+        } catch (IllegalStateException e) {
+            String refused = operation + " refused: only the MASTER administers the pair, and " + e.getMessage();
+            audit.refused(request, 503, refused + " (credential '" + who.name() + "')");
+            return Reply.error(503, refused);
+        }
+        if (!master.local()) {
+            return redirect(request, master, target, operation, who);
+        }
+        String what = switch (operation) {
+            case "move" -> "move " + personality.strip();
+            case "standby", "unstandby" -> operation + " " + target;
+            case "maintenance" -> "maintenance " + mode;
+            default -> operation;
+        };
+        try {
+            switch (operation) {
+                case "move" -> c.move(personality.strip(), why);
+                case "standby" -> c.standby(target, why);
+                case "unstandby" -> c.unstandby(target, why);
+                case "failback" -> c.failback(why);
+                case "maintenance" -> c.maintenance(mode.equals("on"), why);
+                default -> throw new IllegalArgumentException(operation); // OPERATIONS and this switch disagree
+            }
+        } catch (IllegalArgumentException e) {
+            return refuse(request, 404, what + " refused: " + e.getMessage());
+        } catch (IllegalStateException e) {
+            String refused = what + " refused: " + e.getMessage();
+            audit.refused(request, 409, refused + " (credential '" + who.name() + "')");
+            return Reply.error(409, refused);
+        }
+        audit.accepted(what + " (reason '" + given + "')", who, request.remote());
+        return Reply.ok(202, Documents.accepted(operation));
+    }
+
+    /* 307 keeps the method; the query names the SCM, so that the MASTER knows whom the command is for. */
+    private Reply redirect(Request request, MasterAdmin master, String target, String command,
+            Credentials.Credential who) {
+        if (master.url() == null) {
+            String refused = command + " refused: only the MASTER administers the pair, and the MASTER " + master.scm()
+                    + " does not say where its admin API listens: send the command to it directly";
+            audit.refused(request, 503, refused);
+            return Reply.error(503, refused);
+        }
+        Map<String, String> query = new LinkedHashMap<>();
+        query.put("scm", target);
+        for (String key : new String[] {"personality", "mode", "reason"}) {
+            String value = request.parameter().apply(key);
+            if (value != null) {
+                query.put(key, value);
+            }
+        }
+        StringBuilder location = new StringBuilder(master.url().replaceAll("/+$", "")).append(PREFIX)
+                .append(request.path());
+        query.forEach((k, v) -> location.append(location.indexOf("?") < 0 ? '?' : '&').append(k).append('=')
+                .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Location", location.toString());
+        headers.put(MASTER_HEADER, master.scm());
+        if (master.certificate() != null) {
+            headers.put(MASTER_CERTIFICATE_HEADER, master.certificate());
+        }
+        audit.accepted(command + " of " + target + " redirected to the MASTER " + master.scm() + " at " + master.url(),
+                who, request.remote());
+        return new Reply(307, Documents.redirect(command, master.scm(), location.toString()), null, headers);
     }
 
     private Reply drop(String channel, String percent, Credentials.Credential who, String remote) {

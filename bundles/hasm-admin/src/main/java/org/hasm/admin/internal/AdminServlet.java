@@ -144,6 +144,7 @@ public class AdminServlet extends HttpServlet {
         if (reply.allow() != null) {
             resp.setHeader("Allow", reply.allow());
         }
+        reply.headers().forEach(resp::setHeader);
         if (reply.status() == HttpServletResponse.SC_UNAUTHORIZED) {
             resp.setHeader("WWW-Authenticate", "Bearer realm=\"hasm\"");
         }

@@ -41,6 +41,10 @@ final class Documents {
         w.name("reason").value(controller.reason());
         // when the SCM entered its state: "DEGRADED since ..."
         w.name("since").value(controller.since());
+        // the operator's settings: a standby SCM serves nothing by choice; in maintenance nothing is automatic
+        w.name("standby").value(controller.standby());
+        w.name("maintenance").value(controller.maintenance());
+        w.name("failbackPolicy").value(controller.failbackPolicy());
         w.name("peer");
         PeerView peer = monitor == null ? null : monitor.peer();
         if (peer == null) {
@@ -107,6 +111,13 @@ final class Documents {
     /** {@code {"accepted": command}}. */
     static String accepted(String command) {
         return new JsonWriter().beginObject().name("accepted").value(command).endObject().toString();
+    }
+
+    /** {@code {"redirect": location, "master": scm, "error": why}}: a command sent to the MASTER's admin API instead. */
+    static String redirect(String command, String master, String location) {
+        return new JsonWriter().beginObject().name("redirect").value(location).name("master").value(master)
+                .name("error").value(command + " is carried out by the MASTER " + master + ": send it to " + location)
+                .endObject().toString();
     }
 
     /** The answer to a fault switch: what is now set. */

@@ -17,7 +17,9 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.hasm.spi.Call;
 import org.hasm.spi.CallRecord;
+import org.hasm.spi.MasterAdmin;
 import org.hasm.spi.OpMode;
+import org.hasm.spi.ScmState;
 import org.hasm.spi.SysConfig;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -246,6 +248,127 @@ class AdminApiTest {
             headers.remove(fine[0]);
         }
         assertEquals(202, call(api, "POST", "/commands/reset").status());
+    }
+
+    @Test
+    void onTheSlaveACommandIsRedirectedToTheMastersSamePathNamingTheScm() {
+        controller.opMode = OpMode.SLAVE;
+        controller.master = new MasterAdmin("scm-b", false, "https://127.0.0.1:7702", "ab12");
+        for (String command : new String[] {"reset", "shutdown"}) {
+            AdminApi.Reply r = call(api(false), "POST", "/commands/" + command, "reason", "disk swap");
+            assertEquals(307, r.status(), r.json());
+            String location = "https://127.0.0.1:7702/hasm/api/v1/commands/" + command + "?scm=scm-a&reason=disk+swap";
+            assertEquals(location, r.headers().get("Location"));
+            assertEquals("scm-b", r.headers().get(AdminApi.MASTER_HEADER));
+            assertEquals("ab12", r.headers().get(AdminApi.MASTER_CERTIFICATE_HEADER));
+            assertEquals(location, MiniJson.object(r.json()).get("redirect"));
+        }
+        // a command for the MASTER itself, sent to the SLAVE, keeps its target
+        AdminApi.Reply r = call(api(false), "POST", "/commands/reset", "scm", "scm-b");
+        assertEquals("https://127.0.0.1:7702/hasm/api/v1/commands/reset?scm=scm-b", r.headers().get("Location"));
+        assertEquals(List.of(), controller.commands, "nothing is carried out on the SLAVE");
+        // status and journal are read where they are asked
+        assertEquals(200, call(api(false), "GET", "/status").status());
+        assertEquals(200, call(api(false), "GET", "/journal").status());
+    }
+
+    @Test
+    void whatConcernsOnlyItselfTheSlaveDoesHere() {
+        controller.opMode = OpMode.SLAVE;
+        controller.master = new MasterAdmin("scm-b", false, "http://127.0.0.1:7702", null);
+        assertEquals(202, call(api(false), "POST", "/commands/surrender").status(), "the MASTER takes over at once");
+        for (ScmState apart : new ScmState[] {ScmState.MONITOR, ScmState.HALTED, ScmState.BOOT}) {
+            controller.state = apart;
+            assertEquals(202, call(api(false), "POST", "/commands/reset").status(), apart.name());
+            assertEquals(202, call(api(false), "POST", "/commands/shutdown").status(), apart.name());
+        }
+        assertEquals(List.of("surrender:admin API", "reset:admin API", "shutdown:admin API", "reset:admin API",
+                "shutdown:admin API", "reset:admin API", "shutdown:admin API"), controller.commands);
+        controller.state = ScmState.INIT;
+        assertEquals(307, call(api(false), "POST", "/commands/reset").status(), "INIT takes part in the pair");
+    }
+
+    @Test
+    void withNoMasterKnownACommandIs503WithWhyButAShutdownOfItselfGoesAhead() {
+        controller.opMode = OpMode.SLAVE;
+        controller.noMaster = "no MASTER now: this SCM (scm-a) is DAC(slave) and its peer scm-b is INIT(slave)";
+        AdminApi.Reply r = call(api(false), "POST", "/commands/reset");
+        assertEquals(503, r.status(), r.json());
+        assertEquals("reset refused: only the MASTER administers the pair, and " + controller.noMaster, error(r));
+        assertEquals(503, call(api(false), "POST", "/commands/shutdown", "scm", "scm-b").status());
+        assertEquals(202, call(api(false), "POST", "/commands/shutdown").status());
+        assertEquals(List.of("shutdown:admin API"), controller.commands);
+        assertTrue(audit.contains("shutdown (no MASTER known: carried out here) (reason 'admin API') by ops/OPERATE from "
+                + REMOTE), audit.toString());
+    }
+
+    @Test
+    void theMasterOrdersItsPeerAndRefusesAnScmOutsideThePair() {
+        AdminApi.Reply r = call(api(false), "POST", "/commands/reset", "scm", "scm-b", "reason", "swap");
+        assertEquals(202, r.status(), r.json());
+        assertEquals(List.of("scm-b.reset:swap (credential 'ops' from " + REMOTE + ")"), controller.commands);
+        AdminApi.Reply unknown = call(api(false), "POST", "/commands/reset", "scm", "scm-z");
+        assertEquals(404, unknown.status(), unknown.json());
+        assertEquals("reset refused: no SCM named 'scm-z' in this pair", error(unknown));
+        controller.refusal = "scm-b refused: the SCM is HALTED already";
+        AdminApi.Reply refused = call(api(false), "POST", "/commands/surrender", "scm", "scm-b");
+        assertEquals(409, refused.status());
+        assertEquals("surrender refused: scm-b refused: the SCM is HALTED already", error(refused));
+    }
+
+    @Test
+    void theEverydayOperationsAreCarriedOutByTheMasterWithWhoAsked() {
+        String by = " (credential 'ops' from " + REMOTE + ")";
+        assertEquals(202, call(api(false), "POST", "/commands/move", "personality", "B", "reason", "disk").status());
+        assertEquals(202, call(api(false), "POST", "/commands/standby", "scm", "scm-b").status());
+        assertEquals(202, call(api(false), "POST", "/commands/standby").status());
+        assertEquals(202, call(api(false), "POST", "/commands/unstandby", "scm", "scm-b").status());
+        assertEquals(202, call(api(false), "POST", "/commands/failback").status());
+        assertEquals(202, call(api(false), "POST", "/commands/maintenance", "mode", "on").status());
+        assertEquals(List.of("move B:disk" + by, "standby scm-b:admin API" + by, "standby scm-a:admin API" + by,
+                "unstandby scm-b:admin API" + by, "failback:admin API" + by, "maintenance true:admin API" + by),
+                controller.commands);
+        assertEquals(List.of("move B (reason 'disk') by ops/OPERATE from " + REMOTE), audit.subList(0, 1));
+        AdminApi.Reply unknown = call(api(false), "POST", "/commands/move", "personality", "Z");
+        assertEquals(404, unknown.status());
+        assertEquals("move Z refused: no personality named 'Z' in this pair", error(unknown));
+        assertEquals(400, call(api(false), "POST", "/commands/move").status());
+        AdminApi.Reply mode = call(api(false), "POST", "/commands/maintenance", "mode", "maybe");
+        assertEquals(400, mode.status());
+        assertEquals("maintenance needs the parameter 'mode', on or off, not 'maybe'", error(mode));
+        controller.refusal = "the SCM is DAC(master): it serves no personality of its peer's to give back";
+        AdminApi.Reply refused = call(api(false), "POST", "/commands/failback");
+        assertEquals(409, refused.status());
+        assertEquals("failback refused: " + controller.refusal, error(refused));
+    }
+
+    @Test
+    void onTheSlaveAnOperationIsAlwaysRedirectedWithItsParameters() {
+        controller.opMode = OpMode.SLAVE;
+        controller.master = new MasterAdmin("scm-b", false, "http://127.0.0.1:7702", null);
+        controller.state = ScmState.INIT; // standing by, say
+        assertEquals("http://127.0.0.1:7702/hasm/api/v1/commands/unstandby?scm=scm-a",
+                call(api(false), "POST", "/commands/unstandby").headers().get("Location"));
+        assertEquals("http://127.0.0.1:7702/hasm/api/v1/commands/move?scm=scm-a&personality=A&reason=x+y",
+                call(api(false), "POST", "/commands/move", "personality", "A", "reason", "x y").headers().get("Location"));
+        assertEquals("http://127.0.0.1:7702/hasm/api/v1/commands/maintenance?scm=scm-a&mode=on",
+                call(api(false), "POST", "/commands/maintenance", "mode", "on").headers().get("Location"));
+        controller.state = ScmState.MONITOR;
+        assertEquals(307, call(api(false), "POST", "/commands/failback").status(), "the pair's, not this SCM's");
+        controller.noMaster = "no MASTER now: the peer does not answer";
+        AdminApi.Reply none = call(api(false), "POST", "/commands/standby");
+        assertEquals(503, none.status());
+        assertEquals("standby refused: only the MASTER administers the pair, and no MASTER now: the peer does not answer",
+                error(none));
+        assertEquals(List.of(), controller.commands);
+    }
+
+    @Test
+    void aReadCredentialIsRefusedOnTheSlaveTooNotRedirected() {
+        controller.opMode = OpMode.SLAVE;
+        controller.master = new MasterAdmin("scm-b", false, "http://127.0.0.1:7702", null);
+        headers.put("authorization", "Bearer " + read);
+        assertEquals(403, call(api(false), "POST", "/commands/reset").status());
     }
 
     @Test

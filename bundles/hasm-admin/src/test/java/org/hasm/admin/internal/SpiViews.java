@@ -10,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.hasm.spi.Call;
 import org.hasm.spi.CallRecord;
 import org.hasm.spi.HaController;
+import org.hasm.spi.MasterAdmin;
 import org.hasm.spi.ModuleInfo;
 import org.hasm.spi.ModuleStatus;
 import org.hasm.spi.OpMode;
@@ -91,6 +92,11 @@ final class SpiViews {
         volatile List<ModuleInfo> modules = List.of();
         volatile List<CallRecord> journal = List.of();
         final List<String> commands = new CopyOnWriteArrayList<>();
+        /** Where the pair is administered: {@code null} for this SCM (the MASTER); see {@link #noMaster}. */
+        volatile MasterAdmin master;
+        /** When set, {@link #master()} throws this: no MASTER known. */
+        volatile String noMaster;
+        volatile String peer = "scm-b";
 
         @Override
         public String scm() {
@@ -161,6 +167,50 @@ final class SpiViews {
         @Override
         public void shutdown(String why) {
             command("shutdown:" + why);
+        }
+
+        @Override
+        public MasterAdmin master() {
+            if (noMaster != null) {
+                throw new IllegalStateException(noMaster);
+            }
+            return master != null ? master : MasterAdmin.self(scm, "http://127.0.0.1:7700", null);
+        }
+
+        @Override
+        public void move(String personality, String why) {
+            if (!personality.equals("A") && !personality.equals("B")) {
+                throw new IllegalArgumentException("no personality named '" + personality + "' in this pair");
+            }
+            command("move " + personality + ":" + why);
+        }
+
+        @Override
+        public void standby(String name, String why) {
+            command("standby " + name + ":" + why);
+        }
+
+        @Override
+        public void unstandby(String name, String why) {
+            command("unstandby " + name + ":" + why);
+        }
+
+        @Override
+        public void failback(String why) {
+            command("failback:" + why);
+        }
+
+        @Override
+        public void maintenance(boolean on, String why) {
+            command("maintenance " + on + ":" + why);
+        }
+
+        @Override
+        public void peerCommand(String name, String command, String why) {
+            if (!name.equals(peer)) {
+                throw new IllegalArgumentException("no SCM named '" + name + "' in this pair");
+            }
+            command(name + "." + command + ":" + why);
         }
 
         private void command(String what) {

@@ -12,6 +12,7 @@ import org.hasm.spi.Call;
 import org.hasm.spi.CallRecord;
 import org.hasm.spi.HaController;
 import org.hasm.spi.HaModule;
+import org.hasm.spi.MasterAdmin;
 import org.hasm.spi.ModuleInfo;
 import org.hasm.spi.OpMode;
 import org.hasm.spi.Personality;
@@ -68,6 +69,15 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
      * of their own): GETSTATE answers carry a field this release does not know.
      */
     static final String PROP_WIRE_NEXT = "hasm.faults.wire.next";
+
+    /** Framework property, set by the launcher: where this SCM's admin API listens, {@code http(s)://HOST:PORT}. */
+    static final String PROP_ADMIN_URL = "hasm.admin.url";
+    /** Framework property, set by the launcher with https: the SHA-256 (hex) of the admin API's certificate. */
+    static final String PROP_ADMIN_CERTIFICATE = "hasm.admin.certificate";
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
 
     @Reference(service = LoggerFactory.class)
     private Logger log;
@@ -159,6 +169,8 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
         Settings settings = settings(config);
         Scm core = new Scm(settings, sink, () -> settings(this.config), node::timing);
         core.peerPort(peerPort);
+        // the launcher says where the admin API listens: the peer learns it in GETSTATE, to redirect commands here
+        core.admin(blankToNull(context.getProperty(PROP_ADMIN_URL)), blankToNull(context.getProperty(PROP_ADMIN_CERTIFICATE)));
         if ("true".equals(context.getProperty(PROP_FAULTS)) && "true".equals(context.getProperty(PROP_WIRE_NEXT))) {
             // test only: GETSTATE carries a field this release does not know, as a next release's would
             core.extraStateFields(Map.of("next", "a field of the next release"));
@@ -278,7 +290,24 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
         // checked by the node (its init fails on a personality that is wrong): what is left is sound
         List<Personality> personalities = node.personalities();
         return new Settings(name, role, node.peer(), deadlines, maxDeadline, initTimeout, readyRetry, journalSize,
-                personalities, problems);
+                personalities, problems, failback(config, problems));
+    }
+
+    private static FailbackPolicy failback(ControllerConfig config, List<String> problems) {
+        String policy = config.failback_policy() == null ? "" : config.failback_policy().strip().toLowerCase(java.util.Locale.ROOT);
+        switch (policy) {
+            case "automatic":
+                return FailbackPolicy.AUTOMATIC;
+            case "manual":
+                return new FailbackPolicy(FailbackPolicy.Kind.MANUAL, Duration.ZERO);
+            case "delay":
+                return new FailbackPolicy(FailbackPolicy.Kind.DELAY, positive("failback.delay.ms",
+                        config.failback_delay_ms(), problems));
+            default:
+                problems.add(PID + ": failback.policy=" + config.failback_policy()
+                        + " is not a failback policy (automatic, manual or delay)");
+                return FailbackPolicy.AUTOMATIC;
+        }
     }
 
     private static Map<Call, Duration> deadlines(ControllerConfig config, List<String> problems) {
@@ -364,6 +393,56 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     @Override
     public void shutdown(String reason) {
         scm.requestShutdown(reason);
+    }
+
+    @Override
+    public MasterAdmin master() {
+        return scm.master();
+    }
+
+    @Override
+    public void peerCommand(String peer, String command, String reason) {
+        scm.peerCommand(peer, command, reason);
+    }
+
+    @Override
+    public void move(String personality, String reason) {
+        scm.move(personality, reason);
+    }
+
+    @Override
+    public void standby(String name, String reason) {
+        scm.standby(name, reason);
+    }
+
+    @Override
+    public void unstandby(String name, String reason) {
+        scm.unstandby(name, reason);
+    }
+
+    @Override
+    public void failback(String reason) {
+        scm.failback(reason);
+    }
+
+    @Override
+    public void maintenance(boolean on, String reason) {
+        scm.maintenance(on, reason);
+    }
+
+    @Override
+    public boolean maintenance() {
+        return scm.machine().admin().maintenance();
+    }
+
+    @Override
+    public boolean standby() {
+        return scm.machine().admin().standby();
+    }
+
+    @Override
+    public String failbackPolicy() {
+        return scm.settings().failback().describe();
     }
 
     // ---- the peer ----

@@ -1,6 +1,7 @@
 package org.hasm.controller.internal;
 
 import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Option;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 @ObjectClassDefinition(id = ControllerComponent.PID, name = "hasm controller",
@@ -42,4 +43,17 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(name = "journal size", description = "How many lifecycle calls the journal keeps.", min = "10")
     int journal_size() default 1000;
+
+    @AttributeDefinition(name = "failback policy",
+            description = "When the MASTER serving both personalities gives the peer's back once the peer is READY"
+                    + " again: automatic (at once), manual (when the operator says: hasmctl failback), or delay"
+                    + " (after failback.delay.ms).",
+            options = {@Option(label = "automatic", value = "automatic"), @Option(label = "manual", value = "manual"),
+                @Option(label = "delay", value = "delay")})
+    String failback_policy() default "automatic";
+
+    @AttributeDefinition(name = "failback delay (ms)",
+            description = "With failback.policy=delay: how long the peer must have been READY before it gets its"
+                    + " personality back.", min = "1")
+    long failback_delay_ms() default 30_000;
 }

@@ -76,6 +76,10 @@ final class PeerClient {
                     events.accept(new Event.Fault(conflict));
                     return;
                 }
+                if (generation.get() == round && "true".equals(s.get(PeerServer.MAINTENANCE))) {
+                    events.accept(new Event.Maintenance(true, "the pair is in maintenance: " + peer + " said so at INIT",
+                            true));
+                }
                 if (generation.get() == round) {
                     events.accept(new Event.PeerInfo(true, PeerMessages.state(s.get("state")),
                             PeerMessages.mode(s.get("opMode")), PeerMessages.mode(s.get("configuredRole")),
@@ -104,7 +108,15 @@ final class PeerClient {
                     port.get().send(payload);
                     sink.debug("sent " + message + " to the peer");
                 } catch (IOException e) {
-                    sink.warn("could not send " + message + " to the peer: " + e.getMessage());
+                    if (message == Message.HANDOVER) {
+                        // released, and the peer may not know: said loudly, the operator decides (the link failing
+                        // alone; with every channel down the peer is soon dead, and this SCM takes everything over)
+                        sink.error("could not send HANDOVER to the peer: " + e.getMessage() + "; this SCM released its"
+                                + " personality and serves nothing: if the peer does not take it over, a reset of this SCM"
+                                + " (hasmctl reset --scm NAME) serves it here again", null);
+                    } else {
+                        sink.warn("could not send " + message + " to the peer: " + e.getMessage());
+                    }
                 }
             });
         } catch (RejectedExecutionException e) {

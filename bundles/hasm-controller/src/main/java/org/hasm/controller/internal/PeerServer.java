@@ -11,24 +11,41 @@ import org.hasm.spi.SysConfig;
 
 /**
  * Answers the peer's controller (through the link, on the link's threads): NOP and GETSTATE from
- * the published view, READY, PROCEED and LEAVING as events for the controller thread.
+ * the published view, READY, PROCEED and LEAVING as events for the controller thread, and the
+ * MASTER's COMMAND, which the controller judges and queues (or refuses) before the answer.
  */
 final class PeerServer {
 
     /** What GETSTATE tells: this SCM as the peer should see it now, and its timing fingerprint ({@link Timing}). */
     record View(String scm, ScmState state, OpMode opMode, SysConfig sysConfig, OpMode configuredRole,
-            Map<String, String> timing) {
+            Map<String, String> timing, String adminUrl, String adminCertificate, boolean maintenance) {
     }
+
+    /** Carries out a command the peer (the MASTER) ordered; throws {@link IllegalStateException} with why it refuses. */
+    interface Orders {
+        void order(String command, String reason);
+    }
+
+    /** GETSTATE's optional fields: where this SCM's admin API listens, and the certificate it serves there. */
+    static final String ADMIN_URL = "adminUrl";
+    static final String ADMIN_CERTIFICATE = "adminCertificate";
+    /** GETSTATE's optional field: the pair is in maintenance. */
+    static final String MAINTENANCE = "maintenance";
+    /** The MASTER's order to carry a command out; answered OK, or REFUSED with the reason. */
+    static final String COMMAND = "COMMAND";
+    static final String REFUSED = "REFUSED";
 
     private final Supplier<View> view;
     private final Consumer<Event> events;
+    private final Orders orders;
     // Fields added to GETSTATE's answer beyond this release's own: how a test stands in for a next
     // release (hasm.faults.wire.next). Written before the link serves, read on the link's threads.
     private volatile Map<String, String> extra = Map.of();
 
-    PeerServer(Supplier<View> view, Consumer<Event> events) {
+    PeerServer(Supplier<View> view, Consumer<Event> events, Orders orders) {
         this.view = view;
         this.events = events;
+        this.orders = orders;
     }
 
     /** @param fields added to every GETSTATE answer, after this release's own (which they never replace) */
@@ -56,6 +73,17 @@ final class PeerServer {
                 answer.put("sysConfig", v.sysConfig() == null ? "" : v.sysConfig().name());
                 answer.put("configuredRole", v.configuredRole().name());
                 answer.put(Timing.FIELD, Timing.encode(v.timing()));
+                // optional fields: a release before them answers without, and one after reads them if there
+                if (v.adminUrl() != null) {
+                    answer.put(ADMIN_URL, v.adminUrl());
+                }
+                if (v.adminCertificate() != null) {
+                    answer.put(ADMIN_CERTIFICATE, v.adminCertificate());
+                }
+                if (v.maintenance()) {
+                    // an SCM that boots while the pair is in maintenance joins it
+                    answer.put(MAINTENANCE, "true");
+                }
                 extra.forEach(answer::putIfAbsent);
                 return PeerMessages.encode(answer);
             }
@@ -65,9 +93,26 @@ final class PeerServer {
             case "PROCEED":
                 events.accept(new Event.Proceed());
                 return PeerMessages.of("OK");
+            case "HANDOVER":
+                events.accept(new Event.PeerHandedOver(m.getOrDefault("reason", "?")));
+                return PeerMessages.of("OK");
+            case "MAINTENANCE_ON":
+            case "MAINTENANCE_OFF":
+                events.accept(new Event.Maintenance(type.equals("MAINTENANCE_ON"), "the MASTER's word: "
+                        + m.getOrDefault("reason", "?"), true));
+                return PeerMessages.of("OK");
             case "LEAVING":
                 events.accept(new Event.PeerDown("the peer left: " + m.getOrDefault("reason", "?")));
                 return PeerMessages.of("OK");
+            case COMMAND: {
+                String command = m.get("command");
+                try {
+                    orders.order(command == null ? "" : command, m.getOrDefault("reason", "the MASTER's order"));
+                    return PeerMessages.of("OK");
+                } catch (IllegalStateException e) {
+                    return PeerMessages.of(REFUSED, "reason", e.getMessage());
+                }
+            }
             default:
                 throw new IllegalArgumentException("unknown controller message type '" + type + "'");
         }

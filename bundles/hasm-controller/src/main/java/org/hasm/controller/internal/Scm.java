@@ -1,5 +1,6 @@
 package org.hasm.controller.internal;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -20,6 +21,7 @@ import org.hasm.spi.Call;
 import org.hasm.spi.CallRecord;
 import org.hasm.spi.HaContext;
 import org.hasm.spi.ModuleInfo;
+import org.hasm.spi.MasterAdmin;
 import org.hasm.spi.ModuleStatus;
 import org.hasm.spi.OpMode;
 import org.hasm.spi.Personality;
@@ -61,6 +63,9 @@ final class Scm {
     private long transitionStart;
     // when a status message of the peer last arrived, as the status monitor said last; any thread writes
     private volatile Instant peerLastHeard;
+    // this SCM's admin API, for the peer's GETSTATE; written before start
+    private volatile String adminUrl;
+    private volatile String adminCertificate;
 
     /**
      * @param settings the configuration to start with
@@ -113,8 +118,18 @@ final class Scm {
             StatePublisher.Snapshot s = publisher.snapshot();
             Settings st = this.settings;
             // the role from the machine: it changes before the state is published
-            return new PeerServer.View(st.scm(), s.state(), machine.opMode(), s.sysConfig(), st.role(), timing.get());
-        }, this::post);
+            return new PeerServer.View(st.scm(), s.state(), machine.opMode(), s.sysConfig(), st.role(), timing.get(),
+                    adminUrl, adminCertificate, machine.admin().maintenance());
+        }, this::post, this::ordered);
+    }
+
+    /**
+     * @param url where this SCM's admin API listens, told to the peer in GETSTATE; {@code null} if not known
+     * @param certificate the SHA-256 of the certificate it serves there with https, or {@code null}
+     */
+    void admin(String url, String certificate) {
+        this.adminUrl = url;
+        this.adminCertificate = certificate;
     }
 
     /** @param fields added to GETSTATE's answers (a test's stand-in for a next release); before {@link #start} */
@@ -246,6 +261,198 @@ final class Scm {
         post(command);
     }
 
+    // ---- administration through the MASTER ----
+
+    /** How long the admin API waits for the peer when it asks where the MASTER is, or passes it a command. */
+    static final Duration ADMIN_ASK = Duration.ofSeconds(3);
+
+    /** @return whether this SCM administers the pair: it runs as MASTER and serves, or runs alone */
+    static boolean administers(Machine m) {
+        return m.standalone() || m.opMode() == OpMode.MASTER
+                && (m.state() == ScmState.DAC || m.state() == ScmState.DEGRADED);
+    }
+
+    /**
+     * Where the pair is administered now; a SLAVE asks the peer (GETSTATE), so the answer is current.
+     *
+     * @throws IllegalStateException with why when no MASTER is known now
+     */
+    MasterAdmin master() {
+        Machine m = machine;
+        Settings s = settings;
+        if (administers(m)) {
+            return MasterAdmin.self(s.scm(), adminUrl, adminCertificate);
+        }
+        String here = "this SCM (" + s.scm() + ") is " + m.describe();
+        Map<String, String> answer;
+        try {
+            answer = PeerMessages.decode(peer.request(PeerMessages.of("GETSTATE"), ADMIN_ASK));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("no MASTER known: " + here + " and its peer " + s.peer()
+                    + " does not answer (" + e.getMessage() + ")");
+        }
+        ScmState state = PeerMessages.state(answer.get("state"));
+        OpMode mode = PeerMessages.mode(answer.get("opMode"));
+        String name = answer.getOrDefault("scm", s.peer());
+        if (mode != OpMode.MASTER || (state != ScmState.DAC && state != ScmState.DEGRADED)) {
+            throw new IllegalStateException("no MASTER now: " + here + " and its peer " + name + " is " + state
+                    + (mode == null ? "" : "(" + mode.name().toLowerCase(java.util.Locale.ROOT) + ")")
+                    + "; try again once one of them serves as MASTER");
+        }
+        String url = answer.get(PeerServer.ADMIN_URL);
+        if (url == null || url.isBlank()) {
+            throw new IllegalStateException("the MASTER " + name + " does not say where its admin API listens (its"
+                    + " release does not, or it runs none): send the command to it directly");
+        }
+        String certificate = answer.get(PeerServer.ADMIN_CERTIFICATE);
+        return new MasterAdmin(name, false, url, certificate == null || certificate.isBlank() ? null : certificate);
+    }
+
+    /**
+     * The MASTER orders the peer to carry a command out; returns once the peer queued it.
+     *
+     * @throws IllegalArgumentException when {@code name} is not the peer's
+     * @throws IllegalStateException with why: this SCM is not the MASTER, the peer cannot be reached, or it refused
+     */
+    void peerCommand(String name, String command, String reason) {
+        Machine m = machine;
+        Settings s = settings;
+        if (s.standalone() || !s.peer().equals(name)) {
+            throw new IllegalArgumentException("no SCM named '" + name + "' in this pair (this SCM is " + s.scm()
+                    + (s.standalone() ? ", running alone)" : ", its peer " + s.peer() + ")"));
+        }
+        if (!administers(m) || m.standalone()) {
+            throw new IllegalStateException(m.standalone() ? "this SCM runs alone: it has no peer"
+                    : "this SCM (" + s.scm() + ") is " + m.describe() + ", not the MASTER: only the MASTER passes"
+                    + " commands to its peer");
+        }
+        Map<String, String> answer;
+        try {
+            answer = PeerMessages.decode(peer.request(PeerMessages.of(PeerServer.COMMAND, "command", command,
+                    "reason", reason), ADMIN_ASK));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("the peer " + s.peer() + " cannot be told (" + e.getMessage() + ")");
+        }
+        if (PeerServer.REFUSED.equals(answer.get(PeerMessages.TYPE))) {
+            throw new IllegalStateException(s.peer() + " refused: " + answer.getOrDefault("reason", "no reason given"));
+        }
+        sink.info("SCM " + s.scm() + ": " + command + " passed to the peer " + s.peer() + " (" + reason + ")");
+    }
+
+    // ---- everyday operations, on the MASTER ----
+
+    /** @return the machine as it is now (the operator's settings: maintenance, standby, the failback policy) */
+    Machine machine() {
+        return machine;
+    }
+
+    /**
+     * Moves personality {@code name} to the SCM that does not serve it now: the peer's back to it
+     * (FAILBACK), this SCM's own to the peer (HANDOVER), or the peer's own to this SCM (the peer is
+     * ordered to hand it over).
+     *
+     * @throws IllegalArgumentException naming the personality when the pair has none of that name
+     * @throws IllegalStateException with why it cannot be moved now
+     */
+    void move(String name, String reason) {
+        Settings s = settings;
+        Personality p = s.all().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow(() ->
+                new IllegalArgumentException("no personality named '" + name + "' in this pair (" + String.join(", ",
+                        s.all().stream().map(Personality::name).toList()) + ")"));
+        Machine m = mastering("move " + name);
+        String why = "move " + name + ": " + reason;
+        if (p.home().equals(s.scm())) {
+            if (m.state() == ScmState.DEGRADED) {
+                throw new IllegalStateException(s.scm() + " serves both personalities: move the peer's back first");
+            }
+            command(new Event.HandOver(why));
+        } else if (m.state() == ScmState.DEGRADED) {
+            backToPeer(m, why);
+        } else {
+            peerCommand(s.peer(), "handover", why);
+        }
+    }
+
+    /** The SCM {@code name} hands everything it serves to its peer and stands by. */
+    void standby(String name, String reason) {
+        Settings s = settings;
+        mastering("standby " + name);
+        String why = "standby of " + name + ": " + reason;
+        if (name.equals(s.scm())) {
+            command(new Event.HandOver(why));
+        } else if (name.equals(s.peer())) {
+            peerCommand(name, "handover", why);
+        } else {
+            throw new IllegalArgumentException("no SCM named '" + name + "' in this pair (this SCM is " + s.scm()
+                    + (s.standalone() ? ")" : ", its peer " + s.peer() + ")"));
+        }
+    }
+
+    /** The SCM {@code name}, standing by, gets its personality back. */
+    void unstandby(String name, String reason) {
+        Settings s = settings;
+        Machine m = mastering("unstandby " + name);
+        if (name.equals(s.scm())) {
+            throw new IllegalStateException(s.scm() + " is " + m.describe() + ", the MASTER: it does not stand by");
+        }
+        if (!name.equals(s.peer())) {
+            throw new IllegalArgumentException("no SCM named '" + name + "' in this pair (this SCM is " + s.scm()
+                    + (s.standalone() ? ")" : ", its peer " + s.peer() + ")"));
+        }
+        backToPeer(m, "unstandby of " + name + ": " + reason);
+    }
+
+    /* FAILBACK asked: at once for a peer that waits; a peer standing by is told to say READY, and it follows. */
+    private void backToPeer(Machine m, String why) {
+        giveBack(why);
+        if (!m.peerWaiting()) {
+            peerCommand(settings.peer(), "unstandby", why);
+        }
+    }
+
+    /** FAILBACK now: for a peer that waits (failback policy manual or delay, maintenance). */
+    void failback(String reason) {
+        mastering("failback");
+        giveBack("failback: " + reason);
+    }
+
+    private void giveBack(String why) {
+        command(new Event.GiveBack(why));
+    }
+
+    /** Maintenance on or off, on both SCMs (the MASTER tells its peer). */
+    void maintenance(boolean on, String reason) {
+        mastering("maintenance " + (on ? "on" : "off"));
+        command(new Event.Maintenance(on, reason, false));
+    }
+
+    /* Pair operations are decided by the MASTER; the admin API redirects there, this says why when it did not. */
+    private Machine mastering(String what) {
+        Machine m = machine;
+        if (!administers(m)) {
+            throw new IllegalStateException("this SCM (" + settings.scm() + ") is " + m.describe() + ", not the MASTER:"
+                    + " only the MASTER carries " + what + " out");
+        }
+        if (m.standalone()) {
+            throw new IllegalStateException("this SCM runs alone (standalone): " + what + " needs a peer");
+        }
+        return m;
+    }
+
+    /* The MASTER's order, on a link thread: judged like an operator's command, and queued. */
+    private void ordered(String command, String reason) {
+        String why = "ordered by the MASTER " + settings.peer() + ": " + reason;
+        sink.info("SCM " + settings.scm() + ": " + command + " " + why);
+        switch (command) {
+            case "reset" -> reset(why);
+            case "shutdown" -> requestShutdown(why);
+            case "surrender" -> surrender(why);
+            case "handover" -> command(new Event.HandOver(why));
+            case "unstandby" -> command(new Event.Unstandby(why));
+            default -> throw new IllegalStateException("no such command '" + command + "' in this release");
+        }
+    }
+
     /** What the status monitor says of the peer. */
     void peerChanged(boolean alive, ScmState state, OpMode mode, OpMode configured, long incarnation) {
         peerChanged(alive, state, mode, configured, incarnation, false, null, null);
@@ -318,7 +525,7 @@ final class Scm {
         // longer than a few steps; the bound only guards against a bug looping forever.
         for (int steps = 0; steps < 32 && !pending.isEmpty(); steps++) {
             Event e = pending.poll();
-            Machine before = machine;
+            Machine before = machine.policy(settings.failback());
             Decision d = Transitions.next(before, e);
             machine = d.next();
             if (d.refused() != null) {
@@ -343,6 +550,9 @@ final class Scm {
             }
             if (d.transition() != null && d.transition().contains("FAILOVER") && machine.state() == ScmState.DEGRADED) {
                 takenOver();
+            }
+            if (d.transition() != null && OPERATIONS.matcher(d.transition()).find()) {
+                operated(d.transition());
             }
             if (followUp != null) {
                 pending.add(followUp);
@@ -376,6 +586,12 @@ final class Scm {
                 lifecycle.shutDownAll(serving);
             } else if (a instanceof Action.Send s) {
                 peerClient.send(s.message(), s.detail());
+            } else if (a instanceof Action.Later l) {
+                try {
+                    timer.schedule(() -> post(l.event()), l.millis(), TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException ex) {
+                    sink.debug("controller stopping: " + l.event() + " not scheduled");
+                }
             }
         }
         return followUp;
@@ -415,6 +631,19 @@ final class Scm {
 
     private void publish() {
         publisher.publish(settings.scm(), machine, transitionStart);
+    }
+
+    /** Transitions of the everyday operations, whose end the log says with how long they took. */
+    private static final java.util.regex.Pattern OPERATIONS = java.util.regex.Pattern.compile(
+            "HANDOVER|TAKEOVER|FAILBACK \\(|^FAILBACK$|UNSTANDBY|MAINTENANCE");
+
+    /** The line that says an operation's step is done: what this SCM serves now, and how long the step took. */
+    private void operated(String transition) {
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - transitionStart);
+        List<Personality> now = serving;
+        sink.info("SCM " + settings.scm() + ": " + transition + " done in " + took + " ms: " + machine.describe()
+                + ", serving " + (now.isEmpty() ? "nothing" : String.join(", ", now.stream().map(Personality::name)
+                .toList())) + (machine.admin().maintenance() ? " (maintenance on)" : ""));
     }
 
     /** The one line that sums a takeover up: what, from whom, how long after the peer was last heard. */

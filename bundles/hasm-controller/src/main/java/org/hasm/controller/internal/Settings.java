@@ -26,7 +26,15 @@ import org.hasm.spi.Personality;
  */
 record Settings(String scm, OpMode role, String peer, Map<Call, Duration> deadlines, Duration maxDeadline,
         Duration initTimeout, Duration readyRetry, int journalSize, List<Personality> personalities,
-        List<String> problems) {
+        List<String> problems, FailbackPolicy failback) {
+
+    /** With the failback policy {@code automatic}. */
+    Settings(String scm, OpMode role, String peer, Map<Call, Duration> deadlines, Duration maxDeadline,
+            Duration initTimeout, Duration readyRetry, int journalSize, List<Personality> personalities,
+            List<String> problems) {
+        this(scm, role, peer, deadlines, maxDeadline, initTimeout, readyRetry, journalSize, personalities, problems,
+                FailbackPolicy.AUTOMATIC);
+    }
 
     /** The node maximum of a module's own deadline when the configuration does not say. */
     static final Duration DEFAULT_MAX_DEADLINE = Duration.ofSeconds(60);
@@ -66,18 +74,19 @@ record Settings(String scm, OpMode role, String peer, Map<Call, Duration> deadli
     }
 
     /**
-     * What a configuration change applies while the SCM runs: the deadlines and the INIT timings.
+     * What a configuration change applies while the SCM runs: the deadlines, the INIT timings and the
+     * failback policy.
      * The personalities (what the SCM serves) wait for the next boot, and the name, peer, role and
      * journal size for the next start of the controller.
      */
     Settings withLiveValues(Settings fresh) {
         return new Settings(scm, role, peer, fresh.deadlines, fresh.maxDeadline, fresh.initTimeout, fresh.readyRetry,
-                journalSize, personalities, problems);
+                journalSize, personalities, problems, fresh.failback);
     }
 
     /** What a boot (power on, RESET) takes from the configuration; name, peer, role and journal stay. */
     Settings withBootValues(Settings fresh) {
         return new Settings(scm, role, peer, fresh.deadlines, fresh.maxDeadline, fresh.initTimeout, fresh.readyRetry,
-                journalSize, fresh.personalities, fresh.problems);
+                journalSize, fresh.personalities, fresh.problems, fresh.failback);
     }
 }

@@ -88,10 +88,37 @@ final class Transitions {
          * (FAULT into a MONITOR that ends by itself once the storage takes writes again).
          */
         record Storage(StorageView view) implements Event { }
+
+        /**
+         * Operator (through the MASTER): hand what this SCM serves over to the peer and stand by, up
+         * and serving nothing (standby, move). Cooperative: the services let go (their opMode drains
+         * what is in flight within its deadline), then the peer is told and takes over at once.
+         */
+        record HandOver(String reason) implements Event { }
+
+        /** The peer released its personality for this SCM to serve: take it over at once, no fence to wait for. */
+        record PeerHandedOver(String reason) implements Event { }
+
+        /** Operator, on the MASTER: give the peer's personality back (failback, unstandby, move back). */
+        record GiveBack(String reason) implements Event { }
+
+        /** Operator (through the MASTER): this SCM, standing by, asks for its personality back (says READY). */
+        record Unstandby(String reason) implements Event { }
+
+        /** The failback policy's delay passed since the peer said READY. */
+        record FailbackDue() implements Event { }
+
+        /**
+         * Operator, or the MASTER's word: the pair takes no automatic action (no FAILOVER on a dead peer,
+         * no FAILBACK) while on; what the operator or a peer asks explicitly still happens.
+         *
+         * @param fromPeer told by the peer (not said back to it)
+         */
+        record Maintenance(boolean on, String reason, boolean fromPeer) implements Event { }
     }
 
     /** Messages to the peer's controller. */
-    enum Message { READY, PROCEED, LEAVING }
+    enum Message { READY, PROCEED, LEAVING, HANDOVER, MAINTENANCE_ON, MAINTENANCE_OFF }
 
     /** Which personalities to serve. */
     enum Scope { NONE, OWN, ALL }
@@ -118,6 +145,9 @@ final class Transitions {
 
         /** A message to the peer's controller (best effort, in order). */
         record Send(Message message, String detail) implements Action { }
+
+        /** Feed {@code event} in again after {@code millis} (a failback policy's delay). */
+        record Later(long millis, Event event) implements Action { }
     }
 
     /**
@@ -151,6 +181,13 @@ final class Transitions {
         if (e instanceof Event.Reset r) {
             return reset(m, r.reason());
         }
+        if (e instanceof Event.Maintenance mt) {
+            return storageChecked(m, maintenance(m, mt));
+        }
+        if (e instanceof Event.PeerHandedOver h && m.state() != ScmState.DAC && m.state() != ScmState.DEGRADED) {
+            // only DAC takes a personality over; elsewhere the peer's release is a leave like any other
+            e = new Event.PeerDown("the peer handed its personality over (" + h.reason() + ")");
+        }
         // What the peer and the storage say is remembered in every state, then acted on by the state.
         if (e instanceof Event.PeerDown) {
             m = m.peer(false, m.peerIncarnation());
@@ -183,6 +220,18 @@ final class Transitions {
      *     (every other event)
      */
     static String refusal(Machine m, Event e) {
+        if (e instanceof Event.HandOver) {
+            return handOverRefusal(m);
+        }
+        if (e instanceof Event.GiveBack) {
+            return m.state() != ScmState.DEGRADED ? "the SCM is " + m.describe() + ": it serves no personality of its"
+                    + " peer's to give back" : !m.peerAlive() ? "the peer is not alive (" + m.reason() + "): nobody"
+                    + " would serve its personality" : null;
+        }
+        if (e instanceof Event.Unstandby) {
+            return m.state() == ScmState.INIT && m.admin().standby() ? null
+                    : "the SCM is " + m.describe() + " and does not stand by";
+        }
         if (!(e instanceof Event.Surrender)) {
             return null; // RESET boots from any state; SHUTDOWN from any state, HALTED too (it releases what is held)
         }
@@ -201,6 +250,23 @@ final class Transitions {
                     + " shutdown stops it anyway"
                     : null;
         };
+    }
+
+    private static String handOverRefusal(Machine m) {
+        if (m.state() == ScmState.INIT && m.admin().standby()) {
+            return "the SCM stands by already: it serves nothing";
+        }
+        if (m.state() == ScmState.DEGRADED) {
+            return "the SCM serves its peer's personality too (" + m.reason() + "): "
+                    + (m.peerAlive() ? "give that back first (failback)" : "its peer is not alive, nobody would take over");
+        }
+        if (m.state() != ScmState.DAC) {
+            return "the SCM is " + m.describe() + ": it serves nothing to hand over";
+        }
+        if (m.standalone()) {
+            return "the SCM runs without a peer (standalone): nobody would take over";
+        }
+        return m.peerAlive() ? null : "the SCM's peer is not alive: nobody would take over";
     }
 
     // ---- BOOT ----
@@ -239,6 +305,9 @@ final class Transitions {
         }
         if (m.awaitingProceed()) {
             return initAwaiting(m, e);
+        }
+        if (m.admin().standby()) {
+            return standingBy(m, e);
         }
         if (e instanceof Event.PeerSilent) {
             return ready(m, m.opMode(), "READY (the peer did not answer: going on alone)",
@@ -325,11 +394,43 @@ final class Transitions {
                 return new Decision(again, "INIT again (the peer restarted)", List.of(new Action.AskPeer()));
             }
             if (!p.alive() || p.state() == ScmState.MONITOR || p.state() == ScmState.HALTED) {
-                return initAwaiting(noted, new Event.PeerDown(p.alive() ? "the peer is " + p.state() : p.death()));
+                String why = p.alive() ? "the peer is " + p.state() : p.death();
+                if (m.admin().maintenance()) {
+                    // the MASTER we waited for is dead: serve our own, take nothing over
+                    return ready(noted.peer(false, noted.peerIncarnation()), OpMode.SLAVE, "READY (" + why + ")", why);
+                }
+                return initAwaiting(noted, new Event.PeerDown(why));
             }
             return stay(noted);
         }
         return stay(m);
+    }
+
+    /**
+     * INIT(slave), standing by: the peer serves this SCM's personality; this SCM says READY only when the
+     * operator asks (through the MASTER), and takes the personality back when the MASTER gives it
+     * (PROCEED). Should the peer die, restart or leave, it acts as an SCM waiting for PROCEED does.
+     */
+    private static Decision standingBy(Machine m, Event e) {
+        if (e instanceof Event.Unstandby u) {
+            return new Decision(m.awaiting().because(null), "UNSTANDBY (" + u.reason() + "), READY sent",
+                    List.of(new Action.Send(Message.READY, "unstandby")));
+        }
+        if (e instanceof Event.Tick) {
+            return stay(m);
+        }
+        if (e instanceof Event.Proceed) {
+            return ready(m, OpMode.SLAVE, "READY (the MASTER gave this SCM's personality back)");
+        }
+        boolean dead = e instanceof Event.PeerDown || e instanceof Event.PeerInfo p
+                && (!p.alive() || p.state() == ScmState.MONITOR || p.state() == ScmState.HALTED);
+        if (dead && m.admin().maintenance()) {
+            Event.PeerInfo p = e instanceof Event.PeerInfo i ? i : null;
+            return stay(m.peer(false, m.peerIncarnation()).because("STANDBY; MAINTENANCE: the peer is dead ("
+                    + (p == null ? ((Event.PeerDown) e).why() : p.death()) + "), and nothing is taken over until"
+                    + " maintenance ends"));
+        }
+        return initAwaiting(m, e);
     }
 
     /** READY: INIT → DAC in the given role, serving our own personality; a dead peer means FAILOVER next. */
@@ -345,6 +446,10 @@ final class Transitions {
         actions.add(new Action.OpModeCall(role, SysConfig.DAC, false));
         if (!m.standalone()) {
             actions.add(new Action.Send(Message.READY, null));
+        }
+        if (!m.peerAlive() && !m.standalone() && m.admin().maintenance()) {
+            return new Decision(dac.because("MAINTENANCE: " + peerDead + "; its personality is not taken over until"
+                    + " maintenance ends"), transition + " (maintenance: nothing taken over)", actions);
         }
         if (!m.peerAlive() && !m.standalone()) {
             Decision f = failover(dac, peerDead);
@@ -366,7 +471,23 @@ final class Transitions {
         if (m.standalone()) {
             return stay(m);
         }
+        if (e instanceof Event.HandOver h) {
+            return handOver(m, h.reason()); // refused before where nobody would take over
+        }
+        if (e instanceof Event.PeerHandedOver h) {
+            return m.state() == ScmState.DAC ? takeOver(m, h.reason()) : stay(m);
+        }
+        if (e instanceof Event.GiveBack g) {
+            return m.peerWaiting() ? failback(m, "FAILBACK (operator: " + g.reason() + ")")
+                    : new Decision(m.givingBack(), "FAILBACK asked (" + g.reason() + "): at the peer's READY", List.of());
+        }
+        if (e instanceof Event.FailbackDue) {
+            boolean due = m.state() == ScmState.DEGRADED && m.peerAlive() && m.peerWaiting() && !m.admin().maintenance()
+                    && m.admin().policy().kind() == FailbackPolicy.Kind.DELAY;
+            return due ? failback(m, "FAILBACK (policy " + m.admin().policy().describe() + ")") : stay(m);
+        }
         if (e instanceof Event.PeerDown d) {
+            // the peer said it leaves: taken over even in maintenance, it is no automatic judgement
             return m.state() == ScmState.DAC ? failover(m, d.why()) : stay(m);
         }
         if (e instanceof Event.PeerInfo p) {
@@ -376,6 +497,16 @@ final class Transitions {
             boolean faulted = p.state() == ScmState.MONITOR || p.state() == ScmState.HALTED;
             long incarnation = m.peerIncarnation() == 0 || restarted ? p.incarnation() : m.peerIncarnation();
             Machine noted = m.peer(p.alive() && !faulted, incarnation == 0 ? m.peerIncarnation() : incarnation);
+            if (m.state() == ScmState.DAC && (!p.alive() || faulted || restarted) && m.admin().maintenance()) {
+                String why = restarted ? "the peer restarted" : faulted && p.alive() ? "the peer reported " + p.state()
+                        : p.death();
+                return stay(noted.because("MAINTENANCE: " + why + "; its personality is not taken over until maintenance"
+                        + " ends (a volume is never served twice: it stays unserved)"));
+            }
+            if (m.state() == ScmState.DAC && p.alive() && m.reason() != null && m.reason().startsWith("MAINTENANCE: ")
+                    && (p.state() == ScmState.DAC || p.state() == ScmState.DEGRADED)) {
+                noted = noted.because(null); // the peer serves again: nothing is held back any more
+            }
             if (m.state() == ScmState.DAC && (!p.alive() || faulted || restarted)) {
                 // A restarted peer serves nothing until it is READY again: its personality is ours to serve.
                 return failover(noted, restarted ? "the peer restarted (incarnation " + p.incarnation() + ", "
@@ -405,10 +536,7 @@ final class Transitions {
                 return stay(m);
             }
             if (m.state() == ScmState.DEGRADED) {
-                Machine dac = m.to(ScmState.DAC, OpMode.MASTER, SysConfig.DAC).peer(true, m.peerIncarnation());
-                // FAILBACK gives work away: services let go first (reverse), then the personality is released.
-                return new Decision(dac, "FAILBACK", List.of(new Action.Serve(Scope.OWN),
-                        new Action.OpModeCall(OpMode.MASTER, SysConfig.DAC, true), new Action.Send(Message.PROCEED, null)));
+                return peerReady(m.peer(true, m.peerIncarnation()));
             }
             if (m.opMode() == OpMode.MASTER) {
                 // The peer restarted faster than we noticed: it holds nothing of ours, nothing to give back.
@@ -418,6 +546,94 @@ final class Transitions {
             return stay(m);
         }
         return stay(m);
+    }
+
+    /** DEGRADED, the peer alive and READY: FAILBACK now, or later as the failback policy and maintenance say. */
+    private static Decision peerReady(Machine m) {
+        Machine.Admin a = m.admin();
+        if (a.giveBack() || !a.maintenance() && a.policy().kind() == FailbackPolicy.Kind.AUTOMATIC) {
+            return failback(m, a.giveBack() ? "FAILBACK (asked by the operator)" : "FAILBACK");
+        }
+        if (a.peerWaiting()) {
+            return stay(m); // READY again, every retry: already waiting
+        }
+        String note = a.maintenance() ? "the peer is READY and waits: maintenance (failback once it ends, or hasmctl"
+                + " failback)" : a.policy().kind() == FailbackPolicy.Kind.MANUAL ? "the peer is READY and waits for"
+                + " hasmctl failback (failback policy manual)" : "the peer is READY: failback in "
+                + a.policy().describe().substring("delay ".length()) + " (failback policy " + a.policy().describe() + ")";
+        Machine waiting = m.peerWaiting(true).because(m.reason() + "; " + note);
+        List<Action> actions = a.maintenance() || a.policy().kind() == FailbackPolicy.Kind.MANUAL ? List.of()
+                : List.of(new Action.Later(a.policy().delay().toMillis(), new Event.FailbackDue()));
+        return new Decision(waiting, "FAILBACK deferred (" + note + ")", actions);
+    }
+
+    /** FAILBACK gives work away: services let go first (reverse), then the personality is released, then PROCEED. */
+    private static Decision failback(Machine m, String transition) {
+        Machine dac = m.to(ScmState.DAC, OpMode.MASTER, SysConfig.DAC).peer(true, m.peerIncarnation());
+        return new Decision(dac, transition, List.of(new Action.Serve(Scope.OWN),
+                new Action.OpModeCall(OpMode.MASTER, SysConfig.DAC, true), new Action.Send(Message.PROCEED, null)));
+    }
+
+    /**
+     * Cooperative handover, the giver's side: its services let go of everything (reverse order: addresses
+     * and volumes are released once the services drained), the peer is told and takes over at once, and
+     * this SCM stands by in INIT(slave), up, serving nothing, until the MASTER gives its personality back.
+     */
+    private static Decision handOver(Machine m, String why) {
+        List<Action> actions = List.of(new Action.Serve(Scope.NONE),
+                new Action.OpModeCall(OpMode.SLAVE, SysConfig.ASSUMEDAC, true), new Action.Send(Message.HANDOVER, why));
+        Machine standby = m.to(ScmState.INIT, OpMode.SLAVE, SysConfig.ASSUMEDAC).standingBy()
+                .because("STANDBY: " + why + "; the peer serves this SCM's personality");
+        return new Decision(standby, "HANDOVER (" + why + ")", actions);
+    }
+
+    /**
+     * Cooperative handover, the taker's side: the peer released its personality and says so, so it is
+     * taken over at once (IMPERSONATE first when running as SLAVE): no detection delay, no fence, and the
+     * peer stays alive, which a later FAILBACK needs.
+     */
+    private static Decision takeOver(Machine m, String why) {
+        List<Action> actions = new ArrayList<>();
+        String transition = "TAKEOVER (handed over)";
+        if (m.opMode() == OpMode.SLAVE) {
+            actions.add(new Action.OpModeCall(OpMode.MASTER, SysConfig.DAC, false));
+            transition = "IMPERSONATE (slave → master) + " + transition;
+        }
+        actions.add(new Action.Serve(Scope.ALL));
+        actions.add(new Action.OpModeCall(OpMode.MASTER, SysConfig.DEGRADED, false));
+        Machine degraded = m.to(ScmState.DEGRADED, OpMode.MASTER, SysConfig.DEGRADED)
+                .because("serving the peer's personality too: the peer handed it over (" + why + ")");
+        return new Decision(degraded, transition, actions);
+    }
+
+    /**
+     * Maintenance on or off, in every state. Off, what was held back is done now: a FAILOVER if the
+     * peer died meanwhile, a FAILBACK the policy allows.
+     */
+    private static Decision maintenance(Machine m, Event.Maintenance mt) {
+        Machine next = m.maintenance(mt.on());
+        List<Action> tell = mt.fromPeer() || m.standalone() ? List.of()
+                : List.of(new Action.Send(mt.on() ? Message.MAINTENANCE_ON : Message.MAINTENANCE_OFF, mt.reason()));
+        String transition = "MAINTENANCE " + (mt.on() ? "on" : "off") + " (" + mt.reason() + ")";
+        if (mt.on() || m.standalone()) {
+            return new Decision(next, transition, tell);
+        }
+        Decision then = null;
+        if (next.state() == ScmState.DAC && !next.peerAlive()) {
+            then = failover(next.because(null), "the peer was found dead during maintenance" + (m.reason() == null ? ""
+                    : " (" + m.reason() + ")"));
+        } else if (next.state() == ScmState.DEGRADED && next.peerWaiting() && next.peerAlive()) {
+            then = peerReady(next.peerWaiting(false).because(next.reason().replaceAll("; the peer is READY and waits.*$",
+                    "")));
+        } else if (next.state() == ScmState.DAC && next.reason() != null && next.reason().startsWith("MAINTENANCE")) {
+            next = next.because(null);
+        }
+        if (then == null) {
+            return new Decision(next, transition, tell);
+        }
+        List<Action> actions = new ArrayList<>(tell);
+        actions.addAll(then.actions());
+        return new Decision(then.next(), transition + " + " + then.transition(), actions);
     }
 
     /**

@@ -23,9 +23,46 @@ class PeerMessagesTest {
 
     private final List<Event> events = new ArrayList<>();
 
+    private final List<String> orders = new ArrayList<>();
+
     private PeerServer server() {
+        return server(null, null);
+    }
+
+    private PeerServer server(String adminUrl, String certificate) {
         return new PeerServer(() -> new PeerServer.View("scm-b", ScmState.DAC, OpMode.SLAVE, SysConfig.DAC, OpMode.SLAVE,
-                Map.of("org.hasm.status interval.ms", "50", "org.hasm.status counter.start", "4")), events::add);
+                Map.of("org.hasm.status interval.ms", "50", "org.hasm.status counter.start", "4"), adminUrl, certificate,
+                adminUrl != null),
+                events::add, (command, reason) -> {
+                    if (command.equals("surrender")) {
+                        throw new IllegalStateException("the SCM is DEGRADED: nobody would take over");
+                    }
+                    orders.add(command + " " + reason);
+                });
+    }
+
+    @Test
+    void getStateTellsWhereTheAdminApiListensInOptionalFieldsThePreviousReleaseSkips() {
+        byte[] answer = server("https://127.0.0.1:7702", "ab12").handle(PeerMessages.of("GETSTATE"));
+        Map<String, String> m = PeerMessages.decode(answer);
+        assertEquals("https://127.0.0.1:7702", m.get(PeerServer.ADMIN_URL));
+        assertEquals("ab12", m.get(PeerServer.ADMIN_CERTIFICATE));
+        assertEquals("true", m.get(PeerServer.MAINTENANCE), "in maintenance (this server's view says so)");
+        assertEquals(STATE_OF_THE_PREVIOUS_RELEASE, new String(answer, StandardCharsets.UTF_8)
+                .replace("adminUrl=https://127.0.0.1:7702\nadminCertificate=ab12\nmaintenance=true\n", ""),
+                "the fields come after the previous release's own, which are unchanged");
+    }
+
+    @Test
+    void theMastersCommandIsCarriedOutOrRefusedWithWhy() {
+        PeerServer server = server();
+        assertEquals("OK", PeerMessages.decode(server.handle(PeerMessages.of(PeerServer.COMMAND, "command", "reset",
+                "reason", "disk swap"))).get(PeerMessages.TYPE));
+        assertEquals(List.of("reset disk swap"), orders);
+        Map<String, String> refused = PeerMessages.decode(server.handle(PeerMessages.of(PeerServer.COMMAND, "command",
+                "surrender", "reason", "x")));
+        assertEquals(PeerServer.REFUSED, refused.get(PeerMessages.TYPE));
+        assertEquals("the SCM is DEGRADED: nobody would take over", refused.get("reason"));
     }
 
     @Test

@@ -22,6 +22,9 @@ import org.junit.jupiter.api.Test;
 
 class TransitionsTest {
     private static final long PEER = 42;
+    private static final FailbackPolicy MANUAL = new FailbackPolicy(FailbackPolicy.Kind.MANUAL, java.time.Duration.ZERO);
+    private static final FailbackPolicy DELAY = new FailbackPolicy(FailbackPolicy.Kind.DELAY,
+            java.time.Duration.ofSeconds(5));
     private static final StorageView FULL = new StorageView("storage: personality A, volume vol-a is full", false, false);
     private static final StorageView READ_ONLY = new StorageView("storage: personality A, volume vol-a is read-only here",
             true, false);
@@ -85,6 +88,20 @@ class TransitionsTest {
                             Machine m = new Machine(s, (OpMode) mode[0], (SysConfig) mode[1], configured, standalone,
                                     (Boolean) mode[2], alive, PEER, s == ScmState.MONITOR ? "why" : null);
                             all.add(m);
+                            // what the operator set: maintenance, standing by, a peer waiting, a failback asked, a policy
+                            all.add(m.maintenance(true));
+                            all.add(m.policy(MANUAL));
+                            all.add(m.policy(DELAY));
+                            if (s == ScmState.INIT && !standalone && !(Boolean) mode[2] && mode[0] == OpMode.SLAVE) {
+                                all.add(m.standingBy().because("STANDBY: test"));
+                                all.add(m.standingBy().maintenance(true).because("STANDBY: test"));
+                            }
+                            if (s == ScmState.DEGRADED) {
+                                all.add(m.because("serving").peerWaiting(true).policy(MANUAL));
+                                all.add(m.because("serving").peerWaiting(true).policy(DELAY));
+                                all.add(m.because("serving").peerWaiting(true).maintenance(true));
+                                all.add(m.because("serving").givingBack());
+                            }
                             // what the storage module may have said before
                             all.add(m.storage(FULL));
                             all.add(m.storage(HAND_OVER));
@@ -106,7 +123,10 @@ class TransitionsTest {
                 new Event.PeerReady(), new Event.Proceed(), new Event.Tick(), new Event.Fault("panic"),
                 new Event.Surrender("upgrade"), new Event.Shutdown("operator"), new Event.Reset("operator"),
                 new Event.Storage(StorageView.NONE), new Event.Storage(FULL), new Event.Storage(READ_ONLY),
-                new Event.Storage(HAND_OVER)));
+                new Event.Storage(HAND_OVER), new Event.HandOver("standby"), new Event.PeerHandedOver("move A"),
+                new Event.GiveBack("failback"), new Event.Unstandby("unstandby"), new Event.FailbackDue(),
+                new Event.Maintenance(true, "op", false), new Event.Maintenance(false, "op", false),
+                new Event.Maintenance(true, "the MASTER's word", true)));
         for (ScmState s : ScmState.values()) {
             for (OpMode configured : OpMode.values()) {
                 for (long incarnation : new long[] {PEER, PEER + 1}) {
@@ -144,6 +164,26 @@ class TransitionsTest {
                     default -> { }
                 }
                 assertEquals(m.configured(), n.configured(), where);
+                // what the operator set survives every transition but the one that sets it
+                if (!(e instanceof Event.Maintenance)) {
+                    assertEquals(m.admin().maintenance(), n.admin().maintenance(), where);
+                }
+                assertEquals(m.admin().policy(), n.admin().policy(), where);
+                // standing by, an SCM serves nothing: only INIT(slave)
+                assertTrue(!n.admin().standby() || n.state() == ScmState.INIT && n.opMode() == OpMode.SLAVE
+                        && !n.awaitingProceed(), where);
+                // in maintenance, nothing is taken over from a peer that did not say it leaves, and nothing given back
+                // that the operator did not ask for
+                if (m.admin().maintenance() && !(e instanceof Event.Maintenance) && !(e instanceof Event.PeerDown)
+                        && !(e instanceof Event.PeerHandedOver) && !(e instanceof Event.GiveBack)
+                        && !m.admin().giveBack() && d.transition() != null) {
+                    assertFalse(d.transition().contains("FAILOVER") || d.transition().contains("FAILBACK ("), where);
+                    assertFalse(d.transition().equals("FAILBACK"), where);
+                }
+                // an operator's command the refusal lets through is never refused by the machine, and vice versa
+                if (e instanceof Event.HandOver || e instanceof Event.GiveBack || e instanceof Event.Unstandby) {
+                    assertEquals(Transitions.refusal(m, e), d.refused(), where);
+                }
                 assertEquals(m.standalone(), n.standalone(), where);
                 if (n.standalone()) {
                     assertTrue(n.opMode() == null || n.opMode() == OpMode.MASTER, where);
@@ -172,7 +212,8 @@ class TransitionsTest {
                     assertEquals(st.view(), n.storage(), where);
                 }
                 assertTrue(!n.storageHold() || n.state() == ScmState.MONITOR, where);
-                if (n.state() == ScmState.DAC && !n.standalone() && n.peerAlive()) {
+                if (n.state() == ScmState.DAC && !n.standalone() && n.peerAlive() && d.refused() == null) {
+                    // (a refused command leaves the machine as it was, whatever it was)
                     assertFalse(n.storage().handOver(), where);
                 }
                 if (e instanceof Event.Storage && d.transition() != null) {
@@ -186,6 +227,211 @@ class TransitionsTest {
             }
         }
         assertTrue(pairs > 1000, "pairs checked: " + pairs);
+    }
+
+    // ---- everyday operations: cooperative handover, standby, failback policy, maintenance ----
+
+    private static Machine dac(OpMode role) {
+        return at(ScmState.DAC, role, SysConfig.DAC, role);
+    }
+
+    private static Machine degraded() {
+        return at(ScmState.DEGRADED, OpMode.MASTER, SysConfig.DEGRADED, OpMode.MASTER).because("serving the peer's");
+    }
+
+    private static Action.Send sent(Decision d) {
+        return d.actions().stream().filter(Action.Send.class::isInstance).map(Action.Send.class::cast).findFirst()
+                .orElseThrow(() -> new AssertionError("nothing sent: " + d));
+    }
+
+    @Test
+    void aHandOverReleasesEverythingFirstThenTellsThePeerAndStandsByInInitSlave() {
+        for (OpMode role : OpMode.values()) {
+            Decision d = Transitions.next(dac(role), new Event.HandOver("standby of scm-a: disk swap"));
+            assertEquals(List.of(new Action.Serve(Scope.NONE), new OpModeCall(OpMode.SLAVE, SysConfig.ASSUMEDAC, true),
+                    new Action.Send(Message.HANDOVER, "standby of scm-a: disk swap")), d.actions(), role.name());
+            Machine n = d.next();
+            assertEquals("INIT(slave)", n.describe());
+            assertTrue(n.admin().standby());
+            assertFalse(n.awaitingProceed(), "a standby SCM says no READY by itself");
+            assertEquals("STANDBY: standby of scm-a: disk swap; the peer serves this SCM's personality", n.reason());
+            assertEquals("HANDOVER (standby of scm-a: disk swap)", d.transition());
+        }
+    }
+
+    @Test
+    void aHandOverIsRefusedWhereNobodyWouldTakeOverOrNothingIsServed() {
+        assertEquals("the SCM serves its peer's personality too (serving the peer's): give that back first (failback)",
+                Transitions.refusal(degraded(), new Event.HandOver("x")));
+        assertEquals("the SCM's peer is not alive: nobody would take over",
+                Transitions.refusal(dac(OpMode.SLAVE).peer(false, PEER), new Event.HandOver("x")));
+        Machine standby = Transitions.next(dac(OpMode.SLAVE), new Event.HandOver("x")).next();
+        assertEquals("the SCM stands by already: it serves nothing", Transitions.refusal(standby, new Event.HandOver("x")));
+        assertEquals("the SCM is BOOT: it serves nothing to hand over",
+                Transitions.refusal(at(ScmState.BOOT, null, null, OpMode.MASTER), new Event.HandOver("x")));
+        Decision refused = Transitions.next(degraded(), new Event.HandOver("x"));
+        assertEquals(degraded(), refused.next());
+        assertEquals(List.of(), refused.actions());
+    }
+
+    @Test
+    void theTakerTakesOverAtOnceAndKeepsThePeerAlive() {
+        Decision slave = Transitions.next(dac(OpMode.SLAVE), new Event.PeerHandedOver("move A"));
+        assertEquals(List.of(new OpModeCall(OpMode.MASTER, SysConfig.DAC, false), new Action.Serve(Scope.ALL),
+                new OpModeCall(OpMode.MASTER, SysConfig.DEGRADED, false)), slave.actions());
+        assertEquals("IMPERSONATE (slave → master) + TAKEOVER (handed over)", slave.transition());
+        assertEquals(ScmState.DEGRADED, slave.next().state());
+        assertTrue(slave.next().peerAlive(), "the giver is alive: it gets its personality back by FAILBACK");
+        assertEquals("serving the peer's personality too: the peer handed it over (move A)", slave.next().reason());
+        Decision master = Transitions.next(dac(OpMode.MASTER), new Event.PeerHandedOver("move B"));
+        assertEquals(List.of(new Action.Serve(Scope.ALL), new OpModeCall(OpMode.MASTER, SysConfig.DEGRADED, false)),
+                master.actions());
+        // in maintenance too: the peer released it, nobody else would serve it
+        assertEquals(ScmState.DEGRADED, Transitions.next(dac(OpMode.MASTER).maintenance(true),
+                new Event.PeerHandedOver("move B")).next().state());
+    }
+
+    @Test
+    void aStandbyScmWaitsWithoutReadyUntilUnstandbyThenTheMastersProceed() {
+        Machine standby = Transitions.next(dac(OpMode.SLAVE), new Event.HandOver("standby")).next();
+        assertEquals(List.of(), Transitions.next(standby, new Event.Tick()).actions(), "no READY on the tick");
+        assertEquals(standby, Transitions.next(standby, peer(ScmState.DEGRADED, OpMode.MASTER, OpMode.MASTER)).next());
+        Decision un = Transitions.next(standby, new Event.Unstandby("unstandby of scm-b"));
+        assertEquals(List.of(new Action.Send(Message.READY, "unstandby")), un.actions());
+        assertTrue(un.next().awaitingProceed() && !un.next().admin().standby());
+        Decision back = Transitions.next(un.next(), new Event.Proceed());
+        assertEquals("DAC(slave)", back.next().describe());
+        assertEquals(new Action.Serve(Scope.OWN), back.actions().get(0));
+        // the MASTER may give it back directly too (move back)
+        assertEquals("DAC(slave)", Transitions.next(standby, new Event.Proceed()).next().describe());
+        assertEquals("the SCM is DAC(slave) and does not stand by",
+                Transitions.refusal(dac(OpMode.SLAVE), new Event.Unstandby("x")));
+    }
+
+    @Test
+    void aStandbyScmWhosePeerDiesServesEverythingUnlessInMaintenance() {
+        Machine standby = Transitions.next(dac(OpMode.SLAVE), new Event.HandOver("standby")).next();
+        Decision d = Transitions.next(standby, new Event.PeerInfo(false, ScmState.DEGRADED, OpMode.MASTER,
+                OpMode.MASTER, PEER));
+        assertEquals(ScmState.DEGRADED, d.next().state(), d.toString());
+        Decision held = Transitions.next(standby.maintenance(true), new Event.PeerInfo(false, ScmState.DEGRADED,
+                OpMode.MASTER, OpMode.MASTER, PEER));
+        assertEquals("INIT(slave)", held.next().describe());
+        assertEquals(List.of(), held.actions());
+        assertTrue(held.next().reason().startsWith("STANDBY; MAINTENANCE: the peer is dead"), held.next().reason());
+    }
+
+    @Test
+    void withAManualPolicyTheReadyPeerWaitsUntilTheOperatorSaysFailback() {
+        Machine m = degraded().policy(MANUAL);
+        Decision ready = Transitions.next(m, new Event.PeerReady());
+        assertEquals(ScmState.DEGRADED, ready.next().state());
+        assertEquals(List.of(), ready.actions());
+        assertTrue(ready.next().peerWaiting());
+        assertEquals("serving the peer's; the peer is READY and waits for hasmctl failback (failback policy manual)",
+                ready.next().reason());
+        assertEquals(ready.next(), Transitions.next(ready.next(), new Event.PeerReady()).next(), "READY again: waits");
+        Decision failback = Transitions.next(ready.next(), new Event.GiveBack("failback"));
+        assertEquals("FAILBACK (operator: failback)", failback.transition());
+        assertEquals(List.of(new Action.Serve(Scope.OWN), new OpModeCall(OpMode.MASTER, SysConfig.DAC, true),
+                new Action.Send(Message.PROCEED, null)), failback.actions());
+        assertEquals("DAC(master)", failback.next().describe());
+        assertFalse(failback.next().peerWaiting());
+        assertEquals(MANUAL, failback.next().admin().policy(), "the policy stays");
+    }
+
+    @Test
+    void withADelayPolicyTheFailbackComesWhenTheDelayIsDueAndThePeerStillWaits() {
+        Decision ready = Transitions.next(degraded().policy(DELAY), new Event.PeerReady());
+        assertEquals(List.of(new Action.Later(5000, new Event.FailbackDue())), ready.actions());
+        assertEquals("serving the peer's; the peer is READY: failback in 5 s (failback policy delay 5 s)",
+                ready.next().reason());
+        assertEquals(List.of(), Transitions.next(ready.next(), new Event.PeerReady()).actions(), "scheduled once");
+        Decision due = Transitions.next(ready.next(), new Event.FailbackDue());
+        assertEquals("FAILBACK (policy delay 5 s)", due.transition());
+        assertEquals("DAC(master)", due.next().describe());
+        // the peer died meanwhile: nothing is given back to it
+        Machine dead = Transitions.next(ready.next(), new Event.PeerInfo(false, ScmState.INIT, OpMode.SLAVE,
+                OpMode.SLAVE, PEER)).next();
+        assertFalse(dead.peerWaiting());
+        assertEquals(dead, Transitions.next(dead, new Event.FailbackDue()).next());
+        assertNull(Transitions.next(dead, new Event.FailbackDue()).transition());
+    }
+
+    @Test
+    void aFailbackAskedBeforeThePeerIsReadyHappensAtItsReadyWhateverThePolicy() {
+        Decision asked = Transitions.next(degraded().policy(MANUAL), new Event.GiveBack("unstandby of scm-b"));
+        assertEquals(ScmState.DEGRADED, asked.next().state());
+        assertTrue(asked.next().admin().giveBack());
+        assertEquals("FAILBACK (asked by the operator)", Transitions.next(asked.next(), new Event.PeerReady()).transition());
+        assertEquals("the SCM is DAC(master): it serves no personality of its peer's to give back",
+                Transitions.refusal(dac(OpMode.MASTER), new Event.GiveBack("x")));
+    }
+
+    @Test
+    void inMaintenanceADeadPeerIsNotTakenOverAndTheStatusSaysWhyUntilMaintenanceEnds() {
+        Decision on = Transitions.next(dac(OpMode.SLAVE), new Event.Maintenance(true, "firmware", false));
+        assertEquals(List.of(new Action.Send(Message.MAINTENANCE_ON, "firmware")), on.actions());
+        assertEquals("MAINTENANCE on (firmware)", on.transition());
+        Decision dead = Transitions.next(on.next(), new Event.PeerInfo(false, ScmState.DAC, OpMode.MASTER, OpMode.MASTER,
+                PEER, false, true, "scm-a stopped (its process is gone)"));
+        assertEquals("DAC(slave)", dead.next().describe());
+        assertEquals(List.of(), dead.actions());
+        assertEquals("MAINTENANCE: scm-a stopped (its process is gone); its personality is not taken over until"
+                + " maintenance ends (a volume is never served twice: it stays unserved)", dead.next().reason());
+        // a reset keeps maintenance on
+        assertTrue(Transitions.next(dead.next(), new Event.Reset("x")).next().admin().maintenance());
+        Decision off = Transitions.next(dead.next(), new Event.Maintenance(false, "done", false));
+        assertEquals("MAINTENANCE off (done) + IMPERSONATE (slave → master) + FAILOVER", off.transition());
+        assertEquals(ScmState.DEGRADED, off.next().state());
+        assertEquals(new Action.Send(Message.MAINTENANCE_OFF, "done"), off.actions().get(0));
+        // the peer's word is not said back to it
+        assertEquals(List.of(), Transitions.next(dac(OpMode.SLAVE), new Event.Maintenance(true, "w", true)).actions());
+        // a peer that says it leaves is taken over all the same
+        assertEquals(ScmState.DEGRADED, Transitions.next(on.next(), new Event.PeerDown("the peer left: x")).next().state());
+    }
+
+    @Test
+    void inMaintenanceAReadyPeerWaitsAndItsFailbackFollowsWhenMaintenanceEnds() {
+        Machine m = degraded().maintenance(true);
+        Decision ready = Transitions.next(m, new Event.PeerReady());
+        assertEquals(ScmState.DEGRADED, ready.next().state());
+        assertTrue(ready.next().peerWaiting());
+        Decision off = Transitions.next(ready.next(), new Event.Maintenance(false, "done", false));
+        assertEquals("MAINTENANCE off (done) + FAILBACK", off.transition());
+        assertEquals("DAC(master)", off.next().describe());
+        // with a manual policy it goes on waiting, its note now the policy's
+        Decision manual = Transitions.next(ready.next().policy(MANUAL), new Event.Maintenance(false, "done", false));
+        assertEquals(ScmState.DEGRADED, manual.next().state());
+        assertEquals("serving the peer's; the peer is READY and waits for hasmctl failback (failback policy manual)",
+                manual.next().reason());
+    }
+
+    /** Two machines wired as the executor wires them: what one sends is the other's event. */
+    @Test
+    void movingAPersonalityAndBackBetweenTwoMachines() {
+        Machine a = dac(OpMode.MASTER);
+        Machine b = dac(OpMode.SLAVE);
+        // move B (scm-b's own) to scm-a: the MASTER orders scm-b, which hands over
+        Decision give = Transitions.next(b, new Event.HandOver("move B"));
+        b = give.next();
+        assertEquals(Message.HANDOVER, sent(give).message());
+        Decision take = Transitions.next(a, new Event.PeerHandedOver(sent(give).detail()));
+        a = take.next();
+        assertEquals("DEGRADED", a.describe());
+        assertEquals("INIT(slave)", b.describe());
+        // and back: the MASTER gives it back; scm-b, standing by, takes the PROCEED
+        Decision unstandby = Transitions.next(b, new Event.Unstandby("move B"));
+        b = unstandby.next();
+        Decision back = Transitions.next(a.policy(MANUAL), new Event.GiveBack("move B"));
+        a = back.next();
+        assertTrue(a.admin().giveBack());
+        Decision failback = Transitions.next(a, new Event.PeerReady());
+        a = failback.next();
+        assertEquals(Message.PROCEED, sent(failback).message());
+        b = Transitions.next(b, new Event.Proceed()).next();
+        assertEquals("DAC(master)", a.describe());
+        assertEquals("DAC(slave)", b.describe());
     }
 
     // ---- DESIGN §3, transition by transition ----
