@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hasm.itests.support.Await;
+import org.hasm.itests.support.Cli;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -157,7 +158,7 @@ class AdminAccessIT {
             scm.awaitStdout(line -> line.contains("state=DAC"), START, "state=DAC");
             String[] last = {""};
             Await.until("hasmctl --node-dir to show the state over TLS", Duration.ofSeconds(30), () -> {
-                DemoIT.Cli ctl;
+                Cli ctl;
                 try {
                     ctl = hasmctl("--node-dir", node.toString(), "status");
                 } catch (IOException e) {
@@ -174,7 +175,7 @@ class AdminAccessIT {
             assertThrows(IOException.class, () -> send("http://127.0.0.1:" + http + API, "GET", "/alive", null, null));
             assertThrows(IOException.class, () -> send("https://127.0.0.1:" + port + API, "GET", "/status",
                     "Bearer " + token, null));
-            DemoIT.Cli shutdown = hasmctl("--node-dir", node.toString(), "shutdown", "--reason", "tls test");
+            Cli shutdown = hasmctl("--node-dir", node.toString(), "shutdown", "--reason", "tls test");
             assertEquals(0, shutdown.code(), shutdown.toString());
             assertEquals("hasmctl: https://127.0.0.1:" + port + " accepted shutdown (tls test)\n", shutdown.stdout());
             scm.terminate();
@@ -184,10 +185,10 @@ class AdminAccessIT {
         assertTrue(log.contains("shutdown (reason 'tls test') by credential 'hasmctl' (operate) from 127.0.0.1"), log);
     }
 
-    private static DemoIT.Cli hasmctl(String... args) throws IOException, InterruptedException {
+    private static Cli hasmctl(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(dist.resolve("bin/hasmctl").toString()));
         command.addAll(List.of(args));
-        return DemoIT.Cli.run(Duration.ofSeconds(30), command.toArray(String[]::new));
+        return Cli.run(Duration.ofSeconds(30), command.toArray(String[]::new));
     }
 
     /** hasm.properties lines that serve the admin API with TLS alone, on 127.0.0.1:port. */
@@ -202,7 +203,7 @@ class AdminAccessIT {
 
     /** A PKCS12 keystore with a new self-signed certificate for 127.0.0.1, made by the JDK's keytool. */
     private static Path selfSigned(Path file) throws IOException, InterruptedException {
-        DemoIT.Cli keytool = DemoIT.Cli.run(Duration.ofSeconds(60), Path.of(System.getProperty("java.home"), "bin",
+        Cli keytool = Cli.run(Duration.ofSeconds(60), Path.of(System.getProperty("java.home"), "bin",
                 "keytool").toString(), "-genkeypair", "-keystore", file.toString(), "-storetype", "PKCS12", "-storepass",
                 KEYSTORE_PASSWORD, "-keypass", KEYSTORE_PASSWORD, "-alias", "hasm", "-keyalg", "EC", "-groupname", "secp256r1",
                 "-validity", "2", "-dname", "CN=hasm test", "-ext", "san=ip:127.0.0.1");

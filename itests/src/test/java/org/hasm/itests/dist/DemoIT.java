@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -26,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.hasm.itests.support.Cli;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -328,35 +328,6 @@ class DemoIT {
                     // reported by nothing: the test already failed for its own reason
                 }
             }
-        }
-    }
-
-    /** A short-lived command, its output in files of a fresh temp folder. */
-    record Cli(int code, String stdout, String stderr) {
-        static Cli run(Duration timeout, String... command) throws IOException, InterruptedException {
-            Path dir = Files.createTempDirectory("hasm-cli");
-            try {
-                File out = dir.resolve("out").toFile();
-                File err = dir.resolve("err").toFile();
-                Process process = new ProcessBuilder(command).redirectOutput(out).redirectError(err)
-                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    process.destroyForcibly();
-                    process.waitFor(10, TimeUnit.SECONDS);
-                    throw new AssertionError(String.join(" ", command) + " did not end within " + timeout.toSeconds() + " s");
-                }
-                return new Cli(process.exitValue(), Files.readString(out.toPath()), Files.readString(err.toPath()));
-            } finally {
-                for (String name : List.of("out", "err")) {
-                    Files.deleteIfExists(dir.resolve(name));
-                }
-                Files.delete(dir);
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "exit " + code + "\n--- stdout ---\n" + stdout + "--- stderr ---\n" + stderr;
         }
     }
 }
