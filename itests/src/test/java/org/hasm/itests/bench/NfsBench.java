@@ -1,7 +1,6 @@
 package org.hasm.itests.bench;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.hasm.itests.cluster.Pair;
@@ -67,7 +65,7 @@ class NfsBench {
         String missing = PlainGanesha.missing();
         Requirements.require(missing == null, missing);
         Path big = work.resolve("big.bin");
-        writeRandom(big, MIB);
+        SmbBench.writeRandom(big, MIB);
         Path back = work.resolve("back.bin");
         List<Double> hasmWrite = new ArrayList<>();
         List<Double> hasmRead = new ArrayList<>();
@@ -116,9 +114,9 @@ class NfsBench {
         BenchReport.summaryOfDoubles("nfs.read.ganesha", ganeshaRead, "MiB/s");
         BenchReport.summaryOfDoubles("nfs.meta.hasm", hasmMeta, "ops/s");
         BenchReport.summaryOfDoubles("nfs.meta.ganesha", ganeshaMeta, "ops/s");
-        BenchReport.print("nfs.write.ratio", BenchReport.median(hasmWrite) / BenchReport.median(ganeshaWrite), "x");
-        BenchReport.print("nfs.read.ratio", BenchReport.median(hasmRead) / BenchReport.median(ganeshaRead), "x");
-        BenchReport.print("nfs.meta.ratio", BenchReport.median(hasmMeta) / BenchReport.median(ganeshaMeta), "x");
+        BenchReport.ratio("nfs.write.ratio", hasmWrite, ganeshaWrite);
+        BenchReport.ratio("nfs.read.ratio", hasmRead, ganeshaRead);
+        BenchReport.ratio("nfs.meta.ratio", hasmMeta, ganeshaMeta);
 
         outage(work.resolve("outage"));
     }
@@ -290,17 +288,6 @@ class NfsBench {
                 c.close();
             } catch (IOException e) {
                 // gone already
-            }
-        }
-    }
-
-    private static void writeRandom(Path file, int mib) throws IOException {
-        Random random = new Random(256);
-        byte[] chunk = new byte[1 << 20];
-        try (OutputStream out = Files.newOutputStream(file)) {
-            for (int i = 0; i < mib; i++) {
-                random.nextBytes(chunk);
-                out.write(chunk);
             }
         }
     }

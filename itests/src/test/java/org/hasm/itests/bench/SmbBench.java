@@ -96,11 +96,11 @@ class SmbBench {
         BenchReport.summaryOfDoubles("smb.put.plain_sync", syncPut, "MiB/s");
         BenchReport.summaryOfDoubles("smb.get.hasm", hasmGet, "MiB/s");
         BenchReport.summaryOfDoubles("smb.get.plain", plainGet, "MiB/s");
-        BenchReport.print("smb.put.ratio", BenchReport.median(hasmPut) / BenchReport.median(plainPut), "x");
-        BenchReport.print("smb.put.ratio_client", BenchReport.median(clientPut) / BenchReport.median(plainPut), "x");
-        BenchReport.print("smb.get.ratio", BenchReport.median(hasmGet) / BenchReport.median(plainGet), "x");
-        BenchReport.print("smb.put.durability_cost", BenchReport.median(syncPut) / BenchReport.median(plainPut), "x");
-        BenchReport.print("smb.put.ratio_same_policy", BenchReport.median(hasmPut) / BenchReport.median(syncPut), "x");
+        BenchReport.ratio("smb.put.ratio", hasmPut, plainPut);
+        BenchReport.ratio("smb.put.ratio_client", clientPut, plainPut);
+        BenchReport.ratio("smb.get.ratio", hasmGet, plainGet);
+        BenchReport.ratio("smb.put.durability_cost", syncPut, plainPut);
+        BenchReport.ratio("smb.put.ratio_same_policy", hasmPut, syncPut);
 
         List<Long> outages = new ArrayList<>();
         try (Pair pair = Pair.create(work.resolve("outage"), Timing.DEMO)) {
@@ -172,7 +172,8 @@ class SmbBench {
         }, pair::diagnostics);
     }
 
-    private static void writeRandom(Path file, int mib) throws IOException {
+    /** Writes {@code mib} MiB of seeded random bytes (the same file every run), for transfer benchmarks. */
+    static void writeRandom(Path file, int mib) throws IOException {
         Random random = new Random(256);
         byte[] chunk = new byte[1 << 20];
         try (OutputStream out = Files.newOutputStream(file)) {
