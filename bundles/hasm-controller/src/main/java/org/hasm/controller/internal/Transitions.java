@@ -120,6 +120,9 @@ final class Transitions {
     /** Messages to the peer's controller. */
     enum Message { READY, PROCEED, LEAVING, HANDOVER, MAINTENANCE_ON, MAINTENANCE_OFF }
 
+    /** How DEGRADED's reason begins after a FAILOVER; the rest says why the peer is dead. */
+    private static final String TAKEN_OVER = "serving the peer's personality too: ";
+
     /** Which personalities to serve. */
     enum Scope { NONE, OWN, ALL }
 
@@ -187,6 +190,12 @@ final class Transitions {
         if (e instanceof Event.PeerHandedOver h && m.state() != ScmState.DAC && m.state() != ScmState.DEGRADED) {
             // only DAC takes a personality over; elsewhere the peer's release is a leave like any other
             e = new Event.PeerDown("the peer handed its personality over (" + h.reason() + ")");
+        }
+        if (e instanceof Event.PeerDown d && m.state() == ScmState.DEGRADED && !m.peerAlive() && m.reason() != null
+                && m.reason().startsWith(TAKEN_OVER)) {
+            // The peer's status (HALTED, MONITOR) can arrive before its word that it leaves: taken over
+            // on the first, the reason shown is the peer's own, whichever came first.
+            return stay(m.because(TAKEN_OVER + d.why()));
         }
         // What the peer and the storage say is remembered in every state, then acted on by the state.
         if (e instanceof Event.PeerDown) {
@@ -651,7 +660,7 @@ final class Transitions {
         actions.add(new Action.Serve(Scope.ALL));
         actions.add(new Action.OpModeCall(OpMode.MASTER, SysConfig.DEGRADED, false));
         Machine degraded = m.to(ScmState.DEGRADED, OpMode.MASTER, SysConfig.DEGRADED).peer(false, m.peerIncarnation())
-                .because("serving the peer's personality too: " + why);
+                .because(TAKEN_OVER + why);
         return new Decision(degraded, transition, actions);
     }
 

@@ -725,6 +725,23 @@ class TransitionsTest {
     }
 
     @Test
+    void thePeersOwnWordIsTheReasonWhenItsHaltedStatusCameFirst() {
+        Machine dac = at(ScmState.DAC, OpMode.MASTER, SysConfig.DAC, OpMode.MASTER);
+        // a surrendering peer's status says HALTED before its LEAVING is delivered
+        Decision halted = Transitions.next(dac, new Event.PeerInfo(false, ScmState.HALTED, null, OpMode.SLAVE, PEER,
+                false, true, "scm-b is dead (REPORTED_FAULT)"));
+        assertEquals(ScmState.DEGRADED, halted.next().state());
+        Decision left = Transitions.next(halted.next(), new Event.PeerDown("the peer left: surrender: demo test"));
+        assertEquals(ScmState.DEGRADED, left.next().state());
+        assertTrue(left.actions().isEmpty(), "already taken over: " + left.actions());
+        assertEquals("serving the peer's personality too: the peer left: surrender: demo test", left.next().reason());
+        // a LEAVING that arrives after the peer came back changes nothing
+        Machine waiting = halted.next().peer(true, PEER + 1).because("serving the peer's personality too: x; the peer"
+                + " is READY and waits");
+        assertEquals(waiting.reason(), Transitions.next(waiting, new Event.PeerDown("the peer left: y")).next().reason());
+    }
+
+    @Test
     void aPeerNeverHeardDoesNotEndInitBeforeItsTimeoutButIsTakenOverRightAfter() {
         Machine init = at(ScmState.INIT, OpMode.MASTER, null, OpMode.MASTER);
         Decision d = Transitions.next(init, new Event.PeerInfo(false, null, null, null, 0));
