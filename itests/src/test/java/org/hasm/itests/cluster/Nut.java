@@ -85,7 +85,7 @@ public final class Nut implements AutoCloseable {
             Await.until("upsd on 127.0.0.1:" + nut.port + " to report " + UPS + " '" + status + "'", START,
                     () -> status.equals(nut.get("ups.status")), nut::logs);
             return nut;
-        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+        } catch (IOException | RuntimeException | Error e) {
             nut.close();
             throw e;
         }
