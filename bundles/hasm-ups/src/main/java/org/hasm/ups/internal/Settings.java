@@ -39,7 +39,8 @@ record Settings(String ups, String host, int port, String user, String password,
 
     // upsd's names: a UPS section of ups.conf, a user of upsd.users; no blanks, quotes or control characters
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
-    private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9_.:\\[\\]-]{1,255}");
+    // a host name, an IPv4 or an IPv6 address (without brackets)
+    private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,255}");
 
     Settings {
         problems = List.copyOf(problems);
