@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import org.hasm.itests.cluster.Pair.Scm;
 import org.hasm.itests.cluster.Pair.Timing;
+import org.hasm.itests.dist.ScmProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -99,8 +100,32 @@ class PairUpsIT {
         }
     }
 
+    @Test
+    void aWrongUpsValueIsRefusedBeforeAnythingStartsNamingTheFileAndTheKey(@TempDir Path work) throws Exception {
+        try (Pair pair = Pair.create(work, Timing.TEST)) {
+            watch(pair, 3493, SHORT_GRACE);
+            pair.editConfig(A, "org.hasm.ups.cfg", "grace.ms=3000", "grace.ms=-5");
+            pair.editConfig(A, "org.hasm.ups.cfg", "user=watcher\n", "");
+            Path node = pair.node(A);
+            try (ScmProcess check = ScmProcess.start(ScmProcess.distribution(), work.resolve("check"), "check",
+                    node.toString())) {
+                int code = check.awaitExit(Duration.ofSeconds(120));
+                String err = check.stderrText();
+                assertEquals(2, code, check.transcript());
+                assertTrue(err.contains(node + "/etc/org.hasm.ups.cfg: grace.ms: '-5'"), check.transcript());
+                assertTrue(err.contains(node + "/etc/org.hasm.ups.cfg: user: is not set, but password is"),
+                        check.transcript());
+                assertFalse((check.stdoutText() + err).contains("Exception"), check.transcript());
+            }
+        }
+    }
+
     /** Both SCMs run the UPS feature, watching {@code nut}'s UPS with {@code grace}. */
     private static void watch(Pair pair, Nut nut, Duration grace) throws IOException {
+        watch(pair, nut.port(), grace);
+    }
+
+    private static void watch(Pair pair, int port, Duration grace) throws IOException {
         for (Scm scm : Scm.values()) {
             Path properties = pair.node(scm).resolve("etc/hasm.properties");
             String text = Files.readString(properties, StandardCharsets.UTF_8);
@@ -110,7 +135,7 @@ class PairUpsIT {
             pair.writeConfig(scm, "org.hasm.ups.cfg", String.join("\n",
                     "ups=" + Nut.UPS,
                     "host=127.0.0.1",
-                    "port=" + nut.port(),
+                    "port=" + port,
                     "user=watcher",
                     "password=watcher-secret",
                     "poll.interval.ms=200",
