@@ -66,9 +66,11 @@ public class UpsComponent implements HaModule, PowerMonitor {
     private volatile StatusMonitor statusMonitor;
 
     private final Settings settings;
-    // Guarded by this: set by init, ended by shutDown or deactivation.
-    private Watcher watcher;
-    private String scm = "?";
+    // Written under this (init, shutDown, deactivation); volatile so that status() reads it without
+    // waiting for a shutDown that joins the watcher's thread.
+    private volatile Watcher watcher;
+    // Written by init, read by the watcher's thread for its events.
+    private volatile String scm = "?";
 
     @Activate
     public UpsComponent(UpsConfig config, @Reference(name = "logger", service = LoggerFactory.class) Logger log) {
@@ -124,10 +126,7 @@ public class UpsComponent implements HaModule, PowerMonitor {
 
     @Override
     public PowerStatus status() {
-        Watcher w;
-        synchronized (this) {
-            w = watcher;
-        }
+        Watcher w = watcher;
         return w == null ? new PowerStatus(settings.rules().ups(), false, List.of(), null, null, "UPS "
                 + settings.rules().ups() + ": not watched" + (settings.problems().isEmpty() ? " (the module is not"
                 + " running)" : " (configuration " + PID + " is invalid: " + String.join("; ", settings.problemLines())
