@@ -223,7 +223,7 @@ final class Policy {
                     if (rules.grace().isZero()) {
                         return act(n, in, rules, grace, effects);
                     }
-                    effects.add(new Effect.Event("GRACE", rules.ups() + ": " + grace + ": the pair shuts down in "
+                    effects.add(new Effect.Event("GRACE", "UPS " + rules.ups() + ": " + grace + ": the pair shuts down in "
                             + seconds(rules.grace()) + " unless it clears"));
                     return decision(n, in, rules, effects, t.plus(rules.grace()));
                 }
@@ -234,7 +234,7 @@ final class Policy {
                     return act(n, in, rules, immediate, effects);
                 }
                 if (grace == null) {
-                    effects.add(new Effect.Event(ended(n), rules.ups() + ": " + n.cause() + " cleared after "
+                    effects.add(new Effect.Event(ended(n), "UPS " + rules.ups() + ": " + n.cause() + " cleared after "
                             + seconds(Duration.between(n.since(), t)) + " of the " + seconds(rules.grace())
                             + " grace: no action"));
                     return decision(n.phase(Phase.NORMAL, null, null), in, rules, effects, null);
@@ -251,7 +251,7 @@ final class Policy {
                     return act(n, in, rules, n.cause(), effects);
                 }
                 if (immediate == null && grace == null) {
-                    effects.add(new Effect.Event(ended(n), rules.ups() + ": " + n.cause() + " cleared before the MASTER's order: no"
+                    effects.add(new Effect.Event(ended(n), "UPS " + rules.ups() + ": " + n.cause() + " cleared before the MASTER's order: no"
                             + " action"));
                     return decision(n.phase(Phase.NORMAL, null, null), in, rules, effects, null);
                 }
@@ -293,7 +293,7 @@ final class Policy {
         }
         State n = s.ordered(false, s.lastOrder());
         Instant end = n.decided().plus(rules.peerWait());
-        List<Effect> effects = List.of(new Effect.Event("ORDER_FAILED", rules.ups() + ": " + name(in)
+        List<Effect> effects = List.of(new Effect.Event("ORDER_FAILED", "UPS " + rules.ups() + ": " + name(in)
                 + " could not be ordered to shut down (" + why + "); ordered again while it is alive, this SCM shuts"
                 + " down in " + seconds(Duration.between(in.now(), end).isNegative() ? Duration.ZERO
                 : Duration.between(in.now(), end)) + " at the latest"));
@@ -309,7 +309,7 @@ final class Policy {
                         effects, in);
             }
             State n = s.phase(Phase.WAIT_PEER, t, cause).decided(t).ordered(true, t);
-            effects.add(new Effect.Event("SHUTDOWN_PEER", rules.ups() + ": " + cause + ": the pair shuts down, "
+            effects.add(new Effect.Event("SHUTDOWN_PEER", "UPS " + rules.ups() + ": " + cause + ": the pair shuts down, "
                     + in.peer() + " first; this SCM follows once it halted (" + seconds(rules.peerWait())
                     + " at most)"));
             effects.add(new Effect.OrderPeer(in.peer(), reason(rules, cause)));
@@ -322,14 +322,14 @@ final class Policy {
             return halt(s, rules, cause, effects, in);
         }
         State n = s.phase(Phase.AWAIT_ORDER, s.since() == null ? t : s.since(), cause).decided(t);
-        effects.add(new Effect.Event("AWAIT_ORDER", rules.ups() + ": " + cause + ": waiting for the MASTER "
+        effects.add(new Effect.Event("AWAIT_ORDER", "UPS " + rules.ups() + ": " + cause + ": waiting for the MASTER "
                 + name(in) + " to order the shutdown, " + seconds(rules.orderWait()) + " at most"));
         return decision(n, in, rules, effects, t.plus(rules.orderWait()));
     }
 
     private static Decision halt(State s, Rules rules, String cause, List<Effect> effects, Input in) {
         State n = s.phase(Phase.HALTING, in.now(), cause);
-        effects.add(new Effect.Event("SHUTDOWN", rules.ups() + ": " + cause + ": this SCM shuts down"));
+        effects.add(new Effect.Event("SHUTDOWN", "UPS " + rules.ups() + ": " + cause + ": this SCM shuts down"));
         effects.add(new Effect.HaltSelf(reason(rules, cause)));
         return decision(n, in, rules, effects, null);
     }
@@ -362,14 +362,14 @@ final class Policy {
             List<Effect> effects) {
         for (Condition c : now.keySet()) {
             if (!s.seen().contains(c)) {
-                effects.add(new Effect.Event(c.name(), rules.ups() + ": " + describe(c, s.last()) + " ("
+                effects.add(new Effect.Event(c.name(), "UPS " + rules.ups() + ": " + describe(c, s.last()) + " ("
                         + s.last().describe() + "): " + consequence(now.get(c), rules)));
             }
         }
         for (Condition c : s.seen()) {
             if (!now.containsKey(c) && c != Condition.ON_BATTERY) {
                 // on battery ending is POWER_RESTORED, said with what it meant for the grace
-                effects.add(new Effect.Event("CLEARED", rules.ups() + ": " + describe(c, null) + " cleared"));
+                effects.add(new Effect.Event("CLEARED", "UPS " + rules.ups() + ": " + describe(c, null) + " cleared"));
             }
         }
         if (s.seen().contains(Condition.ON_BATTERY) && !now.containsKey(Condition.ON_BATTERY)

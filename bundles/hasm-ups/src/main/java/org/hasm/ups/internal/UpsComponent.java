@@ -69,6 +69,8 @@ public class UpsComponent implements HaModule, PowerMonitor {
     // Written under this (init, shutDown, deactivation); volatile so that status() reads it without
     // waiting for a shutDown that joins the watcher's thread.
     private volatile Watcher watcher;
+    // What the last watcher saw, once it ended; null before.
+    private volatile PowerStatus stopped;
     // Written by init, read by the watcher's thread for its events.
     private volatile String scm = "?";
 
@@ -127,6 +129,10 @@ public class UpsComponent implements HaModule, PowerMonitor {
     @Override
     public PowerStatus status() {
         Watcher w = watcher;
+        PowerStatus last = stopped;
+        if (w == null && last != null) {
+            return last;
+        }
         return w == null ? new PowerStatus(settings.rules().ups(), false, List.of(), null, null, "UPS "
                 + settings.rules().ups() + ": not watched" + (settings.problems().isEmpty() ? " (the module is not"
                 + " running)" : " (configuration " + PID + " is invalid: " + String.join("; ", settings.problemLines())
@@ -136,6 +142,11 @@ public class UpsComponent implements HaModule, PowerMonitor {
     private void close() {
         if (watcher != null) {
             watcher.close();
+            PowerStatus last = watcher.status();
+            // what it saw last stays visible, a HALTED SCM's operator wants to know why
+            stopped = new PowerStatus(last.ups(), false, last.flags(), last.batteryCharge(), last.alarm(),
+                    "UPS " + settings.rules().ups() + ": not watched since the module shut down; last seen: "
+                            + last.line().substring(last.line().indexOf(": ") + 2), last.lastReading());
             watcher = null;
         }
     }
