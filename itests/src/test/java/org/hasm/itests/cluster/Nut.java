@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,6 +38,11 @@ public final class Nut implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final List<Process> processes = new ArrayList<>();
+    // upsd's command and its process in processes, to stop and start it again
+    private List<String> server;
+    private Process serverProcess;
+    // the time stamp of the status file last written, in whole seconds: the test's thread only
+    private long statusSeconds;
 
     private Nut(Path dir, int port) {
         this.dir = dir;
@@ -73,6 +79,7 @@ public final class Nut implements AutoCloseable {
             boolean root = Requirements.isRoot();
             List<String> driver = new ArrayList<>(List.of(DRIVER.toString(), "-a", UPS, "-F"));
             List<String> server = new ArrayList<>(List.of(upsd().toString(), "-F"));
+            nut.server = server;
             if (root) {
                 // as root NUT would switch to its own account, which cannot read the test's folder
                 driver.addAll(List.of("-u", "root"));
@@ -81,7 +88,7 @@ public final class Nut implements AutoCloseable {
             nut.run(driver, "driver");
             Path socket = state.resolve("dummy-ups-" + UPS);
             Await.until("dummy-ups's socket " + socket, START, () -> Files.exists(socket), nut::logs);
-            nut.run(server, "upsd");
+            nut.serverProcess = nut.run(server, "upsd");
             Await.until("upsd on 127.0.0.1:" + nut.port + " to report " + UPS + " '" + status + "'", START,
                     () -> status.equals(nut.get("ups.status")), nut::logs);
             return nut;
@@ -97,12 +104,16 @@ public final class Nut implements AutoCloseable {
 
     /**
      * Rewrites the status file: {@code ups.status} (e.g. {@code "OB DISCHRG"}) and a battery charge, as a
-     * new file moved into place, so that the driver sees a new time stamp.
+     * new file moved into place with a time stamp at least a second after the last one: the driver reads
+     * the file again only when its time stamp changed in whole seconds, so two writes within one second
+     * would leave the second unread.
      */
     public void status(String status) throws IOException {
         String charge = status.contains("LB") ? "8" : status.contains("OB") ? "80" : "100";
         Path tmp = dir.resolve("ups.dev.tmp");
         write(tmp, "ups.status: " + status + "\nbattery.charge: " + charge + "\ndevice.model: hasm test UPS\n");
+        statusSeconds = Math.max(System.currentTimeMillis() / 1000, statusSeconds + 1);
+        Files.setLastModifiedTime(tmp, FileTime.from(statusSeconds, TimeUnit.SECONDS));
         Files.move(tmp, dir.resolve("ups.dev"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
@@ -130,19 +141,34 @@ public final class Nut implements AutoCloseable {
                 this::logs);
     }
 
-    private void run(List<String> command, String name) throws IOException {
+    /** Stops upsd (SIGTERM), as a crashed or restarted upsd would be gone; the driver stays. */
+    public void stopServer() throws InterruptedException {
+        stop(serverProcess);
+        Await.until("upsd on 127.0.0.1:" + port + " to be gone", START, () -> get("ups.status") == null, this::logs);
+    }
+
+    /** Starts upsd again after {@link #stopServer()}; returns once it serves the UPS. */
+    public void startServer() throws IOException {
+        serverProcess = run(server, "upsd-again");
+        Await.until("upsd on 127.0.0.1:" + port + " to serve " + UPS + " again", START,
+                () -> get("ups.status") != null, this::logs);
+    }
+
+    private Process run(List<String> command, String name) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile());
         pb.environment().put("NUT_CONFPATH", dir.toString());
         pb.environment().put("NUT_STATEPATH", dir.resolve("state").toString());
         pb.environment().put("NUT_ALTPIDPATH", dir.resolve("state").toString());
-        processes.add(pb.start());
+        Process p = pb.start();
+        processes.add(p);
+        return p;
     }
 
     /** @return the driver's and upsd's output, for a failure message */
     public String logs() {
         StringBuilder b = new StringBuilder();
-        for (String name : List.of("driver", "upsd")) {
+        for (String name : List.of("driver", "upsd", "upsd-again")) {
             Path log = dir.resolve(name + ".log");
             try {
                 b.append("\n--- ").append(name).append(" ---\n")
@@ -171,12 +197,15 @@ public final class Nut implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         for (int i = processes.size() - 1; i >= 0; i--) {
-            Process p = processes.get(i);
-            p.destroy();
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
-            }
+            stop(processes.get(i));
+        }
+    }
+
+    private static void stop(Process p) throws InterruptedException {
+        p.destroy();
+        if (!p.waitFor(5, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            p.waitFor(5, TimeUnit.SECONDS);
         }
     }
 }

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The UPS watch on two real SCMs and a real upsd with the dummy-ups driver ({@link Nut}), the UPS played
  * by rewriting the driver's status file: on battery past the grace, both SCMs halt, the SLAVE first, with
- * every volume released; power back within the grace changes nothing; low battery halts the pair at
- * once, in the same order.
+ * every volume released; power back within the grace changes nothing, nor does upsd going away and coming
+ * back; low battery halts the pair at once, in the same order.
  */
 class PairUpsIT {
 
@@ -62,7 +62,7 @@ class PairUpsIT {
     }
 
     @Test
-    void powerBackWithinTheGraceChangesNothingThenLowBatteryHaltsThePairAtOnce(@TempDir Path work) throws Exception {
+    void powerBackWithinTheGraceAndUpsdGoneChangeNothingThenLowBatteryHaltsThePairAtOnce(@TempDir Path work) throws Exception {
         Nut.require();
         try (Nut nut = Nut.start(work.resolve("nut"), "OL"); Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
             watch(pair, nut, LONG_GRACE);
@@ -84,6 +84,21 @@ class PairUpsIT {
                 assertTrue(pair.log(scm).contains("on battery (OB) cleared after"), scm.id() + " reports the power"
                         + " back: " + pair.log(scm));
                 assertFalse(pair.log(scm).contains("this SCM shuts down"), scm.id() + " decided nothing");
+            }
+
+            // upsd gone: reported and retried, never taken for a power failure
+            nut.stopServer();
+            for (Scm scm : Scm.values()) {
+                pair.awaitStatus(scm, "the UPS line saying upsd gives no data", STEP, st -> !st.path("ups")
+                        .path("connected").asBoolean() && st.path("ups").path("line").asText().contains("NO DATA from upsd"));
+            }
+            pair.assertHolds("both SCMs serve on without upsd, in DAC", Duration.ofSeconds(3),
+                    () -> pair.roles("DAC/MASTER", "DAC/SLAVE"));
+            nut.startServer();
+            awaitUps(pair, "OL");
+            for (Scm scm : Scm.values()) {
+                assertTrue(pair.log(scm).contains("not taken for a power failure"), scm.id() + " reported the loss");
+                assertTrue(pair.log(scm).contains("upsd answers again after"), scm.id() + " reported the return");
             }
 
             // low battery: no grace
