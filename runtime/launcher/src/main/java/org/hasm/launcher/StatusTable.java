@@ -34,6 +34,10 @@ final class StatusTable {
                     + (Boolean.TRUE.equals(doc.get("standby")) ? "   STANDBY (serves nothing)" : ""));
         }
         head.row("peer", peer(doc.get("peer"), doc.get("time")));
+        if (doc.get("ups") instanceof Map<?, ?> ups) {
+            // only where a UPS is watched: its line says what it reports and what this SCM does about it
+            head.row("ups", ups.get("line") == null ? NONE : ups.get("line").toString());
+        }
         head.row("time", text(doc, "time"));
         head.appendTo(out);
 

@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hasm.spi.HaController;
+import org.hasm.spi.power.PowerMonitor;
 import org.hasm.spi.MasterAdmin;
 import org.hasm.spi.ScmState;
 import org.hasm.spi.peer.PeerLink;
@@ -108,6 +109,8 @@ final class AdminApi {
     private final Credentials credentials;
     private final Audit audit;
     private final Clock clock;
+    // the UPS watch, when one runs: its status goes into the status document; set once, before any request
+    private volatile Supplier<PowerMonitor> power = () -> null;
 
     /**
      * @param faultsEnabled whether the framework property {@code hasm.faults.enabled} is {@code true}:
@@ -127,6 +130,12 @@ final class AdminApi {
         this.credentials = credentials;
         this.audit = audit;
         this.clock = clock;
+    }
+
+    /** @param power the UPS watch, or a supplier of {@code null} while none runs; the status document shows it */
+    AdminApi power(Supplier<PowerMonitor> power) {
+        this.power = power;
+        return this;
     }
 
     /**
@@ -243,7 +252,7 @@ final class AdminApi {
         if (c == null) {
             return noController();
         }
-        return Reply.ok(200, Documents.status(c, monitor.get(), link.get(), clock.instant()));
+        return Reply.ok(200, Documents.status(c, monitor.get(), link.get(), power.get(), clock.instant()));
     }
 
     private Reply journal(String after) {

@@ -13,6 +13,8 @@ import org.hasm.spi.peer.PeerLink;
 import org.hasm.spi.peer.PeerView;
 import org.hasm.spi.peer.StatusMonitor;
 import org.hasm.spi.peer.Verdict;
+import org.hasm.spi.power.PowerMonitor;
+import org.hasm.spi.power.PowerStatus;
 
 /**
  * The JSON documents of the admin API, rendered from the SPI views. The field names are the API's
@@ -32,6 +34,16 @@ final class Documents {
      * @param now the {@code time} field
      */
     static String status(HaController controller, StatusMonitor monitor, PeerLink link, Instant now) {
+        return status(controller, monitor, link, null, now);
+    }
+
+    /**
+     * The status document, with the UPS watch's status ({@code ups}: null when no UPS is watched).
+     *
+     * @param power the UPS watch, or {@code null}
+     */
+    static String status(HaController controller, StatusMonitor monitor, PeerLink link, PowerMonitor power,
+            Instant now) {
         JsonWriter w = new JsonWriter().beginObject();
         w.name("node").value(controller.scm());
         w.name("configuredRole").value(controller.configuredRole());
@@ -80,8 +92,37 @@ final class Documents {
             module(w, m);
         }
         w.endArray();
+        w.name("ups");
+        PowerStatus ups = power == null ? null : power.status();
+        if (ups == null) {
+            w.nullValue();
+        } else {
+            ups(w, ups);
+        }
         w.name("time").value(now);
         return w.endObject().toString();
+    }
+
+    private static void ups(JsonWriter w, PowerStatus u) {
+        w.beginObject();
+        w.name("ups").value(u.ups());
+        w.name("connected").value(u.connected());
+        w.name("flags").beginArray();
+        for (String f : u.flags()) {
+            w.value(f);
+        }
+        w.endArray();
+        w.name("batteryCharge");
+        if (u.batteryCharge() == null) {
+            w.nullValue();
+        } else {
+            w.value(u.batteryCharge().doubleValue());
+        }
+        w.name("alarm").value(u.alarm());
+        // the UPS, its state, and what this SCM does about it: "... the pair shuts down in 42 s unless it clears"
+        w.name("line").value(u.line());
+        w.name("lastReading").value(u.lastReading());
+        w.endObject();
     }
 
     /** The journal entries as an array, in the order given. */
