@@ -76,6 +76,10 @@ final class FakeUpsd implements AutoCloseable {
         while (!server.isClosed()) {
             try (Socket s = server.accept()) {
                 current = s;
+                if (server.isClosed()) {
+                    // close() ran between accept and the line above and could not see this connection
+                    return;
+                }
                 BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
                 OutputStream out = s.getOutputStream();
                 // bounded by the connection: the client closes it, or close() closes the server and this socket
