@@ -211,8 +211,8 @@ final class NfsProgram implements RpcDispatchable {
             export.open();
         } catch (IOException e) {
             // not owned now (JUKEBOX: the client asks again, of whoever serves the volume then), or its state unreadable
-            call.reply(new Xdr3.Reply(failure(proc, export.volume.current() == null ? Nfs3.ERR_JUKEBOX
-                    : NfsErrors.status(e))));
+            call.reply(new Xdr3.Reply(failure(proc, export.volume.current() == null || e instanceof FencedException
+                    ? Nfs3.ERR_JUKEBOX : NfsErrors.status(e))));
             return;
         }
         ReplyCache cache = export.volume.replies;
@@ -228,7 +228,19 @@ final class NfsProgram implements RpcDispatchable {
         cache.start(key);
         byte[] reply;
         try {
-            reply = bytes(new Xdr3.Reply(answer(proc, args, caller)));
+            Xdr3.Body body;
+            try {
+                body = body(proc, args, caller);
+            } catch (Failure f) {
+                if (f.status == Nfs3.ERR_JUKEBOX) {
+                    // "not now": nothing was done, so a retransmission is carried out, never answered from the cache
+                    cache.abandon(key);
+                    call.reply(new Xdr3.Reply(failure(proc, f.status)));
+                    return;
+                }
+                body = failure(proc, f.status);
+            }
+            reply = bytes(new Xdr3.Reply(body));
         } catch (Drop | RuntimeException e) {
             cache.abandon(key);
             throw e;
@@ -267,36 +279,41 @@ final class NfsProgram implements RpcDispatchable {
 
     private Xdr3.Body answer(int proc, Xdr3.Args args, ExportAccess.Caller caller) throws Drop {
         try {
-            Xdr3.Body ok = switch (proc) {
-                case Nfs3.GETATTR -> getattr((Xdr3.HandleArgs) args);
-                case Nfs3.SETATTR -> setattr((Xdr3.SetattrArgs) args, caller);
-                case Nfs3.LOOKUP -> lookup((Xdr3.DirOpArgs) args, caller);
-                case Nfs3.ACCESS -> access((Xdr3.AccessArgs) args, caller);
-                case Nfs3.READLINK -> readlink((Xdr3.HandleArgs) args);
-                case Nfs3.READ -> read((Xdr3.RangeArgs) args, caller);
-                case Nfs3.WRITE -> write((Xdr3.WriteArgs) args, caller);
-                case Nfs3.CREATE -> namespace.create((Xdr3.CreateArgs) args, caller);
-                case Nfs3.MKDIR -> namespace.mkdir((Xdr3.MkdirArgs) args, caller);
-                case Nfs3.SYMLINK -> namespace.symlink((Xdr3.SymlinkArgs) args, caller);
-                case Nfs3.MKNOD -> namespace.mknod((Xdr3.MknodArgs) args, caller);
-                case Nfs3.REMOVE -> namespace.remove((Xdr3.DirOpArgs) args, false, caller);
-                case Nfs3.RMDIR -> namespace.remove((Xdr3.DirOpArgs) args, true, caller);
-                case Nfs3.RENAME -> namespace.rename((Xdr3.RenameArgs) args, caller);
-                case Nfs3.LINK -> namespace.link((Xdr3.LinkArgs) args, caller);
-                case Nfs3.COMMIT -> commit((Xdr3.RangeArgs) args, caller);
-                case Nfs3.READDIR, Nfs3.READDIRPLUS -> readdir((Xdr3.ReaddirArgs) args, caller);
-                case Nfs3.FSSTAT -> fsstat((Xdr3.HandleArgs) args);
-                case Nfs3.FSINFO -> fsinfo((Xdr3.HandleArgs) args);
-                case Nfs3.PATHCONF -> pathconf((Xdr3.HandleArgs) args);
-                default -> throw new Failure(Nfs3.ERR_NOTSUPP, "procedure " + proc);
-            };
-            return out -> {
-                out.xdrEncodeInt(Nfs3.OK);
-                ok.encode(out);
-            };
+            return body(proc, args, caller);
         } catch (Failure f) {
             return failure(proc, f.status);
         }
+    }
+
+    /** @return the procedure's successful reply body (status OK first) */
+    private Xdr3.Body body(int proc, Xdr3.Args args, ExportAccess.Caller caller) throws Drop, Failure {
+        Xdr3.Body ok = switch (proc) {
+            case Nfs3.GETATTR -> getattr((Xdr3.HandleArgs) args);
+            case Nfs3.SETATTR -> setattr((Xdr3.SetattrArgs) args, caller);
+            case Nfs3.LOOKUP -> lookup((Xdr3.DirOpArgs) args, caller);
+            case Nfs3.ACCESS -> access((Xdr3.AccessArgs) args, caller);
+            case Nfs3.READLINK -> readlink((Xdr3.HandleArgs) args);
+            case Nfs3.READ -> read((Xdr3.RangeArgs) args, caller);
+            case Nfs3.WRITE -> write((Xdr3.WriteArgs) args, caller);
+            case Nfs3.CREATE -> namespace.create((Xdr3.CreateArgs) args, caller);
+            case Nfs3.MKDIR -> namespace.mkdir((Xdr3.MkdirArgs) args, caller);
+            case Nfs3.SYMLINK -> namespace.symlink((Xdr3.SymlinkArgs) args, caller);
+            case Nfs3.MKNOD -> namespace.mknod((Xdr3.MknodArgs) args, caller);
+            case Nfs3.REMOVE -> namespace.remove((Xdr3.DirOpArgs) args, false, caller);
+            case Nfs3.RMDIR -> namespace.remove((Xdr3.DirOpArgs) args, true, caller);
+            case Nfs3.RENAME -> namespace.rename((Xdr3.RenameArgs) args, caller);
+            case Nfs3.LINK -> namespace.link((Xdr3.LinkArgs) args, caller);
+            case Nfs3.COMMIT -> commit((Xdr3.RangeArgs) args, caller);
+            case Nfs3.READDIR, Nfs3.READDIRPLUS -> readdir((Xdr3.ReaddirArgs) args, caller);
+            case Nfs3.FSSTAT -> fsstat((Xdr3.HandleArgs) args);
+            case Nfs3.FSINFO -> fsinfo((Xdr3.HandleArgs) args);
+            case Nfs3.PATHCONF -> pathconf((Xdr3.HandleArgs) args);
+            default -> throw new Failure(Nfs3.ERR_NOTSUPP, "procedure " + proc);
+        };
+        return out -> {
+            out.xdrEncodeInt(Nfs3.OK);
+            ok.encode(out);
+        };
     }
 
     private static Xdr3.Body failure(int proc, int status) {
@@ -342,7 +359,8 @@ final class NfsProgram implements RpcDispatchable {
         try {
             e.open();
         } catch (IOException ex) {
-            throw new Failure(v.owned() ? NfsErrors.status(ex) : Nfs3.ERR_JUKEBOX, ex.getMessage());
+            throw new Failure(v.owned() && !(ex instanceof FencedException) ? NfsErrors.status(ex) : Nfs3.ERR_JUKEBOX,
+                    ex.getMessage());
         }
         Path file;
         try {
@@ -438,10 +456,23 @@ final class NfsProgram implements RpcDispatchable {
         return dir.file.resolve(name);
     }
 
-    void fence(Target t) throws Drop {
+    /**
+     * Proves the volume is still this SCM's before a change is acknowledged (or, for a namespace change,
+     * made). A refusal while this SCM's ownership has not ended (its lease lapsed for a moment under
+     * load, the record could not be read) answers JUKEBOX: nothing is acknowledged, and the client
+     * retries, on this SCM or on whichever serves the volume then, instead of waiting for a reply that
+     * never comes (a TCP client that is not answered may never send again). Only a volume that is
+     * definitely lost (the fence found another owner, or the ownership ended) gets no reply at all, as a
+     * woken SCM answers nothing for a volume it lost.
+     */
+    void fence(Target t) throws Drop, Failure {
         try {
             t.volume.fence();
         } catch (FencedException e) {
+            if (t.export.volume.held(t.volume)) {
+                throw new Failure(Nfs3.ERR_JUKEBOX, "volume " + t.export.volume.name() + " not proven now: "
+                        + e.getMessage());
+            }
             events.warn("personality " + t.export.personality + ", export " + t.export.name + ": write not acknowledged: "
                     + e.getMessage());
             events.publish("FENCED", Map.of("personality", t.export.personality, "export", t.export.name,
