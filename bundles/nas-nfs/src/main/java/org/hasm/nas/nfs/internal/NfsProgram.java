@@ -1,7 +1,9 @@
 package org.hasm.nas.nfs.internal;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.CompletionHandler;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -27,6 +29,7 @@ import org.dcache.oncrpc4j.rpc.RpcCall;
 import org.dcache.oncrpc4j.rpc.RpcDispatchable;
 import org.dcache.oncrpc4j.xdr.Xdr;
 import org.dcache.oncrpc4j.xdr.XdrAble;
+import org.dcache.oncrpc4j.xdr.XdrEncodingStream;
 import org.hasm.spi.storage.FencedException;
 import org.hasm.spi.storage.Volume;
 
@@ -73,6 +76,14 @@ final class NfsProgram implements RpcDispatchable {
         }
     }
 
+    /** A reply body that holds a buffer lent by {@link ReadBuffers} until the reply has been sent. */
+    record Lent(Xdr3.Body body, Runnable release) implements Xdr3.Body {
+        @Override
+        public void encode(XdrEncodingStream out) {
+            body.encode(out);
+        }
+    }
+
     // how many zero words (attributes_follow = FALSE) each procedure's failure arm holds
     private static final int[] FAIL_WORDS = {0, 0, 2, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 4, 3, 1, 1, 1, 1, 1, 2};
     private static final int FSF3_LINK = 0x1;
@@ -85,6 +96,7 @@ final class NfsProgram implements RpcDispatchable {
     private final LongSupplier incarnation;
     private final Events events;
     private final Namespace namespace = new Namespace(this);
+    private final ReadBuffers readBuffers = new ReadBuffers(16);
 
     NfsProgram(Exports exports, Handles handles, LongSupplier incarnation, Events events) {
         this.exports = exports;
@@ -125,7 +137,21 @@ final class NfsProgram implements RpcDispatchable {
             if (nonIdempotent(proc, args)) {
                 replayable(call, proc, args, caller);
             } else {
-                call.reply(new Xdr3.Reply(answer(proc, args, caller)));
+                Xdr3.Body body = answer(proc, args, caller);
+                if (body instanceof Lent lent) {
+                    call.registerSendOnceListener(new CompletionHandler<Integer, InetSocketAddress>() {
+                        @Override
+                        public void completed(Integer written, InetSocketAddress to) {
+                            lent.release().run();
+                        }
+
+                        @Override
+                        public void failed(Throwable cause, InetSocketAddress to) {
+                            lent.release().run();
+                        }
+                    });
+                }
+                call.reply(new Xdr3.Reply(body));
             }
         } catch (Drop e) {
             // nothing is sent: see Drop
@@ -310,10 +336,11 @@ final class NfsProgram implements RpcDispatchable {
             case Nfs3.PATHCONF -> pathconf((Xdr3.HandleArgs) args);
             default -> throw new Failure(Nfs3.ERR_NOTSUPP, "procedure " + proc);
         };
-        return out -> {
+        Xdr3.Body reply = out -> {
             out.xdrEncodeInt(Nfs3.OK);
             ok.encode(out);
         };
+        return ok instanceof Lent l ? new Lent(reply, l.release()) : reply;
     }
 
     private static Xdr3.Body failure(int proc, int status) {
@@ -685,33 +712,40 @@ final class NfsProgram implements RpcDispatchable {
         }
         Permissions.requireRead(caller, attrs, "read");
         int count = (int) Math.min(Math.max(0, a.count & 0xffffffffL), Nfs3.MAX_IO);
-        // read straight into the array the reply encodes: no copy between the file and the reply
-        byte[] buffer = new byte[count];
-        ByteBuffer data = ByteBuffer.wrap(buffer);
-        try (FileChannel ch = FileChannel.open(t.file, StandardOpenOption.READ)) {
-            long pos = a.offset;
-            while (data.hasRemaining()) {
-                int n = ch.read(data, pos);
-                if (n < 0) {
-                    break;
+        ByteBuffer data = readBuffers.take(count);
+        try {
+            try (FileChannel ch = FileChannel.open(t.file, StandardOpenOption.READ)) {
+                long pos = a.offset;
+                while (data.hasRemaining()) {
+                    int n = ch.read(data, pos);
+                    if (n < 0) {
+                        break;
+                    }
+                    pos += n;
                 }
-                pos += n;
+            } catch (IOException e) {
+                throw new Failure(status(e), e.getMessage());
             }
-        } catch (IOException e) {
-            throw new Failure(status(e), e.getMessage());
+            if (t.volume.owned() == false) {
+                throw new Failure(Nfs3.ERR_JUKEBOX, "volume lost while reading");
+            }
+        } catch (Failure | RuntimeException e) {
+            readBuffers.give(data);
+            throw e;
         }
-        if (t.volume.owned() == false) {
-            throw new Failure(Nfs3.ERR_JUKEBOX, "volume lost while reading");
-        }
-        int n = data.position();
+        data.flip();
+        int n = data.remaining();
         boolean eof = a.offset + n >= attrs.size();
-        byte[] bytes = n == count ? buffer : java.util.Arrays.copyOf(buffer, n);
-        return out -> {
+        return new Lent(out -> {
             Attrs.post(out, attrs, t.fsid());
             out.xdrEncodeInt(n);
             out.xdrEncodeBoolean(eof);
-            out.xdrEncodeDynamicOpaque(bytes);
-        };
+            if (out instanceof Xdr x) {
+                x.xdrEncodeShallowByteBuffer(data); // sent from the buffer itself, not copied into the reply
+            } else {
+                out.xdrEncodeByteBuffer(data);
+            }
+        }, () -> readBuffers.give(data));
     }
 
     private Xdr3.Body write(Xdr3.WriteArgs a, ExportAccess.Caller caller) throws Failure, Drop {
@@ -721,13 +755,14 @@ final class NfsProgram implements RpcDispatchable {
             throw new Failure(before.directory() ? Nfs3.ERR_ISDIR : Nfs3.ERR_INVAL, "not a regular file");
         }
         Permissions.requireWrite(caller, before, "write");
-        int count = Math.min(a.count, a.data.length);
+        int count = Math.min(a.count, a.data.remaining());
         if (count < 0) {
             throw new Failure(Nfs3.ERR_INVAL, "count " + a.count);
         }
         int committed = a.stable;
         try (FileChannel ch = FileChannel.open(t.file, StandardOpenOption.WRITE)) {
-            ByteBuffer data = ByteBuffer.wrap(a.data, 0, count);
+            ByteBuffer data = a.data.duplicate();
+            data.limit(data.position() + count);
             long pos = a.offset;
             while (data.hasRemaining()) {
                 pos += ch.write(data, pos);
