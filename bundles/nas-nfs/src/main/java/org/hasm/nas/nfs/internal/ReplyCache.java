@@ -39,7 +39,8 @@ import org.hasm.spi.storage.FencedException;
  * <p>Bounded: at most {@code maxEntries} replies, none older than {@code maxAgeMs} (by the wall
  * clock of the SCM that wrote it; the pair's clocks are assumed to agree within seconds). The log is
  * rewritten with only the live entries (temporary file, force, atomic rename) once it holds twice as
- * many records. Thread-safe: everything is guarded by {@code this}.
+ * many records. Thread-safe: the entries and the log are guarded by {@code this}; forcing the log is
+ * serialized by a lock of its own, so that one force covers every reply appended before it (group commit).
  */
 final class ReplyCache implements AutoCloseable {
     static final String FILE = "drc.log";
@@ -64,6 +65,11 @@ final class ReplyCache implements AutoCloseable {
     private final Set<Key> inProgress = new HashSet<>();
     private FileChannel log;
     private int records;
+    // How many replies were appended, and how many of those are known durable (guarded by this); the
+    // force itself runs under forcing, outside this, so that new replies are appended meanwhile.
+    private long appended;
+    private long durable;
+    private final Object forcing = new Object();
 
     private record Entry(long time, byte[] reply) {
     }
@@ -187,21 +193,66 @@ final class ReplyCache implements AutoCloseable {
         inProgress.remove(key);
     }
 
-    /** Keeps the reply, durably, before it is sent. */
-    synchronized void done(Key key, byte[] reply) throws IOException {
+    /** Keeps the reply, durably, before it is sent: {@link #keep} and {@link #force}. */
+    void done(Key key, byte[] reply) throws IOException {
+        force(keep(key, reply));
+    }
+
+    /**
+     * Keeps the reply (the request is no longer in progress), not yet durably: the caller makes the
+     * change it answers durable meanwhile, then calls {@link #force} before it sends the reply, so that
+     * the file system may commit both together.
+     *
+     * @return what to pass to {@link #force}
+     */
+    synchronized long keep(Key key, byte[] reply) throws IOException {
         inProgress.remove(key);
         long now = clock.getAsLong();
         byte[] payload = payload(key, now, reply);
         if (payload.length > MAX_RECORD) {
-            return; // no reply to a non-idempotent request is this large; nothing to keep
+            return 0; // no reply to a non-idempotent request is this large; nothing to keep
         }
         put(key, new Entry(now, reply));
         if (records >= 2 * maxEntries) {
-            compact();
+            compact(); // forced whole as it is written
+            durable = ++appended;
         } else {
             Records.append(log, MAGIC, payload);
-            log.force(false);
             records++;
+            appended++;
+        }
+        return appended;
+    }
+
+    /**
+     * Makes every reply kept up to {@code upTo} durable. Concurrent callers share one force (group
+     * commit): whoever forces next covers every reply appended before it began, and a caller whose
+     * reply that covered returns without forcing again.
+     */
+    void force(long upTo) throws IOException {
+        synchronized (forcing) {
+            FileChannel ch;
+            long target;
+            synchronized (this) {
+                if (durable >= upTo) {
+                    return;
+                }
+                ch = log;
+                target = appended;
+            }
+            try {
+                ch.force(false);
+            } catch (java.nio.channels.ClosedChannelException e) {
+                synchronized (this) {
+                    if (durable >= upTo) {
+                        return; // a compaction wrote and forced a new log meanwhile
+                    }
+                }
+                throw e;
+            }
+            synchronized (this) {
+                durable = Math.max(durable, target);
+            }
         }
     }
 

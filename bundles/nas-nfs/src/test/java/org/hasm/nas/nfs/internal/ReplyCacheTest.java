@@ -169,4 +169,36 @@ class ReplyCacheTest {
             assertArrayEquals(new byte[] {7, 7, 7, 7}, c.lookup(key(7)));
         }
     }
+
+    @Test
+    void concurrentRepliesShareForcesAndAllOfThemAreKept() throws Exception {
+        int threads = 8;
+        int each = 50;
+        try (ReplyCache c = open(4096, 60_000)) {
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+            try {
+                java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int base = t * each;
+                    done.add(pool.submit(() -> {
+                        for (int i = base; i < base + each; i++) {
+                            c.done(key(i), new byte[] {(byte) i, (byte) (i >> 8), 0, 0});
+                        }
+                        return null;
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : done) {
+                    f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+                pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+        try (ReplyCache c = open(4096, 60_000)) {
+            for (int i = 0; i < threads * each; i++) {
+                assertArrayEquals(new byte[] {(byte) i, (byte) (i >> 8), 0, 0}, c.lookup(key(i)), "reply " + i);
+            }
+        }
+    }
 }
