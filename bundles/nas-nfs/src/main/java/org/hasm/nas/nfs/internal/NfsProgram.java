@@ -84,6 +84,13 @@ final class NfsProgram implements RpcDispatchable {
         }
     }
 
+    /**
+     * Direct buffers of {@link Nfs3#MAX_IO} for READ replies, per personality: enough for the READs a
+     * client keeps in flight, within the SCM's direct memory (a distribution's JVM has 128 MiB of it, and
+     * in DEGRADED one SCM serves two personalities).
+     */
+    private static final int READ_BUFFERS = 8;
+
     // how many zero words (attributes_follow = FALSE) each procedure's failure arm holds
     private static final int[] FAIL_WORDS = {0, 0, 2, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 4, 3, 1, 1, 1, 1, 1, 2};
     private static final int FSF3_LINK = 0x1;
@@ -96,7 +103,7 @@ final class NfsProgram implements RpcDispatchable {
     private final LongSupplier incarnation;
     private final Events events;
     private final Namespace namespace = new Namespace(this);
-    private final ReadBuffers readBuffers = new ReadBuffers(16);
+    private final ReadBuffers readBuffers = new ReadBuffers(READ_BUFFERS);
 
     NfsProgram(Exports exports, Handles handles, LongSupplier incarnation, Events events) {
         this.exports = exports;
@@ -137,25 +144,29 @@ final class NfsProgram implements RpcDispatchable {
             if (nonIdempotent(proc, args)) {
                 replayable(call, proc, args, caller);
             } else {
-                Xdr3.Body body = answer(proc, args, caller);
-                if (body instanceof Lent lent) {
-                    call.registerSendOnceListener(new CompletionHandler<Integer, InetSocketAddress>() {
-                        @Override
-                        public void completed(Integer written, InetSocketAddress to) {
-                            lent.release().run();
-                        }
-
-                        @Override
-                        public void failed(Throwable cause, InetSocketAddress to) {
-                            lent.release().run();
-                        }
-                    });
-                }
-                call.reply(new Xdr3.Reply(body));
+                reply(call, answer(proc, args, caller));
             }
         } catch (Drop e) {
             // nothing is sent: see Drop
         }
+    }
+
+    /** Sends a reply; a buffer it holds is given back once the transport has written it (or failed to). */
+    private static void reply(RpcCall call, Xdr3.Body body) {
+        if (body instanceof Lent lent) {
+            call.registerSendOnceListener(new CompletionHandler<Integer, InetSocketAddress>() {
+                @Override
+                public void completed(Integer written, InetSocketAddress to) {
+                    lent.release().run();
+                }
+
+                @Override
+                public void failed(Throwable cause, InetSocketAddress to) {
+                    lent.release().run();
+                }
+            });
+        }
+        call.reply(new Xdr3.Reply(body));
     }
 
     /** @return the handle a call names first (the folder of a name, or the file), which decides its export */
