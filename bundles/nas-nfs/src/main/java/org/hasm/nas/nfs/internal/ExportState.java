@@ -13,7 +13,6 @@ final class ExportState {
     final long id;
     final VolumeState volume;
     final Path folder;
-    final Path realFolder;
     final boolean readOnly;
     final ExportAccess access;
     // Set once by open(), under this; read by requests after their open() returned.
@@ -28,7 +27,7 @@ final class ExportState {
         this.id = Handles.exportId(personality, name);
         this.volume = volume;
         this.folder = folder;
-        this.realFolder = folder.toRealPath();
+        folder.toRealPath(); // an export whose folder is not there fails here, naming it
         this.readOnly = readOnly;
         this.access = access;
     }
@@ -66,15 +65,31 @@ final class ExportState {
         return "/" + name;
     }
 
-    /** @return whether {@code file} lies inside the export once every link above it is resolved */
+    /**
+     * @return whether {@code file} lies inside the export once every link above it is resolved: the
+     *     folders from the file's up to the volume's root are real folders, not symbolic links (the
+     *     server never follows one), so the file's place is its path, which lies under the export's
+     *     folder. One {@code lstat} per folder below the volume's root, not a resolution of the whole path
+     *     from {@code /} on every request.
+     */
     boolean inside(Path file) {
         if (file.equals(folder)) {
             return true;
         }
+        Path parent = file.getParent();
+        if (parent == null || !parent.startsWith(folder)) {
+            return false;
+        }
+        Path top = volume.root();
         try {
-            return file.getParent().toRealPath().startsWith(realFolder);
+            for (Path p = parent; p != null && !p.equals(top); p = p.getParent()) {
+                if (!Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isDirectory()) {
+                    return false;
+                }
+            }
         } catch (IOException e) {
             return false;
         }
+        return true;
     }
 }

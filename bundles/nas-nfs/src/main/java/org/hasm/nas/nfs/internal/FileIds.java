@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.security.SecureRandom;
@@ -134,11 +136,17 @@ final class FileIds {
     }
 
     private static Long read(UserDefinedFileAttributeView view) throws IOException {
-        if (!view.list().contains(XATTR)) {
-            return null;
-        }
         ByteBuffer b = ByteBuffer.allocate(16);
-        int n = view.read(XATTR, b);
+        int n;
+        try {
+            n = view.read(XATTR, b);
+        } catch (FileSystemException e) {
+            // Java names no errno: the listing tells a file without an id from a failure (asked only then)
+            if (!(e instanceof NoSuchFileException) && !view.list().contains(XATTR)) {
+                return null;
+            }
+            throw e;
+        }
         return n == 8 ? b.flip().getLong() : null;
     }
 
@@ -170,11 +178,17 @@ final class FileIds {
         String entry = hex(parentId) + "\n" + file.getFileName();
         Path f = entryFile(id);
         try {
+            // a new file's first entry: written in place, one open; a reader that meets it half written
+            // finds a wrong entry and searches, as for any wrong hint
+            Files.writeString(f, entry, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            return;
+        } catch (FileAlreadyExistsException e) {
+            // an entry is there: replaced atomically below unless it says the same
+        }
+        try {
             if (entry.equals(Files.readString(f, StandardCharsets.UTF_8))) {
                 return;
             }
-        } catch (NoSuchFileException e) {
-            // written below
         } catch (IOException e) {
             // a damaged entry is replaced below
         }

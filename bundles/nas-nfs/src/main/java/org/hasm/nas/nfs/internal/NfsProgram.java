@@ -1,7 +1,9 @@
 package org.hasm.nas.nfs.internal;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.CompletionHandler;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -27,6 +29,7 @@ import org.dcache.oncrpc4j.rpc.RpcCall;
 import org.dcache.oncrpc4j.rpc.RpcDispatchable;
 import org.dcache.oncrpc4j.xdr.Xdr;
 import org.dcache.oncrpc4j.xdr.XdrAble;
+import org.dcache.oncrpc4j.xdr.XdrEncodingStream;
 import org.hasm.spi.storage.FencedException;
 import org.hasm.spi.storage.Volume;
 
@@ -73,6 +76,21 @@ final class NfsProgram implements RpcDispatchable {
         }
     }
 
+    /** A reply body that holds a buffer lent by {@link ReadBuffers} until the reply has been sent. */
+    record Lent(Xdr3.Body body, Runnable release) implements Xdr3.Body {
+        @Override
+        public void encode(XdrEncodingStream out) {
+            body.encode(out);
+        }
+    }
+
+    /**
+     * Direct buffers of {@link Nfs3#MAX_IO} for READ replies, per personality: enough for the READs a
+     * client keeps in flight, within the SCM's direct memory (a distribution's JVM has 128 MiB of it, and
+     * in DEGRADED one SCM serves two personalities).
+     */
+    private static final int READ_BUFFERS = 8;
+
     // how many zero words (attributes_follow = FALSE) each procedure's failure arm holds
     private static final int[] FAIL_WORDS = {0, 0, 2, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 4, 3, 1, 1, 1, 1, 1, 2};
     private static final int FSF3_LINK = 0x1;
@@ -85,6 +103,7 @@ final class NfsProgram implements RpcDispatchable {
     private final LongSupplier incarnation;
     private final Events events;
     private final Namespace namespace = new Namespace(this);
+    private final ReadBuffers readBuffers = new ReadBuffers(READ_BUFFERS);
 
     NfsProgram(Exports exports, Handles handles, LongSupplier incarnation, Events events) {
         this.exports = exports;
@@ -125,11 +144,29 @@ final class NfsProgram implements RpcDispatchable {
             if (nonIdempotent(proc, args)) {
                 replayable(call, proc, args, caller);
             } else {
-                call.reply(new Xdr3.Reply(answer(proc, args, caller)));
+                reply(call, answer(proc, args, caller));
             }
         } catch (Drop e) {
             // nothing is sent: see Drop
         }
+    }
+
+    /** Sends a reply; a buffer it holds is given back once the transport has written it (or failed to). */
+    private static void reply(RpcCall call, Xdr3.Body body) {
+        if (body instanceof Lent lent) {
+            call.registerSendOnceListener(new CompletionHandler<Integer, InetSocketAddress>() {
+                @Override
+                public void completed(Integer written, InetSocketAddress to) {
+                    lent.release().run();
+                }
+
+                @Override
+                public void failed(Throwable cause, InetSocketAddress to) {
+                    lent.release().run();
+                }
+            });
+        }
+        call.reply(new Xdr3.Reply(body));
     }
 
     /** @return the handle a call names first (the folder of a name, or the file), which decides its export */
@@ -211,8 +248,8 @@ final class NfsProgram implements RpcDispatchable {
             export.open();
         } catch (IOException e) {
             // not owned now (JUKEBOX: the client asks again, of whoever serves the volume then), or its state unreadable
-            call.reply(new Xdr3.Reply(failure(proc, export.volume.current() == null ? Nfs3.ERR_JUKEBOX
-                    : NfsErrors.status(e))));
+            call.reply(new Xdr3.Reply(failure(proc, export.volume.current() == null || e instanceof FencedException
+                    ? Nfs3.ERR_JUKEBOX : NfsErrors.status(e))));
             return;
         }
         ReplyCache cache = export.volume.replies;
@@ -228,7 +265,19 @@ final class NfsProgram implements RpcDispatchable {
         cache.start(key);
         byte[] reply;
         try {
-            reply = bytes(new Xdr3.Reply(answer(proc, args, caller)));
+            Xdr3.Body body;
+            try {
+                body = body(proc, args, caller);
+            } catch (Failure f) {
+                if (f.status == Nfs3.ERR_JUKEBOX) {
+                    // "not now": nothing was done, so a retransmission is carried out, never answered from the cache
+                    cache.abandon(key);
+                    call.reply(new Xdr3.Reply(failure(proc, f.status)));
+                    return;
+                }
+                body = failure(proc, f.status);
+            }
+            reply = bytes(new Xdr3.Reply(body));
         } catch (Drop | RuntimeException e) {
             cache.abandon(key);
             throw e;
@@ -267,36 +316,42 @@ final class NfsProgram implements RpcDispatchable {
 
     private Xdr3.Body answer(int proc, Xdr3.Args args, ExportAccess.Caller caller) throws Drop {
         try {
-            Xdr3.Body ok = switch (proc) {
-                case Nfs3.GETATTR -> getattr((Xdr3.HandleArgs) args);
-                case Nfs3.SETATTR -> setattr((Xdr3.SetattrArgs) args, caller);
-                case Nfs3.LOOKUP -> lookup((Xdr3.DirOpArgs) args, caller);
-                case Nfs3.ACCESS -> access((Xdr3.AccessArgs) args, caller);
-                case Nfs3.READLINK -> readlink((Xdr3.HandleArgs) args);
-                case Nfs3.READ -> read((Xdr3.RangeArgs) args, caller);
-                case Nfs3.WRITE -> write((Xdr3.WriteArgs) args, caller);
-                case Nfs3.CREATE -> namespace.create((Xdr3.CreateArgs) args, caller);
-                case Nfs3.MKDIR -> namespace.mkdir((Xdr3.MkdirArgs) args, caller);
-                case Nfs3.SYMLINK -> namespace.symlink((Xdr3.SymlinkArgs) args, caller);
-                case Nfs3.MKNOD -> namespace.mknod((Xdr3.MknodArgs) args, caller);
-                case Nfs3.REMOVE -> namespace.remove((Xdr3.DirOpArgs) args, false, caller);
-                case Nfs3.RMDIR -> namespace.remove((Xdr3.DirOpArgs) args, true, caller);
-                case Nfs3.RENAME -> namespace.rename((Xdr3.RenameArgs) args, caller);
-                case Nfs3.LINK -> namespace.link((Xdr3.LinkArgs) args, caller);
-                case Nfs3.COMMIT -> commit((Xdr3.RangeArgs) args, caller);
-                case Nfs3.READDIR, Nfs3.READDIRPLUS -> readdir((Xdr3.ReaddirArgs) args, caller);
-                case Nfs3.FSSTAT -> fsstat((Xdr3.HandleArgs) args);
-                case Nfs3.FSINFO -> fsinfo((Xdr3.HandleArgs) args);
-                case Nfs3.PATHCONF -> pathconf((Xdr3.HandleArgs) args);
-                default -> throw new Failure(Nfs3.ERR_NOTSUPP, "procedure " + proc);
-            };
-            return out -> {
-                out.xdrEncodeInt(Nfs3.OK);
-                ok.encode(out);
-            };
+            return body(proc, args, caller);
         } catch (Failure f) {
             return failure(proc, f.status);
         }
+    }
+
+    /** @return the procedure's successful reply body (status OK first) */
+    private Xdr3.Body body(int proc, Xdr3.Args args, ExportAccess.Caller caller) throws Drop, Failure {
+        Xdr3.Body ok = switch (proc) {
+            case Nfs3.GETATTR -> getattr((Xdr3.HandleArgs) args);
+            case Nfs3.SETATTR -> setattr((Xdr3.SetattrArgs) args, caller);
+            case Nfs3.LOOKUP -> lookup((Xdr3.DirOpArgs) args, caller);
+            case Nfs3.ACCESS -> access((Xdr3.AccessArgs) args, caller);
+            case Nfs3.READLINK -> readlink((Xdr3.HandleArgs) args);
+            case Nfs3.READ -> read((Xdr3.RangeArgs) args, caller);
+            case Nfs3.WRITE -> write((Xdr3.WriteArgs) args, caller);
+            case Nfs3.CREATE -> namespace.create((Xdr3.CreateArgs) args, caller);
+            case Nfs3.MKDIR -> namespace.mkdir((Xdr3.MkdirArgs) args, caller);
+            case Nfs3.SYMLINK -> namespace.symlink((Xdr3.SymlinkArgs) args, caller);
+            case Nfs3.MKNOD -> namespace.mknod((Xdr3.MknodArgs) args, caller);
+            case Nfs3.REMOVE -> namespace.remove((Xdr3.DirOpArgs) args, false, caller);
+            case Nfs3.RMDIR -> namespace.remove((Xdr3.DirOpArgs) args, true, caller);
+            case Nfs3.RENAME -> namespace.rename((Xdr3.RenameArgs) args, caller);
+            case Nfs3.LINK -> namespace.link((Xdr3.LinkArgs) args, caller);
+            case Nfs3.COMMIT -> commit((Xdr3.RangeArgs) args, caller);
+            case Nfs3.READDIR, Nfs3.READDIRPLUS -> readdir((Xdr3.ReaddirArgs) args, caller);
+            case Nfs3.FSSTAT -> fsstat((Xdr3.HandleArgs) args);
+            case Nfs3.FSINFO -> fsinfo((Xdr3.HandleArgs) args);
+            case Nfs3.PATHCONF -> pathconf((Xdr3.HandleArgs) args);
+            default -> throw new Failure(Nfs3.ERR_NOTSUPP, "procedure " + proc);
+        };
+        Xdr3.Body reply = out -> {
+            out.xdrEncodeInt(Nfs3.OK);
+            ok.encode(out);
+        };
+        return ok instanceof Lent l ? new Lent(reply, l.release()) : reply;
     }
 
     private static Xdr3.Body failure(int proc, int status) {
@@ -342,7 +397,8 @@ final class NfsProgram implements RpcDispatchable {
         try {
             e.open();
         } catch (IOException ex) {
-            throw new Failure(v.owned() ? NfsErrors.status(ex) : Nfs3.ERR_JUKEBOX, ex.getMessage());
+            throw new Failure(v.owned() && !(ex instanceof FencedException) ? NfsErrors.status(ex) : Nfs3.ERR_JUKEBOX,
+                    ex.getMessage());
         }
         Path file;
         try {
@@ -438,10 +494,23 @@ final class NfsProgram implements RpcDispatchable {
         return dir.file.resolve(name);
     }
 
-    void fence(Target t) throws Drop {
+    /**
+     * Proves the volume is still this SCM's before a change is acknowledged (or, for a namespace change,
+     * made). A refusal while this SCM's ownership has not ended (its lease lapsed for a moment under
+     * load, the record could not be read) answers JUKEBOX: nothing is acknowledged, and the client
+     * retries, on this SCM or on whichever serves the volume then, instead of waiting for a reply that
+     * never comes (a TCP client that is not answered may never send again). Only a volume that is
+     * definitely lost (the fence found another owner, or the ownership ended) gets no reply at all, as a
+     * woken SCM answers nothing for a volume it lost.
+     */
+    void fence(Target t) throws Drop, Failure {
         try {
             t.volume.fence();
         } catch (FencedException e) {
+            if (t.export.volume.held(t.volume)) {
+                throw new Failure(Nfs3.ERR_JUKEBOX, "volume " + t.export.volume.name() + " not proven now: "
+                        + e.getMessage());
+            }
             events.warn("personality " + t.export.personality + ", export " + t.export.name + ": write not acknowledged: "
                     + e.getMessage());
             events.publish("FENCED", Map.of("personality", t.export.personality, "export", t.export.name,
@@ -654,33 +723,40 @@ final class NfsProgram implements RpcDispatchable {
         }
         Permissions.requireRead(caller, attrs, "read");
         int count = (int) Math.min(Math.max(0, a.count & 0xffffffffL), Nfs3.MAX_IO);
-        // read straight into the array the reply encodes: no copy between the file and the reply
-        byte[] buffer = new byte[count];
-        ByteBuffer data = ByteBuffer.wrap(buffer);
-        try (FileChannel ch = FileChannel.open(t.file, StandardOpenOption.READ)) {
-            long pos = a.offset;
-            while (data.hasRemaining()) {
-                int n = ch.read(data, pos);
-                if (n < 0) {
-                    break;
+        ByteBuffer data = readBuffers.take(count);
+        try {
+            try (FileChannel ch = FileChannel.open(t.file, StandardOpenOption.READ)) {
+                long pos = a.offset;
+                while (data.hasRemaining()) {
+                    int n = ch.read(data, pos);
+                    if (n < 0) {
+                        break;
+                    }
+                    pos += n;
                 }
-                pos += n;
+            } catch (IOException e) {
+                throw new Failure(status(e), e.getMessage());
             }
-        } catch (IOException e) {
-            throw new Failure(status(e), e.getMessage());
+            if (t.volume.owned() == false) {
+                throw new Failure(Nfs3.ERR_JUKEBOX, "volume lost while reading");
+            }
+        } catch (Failure | RuntimeException e) {
+            readBuffers.give(data);
+            throw e;
         }
-        if (t.volume.owned() == false) {
-            throw new Failure(Nfs3.ERR_JUKEBOX, "volume lost while reading");
-        }
-        int n = data.position();
+        data.flip();
+        int n = data.remaining();
         boolean eof = a.offset + n >= attrs.size();
-        byte[] bytes = n == count ? buffer : java.util.Arrays.copyOf(buffer, n);
-        return out -> {
+        return new Lent(out -> {
             Attrs.post(out, attrs, t.fsid());
             out.xdrEncodeInt(n);
             out.xdrEncodeBoolean(eof);
-            out.xdrEncodeDynamicOpaque(bytes);
-        };
+            if (out instanceof Xdr x) {
+                x.xdrEncodeShallowByteBuffer(data); // sent from the buffer itself, not copied into the reply
+            } else {
+                out.xdrEncodeByteBuffer(data);
+            }
+        }, () -> readBuffers.give(data));
     }
 
     private Xdr3.Body write(Xdr3.WriteArgs a, ExportAccess.Caller caller) throws Failure, Drop {
@@ -690,13 +766,14 @@ final class NfsProgram implements RpcDispatchable {
             throw new Failure(before.directory() ? Nfs3.ERR_ISDIR : Nfs3.ERR_INVAL, "not a regular file");
         }
         Permissions.requireWrite(caller, before, "write");
-        int count = Math.min(a.count, a.data.length);
+        int count = Math.min(a.count, a.data.remaining());
         if (count < 0) {
             throw new Failure(Nfs3.ERR_INVAL, "count " + a.count);
         }
         int committed = a.stable;
         try (FileChannel ch = FileChannel.open(t.file, StandardOpenOption.WRITE)) {
-            ByteBuffer data = ByteBuffer.wrap(a.data, 0, count);
+            ByteBuffer data = a.data.duplicate();
+            data.limit(data.position() + count);
             long pos = a.offset;
             while (data.hasRemaining()) {
                 pos += ch.write(data, pos);

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import org.hasm.spi.storage.FencedException;
 
 /**
  * The duplicate request cache of one volume: the replies to non-idempotent requests (CREATE,
@@ -27,15 +28,28 @@ import java.util.function.LongSupplier;
  * crash), so a torn entry is ignored, never replayed. A key also holds a checksum of the request's
  * arguments: a client reusing an XID for another request never gets the wrong reply.
  *
+ * <p>One instance is one ownership of the volume: it is opened at the volume's ownership epoch
+ * ({@link org.hasm.spi.storage.Volume#epoch()}) and every record carries it. Opening at a higher epoch
+ * than the log's newest appends a record of that epoch first, and records are appended with
+ * {@code O_APPEND}: an SCM that was paused, lost the volume and wakes puts what it still appends after
+ * the new owner's records, never over them, and reading skips every record of a lower epoch than one
+ * before it, so a stale owner's reply is never replayed. A log that holds a higher epoch than this
+ * SCM's is another SCM's: it is not opened, nor rewritten.
+ *
  * <p>Bounded: at most {@code maxEntries} replies, none older than {@code maxAgeMs} (by the wall
  * clock of the SCM that wrote it; the pair's clocks are assumed to agree within seconds). The log is
  * rewritten with only the live entries (temporary file, force, atomic rename) once it holds twice as
- * many records. Thread-safe: everything is guarded by {@code this}.
+ * many records. Thread-safe: the entries and the log are guarded by {@code this}; forcing the log is
+ * serialized by a lock of its own, so that one force covers every reply appended before it (group commit).
  */
 final class ReplyCache implements AutoCloseable {
     static final String FILE = "drc.log";
-    private static final int MAGIC = 0x44524331; // "DRC1"
+    /** Records of the first version: no epoch; read as of the epoch before them. */
+    private static final int MAGIC_V1 = 0x44524331; // "DRC1"
+    private static final int MAGIC = 0x44524332; // "DRC2"
     private static final int MAX_RECORD = 64 * 1024;
+    private static final byte REPLY = 1;
+    private static final byte EPOCH = 2;
 
     /** A request: who sent it, its XID, its procedure and the checksum of its arguments. */
     record Key(String client, int xid, int procedure, int argsCrc) {
@@ -45,43 +59,70 @@ final class ReplyCache implements AutoCloseable {
     private final int maxEntries;
     private final long maxAgeMs;
     private final LongSupplier clock;
+    private final long epoch;
     // Guarded by this.
     private final LinkedHashMap<Key, Entry> entries = new LinkedHashMap<>();
     private final Set<Key> inProgress = new HashSet<>();
     private FileChannel log;
     private int records;
+    // How many replies were appended, and how many of those are known durable (guarded by this); the
+    // force itself runs under forcing, outside this, so that new replies are appended meanwhile.
+    private long appended;
+    private long durable;
+    private final Object forcing = new Object();
 
     private record Entry(long time, byte[] reply) {
     }
 
-    ReplyCache(Path folder, int maxEntries, long maxAgeMs, LongSupplier clock) throws IOException {
+    /**
+     * Reads the log of the folder (creating it the first time) for an SCM that owns the volume at
+     * {@code epoch}.
+     *
+     * @throws FencedException if the log holds a higher epoch: another SCM owns the volume now
+     * @throws IOException if the log cannot be read or written
+     */
+    ReplyCache(Path folder, int maxEntries, long maxAgeMs, LongSupplier clock, long epoch) throws IOException {
         this.file = folder.resolve(FILE);
         this.maxEntries = maxEntries;
         this.maxAgeMs = maxAgeMs;
         this.clock = clock;
+        this.epoch = epoch;
         Files.createDirectories(folder);
-        long good = load();
-        log = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
-        if (log.size() > good) {
-            log.truncate(good); // a torn tail: later appends must not follow garbage
+        Loaded l = load(true);
+        if (l.newest > epoch) {
+            throw new FencedException(file + " holds epoch " + l.newest + " of the volume, after this SCM's " + epoch
+                    + ": another SCM owns it now");
         }
-        log.position(good);
+        log = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        if (log.size() > l.good) {
+            log.truncate(l.good); // a torn tail: later appends must not follow garbage
+        }
+        if (l.newest < epoch) {
+            // from now on, whatever an older owner may still append is older than this, and skipped
+            Records.append(log, MAGIC, ByteBuffer.allocate(9).put(EPOCH).putLong(epoch).array());
+            log.force(false);
+            records++;
+        }
     }
 
-    /** @return how many bytes of the log hold whole, intact records */
-    private long load() throws IOException {
+    /** How far the log reads whole ({@code good} bytes) and the newest epoch it holds. */
+    private record Loaded(long good, long newest) {
+    }
+
+    /** @param keep whether to keep the entries read (else only the newest epoch is wanted) */
+    private Loaded load(boolean keep) throws IOException {
         if (!Files.exists(file)) {
-            return 0;
+            return new Loaded(0, Long.MIN_VALUE);
         }
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file));
         long now = clock.getAsLong();
         long good = 0;
+        long newest = Long.MIN_VALUE;
         while (b.remaining() >= 12) {
-            int start = b.position();
             int magic = b.getInt();
             int length = b.getInt();
             int crc = b.getInt();
-            if (magic != MAGIC || length < 0 || length > MAX_RECORD || length > b.remaining()) {
+            if (magic != MAGIC && magic != MAGIC_V1 || length < 0 || length > MAX_RECORD || length > b.remaining()) {
                 break;
             }
             byte[] payload = new byte[length];
@@ -91,27 +132,41 @@ final class ReplyCache implements AutoCloseable {
             }
             try {
                 ByteBuffer p = ByteBuffer.wrap(payload);
-                long time = p.getLong();
-                int xid = p.getInt();
-                int proc = p.getInt();
-                int argsCrc = p.getInt();
-                byte[] client = new byte[p.getShort() & 0xffff];
-                p.get(client);
-                byte[] reply = new byte[p.getInt()];
-                p.get(reply);
-                records++;
-                if (now - time <= maxAgeMs) {
-                    put(new Key(new String(client, StandardCharsets.UTF_8), xid, proc, argsCrc), new Entry(time, reply));
+                byte type = REPLY;
+                long at = newest;
+                if (magic == MAGIC) {
+                    type = p.get();
+                    at = p.getLong();
                 }
+                if (at >= newest) {
+                    newest = at;
+                    if (type == REPLY) {
+                        long time = p.getLong();
+                        int xid = p.getInt();
+                        int proc = p.getInt();
+                        int argsCrc = p.getInt();
+                        byte[] client = new byte[p.getShort() & 0xffff];
+                        p.get(client);
+                        byte[] reply = new byte[p.getInt()];
+                        p.get(reply);
+                        if (keep && now - time <= maxAgeMs) {
+                            put(new Key(new String(client, StandardCharsets.UTF_8), xid, proc, argsCrc),
+                                    new Entry(time, reply));
+                        }
+                    } else if (type != EPOCH) {
+                        break;
+                    }
+                }
+                // else: appended by an owner that had lost the volume by then; never replayed
             } catch (RuntimeException e) {
                 break; // a CRC that matched garbage: stop as for a torn record
             }
-            good = b.position();
-            if (start == good) {
-                break;
+            if (keep) {
+                records++;
             }
+            good = b.position();
         }
-        return good;
+        return new Loaded(good, newest);
     }
 
     /**
@@ -138,26 +193,75 @@ final class ReplyCache implements AutoCloseable {
         inProgress.remove(key);
     }
 
-    /** Keeps the reply, durably, before it is sent. */
-    synchronized void done(Key key, byte[] reply) throws IOException {
+    /** Keeps the reply, durably, before it is sent: {@link #keep} and {@link #force}. */
+    void done(Key key, byte[] reply) throws IOException {
+        force(keep(key, reply));
+    }
+
+    /**
+     * Keeps the reply (the request is no longer in progress), not yet durably: the caller makes the
+     * change it answers durable meanwhile, then calls {@link #force} before it sends the reply, so that
+     * the file system may commit both together.
+     *
+     * @return what to pass to {@link #force}
+     */
+    synchronized long keep(Key key, byte[] reply) throws IOException {
         inProgress.remove(key);
         long now = clock.getAsLong();
-        byte[] client = key.client().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer p = ByteBuffer.allocate(8 + 12 + 2 + client.length + 4 + reply.length);
-        p.putLong(now).putInt(key.xid()).putInt(key.procedure()).putInt(key.argsCrc())
-                .putShort((short) client.length).put(client).putInt(reply.length).put(reply);
-        byte[] payload = p.array();
+        byte[] payload = payload(key, now, reply);
         if (payload.length > MAX_RECORD) {
-            return; // no reply to a non-idempotent request is this large; nothing to keep
+            return 0; // no reply to a non-idempotent request is this large; nothing to keep
         }
         put(key, new Entry(now, reply));
         if (records >= 2 * maxEntries) {
-            compact();
+            compact(); // forced whole as it is written
+            durable = ++appended;
         } else {
             Records.append(log, MAGIC, payload);
-            log.force(false);
             records++;
+            appended++;
         }
+        return appended;
+    }
+
+    /**
+     * Makes every reply kept up to {@code upTo} durable. Concurrent callers share one force (group
+     * commit): whoever forces next covers every reply appended before it began, and a caller whose
+     * reply that covered returns without forcing again.
+     */
+    void force(long upTo) throws IOException {
+        synchronized (forcing) {
+            FileChannel ch;
+            long target;
+            synchronized (this) {
+                if (durable >= upTo) {
+                    return;
+                }
+                ch = log;
+                target = appended;
+            }
+            try {
+                ch.force(false);
+            } catch (java.nio.channels.ClosedChannelException e) {
+                synchronized (this) {
+                    if (durable >= upTo) {
+                        return; // a compaction wrote and forced a new log meanwhile
+                    }
+                }
+                throw e;
+            }
+            synchronized (this) {
+                durable = Math.max(durable, target);
+            }
+        }
+    }
+
+    private byte[] payload(Key key, long time, byte[] reply) {
+        byte[] client = key.client().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer p = ByteBuffer.allocate(1 + 8 + 8 + 12 + 2 + client.length + 4 + reply.length);
+        p.put(REPLY).putLong(epoch).putLong(time).putInt(key.xid()).putInt(key.procedure()).putInt(key.argsCrc())
+                .putShort((short) client.length).put(client).putInt(reply.length).put(reply);
+        return p.array();
     }
 
     private void put(Key key, Entry e) {
@@ -176,30 +280,35 @@ final class ReplyCache implements AutoCloseable {
     }
 
     private void compact() throws IOException {
+        // a stale owner must not replace the log with what it remembers: the newer owner's records would go
+        long newest = load(false).newest;
+        if (newest > epoch) {
+            throw new FencedException(file + " holds epoch " + newest + " of the volume, after this SCM's " + epoch
+                    + ": not rewritten");
+        }
         Path tmp = file.resolveSibling("." + FILE + ".tmp");
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
+            Records.append(out, MAGIC, ByteBuffer.allocate(9).put(EPOCH).putLong(epoch).array());
             for (Map.Entry<Key, Entry> e : entries.entrySet()) {
-                Key k = e.getKey();
-                byte[] client = k.client().getBytes(StandardCharsets.UTF_8);
-                byte[] reply = e.getValue().reply;
-                ByteBuffer p = ByteBuffer.allocate(8 + 12 + 2 + client.length + 4 + reply.length);
-                p.putLong(e.getValue().time).putInt(k.xid()).putInt(k.procedure()).putInt(k.argsCrc())
-                        .putShort((short) client.length).put(client).putInt(reply.length).put(reply);
-                Records.append(out, MAGIC, p.array());
+                Records.append(out, MAGIC, payload(e.getKey(), e.getValue().time, e.getValue().reply));
             }
             out.force(true);
         }
         log.close();
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Records.forceFolder(file.getParent());
-        log = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ);
-        log.position(log.size());
-        records = entries.size();
+        log = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        records = entries.size() + 1;
     }
 
     synchronized int size() {
         return entries.size();
+    }
+
+    /** @return the ownership epoch this cache was opened at */
+    long epoch() {
+        return epoch;
     }
 
     @Override

@@ -16,9 +16,14 @@ final class VolumeState implements AutoCloseable {
     private final Path root;
     private final long fsid;
     private final NfsSettings settings;
-    // Written once by open(), under this; read by requests after their open() returned.
+    // Replaced together by open(), under this, whenever the volume's epoch moved; read by requests after
+    // their open() returned. A request that still holds the previous pair began under an ownership that
+    // has ended: its fence fails, and the closed cache keeps nothing of it.
     volatile FileIds ids;
     volatile ReplyCache replies;
+    // The epoch ids and replies were read at; valid once opened is true (written under this, after both).
+    private volatile long openedEpoch;
+    private volatile boolean opened;
 
     VolumeState(Volumes volumes, String name, Path root, NfsSettings settings) {
         this.volumes = volumes;
@@ -32,21 +37,38 @@ final class VolumeState implements AutoCloseable {
     /**
      * Reads (and creates, the first time) the service's state on the volume: only once this SCM owns
      * it, so that a volume still being acquired, which the peer may own yet, is never written, not even
-     * a torn record of the reply cache cut off.
+     * a torn record of the reply cache cut off. Read again whenever the volume's ownership epoch differs
+     * from the one it was read at: an SCM that was paused without closing its personality, lost the
+     * volume and got it back (failback) serves what the peer left on the volume, not what it remembered.
      *
      * @throws IOException if the volume is not owned now, or its state cannot be read or made
+     *     ({@link org.hasm.spi.storage.FencedException} if the state shows a newer owner)
      */
-    synchronized void open() throws IOException {
-        if (replies != null) {
-            return;
-        }
-        if (current() == null) {
+    void open() throws IOException {
+        Volume v = current();
+        if (v == null) {
             throw new IOException("volume " + name + " is not owned by this SCM now");
         }
-        FileIds f = new FileIds(root, settings.scanLimit());
-        replies = new ReplyCache(root.resolve(FileIds.META), settings.drcEntries(), settings.drcAgeMs(),
-                System::currentTimeMillis);
-        ids = f;
+        if (opened && openedEpoch == v.epoch()) {
+            return;
+        }
+        synchronized (this) {
+            long epoch = v.epoch();
+            if (opened && openedEpoch == epoch) {
+                return;
+            }
+            if (replies != null) {
+                replies.close();
+            }
+            opened = false;
+            FileIds f = new FileIds(root, settings.scanLimit());
+            ReplyCache r = new ReplyCache(root.resolve(FileIds.META), settings.drcEntries(), settings.drcAgeMs(),
+                    System::currentTimeMillis, epoch);
+            ids = f;
+            replies = r;
+            openedEpoch = epoch;
+            opened = true;
+        }
     }
 
     String name() {
@@ -68,6 +90,15 @@ final class VolumeState implements AutoCloseable {
             return null;
         }
         return v;
+    }
+
+    /**
+     * @return whether {@code v}, an ownership of this volume a request proved, has not ended: the storage
+     *     module still gives it out as this SCM's (it lets go of an ownership the moment it finds another
+     *     owner or releases the volume), whatever its lease says now
+     */
+    boolean held(Volume v) {
+        return volumes.volume(name) == v;
     }
 
     @Override

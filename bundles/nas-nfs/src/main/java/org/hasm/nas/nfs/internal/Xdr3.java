@@ -1,6 +1,7 @@
 package org.hasm.nas.nfs.internal;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import org.dcache.oncrpc4j.rpc.OncRpcException;
 import org.dcache.oncrpc4j.xdr.XdrAble;
 import org.dcache.oncrpc4j.xdr.XdrDecodingStream;
@@ -231,7 +232,11 @@ final class Xdr3 {
         long offset;
         int count;
         int stable;
-        byte[] data;
+        /**
+         * The data as it lies in the request's own buffer, not copied: valid while the request is
+         * carried out, which is all a WRITE needs it for.
+         */
+        ByteBuffer data;
 
         @Override
         void decode(XdrDecodingStream in) throws IOException {
@@ -242,7 +247,11 @@ final class Xdr3 {
             if (stable < Nfs3.UNSTABLE || stable > Nfs3.FILE_SYNC) {
                 throw new Malformed("stable_how " + stable);
             }
-            data = opaque(in, Nfs3.MAX_IO, "write data");
+            // the length is checked against what the record holds as it is decoded, and against MAX_IO here
+            data = in.xdrDecodeByteBuffer();
+            if (data.remaining() > Nfs3.MAX_IO) {
+                throw new Malformed("write data of " + data.remaining() + " bytes, at most " + Nfs3.MAX_IO);
+            }
         }
 
         @Override
@@ -251,7 +260,7 @@ final class Xdr3 {
             out.xdrEncodeLong(offset);
             out.xdrEncodeInt(count);
             out.xdrEncodeInt(stable);
-            out.xdrEncodeDynamicOpaque(data);
+            out.xdrEncodeByteBuffer(data.duplicate());
         }
     }
 

@@ -50,6 +50,8 @@ final class Fixture {
         final AtomicInteger fences = new AtomicInteger();
         /** The fence fails while the volume still looks owned: it was lost between the check and the fence. */
         final AtomicBoolean fenceFails = new AtomicBoolean();
+        /** Runs in a fence before it decides: what the storage module does when the fence finds another owner. */
+        volatile Runnable onFence = () -> { };
 
         TestVolume(String name, Path root) {
             this.name = name;
@@ -79,6 +81,7 @@ final class Fixture {
         @Override
         public void fence() throws FencedException {
             fences.incrementAndGet();
+            onFence.run();
             if (!owned.get() || fenceFails.get()) {
                 throw new FencedException("volume " + name + " taken over");
             }

@@ -3,12 +3,14 @@ package org.hasm.nas.nfs.internal;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
+import org.hasm.spi.storage.FencedException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +28,7 @@ class ReplyCacheTest {
     }
 
     private ReplyCache open(int entries, long ageMs) throws IOException {
-        return new ReplyCache(dir, entries, ageMs, clock::get);
+        return new ReplyCache(dir, entries, ageMs, clock::get, 1);
     }
 
     private static ReplyCache.Key key(int xid) {
@@ -108,6 +110,95 @@ class ReplyCacheTest {
         }
         try (ReplyCache c = open(16, 60_000)) {
             assertEquals(0, c.size(), "an old entry is not loaded");
+        }
+    }
+
+    @Test
+    void whatAStaleOwnerAppendsAfterATakeoverNeitherOverwritesNorReplays() throws Exception {
+        try (ReplyCache old = new ReplyCache(dir, 16, 60_000, clock::get, 4)) {
+            old.done(key(1), new byte[] {1, 1, 1, 1});
+            try (ReplyCache taker = new ReplyCache(dir, 16, 60_000, clock::get, 5)) {
+                assertArrayEquals(new byte[] {1, 1, 1, 1}, taker.lookup(key(1)), "the new owner reads the old one's reply");
+                taker.done(key(2), new byte[] {2, 2, 2, 2});
+                // the old owner wakes from a pause and keeps one reply before its fence fails
+                old.done(key(3), new byte[] {3, 3, 3, 3});
+                taker.done(key(4), new byte[] {4, 4, 4, 4});
+            }
+        }
+        try (ReplyCache next = new ReplyCache(dir, 16, 60_000, clock::get, 6)) {
+            assertArrayEquals(new byte[] {1, 1, 1, 1}, next.lookup(key(1)));
+            assertArrayEquals(new byte[] {2, 2, 2, 2}, next.lookup(key(2)), "not overwritten by the stale append");
+            assertNull(next.lookup(key(3)), "a stale owner's reply is never replayed");
+            assertArrayEquals(new byte[] {4, 4, 4, 4}, next.lookup(key(4)), "the new owner's records after it still read");
+        }
+        assertThrows(FencedException.class, () -> new ReplyCache(dir, 16, 60_000, clock::get, 5),
+                "an SCM of an older epoch is the stale one");
+    }
+
+    @Test
+    void aStaleOwnerNeverRewritesTheLog() throws Exception {
+        try (ReplyCache old = new ReplyCache(dir, 16, 60_000, clock::get, 1)) {
+            try (ReplyCache taker = new ReplyCache(dir, 16, 60_000, clock::get, 2)) {
+                taker.done(key(1000), new byte[] {9, 9, 9, 9});
+            }
+            // enough stale replies to reach a compaction: refused, the new owner's reply stays
+            assertThrows(FencedException.class, () -> {
+                for (int i = 0; i < 100; i++) {
+                    old.done(key(i), new byte[] {(byte) i, 0, 0, 0});
+                }
+            });
+        }
+        try (ReplyCache next = new ReplyCache(dir, 16, 60_000, clock::get, 3)) {
+            assertArrayEquals(new byte[] {9, 9, 9, 9}, next.lookup(key(1000)));
+            assertNull(next.lookup(key(0)));
+        }
+    }
+
+    @Test
+    void recordsOfTheFirstVersionStillRead() throws Exception {
+        // what the version before epochs wrote: magic DRC1, payload time, xid, procedure, crc, client, reply
+        byte[] client = "10.0.0.1".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer p = java.nio.ByteBuffer.allocate(8 + 12 + 2 + client.length + 4 + 4);
+        p.putLong(clock.get()).putInt(7).putInt(Nfs3.REMOVE).putInt(77).putShort((short) client.length).put(client)
+                .putInt(4).put(new byte[] {7, 7, 7, 7});
+        try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(dir.resolve(ReplyCache.FILE),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+            Records.append(out, 0x44524331, p.array());
+        }
+        try (ReplyCache c = open(16, 60_000)) {
+            assertArrayEquals(new byte[] {7, 7, 7, 7}, c.lookup(key(7)));
+        }
+    }
+
+    @Test
+    void concurrentRepliesShareForcesAndAllOfThemAreKept() throws Exception {
+        int threads = 8;
+        int each = 50;
+        try (ReplyCache c = open(4096, 60_000)) {
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+            try {
+                java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int base = t * each;
+                    done.add(pool.submit(() -> {
+                        for (int i = base; i < base + each; i++) {
+                            c.done(key(i), new byte[] {(byte) i, (byte) (i >> 8), 0, 0});
+                        }
+                        return null;
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : done) {
+                    f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+                pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+        try (ReplyCache c = open(4096, 60_000)) {
+            for (int i = 0; i < threads * each; i++) {
+                assertArrayEquals(new byte[] {(byte) i, (byte) (i >> 8), 0, 0}, c.lookup(key(i)), "reply " + i);
+            }
         }
     }
 }

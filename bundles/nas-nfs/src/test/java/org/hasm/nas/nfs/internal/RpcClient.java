@@ -111,6 +111,13 @@ public final class RpcClient implements AutoCloseable {
         }
     }
 
+    /** @return the XID of the next reply that comes, whatever it answers */
+    public int receiveAny() throws IOException {
+        Xdr x = new Xdr(record());
+        x.beginDecoding();
+        return x.xdrDecodeInt();
+    }
+
     /** Reads replies until the one with this XID (replies to calls sent without waiting are skipped). */
     public Xdr receive(int xid) throws IOException {
         for (int i = 0; i < 1000; i++) {
