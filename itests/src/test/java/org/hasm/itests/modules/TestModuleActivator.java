@@ -25,6 +25,8 @@ import org.osgi.framework.ServiceRegistration;
  * <p>Header syntax: {@code name;tier=hasm;rank=10;fail=TEST;block=OPMODE, other;rank=120}
  * ({@code fail} and {@code block} take {@code |}-separated call names). More attributes:
  * {@code when=DEGRADED} blocks opMode only in that system configuration; {@code after=a|b} and
+ * {@code failTimes=N} makes only the first N calls named by {@code fail} fail; {@code panicTimes=N} makes each of
+ * the first N opMode calls start a worker thread that calls {@code panic} and dies;
  * {@code deadline.OPMODE=300} (any call) become the service properties {@link HaModule#MODULE_AFTER}
  * and {@link HaModule#MODULE_DEADLINE_OPMODE} (and the others).
  *
@@ -135,7 +137,8 @@ public final class TestModuleActivator implements BundleActivator {
         }
         String when = attrs.get("when");
         TestModule module = new TestModule(name, calls(attrs.get("fail")), calls(attrs.get("block")),
-                when == null ? null : SysConfig.valueOf(when), recorder);
+                when == null ? null : SysConfig.valueOf(when), recorder,
+                Integer.parseInt(attrs.getOrDefault("failTimes", "-1")), Integer.parseInt(attrs.getOrDefault("panicTimes", "0")));
         return new Registered(module, props);
     }
 

@@ -108,6 +108,8 @@ final class AdminApi {
     private final Credentials credentials;
     private final Audit audit;
     private final Clock clock;
+    // set once after construction (AdminServlet), before the first request
+    private volatile EventsRoute events = new EventsRoute(() -> null);
 
     /**
      * @param faultsEnabled whether the framework property {@code hasm.faults.enabled} is {@code true}:
@@ -127,6 +129,12 @@ final class AdminApi {
         this.credentials = credentials;
         this.audit = audit;
         this.clock = clock;
+    }
+
+    /** @param journal this SCM's event log, or a supplier of {@code null} while it is not running */
+    AdminApi events(java.util.function.Supplier<org.hasm.spi.events.EventJournal> journal) {
+        this.events = new EventsRoute(journal);
+        return this;
     }
 
     /**
@@ -167,6 +175,9 @@ final class AdminApi {
         }
         if (p.equals("/journal")) {
             return only("GET", method, () -> journal(request.parameter().apply("after")));
+        }
+        if (p.equals("/events")) {
+            return only("GET", method, () -> events.answer(request.parameter()));
         }
         if (p.startsWith(COMMAND_PATH) && OPERATIONS.contains(p.substring(COMMAND_PATH.length()))) {
             String operation = p.substring(COMMAND_PATH.length());
