@@ -38,9 +38,7 @@ class PairHealthIT {
         try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
             pair.writeConfig(A, "org.hasm.health.cfg", HEALTH);
             Files.copy(jar, pair.node(A).resolve("deploy").resolve("hasm.test.ailing.jar"));
-            long t0 = System.nanoTime();
             PairFaultIT.startInDac(pair);
-            System.out.println("TIMING dac " + (System.nanoTime() - t0) / 1_000_000);
 
             // the opMode that threw once, and the worker that died once: both serve again
             for (String name : List.of("flaky", "dies")) {
@@ -49,7 +47,6 @@ class PairHealthIT {
                                 && calls(pair, name, "INIT") == 2);
                 assertEquals("ACTIVE", PairHungServiceIT.module(s, name).path("status").asText());
             }
-            System.out.println("TIMING restarted " + (System.nanoTime() - t0) / 1_000_000);
             // the one that always throws: restarted twice, then disabled at its third failure
             JsonNode s = pair.awaitStatus(A, "broken disabled", STEP, st -> PairHungServiceIT.module(st, "broken")
                     .path("lastError").asText().startsWith("disabled: "));
@@ -59,7 +56,6 @@ class PairHealthIT {
                     + "OPMODE(MASTER, DAC) FAILED"), broken.toString());
             assertEquals(3, calls(pair, "broken", "INIT"), "init, then two restarts: " + pair.journal(A, -1));
 
-            System.out.println("TIMING disabled " + (System.nanoTime() - t0) / 1_000_000);
             List<JsonNode> health = events(pair, A, "org/hasm/health/*");
             assertEquals(List.of("broken", "broken", "dies", "flaky"),
                     modules(health, "org/hasm/health/RESTART").stream().sorted().toList(), "restarts: " + health);

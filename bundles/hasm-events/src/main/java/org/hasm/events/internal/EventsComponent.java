@@ -60,6 +60,9 @@ public class EventsComponent implements HaModule, EventHandler, EventJournal, Li
     static final String PID = "org.hasm.events";
     static final String LINK_SERVICE = "events";
     static final String TOPIC_DROPPED = "org/hasm/events/DROPPED";
+    /** Event Admin stopped delivering to a handler that overran its timeout ({@code handler}). */
+    static final String TOPIC_HANDLER_DENIED = "org/hasm/events/HANDLER_DENIED";
+    private static final long DENIED_CHECK_MS = 1_000;
     static final int READ_MAX = 10_000;
     private static final int PUSH_RECORDS = 500;
     /** Pushes per wake-up at most, so that a long backlog does not hold the thread for good. */
@@ -74,6 +77,9 @@ public class EventsComponent implements HaModule, EventHandler, EventJournal, Li
     private final AtomicLong dropped = new AtomicLong();
     /** The highest sequence of this SCM's events the peer has: new ones go above it (a log lost here). */
     private final AtomicLong floor = new AtomicLong();
+    private final DeniedHandlers denied;
+    // writer thread only
+    private long deniedChecked;
     private final Thread writer;
     private final Thread forwarder;
     private final Object wake = new Object();
@@ -91,7 +97,9 @@ public class EventsComponent implements HaModule, EventHandler, EventJournal, Li
 
     @Activate
     public EventsComponent(EventsConfig config, @Reference Node node,
-            @Reference(name = "logger", service = LoggerFactory.class) Logger log) throws IOException {
+            @Reference(name = "logger", service = LoggerFactory.class) Logger log,
+            org.osgi.framework.BundleContext context) throws IOException {
+        this.denied = new DeniedHandlers(context);
         this.log = log;
         this.node = node;
         this.config = config;
@@ -179,7 +187,8 @@ public class EventsComponent implements HaModule, EventHandler, EventJournal, Li
         List<Record> batch = new ArrayList<>();
         while (running) {
             try {
-                Record first = queue.poll(1, TimeUnit.SECONDS);
+                Record first = queue.poll(DENIED_CHECK_MS, TimeUnit.MILLISECONDS);
+                checkDenied();
                 if (first == null) {
                     continue;
                 }
@@ -207,6 +216,22 @@ public class EventsComponent implements HaModule, EventHandler, EventJournal, Li
                 log.error("event log: " + batch.size() + " events could not be written to "
                         + node.dataDir().resolve("events") + ": " + e, e);
             }
+        }
+    }
+
+    /* writer thread: a handler Event Admin denied is said in the log and the event log, once */
+    private void checkDenied() throws IOException {
+        long now = System.nanoTime();
+        if (now - deniedChecked < TimeUnit.MILLISECONDS.toNanos(DENIED_CHECK_MS)) {
+            return;
+        }
+        deniedChecked = now;
+        for (String handler : denied.newlyDenied()) {
+            log.error("Event Admin denied the event handler " + handler + ": it overran Event Admin's timeout and"
+                    + " receives no more events until its bundle restarts");
+            append(new Record(-1, self, 0, System.currentTimeMillis(), TOPIC_HANDLER_DENIED,
+                    Map.of("scm", self, "handler", handler)));
+            events.force();
         }
     }
 
