@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * dies (it panics), is restarted and comes back ACTIVE; a service that keeps failing is disabled with
  * the reason in the status; a data folder below its free-space threshold is an event; a HASM module
  * that panics makes its SCM reboot while the peer serves its personality. What happened is read back
- * from the event log ({@code /events}).
+ * from the event log ({@code /events}), which also says when Event Admin denied an event handler that
+ * overran its timeout.
  */
 class PairHealthIT {
 
@@ -34,7 +35,8 @@ class PairHealthIT {
     @Test
     void failedServicesAreRestartedOrDisabledAndAFullDataFolderIsAnEvent(@TempDir Path work) throws Exception {
         Path jar = TestBundles.build("hasm.test.ailing",
-                "flaky;fail=OPMODE;failTimes=1, dies;panicTimes=1, broken;fail=OPMODE");
+                "flaky;fail=OPMODE;failTimes=1, dies;panicTimes=1, broken;fail=OPMODE,"
+                        + " deaf;blockEvents=org/hasm/health/WELLNESS");
         try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
             pair.writeConfig(A, "org.hasm.health.cfg", HEALTH);
             Files.copy(jar, pair.node(A).resolve("deploy").resolve("hasm.test.ailing.jar"));
@@ -68,6 +70,12 @@ class PairHealthIT {
                     && e.path("properties").has("heapUsedPercent")), "a wellness event: " + health);
             // the controller's side of it is in the log too
             assertEquals(4, events(pair, A, "org/hasm/controller/module/RESTARTED").size());
+            // an event handler that overran Event Admin's timeout: Event Admin only says so in a silenced
+            // warning; the event log says so
+            org.hasm.itests.support.Await.until("a denied event handler in the event log", STEP,
+                    () -> !events(pair, A, "org/hasm/events/HANDLER_DENIED").isEmpty(), pair::diagnostics);
+            JsonNode denied = events(pair, A, "org/hasm/events/HANDLER_DENIED").get(0);
+            assertTrue(denied.path("properties").path("handler").asText().contains("hasm.test.ailing"), denied.toString());
             // nothing of this moved a personality
             assertTrue(pair.roles("DAC/MASTER", "DAC/SLAVE"), pair.diagnostics());
         }

@@ -112,6 +112,15 @@ public final class TestModule implements HaModule {
         return c == null ? -1 : c.deadline(call).toMillis();
     }
 
+    /** Blocks the caller until {@link #release()}, at most {@value #MAX_BLOCK_MS} ms (an event handler's delivery). */
+    void blockOnce() {
+        try {
+            release.await(MAX_BLOCK_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Lets every blocked call (now and later) return. */
     void release() {
         release.countDown();

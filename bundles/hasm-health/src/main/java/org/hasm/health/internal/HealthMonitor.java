@@ -180,7 +180,7 @@ public class HealthMonitor implements HaModule, EventHandler {
             }
             HaController c = controller;
             String boot = c == null ? null : c.reason();
-            if (boot != null && boot.startsWith("RESET: ") && !boot.startsWith("RESET: " + REBOOT_REASON)) {
+            if (operatorReset(boot)) {
                 reboots.clear();
                 log.warn("SCM " + node.scm() + " enabled again by the operator's reset (" + boot + "); it had been"
                         + " disabled: " + disabled);
@@ -192,6 +192,16 @@ public class HealthMonitor implements HaModule, EventHandler {
         } catch (IOException e) {
             throw new HaException("the health monitor cannot read " + reboots.file() + ": " + e, e);
         }
+    }
+
+    /**
+     * @param boot the controller's reason during BOOT
+     * @return whether this boot follows a RESET that neither this monitor nor a HASM module's panic made:
+     *     an operator's (a power-on has no RESET reason)
+     */
+    static boolean operatorReset(String boot) {
+        return boot != null && boot.startsWith("RESET: ") && !boot.startsWith("RESET: " + REBOOT_REASON)
+                && !boot.startsWith("RESET: HASM module ");
     }
 
     @Override
@@ -245,7 +255,7 @@ public class HealthMonitor implements HaModule, EventHandler {
                     + r.failures() + " of " + limits.restartFailuresMax() + " in the window)");
             post(Topics.RESTART, Map.of("module", module, "reason", what, "delayMs", r.delayMs(),
                     "failures", r.failures()));
-            schedule(() -> restart(module, what, 0), r.delayMs());
+            schedule(() -> restart(module, what, panic, 0), r.delayMs());
         } else if (d instanceof Decision.Disable x) {
             disable(module, x.reason(), 0);
         } else if (d instanceof Decision.Reboot b) {
@@ -258,12 +268,14 @@ public class HealthMonitor implements HaModule, EventHandler {
     private static final int MAX_TRIES = 100;
 
     /* hasm-health thread */
-    private void restart(String module, String what, int tries) {
+    private void restart(String module, String what, boolean panic, int tries) {
         ModuleInfo info = info(module);
         if (info == null) {
             return;
         }
-        if (info.status() != ModuleStatus.FAILED && info.status() != ModuleStatus.TIMED_OUT
+        // A panic is restarted whatever the status says: a module that panics from its own thread while the
+        // controller still has a call in it shows that call's outcome (ACTIVE) once it returns.
+        if (!panic && info.status() != ModuleStatus.FAILED && info.status() != ModuleStatus.TIMED_OUT
                 || String.valueOf(info.lastError()).startsWith(ModuleControl.DISABLED)) {
             log.info("module " + module + " is " + info.status() + " again by itself: no restart");
             return;
@@ -279,9 +291,9 @@ public class HealthMonitor implements HaModule, EventHandler {
             }
             mc.restart(module, REBOOT_REASON + what);
         } catch (IllegalStateException e) {
-            if (info.inCallSince() != null && tries < MAX_TRIES) {
+            if (info(module) != null && info(module).inCallSince() != null && tries < MAX_TRIES) {
                 // hung in its call: the controller brings it on when it returns; look again later
-                schedule(() -> restart(module, what, tries + 1), limits.checkIntervalMs());
+                schedule(() -> restart(module, what, panic, tries + 1), limits.checkIntervalMs());
             } else {
                 log.warn("module " + module + " not restarted: " + e.getMessage());
             }
