@@ -390,14 +390,16 @@ public class HealthMonitor implements HaModule, EventHandler {
         return folders;
     }
 
-    /* hasm-health thread: posts a change of one finding */
+    /* hasm-health thread: posts a finding that appears or goes; the wellness event shows it while it lasts */
     private void finding(String check, String problem) {
         String before = problems.get(check);
-        if (problem != null && !problem.equals(before)) {
-            problems.put(check, problem);
-            log.warn("health: " + problem);
-            post(Topics.PROBLEM, Map.of("check", check, "problem", problem));
-        } else if (problem == null && before != null) {
+        if (problem != null) {
+            problems.put(check, problem); // the figures in it change with every check: said once, shown current
+            if (before == null) {
+                log.warn("health: " + problem);
+                post(Topics.PROBLEM, Map.of("check", check, "problem", problem));
+            }
+        } else if (before != null) {
             problems.remove(check);
             log.info("health: " + check + " is fine again (was: " + before + ")");
             post(Topics.RECOVERED, Map.of("check", check, "was", before));
