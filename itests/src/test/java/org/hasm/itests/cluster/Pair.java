@@ -484,6 +484,11 @@ public final class Pair implements AutoCloseable {
         return new Reply(response.statusCode(), response.body());
     }
 
+    /** @return the answer to GET {@code path} (from {@code /hasm/api/v1/}), or {@code null} if not 200 right now */
+    public JsonNode api(Scm scm, String path) {
+        return get(scm, path);
+    }
+
     private JsonNode get(Scm scm, String path) {
         if (!isAlive(scm) || Boolean.TRUE.equals(paused.get(scm))) {
             return null; // nothing to ask, and a paused JVM would only make us wait for the timeout

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.hasm.spi.Call;
 import org.hasm.spi.HaContext;
@@ -37,13 +38,28 @@ public final class TestModule implements HaModule {
     private volatile boolean blocked;
     private volatile HaContext context;
     private final Consumer<String> recorder;
+    /** How many of its calls in {@code failIn} fail (then they pass); negative: all of them. */
+    private final AtomicInteger failures;
+    /** After these opMode calls return, a worker thread of the module panics and dies; {@code 0}: never. */
+    private final AtomicInteger panics;
 
     TestModule(String name, Set<Call> failIn, Set<Call> blockIn, SysConfig blockWhen, Consumer<String> recorder) {
+        this(name, failIn, blockIn, blockWhen, recorder, -1, 0);
+    }
+
+    /**
+     * @param failTimes how many calls in {@code failIn} fail before they pass; negative: every one
+     * @param panicTimes how many opMode calls start a worker thread that calls {@link HaContext#panic} and dies
+     */
+    TestModule(String name, Set<Call> failIn, Set<Call> blockIn, SysConfig blockWhen, Consumer<String> recorder,
+            int failTimes, int panicTimes) {
         this.name = name;
         this.recorder = recorder;
         this.failIn = failIn;
         this.blockIn = blockIn;
         this.blockWhen = blockWhen;
+        this.failures = new AtomicInteger(failTimes);
+        this.panics = new AtomicInteger(panicTimes);
     }
 
     @Override
@@ -60,6 +76,14 @@ public final class TestModule implements HaModule {
     @Override
     public void opMode(OpMode mode, SysConfig config) throws HaException {
         enter(Call.OPMODE, "OPMODE " + mode + " " + config, blockWhen == null || blockWhen == config);
+        if (panics.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            HaContext c = context;
+            // the module's own worker dies: a fault the module finds after its call returned
+            Thread worker = new Thread(() -> c.panic(name + ": its worker thread died (test module)"),
+                    "test-module-" + name + "-worker");
+            worker.setDaemon(true);
+            worker.start();
+        }
     }
 
     @Override
@@ -88,6 +112,15 @@ public final class TestModule implements HaModule {
         return c == null ? -1 : c.deadline(call).toMillis();
     }
 
+    /** Blocks the caller until {@link #release()}, at most {@value #MAX_BLOCK_MS} ms (an event handler's delivery). */
+    void blockOnce() {
+        try {
+            release.await(MAX_BLOCK_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Lets every blocked call (now and later) return. */
     void release() {
         release.countDown();
@@ -113,7 +146,7 @@ public final class TestModule implements HaModule {
                 blocked = false;
             }
         }
-        if (failIn.contains(call)) {
+        if (failIn.contains(call) && failures.getAndUpdate(n -> n > 0 ? n - 1 : n) != 0) {
             throw new HaException(name + ": " + call + " failed on purpose (test module)");
         }
     }

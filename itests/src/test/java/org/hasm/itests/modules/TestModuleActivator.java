@@ -25,7 +25,10 @@ import org.osgi.framework.ServiceRegistration;
  * <p>Header syntax: {@code name;tier=hasm;rank=10;fail=TEST;block=OPMODE, other;rank=120}
  * ({@code fail} and {@code block} take {@code |}-separated call names). More attributes:
  * {@code when=DEGRADED} blocks opMode only in that system configuration; {@code after=a|b} and
- * {@code deadline.OPMODE=300} (any call) become the service properties {@link HaModule#MODULE_AFTER}
+ * {@code failTimes=N} makes only the first N calls named by {@code fail} fail; {@code panicTimes=N} makes each of
+ * the first N opMode calls start a worker thread that calls {@code panic} and dies;
+ * {@code blockEvents=TOPIC} registers an Event Admin handler of that topic that blocks (until released, at
+ * most a minute) in every event it gets; {@code deadline.OPMODE=300} (any call) become the service properties {@link HaModule#MODULE_AFTER}
  * and {@link HaModule#MODULE_DEADLINE_OPMODE} (and the others).
  *
  * <p>The control service is a {@code Function<String, Object>} with property
@@ -75,7 +78,26 @@ public final class TestModuleActivator implements BundleActivator {
             controlProps.put(CONTROL_PROPERTY, r.properties.get(HaModule.MODULE_NAME));
             Function<String, Object> control = command -> control(context, r, command);
             context.registerService(Function.class, control, controlProps);
+            String blockEvents = attributes(clause.trim()).get("blockEvents");
+            if (blockEvents != null) {
+                Hashtable<String, Object> handlerProps = new Hashtable<>();
+                handlerProps.put(org.osgi.service.event.EventConstants.EVENT_TOPIC, blockEvents);
+                TestModule module = r.module;
+                // the handler overruns Event Admin's timeout: until the module is released (bounded)
+                org.osgi.service.event.EventHandler handler = event -> module.blockOnce();
+                context.registerService(org.osgi.service.event.EventHandler.class, handler, handlerProps);
+            }
         }
+    }
+
+    private static Map<String, String> attributes(String clause) {
+        String[] parts = clause.split(";");
+        Map<String, String> attrs = new HashMap<>();
+        for (int i = 1; i < parts.length; i++) {
+            String[] kv = parts[i].split("=", 2);
+            attrs.put(kv[0].trim(), kv.length > 1 ? kv[1].trim() : "");
+        }
+        return attrs;
     }
 
     @Override
@@ -135,7 +157,8 @@ public final class TestModuleActivator implements BundleActivator {
         }
         String when = attrs.get("when");
         TestModule module = new TestModule(name, calls(attrs.get("fail")), calls(attrs.get("block")),
-                when == null ? null : SysConfig.valueOf(when), recorder);
+                when == null ? null : SysConfig.valueOf(when), recorder,
+                Integer.parseInt(attrs.getOrDefault("failTimes", "-1")), Integer.parseInt(attrs.getOrDefault("panicTimes", "0")));
         return new Registered(module, props);
     }
 

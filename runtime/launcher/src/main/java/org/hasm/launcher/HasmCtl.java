@@ -24,6 +24,10 @@ public final class HasmCtl {
     static final String USAGE = String.join(System.lineSeparator(),
             "usage: hasmctl SCM status [--json]                   the SCM's state, peer, channels, personalities, modules",
             "       hasmctl SCM journal [--after N] [--json]      the lifecycle calls it made (after sequence N)",
+            "       hasmctl SCM events [--after ID] [--topic T] [--follow] [--json]",
+            "                                                     its event log, its peer's events included (after",
+            "                                                     event ID; topic T, or T* for a prefix); --follow",
+            "                                                     prints new ones as they come, until interrupted",
             "       hasmctl SCM reset|shutdown|surrender [--scm NAME] [--reason TEXT]",
             "                                                     ask the pair's MASTER to have SCM NAME (default: the",
             "                                                     SCM addressed) do that; a SLAVE redirects to the MASTER",
@@ -78,7 +82,12 @@ public final class HasmCtl {
      * @param tokenFile the credential's file, or {@code null}
      */
     record Request(String node, Path nodeDir, Path tokenFile, String command, boolean json, Long after, String reason,
-            String scm, String argument) {
+            String scm, String argument, boolean follow, String topic) {
+
+        Request(String node, Path nodeDir, Path tokenFile, String command, boolean json, Long after, String reason,
+                String scm, String argument) {
+            this(node, nodeDir, tokenFile, command, json, after, reason, scm, argument, false, null);
+        }
     }
 
     /** @return the exit code */
@@ -138,6 +147,8 @@ public final class HasmCtl {
         String reason = null;
         String scm = null;
         String argument = null;
+        boolean follow = false;
+        String topic = null;
         List<String> rest = new ArrayList<>(List.of(args));
         for (int i = 0; i < rest.size(); i++) {
             String arg = rest.get(i);
@@ -165,6 +176,8 @@ public final class HasmCtl {
                 }
                 case "--reason" -> reason = value != null ? value : next(rest, ++i, arg);
                 case "--scm" -> scm = value != null ? value : next(rest, ++i, arg);
+                case "--follow" -> follow = true;
+                case "--topic" -> topic = value != null ? value : next(rest, ++i, arg);
                 case "-h", "--help" -> command = "help";
                 default -> {
                     if (arg.startsWith("-")) {
@@ -183,7 +196,8 @@ public final class HasmCtl {
         if (command == null) {
             throw new LaunchException("no command (status, journal, reset, shutdown, surrender; see hasmctl help)");
         }
-        if (!command.equals("help") && !command.equals("status") && !command.equals("journal") && !COMMANDS.contains(command)) {
+        if (!command.equals("help") && !command.equals("status") && !command.equals("journal") && !command.equals("events")
+                && !COMMANDS.contains(command)) {
             throw new LaunchException("unknown command '" + command + "' (status, journal, reset, shutdown, surrender,"
                     + " move, standby, unstandby, failback, maintenance)");
         }
@@ -193,8 +207,11 @@ public final class HasmCtl {
         if (command.equals("maintenance") && !"on".equals(argument) && !"off".equals(argument)) {
             throw new LaunchException("maintenance needs on or off" + (argument == null ? "" : ", not '" + argument + "'"));
         }
-        if (after != null && !command.equals("journal")) {
-            throw new LaunchException("--after is for journal only");
+        if (after != null && !command.equals("journal") && !command.equals("events")) {
+            throw new LaunchException("--after is for journal and events only");
+        }
+        if ((follow || topic != null) && !command.equals("events")) {
+            throw new LaunchException((follow ? "--follow" : "--topic") + " is for events only");
         }
         if (reason != null && !COMMANDS.contains(command)) {
             throw new LaunchException("--reason is for commands only, not " + command);
@@ -212,7 +229,7 @@ public final class HasmCtl {
             node = node == null ? DEFAULT_NODE : node;
             AdminClient.parse(node);
         }
-        return new Request(node, nodeDir, tokenFile, command, json, after, reason, scm, argument);
+        return new Request(node, nodeDir, tokenFile, command, json, after, reason, scm, argument, follow, topic);
     }
 
     private static String next(List<String> args, int i, String option) throws LaunchException {
@@ -242,6 +259,8 @@ public final class HasmCtl {
                     throw new LaunchException(LaunchException.FAILED, client.base() + ": the journal is not a JSON array");
                 }
             }
+            case "events" -> new EventsCommand(client, out).run(request.after(), request.topic(), request.follow(),
+                    request.json());
             default -> {
                 Map<String, String> form = new LinkedHashMap<>();
                 if (request.scm() != null) {

@@ -111,6 +111,8 @@ final class AdminApi {
     private final Clock clock;
     // the UPS watch, when one runs: its status goes into the status document; set once, before any request
     private volatile Supplier<PowerMonitor> power = () -> null;
+    // set once after construction (AdminServlet), before the first request
+    private volatile EventsRoute events = new EventsRoute(() -> null);
 
     /**
      * @param faultsEnabled whether the framework property {@code hasm.faults.enabled} is {@code true}:
@@ -135,6 +137,12 @@ final class AdminApi {
     /** @param power the UPS watch, or a supplier of {@code null} while none runs; the status document shows it */
     AdminApi power(Supplier<PowerMonitor> power) {
         this.power = power;
+        return this;
+    }
+
+    /** @param journal this SCM's event log, or a supplier of {@code null} while it is not running */
+    AdminApi events(java.util.function.Supplier<org.hasm.spi.events.EventJournal> journal) {
+        this.events = new EventsRoute(journal);
         return this;
     }
 
@@ -176,6 +184,9 @@ final class AdminApi {
         }
         if (p.equals("/journal")) {
             return only("GET", method, () -> journal(request.parameter().apply("after")));
+        }
+        if (p.equals("/events")) {
+            return only("GET", method, () -> events.answer(request.parameter()));
         }
         if (p.startsWith(COMMAND_PATH) && OPERATIONS.contains(p.substring(COMMAND_PATH.length()))) {
             String operation = p.substring(COMMAND_PATH.length());

@@ -81,6 +81,10 @@ public class AdminServlet extends HttpServlet {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile PowerMonitor power;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile org.hasm.spi.events.EventJournal eventJournal;
+
     private final transient Logger log;
     private final transient AdminApi api;
     // Two drop requests at once would each read, merge and write the whole configuration; the
@@ -108,7 +112,8 @@ public class AdminServlet extends HttpServlet {
             }
         };
         this.api = new AdminApi(() -> controller, () -> monitor, () -> link, faults,
-                () -> configAdmin == null ? null : this::drop, credentials, audit, Clock.systemUTC()).power(() -> power);
+                () -> configAdmin == null ? null : this::drop, credentials, audit, Clock.systemUTC()).power(() -> power)
+                .events(() -> eventJournal);
         // read now, so that a folder without a valid credential is in the log at start, not at the first request
         int n = credentials.list().size();
         log.info("admin API: {} credential{} in {}", n, n == 1 ? "" : "s", credentials.folder());

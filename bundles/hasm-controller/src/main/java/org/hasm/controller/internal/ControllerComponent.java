@@ -188,6 +188,11 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
         core.start();
     }
 
+    /** @return the core, for the other components of this bundle ({@link ModuleControlComponent}); null before activation */
+    Scm core() {
+        return scm;
+    }
+
     @Modified
     void modified(ControllerConfig config) {
         this.config = config;

@@ -50,6 +50,7 @@ final class Scm {
     private final PeerClient peerClient;
     private final PeerServer peerServer;
     private final StatePublisher publisher;
+    private final Restarts restarts;
     private volatile PeerPort peer = PeerPort.NONE;
     // written by the controller thread only (and the constructor)
     private volatile Settings settings;
@@ -112,6 +113,8 @@ final class Scm {
                 () -> loop.submit("reconcile", this::reconcile));
         this.whiteboard = new Whiteboard(registry, lifecycle, loop, sink, () -> started && !closing, this::reconcile,
                 this::leaveBound);
+        this.restarts = new Restarts(registry, lifecycle, loop, sink, () -> this.settings.scm(),
+                () -> started && !closing, this::reconcile);
         this.peerClient = new PeerClient(() -> peer, sink, this::post, timing);
         this.publisher = new StatePublisher(sink, this::activeCount);
         this.peerServer = new PeerServer(() -> {
@@ -226,6 +229,18 @@ final class Scm {
 
     void removed(long serviceId) {
         whiteboard.removed(serviceId);
+    }
+
+    // ---- one module: the health monitor's restart and disable (ModuleControl) ----
+
+    /** @throws IllegalArgumentException or IllegalStateException with why; nothing is queued then */
+    void restartModule(String name, String reason) {
+        restarts.restart(name, reason);
+    }
+
+    /** @throws IllegalArgumentException or IllegalStateException with why; nothing is queued then */
+    void disableModule(String name, String reason) {
+        restarts.disable(name, reason);
     }
 
     // ---- events from outside ----

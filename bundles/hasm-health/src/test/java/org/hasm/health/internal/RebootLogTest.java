@@ -1,0 +1,52 @@
+package org.hasm.health.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RebootLogTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void rebootsAreCountedInTheWindowAndOlderOnesDropped() throws Exception {
+        RebootLog log = new RebootLog(dir.resolve("health"));
+        assertEquals(List.of(), log.recent(0, 1000));
+        log.reboot(100, 1000, "storage failed");
+        log.reboot(900, 1000, "netif failed\nsecond line");
+        assertEquals(2, log.recent(1050, 1000).size());
+        assertEquals(List.of(new RebootLog.Entry(900, "netif failed second line")), log.recent(1500, 1000));
+        log.reboot(1800, 1000, "again");
+        // the reboot at 100 fell out of the window and is no longer in the file
+        assertEquals(2, Files.readAllLines(log.file()).size());
+    }
+
+    @Test
+    void disabledUntilCleared() throws Exception {
+        RebootLog log = new RebootLog(dir.resolve("health"));
+        assertNull(log.disabled());
+        log.reboot(100, 1000, "x");
+        log.disable(200, "storage failed 4 times");
+        assertEquals("storage failed 4 times", log.disabled());
+        log.reboot(300, 1000, "y");
+        assertEquals("storage failed 4 times", log.disabled());
+        log.clear();
+        assertNull(log.disabled());
+        assertEquals(List.of(), log.recent(300, 1000));
+    }
+
+    @Test
+    void aLineWrittenByHandOrTornIsSkipped() throws Exception {
+        RebootLog log = new RebootLog(dir.resolve("health"));
+        log.reboot(100, 1000, "x");
+        Files.writeString(log.file(), "garbage\n12x\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        assertEquals(1, log.recent(200, 1000).size());
+        assertNull(log.disabled());
+    }
+}
