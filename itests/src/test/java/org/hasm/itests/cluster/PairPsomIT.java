@@ -1,0 +1,192 @@
+package org.hasm.itests.cluster;
+
+import static org.hasm.itests.cluster.Pair.Scm.A;
+import static org.hasm.itests.cluster.Pair.Scm.B;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.hasm.itests.cluster.Pair.Scm;
+import org.hasm.itests.cluster.Pair.Timing;
+import org.hasm.itests.support.Await;
+import org.hasm.itests.support.Cli;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * PSOM on two real SCMs, driven through the service that uses it: a WebDAV LOCK is a PSOM object
+ * (created, locked, written, unlocked by nas-http). What is stored is read from each SCM's data
+ * folder, as a crash would leave it.
+ */
+class PairPsomIT {
+    private static final Duration STEP = Duration.ofSeconds(20);
+    private static final Duration REQUEST = Duration.ofSeconds(5);
+    private static final Pattern SUMMARY =
+            Pattern.compile("<- summary for `(\\w+)': of (\\d+) tests run: (\\d+) passed, (\\d+) failed\\.");
+    private static final String HOOKS = "-Dhasm.psom.test.hooks=true -Dhasm.psom.test.halt-at=";
+    /** The exit status of an SCM that halted itself at the step asked for. */
+    private static final int HALTED = 86;
+
+    @Test
+    void aLockTakenOnEitherScmIsStoredOnBothAndLitmusLocksStayWhole(@TempDir Path work) throws Exception {
+        Path litmus = Requirements.tool("litmus");
+        Requirements.require(litmus != null, "litmus is not installed (apt-get install -y litmus)");
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            PairFaultIT.startInDac(pair);
+            for (Scm home : Scm.values()) {
+                // scm-a is the MASTER: its lock is granted locally; scm-b's comes from scm-a
+                String token = lock(pair.filesUrl(home).resolve("held-" + home.id() + ".txt"));
+                String path = "/held-" + home.id() + ".txt";
+                for (Scm scm : Scm.values()) {
+                    Map<String, PsomFiles.Stored> stored = PsomFiles.read(pair.node(scm));
+                    String name = "http/" + home.personality() + "/files/lock/" + token.replace("<", "")
+                            .replace(">", "").replace("urn:uuid:", "");
+                    PsomFiles.Stored s = stored.get(name);
+                    assertTrue(s != null && s.text().contains(path), "the LOCK through " + home.personality()
+                            + " was answered, so " + scm.id() + " holds " + name + " on its disk; it holds " + stored);
+                }
+            }
+            Cli run = Cli.run(Duration.ofMinutes(3), litmus.toString(), "-k", pair.filesUrl(A).toString());
+            Matcher m = SUMMARY.matcher(run.stdout());
+            int suites = 0;
+            while (m.find()) {
+                suites++;
+                assertEquals("0", m.group(4), "litmus suite " + m.group(1) + " on the pair:\n" + run.stdout());
+            }
+            assertEquals(5, suites, "basic, copymove, props, locks, http all ran:\n" + run.stdout() + run.stderr());
+            System.out.println("# litmus on personality A of the pair (locks in PSOM): " + suites + " suites, all passed");
+        }
+    }
+
+    @Test
+    void aKilledLockHoldersLocksAreReleasedOnTheSurvivor(@TempDir Path work) throws Exception {
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            // scm-b (SLAVE) halts while nas-http holds the PSOM lock of the lock object it writes: the
+            // create is the first write, the lock's value the second
+            pair.wrap(B, List.of("env", "HASM_JAVA_OPTS=" + HOOKS + "write-begin#2"));
+            PairFaultIT.startInDac(pair);
+            URI file = pair.filesUrl(B).resolve("contended.txt");
+            HttpClient client = client();
+            assertEquals(201, send(client, file, "PUT", "x").statusCode());
+            try {
+                lockRequest(client, file);
+            } catch (IOException e) {
+                // scm-b halted in the middle of the answer
+            }
+            assertEquals(HALTED, pair.awaitExit(B, STEP), "scm-b halted at the hook:\n" + pair.stderr(B));
+            pair.awaitState(A, "DEGRADED", "MASTER", STEP);
+            Await.until("scm-a's log says it released the dead peer's PSOM lock", STEP,
+                    () -> pair.log(A).lines().anyMatch(l -> l.contains("released its locks [http/B/files/lock/")),
+                    pair::diagnostics);
+            // the object scm-b had locked is free: nas-http on scm-a takes the file's WebDAV lock at once
+            pair.awaitServedBy(B, A, STEP);
+            HttpResponse<String> again = lockRequest(client, file);
+            assertEquals(200, again.statusCode(), "LOCK through B on scm-a: " + again.body());
+        }
+    }
+
+    @Test
+    void aWriteKilledAtEachStepLeavesTheOldOrTheNewValueOnBoth(@TempDir Path work) throws Exception {
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            PairFaultIT.startInDac(pair);
+            HttpClient client = client();
+            // scm-a writes first as MASTER (its write goes here and to scm-b in parallel), then, after
+            // its first kill, as SLAVE (to the MASTER scm-b first, then here)
+            List<String> steps = List.of("write-temp-forced#2", "write-renamed#2", "write-replicated#2");
+            int round = 0;
+            for (String step : steps) {
+                round++;
+                if (round > 1) {
+                    pair.wrap(A, List.of("env", "HASM_JAVA_OPTS=" + HOOKS + step));
+                    pair.start(A);
+                    pair.awaitState(A, "DAC", "SLAVE", Pair.BOOT);
+                    pair.awaitServedBy(A, A, STEP);
+                } else {
+                    pair.terminate(A);
+                    pair.wrap(A, List.of("env", "HASM_JAVA_OPTS=" + HOOKS + step));
+                    pair.start(A);
+                    pair.awaitState(A, "DAC", "MASTER", Pair.BOOT);
+                    pair.awaitState(B, "DAC", "SLAVE", STEP);
+                    pair.awaitServedBy(A, A, STEP);
+                }
+                URI file = pair.filesUrl(A).resolve("k" + round + ".txt");
+                assertEquals(201, send(client, file, "PUT", "x").statusCode());
+                try {
+                    lockRequest(client, file);
+                } catch (IOException e) {
+                    // halted in the middle
+                }
+                assertEquals(HALTED, pair.awaitExit(A, STEP), step + ": scm-a halted at the hook:\n" + pair.stderr(A));
+                String path = "/k" + round + ".txt";
+                Map<String, PsomFiles.Stored> onA = PsomFiles.read(pair.node(A));
+                Await.until(step + ": scm-b took A over", STEP, () -> {
+                    try {
+                        pair.awaitServedBy(A, B, Duration.ofMillis(100));
+                        return true;
+                    } catch (AssertionError e) {
+                        return false;
+                    }
+                }, pair::diagnostics);
+                Map<String, PsomFiles.Stored> onB = PsomFiles.read(pair.node(B));
+                for (Map<String, PsomFiles.Stored> side : List.of(onA, onB)) {
+                    List<PsomFiles.Stored> mine = side.values().stream()
+                            .filter(s -> s.name().startsWith("http/A/files/lock/") && (s.value().length == 0
+                                    || s.text().contains(path))).toList();
+                    // the create was confirmed before the write began: the object is there, empty (old)
+                    // or holding the lock (new), never torn (PsomFiles checks every file's CRC)
+                    assertTrue(mine.size() <= 1 || mine.stream().allMatch(s -> s.value().length > 0 || s.text().isEmpty()),
+                            step + ": " + side);
+                }
+                System.out.println("# " + step + ": scm-a " + onA.keySet().size() + " objects, scm-b " + onB.size());
+            }
+            // scm-a returns; after the resynchronisation both hold the same copy of every object
+            pair.wrap(A, List.of());
+            pair.start(A);
+            pair.awaitState(A, "DAC", "SLAVE", Pair.BOOT);
+            Map<String, PsomFiles.Stored> onA = PsomFiles.read(pair.node(A));
+            Map<String, PsomFiles.Stored> onB = PsomFiles.read(pair.node(B));
+            assertEquals(onB.keySet(), onA.keySet(), "the same objects on both after the resynchronisation");
+            for (String name : onB.keySet()) {
+                assertEquals(onB.get(name).text(), onA.get(name).text(), name + " on both");
+            }
+        }
+    }
+
+    private static HttpClient client() {
+        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).proxy(HttpClient.Builder.NO_PROXY).build();
+    }
+
+    /** Locks {@code file} (exclusive write lock), @return its token. */
+    private static String lock(URI file) throws IOException, InterruptedException {
+        HttpClient client = client();
+        assertEquals(201, send(client, file, "PUT", "locked").statusCode());
+        HttpResponse<String> lock = lockRequest(client, file);
+        assertEquals(200, lock.statusCode(), "LOCK " + file + ": " + lock.body());
+        return lock.headers().firstValue("Lock-Token").orElseThrow(() -> new AssertionError("no Lock-Token"));
+    }
+
+    private static HttpResponse<String> lockRequest(HttpClient client, URI file) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(file).timeout(REQUEST).header("Timeout", "Second-3600")
+                .method("LOCK", HttpRequest.BodyPublishers.ofString(
+                        "<?xml version=\"1.0\" encoding=\"utf-8\"?><D:lockinfo xmlns:D=\"DAV:\">"
+                                + "<D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype>"
+                                + "<D:owner>hasm psom test</D:owner></D:lockinfo>")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> send(HttpClient client, URI file, String method, String body)
+            throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(file).timeout(REQUEST)
+                .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
