@@ -563,13 +563,7 @@ final class Psom {
             }
             Wire.Out request = new Wire.Out(Wire.SYNC).put(from).put(to).put(term);
             writeMetas(request, page.values());
-            Wire.In answer;
-            try {
-                answer = Wire.answer(peer.request(request.bytes(), requestTimeout));
-            } catch (IOException e) {
-                throw new SharedObjectException("*", Reason.UNAVAILABLE, "cannot resynchronise with the MASTER " + peerName
-                        + ": " + e.getMessage(), e);
-            }
+            Wire.In answer = syncRequest(request.bytes(), started);
             try {
                 adoptTerm(answer.getLong());
                 boolean more = answer.in.readBoolean();
@@ -614,6 +608,27 @@ final class Psom {
         }
         throw new SharedObjectException("*", Reason.UNAVAILABLE, "resynchronisation with " + peerName + " did not end in "
                 + MAX_SYNC_ROUNDS + " rounds");
+    }
+
+    /**
+     * One page of the resynchronisation. The MASTER may not know its role yet (at READY the SLAVE's
+     * {@code opMode} can come a little before the MASTER's): asked again until it answers as MASTER,
+     * for at most the write timeout from the start of the resynchronisation.
+     */
+    private Wire.In syncRequest(byte[] request, long started) throws SharedObjectException {
+        long deadline = started + writeTimeout.toNanos();
+        while (true) {
+            try {
+                return Wire.answer(peer.request(request, requestTimeout));
+            } catch (IOException e) {
+                boolean notYet = !(e instanceof Wire.Refused r) || r.reason == Reason.UNAVAILABLE;
+                if (!notYet || System.nanoTime() - deadline > 0 || Thread.currentThread().isInterrupted()) {
+                    throw new SharedObjectException("*", Reason.UNAVAILABLE, "cannot resynchronise with the MASTER "
+                            + peerName + " within " + writeTimeout.toMillis() + " ms: " + e.getMessage(), e);
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(RETRY_PARK_MS));
+            }
+        }
     }
 
     private void push(List<Entry> push) throws IOException {

@@ -46,6 +46,7 @@ class PsomPairTest {
         final String name;
         final Path dir;
         volatile Scm peer;
+        final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
         Psom core;
 
         Scm(Path base, String name, String peerName) throws IOException {
@@ -61,6 +62,7 @@ class PsomPairTest {
                 }
             }), (payload, timeout) -> {
                 Scm p = peer;
+                sent.incrementAndGet();
                 if (p == null || p.core == null) {
                     throw new IOException("link to " + peerName + " cut");
                 }
@@ -259,6 +261,30 @@ class PsomPairTest {
             assertTrue(va.equals("old") || va.equals("new"), step + ": scm-a has " + va);
             assertEquals(va, vb, step + ": both hold the same value after the resynchronisation");
         }
+    }
+
+    @Test
+    void aSlaveTheMasterAnswersBeforeItKnowsItsRoleWaitsForIt() throws Exception {
+        // at READY the SLAVE's opMode may come a little before the MASTER's
+        Scm a = new Scm(data, "scm-a", "scm-b");
+        Scm b = new Scm(data, "scm-b", "scm-a");
+        a.peer = b;
+        b.peer = a;
+        java.util.concurrent.CompletableFuture<Void> slave = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                b.core.slave();
+            } catch (SharedObjectException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (b.sent.get() < 2 && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // until scm-a refused at least once: it is not the MASTER yet
+        }
+        assertTrue(b.sent.get() >= 2, "scm-b asked scm-a again after it was refused");
+        a.core.master(false);
+        slave.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(a.core.peerReplica());
     }
 
     @Test
