@@ -373,6 +373,7 @@ final class Psom {
         if (mode == Mode.SLAVE) {
             replicate(e, token, true);
             persist(e, "write-");
+            Halt.at("write-replicated");
             return;
         }
         replication.readLock().lock();
