@@ -96,6 +96,27 @@ class PairPsomIT {
     }
 
     @Test
+    void aLockOutlivesAPowerCycleOfBothScms(@TempDir Path work) throws Exception {
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            PairFaultIT.startInDac(pair);
+            URI file = pair.filesUrl(B).resolve("kept.txt");
+            String token = lock(file);
+            // both lose power: the SLAVE first, then the MASTER
+            pair.kill(B);
+            pair.kill(A);
+            PairFaultIT.startInDac(pair);
+            pair.awaitServedBy(B, B, STEP);
+            HttpClient client = client();
+            assertEquals(423, send(client, file, "PUT", "without the token").statusCode(),
+                    "the lock taken before both SCMs went down holds");
+            HttpResponse<String> held = client.send(HttpRequest.newBuilder(file).timeout(REQUEST)
+                    .header("If", "(" + token + ")").PUT(HttpRequest.BodyPublishers.ofString("with it")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(204, held.statusCode(), "PUT naming the token after the power cycle: " + held.body());
+        }
+    }
+
+    @Test
     void aWriteKilledBeforeOrAfterItsRenameLeavesTheOldOrTheNewValueOnBoth(@TempDir Path work) throws Exception {
         // scm-a writes first as MASTER (here and to scm-b in parallel), killed before its rename; then,
         // back after its kill, as SLAVE (to the MASTER scm-b first, then here), killed after its rename
@@ -148,6 +169,9 @@ class PairPsomIT {
                     long empty = lockObjects.stream().filter(o -> o.value().length == 0).count();
                     assertTrue(withThisLock + empty == 1, step + ": " + scm.id() + " holds the round's lock object"
                             + " once, old (empty) or new: " + stored);
+                    if (step.startsWith("write-replicated")) {
+                        assertEquals(1, withThisLock, step + ": confirmed, so " + scm.id() + " holds the new value: " + stored);
+                    }
                     System.out.println("# killed at " + step + ": " + scm.id() + " holds it "
                             + (withThisLock == 1 ? "new" : "old"));
                 }
