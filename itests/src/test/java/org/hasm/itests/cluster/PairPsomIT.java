@@ -56,7 +56,9 @@ class PairPsomIT {
                             + " was answered, so " + scm.id() + " holds " + name + " on its disk; it holds " + stored);
                 }
             }
-            Cli run = Cli.run(Duration.ofMinutes(3), litmus.toString(), "-k", pair.filesUrl(A).toString());
+            // in the test's folder: litmus writes its debug.log and child.log where it runs
+            Cli run = Cli.run(Duration.ofMinutes(3), "sh", "-c", "cd \"$0\" && exec \"$1\" -k \"$2\"",
+                    work.toString(), litmus.toString(), pair.filesUrl(A).toString());
             Matcher m = SUMMARY.matcher(run.stdout());
             int suites = 0;
             while (m.find()) {
