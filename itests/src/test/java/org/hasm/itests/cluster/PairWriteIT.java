@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the peer takes the personality over, and the crashed SCM comes back and gets it back. Every PUT
  * the client saw acknowledged must read back byte-identical through the same address afterwards,
  * whichever SCM acknowledged it and whichever serves the address now. A WebDAV lock taken on the
- * crashed SCM does not block the file after the takeover.
+ * crashed SCM still holds after the takeover (it lives in the pair's shared objects): its token
+ * works on the survivor, a write without it is refused.
  */
 class PairWriteIT {
 
@@ -62,7 +63,7 @@ class PairWriteIT {
                 writer.awaitAcks(atKill, SOME, STEP, pair::diagnostics);
                 writer.stop();
                 checked("takeover of A by scm-b", writer, filesA, writer.acks(), pair);
-                lockDoesNotOutliveItsScm(filesA.resolve("locked.txt"), token);
+                lockOutlivesItsScm(filesA.resolve("locked.txt"), token);
                 onA.addAll(writer.acks());
             }
 
@@ -124,21 +125,26 @@ class PairWriteIT {
     }
 
     /**
-     * Locks live in the memory of the SCM that granted them: after a takeover the file is not locked
-     * forever; a request naming the dead SCM's token is refused (the client locks again), one without
-     * a token succeeds.
+     * Locks live in the pair's shared objects: after a takeover the lock taken on the crashed SCM
+     * holds on the survivor. A write without its token is refused (423), one naming it succeeds, and
+     * UNLOCK with it frees the file.
      */
-    private static void lockDoesNotOutliveItsScm(URI file, String token) throws IOException, InterruptedException {
+    private static void lockOutlivesItsScm(URI file, String token) throws IOException, InterruptedException {
         HttpClient client = PutLoop.client(Duration.ofSeconds(2));
-        HttpResponse<String> stale = client.send(HttpRequest.newBuilder(file).timeout(REQUEST)
-                .header("If", "(" + token + ")").PUT(HttpRequest.BodyPublishers.ofString("stale token")).build(),
+        assertEquals(423, send(client, file, "PUT", "without the token").statusCode(),
+                "PUT without the token to a file locked on the crashed SCM");
+        HttpResponse<String> held = client.send(HttpRequest.newBuilder(file).timeout(REQUEST)
+                .header("If", "(" + token + ")").PUT(HttpRequest.BodyPublishers.ofString("after the takeover")).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertEquals(412, stale.statusCode(), "PUT naming the lock token of the crashed SCM: " + stale.body());
-        assertEquals(204, send(client, file, "PUT", "after the takeover").statusCode(),
-                "PUT to a file locked on the crashed SCM");
+        assertEquals(204, held.statusCode(), "PUT naming the lock token taken on the crashed SCM: " + held.body());
         HttpResponse<String> read = client.send(HttpRequest.newBuilder(file).timeout(REQUEST).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals("after the takeover", read.body());
+        HttpResponse<String> unlock = client.send(HttpRequest.newBuilder(file).timeout(REQUEST)
+                .header("Lock-Token", token).method("UNLOCK", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(204, unlock.statusCode(), "UNLOCK on the survivor: " + unlock.body());
+        assertEquals(204, send(client, file, "PUT", "unlocked").statusCode(), "PUT once unlocked");
     }
 
     private static HttpResponse<String> send(HttpClient client, URI file, String method, String body)

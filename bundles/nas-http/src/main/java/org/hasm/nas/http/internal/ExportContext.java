@@ -1,11 +1,13 @@
 package org.hasm.nas.http.internal;
 
 import java.nio.file.Path;
+import java.util.function.Supplier;
 import org.apache.catalina.Lifecycle;
 import org.apache.catalina.Wrapper;
 import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.session.StandardManager;
 import org.apache.catalina.startup.Tomcat;
+import org.hasm.spi.shared.SharedObjects;
 
 /**
  * The Tomcat context of one export at {@code /<export name>}: its folder as the only resources, written
@@ -20,11 +22,14 @@ final class ExportContext {
     /**
      * @param workDir Tomcat's work folder for this context (never on a volume)
      * @param costly the personality's permits for expensive requests, shared by its exports
+     * @param shared the pair's shared objects, where the export's WebDAV locks are kept ({@code null}: in memory)
      */
     static StandardContext create(ServicePlan plan, ServicePlan.ExportPlan export, Path workDir, HttpSettings limits,
-            Volumes volumes, Events events, DurableWrite.ChannelOpener opener, CostlyRequests costly) {
+            Volumes volumes, Events events, DurableWrite.ChannelOpener opener, CostlyRequests costly,
+            Supplier<SharedObjects> shared) {
         VolumeAccess volume = new VolumeAccess(volumes, export.volume(), export.root());
-        ExportTarget target = new ExportTarget(plan.personality(), export, volume, limits, events, costly);
+        ExportTarget target = new ExportTarget(plan.personality(), export, volume, limits, events, costly,
+                new DavLocks(shared, plan.personality(), export.name(), events));
         StandardContext ctx = new StandardContext();
         ctx.setName("/" + export.name());
         ctx.setPath("/" + export.name());

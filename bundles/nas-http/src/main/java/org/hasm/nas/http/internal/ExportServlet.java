@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import org.apache.catalina.servlets.WebdavServlet;
+import org.hasm.spi.shared.SharedObjectException;
 import org.hasm.spi.storage.FencedException;
 import org.hasm.spi.storage.Volume;
 
@@ -34,10 +35,14 @@ import org.hasm.spi.storage.Volume;
  * </ul>
  * Locking, {@code If} and the conditional headers stay Tomcat's.
  *
- * <p>Locks live in this servlet's memory only. A personality that moves to the other SCM (or is
- * closed and opened again) starts with none, so a lock taken before a takeover never blocks anyone
- * after it: a request without a token succeeds. A request that still names the old token in an
- * {@code If} header gets 412, as for any unknown token, and the client locks again.
+ * <p>Locks are kept in the pair's shared objects ({@link DavLocks}) when hasm's PSOM runs: a LOCK or
+ * UNLOCK is answered only once the change is stored on both SCMs (its answer is held back until
+ * then: {@link HeldResponse}), and DELETE, MOVE and COPY, which drop the locks of what they remove,
+ * store that too. When the export opens (at boot, after a takeover, after a failback) the stored
+ * locks are put back, so a lock taken through one SCM holds on the other: its token in an
+ * {@code If} header succeeds there, and a conflicting LOCK or a write without it is refused. A LOCK
+ * or UNLOCK that cannot be stored is undone and answered 503 with {@code Retry-After}. Without PSOM
+ * the locks live in this servlet's memory only.
  */
 final class ExportServlet extends WebdavServlet {
     private static final long serialVersionUID = 1L;
@@ -49,6 +54,10 @@ final class ExportServlet extends WebdavServlet {
     private static final Set<String> HAS_DESTINATION = Set.of("COPY", "MOVE");
     // the methods that create the name of their request path (LOCK of an unmapped URL makes an empty file)
     private static final Set<String> CREATES_NAME = Set.of("PUT", "MKCOL", "LOCK");
+    // the methods after which Tomcat's lock table may differ (LOCK, UNLOCK; the others drop the locks of what they remove)
+    private static final Set<String> CHANGES_LOCKS = Set.of("LOCK", "UNLOCK", "DELETE", "MOVE", "COPY");
+    // the methods whose answer is the lock change itself: not stored, not answered
+    private static final Set<String> LOCK_METHODS = Set.of("LOCK", "UNLOCK");
 
     private final transient ExportTarget target;
     // The ownership of the volume that the resource cache was filled under; another one empties it.
@@ -59,6 +68,12 @@ final class ExportServlet extends WebdavServlet {
 
     ExportServlet(ExportTarget target) {
         this.target = target;
+    }
+
+    @Override
+    public void init() throws ServletException {
+        super.init();
+        target.locks().restore(this);
     }
 
     /** Init parameters of the servlet for this export. */
@@ -144,9 +159,13 @@ final class ExportServlet extends WebdavServlet {
         if ("PUT".equals(method) && !admitPut(req, resp)) {
             return;
         }
+        HeldResponse held = CHANGES_LOCKS.contains(method) && target.locks().shared() ? new HeldResponse(resp) : null;
         try {
-            super.service(req, resp);
+            super.service(req, held == null ? resp : held);
         } catch (WriteFailure f) {
+            if (held != null) {
+                held.discard();
+            }
             if (f.reported()) {
                 // the storage module logs a full or read-only storage once per change, not per request
             } else if (f.status() == 503) {
@@ -170,8 +189,38 @@ final class ExportServlet extends WebdavServlet {
                 forgetCached();
             }
         }
+        boolean synced = true;
         if (resp.getStatus() < 300 && ("DELETE".equals(method) || "MOVE".equals(method))) {
-            syncParentOf(path, resp);
+            synced = syncParentOf(path, resp);
+        }
+        if (held != null) {
+            storeLocks(method, req, resp, held, synced);
+        }
+    }
+
+    /** Stores what the request changed in the lock table, then lets its answer go. */
+    private void storeLocks(String method, HttpServletRequest req, HttpServletResponse resp, HeldResponse held,
+            boolean answer) throws IOException {
+        DavLocks locks = target.locks();
+        try {
+            locks.sync(this);
+        } catch (SharedObjectException | RuntimeException e) {
+            String why = "the lock could not be stored on both SCMs: " + e.getMessage();
+            if (LOCK_METHODS.contains(method)) {
+                locks.revert(this); // the client is told it has (or dropped) no lock: so it must be
+                held.discard();
+                target.warn(method + " " + req.getRequestURI() + ": " + why);
+                resp.reset();
+                unavailable(resp, why);
+                return;
+            }
+            // the resource is gone already: its lock objects go at the next change that is stored
+            target.warn(method + " " + req.getRequestURI() + ": " + why);
+        }
+        if (answer) {
+            held.release();
+        } else {
+            held.discard();
         }
     }
 
@@ -255,10 +304,11 @@ final class ExportServlet extends WebdavServlet {
         }
     }
 
-    private void syncParentOf(String path, HttpServletResponse resp) throws IOException {
+    /** @return whether the answer stands (false: it was replaced by an error) */
+    private boolean syncParentOf(String path, HttpServletResponse resp) throws IOException {
         Path file = target.fileOf(path);
         if (file == null || file.getParent() == null) {
-            return;
+            return true;
         }
         try {
             DurableWrite.forceFolder(file.getParent());
@@ -267,8 +317,10 @@ final class ExportServlet extends WebdavServlet {
             if (!resp.isCommitted()) {
                 resp.reset();
                 resp.sendError(f.status(), f.getMessage());
+                return false;
             }
         }
+        return true;
     }
 
     private void unavailable(HttpServletResponse resp, String why) throws IOException {

@@ -11,15 +11,22 @@ final class ExportTarget {
     private final HttpSettings settings;
     private final Events events;
     private final CostlyRequests costly;
+    private final DavLocks locks;
 
     ExportTarget(String personality, ServicePlan.ExportPlan export, VolumeAccess volume, HttpSettings settings,
-            Events events, CostlyRequests costly) {
+            Events events, CostlyRequests costly, DavLocks locks) {
+        this.locks = locks;
         this.personality = personality;
         this.export = export;
         this.volume = volume;
         this.settings = settings;
         this.events = events;
         this.costly = costly;
+    }
+
+    /** @return the export's WebDAV locks as the pair keeps them */
+    DavLocks locks() {
+        return locks;
     }
 
     /** @return the permits for expensive requests of the export's personality */

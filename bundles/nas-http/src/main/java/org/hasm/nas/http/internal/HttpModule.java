@@ -12,6 +12,7 @@ import org.hasm.spi.Personality;
 import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
 import org.hasm.spi.address.AddressReadiness;
+import org.hasm.spi.shared.SharedObjects;
 import org.hasm.spi.storage.Volume;
 import org.hasm.spi.storage.VolumeManager;
 import org.osgi.framework.BundleContext;
@@ -100,6 +101,13 @@ public class HttpModule implements HaModule {
     @Reference
     private AddressReadiness readiness;
 
+    // The pair's shared objects (hasm-psom), where the WebDAV locks are kept so that they outlive a
+    // takeover; without them the locks live in memory. Bundle-scoped: the locks this bundle holds on
+    // the objects are released when it stops.
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile SharedObjects sharedObjects;
+
     // The controller calls one lifecycle method at a time; the lock guards against deactivation racing
     // one. Guarded by this.
     private HaContext context;
@@ -142,7 +150,8 @@ public class HttpModule implements HaModule {
         if (tomcatDir == null) {
             throw new HaException("the framework gives this bundle no data area for Tomcat's work folder");
         }
-        server = new HttpServer(tomcatDir.toPath(), settings, this::volume, readiness, events());
+        server = new HttpServer(tomcatDir.toPath(), settings, this::volume, readiness, events(),
+                DurableWrite.DEFAULT_OPENER, () -> sharedObjects);
         log("init: SCM " + ctx.scm());
     }
 

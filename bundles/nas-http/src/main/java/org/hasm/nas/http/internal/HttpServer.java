@@ -9,10 +9,12 @@ import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.hasm.spi.HaException;
 import org.hasm.spi.Personality;
 import org.hasm.spi.address.AddressReadiness;
 import org.hasm.spi.address.AddressWait;
+import org.hasm.spi.shared.SharedObjects;
 
 /**
  * The HTTP core of the module, usable without OSGi: decides which personalities are served, and
@@ -48,6 +50,7 @@ final class HttpServer {
     private final AddressReadiness readiness;
     private final Events events;
     private final DurableWrite.ChannelOpener opener;
+    private final Supplier<SharedObjects> shared;
     private final EmbeddedTomcat tomcat;
     private final Map<String, PersonalityService> served = new LinkedHashMap<>();
     private final Map<String, Waiting> waiting = new LinkedHashMap<>();
@@ -60,6 +63,13 @@ final class HttpServer {
 
     HttpServer(Path baseDir, HttpSettings settings, Volumes volumes, AddressReadiness readiness, Events events,
             DurableWrite.ChannelOpener opener) {
+        this(baseDir, settings, volumes, readiness, events, opener, () -> null);
+    }
+
+    /** @param shared the pair's shared objects, where WebDAV locks are kept (a supplier of {@code null}: in memory) */
+    HttpServer(Path baseDir, HttpSettings settings, Volumes volumes, AddressReadiness readiness, Events events,
+            DurableWrite.ChannelOpener opener, Supplier<SharedObjects> shared) {
+        this.shared = shared;
         this.settings = settings;
         this.volumes = volumes;
         this.readiness = readiness;
@@ -258,7 +268,7 @@ final class HttpServer {
     }
 
     private void open(ServicePlan plan) throws ServicePlan.NotServable {
-        PersonalityService s = PersonalityService.open(tomcat, plan, settings, volumes, events, opener);
+        PersonalityService s = PersonalityService.open(tomcat, plan, settings, volumes, events, opener, shared);
         served.put(plan.personality(), s);
         List<String> listening = s.listening();
         List<String> exports = plan.exports().stream().map(ServicePlan.ExportPlan::name).toList();

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.catalina.Container;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.connector.Connector;
@@ -16,6 +17,7 @@ import org.apache.catalina.core.StandardEngine;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.core.StandardService;
 import org.apache.catalina.valves.ErrorReportValve;
+import org.hasm.spi.shared.SharedObjects;
 
 /**
  * One served personality: a Tomcat {@code Service} of its own in the {@link EmbeddedTomcat}, with one
@@ -70,7 +72,8 @@ final class PersonalityService {
      * @throws ServicePlan.NotServable if it cannot be served for another reason
      */
     static PersonalityService open(EmbeddedTomcat tomcat, ServicePlan plan, HttpSettings limits, Volumes volumes,
-            Events events, DurableWrite.ChannelOpener opener) throws ServicePlan.NotServable {
+            Events events, DurableWrite.ChannelOpener opener, Supplier<SharedObjects> shared)
+            throws ServicePlan.NotServable {
         String name = "hasm-http-" + plan.personality();
         StandardService service = new StandardService();
         service.setName(name);
@@ -94,7 +97,7 @@ final class PersonalityService {
         for (ServicePlan.ExportPlan export : plan.exports()) {
             host.addChild(ExportContext.create(plan, export,
                     tomcat.baseDir().resolve("work").resolve(plan.personality()).resolve(export.name()), limits,
-                    volumes, events, opener, costly));
+                    volumes, events, opener, costly, shared));
         }
         service.setContainer(engine);
 

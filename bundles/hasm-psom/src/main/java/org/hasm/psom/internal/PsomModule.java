@@ -1,0 +1,194 @@
+package org.hasm.psom.internal;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import org.hasm.spi.HaContext;
+import org.hasm.spi.HaException;
+import org.hasm.spi.HaModule;
+import org.hasm.spi.HaModuleProperties;
+import org.hasm.spi.OpMode;
+import org.hasm.spi.SysConfig;
+import org.hasm.spi.Tier;
+import org.hasm.spi.node.Node;
+import org.hasm.spi.peer.LinkHandler;
+import org.hasm.spi.peer.PeerLink;
+import org.hasm.spi.peer.PeerListener;
+import org.hasm.spi.peer.PeerView;
+import org.hasm.spi.shared.SharedObjectException;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * PSOM on OSGi: a HASM module (rank 25: after the link it talks over, before the storage and the
+ * services that use it), the {@code psom} link service and a listener of the status monitor. The
+ * {@link org.hasm.spi.shared.SharedObjects} service itself is {@link BundleSharedObjects}, one per
+ * using bundle, which calls the {@link Psom} core held here.
+ *
+ * <p>Lifecycle: {@code init} loads the persistent objects from {@code <data>/psom} (volatile ones are
+ * gone after a boot); {@code opMode} sets the role: MASTER (DEGRADED: the peer's locks are released
+ * and the term raised), SLAVE (resynchronises with the MASTER first; a SLAVE that cannot is a failed
+ * HASM module, so the SCM does not serve stale objects); {@code stop} leaves it working alone (MONITOR);
+ * {@code shutDown} ends it.
+ */
+@Component(service = {HaModule.class, LinkHandler.class, PeerListener.class, PsomModule.class},
+        configurationPid = PsomModule.PID, immediate = true, property = LinkHandler.SERVICE + "=" + PsomModule.LINK_SERVICE)
+@HaModuleProperties(name = "psom", tier = Tier.HASM, rank = 25)
+@Designate(ocd = PsomConfig.class)
+public class PsomModule implements HaModule, LinkHandler, PeerListener {
+    static final String PID = "org.hasm.psom";
+    static final String LINK_SERVICE = "psom";
+
+    @Reference(service = LoggerFactory.class)
+    private Logger log;
+
+    @Reference
+    private Node node;
+
+    @Reference
+    private PeerLink link;
+
+    private volatile PsomConfig config;
+    // Set by init, cleared by shutDown; the lifecycle calls are serialised by the controller and by this.
+    private volatile Psom core;
+    // The peer's incarnation last seen, to tell a restart; status monitor thread only.
+    private long peerIncarnation;
+
+    @Activate
+    void activate(PsomConfig c) {
+        config = c;
+        log.debug("activated");
+    }
+
+    @Modified
+    void modified(PsomConfig c) {
+        config = c;
+        log.info("configuration " + PID + " changed; it takes effect at the next init");
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        close();
+        log.debug("deactivated");
+    }
+
+    /** @return the core, or {@code null} when the module is not initialised */
+    Psom core() {
+        return core;
+    }
+
+    // ---- HaModule ----
+
+    @Override
+    public synchronized void init(HaContext context) throws HaException {
+        close();
+        PsomConfig c = config;
+        Psom.Log psomLog = new Psom.Log() {
+            @Override
+            public void info(String message) {
+                log.info(message);
+            }
+
+            @Override
+            public void warn(String message) {
+                log.warn(message);
+            }
+        };
+        String peer = node.peer();
+        Psom p = new Psom(node.scm(), peer == null ? "(no peer)" : peer, new ObjectStore(node.dataDir(), Halt::at),
+                (payload, timeout) -> {
+                    if (peer == null) {
+                        throw new IOException(node.scm() + " runs standalone: no peer");
+                    }
+                    return link.request(LINK_SERVICE, payload, timeout);
+                }, psomLog, Duration.ofMillis(c.request_timeout_ms()), Duration.ofMillis(c.write_timeout_ms()));
+        try {
+            List<String> problems = p.load();
+            problems.forEach(m -> log.error("PSOM: " + m));
+            log.info("PSOM loaded " + p.size() + " persistent objects from " + node.dataDir().resolve("psom") + ", term "
+                    + p.term());
+        } catch (IOException e) {
+            p.close();
+            throw new HaException("PSOM cannot load its objects: " + e.getMessage(), e);
+        }
+        core = p;
+    }
+
+    @Override
+    public void test() throws HaException {
+        if (core == null) {
+            throw new HaException("PSOM is not initialised");
+        }
+    }
+
+    @Override
+    public synchronized void opMode(OpMode mode, SysConfig sys) throws HaException {
+        Psom p = core;
+        if (p == null) {
+            throw new HaException("PSOM is not initialised");
+        }
+        try {
+            if (mode == OpMode.MASTER) {
+                p.master(sys == SysConfig.DEGRADED);
+            } else {
+                p.slave();
+            }
+        } catch (IOException | SharedObjectException e) {
+            throw new HaException("PSOM as " + mode + " (" + sys + "): " + e.getMessage(), e);
+        }
+        log.info("PSOM runs as " + mode + " (" + sys + "), term " + p.term() + ", " + p.size() + " objects"
+                + (p.peerReplica() ? ", the peer is a replica" : ""));
+    }
+
+    @Override
+    public void stop() {
+        Psom p = core;
+        if (p != null) {
+            p.alone();
+            log.info("PSOM stopped: works alone on this SCM until its next opMode");
+        }
+    }
+
+    @Override
+    public synchronized void shutDown() {
+        close();
+    }
+
+    private void close() {
+        Psom p = core;
+        core = null;
+        if (p != null) {
+            p.close();
+        }
+    }
+
+    // ---- the peer ----
+
+    @Override
+    public byte[] handle(byte[] payload) throws Exception {
+        Psom p = core;
+        if (p == null) {
+            throw new IOException("PSOM on " + node.scm() + " is not running");
+        }
+        return p.handle(payload);
+    }
+
+    @Override
+    public void peerChanged(PeerView peer) {
+        Psom p = core;
+        long seen = peer.incarnation();
+        boolean restarted = seen != 0 && peerIncarnation != 0 && seen != peerIncarnation;
+        if (seen != 0) {
+            peerIncarnation = seen;
+        }
+        if (p != null && (!peer.alive() || restarted)) {
+            p.peerGone(restarted ? "it restarted" : "it is dead (" + peer.verdict() + ")");
+        }
+    }
+}

@@ -1,0 +1,304 @@
+package org.hasm.psom.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.hasm.spi.shared.Persistence;
+import org.hasm.spi.shared.SharedObjectException;
+import org.hasm.spi.shared.SharedObjectException.Reason;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two PSOM cores talking to each other directly (the bytes each would send over the link), each on
+ * a data folder of its own: what one writes the other holds, locks come from the MASTER, and a
+ * restart of either (or a "kill" at a step of a write) leaves the old or the new value on both.
+ */
+class PsomPairTest {
+    @TempDir
+    Path data;
+
+    private final List<Psom> open = new ArrayList<>();
+    private final AtomicReference<String> killAt = new AtomicReference<>();
+
+    private static final class Killed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Killed(String step) {
+            super("killed at " + step);
+        }
+    }
+
+    /** One SCM's core; {@code peer} is where its requests go (null: cut). */
+    private final class Scm {
+        final String name;
+        final Path dir;
+        volatile Scm peer;
+        final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+        Psom core;
+
+        Scm(Path base, String name, String peerName) throws IOException {
+            this.name = name;
+            this.dir = base.resolve(name);
+            boot(peerName);
+        }
+
+        void boot(String peerName) throws IOException {
+            core = new Psom(name, peerName, new ObjectStore(dir, step -> {
+                if ((name + ":" + step).equals(killAt.get())) {
+                    throw new Killed(step);
+                }
+            }), (payload, timeout) -> {
+                Scm p = peer;
+                sent.incrementAndGet();
+                if (p == null || p.core == null) {
+                    throw new IOException("link to " + peerName + " cut");
+                }
+                return p.core.handle(payload);
+            }, new Psom.Log() {
+                @Override
+                public void info(String message) {
+                }
+
+                @Override
+                public void warn(String message) {
+                }
+            }, Duration.ofMillis(200), Duration.ofMillis(300));
+            open.add(core);
+            core.load();
+        }
+    }
+
+    @AfterEach
+    void close() {
+        open.forEach(Psom::close);
+    }
+
+    private Scm[] pair() throws Exception {
+        return pairIn(data);
+    }
+
+    private Scm[] pairIn(Path base) throws Exception {
+        Scm a = new Scm(base, "scm-a", "scm-b");
+        Scm b = new Scm(base, "scm-b", "scm-a");
+        a.peer = b;
+        b.peer = a;
+        a.core.master(false);
+        b.core.slave();
+        return new Scm[] {a, b};
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String value(Psom p, String name) throws SharedObjectException {
+        Optional<byte[]> v = p.read(name);
+        return v.map(b -> new String(b, StandardCharsets.UTF_8)).orElse(null);
+    }
+
+    private static void put(Psom p, String name, String value) throws SharedObjectException {
+        Psom.Handle h = p.lock(name, Duration.ofSeconds(1), "test#1");
+        try {
+            p.write(h, bytes(value));
+        } finally {
+            p.unlock(h);
+        }
+    }
+
+    @Test
+    void aWriteOnTheMasterIsOnTheSlaveWhenItReturns() throws Exception {
+        Scm[] s = pair();
+        assertTrue(s[0].core.create("o", Persistence.PERSISTENT));
+        assertTrue(s[1].core.exists("o"));
+        put(s[0].core, "o", "one");
+        assertEquals("one", value(s[1].core, "o"));
+        put(s[1].core, "o", "two"); // the SLAVE's lock comes from the MASTER, its write goes there first
+        assertEquals("two", value(s[0].core, "o"));
+        assertFalse(s[0].core.create("o", Persistence.PERSISTENT));
+        SharedObjectException e = assertThrows(SharedObjectException.class, () -> s[1].core.create("o", Persistence.VOLATILE));
+        assertEquals(Reason.CONFLICT, e.reason());
+        assertTrue(e.getMessage().contains("o"), e.getMessage());
+    }
+
+    @Test
+    void theSlavesLockExcludesTheMastersUntilTheSlaveDies() throws Exception {
+        Scm[] s = pair();
+        s[0].core.create("o", Persistence.PERSISTENT);
+        Psom.Handle held = s[1].core.lock("o", Duration.ZERO, "http#2");
+        SharedObjectException busy = assertThrows(SharedObjectException.class,
+                () -> s[0].core.lock("o", Duration.ofMillis(10), "http#1"));
+        assertEquals(Reason.LOCK_TIMEOUT, busy.reason());
+        assertTrue(busy.getMessage().contains("http#2") && busy.getMessage().contains("scm-b"), busy.getMessage());
+        s[0].core.peerGone("test: scm-b dead");
+        Psom.Handle mine = s[0].core.lock("o", Duration.ZERO, "http#1");
+        s[0].core.write(mine, bytes("after"));
+        assertEquals(Reason.NOT_HELD,
+                assertThrows(SharedObjectException.class, () -> s[1].core.write(held, bytes("late"))).reason(),
+                "the dead SCM's lock is gone on the MASTER");
+    }
+
+    @Test
+    void aStoppedBundlesLocksAreReleased() throws Exception {
+        Scm[] s = pair();
+        s[0].core.create("o", Persistence.PERSISTENT);
+        s[0].core.create("p", Persistence.PERSISTENT);
+        s[1].core.lock("o", Duration.ZERO, "http#2");
+        s[0].core.lock("p", Duration.ZERO, "http#1");
+        s[1].core.releaseHolder("http#2");
+        s[0].core.releaseHolder("http#1");
+        s[0].core.unlock(s[0].core.lock("o", Duration.ZERO, "nfs#3"));
+        s[1].core.unlock(s[1].core.lock("p", Duration.ZERO, "nfs#4"));
+    }
+
+    @Test
+    void aReturningSlaveTakesWhatTheMasterWroteAloneAndPersistentObjectsSurviveBoth() throws Exception {
+        Scm[] s = pair();
+        s[0].core.create("kept", Persistence.PERSISTENT);
+        s[0].core.create("gone", Persistence.PERSISTENT);
+        s[0].core.create("memory", Persistence.VOLATILE);
+        put(s[0].core, "memory", "v");
+        // scm-b dies; scm-a goes on alone
+        s[1].peer = null;
+        s[0].peer = null;
+        s[0].core.master(true);
+        put(s[0].core, "kept", "written alone");
+        Psom.Handle h = s[0].core.lock("gone", Duration.ZERO, "t");
+        s[0].core.delete(h);
+        s[0].core.create("new", Persistence.PERSISTENT);
+        // scm-b boots again and resynchronises
+        s[1].boot("scm-a");
+        assertEquals(Optional.empty(), s[1].core.read("memory"), "volatile objects do not outlive a boot");
+        s[0].peer = s[1];
+        s[1].peer = s[0];
+        s[1].core.slave();
+        assertEquals("written alone", value(s[1].core, "kept"));
+        assertFalse(s[1].core.exists("gone"));
+        assertTrue(s[1].core.exists("new"));
+        assertEquals("v", value(s[1].core, "memory"), "the peer gives volatile objects back");
+        assertEquals(s[0].core.term(), s[1].core.term());
+        // both power-cycled: persistent objects stay, volatile ones are gone
+        s[0].boot("scm-b");
+        s[1].boot("scm-a");
+        s[0].peer = s[1];
+        s[1].peer = s[0];
+        s[0].core.master(false);
+        s[1].core.slave();
+        assertEquals("written alone", value(s[0].core, "kept"));
+        assertEquals("written alone", value(s[1].core, "kept"));
+        assertFalse(s[0].core.exists("memory"));
+        assertFalse(s[1].core.exists("memory"));
+    }
+
+    @Test
+    void whatTheSurvivorWroteInItsTermWinsOverAWriteTheDeadOneNeverHadConfirmed() throws Exception {
+        Scm[] s = pair();
+        s[0].core.create("x", Persistence.PERSISTENT);
+        put(s[0].core, "x", "agreed");
+        // scm-a (MASTER) writes twice while the peer does not answer: never confirmed
+        s[0].peer = null;
+        for (String v : List.of("unconfirmed 1", "unconfirmed 2")) {
+            SharedObjectException e = assertThrows(SharedObjectException.class, () -> put(s[0].core, "x", v));
+            assertEquals(Reason.PEER, e.reason(), e.getMessage());
+        }
+        // scm-a dies; scm-b takes over (IMPERSONATE, FAILOVER) and writes once
+        s[1].peer = null;
+        s[1].core.master(false);
+        s[1].core.master(true);
+        put(s[1].core, "x", "survivor");
+        // scm-a returns as SLAVE: the survivor's later term wins over scm-a's higher version
+        s[0].boot("scm-b");
+        s[0].peer = s[1];
+        s[1].peer = s[0];
+        s[0].core.slave();
+        assertEquals("survivor", value(s[0].core, "x"));
+        assertEquals("survivor", value(s[1].core, "x"));
+    }
+
+    @Test
+    void aWriteKilledAtEveryStepLeavesTheOldOrTheNewValueOnBoth() throws Exception {
+        List<String> steps = new ArrayList<>();
+        for (String side : List.of("scm-a:write-", "scm-b:replica-")) {
+            for (String step : List.of(ObjectStore.STEP_TEMP_FORCED, ObjectStore.STEP_RENAMED,
+                    ObjectStore.STEP_FOLDER_FORCED)) {
+                steps.add(side + step);
+            }
+        }
+        for (String step : steps) {
+            Path base = data.resolve("k" + steps.indexOf(step));
+            killAt.set(null);
+            Scm[] s = pairIn(base);
+            s[0].core.create("x", Persistence.PERSISTENT);
+            put(s[0].core, "x", "old");
+            killAt.set(step);
+            try {
+                put(s[0].core, "x", "new");
+            } catch (Killed | SharedObjectException e) {
+                // the process ends here (or the peer's does, and the write is not confirmed)
+            }
+            killAt.set(null);
+            // both restart from their folders and resynchronise
+            s[0].boot("scm-b");
+            s[1].boot("scm-a");
+            s[0].peer = s[1];
+            s[1].peer = s[0];
+            s[0].core.master(false);
+            s[1].core.slave();
+            String va = value(s[0].core, "x");
+            String vb = value(s[1].core, "x");
+            assertTrue(va.equals("old") || va.equals("new"), step + ": scm-a has " + va);
+            assertEquals(va, vb, step + ": both hold the same value after the resynchronisation");
+        }
+    }
+
+    @Test
+    void aSlaveTheMasterAnswersBeforeItKnowsItsRoleWaitsForIt() throws Exception {
+        // at READY the SLAVE's opMode may come a little before the MASTER's
+        Scm a = new Scm(data, "scm-a", "scm-b");
+        Scm b = new Scm(data, "scm-b", "scm-a");
+        a.peer = b;
+        b.peer = a;
+        java.util.concurrent.CompletableFuture<Void> slave = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                b.core.slave();
+            } catch (SharedObjectException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (b.sent.get() < 2 && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // until scm-a refused at least once: it is not the MASTER yet
+        }
+        assertTrue(b.sent.get() >= 2, "scm-b asked scm-a again after it was refused");
+        a.core.master(false);
+        slave.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(a.core.peerReplica());
+    }
+
+    @Test
+    void badNamesAndLargeValuesAreRefusedNamingThem() throws Exception {
+        Scm[] s = pair();
+        SharedObjectException e = assertThrows(SharedObjectException.class, () -> s[0].core.create("a b", Persistence.PERSISTENT));
+        assertEquals(Reason.INVALID_NAME, e.reason());
+        assertTrue(e.getMessage().contains("'a b'"), e.getMessage());
+        s[0].core.create("big", Persistence.PERSISTENT);
+        Psom.Handle h = s[0].core.lock("big", Duration.ZERO, "t");
+        e = assertThrows(SharedObjectException.class, () -> s[0].core.write(h, new byte[40_000]));
+        assertEquals(Reason.TOO_LARGE, e.reason());
+        assertEquals(Reason.NOT_FOUND, assertThrows(SharedObjectException.class,
+                () -> s[1].core.lock("missing", Duration.ZERO, "t")).reason());
+        assertArrayEquals(new byte[0], s[1].core.read("big").orElseThrow(), "created, never written: empty");
+    }
+}

@@ -1,0 +1,133 @@
+package org.hasm.itests.bench;
+
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.server.ServerCnxnFactory;
+import org.apache.zookeeper.server.ZooKeeperServer;
+import org.hasm.itests.bench.psom.PsomDriver;
+import org.hasm.itests.cluster.Pair;
+import org.hasm.itests.cluster.Pair.Scm;
+import org.hasm.itests.support.Await;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ops4j.pax.tinybundles.InnerClassStrategy;
+import org.ops4j.pax.tinybundles.TinyBundles;
+import org.osgi.framework.Constants;
+
+/**
+ * PSOM's replicated write (lock + write + unlock of a small persistent object on the MASTER, durable
+ * on both SCMs before it returns) against ZooKeeper's setData of the same size on a standalone server
+ * (one node, its transaction log forced to disk), on the same machine and disk. PSOM is measured from
+ * inside scm-a by a bundle dropped into its deploy folder ({@link PsomDriver}); ZooKeeper by a client
+ * in this JVM against a server this JVM starts. Figures: {@code psom.write.p50/p99} and
+ * {@code zookeeper.setData.p50/p99} in microseconds, each one's throughput (one writer, one after
+ * another) in operations per second. Target: PSOM p99 at most 2 ms on loopback.
+ */
+class PsomBench {
+    private static final int COUNT = 2000;
+    private static final int SIZE = 128;
+
+    @Test
+    void psomReplicatedWrite(@TempDir Path work) throws Exception {
+        Files.createDirectories(work);
+        try (Pair pair = Pair.create(work, Pair.Timing.TEST.startedTogether())) {
+            pair.start(Scm.A);
+            pair.start(Scm.B);
+            pair.awaitState(Scm.A, "DAC", "MASTER", Pair.BOOT);
+            pair.awaitState(Scm.B, "DAC", "SLAVE", Pair.BOOT);
+            Path out = work.resolve("psom-latencies.txt");
+            Path jar = work.resolve("hasm.bench.psom.jar");
+            try (InputStream in = TinyBundles.bundle()
+                    .symbolicName("hasm.bench.psom")
+                    .setHeader(Constants.BUNDLE_VERSION, "1.0.0")
+                    .setHeader(PsomDriver.OUT_HEADER, out.toString())
+                    .setHeader(PsomDriver.COUNT_HEADER, Integer.toString(COUNT))
+                    .setHeader(PsomDriver.SIZE_HEADER, Integer.toString(SIZE))
+                    .setHeader("Private-Package", PsomDriver.class.getPackageName())
+                    .addClass(PsomDriver.class, InnerClassStrategy.ALL)
+                    .activator(PsomDriver.class)
+                    .build(TinyBundles.bndBuilder())) {
+                Files.copy(in, jar);
+            }
+            long started = System.nanoTime();
+            Files.copy(jar, pair.node(Scm.A).resolve("deploy").resolve(jar.getFileName()));
+            Path failed = out.resolveSibling(out.getFileName() + ".failed");
+            Await.until("the PSOM driver's latencies in " + out, java.time.Duration.ofMinutes(3),
+                    () -> Files.exists(out) || Files.exists(failed), pair::diagnostics);
+            if (Files.exists(failed)) {
+                throw new AssertionError("the PSOM driver failed: " + Files.readString(failed) + pair.diagnostics());
+            }
+            List<Long> nanos = new ArrayList<>();
+            for (String line : Files.readAllLines(out, StandardCharsets.US_ASCII)) {
+                nanos.add(Long.parseLong(line.trim()));
+            }
+            report("psom.write", nanos);
+            System.out.println("# psom: " + nanos.size() + " lock+write+unlock of " + SIZE + " bytes on the MASTER,"
+                    + " replicated to the SLAVE; driver installed and done in "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms");
+        }
+    }
+
+    @Test
+    void zookeeperSetData(@TempDir Path work) throws Exception {
+        Path snaps = Files.createDirectories(work.resolve("snap"));
+        Path logs = Files.createDirectories(work.resolve("log"));
+        ZooKeeperServer server = new ZooKeeperServer(snaps.toFile(), logs.toFile(), 2000);
+        ServerCnxnFactory factory = ServerCnxnFactory.createFactory(new InetSocketAddress("127.0.0.1", 0), 16);
+        factory.startup(server);
+        ZooKeeper zk = null;
+        try {
+            CountDownLatch connected = new CountDownLatch(1);
+            zk = new ZooKeeper("127.0.0.1:" + factory.getLocalPort(), 10_000, e -> {
+                if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
+                    connected.countDown();
+                }
+            });
+            if (!connected.await(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("ZooKeeper client not connected within 30 s");
+            }
+            byte[] value = new byte[SIZE];
+            zk.create("/bench", value, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+            List<Long> nanos = new ArrayList<>();
+            for (int i = 0; i < 200 + COUNT; i++) {
+                value[i % SIZE] = (byte) i;
+                long start = System.nanoTime();
+                zk.setData("/bench", value, -1);
+                long took = System.nanoTime() - start;
+                if (i >= 200) {
+                    nanos.add(took);
+                }
+            }
+            report("zookeeper.setData", nanos);
+            System.out.println("# zookeeper " + org.apache.zookeeper.Version.getFullVersion() + ": " + nanos.size()
+                    + " setData of " + SIZE + " bytes, standalone server (no replica), forceSync on");
+        } finally {
+            if (zk != null) {
+                zk.close();
+            }
+            factory.shutdown();
+            server.shutdown();
+        }
+    }
+
+    private static void report(String bench, List<Long> nanos) {
+        List<Long> sorted = new ArrayList<>(nanos);
+        sorted.sort(null);
+        long total = nanos.stream().mapToLong(Long::longValue).sum();
+        BenchReport.print(bench + ".p50", sorted.get(sorted.size() / 2) / 1000.0, "us");
+        BenchReport.print(bench + ".p99", sorted.get((int) Math.ceil(sorted.size() * 0.99) - 1) / 1000.0, "us");
+        BenchReport.print(bench + ".throughput", nanos.size() / (total / 1e9), "ops/s");
+    }
+
+}
