@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import org.hasm.spi.HaController;
 import org.hasm.spi.MasterAdmin;
 import org.hasm.spi.ScmState;
+import org.hasm.spi.config.PairConfiguration;
 import org.hasm.spi.peer.PeerLink;
 import org.hasm.spi.peer.StatusMonitor;
 
@@ -108,6 +109,8 @@ final class AdminApi {
     private final Credentials credentials;
     private final Audit audit;
     private final Clock clock;
+    /** The pair's configuration (CTCM), when its bundle is installed; set once after construction. */
+    private volatile Supplier<PairConfiguration> pairConfiguration = () -> null;
 
     /**
      * @param faultsEnabled whether the framework property {@code hasm.faults.enabled} is {@code true}:
@@ -127,6 +130,12 @@ final class AdminApi {
         this.credentials = credentials;
         this.audit = audit;
         this.clock = clock;
+    }
+
+    /** Serves the pair's configuration routes from {@code config} (absent: 404 names the missing bundle). */
+    AdminApi pairConfiguration(Supplier<PairConfiguration> config) {
+        this.pairConfiguration = config;
+        return this;
     }
 
     /**
@@ -177,6 +186,9 @@ final class AdminApi {
             String command = p.substring(COMMAND_PATH.length());
             return only("POST", method, () -> permitted(request, who, Credentials.Role.OPERATE,
                     () -> command(request, command, request.parameter().apply("reason"), who, request.remote())));
+        }
+        if (p.equals(ConfigRoutes.PATH) || p.startsWith(ConfigRoutes.PATH + "/")) {
+            return config(request, p, who);
         }
         if (faultsEnabled && p.equals("/faults/drop")) {
             return only("POST", method, () -> permitted(request, who, Credentials.Role.OPERATE,
@@ -388,6 +400,63 @@ final class AdminApi {
         return Reply.ok(202, Documents.accepted(operation));
     }
 
+    /**
+     * The pair's configuration: read with the read role, changed with operate, always on the MASTER (another
+     * SCM redirects there, like a command: its own configuration follows the MASTER's).
+     */
+    private Reply config(Request request, String p, Credentials.Credential who) {
+        String route = p.substring(ConfigRoutes.PATH.length());
+        if (!route.isEmpty() && !route.equals("/diff") && !route.equals("/history")) {
+            return Reply.error(404, "no such resource: " + PREFIX + p + " (" + PREFIX + "/config, /config/diff, /config/history)");
+        }
+        boolean write = route.isEmpty() && "POST".equals(request.method());
+        if (!"GET".equals(request.method()) && !"HEAD".equals(request.method()) && !write) {
+            return new Reply(405, Documents.error("method " + request.method() + " not allowed here; use "
+                    + (route.isEmpty() ? "GET or POST" : "GET")), route.isEmpty() ? "GET, POST" : "GET");
+        }
+        return permitted(request, who, write ? Credentials.Role.OPERATE : Credentials.Role.READ, () -> {
+            PairConfiguration config = pairConfiguration.get();
+            if (config == null) {
+                return Reply.error(404, "no configuration transactions on this SCM: the feature hasm-config (bundle"
+                        + " org.hasm.ctcm) is not installed");
+            }
+            HaController c = controller.get();
+            if (c == null) {
+                return noController();
+            }
+            MasterAdmin master;
+            try {
+                master = c.master();
+            } catch (IllegalStateException e) {
+                return Reply.error(503, "configuration: only the MASTER administers the pair, and " + e.getMessage());
+            }
+            if (!master.local()) {
+                return redirect(request, master, c.scm(), "configuration", who);
+            }
+            try {
+                if (write) {
+                    String by = "credential '" + who.name() + "' from " + request.remote();
+                    Reply r = ConfigRoutes.set(config, request.parameter().apply("pid"),
+                            request.parameter().apply("changes"), by);
+                    if (r.status() == 200) {
+                        audit.accepted("configuration transaction " + printable(String.valueOf(request.parameter()
+                                .apply("pid"))), who, request.remote());
+                    } else {
+                        audit.refused(request, r.status(), r.json());
+                    }
+                    return r;
+                }
+                return switch (route) {
+                    case "/diff" -> ConfigRoutes.diff(config);
+                    case "/history" -> ConfigRoutes.history(config);
+                    default -> ConfigRoutes.get(config, c.scm(), request.parameter().apply("key"));
+                };
+            } catch (IllegalStateException e) {
+                return Reply.error(409, "configuration: " + e.getMessage());
+            }
+        });
+    }
+
     /* 307 keeps the method; the query names the SCM, so that the MASTER knows whom the command is for. */
     private Reply redirect(Request request, MasterAdmin master, String target, String command,
             Credentials.Credential who) {
@@ -399,7 +468,7 @@ final class AdminApi {
         }
         Map<String, String> query = new LinkedHashMap<>();
         query.put("scm", target);
-        for (String key : new String[] {"personality", "mode", "reason"}) {
+        for (String key : new String[] {"personality", "mode", "reason", "key", "pid", "changes"}) {
             String value = request.parameter().apply(key);
             if (value != null) {
                 query.put(key, value);

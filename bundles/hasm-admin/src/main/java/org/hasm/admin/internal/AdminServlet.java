@@ -12,6 +12,7 @@ import java.util.Dictionary;
 import java.util.Enumeration;
 import java.util.Hashtable;
 import org.hasm.spi.HaController;
+import org.hasm.spi.config.PairConfiguration;
 import org.hasm.spi.peer.PeerLink;
 import org.hasm.spi.peer.StatusMonitor;
 import org.osgi.framework.BundleContext;
@@ -75,6 +76,10 @@ public class AdminServlet extends HttpServlet {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile ConfigurationAdmin configAdmin;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile PairConfiguration pairConfiguration;
+
     private final transient Logger log;
     private final transient AdminApi api;
     // Two drop requests at once would each read, merge and write the whole configuration; the
@@ -102,7 +107,8 @@ public class AdminServlet extends HttpServlet {
             }
         };
         this.api = new AdminApi(() -> controller, () -> monitor, () -> link, faults,
-                () -> configAdmin == null ? null : this::drop, credentials, audit, Clock.systemUTC());
+                () -> configAdmin == null ? null : this::drop, credentials, audit, Clock.systemUTC())
+                .pairConfiguration(() -> pairConfiguration);
         // read now, so that a folder without a valid credential is in the log at start, not at the first request
         int n = credentials.list().size();
         log.info("admin API: {} credential{} in {}", n, n == 1 ? "" : "s", credentials.folder());
