@@ -15,6 +15,7 @@ import org.hasm.spi.HaController;
 import org.hasm.spi.MasterAdmin;
 import org.hasm.spi.ScmState;
 import org.hasm.spi.config.PairConfiguration;
+import org.hasm.spi.config.SharedFiles;
 import org.hasm.spi.peer.PeerLink;
 import org.hasm.spi.peer.StatusMonitor;
 
@@ -63,9 +64,16 @@ final class AdminApi {
      * @param remote the client's address and port, for the log
      * @param header a request header by name (any case), {@code null} when absent
      * @param parameter a query parameter by name, {@code null} when absent
+     * @param body the request's body, read when a route needs it (at most {@link FileRoutes#MAX_BODY} bytes)
      */
     record Request(String method, String path, String remote, Function<String, String> header,
-            Function<String, String> parameter) {
+            Function<String, String> parameter, Supplier<byte[]> body) {
+
+        /** A request whose body is not read (every route but a shared file's). */
+        Request(String method, String path, String remote, Function<String, String> header,
+                Function<String, String> parameter) {
+            this(method, path, remote, header, parameter, () -> new byte[0]);
+        }
     }
 
     /** Sets the test-only drop percentage of a status channel. */
@@ -111,6 +119,8 @@ final class AdminApi {
     private final Clock clock;
     /** The pair's configuration (CTCM), when its bundle is installed; set once after construction. */
     private volatile Supplier<PairConfiguration> pairConfiguration = () -> null;
+    /** The shared files (SFM), when their bundle is installed; set once after construction. */
+    private volatile Supplier<SharedFiles> sharedFiles = () -> null;
 
     /**
      * @param faultsEnabled whether the framework property {@code hasm.faults.enabled} is {@code true}:
@@ -135,6 +145,12 @@ final class AdminApi {
     /** Serves the pair's configuration routes from {@code config} (absent: 404 names the missing bundle). */
     AdminApi pairConfiguration(Supplier<PairConfiguration> config) {
         this.pairConfiguration = config;
+        return this;
+    }
+
+    /** Serves the shared files' routes from {@code files}. */
+    AdminApi sharedFiles(Supplier<SharedFiles> files) {
+        this.sharedFiles = files;
         return this;
     }
 
@@ -189,6 +205,9 @@ final class AdminApi {
         }
         if (p.equals(ConfigRoutes.PATH) || p.startsWith(ConfigRoutes.PATH + "/")) {
             return config(request, p, who);
+        }
+        if (p.equals(FileRoutes.PATH) || p.startsWith(FileRoutes.PATH + "/")) {
+            return files(request, p, who);
         }
         if (faultsEnabled && p.equals("/faults/drop")) {
             return only("POST", method, () -> permitted(request, who, Credentials.Role.OPERATE,
@@ -454,6 +473,47 @@ final class AdminApi {
             } catch (IllegalStateException e) {
                 return Reply.error(409, "configuration: " + e.getMessage());
             }
+        });
+    }
+
+    /**
+     * The shared files: each SCM answers a GET with its own copies (that is what an operator compares);
+     * a file is written (POST, operate) on the MASTER only, which another SCM redirects to.
+     */
+    private Reply files(Request request, String p, Credentials.Credential who) {
+        String name = p.length() > FileRoutes.PATH.length() + 1 ? p.substring(FileRoutes.PATH.length() + 1) : null;
+        boolean write = name != null && "POST".equals(request.method());
+        if (!"GET".equals(request.method()) && !"HEAD".equals(request.method()) && !write) {
+            return new Reply(405, Documents.error("method " + request.method() + " not allowed here; use "
+                    + (name == null ? "GET" : "GET or POST")), name == null ? "GET" : "GET, POST");
+        }
+        return permitted(request, who, write ? Credentials.Role.OPERATE : Credentials.Role.READ, () -> {
+            SharedFiles files = sharedFiles.get();
+            if (files == null) {
+                return Reply.error(404, "no shared files on this SCM: the feature hasm-config (bundle org.hasm.ctcm) is"
+                        + " not installed");
+            }
+            if (!write) {
+                return name == null ? FileRoutes.list(files) : FileRoutes.get(files, name);
+            }
+            HaController c = controller.get();
+            if (c == null) {
+                return noController();
+            }
+            MasterAdmin master;
+            try {
+                master = c.master();
+            } catch (IllegalStateException e) {
+                return Reply.error(503, "shared file: only the MASTER writes, and " + e.getMessage());
+            }
+            if (!master.local()) {
+                return redirect(request, master, c.scm(), "shared file " + name, who);
+            }
+            Reply r = FileRoutes.write(files, name, request.body());
+            if (r.status() == 200) {
+                audit.accepted("shared file " + name + " written", who, request.remote());
+            }
+            return r;
         });
     }
 

@@ -100,7 +100,14 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
     private LocalDatabase db;
     private History history;
     private Snapshot committed;
+    /**
+     * This SCM's configuration as its database holds it, settled or not: what the peer is told at its
+     * power-up, so that two contradictory SCMs both see it (null when the database is corrupt).
+     */
+    private Fingerprint known;
     private HaContext context;
+    /** This SCM's database as read at power-up, before the decision. */
+    private Snapshot local0;
     /** The role of the last opMode; null before the first and after stop (not serving). */
     private OpMode role;
 
@@ -120,9 +127,19 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
     // ---- the lifecycle ----
 
     @Override
-    public synchronized void init(HaContext ctx) throws HaException {
+    public void init(HaContext ctx) throws HaException {
+        PowerUp.Side local = settleLocal(ctx);
+        // the peer is asked without holding this: its CTCM, booting too, asks this one at the same time
+        PowerUp.Side fromPeer = local.intact() ? askPeer(local.fingerprint()) : PowerUp.Side.unknown();
+        decide(local, fromPeer);
+    }
+
+    /** Reads (and recovers) this SCM's database; creates it from the installed files the first time. */
+    private synchronized PowerUp.Side settleLocal(HaContext ctx) throws HaException {
         this.context = ctx;
         this.role = null;
+        this.committed = null;
+        this.known = null;
         CtcmConfig cfg = config;
         if (nodeDir == null) {
             throw new HaException("the framework property hasm.node.dir is not set: the configuration database needs the"
@@ -149,9 +166,16 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
         } catch (IOException e) {
             throw new HaException("configuration database in " + db.db().getParent() + ": " + e.getMessage(), e);
         }
+        known = local.intact() ? local.fingerprint() : null;
+        local0 = mine;
+        return local;
+    }
+
+    /** The power-up decision, and what it says to do. */
+    private synchronized void decide(PowerUp.Side local, PowerUp.Side fromPeer) throws HaException {
+        Snapshot mine = local0;
         Path replica = replicaFile();
         PowerUp.Side fromReplica = readReplica(replica);
-        PowerUp.Side fromPeer = local.intact() ? askPeer(local.fingerprint()) : PowerUp.Side.unknown();
         PowerUp.Decision d = PowerUp.decide(local, fromReplica, fromPeer, node.configuredRole() == OpMode.SLAVE);
         switch (d.verdict()) {
             case CURRENT -> {
@@ -172,7 +196,8 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
                 } catch (IOException e) {
                     throw new HaException("configuration restore from the " + d.from() + " failed: " + e.getMessage(), e);
                 }
-                String why = "configuration " + d.reason() + " (" + restored + "); RESET to boot with it";
+                known = restored.fingerprint();
+                String why = "configuration restored: " + d.reason() + " (" + restored + "); RESET to boot with it";
                 log.warn(why);
                 HaController c = controller;
                 if (c != null) {
@@ -281,6 +306,7 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
                         + " database failed (" + e.getMessage() + "): RESET this SCM to restore it from the replica");
             }
             committed = next;
+            known = next.fingerprint();
             apply(file, before, after);
             List<String> reset = needsReset(file) ? List.of(file) : List.of();
             Commit c = new Commit(next.fingerprint(), clock.instant(), by, file,
@@ -392,10 +418,10 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
      * makes this SCM boot again (RESET), so that both come to the same decision.
      */
     private synchronized String peerAsks(Fingerprint theirs) {
-        if (committed == null) {
-            throw new IllegalStateException("this SCM's configuration is not settled");
+        if (known == null) {
+            throw new IllegalStateException("this SCM's configuration database is not readable (see its status)");
         }
-        Fingerprint mine = committed.fingerprint();
+        Fingerprint mine = known;
         boolean contradicts = theirs.generation() == mine.generation() && !theirs.checksum().equals(mine.checksum())
                 && mine.generation() > 0;
         boolean newer = theirs.generation() > mine.generation();
@@ -424,6 +450,7 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
         Snapshot before = committed;
         db.commit(s);
         committed = s;
+        known = s.fingerprint();
         applyAll(before, s);
         try {
             history.add(new Commit(c.fingerprint(), c.time(), c.by(), c.file(), c.changes(), "applied", c.resetNeeded()));
