@@ -82,12 +82,17 @@ class PairConfigIT {
             assertEquals(1, bad.code(), bad.toString());
             assertTrue(bad.stderr().contains("org.hasm.controller.cfg: deadline.opmode.ms: '-5' is below the minimum"),
                     bad.toString());
+            // a rule of the controller's own (a deadline at most deadline.max.ms), refused as hasm check refuses it
+            HasmCtlRun above = hasmctl(pair, A, "config", "set", "org.hasm.controller", "deadline.stop.ms=120000");
+            assertEquals(1, above.code(), above.toString());
+            assertTrue(above.stderr().contains("deadline.stop.ms=120000 is above deadline.max.ms=60000"), above.toString());
             HasmCtlRun get = hasmctl(pair, B, "config", "get", "org.hasm.controller:deadline.opmode.ms");
             assertEquals(0, get.code(), get.toString());
             assertTrue(get.stdout().startsWith("generation 1 ") && get.stdout().contains("deadline.opmode.ms=12345"),
                     get.toString());
             for (Scm scm : Scm.values()) {
-                assertFalse(controllerFile(pair, scm).contains("-5"), scm + ": nothing written");
+                assertFalse(controllerFile(pair, scm).contains("-5") || controllerFile(pair, scm).contains("120000"),
+                        scm + ": nothing written");
             }
             HasmCtlRun history = hasmctl(pair, A, "config", "history");
             assertTrue(history.stdout().contains("org.hasm.controller {deadline.opmode.ms=12345}"), history.toString());

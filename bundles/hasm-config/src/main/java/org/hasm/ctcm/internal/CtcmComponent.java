@@ -16,6 +16,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.hasm.spi.HaContext;
 import org.hasm.spi.HaController;
 import org.hasm.spi.HaException;
@@ -36,6 +44,7 @@ import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -92,7 +101,10 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile HaController controller;
 
+    private static final long JOIN_MS = 5000;
     private final Clock clock = Clock.systemUTC();
+    /** Sends a transaction to the peer while this SCM commits it (set in activate, stopped in deactivate). */
+    private ExecutorService sender;
     private volatile CtcmConfig config;
     private volatile Path nodeDir;
 
@@ -113,9 +125,26 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
 
     @Activate
     void activate(CtcmConfig cfg, BundleContext bundleContext) {
+        sender = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "hasm-ctcm-peer");
+            t.setDaemon(true);
+            return t;
+        });
         String dir = bundleContext.getProperty("hasm.node.dir");
         this.nodeDir = dir == null || dir.isBlank() ? null : Path.of(dir);
         this.config = cfg;
+    }
+
+    @Deactivate
+    void deactivate() {
+        sender.shutdownNow();
+        try {
+            if (!sender.awaitTermination(JOIN_MS, TimeUnit.MILLISECONDS)) {
+                log.warn("CTCM: the thread sending to the peer did not stop within " + JOIN_MS + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Modified
@@ -283,6 +312,7 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
                 throw new IllegalStateException("the node's configuration check is not available: nothing committed");
             }
             List<String> problems = check.check(Map.of(file, properties(file, before, after)), Map.of(file, where));
+            long checked = System.nanoTime();
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException(String.join("; ", problems));
             }
@@ -299,6 +329,12 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
                     throw new IllegalStateException("the replica cannot be written, nothing committed: " + e.getMessage());
                 }
             }
+            long replicated = System.nanoTime();
+            List<String> reset = needsReset(file) ? List.of(file) : List.of();
+            Commit c = new Commit(next.fingerprint(), clock.instant(), by, file,
+                    Collections.unmodifiableMap(new LinkedHashMap<>(changes)), "", reset);
+            // the replica holds the transaction durably: the peer applies it while this SCM writes its own
+            Future<String> toPeer = sendToPeerAsync(c, next);
             try {
                 db.commit(next);
             } catch (IOException e) {
@@ -308,10 +344,9 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
             committed = next;
             known = next.fingerprint();
             apply(file, before, after);
-            List<String> reset = needsReset(file) ? List.of(file) : List.of();
-            Commit c = new Commit(next.fingerprint(), clock.instant(), by, file,
-                    Collections.unmodifiableMap(new LinkedHashMap<>(changes)), "", reset);
-            String peer = sendToPeer(c, next);
+            long local = System.nanoTime();
+            String peer = peerAnswer(toPeer);
+            long sent = System.nanoTime();
             done = new Commit(c.fingerprint(), c.time(), by, file, c.changes(), peer, reset);
             try {
                 history.add(done);
@@ -320,7 +355,9 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
             }
             log.info("configuration transaction " + next + " by " + by + ": " + file + " " + changes + "; peer: " + peer
                     + (reset.isEmpty() ? "" : "; takes effect at the next RESET: " + reset) + " ("
-                    + (System.nanoTime() - started) / 1_000_000 + " ms)");
+                    + ms(started, System.nanoTime()) + " ms: check " + ms(started, checked) + ", replica "
+                    + ms(checked, replicated) + ", database and apply " + ms(replicated, local) + ", then the peer " + ms(local, sent)
+                    + ")");
         }
         return done;
     }
@@ -476,6 +513,29 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
         }
     }
 
+    private Future<String> sendToPeerAsync(Commit c, Snapshot s) {
+        try {
+            return sender.submit(() -> sendToPeer(c, s));
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.completedFuture("not sent: the CTCM is stopping (it restores the configuration"
+                    + " from the replica when it boots)");
+        }
+    }
+
+    private String peerAnswer(Future<String> answer) {
+        try {
+            // sendToPeer is bounded by the link's timeout; the margin covers the thread's start
+            return answer.get(config.peer_timeout_ms() + JOIN_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown: interrupted while waiting for its answer (it restores the configuration from the replica"
+                    + " when it boots, if it did not apply it)";
+        } catch (ExecutionException | TimeoutException e) {
+            return "unknown (" + e + "): it restores the configuration from the replica when it boots, if it did not"
+                    + " apply it";
+        }
+    }
+
     private String sendToPeer(Commit c, Snapshot s) {
         PeerLink l = link;
         if (node.standalone()) {
@@ -615,6 +675,10 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
                 apply(k, b, after.files().get(k));
             }
         }
+    }
+
+    private static long ms(long from, long to) {
+        return (to - from) / 1_000_000;
     }
 
     private static boolean needsReset(String file) {

@@ -49,6 +49,8 @@ final class Scm {
     private final Whiteboard whiteboard;
     private final PeerClient peerClient;
     private final PeerServer peerServer;
+    /** The pair configuration's fingerprint in GETSTATE (CTCM): set once, read on the link's and the INIT thread. */
+    private final ConfigFingerprint configFingerprint = new ConfigFingerprint();
     private final StatePublisher publisher;
     private volatile PeerPort peer = PeerPort.NONE;
     // written by the controller thread only (and the constructor)
@@ -112,7 +114,7 @@ final class Scm {
                 () -> loop.submit("reconcile", this::reconcile));
         this.whiteboard = new Whiteboard(registry, lifecycle, loop, sink, () -> started && !closing, this::reconcile,
                 this::leaveBound);
-        this.peerClient = new PeerClient(() -> peer, sink, this::post, timing);
+        this.peerClient = new PeerClient(() -> peer, sink, this::post, timing, configFingerprint);
         this.publisher = new StatePublisher(sink, this::activeCount);
         this.peerServer = new PeerServer(() -> {
             StatePublisher.Snapshot s = publisher.snapshot();
@@ -120,7 +122,7 @@ final class Scm {
             // the role from the machine: it changes before the state is published
             return new PeerServer.View(st.scm(), s.state(), machine.opMode(), s.sysConfig(), st.role(), timing.get(),
                     adminUrl, adminCertificate, machine.admin().maintenance());
-        }, this::post, this::ordered);
+        }, this::post, this::ordered, configFingerprint);
     }
 
     /**
@@ -130,6 +132,11 @@ final class Scm {
     void admin(String url, String certificate) {
         this.adminUrl = url;
         this.adminCertificate = certificate;
+    }
+
+    /** @param fingerprint this SCM's pair configuration fingerprint, carried and compared in GETSTATE */
+    void configFingerprint(Supplier<String> fingerprint) {
+        configFingerprint.source(fingerprint);
     }
 
     /** @param fields added to GETSTATE's answers (a test's stand-in for a next release); before {@link #start} */
