@@ -10,8 +10,9 @@ import org.osgi.service.component.annotations.Component;
 
 /**
  * The controller's configuration check: the deadlines its boot takes (each at most
- * {@code deadline.max.ms}), with the code its boot runs, so that {@code hasm check} and a configuration
- * transaction refuse what would boot into MONITOR.
+ * {@code deadline.max.ms}), with the code its boot runs, so that a configuration transaction and the
+ * node's check of every change refuse what would boot into MONITOR. ({@code hasm check} stops at the
+ * node's start level, below the controller's, so it does not run this one.)
  */
 @Component(service = ConfigurationCheck.class)
 public class ControllerCheck implements ConfigurationCheck {
