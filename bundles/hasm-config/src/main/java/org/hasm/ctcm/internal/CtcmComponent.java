@@ -668,6 +668,18 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
     }
 
     private void applyAll(Snapshot before, Snapshot after) {
+        if (before != null) {
+            for (String gone : before.files().keySet()) {
+                if (!after.files().containsKey(gone)) {
+                    try {
+                        configuration(gone).delete();
+                    } catch (IOException | IllegalStateException e) {
+                        log.error("configuration " + gone + " is not the pair's any more but could not be deleted from"
+                                + " Configuration Admin (" + e.getMessage() + "): a restart drops it");
+                    }
+                }
+            }
+        }
         java.util.TreeSet<String> keys = new java.util.TreeSet<>(after.files().keySet());
         for (String k : keys) {
             byte[] b = before == null ? null : before.files().get(k);
