@@ -230,7 +230,13 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
                 log.warn(why);
                 HaController c = controller;
                 if (c != null) {
-                    c.reset(why);
+                    try {
+                        c.reset(why);
+                    } catch (IllegalStateException e) {
+                        // the configuration is in place: the next boot of any kind takes it
+                        log.error("the controller refused the RESET (" + e.getMessage() + "): restart this SCM to boot"
+                                + " with the restored configuration");
+                    }
                 } else {
                     log.error("no controller to RESET this SCM: restart it to boot with the restored configuration");
                 }
