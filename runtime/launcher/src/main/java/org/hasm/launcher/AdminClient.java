@@ -117,6 +117,23 @@ final class AdminClient {
     }
 
     /**
+     * GETs what only the MASTER answers (the pair's configuration): a SLAVE's redirect is followed once,
+     * as a command's is.
+     *
+     * @param path below {@value #API}, with its query
+     * @return the body of a 2xx answer
+     */
+    String getFromMaster(String path) throws LaunchException, InterruptedException {
+        answeredBy = base;
+        HttpResponse<String> first = exchange(http, request(path).GET().build());
+        if (first.statusCode() != 307) {
+            return checked(first);
+        }
+        int q = path.indexOf('?');
+        return follow(first, API + (q < 0 ? path : path.substring(0, q)), false);
+    }
+
+    /**
      * POSTs without a body, the parameters in the query: the API refuses form bodies, which a web
      * page could send.
      *
@@ -134,7 +151,7 @@ final class AdminClient {
         if (first.statusCode() != 307) {
             return checked(first);
         }
-        return follow(first, API + path);
+        return follow(first, API + path, true);
     }
 
     /**
@@ -143,7 +160,8 @@ final class AdminClient {
      * TLS to the certificate the SLAVE names (it learnt it from the MASTER over the authenticated link),
      * or over plain HTTP on loopback from plain HTTP (the launcher allows nothing else).
      */
-    private String follow(HttpResponse<String> redirect, String path) throws LaunchException, InterruptedException {
+    private String follow(HttpResponse<String> redirect, String path, boolean post)
+            throws LaunchException, InterruptedException {
         String from = redirect.request().uri().toString();
         String location = redirect.headers().firstValue("Location").orElse(null);
         String master = redirect.headers().firstValue("Hasm-Master").orElse("the MASTER");
@@ -176,7 +194,8 @@ final class AdminClient {
                     + (base.getScheme().equals("https") ? " from TLS" : " beyond loopback")
                     + ": not followed (the credential would travel in clear)");
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(target).timeout(timeout).POST(HttpRequest.BodyPublishers.noBody());
+        HttpRequest.Builder b = HttpRequest.newBuilder(target).timeout(timeout);
+        b = post ? b.POST(HttpRequest.BodyPublishers.noBody()) : b.GET();
         if (credential != null) {
             b.header("Authorization", "Bearer " + credential.token());
         }

@@ -40,6 +40,7 @@ public final class HasmCtl {
             "                                                     policy manual or delay, or after maintenance)",
             "       hasmctl SCM maintenance on|off [--reason TEXT]",
             "                                                     the pair serves on but takes no automatic action",
+            ConfigCommand.USAGE,
             "       hasmctl help",
             "",
             "SCM is one of",
@@ -93,6 +94,12 @@ public final class HasmCtl {
     /** @return the exit code */
     int execute(String[] args) {
         try {
+            if (ConfigCommand.isConfig(args)) {
+                ConfigCommand.Line line = ConfigCommand.parse(args);
+                List<String> scm = new ArrayList<>(line.scm());
+                scm.add("status"); // the SCM options, as any command takes them
+                return ConfigCommand.run(line, client(parse(scm.toArray(String[]::new))), out);
+            }
             Request request = parse(args);
             if (request.command().equals("help")) {
                 out.println(USAGE);

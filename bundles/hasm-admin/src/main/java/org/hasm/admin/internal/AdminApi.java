@@ -15,6 +15,8 @@ import org.hasm.spi.HaController;
 import org.hasm.spi.power.PowerMonitor;
 import org.hasm.spi.MasterAdmin;
 import org.hasm.spi.ScmState;
+import org.hasm.spi.config.PairConfiguration;
+import org.hasm.spi.config.SharedFiles;
 import org.hasm.spi.peer.PeerLink;
 import org.hasm.spi.peer.StatusMonitor;
 
@@ -63,9 +65,16 @@ final class AdminApi {
      * @param remote the client's address and port, for the log
      * @param header a request header by name (any case), {@code null} when absent
      * @param parameter a query parameter by name, {@code null} when absent
+     * @param body the request's body, read when a route needs it (at most {@link FileRoutes#MAX_BODY} bytes)
      */
     record Request(String method, String path, String remote, Function<String, String> header,
-            Function<String, String> parameter) {
+            Function<String, String> parameter, Supplier<byte[]> body) {
+
+        /** A request whose body is not read (every route but a shared file's). */
+        Request(String method, String path, String remote, Function<String, String> header,
+                Function<String, String> parameter) {
+            this(method, path, remote, header, parameter, () -> new byte[0]);
+        }
     }
 
     /** Sets the test-only drop percentage of a status channel. */
@@ -113,6 +122,10 @@ final class AdminApi {
     private volatile Supplier<PowerMonitor> power = () -> null;
     // set once after construction (AdminServlet), before the first request
     private volatile EventsRoute events = new EventsRoute(() -> null);
+    /** The pair's configuration (CTCM), when its bundle is installed; set once after construction. */
+    private volatile Supplier<PairConfiguration> pairConfiguration = () -> null;
+    /** The shared files (SFM), when their bundle is installed; set once after construction. */
+    private volatile Supplier<SharedFiles> sharedFiles = () -> null;
 
     /**
      * @param faultsEnabled whether the framework property {@code hasm.faults.enabled} is {@code true}:
@@ -143,6 +156,18 @@ final class AdminApi {
     /** @param journal this SCM's event log, or a supplier of {@code null} while it is not running */
     AdminApi events(java.util.function.Supplier<org.hasm.spi.events.EventJournal> journal) {
         this.events = new EventsRoute(journal);
+        return this;
+    }
+
+    /** Serves the pair's configuration routes from {@code config} (absent: 404 names the missing bundle). */
+    AdminApi pairConfiguration(Supplier<PairConfiguration> config) {
+        this.pairConfiguration = config;
+        return this;
+    }
+
+    /** Serves the shared files' routes from {@code files}. */
+    AdminApi sharedFiles(Supplier<SharedFiles> files) {
+        this.sharedFiles = files;
         return this;
     }
 
@@ -197,6 +222,12 @@ final class AdminApi {
             String command = p.substring(COMMAND_PATH.length());
             return only("POST", method, () -> permitted(request, who, Credentials.Role.OPERATE,
                     () -> command(request, command, request.parameter().apply("reason"), who, request.remote())));
+        }
+        if (p.equals(ConfigRoutes.PATH) || p.startsWith(ConfigRoutes.PATH + "/")) {
+            return config(request, p, who);
+        }
+        if (p.equals(FileRoutes.PATH) || p.startsWith(FileRoutes.PATH + "/")) {
+            return files(request, p, who);
         }
         if (faultsEnabled && p.equals("/faults/drop")) {
             return only("POST", method, () -> permitted(request, who, Credentials.Role.OPERATE,
@@ -408,6 +439,104 @@ final class AdminApi {
         return Reply.ok(202, Documents.accepted(operation));
     }
 
+    /**
+     * The pair's configuration: read with the read role, changed with operate, always on the MASTER (another
+     * SCM redirects there, like a command: its own configuration follows the MASTER's).
+     */
+    private Reply config(Request request, String p, Credentials.Credential who) {
+        String route = p.substring(ConfigRoutes.PATH.length());
+        if (!route.isEmpty() && !route.equals("/diff") && !route.equals("/history")) {
+            return Reply.error(404, "no such resource: " + PREFIX + p + " (" + PREFIX + "/config, /config/diff, /config/history)");
+        }
+        boolean write = route.isEmpty() && "POST".equals(request.method());
+        if (!"GET".equals(request.method()) && !"HEAD".equals(request.method()) && !write) {
+            return new Reply(405, Documents.error("method " + request.method() + " not allowed here; use "
+                    + (route.isEmpty() ? "GET or POST" : "GET")), route.isEmpty() ? "GET, POST" : "GET");
+        }
+        return permitted(request, who, write ? Credentials.Role.OPERATE : Credentials.Role.READ, () -> {
+            PairConfiguration config = pairConfiguration.get();
+            if (config == null) {
+                return Reply.error(404, "no configuration transactions on this SCM: the feature hasm-config (bundle"
+                        + " org.hasm.ctcm) is not installed");
+            }
+            HaController c = controller.get();
+            if (c == null) {
+                return noController();
+            }
+            MasterAdmin master;
+            try {
+                master = c.master();
+            } catch (IllegalStateException e) {
+                return Reply.error(503, "configuration: only the MASTER administers the pair, and " + e.getMessage());
+            }
+            if (!master.local()) {
+                return redirect(request, master, c.scm(), "configuration", who);
+            }
+            try {
+                if (write) {
+                    String by = "credential '" + who.name() + "' from " + request.remote();
+                    Reply r = ConfigRoutes.set(config, request.parameter().apply("pid"),
+                            request.parameter().apply("changes"), by);
+                    if (r.status() == 200) {
+                        audit.accepted("configuration transaction " + printable(String.valueOf(request.parameter()
+                                .apply("pid"))), who, request.remote());
+                    } else {
+                        audit.refused(request, r.status(), r.json());
+                    }
+                    return r;
+                }
+                return switch (route) {
+                    case "/diff" -> ConfigRoutes.diff(config);
+                    case "/history" -> ConfigRoutes.history(config);
+                    default -> ConfigRoutes.get(config, c.scm(), request.parameter().apply("key"));
+                };
+            } catch (IllegalStateException e) {
+                return Reply.error(409, "configuration: " + e.getMessage());
+            }
+        });
+    }
+
+    /**
+     * The shared files: each SCM answers a GET with its own copies (that is what an operator compares);
+     * a file is written (POST, operate) on the MASTER only, which another SCM redirects to.
+     */
+    private Reply files(Request request, String p, Credentials.Credential who) {
+        String name = p.length() > FileRoutes.PATH.length() + 1 ? p.substring(FileRoutes.PATH.length() + 1) : null;
+        boolean write = name != null && "POST".equals(request.method());
+        if (!"GET".equals(request.method()) && !"HEAD".equals(request.method()) && !write) {
+            return new Reply(405, Documents.error("method " + request.method() + " not allowed here; use "
+                    + (name == null ? "GET" : "GET or POST")), name == null ? "GET" : "GET, POST");
+        }
+        return permitted(request, who, write ? Credentials.Role.OPERATE : Credentials.Role.READ, () -> {
+            SharedFiles files = sharedFiles.get();
+            if (files == null) {
+                return Reply.error(404, "no shared files on this SCM: the feature hasm-config (bundle org.hasm.ctcm) is"
+                        + " not installed");
+            }
+            if (!write) {
+                return name == null ? FileRoutes.list(files) : FileRoutes.get(files, name);
+            }
+            HaController c = controller.get();
+            if (c == null) {
+                return noController();
+            }
+            MasterAdmin master;
+            try {
+                master = c.master();
+            } catch (IllegalStateException e) {
+                return Reply.error(503, "shared file: only the MASTER writes, and " + e.getMessage());
+            }
+            if (!master.local()) {
+                return redirect(request, master, c.scm(), "shared file " + name, who);
+            }
+            Reply r = FileRoutes.write(files, name, request.body());
+            if (r.status() == 200) {
+                audit.accepted("shared file " + name + " written", who, request.remote());
+            }
+            return r;
+        });
+    }
+
     /* 307 keeps the method; the query names the SCM, so that the MASTER knows whom the command is for. */
     private Reply redirect(Request request, MasterAdmin master, String target, String command,
             Credentials.Credential who) {
@@ -419,7 +548,7 @@ final class AdminApi {
         }
         Map<String, String> query = new LinkedHashMap<>();
         query.put("scm", target);
-        for (String key : new String[] {"personality", "mode", "reason"}) {
+        for (String key : new String[] {"personality", "mode", "reason", "key", "pid", "changes"}) {
             String value = request.parameter().apply(key);
             if (value != null) {
                 query.put(key, value);

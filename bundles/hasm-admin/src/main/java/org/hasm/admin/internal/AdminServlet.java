@@ -13,6 +13,8 @@ import java.util.Enumeration;
 import java.util.Hashtable;
 import org.hasm.spi.HaController;
 import org.hasm.spi.power.PowerMonitor;
+import org.hasm.spi.config.PairConfiguration;
+import org.hasm.spi.config.SharedFiles;
 import org.hasm.spi.peer.PeerLink;
 import org.hasm.spi.peer.StatusMonitor;
 import org.osgi.framework.BundleContext;
@@ -85,6 +87,14 @@ public class AdminServlet extends HttpServlet {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile org.hasm.spi.events.EventJournal eventJournal;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile PairConfiguration pairConfiguration;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile SharedFiles sharedFiles;
+
     private final transient Logger log;
     private final transient AdminApi api;
     // Two drop requests at once would each read, merge and write the whole configuration; the
@@ -113,7 +123,7 @@ public class AdminServlet extends HttpServlet {
         };
         this.api = new AdminApi(() -> controller, () -> monitor, () -> link, faults,
                 () -> configAdmin == null ? null : this::drop, credentials, audit, Clock.systemUTC()).power(() -> power)
-                .events(() -> eventJournal);
+                .events(() -> eventJournal).pairConfiguration(() -> pairConfiguration).sharedFiles(() -> sharedFiles);
         // read now, so that a folder without a valid credential is in the log at start, not at the first request
         int n = credentials.list().size();
         log.info("admin API: {} credential{} in {}", n, n == 1 ? "" : "s", credentials.folder());
@@ -140,7 +150,7 @@ public class AdminServlet extends HttpServlet {
         try {
             String remote = req.getRemoteAddr() + ":" + req.getRemotePort();
             reply = api.handle(new AdminApi.Request(req.getMethod(), req.getPathInfo(), remote, req::getHeader,
-                    req::getParameter));
+                    req::getParameter, () -> FileRoutes.body(req)));
         } catch (RuntimeException e) {
             // The operator gets a short reason; the stack trace goes to the log, never on the wire.
             log.error("admin API {} {} failed", req.getMethod(), req.getRequestURI(), e);

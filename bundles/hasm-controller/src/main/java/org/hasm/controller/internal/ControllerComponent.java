@@ -11,6 +11,7 @@ import java.util.Map;
 import org.hasm.spi.Call;
 import org.hasm.spi.CallRecord;
 import org.hasm.spi.HaController;
+import org.hasm.spi.config.PairConfiguration;
 import org.hasm.spi.HaModule;
 import org.hasm.spi.MasterAdmin;
 import org.hasm.spi.ModuleInfo;
@@ -163,12 +164,21 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
         }
     };
 
+    /** The pair's configuration (CTCM), when installed: its fingerprint goes into GETSTATE. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile PairConfiguration pairConfiguration;
+
     @Activate
     void activate(ControllerConfig config, BundleContext context) {
         this.config = config;
         Settings settings = settings(config);
         Scm core = new Scm(settings, sink, () -> settings(this.config), node::timing);
         core.peerPort(peerPort);
+        core.configFingerprint(() -> {
+            PairConfiguration pc = pairConfiguration;
+            return pc == null ? null : pc.fingerprint().toString();
+        });
         // the launcher says where the admin API listens: the peer learns it in GETSTATE, to redirect commands here
         core.admin(blankToNull(context.getProperty(PROP_ADMIN_URL)), blankToNull(context.getProperty(PROP_ADMIN_CERTIFICATE)));
         if ("true".equals(context.getProperty(PROP_FAULTS)) && "true".equals(context.getProperty(PROP_WIRE_NEXT))) {
@@ -278,13 +288,7 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
         String name = node.scm() == null ? "unnamed" : node.scm();
         OpMode role = node.configuredRole() == null ? OpMode.MASTER : node.configuredRole();
         Map<Call, Duration> deadlines = deadlines(config, problems);
-        Duration maxDeadline = positive("deadline.max.ms", config.deadline_max_ms(), problems);
-        deadlines.forEach((call, d) -> {
-            if (d.compareTo(maxDeadline) > 0) {
-                problems.add(PID + ": deadline." + call.name().toLowerCase(java.util.Locale.ROOT) + ".ms=" + d.toMillis()
-                        + " is above deadline.max.ms=" + maxDeadline.toMillis());
-            }
-        });
+        Duration maxDeadline = maxDeadline(config, deadlines, problems);
         Duration initTimeout = positive("init.peer.timeout.ms", config.init_peer_timeout_ms(), problems);
         Duration readyRetry = positive("init.ready.retry.ms", config.init_ready_retry_ms(), problems);
         int journalSize = config.journal_size();
@@ -315,7 +319,19 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
         }
     }
 
-    private static Map<Call, Duration> deadlines(ControllerConfig config, List<String> problems) {
+    /** @return deadline.max.ms; a deadline above it is a problem (also what {@link ControllerCheck} reports) */
+    static Duration maxDeadline(ControllerConfig config, Map<Call, Duration> deadlines, List<String> problems) {
+        Duration maxDeadline = positive("deadline.max.ms", config.deadline_max_ms(), problems);
+        deadlines.forEach((call, d) -> {
+            if (d.compareTo(maxDeadline) > 0) {
+                problems.add(PID + ": deadline." + call.name().toLowerCase(java.util.Locale.ROOT) + ".ms=" + d.toMillis()
+                        + " is above deadline.max.ms=" + maxDeadline.toMillis());
+            }
+        });
+        return maxDeadline;
+    }
+
+    static Map<Call, Duration> deadlines(ControllerConfig config, List<String> problems) {
         Map<Call, Duration> d = new EnumMap<>(Call.class);
         d.put(Call.INIT, positive("deadline.init.ms", config.deadline_init_ms(), problems));
         d.put(Call.TEST, positive("deadline.test.ms", config.deadline_test_ms(), problems));

@@ -25,6 +25,8 @@ final class PeerClient {
     private final Sink sink;
     private final Consumer<Event> events;
     private final Supplier<Map<String, String>> timing;
+    /** This SCM's configuration fingerprint, compared with the peer's GETSTATE answer. */
+    private final ConfigFingerprint config;
     private final ExecutorService asker = Executors.newSingleThreadExecutor(r -> daemon(r, "hasm-controller-init"));
     private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> daemon(r, "hasm-controller-send"));
     /** A new ask, or close, makes the rounds in progress give up. */
@@ -32,6 +34,12 @@ final class PeerClient {
 
     /** @param timing this SCM's timing fingerprint, compared with the peer's GETSTATE answer */
     PeerClient(Supplier<PeerPort> port, Sink sink, Consumer<Event> events, Supplier<Map<String, String>> timing) {
+        this(port, sink, events, timing, new ConfigFingerprint());
+    }
+
+    PeerClient(Supplier<PeerPort> port, Sink sink, Consumer<Event> events, Supplier<Map<String, String>> timing,
+            ConfigFingerprint config) {
+        this.config = config;
         this.port = port;
         this.sink = sink;
         this.events = events;
@@ -74,6 +82,11 @@ final class PeerClient {
                 if (conflict != null && generation.get() == round) {
                     // a pair whose timings differ would judge each other wrongly: FAULT, naming both values
                     events.accept(new Event.Fault(conflict));
+                    return;
+                }
+                String contradiction = ConfigFingerprint.conflict(config.get(), s.get(ConfigFingerprint.FIELD), peer);
+                if (contradiction != null && generation.get() == round) {
+                    events.accept(new Event.Fault(contradiction));
                     return;
                 }
                 if (generation.get() == round && "true".equals(s.get(PeerServer.MAINTENANCE))) {

@@ -41,8 +41,15 @@ final class PeerServer {
     // Fields added to GETSTATE's answer beyond this release's own: how a test stands in for a next
     // release (hasm.faults.wire.next). Written before the link serves, read on the link's threads.
     private volatile Map<String, String> extra = Map.of();
+    /** The configuration fingerprint GETSTATE carries, when this SCM has one. */
+    private final ConfigFingerprint config;
 
     PeerServer(Supplier<View> view, Consumer<Event> events, Orders orders) {
+        this(view, events, orders, new ConfigFingerprint());
+    }
+
+    PeerServer(Supplier<View> view, Consumer<Event> events, Orders orders, ConfigFingerprint config) {
+        this.config = config;
         this.view = view;
         this.events = events;
         this.orders = orders;
@@ -83,6 +90,10 @@ final class PeerServer {
                 if (v.maintenance()) {
                     // an SCM that boots while the pair is in maintenance joins it
                     answer.put(MAINTENANCE, "true");
+                }
+                String fingerprint = config.get();
+                if (fingerprint != null) {
+                    answer.put(ConfigFingerprint.FIELD, fingerprint);
                 }
                 extra.forEach(answer::putIfAbsent);
                 return PeerMessages.encode(answer);

@@ -49,6 +49,8 @@ final class Scm {
     private final Whiteboard whiteboard;
     private final PeerClient peerClient;
     private final PeerServer peerServer;
+    /** The pair configuration's fingerprint in GETSTATE (CTCM): set once, read on the link's and the INIT thread. */
+    private final ConfigFingerprint configFingerprint = new ConfigFingerprint();
     private final StatePublisher publisher;
     private final Restarts restarts;
     private volatile PeerPort peer = PeerPort.NONE;
@@ -115,7 +117,7 @@ final class Scm {
                 this::leaveBound);
         this.restarts = new Restarts(registry, lifecycle, loop, sink, () -> this.settings.scm(),
                 () -> started && !closing, this::reconcile);
-        this.peerClient = new PeerClient(() -> peer, sink, this::post, timing);
+        this.peerClient = new PeerClient(() -> peer, sink, this::post, timing, configFingerprint);
         this.publisher = new StatePublisher(sink, this::activeCount);
         this.peerServer = new PeerServer(() -> {
             StatePublisher.Snapshot s = publisher.snapshot();
@@ -123,7 +125,7 @@ final class Scm {
             // the role from the machine: it changes before the state is published
             return new PeerServer.View(st.scm(), s.state(), machine.opMode(), s.sysConfig(), st.role(), timing.get(),
                     adminUrl, adminCertificate, machine.admin().maintenance());
-        }, this::post, this::ordered);
+        }, this::post, this::ordered, configFingerprint);
     }
 
     /**
@@ -133,6 +135,11 @@ final class Scm {
     void admin(String url, String certificate) {
         this.adminUrl = url;
         this.adminCertificate = certificate;
+    }
+
+    /** @param fingerprint this SCM's pair configuration fingerprint, carried and compared in GETSTATE */
+    void configFingerprint(Supplier<String> fingerprint) {
+        configFingerprint.source(fingerprint);
     }
 
     /** @param fields added to GETSTATE's answers (a test's stand-in for a next release); before {@link #start} */

@@ -119,6 +119,32 @@ public class ConfigurationChecker implements Function<String, Object> {
         return Checker.run(view, metatypes(), new NodeCheck(), checks.values());
     }
 
+    /**
+     * @param replaced configurations as they would be, by PID ({@code FACTORY~NAME} for a factory one)
+     * @param sources the file each replaced configuration comes from, for the messages
+     * @return the check of every configuration as Configuration Admin holds it, with {@code replaced} instead
+     */
+    Checker.Result check(Map<String, Map<String, Object>> replaced, Map<String, String> sources) {
+        Map<String, ConfigView.Entry> entries;
+        try {
+            entries = new java.util.TreeMap<>(ConfigView.read(configAdmin));
+        } catch (IOException | IllegalStateException e) {
+            return new Checker.Result(List.of("the configurations cannot be read from Configuration Admin: " + e.getMessage()),
+                    Map.of());
+        }
+        replaced.forEach((pid, properties) -> {
+            int tilde = pid.indexOf('~');
+            Map<String, Object> p = new java.util.LinkedHashMap<>(properties);
+            String source = sources.get(pid);
+            if (source != null) {
+                p.put(ConfigView.SOURCE, source);
+            }
+            entries.put(pid, new ConfigView.Entry(pid, tilde < 0 ? null : pid.substring(0, tilde),
+                    java.util.Collections.unmodifiableMap(p)));
+        });
+        return Checker.run(view(entries), metatypes(), new NodeCheck(), checks.values());
+    }
+
     /** @return a view of the configurations now, with the node as they configure it */
     ConfigView view() throws IOException {
         return view(ConfigView.read(configAdmin));

@@ -1,0 +1,719 @@
+package org.hasm.ctcm.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Dictionary;
+import java.util.Enumeration;
+import java.util.Hashtable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.hasm.spi.HaContext;
+import org.hasm.spi.HaController;
+import org.hasm.spi.HaException;
+import org.hasm.spi.HaModule;
+import org.hasm.spi.HaModuleProperties;
+import org.hasm.spi.OpMode;
+import org.hasm.spi.SysConfig;
+import org.hasm.spi.Tier;
+import org.hasm.spi.config.Commit;
+import org.hasm.spi.config.Fingerprint;
+import org.hasm.spi.config.PairConfiguration;
+import org.hasm.spi.config.ProposalCheck;
+import org.hasm.spi.node.Node;
+import org.hasm.spi.peer.LinkHandler;
+import org.hasm.spi.peer.PeerLink;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * CTCM: configuration transactions of the pair. A HASM module (rank 25: after the link, which it asks
+ * the peer through, before the storage and the services, which must boot with the configuration it
+ * settled), the {@link PairConfiguration} service, and the link service {@value #LINK_SERVICE}.
+ *
+ * <p>At {@code init} it settles this SCM's configuration ({@link PowerUp}): current, go on; stale,
+ * restore it from the replica or the peer and have the controller RESET, so that everything boots with
+ * it; corrupt or contradictory, fail with the reason (the controller puts the SCM in MONITOR).
+ *
+ * <p>Which thread does what: the controller calls the lifecycle; the admin API calls {@link #commit}
+ * and the readers; the link calls {@link #handle}. Everything that touches the database holds
+ * {@code this}.
+ */
+@Component(service = {HaModule.class, LinkHandler.class, PairConfiguration.class}, configurationPid = CtcmComponent.PID,
+        immediate = true, property = LinkHandler.SERVICE + "=" + CtcmComponent.LINK_SERVICE)
+@HaModuleProperties(name = "config", tier = Tier.HASM, rank = 25)
+@Designate(ocd = CtcmConfig.class)
+public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
+
+    static final String PID = "org.hasm.ctcm";
+    static final String LINK_SERVICE = "ctcm";
+    /** Where the launcher says each configuration comes from (the node's check names it in its messages). */
+    static final String SOURCE = "hasm.config.source";
+    /** The replica's file name in its folder. */
+    static final String REPLICA = "db";
+
+    @Reference(service = LoggerFactory.class)
+    private Logger log;
+
+    @Reference
+    private Node node;
+
+    @Reference
+    private ConfigurationAdmin configAdmin;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile PeerLink link;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ProposalCheck proposals;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile HaController controller;
+
+    private static final long JOIN_MS = 5000;
+    private final Clock clock = Clock.systemUTC();
+    /** Sends a transaction to the peer while this SCM commits it (set in activate, stopped in deactivate). */
+    private ExecutorService sender;
+    private volatile CtcmConfig config;
+    private volatile Path nodeDir;
+
+    // Guarded by this.
+    private LocalDatabase db;
+    private History history;
+    private Snapshot committed;
+    /**
+     * This SCM's configuration as its database holds it, settled or not: what the peer is told at its
+     * power-up, so that two contradictory SCMs both see it (null when the database is corrupt).
+     */
+    private Fingerprint known;
+    private HaContext context;
+    /** This SCM's database as read at power-up, before the decision. */
+    private Snapshot local0;
+    /** The role of the last opMode; null before the first and after stop (not serving). */
+    private OpMode role;
+
+    @Activate
+    void activate(CtcmConfig cfg, BundleContext bundleContext) {
+        sender = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "hasm-ctcm-peer");
+            t.setDaemon(true);
+            return t;
+        });
+        String dir = bundleContext.getProperty("hasm.node.dir");
+        this.nodeDir = dir == null || dir.isBlank() ? null : Path.of(dir);
+        this.config = cfg;
+    }
+
+    @Deactivate
+    void deactivate() {
+        sender.shutdownNow();
+        try {
+            if (!sender.awaitTermination(JOIN_MS, TimeUnit.MILLISECONDS)) {
+                log.warn("CTCM: the thread sending to the peer did not stop within " + JOIN_MS + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Modified
+    void modified(CtcmConfig cfg) {
+        // the pair files and the replica are settled at the next init; the timeout counts at once
+        this.config = cfg;
+    }
+
+    // ---- the lifecycle ----
+
+    @Override
+    public void init(HaContext ctx) throws HaException {
+        PowerUp.Side local = settleLocal(ctx);
+        // the peer is asked without holding this: its CTCM, booting too, asks this one at the same time
+        PowerUp.Side fromPeer = local.intact() ? askPeer(local.fingerprint()) : PowerUp.Side.unknown();
+        decide(local, fromPeer);
+    }
+
+    /** Reads (and recovers) this SCM's database; creates it from the installed files the first time. */
+    private synchronized PowerUp.Side settleLocal(HaContext ctx) throws HaException {
+        this.context = ctx;
+        this.role = null;
+        this.committed = null;
+        this.known = null;
+        CtcmConfig cfg = config;
+        if (nodeDir == null) {
+            throw new HaException("the framework property hasm.node.dir is not set: the configuration database needs the"
+                    + " node folder (bin/hasm run sets it)");
+        }
+        PairFiles pair = new PairFiles(List.of(cfg.pair_files()));
+        db = new LocalDatabase(node.dataDir().resolve("config"), nodeDir.resolve("etc"), pair);
+        history = new History(node.dataDir().resolve("config").resolve("history"), cfg.history_size());
+        PowerUp.Side local;
+        Snapshot mine = null;
+        try {
+            mine = db.recover();
+            if (mine == null) {
+                mine = new Snapshot(0, db.files());
+                db.commit(mine);
+                log.info("configuration database created from the installed files: " + mine);
+            }
+            List<String> edits = db.handEdits(mine);
+            local = edits.isEmpty() ? PowerUp.Side.intact(mine.fingerprint())
+                    : PowerUp.Side.corrupt(String.join("; ", edits) + " (changed by hand: undo the edit, or make the"
+                            + " change with hasmctl config set)");
+        } catch (IllegalArgumentException e) {
+            local = PowerUp.Side.corrupt(e.getMessage());
+        } catch (IOException e) {
+            throw new HaException("configuration database in " + db.db().getParent() + ": " + e.getMessage(), e);
+        }
+        known = local.intact() ? local.fingerprint() : null;
+        local0 = mine;
+        return local;
+    }
+
+    /** The power-up decision, and what it says to do. */
+    private synchronized void decide(PowerUp.Side local, PowerUp.Side fromPeer) throws HaException {
+        Snapshot mine = local0;
+        Path replica = replicaFile();
+        PowerUp.Side fromReplica = readReplica(replica);
+        PowerUp.Decision d = PowerUp.decide(local, fromReplica, fromPeer, node.configuredRole() == OpMode.SLAVE);
+        switch (d.verdict()) {
+            case CURRENT -> {
+                committed = mine;
+                log.info("configuration " + mine + ": " + d.reason() + " (replica " + describe(fromReplica) + ", peer "
+                        + describe(fromPeer) + ")");
+                if (d.refreshReplica() && replica != null) {
+                    writeReplica(replica, mine);
+                }
+            }
+            case STALE -> {
+                Snapshot restored = fetch(d.from(), replica);
+                try {
+                    Snapshot before = mine;
+                    db.commit(restored);
+                    committed = restored;
+                    applyAll(before, restored);
+                } catch (IOException e) {
+                    throw new HaException("configuration restore from the " + d.from() + " failed: " + e.getMessage(), e);
+                }
+                known = restored.fingerprint();
+                String why = "configuration restored: " + d.reason() + " (" + restored + "); RESET to boot with it";
+                log.warn(why);
+                HaController c = controller;
+                if (c != null) {
+                    try {
+                        c.reset(why);
+                    } catch (IllegalStateException e) {
+                        // the configuration is in place: the next boot of any kind takes it
+                        log.error("the controller refused the RESET (" + e.getMessage() + "): restart this SCM to boot"
+                                + " with the restored configuration");
+                    }
+                } else {
+                    log.error("no controller to RESET this SCM: restart it to boot with the restored configuration");
+                }
+            }
+            case CORRUPT, CONTRADICTORY -> {
+                committed = null;
+                throw new HaException("configuration " + d.verdict().name().toLowerCase(java.util.Locale.ROOT) + ": "
+                        + d.reason());
+            }
+        }
+    }
+
+    @Override
+    public void test() {
+        // init settled the configuration; nothing more to prove
+    }
+
+    @Override
+    public synchronized void opMode(OpMode mode, SysConfig sysConfig) {
+        role = mode;
+    }
+
+    @Override
+    public synchronized void stop() {
+        role = null;
+    }
+
+    @Override
+    public synchronized void shutDown() {
+        role = null;
+    }
+
+    // ---- the pair's configuration ----
+
+    @Override
+    public synchronized Fingerprint fingerprint() {
+        requireSettled();
+        return committed.fingerprint();
+    }
+
+    @Override
+    public synchronized SortedMap<String, SortedMap<String, String>> configurations() {
+        requireSettled();
+        SortedMap<String, SortedMap<String, String>> result = new TreeMap<>();
+        committed.files().forEach((k, v) -> result.put(k, Collections.unmodifiableSortedMap(
+                PairFiles.properties(v, db.file(k).toString()))));
+        return Collections.unmodifiableSortedMap(result);
+    }
+
+    @Override
+    public Commit commit(String file, Map<String, String> changes, String by) {
+        long started = System.nanoTime();
+        Commit done;
+        Snapshot next;
+        synchronized (this) {
+            requireSettled();
+            if (role == null) {
+                throw new IllegalStateException("this SCM is not serving (booting, stopped or in MONITOR): a configuration"
+                        + " transaction needs a running MASTER");
+            }
+            if (role == OpMode.SLAVE) {
+                throw new IllegalStateException("this SCM runs as SLAVE: only the MASTER commits configuration"
+                        + " transactions");
+            }
+            if (changes.isEmpty()) {
+                throw new IllegalArgumentException("no key to set in " + file);
+            }
+            PairFiles pair = new PairFiles(List.of(config.pair_files()));
+            pair.requirePair(file);
+            byte[] before = committed.files().get(file);
+            byte[] after = PairFiles.edit(before, changes);
+            if (Arrays.equals(before, after)) {
+                throw new IllegalArgumentException(file + " already has " + changes + ": nothing to commit");
+            }
+            String where = db.file(file).toString();
+            PairFiles.properties(after, where);
+            ProposalCheck check = proposals;
+            if (check == null) {
+                throw new IllegalStateException("the node's configuration check is not available: nothing committed");
+            }
+            List<String> problems = check.check(Map.of(file, properties(file, before, after)), Map.of(file, where));
+            long checked = System.nanoTime();
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException(String.join("; ", problems));
+            }
+            next = committed.with(committed.generation() + 1, file, after);
+            if (next.encode().length > Snapshot.MAX_LINK_BYTES) {
+                throw new IllegalArgumentException("the configuration would be " + next.encode().length + " bytes, more"
+                        + " than the " + Snapshot.MAX_LINK_BYTES + " a transaction can send to the peer");
+            }
+            Path replica = replicaFile();
+            if (replica != null) {
+                try {
+                    AtomicFiles.write(replica, next.encode());
+                } catch (IOException e) {
+                    throw new IllegalStateException("the replica cannot be written, nothing committed: " + e.getMessage());
+                }
+            }
+            long replicated = System.nanoTime();
+            List<String> reset = needsReset(file) ? List.of(file) : List.of();
+            Commit c = new Commit(next.fingerprint(), clock.instant(), by, file,
+                    Collections.unmodifiableMap(new LinkedHashMap<>(changes)), "", reset);
+            // the replica holds the transaction durably: the peer applies it while this SCM writes its own
+            Future<String> toPeer = sendToPeerAsync(c, next);
+            try {
+                db.commit(next);
+            } catch (IOException e) {
+                throw new IllegalStateException("generation " + next.generation() + " is in the replica, but this SCM's"
+                        + " database failed (" + e.getMessage() + "): RESET this SCM to restore it from the replica");
+            }
+            committed = next;
+            known = next.fingerprint();
+            apply(file, before, after);
+            long local = System.nanoTime();
+            String peer = peerAnswer(toPeer);
+            long sent = System.nanoTime();
+            done = new Commit(c.fingerprint(), c.time(), by, file, c.changes(), peer, reset);
+            try {
+                history.add(done);
+            } catch (IOException e) {
+                log.warn("transaction history: " + e.getMessage());
+            }
+            log.info("configuration transaction " + next + " by " + by + ": " + file + " " + changes + "; peer: " + peer
+                    + (reset.isEmpty() ? "" : "; takes effect at the next RESET: " + reset) + " ("
+                    + ms(started, System.nanoTime()) + " ms: check " + ms(started, checked) + ", replica "
+                    + ms(checked, replicated) + ", database and apply " + ms(replicated, local) + ", then the peer " + ms(local, sent)
+                    + ")");
+        }
+        return done;
+    }
+
+    @Override
+    public synchronized List<Commit> history() {
+        requireSettled();
+        try {
+            return history.list();
+        } catch (IOException e) {
+            throw new IllegalStateException("transaction history cannot be read: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public List<String> diff() {
+        Snapshot mine;
+        List<String> lines = new ArrayList<>();
+        synchronized (this) {
+            requireSettled();
+            mine = committed;
+            try {
+                lines.addAll(db.handEdits(mine));
+            } catch (IOException e) {
+                lines.add("the files in " + db.etc() + " cannot be read: " + e.getMessage());
+            }
+        }
+        PeerLink l = link;
+        if (node.standalone() || l == null) {
+            return lines;
+        }
+        Snapshot theirs;
+        try {
+            byte[] answer = l.request(LINK_SERVICE, "GET\n".getBytes(StandardCharsets.UTF_8), timeout());
+            theirs = Snapshot.decode(answer, "the peer's configuration");
+        } catch (IOException | IllegalArgumentException e) {
+            lines.add("the peer's configuration cannot be compared: " + e.getMessage());
+            return lines;
+        }
+        java.util.TreeSet<String> keys = new java.util.TreeSet<>(mine.files().keySet());
+        keys.addAll(theirs.files().keySet());
+        for (String k : keys) {
+            lines.addAll(PairFiles.differences(k, mine.files().get(k), node.scm() + " (" + mine + ")",
+                    theirs.files().get(k), node.peer() + " (" + theirs + ")"));
+        }
+        return lines;
+    }
+
+    private void requireSettled() {
+        if (committed == null) {
+            throw new IllegalStateException("this SCM's configuration is not settled (it is booting, or in MONITOR for a"
+                    + " corrupt or contradictory configuration: see its status)");
+        }
+    }
+
+    // ---- the peer ----
+
+    @Override
+    public byte[] handle(byte[] payload) throws Exception {
+        int nl = indexOf(payload, (byte) '\n');
+        if (nl < 0) {
+            throw new IllegalArgumentException("CTCM message without a header line");
+        }
+        String[] head = new String(payload, 0, nl, StandardCharsets.UTF_8).split(" ");
+        byte[] body = Arrays.copyOfRange(payload, nl + 1, payload.length);
+        switch (head[0]) {
+            case "FINGERPRINT" -> {
+                if (head.length != 2) {
+                    throw new IllegalArgumentException("FINGERPRINT needs the asker's fingerprint");
+                }
+                return (peerAsks(Fingerprint.parse(head[1])) + "\n").getBytes(StandardCharsets.UTF_8);
+            }
+            case "GET" -> {
+                synchronized (this) {
+                    requireSettled();
+                    return committed.encode();
+                }
+            }
+            case "APPLY" -> {
+                int historyLength = head.length == 2 ? Integer.parseInt(head[1]) : -1;
+                if (historyLength < 0 || historyLength > body.length) {
+                    throw new IllegalArgumentException("APPLY needs the length of its transaction record");
+                }
+                Commit c = History.decode(Arrays.copyOf(body, historyLength), "the MASTER's transaction record");
+                Snapshot s = Snapshot.decode(Arrays.copyOfRange(body, historyLength, body.length),
+                        "the MASTER's configuration");
+                return applyFromMaster(c, s).getBytes(StandardCharsets.UTF_8);
+            }
+            default -> throw new IllegalArgumentException("unknown CTCM message '" + head[0] + "'");
+        }
+    }
+
+    /**
+     * The peer asks at its power-up. A peer whose configuration contradicts this one, or is newer,
+     * makes this SCM boot again (RESET), so that both come to the same decision.
+     */
+    private synchronized String peerAsks(Fingerprint theirs) {
+        if (known == null) {
+            throw new IllegalStateException("this SCM's configuration database is not readable (see its status)");
+        }
+        Fingerprint mine = known;
+        boolean contradicts = theirs.generation() == mine.generation() && !theirs.checksum().equals(mine.checksum())
+                && mine.generation() > 0;
+        boolean newer = theirs.generation() > mine.generation();
+        if ((contradicts || newer) && role != null && context != null) {
+            String why = contradicts ? "the peer's configuration contradicts this SCM's at generation " + mine.generation()
+                    + " (field checksum " + mine.checksum() + " here, " + theirs.checksum() + " on the peer)"
+                    : "the peer has a newer configuration (generation " + theirs.generation() + ", this SCM "
+                            + mine.generation() + ")";
+            log.error(why + ": booting again to settle it");
+            context.panic(why);
+        }
+        return mine.toString();
+    }
+
+    private synchronized String applyFromMaster(Commit c, Snapshot s) throws IOException {
+        if (committed == null) {
+            throw new IllegalStateException("this SCM's configuration is not settled: it takes the configuration when it"
+                    + " boots");
+        }
+        if (s.generation() <= committed.generation()) {
+            return "already at generation " + committed.generation();
+        }
+        if (s.generation() != committed.generation() + 1) {
+            log.warn("configuration generation " + s.generation() + " from the MASTER skips from " + committed.generation());
+        }
+        Snapshot before = committed;
+        db.commit(s);
+        committed = s;
+        known = s.fingerprint();
+        applyAll(before, s);
+        try {
+            history.add(new Commit(c.fingerprint(), c.time(), c.by(), c.file(), c.changes(), "applied", c.resetNeeded()));
+        } catch (IOException e) {
+            log.warn("transaction history: " + e.getMessage());
+        }
+        log.info("configuration transaction " + s + " from the MASTER applied: " + c.file() + " " + c.changes());
+        return "applied";
+    }
+
+    private PowerUp.Side askPeer(Fingerprint mine) {
+        PeerLink l = link;
+        if (node.standalone() || l == null) {
+            return PowerUp.Side.unknown();
+        }
+        try {
+            byte[] answer = l.request(LINK_SERVICE, ("FINGERPRINT " + mine + "\n").getBytes(StandardCharsets.UTF_8),
+                    timeout());
+            return PowerUp.Side.intact(Fingerprint.parse(new String(answer, StandardCharsets.UTF_8).strip()));
+        } catch (IOException | IllegalArgumentException e) {
+            log.info("the peer's configuration is not known now (" + e.getMessage() + "): settled without it");
+            return PowerUp.Side.unknown();
+        }
+    }
+
+    private Future<String> sendToPeerAsync(Commit c, Snapshot s) {
+        try {
+            return sender.submit(() -> sendToPeer(c, s));
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.completedFuture("not sent: the CTCM is stopping (it restores the configuration"
+                    + " from the replica when it boots)");
+        }
+    }
+
+    private String peerAnswer(Future<String> answer) {
+        try {
+            // sendToPeer is bounded by the link's timeout; the margin covers the thread's start
+            return answer.get(config.peer_timeout_ms() + JOIN_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown: interrupted while waiting for its answer (it restores the configuration from the replica"
+                    + " when it boots, if it did not apply it)";
+        } catch (ExecutionException | TimeoutException e) {
+            return "unknown (" + e + "): it restores the configuration from the replica when it boots, if it did not"
+                    + " apply it";
+        }
+    }
+
+    private String sendToPeer(Commit c, Snapshot s) {
+        PeerLink l = link;
+        if (node.standalone()) {
+            return "none (standalone)";
+        }
+        if (l == null) {
+            return "not sent: no link (it restores the configuration from the replica when it boots)";
+        }
+        byte[] record = History.encode(c);
+        byte[] snapshot = s.encode();
+        byte[] head = ("APPLY " + record.length + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] payload = new byte[head.length + record.length + snapshot.length];
+        System.arraycopy(head, 0, payload, 0, head.length);
+        System.arraycopy(record, 0, payload, head.length, record.length);
+        System.arraycopy(snapshot, 0, payload, head.length + record.length, snapshot.length);
+        try {
+            return new String(l.request(LINK_SERVICE, payload, timeout()), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "not reached (" + e.getMessage() + "): it restores the configuration from the replica when it boots";
+        }
+    }
+
+    private Duration timeout() {
+        return Duration.ofMillis(config.peer_timeout_ms());
+    }
+
+    // ---- the replica ----
+
+    /** @return the replica's file, or {@code null} when there is no shared storage to hold one */
+    private Path replicaFile() {
+        String dir = config.replica_dir();
+        if (dir == null || dir.isBlank()) {
+            try {
+                Configuration storage = configAdmin.getConfiguration("org.hasm.storage", "?");
+                Object shared = storage.getProperties() == null ? null : storage.getProperties().get("shared.dir");
+                dir = shared == null || String.valueOf(shared).isBlank() ? null
+                        : Path.of(String.valueOf(shared)).resolve("config").toString();
+            } catch (IOException e) {
+                dir = null;
+            }
+        }
+        return dir == null ? null : Path.of(dir).resolve(REPLICA);
+    }
+
+    private PowerUp.Side readReplica(Path replica) {
+        if (replica == null) {
+            return PowerUp.Side.unknown();
+        }
+        try {
+            byte[] bytes = AtomicFiles.read(replica, Snapshot.MAX_BYTES);
+            return bytes == null ? PowerUp.Side.absent()
+                    : PowerUp.Side.intact(Snapshot.decode(bytes, "the replica " + replica).fingerprint());
+        } catch (IllegalArgumentException e) {
+            return PowerUp.Side.corrupt(e.getMessage());
+        } catch (IOException e) {
+            log.warn("the replica " + replica + " cannot be read (" + e.getMessage() + "): settled without it");
+            return PowerUp.Side.unknown();
+        }
+    }
+
+    private void writeReplica(Path replica, Snapshot s) {
+        try {
+            AtomicFiles.write(replica, s.encode());
+            log.info("replica " + replica + " written: " + s);
+        } catch (IOException e) {
+            log.warn("the replica cannot be written now: " + e.getMessage());
+        }
+    }
+
+    private Snapshot fetch(PowerUp.Source from, Path replica) throws HaException {
+        try {
+            if (from == PowerUp.Source.REPLICA) {
+                return Snapshot.decode(AtomicFiles.read(replica, Snapshot.MAX_BYTES), "the replica " + replica);
+            }
+            PeerLink l = link;
+            if (l == null) {
+                throw new IOException("no link");
+            }
+            return Snapshot.decode(l.request(LINK_SERVICE, "GET\n".getBytes(StandardCharsets.UTF_8), timeout()),
+                    "the peer's configuration");
+        } catch (IOException | IllegalArgumentException | NullPointerException e) {
+            throw new HaException("the configuration to restore cannot be read from the " + from + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- Configuration Admin ----
+
+    /** The configuration's properties after the change: Configuration Admin's now, the file's keys replaced. */
+    private Map<String, Object> properties(String file, byte[] before, byte[] after) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        Dictionary<String, Object> now = current(file);
+        if (now != null) {
+            for (Enumeration<String> e = now.keys(); e.hasMoreElements();) {
+                String k = e.nextElement();
+                p.put(k, now.get(k));
+            }
+        }
+        if (before != null) {
+            PairFiles.properties(before, file).keySet().forEach(p::remove);
+        }
+        p.putAll(PairFiles.properties(after, file));
+        return p;
+    }
+
+    private Dictionary<String, Object> current(String file) {
+        try {
+            Configuration c = configuration(file);
+            return c.getProperties();
+        } catch (IOException e) {
+            throw new IllegalStateException("Configuration Admin cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Configuration configuration(String file) throws IOException {
+        int tilde = file.indexOf('~');
+        // "?": bound to no bundle, as the launcher creates them, so any bundle (a new version too) receives it
+        return tilde < 0 ? configAdmin.getConfiguration(file, "?")
+                : configAdmin.getFactoryConfiguration(file.substring(0, tilde), file.substring(tilde + 1), "?");
+    }
+
+    private void apply(String file, byte[] before, byte[] after) {
+        try {
+            Map<String, Object> p = properties(file, before, after);
+            p.put(SOURCE, db.file(file).toString());
+            configuration(file).update(new Hashtable<>(p));
+        } catch (IOException e) {
+            log.error("configuration " + file + " committed but not applied through Configuration Admin (" + e.getMessage()
+                    + "): a RESET applies it");
+        }
+    }
+
+    private void applyAll(Snapshot before, Snapshot after) {
+        if (before != null) {
+            for (String gone : before.files().keySet()) {
+                if (!after.files().containsKey(gone)) {
+                    try {
+                        configuration(gone).delete();
+                    } catch (IOException | IllegalStateException e) {
+                        log.error("configuration " + gone + " is not the pair's any more but could not be deleted from"
+                                + " Configuration Admin (" + e.getMessage() + "): a restart drops it");
+                    }
+                }
+            }
+        }
+        java.util.TreeSet<String> keys = new java.util.TreeSet<>(after.files().keySet());
+        for (String k : keys) {
+            byte[] b = before == null ? null : before.files().get(k);
+            if (!Arrays.equals(b, after.files().get(k))) {
+                apply(k, b, after.files().get(k));
+            }
+        }
+    }
+
+    private static long ms(long from, long to) {
+        return (to - from) / 1_000_000;
+    }
+
+    private static boolean needsReset(String file) {
+        // the controller takes the personalities at every boot, never while it runs
+        return file.startsWith(Node.PERSONALITY_FACTORY_PID + "~");
+    }
+
+    private static String describe(PowerUp.Side s) {
+        return s.intact() ? "generation " + s.fingerprint().generation() : s.kind().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static int indexOf(byte[] b, byte v) {
+        for (int i = 0; i < b.length && i < 256; i++) {
+            if (b[i] == v) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

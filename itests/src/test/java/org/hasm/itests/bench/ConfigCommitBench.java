@@ -1,0 +1,62 @@
+package org.hasm.itests.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.hasm.itests.cluster.Pair;
+import org.hasm.itests.cluster.Pair.Scm;
+import org.hasm.itests.cluster.Pair.Timing;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Configuration transaction commit time on the pair: from the admin API's POST /config on the MASTER to
+ * its answer, which comes once the transaction was checked, written to the replica and the MASTER's
+ * database, applied by the SLAVE and through Configuration Admin on the MASTER. Figures only: p50 and
+ * p99 over {@value #RUNS} commits (after {@value #WARMUP} not counted); the target is 50 ms.
+ */
+class ConfigCommitBench {
+
+    private static final int WARMUP = 10;
+    private static final int RUNS = 200;
+
+    @Test
+    void commitOfOneKeyOnThePair(@TempDir Path work) throws Exception {
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            for (Scm scm : Scm.values()) {
+                pair.editProperties(scm, "hasm-smb", "hasm-smb,hasm-config");
+            }
+            pair.start(Scm.A);
+            pair.start(Scm.B);
+            pair.awaitSettled("DAC/MASTER", "DAC/SLAVE", Duration.ofSeconds(2), Pair.BOOT.multipliedBy(2));
+            HttpClient http = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY).build();
+            String token = pair.adminToken(Scm.A);
+            List<Double> millis = new ArrayList<>();
+            for (int i = 0; i < WARMUP + RUNS; i++) {
+                URI uri = URI.create("http://127.0.0.1:" + pair.adminPort(Scm.A) + "/hasm/api/v1/config"
+                        + "?pid=org.hasm.controller&changes=deadline.stop.ms%3D" + (10_000 + i));
+                HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+                        .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build();
+                long start = System.nanoTime();
+                HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+                long took = System.nanoTime() - start;
+                if (r.statusCode() != 200 || !r.body().contains("\"peer\":\"applied\"")) {
+                    throw new AssertionError("commit " + i + " not applied on the pair: " + r.statusCode() + " " + r.body()
+                            + "\n" + pair.diagnostics());
+                }
+                if (i >= WARMUP) {
+                    millis.add(took / 1e6);
+                }
+            }
+            millis.sort(null);
+            BenchReport.print("config.commit.p50", millis.get(millis.size() / 2), "ms");
+            BenchReport.print("config.commit.p99", millis.get((int) Math.ceil(millis.size() * 0.99) - 1), "ms");
+            BenchReport.print("config.commit.max", millis.get(millis.size() - 1), "ms");
+        }
+    }
+}
