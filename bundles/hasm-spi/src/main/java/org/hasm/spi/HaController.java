@@ -209,4 +209,22 @@ public interface HaController {
     default String failbackPolicy() {
         return "automatic";
     }
+
+    /**
+     * @return the hasm release this SCM runs (the controller bundle's version), or {@code null} if not known
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default String version() {
+        return null;
+    }
+
+    /**
+     * @return the hasm release the peer said it runs, last time it said (a field of its controller's
+     *     messages: a release before it says nothing, and this is then {@code null}); with
+     *     {@link #version()}, the pair's versions during a rolling upgrade
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default String peerVersion() {
+        return null;
+    }
 }

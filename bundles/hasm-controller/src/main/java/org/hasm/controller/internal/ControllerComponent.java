@@ -171,6 +171,8 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
         core.peerPort(peerPort);
         // the launcher says where the admin API listens: the peer learns it in GETSTATE, to redirect commands here
         core.admin(blankToNull(context.getProperty(PROP_ADMIN_URL)), blankToNull(context.getProperty(PROP_ADMIN_CERTIFICATE)));
+        // the controller's own version is hasm's: the peer learns it from every message, the status shows both
+        core.version(context.getBundle().getVersion().toString());
         if ("true".equals(context.getProperty(PROP_FAULTS)) && "true".equals(context.getProperty(PROP_WIRE_NEXT))) {
             // test only: GETSTATE carries a field this release does not know, as a next release's would
             core.extraStateFields(Map.of("next", "a field of the next release"));
@@ -393,6 +395,17 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     @Override
     public void shutdown(String reason) {
         scm.requestShutdown(reason);
+    }
+
+    @Override
+    public String version() {
+        return scm.versions().own();
+    }
+
+    @Override
+    public String peerVersion() {
+        PairVersions.Heard heard = scm.versions().peer();
+        return heard == null ? null : heard.version();
     }
 
     @Override

@@ -41,6 +41,8 @@ final class PeerServer {
     // Fields added to GETSTATE's answer beyond this release's own: how a test stands in for a next
     // release (hasm.faults.wire.next). Written before the link serves, read on the link's threads.
     private volatile Map<String, String> extra = Map.of();
+    // this SCM's version goes into GETSTATE's answer; the peer's is noted from whatever it sends
+    private volatile PairVersions versions = new PairVersions();
 
     PeerServer(Supplier<View> view, Consumer<Event> events, Orders orders) {
         this.view = view;
@@ -53,6 +55,11 @@ final class PeerServer {
         extra = Map.copyOf(fields);
     }
 
+    /** @param pair where this SCM's version is read and the peer's noted; before the link serves */
+    void versions(PairVersions pair) {
+        versions = pair;
+    }
+
     /**
      * @return the answer
      * @throws IllegalArgumentException naming what is malformed or unknown
@@ -60,6 +67,7 @@ final class PeerServer {
     byte[] handle(byte[] payload) {
         Map<String, String> m = PeerMessages.decode(payload);
         String type = m.get(PeerMessages.TYPE);
+        versions.heard(m);
         switch (type) {
             case "NOP":
                 return PeerMessages.of("OK");
@@ -84,6 +92,7 @@ final class PeerServer {
                     // an SCM that boots while the pair is in maintenance joins it
                     answer.put(MAINTENANCE, "true");
                 }
+                versions.stamp(answer);
                 extra.forEach(answer::putIfAbsent);
                 return PeerMessages.encode(answer);
             }

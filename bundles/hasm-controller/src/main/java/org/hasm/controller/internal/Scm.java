@@ -66,6 +66,8 @@ final class Scm {
     // this SCM's admin API, for the peer's GETSTATE; written before start
     private volatile String adminUrl;
     private volatile String adminCertificate;
+    // this SCM's hasm version and what the peer last said of its own
+    private final PairVersions versions = new PairVersions();
 
     /**
      * @param settings the configuration to start with
@@ -121,6 +123,18 @@ final class Scm {
             return new PeerServer.View(st.scm(), s.state(), machine.opMode(), s.sysConfig(), st.role(), timing.get(),
                     adminUrl, adminCertificate, machine.admin().maintenance());
         }, this::post, this::ordered);
+        peerClient.versions(versions);
+        peerServer.versions(versions);
+    }
+
+    /** @param version this SCM's hasm release, told to the peer in every controller message; before {@link #start} */
+    void version(String version) {
+        versions.own(version);
+    }
+
+    /** @return this SCM's hasm release and what the peer last said of its own */
+    PairVersions versions() {
+        return versions;
     }
 
     /**
@@ -286,7 +300,8 @@ final class Scm {
         String here = "this SCM (" + s.scm() + ") is " + m.describe();
         Map<String, String> answer;
         try {
-            answer = PeerMessages.decode(peer.request(PeerMessages.of("GETSTATE"), ADMIN_ASK));
+            answer = PeerMessages.decode(peer.request(PeerMessages.of(versions, "GETSTATE"), ADMIN_ASK));
+            versions.heard(answer);
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("no MASTER known: " + here + " and its peer " + s.peer()
                     + " does not answer (" + e.getMessage() + ")");
@@ -328,7 +343,7 @@ final class Scm {
         }
         Map<String, String> answer;
         try {
-            answer = PeerMessages.decode(peer.request(PeerMessages.of(PeerServer.COMMAND, "command", command,
+            answer = PeerMessages.decode(peer.request(PeerMessages.of(versions, PeerServer.COMMAND, "command", command,
                     "reason", reason), ADMIN_ASK));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("the peer " + s.peer() + " cannot be told (" + e.getMessage() + ")");
