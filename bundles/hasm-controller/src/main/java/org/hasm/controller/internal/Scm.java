@@ -132,6 +132,24 @@ final class Scm {
         versions.own(version);
     }
 
+    /** @param handler answers the peer's UPGRADE_* messages; before {@link #start} */
+    void upgrades(java.util.function.Function<Map<String, String>, Map<String, String>> handler) {
+        peerServer.upgrades(handler);
+    }
+
+    /**
+     * Asks the peer's controller, and waits for its answer.
+     *
+     * @throws IOException when the peer cannot be reached or answers what cannot be read
+     */
+    Map<String, String> ask(Duration timeout, String type, String... keyValues) throws IOException {
+        try {
+            return PeerMessages.decode(peer.request(PeerMessages.of(versions, type, keyValues), timeout));
+        } catch (IllegalArgumentException e) {
+            throw new IOException("the peer's answer to " + type + ": " + e.getMessage(), e);
+        }
+    }
+
     /** @return this SCM's hasm release and what the peer last said of its own */
     PairVersions versions() {
         return versions;

@@ -32,9 +32,14 @@ import java.util.zip.CRC32;
  * @param current the index of the step in progress ({@code steps.size()} once none is left)
  * @param status how the upgrade stands
  * @param cause why it is rolling back, rolled back, aborting, aborted or failed; {@code null} otherwise
+ * @param previousJar the staged copy of the exact jar the upgrade replaces (what an undo installs)
+ * @param previousSha256 its SHA-256, hex
+ * @param conductor the SCM that carries the steps out now (the MASTER); a MASTER that finds another one
+ *     named, lost in the middle of a step that was not its own handover, holds the upgrade for the operator
  */
 record UpgradePlan(String id, String bundle, String from, String to, String jar, String sha256, String first,
-        String second, List<Step> steps, int current, Status status, String cause) {
+        String second, List<Step> steps, int current, Status status, String cause, String previousJar,
+        String previousSha256, String conductor) {
 
     /** The layout's version; a later one only adds keys. */
     static final int FORMAT = 1;
@@ -120,7 +125,8 @@ record UpgradePlan(String id, String bundle, String from, String to, String jar,
             throw new IllegalArgumentException("current step " + current + " outside 0.." + steps.size());
         }
         for (String[] f : new String[][] {{"id", id}, {"bundle", bundle}, {"from", from}, {"to", to}, {"jar", jar},
-                {"sha256", sha256}, {"first", first}, {"second", second}}) {
+                {"sha256", sha256}, {"first", first}, {"second", second}, {"previousJar", previousJar},
+                {"previousSha256", previousSha256}, {"conductor", conductor}}) {
             if (f[1] == null || f[1].isBlank() || f[1].indexOf('\n') >= 0) {
                 throw new IllegalArgumentException("upgrade plan: '" + f[0] + "' is missing or not one line");
             }
@@ -131,12 +137,13 @@ record UpgradePlan(String id, String bundle, String from, String to, String jar,
     }
 
     /** The forward steps of a pair upgrade (DESIGN §8): the SLAVE first, then the MASTER. */
-    static UpgradePlan of(String id, String bundle, String from, String to, String jar, String sha256, String slave,
-            String master) {
+    static UpgradePlan of(String id, String bundle, String from, String to, String jar, String sha256, String previousJar,
+            String previousSha256, String slave, String master) {
         List<Step> steps = List.of(Step.of(Kind.HANDOVER, slave, from), Step.of(Kind.INSTALL, slave, to),
                 Step.of(Kind.REJOIN, slave, to), Step.of(Kind.HANDOVER, master, from), Step.of(Kind.INSTALL, master, to),
                 Step.of(Kind.REJOIN, master, to));
-        return new UpgradePlan(id, bundle, from, to, jar, sha256, slave, master, steps, 0, Status.RUNNING, null);
+        return new UpgradePlan(id, bundle, from, to, jar, sha256, slave, master, steps, 0, Status.RUNNING, null,
+                previousJar, previousSha256, master);
     }
 
     /** @return the step in progress, or {@code null} when none is left */
@@ -146,7 +153,18 @@ record UpgradePlan(String id, String bundle, String from, String to, String jar,
 
     UpgradePlan with(List<Step> newSteps, int newCurrent, Status newStatus, String newCause) {
         return new UpgradePlan(id, bundle, from, to, jar, sha256, first, second, newSteps, newCurrent, newStatus,
-                newCause);
+                newCause, previousJar, previousSha256, conductor);
+    }
+
+    /** @return this plan carried out by {@code scm} from now on */
+    UpgradePlan conductedBy(String scm) {
+        return new UpgradePlan(id, bundle, from, to, jar, sha256, first, second, steps, current, status, cause,
+                previousJar, previousSha256, scm);
+    }
+
+    /** @return the staged jar of {@code version} and its SHA-256: the new one or the exact previous one */
+    String[] jarOf(String version) {
+        return version.equals(to) ? new String[] {jar, sha256} : new String[] {previousJar, previousSha256};
     }
 
     byte[] encode() {
@@ -158,6 +176,9 @@ record UpgradePlan(String id, String bundle, String from, String to, String jar,
         line(sb, "to", to);
         line(sb, "jar", jar);
         line(sb, "sha256", sha256);
+        line(sb, "previousJar", previousJar);
+        line(sb, "previousSha256", previousSha256);
+        line(sb, "conductor", conductor);
         line(sb, "first", first);
         line(sb, "second", second);
         line(sb, "status", status.name());
@@ -241,7 +262,8 @@ record UpgradePlan(String id, String bundle, String from, String to, String jar,
             return new UpgradePlan(need(m, "id", where), need(m, "bundle", where), need(m, "from", where),
                     need(m, "to", where), need(m, "jar", where), need(m, "sha256", where), need(m, "first", where),
                     need(m, "second", where), steps, Integer.parseInt(need(m, "current", where)),
-                    Status.valueOf(need(m, "status", where).toUpperCase(Locale.ROOT)), m.get("cause"));
+                    Status.valueOf(need(m, "status", where).toUpperCase(Locale.ROOT)), m.get("cause"),
+                    need(m, "previousJar", where), need(m, "previousSha256", where), need(m, "conductor", where));
         } catch (NumberFormatException | DateTimeParseException e) {
             throw new IllegalArgumentException("upgrade plan " + where + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {

@@ -27,7 +27,8 @@ class UpgradeStepsTest {
     private static final String NEW = "1.0.1";
 
     private static UpgradePlan plan() {
-        return UpgradePlan.of("u1", "org.hasm.example", OLD, NEW, "u1-org.hasm.example-1.0.1.jar", "ab", "scm-b", "scm-a");
+        return UpgradePlan.of("u1", "org.hasm.example", OLD, NEW, "u1-org.hasm.example-1.0.1.jar", "ab",
+                "org.hasm.example-1.0.0.jar", "cd", "scm-b", "scm-a");
     }
 
     private static String d(Step s) {

@@ -24,7 +24,7 @@ class UpgradeStoreTest {
 
     private static UpgradePlan first() {
         return UpgradeSteps.next(UpgradePlan.of("u1", "org.hasm.example", "1.0.0", "1.0.1", "u1-new.jar",
-                UpgradeStore.sha256(new byte[] {1, 2, 3}), "scm-b", "scm-a"), new Resume(),
+                UpgradeStore.sha256(new byte[] {1, 2, 3}), "old.jar", "cd", "scm-b", "scm-a"), new Resume(),
                 Instant.parse("2026-12-03T08:00:00Z")).plan();
     }
 
