@@ -105,6 +105,30 @@ final class SpiViews {
         volatile String version;
         volatile String peerVersion;
 
+        /** The pair's last upgrade, as the controller would read it from the shared storage. */
+        volatile org.hasm.spi.UpgradeView upgrade;
+
+        @Override
+        public org.hasm.spi.UpgradeView upgrade(String jar, String why) {
+            command("upgrade " + jar + ":" + why);
+            return upgrade;
+        }
+
+        @Override
+        public org.hasm.spi.UpgradeView upgrade() {
+            return upgrade;
+        }
+
+        @Override
+        public void upgradeResume(String why) {
+            command("upgrade resume:" + why);
+        }
+
+        @Override
+        public void upgradeAbort(String why) {
+            command("upgrade abort:" + why);
+        }
+
         @Override
         public String version() {
             return version;
