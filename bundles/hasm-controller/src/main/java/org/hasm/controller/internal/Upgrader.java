@@ -81,6 +81,12 @@ final class Upgrader {
     private volatile String installError;
     // the last failure of the conductor, logged once until it changes; conductor thread only
     private String lastProblem;
+    // an SCM of the pair did not answer at the last look; conductor thread only
+    private boolean silent;
+    // when the current step's deadline started (its first act in this process, or the SCMs answering
+    // again), and for which step; conductor thread only
+    private Instant deadlineFrom = Instant.now();
+    private String deadlineKey;
 
     /**
      * @param shared the shared storage's folder ({@code shared.dir} of {@code org.hasm.storage}), {@code null} if none
@@ -158,7 +164,7 @@ final class Upgrader {
             throw new IllegalArgumentException("the jar " + file + " is " + identity[0] + " " + identity[1]
                     + ", the version the pair runs already");
         }
-        byte[] previous = previousJar(running, from);
+        byte[] previous = previousJar(running, from, upgraded());
         String writer = self;
         try {
             String newName = identity[0] + "-" + identity[1] + ".jar";
@@ -262,10 +268,12 @@ final class Upgrader {
             return;
         }
         String self = scm.settings().scm();
+        Step step = plan.step();
         if (!plan.conductor().equals(self)) {
-            Step step = plan.step();
-            boolean handedToUs = step != null && step.kind() == Kind.HANDOVER && step.scm().equals(plan.conductor());
-            if (!handedToUs && order == null) {
+            if (step != null && step.kind() == Kind.HANDOVER && step.scm().equals(self)) {
+                return; // this SCM hands over: its peer, MASTER in a moment, carries the upgrade on
+            }
+            if (order == null) {
                 String why = "the SCM that conducted it, " + plan.conductor() + ", was lost at step " + (plan.current() + 1)
                         + " (" + (step == null ? "none" : step.describe()) + "): hasmctl upgrade --resume or --abort";
                 if (!why.equals(held)) {
@@ -278,25 +286,47 @@ final class Upgrader {
             store.write(plan, self);
             acted = null;
         }
-        held = null;
         if (order != null) {
+            held = null;
             advance(store, plan, order);
             return;
         }
-        String key = plan.id() + ":" + plan.current() + ":" + plan.steps().size();
-        if (!key.equals(acted)) {
-            // first look at this step in this process: carry it out (again, after a crash or a new conductor)
-            advance(store, plan, new Resume());
-            return;
-        }
-        Step step = plan.step();
         if (step == null) {
             advance(store, plan, new Resume());
             return;
         }
-        Event seen = observe(plan, step);
-        if (seen == null && step.started() != null
-                && Instant.now().isAfter(step.started().plus(stepTimeout.get()))) {
+        Side first = side(plan, plan.first());
+        Side second = side(plan, plan.second());
+        if (first == null || second == null) {
+            // a step cannot be judged, nor its deadline run, while an SCM of the pair does not answer
+            String why = (first == null ? plan.first() : plan.second()) + " does not answer: the upgrade waits for it"
+                    + " (hasmctl upgrade --abort undoes it)";
+            if (!why.equals(held)) {
+                sink.warn("upgrade " + plan.id() + ": " + why);
+                held = why;
+            }
+            silent = true;
+            deadlineKey = null; // once they answer, the step gets its whole deadline again
+            return;
+        }
+        held = null;
+        String key = plan.id() + ":" + plan.current() + ":" + plan.steps().size();
+        boolean overdue = key.equals(deadlineKey) && Instant.now().isAfter(deadlineFrom.plus(stepTimeout.get()));
+        if (!key.equals(acted) && overdue) {
+            // carried out again and again, in vain
+            advance(store, plan, new Failed(step.describe() + " could not be carried out within "
+                    + stepTimeout.get().toSeconds() + " s" + (lastProblem == null ? "" : ": " + lastProblem)));
+            return;
+        }
+        if (silent || !key.equals(acted)) {
+            // the first look at this step in this process, or the SCMs answer again: carry it out (again)
+            silent = false;
+            advance(store, plan, new Resume());
+            return;
+        }
+        Event seen = observe(plan, step, step.scm().equals(plan.first()) ? first : second,
+                step.scm().equals(plan.first()) ? second : first);
+        if (seen == null && overdue) {
             seen = new Failed(step.describe() + " did not complete within " + stepTimeout.get().toSeconds() + " s");
         }
         if (seen != null) {
@@ -304,7 +334,7 @@ final class Upgrader {
         }
     }
 
-    /** Next plan, kept before its step is carried out; an act that fails at once is a failed step. */
+    /** Next plan, kept before its step is carried out; an act that fails is tried again until the step's deadline. */
     private void advance(UpgradeStore store, UpgradePlan plan, Event event) throws IOException {
         String self = scm.settings().scm();
         Step before = plan.step();
@@ -314,18 +344,25 @@ final class Upgrader {
             // this SCM hands over: its peer, MASTER from then on, carries the upgrade on
             next = next.conductedBy(scm.settings().peer());
         }
-        store.write(next, self);
+        if (!next.equals(plan)) {
+            store.write(next, self);
+        }
         report(plan, before, next, event);
-        acted = next.id() + ":" + next.current() + ":" + next.steps().size();
+        String key = next.id() + ":" + next.current() + ":" + next.steps().size();
+        if (!key.equals(deadlineKey)) {
+            deadlineFrom = Instant.now();
+            deadlineKey = key;
+        }
+        acted = key;
         if (r.step() == null) {
             return;
         }
         try {
             act(next, r.step());
         } catch (IOException | RuntimeException e) {
-            String cause = r.step().describe() + " could not be carried out: " + e.getMessage();
-            sink.warn("upgrade " + next.id() + ": " + cause);
-            advance(store, next, new Failed(cause));
+            // the next look carries it out again, until the step's deadline
+            acted = null;
+            throw new IOException(r.step().describe() + " could not be carried out now: " + e.getMessage(), e);
         }
     }
 
@@ -398,14 +435,8 @@ final class Upgrader {
     }
 
     /** What the pair shows of the step: {@code Done}, {@code Failed}, or {@code null} (not yet). */
-    private Event observe(UpgradePlan plan, Step step) {
+    private Event observe(UpgradePlan plan, Step step, Side sx, Side so) {
         String x = step.scm();
-        String other = x.equals(plan.first()) ? plan.second() : plan.first();
-        Side sx = side(plan, x);
-        Side so = side(plan, other);
-        if (sx == null || so == null) {
-            return null; // one of them does not answer now: the step's deadline decides
-        }
         boolean onVersion = step.version().equals(sx.version());
         boolean broken = sx.status() == ModuleStatus.FAILED || sx.status() == ModuleStatus.TIMED_OUT;
         switch (step.kind()) {
@@ -549,11 +580,41 @@ final class Upgrader {
         } catch (BundleException e) {
             throw new IOException("the framework refused " + jar + ": " + e.getMessage(), e);
         }
+        keep(bundle, bytes);
         sink.info("upgrade: " + bundle + " " + version + " installed from " + jar + " (SHA-256 " + sha256 + ") in "
                 + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms");
     }
 
     // ---- helpers ----
+
+    /* The jar installed, kept where the launcher finds it at the next start (<hasm.data.dir>/upgraded/BSN.jar):
+       a restart runs what the upgrade left, not what the distribution shipped. Replaced crash-safely. */
+    private void keep(String bundle, byte[] bytes) throws IOException {
+        Path folder = upgraded();
+        if (folder == null) {
+            sink.warn("upgrade: hasm.data.dir is not set: " + bundle + " goes back to the distribution's jar at the next start");
+            return;
+        }
+        Files.createDirectories(folder);
+        Path target = folder.resolve(bundle + ".jar");
+        Path temp = folder.resolve("." + bundle + ".jar." + ProcessHandle.current().pid() + ".tmp");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(temp,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+        Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private Path upgraded() {
+        String data = context.getProperty("hasm.data.dir");
+        return data == null || data.isBlank() ? null : Path.of(data).resolve("upgraded");
+    }
 
     private UpgradeStore store() {
         Path dir = shared.get();
@@ -582,10 +643,18 @@ final class Upgrader {
     }
 
     /** @return the exact jar the running bundle was installed from, checked to be of {@code version} */
-    private static byte[] previousJar(Bundle running, String version) {
+    private static byte[] previousJar(Bundle running, String version, Path upgraded) {
         String location = running.getLocation();
         byte[] bytes;
         try {
+            // a bundle an earlier upgrade replaced in place runs the jar kept for the next start, not its location's
+            Path kept = upgraded == null ? null : upgraded.resolve(running.getSymbolicName() + ".jar");
+            if (kept != null && Files.isRegularFile(kept)) {
+                byte[] k = Files.readAllBytes(kept);
+                if (identity(k, kept.toString())[1].equals(version)) {
+                    return k;
+                }
+            }
             bytes = Files.readAllBytes(Path.of(URI.create(location)));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("the jar " + running.getSymbolicName() + " " + version + " runs from ("

@@ -1,0 +1,233 @@
+package org.hasm.itests.cluster;
+
+import static org.hasm.itests.cluster.Pair.Scm.A;
+import static org.hasm.itests.cluster.Pair.Scm.B;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+import org.hasm.itests.cluster.Pair.Scm;
+import org.hasm.itests.cluster.Pair.Timing;
+import org.hasm.itests.dist.ScmProcess;
+import org.hasm.itests.support.TestBundles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The rolling upgrade of a service bundle across two real SCMs (DESIGN §8), sent with bin/hasmctl to
+ * the SLAVE (which redirects it to the MASTER), while a client PUTs and GETs through both
+ * personalities' addresses: the SLAVE hands over, installs, rejoins, then the MASTER; every handover
+ * is cooperative, so a client that retries a refused or reset connection once sees no failed request.
+ */
+class PairUpgradeIT {
+
+    private static final Duration STEP = Duration.ofSeconds(20);
+    private static final Duration UPGRADE = Duration.ofSeconds(75);
+    private static final int SOME = 10;
+    private static final String EXAMPLE = "org.hasm.example";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void aServiceBundleIsUpgradedAcrossThePairWithNoFailedRequest(@TempDir Path work) throws Exception {
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            tuned(pair);
+            PairFaultIT.startInDac(pair);
+            String before = moduleVersion(pair.status(A), "example");
+            Path jar = withVersion(exampleJar(), "1.0.1", work.resolve("example-1.0.1.jar"));
+            try (PairOperationsIT.Clients clients = PairOperationsIT.Clients.start(pair, "u")) {
+                clients.awaitAcks(SOME, pair);
+                HasmCtlRun run = ctl(pair, B, "upgrade", jar.toString(), "--reason", "example 1.0.1");
+                assertEquals(0, run.code(), run + "\n" + pair.diagnostics());
+                assertTrue(run.stdout().contains("6/6 scm-a rejoins on 1.0.1: done"), run.stdout());
+                clients.awaitAcks(SOME, pair);
+                clients.checked(pair);
+            }
+            // roles as the patent leaves them: the configured SLAVE runs as MASTER
+            pair.awaitState(B, "DAC", "MASTER", STEP);
+            pair.awaitState(A, "DAC", "SLAVE", STEP);
+            assertEquals("1.0.1", moduleVersion(pair.status(A), "example"));
+            assertEquals("1.0.1", moduleVersion(pair.status(B), "example"));
+            JsonNode u = upgradeDocument(pair, A);
+            assertEquals("DONE", u.path("status").asText(), u.toString());
+            assertEquals(before, u.path("from").asText());
+            for (JsonNode s : u.path("steps")) {
+                assertEquals("done", s.path("outcome").asText(), u.toString());
+                assertTrue(s.path("millis").asLong() >= 0, u.toString());
+            }
+            // the journal reads as the upgrade it was: the old build's calls, then the new one's
+            assertTrue(pair.journal(A, -1).stream().anyMatch(e -> "example".equals(e.path("module").asText())
+                    && "1.0.1".equals(e.path("version").asText()) && "TEST".equals(e.path("call").asText())),
+                    "the journal names the new build's test");
+            assertTrue(pair.log(B).contains("upgrade upgrade-"), pair.log(B));
+        }
+    }
+
+    @Test
+    void aNewVersionWhoseTestFailsIsRolledBackAndAReadOnlyOperatorIsRefused(@TempDir Path work) throws Exception {
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            tuned(pair);
+            PairFaultIT.startInDac(pair);
+            String before = moduleVersion(pair.status(A), "example");
+            // a bundle of the same name whose module "example" fails its test()
+            Path failing = withVersion(TestBundles.build(EXAMPLE, "example;rank=100;fail=TEST"), "1.0.1",
+                    work.resolve("example-failing.jar"));
+
+            HasmCtlRun refused = HasmCtlRun.run(STEP, "--node-dir", pair.node(A).toString(), "--token-file",
+                    pair.node(A).resolve("etc/admin/read/monitor.token").toString(), "upgrade", failing.toString());
+            assertEquals(1, refused.code(), refused.toString());
+            assertTrue(refused.stderr().contains("needs the role operate"), refused.toString());
+            assertEquals("null", upgradeDocument(pair, A).toString(), "nothing was planned");
+
+            try (PairOperationsIT.Clients clients = PairOperationsIT.Clients.start(pair, "r")) {
+                clients.awaitAcks(SOME, pair);
+                HasmCtlRun run = ctl(pair, A, "upgrade", failing.toString());
+                assertEquals(1, run.code(), run + "\n" + pair.diagnostics());
+                assertTrue(run.stdout().contains("ROLLED_BACK"), run.stdout());
+                clients.awaitAcks(SOME, pair);
+                clients.checked(pair);
+            }
+            pair.awaitState(A, "DAC", "MASTER", STEP);
+            pair.awaitState(B, "DAC", "SLAVE", STEP);
+            assertEquals(before, moduleVersion(pair.status(A), "example"));
+            assertEquals(before, moduleVersion(pair.status(B), "example"), "the exact previous jar is back");
+            JsonNode u = upgradeDocument(pair, B);
+            assertEquals("ROLLED_BACK", u.path("status").asText(), u.toString());
+            assertTrue(u.path("cause").asText().contains("TEST"), u.toString());
+            HasmCtlRun status = ctl(pair, B, "upgrade", "--status");
+            assertTrue(status.stdout().contains("ROLLED_BACK") && status.stdout().contains("cause"), status.stdout());
+        }
+    }
+
+    @Test
+    void aKilledMasterInTheMiddleLeavesAPairThatServesAndAResumeCompletesTheUpgrade(@TempDir Path work) throws Exception {
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            tuned(pair);
+            PairFaultIT.startInDac(pair);
+            Path jar = withVersion(exampleJar(), "1.0.1", work.resolve("example-1.0.1.jar"));
+            List<String> started = new ArrayList<>();
+            try (RetryOnceLoop onA = RetryOnceLoop.start(pair.filesUrl(A), "ka-", Duration.ofSeconds(5), UPGRADE.multipliedBy(2));
+                    RetryOnceLoop onB = RetryOnceLoop.start(pair.filesUrl(B), "kb-", Duration.ofSeconds(5), UPGRADE.multipliedBy(2))) {
+                onA.awaitAcks(onA.ackCount(), SOME, STEP, pair::diagnostics);
+                onB.awaitAcks(onB.ackCount(), SOME, STEP, pair::diagnostics);
+                // without following it: the test kills the conductor while the upgrade runs
+                HasmCtlRun begun = HasmCtlRun.run(STEP, "--node-dir", pair.node(A).toString(), "upgrade", jar.toString(),
+                        "--timeout", "1");
+                started.add(begun.stdout());
+                // the plan on the shared storage, read directly: hasmctl's JVM starts too slowly to catch a step
+                Path plan = pair.shared().resolve("upgrade/plan");
+                org.hasm.itests.support.Await.until("the upgrade at its second step (scm-b installs)", STEP,
+                        () -> planText(plan).contains("\ncurrent=1\n"), () -> planText(plan));
+                pair.kill(A);
+                pair.awaitState(B, "DEGRADED", "MASTER", STEP);
+                org.hasm.itests.support.Await.until("the upgrade held for the operator on scm-b", STEP,
+                        () -> !upgradeDocument(pair, B).path("held").isNull(), () -> upgradeDocument(pair, B).toString());
+                pair.start(A);
+                pair.awaitState(A, "DAC", "SLAVE", Pair.BOOT);
+                pair.awaitState(B, "DAC", "MASTER", STEP);
+                HasmCtlRun resumed = ctl(pair, A, "upgrade", "--resume");
+                assertEquals(0, resumed.code(), resumed + "\n" + pair.diagnostics());
+                onA.awaitAcks(onA.ackCount(), SOME, STEP, pair::diagnostics);
+                onB.awaitAcks(onB.ackCount(), SOME, STEP, pair::diagnostics);
+                onA.stop();
+                onB.stop();
+                System.out.println("# " + onA.summary() + "\n# " + onB.summary());
+                // the crash is not cooperative (a takeover after a kill): what counts is every acknowledged write there
+                assertEquals(List.of(), PutLoop.verify(pair.filesUrl(A), onA.acks()), "A's acknowledged PUTs");
+                assertEquals(List.of(), PutLoop.verify(pair.filesUrl(B), onB.acks()), "B's acknowledged PUTs");
+            }
+            assertEquals("1.0.1", moduleVersion(pair.status(A), "example"));
+            assertEquals("1.0.1", moduleVersion(pair.status(B), "example"));
+            assertEquals("DONE", upgradeDocument(pair, B).path("status").asText());
+            assertNotEquals(List.of(), started);
+        }
+    }
+
+    /** The upgrade's steps at test timing: a step that does not end within 20 s is a failed one. */
+    private static void tuned(Pair pair) throws IOException {
+        for (Scm scm : Scm.values()) {
+            Files.writeString(pair.node(scm).resolve("etc/org.hasm.controller.cfg"), "\nupgrade.step.timeout.ms=20000\n",
+                    StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        }
+    }
+
+    private static HasmCtlRun ctl(Pair pair, Scm scm, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("--node-dir", pair.node(scm).toString()));
+        all.addAll(List.of(args));
+        return HasmCtlRun.run(UPGRADE.plusSeconds(10), all.toArray(String[]::new));
+    }
+
+    private static JsonNode upgradeDocument(Pair pair, Scm scm) {
+        try {
+            HasmCtlRun r = HasmCtlRun.run(STEP, "--node-dir", pair.node(scm).toString(), "upgrade", "--status", "--json");
+            if (r.code() != 0) {
+                throw new AssertionError(r.toString());
+            }
+            return JSON.readTree(r.stdout()).path("upgrade");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String planText(Path plan) {
+        try {
+            return Files.readString(plan, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(" + e + ")";
+        }
+    }
+
+    private static String moduleVersion(JsonNode status, String module) {
+        for (JsonNode m : status.path("modules")) {
+            if (module.equals(m.path("name").asText())) {
+                return m.path("version").asText();
+            }
+        }
+        throw new AssertionError("no module " + module + " in " + status);
+    }
+
+    private static Path exampleJar() throws IOException {
+        Path dir = ScmProcess.distribution().resolve("system/org/hasm/" + EXAMPLE);
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".jar")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no example jar under " + dir));
+        }
+    }
+
+    /** A copy of a bundle jar with another Bundle-Version: the same code as a new release. */
+    private static Path withVersion(Path jar, String version, Path to) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JarInputStream in = new JarInputStream(Files.newInputStream(jar))) {
+            Manifest manifest = new Manifest(in.getManifest());
+            manifest.getMainAttributes().putValue("Bundle-Version", version);
+            try (JarOutputStream out = new JarOutputStream(bytes, manifest)) {
+                // bounded by the jar's entries
+                for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
+                    out.putNextEntry(new JarEntry(e.getName()));
+                    in.transferTo(out);
+                    out.closeEntry();
+                }
+            }
+        }
+        Files.write(to, bytes.toByteArray());
+        return to;
+    }
+}
