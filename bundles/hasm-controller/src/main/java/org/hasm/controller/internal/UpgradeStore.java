@@ -97,14 +97,20 @@ final class UpgradeStore {
         return bytes;
     }
 
-    /** Removes the temporary files a crash of {@code writer} left (its own only: the peer may be writing). */
+    /**
+     * Removes the temporary files an earlier process of {@code writer} left when it was killed: its own only
+     * (the peer may be writing), and none of this process's (one may be in flight).
+     */
     void sweep(String writer) throws IOException {
         if (!Files.isDirectory(dir)) {
             return;
         }
+        String mine = "." + writer + "." + ProcessHandle.current().pid() + "-";
         try (DirectoryStream<Path> temps = Files.newDirectoryStream(dir, "*." + writer + ".*.tmp")) {
             for (Path t : temps) {
-                Files.deleteIfExists(t);
+                if (!t.getFileName().toString().contains(mine)) {
+                    Files.deleteIfExists(t);
+                }
             }
         }
     }

@@ -34,7 +34,6 @@ import org.hasm.spi.UpgradeView;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
-import org.osgi.framework.wiring.FrameworkWiring;
 
 /**
  * Carries the rolling upgrade out (DESIGN §8) on the cooperative handover that exists: the MASTER's
@@ -83,6 +82,8 @@ final class Upgrader {
     private String lastProblem;
     // an SCM of the pair did not answer at the last look; conductor thread only
     private boolean silent;
+    // this process removed its leftover temporary files from the upgrade folder; conductor thread only
+    private boolean swept;
     // when the current step's deadline started (its first act in this process, or the SCMs answering
     // again), and for which step; conductor thread only
     private Instant deadlineFrom = Instant.now();
@@ -257,6 +258,11 @@ final class Upgrader {
             return;
         }
         UpgradeStore store = store();
+        if (!swept) {
+            // what a crash of this SCM left half-written; the peer's own temporary files are its own
+            store.sweep(scm.settings().scm());
+            swept = true;
+        }
         UpgradePlan plan = store.read();
         Event order;
         synchronized (wake) {
@@ -573,9 +579,9 @@ final class Upgrader {
             if (b == null) {
                 context.installBundle("hasm-upgrade:" + bundle, in).start();
             } else {
+                // no refresh: it would stop and start the bundle a second time; an old revision that another
+                // bundle still wires to goes at the next refresh (a service bundle exports nothing)
                 b.update(in);
-                // the old revision's classes go once nothing uses them
-                context.getBundle(0).adapt(FrameworkWiring.class).refreshBundles(List.of(b));
             }
         } catch (BundleException e) {
             throw new IOException("the framework refused " + jar + ": " + e.getMessage(), e);
