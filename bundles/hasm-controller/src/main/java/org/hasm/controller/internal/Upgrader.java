@@ -165,6 +165,25 @@ final class Upgrader {
             throw new IllegalArgumentException("the jar " + file + " is " + identity[0] + " " + identity[1]
                     + ", the version the pair runs already");
         }
+        if (scm.modules().stream().noneMatch(i -> identity[0].equals(i.bundle()))) {
+            throw new IllegalArgumentException("the bundle " + identity[0] + " registers no module here: an upgrade judges"
+                    + " each step by the module's init and test, so it replaces module bundles only");
+        }
+        Map<String, String> peer;
+        try {
+            peer = scm.ask(ASK, PROBE, "bundle", identity[0]);
+        } catch (IOException e) {
+            throw new IllegalStateException("the peer " + scm.settings().peer() + " does not answer (" + e.getMessage()
+                    + "): an upgrade needs both SCMs", e);
+        }
+        if (!"DAC".equals(peer.get("state")) || "true".equals(peer.get("standby"))) {
+            throw new IllegalStateException("the peer " + scm.settings().peer() + " is " + peer.get("state")
+                    + ("true".equals(peer.get("standby")) ? ", standing by" : "") + ": an upgrade starts from DAC");
+        }
+        if (!from.equals(peer.get("version"))) {
+            throw new IllegalStateException(identity[0] + " is " + from + " here and " + peer.get("version") + " on "
+                    + scm.settings().peer() + ": the pair must run the same version before an upgrade");
+        }
         byte[] previous = previousJar(running, from, upgraded());
         String writer = self;
         try {
