@@ -162,6 +162,57 @@ class PairUpgradeIT {
         }
     }
 
+    @Test
+    void aBundleReplacedThroughTheDeployFolderThatFailsItsTestIsRolledBackToTheExactPreviousJar(@TempDir Path work)
+            throws Exception {
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            Path deploy = pair.node(A).resolve("deploy");
+            Files.createDirectories(deploy);
+            // scm-a's own deploy folder (the distribution's is shared by every SCM started from it)
+            Files.writeString(pair.node(A).resolve("etc/hasm.properties"), "\nhasm.deploy.dir=" + deploy + "\n",
+                    StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+            PairFaultIT.startInDac(pair);
+            String bsn = "org.hasm.itests.deployed";
+            dropInto(deploy, TestBundles.build(bsn, "deployed;rank=200"), work);
+            pair.awaitStatus(A, "module deployed 1.0.0 ACTIVE", STEP, s -> moduleIs(s, "deployed", "1.0.0", "ACTIVE"));
+            Path kept = pair.node(A).resolve("data/hasm/deployed/" + bsn + ".jar");
+            org.hasm.itests.support.Await.until("the passing jar kept", STEP, () -> Files.isRegularFile(kept), () -> kept);
+
+            long mark = pair.journalMark(A);
+            dropInto(deploy, UpgradeJars.withVersion(TestBundles.build(bsn, "deployed;rank=200;fail=TEST"), "1.0.1",
+                    work.resolve("deployed-1.0.1.jar")), work);
+            org.hasm.itests.support.Await.until("1.0.1's test failed", STEP, () -> pair.journal(A, mark).stream().anyMatch(
+                    e -> "deployed".equals(e.path("module").asText()) && "1.0.1".equals(e.path("version").asText())
+                            && "TEST".equals(e.path("call").asText()) && "FAILED".equals(e.path("outcome").asText())),
+                    () -> pair.journal(A, mark).toString());
+            pair.awaitStatus(A, "module deployed back on 1.0.0 and ACTIVE", STEP,
+                    s -> moduleIs(s, "deployed", "1.0.0", "ACTIVE"));
+            String log = pair.log(A);
+            assertTrue(log.contains("deploy folder: " + bsn + " 1.0.1 rolled back to 1.0.0 (the exact previous jar):"
+                    + " deployed 1.0.1 TEST FAILED"), log);
+        }
+    }
+
+    /* File Install reads a file it finds whole: written beside, then renamed into the folder */
+    private static void dropInto(Path deploy, Path jar, Path work) throws IOException {
+        Path staged = work.resolve("staged.jar");
+        Files.copy(jar, staged, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(staged, deploy.resolve("deployed.jar"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static boolean moduleIs(JsonNode status, String module, String version, String state) {
+        if (status == null) {
+            return false;
+        }
+        for (JsonNode m : status.path("modules")) {
+            if (module.equals(m.path("name").asText())) {
+                return version.equals(m.path("version").asText()) && state.equals(m.path("status").asText());
+            }
+        }
+        return false;
+    }
+
     /** The upgrade's steps at test timing: a step that does not end within 20 s is a failed one. */
     private static void tuned(Pair pair) throws IOException {
         for (Scm scm : Scm.values()) {

@@ -69,6 +69,8 @@ final class Upgrader {
         return t;
     });
     private final Object wake = new Object();
+    // the deploy folder's rollback, looked at on the conductor's thread
+    private final DeployedBundles deployed;
     private volatile boolean running = true;
     // the step this process carried out ("id:current:size"); conductor thread only
     private String acted;
@@ -102,6 +104,7 @@ final class Upgrader {
         this.sink = sink;
         this.stepTimeout = stepTimeout;
         this.tick = tick;
+        this.deployed = new DeployedBundles(context, scm::modules, sink, scm.settings().scm());
         this.conductor = new Thread(this::run, "hasm-upgrade");
         this.conductor.setDaemon(true);
         scm.upgrades(this::answer);
@@ -243,6 +246,7 @@ final class Upgrader {
         // bounded by close(): running turns false and the wait below is woken
         while (running) {
             try {
+                deployed.look();
                 conduct();
                 lastProblem = null;
             } catch (IOException | RuntimeException e) {
