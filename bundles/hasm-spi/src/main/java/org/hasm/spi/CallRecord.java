@@ -62,4 +62,22 @@ public interface CallRecord {
     default boolean late() {
         return false;
     }
+
+    /**
+     * @return the symbolic name of the bundle that registered the module called, or {@code null} if not
+     *     known: with {@link #version()}, which build of the module the call went to (a journal that
+     *     spans an upgrade shows the old and the new)
+     * @since 1.1
+     */
+    default String bundle() {
+        return null;
+    }
+
+    /**
+     * @return the version of that bundle, or {@code null} if not known
+     * @since 1.1
+     */
+    default String version() {
+        return null;
+    }
 }

@@ -209,4 +209,72 @@ public interface HaController {
     default String failbackPolicy() {
         return "automatic";
     }
+
+    /**
+     * @return the hasm release this SCM runs (the controller bundle's version), or {@code null} if not known
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default String version() {
+        return null;
+    }
+
+    /**
+     * @return the hasm release the peer said it runs, last time it said (a field of its controller's
+     *     messages: a release before it says nothing, and this is then {@code null}); with
+     *     {@link #version()}, the pair's versions during a rolling upgrade
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default String peerVersion() {
+        return null;
+    }
+
+    /**
+     * Starts a rolling upgrade of the pair to the bundle jar at {@code jar} (DESIGN §8): the jar is staged
+     * on the shared storage with its checksum, next to the exact jar it replaces, and the plan is kept
+     * there; the SLAVE hands over, installs, rejoins, then the MASTER. A failure rolls back. Carried out
+     * by the MASTER; returns once the plan is kept.
+     *
+     * @param jar a path the MASTER can read (on the shared storage, or on its host)
+     * @param reason for the log, the events and the plan
+     * @return the plan
+     * @throws IllegalArgumentException naming the file and what is wrong with it (not a bundle, no such
+     *     bundle installed, the same version)
+     * @throws IllegalStateException with why it cannot start now (not the MASTER, the pair not in DAC, an
+     *     upgrade in progress, no shared storage)
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default UpgradeView upgrade(String jar, String reason) {
+        throw new IllegalStateException("this controller does not upgrade the pair");
+    }
+
+    /**
+     * @return the last upgrade of the pair (in progress or ended), or {@code null} if none was ever planned
+     * @throws IllegalStateException with why it cannot be read (the shared storage, a damaged plan)
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default UpgradeView upgrade() {
+        return null;
+    }
+
+    /**
+     * Resumes the upgrade in progress: the current step is carried out again (after a crash of the SCM
+     * that conducted it). Carried out by the MASTER.
+     *
+     * @throws IllegalStateException with why (no upgrade in progress, not the MASTER)
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default void upgradeResume(String reason) {
+        throw new IllegalStateException("this controller does not upgrade the pair");
+    }
+
+    /**
+     * Aborts the upgrade in progress: what was done is undone, the exact previous jar installed again
+     * where the new one was. Carried out by the MASTER.
+     *
+     * @throws IllegalStateException with why (no upgrade in progress, not the MASTER)
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default void upgradeAbort(String reason) {
+        throw new IllegalStateException("this controller does not upgrade the pair");
+    }
 }

@@ -41,6 +41,12 @@ public final class HasmCtl {
             "       hasmctl SCM maintenance on|off [--reason TEXT]",
             "                                                     the pair serves on but takes no automatic action",
             ConfigCommand.USAGE,
+            "       hasmctl SCM upgrade JAR [--reason TEXT] [--timeout S] [--json]",
+            "                                                     upgrade the bundle across the pair (the MASTER reads",
+            "                                                     JAR): SLAVE then MASTER on a cooperative handover,",
+            "                                                     rolled back if the new version fails; follows it",
+            "       hasmctl SCM upgrade --status|--resume|--abort [--json]",
+            "                                                     the last upgrade; carry on or undo one in progress",
             "       hasmctl help",
             "",
             "SCM is one of",
@@ -52,7 +58,7 @@ public final class HasmCtl {
             "--token-file FILE also overrides the credential of --node-dir.");
 
     private static final Set<String> COMMANDS = Set.of("reset", "shutdown", "surrender", "move", "standby", "unstandby",
-            "failback", "maintenance");
+            "failback", "maintenance", "upgrade");
     /** Commands that name an SCM: this one when --scm does not. */
     private static final Set<String> FOR_AN_SCM = Set.of("reset", "shutdown", "surrender", "standby", "unstandby");
 
@@ -83,11 +89,11 @@ public final class HasmCtl {
      * @param tokenFile the credential's file, or {@code null}
      */
     record Request(String node, Path nodeDir, Path tokenFile, String command, boolean json, Long after, String reason,
-            String scm, String argument, boolean follow, String topic) {
+            String scm, String argument, boolean follow, String topic, String upgrade, Duration timeout) {
 
         Request(String node, Path nodeDir, Path tokenFile, String command, boolean json, Long after, String reason,
                 String scm, String argument) {
-            this(node, nodeDir, tokenFile, command, json, after, reason, scm, argument, false, null);
+            this(node, nodeDir, tokenFile, command, json, after, reason, scm, argument, false, null, null, null);
         }
     }
 
@@ -156,6 +162,8 @@ public final class HasmCtl {
         String argument = null;
         boolean follow = false;
         String topic = null;
+        String upgrade = null; // start (with the jar in argument), status, resume, abort
+        Duration timeout = Duration.ofMinutes(15);
         List<String> rest = new ArrayList<>(List.of(args));
         for (int i = 0; i < rest.size(); i++) {
             String arg = rest.get(i);
@@ -186,11 +194,29 @@ public final class HasmCtl {
                 case "--follow" -> follow = true;
                 case "--topic" -> topic = value != null ? value : next(rest, ++i, arg);
                 case "-h", "--help" -> command = "help";
+                case "--status", "--resume", "--abort" -> {
+                    if (upgrade != null) {
+                        throw new LaunchException("one of --status, --resume, --abort at a time");
+                    }
+                    upgrade = arg.substring(2);
+                }
+                case "--timeout" -> {
+                    String n = value != null ? value : next(rest, ++i, arg);
+                    try {
+                        timeout = Duration.ofSeconds(Long.parseLong(n));
+                    } catch (NumberFormatException e) {
+                        throw new LaunchException("--timeout " + n + ": not a whole number of seconds");
+                    }
+                    if (timeout.isNegative() || timeout.isZero()) {
+                        throw new LaunchException("--timeout " + n + ": must be 1 or more seconds");
+                    }
+                }
                 default -> {
                     if (arg.startsWith("-")) {
                         throw new LaunchException("unknown option " + arg + " (see hasmctl help)");
                     }
-                    if (command != null && argument == null && (command.equals("move") || command.equals("maintenance"))) {
+                    if (command != null && argument == null && (command.equals("move") || command.equals("maintenance")
+                            || command.equals("upgrade"))) {
                         argument = arg;
                     } else if (command != null) {
                         throw new LaunchException("one command at a time: '" + command + "' and '" + arg + "'");
@@ -206,7 +232,15 @@ public final class HasmCtl {
         if (!command.equals("help") && !command.equals("status") && !command.equals("journal") && !command.equals("events")
                 && !COMMANDS.contains(command)) {
             throw new LaunchException("unknown command '" + command + "' (status, journal, reset, shutdown, surrender,"
-                    + " move, standby, unstandby, failback, maintenance)");
+                    + " move, standby, unstandby, failback, maintenance, upgrade)");
+        }
+        if (command.equals("upgrade")) {
+            if ((upgrade == null) == (argument == null)) {
+                throw new LaunchException("upgrade needs a jar, or one of --status, --resume, --abort (not both)");
+            }
+            upgrade = upgrade == null ? "start" : upgrade;
+        } else if (upgrade != null) {
+            throw new LaunchException("--" + upgrade + " is for upgrade only");
         }
         if (command.equals("move") && argument == null) {
             throw new LaunchException("move needs the personality to move (hasmctl SCM move A)");
@@ -226,7 +260,7 @@ public final class HasmCtl {
         if (scm != null && !FOR_AN_SCM.contains(command)) {
             throw new LaunchException("--scm is for reset, shutdown, surrender, standby and unstandby only");
         }
-        if (json && COMMANDS.contains(command)) {
+        if (json && COMMANDS.contains(command) && !command.equals("upgrade")) {
             throw new LaunchException("--json is for status and journal only");
         }
         if (node != null && nodeDir != null) {
@@ -236,7 +270,8 @@ public final class HasmCtl {
             node = node == null ? DEFAULT_NODE : node;
             AdminClient.parse(node);
         }
-        return new Request(node, nodeDir, tokenFile, command, json, after, reason, scm, argument, follow, topic);
+        return new Request(node, nodeDir, tokenFile, command, json, after, reason, scm, argument, follow, topic, upgrade,
+                command.equals("upgrade") ? timeout : null);
     }
 
     private static String next(List<String> args, int i, String option) throws LaunchException {
@@ -268,6 +303,10 @@ public final class HasmCtl {
             }
             case "events" -> new EventsCommand(client, out).run(request.after(), request.topic(), request.follow(),
                     request.json());
+            case "upgrade" -> {
+                return new UpgradeCommand(client, out, request.json()).run(request.upgrade(), request.argument(),
+                        request.reason(), request.timeout());
+            }
             default -> {
                 Map<String, String> form = new LinkedHashMap<>();
                 if (request.scm() != null) {

@@ -234,8 +234,16 @@ final class Runner {
         List<Bundle> installed = new ArrayList<>();
         for (Plan.PlannedBundle planned : plan.bundles()) {
             Bundle bundle;
-            try (InputStream in = Files.newInputStream(planned.jar())) {
-                bundle = context.installBundle(planned.jar().toUri().toString(), in);
+            try {
+                // what a rolling upgrade installed here wins over what the distribution ships
+                String data = plan.frameworkProperties().get("hasm.data.dir");
+                Path jar = data == null ? planned.jar() : Upgraded.jarFor(Path.of(data), planned.jar());
+                if (!jar.equals(planned.jar())) {
+                    out.println("hasm: " + planned.id() + ": the upgraded jar " + jar + " instead of " + planned.jar());
+                }
+                try (InputStream in = Files.newInputStream(jar)) {
+                    bundle = context.installBundle(jar.toUri().toString(), in);
+                }
             } catch (BundleException | IOException e) {
                 throw new LaunchException(LaunchException.BUNDLES, "bundle " + planned.id() + " (feature "
                         + planned.feature() + ") cannot be installed: " + oneLine(e));

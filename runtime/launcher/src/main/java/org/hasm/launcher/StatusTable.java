@@ -23,7 +23,9 @@ final class StatusTable {
     static String status(Map<String, ?> doc) {
         StringBuilder out = new StringBuilder();
         Table head = new Table();
-        head.row("node", text(doc, "node") + " (configured " + text(doc, "configuredRole") + ")");
+        // an SCM of a release before versions in sight says none: nothing shown then
+        head.row("node", text(doc, "node") + " (configured " + text(doc, "configuredRole") + ")"
+                + (doc.get("version") == null ? "" : "   hasm " + text(doc, "version")));
         head.row("state", text(doc, "state") + "   opMode " + text(doc, "opMode") + "   sysConfig " + text(doc, "sysConfig")
                 + (doc.get("since") == null ? "" : "   since " + text(doc, "since") + ago(doc.get("since"), doc.get("time"))));
         head.row("reason", text(doc, "reason"));
@@ -37,6 +39,10 @@ final class StatusTable {
         if (doc.get("ups") instanceof Map<?, ?> ups) {
             // only where a UPS is watched: its line says what it reports and what this SCM does about it
             head.row("ups", ups.get("line") == null ? NONE : ups.get("line").toString());
+        }
+        String mixed = mixed(doc);
+        if (mixed != null) {
+            head.row("versions", mixed);
         }
         head.row("time", text(doc, "time"));
         head.appendTo(out);
@@ -56,9 +62,9 @@ final class StatusTable {
         }
         section(out, personalities, "personalities: none served");
 
-        Table modules = new Table("MODULE", "TIER", "RANK", "VERSION", "STATUS", "LAST CALL", "ERROR");
+        Table modules = new Table("MODULE", "TIER", "RANK", "BUNDLE", "VERSION", "STATUS", "LAST CALL", "ERROR");
         for (Map<String, ?> m : objects(doc.get("modules"))) {
-            modules.row(text(m, "name"), text(m, "tier"), text(m, "rank"), text(m, "version"), text(m, "status"),
+            modules.row(text(m, "name"), text(m, "tier"), text(m, "rank"), text(m, "bundle"), text(m, "version"), text(m, "status"),
                     text(m, "lastCall"), text(m, "lastError"));
         }
         section(out, modules, "modules: none");
@@ -67,9 +73,9 @@ final class StatusTable {
 
     /** @param entries the journal ({@code GET /hasm/api/v1/journal}) */
     static String journal(List<?> entries) {
-        Table table = new Table("SEQ", "STARTED", "MODULE", "CALL", "OPMODE", "SYSCONFIG", "OUTCOME", "MS", "ERROR");
+        Table table = new Table("SEQ", "STARTED", "MODULE", "VERSION", "CALL", "OPMODE", "SYSCONFIG", "OUTCOME", "MS", "ERROR");
         for (Map<String, ?> e : objects(entries)) {
-            table.row(text(e, "sequence"), text(e, "started"), text(e, "module"), text(e, "call"), text(e, "opMode"),
+            table.row(text(e, "sequence"), text(e, "started"), text(e, "module"), text(e, "version"), text(e, "call"), text(e, "opMode"),
                     text(e, "sysConfig"), text(e, "outcome"), text(e, "millis"), text(e, "error"));
         }
         StringBuilder out = new StringBuilder();
@@ -97,6 +103,17 @@ final class StatusTable {
         }
     }
 
+    /* "scm-a 1.0.0, scm-b 1.1.0 (MIXED: ...)" when both SCMs said their release and they differ, else null */
+    private static String mixed(Map<String, ?> doc) {
+        Object own = doc.get("version");
+        if (own == null || !(doc.get("peer") instanceof Map<?, ?> peer) || peer.get("version") == null
+                || own.equals(peer.get("version"))) {
+            return null;
+        }
+        return "MIXED: " + text(doc, "node") + " " + own + ", " + peer.get("name") + " " + peer.get("version")
+                + " (one SCM upgraded, the other not yet)";
+    }
+
     private static String peer(Object value, Object now) {
         if (!(value instanceof Map<?, ?> raw)) {
             return "none (no status monitor)";
@@ -114,7 +131,8 @@ final class StatusTable {
                 + (peer.get("verdict") == null ? "" : " (" + text(peer, "verdict") + ")")
                 + "   state " + state + "   opMode " + text(peer, "opMode")
                 + "   configured " + text(peer, "configuredRole") + "   incarnation " + text(peer, "incarnation")
-                + "   last heard " + text(peer, "lastHeard");
+                + "   last heard " + text(peer, "lastHeard")
+                + (peer.get("version") == null ? "" : "   hasm " + text(peer, "version"));
     }
 
     private static void section(StringBuilder out, Table table, String empty) {

@@ -59,9 +59,9 @@ class StatusTableTest {
                 A            scm-a  127.0.10.1
                 B            scm-b  127.0.10.2,127.0.10.3
 
-                MODULE   TIER     RANK  VERSION  STATUS  LAST CALL  ERROR
-                status   hasm     10    1.0.0    ACTIVE  OPMODE     -
-                example  service  100   1.0.0    FAILED  TEST       port 9000 in use
+                MODULE   TIER     RANK  BUNDLE            VERSION  STATUS  LAST CALL  ERROR
+                status   hasm     10    org.hasm.status   1.0.0    ACTIVE  OPMODE     -
+                example  service  100   org.hasm.example  1.0.0    FAILED  TEST       port 9000 in use
                 """;
         assertEquals(expected, StatusTable.status(parse(DOCUMENT)));
     }
@@ -76,7 +76,8 @@ class StatusTableTest {
         assertTrue(text.contains("node    scm-a (configured -)\n"), text);
         assertTrue(text.contains("channels: none (no peer is watched)\n"), text);
         assertTrue(text.contains("personalities: none served\n"), text);
-        assertTrue(text.contains("x       -     -     -        -       -          -\n"), text);
+        assertTrue(text.contains("x       -     -     -       -        -       -          -\n"), text);
+        assertTrue(!text.contains("hasm") && !text.contains("versions"), "a release before versions says none: " + text);
     }
 
     @Test
@@ -86,9 +87,33 @@ class StatusTableTest {
                   "outcome": "TIMED_OUT", "error": "no return within 10000 ms", "started": "2026-11-25T09:00:00.001Z", "millis": 10000}]
                 """, "test");
         assertEquals("""
-                SEQ  STARTED                   MODULE   CALL  OPMODE  SYSCONFIG  OUTCOME    MS     ERROR
-                121  2026-11-25T09:00:00.001Z  example  STOP  -       -          TIMED_OUT  10000  no return within 10000 ms
+                SEQ  STARTED                   MODULE   VERSION  CALL  OPMODE  SYSCONFIG  OUTCOME    MS     ERROR
+                121  2026-11-25T09:00:00.001Z  example  -        STOP  -       -          TIMED_OUT  10000  no return within 10000 ms
                 """, StatusTable.journal(entries));
         assertEquals("journal: no entries\n", StatusTable.journal(List.of()));
+    }
+
+    @Test
+    void bothReleasesOfAPairInTheMiddleOfAnUpgradeAreShownAndTheJournalSaysWhichBuildWasCalled() throws Exception {
+        String text = StatusTable.status(parse(DOCUMENT.replace("\"configuredRole\": \"MASTER\",",
+                "\"configuredRole\": \"MASTER\", \"version\": \"1.0.0\",").replace("\"incarnation\": 42,",
+                "\"incarnation\": 42, \"version\": \"1.1.0\",")));
+        assertTrue(text.contains("node      scm-a (configured MASTER)   hasm 1.0.0\n"), text);
+        assertTrue(text.contains("last heard 2026-11-25T09:59:48Z   hasm 1.1.0\n"), text);
+        assertTrue(text.contains("versions  MIXED: scm-a 1.0.0, scm-b 1.1.0 (one SCM upgraded, the other not yet)\n"), text);
+        String same = StatusTable.status(parse(DOCUMENT.replace("\"configuredRole\": \"MASTER\",",
+                "\"configuredRole\": \"MASTER\", \"version\": \"1.1.0\",").replace("\"incarnation\": 42,",
+                "\"incarnation\": 42, \"version\": \"1.1.0\",")));
+        assertTrue(!same.contains("versions"), same);
+
+        List<?> entries = (List<?>) Json.parse("""
+                [{"sequence": 7, "module": "example", "call": "INIT", "outcome": "PASSED", "millis": 3,
+                  "bundle": "org.hasm.example", "version": "1.0.0"},
+                 {"sequence": 9, "module": "example", "call": "INIT", "outcome": "PASSED", "millis": 2,
+                  "bundle": "org.hasm.example", "version": "1.0.1"}]
+                """, "test");
+        String journal = StatusTable.journal(entries);
+        assertTrue(journal.contains("7    -        example  1.0.0    INIT"), journal);
+        assertTrue(journal.contains("9    -        example  1.0.1    INIT"), journal);
     }
 }

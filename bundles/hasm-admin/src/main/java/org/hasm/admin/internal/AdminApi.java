@@ -97,6 +97,8 @@ final class AdminApi {
     /** The pair's everyday operations: carried out by the MASTER only, never where they are sent otherwise. */
     private static final Set<String> OPERATIONS = Set.of("move", "standby", "unstandby", "failback", "maintenance");
     private static final String COMMAND_PATH = "/commands/";
+    /** The rolling upgrade: GET its document (either SCM: it is kept on the shared storage), POST to start, resume, abort. */
+    static final String UPGRADE = "/upgrade";
     /** A redirect's header: the MASTER's name. */
     static final String MASTER_HEADER = "Hasm-Master";
     /** A redirect's header, with https: the SHA-256 (hex) of the certificate the MASTER's admin API serves. */
@@ -228,6 +230,18 @@ final class AdminApi {
         }
         if (p.equals(FileRoutes.PATH) || p.startsWith(FileRoutes.PATH + "/")) {
             return files(request, p, who);
+        }
+        if (p.equals(UPGRADE)) {
+            if ("GET".equals(method) || "HEAD".equals(method)) {
+                return upgradeStatus();
+            }
+            return only("POST", method, () -> permitted(request, who, Credentials.Role.OPERATE,
+                    () -> upgrade(request, "upgrade", who)));
+        }
+        if (p.equals(UPGRADE + "/resume") || p.equals(UPGRADE + "/abort")) {
+            String what = "upgrade " + p.substring(UPGRADE.length() + 1);
+            return only("POST", method, () -> permitted(request, who, Credentials.Role.OPERATE,
+                    () -> upgrade(request, what, who)));
         }
         if (faultsEnabled && p.equals("/faults/drop")) {
             return only("POST", method, () -> permitted(request, who, Credentials.Role.OPERATE,
@@ -548,7 +562,7 @@ final class AdminApi {
         }
         Map<String, String> query = new LinkedHashMap<>();
         query.put("scm", target);
-        for (String key : new String[] {"personality", "mode", "reason", "key", "pid", "changes"}) {
+        for (String key : new String[] {"personality", "mode", "reason", "key", "pid", "changes", "jar"}) {
             String value = request.parameter().apply(key);
             if (value != null) {
                 query.put(key, value);
@@ -567,6 +581,73 @@ final class AdminApi {
         audit.accepted(command + " of " + target + " redirected to the MASTER " + master.scm() + " at " + master.url(),
                 who, request.remote());
         return new Reply(307, Documents.redirect(command, master.scm(), location.toString()), null, headers);
+    }
+
+    private Reply upgradeStatus() {
+        HaController c = controller.get();
+        if (c == null) {
+            return noController();
+        }
+        try {
+            return Reply.ok(200, UpgradeDocument.of(c.upgrade()));
+        } catch (IllegalStateException e) {
+            return Reply.error(503, "the upgrade cannot be read: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Starts ({@code jar}: a path the MASTER reads), resumes or aborts the pair's rolling upgrade: the MASTER
+     * carries it out, any other SCM redirects there, and with no MASTER known it is 503 with why.
+     */
+    private Reply upgrade(Request request, String what, Credentials.Credential who) {
+        HaController c = controller.get();
+        if (c == null) {
+            return noController();
+        }
+        String reason = request.parameter().apply("reason");
+        String given = reason == null || reason.isBlank() ? "admin API" : printable(reason.trim());
+        String why = given + " (credential '" + who.name() + "' from " + request.remote() + ")";
+        String jar = request.parameter().apply("jar");
+        if (what.equals("upgrade") && (jar == null || jar.isBlank())) {
+            return Reply.error(400, "upgrade needs the parameter 'jar': the path of the bundle jar, which the MASTER reads");
+        }
+        MasterAdmin master;
+        try {
+            master = c.master();
+        } catch (IllegalStateException e) {
+            String refused = what + " refused: only the MASTER administers the pair, and " + e.getMessage();
+            audit.refused(request, 503, refused + " (credential '" + who.name() + "')");
+            return Reply.error(503, refused);
+        }
+        if (!master.local()) {
+            return redirect(request, master, c.scm(), what, who);
+        }
+        org.hasm.spi.UpgradeView view;
+        try {
+            switch (what) {
+                case "upgrade" -> view = c.upgrade(jar.strip(), why);
+                case "upgrade resume" -> {
+                    c.upgradeResume(why);
+                    view = c.upgrade();
+                }
+                case "upgrade abort" -> {
+                    c.upgradeAbort(why);
+                    view = c.upgrade();
+                }
+                default -> throw new IllegalArgumentException(what);
+            }
+        } catch (IllegalArgumentException e) {
+            String refused = what + " refused: " + e.getMessage();
+            audit.refused(request, 400, refused + " (credential '" + who.name() + "')");
+            return Reply.error(400, refused);
+        } catch (IllegalStateException e) {
+            String refused = what + " refused: " + e.getMessage();
+            audit.refused(request, 409, refused + " (credential '" + who.name() + "')");
+            return Reply.error(409, refused);
+        }
+        audit.accepted(what + (jar == null ? "" : " " + printable(jar)) + " (reason '" + given + "')", who,
+                request.remote());
+        return Reply.ok(202, UpgradeDocument.of(view));
     }
 
     private Reply drop(String channel, String percent, Credentials.Credential who, String remote) {

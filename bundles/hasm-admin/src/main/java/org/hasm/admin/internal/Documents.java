@@ -47,6 +47,8 @@ final class Documents {
         JsonWriter w = new JsonWriter().beginObject();
         w.name("node").value(controller.scm());
         w.name("configuredRole").value(controller.configuredRole());
+        // the hasm release this SCM runs; the peer's is in "peer": during a rolling upgrade they differ
+        w.name("version").value(controller.version());
         w.name("state").value(controller.state());
         w.name("opMode").value(controller.opMode());
         w.name("sysConfig").value(controller.sysConfig());
@@ -62,7 +64,7 @@ final class Documents {
         if (peer == null) {
             w.nullValue();
         } else {
-            peer(w, peer);
+            peer(w, peer, controller.peerVersion());
         }
         w.name("channels").beginArray();
         if (monitor != null) {
@@ -139,6 +141,10 @@ final class Documents {
             w.name("error").value(r.error());
             w.name("started").value(r.started());
             w.name("millis").value(r.millis());
+            w.name("late").value(r.late());
+            // which build was called: a journal that spans an upgrade reads as one
+            w.name("bundle").value(r.bundle());
+            w.name("version").value(r.version());
             w.endObject();
         }
         return w.endArray().toString();
@@ -169,7 +175,8 @@ final class Documents {
                 .endObject().toString();
     }
 
-    private static void peer(JsonWriter w, PeerView p) {
+    /** @param version the hasm release the peer said it runs (its controller's messages), or {@code null} */
+    private static void peer(JsonWriter w, PeerView p, String version) {
         w.beginObject();
         w.name("name").value(p.scm());
         w.name("alive").value(p.alive());
@@ -184,6 +191,7 @@ final class Documents {
         // known, as of its last status message
         w.name("lastKnown").value(p.state() != null && p.verdict() != Verdict.HEARD);
         w.name("stateAsOf").value(p.state() == null ? null : p.lastHeard());
+        w.name("version").value(version);
         w.endObject();
     }
 

@@ -435,4 +435,42 @@ class AdminApiTest {
         assertEquals(503, r.status());
         assertNull(r.allow());
     }
+
+    @Test
+    void anUpgradeIsStartedResumedAndAbortedByAnOperatorAndReadByAnyCredential() {
+        AdminApi api = api(false);
+        AdminApi.Reply r = call(api, "POST", "/upgrade", "jar", "/shared/example-1.0.1.jar", "reason", "fix");
+        assertEquals(202, r.status(), r.json());
+        assertEquals(Map.of("upgrade", java.util.Collections.emptyMap()).keySet(), MiniJson.object(r.json()).keySet());
+        assertEquals(202, call(api, "POST", "/upgrade/resume").status());
+        assertEquals(202, call(api, "POST", "/upgrade/abort", "reason", "wrong jar").status());
+        assertEquals(List.of("upgrade /shared/example-1.0.1.jar:fix (credential 'ops' from 127.0.0.1:50000)",
+                "upgrade resume:admin API (credential 'ops' from 127.0.0.1:50000)",
+                "upgrade abort:wrong jar (credential 'ops' from 127.0.0.1:50000)"), controller.commands);
+        AdminApi.Reply none = call(api, "POST", "/upgrade");
+        assertEquals(400, none.status());
+        assertTrue(error(none).contains("'jar'"), none.json());
+
+        headers.put("authorization", "Bearer " + read);
+        AdminApi.Reply refused = call(api, "POST", "/upgrade", "jar", "/shared/x.jar");
+        assertEquals(403, refused.status());
+        assertTrue(error(refused).contains("needs the role operate"), refused.json());
+        assertEquals(403, call(api, "POST", "/upgrade/abort").status());
+        assertEquals(3, controller.commands.size(), "nothing a read-only credential sent was carried out");
+        AdminApi.Reply doc = call(api, "GET", "/upgrade");
+        assertEquals(200, doc.status());
+        assertTrue(MiniJson.object(doc.json()).containsKey("upgrade"));
+        assertNull(MiniJson.object(doc.json()).get("upgrade"));
+    }
+
+    @Test
+    void anUpgradeSentToTheSlaveIsRedirectedToTheMasterWithItsJar() {
+        controller.master = new MasterAdmin("scm-b", false, "http://127.0.0.1:7702", null);
+        AdminApi.Reply r = call(api(false), "POST", "/upgrade", "jar", "/shared/e 1.jar");
+        assertEquals(307, r.status());
+        assertEquals("http://127.0.0.1:7702/hasm/api/v1/upgrade?scm=scm-a&jar=%2Fshared%2Fe+1.jar",
+                r.headers().get("Location"));
+        assertTrue(controller.commands.isEmpty());
+        assertEquals(307, call(api(false), "POST", "/upgrade/abort").status());
+    }
 }

@@ -72,6 +72,8 @@ class DocumentsTest {
         // not heard now: what it said last, as of when it said it
         peer.put("lastKnown", true);
         peer.put("stateAsOf", "2026-11-25T09:59:59.750Z");
+        // the release it said it runs: this test's controller heard none
+        peer.put("version", null);
         assertEquals(peer, doc.get("peer"));
 
         List<?> channels = (List<?>) doc.get("channels");
@@ -194,12 +196,14 @@ class DocumentsTest {
                 new SpiViews.Entry(7, "status", Call.OPMODE, OpMode.MASTER, SysConfig.DAC, CallRecord.Outcome.PASSED,
                         null, t, 12),
                 new SpiViews.Entry(8, "example", Call.STOP, null, null, CallRecord.Outcome.TIMED_OUT,
-                        "no return within 10000 ms", t, 10000));
+                        "no return within 10000 ms", t, 10000, "org.hasm.example", "1.0.1"));
         assertEquals("[{\"sequence\":7,\"module\":\"status\",\"call\":\"OPMODE\",\"opMode\":\"MASTER\","
                 + "\"sysConfig\":\"DAC\",\"outcome\":\"PASSED\",\"error\":null,\"started\":\"2026-11-25T09:00:00.001Z\","
-                + "\"millis\":12},{\"sequence\":8,\"module\":\"example\",\"call\":\"STOP\",\"opMode\":null,"
+                + "\"millis\":12,\"late\":false,\"bundle\":null,\"version\":null},{\"sequence\":8,\"module\":\"example\","
+                + "\"call\":\"STOP\",\"opMode\":null,"
                 + "\"sysConfig\":null,\"outcome\":\"TIMED_OUT\",\"error\":\"no return within 10000 ms\","
-                + "\"started\":\"2026-11-25T09:00:00.001Z\",\"millis\":10000}]",
+                + "\"started\":\"2026-11-25T09:00:00.001Z\",\"millis\":10000,\"late\":false,\"bundle\":\"org.hasm.example\","
+                + "\"version\":\"1.0.1\"}]",
                 Documents.journal(records));
         assertEquals("[]", Documents.journal(List.of()));
     }
@@ -208,5 +212,17 @@ class DocumentsTest {
     void errorAndAcceptedBodies() {
         assertEquals("{\"error\":\"bad \\\"x\\\"\"}", Documents.error("bad \"x\""));
         assertEquals("{\"accepted\":\"reset\"}", Documents.accepted("reset"));
+    }
+
+    @Test
+    void statusSaysThisScmsReleaseAndThePeersForAPairInTheMiddleOfAnUpgrade() {
+        SpiViews.Controller controller = new SpiViews.Controller();
+        controller.version = "1.0.0";
+        controller.peerVersion = "1.1.0";
+        SpiViews.Monitor monitor = new SpiViews.Monitor(List.of(),
+                new SpiViews.Peer("scm-b", true, ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE, 3, NOW));
+        Map<String, Object> doc = MiniJson.object(Documents.status(controller, monitor, null, NOW));
+        assertEquals("1.0.0", doc.get("version"));
+        assertEquals("1.1.0", ((Map<?, ?>) doc.get("peer")).get("version"));
     }
 }

@@ -47,7 +47,11 @@ final class SpiViews {
     }
 
     record Entry(long sequence, String module, Call call, OpMode opMode, SysConfig sysConfig, Outcome outcome,
-            String error, Instant started, long millis) implements CallRecord {
+            String error, Instant started, long millis, String bundle, String version) implements CallRecord {
+        Entry(long sequence, String module, Call call, OpMode opMode, SysConfig sysConfig, Outcome outcome,
+                String error, Instant started, long millis) {
+            this(sequence, module, call, opMode, sysConfig, outcome, error, started, millis, null, null);
+        }
     }
 
     record Channel(String name, ChannelStatus status, long sent, long received, long missed, long rejected,
@@ -97,6 +101,43 @@ final class SpiViews {
         /** When set, {@link #master()} throws this: no MASTER known. */
         volatile String noMaster;
         volatile String peer = "scm-b";
+        /** This SCM's hasm release and what the peer said of its own. */
+        volatile String version;
+        volatile String peerVersion;
+
+        /** The pair's last upgrade, as the controller would read it from the shared storage. */
+        volatile org.hasm.spi.UpgradeView upgrade;
+
+        @Override
+        public org.hasm.spi.UpgradeView upgrade(String jar, String why) {
+            command("upgrade " + jar + ":" + why);
+            return upgrade;
+        }
+
+        @Override
+        public org.hasm.spi.UpgradeView upgrade() {
+            return upgrade;
+        }
+
+        @Override
+        public void upgradeResume(String why) {
+            command("upgrade resume:" + why);
+        }
+
+        @Override
+        public void upgradeAbort(String why) {
+            command("upgrade abort:" + why);
+        }
+
+        @Override
+        public String version() {
+            return version;
+        }
+
+        @Override
+        public String peerVersion() {
+            return peerVersion;
+        }
 
         @Override
         public String scm() {

@@ -168,6 +168,10 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile PairConfiguration pairConfiguration;
+    // the rolling upgrade's conductor; written in activate and deactivate
+    private volatile Upgrader upgrader;
+    // the shared storage's folder, once found (storage's configuration); any thread
+    private volatile java.nio.file.Path shared;
 
     @Activate
     void activate(ControllerConfig config, BundleContext context) {
@@ -181,11 +185,16 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
         });
         // the launcher says where the admin API listens: the peer learns it in GETSTATE, to redirect commands here
         core.admin(blankToNull(context.getProperty(PROP_ADMIN_URL)), blankToNull(context.getProperty(PROP_ADMIN_CERTIFICATE)));
+        // the controller's own version is hasm's: the peer learns it from every message, the status shows both
+        core.version(context.getBundle().getVersion().toString());
         if ("true".equals(context.getProperty(PROP_FAULTS)) && "true".equals(context.getProperty(PROP_WIRE_NEXT))) {
             // test only: GETSTATE carries a field this release does not know, as a next release's would
             core.extraStateFields(Map.of("next", "a field of the next release"));
             log.warn("test only (" + PROP_WIRE_NEXT + "): GETSTATE answers carry a field of the next release");
         }
+        Upgrader up = new Upgrader(core, context, () -> sharedDir(context), sink,
+                () -> Duration.ofMillis(this.config.upgrade_step_timeout_ms()), Duration.ofMillis(100));
+        upgrader = up;
         List<ModuleEntry> pending;
         synchronized (this) {
             scm = core;
@@ -196,6 +205,39 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
         log.info("controller of SCM " + settings.scm() + " (" + settings.role() + ") starting with " + pending.size()
                 + " modules");
         core.start();
+        up.start();
+    }
+
+    /* The storage's shared.dir, where the upgrade keeps its plan and jars: both SCMs see the same folder. */
+    private java.nio.file.Path sharedDir(BundleContext context) {
+        java.nio.file.Path known = shared;
+        if (known != null) {
+            return known;
+        }
+        ServiceReference<org.osgi.service.cm.ConfigurationAdmin> ref =
+                context.getServiceReference(org.osgi.service.cm.ConfigurationAdmin.class);
+        if (ref == null) {
+            return null;
+        }
+        org.osgi.service.cm.ConfigurationAdmin ca = context.getService(ref);
+        try {
+            if (ca == null) {
+                return null;
+            }
+            org.osgi.service.cm.Configuration[] cs = ca.listConfigurations("(service.pid=org.hasm.storage)");
+            Object dir = cs == null || cs.length == 0 || cs[0].getProperties() == null ? null
+                    : cs[0].getProperties().get("shared.dir");
+            if (dir == null || dir.toString().isBlank()) {
+                return null;
+            }
+            shared = java.nio.file.Path.of(dir.toString().strip());
+            return shared;
+        } catch (IOException | org.osgi.framework.InvalidSyntaxException e) {
+            log.warn("the storage's configuration cannot be read: " + e.getMessage());
+            return null;
+        } finally {
+            context.ungetService(ref);
+        }
     }
 
     /** @return the core, for the other components of this bundle ({@link ModuleControlComponent}); null before activation */
@@ -212,6 +254,10 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
 
     @Deactivate
     void deactivate() {
+        Upgrader up = upgrader;
+        if (up != null) {
+            up.close();
+        }
         Scm core = scm;
         if (core != null) {
             core.close();
@@ -414,6 +460,37 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     @Override
     public void shutdown(String reason) {
         scm.requestShutdown(reason);
+    }
+
+    @Override
+    public org.hasm.spi.UpgradeView upgrade(String jar, String reason) {
+        return upgrader.begin(jar, reason);
+    }
+
+    @Override
+    public org.hasm.spi.UpgradeView upgrade() {
+        return upgrader.view();
+    }
+
+    @Override
+    public void upgradeResume(String reason) {
+        upgrader.resume(reason);
+    }
+
+    @Override
+    public void upgradeAbort(String reason) {
+        upgrader.abort(reason);
+    }
+
+    @Override
+    public String version() {
+        return scm.versions().own();
+    }
+
+    @Override
+    public String peerVersion() {
+        PairVersions.Heard heard = scm.versions().peer();
+        return heard == null ? null : heard.version();
     }
 
     @Override

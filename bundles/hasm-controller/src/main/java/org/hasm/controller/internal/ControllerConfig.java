@@ -56,4 +56,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "With failback.policy=delay: how long the peer must have been READY before it gets its"
                     + " personality back.", min = "1")
     long failback_delay_ms() default 30_000;
+
+    @AttributeDefinition(name = "upgrade step timeout (ms)",
+            description = "How long one step of a rolling upgrade (a handover, an install with its init and test, a"
+                    + " rejoin into DAC) may take before it counts as failed and the upgrade rolls back.", min = "1000")
+    long upgrade_step_timeout_ms() default 60_000;
 }

@@ -138,7 +138,7 @@ final class Invoker {
         synchronized (entry) {
             late = flight.markReturned();
             record = new Journal.Entry(late ? journal.nextSequence() : flight.sequence, entry.name(), flight.call,
-                    flight.mode, flight.config, outcome, error, flight.started, millis, late);
+                    flight.mode, flight.config, outcome, error, flight.started, millis, late, entry.bundle, entry.version);
             journal.add(record);
             entry.outcome(flight, outcome, error);
             entry.ended(flight, late);
@@ -169,7 +169,8 @@ final class Invoker {
                 return;
             }
             record = new Journal.Entry(flight.sequence, entry.name(), flight.call, flight.mode, flight.config,
-                    Outcome.TIMED_OUT, error, flight.started, flight.deadline.toMillis(), false);
+                    Outcome.TIMED_OUT, error, flight.started, flight.deadline.toMillis(), false, entry.bundle,
+                    entry.version);
             journal.add(record);
             entry.outcome(flight, Outcome.TIMED_OUT, error);
         }
@@ -209,6 +210,13 @@ final class Invoker {
         }
         if (r.error() != null) {
             props.put("error", r.error());
+        }
+        // which build of the module was called: an event log that spans an upgrade tells the old from the new
+        if (r.bundle() != null) {
+            props.put("bundle", r.bundle());
+        }
+        if (r.version() != null) {
+            props.put("version", r.version());
         }
         sink.post(HaController.TOPIC_CALL_PREFIX + r.outcome().name(), props);
     }

@@ -48,6 +48,7 @@ final class Journal {
     }
 
     record Entry(long sequence, String module, Call call, OpMode opMode, SysConfig sysConfig,
-            Outcome outcome, String error, Instant started, long millis, boolean late) implements CallRecord {
+            Outcome outcome, String error, Instant started, long millis, boolean late, String bundle, String version)
+            implements CallRecord {
     }
 }

@@ -27,6 +27,8 @@ final class PeerClient {
     private final Supplier<Map<String, String>> timing;
     /** This SCM's configuration fingerprint, compared with the peer's GETSTATE answer. */
     private final ConfigFingerprint config;
+    // this SCM's version goes out with every message; the peer's comes back in GETSTATE's answer
+    private volatile PairVersions versions = new PairVersions();
     private final ExecutorService asker = Executors.newSingleThreadExecutor(r -> daemon(r, "hasm-controller-init"));
     private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> daemon(r, "hasm-controller-send"));
     /** A new ask, or close, makes the rounds in progress give up. */
@@ -44,6 +46,11 @@ final class PeerClient {
         this.sink = sink;
         this.events = events;
         this.timing = timing;
+    }
+
+    /** @param pair where this SCM's version is read and the peer's noted; before the first {@link #ask} */
+    void versions(PairVersions pair) {
+        versions = pair;
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -76,8 +83,10 @@ final class PeerClient {
             try {
                 Duration each = Duration.ofMillis(Math.min(left, 1000));
                 PeerPort p = port.get();
-                p.request(PeerMessages.of("NOP"), each);
-                Map<String, String> s = PeerMessages.decode(p.request(PeerMessages.of("GETSTATE"), each));
+                PairVersions v = versions;
+                p.request(PeerMessages.of(v, "NOP"), each);
+                Map<String, String> s = PeerMessages.decode(p.request(PeerMessages.of(v, "GETSTATE"), each));
+                v.heard(s);
                 String conflict = Timing.mismatch(timing.get(), Timing.decode(s.get(Timing.FIELD)), peer);
                 if (conflict != null && generation.get() == round) {
                     // a pair whose timings differ would judge each other wrongly: FAULT, naming both values
@@ -113,8 +122,8 @@ final class PeerClient {
 
     /** Tells the peer, best effort, in order; a failure is logged (READY is said again, the rest fall back on the status monitor). */
     void send(Message message, String detail) {
-        byte[] payload = detail == null ? PeerMessages.of(message.name())
-                : PeerMessages.of(message.name(), "reason", detail);
+        byte[] payload = detail == null ? PeerMessages.of(versions, message.name())
+                : PeerMessages.of(versions, message.name(), "reason", detail);
         try {
             sender.execute(() -> {
                 try {

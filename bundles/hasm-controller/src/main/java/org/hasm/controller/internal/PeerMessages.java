@@ -33,6 +33,16 @@ final class PeerMessages {
         return encode(map);
     }
 
+    /** {@link #of}, with this SCM's version in its optional field when known ({@link PairVersions}). */
+    static byte[] of(PairVersions versions, String type, String... keyValues) {
+        Map<String, String> map = new LinkedHashMap<>();
+        map.put(TYPE, type);
+        for (int i = 0; i + 1 < keyValues.length; i += 2) {
+            map.put(keyValues[i], keyValues[i + 1]);
+        }
+        return encode(versions.stamp(map));
+    }
+
     /** @throws IllegalArgumentException naming what is malformed */
     static Map<String, String> decode(byte[] bytes) {
         if (bytes == null || bytes.length == 0 || bytes.length > 16 * 1024) {

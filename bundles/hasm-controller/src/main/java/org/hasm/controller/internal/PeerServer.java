@@ -3,6 +3,7 @@ package org.hasm.controller.internal;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.hasm.controller.internal.Transitions.Event;
 import org.hasm.spi.OpMode;
@@ -43,6 +44,10 @@ final class PeerServer {
     private volatile Map<String, String> extra = Map.of();
     /** The configuration fingerprint GETSTATE carries, when this SCM has one. */
     private final ConfigFingerprint config;
+    // this SCM's version goes into GETSTATE's answer; the peer's is noted from whatever it sends
+    private volatile PairVersions versions = new PairVersions();
+    // the rolling upgrade's messages (UPGRADE_*), answered by the upgrade's own code; null: not in this SCM
+    private volatile Function<Map<String, String>, Map<String, String>> upgrades;
 
     PeerServer(Supplier<View> view, Consumer<Event> events, Orders orders) {
         this(view, events, orders, new ConfigFingerprint());
@@ -60,6 +65,19 @@ final class PeerServer {
         extra = Map.copyOf(fields);
     }
 
+    /** @param pair where this SCM's version is read and the peer's noted; before the link serves */
+    void versions(PairVersions pair) {
+        versions = pair;
+    }
+
+    /** @param handler answers the messages whose type starts with {@value #UPGRADE_PREFIX}; before the link serves */
+    void upgrades(Function<Map<String, String>, Map<String, String>> handler) {
+        upgrades = handler;
+    }
+
+    /** The rolling upgrade's messages: the MASTER asks how the upgraded module stands, and orders an install. */
+    static final String UPGRADE_PREFIX = "UPGRADE_";
+
     /**
      * @return the answer
      * @throws IllegalArgumentException naming what is malformed or unknown
@@ -67,6 +85,7 @@ final class PeerServer {
     byte[] handle(byte[] payload) {
         Map<String, String> m = PeerMessages.decode(payload);
         String type = m.get(PeerMessages.TYPE);
+        versions.heard(m);
         switch (type) {
             case "NOP":
                 return PeerMessages.of("OK");
@@ -95,6 +114,7 @@ final class PeerServer {
                 if (fingerprint != null) {
                     answer.put(ConfigFingerprint.FIELD, fingerprint);
                 }
+                versions.stamp(answer);
                 extra.forEach(answer::putIfAbsent);
                 return PeerMessages.encode(answer);
             }
@@ -124,8 +144,13 @@ final class PeerServer {
                     return PeerMessages.of(REFUSED, "reason", e.getMessage());
                 }
             }
-            default:
+            default: {
+                Function<Map<String, String>, Map<String, String>> u = upgrades;
+                if (u != null && type.startsWith(UPGRADE_PREFIX)) {
+                    return PeerMessages.encode(versions.stamp(new LinkedHashMap<>(u.apply(m))));
+                }
                 throw new IllegalArgumentException("unknown controller message type '" + type + "'");
+            }
         }
     }
 }

@@ -69,6 +69,8 @@ final class Scm {
     // this SCM's admin API, for the peer's GETSTATE; written before start
     private volatile String adminUrl;
     private volatile String adminCertificate;
+    // this SCM's hasm version and what the peer last said of its own
+    private final PairVersions versions = new PairVersions();
 
     /**
      * @param settings the configuration to start with
@@ -126,6 +128,36 @@ final class Scm {
             return new PeerServer.View(st.scm(), s.state(), machine.opMode(), s.sysConfig(), st.role(), timing.get(),
                     adminUrl, adminCertificate, machine.admin().maintenance());
         }, this::post, this::ordered, configFingerprint);
+        peerClient.versions(versions);
+        peerServer.versions(versions);
+    }
+
+    /** @param version this SCM's hasm release, told to the peer in every controller message; before {@link #start} */
+    void version(String version) {
+        versions.own(version);
+    }
+
+    /** @param handler answers the peer's UPGRADE_* messages; before {@link #start} */
+    void upgrades(java.util.function.Function<Map<String, String>, Map<String, String>> handler) {
+        peerServer.upgrades(handler);
+    }
+
+    /**
+     * Asks the peer's controller, and waits for its answer.
+     *
+     * @throws IOException when the peer cannot be reached or answers what cannot be read
+     */
+    Map<String, String> ask(Duration timeout, String type, String... keyValues) throws IOException {
+        try {
+            return PeerMessages.decode(peer.request(PeerMessages.of(versions, type, keyValues), timeout));
+        } catch (IllegalArgumentException e) {
+            throw new IOException("the peer's answer to " + type + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** @return this SCM's hasm release and what the peer last said of its own */
+    PairVersions versions() {
+        return versions;
     }
 
     /**
@@ -308,7 +340,8 @@ final class Scm {
         String here = "this SCM (" + s.scm() + ") is " + m.describe();
         Map<String, String> answer;
         try {
-            answer = PeerMessages.decode(peer.request(PeerMessages.of("GETSTATE"), ADMIN_ASK));
+            answer = PeerMessages.decode(peer.request(PeerMessages.of(versions, "GETSTATE"), ADMIN_ASK));
+            versions.heard(answer);
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("no MASTER known: " + here + " and its peer " + s.peer()
                     + " does not answer (" + e.getMessage() + ")");
@@ -350,7 +383,7 @@ final class Scm {
         }
         Map<String, String> answer;
         try {
-            answer = PeerMessages.decode(peer.request(PeerMessages.of(PeerServer.COMMAND, "command", command,
+            answer = PeerMessages.decode(peer.request(PeerMessages.of(versions, PeerServer.COMMAND, "command", command,
                     "reason", reason), ADMIN_ASK));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("the peer " + s.peer() + " cannot be told (" + e.getMessage() + ")");

@@ -133,6 +133,41 @@ class PairTest {
     }
 
     @Test
+    void eachScmOfAPairKnowsThePeersReleaseAfterTheBootAndAfterThePeerRestartsOnAnother() {
+        Wire toB = new Wire();
+        Wire toA = new Wire();
+        Scm a = scm("scm-a", OpMode.MASTER, "scm-b", toB, new TestModule("svc"));
+        Scm b = scm("scm-b", OpMode.SLAVE, "scm-a", toA, new TestModule("svc"));
+        a.version("1.0.0");
+        b.version("1.0.0");
+        toB.other = b;
+        toA.other = a;
+        a.start();
+        b.start();
+        awaitState(a, ScmState.DAC, OpMode.MASTER);
+        awaitState(b, ScmState.DAC, OpMode.SLAVE);
+        await("both releases known on both SCMs", () -> a.versions().peer() != null && b.versions().peer() != null);
+        assertEquals("1.0.0", a.versions().peer().version());
+        assertEquals("1.0.0", b.versions().peer().version());
+
+        // scm-b comes back on the next release: the MASTER, which never asks, hears it from its INIT handshake
+        toB.other = null;
+        toA.other = null;
+        a.peerChanged(false, ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE, 1);
+        awaitState(a, ScmState.DEGRADED, OpMode.MASTER);
+        Scm b2 = scm("scm-b", OpMode.SLAVE, "scm-a", toA, new TestModule("svc"));
+        b2.version("1.1.0");
+        toB.other = b2;
+        toA.other = a;
+        b2.start();
+        a.peerChanged(true, ScmState.BOOT, null, OpMode.SLAVE, 2);
+        awaitState(b2, ScmState.DAC, OpMode.SLAVE);
+        awaitState(a, ScmState.DAC, OpMode.MASTER);
+        assertEquals("1.1.0", a.versions().peer().version());
+        assertEquals("1.0.0", b2.versions().peer().version());
+    }
+
+    @Test
     void theWholeLifeOfAPairFromBootThroughBothFailuresAndBack() {
         Wire toB = new Wire();
         Wire toA = new Wire();

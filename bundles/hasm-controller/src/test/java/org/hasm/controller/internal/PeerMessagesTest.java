@@ -104,4 +104,31 @@ class PeerMessagesTest {
         assertTrue(e.getMessage().contains("'UPGRADE'"), e.getMessage());
         assertTrue(events.isEmpty());
     }
+
+    @Test
+    void eachSideSaysItsReleaseInAnOptionalFieldAndNotesThePeersFromWhateverItSends() {
+        PeerServer server = server();
+        PairVersions here = new PairVersions();
+        here.own("1.1.0");
+        server.versions(here);
+        PairVersions peer = new PairVersions();
+        peer.own("1.0.0");
+
+        Map<String, String> answer = PeerMessages.decode(server.handle(PeerMessages.of(peer, "NOP")));
+        assertEquals("OK", answer.get(PeerMessages.TYPE));
+        assertEquals("1.0.0", here.peer().version(), "a NOP carries the sender's release");
+
+        Map<String, String> state = PeerMessages.decode(server.handle(PeerMessages.of("GETSTATE")));
+        assertEquals("1.1.0", state.get(PairVersions.FIELD));
+        assertEquals("1.0.0", here.peer().version(), "a message without the field (a release before it) changes nothing");
+        peer.heard(state);
+        assertEquals("1.1.0", peer.peer().version());
+
+        PairVersions unknown = new PairVersions();
+        unknown.own(" ");
+        assertNull(unknown.own());
+        assertEquals(STATE_OF_THE_PREVIOUS_RELEASE, new String(PeerMessages.encode(unknown.stamp(
+                new java.util.LinkedHashMap<>(PeerMessages.decode(STATE_OF_THE_PREVIOUS_RELEASE.getBytes(StandardCharsets.UTF_8))))),
+                StandardCharsets.UTF_8), "an SCM that does not know its release sends what the previous release sent");
+    }
 }

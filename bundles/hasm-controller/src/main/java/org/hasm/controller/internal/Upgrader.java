@@ -1,0 +1,732 @@
+package org.hasm.controller.internal;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.jar.JarInputStream;
+import java.util.jar.Manifest;
+import org.hasm.controller.internal.UpgradePlan.Kind;
+import org.hasm.controller.internal.UpgradePlan.Status;
+import org.hasm.controller.internal.UpgradePlan.Step;
+import org.hasm.controller.internal.UpgradeSteps.Done;
+import org.hasm.controller.internal.UpgradeSteps.Event;
+import org.hasm.controller.internal.UpgradeSteps.Failed;
+import org.hasm.controller.internal.UpgradeSteps.Result;
+import org.hasm.controller.internal.UpgradeSteps.Resume;
+import org.hasm.spi.ModuleInfo;
+import org.hasm.spi.ModuleStatus;
+import org.hasm.spi.OpMode;
+import org.hasm.spi.ScmState;
+import org.hasm.spi.UpgradeView;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+
+/**
+ * Carries the rolling upgrade out (DESIGN §8) on the cooperative handover that exists: the MASTER's
+ * thread "hasm-upgrade" reads the plan on the shared storage, looks at the pair (its own modules, the
+ * peer's through {@code UPGRADE_PROBE}), turns what it sees into {@link UpgradeSteps} events, keeps
+ * the next plan and then carries its step out: a standby of the SCM that hands over, an install
+ * (here, or {@code UPGRADE_INSTALL} to the peer), an unstandby that makes the MASTER fail back. Only
+ * the MASTER conducts; when the MASTER itself hands over, the plan names its peer as the conductor
+ * and the peer, now MASTER, carries on. A MASTER that finds a plan conducted by an SCM lost in the
+ * middle of another step holds it until the operator resumes or aborts.
+ *
+ * <p>Threads: "hasm-upgrade" (the conductor: the only writer of the plan on this SCM, and of
+ * {@link #acted} and {@link #held}) and "hasm-upgrade-install" (installs ordered by the peer, one at
+ * a time); both end in {@link #close()} with a bounded join.
+ */
+final class Upgrader {
+    static final String PROBE = "UPGRADE_PROBE";
+    static final String INSTALL = "UPGRADE_INSTALL";
+    /** The folder of the upgrade on the shared storage. */
+    static final String FOLDER = "upgrade";
+    private static final Duration ASK = Duration.ofSeconds(2);
+
+    private final Scm scm;
+    private final BundleContext context;
+    private final Supplier<Path> shared;
+    private final Sink sink;
+    private final Supplier<Duration> stepTimeout;
+    private final Duration tick;
+    private final Thread conductor;
+    private final ExecutorService installer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "hasm-upgrade-install");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Object wake = new Object();
+    // the deploy folder's rollback, looked at on the conductor's thread
+    private final DeployedBundles deployed;
+    private volatile boolean running = true;
+    // the step this process carried out ("id:current:size"); conductor thread only
+    private String acted;
+    // why the plan waits for the operator, or null; written by the conductor thread
+    private volatile String held;
+    // an operator's resume or abort for the conductor thread; guarded by wake
+    private Event ordered;
+    // the last install ordered here that failed, for the peer's probe; installer thread writes
+    private volatile String installError;
+    // the last failure of the conductor, logged once until it changes; conductor thread only
+    private String lastProblem;
+    // an SCM of the pair did not answer at the last look; conductor thread only
+    private boolean silent;
+    // this process removed its leftover temporary files from the upgrade folder; conductor thread only
+    private boolean swept;
+    // when the current step's deadline started (its first act in this process, or the SCMs answering
+    // again), and for which step; conductor thread only
+    private Instant deadlineFrom = Instant.now();
+    private String deadlineKey;
+
+    /**
+     * @param shared the shared storage's folder ({@code shared.dir} of {@code org.hasm.storage}), {@code null} if none
+     * @param stepTimeout how long a step may take before it counts as failed
+     * @param tick how often the conductor looks at the pair
+     */
+    Upgrader(Scm scm, BundleContext context, Supplier<Path> shared, Sink sink, Supplier<Duration> stepTimeout,
+            Duration tick) {
+        this.scm = scm;
+        this.context = context;
+        this.shared = shared;
+        this.sink = sink;
+        this.stepTimeout = stepTimeout;
+        this.tick = tick;
+        this.deployed = new DeployedBundles(context, scm::modules, sink, scm.settings().scm());
+        this.conductor = new Thread(this::run, "hasm-upgrade");
+        this.conductor.setDaemon(true);
+        scm.upgrades(this::answer);
+    }
+
+    void start() {
+        conductor.start();
+    }
+
+    void close() {
+        running = false;
+        synchronized (wake) {
+            wake.notifyAll();
+        }
+        installer.shutdown();
+        try {
+            conductor.join(5_000);
+            if (!installer.awaitTermination(5, TimeUnit.SECONDS)) {
+                sink.warn("the upgrade's install thread did not end within 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- the operator ----
+
+    /** Plans an upgrade to the jar at {@code path}, keeps the plan, and wakes the conductor. */
+    UpgradeView begin(String path, String reason) {
+        Machine m = scm.machine();
+        String self = scm.settings().scm();
+        if (!Scm.administers(m) || m.standalone()) {
+            throw new IllegalStateException("this SCM (" + self + ") is " + m.describe() + ", not the MASTER of a pair:"
+                    + " only the MASTER upgrades the pair");
+        }
+        if (m.state() != ScmState.DAC) {
+            throw new IllegalStateException("the pair is not in DAC (" + self + " is " + m.describe() + "): an upgrade"
+                    + " starts from a pair where each SCM serves its own personality");
+        }
+        UpgradeStore store = store();
+        UpgradePlan last = read(store);
+        if (last != null && !last.status().ended) {
+            throw new IllegalStateException("the upgrade " + last.id() + " is " + last.status() + " at step "
+                    + (last.current() + 1) + ": hasmctl upgrade --resume or --abort first");
+        }
+        Path file = Path.of(path);
+        byte[] jar;
+        try {
+            jar = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the jar " + file + " cannot be read on " + self + ": " + e.getMessage(), e);
+        }
+        String[] identity = identity(jar, file.toString());
+        Bundle running = bundle(identity[0]);
+        if (running == null) {
+            throw new IllegalArgumentException("the jar " + file + " is the bundle " + identity[0] + ", which " + self
+                    + " does not run: an upgrade replaces an installed bundle");
+        }
+        String from = running.getVersion().toString();
+        if (from.equals(identity[1])) {
+            throw new IllegalArgumentException("the jar " + file + " is " + identity[0] + " " + identity[1]
+                    + ", the version the pair runs already");
+        }
+        if (scm.modules().stream().noneMatch(i -> identity[0].equals(i.bundle()))) {
+            throw new IllegalArgumentException("the bundle " + identity[0] + " registers no module here: an upgrade judges"
+                    + " each step by the module's init and test, so it replaces module bundles only");
+        }
+        Map<String, String> peer;
+        try {
+            peer = scm.ask(ASK, PROBE, "bundle", identity[0]);
+        } catch (IOException e) {
+            throw new IllegalStateException("the peer " + scm.settings().peer() + " does not answer (" + e.getMessage()
+                    + "): an upgrade needs both SCMs", e);
+        }
+        if (!"DAC".equals(peer.get("state")) || "true".equals(peer.get("standby"))) {
+            throw new IllegalStateException("the peer " + scm.settings().peer() + " is " + peer.get("state")
+                    + ("true".equals(peer.get("standby")) ? ", standing by" : "") + ": an upgrade starts from DAC");
+        }
+        if (!from.equals(peer.get("version"))) {
+            throw new IllegalStateException(identity[0] + " is " + from + " here and " + peer.get("version") + " on "
+                    + scm.settings().peer() + ": the pair must run the same version before an upgrade");
+        }
+        byte[] previous = previousJar(running, from, upgraded());
+        String writer = self;
+        try {
+            String newName = identity[0] + "-" + identity[1] + ".jar";
+            String oldName = identity[0] + "-" + from + ".jar";
+            String newSum = store.stage(newName, jar, writer);
+            String oldSum = store.stage(oldName, previous, writer);
+            String id = "upgrade-" + Instant.now().toString().replace(':', '-');
+            UpgradePlan plan = UpgradePlan.of(id, identity[0], from, identity[1], newName, newSum, oldName, oldSum,
+                    scm.settings().peer(), self);
+            store.write(plan, writer);
+            sink.info("upgrade " + id + " planned: " + identity[0] + " " + from + " -> " + identity[1] + " (SHA-256 "
+                    + newSum + "), " + scm.settings().peer() + " first, then " + self + ": " + reason);
+            post(plan, "planned: " + reason);
+            wakeUp();
+            return view(plan);
+        } catch (IOException e) {
+            throw new IllegalStateException("the upgrade cannot be kept on the shared storage: " + e.getMessage(), e);
+        }
+    }
+
+    /** @return the last plan, or {@code null} */
+    UpgradeView view() {
+        UpgradePlan p = read(store());
+        return p == null ? null : view(p);
+    }
+
+    void resume(String reason) {
+        order(new Resume(), "resume", reason);
+    }
+
+    void abort(String reason) {
+        order(new UpgradeSteps.Abort(reason), "abort", reason);
+    }
+
+    private void order(Event event, String what, String reason) {
+        Machine m = scm.machine();
+        if (!Scm.administers(m)) {
+            throw new IllegalStateException("this SCM (" + scm.settings().scm() + ") is " + m.describe()
+                    + ", not the MASTER: only the MASTER carries an upgrade's " + what + " out");
+        }
+        UpgradePlan p = read(store());
+        if (p == null || p.status().ended) {
+            throw new IllegalStateException("no upgrade in progress" + (p == null ? "" : ": the last, " + p.id()
+                    + ", is " + p.status()));
+        }
+        sink.info("upgrade " + p.id() + ": " + what + " asked: " + reason);
+        synchronized (wake) {
+            ordered = event;
+            wake.notifyAll();
+        }
+    }
+
+    // ---- the conductor ----
+
+    private void run() {
+        // bounded by close(): running turns false and the wait below is woken
+        while (running) {
+            try {
+                deployed.look();
+                conduct();
+                lastProblem = null;
+            } catch (IOException | RuntimeException e) {
+                String problem = e.getMessage();
+                if (!String.valueOf(problem).equals(lastProblem)) {
+                    sink.warn("upgrade: " + problem);
+                    lastProblem = String.valueOf(problem);
+                }
+            }
+            synchronized (wake) {
+                if (running && ordered == null) {
+                    try {
+                        wake.wait(tick.toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    private void wakeUp() {
+        synchronized (wake) {
+            wake.notifyAll();
+        }
+    }
+
+    private void conduct() throws IOException {
+        Machine m = scm.machine();
+        if (!Scm.administers(m) || m.standalone() || shared.get() == null) {
+            return;
+        }
+        UpgradeStore store = store();
+        if (!swept) {
+            // what a crash of this SCM left half-written; the peer's own temporary files are its own
+            store.sweep(scm.settings().scm());
+            swept = true;
+        }
+        UpgradePlan plan = store.read();
+        Event order;
+        synchronized (wake) {
+            order = ordered;
+            ordered = null;
+        }
+        if (plan == null || plan.status().ended) {
+            held = null;
+            return;
+        }
+        String self = scm.settings().scm();
+        Step step = plan.step();
+        if (!plan.conductor().equals(self)) {
+            if (step != null && step.kind() == Kind.HANDOVER && step.scm().equals(self)) {
+                return; // this SCM hands over: its peer, MASTER in a moment, carries the upgrade on
+            }
+            if (order == null) {
+                String why = "the SCM that conducted it, " + plan.conductor() + ", was lost at step " + (plan.current() + 1)
+                        + " (" + (step == null ? "none" : step.describe()) + "): hasmctl upgrade --resume or --abort";
+                if (!why.equals(held)) {
+                    sink.warn("upgrade " + plan.id() + " held: " + why);
+                    held = why;
+                }
+                return;
+            }
+            plan = plan.conductedBy(self);
+            store.write(plan, self);
+            acted = null;
+        }
+        if (order != null) {
+            held = null;
+            advance(store, plan, order);
+            return;
+        }
+        if (step == null) {
+            advance(store, plan, new Resume());
+            return;
+        }
+        Side first = side(plan, plan.first());
+        Side second = side(plan, plan.second());
+        if (first == null || second == null) {
+            // a step cannot be judged, nor its deadline run, while an SCM of the pair does not answer
+            String why = (first == null ? plan.first() : plan.second()) + " does not answer: the upgrade waits for it"
+                    + " (hasmctl upgrade --abort undoes it)";
+            if (!why.equals(held)) {
+                sink.warn("upgrade " + plan.id() + ": " + why);
+                held = why;
+            }
+            silent = true;
+            deadlineKey = null; // once they answer, the step gets its whole deadline again
+            return;
+        }
+        held = null;
+        String key = plan.id() + ":" + plan.current() + ":" + plan.steps().size();
+        boolean overdue = key.equals(deadlineKey) && Instant.now().isAfter(deadlineFrom.plus(stepTimeout.get()));
+        if (!key.equals(acted) && overdue) {
+            // carried out again and again, in vain
+            advance(store, plan, new Failed(step.describe() + " could not be carried out within "
+                    + stepTimeout.get().toSeconds() + " s" + (lastProblem == null ? "" : ": " + lastProblem)));
+            return;
+        }
+        if (silent || !key.equals(acted)) {
+            // the first look at this step in this process, or the SCMs answer again: carry it out (again)
+            silent = false;
+            advance(store, plan, new Resume());
+            return;
+        }
+        Event seen = observe(plan, step, step.scm().equals(plan.first()) ? first : second,
+                step.scm().equals(plan.first()) ? second : first);
+        if (seen == null && overdue) {
+            seen = new Failed(step.describe() + " did not complete within " + stepTimeout.get().toSeconds() + " s");
+        }
+        if (seen != null) {
+            advance(store, plan, seen);
+        }
+    }
+
+    /** Next plan, kept before its step is carried out; an act that fails is tried again until the step's deadline. */
+    private void advance(UpgradeStore store, UpgradePlan plan, Event event) throws IOException {
+        String self = scm.settings().scm();
+        Step before = plan.step();
+        Result r = UpgradeSteps.next(plan, event, Instant.now());
+        UpgradePlan next = r.plan();
+        if (r.step() != null && r.step().kind() == Kind.HANDOVER && r.step().scm().equals(self)) {
+            // this SCM hands over: its peer, MASTER from then on, carries the upgrade on
+            next = next.conductedBy(scm.settings().peer());
+        }
+        if (!next.equals(plan)) {
+            store.write(next, self);
+        }
+        report(plan, before, next, event);
+        String key = next.id() + ":" + next.current() + ":" + next.steps().size();
+        if (!key.equals(deadlineKey)) {
+            deadlineFrom = Instant.now();
+            deadlineKey = key;
+        }
+        acted = key;
+        if (r.step() == null) {
+            return;
+        }
+        try {
+            act(next, r.step());
+        } catch (IOException | RuntimeException e) {
+            // the next look carries it out again, until the step's deadline
+            acted = null;
+            throw new IOException(r.step().describe() + " could not be carried out now: " + e.getMessage(), e);
+        }
+    }
+
+    private void report(UpgradePlan plan, Step before, UpgradePlan next, Event event) {
+        if (before != null && event instanceof Done) {
+            Step ended = next.steps().get(plan.current());
+            long ms = ended.started() == null ? 0 : Duration.between(ended.started(), ended.ended()).toMillis();
+            sink.info("upgrade " + next.id() + ": step " + (plan.current() + 1) + " (" + before.describe() + ") done in "
+                    + ms + " ms");
+        } else if (event instanceof Failed f) {
+            sink.warn("upgrade " + next.id() + ": step " + (plan.current() + 1) + " (" + (before == null ? "-"
+                    : before.describe()) + ") failed: " + f.cause() + "; " + next.status());
+        }
+        if (next.status() != plan.status() || next.current() != plan.current()) {
+            Step s = next.step();
+            post(next, s == null ? next.status().name() : "step " + (next.current() + 1) + ": " + s.describe());
+            if (next.status().ended) {
+                sink.info("upgrade " + next.id() + " " + next.status() + (next.cause() == null ? "" : ": " + next.cause())
+                        + "; " + next.bundle() + " " + (next.status() == Status.DONE ? next.to() : next.from())
+                        + " on both SCMs");
+            }
+        }
+    }
+
+    private void post(UpgradePlan p, String what) {
+        Map<String, Object> props = new LinkedHashMap<>();
+        props.put("scm", scm.settings().scm());
+        props.put("upgrade", p.id());
+        props.put("bundle", p.bundle());
+        props.put("from", p.from());
+        props.put("to", p.to());
+        props.put("status", p.status().name());
+        props.put("step", what);
+        if (p.cause() != null) {
+            props.put("cause", p.cause());
+        }
+        sink.post("org/hasm/controller/UPGRADE", props);
+    }
+
+    private void act(UpgradePlan plan, Step step) throws IOException {
+        String self = scm.settings().scm();
+        String reason = "upgrade " + plan.id() + ": " + step.describe();
+        switch (step.kind()) {
+            case HANDOVER -> {
+                Side side = side(plan, step.scm());
+                if (side == null || !side.standby()) {
+                    scm.standby(step.scm(), reason);
+                }
+            }
+            case INSTALL -> {
+                String[] jar = plan.jarOf(step.version());
+                if (step.scm().equals(self)) {
+                    install(plan.bundle(), step.version(), jar[0], jar[1]);
+                } else {
+                    Map<String, String> a = scm.ask(ASK, INSTALL, "bundle", plan.bundle(), "version", step.version(),
+                            "jar", jar[0], "sha256", jar[1]);
+                    if (!"OK".equals(a.get(PeerMessages.TYPE))) {
+                        throw new IllegalStateException(step.scm() + " refused: " + a.getOrDefault("reason", "?"));
+                    }
+                }
+            }
+            case REJOIN -> {
+                Side side = side(plan, step.scm());
+                if (side == null || side.standby() || side.state() == ScmState.INIT) {
+                    scm.unstandby(step.scm(), reason);
+                }
+            }
+            default -> throw new IllegalStateException(String.valueOf(step.kind()));
+        }
+    }
+
+    /** What the pair shows of the step: {@code Done}, {@code Failed}, or {@code null} (not yet). */
+    private Event observe(UpgradePlan plan, Step step, Side sx, Side so) {
+        String x = step.scm();
+        boolean onVersion = step.version().equals(sx.version());
+        boolean broken = sx.status() == ModuleStatus.FAILED || sx.status() == ModuleStatus.TIMED_OUT;
+        switch (step.kind()) {
+            case HANDOVER:
+                return sx.standby() && so.state() == ScmState.DEGRADED ? new Done() : null;
+            case INSTALL:
+                if (x.equals(scm.settings().scm()) ? installError != null : sx.installError() != null) {
+                    return new Failed("install of " + plan.bundle() + " " + step.version() + " on " + x + " failed: "
+                            + (x.equals(scm.settings().scm()) ? installError : sx.installError()));
+                }
+                if (onVersion && broken) {
+                    return new Failed(plan.bundle() + " " + step.version() + " on " + x + ": " + sx.lastCall() + " "
+                            + sx.status() + ": " + sx.error());
+                }
+                return onVersion && (sx.status() == ModuleStatus.TESTED || sx.status() == ModuleStatus.ACTIVE)
+                        ? new Done() : null;
+            case REJOIN:
+                if (onVersion && broken) {
+                    return new Failed(plan.bundle() + " " + step.version() + " on " + x + " after it rejoined: "
+                            + sx.lastCall() + " " + sx.status() + ": " + sx.error());
+                }
+                return onVersion && sx.state() == ScmState.DAC && so.state() == ScmState.DAC
+                        && sx.status() == ModuleStatus.ACTIVE ? new Done() : null;
+            default:
+                throw new IllegalStateException(String.valueOf(step.kind()));
+        }
+    }
+
+    /** One SCM as the upgrade sees it. */
+    record Side(ScmState state, boolean standby, String version, ModuleStatus status, String lastCall, String error,
+            String installError) {
+    }
+
+    /** @return the SCM {@code name} now, or {@code null} when it does not answer */
+    private Side side(UpgradePlan plan, String name) {
+        if (name.equals(scm.settings().scm())) {
+            Map<String, String> a = probe(plan.bundle());
+            return side(a);
+        }
+        try {
+            Map<String, String> a = scm.ask(ASK, PROBE, "bundle", plan.bundle());
+            return "OK".equals(a.get(PeerMessages.TYPE)) ? side(a) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static Side side(Map<String, String> a) {
+        ModuleStatus status = a.get("status") == null || a.get("status").isEmpty() ? null
+                : ModuleStatus.valueOf(a.get("status"));
+        return new Side(PeerMessages.state(a.get("state")), "true".equals(a.get("standby")), a.get("version"), status,
+                a.get("lastCall"), a.get("error"), blank(a.get("installError")));
+    }
+
+    private static String blank(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    // ---- the peer's orders ----
+
+    private Map<String, String> answer(Map<String, String> m) {
+        String type = m.get(PeerMessages.TYPE);
+        String bundle = m.get("bundle");
+        if (bundle == null || bundle.isBlank()) {
+            return Map.of(PeerMessages.TYPE, PeerServer.REFUSED, "reason", type + " without a bundle");
+        }
+        if (PROBE.equals(type)) {
+            return probe(bundle);
+        }
+        if (INSTALL.equals(type)) {
+            String version = m.get("version");
+            String jar = m.get("jar");
+            String sum = m.get("sha256");
+            if (version == null || jar == null || sum == null) {
+                return Map.of(PeerMessages.TYPE, PeerServer.REFUSED, "reason", "UPGRADE_INSTALL needs version, jar and sha256");
+            }
+            try {
+                // not on the link's thread: the old module's stop and shutDown may take their deadlines
+                installError = null;
+                installer.execute(() -> {
+                    try {
+                        install(bundle, version, jar, sum);
+                    } catch (IOException | RuntimeException e) {
+                        installError = e.getMessage();
+                        sink.warn("upgrade: install of " + bundle + " " + version + " failed: " + e.getMessage());
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                return Map.of(PeerMessages.TYPE, PeerServer.REFUSED, "reason", "the controller is stopping");
+            }
+            return Map.of(PeerMessages.TYPE, "OK");
+        }
+        return Map.of(PeerMessages.TYPE, PeerServer.REFUSED, "reason", "no such upgrade message '" + type + "' in this release");
+    }
+
+    /** This SCM and its module of {@code bundle}, as fields of a PROBE's answer. */
+    private Map<String, String> probe(String bundle) {
+        Map<String, String> a = new LinkedHashMap<>();
+        a.put(PeerMessages.TYPE, "OK");
+        Machine m = scm.machine();
+        a.put("state", scm.snapshot().state().name());
+        OpMode mode = m.opMode();
+        a.put("opMode", mode == null ? "" : mode.name());
+        a.put("standby", String.valueOf(m.admin().standby()));
+        for (ModuleInfo info : scm.modules()) {
+            if (bundle.equals(info.bundle())) {
+                a.put("module", info.name());
+                a.put("version", info.version());
+                a.put("status", info.status() == null ? "" : info.status().name());
+                a.put("lastCall", info.lastCall() == null ? "" : info.lastCall().name());
+                a.put("error", info.lastError() == null ? "" : info.lastError());
+                break;
+            }
+        }
+        String e = installError;
+        a.put("installError", e == null ? "" : e);
+        return a;
+    }
+
+    /** Installs the staged jar of {@code version} in place of the running {@code bundle}, unless it runs it already. */
+    private void install(String bundle, String version, String jar, String sha256) throws IOException {
+        byte[] bytes = store().jar(jar, sha256);
+        String[] identity = identity(bytes, jar);
+        if (!identity[0].equals(bundle) || !identity[1].equals(version)) {
+            throw new IOException("the staged jar " + jar + " is " + identity[0] + " " + identity[1] + ", not " + bundle + " "
+                    + version);
+        }
+        Bundle b = bundle(bundle);
+        if (b != null && b.getVersion().toString().equals(version)) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        try (InputStream in = new ByteArrayInputStream(bytes)) {
+            if (b == null) {
+                context.installBundle("hasm-upgrade:" + bundle, in).start();
+            } else {
+                // no refresh: it would stop and start the bundle a second time; an old revision that another
+                // bundle still wires to goes at the next refresh (a service bundle exports nothing)
+                b.update(in);
+            }
+        } catch (BundleException e) {
+            throw new IOException("the framework refused " + jar + ": " + e.getMessage(), e);
+        }
+        keep(bundle, bytes);
+        sink.info("upgrade: " + bundle + " " + version + " installed from " + jar + " (SHA-256 " + sha256 + ") in "
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms");
+    }
+
+    // ---- helpers ----
+
+    /* The jar installed, kept where the launcher finds it at the next start (<hasm.data.dir>/upgraded/BSN.jar):
+       a restart runs what the upgrade left, not what the distribution shipped. Replaced crash-safely. */
+    private void keep(String bundle, byte[] bytes) throws IOException {
+        Path folder = upgraded();
+        if (folder == null) {
+            sink.warn("upgrade: hasm.data.dir is not set: " + bundle + " goes back to the distribution's jar at the next start");
+            return;
+        }
+        Files.createDirectories(folder);
+        Path target = folder.resolve(bundle + ".jar");
+        Path temp = folder.resolve("." + bundle + ".jar." + ProcessHandle.current().pid() + ".tmp");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(temp,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+        Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private Path upgraded() {
+        String data = context.getProperty("hasm.data.dir");
+        return data == null || data.isBlank() ? null : Path.of(data).resolve("upgraded");
+    }
+
+    private UpgradeStore store() {
+        Path dir = shared.get();
+        if (dir == null) {
+            throw new IllegalStateException("no shared storage is configured (shared.dir of org.hasm.storage): the"
+                    + " upgrade's plan and jars are kept there");
+        }
+        return new UpgradeStore(dir.resolve(FOLDER));
+    }
+
+    private static UpgradePlan read(UpgradeStore store) {
+        try {
+            return store.read();
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private Bundle bundle(String symbolicName) {
+        for (Bundle b : context.getBundles()) {
+            if (symbolicName.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    /** @return the exact jar the running bundle was installed from, checked to be of {@code version} */
+    private static byte[] previousJar(Bundle running, String version, Path upgraded) {
+        String location = running.getLocation();
+        byte[] bytes;
+        try {
+            // a bundle an earlier upgrade replaced in place runs the jar kept for the next start, not its location's
+            Path kept = upgraded == null ? null : upgraded.resolve(running.getSymbolicName() + ".jar");
+            if (kept != null && Files.isRegularFile(kept)) {
+                byte[] k = Files.readAllBytes(kept);
+                if (identity(k, kept.toString())[1].equals(version)) {
+                    return k;
+                }
+            }
+            bytes = Files.readAllBytes(Path.of(URI.create(location)));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("the jar " + running.getSymbolicName() + " " + version + " runs from ("
+                    + location + ") cannot be read, so it could not be put back: " + e.getMessage(), e);
+        }
+        String[] identity = identity(bytes, location);
+        if (!identity[1].equals(version)) {
+            throw new IllegalStateException(running.getSymbolicName() + " runs " + version + " but its location " + location
+                    + " now holds " + identity[1] + ": the exact previous jar is not at hand");
+        }
+        return bytes;
+    }
+
+    /** @return {symbolic name, version} from a jar's manifest */
+    static String[] identity(byte[] jar, String where) {
+        try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(jar))) {
+            Manifest mf = in.getManifest();
+            String name = mf == null ? null : mf.getMainAttributes().getValue("Bundle-SymbolicName");
+            String version = mf == null ? null : mf.getMainAttributes().getValue("Bundle-Version");
+            if (name == null || version == null) {
+                throw new IllegalArgumentException(where + " is not an OSGi bundle: its manifest has no "
+                        + (name == null ? "Bundle-SymbolicName" : "Bundle-Version"));
+            }
+            int semicolon = name.indexOf(';');
+            return new String[] {(semicolon < 0 ? name : name.substring(0, semicolon)).strip(),
+                    org.osgi.framework.Version.parseVersion(version.strip()).toString()};
+        } catch (IOException e) {
+            throw new IllegalArgumentException(where + " is not a jar: " + e.getMessage(), e);
+        }
+    }
+
+    UpgradeView view(UpgradePlan p) {
+        List<UpgradeView.Step> steps = p.steps().stream().map(s -> (UpgradeView.Step) new ViewStep(s.describe(),
+                s.kind().name(), s.scm(), s.started(), s.ended(), s.outcome())).toList();
+        return new View(p.id(), p.bundle(), p.from(), p.to(), p.sha256(), p.status().name(), p.cause(),
+                p.status().ended ? null : held, p.current(), steps);
+    }
+
+    record View(String id, String bundle, String from, String to, String sha256, String status, String cause, String held,
+            int current, List<UpgradeView.Step> steps) implements UpgradeView {
+    }
+
+    record ViewStep(String description, String kind, String scm, Instant started, Instant ended, String outcome)
+            implements UpgradeView.Step {
+    }
+}

@@ -1,0 +1,261 @@
+package org.hasm.itests.cluster;
+
+import static org.hasm.itests.cluster.Pair.Scm.A;
+import static org.hasm.itests.cluster.Pair.Scm.B;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.hasm.itests.cluster.Pair.Scm;
+import org.hasm.itests.cluster.Pair.Timing;
+import org.hasm.itests.support.TestBundles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The rolling upgrade of a service bundle across two real SCMs (DESIGN §8), sent with bin/hasmctl to
+ * the SLAVE (which redirects it to the MASTER), while a client PUTs and GETs through both
+ * personalities' addresses: the SLAVE hands over, installs, rejoins, then the MASTER; every handover
+ * is cooperative, so a client that retries a refused or reset connection once sees no failed request.
+ */
+class PairUpgradeIT {
+
+    private static final Duration STEP = Duration.ofSeconds(20);
+    private static final Duration UPGRADE = Duration.ofSeconds(75);
+    private static final int SOME = 10;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void aServiceBundleIsUpgradedAcrossThePairWithNoFailedRequest(@TempDir Path work) throws Exception {
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            tuned(pair);
+            PairFaultIT.startInDac(pair);
+            String before = moduleVersion(pair.status(A), "example");
+            Path jar = UpgradeJars.withVersion(UpgradeJars.exampleJar(), "1.0.1", work.resolve("example-1.0.1.jar"));
+            try (PairOperationsIT.Clients clients = PairOperationsIT.Clients.start(pair, "u")) {
+                clients.awaitAcks(SOME, pair);
+                HasmCtlRun run = ctl(pair, B, "upgrade", jar.toString(), "--reason", "example 1.0.1");
+                System.out.println(run.stdout());
+                assertEquals(0, run.code(), run + "\n" + pair.diagnostics());
+                assertTrue(run.stdout().contains("6/6 scm-a rejoins on 1.0.1: done"), run.stdout());
+                clients.awaitAcks(SOME, pair);
+                clients.checked(pair);
+            }
+            // roles as the patent leaves them: the configured SLAVE runs as MASTER
+            pair.awaitState(B, "DAC", "MASTER", STEP);
+            pair.awaitState(A, "DAC", "SLAVE", STEP);
+            assertEquals("1.0.1", moduleVersion(pair.status(A), "example"));
+            assertEquals("1.0.1", moduleVersion(pair.status(B), "example"));
+            JsonNode u = upgradeDocument(pair, A);
+            assertEquals("DONE", u.path("status").asText(), u.toString());
+            assertEquals(before, u.path("from").asText());
+            for (JsonNode s : u.path("steps")) {
+                assertEquals("done", s.path("outcome").asText(), u.toString());
+                assertTrue(s.path("millis").asLong() >= 0, u.toString());
+            }
+            // the journal reads as the upgrade it was: the old build's calls, then the new one's
+            assertTrue(pair.journal(A, -1).stream().anyMatch(e -> "example".equals(e.path("module").asText())
+                    && "1.0.1".equals(e.path("version").asText()) && "TEST".equals(e.path("call").asText())),
+                    "the journal names the new build's test");
+            assertTrue(pair.log(B).contains("upgrade upgrade-"), pair.log(B));
+        }
+    }
+
+    @Test
+    void aNewVersionWhoseTestFailsIsRolledBackAndAReadOnlyOperatorIsRefused(@TempDir Path work) throws Exception {
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            tuned(pair);
+            PairFaultIT.startInDac(pair);
+            String before = moduleVersion(pair.status(A), "example");
+            // a bundle of the same name whose module "example" fails its test()
+            Path failing = UpgradeJars.withVersion(TestBundles.build(UpgradeJars.EXAMPLE, "example;rank=100;fail=TEST"), "1.0.1",
+                    work.resolve("example-failing.jar"));
+
+            HasmCtlRun refused = HasmCtlRun.run(STEP, "--node-dir", pair.node(A).toString(), "--token-file",
+                    pair.node(A).resolve("etc/admin/read/monitor.token").toString(), "upgrade", failing.toString());
+            assertEquals(1, refused.code(), refused.toString());
+            assertTrue(refused.stderr().contains("needs the role operate"), refused.toString());
+            assertEquals("null", upgradeDocument(pair, A).toString(), "nothing was planned");
+
+            try (PairOperationsIT.Clients clients = PairOperationsIT.Clients.start(pair, "r")) {
+                clients.awaitAcks(SOME, pair);
+                HasmCtlRun run = ctl(pair, A, "upgrade", failing.toString());
+                System.out.println(run.stdout());
+                assertEquals(1, run.code(), run + "\n" + pair.diagnostics());
+                assertTrue(run.stdout().contains("ROLLED_BACK"), run.stdout());
+                clients.awaitAcks(SOME, pair);
+                clients.checked(pair);
+            }
+            pair.awaitState(A, "DAC", "MASTER", STEP);
+            pair.awaitState(B, "DAC", "SLAVE", STEP);
+            assertEquals(before, moduleVersion(pair.status(A), "example"));
+            assertEquals(before, moduleVersion(pair.status(B), "example"), "the exact previous jar is back");
+            JsonNode u = upgradeDocument(pair, B);
+            assertEquals("ROLLED_BACK", u.path("status").asText(), u.toString());
+            assertTrue(u.path("cause").asText().contains("TEST"), u.toString());
+            HasmCtlRun status = ctl(pair, B, "upgrade", "--status");
+            assertTrue(status.stdout().contains("ROLLED_BACK") && status.stdout().contains("cause"), status.stdout());
+        }
+    }
+
+    @Test
+    void aKilledMasterInTheMiddleLeavesAPairThatServesAndAResumeCompletesTheUpgrade(@TempDir Path work) throws Exception {
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            tuned(pair);
+            PairFaultIT.startInDac(pair);
+            Path jar = UpgradeJars.withVersion(UpgradeJars.exampleJar(), "1.0.1", work.resolve("example-1.0.1.jar"));
+            List<String> started = new ArrayList<>();
+            try (RetryOnceLoop onA = RetryOnceLoop.start(pair.filesUrl(A), "ka-", Duration.ofSeconds(5), UPGRADE.multipliedBy(2));
+                    RetryOnceLoop onB = RetryOnceLoop.start(pair.filesUrl(B), "kb-", Duration.ofSeconds(5), UPGRADE.multipliedBy(2))) {
+                onA.awaitAcks(onA.ackCount(), SOME, STEP, pair::diagnostics);
+                onB.awaitAcks(onB.ackCount(), SOME, STEP, pair::diagnostics);
+                // straight to the admin API, not through hasmctl, whose JVM starts too slowly to catch a step
+                HttpResponse<String> begun = PutLoop.client(Duration.ofSeconds(2)).send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + pair.adminPort(A) + "/hasm/api/v1/upgrade?jar="
+                                + URLEncoder.encode(jar.toString(), StandardCharsets.UTF_8)))
+                        .header("Authorization", "Bearer " + pair.adminToken(A)).timeout(STEP)
+                        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(202, begun.statusCode(), begun.body());
+                started.add(begun.body());
+                // the plan on the shared storage, read directly: kill the conductor while scm-b installs or rejoins
+                Path plan = pair.shared().resolve("upgrade/plan");
+                org.hasm.itests.support.Await.until("the upgrade at scm-b's install or rejoin", STEP,
+                        () -> planText(plan).contains("\ncurrent=1\n") || planText(plan).contains("\ncurrent=2\n"),
+                        () -> planText(plan));
+                pair.kill(A);
+                pair.awaitState(B, "DEGRADED", "MASTER", STEP);
+                org.hasm.itests.support.Await.until("the upgrade held for the operator on scm-b", STEP,
+                        () -> !upgradeDocument(pair, B).path("held").isNull(), () -> upgradeDocument(pair, B).toString());
+                pair.start(A);
+                pair.awaitState(A, "DAC", "SLAVE", Pair.BOOT);
+                pair.awaitState(B, "DAC", "MASTER", STEP);
+                HasmCtlRun resumed = ctl(pair, A, "upgrade", "--resume");
+                System.out.println(resumed.stdout());
+                assertEquals(0, resumed.code(), resumed + "\n" + pair.diagnostics());
+                onA.awaitAcks(onA.ackCount(), SOME, STEP, pair::diagnostics);
+                onB.awaitAcks(onB.ackCount(), SOME, STEP, pair::diagnostics);
+                onA.stop();
+                onB.stop();
+                System.out.println("# " + onA.summary() + "\n# " + onB.summary());
+                // the crash is not cooperative (a takeover after a kill): what counts is every acknowledged write there
+                assertEquals(List.of(), PutLoop.verify(pair.filesUrl(A), onA.acks()), "A's acknowledged PUTs");
+                assertEquals(List.of(), PutLoop.verify(pair.filesUrl(B), onB.acks()), "B's acknowledged PUTs");
+            }
+            assertEquals("1.0.1", moduleVersion(pair.status(A), "example"));
+            assertEquals("1.0.1", moduleVersion(pair.status(B), "example"));
+            assertEquals("DONE", upgradeDocument(pair, B).path("status").asText());
+            assertNotEquals(List.of(), started);
+        }
+    }
+
+    @Test
+    void aBundleReplacedThroughTheDeployFolderThatFailsItsTestIsRolledBackToTheExactPreviousJar(@TempDir Path work)
+            throws Exception {
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            Path deploy = pair.node(A).resolve("deploy");
+            Files.createDirectories(deploy);
+            // scm-a's own deploy folder (the distribution's is shared by every SCM started from it)
+            Files.writeString(pair.node(A).resolve("etc/hasm.properties"), "\nhasm.deploy.dir=" + deploy + "\n",
+                    StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+            PairFaultIT.startInDac(pair);
+            String bsn = "org.hasm.itests.deployed";
+            dropInto(deploy, TestBundles.build(bsn, "deployed;rank=200"), work);
+            pair.awaitStatus(A, "module deployed 1.0.0 ACTIVE", STEP, s -> moduleIs(s, "deployed", "1.0.0", "ACTIVE"));
+            Path kept = pair.node(A).resolve("data/hasm/deployed/" + bsn + ".jar");
+            org.hasm.itests.support.Await.until("the passing jar kept", STEP, () -> Files.isRegularFile(kept), () -> kept);
+
+            long mark = pair.journalMark(A);
+            dropInto(deploy, UpgradeJars.withVersion(TestBundles.build(bsn, "deployed;rank=200;fail=TEST"), "1.0.1",
+                    work.resolve("deployed-1.0.1.jar")), work);
+            org.hasm.itests.support.Await.until("1.0.1's test failed", STEP, () -> pair.journal(A, mark).stream().anyMatch(
+                    e -> "deployed".equals(e.path("module").asText()) && "1.0.1".equals(e.path("version").asText())
+                            && "TEST".equals(e.path("call").asText()) && "FAILED".equals(e.path("outcome").asText())),
+                    () -> pair.journal(A, mark).toString());
+            pair.awaitStatus(A, "module deployed back on 1.0.0 and ACTIVE", STEP,
+                    s -> moduleIs(s, "deployed", "1.0.0", "ACTIVE"));
+            String log = pair.log(A);
+            assertTrue(log.contains("deploy folder: " + bsn + " 1.0.1 rolled back to 1.0.0 (the exact previous jar):"
+                    + " deployed 1.0.1 TEST FAILED"), log);
+        }
+    }
+
+    /* File Install reads a file it finds whole: written beside, then renamed into the folder */
+    private static void dropInto(Path deploy, Path jar, Path work) throws IOException {
+        Path staged = work.resolve("staged.jar");
+        Files.copy(jar, staged, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(staged, deploy.resolve("deployed.jar"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static boolean moduleIs(JsonNode status, String module, String version, String state) {
+        if (status == null) {
+            return false;
+        }
+        for (JsonNode m : status.path("modules")) {
+            if (module.equals(m.path("name").asText())) {
+                return version.equals(m.path("version").asText()) && state.equals(m.path("status").asText());
+            }
+        }
+        return false;
+    }
+
+    /** The upgrade's steps at test timing: a step that does not end within 20 s is a failed one. */
+    private static void tuned(Pair pair) throws IOException {
+        for (Scm scm : Scm.values()) {
+            Files.writeString(pair.node(scm).resolve("etc/org.hasm.controller.cfg"), "\nupgrade.step.timeout.ms=20000\n",
+                    StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        }
+    }
+
+    private static HasmCtlRun ctl(Pair pair, Scm scm, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("--node-dir", pair.node(scm).toString()));
+        all.addAll(List.of(args));
+        return HasmCtlRun.run(UPGRADE.plusSeconds(10), all.toArray(String[]::new));
+    }
+
+    private static JsonNode upgradeDocument(Pair pair, Scm scm) {
+        try {
+            HasmCtlRun r = HasmCtlRun.run(STEP, "--node-dir", pair.node(scm).toString(), "upgrade", "--status", "--json");
+            if (r.code() != 0) {
+                throw new AssertionError(r.toString());
+            }
+            return JSON.readTree(r.stdout()).path("upgrade");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String planText(Path plan) {
+        try {
+            return Files.readString(plan, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(" + e + ")";
+        }
+    }
+
+    private static String moduleVersion(JsonNode status, String module) {
+        for (JsonNode m : status.path("modules")) {
+            if (module.equals(m.path("name").asText())) {
+                return m.path("version").asText();
+            }
+        }
+        throw new AssertionError("no module " + module + " in " + status);
+    }
+}
