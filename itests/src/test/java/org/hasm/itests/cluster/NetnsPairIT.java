@@ -219,9 +219,19 @@ class NetnsPairIT {
         pair.assertHolds("the client reads A's file from scm-b's MAC only; scm-b DEGRADED/MASTER; scm-a's NIC"
                 + " without " + ADDRESS_A, hold, Duration.ofMillis(250), () -> {
                     try {
-                        return MAC_B.equals(lab.neighbour("c", ADDRESS_A)) && read() == null
-                                && "DEGRADED/MASTER".equals(Pair.role(pair.status(B))) && holds("b", ADDRESS_A)
-                                && !holds("a", ADDRESS_A);
+                        String mac = lab.neighbour("c", ADDRESS_A);
+                        String read = read();
+                        String role = Pair.role(pair.status(B));
+                        boolean onB = holds("b", ADDRESS_A);
+                        boolean onA = holds("a", ADDRESS_A);
+                        boolean ok = MAC_B.equals(mac) && read == null && "DEGRADED/MASTER".equals(role) && onB && !onA;
+                        if (!ok) {
+                            // the watch's message says what was asked; this says which part failed
+                            System.err.println("NetnsPairIT watch: client's MAC for " + ADDRESS_A + " " + mac + " (scm-b's "
+                                    + MAC_B + "), read " + (read == null ? "ok" : read) + ", scm-b " + role
+                                    + ", on scm-b's NIC " + onB + ", on scm-a's NIC " + onA);
+                        }
+                        return ok;
                     } catch (IOException | InterruptedException e) {
                         throw new AssertionError(e);
                     }

@@ -172,13 +172,15 @@ class PairConfigIT {
             // scm-a alone commits generation 1
             pair.start(A);
             pair.awaitState(A, "DEGRADED", "MASTER", Pair.BOOT);
-            assertEquals(0, hasmctl(pair, A, "config", "set", "org.hasm.controller", "deadline.test.ms=11000").code());
+            HasmCtlRun setA = hasmctl(pair, A, "config", "set", "org.hasm.controller", "deadline.test.ms=11000");
+            assertEquals(0, setA.code(), setA.toString());
             pair.terminate(A);
             // the replica lost (a new shared storage): scm-b alone commits another generation 1
             Files.delete(pair.shared().resolve("config/db"));
             pair.start(B);
             pair.awaitState(B, "DEGRADED", "MASTER", Pair.BOOT);
-            assertEquals(0, hasmctl(pair, B, "config", "set", "org.hasm.controller", "deadline.test.ms=12000").code());
+            HasmCtlRun setB = hasmctl(pair, B, "config", "set", "org.hasm.controller", "deadline.test.ms=12000");
+            assertEquals(0, setB.code(), setB.toString());
 
             pair.start(A);
             for (Scm scm : Scm.values()) {

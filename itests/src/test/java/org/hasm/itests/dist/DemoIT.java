@@ -75,7 +75,7 @@ class DemoIT {
                     Cli ctl = Cli.run(SHORT, dist.resolve("bin/hasmctl").toString(), "--node-dir",
                             pair.resolve(scm).toString(), "status");
                     assertEquals(0, ctl.code(), ctl.toString());
-                    assertTrue(ctl.stdout().startsWith("node    " + scm + " (configured " + (i == 0 ? "MASTER" : "SLAVE") + ")\n"),
+                    assertTrue(ctl.stdout().startsWith("node    " + scm + " (configured " + (i == 0 ? "MASTER" : "SLAVE") + ")   hasm "),
                             ctl.toString());
                     assertTrue(ctl.stdout().contains("\nstate   DAC   opMode " + (i == 0 ? "MASTER" : "SLAVE")), ctl.toString());
                     assertTrue(ctl.stdout().contains("\nexample  service"), ctl.toString());

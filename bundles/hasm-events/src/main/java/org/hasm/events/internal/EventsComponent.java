@@ -27,9 +27,6 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventConstants;
 import org.osgi.service.event.EventHandler;
@@ -91,15 +88,17 @@ public class EventsComponent implements HaModule, EventHandler, EventJournal, Li
     // forwarder thread only: the reason the last push failed, to log an outage once
     private String outage;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    private volatile PeerLink link;
+    // The link, looked up by the forwarder when it pushes rather than injected: the link binds every
+    // LinkHandler, this component among them, so an injected reference to it is a cycle, which SCR may
+    // leave unbound for good ("Could not get service from ref") and this SCM would never forward.
+    private final org.osgi.util.tracker.ServiceTracker<PeerLink, PeerLink> link;
 
     @Activate
     public EventsComponent(EventsConfig config, @Reference Node node,
             @Reference(name = "logger", service = LoggerFactory.class) Logger log,
             org.osgi.framework.BundleContext context) throws IOException {
         this.denied = new DeniedHandlers(context);
+        this.link = new org.osgi.util.tracker.ServiceTracker<>(context, PeerLink.class, null);
         this.log = log;
         this.node = node;
         this.config = config;
@@ -114,6 +113,7 @@ public class EventsComponent implements HaModule, EventHandler, EventJournal, Li
         this.sender = new Forwarding.Sender(self, events, PUSH_RECORDS);
         this.writer = daemon(this::write, "hasm-events-writer");
         this.forwarder = daemon(this::forward, "hasm-events-forward");
+        link.open();
         writer.start();
         forwarder.start();
         log.debug("event log of " + self + " open at id " + events.lastId() + ", sequence " + sequence);
@@ -126,6 +126,7 @@ public class EventsComponent implements HaModule, EventHandler, EventJournal, Li
         forwarder.interrupt();
         join(writer);
         join(forwarder);
+        link.close();
         try {
             if (!writer.isAlive()) {
                 // the events of the last moments (the SHUTDOWN's) are written before the log closes
@@ -249,7 +250,7 @@ public class EventsComponent implements HaModule, EventHandler, EventJournal, Li
                 synchronized (wake) {
                     wake.wait(config.forward_interval_ms());
                 }
-                PeerLink l = link;
+                PeerLink l = link.getService();
                 if (l == null || node.standalone()) {
                     continue;
                 }

@@ -40,8 +40,11 @@ final class Route {
     // Guarded by this.
     private Connection outbound;
     private final List<Connection> inbound = new ArrayList<>();
-    private double score;
-    private long scoreAt = System.nanoTime();
+    // Written under this (failed), read without it: connect() holds this for as long as a connection
+    // takes to open or time out, and the channels' order (every request, the admin API's status) must
+    // not wait for that. A reader may pair a new score with the old time: an order a little off, once.
+    private volatile double score;
+    private volatile long scoreAt = System.nanoTime();
     private org.hasm.spi.peer.LinkState reported;
 
     Route(int index, ChannelConfig config) {
@@ -169,7 +172,7 @@ final class Route {
     }
 
     /** @return recent errors, decayed: what channels are ordered by */
-    synchronized double score(long now) {
+    double score(long now) {
         return score * Math.pow(0.5, (now - scoreAt) / HALF_LIFE_NANOS);
     }
 

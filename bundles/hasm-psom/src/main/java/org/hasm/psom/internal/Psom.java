@@ -180,7 +180,16 @@ final class Psom {
     void slave() throws SharedObjectException {
         mode = Mode.SLAVE;
         table.reset(List.of());
-        resync();
+        try {
+            resync();
+        } catch (SharedObjectException e) {
+            // No MASTER answers (it faulted, it is booting, the link is cut): failing here would put this
+            // SCM in MONITOR while it may be the one to take over. Its objects are the latest it knows;
+            // writes still need the MASTER, and the next opMode(SLAVE, DAC) resynchronises again.
+            peerReplica = false;
+            log.warn("PSOM runs as SLAVE not resynchronised: " + e.getMessage() + "; its objects may be behind the"
+                    + " MASTER's until the next resynchronisation");
+        }
     }
 
     /** On its own from now on (stopped, MONITOR). */

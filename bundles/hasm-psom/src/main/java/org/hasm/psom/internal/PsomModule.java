@@ -136,6 +136,11 @@ public class PsomModule implements HaModule, LinkHandler, PeerListener {
         try {
             if (mode == OpMode.MASTER) {
                 p.master(sys == SysConfig.DEGRADED);
+            } else if (sys == SysConfig.ASSUMEDAC) {
+                // INIT(slave): standing by or awaiting PROCEED, nothing served. The peer may not be MASTER
+                // yet (a handover tells it so only after this call returns): the resynchronisation waits
+                // for opMode(SLAVE, DAC), before any service on this SCM serves again.
+                p.alone();
             } else {
                 p.slave();
             }
