@@ -92,6 +92,8 @@ public class EventsComponent implements HaModule, EventHandler, EventJournal, Li
     // LinkHandler, this component among them, so an injected reference to it is a cycle, which SCR may
     // leave unbound for good ("Could not get service from ref") and this SCM would never forward.
     private final org.osgi.util.tracker.ServiceTracker<PeerLink, PeerLink> link;
+    // forwarder thread only
+    private boolean linkOpened;
 
     @Activate
     public EventsComponent(EventsConfig config, @Reference Node node,
@@ -113,7 +115,6 @@ public class EventsComponent implements HaModule, EventHandler, EventJournal, Li
         this.sender = new Forwarding.Sender(self, events, PUSH_RECORDS);
         this.writer = daemon(this::write, "hasm-events-writer");
         this.forwarder = daemon(this::forward, "hasm-events-forward");
-        link.open();
         writer.start();
         forwarder.start();
         log.debug("event log of " + self + " open at id " + events.lastId() + ", sequence " + sequence);
@@ -249,6 +250,11 @@ public class EventsComponent implements HaModule, EventHandler, EventJournal, Li
             try {
                 synchronized (wake) {
                     wake.wait(config.forward_interval_ms());
+                }
+                if (!linkOpened) {
+                    // opened here, not at activation: getting the link there is the very cycle
+                    link.open();
+                    linkOpened = true;
                 }
                 PeerLink l = link.getService();
                 if (l == null || node.standalone()) {

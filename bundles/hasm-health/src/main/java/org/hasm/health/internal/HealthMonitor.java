@@ -94,13 +94,13 @@ public class HealthMonitor implements HaModule, EventHandler {
     // hasm-health thread only: the figures of the last checks
     private Map<String, Object> figures = Map.of();
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    private volatile HaController controller;
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    private volatile ModuleControl control;
+    // The controller and its module control, looked up when used rather than injected: the controller
+    // binds every HaModule, this one among them, so an injected reference to it is a cycle, which SCR
+    // may leave unbound for good ("Could not get service from ref"): nothing would ever be restarted.
+    private final org.osgi.util.tracker.ServiceTracker<HaController, HaController> controllers;
+    private final org.osgi.util.tracker.ServiceTracker<ModuleControl, ModuleControl> controls;
+    // guarded by this
+    private boolean trackersOpen;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -111,7 +111,10 @@ public class HealthMonitor implements HaModule, EventHandler {
 
     @Activate
     public HealthMonitor(HealthConfig config, @Reference Node node,
-            @Reference(name = "logger", service = LoggerFactory.class) Logger log) {
+            @Reference(name = "logger", service = LoggerFactory.class) Logger log,
+            org.osgi.framework.BundleContext context) {
+        this.controllers = new org.osgi.util.tracker.ServiceTracker<>(context, HaController.class, null);
+        this.controls = new org.osgi.util.tracker.ServiceTracker<>(context, ModuleControl.class, null);
         this.log = log;
         this.node = node;
         this.limits = Limits.of(config);
@@ -149,10 +152,31 @@ public class HealthMonitor implements HaModule, EventHandler {
         }
     }
 
+    /* Opened at first use, never during activation: getting the controller there is the very cycle. */
+    private synchronized void openTrackers() {
+        if (!trackersOpen) {
+            controllers.open();
+            controls.open();
+            trackersOpen = true;
+        }
+    }
+
+    private HaController controller() {
+        openTrackers();
+        return controllers.getService();
+    }
+
+    private ModuleControl control() {
+        openTrackers();
+        return controls.getService();
+    }
+
     @Deactivate
     void deactivate() {
         thread.shutdownNow();
         probes.shutdownNow();
+        controllers.close();
+        controls.close();
         try {
             if (!thread.awaitTermination(2, TimeUnit.SECONDS)) {
                 log.warn("the health monitor's thread did not end within 2 s");
@@ -178,7 +202,7 @@ public class HealthMonitor implements HaModule, EventHandler {
             if (disabled == null) {
                 return;
             }
-            HaController c = controller;
+            HaController c = controller();
             String boot = c == null ? null : c.reason();
             if (operatorReset(boot)) {
                 reboots.clear();
@@ -284,7 +308,7 @@ public class HealthMonitor implements HaModule, EventHandler {
             log.info("module " + module + " not restarted: the SCM is " + state() + "; its next boot starts it");
             return;
         }
-        ModuleControl mc = control;
+        ModuleControl mc = control();
         try {
             if (mc == null) {
                 throw new IllegalStateException("the controller's module control is not available");
@@ -304,7 +328,7 @@ public class HealthMonitor implements HaModule, EventHandler {
 
     /* hasm-health thread */
     private void disable(String module, String reason, int tries) {
-        ModuleControl mc = control;
+        ModuleControl mc = control();
         try {
             if (mc == null) {
                 throw new IllegalStateException("the controller's module control is not available");
@@ -338,7 +362,7 @@ public class HealthMonitor implements HaModule, EventHandler {
                 reboots.disable(now, why);
                 log.error("SCM " + node.scm() + " disabled: " + why + "; it stays in MONITOR until an operator resets it");
                 post(Topics.SCM_DISABLED, Map.of("reason", why));
-                HaController c = controller;
+                HaController c = controller();
                 if (!resetting && c != null && c.state() != ScmState.MONITOR) {
                     c.reset(REBOOT_REASON + "disabling the SCM: " + why); // the boot's test leaves it in MONITOR
                 }
@@ -350,7 +374,7 @@ public class HealthMonitor implements HaModule, EventHandler {
         }
         log.error("SCM " + node.scm() + " reboots: " + reason);
         post(Topics.REBOOT, Map.of("reason", reason));
-        HaController c = controller;
+        HaController c = controller();
         if (!resetting && c != null) {
             try {
                 c.reset(REBOOT_REASON + reason);
@@ -408,7 +432,7 @@ public class HealthMonitor implements HaModule, EventHandler {
 
     /* hasm-health thread */
     private void probeModules() {
-        HaController c = controller;
+        HaController c = controller();
         if (c == null) {
             return;
         }
@@ -447,7 +471,7 @@ public class HealthMonitor implements HaModule, EventHandler {
     /* hasm-health thread */
     private void wellness() {
         Map<String, Object> props = new LinkedHashMap<>(figures);
-        HaController c = controller;
+        HaController c = controller();
         props.put("state", state());
         props.put("problems", problems.size());
         if (!problems.isEmpty()) {
@@ -467,7 +491,7 @@ public class HealthMonitor implements HaModule, EventHandler {
     // ---- helpers ----
 
     private ModuleInfo info(String module) {
-        HaController c = controller;
+        HaController c = controller();
         if (c == null) {
             return null;
         }
@@ -476,12 +500,12 @@ public class HealthMonitor implements HaModule, EventHandler {
     }
 
     private String state() {
-        HaController c = controller;
+        HaController c = controller();
         return c == null ? "unknown" : String.valueOf(c.state());
     }
 
     private boolean serving() {
-        HaController c = controller;
+        HaController c = controller();
         ScmState s = c == null ? null : c.state();
         return s == ScmState.INIT || s == ScmState.DAC || s == ScmState.DEGRADED;
     }
