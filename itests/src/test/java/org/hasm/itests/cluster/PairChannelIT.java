@@ -115,7 +115,8 @@ class PairChannelIT {
         return status == null ? null : Pair.channel(status, "status", name).path("status").asText();
     }
 
-    private static String nft(Path nft, String... args) throws IOException, InterruptedException {
+    /** Runs nft with {@code args}, bounded; a failure is an AssertionError with its output. */
+    static String nft(Path nft, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(nft.toString());
         command.addAll(List.of(args));
@@ -131,7 +132,8 @@ class PairChannelIT {
         return out;
     }
 
-    private static void nftQuiet(Path nft, String... args) {
+    /** {@link #nft} for a clean-up that must not hide the test's own failure. */
+    static void nftQuiet(Path nft, String... args) {
         try {
             nft(nft, args);
         } catch (IOException | InterruptedException | AssertionError e) {

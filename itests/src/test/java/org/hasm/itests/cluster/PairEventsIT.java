@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.hasm.itests.cluster.Pair.Timing;
 import org.hasm.itests.support.Await;
 import org.junit.jupiter.api.Test;
@@ -47,12 +44,12 @@ class PairEventsIT {
             Instant cutAt;
             Instant healedAt;
             try {
-                nft(nft, "add", "table", "inet", table);
-                nft(nft, "add", "chain", "inet", table, "input", "{ type filter hook input priority 0 ; policy accept ; }");
+                PairChannelIT.nft(nft, "add", "table", "inet", table);
+                PairChannelIT.nft(nft, "add", "chain", "inet", table, "input", "{ type filter hook input priority 0 ; policy accept ; }");
                 for (String channel : List.of("link", "host")) {
                     for (Pair.Scm scm : Pair.Scm.values()) {
                         var address = pair.linkAddress(scm, channel);
-                        nft(nft, "add", "rule", "inet", table, "input", "ip", "daddr",
+                        PairChannelIT.nft(nft, "add", "rule", "inet", table, "input", "ip", "daddr",
                                 address.getAddress().getHostAddress(), "tcp", "dport", String.valueOf(address.getPort()),
                                 "drop");
                     }
@@ -67,10 +64,10 @@ class PairEventsIT {
                 assertTrue(highest(own(pair, A, "scm-b")) <= before + 3,
                         "scm-a got scm-b's events over a cut link? " + before + " -> " + highest(own(pair, A, "scm-b")));
             } finally {
-                nftQuiet(nft, "delete", "table", "inet", table);
+                PairChannelIT.nftQuiet(nft, "delete", "table", "inet", table);
                 healedAt = Instant.now();
             }
-            assertTrue(!nft(nft, "list", "tables").contains(table), "table " + table + " must be gone");
+            assertTrue(!PairChannelIT.nft(nft, "list", "tables").contains(table), "table " + table + " must be gone");
 
             long onB = highest(own(pair, B, "scm-b"));
             Await.until("scm-a has scm-b's events up to " + onB, STEP, () -> highest(own(pair, A, "scm-b")) >= onB,
@@ -116,31 +113,5 @@ class PairEventsIT {
             assertEquals(null, was, "sequence " + e.path("sequence") + " twice in scm-b's own log");
         }
         return map;
-    }
-
-    private static String nft(Path nft, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(nft.toString());
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(String.join(" ", command) + ": no answer within 20 s");
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.exitValue() != 0) {
-            throw new AssertionError(String.join(" ", command) + " failed (" + p.exitValue() + "): " + out);
-        }
-        return out;
-    }
-
-    private static void nftQuiet(Path nft, String... args) {
-        try {
-            nft(nft, args);
-        } catch (IOException | InterruptedException | AssertionError e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 }
