@@ -136,7 +136,9 @@ class ObjectStoreTest {
             byte[] torn = after.clone();
             torn[hole] = hole < before.length ? before[hole] : 0;
             Files.write(file, torn);
-            assertEquals("old", only(new ObjectStore(data, s -> { }).load()), "update without its byte " + hole);
+            // where the old byte equals the new one, nothing is missing
+            assertEquals(Arrays.equals(torn, after) ? "the new value" : "old",
+                    only(new ObjectStore(data, s -> { }).load()), "update without its byte " + hole);
         }
         Files.write(file, after);
         assertEquals("the new value", only(new ObjectStore(data, s -> { }).load()));
