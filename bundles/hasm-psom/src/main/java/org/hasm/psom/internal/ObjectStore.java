@@ -153,9 +153,9 @@ final class ObjectStore {
      * Writes the entry durably: into the free slot of its file and one force, or, for a new file
      * (or a {@code PSO1} one), by temporary file, force, rename and folder force.
      *
-     * @param steps the prefix of the steps this write reports ({@code write-}, {@code replica-})
+     * @param prefix the prefix of the steps this write reports ({@code write-}, {@code replica-})
      */
-    void write(Entry e, String steps) throws IOException {
+    void write(Entry e, String prefix) throws IOException {
         if (e.persistence() != Persistence.PERSISTENT) {
             throw new IllegalArgumentException(e.name() + " is not persistent");
         }
@@ -171,14 +171,14 @@ final class ObjectStore {
                 atomicWrite(file, ch -> {
                     writeAt(ch, record, 0);
                     writeAt(ch, new byte[PAGE], SLOT_BYTES);
-                }, steps);
+                }, prefix);
                 current.put(e.name(), new Current(0, 1));
             } else {
                 int slot = 1 - cur.slot();
                 long sequence = cur.sequence() + 1;
-                writeSlot(file, slot, encode(e, sequence), steps);
+                writeSlot(file, slot, encode(e, sequence), prefix);
                 current.put(e.name(), new Current(slot, sequence));
-                this.steps.reached(steps + STEP_SLOT_FORCED);
+                steps.reached(prefix + STEP_SLOT_FORCED);
             }
         } catch (IOException | RuntimeException x) {
             current.remove(e.name()); // whatever the file holds now, the next write reads it again
@@ -203,7 +203,7 @@ final class ObjectStore {
     }
 
     /** @return where the file's current value is, null if there is no file or no intact slot in it */
-    private static Current inspect(Path file) throws IOException {
+    private static Current inspect(Path file) {
         if (!Files.exists(file)) {
             return null;
         }
