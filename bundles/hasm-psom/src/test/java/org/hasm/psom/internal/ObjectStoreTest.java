@@ -249,6 +249,22 @@ class ObjectStoreTest {
     }
 
     @Test
+    void aDeletionIsATombstoneInASlotAndARecreationUpdatesTheSameFile() throws IOException {
+        ObjectStore store = loaded(data);
+        store.write(entry("live", 1), "write-");
+        store.write(new Entry(NAME, Persistence.PERSISTENT, 1, 2, true, null), "write-");
+        Entry gone = loaded(data).load().get(0);
+        assertTrue(gone.deleted(), "kept as a tombstone: " + gone);
+        assertEquals(2, gone.version());
+        List<String> reached = new ArrayList<>();
+        ObjectStore again = new ObjectStore(data, reached::add);
+        again.load();
+        again.write(entry("back", 3), "write-");
+        assertEquals(List.of("write-" + ObjectStore.STEP_SLOT_WRITTEN, "write-" + ObjectStore.STEP_SLOT_FORCED), reached);
+        assertEquals("back", only(loaded(data).load()));
+    }
+
+    @Test
     void theTermSurvivesAndADamagedTermFileIsNamed() throws IOException {
         ObjectStore store = new ObjectStore(data, s -> { });
         store.load();
