@@ -119,10 +119,13 @@ class PairPsomIT {
     }
 
     @Test
-    void aWriteKilledBeforeOrAfterItsRenameLeavesTheOldOrTheNewValueOnBoth(@TempDir Path work) throws Exception {
-        // scm-a writes first as MASTER (here and to scm-b in parallel), killed before its rename; then,
-        // back after its kill, as SLAVE (to the MASTER scm-b first, then here), killed after its rename
-        killAtSteps(work, List.of("write-temp-forced#2", "write-renamed#2"));
+    void aWriteKilledBeforeOrAfterItsSlotIsForcedLeavesTheOldOrTheNewValueOnBoth(@TempDir Path work)
+            throws Exception {
+        // scm-a writes first as MASTER (here and to scm-b in parallel), killed with its record written in
+        // place but not forced; then, back after its kill, as SLAVE (to the MASTER scm-b first, then
+        // here), killed once it is forced. The lock object's create makes its file (no slot step): the
+        // lock's value is the first update
+        killAtSteps(work, List.of("write-slot-written#1", "write-slot-forced#1"));
     }
 
     @Test
@@ -133,7 +136,7 @@ class PairPsomIT {
 
     /**
      * Halts scm-a at each step in turn, in a LOCK through A (the lock object's create is the first
-     * write, the lock's value the second: that one is cut), and checks both disks: the object is
+     * write, the lock's value the second, an update: that one is cut), and checks both disks: the object is
      * there once, old (empty, as created) or new, and every file reads whole. At the end scm-a
      * returns and both hold the same copy of every object.
      */
@@ -162,7 +165,7 @@ class PairPsomIT {
                 pair.awaitServedBy(A, B, STEP);
                 String path = "/k" + round + ".txt";
                 for (Scm scm : Scm.values()) {
-                    // every file reads whole (PsomFiles checks each CRC); the lock object of this round is
+                    // every file has an intact slot (PsomFiles checks the CRCs); the lock object of this round is
                     // there, empty as created (old) or holding the lock (new)
                     Map<String, PsomFiles.Stored> stored = PsomFiles.read(pair.node(scm));
                     List<PsomFiles.Stored> lockObjects = stored.values().stream()

@@ -231,8 +231,8 @@ class PsomPairTest {
     void aWriteKilledAtEveryStepLeavesTheOldOrTheNewValueOnBoth() throws Exception {
         List<String> steps = new ArrayList<>();
         for (String side : List.of("scm-a:write-", "scm-b:replica-")) {
-            for (String step : List.of(ObjectStore.STEP_TEMP_FORCED, ObjectStore.STEP_RENAMED,
-                    ObjectStore.STEP_FOLDER_FORCED)) {
+            // "old" was an update too (after the create): "new" goes into the slot the create filled
+            for (String step : List.of(ObjectStore.STEP_SLOT_WRITTEN, ObjectStore.STEP_SLOT_FORCED)) {
                 steps.add(side + step);
             }
         }
