@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.hasm.itests.cluster.Pair;
 import org.hasm.itests.cluster.Pair.Scm;
 import org.hasm.itests.cluster.Pair.Timing;
@@ -24,6 +26,10 @@ class ConfigCommitBench {
 
     private static final int WARMUP = 10;
     private static final int RUNS = 200;
+    /** The MASTER's log line of each commit: its total and its four stages, in ms. */
+    private static final Pattern STAGES = Pattern.compile("\\((\\d+) ms: check (\\d+), replica (\\d+), database and apply"
+            + " (\\d+), then the peer (\\d+)\\)");
+    private static final String[] STAGE_NAMES = {"total", "check", "replica", "local", "peer"};
 
     @Test
     void commitOfOneKeyOnThePair(@TempDir Path work) throws Exception {
@@ -57,6 +63,35 @@ class ConfigCommitBench {
             BenchReport.print("config.commit.p50", millis.get(millis.size() / 2), "ms");
             BenchReport.print("config.commit.p99", millis.get((int) Math.ceil(millis.size() * 0.99) - 1), "ms");
             BenchReport.print("config.commit.max", millis.get(millis.size() - 1), "ms");
+            stages(pair.log(Scm.A));
+        }
+    }
+
+    /**
+     * Where a commit's time goes, as the MASTER logs it for each transaction (the warm-up's included):
+     * the median and p99 of the check, the replica's write, the database and Configuration Admin, and the
+     * wait for the SLAVE's answer after that (the SLAVE applies while the MASTER writes its own).
+     */
+    private static void stages(String log) {
+        List<List<Double>> values = new ArrayList<>();
+        for (int i = 0; i < STAGE_NAMES.length; i++) {
+            values.add(new ArrayList<>());
+        }
+        Matcher m = STAGES.matcher(log);
+        while (m.find()) {
+            for (int i = 0; i < STAGE_NAMES.length; i++) {
+                values.get(i).add(Double.parseDouble(m.group(i + 1)));
+            }
+        }
+        if (values.get(0).isEmpty()) {
+            throw new AssertionError("the MASTER's log has no commit line with its stages");
+        }
+        for (int i = 0; i < STAGE_NAMES.length; i++) {
+            List<Double> v = values.get(i);
+            v.sort(null);
+            BenchReport.print("config.commit.stage." + STAGE_NAMES[i] + ".p50", v.get(v.size() / 2), "ms");
+            BenchReport.print("config.commit.stage." + STAGE_NAMES[i] + ".p99", v.get((int) Math.ceil(v.size() * 0.99) - 1),
+                    "ms");
         }
     }
 }

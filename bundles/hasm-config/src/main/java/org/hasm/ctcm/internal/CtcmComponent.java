@@ -103,13 +103,18 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
 
     private static final long JOIN_MS = 5000;
     private final Clock clock = Clock.systemUTC();
-    /** Sends a transaction to the peer while this SCM commits it (set in activate, stopped in deactivate). */
+    /**
+     * Sends a transaction to the peer while this SCM commits it, and writes the transaction history after
+     * the commit answered (set in activate, stopped in deactivate): the history is the operator's record,
+     * and its forced writes need not make a commit wait.
+     */
     private ExecutorService sender;
     private volatile CtcmConfig config;
     private volatile Path nodeDir;
 
     // Guarded by this.
     private LocalDatabase db;
+    /** Written on the sender's thread only ({@link #record}); read under this once that queue is drained. */
     private History history;
     private Snapshot committed;
     /**
@@ -137,9 +142,11 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
 
     @Deactivate
     void deactivate() {
-        sender.shutdownNow();
+        // history records still queued are written; a send to the peer is bounded by the link's timeout
+        sender.shutdown();
         try {
             if (!sender.awaitTermination(JOIN_MS, TimeUnit.MILLISECONDS)) {
+                sender.shutdownNow();
                 log.warn("CTCM: the thread sending to the peer did not stop within " + JOIN_MS + " ms");
             }
         } catch (InterruptedException e) {
@@ -354,11 +361,7 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
             String peer = peerAnswer(toPeer);
             long sent = System.nanoTime();
             done = new Commit(c.fingerprint(), c.time(), by, file, c.changes(), peer, reset);
-            try {
-                history.add(done);
-            } catch (IOException e) {
-                log.warn("transaction history: " + e.getMessage());
-            }
+            record(done);
             log.info("configuration transaction " + next + " by " + by + ": " + file + " " + changes + "; peer: " + peer
                     + (reset.isEmpty() ? "" : "; takes effect at the next RESET: " + reset) + " ("
                     + ms(started, System.nanoTime()) + " ms: check " + ms(started, checked) + ", replica "
@@ -371,6 +374,7 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
     @Override
     public synchronized List<Commit> history() {
         requireSettled();
+        drainRecords();
         try {
             return history.list();
         } catch (IOException e) {
@@ -495,11 +499,7 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
         committed = s;
         known = s.fingerprint();
         applyAll(before, s);
-        try {
-            history.add(new Commit(c.fingerprint(), c.time(), c.by(), c.file(), c.changes(), "applied", c.resetNeeded()));
-        } catch (IOException e) {
-            log.warn("transaction history: " + e.getMessage());
-        }
+        record(new Commit(c.fingerprint(), c.time(), c.by(), c.file(), c.changes(), "applied", c.resetNeeded()));
         log.info("configuration transaction " + s + " from the MASTER applied: " + c.file() + " " + c.changes());
         return "applied";
     }
@@ -516,6 +516,37 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
         } catch (IOException | IllegalArgumentException e) {
             log.info("the peer's configuration is not known now (" + e.getMessage() + "): settled without it");
             return PowerUp.Side.unknown();
+        }
+    }
+
+    /** Adds {@code c} to the history on the sender's thread, after the transaction it records is committed. */
+    private void record(Commit c) {
+        History h = history;
+        try {
+            sender.execute(() -> {
+                try {
+                    h.add(c);
+                } catch (IOException e) {
+                    log.warn("transaction history: " + e.getMessage());
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            log.warn("transaction history: generation " + c.fingerprint().generation() + " not recorded, the CTCM is"
+                    + " stopping");
+        }
+    }
+
+    /**
+     * Waits until the history records already queued are written, so that a reader sees every transaction
+     * committed before it asked. Called under this, so no commit queues another meanwhile.
+     */
+    private void drainRecords() {
+        try {
+            sender.submit(() -> { }).get(config.peer_timeout_ms() + JOIN_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
+            log.warn("transaction history: read without waiting for the records still queued (" + e + ")");
         }
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -74,7 +75,9 @@ final class LocalDatabase {
     void commit(Snapshot next) throws IOException {
         AtomicFiles.write(dir.resolve(NEXT), next.encode());
         materialize(next);
-        AtomicFiles.rename(dir.resolve(NEXT), db());
+        // Not forced: a power loss that undoes this rename leaves db.next, durable, which recover() completes;
+        // the next commit's write of db.next forces the folder, this rename with it.
+        Files.move(dir.resolve(NEXT), db(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Writes the files of {@code s} that differ in {@code etc/}; removes pair files it does not have. */
