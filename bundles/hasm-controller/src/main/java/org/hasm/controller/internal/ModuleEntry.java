@@ -40,6 +40,8 @@ final class ModuleEntry {
     volatile long opModeTarget = -1;
     /** The call running in the module now, on time or overrun; {@code null} between calls. */
     volatile Flight inCall;
+    /** It panicked since its last init: a call that returns afterwards does not make it look healthy. */
+    volatile boolean panicked;
     /** The context handed to the current incarnation, invalidated at shutDown. */
     volatile ModuleContext context;
     /** The personalities of the SCM's mode in the module's current or last call. */
@@ -79,6 +81,15 @@ final class ModuleEntry {
         properties = newProperties;
     }
 
+    /**
+     * The module panicked through its context: FAILED until its next {@code init} (a restart) or its
+     * teardown, whatever an {@code opMode} or {@code test} in flight at that moment answers afterwards.
+     */
+    synchronized void panicked(String reason) {
+        panicked = true;
+        status(ModuleStatus.FAILED, lastCall, "panic: " + reason);
+    }
+
     synchronized void status(ModuleStatus newStatus, Call call, String error) {
         status = newStatus;
         lastCall = call;
@@ -102,6 +113,7 @@ final class ModuleEntry {
         personalities = target.personalities();
         switch (flight.call) {
             case INIT -> {
+                panicked = false;
                 context = newContext;
                 initialized = true;
                 stopCalled = false;
@@ -124,7 +136,12 @@ final class ModuleEntry {
             return;
         }
         switch (outcome) {
-            case PASSED -> status(passed(flight.call), flight.call, null);
+            case PASSED -> {
+                // a module that panicked stays FAILED until a restart; only its teardown is recorded as it goes
+                if (!panicked || flight.call == Call.STOP || flight.call == Call.SHUTDOWN) {
+                    status(passed(flight.call), flight.call, null);
+                }
+            }
             case FAILED -> status(ModuleStatus.FAILED, flight.call, error);
             case TIMED_OUT -> status(ModuleStatus.TIMED_OUT, flight.call, error);
             default -> throw new IllegalStateException(String.valueOf(outcome));

@@ -552,7 +552,7 @@ final class Scm {
             if (entry.context != context) {
                 return; // an earlier incarnation's late panic
             }
-            entry.status(ModuleStatus.FAILED, entry.lastCall, "panic: " + reason);
+            entry.panicked(reason);
             Map<String, Object> props = new HashMap<>();
             props.put("scm", settings.scm());
             props.put("module", entry.name());

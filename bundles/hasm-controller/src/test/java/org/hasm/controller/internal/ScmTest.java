@@ -379,6 +379,23 @@ class ScmTest {
     }
 
     @Test
+    void aPanicDuringACallIsNotUndoneWhenTheCallThenReturns() {
+        scm(settings(2000, List.of(), List.of()));
+        TestModule svc = new TestModule("svc").blockOn(Call.OPMODE);
+        scm.added(entry(svc, Tier.SERVICE, 10));
+        scm.start();
+        await("svc in opMode", () -> svc.calls().contains("OPMODE(MASTER, DAC)"));
+        svc.context.panic("worker thread died");
+        await("svc failed", () -> info("svc").status() == ModuleStatus.FAILED);
+        svc.release.countDown();
+        awaitState(ScmState.DAC);
+        awaitIdle();
+        assertEquals(ModuleStatus.FAILED, info("svc").status(), "the opMode call that returned after the panic"
+                + " made the module look healthy");
+        assertEquals("panic: worker thread died", info("svc").lastError());
+    }
+
+    @Test
     void eventsAreValidatedAndPostedUnderTheModulesTopic() {
         scm(settings(2000, List.of(), List.of()));
         TestModule m = new TestModule("m");
