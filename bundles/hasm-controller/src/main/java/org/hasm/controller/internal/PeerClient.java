@@ -33,6 +33,8 @@ final class PeerClient {
     private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> daemon(r, "hasm-controller-send"));
     /** A new ask, or close, makes the rounds in progress give up. */
     private final AtomicLong generation = new AtomicLong();
+    /** Set by close: a message being sent again gives up. */
+    private volatile boolean closed;
 
     /** @param timing this SCM's timing fingerprint, compared with the peer's GETSTATE answer */
     PeerClient(Supplier<PeerPort> port, Sink sink, Consumer<Event> events, Supplier<Map<String, String>> timing) {
@@ -120,24 +122,56 @@ final class PeerClient {
         }
     }
 
-    /** Tells the peer, best effort, in order; a failure is logged (READY is said again, the rest fall back on the status monitor). */
+    /**
+     * How long a HANDOVER is sent again after a failure: this SCM already released its personality, so
+     * the peer must hear it (a HANDOVER it hears twice changes nothing, it serves the personality already).
+     * Beyond it, the status monitor decides (every channel down: the peer is dead and this SCM takes
+     * everything over) or the operator does.
+     */
+    static final Duration HANDOVER_RETRY = Duration.ofSeconds(10);
+    private static final long FIRST_PAUSE_MS = 50;
+    private static final long LONGEST_PAUSE_MS = 1000;
+
+    /**
+     * Tells the peer, in order; a failure is logged (READY is said again, the rest fall back on the status
+     * monitor), except a HANDOVER's, which is sent again for {@link #HANDOVER_RETRY}.
+     */
     void send(Message message, String detail) {
         byte[] payload = detail == null ? PeerMessages.of(versions, message.name())
                 : PeerMessages.of(versions, message.name(), "reason", detail);
         try {
             sender.execute(() -> {
-                try {
-                    port.get().send(payload);
-                    sink.debug("sent " + message + " to the peer");
-                } catch (IOException e) {
-                    if (message == Message.HANDOVER) {
-                        // released, and the peer may not know: said loudly, the operator decides (the link failing
-                        // alone; with every channel down the peer is soon dead, and this SCM takes everything over)
-                        sink.error("could not send HANDOVER to the peer: " + e.getMessage() + "; this SCM released its"
-                                + " personality and serves nothing: if the peer does not take it over, a reset of this SCM"
-                                + " (hasmctl reset --scm NAME) serves it here again", null);
-                    } else {
-                        sink.warn("could not send " + message + " to the peer: " + e.getMessage());
+                long deadline = System.nanoTime() + (message == Message.HANDOVER ? HANDOVER_RETRY.toNanos() : 0);
+                long pause = FIRST_PAUSE_MS;
+                for (int attempt = 1; ; attempt++) {
+                    try {
+                        port.get().send(payload);
+                        if (attempt > 1) {
+                            sink.info("sent " + message + " to the peer at attempt " + attempt);
+                        } else {
+                            sink.debug("sent " + message + " to the peer");
+                        }
+                        return;
+                    } catch (IOException e) {
+                        long left = deadline - System.nanoTime();
+                        if (left > 0 && !closed) {
+                            sink.warn("could not send " + message + " to the peer (attempt " + attempt + "): "
+                                    + e.getMessage() + "; again in " + pause + " ms");
+                            LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(pause)));
+                            pause = Math.min(pause * 2, LONGEST_PAUSE_MS);
+                            continue;
+                        }
+                        if (message == Message.HANDOVER) {
+                            // released, and the peer may not know: said loudly, the operator decides (the link failing
+                            // alone; with every channel down the peer is soon dead, and this SCM takes everything over)
+                            sink.error("could not send HANDOVER to the peer in " + attempt + " attempts over "
+                                    + HANDOVER_RETRY.toSeconds() + " s: " + e.getMessage() + "; this SCM released its"
+                                    + " personality and serves nothing: if the peer does not take it over, a reset of this"
+                                    + " SCM (hasmctl reset --scm NAME) serves it here again", null);
+                        } else {
+                            sink.warn("could not send " + message + " to the peer: " + e.getMessage());
+                        }
+                        return;
                     }
                 }
             });
@@ -148,6 +182,7 @@ final class PeerClient {
 
     /** Ends the rounds in progress and both threads; what is queued to send gets two seconds (a LEAVING lets the peer take over at once). */
     void close() {
+        closed = true;
         generation.incrementAndGet();
         asker.shutdownNow();
         sender.shutdown();
