@@ -212,7 +212,11 @@ class DistributionIT {
                 new Case("bad role", (node, d) -> set(node, "hasm.properties", "hasm.role", "MASTR"),
                         "NODE/etc/hasm.properties: hasm.role: 'MASTR' is not a role (MASTER or SLAVE)"),
                 new Case("bad name", (node, d) -> set(node, "hasm.properties", "hasm.scm", "scm a"),
-                        "NODE/etc/hasm.properties: hasm.scm: 'scm a' is not an SCM name"));
+                        "NODE/etc/hasm.properties: hasm.scm: 'scm a' is not an SCM name"),
+                // the controller's own rule: its bundle starts above the node's, and once booted into MONITOR on it
+                new Case("deadline above the controller's maximum", (node, d) -> set(node, "org.hasm.controller.cfg",
+                        "deadline.stop.ms", "120000"), "NODE/etc/org.hasm.controller.cfg: deadline.stop.ms:"
+                        + " deadline.stop.ms=120000 is above deadline.max.ms=60000"));
     }
 
     @TestFactory

@@ -38,12 +38,13 @@ import org.osgi.util.tracker.ServiceTracker;
  *     resolve them all: one that does not resolve stops the launch before anything started;</li>
  * <li>start the framework at level 1 (logging, Configuration Admin, Declarative Services);</li>
  * <li>apply the configurations, so no module or service ever runs unconfigured;</li>
- * <li>raise the start level to the node bundle's: the node checks every configuration against
- *     its bundles' metatype and their own checks (the code their activation runs), while nothing
- *     that needs the node is active yet; anything wrong is one line each naming the file and the
- *     key, and exit 2, with nothing started;</li>
- * <li>raise the start level to the top: modules and services, then the controller, then the
- *     deploy folder watcher; a bundle that does not start stops the SCM (exit 3);</li>
+ * <li>raise the start level to the top (modules and services, then the controller): every bundle
+ *     started, each one's components waiting for the node; the node checks every configuration
+ *     against its bundles' metatype and their own checks (the code their activation runs, the
+ *     controller's included), while nothing that needs the node is active yet; anything wrong is
+ *     one line each naming the file and the key, and exit 2, with nothing started;</li>
+ * <li>the check passed, the node's gate opens and everything activates; then the deploy folder
+ *     watcher starts; a bundle that does not start stops the SCM (exit 3);</li>
  * <li>wait for the framework to stop.</li>
  * </ol>
  *
@@ -116,7 +117,7 @@ final class Runner {
                 runner.checkResolved(framework, List.of(framework.getBundleContext().getBundles()));
                 framework.start();
                 runner.configure(framework.getBundleContext());
-                runner.raise(framework, runner.nodeLevel());
+                runner.raise(framework, runner.checkLevel());
                 runner.awaitLevel(framework);
                 runner.checkConfiguration(framework.getBundleContext(), "check");
                 return plan.configurations().size();
@@ -160,8 +161,9 @@ final class Runner {
                     // level 1: infrastructure only
                     && shutdown.unlessStopping(framework::start)
                     && shutdown.unlessStopping(() -> configure(framework.getBundleContext()))
-                    // the node's level: every configuration is checked before anything uses it
-                    && shutdown.unlessStopping(() -> raise(framework, nodeLevel()));
+                    // every bundle started, its components waiting for the node: every configuration is checked,
+                    // each bundle's own checks included (the controller's too), before anything uses it
+                    && shutdown.unlessStopping(() -> raise(framework, checkLevel()));
             starting = starting && awaitLevel(framework) && !shutdown.requested()
                     && shutdown.unlessStopping(() -> checkConfiguration(framework.getBundleContext(), "start"))
                     && shutdown.unlessStopping(() -> raise(framework, plan.topLevel()));
@@ -381,7 +383,18 @@ final class Runner {
         framework.adapt(FrameworkStartLevel.class).setStartLevel(level, event -> latch.countDown());
     }
 
-    /** @return the start level of the node bundle, where the configuration is checked */
+    /**
+     * @return the level the configuration is checked at: every bundle of the plan started (the deploy
+     *     folder's watcher, above it, not yet), so that each bundle's own check is registered, the
+     *     controller's included; nothing runs meanwhile, since every module waits for the node, whose
+     *     gate opens only once the check found nothing
+     */
+    private int checkLevel() throws LaunchException {
+        nodeLevel(); // the plan must have the node bundle, or nothing would check
+        return plan.topLevel();
+    }
+
+    /** @return the start level of the node bundle, which offers the configuration check */
     private int nodeLevel() throws LaunchException {
         for (Plan.PlannedBundle b : plan.bundles()) {
             if (b.id().artifactId().equals(NODE_BUNDLE)) {

@@ -11,8 +11,8 @@ import org.osgi.service.component.annotations.Component;
 /**
  * The controller's configuration check: the deadlines its boot takes (each at most
  * {@code deadline.max.ms}), with the code its boot runs, so that a configuration transaction and the
- * node's check of every change refuse what would boot into MONITOR. ({@code hasm check} stops at the
- * node's start level, below the controller's, so it does not run this one.)
+ * node's check of every change refuse what would boot into MONITOR, and {@code hasm check} and every
+ * start say so first (they check with every bundle started, this one's too).
  */
 @Component(service = ConfigurationCheck.class)
 public class ControllerCheck implements ConfigurationCheck {
