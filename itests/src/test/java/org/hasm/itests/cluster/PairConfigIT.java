@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import org.hasm.itests.cluster.Pair.Scm;
 import org.hasm.itests.cluster.Pair.Timing;
 import org.hasm.itests.support.Await;
@@ -110,6 +111,53 @@ class PairConfigIT {
             HttpResponse<String> written = send(pair, A, "POST", "/files/motd", content);
             assertEquals(200, written.statusCode(), written.body());
             assertSharedFile(pair, B, "motd", 1, content);
+        }
+    }
+
+    /**
+     * A SLAVE that a transaction did not reach (the link's TCP channels cut by nftables while the MASTER
+     * commits) takes it from the replica once it checks, live, without a restart.
+     */
+    @Test
+    void aSlaveThatMissedATransactionCatchesUpFromTheReplica(@TempDir Path work) throws Exception {
+        Requirements.require(Requirements.isRoot(), "this test cuts the link with nftables and needs root");
+        Path nft = Requirements.tool("nft");
+        Requirements.require(nft != null, "this test needs the nft command: install the nftables package"
+                + " (Debian: apt-get install nftables)");
+        try (Pair pair = create(work, Timing.TEST.startedTogether())) {
+            PairFaultIT.startInDac(pair);
+            String table = "hasmctcm_" + ProcessHandle.current().pid() + "_" + pair.basePort();
+            HasmCtlRun set;
+            try {
+                PairChannelIT.nft(nft, "add", "table", "inet", table);
+                PairChannelIT.nft(nft, "add", "chain", "inet", table, "input",
+                        "{ type filter hook input priority 0 ; policy accept ; }");
+                for (String channel : List.of("link", "host")) {
+                    var address = pair.linkAddress(B, channel);
+                    PairChannelIT.nft(nft, "add", "rule", "inet", table, "input", "ip", "daddr",
+                            address.getAddress().getHostAddress(), "tcp", "dport", String.valueOf(address.getPort()), "drop");
+                }
+                set = hasmctl(pair, A, "config", "set", "org.hasm.controller", "deadline.opmode.ms=23456");
+            } finally {
+                PairChannelIT.nftQuiet(nft, "delete", "table", "inet", table);
+            }
+            assertEquals(0, set.code(), set.toString());
+            assertTrue(set.stdout().contains("committed generation 1") && !set.stdout().contains("peer: applied"),
+                    "the SLAVE was reached through a cut link? " + set);
+            assertTrue(controllerFile(pair, A).contains("deadline.opmode.ms=23456"), controllerFile(pair, A));
+            Await.until("scm-b takes generation 1 from the replica", STEP,
+                    () -> {
+                        try {
+                            return controllerFile(pair, B).contains("deadline.opmode.ms=23456")
+                                    && pair.log(B).contains("configuration caught up from the replica");
+                        } catch (IOException e) {
+                            return false; // being replaced right now: read again
+                        }
+                    }, pair::diagnostics);
+            JsonNode b = pair.status(B);
+            assertEquals("DAC SLAVE", b.path("state").asText() + " " + b.path("opMode").asText(), "caught up live: " + b);
+            HasmCtlRun diff = hasmctl(pair, A, "config", "diff");
+            assertTrue(diff.stdout().startsWith("no difference"), diff.toString());
         }
     }
 

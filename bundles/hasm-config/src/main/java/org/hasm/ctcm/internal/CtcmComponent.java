@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.hasm.spi.HaContext;
@@ -130,11 +131,14 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
 
     @Activate
     void activate(CtcmConfig cfg, BundleContext bundleContext) {
-        sender = Executors.newSingleThreadExecutor(r -> {
+        ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "hasm-ctcm-peer");
             t.setDaemon(true);
             return t;
         });
+        sender = worker;
+        long every = Math.max(100, cfg.catchup_interval_ms());
+        worker.scheduleWithFixedDelay(() -> catchUp("found at the periodic check"), every, every, TimeUnit.MILLISECONDS);
         String dir = bundleContext.getProperty("hasm.node.dir");
         this.nodeDir = dir == null || dir.isBlank() ? null : Path.of(dir);
         this.config = cfg;
@@ -311,6 +315,8 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
             if (changes.isEmpty()) {
                 throw new IllegalArgumentException("no key to set in " + file);
             }
+            // a MASTER that missed a generation (it was the SLAVE then) takes it first: the next one follows it
+            catchUp("before a commit");
             PairFiles pair = new PairFiles(List.of(config.pair_files()));
             pair.requirePair(file);
             byte[] before = committed.files().get(file);
@@ -502,6 +508,57 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
         record(new Commit(c.fingerprint(), c.time(), c.by(), c.file(), c.changes(), "applied", c.resetNeeded()));
         log.info("configuration transaction " + s + " from the MASTER applied: " + c.file() + " " + c.changes());
         return "applied";
+    }
+
+    /**
+     * A serving SCM whose configuration is behind the replica's takes the replica's, live, as an APPLY from
+     * the MASTER would have given it: the SLAVE missed a transaction while the link was down, or the MASTER
+     * that committed it died before telling it. A replica that cannot be read, or is not newer, changes nothing
+     * (contradictions are the power-up's to judge).
+     */
+    private synchronized void catchUp(String when) {
+        if (committed == null || role == null) {
+            return;
+        }
+        Path replica = replicaFile();
+        if (replica == null) {
+            return;
+        }
+        Snapshot newer;
+        try {
+            byte[] bytes = AtomicFiles.read(replica, Snapshot.MAX_BYTES);
+            if (bytes == null) {
+                return;
+            }
+            newer = Snapshot.decode(bytes, "the replica " + replica);
+        } catch (IOException | IllegalArgumentException e) {
+            log.debug("configuration catch-up: the replica cannot be read now (" + e.getMessage() + ")");
+            return;
+        }
+        if (newer.generation() <= committed.generation()) {
+            return;
+        }
+        Snapshot before = committed;
+        try {
+            db.commit(newer);
+        } catch (IOException e) {
+            log.error("configuration generation " + newer.generation() + " is in the replica but cannot be written here ("
+                    + e.getMessage() + "): tried again at the next check");
+            return;
+        }
+        committed = newer;
+        known = newer.fingerprint();
+        applyAll(before, newer);
+        List<String> changed = new ArrayList<>();
+        for (String k : new java.util.TreeSet<>(newer.files().keySet())) {
+            if (!Arrays.equals(before.files().get(k), newer.files().get(k))) {
+                changed.add(k);
+            }
+        }
+        record(new Commit(newer.fingerprint(), clock.instant(), "the replica", String.join(",", changed), Map.of(),
+                "caught up from generation " + before.generation(), List.of()));
+        log.warn("configuration caught up from the replica (" + when + "): generation " + before.generation() + " -> "
+                + newer + ", files " + changed + "; a transaction had not reached this SCM");
     }
 
     private PowerUp.Side askPeer(Fingerprint mine) {

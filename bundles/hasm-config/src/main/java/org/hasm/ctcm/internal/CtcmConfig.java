@@ -25,4 +25,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "history size", description = "How many committed transactions are kept for"
             + " hasmctl config history.", min = "1", max = "100000")
     int history_size() default 200;
+
+    @AttributeDefinition(name = "catch-up interval (ms)", description = "How often a serving SCM compares its"
+            + " configuration's generation with the replica's and applies a newer one it missed (a transaction sent"
+            + " while the link was down, or committed by a MASTER that died before telling it).", min = "100",
+            max = "3600000")
+    long catchup_interval_ms() default 2000;
 }
