@@ -236,6 +236,9 @@ final class Demo {
         out.println("  nfs-cat '" + DemoPair.nfsUrl(DemoPair.A, p, "/somefile") + "'      read it back");
         out.println("  curl telnet://" + addressA + ":" + DemoPair.examplePort(DemoPair.A, p)
                 + " </dev/null      who serves personality A");
+        out.println("  " + bin.resolve("hasmctl") + " --node-dir " + a + " config set org.hasm.controller"
+                + " upgrade.step.timeout.ms=90000      a configuration transaction: checked, then applied on both SCMs");
+        out.println("  " + bin.resolve("hasmctl") + " --node-dir " + a + " config history      what changed, when, by whom");
         out.println("  kill -9 $(cat " + a.resolve(PidFile.NAME) + ")      scm-b takes over personality A");
         out.println("  " + bin.resolve("hasm") + " run " + a + "      scm-a comes back and gets A back");
         out.println("Ctrl-C here stops both SCMs (and an scm-a or scm-b you restarted by hand).");

@@ -280,7 +280,7 @@ final class DemoPair {
         hasm.put(Node.ROLE, scm.role());
         hasm.put("#2", "# the other SCM of the pair: the status monitor, the link and the controller talk to it");
         hasm.put("hasm.peer", scm.peer());
-        hasm.put(Node.FEATURES, "hasm-core,hasm-example,hasm-http,hasm-nfs,hasm-smb");
+        hasm.put(Node.FEATURES, "hasm-core,hasm-config,hasm-example,hasm-http,hasm-nfs,hasm-smb");
         hasm.put("#3", "# a deploy folder of its own, so that a jar can be upgraded on one SCM at a time");
         hasm.put(Node.DEPLOY_DIR, "deploy");
         hasm.put(Node.LOG_LEVEL, "INFO");
