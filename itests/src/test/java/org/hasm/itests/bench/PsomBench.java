@@ -2,9 +2,12 @@ package org.hasm.itests.bench;
 
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -32,7 +35,8 @@ import org.osgi.framework.Constants;
  * inside scm-a by a bundle dropped into its deploy folder ({@link PsomDriver}); ZooKeeper by a client
  * in this JVM against a server this JVM starts. Figures: {@code psom.write.p50/p99} and
  * {@code zookeeper.setData.p50/p99} in microseconds, each one's throughput (one writer, one after
- * another) in operations per second. Target: PSOM p99 at most 2 ms on loopback.
+ * another) in operations per second, and {@code disk.forcedWrite.*}, one forced write in place on the
+ * same disk: the floor under both. Target: PSOM p99 at most 2 ms on loopback.
  */
 class PsomBench {
     private static final int COUNT = 2000;
@@ -119,6 +123,32 @@ class PsomBench {
             factory.shutdown();
             server.shutdown();
         }
+    }
+
+    /**
+     * The disk's own floor: the same number of {@value #SIZE}-byte writes in place, each forced
+     * ({@code fdatasync}), in the folder the pair's data lives in. A replicated PSOM write forces on
+     * both SCMs and ZooKeeper forces its log once per setData, so neither's p99 can be below this one's.
+     */
+    @Test
+    void forcedWriteOfTheDisk(@TempDir Path work) throws Exception {
+        Path file = work.resolve("force.bin");
+        ByteBuffer value = ByteBuffer.allocate(SIZE);
+        List<Long> nanos = new ArrayList<>();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            for (int i = 0; i < 200 + COUNT; i++) {
+                value.clear();
+                value.put(i % SIZE, (byte) i);
+                long start = System.nanoTime();
+                ch.write(value, 0);
+                ch.force(false);
+                long took = System.nanoTime() - start;
+                if (i >= 200) {
+                    nanos.add(took);
+                }
+            }
+        }
+        report("disk.forcedWrite", nanos);
     }
 
     private static void report(String bench, List<Long> nanos) {

@@ -24,7 +24,7 @@ import org.hasm.itests.support.Await;
  *
  * <p>One thread of its own, bounded by a request count and a deadline, paced so as not to take a core.
  */
-final class RetryOnceLoop implements AutoCloseable {
+public final class RetryOnceLoop implements AutoCloseable {
 
     /** How long the one retry waits: a client library's back-off, not a search for the server. */
     static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
@@ -55,7 +55,7 @@ final class RetryOnceLoop implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    static RetryOnceLoop start(URI folder, String prefix, Duration requestTimeout, Duration limit) {
+    public static RetryOnceLoop start(URI folder, String prefix, Duration requestTimeout, Duration limit) {
         RetryOnceLoop loop = new RetryOnceLoop(folder, prefix, requestTimeout, limit);
         loop.thread.start();
         return loop;
@@ -132,30 +132,35 @@ final class RetryOnceLoop implements AutoCloseable {
         }
     }
 
-    synchronized List<PutLoop.Ack> acks() {
+    public synchronized List<PutLoop.Ack> acks() {
         return List.copyOf(acks);
     }
 
-    synchronized int ackCount() {
+    public synchronized int ackCount() {
         return acks.size();
     }
 
-    synchronized int failureCount() {
+    public synchronized int failureCount() {
         return failureCount;
     }
 
-    synchronized String summary() {
+    /** @return the requests that were sent a second time after a refused or reset connection */
+    public synchronized int retried() {
+        return retried;
+    }
+
+    public synchronized String summary() {
         return prefix + ": " + acks.size() + " PUTs acknowledged, " + requests + " requests (" + retried
                 + " retried once), " + failureCount + " failed" + (failures.isEmpty() ? "" : ": " + failures);
     }
 
     /** Waits until {@code more} PUTs beyond {@code from} were acknowledged. */
-    void awaitAcks(int from, int more, Duration timeout, java.util.function.Supplier<String> diagnostics) {
+    public void awaitAcks(int from, int more, Duration timeout, java.util.function.Supplier<String> diagnostics) {
         Await.until(prefix + ": " + more + " more acknowledged PUTs", timeout, () -> ackCount() >= from + more,
                 () -> summary() + "\n" + diagnostics.get());
     }
 
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         running = false;
         thread.join(TimeUnit.SECONDS.toMillis(requestTimeout.toSeconds() * 2 + RETRY_PAUSE.toSeconds() + 2));
     }
