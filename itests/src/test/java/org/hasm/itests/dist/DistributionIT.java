@@ -212,17 +212,28 @@ class DistributionIT {
                 new Case("bad role", (node, d) -> set(node, "hasm.properties", "hasm.role", "MASTR"),
                         "NODE/etc/hasm.properties: hasm.role: 'MASTR' is not a role (MASTER or SLAVE)"),
                 new Case("bad name", (node, d) -> set(node, "hasm.properties", "hasm.scm", "scm a"),
-                        "NODE/etc/hasm.properties: hasm.scm: 'scm a' is not an SCM name"),
-                // the controller's own rule: its bundle starts above the node's, and once booted into MONITOR on it
-                new Case("deadline above the controller's maximum", (node, d) -> set(node, "org.hasm.controller.cfg",
-                        "deadline.stop.ms", "120000"), "NODE/etc/org.hasm.controller.cfg: deadline.stop.ms:"
-                        + " deadline.stop.ms=120000 is above deadline.max.ms=60000"));
+                        "NODE/etc/hasm.properties: hasm.scm: 'scm a' is not an SCM name"));
     }
 
     @TestFactory
     Stream<DynamicTest> aConfigurationTheBundlesRefuseStopsCheckAndRunWithExitCode2(@TempDir Path work) {
         return refusedByTheBundles().stream().map(c -> DynamicTest.dynamicTest(c.what(),
                 () -> refusedInFramework(c.edit(), c.expected(), work.resolve(c.what().replace(' ', '-')))));
+    }
+
+    /**
+     * The controller's own rule (every deadline at most deadline.max.ms): its bundle starts above the
+     * node's, and hasm check once called such a configuration OK; the SCM then booted into MONITOR.
+     */
+    @Test
+    void checkRunsTheControllersOwnCheck(@TempDir Path work) throws Exception {
+        Path node = demoPair(work).resolve("scm-a");
+        set(node, "org.hasm.controller.cfg", "deadline.stop.ms", "120000");
+        try (ScmProcess check = ScmProcess.start(dist, work.resolve("check"), "check", node.toString())) {
+            assertEquals(2, check.awaitExit(REJECT), check.transcript());
+            assertTrue(check.stderrText().contains("hasm: " + node + "/etc/org.hasm.controller.cfg: deadline.stop.ms:"
+                    + " deadline.stop.ms=120000 is above deadline.max.ms=60000"), check.transcript());
+        }
     }
 
     @Test

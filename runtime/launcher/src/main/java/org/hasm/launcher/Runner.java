@@ -38,17 +38,21 @@ import org.osgi.util.tracker.ServiceTracker;
  *     resolve them all: one that does not resolve stops the launch before anything started;</li>
  * <li>start the framework at level 1 (logging, Configuration Admin, Declarative Services);</li>
  * <li>apply the configurations, so no module or service ever runs unconfigured;</li>
- * <li>raise the start level to the top (modules and services, then the controller): every bundle
- *     started, each one's components waiting for the node; the node checks every configuration
- *     against its bundles' metatype and their own checks (the code their activation runs, the
- *     controller's included), while nothing that needs the node is active yet; anything wrong is
- *     one line each naming the file and the key, and exit 2, with nothing started;</li>
- * <li>the check passed, the node's gate opens and everything activates; then the deploy folder
- *     watcher starts; a bundle that does not start stops the SCM (exit 3);</li>
+ * <li>raise the start level to the node bundle's: the node checks every configuration against
+ *     its bundles' metatype and their own checks (the code their activation runs), while nothing
+ *     that needs the node is active yet; anything wrong is one line each naming the file and the
+ *     key, and exit 2, with nothing started (the controller, above, checks its own keys as it
+ *     activates: a problem there is MONITOR with the key named);</li>
+ * <li>raise the start level to the top: modules and services, then the controller, then the
+ *     deploy folder watcher; a bundle that does not start stops the SCM (exit 3). The controller
+ *     must start after the modules' bundles: started before the node's gate opened, it activated in
+ *     the same burst as the modules and some bound it before it had them;</li>
  * <li>wait for the framework to stop.</li>
  * </ol>
  *
- * <p>{@code hasm check} ({@link #check()}) goes as far as the node's check and stops: the framework
+ * <p>{@code hasm check} ({@link #check()}) goes as far as the node's check and stops, with every bundle
+ * started (the gate never opens, so nothing activates that needs the node) so that the controller's
+ * own check runs too: the framework
  * in a storage folder of its own (a running SCM's is left alone), its log below ERROR dropped, and
  * the HTTP server not started, so that no socket is opened.
  */
@@ -161,9 +165,8 @@ final class Runner {
                     // level 1: infrastructure only
                     && shutdown.unlessStopping(framework::start)
                     && shutdown.unlessStopping(() -> configure(framework.getBundleContext()))
-                    // every bundle started, its components waiting for the node: every configuration is checked,
-                    // each bundle's own checks included (the controller's too), before anything uses it
-                    && shutdown.unlessStopping(() -> raise(framework, checkLevel()));
+                    // the node's level: every configuration is checked before anything uses it
+                    && shutdown.unlessStopping(() -> raise(framework, nodeLevel()));
             starting = starting && awaitLevel(framework) && !shutdown.requested()
                     && shutdown.unlessStopping(() -> checkConfiguration(framework.getBundleContext(), "start"))
                     && shutdown.unlessStopping(() -> raise(framework, plan.topLevel()));
@@ -384,10 +387,10 @@ final class Runner {
     }
 
     /**
-     * @return the level the configuration is checked at: every bundle of the plan started (the deploy
-     *     folder's watcher, above it, not yet), so that each bundle's own check is registered, the
+     * @return the level {@code hasm check} checks at: every bundle of the plan started (the deploy
+     *     folder's watcher, above it, not), so that each bundle's own check is registered, the
      *     controller's included; nothing runs meanwhile, since every module waits for the node, whose
-     *     gate opens only once the check found nothing
+     *     gate a check never opens
      */
     private int checkLevel() throws LaunchException {
         nodeLevel(); // the plan must have the node bundle, or nothing would check

@@ -11,8 +11,9 @@ import org.osgi.service.component.annotations.Component;
 /**
  * The controller's configuration check: the deadlines its boot takes (each at most
  * {@code deadline.max.ms}), with the code its boot runs, so that a configuration transaction and the
- * node's check of every change refuse what would boot into MONITOR, and {@code hasm check} and every
- * start say so first (they check with every bundle started, this one's too).
+ * node's check of every change refuse what would boot into MONITOR, and {@code hasm check} says so
+ * first (it checks with every bundle started, this one's too; a start checks below the controller's
+ * level, and the controller's activation then refuses it: MONITOR naming the key).
  */
 @Component(service = ConfigurationCheck.class)
 public class ControllerCheck implements ConfigurationCheck {
