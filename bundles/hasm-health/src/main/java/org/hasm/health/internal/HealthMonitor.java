@@ -264,11 +264,34 @@ public class HealthMonitor implements HaModule, EventHandler {
                     + topic.substring(topic.lastIndexOf('/') + 1) + (event.getProperty("error") == null ? ""
                     : ": " + event.getProperty("error"));
         }
-        submit(() -> failed(module, what, panic));
+        submit(() -> failed(module, what, panic ? Cause.PANIC : Cause.CALL));
+    }
+
+    /** How a module was found failing. */
+    enum Cause {
+        /** a call returned FAILED or overran its deadline: the controller's status says so */
+        CALL,
+        /** it panicked through its context, maybe while a call was still in it */
+        PANIC,
+        /** its health probe found a problem (or did not answer) while the controller sees it ACTIVE */
+        PROBE
+    }
+
+    /**
+     * Whether a restart scheduled for a failure is still wanted when its time comes: a failed call that
+     * the module got over by itself (a later call passed) is not restarted; a panic or a failed probe
+     * is, whatever the status says (the status does not show them); a disabled module never is.
+     */
+    static boolean stillWanted(ModuleInfo info, Cause cause) {
+        if (String.valueOf(info.lastError()).startsWith(ModuleControl.DISABLED)) {
+            return false;
+        }
+        return cause != Cause.CALL || info.status() == ModuleStatus.FAILED || info.status() == ModuleStatus.TIMED_OUT;
     }
 
     /* hasm-health thread */
-    private void failed(String module, String what, boolean panic) {
+    private void failed(String module, String what, Cause cause) {
+        boolean panic = cause == Cause.PANIC;
         ModuleInfo info = info(module);
         if (info == null) {
             return;
@@ -279,7 +302,7 @@ public class HealthMonitor implements HaModule, EventHandler {
                     + r.failures() + " of " + limits.restartFailuresMax() + " in the window)");
             post(Topics.RESTART, Map.of("module", module, "reason", what, "delayMs", r.delayMs(),
                     "failures", r.failures()));
-            schedule(() -> restart(module, what, panic, 0), r.delayMs());
+            schedule(() -> restart(module, what, cause, 0), r.delayMs());
         } else if (d instanceof Decision.Disable x) {
             disable(module, x.reason(), 0);
         } else if (d instanceof Decision.Reboot b) {
@@ -292,15 +315,12 @@ public class HealthMonitor implements HaModule, EventHandler {
     private static final int MAX_TRIES = 100;
 
     /* hasm-health thread */
-    private void restart(String module, String what, boolean panic, int tries) {
+    private void restart(String module, String what, Cause cause, int tries) {
         ModuleInfo info = info(module);
         if (info == null) {
             return;
         }
-        // A panic is restarted whatever the status says: a module that panics from its own thread while the
-        // controller still has a call in it shows that call's outcome (ACTIVE) once it returns.
-        if (!panic && info.status() != ModuleStatus.FAILED && info.status() != ModuleStatus.TIMED_OUT
-                || String.valueOf(info.lastError()).startsWith(ModuleControl.DISABLED)) {
+        if (!stillWanted(info, cause)) {
             log.info("module " + module + " is " + info.status() + " again by itself: no restart");
             return;
         }
@@ -317,7 +337,7 @@ public class HealthMonitor implements HaModule, EventHandler {
         } catch (IllegalStateException e) {
             if (info(module) != null && info(module).inCallSince() != null && tries < MAX_TRIES) {
                 // hung in its call: the controller brings it on when it returns; look again later
-                schedule(() -> restart(module, what, panic, tries + 1), limits.checkIntervalMs());
+                schedule(() -> restart(module, what, cause, tries + 1), limits.checkIntervalMs());
             } else {
                 log.warn("module " + module + " not restarted: " + e.getMessage());
             }
@@ -463,7 +483,7 @@ public class HealthMonitor implements HaModule, EventHandler {
             }
             finding(check, problem == null ? null : "module " + info.name() + ": " + problem);
             if (problem != null) {
-                failed(info.name(), "probe: " + problem, false);
+                failed(info.name(), "probe: " + problem, Cause.PROBE);
             }
         }
     }
