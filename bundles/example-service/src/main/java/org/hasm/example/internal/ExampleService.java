@@ -86,6 +86,14 @@ public class ExampleService implements HaModule {
         this.greeting = config.greeting();
     }
 
+    /** Outside a framework: hasm's contract kit creates it so in this bundle's tests. */
+    ExampleService(String version, String greeting, Logger logger, AddressReadiness readiness) {
+        this.logger = logger;
+        this.version = version;
+        this.greeting = greeting;
+        this.readiness = readiness;
+    }
+
     @Modified
     void modified(Config config) {
         greeting = config.greeting();
