@@ -136,7 +136,7 @@ public final class ContractKit {
 
     /**
      * An export on each personality's volume ({@code export.<protocol>.<name>=<volume>:<path>}); the
-     * folder is created.
+     * folder is created, writable by every user (a file service may write as a squashed user).
      *
      * @return this kit
      */

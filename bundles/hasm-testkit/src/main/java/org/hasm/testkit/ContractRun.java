@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -133,7 +134,13 @@ final class ContractRun implements AutoCloseable {
             Files.createDirectories(root);
             for (String[] e : kit.exports) {
                 String path = e[2].replaceAll("^/+|/+$", "");
-                Files.createDirectories(root.resolve(path));
+                Path exported = Files.createDirectories(root.resolve(path));
+                try {
+                    // a file service may write as a squashed user (NFS's root as nobody): every user may write here
+                    Files.setPosixFilePermissions(exported, PosixFilePermissions.fromString("rwxrwxrwx"));
+                } catch (UnsupportedOperationException notPosix) {
+                    // no POSIX permissions on this file system: nothing to open up
+                }
                 exports.add(new KitPersonality.KitExport(e[1], e[0], volume, path, false));
             }
         } catch (IOException e) {
