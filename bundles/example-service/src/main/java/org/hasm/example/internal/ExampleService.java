@@ -23,12 +23,16 @@ import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
 import org.hasm.spi.address.AddressReadiness;
 import org.hasm.spi.address.AddressWait;
+import org.hasm.spi.node.Node;
+import org.hasm.spi.node.PersonalityKeys;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
@@ -55,6 +59,8 @@ public class ExampleService implements HaModule {
     static final String PID = "org.hasm.example";
     /** The personality property that gives the port to listen on. */
     static final String PORT = "example.port";
+    /** The personality keys it reads, judged the same way by hasm check (ExampleCheck), test() and opMode. */
+    static final PersonalityKeys KEYS = PersonalityKeys.of(PersonalityKeys.port(PORT));
 
     @ObjectClassDefinition(id = PID, name = "hasm example service", description = "Says hello on each served personality.")
     @interface Config {
@@ -68,6 +74,10 @@ public class ExampleService implements HaModule {
 
     @Reference
     private AddressReadiness readiness;
+
+    // Every personality of the pair, for test(): the context names only those served, none before the first opMode.
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile Node node;
 
     // The controller never calls a module twice at once; the lock guards against DS deactivation
     // racing a lifecycle call. Guarded by this: the listeners, by personality.
@@ -84,6 +94,14 @@ public class ExampleService implements HaModule {
         this.logger = logger;
         this.version = bundleContext.getBundle().getVersion().toString();
         this.greeting = config.greeting();
+    }
+
+    /** Outside a framework: hasm's contract kit creates it so in this bundle's tests. */
+    ExampleService(String version, String greeting, Logger logger, AddressReadiness readiness) {
+        this.logger = logger;
+        this.version = version;
+        this.greeting = greeting;
+        this.readiness = readiness;
     }
 
     @Modified
@@ -106,9 +124,8 @@ public class ExampleService implements HaModule {
     @Override
     public synchronized void test() throws HaException {
         // Self-test: every personality we may ever serve must name a usable port.
-        for (Personality p : context.personalities()) {
-            port(p);
-        }
+        Node n = node;
+        KEYS.require(n == null ? context.personalities() : n.personalities());
         log("test passed");
     }
 
@@ -164,15 +181,8 @@ public class ExampleService implements HaModule {
     }
 
     private static Integer port(Personality p) throws HaException {
-        String raw = p.properties().get(PORT);
-        if (raw == null) {
-            return null;
-        }
-        try {
-            return ExampleCheck.port(raw);
-        } catch (IllegalArgumentException e) {
-            throw new HaException("personality " + p.name() + ": " + PORT + ": " + e.getMessage());
-        }
+        long port = KEYS.number(p, PORT);
+        return port < 0 ? null : (int) port;
     }
 
     private void event(boolean problem, String message) {

@@ -14,6 +14,7 @@ import org.hasm.spi.Export;
 import org.hasm.spi.Personality;
 import org.hasm.spi.node.Findings;
 import org.hasm.spi.node.Node;
+import org.hasm.spi.storage.DurableFiles;
 
 /**
  * Reads the personalities from the factory configurations {@value Node#PERSONALITY_FACTORY_PID}:
@@ -164,6 +165,12 @@ final class PersonalityConfig {
         for (String segment : path.split("/")) {
             if (segment.equals("..") || segment.equals(".")) {
                 findings.problem(pid, key, "'" + value + "': the path may not contain '.' or '..'");
+                return null;
+            }
+            if (DurableFiles.reserved(segment)) {
+                // the modules' private folders and hasm's own files: no export may reach them
+                findings.problem(pid, key, "'" + value + "': '" + segment + "' is reserved for hasm (names starting with "
+                        + DurableFiles.RESERVED_PREFIX + ")");
                 return null;
             }
         }

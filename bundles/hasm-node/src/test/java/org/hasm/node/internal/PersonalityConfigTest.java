@@ -87,4 +87,19 @@ class PersonalityConfigTest {
         assertTrue(all.contains("export.http.w: 'v1:/:rx' is not"), all);
         assertTrue(all.contains("p~2: volumes: volume v1 is already served by personality A"), all);
     }
+
+    @Test
+    void anExportThatReachesHasmsReservedNamesIsRefusedWhateverItsProtocol() {
+        Map<String, Map<String, Object>> configs = new LinkedHashMap<>();
+        configs.put("p~1", props("name", "A", "home", "scm-a", "volumes", "v1",
+                "export.http.priv", "v1:.hasm-private", "export.nfs.deep", "v1:data/.hasm-private/kv",
+                "export.smb.ok", "v1:data/hasm-private"));
+        Found found = new Found();
+        List<Personality> list = PersonalityConfig.read(configs, found);
+        String all = found.all();
+        assertEquals(2, found.problems.size(), all);
+        assertTrue(all.contains("export.http.priv: 'v1:.hasm-private': '.hasm-private' is reserved for hasm"), all);
+        assertTrue(all.contains("export.nfs.deep: 'v1:data/.hasm-private/kv': '.hasm-private' is reserved"), all);
+        assertEquals(List.of("ok"), list.get(0).exports("smb").stream().map(org.hasm.spi.Export::name).toList());
+    }
 }

@@ -9,10 +9,13 @@
  * service authors implement, so that {@code hasm check} and every start refuse a configuration that
  * their components would refuse, naming the file and the key.
  *
+ * <p>1.1.0: {@link org.hasm.spi.node.PersonalityKeys}: the per-personality keys a service reads,
+ * declared once and judged the same way by {@code hasm check}, {@code test()} and {@code opMode}.
+ *
  * @since hasm.spi 1.1.0
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.hasm.spi.node;
 
 import org.osgi.annotation.bundle.Export;

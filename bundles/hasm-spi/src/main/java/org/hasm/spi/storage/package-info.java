@@ -10,9 +10,13 @@
  * <p>1.2.0: {@link org.hasm.spi.storage.Volume#writeFailed}, {@link org.hasm.spi.storage.VolumeProblem},
  * {@link org.hasm.spi.storage.StorageListener}; a volume waiting to be acquired is returned by
  * {@link org.hasm.spi.storage.VolumeManager#volume}, not owned.
+ *
+ * <p>1.3.0: {@link org.hasm.spi.storage.DurableFiles}: a module's private folder on a volume, which no
+ * export reaches, and the durable write (temporary file, force, fence, atomic rename, folder sync) that
+ * services call; {@link org.hasm.spi.storage.DurableWriteException}.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.hasm.spi.storage;
 
 import org.osgi.annotation.bundle.Export;

@@ -4,42 +4,42 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.UUID;
+import org.hasm.spi.storage.DurableFiles;
+import org.hasm.spi.storage.DurableWriteException;
 import org.hasm.spi.storage.FencedException;
 import org.hasm.spi.storage.Volume;
 
 /**
- * Writes a file so that an acknowledged write survives a crash and a write this SCM may no longer
- * make is never seen: the body goes to a hidden temporary file in the target's folder, is forced to
- * disk, the volume's ownership is proven ({@link Volume#fence()}), and only then does an atomic
- * rename put it under the final name; the folder is forced so the rename itself is durable. Any
- * failure deletes the temporary file, so the final name holds the old content or the new, never a
- * part.
+ * Writes a request's body so that an acknowledged write survives a crash and a write this SCM may no
+ * longer make is never seen: hasm's durable write ({@link DurableFiles#write}: a hidden temporary file in
+ * the target's folder, forced to disk, the volume fenced, an atomic rename, the folder forced), with the
+ * limits of this service and its failures turned into the status to answer. Any failure leaves the
+ * final name with the old content or the new, never a part.
  */
 final class DurableWrite {
 
     /** Names of temporary files start with this; they are hidden from listings and refused by URL. */
-    static final String TEMP_PREFIX = ".hasm-put-";
+    static final String TEMP_PREFIX = DurableFiles.TEMP_PREFIX;
 
     /**
-     * Every name starting with this is hasm's own on a volume (these temporary files, the NFS service's
-     * file ids and duplicate request cache in {@code .hasm-nfs}): hidden from listings and refused by URL,
-     * so no client of this service can read or change them.
+     * Every name starting with this is hasm's own on a volume (these temporary files, the modules' private
+     * folders, the NFS service's file ids and duplicate request cache in {@code .hasm-nfs}): hidden from
+     * listings and refused by URL, so no client of this service can read or change them.
      */
-    static final String RESERVED_PREFIX = ".hasm-";
+    static final String RESERVED_PREFIX = DurableFiles.RESERVED_PREFIX;
 
-    /** Opens the temporary file; a test puts a failing disk behind it. */
+    /** Stands between the write and the temporary file; a test puts a failing disk there. */
     interface ChannelOpener {
-        FileChannel open(Path file) throws IOException;
+        /**
+         * @param target the final name being written
+         * @param created the temporary file, just created
+         * @return the channel to write the body to
+         */
+        FileChannel open(Path target, FileChannel created) throws IOException;
     }
 
-    static final ChannelOpener DEFAULT_OPENER =
-            file -> FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    static final ChannelOpener DEFAULT_OPENER = (target, created) -> created;
 
     private static final int BUFFER_BYTES = 256 * 1024;
 
@@ -59,84 +59,61 @@ final class DurableWrite {
      * @throws WriteFailure with the status to answer; nothing then appeared under {@code target}
      */
     void write(Path target, InputStream body) {
-        Path folder = target.getParent();
-        Path temp = folder.resolve(TEMP_PREFIX + UUID.randomUUID() + ".tmp");
-        boolean renamed = false;
+        Volume v = volume.current();
+        if (v == null) {
+            throw new WriteFailure(503, "volume " + volume.name() + " is no longer served by this SCM", null);
+        }
         try {
-            copy(body, temp);
-            Volume v = volume.current();
-            if (v == null) {
-                throw new WriteFailure(503, "volume " + volume.name() + " is no longer served by this SCM", null);
-            }
+            DurableFiles.write(v, target, out -> copy(body, opener.open(target, out)));
+        } catch (FencedException e) {
+            throw new WriteFailure(503, "volume " + volume.name() + " is fenced: " + e.getMessage(), e);
+        } catch (DurableWriteException e) {
+            throw volume.failed(e);
+        } catch (IOException e) {
+            throw storageFailure("cannot write", e);
+        }
+    }
+
+    private void copy(InputStream body, FileChannel out) throws IOException {
+        byte[] bytes = new byte[BUFFER_BYTES];
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        long total = 0;
+        while (true) {
+            int n;
             try {
-                v.fence();
-            } catch (FencedException e) {
-                throw new WriteFailure(503, "volume " + volume.name() + " is fenced: " + e.getMessage(), e);
-            }
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                // same folder, so only an odd file system gets here; a non-atomic move could expose a part
-                throw new WriteFailure(500, "the volume cannot rename atomically: " + e.getMessage(), e);
+                n = body.read(bytes);
             } catch (IOException e) {
-                throw volume.failed("cannot rename into place", e);
+                // the client went away or stalled past the timeout: its write was never complete
+                throw new WriteFailure(400, "request body incomplete: " + e.getMessage(), e);
             }
-            renamed = true;
-            forceFolder(folder);
-        } finally {
-            if (!renamed) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException e) {
-                    // the name stays hidden and is never the final one; nothing more can be done here
-                }
+            if (n < 0) {
+                break;
+            }
+            total += n;
+            if (total > maxBytes) {
+                throw new WriteFailure(413, "body larger than max.put.bytes=" + maxBytes, null);
+            }
+            buffer.clear().limit(n);
+            while (buffer.hasRemaining()) {
+                out.write(buffer);
             }
         }
     }
 
-    private void copy(InputStream body, Path temp) {
-        try (FileChannel out = openTemp(temp)) {
-            byte[] bytes = new byte[BUFFER_BYTES];
-            ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            long total = 0;
-            while (true) {
-                int n;
-                try {
-                    n = body.read(bytes);
-                } catch (IOException e) {
-                    // the client went away or stalled past the timeout: its write was never complete
-                    throw new WriteFailure(400, "request body incomplete: " + e.getMessage(), e);
-                }
-                if (n < 0) {
-                    break;
-                }
-                total += n;
-                if (total > maxBytes) {
-                    throw new WriteFailure(413, "body larger than max.put.bytes=" + maxBytes, null);
-                }
-                buffer.clear().limit(n);
-                while (buffer.hasRemaining()) {
-                    out.write(buffer);
-                }
-            }
-            out.force(true);
-        } catch (IOException e) {
-            throw volume.failed("cannot write", e);
-        }
-    }
-
-    private FileChannel openTemp(Path temp) {
-        try {
-            return opener.open(temp);
-        } catch (IOException e) {
-            throw volume.failed("cannot create a temporary file", e);
-        }
+    /** @return what the failed step was doing, as this service says it */
+    static String what(DurableWriteException.Step step) {
+        return switch (step) {
+            case CREATE -> "cannot create a temporary file";
+            case WRITE -> "cannot write";
+            case RENAME -> "cannot rename into place";
+            case SYNC -> "cannot sync folder";
+        };
     }
 
     /** Makes the folder's entries (a rename, a new or removed name) durable. */
     static void forceFolder(Path folder) {
-        try (FileChannel dir = FileChannel.open(folder, StandardOpenOption.READ)) {
-            dir.force(true);
+        try {
+            DurableFiles.syncFolder(folder);
         } catch (IOException e) {
             throw storageFailure("cannot sync folder", e);
         }

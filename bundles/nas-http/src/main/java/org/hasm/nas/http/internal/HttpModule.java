@@ -122,6 +122,16 @@ public class HttpModule implements HaModule {
         logger.debug("activated with {}", settings);
     }
 
+    /** Outside a framework: hasm's contract kit creates it so in this bundle's tests. */
+    HttpModule(HttpSettings settings, File tomcatDir, Logger logger, VolumeManager volumeManager,
+            AddressReadiness readiness) {
+        this.logger = logger;
+        this.settings = settings;
+        this.tomcatDir = tomcatDir;
+        this.volumeManager = volumeManager;
+        this.readiness = readiness;
+    }
+
     @Modified
     void modified(Config config) {
         HttpSettings s = settings(config);

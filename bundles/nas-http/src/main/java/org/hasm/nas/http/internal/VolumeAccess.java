@@ -2,6 +2,7 @@ package org.hasm.nas.http.internal;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import org.hasm.spi.storage.DurableWriteException;
 import org.hasm.spi.storage.Volume;
 import org.hasm.spi.storage.VolumeProblem;
 
@@ -48,6 +49,21 @@ final class VolumeAccess {
     WriteFailure failed(String what, IOException error) {
         Volume v = volumes.volume(name);
         VolumeProblem.Kind kind = v == null ? null : v.writeFailed(error);
+        if (kind == null) {
+            return DurableWrite.storageFailure(what, error);
+        }
+        int status = kind == VolumeProblem.Kind.FULL ? WriteFailure.INSUFFICIENT_STORAGE : 503;
+        return new WriteFailure(status, "volume " + name + ": " + what + ": " + error.getMessage(), error, true);
+    }
+
+    /**
+     * A durable write failed on the storage, which hasm's write has told the volume already: the same
+     * answers as {@link #failed(String, IOException)}, without telling the volume twice.
+     */
+    WriteFailure failed(DurableWriteException e) {
+        String what = DurableWrite.what(e.step());
+        IOException error = e.getCause() instanceof IOException cause ? cause : e;
+        VolumeProblem.Kind kind = e.problem();
         if (kind == null) {
             return DurableWrite.storageFailure(what, error);
         }

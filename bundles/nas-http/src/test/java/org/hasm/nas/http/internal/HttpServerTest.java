@@ -242,7 +242,7 @@ class HttpServerTest {
     @Test
     void fullVolumeAnswers507AndLeavesNoPartialFile() throws Exception {
         // a disk that takes 64 KiB, then fails like ext4 does when it is full
-        DurableWrite.ChannelOpener fullDisk = file -> new LimitedChannel(DurableWrite.DEFAULT_OPENER.open(file), 64 * 1024);
+        DurableWrite.ChannelOpener fullDisk = (file, created) -> new LimitedChannel(created, 64 * 1024);
         int port = serveDocs(server(HttpSettings.defaults(), fullDisk), false);
         Files.writeString(docs.resolve("big.bin"), "previous");
 

@@ -63,7 +63,7 @@ class StorageFailureTest {
 
     /** Serves docs (v1:docs) on a disk that refuses every new file with the kernel's {@code text}. */
     private int serveOnADiskThatSays(String text) throws Exception {
-        DurableWrite.ChannelOpener refusing = file -> {
+        DurableWrite.ChannelOpener refusing = (file, created) -> {
             throw new FileSystemException(file.toString(), null, text);
         };
         server = new HttpServer(tmp.resolve("tomcat"), HttpSettings.defaults(), volumes, addresses.service, events,

@@ -3,6 +3,7 @@ package org.hasm.nas.nfs.internal;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import org.hasm.spi.HaContext;
 import org.hasm.spi.HaException;
 import org.hasm.spi.HaModule;
@@ -97,11 +98,29 @@ public class NfsModule implements HaModule {
     private HaContext context;
     private NfsServer server;
 
+    // Outside a framework only (the contract kit in this bundle's tests): the handle key and the
+    // incarnation hasm's keyring and node would give. Null in the framework.
+    private final Handles.Mac givenMac;
+    private final LongSupplier givenIncarnation;
+
     @Activate
     public NfsModule(Config config, @Reference(name = "logger", service = LoggerFactory.class) Logger logger) {
         this.logger = logger;
         this.settings = settings(config);
+        this.givenMac = null;
+        this.givenIncarnation = null;
         logger.debug("activated with {}", settings);
+    }
+
+    /** Outside a framework: hasm's contract kit creates it so in this bundle's tests. */
+    NfsModule(NfsSettings settings, Logger logger, VolumeManager volumeManager, AddressReadiness readiness,
+            Handles.Mac mac, LongSupplier incarnation) {
+        this.logger = logger;
+        this.settings = settings;
+        this.volumeManager = volumeManager;
+        this.readiness = readiness;
+        this.givenMac = mac;
+        this.givenIncarnation = incarnation;
     }
 
     @Modified
@@ -128,7 +147,7 @@ public class NfsModule implements HaModule {
     @Override
     public synchronized void init(HaContext ctx) throws HaException {
         this.context = ctx;
-        Handles.Mac mac = HandleKeys.cluster(keyring);
+        Handles.Mac mac = givenMac != null ? givenMac : HandleKeys.cluster(keyring);
         if (mac == null) {
             try {
                 mac = HandleKeys.local(node.dataDir().resolve("nfs").resolve("handle.key"));
@@ -136,7 +155,8 @@ public class NfsModule implements HaModule {
                 throw new HaException("no cluster key, and no key of this SCM's own for NFS handles: " + e.getMessage(), e);
             }
         }
-        server = new NfsServer(settings, this::volume, readiness, new Handles(mac), node::incarnation, events());
+        server = new NfsServer(settings, this::volume, readiness, new Handles(mac),
+                givenIncarnation != null ? givenIncarnation : node::incarnation, events());
         log("init: SCM " + ctx.scm());
     }
 

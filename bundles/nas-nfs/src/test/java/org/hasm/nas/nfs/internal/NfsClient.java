@@ -65,6 +65,11 @@ public final class NfsClient implements AutoCloseable {
         rpc = new RpcClient(host, port);
     }
 
+    /** @param timeoutMs how long a reply may take */
+    public NfsClient(String host, int port, int timeoutMs) throws IOException {
+        rpc = new RpcClient(host, port, timeoutMs);
+    }
+
     Result nfs(int procedure, XdrAble args) throws IOException {
         return nfs(RpcClient.nextXid(), procedure, args);
     }

@@ -38,9 +38,14 @@ public final class RpcClient implements AutoCloseable {
     private RpcAuthTypeUnix credential = new RpcAuthTypeUnix(0, 0, new int[] {0}, 0, "hasm-test");
 
     public RpcClient(String host, int port) throws IOException {
+        this(host, port, 20_000);
+    }
+
+    /** @param timeoutMs how long a reply may take (a refused write on a fenced volume gets none) */
+    public RpcClient(String host, int port, int timeoutMs) throws IOException {
         socket = new Socket();
         socket.connect(new InetSocketAddress(host, port), 5_000);
-        socket.setSoTimeout(20_000);
+        socket.setSoTimeout(timeoutMs);
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();
     }

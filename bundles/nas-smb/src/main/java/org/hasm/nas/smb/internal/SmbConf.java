@@ -6,6 +6,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.hasm.spi.storage.DurableFiles;
 
 /**
  * The private {@code smb.conf} of one personality's smbd, and the folders it names. Everything smbd
@@ -28,6 +29,8 @@ import java.util.Locale;
  *     them, whoever logs in; users authenticate with the configured hashes ({@code users.map} maps each
  *     to its Unix account), unknown names become the guest, who is let into guest shares only.</li>
  * <li>{@code follow symlinks = no}: a link in a volume never leads a client elsewhere.</li>
+ * <li>{@code veto files} = hasm's reserved names ({@link DurableFiles#RESERVED_PREFIX}): a module's private
+ *     folder on a volume is never shown to nor reached by a client of a share.</li>
  * </ul>
  */
 final class SmbConf {
@@ -110,6 +113,9 @@ final class SmbConf {
                 line(t, "sync always", s.syncAlways() ? "yes" : "no");
                 line(t, "force user", serviceAccount);
                 line(t, "browseable", "yes");
+                // hasm's own names on a volume (the modules' private folders, temporary files, the NFS
+                // service's file ids) are neither shown nor reachable: no export may reach them
+                line(t, "veto files", "/" + DurableFiles.RESERVED_PREFIX + "*/");
             }
         }
         return t.toString();

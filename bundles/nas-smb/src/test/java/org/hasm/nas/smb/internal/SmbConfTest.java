@@ -42,6 +42,8 @@ class SmbConfTest {
         }
         assertTrue(conf.contains("[files]\n  path = /shared/volumes/vol-a\n  read only = no\n  guest ok = yes\n  sync always = yes\n"), conf);
         assertTrue(conf.contains("[docs]\n  path = /shared/volumes/vol-a/docs\n  read only = yes\n  guest ok = no\n  sync always = no\n"), conf);
+        assertEquals(2, conf.split("\n  veto files = /.hasm-\\*/\n", -1).length - 1,
+                "every share hides hasm's reserved names (the modules' private folders): " + conf);
         assertFalse(conf.contains("8846F7EA"), "no hash in smb.conf");
         assertEquals("# Unix account = SMB user, written by hasm's SMB service\nroot = alice\n",
                 SmbConf.usersMap(SETTINGS.users()));
