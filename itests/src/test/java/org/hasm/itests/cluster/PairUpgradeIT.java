@@ -2,6 +2,7 @@ package org.hasm.itests.cluster;
 
 import static org.hasm.itests.cluster.Pair.Scm.A;
 import static org.hasm.itests.cluster.Pair.Scm.B;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,7 +23,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.hasm.itests.cluster.Pair.Scm;
 import org.hasm.itests.cluster.Pair.Timing;
+import org.hasm.itests.support.Await;
 import org.hasm.itests.support.TestBundles;
+import org.hasm.nas.nfs.internal.NfsClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,19 +44,51 @@ class PairUpgradeIT {
 
     @Test
     void aServiceBundleIsUpgradedAcrossThePairWithNoFailedRequest(@TempDir Path work) throws Exception {
+        Requirements.require(Requirements.tool("smbclient") != null, "this test puts files over SMB during the upgrade:"
+                + " install smbclient (Debian: apt-get install smbclient)");
         try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
             tuned(pair);
             PairFaultIT.startInDac(pair);
             String before = moduleVersion(pair.status(A), "example");
             Path jar = UpgradeJars.withVersion(UpgradeJars.exampleJar(), "1.0.1", work.resolve("example-1.0.1.jar"));
-            try (PairOperationsIT.Clients clients = PairOperationsIT.Clients.start(pair, "u")) {
+            Duration limit = UPGRADE.multipliedBy(2);
+            // the same through NFS and SMB, on both personalities: an NFS client writes FILE_SYNC and UNSTABLE +
+            // COMMIT and reconnects as RPC clients do; an SMB client puts files with smbclient
+            try (PairOperationsIT.Clients clients = PairOperationsIT.Clients.start(pair, "u");
+                    NfsWriteLoop nfsA = NfsWriteLoop.start(pair.personalityAddress(A), pair.nfsPort(), nfsRoot(pair, A),
+                            "un-a-", limit);
+                    NfsWriteLoop nfsB = NfsWriteLoop.start(pair.personalityAddress(B), pair.nfsPort(), nfsRoot(pair, B),
+                            "un-b-", limit);
+                    SmbPutLoop smbA = SmbPutLoop.start(pair, A, "us-a-", work.resolve("smb-a"), limit, null);
+                    SmbPutLoop smbB = SmbPutLoop.start(pair, B, "us-b-", work.resolve("smb-b"), limit, null)) {
                 clients.awaitAcks(SOME, pair);
+                awaitNfs(nfsA, nfsA.ackCount() + SOME, pair);
+                awaitNfs(nfsB, nfsB.ackCount() + SOME, pair);
+                smbA.awaitAcks(smbA.ackCount(), 3, STEP, pair::diagnostics);
+                smbB.awaitAcks(smbB.ackCount(), 3, STEP, pair::diagnostics);
                 HasmCtlRun run = ctl(pair, B, "upgrade", jar.toString(), "--reason", "example 1.0.1");
                 System.out.println(run.stdout());
                 assertEquals(0, run.code(), run + "\n" + pair.diagnostics());
                 assertTrue(run.stdout().contains("6/6 scm-a rejoins on 1.0.1: done"), run.stdout());
                 clients.awaitAcks(SOME, pair);
+                awaitNfs(nfsA, nfsA.ackCount() + SOME, pair);
+                awaitNfs(nfsB, nfsB.ackCount() + SOME, pair);
+                smbA.awaitAcks(smbA.ackCount(), 3, STEP, pair::diagnostics);
+                smbB.awaitAcks(smbB.ackCount(), 3, STEP, pair::diagnostics);
                 clients.checked(pair);
+                for (NfsWriteLoop nfs : List.of(nfsA, nfsB)) {
+                    nfs.stop();
+                    System.out.println("# NFS during the upgrade: " + nfs.summary());
+                }
+                nfsReadsBack(pair, A, nfsA.acks());
+                nfsReadsBack(pair, B, nfsB.acks());
+                for (SmbPutLoop smb : List.of(smbA, smbB)) {
+                    smb.stop();
+                    System.out.println("# SMB during the upgrade: " + smb.summary());
+                    assertEquals(List.of(), smb.givenUp(), "SMB puts given up: " + smb.summary());
+                }
+                assertEquals(List.of(), SmbPutLoop.verify(pair, A, work.resolve("smb-a-get"), smbA.acks()));
+                assertEquals(List.of(), SmbPutLoop.verify(pair, B, work.resolve("smb-b-get"), smbB.acks()));
             }
             // roles as the patent leaves them: the configured SLAVE runs as MASTER
             pair.awaitState(B, "DAC", "MASTER", STEP);
@@ -214,6 +249,35 @@ class PairUpgradeIT {
     }
 
     /** The upgrade's steps at test timing: a step that does not end within 20 s is a failed one. */
+    /** @return the handle of {@code home}'s export {@code /files}, mounted through its address once it serves */
+    private static byte[] nfsRoot(Pair pair, Scm home) {
+        byte[][] root = {null};
+        Await.until("NFS of " + home.personality() + " to mount /files", STEP, () -> {
+            try (NfsClient c = new NfsClient(pair.personalityAddress(home), pair.nfsPort())) {
+                root[0] = c.mount("/files");
+                return root[0] != null;
+            } catch (IOException e) {
+                return false; // not serving yet
+            }
+        }, pair::diagnostics);
+        return root[0];
+    }
+
+    private static void awaitNfs(NfsWriteLoop writer, int count, Pair pair) {
+        Await.until(count + " files acknowledged by the NFS writer", STEP, () -> writer.ackCount() >= count,
+                () -> writer.summary() + pair.diagnostics());
+    }
+
+    /** Every write the NFS server acknowledged as durable is in the personality's volume, identical. */
+    private static void nfsReadsBack(Pair pair, Scm home, List<NfsWriteLoop.Ack> acks) throws IOException {
+        Path volume = pair.shared().resolve("volumes").resolve(pair.volume(home));
+        assertTrue(!acks.isEmpty(), "no NFS write acknowledged through " + home.personality());
+        for (NfsWriteLoop.Ack ack : acks) {
+            assertArrayEquals(ack.content(), Files.readAllBytes(volume.resolve(ack.name())), ack.name()
+                    + " was acknowledged through " + home.personality());
+        }
+    }
+
     private static void tuned(Pair pair) throws IOException {
         for (Scm scm : Scm.values()) {
             Files.writeString(pair.node(scm).resolve("etc/org.hasm.controller.cfg"), "\nupgrade.step.timeout.ms=20000\n",
