@@ -1,6 +1,5 @@
 package org.hasm.admin.internal;
 
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -10,19 +9,17 @@ import org.osgi.service.log.Logger;
  * The status page's HTTP side, under {@value StatusPage#PREFIX}: {@link AdminServlet} hands it the requests of
  * that path, so the page shares the admin API's server, routes and credentials.
  */
-final class PageServlet extends HttpServlet {
-    private static final long serialVersionUID = 1L;
+final class PageServlet {
 
-    private final transient StatusPage page;
-    private final transient Logger log;
+    private final StatusPage page;
+    private final Logger log;
 
     PageServlet(StatusPage page, Logger log) {
         this.page = page;
         this.log = log;
     }
 
-    @Override
-    public void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         StatusPage.Reply reply;
         try {
             reply = page.handle(new StatusPage.Request(req.getMethod(), req.getPathInfo(), req.getScheme(),
