@@ -35,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 class PageChromiumIT {
 
     private static final Duration STEP = Duration.ofSeconds(30);
+    /** The text of a table's cells, joined by |. */
+    private static final String CELLS = "[...document.querySelectorAll('%s tbody td')].map(c => c.textContent).join('|')";
 
     @Test
     void thePageShowsThePairAndATakeoverWithinASecond(@TempDir Path work) throws Exception {
@@ -81,8 +83,8 @@ class PageChromiumIT {
                 long shown = browser.evaluate("Number(document.body.dataset.stateShownAt)").asLong();
                 assertTrue(shown - entered < 1000, "the page showed DEGRADED " + (shown - entered)
                         + " ms after scm-b entered it");
-                assertTrue(browser.evaluate("(() => [...document.querySelectorAll('#personalities tbody td')].map(c => c.textContent).join('|'))()").asText().contains("scm-b"),
-                        "A is served by scm-b: " + browser.evaluate("(() => [...document.querySelectorAll('#personalities tbody td')].map(c => c.textContent).join('|'))()"));
+                String personalities = browser.evaluate(CELLS.formatted("#personalities")).asText();
+                assertTrue(personalities.contains("scm-b"), "A is served by scm-b: " + personalities);
                 awaitPage(browser, "the page lists the takeover's TRANSITION event",
                         "cells('#events').includes('FAILOVER')");
                 assertEquals(List.of(), browser.errors());
