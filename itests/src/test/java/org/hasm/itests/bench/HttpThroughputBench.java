@@ -182,7 +182,7 @@ class HttpThroughputBench {
     private static final Pattern REQUESTS_PER_SECOND = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
 
     /** @return requests per second of one wrk run; fails if any answer was not 2xx or a socket failed */
-    private static double wrkRun(Path wrk, String url, Duration length) throws Exception {
+    static double wrkRun(Path wrk, String url, Duration length) throws Exception {
         List<String> command = new ArrayList<>(List.of(wrk.toString()));
         command.addAll(Arrays.asList(WRK_LOAD));
         command.add("-d" + length.toSeconds() + "s");

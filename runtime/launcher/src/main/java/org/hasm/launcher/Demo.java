@@ -239,6 +239,11 @@ final class Demo {
         out.println("  " + bin.resolve("hasmctl") + " --node-dir " + a + " config set org.hasm.controller"
                 + " upgrade.step.timeout.ms=90000      a configuration transaction: checked, then applied on both SCMs");
         out.println("  " + bin.resolve("hasmctl") + " --node-dir " + a + " config history      what changed, when, by whom");
+        out.println("  http://127.0.0.1:" + DemoPair.adminPort(DemoPair.A, p) + "/hasm/ui/      the status page in a browser"
+                + " (user " + AdminAccess.DEFAULT_NAME + ", password: the line of its token file above)");
+        out.println("  curl -H \"Authorization: Bearer $(cat " + a.resolve("etc/admin/read/" + DemoPair.MONITOR
+                + AdminAccess.SUFFIX) + ")\" http://127.0.0.1:" + DemoPair.adminPort(DemoPair.A, p)
+                + "/hasm/api/v1/metrics      its metrics for Prometheus");
         out.println("  kill -9 $(cat " + a.resolve(PidFile.NAME) + ")      scm-b takes over personality A");
         out.println("  " + bin.resolve("hasm") + " run " + a + "      scm-a comes back and gets A back");
         out.println("Ctrl-C here stops both SCMs (and an scm-a or scm-b you restarted by hand).");

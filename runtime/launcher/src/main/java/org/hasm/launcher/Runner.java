@@ -164,6 +164,9 @@ final class Runner {
                     })
                     // level 1: infrastructure only
                     && shutdown.unlessStopping(framework::start)
+                    // the hasm: commands of the Gogo shell (hasmctl in this JVM)
+                    && shutdown.unlessStopping(() -> ShellCommands.register(framework.getBundleContext(),
+                            Path.of(plan.frameworkProperties().get("hasm.home")), plan.node().dir()))
                     && shutdown.unlessStopping(() -> configure(framework.getBundleContext()))
                     // the node's level: every configuration is checked before anything uses it
                     && shutdown.unlessStopping(() -> raise(framework, nodeLevel()));

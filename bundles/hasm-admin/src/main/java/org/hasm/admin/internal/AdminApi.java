@@ -96,9 +96,11 @@ final class AdminApi {
     private static final Set<String> COMMANDS = Set.of("reset", "shutdown", "surrender");
     /** The pair's everyday operations: carried out by the MASTER only, never where they are sent otherwise. */
     private static final Set<String> OPERATIONS = Set.of("move", "standby", "unstandby", "failback", "maintenance");
-    private static final String COMMAND_PATH = "/commands/";
+    static final String COMMAND_PATH = "/commands/";
     /** The rolling upgrade: GET its document (either SCM: it is kept on the shared storage), POST to start, resume, abort. */
     static final String UPGRADE = "/upgrade";
+    /** The metrics, Prometheus text format: every SCM its own, for the read role. */
+    static final String METRICS = "/metrics";
     /** A redirect's header: the MASTER's name. */
     static final String MASTER_HEADER = "Hasm-Master";
     /** A redirect's header, with https: the SHA-256 (hex) of the certificate the MASTER's admin API serves. */
@@ -128,6 +130,8 @@ final class AdminApi {
     private volatile Supplier<PairConfiguration> pairConfiguration = () -> null;
     /** The shared files (SFM), when their bundle is installed; set once after construction. */
     private volatile Supplier<SharedFiles> sharedFiles = () -> null;
+    /** The SCM's metrics, when their component runs; set once after construction. */
+    private volatile Supplier<Metrics> metrics = () -> null;
 
     /**
      * @param faultsEnabled whether the framework property {@code hasm.faults.enabled} is {@code true}:
@@ -164,6 +168,12 @@ final class AdminApi {
     /** Serves the pair's configuration routes from {@code config} (absent: 404 names the missing bundle). */
     AdminApi pairConfiguration(Supplier<PairConfiguration> config) {
         this.pairConfiguration = config;
+        return this;
+    }
+
+    /** Serves {@code GET /metrics} from {@code metrics} (absent: 503). */
+    AdminApi metrics(Supplier<Metrics> metrics) {
+        this.metrics = metrics;
         return this;
     }
 
@@ -211,6 +221,9 @@ final class AdminApi {
         }
         if (p.equals("/journal")) {
             return only("GET", method, () -> journal(request.parameter().apply("after")));
+        }
+        if (p.equals(METRICS)) {
+            return only("GET", method, this::metrics);
         }
         if (p.equals("/events")) {
             return only("GET", method, () -> events.answer(request.parameter()));
@@ -309,6 +322,14 @@ final class AdminApi {
             return noController();
         }
         return Reply.ok(200, Documents.status(c, monitor.get(), link.get(), power.get(), clock.instant()));
+    }
+
+    private Reply metrics() {
+        Metrics m = metrics.get();
+        if (m == null) {
+            return Reply.error(503, "the metrics of this SCM are not running");
+        }
+        return new Reply(200, m.text(), null, Map.of("Content-Type", Metrics.contentType()));
     }
 
     private Reply journal(String after) {

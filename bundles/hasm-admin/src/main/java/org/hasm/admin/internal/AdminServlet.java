@@ -44,7 +44,7 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPa
  * registered and answers 503 with a JSON body instead of vanishing into the container's 404 page.
  */
 @Component(service = Servlet.class)
-@HttpWhiteboardServletPattern(AdminApi.PREFIX + "/*")
+@HttpWhiteboardServletPattern({AdminApi.PREFIX + "/*", StatusPage.PREFIX + "/*"})
 @HttpWhiteboardServletName("hasm-admin")
 public class AdminServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
@@ -95,12 +95,19 @@ public class AdminServlet extends HttpServlet {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile SharedFiles sharedFiles;
 
+    // the metrics this bundle's component keeps (GET /hasm/api/v1/metrics)
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile MetricsComponent metrics;
+
     private final transient Logger log;
     private final transient AdminApi api;
     // Two drop requests at once would each read, merge and write the whole configuration; the
     // lock keeps the second from undoing the first. Guards the read-modify-write in drop().
     private final transient Object configLock = new Object();
     private final transient RefusalLog refusals;
+    /** The status page under {@value StatusPage#PREFIX}: same server, same credentials, routes of its own. */
+    private final transient PageServlet page;
 
     @Activate
     public AdminServlet(BundleContext context,
@@ -123,7 +130,9 @@ public class AdminServlet extends HttpServlet {
         };
         this.api = new AdminApi(() -> controller, () -> monitor, () -> link, faults,
                 () -> configAdmin == null ? null : this::drop, credentials, audit, Clock.systemUTC()).power(() -> power)
-                .events(() -> eventJournal).pairConfiguration(() -> pairConfiguration).sharedFiles(() -> sharedFiles);
+                .events(() -> eventJournal).pairConfiguration(() -> pairConfiguration).sharedFiles(() -> sharedFiles)
+                .metrics(() -> metrics == null ? null : metrics.metrics());
+        this.page = new PageServlet(new StatusPage(api, credentials, () -> controller), log);
         // read now, so that a folder without a valid credential is in the log at start, not at the first request
         int n = credentials.list().size();
         log.info("admin API: {} credential{} in {}", n, n == 1 ? "" : "s", credentials.folder());
@@ -146,6 +155,10 @@ public class AdminServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (StatusPage.PREFIX.equals(req.getServletPath())) {
+            page.service(req, resp);
+            return;
+        }
         AdminApi.Reply reply;
         try {
             String remote = req.getRemoteAddr() + ":" + req.getRemotePort();

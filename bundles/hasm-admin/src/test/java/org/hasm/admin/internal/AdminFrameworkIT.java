@@ -100,7 +100,7 @@ class AdminFrameworkIT {
         Map<String, String> props = new HashMap<>();
         props.put(Constants.FRAMEWORK_STORAGE, storage.resolve("felix").toAbsolutePath().toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
-        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, spiExports("org.hasm.spi", "org.hasm.spi.peer", "org.hasm.spi.power", "org.hasm.spi.events", "org.hasm.spi.config"));
+        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, spiExports("org.hasm.spi", "org.hasm.spi.peer", "org.hasm.spi.power", "org.hasm.spi.events", "org.hasm.spi.config", "org.hasm.spi.storage"));
         props.put("org.osgi.service.http.port", String.valueOf(port));
         props.put("org.apache.felix.http.host", "127.0.0.1");
         props.put(AdminServlet.PROP_FAULTS, "true");
@@ -141,6 +141,41 @@ class AdminFrameworkIT {
                 }
             }
         }
+    }
+
+    @Test
+    void servesMetricsAndTheStatusPageInsideTheFramework() throws Exception {
+        SpiViews.Controller controller = new SpiViews.Controller();
+        controller.scm = "scm-it";
+        framework.getBundleContext().registerService(HaController.class, controller, null);
+        // the embedded Prometheus client answers from inside the bundle, and counts what Event Admin delivers
+        // (Event Admin's classes are the bundle's, not this test's: reached by name)
+        ServiceReference<?> ea = framework.getBundleContext().getAllServiceReferences(
+                "org.osgi.service.event.EventAdmin", null)[0];
+        Object admin = framework.getBundleContext().getService(ea);
+        Class<?> event = ea.getBundle().loadClass("org.osgi.service.event.Event");
+        Object transition = event.getConstructor(String.class, Map.class).newInstance(Metrics.TOPIC_TRANSITION,
+                Map.of("kind", "FAILOVER", "millis", 120L));
+        admin.getClass().getMethod("postEvent", event).invoke(admin, transition);
+        HttpResponse<String> r = await("GET", "/metrics", resp -> resp.statusCode() == 200
+                && resp.body().contains("hasm_transitions_total{kind=\"FAILOVER\"} 1.0"));
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"),
+                r.headers().toString());
+        assertTrue(r.body().contains("hasm_scm_state{state=\"DAC\"} 1.0"), r.body());
+        assertEquals(401, http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+
+        String page = base.replace(AdminApi.PREFIX, StatusPage.PREFIX) + "/";
+        String basic = "Basic " + java.util.Base64.getEncoder().encodeToString(("it:" + token)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        r = http.send(HttpRequest.newBuilder(URI.create(page)).header("Authorization", basic).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("<script src=\"page.js\""), r.body());
+        assertEquals(StatusPage.CSP, r.headers().firstValue("Content-Security-Policy").orElse(""));
+        r = http.send(HttpRequest.newBuilder(URI.create(page + "api/status")).header("Authorization", basic).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals("scm-it", MiniJson.object(r.body()).get("node"), r.body());
     }
 
     @Test

@@ -603,6 +603,10 @@ final class Scm {
             } finally {
                 publish(); // even if an action failed, the state shown is the state the machine is in
             }
+            if (d.transition() != null) {
+                sink.post(TransitionEvent.TOPIC, TransitionEvent.properties(settings.scm(), d.transition(),
+                        before.state(), machine.state(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - transitionStart)));
+            }
             if (d.transition() != null && d.transition().contains("FAILOVER") && machine.state() == ScmState.DEGRADED) {
                 takenOver();
             }
