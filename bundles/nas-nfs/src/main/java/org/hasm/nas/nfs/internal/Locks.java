@@ -35,11 +35,24 @@ final class Locks implements AutoCloseable {
     private static final long JOIN_MS = 2_000;
 
     /** Why a request gets no reply: the volume is no longer this SCM's to answer for. */
-    static final class Dropped extends Exception {
+    static class Dropped extends Exception {
         private static final long serialVersionUID = 1L;
 
         Dropped(String message) {
             super(message, null, false, false);
+        }
+    }
+
+    /**
+     * The fence was refused while this SCM's ownership of the volume has not ended (its lease lapsed for a
+     * moment under load): the request is answered NLM4_DENIED_GRACE_PERIOD, so the client asks again, as
+     * NFS answers JUKEBOX. A procedure without a status (FREE_ALL) gets no reply, as for {@link Dropped}.
+     */
+    static final class NotNow extends Dropped {
+        private static final long serialVersionUID = 1L;
+
+        NotNow(String message) {
+            super(message);
         }
     }
 
@@ -168,12 +181,20 @@ final class Locks implements AutoCloseable {
         }
     }
 
-    /** Makes the volume's changes durable and proves it is still this SCM's; otherwise the reply is dropped. */
+    /**
+     * Makes the volume's changes durable and proves it is still this SCM's; otherwise the reply is dropped
+     * ({@link Dropped}), or, while the ownership has not ended, the client is told to ask again ({@link NotNow}).
+     */
     private void commit(VolumeLocks vl, Volume owned) throws IOException, Dropped {
         vl.store.force();
         try {
             owned.fence();
         } catch (FencedException e) {
+            if (vl.volume.held(owned)) {
+                // the change is durable but not acknowledged; the client's next attempt (the same owner, the
+                // same range) finds it its own and is granted, as a WRITE answered JUKEBOX is written again
+                throw new NotNow("volume " + vl.volume.name() + " not proven now: " + e.getMessage());
+            }
             events.publish("FENCED", Map.of("volume", vl.volume.name(), "reason", String.valueOf(e.getMessage())));
             throw new Dropped("volume " + vl.volume.name() + " fenced: " + e.getMessage());
         }

@@ -766,17 +766,18 @@ final class NfsProgram implements RpcDispatchable {
             throw new Failure(before.directory() ? Nfs3.ERR_ISDIR : Nfs3.ERR_INVAL, "not a regular file");
         }
         Permissions.requireWrite(caller, before, "write");
-        int count = Math.min(a.count, a.data.remaining());
+        int count = Math.min(a.count, a.length());
         if (count < 0) {
             throw new Failure(Nfs3.ERR_INVAL, "count " + a.count);
         }
         int committed = a.stable;
         try (FileChannel ch = FileChannel.open(t.file, StandardOpenOption.WRITE)) {
-            ByteBuffer data = a.data.duplicate();
-            data.limit(data.position() + count);
-            long pos = a.offset;
-            while (data.hasRemaining()) {
-                pos += ch.write(data, pos);
+            // one gathering write from the request's own buffers; the channel is this request's alone
+            ByteBuffer[] data = a.first(count);
+            ch.position(a.offset);
+            long left = count;
+            while (left > 0) {
+                left -= ch.write(data);
             }
             if (committed != Nfs3.UNSTABLE) {
                 ch.force(committed == Nfs3.FILE_SYNC);

@@ -13,7 +13,9 @@ import org.dcache.oncrpc4j.rpc.RpcDispatchable;
  * UNSHARE, NM_LOCK and FREE_ALL. A handle is proven exactly as NFS proves it ({@link NfsProgram#target}):
  * forged or of another export is NLM4_STALE_FH; a client the export's rules refuse is NLM4_FAILED; a
  * volume this SCM does not own now is NLM4_DENIED_GRACE_PERIOD (the client asks again, of whoever serves
- * it then); a change whose fence fails gets no reply. The locks themselves are {@link Locks}'.
+ * it then), and so is a change whose fence is refused while this SCM's ownership has not ended (its lease
+ * lapsed for a moment); a change whose fence finds the volume lost gets no reply. The locks themselves
+ * are {@link Locks}'.
  */
 final class NlmProgram implements RpcDispatchable {
     private final NfsProgram nfs;
@@ -66,6 +68,8 @@ final class NlmProgram implements RpcDispatchable {
                             stat = locks.cancel(place(call, a.lock.fh, false), a);
                         } catch (Refused r) {
                             stat = r.stat;
+                        } catch (Locks.NotNow n) {
+                            stat = Nlm4.DENIED_GRACE_PERIOD;
                         }
                         answer(call, proc == Nlm4.CANCEL_MSG, Nlm4.CANCEL_RES, new XdrNlm.Res(a.cookie, stat));
                     }
@@ -78,6 +82,8 @@ final class NlmProgram implements RpcDispatchable {
                             stat = locks.unlock(place(call, a.lock.fh, false), a.lock);
                         } catch (Refused r) {
                             stat = r.stat;
+                        } catch (Locks.NotNow n) {
+                            stat = Nlm4.DENIED_GRACE_PERIOD;
                         }
                         answer(call, proc == Nlm4.UNLOCK_MSG, Nlm4.UNLOCK_RES, new XdrNlm.Res(a.cookie, stat));
                     }
@@ -113,6 +119,8 @@ final class NlmProgram implements RpcDispatchable {
                             r.stat = proc == Nlm4.SHARE ? locks.share(p, a) : locks.unshare(p, a);
                         } catch (Refused x) {
                             r.stat = x.stat;
+                        } catch (Locks.NotNow n) {
+                            r.stat = Nlm4.DENIED_GRACE_PERIOD;
                         }
                         call.reply(new Xdr3.Reply(r::encode));
                     }
@@ -175,6 +183,8 @@ final class NlmProgram implements RpcDispatchable {
             return locks.lock(p, a, monitored, NfsProgram.client(call), server(call));
         } catch (Refused x) {
             return x.stat;
+        } catch (Locks.NotNow n) {
+            return Nlm4.DENIED_GRACE_PERIOD;
         }
     }
 

@@ -3,9 +3,12 @@ package org.hasm.nas.nfs.internal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.dcache.oncrpc4j.rpc.OncRpcException;
+import org.dcache.oncrpc4j.xdr.Xdr;
 import org.dcache.oncrpc4j.xdr.XdrAble;
 import org.dcache.oncrpc4j.xdr.XdrDecodingStream;
 import org.dcache.oncrpc4j.xdr.XdrEncodingStream;
+import org.glassfish.grizzly.Buffer;
+import org.glassfish.grizzly.memory.ByteBufferArray;
 
 /**
  * The arguments of NFSv3 and MOUNT v3 (RFC 1813), written against oncrpc4j's {@link XdrAble} by
@@ -233,10 +236,37 @@ final class Xdr3 {
         int count;
         int stable;
         /**
-         * The data as it lies in the request's own buffer, not copied: valid while the request is
-         * carried out, which is all a WRITE needs it for.
+         * The data as it lies in the request's own buffers, one view per piece the transport read it
+         * in, not copied: valid while the request is carried out, which is all a WRITE needs it for.
+         * (Flattening 1 MiB read in pieces into one new heap buffer cost a copy and a humongous
+         * allocation per WRITE, on top of the copy the file channel makes of a heap buffer.)
          */
-        ByteBuffer data;
+        ByteBuffer[] data;
+
+        /** @return the number of data bytes the request carries */
+        int length() {
+            int n = 0;
+            for (ByteBuffer b : data) {
+                n += b.remaining();
+            }
+            return n;
+        }
+
+        /** @return views of the first {@code count} data bytes, to write with one gathering write */
+        ByteBuffer[] first(int count) {
+            java.util.List<ByteBuffer> out = new java.util.ArrayList<>(data.length);
+            int left = count;
+            for (ByteBuffer b : data) {
+                if (left == 0) {
+                    break;
+                }
+                ByteBuffer v = b.duplicate();
+                v.limit(v.position() + Math.min(left, v.remaining()));
+                left -= v.remaining();
+                out.add(v);
+            }
+            return out.toArray(new ByteBuffer[0]);
+        }
 
         @Override
         void decode(XdrDecodingStream in) throws IOException {
@@ -247,11 +277,40 @@ final class Xdr3 {
             if (stable < Nfs3.UNSTABLE || stable > Nfs3.FILE_SYNC) {
                 throw new Malformed("stable_how " + stable);
             }
-            // the length is checked against what the record holds as it is decoded, and against MAX_IO here
-            data = in.xdrDecodeByteBuffer();
-            if (data.remaining() > Nfs3.MAX_IO) {
-                throw new Malformed("write data of " + data.remaining() + " bytes, at most " + Nfs3.MAX_IO);
+            if (in instanceof Xdr x) {
+                data = views(x);
+            } else {
+                data = new ByteBuffer[] {in.xdrDecodeByteBuffer()};
             }
+            if (length() > Nfs3.MAX_IO) {
+                throw new Malformed("write data of " + length() + " bytes, at most " + Nfs3.MAX_IO);
+            }
+        }
+
+        /** The opaque data as views of the record's buffers, checked against what the record holds. */
+        private static ByteBuffer[] views(Xdr x) throws IOException {
+            int length = x.xdrDecodeInt();
+            Buffer record = x.asBuffer();
+            if (length < 0 || length > Nfs3.MAX_IO || length > record.remaining()) {
+                throw new Malformed("write data of " + Integer.toUnsignedString(length) + " bytes, at most "
+                        + Math.min(Nfs3.MAX_IO, record.remaining()) + " here");
+            }
+            int start = record.position();
+            ByteBuffer[] views;
+            if (length == 0) {
+                views = new ByteBuffer[0];
+            } else {
+                ByteBufferArray pieces = record.toByteBufferArray(start, start + length);
+                views = new ByteBuffer[pieces.size()];
+                for (int i = 0; i < views.length; i++) {
+                    views[i] = pieces.getArray()[i].duplicate();
+                }
+                pieces.restore();
+                pieces.recycle();
+            }
+            // the padding to a multiple of four bytes; a record that ends without it still reads
+            record.position(Math.min(record.limit(), start + ((length + 3) & ~3)));
+            return views;
         }
 
         @Override
@@ -260,7 +319,11 @@ final class Xdr3 {
             out.xdrEncodeLong(offset);
             out.xdrEncodeInt(count);
             out.xdrEncodeInt(stable);
-            out.xdrEncodeByteBuffer(data.duplicate());
+            ByteBuffer all = ByteBuffer.allocate(length());
+            for (ByteBuffer b : data) {
+                all.put(b.duplicate());
+            }
+            out.xdrEncodeByteBuffer(all.flip());
         }
     }
 

@@ -153,7 +153,7 @@ public final class NfsClient implements AutoCloseable {
         a.offset = offset;
         a.count = data.length;
         a.stable = stable;
-        a.data = java.nio.ByteBuffer.wrap(data);
+        a.data = new java.nio.ByteBuffer[] {java.nio.ByteBuffer.wrap(data)};
         return a;
     }
 

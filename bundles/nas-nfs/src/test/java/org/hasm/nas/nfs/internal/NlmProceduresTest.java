@@ -310,16 +310,43 @@ class NlmProceduresTest {
         assertEquals(NlmClient.DENIED, two.lock(file, 0, 1, true), "still held: the unlock never happened");
     }
 
+    /**
+     * A lease that lapsed for a moment (the fence refuses while the storage module still gives this SCM's
+     * ownership out) answers DENIED_GRACE_PERIOD, as NFS answers JUKEBOX: the client asks again instead of
+     * waiting for a reply that never comes, and the same lock asked again once the lease is confirmed is
+     * granted.
+     */
     @Test
-    void aLockWhoseFenceFailsGetsNoReply() throws Exception {
+    void aLockWhoseFenceIsRefusedWhileTheVolumeIsHeldIsAskedAgain() throws Exception {
         start();
+        server.volume.fenceFails.set(true);
+        int xid = RpcClient.nextXid();
+        one.rpc.send(xid, Nlm4.PROGRAM, Nlm4.VERSION, Nlm4.LOCK, one.lockArgs(file, 0, 1, true, false, false));
+        assertEquals(NlmClient.DENIED_GRACE_PERIOD, one.receiveStat(xid), "not proven now: ask again");
+        assertEquals(NlmClient.DENIED_GRACE_PERIOD, one.unlock(file, 0, 1));
+        server.volume.fenceFails.set(false);
+        assertEquals(NlmClient.GRANTED, one.lock(file, 0, 1, true), "the same lock asked again");
+        assertEquals(NlmClient.DENIED, two.lock(file, 0, 1, true));
+        assertEquals(NlmClient.GRANTED, one.unlock(file, 0, 1));
+        assertEquals(NlmClient.GRANTED, two.lock(file, 0, 1, true));
+        assertTrue(server.events.events.stream().noneMatch(e -> e.startsWith("FENCED")), "the volume was never lost");
+    }
+
+    /** A fence that finds another owner (the ownership ended): no reply, as a woken SCM answers nothing. */
+    @Test
+    void aLockWhoseFenceFindsAnotherOwnerGetsNoReply() throws Exception {
+        start();
+        server.volume.onFence = () -> {
+            server.volume.owned.set(false);
+            server.volumes.owned.remove("v1");
+        };
         server.volume.fenceFails.set(true);
         int xid = RpcClient.nextXid();
         one.rpc.send(xid, Nlm4.PROGRAM, Nlm4.VERSION, Nlm4.LOCK, one.lockArgs(file, 0, 1, true, false, false));
         Fixture.await("the fence to fail", WAIT, () -> server.events.events.stream().anyMatch(e -> e.startsWith("FENCED")));
         int nullXid = RpcClient.nextXid();
         one.rpc.send(nullXid, Nlm4.PROGRAM, Nlm4.VERSION, Nlm4.NULL, null);
-        assertEquals(nullXid, one.rpc.nextReplyXid(), "the LOCK was answered although its fence failed");
+        assertEquals(nullXid, one.rpc.nextReplyXid(), "the LOCK was answered although the volume is another's");
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -100,8 +101,52 @@ class XdrCapturedTest {
         assertEquals(0, read.offset);
         Xdr3.WriteArgs write = roundTrip("100003-3-7", Xdr3.WriteArgs::new);
         assertEquals(3_000, write.count);
-        assertEquals(3_000, write.data.remaining());
+        assertEquals(3_000, write.length());
         roundTrip("100003-3-21", Xdr3.RangeArgs::new);
+    }
+
+    /**
+     * A 1 MiB WRITE arrives in pieces (the transport reads what the socket holds): its data is decoded
+     * as views of those pieces, in order, without a copy, and what follows it in the record still reads.
+     */
+    @Test
+    void writeDataReadInPiecesIsDecodedAsViewsOfThem() throws Exception {
+        byte[] data = new byte[Nfs3.MAX_IO - 3];
+        new java.util.Random(3).nextBytes(data);
+        byte[] args = NfsProgram.bytes(NfsClient.writeArgs(new byte[Handles.LENGTH], 4096, data, NfsClient.FILE_SYNC));
+        byte[] record = Arrays.copyOf(args, args.length + 4);
+        record[record.length - 1] = 42; // a word after the arguments
+        int[] cuts = {0, 17, 60_000, 60_001, 700_000, record.length};
+        org.glassfish.grizzly.Buffer[] pieces = new org.glassfish.grizzly.Buffer[cuts.length - 1];
+        for (int i = 0; i < pieces.length; i++) {
+            pieces[i] = org.glassfish.grizzly.memory.Buffers.wrap(null, Arrays.copyOfRange(record, cuts[i], cuts[i + 1]));
+        }
+        Xdr x = new Xdr(org.glassfish.grizzly.memory.BuffersBuffer.create(null, pieces));
+        x.beginDecoding();
+        Xdr3.WriteArgs w = new Xdr3.WriteArgs();
+        w.xdrDecode(x);
+        assertEquals(data.length, w.length());
+        assertEquals(4, w.data.length, "one view per piece the data lies in");
+        java.nio.ByteBuffer all = java.nio.ByteBuffer.allocate(data.length);
+        for (java.nio.ByteBuffer b : w.first(data.length)) {
+            all.put(b);
+        }
+        assertArrayEquals(data, all.array());
+        assertEquals(42, x.xdrDecodeInt(), "the padding is skipped");
+        java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(100);
+        for (java.nio.ByteBuffer b : w.first(100)) {
+            head.put(b);
+        }
+        assertArrayEquals(Arrays.copyOf(data, 100), head.array());
+    }
+
+    @Test
+    void writeDataLongerThanTheRecordIsRefused() throws Exception {
+        byte[] args = NfsProgram.bytes(NfsClient.writeArgs(new byte[Handles.LENGTH], 0, new byte[1000], NfsClient.UNSTABLE));
+        Xdr x = new Xdr(org.glassfish.grizzly.memory.Buffers.wrap(null, Arrays.copyOf(args, args.length - 500)));
+        x.beginDecoding();
+        IOException e = assertThrows(IOException.class, () -> new Xdr3.WriteArgs().xdrDecode(x));
+        assertTrue(e.getMessage().contains("write data of 1000 bytes"), e.getMessage());
     }
 
     @Test
