@@ -248,6 +248,22 @@ public interface HaController {
     }
 
     /**
+     * Starts a rolling upgrade of the pair to the bundle jar, or the whole distribution folder, at {@code path}:
+     * as {@link #upgrade(String, String)}; a distribution restarts each SCM's process on it in turn (each SCM
+     * must be restarted by a loop: {@code bin/hasm supervise}).
+     *
+     * @param swapBack whether the upgrade ends with each SCM in the role it had (one more handover), instead of
+     *     the roles swapped as the patent leaves them
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default UpgradeView upgrade(String path, String reason, boolean swapBack) {
+        if (swapBack) {
+            throw new IllegalStateException("this controller does not swap the roles back after an upgrade");
+        }
+        return upgrade(path, reason);
+    }
+
+    /**
      * @return the last upgrade of the pair (in progress or ended), or {@code null} if none was ever planned
      * @throws IllegalStateException with why it cannot be read (the shared storage, a damaged plan)
      * @since package 1.1.0, hasm 1.0.0

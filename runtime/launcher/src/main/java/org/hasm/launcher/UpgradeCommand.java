@@ -20,6 +20,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class UpgradeCommand {
     static final Duration POLL = Duration.ofMillis(200);
+    /** The action that starts an upgrade ending with the roles swapped back. */
+    static final String START_SWAP_BACK = "start-swap-back";
     private static final List<String> ENDED = List.of("DONE", "ROLLED_BACK", "ABORTED", "FAILED");
 
     private final AdminClient client;
@@ -56,17 +58,21 @@ final class UpgradeCommand {
                 }
                 return 0;
             }
-            case "start" -> {
-                // the MASTER reads the jar: a path it can open (the shared storage, or this host when it runs here)
+            case "start", START_SWAP_BACK -> {
+                // the MASTER reads the jar or distribution folder: a path it can open (the shared storage, or this
+                // host when it runs here)
                 query.put("jar", Path.of(jar).toAbsolutePath().normalize().toString());
+                if (action.equals(START_SWAP_BACK)) {
+                    query.put("swapBack", "true");
+                }
                 client.post("/upgrade", query);
             }
             case "resume", "abort" -> client.post("/upgrade/" + action, query);
             default -> throw new IllegalArgumentException(action);
         }
         if (!json) {
-            out.println("hasmctl: " + client.answeredBy() + " accepted upgrade" + (action.equals("start") ? " " + jar
-                    : " --" + action));
+            out.println("hasmctl: " + client.answeredBy() + " accepted upgrade" + (action.startsWith("start") ? " " + jar
+                    + (action.equals(START_SWAP_BACK) ? " --swap-back" : "") : " --" + action));
         }
         return follow(action, timeout);
     }

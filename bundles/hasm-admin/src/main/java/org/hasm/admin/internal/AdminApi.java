@@ -625,7 +625,9 @@ final class AdminApi {
         org.hasm.spi.UpgradeView view;
         try {
             switch (what) {
-                case "upgrade" -> view = c.upgrade(jar.strip(), why);
+                // jar: a bundle jar or a distribution folder; swapBack=true: the roles as before at the end
+                case "upgrade" -> view = c.upgrade(jar.strip(), why,
+                        "true".equalsIgnoreCase(request.parameter().apply("swapBack")));
                 case "upgrade resume" -> {
                     c.upgradeResume(why);
                     view = c.upgrade();

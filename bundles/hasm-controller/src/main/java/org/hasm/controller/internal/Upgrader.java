@@ -52,6 +52,8 @@ import org.osgi.framework.BundleException;
 final class Upgrader {
     static final String PROBE = "UPGRADE_PROBE";
     static final String INSTALL = "UPGRADE_INSTALL";
+    /** The MASTER orders its peer, standing by, to restart its process on a distribution. */
+    static final String RESTART = "UPGRADE_RESTART";
     /** The folder of the upgrade on the shared storage. */
     static final String FOLDER = "upgrade";
     private static final Duration ASK = Duration.ofSeconds(2);
@@ -134,22 +136,21 @@ final class Upgrader {
 
     /** Plans an upgrade to the jar at {@code path}, keeps the plan, and wakes the conductor. */
     UpgradeView begin(String path, String reason) {
-        Machine m = scm.machine();
+        return begin(path, reason, false);
+    }
+
+    /**
+     * Plans an upgrade to the bundle jar or the distribution folder at {@code path}, keeps the plan, and wakes
+     * the conductor.
+     *
+     * @param swapBack whether the plan ends with a last handover that gives each SCM its role back
+     */
+    UpgradeView begin(String path, String reason, boolean swapBack) {
+        UpgradeStore store = startable();
+        if (Files.isDirectory(Path.of(path))) {
+            return beginDistribution(store, path, reason, swapBack);
+        }
         String self = scm.settings().scm();
-        if (!Scm.administers(m) || m.standalone()) {
-            throw new IllegalStateException("this SCM (" + self + ") is " + m.describe() + ", not the MASTER of a pair:"
-                    + " only the MASTER upgrades the pair");
-        }
-        if (m.state() != ScmState.DAC) {
-            throw new IllegalStateException("the pair is not in DAC (" + self + " is " + m.describe() + "): an upgrade"
-                    + " starts from a pair where each SCM serves its own personality");
-        }
-        UpgradeStore store = store();
-        UpgradePlan last = read(store);
-        if (last != null && !last.status().ended) {
-            throw new IllegalStateException("the upgrade " + last.id() + " is " + last.status() + " at step "
-                    + (last.current() + 1) + ": hasmctl upgrade --resume or --abort first");
-        }
         Path file = Path.of(path);
         byte[] jar;
         try {
@@ -196,7 +197,7 @@ final class Upgrader {
             String oldSum = store.stage(oldName, previous, writer);
             String id = "upgrade-" + Instant.now().toString().replace(':', '-');
             UpgradePlan plan = UpgradePlan.of(id, identity[0], from, identity[1], newName, newSum, oldName, oldSum,
-                    scm.settings().peer(), self);
+                    scm.settings().peer(), self, UpgradePlan.Target.BUNDLE, swapBack);
             store.write(plan, writer);
             sink.info("upgrade " + id + " planned: " + identity[0] + " " + from + " -> " + identity[1] + " (SHA-256 "
                     + newSum + "), " + scm.settings().peer() + " first, then " + self + ": " + reason);
@@ -205,6 +206,92 @@ final class Upgrader {
             return view(plan);
         } catch (IOException e) {
             throw new IllegalStateException("the upgrade cannot be kept on the shared storage: " + e.getMessage(), e);
+        }
+    }
+
+    /** @return the store, once this SCM may start an upgrade: the MASTER of a pair in DAC, no upgrade in progress */
+    private UpgradeStore startable() {
+        Machine m = scm.machine();
+        String self = scm.settings().scm();
+        if (!Scm.administers(m) || m.standalone()) {
+            throw new IllegalStateException("this SCM (" + self + ") is " + m.describe() + ", not the MASTER of a pair:"
+                    + " only the MASTER upgrades the pair");
+        }
+        if (m.state() != ScmState.DAC) {
+            throw new IllegalStateException("the pair is not in DAC (" + self + " is " + m.describe() + "): an upgrade"
+                    + " starts from a pair where each SCM serves its own personality");
+        }
+        UpgradeStore store = store();
+        UpgradePlan last = read(store);
+        if (last != null && !last.status().ended) {
+            throw new IllegalStateException("the upgrade " + last.id() + " is " + last.status() + " at step "
+                    + (last.current() + 1) + ": hasmctl upgrade --resume or --abort first");
+        }
+        return store;
+    }
+
+    /* A whole distribution: each SCM in turn hands over, restarts on it, rejoins; judged by the hasm version
+       its status shows. Both SCMs must run the same distribution folder now (what an undo restarts on). */
+    private UpgradeView beginDistribution(UpgradeStore store, String path, String reason, boolean swapBack) {
+        String self = scm.settings().scm();
+        Path dist = DistributionRelease.folder(path);
+        Path running = DistributionRelease.running(context);
+        if (running == null) {
+            throw new IllegalStateException("this SCM does not know the distribution it runs (hasm.home is not set)");
+        }
+        if (dist.equals(running)) {
+            throw new IllegalArgumentException(dist + " is the distribution the pair runs already");
+        }
+        String from = scm.versions().own();
+        String to = DistributionRelease.version(dist);
+        if (to.equals(from)) {
+            throw new IllegalArgumentException(dist + " is hasm " + to + ", the version the pair runs already: an"
+                    + " upgrade of the distribution is judged by the version each SCM's status shows");
+        }
+        if (!DistributionRelease.restartable(context)) {
+            throw new IllegalStateException(self + " is not restarted by a loop (bin/hasm supervise, or"
+                    + " hasm.restartable=true under a supervisor that answers exit code 75): a distribution upgrade"
+                    + " restarts each SCM's process");
+        }
+        Map<String, String> peer;
+        try {
+            peer = scm.ask(ASK, PROBE, "bundle", DistributionRelease.CONTROLLER);
+        } catch (IOException e) {
+            throw new IllegalStateException("the peer " + scm.settings().peer() + " does not answer (" + e.getMessage()
+                    + "): an upgrade needs both SCMs", e);
+        }
+        String other = scm.settings().peer();
+        if (!"DAC".equals(peer.get("state")) || "true".equals(peer.get("standby"))) {
+            throw new IllegalStateException("the peer " + other + " is " + peer.get("state")
+                    + ("true".equals(peer.get("standby")) ? ", standing by" : "") + ": an upgrade starts from DAC");
+        }
+        if (!from.equals(peer.get("hasmVersion"))) {
+            throw new IllegalStateException("hasm is " + from + " here and " + peer.get("hasmVersion") + " on " + other
+                    + ": the pair must run the same version before an upgrade");
+        }
+        if (!"true".equals(peer.get("restartable"))) {
+            throw new IllegalStateException(other + " is not restarted by a loop (bin/hasm supervise, or"
+                    + " hasm.restartable=true): a distribution upgrade restarts each SCM's process");
+        }
+        if (!running.toString().equals(peer.get("home"))) {
+            throw new IllegalStateException(self + " runs " + running + " and " + other + " " + peer.get("home")
+                    + ": the pair must run the same distribution folder (what a rollback restarts on)");
+        }
+        try {
+            String newSum = DistributionRelease.digest(dist);
+            String oldSum = DistributionRelease.digest(running);
+            String id = "upgrade-" + Instant.now().toString().replace(':', '-');
+            UpgradePlan plan = UpgradePlan.of(id, DistributionRelease.NAME, from, to, dist.toString(), newSum,
+                    running.toString(), oldSum, other, self, UpgradePlan.Target.DISTRIBUTION, swapBack);
+            store.write(plan, self);
+            sink.info("upgrade " + id + " planned: the distribution " + running + " (hasm " + from + ") -> " + dist
+                    + " (hasm " + to + ", SHA-256 " + newSum + "), " + other + " first, then " + self
+                    + (swapBack ? ", then the roles swapped back" : "") + ": " + reason);
+            post(plan, "planned: " + reason);
+            wakeUp();
+            return view(plan);
+        } catch (IOException e) {
+            throw new IllegalStateException("the upgrade cannot be planned: " + e.getMessage(), e);
         }
     }
 
@@ -326,6 +413,18 @@ final class Upgrader {
         }
         Side first = side(plan, plan.first());
         Side second = side(plan, plan.second());
+        String quiet = first == null ? plan.first() : second == null ? plan.second() : null;
+        if (quiet != null && plan.target() == UpgradePlan.Target.DISTRIBUTION && step.kind() == Kind.INSTALL
+                && step.scm().equals(quiet) && key(plan).equals(acted)) {
+            // its process restarts: silent for a while, within the step's deadline (a new release that never
+            // answers fails the step, and the undo restarts it on the previous one)
+            held = null;
+            if (key(plan).equals(deadlineKey) && Instant.now().isAfter(deadlineFrom.plus(stepTimeout.get()))) {
+                advance(store, plan, new Failed(quiet + " did not answer within " + stepTimeout.get().toSeconds()
+                        + " s of its restart on " + plan.jarOf(step.version())[0]));
+            }
+            return;
+        }
         if (first == null || second == null) {
             // a step cannot be judged, nor its deadline run, while an SCM of the pair does not answer
             String why = (first == null ? plan.first() : plan.second()) + " does not answer: the upgrade waits for it"
@@ -361,6 +460,10 @@ final class Upgrader {
         if (seen != null) {
             advance(store, plan, seen);
         }
+    }
+
+    private static String key(UpgradePlan plan) {
+        return plan.id() + ":" + plan.current() + ":" + plan.steps().size();
     }
 
     /** Next plan, kept before its step is carried out; an act that fails is tried again until the step's deadline. */
@@ -443,6 +546,18 @@ final class Upgrader {
             }
             case INSTALL -> {
                 String[] jar = plan.jarOf(step.version());
+                if (plan.target() == UpgradePlan.Target.DISTRIBUTION) {
+                    if (step.scm().equals(self)) {
+                        // the conductor serves: it never restarts itself (its peer conducts its own install)
+                        throw new IllegalStateException(self + " conducts the upgrade and serves: it does not restart");
+                    }
+                    Map<String, String> a = scm.ask(ASK, RESTART, "distribution", jar[0], "sha256", jar[1], "version",
+                            step.version());
+                    if (!"OK".equals(a.get(PeerMessages.TYPE))) {
+                        throw new IllegalStateException(step.scm() + " refused: " + a.getOrDefault("reason", "?"));
+                    }
+                    return;
+                }
                 if (step.scm().equals(self)) {
                     install(plan.bundle(), step.version(), jar[0], jar[1]);
                 } else {
@@ -465,6 +580,9 @@ final class Upgrader {
 
     /** What the pair shows of the step: {@code Done}, {@code Failed}, or {@code null} (not yet). */
     private Event observe(UpgradePlan plan, Step step, Side sx, Side so) {
+        if (plan.target() == UpgradePlan.Target.DISTRIBUTION) {
+            return observeRestart(plan, step, sx, so);
+        }
         String x = step.scm();
         boolean onVersion = step.version().equals(sx.version());
         boolean broken = sx.status() == ModuleStatus.FAILED || sx.status() == ModuleStatus.TIMED_OUT;
@@ -494,19 +612,57 @@ final class Upgrader {
         }
     }
 
+    /* A distribution: an SCM runs the release its status says (hasmVersion); a new release is judged by its
+       state and its modules once it runs, and by what the launcher says when it did not start. */
+    private Event observeRestart(UpgradePlan plan, Step step, Side sx, Side so) {
+        String x = step.scm();
+        boolean onVersion = step.version().equals(sx.hasmVersion());
+        switch (step.kind()) {
+            case HANDOVER:
+                return sx.standby() && so.state() == ScmState.DEGRADED ? new Done() : null;
+            case INSTALL:
+                if (sx.installError() != null) {
+                    return new Failed("restart of " + x + " on " + plan.jarOf(step.version())[0] + " failed: "
+                            + sx.installError());
+                }
+                String failed = sx.restartFailed();
+                if (failed != null && failed.startsWith(plan.jarOf(step.version())[0] + ":")) {
+                    return new Failed(x + " did not start on " + failed + "; it went back to " + sx.home());
+                }
+                if (!onVersion) {
+                    return null;
+                }
+                if (sx.state() == ScmState.MONITOR || sx.state() == ScmState.HALTED) {
+                    return new Failed(x + " on hasm " + step.version() + " is " + sx.state());
+                }
+                if (sx.broken() != null) {
+                    return new Failed(x + " on hasm " + step.version() + ": " + sx.broken());
+                }
+                return (sx.state() == ScmState.INIT || sx.state() == ScmState.DAC) && !sx.standby() ? new Done() : null;
+            case REJOIN:
+                if (onVersion && sx.broken() != null) {
+                    return new Failed(x + " on hasm " + step.version() + " after it rejoined: " + sx.broken());
+                }
+                return onVersion && sx.state() == ScmState.DAC && so.state() == ScmState.DAC ? new Done() : null;
+            default:
+                throw new IllegalStateException(String.valueOf(step.kind()));
+        }
+    }
+
     /** One SCM as the upgrade sees it. */
     record Side(ScmState state, boolean standby, String version, ModuleStatus status, String lastCall, String error,
-            String installError) {
+            String installError, String hasmVersion, String home, String restartFailed, String broken) {
     }
 
     /** @return the SCM {@code name} now, or {@code null} when it does not answer */
     private Side side(UpgradePlan plan, String name) {
+        String bundle = plan.target() == UpgradePlan.Target.DISTRIBUTION ? DistributionRelease.CONTROLLER : plan.bundle();
         if (name.equals(scm.settings().scm())) {
-            Map<String, String> a = probe(plan.bundle());
+            Map<String, String> a = probe(bundle);
             return side(a);
         }
         try {
-            Map<String, String> a = scm.ask(ASK, PROBE, "bundle", plan.bundle());
+            Map<String, String> a = scm.ask(ASK, PROBE, "bundle", bundle);
             return "OK".equals(a.get(PeerMessages.TYPE)) ? side(a) : null;
         } catch (IOException e) {
             return null;
@@ -517,7 +673,8 @@ final class Upgrader {
         ModuleStatus status = a.get("status") == null || a.get("status").isEmpty() ? null
                 : ModuleStatus.valueOf(a.get("status"));
         return new Side(PeerMessages.state(a.get("state")), "true".equals(a.get("standby")), a.get("version"), status,
-                a.get("lastCall"), a.get("error"), blank(a.get("installError")));
+                a.get("lastCall"), a.get("error"), blank(a.get("installError")), blank(a.get("hasmVersion")),
+                blank(a.get("home")), blank(a.get("restartFailed")), blank(a.get("broken")));
     }
 
     private static String blank(String s) {
@@ -528,6 +685,9 @@ final class Upgrader {
 
     private Map<String, String> answer(Map<String, String> m) {
         String type = m.get(PeerMessages.TYPE);
+        if (RESTART.equals(type)) {
+            return restartOrdered(m);
+        }
         String bundle = m.get("bundle");
         if (bundle == null || bundle.isBlank()) {
             return Map.of(PeerMessages.TYPE, PeerServer.REFUSED, "reason", type + " without a bundle");
@@ -561,6 +721,56 @@ final class Upgrader {
         return Map.of(PeerMessages.TYPE, PeerServer.REFUSED, "reason", "no such upgrade message '" + type + "' in this release");
     }
 
+    /* The MASTER orders a restart on a distribution: checked and carried out on the install thread (the digest
+       reads the whole distribution; the stop runs the SHUTDOWN sequence); what fails is said in the next probe. */
+    private Map<String, String> restartOrdered(Map<String, String> m) {
+        String dist = m.get("distribution");
+        String sum = m.get("sha256");
+        if (dist == null || sum == null) {
+            return Map.of(PeerMessages.TYPE, PeerServer.REFUSED, "reason", RESTART + " needs distribution and sha256");
+        }
+        try {
+            installError = null;
+            DistributionRelease.forgetFailedRestart(context);
+        } catch (IOException e) {
+            return Map.of(PeerMessages.TYPE, PeerServer.REFUSED, "reason", "the outcome of the last restart cannot be"
+                    + " cleared: " + e.getMessage());
+        }
+        try {
+            installer.execute(() -> {
+                try {
+                    restart(Path.of(dist), sum);
+                } catch (IOException | RuntimeException e) {
+                    installError = e.getMessage();
+                    sink.warn("upgrade: restart on " + dist + " failed: " + e.getMessage());
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            return Map.of(PeerMessages.TYPE, PeerServer.REFUSED, "reason", "the controller is stopping");
+        }
+        return Map.of(PeerMessages.TYPE, "OK");
+    }
+
+    /** Restarts this SCM's process on {@code dist}, unless it runs it already; only while it stands by. */
+    private void restart(Path dist, String sha256) throws IOException {
+        Path target = DistributionRelease.folder(dist.toString());
+        if (target.equals(DistributionRelease.running(context))) {
+            return;
+        }
+        if (!scm.machine().admin().standby()) {
+            throw new IllegalStateException(scm.settings().scm() + " is " + scm.machine().describe() + " and not standing"
+                    + " by: it restarts only once it handed everything over");
+        }
+        String found = DistributionRelease.digest(target);
+        if (!found.equalsIgnoreCase(sha256)) {
+            throw new IOException(target + " has digest " + found + " on " + scm.settings().scm() + ", the plan says "
+                    + sha256 + ": not the release the upgrade was planned with");
+        }
+        sink.info("upgrade: " + scm.settings().scm() + " restarts on " + target + " (hasm "
+                + DistributionRelease.version(target) + ")");
+        DistributionRelease.restart(context, target);
+    }
+
     /** This SCM and its module of {@code bundle}, as fields of a PROBE's answer. */
     private Map<String, String> probe(String bundle) {
         Map<String, String> a = new LinkedHashMap<>();
@@ -582,6 +792,23 @@ final class Upgrader {
         }
         String e = installError;
         a.put("installError", e == null ? "" : e);
+        // for a distribution: the release this process runs, whether a loop restarts it, and how its last restart went
+        String own = scm.versions().own();
+        a.put("hasmVersion", own == null ? "" : own);
+        Path home = DistributionRelease.running(context);
+        a.put("home", home == null ? "" : home.toString());
+        a.put("restartable", String.valueOf(DistributionRelease.restartable(context)));
+        String failed = DistributionRelease.failedRestart(context);
+        a.put("restartFailed", failed == null ? "" : failed);
+        String broken = "";
+        for (ModuleInfo info : scm.modules()) {
+            if (info.status() == ModuleStatus.FAILED || info.status() == ModuleStatus.TIMED_OUT) {
+                broken = info.name() + " " + info.version() + " " + info.lastCall() + " " + info.status() + ": "
+                        + info.lastError();
+                break;
+            }
+        }
+        a.put("broken", broken);
         return a;
     }
 
