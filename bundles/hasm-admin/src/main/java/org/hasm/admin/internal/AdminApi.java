@@ -562,7 +562,7 @@ final class AdminApi {
         }
         Map<String, String> query = new LinkedHashMap<>();
         query.put("scm", target);
-        for (String key : new String[] {"personality", "mode", "reason", "key", "pid", "changes", "jar"}) {
+        for (String key : new String[] {"personality", "mode", "reason", "key", "pid", "changes", "jar", "swapBack"}) {
             String value = request.parameter().apply(key);
             if (value != null) {
                 query.put(key, value);

@@ -570,7 +570,13 @@ final class Upgrader {
             }
             case REJOIN -> {
                 Side side = side(plan, step.scm());
-                if (side == null || side.standby() || side.state() == ScmState.INIT) {
+                if (plan.target() == UpgradePlan.Target.DISTRIBUTION && side != null && !side.standby()) {
+                    // a restarted process stands by no more: it says READY by itself, and the MASTER fails back
+                    // then, or now if its policy keeps the peer waiting
+                    if (side.state() == ScmState.INIT && scm.machine().peerWaiting()) {
+                        scm.failback(reason);
+                    }
+                } else if (side == null || side.standby() || side.state() == ScmState.INIT) {
                     scm.unstandby(step.scm(), reason);
                 }
             }
