@@ -51,7 +51,13 @@ record UpgradePlan(String id, String bundle, String from, String to, String jar,
         /** One bundle, replaced in the running framework. */
         BUNDLE,
         /** A whole distribution: the SCM's process restarted on another distribution folder. */
-        DISTRIBUTION
+        DISTRIBUTION,
+        /**
+         * A feature: several bundles replaced in one install step and rolled back together; {@code bundle} is
+         * {@code feature:NAME}, {@code from} and {@code to} the feature's versions, the jars two staged lists
+         * ({@code BSN VERSION JAR SHA256} lines) of the jars staged beside them.
+         */
+        FEATURE
     }
 
     /** The layout's version; a later one only adds keys. */

@@ -150,6 +150,9 @@ final class Upgrader {
         if (Files.isDirectory(Path.of(path))) {
             return beginDistribution(store, path, reason, swapBack);
         }
+        if (path.endsWith(".json")) {
+            return beginFeature(store, path, reason, swapBack);
+        }
         String self = scm.settings().scm();
         Path file = Path.of(path);
         byte[] jar;
@@ -293,6 +296,173 @@ final class Upgrader {
         } catch (IOException e) {
             throw new IllegalStateException("the upgrade cannot be planned: " + e.getMessage(), e);
         }
+    }
+
+    /* A feature: every bundle it names replaced in one install step, each by the exact previous jar on an undo.
+       Each must run here and register a module (the steps are judged by the modules), on both SCMs alike. */
+    private UpgradeView beginFeature(UpgradeStore store, String path, String reason, boolean swapBack) {
+        String self = scm.settings().scm();
+        String other = scm.settings().peer();
+        FeatureFile feature = FeatureFile.read(Path.of(path));
+        String from = runningFeatureVersion(feature.name());
+        if (from.equals(feature.version())) {
+            throw new IllegalArgumentException("the pair runs the feature " + feature.name() + " " + from + " already");
+        }
+        List<String[]> next = new java.util.ArrayList<>();
+        List<String[]> previous = new java.util.ArrayList<>();
+        Map<String, byte[]> jars = new LinkedHashMap<>();
+        boolean changes = false;
+        for (Path file : feature.jars()) {
+            byte[] jar;
+            try {
+                jar = Files.readAllBytes(file);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("the jar " + file + " cannot be read on " + self + ": " + e.getMessage(), e);
+            }
+            String[] identity = identity(jar, file.toString());
+            Bundle running = bundle(identity[0]);
+            if (running == null) {
+                throw new IllegalArgumentException("the feature " + feature.name() + " names " + identity[0] + ", which "
+                        + self + " does not run: an upgrade replaces installed bundles");
+            }
+            if (scm.modules().stream().noneMatch(i -> identity[0].equals(i.bundle()))) {
+                throw new IllegalArgumentException("the bundle " + identity[0] + " registers no module here: an upgrade"
+                        + " judges each step by the modules' init and test, so it replaces module bundles only");
+            }
+            String was = running.getVersion().toString();
+            changes |= !was.equals(identity[1]);
+            Map<String, String> peer;
+            try {
+                peer = scm.ask(ASK, PROBE, "bundle", identity[0]);
+            } catch (IOException e) {
+                throw new IllegalStateException("the peer " + other + " does not answer (" + e.getMessage()
+                        + "): an upgrade needs both SCMs", e);
+            }
+            if (!"DAC".equals(peer.get("state")) || "true".equals(peer.get("standby"))) {
+                throw new IllegalStateException("the peer " + other + " is " + peer.get("state") + ": an upgrade starts"
+                        + " from DAC");
+            }
+            if (!was.equals(peer.get("version"))) {
+                throw new IllegalStateException(identity[0] + " is " + was + " here and " + peer.get("version") + " on "
+                        + other + ": the pair must run the same version before an upgrade");
+            }
+            String newName = identity[0] + "-" + identity[1] + ".jar";
+            String oldName = identity[0] + "-" + was + ".jar";
+            jars.put(newName, jar);
+            jars.put(oldName, previousJar(running, was, upgraded()));
+            next.add(new String[] {identity[0], identity[1], newName});
+            previous.add(new String[] {identity[0], was, oldName});
+        }
+        if (!changes) {
+            throw new IllegalArgumentException("every bundle of the feature " + feature.name() + " " + feature.version()
+                    + " runs in that version already");
+        }
+        try {
+            Map<String, String> sums = new LinkedHashMap<>();
+            for (Map.Entry<String, byte[]> j : jars.entrySet()) {
+                sums.put(j.getKey(), store.stage(j.getKey(), j.getValue(), self));
+            }
+            String newList = listName(feature.name(), feature.version());
+            String oldList = listName(feature.name(), from);
+            String newSum = store.stage(newList, list(next, sums), self);
+            String oldSum = store.stage(oldList, list(previous, sums), self);
+            String id = "upgrade-" + Instant.now().toString().replace(':', '-');
+            UpgradePlan plan = UpgradePlan.of(id, FEATURE_PREFIX + feature.name(), from, feature.version(), newList, newSum,
+                    oldList, oldSum, other, self, UpgradePlan.Target.FEATURE, swapBack);
+            store.write(plan, self);
+            sink.info("upgrade " + id + " planned: the feature " + feature.name() + " " + from + " -> " + feature.version()
+                    + " (" + next.size() + " bundles: " + String.join(", ", next.stream().map(n -> n[0] + " " + n[1])
+                    .toList()) + "), " + other + " first, then " + self + (swapBack ? ", then the roles swapped back" : "")
+                    + ": " + reason);
+            post(plan, "planned: " + reason);
+            wakeUp();
+            return view(plan);
+        } catch (IOException e) {
+            throw new IllegalStateException("the upgrade cannot be kept on the shared storage: " + e.getMessage(), e);
+        }
+    }
+
+    static final String FEATURE_PREFIX = "feature:";
+
+    /* the version of the feature NAME in the distribution this SCM runs, "previous" when it has none */
+    private String runningFeatureVersion(String name) {
+        Path home = DistributionRelease.running(context);
+        Path file = home == null ? null : home.resolve("system/features/" + name + ".json");
+        if (file == null || !Files.isRegularFile(file)) {
+            return "previous";
+        }
+        try {
+            return FeatureFile.read(file).version();
+        } catch (IllegalArgumentException e) {
+            return "previous";
+        }
+    }
+
+    private static String listName(String feature, String version) {
+        return ("feature-" + feature + "-" + version + ".list").replaceAll("[^A-Za-z0-9_.-]", "_");
+    }
+
+    private static byte[] list(List<String[]> bundles, Map<String, String> sums) {
+        StringBuilder b = new StringBuilder();
+        for (String[] n : bundles) {
+            b.append(n[0]).append(' ').append(n[1]).append(' ').append(n[2]).append(' ').append(sums.get(n[2])).append('\n');
+        }
+        return b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** @return the staged list's lines as {bsn, version, jar, sha256}, once its SHA-256 is the plan's */
+    private List<String[]> readList(String name, String sha256) throws IOException {
+        String text = new String(store().jar(name, sha256), java.nio.charset.StandardCharsets.UTF_8);
+        List<String[]> lines = new java.util.ArrayList<>();
+        for (String l : text.split("\n")) {
+            if (l.isBlank()) {
+                continue;
+            }
+            String[] f = l.split(" ");
+            if (f.length != 4) {
+                throw new IOException("the staged list " + name + " has a line that is not BSN VERSION JAR SHA256: " + l);
+            }
+            lines.add(f);
+        }
+        return lines;
+    }
+
+    /** Installs every bundle of a feature's staged list, each unless it runs that version already. */
+    private void installFeature(String list, String sha256) throws IOException {
+        for (String[] b : readList(list, sha256)) {
+            install(b[0], b[1], b[2], b[3]);
+        }
+    }
+
+    /* A feature: every bundle of the step's list judged by its module, on the SCM of the step */
+    private Event observeFeature(UpgradePlan plan, Step step, Side sx, Side so) throws IOException {
+        String x = step.scm();
+        if (step.kind() == Kind.HANDOVER) {
+            return sx.standby() && so.state() == ScmState.DEGRADED ? new Done() : null;
+        }
+        if (step.kind() == Kind.INSTALL && sx.installError() != null) {
+            return new Failed("install of " + plan.bundle() + " " + step.version() + " on " + x + " failed: "
+                    + sx.installError());
+        }
+        String[] list = plan.jarOf(step.version());
+        boolean all = true;
+        for (String[] b : readList(list[0], list[1])) {
+            String[] m = sx.modules().get(b[0]);
+            if (m == null || !b[1].equals(m[0])) {
+                all = false;
+                continue;
+            }
+            if ("FAILED".equals(m[1]) || "TIMED_OUT".equals(m[1])) {
+                return new Failed(b[0] + " " + b[1] + " on " + x + (step.kind() == Kind.REJOIN ? " after it rejoined" : "")
+                        + ": " + m[2] + " " + m[1] + ": " + m[3]);
+            }
+            boolean up = step.kind() == Kind.INSTALL ? "TESTED".equals(m[1]) || "ACTIVE".equals(m[1]) : "ACTIVE".equals(m[1]);
+            all &= up;
+        }
+        if (step.kind() == Kind.INSTALL) {
+            return all ? new Done() : null;
+        }
+        return all && sx.state() == ScmState.DAC && so.state() == ScmState.DAC ? new Done() : null;
     }
 
     /** @return the last plan, or {@code null} */
@@ -559,7 +729,11 @@ final class Upgrader {
                     return;
                 }
                 if (step.scm().equals(self)) {
-                    install(plan.bundle(), step.version(), jar[0], jar[1]);
+                    if (plan.target() == UpgradePlan.Target.FEATURE) {
+                        installFeature(jar[0], jar[1]);
+                    } else {
+                        install(plan.bundle(), step.version(), jar[0], jar[1]);
+                    }
                 } else {
                     Map<String, String> a = scm.ask(ASK, INSTALL, "bundle", plan.bundle(), "version", step.version(),
                             "jar", jar[0], "sha256", jar[1]);
@@ -588,6 +762,13 @@ final class Upgrader {
     private Event observe(UpgradePlan plan, Step step, Side sx, Side so) {
         if (plan.target() == UpgradePlan.Target.DISTRIBUTION) {
             return observeRestart(plan, step, sx, so);
+        }
+        if (plan.target() == UpgradePlan.Target.FEATURE) {
+            try {
+                return observeFeature(plan, step, sx, so);
+            } catch (IOException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
         }
         String x = step.scm();
         boolean onVersion = step.version().equals(sx.version());
@@ -657,12 +838,13 @@ final class Upgrader {
 
     /** One SCM as the upgrade sees it. */
     record Side(ScmState state, boolean standby, String version, ModuleStatus status, String lastCall, String error,
-            String installError, String hasmVersion, String home, String restartFailed, String broken) {
+            String installError, String hasmVersion, String home, String restartFailed, String broken,
+            Map<String, String[]> modules) {
     }
 
     /** @return the SCM {@code name} now, or {@code null} when it does not answer */
     private Side side(UpgradePlan plan, String name) {
-        String bundle = plan.target() == UpgradePlan.Target.DISTRIBUTION ? DistributionRelease.CONTROLLER : plan.bundle();
+        String bundle = plan.target() == UpgradePlan.Target.BUNDLE ? plan.bundle() : DistributionRelease.CONTROLLER;
         if (name.equals(scm.settings().scm())) {
             Map<String, String> a = probe(bundle);
             return side(a);
@@ -680,7 +862,19 @@ final class Upgrader {
                 : ModuleStatus.valueOf(a.get("status"));
         return new Side(PeerMessages.state(a.get("state")), "true".equals(a.get("standby")), a.get("version"), status,
                 a.get("lastCall"), a.get("error"), blank(a.get("installError")), blank(a.get("hasmVersion")),
-                blank(a.get("home")), blank(a.get("restartFailed")), blank(a.get("broken")));
+                blank(a.get("home")), blank(a.get("restartFailed")), blank(a.get("broken")), modules(a));
+    }
+
+    /* the probe's "module.N" fields: BSN, then version, status, last call and error, tab-separated */
+    private static Map<String, String[]> modules(Map<String, String> a) {
+        Map<String, String[]> m = new LinkedHashMap<>();
+        for (int i = 0; i < 1000 && a.containsKey("module." + i); i++) {
+            String[] f = a.get("module." + i).split("\t", -1);
+            if (f.length == 5) {
+                m.put(f[0], new String[] {f[1], f[2], f[3], f[4]});
+            }
+        }
+        return m;
     }
 
     private static String blank(String s) {
@@ -713,7 +907,11 @@ final class Upgrader {
                 installError = null;
                 installer.execute(() -> {
                     try {
-                        install(bundle, version, jar, sum);
+                        if (bundle.startsWith(FEATURE_PREFIX)) {
+                            installFeature(jar, sum);
+                        } else {
+                            install(bundle, version, jar, sum);
+                        }
                     } catch (IOException | RuntimeException e) {
                         installError = e.getMessage();
                         sink.warn("upgrade: install of " + bundle + " " + version + " failed: " + e.getMessage());
@@ -815,6 +1013,13 @@ final class Upgrader {
             }
         }
         a.put("broken", broken);
+        // every module, for a feature's several bundles (tabs and line ends never in a field: one line each)
+        int n = 0;
+        for (ModuleInfo info : scm.modules()) {
+            a.put("module." + n++, String.join("\t", info.bundle(), String.valueOf(info.version()),
+                    info.status() == null ? "" : info.status().name(), info.lastCall() == null ? "" : info.lastCall().name(),
+                    info.lastError() == null ? "" : info.lastError().replaceAll("[\t\r\n]+", " ")));
+        }
         return a;
     }
 
