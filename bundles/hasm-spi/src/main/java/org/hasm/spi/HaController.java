@@ -248,9 +248,11 @@ public interface HaController {
     }
 
     /**
-     * Starts a rolling upgrade of the pair to the bundle jar, or the whole distribution folder, at {@code path}:
-     * as {@link #upgrade(String, String)}; a distribution restarts each SCM's process on it in turn (each SCM
-     * must be restarted by a loop: {@code bin/hasm supervise}).
+     * Starts a rolling upgrade of the pair to the bundle jar, the feature file ({@code REPO/features/NAME.json},
+     * its bundles in {@code REPO}), or the whole distribution folder at {@code path}: as
+     * {@link #upgrade(String, String)}; a feature's bundles are replaced in one step per SCM and rolled back
+     * together; a distribution restarts each SCM's process on it in turn (each SCM must be restarted by a
+     * loop: {@code bin/hasm supervise}).
      *
      * @param swapBack whether the upgrade ends with each SCM in the role it had (one more handover), instead of
      *     the roles swapped as the patent leaves them
