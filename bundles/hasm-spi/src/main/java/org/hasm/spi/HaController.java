@@ -248,6 +248,24 @@ public interface HaController {
     }
 
     /**
+     * Starts a rolling upgrade of the pair to the bundle jar, the feature file ({@code REPO/features/NAME.json},
+     * its bundles in {@code REPO}), or the whole distribution folder at {@code path}: as
+     * {@link #upgrade(String, String)}; a feature's bundles are replaced in one step per SCM and rolled back
+     * together; a distribution restarts each SCM's process on it in turn (each SCM must be restarted by a
+     * loop: {@code bin/hasm supervise}).
+     *
+     * @param swapBack whether the upgrade ends with each SCM in the role it had (one more handover), instead of
+     *     the roles swapped as the patent leaves them
+     * @since package 1.1.0, hasm 1.0.0
+     */
+    default UpgradeView upgrade(String path, String reason, boolean swapBack) {
+        if (swapBack) {
+            throw new IllegalStateException("this controller does not swap the roles back after an upgrade");
+        }
+        return upgrade(path, reason);
+    }
+
+    /**
      * @return the last upgrade of the pair (in progress or ended), or {@code null} if none was ever planned
      * @throws IllegalStateException with why it cannot be read (the shared storage, a damaged plan)
      * @since package 1.1.0, hasm 1.0.0

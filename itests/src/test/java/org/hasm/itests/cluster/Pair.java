@@ -127,6 +127,8 @@ public final class Pair implements AutoCloseable {
     private final Map<Scm, ScmProcess> processes = new EnumMap<>(Scm.class);
     private final Map<Scm, Boolean> paused = new EnumMap<>(Scm.class);
     private final Map<Scm, List<String>> wrappers = new EnumMap<>(Scm.class);
+    // started with bin/hasm supervise (restarted by its script when it asks), not run; test thread only
+    private boolean supervised;
     private volatile Admin admin = this::httpAdmin;
     private int starts;
 
@@ -350,9 +352,22 @@ public final class Pair implements AutoCloseable {
             throw new IllegalStateException(scm.id() + " runs already (pid " + running.pid() + ")");
         }
         Path out = dir.resolve("out").resolve(scm.id() + "-" + (++starts));
-        processes.put(scm, ScmProcess.start(dist, out, wrappers.getOrDefault(scm, List.of()), "run",
-                node(scm).toString()));
+        processes.put(scm, ScmProcess.start(dist, out, wrappers.getOrDefault(scm, List.of()),
+                supervised ? "supervise" : "run", node(scm).toString()));
         paused.put(scm, false);
+    }
+
+    /**
+     * Starts the SCMs from now on with {@code bin/hasm supervise}: each restarts on the distribution its node
+     * folder names when its controller asks (a distribution upgrade); {@link #pid} stays the JVM's.
+     */
+    public void supervised() {
+        supervised = true;
+    }
+
+    /** @return the distribution the SCMs are started from */
+    public Path distribution() {
+        return dist;
     }
 
     public long pid(Scm scm) {

@@ -42,6 +42,8 @@ public final class ScmProcess implements AutoCloseable {
 
     private final Process process;
     private final long startNanos;
+    // started as bin/hasm supervise: the JVM is the script's child; written once, before the process is shared
+    private volatile boolean supervised;
     private final Object lock = new Object();
     /* Guarded by lock; appended to by the reader threads, which notify on every line and at EOF. */
     private final List<Line> stdout = new ArrayList<>();
@@ -151,6 +153,12 @@ public final class ScmProcess implements AutoCloseable {
      * {@link #pid()} stays the JVM's.
      */
     public static ScmProcess start(Path dist, Path work, List<String> wrapper, String... args) throws IOException {
+        ScmProcess p = spawn(dist, work, wrapper, args);
+        p.supervised = args.length > 0 && args[0].equals("supervise");
+        return p;
+    }
+
+    private static ScmProcess spawn(Path dist, Path work, List<String> wrapper, String... args) throws IOException {
         Files.createDirectories(work);
         List<String> command = new ArrayList<>(wrapper);
         command.add(dist.resolve("bin/hasm").toString());
@@ -162,8 +170,28 @@ public final class ScmProcess implements AutoCloseable {
         return new ScmProcess(builder.start(), start, work);
     }
 
-    /** @return the JVM's process id (bin/hasm execs java) */
+    /**
+     * @return the JVM's process id: bin/hasm execs java; under {@code bin/hasm supervise} (which runs the JVM as
+     *     its child, and another one after a restart) the current child's, waiting a bounded while for one
+     */
     public long pid() {
+        if (!supervised) {
+            return process.pid();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        // bounded by the deadline: the script spawns its JVM within milliseconds, or ended
+        while (true) {
+            java.util.Optional<ProcessHandle> jvm = process.toHandle().children()
+                    .filter(c -> c.info().command().map(cmd -> cmd.endsWith("/java")).orElse(false)).findFirst();
+            if (jvm.isPresent() || !process.isAlive() || System.nanoTime() > deadline) {
+                return jvm.map(ProcessHandle::pid).orElse(process.pid());
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+    }
+
+    /** @return the process bin/hasm started as: the supervising script's, or the JVM's */
+    public long scriptPid() {
         return process.pid();
     }
 
@@ -280,6 +308,8 @@ public final class ScmProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
+            // the JVMs of a supervising script first: the script's own death would leave them to init
+            process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);
         }

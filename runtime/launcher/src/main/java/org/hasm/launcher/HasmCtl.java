@@ -41,10 +41,14 @@ public final class HasmCtl {
             "       hasmctl SCM maintenance on|off [--reason TEXT]",
             "                                                     the pair serves on but takes no automatic action",
             ConfigCommand.USAGE,
-            "       hasmctl SCM upgrade JAR [--reason TEXT] [--timeout S] [--json]",
-            "                                                     upgrade the bundle across the pair (the MASTER reads",
-            "                                                     JAR): SLAVE then MASTER on a cooperative handover,",
-            "                                                     rolled back if the new version fails; follows it",
+            "       hasmctl SCM upgrade JAR|FEATURE.json|DIST [--swap-back] [--reason TEXT] [--timeout S] [--json]",
+            "                                                     upgrade the bundle JAR, the feature (its bundles in",
+            "                                                     the folder above features/), or the whole distribution",
+            "                                                     folder DIST across the pair (the MASTER reads it):",
+            "                                                     SLAVE then MASTER on a cooperative handover (DIST:",
+            "                                                     each SCM's process restarts on it), rolled back if",
+            "                                                     the new version fails; --swap-back ends with the",
+            "                                                     roles as before; follows it",
             "       hasmctl SCM upgrade --status|--resume|--abort [--json]",
             "                                                     the last upgrade; carry on or undo one in progress",
             "       hasmctl help",
@@ -163,6 +167,7 @@ public final class HasmCtl {
         boolean follow = false;
         String topic = null;
         String upgrade = null; // start (with the jar in argument), status, resume, abort
+        boolean swapBack = false;
         Duration timeout = Duration.ofMinutes(15);
         List<String> rest = new ArrayList<>(List.of(args));
         for (int i = 0; i < rest.size(); i++) {
@@ -194,6 +199,7 @@ public final class HasmCtl {
                 case "--follow" -> follow = true;
                 case "--topic" -> topic = value != null ? value : next(rest, ++i, arg);
                 case "-h", "--help" -> command = "help";
+                case "--swap-back" -> swapBack = true;
                 case "--status", "--resume", "--abort" -> {
                     if (upgrade != null) {
                         throw new LaunchException("one of --status, --resume, --abort at a time");
@@ -239,6 +245,12 @@ public final class HasmCtl {
                 throw new LaunchException("upgrade needs a jar, or one of --status, --resume, --abort (not both)");
             }
             upgrade = upgrade == null ? "start" : upgrade;
+            if (swapBack && !upgrade.equals("start")) {
+                throw new LaunchException("--swap-back is for starting an upgrade, not --" + upgrade);
+            }
+            upgrade = swapBack ? UpgradeCommand.START_SWAP_BACK : upgrade;
+        } else if (swapBack) {
+            throw new LaunchException("--swap-back is for upgrade only");
         } else if (upgrade != null) {
             throw new LaunchException("--" + upgrade + " is for upgrade only");
         }

@@ -1,6 +1,8 @@
 package org.hasm.launcher;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Map;
@@ -10,7 +12,8 @@ import java.util.TreeMap;
  * {@code bin/hasm}: starts one SCM from a node folder, or checks one without starting.
  *
  * <p>Exit codes: 0 stopped cleanly (or check passed), 1 the framework failed or did not stop in
- * time, 2 bad usage or configuration (nothing started), 3 bundles that do not resolve or start.
+ * time, 2 bad usage or configuration (nothing started), 3 bundles that do not resolve or start, 75
+ * stopped to be started again on the distribution the node folder names ({@link Relaunch}).
  */
 public final class Main {
 
@@ -19,6 +22,8 @@ public final class Main {
 
     static final String USAGE = String.join(System.lineSeparator(),
             "usage: hasm run DIR       start one SCM from the node folder DIR",
+            "       hasm supervise DIR as run, and start it again on the distribution DIR/distribution names",
+            "                          when the SCM asks (a rolling upgrade of the distribution: exit code 75)",
             "       hasm check [DIR]   check the distribution's features, or the node folder DIR, without starting",
             "       hasm demo [--dir DIR] [--no-start] [--base-port P] [--timing tuned|patent]",
             "                 [--interval-ms N] [--counter N] [--init-timeout-ms N] [--faults]",
@@ -113,16 +118,72 @@ public final class Main {
     private int run(String[] args) throws Exception {
         Path dir = nodeDir(args, "run", true);
         Distribution dist = home == null ? Distribution.locate() : Distribution.at(home);
+        try {
+            return start(dir, dist);
+        } catch (LaunchException e) {
+            return wentBack(dir, dist, e);
+        }
+    }
+
+    private int start(Path dir, Distribution dist) throws Exception {
         Node node = Node.load(dir, dist.home());
         Plan plan = Plan.make(dist, node, System.console() != null);
         Shutdown shutdown = new Shutdown(out, err, STOP_TIMEOUT_MS);
         shutdown.install();
         PidFile pid = PidFile.write(node.dir());
         try {
-            out.println("hasm: starting SCM " + node.scm() + " (" + node.role() + ") from " + node.dir());
-            return new Runner(plan, shutdown, out, err, STOP_TIMEOUT_MS).run();
+            out.println("hasm: starting SCM " + node.scm() + " (" + node.role() + ") from " + node.dir() + " on "
+                    + dist.home());
+            Runner runner = new Runner(plan, shutdown, out, err, STOP_TIMEOUT_MS);
+            Relaunch.Service relaunch = restartable(plan) ? new Relaunch.Service(node.dir(), node.dataDir(),
+                    realHome(dist), shutdown, out) : null;
+            runner.relaunch(relaunch);
+            int code = runner.run();
+            if (code == 0 && relaunch != null && relaunch.requested() != null) {
+                out.println("hasm: SCM " + node.scm() + " restarts on " + relaunch.requested() + " (exit "
+                        + Relaunch.EXIT_RESTART + ")");
+                return Relaunch.EXIT_RESTART;
+            }
+            return code;
         } finally {
             pid.remove();
+        }
+    }
+
+    /* A restarted SCM whose new release does not start goes back to the one it was restarted from, once. */
+    private int wentBack(Path dir, Distribution dist, LaunchException failure) throws LaunchException {
+        String previous = System.getenv(Relaunch.ENV_PREVIOUS);
+        // the node's data folder, as Node#dataDir names it: the node may be what failed to load
+        Path data = dir.toAbsolutePath().normalize().resolve("data").resolve("hasm");
+        Relaunch.Decision d = Relaunch.onFailedStart(failure.exitCode(), previous == null || previous.isBlank() ? null
+                : Path.of(previous).normalize(), realHome(dist), Files.exists(data.resolve(Relaunch.FAILED_FILE)),
+                Relaunch.history(System.getenv(Relaunch.ENV_RESTARTS), System.currentTimeMillis() / 1000));
+        if (!(d instanceof Relaunch.Restart back)) {
+            throw failure;
+        }
+        err.println("hasm: " + failure.getMessage());
+        try {
+            Relaunch.writeFailed(data, realHome(dist), "exit code " + failure.exitCode() + ": " + failure.getMessage());
+            Relaunch.writeNamed(dir.toAbsolutePath().normalize(), back.target());
+        } catch (IOException e) {
+            err.println("hasm: cannot go back to " + back.target() + ": " + e.getMessage());
+            throw failure;
+        }
+        err.println("hasm: " + realHome(dist) + " did not start after a restart: back to " + back.target() + " (exit "
+                + Relaunch.EXIT_RESTART + ")");
+        return Relaunch.EXIT_RESTART;
+    }
+
+    private static boolean restartable(Plan plan) {
+        return Boolean.getBoolean(Relaunch.SUPERVISED)
+                || "true".equalsIgnoreCase(plan.frameworkProperties().get(Relaunch.RESTARTABLE));
+    }
+
+    private static Path realHome(Distribution dist) {
+        try {
+            return dist.home().toRealPath();
+        } catch (IOException e) {
+            return dist.home();
         }
     }
 

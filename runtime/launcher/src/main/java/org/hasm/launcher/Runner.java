@@ -77,6 +77,9 @@ final class Runner {
     /** The framework's storage and log folder of a check, removed after it. */
     private Path checkDir;
 
+    /** Offered to the controller once the framework is initialised; {@code null} when no loop would restart it. */
+    private Relaunch.Service relaunch;
+
     /** Bundles that start in the background (Feature.Bundle) with their start levels, in listed order. */
     private final Map<Bundle, Integer> background = new LinkedHashMap<>();
 
@@ -143,6 +146,11 @@ final class Runner {
         }
     }
 
+    /** @param service the restart service to offer the controller, or {@code null} (not supervised) */
+    void relaunch(Relaunch.Service service) {
+        this.relaunch = service;
+    }
+
     /**
      * @return 0 once the framework stopped cleanly
      * @throws LaunchException if the SCM could not be started; the framework is stopped then
@@ -156,6 +164,9 @@ final class Runner {
             boolean starting = shutdown.unlessStopping(() -> {
                 framework.init();
                 shutdown.attach(framework);
+                if (relaunch != null) {
+                    relaunch.register(framework.getBundleContext());
+                }
             })
                     && shutdown.unlessStopping(() -> {
                         framework.getBundleContext().addFrameworkListener(errorCollector);

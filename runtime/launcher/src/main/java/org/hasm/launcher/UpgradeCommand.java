@@ -20,6 +20,10 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class UpgradeCommand {
     static final Duration POLL = Duration.ofMillis(200);
+    /** How long the SCM followed may not answer (its process restarts) before hasmctl gives up. */
+    static final Duration UNANSWERED = Duration.ofSeconds(90);
+    /** The action that starts an upgrade ending with the roles swapped back. */
+    static final String START_SWAP_BACK = "start-swap-back";
     private static final List<String> ENDED = List.of("DONE", "ROLLED_BACK", "ABORTED", "FAILED");
 
     private final AdminClient client;
@@ -56,26 +60,48 @@ final class UpgradeCommand {
                 }
                 return 0;
             }
-            case "start" -> {
-                // the MASTER reads the jar: a path it can open (the shared storage, or this host when it runs here)
+            case "start", START_SWAP_BACK -> {
+                // the MASTER reads the jar or distribution folder: a path it can open (the shared storage, or this
+                // host when it runs here)
                 query.put("jar", Path.of(jar).toAbsolutePath().normalize().toString());
+                if (action.equals(START_SWAP_BACK)) {
+                    query.put("swapBack", "true");
+                }
                 client.post("/upgrade", query);
             }
             case "resume", "abort" -> client.post("/upgrade/" + action, query);
             default -> throw new IllegalArgumentException(action);
         }
         if (!json) {
-            out.println("hasmctl: " + client.answeredBy() + " accepted upgrade" + (action.equals("start") ? " " + jar
-                    : " --" + action));
+            out.println("hasmctl: " + client.answeredBy() + " accepted upgrade" + (action.startsWith("start") ? " " + jar
+                    + (action.equals(START_SWAP_BACK) ? " --swap-back" : "") : " --" + action));
         }
         return follow(action, timeout);
     }
 
     private int follow(String action, Duration timeout) throws LaunchException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long unanswered = 0; // since when the SCM does not answer, 0 while it does
         // bounded by --timeout
         while (true) {
-            String body = client.get("/upgrade");
+            String body;
+            try {
+                body = client.get("/upgrade");
+                unanswered = 0;
+            } catch (LaunchException e) {
+                // an upgrade of the distribution restarts the SCM asked, for a few seconds: wait for it, not forever
+                long now = System.nanoTime();
+                if (unanswered == 0 && !json) {
+                    out.println("hasmctl: " + client.base() + " does not answer now (" + e.getMessage() + "); it may be"
+                            + " restarting: waiting up to " + UNANSWERED.toSeconds() + " s");
+                }
+                unanswered = unanswered == 0 ? now : unanswered;
+                if (now - unanswered > UNANSWERED.toNanos() || now > deadline) {
+                    throw e;
+                }
+                LockSupport.parkNanos(POLL.toNanos());
+                continue;
+            }
             Map<String, ?> u = upgrade(body);
             show(body, u);
             String status = u == null ? null : String.valueOf(u.get("status"));

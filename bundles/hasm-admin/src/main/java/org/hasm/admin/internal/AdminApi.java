@@ -583,7 +583,7 @@ final class AdminApi {
         }
         Map<String, String> query = new LinkedHashMap<>();
         query.put("scm", target);
-        for (String key : new String[] {"personality", "mode", "reason", "key", "pid", "changes", "jar"}) {
+        for (String key : new String[] {"personality", "mode", "reason", "key", "pid", "changes", "jar", "swapBack"}) {
             String value = request.parameter().apply(key);
             if (value != null) {
                 query.put(key, value);
@@ -646,7 +646,9 @@ final class AdminApi {
         org.hasm.spi.UpgradeView view;
         try {
             switch (what) {
-                case "upgrade" -> view = c.upgrade(jar.strip(), why);
+                // jar: a bundle jar or a distribution folder; swapBack=true: the roles as before at the end
+                case "upgrade" -> view = c.upgrade(jar.strip(), why,
+                        "true".equalsIgnoreCase(request.parameter().apply("swapBack")));
                 case "upgrade resume" -> {
                     c.upgradeResume(why);
                     view = c.upgrade();

@@ -468,6 +468,11 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     }
 
     @Override
+    public org.hasm.spi.UpgradeView upgrade(String path, String reason, boolean swapBack) {
+        return upgrader.begin(path, reason, swapBack);
+    }
+
+    @Override
     public org.hasm.spi.UpgradeView upgrade() {
         return upgrader.view();
     }

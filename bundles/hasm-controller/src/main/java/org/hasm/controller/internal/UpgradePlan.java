@@ -36,10 +36,29 @@ import java.util.zip.CRC32;
  * @param previousSha256 its SHA-256, hex
  * @param conductor the SCM that carries the steps out now (the MASTER); a MASTER that finds another one
  *     named, lost in the middle of a step that was not its own handover, holds the upgrade for the operator
+ * @param target what is installed: a bundle (the jars are staged), or a whole distribution ({@code bundle} is
+ *     {@value DistributionRelease#NAME}, {@code from} and {@code to} the hasm versions, {@code jar} and
+ *     {@code previousJar} the distribution folders, the checksums their digests): each install restarts the
+ *     SCM's process on one
+ * @param swapBack whether the plan ends by swapping the roles back (each SCM MASTER or SLAVE as before)
  */
 record UpgradePlan(String id, String bundle, String from, String to, String jar, String sha256, String first,
         String second, List<Step> steps, int current, Status status, String cause, String previousJar,
-        String previousSha256, String conductor) {
+        String previousSha256, String conductor, Target target, boolean swapBack) {
+
+    /** What an upgrade installs. */
+    enum Target {
+        /** One bundle, replaced in the running framework. */
+        BUNDLE,
+        /** A whole distribution: the SCM's process restarted on another distribution folder. */
+        DISTRIBUTION,
+        /**
+         * A feature: several bundles replaced in one install step and rolled back together; {@code bundle} is
+         * {@code feature:NAME}, {@code from} and {@code to} the feature's versions, the jars two staged lists
+         * ({@code BSN VERSION JAR SHA256} lines) of the jars staged beside them.
+         */
+        FEATURE
+    }
 
     /** The layout's version; a later one only adds keys. */
     static final int FORMAT = 1;
@@ -134,16 +153,33 @@ record UpgradePlan(String id, String bundle, String from, String to, String jar,
         if (first.equals(second)) {
             throw new IllegalArgumentException("upgrade plan: both SCMs are named " + first);
         }
+        if (target == null) {
+            throw new IllegalArgumentException("upgrade plan: no target");
+        }
     }
 
     /** The forward steps of a pair upgrade (DESIGN §8): the SLAVE first, then the MASTER. */
     static UpgradePlan of(String id, String bundle, String from, String to, String jar, String sha256, String previousJar,
             String previousSha256, String slave, String master) {
-        List<Step> steps = List.of(Step.of(Kind.HANDOVER, slave, from), Step.of(Kind.INSTALL, slave, to),
+        return of(id, bundle, from, to, jar, sha256, previousJar, previousSha256, slave, master, Target.BUNDLE, false);
+    }
+
+    /**
+     * @param swapBack whether to end with the roles as they were: the SLAVE upgraded first is MASTER once the
+     *     MASTER handed over; it hands over once more (the old MASTER impersonates MASTER and takes over at
+     *     once) and rejoins as SLAVE
+     */
+    static UpgradePlan of(String id, String bundle, String from, String to, String jar, String sha256, String previousJar,
+            String previousSha256, String slave, String master, Target target, boolean swapBack) {
+        List<Step> steps = new ArrayList<>(List.of(Step.of(Kind.HANDOVER, slave, from), Step.of(Kind.INSTALL, slave, to),
                 Step.of(Kind.REJOIN, slave, to), Step.of(Kind.HANDOVER, master, from), Step.of(Kind.INSTALL, master, to),
-                Step.of(Kind.REJOIN, master, to));
+                Step.of(Kind.REJOIN, master, to)));
+        if (swapBack) {
+            steps.add(Step.of(Kind.HANDOVER, slave, to));
+            steps.add(Step.of(Kind.REJOIN, slave, to));
+        }
         return new UpgradePlan(id, bundle, from, to, jar, sha256, slave, master, steps, 0, Status.RUNNING, null,
-                previousJar, previousSha256, master);
+                previousJar, previousSha256, master, target, swapBack);
     }
 
     /** @return the step in progress, or {@code null} when none is left */
@@ -153,13 +189,13 @@ record UpgradePlan(String id, String bundle, String from, String to, String jar,
 
     UpgradePlan with(List<Step> newSteps, int newCurrent, Status newStatus, String newCause) {
         return new UpgradePlan(id, bundle, from, to, jar, sha256, first, second, newSteps, newCurrent, newStatus,
-                newCause, previousJar, previousSha256, conductor);
+                newCause, previousJar, previousSha256, conductor, target, swapBack);
     }
 
     /** @return this plan carried out by {@code scm} from now on */
     UpgradePlan conductedBy(String scm) {
         return new UpgradePlan(id, bundle, from, to, jar, sha256, first, second, steps, current, status, cause,
-                previousJar, previousSha256, scm);
+                previousJar, previousSha256, scm, target, swapBack);
     }
 
     /** @return the staged jar of {@code version} and its SHA-256: the new one or the exact previous one */
@@ -181,6 +217,12 @@ record UpgradePlan(String id, String bundle, String from, String to, String jar,
         line(sb, "conductor", conductor);
         line(sb, "first", first);
         line(sb, "second", second);
+        if (target != Target.BUNDLE) {
+            line(sb, "target", target.name());
+        }
+        if (swapBack) {
+            line(sb, "swapBack", "true");
+        }
         line(sb, "status", status.name());
         line(sb, "current", String.valueOf(current));
         if (cause != null) {
@@ -263,7 +305,8 @@ record UpgradePlan(String id, String bundle, String from, String to, String jar,
                     need(m, "to", where), need(m, "jar", where), need(m, "sha256", where), need(m, "first", where),
                     need(m, "second", where), steps, Integer.parseInt(need(m, "current", where)),
                     Status.valueOf(need(m, "status", where).toUpperCase(Locale.ROOT)), m.get("cause"),
-                    need(m, "previousJar", where), need(m, "previousSha256", where), need(m, "conductor", where));
+                    need(m, "previousJar", where), need(m, "previousSha256", where), need(m, "conductor", where),
+                    Target.valueOf(m.getOrDefault("target", Target.BUNDLE.name())), "true".equals(m.get("swapBack")));
         } catch (NumberFormatException | DateTimeParseException e) {
             throw new IllegalArgumentException("upgrade plan " + where + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {

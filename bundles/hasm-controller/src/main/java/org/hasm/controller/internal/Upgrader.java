@@ -52,6 +52,8 @@ import org.osgi.framework.BundleException;
 final class Upgrader {
     static final String PROBE = "UPGRADE_PROBE";
     static final String INSTALL = "UPGRADE_INSTALL";
+    /** The MASTER orders its peer, standing by, to restart its process on a distribution. */
+    static final String RESTART = "UPGRADE_RESTART";
     /** The folder of the upgrade on the shared storage. */
     static final String FOLDER = "upgrade";
     private static final Duration ASK = Duration.ofSeconds(2);
@@ -134,22 +136,24 @@ final class Upgrader {
 
     /** Plans an upgrade to the jar at {@code path}, keeps the plan, and wakes the conductor. */
     UpgradeView begin(String path, String reason) {
-        Machine m = scm.machine();
+        return begin(path, reason, false);
+    }
+
+    /**
+     * Plans an upgrade to the bundle jar or the distribution folder at {@code path}, keeps the plan, and wakes
+     * the conductor.
+     *
+     * @param swapBack whether the plan ends with a last handover that gives each SCM its role back
+     */
+    UpgradeView begin(String path, String reason, boolean swapBack) {
+        UpgradeStore store = startable();
+        if (Files.isDirectory(Path.of(path))) {
+            return beginDistribution(store, path, reason, swapBack);
+        }
+        if (path.endsWith(".json")) {
+            return beginFeature(store, path, reason, swapBack);
+        }
         String self = scm.settings().scm();
-        if (!Scm.administers(m) || m.standalone()) {
-            throw new IllegalStateException("this SCM (" + self + ") is " + m.describe() + ", not the MASTER of a pair:"
-                    + " only the MASTER upgrades the pair");
-        }
-        if (m.state() != ScmState.DAC) {
-            throw new IllegalStateException("the pair is not in DAC (" + self + " is " + m.describe() + "): an upgrade"
-                    + " starts from a pair where each SCM serves its own personality");
-        }
-        UpgradeStore store = store();
-        UpgradePlan last = read(store);
-        if (last != null && !last.status().ended) {
-            throw new IllegalStateException("the upgrade " + last.id() + " is " + last.status() + " at step "
-                    + (last.current() + 1) + ": hasmctl upgrade --resume or --abort first");
-        }
         Path file = Path.of(path);
         byte[] jar;
         try {
@@ -196,7 +200,7 @@ final class Upgrader {
             String oldSum = store.stage(oldName, previous, writer);
             String id = "upgrade-" + Instant.now().toString().replace(':', '-');
             UpgradePlan plan = UpgradePlan.of(id, identity[0], from, identity[1], newName, newSum, oldName, oldSum,
-                    scm.settings().peer(), self);
+                    scm.settings().peer(), self, UpgradePlan.Target.BUNDLE, swapBack);
             store.write(plan, writer);
             sink.info("upgrade " + id + " planned: " + identity[0] + " " + from + " -> " + identity[1] + " (SHA-256 "
                     + newSum + "), " + scm.settings().peer() + " first, then " + self + ": " + reason);
@@ -206,6 +210,259 @@ final class Upgrader {
         } catch (IOException e) {
             throw new IllegalStateException("the upgrade cannot be kept on the shared storage: " + e.getMessage(), e);
         }
+    }
+
+    /** @return the store, once this SCM may start an upgrade: the MASTER of a pair in DAC, no upgrade in progress */
+    private UpgradeStore startable() {
+        Machine m = scm.machine();
+        String self = scm.settings().scm();
+        if (!Scm.administers(m) || m.standalone()) {
+            throw new IllegalStateException("this SCM (" + self + ") is " + m.describe() + ", not the MASTER of a pair:"
+                    + " only the MASTER upgrades the pair");
+        }
+        if (m.state() != ScmState.DAC) {
+            throw new IllegalStateException("the pair is not in DAC (" + self + " is " + m.describe() + "): an upgrade"
+                    + " starts from a pair where each SCM serves its own personality");
+        }
+        UpgradeStore store = store();
+        UpgradePlan last = read(store);
+        if (last != null && !last.status().ended) {
+            throw new IllegalStateException("the upgrade " + last.id() + " is " + last.status() + " at step "
+                    + (last.current() + 1) + ": hasmctl upgrade --resume or --abort first");
+        }
+        return store;
+    }
+
+    /* A whole distribution: each SCM in turn hands over, restarts on it, rejoins; judged by the hasm version
+       its status shows. Both SCMs must run the same distribution folder now (what an undo restarts on). */
+    private UpgradeView beginDistribution(UpgradeStore store, String path, String reason, boolean swapBack) {
+        String self = scm.settings().scm();
+        Path dist = DistributionRelease.folder(path);
+        Path running = DistributionRelease.running(context);
+        if (running == null) {
+            throw new IllegalStateException("this SCM does not know the distribution it runs (hasm.home is not set)");
+        }
+        if (dist.equals(running)) {
+            throw new IllegalArgumentException(dist + " is the distribution the pair runs already");
+        }
+        String from = scm.versions().own();
+        String to = DistributionRelease.version(dist);
+        if (to.equals(from)) {
+            throw new IllegalArgumentException(dist + " is hasm " + to + ", the version the pair runs already: an"
+                    + " upgrade of the distribution is judged by the version each SCM's status shows");
+        }
+        if (!DistributionRelease.restartable(context)) {
+            throw new IllegalStateException(self + " is not restarted by a loop (bin/hasm supervise, or"
+                    + " hasm.restartable=true under a supervisor that answers exit code 75): a distribution upgrade"
+                    + " restarts each SCM's process");
+        }
+        Map<String, String> peer;
+        try {
+            peer = scm.ask(ASK, PROBE, "bundle", DistributionRelease.CONTROLLER);
+        } catch (IOException e) {
+            throw new IllegalStateException("the peer " + scm.settings().peer() + " does not answer (" + e.getMessage()
+                    + "): an upgrade needs both SCMs", e);
+        }
+        String other = scm.settings().peer();
+        if (!"DAC".equals(peer.get("state")) || "true".equals(peer.get("standby"))) {
+            throw new IllegalStateException("the peer " + other + " is " + peer.get("state")
+                    + ("true".equals(peer.get("standby")) ? ", standing by" : "") + ": an upgrade starts from DAC");
+        }
+        if (!from.equals(peer.get("hasmVersion"))) {
+            throw new IllegalStateException("hasm is " + from + " here and " + peer.get("hasmVersion") + " on " + other
+                    + ": the pair must run the same version before an upgrade");
+        }
+        if (!"true".equals(peer.get("restartable"))) {
+            throw new IllegalStateException(other + " is not restarted by a loop (bin/hasm supervise, or"
+                    + " hasm.restartable=true): a distribution upgrade restarts each SCM's process");
+        }
+        if (!running.toString().equals(peer.get("home"))) {
+            throw new IllegalStateException(self + " runs " + running + " and " + other + " " + peer.get("home")
+                    + ": the pair must run the same distribution folder (what a rollback restarts on)");
+        }
+        try {
+            String newSum = DistributionRelease.digest(dist);
+            String oldSum = DistributionRelease.digest(running);
+            String id = "upgrade-" + Instant.now().toString().replace(':', '-');
+            UpgradePlan plan = UpgradePlan.of(id, DistributionRelease.NAME, from, to, dist.toString(), newSum,
+                    running.toString(), oldSum, other, self, UpgradePlan.Target.DISTRIBUTION, swapBack);
+            store.write(plan, self);
+            sink.info("upgrade " + id + " planned: the distribution " + running + " (hasm " + from + ") -> " + dist
+                    + " (hasm " + to + ", SHA-256 " + newSum + "), " + other + " first, then " + self
+                    + (swapBack ? ", then the roles swapped back" : "") + ": " + reason);
+            post(plan, "planned: " + reason);
+            wakeUp();
+            return view(plan);
+        } catch (IOException e) {
+            throw new IllegalStateException("the upgrade cannot be planned: " + e.getMessage(), e);
+        }
+    }
+
+    /* A feature: every bundle it names replaced in one install step, each by the exact previous jar on an undo.
+       Each must run here and register a module (the steps are judged by the modules), on both SCMs alike. */
+    private UpgradeView beginFeature(UpgradeStore store, String path, String reason, boolean swapBack) {
+        String self = scm.settings().scm();
+        String other = scm.settings().peer();
+        FeatureFile feature = FeatureFile.read(Path.of(path));
+        String from = runningFeatureVersion(feature.name());
+        if (from.equals(feature.version())) {
+            throw new IllegalArgumentException("the pair runs the feature " + feature.name() + " " + from + " already");
+        }
+        List<String[]> next = new java.util.ArrayList<>();
+        List<String[]> previous = new java.util.ArrayList<>();
+        Map<String, byte[]> jars = new LinkedHashMap<>();
+        boolean changes = false;
+        for (Path file : feature.jars()) {
+            byte[] jar;
+            try {
+                jar = Files.readAllBytes(file);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("the jar " + file + " cannot be read on " + self + ": " + e.getMessage(), e);
+            }
+            String[] identity = identity(jar, file.toString());
+            Bundle running = bundle(identity[0]);
+            if (running == null) {
+                throw new IllegalArgumentException("the feature " + feature.name() + " names " + identity[0] + ", which "
+                        + self + " does not run: an upgrade replaces installed bundles");
+            }
+            if (scm.modules().stream().noneMatch(i -> identity[0].equals(i.bundle()))) {
+                throw new IllegalArgumentException("the bundle " + identity[0] + " registers no module here: an upgrade"
+                        + " judges each step by the modules' init and test, so it replaces module bundles only");
+            }
+            String was = running.getVersion().toString();
+            changes |= !was.equals(identity[1]);
+            Map<String, String> peer;
+            try {
+                peer = scm.ask(ASK, PROBE, "bundle", identity[0]);
+            } catch (IOException e) {
+                throw new IllegalStateException("the peer " + other + " does not answer (" + e.getMessage()
+                        + "): an upgrade needs both SCMs", e);
+            }
+            if (!"DAC".equals(peer.get("state")) || "true".equals(peer.get("standby"))) {
+                throw new IllegalStateException("the peer " + other + " is " + peer.get("state") + ": an upgrade starts"
+                        + " from DAC");
+            }
+            if (!was.equals(peer.get("version"))) {
+                throw new IllegalStateException(identity[0] + " is " + was + " here and " + peer.get("version") + " on "
+                        + other + ": the pair must run the same version before an upgrade");
+            }
+            String newName = identity[0] + "-" + identity[1] + ".jar";
+            String oldName = identity[0] + "-" + was + ".jar";
+            jars.put(newName, jar);
+            jars.put(oldName, previousJar(running, was, upgraded()));
+            next.add(new String[] {identity[0], identity[1], newName});
+            previous.add(new String[] {identity[0], was, oldName});
+        }
+        if (!changes) {
+            throw new IllegalArgumentException("every bundle of the feature " + feature.name() + " " + feature.version()
+                    + " runs in that version already");
+        }
+        try {
+            Map<String, String> sums = new LinkedHashMap<>();
+            for (Map.Entry<String, byte[]> j : jars.entrySet()) {
+                sums.put(j.getKey(), store.stage(j.getKey(), j.getValue(), self));
+            }
+            String newList = listName(feature.name(), feature.version());
+            String oldList = listName(feature.name(), from);
+            String newSum = store.stage(newList, list(next, sums), self);
+            String oldSum = store.stage(oldList, list(previous, sums), self);
+            String id = "upgrade-" + Instant.now().toString().replace(':', '-');
+            UpgradePlan plan = UpgradePlan.of(id, FEATURE_PREFIX + feature.name(), from, feature.version(), newList, newSum,
+                    oldList, oldSum, other, self, UpgradePlan.Target.FEATURE, swapBack);
+            store.write(plan, self);
+            sink.info("upgrade " + id + " planned: the feature " + feature.name() + " " + from + " -> " + feature.version()
+                    + " (" + next.size() + " bundles: " + String.join(", ", next.stream().map(n -> n[0] + " " + n[1])
+                    .toList()) + "), " + other + " first, then " + self + (swapBack ? ", then the roles swapped back" : "")
+                    + ": " + reason);
+            post(plan, "planned: " + reason);
+            wakeUp();
+            return view(plan);
+        } catch (IOException e) {
+            throw new IllegalStateException("the upgrade cannot be kept on the shared storage: " + e.getMessage(), e);
+        }
+    }
+
+    static final String FEATURE_PREFIX = "feature:";
+
+    /* the version of the feature NAME in the distribution this SCM runs, "previous" when it has none */
+    private String runningFeatureVersion(String name) {
+        Path home = DistributionRelease.running(context);
+        Path file = home == null ? null : home.resolve("system/features/" + name + ".json");
+        if (file == null || !Files.isRegularFile(file)) {
+            return "previous";
+        }
+        try {
+            return FeatureFile.read(file).version();
+        } catch (IllegalArgumentException e) {
+            return "previous";
+        }
+    }
+
+    private static String listName(String feature, String version) {
+        return ("feature-" + feature + "-" + version + ".list").replaceAll("[^A-Za-z0-9_.-]", "_");
+    }
+
+    private static byte[] list(List<String[]> bundles, Map<String, String> sums) {
+        StringBuilder b = new StringBuilder();
+        for (String[] n : bundles) {
+            b.append(n[0]).append(' ').append(n[1]).append(' ').append(n[2]).append(' ').append(sums.get(n[2])).append('\n');
+        }
+        return b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** @return the staged list's lines as {bsn, version, jar, sha256}, once its SHA-256 is the plan's */
+    private List<String[]> readList(String name, String sha256) throws IOException {
+        String text = new String(store().jar(name, sha256), java.nio.charset.StandardCharsets.UTF_8);
+        List<String[]> lines = new java.util.ArrayList<>();
+        for (String l : text.split("\n")) {
+            if (l.isBlank()) {
+                continue;
+            }
+            String[] f = l.split(" ");
+            if (f.length != 4) {
+                throw new IOException("the staged list " + name + " has a line that is not BSN VERSION JAR SHA256: " + l);
+            }
+            lines.add(f);
+        }
+        return lines;
+    }
+
+    /** Installs every bundle of a feature's staged list, each unless it runs that version already. */
+    private void installFeature(String list, String sha256) throws IOException {
+        for (String[] b : readList(list, sha256)) {
+            install(b[0], b[1], b[2], b[3]);
+        }
+    }
+
+    /* A feature: every bundle of the step's list judged by its module, on the SCM of the step */
+    private Event observeFeature(UpgradePlan plan, Step step, Side sx, Side so) throws IOException {
+        String x = step.scm();
+        if (step.kind() == Kind.HANDOVER) {
+            return sx.standby() && so.state() == ScmState.DEGRADED ? new Done() : null;
+        }
+        if (step.kind() == Kind.INSTALL && sx.installError() != null) {
+            return new Failed("install of " + plan.bundle() + " " + step.version() + " on " + x + " failed: "
+                    + sx.installError());
+        }
+        String[] list = plan.jarOf(step.version());
+        boolean all = true;
+        for (String[] b : readList(list[0], list[1])) {
+            String[] m = sx.modules().get(b[0]);
+            if (m == null || !b[1].equals(m[0])) {
+                all = false;
+                continue;
+            }
+            if ("FAILED".equals(m[1]) || "TIMED_OUT".equals(m[1])) {
+                return new Failed(b[0] + " " + b[1] + " on " + x + (step.kind() == Kind.REJOIN ? " after it rejoined" : "")
+                        + ": " + m[2] + " " + m[1] + ": " + m[3]);
+            }
+            boolean up = step.kind() == Kind.INSTALL ? "TESTED".equals(m[1]) || "ACTIVE".equals(m[1]) : "ACTIVE".equals(m[1]);
+            all &= up;
+        }
+        if (step.kind() == Kind.INSTALL) {
+            return all ? new Done() : null;
+        }
+        return all && sx.state() == ScmState.DAC && so.state() == ScmState.DAC ? new Done() : null;
     }
 
     /** @return the last plan, or {@code null} */
@@ -326,6 +583,18 @@ final class Upgrader {
         }
         Side first = side(plan, plan.first());
         Side second = side(plan, plan.second());
+        String quiet = first == null ? plan.first() : second == null ? plan.second() : null;
+        if (quiet != null && plan.target() == UpgradePlan.Target.DISTRIBUTION && step.kind() == Kind.INSTALL
+                && step.scm().equals(quiet) && key(plan).equals(acted)) {
+            // its process restarts: silent for a while, within the step's deadline (a new release that never
+            // answers fails the step, and the undo restarts it on the previous one)
+            held = null;
+            if (key(plan).equals(deadlineKey) && Instant.now().isAfter(deadlineFrom.plus(stepTimeout.get()))) {
+                advance(store, plan, new Failed(quiet + " did not answer within " + stepTimeout.get().toSeconds()
+                        + " s of its restart on " + plan.jarOf(step.version())[0]));
+            }
+            return;
+        }
         if (first == null || second == null) {
             // a step cannot be judged, nor its deadline run, while an SCM of the pair does not answer
             String why = (first == null ? plan.first() : plan.second()) + " does not answer: the upgrade waits for it"
@@ -361,6 +630,10 @@ final class Upgrader {
         if (seen != null) {
             advance(store, plan, seen);
         }
+    }
+
+    private static String key(UpgradePlan plan) {
+        return plan.id() + ":" + plan.current() + ":" + plan.steps().size();
     }
 
     /** Next plan, kept before its step is carried out; an act that fails is tried again until the step's deadline. */
@@ -443,8 +716,24 @@ final class Upgrader {
             }
             case INSTALL -> {
                 String[] jar = plan.jarOf(step.version());
+                if (plan.target() == UpgradePlan.Target.DISTRIBUTION) {
+                    if (step.scm().equals(self)) {
+                        // the conductor serves: it never restarts itself (its peer conducts its own install)
+                        throw new IllegalStateException(self + " conducts the upgrade and serves: it does not restart");
+                    }
+                    Map<String, String> a = scm.ask(ASK, RESTART, "distribution", jar[0], "sha256", jar[1], "version",
+                            step.version());
+                    if (!"OK".equals(a.get(PeerMessages.TYPE))) {
+                        throw new IllegalStateException(step.scm() + " refused: " + a.getOrDefault("reason", "?"));
+                    }
+                    return;
+                }
                 if (step.scm().equals(self)) {
-                    install(plan.bundle(), step.version(), jar[0], jar[1]);
+                    if (plan.target() == UpgradePlan.Target.FEATURE) {
+                        installFeature(jar[0], jar[1]);
+                    } else {
+                        install(plan.bundle(), step.version(), jar[0], jar[1]);
+                    }
                 } else {
                     Map<String, String> a = scm.ask(ASK, INSTALL, "bundle", plan.bundle(), "version", step.version(),
                             "jar", jar[0], "sha256", jar[1]);
@@ -455,7 +744,13 @@ final class Upgrader {
             }
             case REJOIN -> {
                 Side side = side(plan, step.scm());
-                if (side == null || side.standby() || side.state() == ScmState.INIT) {
+                if (plan.target() == UpgradePlan.Target.DISTRIBUTION && side != null && !side.standby()) {
+                    // a restarted process stands by no more: it says READY by itself, and the MASTER fails back
+                    // then, or now if its policy keeps the peer waiting
+                    if (side.state() == ScmState.INIT && scm.machine().peerWaiting()) {
+                        scm.failback(reason);
+                    }
+                } else if (side == null || side.standby() || side.state() == ScmState.INIT) {
                     scm.unstandby(step.scm(), reason);
                 }
             }
@@ -465,6 +760,16 @@ final class Upgrader {
 
     /** What the pair shows of the step: {@code Done}, {@code Failed}, or {@code null} (not yet). */
     private Event observe(UpgradePlan plan, Step step, Side sx, Side so) {
+        if (plan.target() == UpgradePlan.Target.DISTRIBUTION) {
+            return observeRestart(plan, step, sx, so);
+        }
+        if (plan.target() == UpgradePlan.Target.FEATURE) {
+            try {
+                return observeFeature(plan, step, sx, so);
+            } catch (IOException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        }
         String x = step.scm();
         boolean onVersion = step.version().equals(sx.version());
         boolean broken = sx.status() == ModuleStatus.FAILED || sx.status() == ModuleStatus.TIMED_OUT;
@@ -494,19 +799,58 @@ final class Upgrader {
         }
     }
 
+    /* A distribution: an SCM runs the release its status says (hasmVersion); a new release is judged by its
+       state and its modules once it runs, and by what the launcher says when it did not start. */
+    private Event observeRestart(UpgradePlan plan, Step step, Side sx, Side so) {
+        String x = step.scm();
+        boolean onVersion = step.version().equals(sx.hasmVersion());
+        switch (step.kind()) {
+            case HANDOVER:
+                return sx.standby() && so.state() == ScmState.DEGRADED ? new Done() : null;
+            case INSTALL:
+                if (sx.installError() != null) {
+                    return new Failed("restart of " + x + " on " + plan.jarOf(step.version())[0] + " failed: "
+                            + sx.installError());
+                }
+                String failed = sx.restartFailed();
+                if (failed != null && failed.startsWith(plan.jarOf(step.version())[0] + ":")) {
+                    return new Failed(x + " did not start on " + failed + "; it went back to " + sx.home());
+                }
+                if (!onVersion) {
+                    return null;
+                }
+                if (sx.state() == ScmState.MONITOR || sx.state() == ScmState.HALTED) {
+                    return new Failed(x + " on hasm " + step.version() + " is " + sx.state());
+                }
+                if (sx.broken() != null) {
+                    return new Failed(x + " on hasm " + step.version() + ": " + sx.broken());
+                }
+                return (sx.state() == ScmState.INIT || sx.state() == ScmState.DAC) && !sx.standby() ? new Done() : null;
+            case REJOIN:
+                if (onVersion && sx.broken() != null) {
+                    return new Failed(x + " on hasm " + step.version() + " after it rejoined: " + sx.broken());
+                }
+                return onVersion && sx.state() == ScmState.DAC && so.state() == ScmState.DAC ? new Done() : null;
+            default:
+                throw new IllegalStateException(String.valueOf(step.kind()));
+        }
+    }
+
     /** One SCM as the upgrade sees it. */
     record Side(ScmState state, boolean standby, String version, ModuleStatus status, String lastCall, String error,
-            String installError) {
+            String installError, String hasmVersion, String home, String restartFailed, String broken,
+            Map<String, String[]> modules) {
     }
 
     /** @return the SCM {@code name} now, or {@code null} when it does not answer */
     private Side side(UpgradePlan plan, String name) {
+        String bundle = plan.target() == UpgradePlan.Target.BUNDLE ? plan.bundle() : DistributionRelease.CONTROLLER;
         if (name.equals(scm.settings().scm())) {
-            Map<String, String> a = probe(plan.bundle());
+            Map<String, String> a = probe(bundle);
             return side(a);
         }
         try {
-            Map<String, String> a = scm.ask(ASK, PROBE, "bundle", plan.bundle());
+            Map<String, String> a = scm.ask(ASK, PROBE, "bundle", bundle);
             return "OK".equals(a.get(PeerMessages.TYPE)) ? side(a) : null;
         } catch (IOException e) {
             return null;
@@ -517,7 +861,20 @@ final class Upgrader {
         ModuleStatus status = a.get("status") == null || a.get("status").isEmpty() ? null
                 : ModuleStatus.valueOf(a.get("status"));
         return new Side(PeerMessages.state(a.get("state")), "true".equals(a.get("standby")), a.get("version"), status,
-                a.get("lastCall"), a.get("error"), blank(a.get("installError")));
+                a.get("lastCall"), a.get("error"), blank(a.get("installError")), blank(a.get("hasmVersion")),
+                blank(a.get("home")), blank(a.get("restartFailed")), blank(a.get("broken")), modules(a));
+    }
+
+    /* the probe's "module.N" fields: BSN, then version, status, last call and error, tab-separated */
+    private static Map<String, String[]> modules(Map<String, String> a) {
+        Map<String, String[]> m = new LinkedHashMap<>();
+        for (int i = 0; i < 1000 && a.containsKey("module." + i); i++) {
+            String[] f = a.get("module." + i).split("\t", -1);
+            if (f.length == 5) {
+                m.put(f[0], new String[] {f[1], f[2], f[3], f[4]});
+            }
+        }
+        return m;
     }
 
     private static String blank(String s) {
@@ -528,6 +885,9 @@ final class Upgrader {
 
     private Map<String, String> answer(Map<String, String> m) {
         String type = m.get(PeerMessages.TYPE);
+        if (RESTART.equals(type)) {
+            return restartOrdered(m);
+        }
         String bundle = m.get("bundle");
         if (bundle == null || bundle.isBlank()) {
             return Map.of(PeerMessages.TYPE, PeerServer.REFUSED, "reason", type + " without a bundle");
@@ -547,7 +907,11 @@ final class Upgrader {
                 installError = null;
                 installer.execute(() -> {
                     try {
-                        install(bundle, version, jar, sum);
+                        if (bundle.startsWith(FEATURE_PREFIX)) {
+                            installFeature(jar, sum);
+                        } else {
+                            install(bundle, version, jar, sum);
+                        }
                     } catch (IOException | RuntimeException e) {
                         installError = e.getMessage();
                         sink.warn("upgrade: install of " + bundle + " " + version + " failed: " + e.getMessage());
@@ -559,6 +923,56 @@ final class Upgrader {
             return Map.of(PeerMessages.TYPE, "OK");
         }
         return Map.of(PeerMessages.TYPE, PeerServer.REFUSED, "reason", "no such upgrade message '" + type + "' in this release");
+    }
+
+    /* The MASTER orders a restart on a distribution: checked and carried out on the install thread (the digest
+       reads the whole distribution; the stop runs the SHUTDOWN sequence); what fails is said in the next probe. */
+    private Map<String, String> restartOrdered(Map<String, String> m) {
+        String dist = m.get("distribution");
+        String sum = m.get("sha256");
+        if (dist == null || sum == null) {
+            return Map.of(PeerMessages.TYPE, PeerServer.REFUSED, "reason", RESTART + " needs distribution and sha256");
+        }
+        try {
+            installError = null;
+            DistributionRelease.forgetFailedRestart(context);
+        } catch (IOException e) {
+            return Map.of(PeerMessages.TYPE, PeerServer.REFUSED, "reason", "the outcome of the last restart cannot be"
+                    + " cleared: " + e.getMessage());
+        }
+        try {
+            installer.execute(() -> {
+                try {
+                    restart(Path.of(dist), sum);
+                } catch (IOException | RuntimeException e) {
+                    installError = e.getMessage();
+                    sink.warn("upgrade: restart on " + dist + " failed: " + e.getMessage());
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            return Map.of(PeerMessages.TYPE, PeerServer.REFUSED, "reason", "the controller is stopping");
+        }
+        return Map.of(PeerMessages.TYPE, "OK");
+    }
+
+    /** Restarts this SCM's process on {@code dist}, unless it runs it already; only while it stands by. */
+    private void restart(Path dist, String sha256) throws IOException {
+        Path target = DistributionRelease.folder(dist.toString());
+        if (target.equals(DistributionRelease.running(context))) {
+            return;
+        }
+        if (!scm.machine().admin().standby()) {
+            throw new IllegalStateException(scm.settings().scm() + " is " + scm.machine().describe() + " and not standing"
+                    + " by: it restarts only once it handed everything over");
+        }
+        String found = DistributionRelease.digest(target);
+        if (!found.equalsIgnoreCase(sha256)) {
+            throw new IOException(target + " has digest " + found + " on " + scm.settings().scm() + ", the plan says "
+                    + sha256 + ": not the release the upgrade was planned with");
+        }
+        sink.info("upgrade: " + scm.settings().scm() + " restarts on " + target + " (hasm "
+                + DistributionRelease.version(target) + ")");
+        DistributionRelease.restart(context, target);
     }
 
     /** This SCM and its module of {@code bundle}, as fields of a PROBE's answer. */
@@ -582,6 +996,30 @@ final class Upgrader {
         }
         String e = installError;
         a.put("installError", e == null ? "" : e);
+        // for a distribution: the release this process runs, whether a loop restarts it, and how its last restart went
+        String own = scm.versions().own();
+        a.put("hasmVersion", own == null ? "" : own);
+        Path home = DistributionRelease.running(context);
+        a.put("home", home == null ? "" : home.toString());
+        a.put("restartable", String.valueOf(DistributionRelease.restartable(context)));
+        String failed = DistributionRelease.failedRestart(context);
+        a.put("restartFailed", failed == null ? "" : failed);
+        String broken = "";
+        for (ModuleInfo info : scm.modules()) {
+            if (info.status() == ModuleStatus.FAILED || info.status() == ModuleStatus.TIMED_OUT) {
+                broken = info.name() + " " + info.version() + " " + info.lastCall() + " " + info.status() + ": "
+                        + info.lastError();
+                break;
+            }
+        }
+        a.put("broken", broken);
+        // every module, for a feature's several bundles (tabs and line ends never in a field: one line each)
+        int n = 0;
+        for (ModuleInfo info : scm.modules()) {
+            a.put("module." + n++, String.join("\t", info.bundle(), String.valueOf(info.version()),
+                    info.status() == null ? "" : info.status().name(), info.lastCall() == null ? "" : info.lastCall().name(),
+                    info.lastError() == null ? "" : info.lastError().replaceAll("[\t\r\n]+", " ")));
+        }
         return a;
     }
 
