@@ -45,6 +45,8 @@ class PairFileProtocolFuzzIT {
         Smb.require();
         Pair pair = Pair.create(work, Timing.TEST.startedTogether());
         try (pair) {
+            // 110,000 records are parsed and refused by scm-a: as shipped, C2 compiler included, not at C1's pace
+            pair.shippedJvm();
             PairFaultIT.startInDac(pair);
             String address = pair.personalityAddress(A);
             awaitNfs(pair);
