@@ -10,9 +10,11 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.hasm.itests.cluster.Pair.Timing;
+import org.hasm.itests.support.Exclusive;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The randomized fault campaign: runs of a fresh pair under random faults while clients write
@@ -38,6 +40,8 @@ import org.junit.jupiter.api.Test;
  * </ul>
  * The {@code campaign} profile runs this test alone, with 200 runs of every kind.
  */
+@ResourceLock(Exclusive.NAMESPACES)
+@ResourceLock(Exclusive.CPU_LOAD)
 class CampaignIT {
 
     /**

@@ -62,6 +62,10 @@ final class Lab implements AutoCloseable {
     static Lab create(Path dir, Timing timing, Plan plan, Timeline timeline) throws IOException, InterruptedException {
         Pair pair = Pair.create(dir, timing);
         try {
+            if (plan.has(FaultKind.FLOOD) || plan.has(FaultKind.STARVE_CPU)) {
+                // what these judge is how the SCMs keep up under load: as shipped, C2 compiler included
+                pair.shippedJvm();
+            }
             Tmpfs tmpfs = plan.has(FaultKind.STORAGE_FULL) ? pair.sharedOnTmpfs(TMPFS_BYTES) : null;
             for (Scm scm : plan.targets(FaultKind.STORAGE_READ_ONLY)) {
                 // unshare execs the launcher, which execs java: the pid stays the JVM's

@@ -21,8 +21,10 @@ import java.util.regex.Pattern;
 import org.hasm.itests.cluster.Pair.Scm;
 import org.hasm.itests.cluster.Pair.Timing;
 import org.hasm.itests.support.Await;
+import org.hasm.itests.support.Exclusive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Real address takeover between two SCM processes of the built distribution, each in a network
@@ -48,6 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * over before its storage heartbeat could run out; SIGCONT: scm-a finds the new epoch and takes A's
  * address off its NIC, and the client sees only scm-b's MAC.
  */
+@ResourceLock(Exclusive.NAMESPACES)
 class NetnsPairIT {
 
     private static final Duration STEP = Duration.ofSeconds(20);

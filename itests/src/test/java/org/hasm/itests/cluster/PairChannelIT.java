@@ -16,14 +16,17 @@ import java.util.concurrent.TimeUnit;
 import org.hasm.itests.campaign.LogEvents;
 import org.hasm.itests.cluster.Pair.Scm;
 import org.hasm.itests.cluster.Pair.Timing;
+import org.hasm.itests.support.Exclusive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * One channel lost is an event, not a failover; every channel lost is (DESIGN §4). Channels are
  * cut with the test-only fault switch of the status monitor and, as root with {@code nft}, with a
  * real packet filter on loopback.
  */
+@ResourceLock(Exclusive.NAMESPACES)
 class PairChannelIT {
 
     private static final Duration STEP = Duration.ofSeconds(20);

@@ -15,8 +15,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.hasm.itests.cluster.Pair.Timing;
 import org.hasm.itests.support.Await;
+import org.hasm.itests.support.Exclusive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The event log keeps both SCMs' events on each SCM: with the link's TCP channels cut by nftables for a
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * every 300 ms among them) and sends them once the link is back; scm-a, the MASTER, then holds every
  * one of scm-b's events, each exactly once, gap-free by sequence, the same as in scm-b's own log.
  */
+@ResourceLock(Exclusive.NAMESPACES)
 class PairEventsIT {
 
     private static final Duration STEP = Duration.ofSeconds(20);

@@ -16,8 +16,10 @@ import org.hasm.itests.support.Await;
 import org.hasm.itests.support.StreamFuzz;
 import org.hasm.itests.support.StreamFuzz.Framing;
 import org.hasm.nas.nfs.internal.NfsClient;
+import org.hasm.itests.support.Exclusive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Bad input at the file protocols of a pair in DAC: 100,000 seeded bad ONC RPC records at
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * may be an error or a closed connection; afterwards the pair is still in DAC with no transition, the
  * SCM serving A stayed within its memory bound, and both protocols still serve A's files.
  */
+@ResourceLock(Exclusive.CPU_LOAD)
 class PairFileProtocolFuzzIT {
 
     private static final Duration STEP = Duration.ofSeconds(30);
@@ -42,6 +45,8 @@ class PairFileProtocolFuzzIT {
         Smb.require();
         Pair pair = Pair.create(work, Timing.TEST.startedTogether());
         try (pair) {
+            // 110,000 records are parsed and refused by scm-a: as shipped, C2 compiler included, not at C1's pace
+            pair.shippedJvm();
             PairFaultIT.startInDac(pair);
             String address = pair.personalityAddress(A);
             awaitNfs(pair);

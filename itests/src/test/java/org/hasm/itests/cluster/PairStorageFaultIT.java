@@ -19,8 +19,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.hasm.itests.cluster.Pair.Timing;
+import org.hasm.itests.support.Exclusive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Storage faults degrade, never stop the pair, on two real processes with a client writing
@@ -35,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * cause until the fence and lease rules decide.</li>
  * </ul>
  */
+@ResourceLock(Exclusive.NAMESPACES)
 class PairStorageFaultIT {
 
     private static final Duration STEP = Duration.ofSeconds(30);

@@ -16,8 +16,10 @@ import org.hasm.itests.dist.FreePorts;
 import org.hasm.itests.support.PlainSmbd;
 import org.hasm.itests.support.SmbTorture;
 import org.hasm.itests.support.SmbTorture.Result;
+import org.hasm.itests.support.Exclusive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Samba's own conformance suites through hasm's SMB service, beside a plain smbd with Samba's
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * too: hasm's configuration (its own folders, durability, the addresses it binds, the watchdog) may
  * not cost conformance. The results, test by test, are printed as {@code # smbtorture} lines.
  */
+@ResourceLock(Exclusive.CPU_LOAD)
 class SmbTortureIT {
 
     /** Connect, read, rw, getinfo, setinfo, dir, rename, delete-on-close, lock: what a file server does. */

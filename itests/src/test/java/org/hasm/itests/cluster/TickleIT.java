@@ -11,8 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.hasm.itests.cluster.Pair.Timing;
+import org.hasm.itests.support.Exclusive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * TCP tickles on a pair in {@code linux} mode ({@link TickleLab}: each SCM, and a client, in a
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * waits after that bound, and would wait forever, since nothing is sent to it; its next request then
  * finds the connection gone.
  */
+@ResourceLock(Exclusive.NAMESPACES)
 class TickleIT {
     /** How long after the takeover the client must have learned (with tickles) or not (without). */
     static final Duration BOUND = Duration.ofSeconds(3);

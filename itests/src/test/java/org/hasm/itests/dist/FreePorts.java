@@ -5,11 +5,16 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.BitSet;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Finds a range of ports that nothing on this machine uses, for a process the test starts and
  * that binds fixed ports of its own (a demo pair: base port P to P+span).
+ *
+ * <p>A probe only says the ports are free now; the process binds them a few seconds later. Test
+ * classes run in parallel in one JVM, so every range handed out is also reserved here until
+ * {@link #release}: two tests of this JVM never get overlapping ranges, whatever their timing.
  */
 public final class FreePorts {
 
@@ -23,7 +28,33 @@ public final class FreePorts {
      */
     private static final int HIGH = 32_000;
 
+    /* Guarded by itself: the ports handed out by range() and Pair and not released yet. */
+    private static final BitSet RESERVED = new BitSet(65_536);
+
     private FreePorts() {
+    }
+
+    /**
+     * Reserves base..base+span for the caller, unless a port of it is reserved already.
+     *
+     * @return whether the range is now the caller's
+     */
+    public static boolean reserve(int base, int span) {
+        synchronized (RESERVED) {
+            int taken = RESERVED.nextSetBit(base);
+            if (taken >= 0 && taken <= base + span) {
+                return false;
+            }
+            RESERVED.set(base, base + span + 1);
+            return true;
+        }
+    }
+
+    /** Gives back a range {@link #reserve} granted, once nothing of the caller's binds it any more. */
+    public static void release(int base, int span) {
+        synchronized (RESERVED) {
+            RESERVED.clear(base, base + span + 1);
+        }
     }
 
     /**
@@ -36,9 +67,15 @@ public final class FreePorts {
         for (int attempt = 0; attempt < TRIES; attempt++) {
             // random, so that parallel test runs rarely probe the same range
             int base = ThreadLocalRandom.current().nextInt(LOW, HIGH - span);
+            if (!reserve(base, span)) {
+                continue;
+            }
             if (free(base, span, hosts)) {
+                // kept reserved: the callers do not say when their process is gone, and a range
+                // given out once is never given to another test of this JVM
                 return base;
             }
+            release(base, span);
         }
         throw new IllegalStateException("no free range of " + (span + 1) + " ports in " + TRIES + " tries");
     }

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -153,17 +154,28 @@ public final class ScmProcess implements AutoCloseable {
      * {@link #pid()} stays the JVM's.
      */
     public static ScmProcess start(Path dist, Path work, List<String> wrapper, String... args) throws IOException {
-        ScmProcess p = spawn(dist, work, wrapper, args);
+        return start(dist, work, wrapper, Map.of(), args);
+    }
+
+    /**
+     * Starts {@code WRAPPER... DIST/bin/hasm ARGS...} with {@code environment} added to the test's own
+     * (e.g. {@code HASM_JAVA_OPTS}; a wrapper such as {@code env NAME=VALUE} still has the last word).
+     */
+    public static ScmProcess start(Path dist, Path work, List<String> wrapper, Map<String, String> environment,
+            String... args) throws IOException {
+        ScmProcess p = spawn(dist, work, wrapper, environment, args);
         p.supervised = args.length > 0 && args[0].equals("supervise");
         return p;
     }
 
-    private static ScmProcess spawn(Path dist, Path work, List<String> wrapper, String... args) throws IOException {
+    private static ScmProcess spawn(Path dist, Path work, List<String> wrapper, Map<String, String> environment,
+            String... args) throws IOException {
         Files.createDirectories(work);
         List<String> command = new ArrayList<>(wrapper);
         command.add(dist.resolve("bin/hasm").toString());
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile());
+        builder.environment().putAll(environment);
         // no terminal and no input: the launcher must run non-interactively
         builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         long start = System.nanoTime();
