@@ -110,6 +110,8 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
      * and its forced writes need not make a commit wait.
      */
     private ExecutorService sender;
+    /** Compares this SCM's generation with the replica's now and then (set in activate, stopped in deactivate). */
+    private ScheduledExecutorService catchUps;
     private volatile CtcmConfig config;
     private volatile Path nodeDir;
 
@@ -131,14 +133,20 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
 
     @Activate
     void activate(CtcmConfig cfg, BundleContext bundleContext) {
-        ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
+        sender = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "hasm-ctcm-peer");
             t.setDaemon(true);
             return t;
         });
-        sender = worker;
+        // A thread of its own: a catch-up waits for this component's lock, which a commit holds while it waits
+        // for the sender (on the sender's thread, it held up the very send the commit waited for).
+        catchUps = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "hasm-ctcm-catchup");
+            t.setDaemon(true);
+            return t;
+        });
         long every = Math.max(100, cfg.catchup_interval_ms());
-        worker.scheduleWithFixedDelay(() -> catchUp("found at the periodic check"), every, every, TimeUnit.MILLISECONDS);
+        catchUps.scheduleWithFixedDelay(() -> catchUp("found at the periodic check"), every, every, TimeUnit.MILLISECONDS);
         String dir = bundleContext.getProperty("hasm.node.dir");
         this.nodeDir = dir == null || dir.isBlank() ? null : Path.of(dir);
         this.config = cfg;
@@ -147,8 +155,12 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
     @Deactivate
     void deactivate() {
         // history records still queued are written; a send to the peer is bounded by the link's timeout
+        catchUps.shutdownNow();
         sender.shutdown();
         try {
+            if (!catchUps.awaitTermination(JOIN_MS, TimeUnit.MILLISECONDS)) {
+                log.warn("CTCM: the catch-up thread did not stop within " + JOIN_MS + " ms");
+            }
             if (!sender.awaitTermination(JOIN_MS, TimeUnit.MILLISECONDS)) {
                 sender.shutdownNow();
                 log.warn("CTCM: the thread sending to the peer did not stop within " + JOIN_MS + " ms");
