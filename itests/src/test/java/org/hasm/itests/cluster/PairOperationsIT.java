@@ -13,6 +13,7 @@ import java.util.List;
 import org.hasm.itests.cluster.Pair.Scm;
 import org.hasm.itests.cluster.Pair.Timing;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -21,6 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * personalities' addresses: the handover is cooperative, so a client that retries a refused or reset
  * connection once sees no failed request, and every acknowledged PUT reads back identical.
  */
+// alone: a handover's address gap must stay under the one-second pause of the client that retries once; beside
+// another class's pair on 2 cores it went past it (a GET refused twice, in the first whole parallel run)
+@Isolated
 class PairOperationsIT {
 
     private static final Duration STEP = Duration.ofSeconds(20);
