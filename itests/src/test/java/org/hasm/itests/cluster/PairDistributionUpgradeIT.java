@@ -7,14 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.hasm.itests.cluster.Pair.Scm;
 import org.hasm.itests.cluster.Pair.Timing;
@@ -36,7 +33,6 @@ class PairDistributionUpgradeIT {
     private static final Duration UPGRADE = Duration.ofSeconds(80);
     private static final int SOME = 10;
     private static final String NEXT = "1.0.1";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void aNewDistributionIsRolledOutWithProcessRestartsAndTheRolesSwappedBackWithNoFailedRequest(@TempDir Path work)
@@ -160,30 +156,14 @@ class PairDistributionUpgradeIT {
 
     /** The upgrade's steps at test timing: a step that does not end within 40 s (two JVM starts) is a failed one. */
     static void tuned(Pair pair) throws IOException {
-        for (Scm scm : Scm.values()) {
-            Files.writeString(pair.node(scm).resolve("etc/org.hasm.controller.cfg"), "\nupgrade.step.timeout.ms=40000\n",
-                    StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-        }
+        UpgradeRuns.stepTimeout(pair, Duration.ofSeconds(40));
     }
 
     private static HasmCtlRun ctl(Pair pair, Scm scm, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of("--node-dir", pair.node(scm).toString()));
-        all.addAll(List.of(args));
-        return HasmCtlRun.run(UPGRADE.plusSeconds(10), all.toArray(String[]::new));
+        return UpgradeRuns.ctl(pair, scm, UPGRADE.plusSeconds(10), args);
     }
 
     static JsonNode upgradeDocument(Pair pair, Scm scm) {
-        try {
-            HasmCtlRun r = HasmCtlRun.run(STEP, "--node-dir", pair.node(scm).toString(), "upgrade", "--status", "--json");
-            if (r.code() != 0) {
-                throw new AssertionError(r.toString());
-            }
-            return JSON.readTree(r.stdout()).path("upgrade");
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        return UpgradeRuns.document(pair, scm);
     }
 }

@@ -12,8 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.hasm.itests.cluster.Pair.Scm;
 import org.hasm.itests.cluster.Pair.Timing;
 import org.hasm.itests.support.Await;
@@ -120,8 +118,6 @@ class PairFeatureUpgradeIT {
     }
 
     private static HasmCtlRun ctl(Pair pair, Scm scm, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of("--node-dir", pair.node(scm).toString()));
-        all.addAll(List.of(args));
-        return HasmCtlRun.run(UPGRADE.plusSeconds(10), all.toArray(String[]::new));
+        return UpgradeRuns.ctl(pair, scm, UPGRADE.plusSeconds(10), args);
     }
 }

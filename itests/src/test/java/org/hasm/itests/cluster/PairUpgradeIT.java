@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -44,7 +43,6 @@ class PairUpgradeIT {
     private static final Duration STEP = Duration.ofSeconds(20);
     private static final Duration UPGRADE = Duration.ofSeconds(75);
     private static final int SOME = 10;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void aServiceBundleIsUpgradedAcrossThePairWithNoFailedRequest(@TempDir Path work) throws Exception {
@@ -282,34 +280,6 @@ class PairUpgradeIT {
         }
     }
 
-    private static void tuned(Pair pair) throws IOException {
-        for (Scm scm : Scm.values()) {
-            Files.writeString(pair.node(scm).resolve("etc/org.hasm.controller.cfg"), "\nupgrade.step.timeout.ms=20000\n",
-                    StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-        }
-    }
-
-    private static HasmCtlRun ctl(Pair pair, Scm scm, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of("--node-dir", pair.node(scm).toString()));
-        all.addAll(List.of(args));
-        return HasmCtlRun.run(UPGRADE.plusSeconds(10), all.toArray(String[]::new));
-    }
-
-    private static JsonNode upgradeDocument(Pair pair, Scm scm) {
-        try {
-            HasmCtlRun r = HasmCtlRun.run(STEP, "--node-dir", pair.node(scm).toString(), "upgrade", "--status", "--json");
-            if (r.code() != 0) {
-                throw new AssertionError(r.toString());
-            }
-            return JSON.readTree(r.stdout()).path("upgrade");
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
     private static String planText(Path plan) {
         try {
             return Files.readString(plan, StandardCharsets.UTF_8);
@@ -325,5 +295,17 @@ class PairUpgradeIT {
             }
         }
         throw new AssertionError("no module " + module + " in " + status);
+    }
+
+    private static void tuned(Pair pair) throws IOException {
+        UpgradeRuns.stepTimeout(pair, Duration.ofSeconds(20));
+    }
+
+    private static HasmCtlRun ctl(Pair pair, Scm scm, String... args) throws Exception {
+        return UpgradeRuns.ctl(pair, scm, UPGRADE.plusSeconds(10), args);
+    }
+
+    private static JsonNode upgradeDocument(Pair pair, Scm scm) {
+        return UpgradeRuns.document(pair, scm);
     }
 }
