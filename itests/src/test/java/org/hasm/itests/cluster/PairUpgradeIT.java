@@ -104,6 +104,24 @@ class PairUpgradeIT {
                 assertEquals("done", s.path("outcome").asText(), u.toString());
                 assertTrue(s.path("millis").asLong() >= 0, u.toString());
             }
+            // each personality stays with the peer for upgrade.dwell.ms before it goes back: its two gaps are
+            // never within one retry pause of a client
+            for (JsonNode rejoin : u.path("steps")) {
+                if (!"REJOIN".equals(rejoin.path("kind").asText())) {
+                    continue;
+                }
+                JsonNode handover = null;
+                for (JsonNode s : u.path("steps")) {
+                    if ("HANDOVER".equals(s.path("kind").asText()) && s.path("scm").equals(rejoin.path("scm"))) {
+                        handover = s;
+                    }
+                }
+                assertTrue(handover != null, u.toString());
+                long apart = Duration.between(java.time.Instant.parse(handover.path("ended").asText()),
+                        java.time.Instant.parse(rejoin.path("ended").asText())).toMillis();
+                assertTrue(apart >= 1500, rejoin.path("scm").asText() + "'s personality went back " + apart
+                        + " ms after its handover, under upgrade.dwell.ms (1500): " + u);
+            }
             // the journal reads as the upgrade it was: the old build's calls, then the new one's
             assertTrue(pair.journal(A, -1).stream().anyMatch(e -> "example".equals(e.path("module").asText())
                     && "1.0.1".equals(e.path("version").asText()) && "TEST".equals(e.path("call").asText())),

@@ -112,10 +112,10 @@ public final class RetryOnceLoop implements AutoCloseable {
                 return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
             } catch (IOException e) {
                 if (first == null) {
-                    first = e.toString();
+                    first = e + " at " + java.time.LocalTime.now();
                     LockSupport.parkNanos(RETRY_PAUSE.toNanos());
                 } else {
-                    failed(what + ": no answer twice (" + first + "; then " + e + ")");
+                    failed(what + ": no answer twice (" + first + "; then " + e + " at " + java.time.LocalTime.now() + ")");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -193,7 +193,8 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
             log.warn("test only (" + PROP_WIRE_NEXT + "): GETSTATE answers carry a field of the next release");
         }
         Upgrader up = new Upgrader(core, context, () -> sharedDir(context), sink,
-                () -> Duration.ofMillis(this.config.upgrade_step_timeout_ms()), Duration.ofMillis(100));
+                () -> Duration.ofMillis(this.config.upgrade_step_timeout_ms()),
+                () -> Duration.ofMillis(this.config.upgrade_dwell_ms()), Duration.ofMillis(100));
         upgrader = up;
         List<ModuleEntry> pending;
         synchronized (this) {

@@ -61,4 +61,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             description = "How long one step of a rolling upgrade (a handover, an install with its init and test, a"
                     + " rejoin into DAC) may take before it counts as failed and the upgrade rolls back.", min = "1000")
     long upgrade_step_timeout_ms() default 60_000;
+
+    @AttributeDefinition(name = "upgrade dwell (ms)",
+            description = "How long a personality a rolling upgrade handed to the peer stays served there, at least,"
+                    + " before the upgrade gives it back. A client that met the handover's short gap and tries again"
+                    + " a second later then finds it served, not in a second gap (a fast install would otherwise move"
+                    + " it twice within that second).", min = "0")
+    long upgrade_dwell_ms() default 1_500;
 }

@@ -64,6 +64,7 @@ final class Upgrader {
     private final Sink sink;
     private final Supplier<Duration> stepTimeout;
     private final Duration tick;
+    private final Supplier<Duration> dwell;
     private final Thread conductor;
     private final ExecutorService installer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "hasm-upgrade-install");
@@ -96,15 +97,17 @@ final class Upgrader {
     /**
      * @param shared the shared storage's folder ({@code shared.dir} of {@code org.hasm.storage}), {@code null} if none
      * @param stepTimeout how long a step may take before it counts as failed
+     * @param dwell how long a personality handed over stays with the peer, at least, before the rejoin gives it back
      * @param tick how often the conductor looks at the pair
      */
     Upgrader(Scm scm, BundleContext context, Supplier<Path> shared, Sink sink, Supplier<Duration> stepTimeout,
-            Duration tick) {
+            Supplier<Duration> dwell, Duration tick) {
         this.scm = scm;
         this.context = context;
         this.shared = shared;
         this.sink = sink;
         this.stepTimeout = stepTimeout;
+        this.dwell = dwell;
         this.tick = tick;
         this.deployed = new DeployedBundles(context, scm::modules, sink, scm.settings().scm());
         this.conductor = new Thread(this::run, "hasm-upgrade");
@@ -618,6 +621,9 @@ final class Upgrader {
         }
         if (silent || !key.equals(acted)) {
             // the first look at this step in this process, or the SCMs answer again: carry it out (again)
+            if (!key.equals(acted) && dwelling(plan, step)) {
+                return; // the personality moved a moment ago: it stays served where it is a little longer
+            }
             silent = false;
             advance(store, plan, new Resume());
             return;
@@ -630,6 +636,25 @@ final class Upgrader {
         if (seen != null) {
             advance(store, plan, seen);
         }
+    }
+
+    /**
+     * Whether a rejoin waits, because the handover of the same SCM ended less than the dwell ago: moved
+     * twice within a client's retry pause, a personality would be in a gap both times the client tries.
+     */
+    private boolean dwelling(UpgradePlan plan, Step step) {
+        if (step.kind() != Kind.REJOIN || plan.target() == UpgradePlan.Target.DISTRIBUTION) {
+            return false; // a restart takes longer than any dwell, and its rejoin is the restarted SCM's READY
+        }
+        Instant handedOver = null;
+        for (int i = plan.current() - 1; i >= 0; i--) {
+            Step s = plan.steps().get(i);
+            if (s.kind() == Kind.HANDOVER && s.scm().equals(step.scm())) {
+                handedOver = s.ended();
+                break;
+            }
+        }
+        return handedOver != null && Instant.now().isBefore(handedOver.plus(dwell.get()));
     }
 
     private static String key(UpgradePlan plan) {
@@ -657,6 +682,13 @@ final class Upgrader {
         }
         acted = key;
         if (r.step() == null) {
+            return;
+        }
+        if (dwelling(next, r.step())) {
+            // carried out by a later look, once the dwell has passed
+            acted = null;
+            sink.info("upgrade " + next.id() + ": " + r.step().describe() + " once " + r.step().scm()
+                    + "'s personality has been served by the peer for " + dwell.get().toMillis() + " ms (upgrade.dwell.ms)");
             return;
         }
         try {

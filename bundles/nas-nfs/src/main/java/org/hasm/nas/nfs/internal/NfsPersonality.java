@@ -172,12 +172,22 @@ final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
             stop(svc);
         }
         servers.clear();
-        workers.shutdownNow();
+        // Requests already taken finish undisturbed: an interrupt would close the channel a worker forces (a
+        // reply cache record, a file's data) under it, and a request carried out would lose the record that
+        // answers its retransmission on the new owner. Only workers that overrun the drain are interrupted.
+        workers.shutdown();
         try {
             if (!workers.awaitTermination(STOP_MS, TimeUnit.MILLISECONDS)) {
-                events.warn("personality " + plan.personality() + ": NFS workers still busy after " + STOP_MS + " ms");
+                workers.shutdownNow();
+                events.warn("personality " + plan.personality() + ": NFS workers still busy after " + STOP_MS
+                        + " ms: interrupted");
+                if (!workers.awaitTermination(STOP_MS, TimeUnit.MILLISECONDS)) {
+                    events.warn("personality " + plan.personality() + ": NFS workers still busy after another "
+                            + STOP_MS + " ms");
+                }
             }
         } catch (InterruptedException e) {
+            workers.shutdownNow();
             Thread.currentThread().interrupt();
         }
         if (locks != null) {
