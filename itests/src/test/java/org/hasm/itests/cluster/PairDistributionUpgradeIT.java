@@ -132,15 +132,17 @@ class PairDistributionUpgradeIT {
     }
 
     /*
-     * Every acknowledged PUT reads back identical: nothing is lost. The requests a client that retries once saw
-     * fail are printed, not asserted: the first takeover by a freshly started JVM (a FAILBACK to the restarted
-     * SCM, or its IMPERSONATE) leaves its HTTP service seconds to start serving on this loaded machine (cold
-     * classes), which the cooperative handover does not cover yet; DistributionUpgradeBench reports the count.
+     * No request failed for a client that retries a refused or reset connection once after a second, and every
+     * acknowledged PUT reads back identical. A restarted SCM says READY only once its HTTP service served its
+     * self-check (its request path loaded), so the FAILBACK that follows opens its personality at once; before
+     * that, a cold JVM took over a second and a client's retry met no server.
      */
     private static void checked(Pair pair, RetryOnceLoop onA, RetryOnceLoop onB) throws InterruptedException {
         onA.stop();
         onB.stop();
         System.out.println("# " + onA.summary() + "\n# " + onB.summary());
+        assertEquals(0, onA.failureCount(), onA.summary());
+        assertEquals(0, onB.failureCount(), onB.summary());
         assertEquals(List.of(), PutLoop.verify(pair.filesUrl(A), onA.acks()), "A's acknowledged PUTs");
         assertEquals(List.of(), PutLoop.verify(pair.filesUrl(B), onB.acks()), "B's acknowledged PUTs");
     }

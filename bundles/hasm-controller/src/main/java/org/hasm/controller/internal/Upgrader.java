@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -465,7 +466,8 @@ final class Upgrader {
         if (step.kind() == Kind.INSTALL) {
             return all ? new Done() : null;
         }
-        return all && sx.state() == ScmState.DAC && so.state() == ScmState.DAC ? new Done() : null;
+        return all && sx.state() == ScmState.DAC && so.state() == ScmState.DAC && sx.settling() == null ? new Done()
+                : null;
     }
 
     /** @return the last plan, or {@code null} */
@@ -825,7 +827,7 @@ final class Upgrader {
                             + sx.lastCall() + " " + sx.status() + ": " + sx.error());
                 }
                 return onVersion && sx.state() == ScmState.DAC && so.state() == ScmState.DAC
-                        && sx.status() == ModuleStatus.ACTIVE ? new Done() : null;
+                        && sx.status() == ModuleStatus.ACTIVE && sx.settling() == null ? new Done() : null;
             default:
                 throw new IllegalStateException(String.valueOf(step.kind()));
         }
@@ -862,7 +864,8 @@ final class Upgrader {
                 if (onVersion && sx.broken() != null) {
                     return new Failed(x + " on hasm " + step.version() + " after it rejoined: " + sx.broken());
                 }
-                return onVersion && sx.state() == ScmState.DAC && so.state() == ScmState.DAC ? new Done() : null;
+                return onVersion && sx.state() == ScmState.DAC && so.state() == ScmState.DAC && sx.settling() == null
+                        ? new Done() : null;
             default:
                 throw new IllegalStateException(String.valueOf(step.kind()));
         }
@@ -871,7 +874,7 @@ final class Upgrader {
     /** One SCM as the upgrade sees it. */
     record Side(ScmState state, boolean standby, String version, ModuleStatus status, String lastCall, String error,
             String installError, String hasmVersion, String home, String restartFailed, String broken,
-            Map<String, String[]> modules) {
+            Map<String, String[]> modules, String settling) {
     }
 
     /** @return the SCM {@code name} now, or {@code null} when it does not answer */
@@ -894,7 +897,8 @@ final class Upgrader {
                 : ModuleStatus.valueOf(a.get("status"));
         return new Side(PeerMessages.state(a.get("state")), "true".equals(a.get("standby")), a.get("version"), status,
                 a.get("lastCall"), a.get("error"), blank(a.get("installError")), blank(a.get("hasmVersion")),
-                blank(a.get("home")), blank(a.get("restartFailed")), blank(a.get("broken")), modules(a));
+                blank(a.get("home")), blank(a.get("restartFailed")), blank(a.get("broken")), modules(a),
+                blank(a.get("settling")));
     }
 
     /* the probe's "module.N" fields: BSN, then version, status, last call and error, tab-separated */
@@ -1045,6 +1049,19 @@ final class Upgrader {
             }
         }
         a.put("broken", broken);
+        // the modules still on their way to the SCM's state (in a call, or not given their opMode yet): a rejoin is
+        // done when there are none, that is when the SCM serves its personality again, not when its state says DAC
+        // (a release that does not send this field counts as settled)
+        List<String> settling = new ArrayList<>();
+        for (ModuleInfo info : scm.modules()) {
+            ModuleStatus st = info.status();
+            // one that overran its call or failed is not on its way: the step judges it by "broken"
+            boolean inCall = info.inCallSince() != null && st != ModuleStatus.TIMED_OUT && st != ModuleStatus.FAILED;
+            if (inCall || st == ModuleStatus.INITIALIZED || st == ModuleStatus.TESTED) {
+                settling.add(info.name());
+            }
+        }
+        a.put("settling", String.join(",", settling));
         // every module, for a feature's several bundles (tabs and line ends never in a field: one line each)
         int n = 0;
         for (ModuleInfo info : scm.modules()) {

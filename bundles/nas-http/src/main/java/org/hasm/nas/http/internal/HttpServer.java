@@ -96,6 +96,21 @@ final class HttpServer {
     }
 
     /**
+     * Serves a scratch export of this SCM's own on 127.0.0.1 and sends it a PUT, GET, PROPFIND and
+     * DELETE ({@link SelfCheck}): proves this server serves, and loads its request path.
+     *
+     * @throws HaException naming the request that failed
+     */
+    synchronized void selfCheck() throws HaException {
+        tomcat.start();
+        try {
+            SelfCheck.run(tomcat, tomcat.baseDir().resolve("selfcheck"), settings, events, opener);
+        } catch (ServicePlan.NotServable e) {
+            throw new HaException(e.getMessage(), e);
+        }
+    }
+
+    /**
      * Serves exactly the given personalities: first closes those no longer wanted (or changed), then
      * opens the new ones. A personality that cannot be served is skipped and named in the exception
      * thrown at the end, after the others are served. One whose address is not usable yet is not a

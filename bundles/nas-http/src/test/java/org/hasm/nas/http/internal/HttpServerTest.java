@@ -99,6 +99,20 @@ class HttpServerTest {
     }
 
     @Test
+    void theSelfCheckServesAScratchExportAndLeavesNothingBehind() throws Exception {
+        HttpServer s = server(HttpSettings.defaults(), DurableWrite.DEFAULT_OPENER);
+        s.start();
+        s.selfCheck();
+        s.selfCheck(); // again, as after a restart of the module: nothing of the first one is in the way
+        assertEquals(List.of(), s.served(), "the scratch export is no personality");
+        assertTrue(Files.notExists(tmp.resolve("tomcat-0").resolve("selfcheck")), "its folder is removed");
+        assertEquals(0, v1.fences.get(), "no volume of the shared storage was touched");
+        // a personality is served as before, on the same server
+        int port = serveDocs(s, false);
+        assertEquals(201, send(A, port, "PUT", "/docs/after.txt", Map.of(), random(10)).status());
+    }
+
+    @Test
     void putThenGetIsByteIdentical() throws Exception {
         int port = serveDocs();
         byte[] content = random(3 * 1024 * 1024 + 17);
