@@ -35,6 +35,9 @@ final class PeerClient {
     private final AtomicLong generation = new AtomicLong();
     /** Set by close: a message being sent again gives up. */
     private volatile boolean closed;
+    // READY carries this SCM's boot token, PROCEED the one of the READY it answers (PeerServer.BOOT_TOKEN)
+    private volatile Supplier<String> ownBoot = () -> null;
+    private volatile Supplier<String> peerBoot = () -> null;
 
     /** @param timing this SCM's timing fingerprint, compared with the peer's GETSTATE answer */
     PeerClient(Supplier<PeerPort> port, Sink sink, Consumer<Event> events, Supplier<Map<String, String>> timing) {
@@ -136,9 +139,18 @@ final class PeerClient {
      * Tells the peer, in order; a failure is logged (READY is said again, the rest fall back on the status
      * monitor), except a HANDOVER's, which is sent again for {@link #HANDOVER_RETRY}.
      */
+    /** @param own this SCM's boot token, sent with READY; @param peer the peer's last READY's, sent with PROCEED */
+    void bootTokens(Supplier<String> own, Supplier<String> peer) {
+        ownBoot = own;
+        peerBoot = peer;
+    }
+
     void send(Message message, String detail) {
-        byte[] payload = detail == null ? PeerMessages.of(versions, message.name())
-                : PeerMessages.of(versions, message.name(), "reason", detail);
+        String token = message == Message.READY ? ownBoot.get() : message == Message.PROCEED ? peerBoot.get() : null;
+        byte[] payload = detail == null && token == null ? PeerMessages.of(versions, message.name())
+                : detail == null ? PeerMessages.of(versions, message.name(), PeerServer.BOOT_TOKEN, token)
+                : token == null ? PeerMessages.of(versions, message.name(), "reason", detail)
+                : PeerMessages.of(versions, message.name(), "reason", detail, PeerServer.BOOT_TOKEN, token);
         try {
             sender.execute(() -> {
                 long deadline = System.nanoTime() + (message == Message.HANDOVER ? HANDOVER_RETRY.toNanos() : 0);

@@ -48,6 +48,16 @@ final class PeerServer {
     private volatile PairVersions versions = new PairVersions();
     // the rolling upgrade's messages (UPGRADE_*), answered by the upgrade's own code; null: not in this SCM
     private volatile Function<Map<String, String>, Map<String, String>> upgrades;
+    // READY's boot token, noted for the PROCEED that answers it; PROCEED's, judged on the controller thread
+    private volatile Consumer<String> readyHeard = t -> { };
+    private volatile Consumer<String> proceedHeard;
+
+    /**
+     * READY and PROCEED's optional field: the boot of the SLAVE that said READY, echoed by the PROCEED that
+     * answers it, so that a PROCEED meant for an earlier boot (it said READY, then reset before the answer came)
+     * is not taken for the answer to the READY of its next boot. A release before it sends and checks none.
+     */
+    static final String BOOT_TOKEN = "boot";
 
     PeerServer(Supplier<View> view, Consumer<Event> events, Orders orders) {
         this(view, events, orders, new ConfigFingerprint());
@@ -63,6 +73,15 @@ final class PeerServer {
     /** @param fields added to every GETSTATE answer, after this release's own (which they never replace) */
     void extraFields(Map<String, String> fields) {
         extra = Map.copyOf(fields);
+    }
+
+    /**
+     * @param ready gets the boot token of each READY heard (or {@code null})
+     * @param proceed gets each PROCEED's token (or {@code null}) instead of the event: its caller judges it
+     */
+    void bootTokens(Consumer<String> ready, Consumer<String> proceed) {
+        readyHeard = ready;
+        proceedHeard = proceed;
     }
 
     /** @param pair where this SCM's version is read and the peer's noted; before the link serves */
@@ -119,11 +138,18 @@ final class PeerServer {
                 return PeerMessages.encode(answer);
             }
             case "READY":
+                readyHeard.accept(m.get(BOOT_TOKEN));
                 events.accept(new Event.PeerReady());
                 return PeerMessages.of("OK");
-            case "PROCEED":
-                events.accept(new Event.Proceed());
+            case "PROCEED": {
+                Consumer<String> p = proceedHeard;
+                if (p != null) {
+                    p.accept(m.get(BOOT_TOKEN));
+                } else {
+                    events.accept(new Event.Proceed());
+                }
                 return PeerMessages.of("OK");
+            }
             case "HANDOVER":
                 events.accept(new Event.PeerHandedOver(m.getOrDefault("reason", "?")));
                 return PeerMessages.of("OK");

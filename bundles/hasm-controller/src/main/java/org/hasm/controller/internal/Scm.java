@@ -130,6 +130,8 @@ final class Scm {
         }, this::post, this::ordered, configFingerprint);
         peerClient.versions(versions);
         peerServer.versions(versions);
+        peerClient.bootTokens(() -> bootToken, () -> peerBootToken);
+        peerServer.bootTokens(t -> peerBootToken = t, this::proceedHeard);
     }
 
     /** @param version this SCM's hasm release, told to the peer in every controller message; before {@link #start} */
@@ -316,6 +318,16 @@ final class Scm {
     }
 
     // ---- administration through the MASTER ----
+
+    // This boot's token, sent with READY and echoed by the PROCEED that answers it; new at every BOOT. Written on the
+    // controller thread, read by the sender's.
+    private volatile String bootToken = newBootToken();
+    // The token of the peer's last READY, echoed in PROCEED; written on the link's threads
+    private volatile String peerBootToken;
+
+    private static String newBootToken() {
+        return Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() | 1L);
+    }
 
     /** How long the admin API waits for the peer when it asks where the MASTER is, or passes it a command. */
     static final Duration ADMIN_ASK = Duration.ofSeconds(3);
@@ -565,6 +577,25 @@ final class Scm {
         });
     }
 
+    /**
+     * A PROCEED from the peer, judged on the controller thread when its turn comes: one that answers the READY
+     * of an earlier boot of this SCM (it reset before the answer came, or before it was handled) is dropped.
+     * Taken for the answer to the next boot's READY, it would start serving before the MASTER released the
+     * personality, and see the MASTER still DEGRADED.
+     */
+    private void proceedHeard(String token) {
+        if (started && !closing) {
+            loop.submit("Proceed", () -> {
+                if (token != null && !token.equals(bootToken)) {
+                    sink.info("SCM " + settings.scm() + ": a PROCEED that answers the READY of an earlier boot of this"
+                            + " SCM, ignored");
+                    return;
+                }
+                dispatch(new Event.Proceed());
+            });
+        }
+    }
+
     private void post(Event e) {
         if (started && !closing) {
             loop.submit(e.getClass().getSimpleName(), () -> dispatch(e));
@@ -583,6 +614,10 @@ final class Scm {
             Machine before = machine.policy(settings.failback());
             Decision d = Transitions.next(before, e);
             machine = d.next();
+            if (machine.state() == ScmState.BOOT && before.state() != ScmState.BOOT) {
+                // a new boot: a PROCEED still on its way for the previous one's READY no longer counts
+                bootToken = newBootToken();
+            }
             if (d.refused() != null) {
                 sink.warn("SCM " + settings.scm() + ": " + e + " refused: " + d.refused());
             }
@@ -621,7 +656,8 @@ final class Scm {
 
     private Event perform(List<Action> actions) {
         Event followUp = null;
-        for (Action a : actions) {
+        for (int i = 0; i < actions.size(); i++) {
+            Action a = actions.get(i);
             if (a instanceof Action.InitAndTest) {
                 followUp = initAndTest();
             } else if (a instanceof Action.AskPeer) {
@@ -644,6 +680,14 @@ final class Scm {
             } else if (a instanceof Action.ShutDownAll) {
                 lifecycle.shutDownAll(serving);
             } else if (a instanceof Action.Send s) {
+                // A message sent once the state's work is done (PROCEED after FAILBACK's opMode calls, LEAVING after
+                // the stop) follows the state's publication, so that what the peer hears and what it then asks
+                // (GETSTATE) agree: a SLAVE that got PROCEED could otherwise ask, still hear DEGRADED, take that for
+                // a MASTER serving its personality, and RESET. Not before work that is still to come (a READY
+                // followed by FAILOVER when the peer is dead): the state shows once that is done.
+                if (actions.subList(i + 1, actions.size()).stream().noneMatch(Scm::changesWhatIsServed)) {
+                    publish();
+                }
                 peerClient.send(s.message(), s.detail());
             } else if (a instanceof Action.Later l) {
                 try {
@@ -654,6 +698,10 @@ final class Scm {
             }
         }
         return followUp;
+    }
+
+    private static boolean changesWhatIsServed(Action a) {
+        return a instanceof Action.Serve || a instanceof Action.OpModeCall || a instanceof Action.InitAndTest;
     }
 
     private Event initAndTest() {

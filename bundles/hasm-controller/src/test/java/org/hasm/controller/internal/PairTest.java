@@ -68,7 +68,7 @@ class PairTest {
         return scm(name, role, peer, wire, module, Map.of());
     }
 
-    private Scm scm(String name, OpMode role, String peer, Wire wire, TestModule module, Map<String, String> timing) {
+    private Scm scm(String name, OpMode role, String peer, PeerPort wire, TestModule module, Map<String, String> timing) {
         Map<Call, Duration> d = new EnumMap<>(Call.class);
         for (Call c : Call.values()) {
             d.put(c, Duration.ofSeconds(2));
@@ -317,6 +317,82 @@ class PairTest {
         awaitState(b, ScmState.DAC, OpMode.SLAVE);
         awaitState(a, ScmState.DAC, OpMode.MASTER);
         assertEquals(List.of("A"), names(a.personalities()));
+    }
+
+    @Test
+    void aProceedThatAnswersTheReadyOfAnEarlierBootIsIgnored() {
+        // a MASTER that serves both personalities and answers what it is asked, but never PROCEEDs by itself
+        List<Map<String, String>> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        PeerPort master = new PeerPort() {
+            @Override
+            public byte[] request(byte[] payload, Duration timeout) {
+                Map<String, String> m = PeerMessages.decode(payload);
+                heard.add(m);
+                if ("GETSTATE".equals(m.get(PeerMessages.TYPE))) {
+                    return PeerMessages.of("STATE", "scm", "scm-a", "state", "DEGRADED", "opMode", "MASTER",
+                            "sysConfig", "DEGRADED", "configuredRole", "MASTER", Timing.FIELD, Timing.encode(Map.of()));
+                }
+                return PeerMessages.of("OK");
+            }
+
+            @Override
+            public void send(byte[] payload) {
+                request(payload, Duration.ofSeconds(1));
+            }
+
+            @Override
+            public long peerIncarnation() {
+                return 1;
+            }
+        };
+        Scm b = scm("scm-b", OpMode.SLAVE, "scm-a", master, new TestModule("svc"), Map.of());
+        b.start();
+        b.peerChanged(true, ScmState.DEGRADED, OpMode.MASTER, OpMode.MASTER, 1);
+        await("scm-b says READY with its boot's token: " + heard,
+                () -> heard.stream().anyMatch(m -> "READY".equals(m.get(PeerMessages.TYPE))));
+        String token = heard.stream().filter(m -> "READY".equals(m.get(PeerMessages.TYPE))).findFirst().orElseThrow()
+                .get(PeerServer.BOOT_TOKEN);
+        assertTrue(token != null && !token.isEmpty(), heard.toString());
+
+        // the answer to a READY of an earlier boot (scm-b reset before it came): dropped, scm-b stays in INIT
+        b.onPeerMessage(PeerMessages.of("PROCEED", PeerServer.BOOT_TOKEN, "1" + token));
+        await("the stale PROCEED is dropped", () -> logs.get("scm-b").stream()
+                .anyMatch(l -> l.contains("a PROCEED that answers the READY of an earlier boot")));
+        assertEquals(ScmState.INIT, b.snapshot().state());
+        // the answer to this boot's READY
+        b.onPeerMessage(PeerMessages.of("PROCEED", PeerServer.BOOT_TOKEN, token));
+        awaitState(b, ScmState.DAC, OpMode.SLAVE);
+    }
+
+    @Test
+    void aProceedWithoutATokenFromAnEarlierReleaseIsTaken() {
+        PeerPort master = new PeerPort() {
+            @Override
+            public byte[] request(byte[] payload, Duration timeout) {
+                Map<String, String> m = PeerMessages.decode(payload);
+                if ("GETSTATE".equals(m.get(PeerMessages.TYPE))) {
+                    return PeerMessages.of("STATE", "scm", "scm-a", "state", "DEGRADED", "opMode", "MASTER",
+                            "sysConfig", "DEGRADED", "configuredRole", "MASTER", Timing.FIELD, Timing.encode(Map.of()));
+                }
+                return PeerMessages.of("OK");
+            }
+
+            @Override
+            public void send(byte[] payload) {
+                request(payload, Duration.ofSeconds(1));
+            }
+
+            @Override
+            public long peerIncarnation() {
+                return 1;
+            }
+        };
+        Scm b = scm("scm-b", OpMode.SLAVE, "scm-a", master, new TestModule("svc"), Map.of());
+        b.start();
+        b.peerChanged(true, ScmState.DEGRADED, OpMode.MASTER, OpMode.MASTER, 1);
+        await("scm-b waits for PROCEED", () -> logs.get("scm-b").stream().anyMatch(l -> l.contains("READY sent")));
+        b.onPeerMessage(PeerMessages.of("PROCEED"));
+        awaitState(b, ScmState.DAC, OpMode.SLAVE);
     }
 
     @Test
