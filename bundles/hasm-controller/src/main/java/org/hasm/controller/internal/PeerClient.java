@@ -38,6 +38,8 @@ final class PeerClient {
     // READY carries this SCM's boot token, PROCEED the one of the READY it answers (PeerServer.BOOT_TOKEN)
     private volatile Supplier<String> ownBoot = () -> null;
     private volatile Supplier<String> peerBoot = () -> null;
+    // how many transitions this SCM made: a HANDOVER is sent again only while this SCM is still where it said it
+    private volatile java.util.function.LongSupplier transitions = () -> 0;
 
     /** @param timing this SCM's timing fingerprint, compared with the peer's GETSTATE answer */
     PeerClient(Supplier<PeerPort> port, Sink sink, Consumer<Event> events, Supplier<Map<String, String>> timing) {
@@ -140,6 +142,11 @@ final class PeerClient {
      * monitor), except a HANDOVER's, which is sent again for {@link #HANDOVER_RETRY}.
      */
     /** @param own this SCM's boot token, sent with READY; @param peer the peer's last READY's, sent with PROCEED */
+    /** @param count the number of transitions this SCM made so far; a HANDOVER stops being sent again once it changes */
+    void transitions(java.util.function.LongSupplier count) {
+        transitions = count;
+    }
+
     void bootTokens(Supplier<String> own, Supplier<String> peer) {
         ownBoot = own;
         peerBoot = peer;
@@ -151,6 +158,7 @@ final class PeerClient {
                 : detail == null ? PeerMessages.of(versions, message.name(), PeerServer.BOOT_TOKEN, token)
                 : token == null ? PeerMessages.of(versions, message.name(), "reason", detail)
                 : PeerMessages.of(versions, message.name(), "reason", detail, PeerServer.BOOT_TOKEN, token);
+        long at = transitions.getAsLong();
         try {
             sender.execute(() -> {
                 long deadline = System.nanoTime() + (message == Message.HANDOVER ? HANDOVER_RETRY.toNanos() : 0);
@@ -166,6 +174,12 @@ final class PeerClient {
                         return;
                     } catch (IOException e) {
                         long left = deadline - System.nanoTime();
+                        if (left > 0 && !closed && transitions.getAsLong() != at) {
+                            // this SCM moved on meanwhile (the peer died and it took everything over): a HANDOVER
+                            // delivered now, to the peer's next boot, would make it take over what this SCM serves
+                            sink.info("not sending " + message + " again: this SCM made another transition since");
+                            return;
+                        }
                         if (left > 0 && !closed) {
                             sink.warn("could not send " + message + " to the peer (attempt " + attempt + "): "
                                     + e.getMessage() + "; again in " + pause + " ms");

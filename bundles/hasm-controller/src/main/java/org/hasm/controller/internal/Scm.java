@@ -131,6 +131,7 @@ final class Scm {
         peerClient.versions(versions);
         peerServer.versions(versions);
         peerClient.bootTokens(() -> bootToken, () -> peerBootToken);
+        peerClient.transitions(() -> transitionCount);
         peerServer.bootTokens(t -> peerBootToken = t, this::proceedHeard);
     }
 
@@ -324,6 +325,8 @@ final class Scm {
     private volatile String bootToken = newBootToken();
     // The token of the peer's last READY, echoed in PROCEED; written on the link's threads
     private volatile String peerBootToken;
+    // transitions made so far; written on the controller thread only, read by the sender's
+    private volatile long transitionCount;
 
     private static String newBootToken() {
         return Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() | 1L);
@@ -622,6 +625,7 @@ final class Scm {
                 sink.warn("SCM " + settings.scm() + ": " + e + " refused: " + d.refused());
             }
             if (d.transition() != null) {
+                transitionCount++;
                 transitionStart = System.nanoTime();
                 sink.info("SCM " + settings.scm() + ": " + d.transition() + ": " + before.describe() + " -> "
                         + d.next().describe() + " (on " + e + ")");

@@ -396,8 +396,10 @@ final class Transitions {
         }
         if (e instanceof Event.PeerInfo p) {
             Machine noted = m.peer(p.alive(), p.incarnation() != 0 ? p.incarnation() : m.peerIncarnation());
-            if (p.state() == ScmState.BOOT || p.state() == ScmState.INIT) {
-                // The peer restarted while we waited: start the handshake over.
+            if (p.alive() && (p.state() == ScmState.BOOT || p.state() == ScmState.INIT)) {
+                // The peer restarted while we waited: start the handshake over. (A peer found dead is dead, whatever
+                // it said last: one killed just after it rejoined may have said INIT, and waiting out the INIT
+                // handshake for it would leave both personalities unserved by an SCM standing by.)
                 Machine again = new Machine(ScmState.INIT, m.configured(), null, m.configured(), m.standalone(),
                         false, noted.peerAlive(), noted.peerIncarnation(), null).storageOf(m);
                 return new Decision(again, "INIT again (the peer restarted)", List.of(new Action.AskPeer()));

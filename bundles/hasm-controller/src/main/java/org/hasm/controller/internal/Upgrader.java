@@ -561,9 +561,13 @@ final class Upgrader {
         String self = scm.settings().scm();
         Step step = plan.step();
         if (!plan.conductor().equals(self)) {
-            if (step != null && step.kind() == Kind.HANDOVER && step.scm().equals(self)) {
+            if (order == null && step != null && step.kind() == Kind.HANDOVER && step.scm().equals(self)
+                    && m.peerAlive()) {
                 return; // this SCM hands over: its peer, MASTER in a moment, carries the upgrade on
             }
+            // The conductor was lost (before this SCM's handover too: then the peer is dead, or came back and is
+            // not MASTER): the upgrade is held for the operator, and a resume or an abort makes this SCM, the
+            // MASTER now, carry it on.
             if (order == null) {
                 String why = "the SCM that conducted it, " + plan.conductor() + ", was lost at step " + (plan.current() + 1)
                         + " (" + (step == null ? "none" : step.describe()) + "): hasmctl upgrade --resume or --abort";

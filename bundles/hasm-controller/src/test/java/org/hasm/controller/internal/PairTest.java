@@ -319,78 +319,72 @@ class PairTest {
         assertEquals(List.of("A"), names(a.personalities()));
     }
 
+    /**
+     * A MASTER that answers what it is asked and notes what it hears, but never PROCEEDs by itself: serving
+     * both personalities (DEGRADED) until the test says it released the peer's (DAC).
+     */
+    private static final class ScriptedMaster implements PeerPort {
+        final List<Map<String, String>> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile String state = "DEGRADED";
+
+        @Override
+        public byte[] request(byte[] payload, Duration timeout) {
+            Map<String, String> m = PeerMessages.decode(payload);
+            heard.add(m);
+            if ("GETSTATE".equals(m.get(PeerMessages.TYPE))) {
+                return PeerMessages.of("STATE", "scm", "scm-a", "state", state, "opMode", "MASTER", "sysConfig", state,
+                        "configuredRole", "MASTER", Timing.FIELD, Timing.encode(Map.of()));
+            }
+            return PeerMessages.of("OK");
+        }
+
+        @Override
+        public void send(byte[] payload) {
+            request(payload, Duration.ofSeconds(1));
+        }
+
+        @Override
+        public long peerIncarnation() {
+            return 1;
+        }
+
+        String readyToken() {
+            return heard.stream().filter(m -> "READY".equals(m.get(PeerMessages.TYPE))).findFirst()
+                    .map(m -> m.get(PeerServer.BOOT_TOKEN)).orElse(null);
+        }
+    }
+
     @Test
     void aProceedThatAnswersTheReadyOfAnEarlierBootIsIgnored() {
-        // a MASTER that serves both personalities and answers what it is asked, but never PROCEEDs by itself
-        List<Map<String, String>> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
-        PeerPort master = new PeerPort() {
-            @Override
-            public byte[] request(byte[] payload, Duration timeout) {
-                Map<String, String> m = PeerMessages.decode(payload);
-                heard.add(m);
-                if ("GETSTATE".equals(m.get(PeerMessages.TYPE))) {
-                    return PeerMessages.of("STATE", "scm", "scm-a", "state", "DEGRADED", "opMode", "MASTER",
-                            "sysConfig", "DEGRADED", "configuredRole", "MASTER", Timing.FIELD, Timing.encode(Map.of()));
-                }
-                return PeerMessages.of("OK");
-            }
-
-            @Override
-            public void send(byte[] payload) {
-                request(payload, Duration.ofSeconds(1));
-            }
-
-            @Override
-            public long peerIncarnation() {
-                return 1;
-            }
-        };
+        ScriptedMaster master = new ScriptedMaster();
         Scm b = scm("scm-b", OpMode.SLAVE, "scm-a", master, new TestModule("svc"), Map.of());
         b.start();
         b.peerChanged(true, ScmState.DEGRADED, OpMode.MASTER, OpMode.MASTER, 1);
-        await("scm-b says READY with its boot's token: " + heard,
-                () -> heard.stream().anyMatch(m -> "READY".equals(m.get(PeerMessages.TYPE))));
-        String token = heard.stream().filter(m -> "READY".equals(m.get(PeerMessages.TYPE))).findFirst().orElseThrow()
-                .get(PeerServer.BOOT_TOKEN);
-        assertTrue(token != null && !token.isEmpty(), heard.toString());
+        await("scm-b says READY with its boot's token: " + master.heard, () -> master.readyToken() != null);
+        String token = master.readyToken();
+        assertTrue(!token.isEmpty(), master.heard.toString());
 
         // the answer to a READY of an earlier boot (scm-b reset before it came): dropped, scm-b stays in INIT
         b.onPeerMessage(PeerMessages.of("PROCEED", PeerServer.BOOT_TOKEN, "1" + token));
         await("the stale PROCEED is dropped", () -> logs.get("scm-b").stream()
                 .anyMatch(l -> l.contains("a PROCEED that answers the READY of an earlier boot")));
         assertEquals(ScmState.INIT, b.snapshot().state());
-        // the answer to this boot's READY
+        // the answer to this boot's READY, from a MASTER that released scm-b's personality
+        master.state = "DAC";
+        b.peerChanged(true, ScmState.DAC, OpMode.MASTER, OpMode.MASTER, 1);
         b.onPeerMessage(PeerMessages.of("PROCEED", PeerServer.BOOT_TOKEN, token));
         awaitState(b, ScmState.DAC, OpMode.SLAVE);
     }
 
     @Test
     void aProceedWithoutATokenFromAnEarlierReleaseIsTaken() {
-        PeerPort master = new PeerPort() {
-            @Override
-            public byte[] request(byte[] payload, Duration timeout) {
-                Map<String, String> m = PeerMessages.decode(payload);
-                if ("GETSTATE".equals(m.get(PeerMessages.TYPE))) {
-                    return PeerMessages.of("STATE", "scm", "scm-a", "state", "DEGRADED", "opMode", "MASTER",
-                            "sysConfig", "DEGRADED", "configuredRole", "MASTER", Timing.FIELD, Timing.encode(Map.of()));
-                }
-                return PeerMessages.of("OK");
-            }
-
-            @Override
-            public void send(byte[] payload) {
-                request(payload, Duration.ofSeconds(1));
-            }
-
-            @Override
-            public long peerIncarnation() {
-                return 1;
-            }
-        };
+        ScriptedMaster master = new ScriptedMaster();
         Scm b = scm("scm-b", OpMode.SLAVE, "scm-a", master, new TestModule("svc"), Map.of());
         b.start();
         b.peerChanged(true, ScmState.DEGRADED, OpMode.MASTER, OpMode.MASTER, 1);
-        await("scm-b waits for PROCEED", () -> logs.get("scm-b").stream().anyMatch(l -> l.contains("READY sent")));
+        await("scm-b says READY", () -> master.readyToken() != null);
+        master.state = "DAC";
+        b.peerChanged(true, ScmState.DAC, OpMode.MASTER, OpMode.MASTER, 1);
         b.onPeerMessage(PeerMessages.of("PROCEED"));
         awaitState(b, ScmState.DAC, OpMode.SLAVE);
     }

@@ -46,6 +46,7 @@ class PeerClientTest {
     }
 
     private final List<String> errors = new CopyOnWriteArrayList<>();
+    private final List<String> infos = new CopyOnWriteArrayList<>();
     private final Sink sink = new Sink() {
         @Override
         public void debug(String message) {
@@ -53,6 +54,7 @@ class PeerClientTest {
 
         @Override
         public void info(String message) {
+            infos.add(message);
         }
 
         @Override
@@ -90,6 +92,31 @@ class PeerClientTest {
             assertTrue(port.delivered.get(0).contains("HANDOVER"), port.delivered.toString());
             assertTrue(port.delivered.get(1).contains("READY"), "order kept: " + port.delivered);
             assertEquals(List.of(), errors);
+        } finally {
+            client.close();
+        }
+    }
+
+    @Test
+    void aHandoverIsNotSentAgainOnceThisScmMadeAnotherTransition() {
+        // the peer is gone for good: refused again and again, until this SCM took everything over itself
+        FlakyPort port = new FlakyPort(1_000);
+        java.util.concurrent.atomic.AtomicLong transitions = new java.util.concurrent.atomic.AtomicLong(7);
+        PeerClient client = new PeerClient(() -> port, sink, e -> { }, Map::of);
+        client.transitions(transitions::get);
+        try {
+            client.send(Message.HANDOVER, "move B");
+            await("the HANDOVER refused at least once", () -> port.refusals.get() < 1_000);
+            transitions.incrementAndGet(); // FAILOVER: the peer was found dead
+            // given up, not run out: running out would be an error after 10 s, this is said once, as moot
+            await("the HANDOVER given up", () -> infos.stream().anyMatch(i -> i.contains("not sending HANDOVER again")));
+            int attempts = 1_000 - port.refusals.get();
+            port.refusals.set(0); // the peer's next boot would take it now: nothing is sent to it any more
+            client.send(Message.READY, null); // queued behind the HANDOVER: goes out once it was given up
+            await("the next message delivered", () -> port.delivered.size() == 1);
+            assertTrue(port.delivered.get(0).contains("READY"), port.delivered.toString());
+            assertTrue(attempts >= 1, "refused at least once");
+            assertEquals(List.of(), errors, "no alarm: the HANDOVER is moot, not lost");
         } finally {
             client.close();
         }

@@ -314,6 +314,10 @@ class TransitionsTest {
         Decision d = Transitions.next(standby, new Event.PeerInfo(false, ScmState.DEGRADED, OpMode.MASTER,
                 OpMode.MASTER, PEER));
         assertEquals(ScmState.DEGRADED, d.next().state(), d.toString());
+        // a peer killed just after it rejoined may have said INIT last: dead is dead, not a restart to wait for
+        Decision killedAfterRejoin = Transitions.next(standby, new Event.PeerInfo(false, ScmState.INIT, OpMode.SLAVE,
+                OpMode.MASTER, PEER));
+        assertEquals(ScmState.DEGRADED, killedAfterRejoin.next().state(), killedAfterRejoin.toString());
         Decision held = Transitions.next(standby.maintenance(true), new Event.PeerInfo(false, ScmState.DEGRADED,
                 OpMode.MASTER, OpMode.MASTER, PEER));
         assertEquals("INIT(slave)", held.next().describe());
