@@ -14,6 +14,7 @@ import org.hasm.itests.support.Exclusive;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
@@ -42,6 +43,10 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  */
 @ResourceLock(Exclusive.NAMESPACES)
 @ResourceLock(Exclusive.CPU_LOAD)
+// alone: a starved SCM (starve-cpu) beside another class's pair on 2 cores fell so far behind that its peer
+// fenced it, which the checker counts as a wrongful fence of a healthy SCM (seed 1796313045050 in a whole
+// parallel run; the same seed alone passes)
+@Isolated
 class CampaignIT {
 
     /**

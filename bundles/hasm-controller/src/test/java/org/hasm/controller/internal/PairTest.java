@@ -354,13 +354,25 @@ class PairTest {
         }
     }
 
-    @Test
-    void aProceedThatAnswersTheReadyOfAnEarlierBootIsIgnored() {
-        ScriptedMaster master = new ScriptedMaster();
+    /** scm-b, SLAVE, booted against the scripted MASTER until it said READY */
+    private Scm saidReady(ScriptedMaster master) {
         Scm b = scm("scm-b", OpMode.SLAVE, "scm-a", master, new TestModule("svc"), Map.of());
         b.start();
         b.peerChanged(true, ScmState.DEGRADED, OpMode.MASTER, OpMode.MASTER, 1);
         await("scm-b says READY with its boot's token: " + master.heard, () -> master.readyToken() != null);
+        return b;
+    }
+
+    /** The MASTER released scm-b's personality: it says DAC from now on, and scm-b's status monitor heard it. */
+    private static void released(ScriptedMaster master, Scm b) {
+        master.state = "DAC";
+        b.peerChanged(true, ScmState.DAC, OpMode.MASTER, OpMode.MASTER, 1);
+    }
+
+    @Test
+    void aProceedThatAnswersTheReadyOfAnEarlierBootIsIgnored() {
+        ScriptedMaster master = new ScriptedMaster();
+        Scm b = saidReady(master);
         String token = master.readyToken();
         assertTrue(!token.isEmpty(), master.heard.toString());
 
@@ -370,8 +382,7 @@ class PairTest {
                 .anyMatch(l -> l.contains("a PROCEED that answers the READY of an earlier boot")));
         assertEquals(ScmState.INIT, b.snapshot().state());
         // the answer to this boot's READY, from a MASTER that released scm-b's personality
-        master.state = "DAC";
-        b.peerChanged(true, ScmState.DAC, OpMode.MASTER, OpMode.MASTER, 1);
+        released(master, b);
         b.onPeerMessage(PeerMessages.of("PROCEED", PeerServer.BOOT_TOKEN, token));
         awaitState(b, ScmState.DAC, OpMode.SLAVE);
     }
@@ -379,12 +390,8 @@ class PairTest {
     @Test
     void aProceedWithoutATokenFromAnEarlierReleaseIsTaken() {
         ScriptedMaster master = new ScriptedMaster();
-        Scm b = scm("scm-b", OpMode.SLAVE, "scm-a", master, new TestModule("svc"), Map.of());
-        b.start();
-        b.peerChanged(true, ScmState.DEGRADED, OpMode.MASTER, OpMode.MASTER, 1);
-        await("scm-b says READY", () -> master.readyToken() != null);
-        master.state = "DAC";
-        b.peerChanged(true, ScmState.DAC, OpMode.MASTER, OpMode.MASTER, 1);
+        Scm b = saidReady(master);
+        released(master, b);
         b.onPeerMessage(PeerMessages.of("PROCEED"));
         awaitState(b, ScmState.DAC, OpMode.SLAVE);
     }
