@@ -1044,35 +1044,29 @@ final class Upgrader {
         a.put("restartable", String.valueOf(DistributionRelease.restartable(context)));
         String failed = DistributionRelease.failedRestart(context);
         a.put("restartFailed", failed == null ? "" : failed);
+        // one snapshot of the modules: the first broken one; those still on their way to the SCM's state (in a
+        // call, or not given their opMode yet), which a rejoin waits for, since it is done when the SCM serves
+        // its personality again, not when its state says DAC (a release without this field counts as settled);
+        // and every module, for a feature's several bundles (tabs and line ends never in a field: one line each)
         String broken = "";
-        for (ModuleInfo info : scm.modules()) {
-            if (info.status() == ModuleStatus.FAILED || info.status() == ModuleStatus.TIMED_OUT) {
-                broken = info.name() + " " + info.version() + " " + info.lastCall() + " " + info.status() + ": "
-                        + info.lastError();
-                break;
-            }
-        }
-        a.put("broken", broken);
-        // the modules still on their way to the SCM's state (in a call, or not given their opMode yet): a rejoin is
-        // done when there are none, that is when the SCM serves its personality again, not when its state says DAC
-        // (a release that does not send this field counts as settled)
         List<String> settling = new ArrayList<>();
-        for (ModuleInfo info : scm.modules()) {
-            ModuleStatus st = info.status();
-            // one that overran its call or failed is not on its way: the step judges it by "broken"
-            boolean inCall = info.inCallSince() != null && st != ModuleStatus.TIMED_OUT && st != ModuleStatus.FAILED;
-            if (inCall || st == ModuleStatus.INITIALIZED || st == ModuleStatus.TESTED) {
-                settling.add(info.name());
-            }
-        }
-        a.put("settling", String.join(",", settling));
-        // every module, for a feature's several bundles (tabs and line ends never in a field: one line each)
         int n = 0;
         for (ModuleInfo info : scm.modules()) {
+            ModuleStatus st = info.status();
+            boolean down = st == ModuleStatus.FAILED || st == ModuleStatus.TIMED_OUT;
+            if (down && broken.isEmpty()) {
+                broken = info.name() + " " + info.version() + " " + info.lastCall() + " " + st + ": " + info.lastError();
+            }
+            // one that overran its call or failed is not on its way: the step judges it by "broken"
+            if (!down && info.inCallSince() != null || st == ModuleStatus.INITIALIZED || st == ModuleStatus.TESTED) {
+                settling.add(info.name());
+            }
             a.put("module." + n++, String.join("\t", info.bundle(), String.valueOf(info.version()),
-                    info.status() == null ? "" : info.status().name(), info.lastCall() == null ? "" : info.lastCall().name(),
+                    st == null ? "" : st.name(), info.lastCall() == null ? "" : info.lastCall().name(),
                     info.lastError() == null ? "" : info.lastError().replaceAll("[\t\r\n]+", " ")));
         }
+        a.put("broken", broken);
+        a.put("settling", String.join(",", settling));
         return a;
     }
 
