@@ -2,6 +2,8 @@ package org.hasm.controller.internal;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -154,10 +156,14 @@ final class PeerClient {
 
     void send(Message message, String detail) {
         String token = message == Message.READY ? ownBoot.get() : message == Message.PROCEED ? peerBoot.get() : null;
-        byte[] payload = detail == null && token == null ? PeerMessages.of(versions, message.name())
-                : detail == null ? PeerMessages.of(versions, message.name(), PeerServer.BOOT_TOKEN, token)
-                : token == null ? PeerMessages.of(versions, message.name(), "reason", detail)
-                : PeerMessages.of(versions, message.name(), "reason", detail, PeerServer.BOOT_TOKEN, token);
+        List<String> fields = new ArrayList<>(4);
+        if (detail != null) {
+            fields.addAll(List.of("reason", detail));
+        }
+        if (token != null) {
+            fields.addAll(List.of(PeerServer.BOOT_TOKEN, token));
+        }
+        byte[] payload = PeerMessages.of(versions, message.name(), fields.toArray(String[]::new));
         long at = transitions.getAsLong();
         try {
             sender.execute(() -> {

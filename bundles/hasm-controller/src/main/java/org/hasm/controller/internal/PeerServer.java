@@ -67,6 +67,7 @@ final class PeerServer {
         this.config = config;
         this.view = view;
         this.events = events;
+        this.proceedHeard = t -> events.accept(new Event.Proceed());
         this.orders = orders;
     }
 
@@ -78,6 +79,7 @@ final class PeerServer {
     /**
      * @param ready gets the boot token of each READY heard (or {@code null})
      * @param proceed gets each PROCEED's token (or {@code null}) instead of the event: its caller judges it
+     *     (without one, every PROCEED is the event)
      */
     void bootTokens(Consumer<String> ready, Consumer<String> proceed) {
         readyHeard = ready;
@@ -141,15 +143,9 @@ final class PeerServer {
                 readyHeard.accept(m.get(BOOT_TOKEN));
                 events.accept(new Event.PeerReady());
                 return PeerMessages.of("OK");
-            case "PROCEED": {
-                Consumer<String> p = proceedHeard;
-                if (p != null) {
-                    p.accept(m.get(BOOT_TOKEN));
-                } else {
-                    events.accept(new Event.Proceed());
-                }
+            case "PROCEED":
+                proceedHeard.accept(m.get(BOOT_TOKEN));
                 return PeerMessages.of("OK");
-            }
             case "HANDOVER":
                 events.accept(new Event.PeerHandedOver(m.getOrDefault("reason", "?")));
                 return PeerMessages.of("OK");
