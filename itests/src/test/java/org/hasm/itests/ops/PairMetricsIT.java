@@ -6,13 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.hasm.itests.cluster.Pair;
 import org.hasm.itests.cluster.Pair.Timing;
+import org.hasm.itests.cluster.Requirements;
+import org.hasm.itests.cluster.Smb;
 import org.hasm.itests.support.Await;
+import org.hasm.itests.support.Cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,14 +28,70 @@ import org.junit.jupiter.api.io.TempDir;
  * the takeover (its kind counted, its duration in the histogram and as the last transition's, the very
  * duration the controller's TRANSITION event says), its new state and role, the dead peer, the
  * personality it took over; the returning SCM's show its own way back, and the survivor's the FAILBACK.
+ * Before the kill, an HTTP PUT and GET, an nfs-ls and an smbclient ls through A's address are counted in
+ * scm-a's request metrics of each NAS service.
  */
 class PairMetricsIT {
 
     private static final Duration STEP = Duration.ofSeconds(30);
     private static final String TAKEOVER = "kind=\"[A-Z_+]*FAILOVER\"";
 
+    /* A PUT and a GET over HTTP, an nfs-ls and an smbclient ls through A's address: scm-a's metrics count each. */
+    private static void requestsOfEachNasServiceAreCounted(Pair pair) throws Exception {
+        HttpClient http = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY).connectTimeout(Duration.ofSeconds(5))
+                .build();
+        URI file = pair.filesUrl(A).resolve("counted.txt");
+        assertEquals(201, http.send(HttpRequest.newBuilder(file).timeout(Duration.ofSeconds(10))
+                .PUT(HttpRequest.BodyPublishers.ofString("counted")).build(), HttpResponse.BodyHandlers.discarding())
+                .statusCode());
+        assertEquals(200, http.send(HttpRequest.newBuilder(file).timeout(Duration.ofSeconds(10)).GET().build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode());
+        String nfs = "nfs://" + pair.personalityAddress(A) + "/files?nfsport=" + pair.nfsPort() + "&mountport="
+                + pair.nfsPort() + "&version=3";
+        // smbd and the NFS service may still be opening A's address when the state says DAC: retried until they answer
+        Cli[] ls = new Cli[1];
+        Await.until("nfs-ls through A's address", STEP, () -> {
+            try {
+                ls[0] = Cli.run(STEP, "nfs-ls", nfs);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return true;
+            }
+            return ls[0].code() == 0;
+        }, () -> String.valueOf(ls[0]));
+        Smb.Result[] smb = new Smb.Result[1];
+        Await.until("smbclient ls through A's address", STEP, () -> {
+            try {
+                smb[0] = Smb.client(pair, A, "files", Smb.auth(pair).toString(), "ls");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return true;
+            }
+            return smb[0].ok();
+        }, () -> smb[0] == null ? "" : smb[0].output());
+        Scrape[] last = new Scrape[1];
+        // HTTP and NFS are counted as answered; smbd's own counters are read at most every 10 s
+        Await.until("scm-a's metrics count the HTTP, NFS and SMB requests", STEP, () -> {
+            Scrape s = Scrape.orNull(pair, A);
+            last[0] = s;
+            return s != null && s.value("hasm_nas_requests_total{operation=\"PUT\",outcome=\"2xx\",protocol=\"http\"}") >= 1
+                    && s.value("hasm_nas_request_duration_seconds_count{operation=\"GET\",protocol=\"http\"}") >= 1
+                    && s.sum("hasm_nas_requests_total", "operation=\"READDIRPLUS\",outcome=\"ok\",protocol=\"nfs\"") >= 1
+                    && s.sum("hasm_nas_requests_total", "operation=\"[A-Z]+\",outcome=\"any\",protocol=\"smb\"") >= 1;
+        }, () -> last[0] == null ? "no scrape" : last[0].text());
+        Scrape s = last[0];
+        assertTrue(s.value("hasm_nas_request_duration_seconds_sum{operation=\"PUT\",protocol=\"http\"}") > 0, s.text());
+        assertTrue(s.sum("hasm_nas_request_time_seconds_total", "operation=\"[A-Z]+\",protocol=\"smb\"") > 0, s.text());
+    }
+
     @Test
     void scrapesDuringATakeoverShowTheTransitionAndItsDuration(@TempDir Path work) throws Exception {
+        Requirements.require(Requirements.tool("nfs-ls") != null, "nfs-ls is not installed: install libnfs-utils");
+        Smb.require();
         try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
             pair.start(A);
             pair.start(B);
@@ -46,6 +109,7 @@ class PairMetricsIT {
             assertTrue(a.sum("hasm_module_calls_total", "call=\"OPMODE\",module=\"example\",outcome=\"PASSED\"") >= 1,
                     a.text());
             assertTrue(a.sum("hasm_channel_received_messages_total", "channel=\"[^\"]+\",kind=\"status\"") > 0, a.text());
+            requestsOfEachNasServiceAreCounted(pair);
             Scrape b = Scrape.of(pair, B);
             assertEquals(1, b.value("hasm_scm_role{role=\"SLAVE\"}"), b.text());
             assertEquals(0, b.sum("hasm_transitions_total", TAKEOVER), b.text());

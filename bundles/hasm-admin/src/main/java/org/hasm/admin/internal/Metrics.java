@@ -6,7 +6,9 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.InfoSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
@@ -31,6 +33,7 @@ import org.hasm.spi.OpMode;
 import org.hasm.spi.Personality;
 import org.hasm.spi.ScmState;
 import org.hasm.spi.SysConfig;
+import org.hasm.spi.health.ServiceRequests;
 import org.hasm.spi.peer.ChannelStatus;
 import org.hasm.spi.peer.ChannelView;
 import org.hasm.spi.peer.PeerLink;
@@ -65,6 +68,7 @@ final class Metrics {
     private final Supplier<StatusMonitor> monitor;
     private final Supplier<PeerLink> link;
     private final Supplier<VolumeManager> volumes;
+    private final Supplier<List<ServiceRequests>> services;
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
@@ -84,6 +88,13 @@ final class Metrics {
 
     Metrics(Supplier<HaController> controller, Supplier<StatusMonitor> monitor, Supplier<PeerLink> link,
             Supplier<VolumeManager> volumes) {
+        this(controller, monitor, link, volumes, List::of);
+    }
+
+    /** @param services the NAS services' request counters registered now */
+    Metrics(Supplier<HaController> controller, Supplier<StatusMonitor> monitor, Supplier<PeerLink> link,
+            Supplier<VolumeManager> volumes, Supplier<List<ServiceRequests>> services) {
+        this.services = services;
         this.controller = controller;
         this.monitor = monitor;
         this.link = link;
@@ -192,8 +203,83 @@ final class Metrics {
         List<ChannelView> linked = l == null ? List.of() : l.channels();
         channels(status, linked, out);
         volumes(out);
+        requests(services.get(), out);
         return new MetricSnapshots(out);
     }
+
+    /*
+     * The requests each NAS service answered: a counter by protocol, operation and outcome, and a latency
+     * histogram by protocol and operation (the outcomes of an operation added up).
+     */
+    static void requests(List<ServiceRequests> services, List<MetricSnapshot> out) {
+        CounterSnapshot.Builder counts = CounterSnapshot.builder().name("hasm_nas_requests")
+                .help("Requests answered by each NAS service, by protocol, operation and outcome (HTTP: status class;"
+                        + " NFS: status)");
+        HistogramSnapshot.Builder seconds = HistogramSnapshot.builder().name("hasm_nas_request_duration_seconds")
+                .help("How long the NAS services took to answer requests, by protocol and operation");
+        // a service that knows only totals (smbd's own counters): the time spent, without a histogram
+        CounterSnapshot.Builder time = CounterSnapshot.builder().name("hasm_nas_request_time_seconds")
+                .help("Time the NAS services without a latency histogram (SMB) spent answering requests, by protocol and"
+                        + " operation");
+        int n = ServiceRequests.BOUNDS.size();
+        double[] bounds = new double[n + 1];
+        for (int i = 0; i < n; i++) {
+            bounds[i] = ServiceRequests.BOUNDS.get(i);
+        }
+        bounds[n] = Double.POSITIVE_INFINITY;
+        boolean any = false;
+        boolean histogram = false;
+        boolean totals = false;
+        for (ServiceRequests service : services) {
+            String protocol;
+            List<ServiceRequests.Requests> requests;
+            try {
+                protocol = service.protocol();
+                requests = service.requests();
+            } catch (RuntimeException e) {
+                continue; // a service going away while scraped: its counters are gone with it
+            }
+            java.util.Map<String, long[]> byOperation = new java.util.TreeMap<>();
+            java.util.Map<String, Double> sums = new java.util.HashMap<>();
+            java.util.Map<String, Double> times = new java.util.TreeMap<>();
+            for (ServiceRequests.Requests r : requests) {
+                if (!r.buckets().isEmpty() && r.buckets().size() != n + 1) {
+                    continue;
+                }
+                any = true;
+                counts.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(Labels.of("protocol", protocol,
+                        "operation", r.operation(), "outcome", r.outcome())).value(r.count()).build());
+                if (r.buckets().isEmpty()) {
+                    times.merge(r.operation(), r.seconds(), Double::sum);
+                    continue;
+                }
+                long[] b = byOperation.computeIfAbsent(r.operation(), k -> new long[n + 1]);
+                for (int i = 0; i <= n; i++) {
+                    b[i] += r.buckets().get(i);
+                }
+                sums.merge(r.operation(), r.seconds(), Double::sum);
+            }
+            histogram |= !byOperation.isEmpty();
+            totals |= !times.isEmpty();
+            times.forEach((operation, t) -> time.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+                    .labels(Labels.of("protocol", protocol, "operation", operation)).value(t).build()));
+            // the model's bucket counts are per bucket, not cumulative: the text writer adds them up
+            byOperation.forEach((operation, b) -> seconds.dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
+                        .labels(Labels.of("protocol", protocol, "operation", operation))
+                        .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, b))
+                        .sum(sums.get(operation)).build()));
+        }
+        if (any) {
+            out.add(counts.build());
+        }
+        if (histogram) {
+            out.add(seconds.build());
+        }
+        if (totals) {
+            out.add(time.build());
+        }
+    }
+
 
     private void scm(HaController c, List<MetricSnapshot> out) {
         out.add(InfoSnapshot.builder().name("hasm_scm").help("This SCM: its name, configured role and hasm version")

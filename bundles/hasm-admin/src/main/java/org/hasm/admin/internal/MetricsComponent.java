@@ -1,10 +1,14 @@
 package org.hasm.admin.internal;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.hasm.spi.HaController;
+import org.hasm.spi.health.ServiceRequests;
 import org.hasm.spi.peer.PeerLink;
 import org.hasm.spi.peer.StatusMonitor;
 import org.hasm.spi.storage.VolumeManager;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.FieldOption;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -44,7 +48,13 @@ public class MetricsComponent implements EventHandler {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile VolumeManager volumes;
 
-    private final Metrics metrics = new Metrics(() -> controller, () -> monitor, () -> link, () -> volumes);
+    // the NAS services' request counters: every one registered, any number, coming and going
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, fieldOption = FieldOption.UPDATE)
+    private final List<ServiceRequests> services = new CopyOnWriteArrayList<>();
+
+    private final Metrics metrics = new Metrics(() -> controller, () -> monitor, () -> link, () -> volumes,
+            () -> List.copyOf(services));
 
     @Override
     public void handleEvent(Event event) {

@@ -123,6 +123,64 @@ class MetricsTest {
     }
 
     @Test
+    void theRequestsOfEachNasServiceAreCountedByOperationAndOutcomeWithTheirLatency() {
+        org.hasm.spi.health.RequestTally http = new org.hasm.spi.health.RequestTally("http");
+        org.hasm.spi.health.RequestTally nfs = new org.hasm.spi.health.RequestTally("nfs");
+        http.record("PUT", "2xx", 3_000_000L);
+        http.record("PUT", "2xx", 40_000_000L);
+        http.record("PUT", "5xx", 200_000L);
+        http.record("GET", "2xx", 400_000L);
+        nfs.record("GETATTR", "ok", 100_000L);
+        nfs.record("GETATTR", "STALE", 20_000_000_000L);
+        org.hasm.spi.health.ServiceRequests smb = new org.hasm.spi.health.ServiceRequests() {
+            @Override
+            public String protocol() {
+                return "smb";
+            }
+
+            @Override
+            public List<Requests> requests() {
+                return List.of(new Requests("READ", "any", 10, 0.25, List.of()));
+            }
+        };
+        Metrics m = new Metrics(() -> null, () -> null, () -> null, () -> null, () -> List.of(http, nfs, smb));
+        String text = m.text();
+
+        // smbd's own totals: a count and the time, no histogram
+        assertSample(text, "hasm_nas_requests_total{operation=\"READ\",outcome=\"any\",protocol=\"smb\"}", 10);
+        assertSample(text, "hasm_nas_request_time_seconds_total{operation=\"READ\",protocol=\"smb\"}", 0.25);
+        assertFalse(text.contains("hasm_nas_request_duration_seconds_count{operation=\"READ\""), text);
+
+        assertSample(text, "hasm_nas_requests_total{operation=\"PUT\",outcome=\"2xx\",protocol=\"http\"}", 2);
+        assertSample(text, "hasm_nas_requests_total{operation=\"PUT\",outcome=\"5xx\",protocol=\"http\"}", 1);
+        assertSample(text, "hasm_nas_requests_total{operation=\"GETATTR\",outcome=\"STALE\",protocol=\"nfs\"}", 1);
+        // the histogram adds an operation's outcomes up; its buckets are cumulative on the wire
+        assertSample(text, "hasm_nas_request_duration_seconds_count{operation=\"PUT\",protocol=\"http\"}", 3);
+        assertSample(text, "hasm_nas_request_duration_seconds_sum{operation=\"PUT\",protocol=\"http\"}", 0.0432);
+        assertSample(text, "hasm_nas_request_duration_seconds_bucket{operation=\"PUT\",protocol=\"http\",le=\"0.001\"}", 1);
+        assertSample(text, "hasm_nas_request_duration_seconds_bucket{operation=\"PUT\",protocol=\"http\",le=\"0.005\"}", 2);
+        assertSample(text, "hasm_nas_request_duration_seconds_bucket{operation=\"PUT\",protocol=\"http\",le=\"0.05\"}", 3);
+        assertSample(text, "hasm_nas_request_duration_seconds_bucket{operation=\"GETATTR\",protocol=\"nfs\",le=\"10.0\"}", 1);
+        assertSample(text, "hasm_nas_request_duration_seconds_bucket{operation=\"GETATTR\",protocol=\"nfs\",le=\"+Inf\"}", 2);
+        assertTrue(text.contains("# TYPE hasm_nas_request_duration_seconds histogram"), text);
+
+        // no service, no request series
+        assertFalse(new Metrics(() -> null, () -> null, () -> null, () -> null).text().contains("hasm_nas_"));
+    }
+
+    @Test
+    void aTallyKeepsABoundedNumberOfSeries() {
+        org.hasm.spi.health.RequestTally t = new org.hasm.spi.health.RequestTally("http");
+        for (int i = 0; i < org.hasm.spi.health.RequestTally.MAX_SERIES + 50; i++) {
+            t.record("M" + i, "2xx", 1000);
+        }
+        List<org.hasm.spi.health.ServiceRequests.Requests> r = t.requests();
+        assertTrue(r.size() <= org.hasm.spi.health.RequestTally.MAX_SERIES + 1, "series: " + r.size());
+        assertEquals(org.hasm.spi.health.RequestTally.MAX_SERIES + 50,
+                r.stream().mapToLong(org.hasm.spi.health.ServiceRequests.Requests::count).sum(), "every request counted");
+    }
+
+    @Test
     void aTransitionIsCountedByKindWithItsDuration() {
         Metrics m = new Metrics(() -> null, () -> null, () -> null, () -> null);
         m.event(Metrics.TOPIC_TRANSITION, Map.<String, Object>of("kind", "FAILOVER", "millis", 250L,

@@ -12,6 +12,8 @@ import org.hasm.spi.Personality;
 import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
 import org.hasm.spi.address.AddressReadiness;
+import org.hasm.spi.health.RequestTally;
+import org.hasm.spi.health.ServiceRequests;
 import org.hasm.spi.shared.SharedObjects;
 import org.hasm.spi.storage.Volume;
 import org.hasm.spi.storage.VolumeManager;
@@ -40,10 +42,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * ownership through {@link Volume#fence()} before they are acknowledged. The address module's
  * {@link AddressReadiness} says when a personality's address can be listened on.
  */
-@Component(configurationPid = HttpModule.PID, service = HaModule.class)
+@Component(configurationPid = HttpModule.PID, service = {HaModule.class, ServiceRequests.class})
 @HaModuleProperties(name = "http", tier = Tier.SERVICE, rank = 50)
 @Designate(ocd = HttpModule.Config.class)
-public class HttpModule implements HaModule {
+public class HttpModule implements HaModule, ServiceRequests {
     static final String PID = "org.hasm.nas.http";
 
     @ObjectClassDefinition(id = PID, name = "hasm HTTP/WebDAV service",
@@ -92,6 +94,8 @@ public class HttpModule implements HaModule {
 
     private final Logger logger;
     private final File tomcatDir;
+    // every request the personalities answered, for the SCM's metrics; kept across restarts of the module
+    private final RequestTally requests = new RequestTally("http");
     private volatile HttpSettings settings;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -161,8 +165,18 @@ public class HttpModule implements HaModule {
             throw new HaException("the framework gives this bundle no data area for Tomcat's work folder");
         }
         server = new HttpServer(tomcatDir.toPath(), settings, this::volume, readiness, events(),
-                DurableWrite.DEFAULT_OPENER, () -> sharedObjects);
+                DurableWrite.DEFAULT_OPENER, () -> sharedObjects).count(requests);
         log("init: SCM " + ctx.scm());
+    }
+
+    @Override
+    public String protocol() {
+        return requests.protocol();
+    }
+
+    @Override
+    public List<ServiceRequests.Requests> requests() {
+        return requests.requests();
     }
 
     @Override

@@ -14,6 +14,7 @@ import org.hasm.spi.HaException;
 import org.hasm.spi.Personality;
 import org.hasm.spi.address.AddressReadiness;
 import org.hasm.spi.address.AddressWait;
+import org.hasm.spi.health.RequestTally;
 import org.hasm.spi.shared.SharedObjects;
 
 /**
@@ -56,6 +57,8 @@ final class HttpServer {
     private final Map<String, Waiting> waiting = new LinkedHashMap<>();
     private final ThreadPoolExecutor lateOpens;
     private volatile HttpSettings settings;
+    // where the personalities' requests are counted (the module's, kept across its restarts); none in unit tests
+    private volatile RequestTally requests;
 
     HttpServer(Path baseDir, HttpSettings settings, Volumes volumes, AddressReadiness readiness, Events events) {
         this(baseDir, settings, volumes, readiness, events, DurableWrite.DEFAULT_OPENER);
@@ -83,6 +86,12 @@ final class HttpServer {
             t.setDaemon(true);
             return t;
         }, new ThreadPoolExecutor.DiscardPolicy());
+    }
+
+    /** Counts the requests of the personalities opened from now on in {@code tally}. */
+    HttpServer count(RequestTally tally) {
+        this.requests = tally;
+        return this;
     }
 
     /** New limits, for the personalities opened from now on. */
@@ -283,7 +292,7 @@ final class HttpServer {
     }
 
     private void open(ServicePlan plan) throws ServicePlan.NotServable {
-        PersonalityService s = PersonalityService.open(tomcat, plan, settings, volumes, events, opener, shared);
+        PersonalityService s = PersonalityService.open(tomcat, plan, settings, volumes, events, opener, shared, requests);
         served.put(plan.personality(), s);
         List<String> listening = s.listening();
         List<String> exports = plan.exports().stream().map(ServicePlan.ExportPlan::name).toList();

@@ -17,6 +17,7 @@ import org.apache.catalina.core.StandardEngine;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.core.StandardService;
 import org.apache.catalina.valves.ErrorReportValve;
+import org.hasm.spi.health.RequestTally;
 import org.hasm.spi.shared.SharedObjects;
 
 /**
@@ -74,6 +75,13 @@ final class PersonalityService {
     static PersonalityService open(EmbeddedTomcat tomcat, ServicePlan plan, HttpSettings limits, Volumes volumes,
             Events events, DurableWrite.ChannelOpener opener, Supplier<SharedObjects> shared)
             throws ServicePlan.NotServable {
+        return open(tomcat, plan, limits, volumes, events, opener, shared, null);
+    }
+
+    /** @param requests where every request answered is counted, or {@code null} (the self-check's) */
+    static PersonalityService open(EmbeddedTomcat tomcat, ServicePlan plan, HttpSettings limits, Volumes volumes,
+            Events events, DurableWrite.ChannelOpener opener, Supplier<SharedObjects> shared, RequestTally requests)
+            throws ServicePlan.NotServable {
         String name = "hasm-http-" + plan.personality();
         StandardService service = new StandardService();
         service.setName(name);
@@ -92,6 +100,9 @@ final class PersonalityService {
         errors.setShowReport(true);
         host.getPipeline().addValve(errors);
         engine.addChild(host);
+        if (requests != null) {
+            engine.getPipeline().addValve(new CountedRequests(requests));
+        }
         CostlyRequests costly = new CostlyRequests(plan.personality(), limits.maxExpensiveRequests(),
                 limits.maxExpensiveWaiting(), limits.expensiveWaitMillis(), limits.retryAfterSeconds(), events);
         for (ServicePlan.ExportPlan export : plan.exports()) {

@@ -136,6 +136,27 @@ class HttpServerTest {
     }
 
     @Test
+    void everyRequestAnsweredIsCountedByMethodAndStatusClassButNotTheSelfChecks() throws Exception {
+        org.hasm.spi.health.RequestTally tally = new org.hasm.spi.health.RequestTally("http");
+        HttpServer s = server(HttpSettings.defaults(), DurableWrite.DEFAULT_OPENER).count(tally);
+        s.start();
+        s.selfCheck();
+        int port = serveDocs(s, false);
+        assertEquals(201, send(A, port, "PUT", "/docs/c.txt", Map.of(), random(10)).status());
+        assertEquals(200, send(A, port, "GET", "/docs/c.txt").status());
+        assertEquals(404, send(A, port, "GET", "/docs/none.txt").status());
+        assertEquals(404, send(A, port, "GET", "/elsewhere/x").status(), "no export there: refused before any servlet");
+        Map<String, Long> counted = new java.util.HashMap<>();
+        // the access log is told once the response is complete, after the client may have read it
+        Fixture.await("four requests counted", java.time.Duration.ofSeconds(5), () -> tally.requests().stream()
+                .mapToLong(org.hasm.spi.health.ServiceRequests.Requests::count).sum() == 4);
+        for (org.hasm.spi.health.ServiceRequests.Requests r : tally.requests()) {
+            counted.merge(r.operation() + " " + r.outcome(), r.count(), Long::sum);
+        }
+        assertEquals(Map.of("PUT 2xx", 1L, "GET 2xx", 1L, "GET 4xx", 2L), counted);
+    }
+
+    @Test
     void putRefusedByFenceAnswers503AndLeavesNoFile() throws Exception {
         int port = serveDocs();
         Files.writeString(docs.resolve("old.txt"), "old");

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The bundle uses the SPI's provider types (the storage module's {@code VolumeManager}, the address
- * module's {@code AddressReadiness}, PSOM's {@code SharedObjects}) and implements none of them (its {@code ConfigurationCheck} is a
- * consumer type), so bnd imports every SPI package
+ * module's {@code AddressReadiness}, PSOM's {@code SharedObjects}) and implements none of them (its {@code ConfigurationCheck} and
+ * {@code ServiceRequests} are consumer types), so bnd imports every SPI package
  * with a consumer range and the bundle keeps resolving against every later 1.x of the SPI. A class
  * that implemented a {@code @ProviderType} interface would narrow its package to the next minor.
  */
@@ -35,8 +35,8 @@ class ImportRangesTest {
                 spi.put(p, range);
             }
         });
-        assertEquals(Set.of("org.hasm.spi", "org.hasm.spi.address", "org.hasm.spi.node", "org.hasm.spi.shared",
-                "org.hasm.spi.storage"), spi.keySet());
+        assertEquals(Set.of("org.hasm.spi", "org.hasm.spi.address", "org.hasm.spi.health", "org.hasm.spi.node",
+                "org.hasm.spi.shared", "org.hasm.spi.storage"), spi.keySet());
         spi.forEach((p, range) -> assertTrue(range.matches("\\[1\\.\\d+,2\\)"), p + " is imported with " + range
                 + ": a provider range, so a class of this bundle implements one of its @ProviderType interfaces"));
     }

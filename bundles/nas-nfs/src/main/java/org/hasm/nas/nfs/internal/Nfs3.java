@@ -36,6 +36,11 @@ final class Nfs3 {
     static final int PATHCONF = 20;
     static final int COMMIT = 21;
 
+    /** The procedures' names, by number, as the metrics call them. */
+    static final java.util.List<String> PROCEDURES = java.util.List.of("NULL", "GETATTR", "SETATTR", "LOOKUP",
+            "ACCESS", "READLINK", "READ", "WRITE", "CREATE", "MKDIR", "SYMLINK", "MKNOD", "REMOVE", "RMDIR", "RENAME",
+            "LINK", "READDIR", "READDIRPLUS", "FSSTAT", "FSINFO", "PATHCONF", "COMMIT");
+
     // MOUNT v3 procedures
     static final int MOUNTPROC_NULL = 0;
     static final int MOUNTPROC_MNT = 1;
@@ -52,6 +57,42 @@ final class Nfs3 {
 
     // nfsstat3
     static final int OK = 0;
+
+    /** @return a reply status as the metrics call it: {@code ok}, or the error's name without NFS3ERR_ ({@code NOENT}) */
+    static String statusName(int status) {
+        return switch (status) {
+            case OK -> "ok";
+            case ERR_PERM -> "PERM";
+            case ERR_NOENT -> "NOENT";
+            case ERR_IO -> "IO";
+            case ERR_NXIO -> "NXIO";
+            case ERR_ACCES -> "ACCES";
+            case ERR_EXIST -> "EXIST";
+            case ERR_XDEV -> "XDEV";
+            case ERR_NODEV -> "NODEV";
+            case ERR_NOTDIR -> "NOTDIR";
+            case ERR_ISDIR -> "ISDIR";
+            case ERR_INVAL -> "INVAL";
+            case ERR_FBIG -> "FBIG";
+            case ERR_NOSPC -> "NOSPC";
+            case ERR_ROFS -> "ROFS";
+            case ERR_MLINK -> "MLINK";
+            case ERR_NAMETOOLONG -> "NAMETOOLONG";
+            case ERR_NOTEMPTY -> "NOTEMPTY";
+            case ERR_DQUOT -> "DQUOT";
+            case ERR_STALE -> "STALE";
+            case ERR_REMOTE -> "REMOTE";
+            case ERR_BADHANDLE -> "BADHANDLE";
+            case ERR_NOT_SYNC -> "NOT_SYNC";
+            case ERR_BAD_COOKIE -> "BAD_COOKIE";
+            case ERR_NOTSUPP -> "NOTSUPP";
+            case ERR_TOOSMALL -> "TOOSMALL";
+            case ERR_SERVERFAULT -> "SERVERFAULT";
+            case ERR_BADTYPE -> "BADTYPE";
+            case ERR_JUKEBOX -> "JUKEBOX";
+            default -> "other";
+        };
+    }
     static final int ERR_PERM = 1;
     static final int ERR_NOENT = 2;
     static final int ERR_IO = 5;

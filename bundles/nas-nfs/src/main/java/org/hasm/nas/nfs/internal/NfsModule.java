@@ -7,6 +7,8 @@ import java.util.function.LongSupplier;
 import org.hasm.spi.HaContext;
 import org.hasm.spi.HaException;
 import org.hasm.spi.HaModule;
+import org.hasm.spi.health.RequestTally;
+import org.hasm.spi.health.ServiceRequests;
 import org.hasm.spi.HaModuleProperties;
 import org.hasm.spi.OpMode;
 import org.hasm.spi.Personality;
@@ -37,10 +39,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * {@link NfsServer}). Handles are authenticated with the cluster key (the node's {@link Keyring});
  * stable writes and commits are acknowledged only after {@link Volume#fence()}.
  */
-@Component(configurationPid = NfsModule.PID, service = HaModule.class)
+@Component(configurationPid = NfsModule.PID, service = {HaModule.class, ServiceRequests.class})
 @HaModuleProperties(name = "nfs", tier = Tier.SERVICE, rank = 50)
 @Designate(ocd = NfsModule.Config.class)
-public class NfsModule implements HaModule {
+public class NfsModule implements HaModule, ServiceRequests {
     static final String PID = "org.hasm.nas.nfs";
 
     @ObjectClassDefinition(id = PID, name = "hasm NFS service", description = "Limits of the NFS file service and its lock service (NLM, NSM).")
@@ -102,6 +104,8 @@ public class NfsModule implements HaModule {
     // incarnation hasm's keyring and node would give. Null in the framework.
     private final Handles.Mac givenMac;
     private final LongSupplier givenIncarnation;
+    // every NFS procedure answered, for the SCM's metrics; kept across restarts of the module
+    private final RequestTally requests = new RequestTally("nfs");
 
     @Activate
     public NfsModule(Config config, @Reference(name = "logger", service = LoggerFactory.class) Logger logger) {
@@ -156,8 +160,18 @@ public class NfsModule implements HaModule {
             }
         }
         server = new NfsServer(settings, this::volume, readiness, new Handles(mac),
-                givenIncarnation != null ? givenIncarnation : node::incarnation, events());
+                givenIncarnation != null ? givenIncarnation : node::incarnation, events(), requests);
         log("init: SCM " + ctx.scm());
+    }
+
+    @Override
+    public String protocol() {
+        return requests.protocol();
+    }
+
+    @Override
+    public List<ServiceRequests.Requests> requests() {
+        return requests.requests();
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.util.function.LongSupplier;
 import org.dcache.oncrpc4j.rpc.OncRpcProgram;
 import org.dcache.oncrpc4j.rpc.OncRpcSvc;
 import org.dcache.oncrpc4j.rpc.OncRpcSvcBuilder;
+import org.hasm.spi.health.RequestTally;
 
 /**
  * One personality served over NFS: its exports (with their volumes' file ids and reply caches) and
@@ -64,11 +65,11 @@ final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
      * @throws AddressTaken if a bind failed; nothing stays open then
      */
     static NfsPersonality open(NfsPlan plan, NfsSettings settings, Volumes volumes, Handles handles,
-            LongSupplier incarnation, Events events) throws NfsPlan.NotServable, AddressTaken {
+            LongSupplier incarnation, Events events, RequestTally requests) throws NfsPlan.NotServable, AddressTaken {
         NfsPersonality s = new NfsPersonality(plan, settings, events);
         try {
             s.openExports(settings, volumes);
-            s.nfs = new NfsProgram(s, handles, incarnation, events);
+            s.nfs = new NfsProgram(s, handles, incarnation, events, requests);
             s.locks = new Locks(plan.personality(), s.exports.values().iterator().next().volume, settings.nlm(), events);
             s.listen();
             return s;

@@ -30,6 +30,7 @@ import org.dcache.oncrpc4j.rpc.RpcDispatchable;
 import org.dcache.oncrpc4j.xdr.Xdr;
 import org.dcache.oncrpc4j.xdr.XdrAble;
 import org.dcache.oncrpc4j.xdr.XdrEncodingStream;
+import org.hasm.spi.health.RequestTally;
 import org.hasm.spi.storage.FencedException;
 import org.hasm.spi.storage.Volume;
 
@@ -82,6 +83,11 @@ final class NfsProgram implements RpcDispatchable {
         public void encode(XdrEncodingStream out) {
             body.encode(out);
         }
+
+        @Override
+        public int status() {
+            return body.status();
+        }
     }
 
     /**
@@ -105,18 +111,24 @@ final class NfsProgram implements RpcDispatchable {
     private final Namespace namespace = new Namespace(this);
     private final ReadBuffers readBuffers = new ReadBuffers(READ_BUFFERS);
 
-    NfsProgram(Exports exports, Handles handles, LongSupplier incarnation, Events events) {
+    private final RequestTally requests;
+
+    /** @param requests where each answered procedure is counted, with its status and time */
+    NfsProgram(Exports exports, Handles handles, LongSupplier incarnation, Events events, RequestTally requests) {
         this.exports = exports;
         this.handles = handles;
         this.incarnation = incarnation;
         this.events = events;
+        this.requests = requests;
     }
 
     @Override
     public void dispatchOncRpcCall(RpcCall call) throws OncRpcException, IOException {
+        long t0 = System.nanoTime();
         int proc = call.getProcedure();
         if (proc == Nfs3.NULL) {
             call.reply(new Xdr3.Reply(out -> { }));
+            requests.record("NULL", "ok", System.nanoTime() - t0);
             return;
         }
         if (proc < 0 || proc > Nfs3.COMMIT) {
@@ -132,28 +144,28 @@ final class NfsProgram implements RpcDispatchable {
         }
         ExportAccess.Caller caller = null;
         ExportState export = exportOrNull(firstHandle(proc, args));
-        if (export != null) {
-            caller = export.access.caller(call);
-            if (caller == null) {
-                // a client outside the export's networks, or without credentials it does not admit
-                call.reply(new Xdr3.Reply(failure(proc, Nfs3.ERR_ACCES)));
-                return;
-            }
-        }
+        Xdr3.Reply reply;
         try {
-            if (nonIdempotent(proc, args)) {
-                replayable(call, proc, args, caller);
+            if (export != null && (caller = export.access.caller(call)) == null) {
+                // a client outside the export's networks, or without credentials it does not admit
+                reply = new Xdr3.Reply(failure(proc, Nfs3.ERR_ACCES));
+            } else if (nonIdempotent(proc, args)) {
+                reply = replayable(call, proc, args, caller);
             } else {
-                reply(call, answer(proc, args, caller));
+                reply = new Xdr3.Reply(answer(proc, args, caller));
             }
         } catch (Drop e) {
             // nothing is sent: see Drop
+            requests.record(Nfs3.PROCEDURES.get(proc), "dropped", System.nanoTime() - t0);
+            return;
         }
+        reply(call, reply);
+        requests.record(Nfs3.PROCEDURES.get(proc), Nfs3.statusName(reply.status()), System.nanoTime() - t0);
     }
 
     /** Sends a reply; a buffer it holds is given back once the transport has written it (or failed to). */
-    private static void reply(RpcCall call, Xdr3.Body body) {
-        if (body instanceof Lent lent) {
+    private static void reply(RpcCall call, Xdr3.Reply reply) {
+        if (reply.body() instanceof Lent lent) {
             call.registerSendOnceListener(new CompletionHandler<Integer, InetSocketAddress>() {
                 @Override
                 public void completed(Integer written, InetSocketAddress to) {
@@ -166,7 +178,7 @@ final class NfsProgram implements RpcDispatchable {
                 }
             });
         }
-        call.reply(new Xdr3.Reply(body));
+        call.reply(reply);
     }
 
     /** @return the handle a call names first (the folder of a name, or the file), which decides its export */
@@ -236,21 +248,20 @@ final class NfsProgram implements RpcDispatchable {
         };
     }
 
-    private void replayable(RpcCall call, int proc, Xdr3.Args args, ExportAccess.Caller caller) throws Drop, IOException {
+    private Xdr3.Reply replayable(RpcCall call, int proc, Xdr3.Args args, ExportAccess.Caller caller)
+            throws Drop, IOException {
         ExportState export;
         try {
             export = export(replyHandle(proc, args));
         } catch (Failure f) {
-            call.reply(new Xdr3.Reply(failure(proc, f.status)));
-            return;
+            return new Xdr3.Reply(failure(proc, f.status));
         }
         try {
             export.open();
         } catch (IOException e) {
             // not owned now (JUKEBOX: the client asks again, of whoever serves the volume then), or its state unreadable
-            call.reply(new Xdr3.Reply(failure(proc, export.volume.current() == null || e instanceof FencedException
-                    ? Nfs3.ERR_JUKEBOX : NfsErrors.status(e))));
-            return;
+            return new Xdr3.Reply(failure(proc, export.volume.current() == null || e instanceof FencedException
+                    ? Nfs3.ERR_JUKEBOX : NfsErrors.status(e)));
         }
         ReplyCache cache = export.volume.replies;
         ReplyCache.Key key = new ReplyCache.Key(client(call), call.getXid(), proc, crc(args));
@@ -259,8 +270,7 @@ final class NfsProgram implements RpcDispatchable {
             if (earlier.length == 0) {
                 throw new Drop("the original of this retransmission is still being carried out");
             }
-            call.reply(Xdr3.Reply.of(earlier));
-            return;
+            return Xdr3.Reply.of(earlier);
         }
         cache.start(key);
         byte[] reply;
@@ -272,8 +282,7 @@ final class NfsProgram implements RpcDispatchable {
                 if (f.status == Nfs3.ERR_JUKEBOX) {
                     // "not now": nothing was done, so a retransmission is carried out, never answered from the cache
                     cache.abandon(key);
-                    call.reply(new Xdr3.Reply(failure(proc, f.status)));
-                    return;
+                    return new Xdr3.Reply(failure(proc, f.status));
                 }
                 body = failure(proc, f.status);
             }
@@ -289,7 +298,7 @@ final class NfsProgram implements RpcDispatchable {
             events.warn("export " + export.name + ": cannot keep the reply of " + proc + " in the duplicate request cache: "
                     + e.getMessage());
         }
-        call.reply(Xdr3.Reply.of(reply));
+        return Xdr3.Reply.of(reply);
     }
 
     static String client(RpcCall call) {
@@ -355,10 +364,18 @@ final class NfsProgram implements RpcDispatchable {
     }
 
     private static Xdr3.Body failure(int proc, int status) {
-        return out -> {
-            out.xdrEncodeInt(status);
-            for (int i = 0; i < FAIL_WORDS[proc]; i++) {
-                out.xdrEncodeInt(0);
+        return new Xdr3.Body() {
+            @Override
+            public void encode(XdrEncodingStream out) {
+                out.xdrEncodeInt(status);
+                for (int i = 0; i < FAIL_WORDS[proc]; i++) {
+                    out.xdrEncodeInt(0);
+                }
+            }
+
+            @Override
+            public int status() {
+                return status;
             }
         };
     }

@@ -12,6 +12,7 @@ import org.hasm.spi.HaException;
 import org.hasm.spi.Personality;
 import org.hasm.spi.address.AddressReadiness;
 import org.hasm.spi.address.AddressWait;
+import org.hasm.spi.health.RequestTally;
 
 /**
  * The NFS core of the module, usable without OSGi: keeps exactly the wanted personalities served,
@@ -36,6 +37,7 @@ final class NfsServer {
     private final Handles handles;
     private final LongSupplier incarnation;
     private final Events events;
+    private final RequestTally requests;
     private final Map<String, NfsPersonality> served = new LinkedHashMap<>();
     private final Map<String, Waiting> waiting = new LinkedHashMap<>();
     private final ThreadPoolExecutor lateOpens;
@@ -43,7 +45,8 @@ final class NfsServer {
     private boolean destroyed;
 
     NfsServer(NfsSettings settings, Volumes volumes, AddressReadiness readiness, Handles handles,
-            LongSupplier incarnation, Events events) {
+            LongSupplier incarnation, Events events, RequestTally requests) {
+        this.requests = requests;
         this.settings = settings;
         this.volumes = volumes;
         this.readiness = readiness;
@@ -160,7 +163,7 @@ final class NfsServer {
 
     private void open(NfsPlan plan, Personality p, int failures, List<String> problems) {
         try {
-            NfsPersonality s = NfsPersonality.open(plan, settings, volumes, handles, incarnation, events);
+            NfsPersonality s = NfsPersonality.open(plan, settings, volumes, handles, incarnation, events, requests);
             served.put(plan.personality(), s);
             List<String> exports = plan.exports().stream().map(NfsPlan.ExportPlan::name).toList();
             events.info("serving personality " + plan.personality() + " over NFS on " + s.listening()

@@ -561,6 +561,11 @@ final class Xdr3 {
     @FunctionalInterface
     interface Body {
         void encode(XdrEncodingStream out);
+
+        /** @return the reply's status, its first word: OK unless the body is a failure arm */
+        default int status() {
+            return Nfs3.OK;
+        }
     }
 
     /** Wraps a {@link Body} or already encoded bytes (a reply replayed from the duplicate request cache). */
@@ -572,8 +577,28 @@ final class Xdr3 {
         }
 
         static Reply of(byte[] encoded) {
+            int status = encoded.length < 4 ? Nfs3.OK : java.nio.ByteBuffer.wrap(encoded).getInt();
             // an XDR body is a whole number of 4-byte units; the opaque's length word is left out
-            return new Reply(out -> out.xdrEncodeOpaque(encoded, encoded.length));
+            return new Reply(new Body() {
+                @Override
+                public void encode(XdrEncodingStream out) {
+                    out.xdrEncodeOpaque(encoded, encoded.length);
+                }
+
+                @Override
+                public int status() {
+                    return status;
+                }
+            });
+        }
+
+        /** @return the status the reply carries */
+        int status() {
+            return body.status();
+        }
+
+        Body body() {
+            return body;
         }
 
         @Override

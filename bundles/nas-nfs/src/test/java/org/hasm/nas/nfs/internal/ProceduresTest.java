@@ -193,6 +193,21 @@ class ProceduresTest {
         assertEquals(Nfs3.OK, nfs.status(Nfs3.RMDIR, NfsClient.dirop(root, "d")));
         assertEquals(Nfs3.ERR_STALE, nfs.status(Nfs3.GETATTR, NfsClient.handle(d)), "a removed folder's handle");
         assertFalse(Files.exists(server.folder.resolve("d")));
+
+        // every procedure answered is counted for the metrics, by its status; the EXCLUSIVE CREATE sent twice is
+        // counted twice (the second answered from the reply cache)
+        java.util.Map<String, Long> counted = new java.util.HashMap<>();
+        for (org.hasm.spi.health.ServiceRequests.Requests r : server.requests.requests()) {
+            counted.merge(r.operation() + " " + r.outcome(), r.count(), Long::sum);
+            assertEquals(r.count(), r.buckets().stream().mapToLong(Long::longValue).sum(), r.toString());
+        }
+        assertEquals(1L, counted.get("SETATTR NOT_SYNC"), counted.toString());
+        assertEquals(1L, counted.get("CREATE EXIST"), counted.toString());
+        assertEquals(3L, counted.get("CREATE ok"), counted.toString());
+        assertEquals(1L, counted.get("RMDIR NOTEMPTY"), counted.toString());
+        assertEquals(1L, counted.get("GETATTR STALE"), counted.toString());
+        assertEquals(1L, counted.get("MKNOD BADTYPE"), counted.toString());
+        assertEquals(1L, counted.get("WRITE ok"), counted.toString());
     }
 
     @Test

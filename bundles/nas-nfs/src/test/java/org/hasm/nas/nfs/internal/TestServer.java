@@ -29,6 +29,8 @@ final class TestServer implements AutoCloseable {
     final int portmapPort;
     final Fixture.TestPersonality personality;
     NfsServer server;
+    /** Every procedure answered, as the SCM's metrics read it. */
+    final org.hasm.spi.health.RequestTally requests = new org.hasm.spi.health.RequestTally("nfs");
     /** What {@link #start()} serves with; a test changes it, then restarts. */
     NfsSettings settings = NfsSettings.DEFAULTS;
 
@@ -68,7 +70,7 @@ final class TestServer implements AutoCloseable {
     }
 
     void start() throws HaException {
-        server = new NfsServer(settings, volumes, addresses.service, handles, incarnation::get, events);
+        server = new NfsServer(settings, volumes, addresses.service, handles, incarnation::get, events, requests);
         server.reconcile(List.of(personality));
         // right after a restart the readiness may find the old sockets still closing: then it opens a little later
         Fixture.await("personality A served", java.time.Duration.ofSeconds(10), () -> server.served().contains("A"));

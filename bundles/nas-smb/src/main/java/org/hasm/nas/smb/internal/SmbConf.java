@@ -73,6 +73,8 @@ final class SmbConf {
             line(t, "interfaces", "127.0.0.1/8");
         }
         line(t, "bind interfaces only", "yes");
+        // smbd counts every SMB2 call and its time, which smbstatus -P reads for the SCM's metrics
+        line(t, "smbd profiling level", "on");
         line(t, "disable netbios", "yes");
         line(t, "server min protocol", "SMB2_02");
         line(t, "server max protocol", "SMB3");

@@ -12,6 +12,7 @@ import org.hasm.spi.Personality;
 import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
 import org.hasm.spi.address.AddressReadiness;
+import org.hasm.spi.health.ServiceRequests;
 import org.hasm.spi.node.Node;
 import org.hasm.spi.storage.Volume;
 import org.hasm.spi.storage.VolumeManager;
@@ -35,10 +36,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * bound to that personality's addresses at its {@code smb.port}, supervised and fenced (see
  * {@link Smbd} and {@link Watchdog}). Its folders live under the node's data folder, in {@code smb/}.
  */
-@Component(configurationPid = SmbModule.PID, service = HaModule.class)
+@Component(configurationPid = SmbModule.PID, service = {HaModule.class, ServiceRequests.class})
 @HaModuleProperties(name = "smb", tier = Tier.SERVICE, rank = 50)
 @Designate(ocd = SmbModule.Config.class)
-public class SmbModule implements HaModule {
+public class SmbModule implements HaModule, ServiceRequests {
     static final String PID = "org.hasm.nas.smb";
     /** The storage module's lease, which the watchdog's deadline derives from. */
     static final String STORAGE_LEASE = "org.hasm.storage lease.ms";
@@ -102,7 +103,12 @@ public class SmbModule implements HaModule {
     // The controller calls one lifecycle method at a time; the lock guards against deactivation racing
     // one. Guarded by this.
     private HaContext context;
-    private SmbServer server;
+    private volatile SmbServer server;
+    // the SMB2 calls every personality's smbd answered, for the SCM's metrics; kept across restarts of the module
+    private final SmbRequests requests = new SmbRequests(() -> {
+        SmbServer s = server;
+        return s == null ? Map.of() : s.running();
+    });
 
     @Activate
     public SmbModule(BundleContext bundleContext, Config config,
@@ -143,6 +149,16 @@ public class SmbModule implements HaModule {
                 serviceAccount(), nodeDir);
         log("init: SCM " + ctx.scm() + ", smbd watchdog " + s.watchdogMillis(lease) + " ms (storage lease " + lease
                 + " ms), users " + s.users());
+    }
+
+    @Override
+    public String protocol() {
+        return requests.protocol();
+    }
+
+    @Override
+    public List<ServiceRequests.Requests> requests() {
+        return requests.requests();
     }
 
     @Override

@@ -157,6 +157,18 @@ final class SmbServer {
         return List.copyOf(served.keySet());
     }
 
+    /** @return the personalities whose smbd runs now, with its smb.conf and pid (for its request counters) */
+    synchronized Map<String, SmbRequests.Running> running() {
+        Map<String, SmbRequests.Running> running = new LinkedHashMap<>();
+        served.forEach((name, smbd) -> {
+            long pid = smbd.pid();
+            if (pid > 0) {
+                running.put(name, new SmbRequests.Running(smbd.conf(), pid));
+            }
+        });
+        return running;
+    }
+
     /** @return the smbd of a personality, or null */
     synchronized Smbd smbd(String personality) {
         return served.get(personality);

@@ -86,6 +86,11 @@ final class Smbd {
         return plan;
     }
 
+    /** @return its smb.conf */
+    Path conf() {
+        return conf;
+    }
+
     void start() {
         thread.start();
     }
