@@ -278,8 +278,16 @@ class PairUpgradeIT {
             org.hasm.itests.support.Await.until("the passing jar kept", STEP, () -> Files.isRegularFile(kept), () -> kept);
 
             long mark = pair.journalMark(A);
-            dropInto(deploy, UpgradeJars.withVersion(TestBundles.build(bsn, "deployed;rank=200;fail=TEST"), "1.0.1",
-                    work.resolve("deployed-1.0.1.jar")), work);
+            // given to hasmctl deploy under another file name: it replaces the installed file, follows the new version
+            // until it failed, and sees the rollback
+            HasmCtlRun deployed = ctl(pair, A, "deploy", UpgradeJars.withVersion(TestBundles.build(bsn,
+                    "deployed;rank=200;fail=TEST"), "1.0.1", work.resolve("deployed-1.0.1.jar")).toString());
+            System.out.println("# " + deployed.stdout().strip().replace("\n", "\n# "));
+            assertEquals(1, deployed.code(), deployed.toString());
+            assertTrue(deployed.stdout().contains(": " + bsn + " 1.0.0 -> 1.0.1, written to " + deploy.resolve("deployed.jar")),
+                    deployed.toString());
+            assertTrue(deployed.stdout().contains(bsn + " 1.0.1 failed (module deployed FAILED in TEST"), deployed.toString());
+            assertTrue(deployed.stdout().contains("; rolled back to 1.0.0"), deployed.toString());
             org.hasm.itests.support.Await.until("1.0.1's test failed", STEP, () -> pair.journal(A, mark).stream().anyMatch(
                     e -> "deployed".equals(e.path("module").asText()) && "1.0.1".equals(e.path("version").asText())
                             && "TEST".equals(e.path("call").asText()) && "FAILED".equals(e.path("outcome").asText())),

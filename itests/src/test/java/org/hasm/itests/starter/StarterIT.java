@@ -22,6 +22,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -31,6 +35,7 @@ import org.hasm.itests.cluster.Pair.Timing;
 import org.hasm.itests.cluster.Requirements;
 import org.hasm.itests.dist.ScmProcess;
 import org.hasm.itests.support.Await;
+import org.hasm.itests.support.Cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,15 +44,20 @@ import org.junit.jupiter.api.io.TempDir;
  * built outside the repository with one {@code mvn package} against hasm's SPI, BOM and contract kit as
  * {@code mvn install} puts them in a local repository (a private one here: the shared ~/.m2 is offered
  * only as a file:// remote for the plugins, never written), its own contract test passing; its jar
- * dropped into both SCMs' deploy folders of a running pair serves personality A, and after a
- * {@code kill -9} of the SCM serving it, serves A from the peer with the visit count it kept on A's
- * volume, in a private folder the volume's HTTP export does not reach.
+ * put into both SCMs' deploy folders of a running pair ({@code hasmctl deploy} on one, a copy on the other)
+ * serves personality A, and after a {@code kill -9} of the SCM serving it, serves A from the peer with the
+ * visit count it kept on A's volume, in a private folder the volume's HTTP export does not reach. A newer
+ * version under another file name, given to {@code hasmctl deploy}, then replaces the installed one on the
+ * surviving SCM (version before and after said) instead of being installed beside it.
  */
 class StarterIT {
     private static final Duration BUILD = Duration.ofSeconds(150);
     private static final Duration STEP = Duration.ofSeconds(30);
     private static final String GROUP = "com.acme";
     private static final String NAME = "visits";
+    private static final String BSN = GROUP + "." + NAME;
+    /** The generated project's 1.0.0-SNAPSHOT, as its manifest says it. */
+    private static final String VERSION = "1.0.0.SNAPSHOT";
     private static final Pattern VISIT = Pattern.compile("^visits: personality A on (scm-[ab]) \\(([A-Z, ]+)\\), visit (\\d+)$");
 
     /** The repository's root, from the distribution the tests run against (runtime/target/hasm). */
@@ -88,9 +98,12 @@ class StarterIT {
             pair.awaitState(A, "DAC", "MASTER", Pair.BOOT);
             pair.awaitState(B, "DAC", "SLAVE", Pair.BOOT);
 
-            for (Scm scm : Scm.values()) {
-                Files.copy(jar, pair.node(scm).resolve("deploy").resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-            }
+            // hasmctl deploy on scm-a, a plain copy into scm-b's folder: both ways install it
+            Cli first = deploy(pair, A, jar);
+            assertTrue(first.stdout().contains(": " + BSN + " (not installed) -> " + VERSION + ", written to "
+                    + pair.node(A).resolve("deploy").resolve(jar.getFileName())), first.toString());
+            assertTrue(first.stdout().contains(BSN + " " + VERSION + " is up on scm-a (module "), first.toString());
+            Files.copy(jar, pair.node(B).resolve("deploy").resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             String address = pair.personalityAddress(A);
             String[] last = {null};
             Await.until("the deployed service to answer for A on scm-a", STEP, () -> {
@@ -112,7 +125,50 @@ class StarterIT {
             }, () -> "last answer: " + last[0] + pair.diagnostics());
             long after = visit(last[0], "scm-b");
             assertTrue(after > before, "the count goes on where it was on A's volume: " + before + " then " + after);
+
+            // a newer version under another file name replaces the installed one on scm-b, which serves both
+            // personalities, instead of being installed beside it
+            Path newer = versioned(jar, work.resolve("build/" + NAME + "-renamed-1.0.1.jar"), "1.0.1");
+            Cli second = deploy(pair, B, newer);
+            System.out.println("# " + first.stdout().strip().replace("\n", "\n# ") + "\n# "
+                    + second.stdout().strip().replace("\n", "\n# "));
+            Path deployB = pair.node(B).resolve("deploy");
+            assertTrue(second.stdout().contains(": " + BSN + " " + VERSION + " -> 1.0.1, written to "
+                    + deployB.resolve(jar.getFileName())), second.toString());
+            assertTrue(second.stdout().contains(BSN + " 1.0.1 is up on scm-b (module "), second.toString());
+            try (Stream<Path> jars = Files.list(deployB)) {
+                assertEquals(List.of(deployB.resolve(jar.getFileName())), jars.toList(), "one jar of the service");
+            }
+            Await.until("the new version to answer for A on scm-b", STEP, () -> {
+                last[0] = ask(address, port);
+                return last[0] != null && last[0].contains(" on scm-b (MASTER, DEGRADED), visit ");
+            }, () -> "last answer: " + last[0] + pair.diagnostics());
+            assertTrue(visit(last[0], "scm-b") > after, "the count goes on: " + after + " then " + last[0]);
         }
+    }
+
+    private static Cli deploy(Pair pair, Scm scm, Path jar) throws IOException, InterruptedException {
+        Cli run = Cli.run(STEP, ScmProcess.distribution().resolve("bin/hasmctl").toString(), "--node-dir",
+                pair.node(scm).toString(), "deploy", jar.toString());
+        assertEquals(0, run.code(), "hasmctl deploy on " + scm.id() + ": " + run);
+        return run;
+    }
+
+    /** @return a copy of {@code jar} at {@code target} whose manifest says {@code version} */
+    private static Path versioned(Path jar, Path target, String version) throws IOException {
+        Files.createDirectories(target.getParent());
+        try (JarInputStream in = new JarInputStream(Files.newInputStream(jar))) {
+            Manifest m = new Manifest(in.getManifest());
+            m.getMainAttributes().putValue("Bundle-Version", version);
+            try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(target), m)) {
+                for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
+                    out.putNextEntry(new JarEntry(e.getName()));
+                    in.transferTo(out);
+                    out.closeEntry();
+                }
+            }
+        }
+        return target;
     }
 
     /** @return the visit number of an answer from {@code scm} */

@@ -219,6 +219,10 @@ final class Demo {
                     + "; example service at " + address + ":" + DemoPair.examplePort(home, p));
         }
         out.println("  logs: " + dir + "/scm-*/log/hasm.log");
+        for (DemoPair.Scm scm : DemoPair.SCMS) {
+            out.println("  " + scm.name() + " deploy folder: " + scm.dir(dir).resolve("deploy")
+                    + " (a bundle jar there is installed live; hasmctl deploy replaces one by its symbolic name)");
+        }
         out.println("  admin credentials (owner-only): " + dir + "/scm-*/etc/admin/operate/" + AdminAccess.DEFAULT_NAME
                 + AdminAccess.SUFFIX + " (hasmctl --node-dir sends it), read/" + DemoPair.MONITOR + AdminAccess.SUFFIX
                 + " (status and journal only)");
@@ -239,6 +243,8 @@ final class Demo {
         out.println("  " + bin.resolve("hasmctl") + " --node-dir " + a + " config set org.hasm.controller"
                 + " upgrade.step.timeout.ms=90000      a configuration transaction: checked, then applied on both SCMs");
         out.println("  " + bin.resolve("hasmctl") + " --node-dir " + a + " config history      what changed, when, by whom");
+        out.println("  " + bin.resolve("hasmctl") + " --node-dir " + a + " deploy service.jar      install or replace a"
+                + " service bundle on scm-a, whatever its file is called");
         out.println("  http://127.0.0.1:" + DemoPair.adminPort(DemoPair.A, p) + "/hasm/ui/      the status page in a browser"
                 + " (user " + AdminAccess.DEFAULT_NAME + ", password: the line of its token file above)");
         out.println("  curl -H \"Authorization: Bearer $(cat " + a.resolve("etc/admin/read/" + DemoPair.MONITOR

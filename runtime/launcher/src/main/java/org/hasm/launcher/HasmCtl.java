@@ -51,6 +51,12 @@ public final class HasmCtl {
             "                                                     roles as before; follows it",
             "       hasmctl SCM upgrade --status|--resume|--abort [--json]",
             "                                                     the last upgrade; carry on or undo one in progress",
+            "       hasmctl SCM deploy JAR [--timeout S] [--json]",
+            "                                                     put the bundle JAR into this SCM's deploy folder in",
+            "                                                     place of the installed bundle with its symbolic name",
+            "                                                     (whatever either file is called), say the version",
+            "                                                     before and after, and follow it until it is up or",
+            "                                                     rolled back (default --timeout 60)",
             "       hasmctl help",
             "",
             "SCM is one of",
@@ -168,7 +174,7 @@ public final class HasmCtl {
         String topic = null;
         String upgrade = null; // start (with the jar in argument), status, resume, abort
         boolean swapBack = false;
-        Duration timeout = Duration.ofMinutes(15);
+        Duration timeout = null;
         List<String> rest = new ArrayList<>(List.of(args));
         for (int i = 0; i < rest.size(); i++) {
             String arg = rest.get(i);
@@ -222,7 +228,7 @@ public final class HasmCtl {
                         throw new LaunchException("unknown option " + arg + " (see hasmctl help)");
                     }
                     if (command != null && argument == null && (command.equals("move") || command.equals("maintenance")
-                            || command.equals("upgrade"))) {
+                            || command.equals("upgrade") || command.equals("deploy"))) {
                         argument = arg;
                     } else if (command != null) {
                         throw new LaunchException("one command at a time: '" + command + "' and '" + arg + "'");
@@ -236,9 +242,15 @@ public final class HasmCtl {
             throw new LaunchException("no command (status, journal, reset, shutdown, surrender; see hasmctl help)");
         }
         if (!command.equals("help") && !command.equals("status") && !command.equals("journal") && !command.equals("events")
-                && !COMMANDS.contains(command)) {
+                && !command.equals("deploy") && !COMMANDS.contains(command)) {
             throw new LaunchException("unknown command '" + command + "' (status, journal, reset, shutdown, surrender,"
-                    + " move, standby, unstandby, failback, maintenance, upgrade)");
+                    + " move, standby, unstandby, failback, maintenance, upgrade, deploy)");
+        }
+        if (command.equals("deploy") && argument == null) {
+            throw new LaunchException("deploy needs the bundle jar to deploy (hasmctl SCM deploy JAR)");
+        }
+        if (timeout != null && !command.equals("upgrade") && !command.equals("deploy")) {
+            throw new LaunchException("--timeout is for upgrade and deploy only");
         }
         if (command.equals("upgrade")) {
             if ((upgrade == null) == (argument == null)) {
@@ -282,8 +294,10 @@ public final class HasmCtl {
             node = node == null ? DEFAULT_NODE : node;
             AdminClient.parse(node);
         }
+        Duration defaultTimeout = command.equals("upgrade") ? Duration.ofMinutes(15)
+                : command.equals("deploy") ? DeployCommand.DEFAULT_TIMEOUT : null;
         return new Request(node, nodeDir, tokenFile, command, json, after, reason, scm, argument, follow, topic, upgrade,
-                command.equals("upgrade") ? timeout : null);
+                timeout == null ? defaultTimeout : timeout);
     }
 
     private static String next(List<String> args, int i, String option) throws LaunchException {
@@ -315,6 +329,9 @@ public final class HasmCtl {
             }
             case "events" -> new EventsCommand(client, out).run(request.after(), request.topic(), request.follow(),
                     request.json());
+            case "deploy" -> {
+                return new DeployCommand(client, out, request.json()).run(request.argument(), request.timeout());
+            }
             case "upgrade" -> {
                 return new UpgradeCommand(client, out, request.json()).run(request.upgrade(), request.argument(),
                         request.reason(), request.timeout());

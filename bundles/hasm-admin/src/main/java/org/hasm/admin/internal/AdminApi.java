@@ -132,6 +132,8 @@ final class AdminApi {
     private volatile Supplier<SharedFiles> sharedFiles = () -> null;
     /** The SCM's metrics, when their component runs; set once after construction. */
     private volatile Supplier<Metrics> metrics = () -> null;
+    /** A bundle put into the deploy folder in place of the one of the same name; set once after construction. */
+    private volatile DeployRoute deploy;
 
     /**
      * @param faultsEnabled whether the framework property {@code hasm.faults.enabled} is {@code true}:
@@ -174,6 +176,12 @@ final class AdminApi {
     /** Serves {@code GET /metrics} from {@code metrics} (absent: 503). */
     AdminApi metrics(Supplier<Metrics> metrics) {
         this.metrics = metrics;
+        return this;
+    }
+
+    /** Serves {@code /deploy} (absent: 404). */
+    AdminApi deploy(DeployRoute route) {
+        this.deploy = route;
         return this;
     }
 
@@ -255,6 +263,22 @@ final class AdminApi {
             String what = "upgrade " + p.substring(UPGRADE.length() + 1);
             return only("POST", method, () -> permitted(request, who, Credentials.Role.OPERATE,
                     () -> upgrade(request, what, who)));
+        }
+        if (p.equals(DeployRoute.PATH) && deploy != null) {
+            DeployRoute route = deploy;
+            if ("GET".equals(method) || "HEAD".equals(method)) {
+                return route.get(request.parameter().apply("bundle"), request.parameter().apply("since"));
+            }
+            return only("POST", method, () -> permitted(request, who, Credentials.Role.OPERATE, () -> {
+                String jar = request.parameter().apply("jar");
+                Reply reply = route.post(jar);
+                if (reply.status() == 200) {
+                    audit.accepted("deploy " + printable(jar) + ": " + reply.json(), who, request.remote());
+                } else {
+                    audit.refused(request, reply.status(), reply.json() + " (credential '" + who.name() + "')");
+                }
+                return reply;
+            }));
         }
         if (faultsEnabled && p.equals("/faults/drop")) {
             return only("POST", method, () -> permitted(request, who, Credentials.Role.OPERATE,

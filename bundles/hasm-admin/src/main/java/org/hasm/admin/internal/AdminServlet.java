@@ -8,15 +8,18 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Enumeration;
 import java.util.Hashtable;
+import java.util.List;
 import org.hasm.spi.HaController;
 import org.hasm.spi.power.PowerMonitor;
 import org.hasm.spi.config.PairConfiguration;
 import org.hasm.spi.config.SharedFiles;
 import org.hasm.spi.peer.PeerLink;
 import org.hasm.spi.peer.StatusMonitor;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.InvalidSyntaxException;
@@ -131,7 +134,8 @@ public class AdminServlet extends HttpServlet {
         this.api = new AdminApi(() -> controller, () -> monitor, () -> link, faults,
                 () -> configAdmin == null ? null : this::drop, credentials, audit, Clock.systemUTC()).power(() -> power)
                 .events(() -> eventJournal).pairConfiguration(() -> pairConfiguration).sharedFiles(() -> sharedFiles)
-                .metrics(() -> metrics == null ? null : metrics.metrics());
+                .metrics(() -> metrics == null ? null : metrics.metrics())
+                .deploy(new DeployRoute(deployFolder(context), () -> installed(context), () -> controller));
         this.page = new PageServlet(new StatusPage(api, credentials, () -> controller), log);
         // read now, so that a folder without a valid credential is in the log at start, not at the first request
         int n = credentials.list().size();
@@ -139,6 +143,33 @@ public class AdminServlet extends HttpServlet {
         if (faults) {
             log.warn("{}=true: the test-only fault routes of the admin API are enabled", PROP_FAULTS);
         }
+    }
+
+    /* The launcher's hasm.deploy.dir (absolute); null without it. */
+    static Path deployFolder(BundleContext context) {
+        String dir = context.getProperty("hasm.deploy.dir");
+        return dir == null || dir.isBlank() ? null : Path.of(dir.strip());
+    }
+
+    private static List<DeployRoute.Installed> installed(BundleContext context) {
+        List<DeployRoute.Installed> all = new ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            all.add(new DeployRoute.Installed(b.getSymbolicName(), b.getVersion().toString(), b.getLocation(),
+                    state(b.getState())));
+        }
+        return all;
+    }
+
+    private static String state(int state) {
+        return switch (state) {
+            case Bundle.UNINSTALLED -> "UNINSTALLED";
+            case Bundle.INSTALLED -> "INSTALLED";
+            case Bundle.RESOLVED -> "RESOLVED";
+            case Bundle.STARTING -> "STARTING";
+            case Bundle.STOPPING -> "STOPPING";
+            case Bundle.ACTIVE -> "ACTIVE";
+            default -> Integer.toString(state);
+        };
     }
 
     /* Absolute, or relative to the node folder; null when neither is known (a framework without the launcher). */

@@ -217,7 +217,7 @@ final class Documents {
         }
     }
 
-    private static void module(JsonWriter w, ModuleInfo m) {
+    static void module(JsonWriter w, ModuleInfo m) {
         w.beginObject();
         w.name("name").value(m.name());
         // the tier as configured in the hasm.module.tier service property: "hasm" or "service"
