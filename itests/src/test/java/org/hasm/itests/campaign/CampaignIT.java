@@ -55,7 +55,7 @@ class CampaignIT {
      * successive builds go round the whole catalogue.
      */
     static final String DEFAULT_KINDS = "all";
-    static final int SHORT_RUNS = 6;
+    static final int SHORT_RUNS = 4;
     static final long CONVERGE_SECONDS = 60;
     static final long MAX_NETWORK_OUTAGE_MS = 3000;
 

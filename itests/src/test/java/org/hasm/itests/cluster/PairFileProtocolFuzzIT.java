@@ -56,12 +56,16 @@ class PairFileProtocolFuzzIT {
                     pair::diagnostics);
             long transitions = transitions(pair);
 
+            long t0 = System.nanoTime();
             StreamFuzz.Report nfs = new StreamFuzz(new InetSocketAddress(address, pair.nfsPort()), Framing.RPC, 100003, 3,
                     SEED).run(NFS_RECORDS, Duration.ofMinutes(4), Duration.ofMillis(50));
-            System.out.println("# NFS fuzz at " + address + ":" + pair.nfsPort() + ": " + nfs);
+            long t1 = System.nanoTime();
+            System.out.println("# NFS fuzz at " + address + ":" + pair.nfsPort() + " in " + (t1 - t0) / 1_000_000 + " ms: "
+                    + nfs);
             StreamFuzz.Report smb = new StreamFuzz(new InetSocketAddress(address, Smb.port(pair)), Framing.NETBIOS, 0, 0,
                     SEED).run(SMB_RECORDS, Duration.ofMinutes(2), Duration.ofMillis(50));
-            System.out.println("# SMB fuzz at " + address + ":" + Smb.port(pair) + ": " + smb);
+            System.out.println("# SMB fuzz at " + address + ":" + Smb.port(pair) + " in " + (System.nanoTime() - t1) / 1_000_000
+                    + " ms: " + smb);
             assertEquals(NFS_RECORDS, nfs.records(), "every NFS record went out: " + nfs + pair.diagnostics());
             assertEquals(0, nfs.connectFailures(), "the NFS port took every connection: " + nfs);
 

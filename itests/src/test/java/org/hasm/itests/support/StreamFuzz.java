@@ -8,7 +8,9 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -20,8 +22,8 @@ import java.util.Random;
  *
  * <p>What a server must do with every one of them: answer with an error, or close the connection;
  * never crash, never hang the client beyond a read timeout, never grow without bound. The fuzzer
- * reconnects when the server closes, counts what happened, and stops after a number of records or a
- * deadline, whichever comes first.
+ * sends each connection up to 64 records, reconnects when the server closes or the stream is out of
+ * step, counts what happened, and stops after a number of records or a deadline, whichever comes first.
  */
 public final class StreamFuzz {
 
@@ -33,7 +35,10 @@ public final class StreamFuzz {
         NETBIOS
     }
 
-    /** The kinds of bad record, each drawn about as often as the others. */
+    /**
+     * The kinds of bad record. Those that leave the stream in step are drawn about equally often; one of
+     * those that do not ({@link #outOfStep}) ends each connection that drew one.
+     */
     public enum Kind {
         /** Random bytes of a random length, well framed. */
         RANDOM_BODY,
@@ -105,10 +110,27 @@ public final class StreamFuzz {
                 socket.setTcpNoDelay(true);
                 OutputStream out = socket.getOutputStream();
                 InputStream in = socket.getInputStream();
-                int batch = 1 + random.nextInt(64);
-                boolean open = true;
-                for (int i = 0; i < batch && sent < records && open; i++) {
+                // a connection carries the well-framed kinds drawn for it, then at most one that puts the stream out
+                // of step (after which nothing sensible can follow on it): connections are not what is fuzzed, and
+                // a fresh one for every two records made the run mostly connection setup
+                List<Kind> drawn = new ArrayList<>();
+                Kind last = null;
+                for (int i = 1 + random.nextInt(64); i > 0; i--) {
                     Kind kind = Kind.values()[random.nextInt(Kind.values().length)];
+                    if (!outOfStep(kind)) {
+                        drawn.add(kind);
+                    } else if (last == null) {
+                        last = kind;
+                    }
+                }
+                if (last != null) {
+                    drawn.add(last);
+                }
+                boolean open = true;
+                for (Kind kind : drawn) {
+                    if (sent >= records) {
+                        break;
+                    }
                     byKind.merge(kind, 1L, Long::sum);
                     sent++;
                     try {
@@ -120,8 +142,7 @@ public final class StreamFuzz {
                         open = false;
                         break;
                     }
-                    if (kind == Kind.TRUNCATED || kind == Kind.HUGE_LENGTH || kind == Kind.GARBAGE) {
-                        // the stream is out of step now: nothing sensible can follow on this connection
+                    if (outOfStep(kind)) {
                         open = false;
                     }
                 }
@@ -145,6 +166,11 @@ public final class StreamFuzz {
             }
         }
         return new Report(sent, byKind, replies, closed, timeouts, connectFailures);
+    }
+
+    /** @return whether the stream is out of step after a record of this kind */
+    static boolean outOfStep(Kind kind) {
+        return kind == Kind.TRUNCATED || kind == Kind.HUGE_LENGTH || kind == Kind.GARBAGE;
     }
 
     /** @return the bytes of one bad record of this kind, framed for the stream */
