@@ -36,8 +36,8 @@ public final class StreamFuzz {
     }
 
     /**
-     * The kinds of bad record. Those that leave the stream in step are drawn about equally often; one of
-     * those that do not ({@link #outOfStep}) ends each connection that drew one.
+     * The kinds of bad record. Each opens a connection in turn; those that leave the stream in step then
+     * fill it, those that do not ({@link #outOfStep}) are alone on theirs.
      */
     public enum Kind {
         /** Random bytes of a random length, well framed. */
@@ -72,6 +72,8 @@ public final class StreamFuzz {
     private final int program;
     private final int version;
     private final Random random;
+    // the kind that opens the next connection, in turn from a seeded start
+    private int turn;
 
     /**
      * @param program for {@link Framing#RPC}: the program a plausible call names (NFS: 100003)
@@ -83,6 +85,7 @@ public final class StreamFuzz {
         this.program = program;
         this.version = version;
         this.random = new Random(seed);
+        this.turn = random.nextInt(Kind.values().length);
     }
 
     /**
@@ -110,21 +113,18 @@ public final class StreamFuzz {
                 socket.setTcpNoDelay(true);
                 OutputStream out = socket.getOutputStream();
                 InputStream in = socket.getInputStream();
-                // a connection carries the well-framed kinds drawn for it, then at most one that puts the stream out
-                // of step (after which nothing sensible can follow on it): connections are not what is fuzzed, and
-                // a fresh one for every two records made the run mostly connection setup
+                // a connection opens with the next kind in turn (every kind comes first on some connection, so
+                // every kind is sent whatever the server closes); one that puts the stream out of step is alone on
+                // its connection, an in-step one is followed by up to 63 more in-step kinds drawn at random:
+                // connections are not what is fuzzed, and a fresh one for every two records made the run mostly
+                // connection setup
                 List<Kind> drawn = new ArrayList<>();
-                Kind last = null;
-                for (int i = 1 + random.nextInt(64); i > 0; i--) {
-                    Kind kind = Kind.values()[random.nextInt(Kind.values().length)];
-                    if (!outOfStep(kind)) {
-                        drawn.add(kind);
-                    } else if (last == null) {
-                        last = kind;
+                Kind first = Kind.values()[turn++ % Kind.values().length];
+                drawn.add(first);
+                if (!outOfStep(first)) {
+                    for (int i = random.nextInt(64); i > 0; i--) {
+                        drawn.add(IN_STEP.get(random.nextInt(IN_STEP.size())));
                     }
-                }
-                if (last != null) {
-                    drawn.add(last);
                 }
                 boolean open = true;
                 for (Kind kind : drawn) {
@@ -167,6 +167,8 @@ public final class StreamFuzz {
         }
         return new Report(sent, byKind, replies, closed, timeouts, connectFailures);
     }
+
+    private static final List<Kind> IN_STEP = java.util.Arrays.stream(Kind.values()).filter(k -> !outOfStep(k)).toList();
 
     /** @return whether the stream is out of step after a record of this kind */
     static boolean outOfStep(Kind kind) {
