@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import org.hasm.itests.cluster.Pair.Timing;
 import org.hasm.itests.support.Await;
 import org.hasm.itests.support.Exclusive;
+import org.hasm.itests.support.TestBundles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.ResourceLock;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * The event log keeps both SCMs' events on each SCM: with the link's TCP channels cut by nftables for a
  * while (the status channels, UDP, stay up: no failover), scm-b keeps its events (a wellness event
  * every 300 ms among them) and sends them once the link is back; scm-a, the MASTER, then holds every
- * one of scm-b's events, each exactly once, gap-free by sequence, the same as in scm-b's own log.
+ * one of scm-b's events, each exactly once, gap-free by sequence, the same as in scm-b's own log. And an
+ * Event Admin handler that blocks in hasm's events does not keep them out of the log.
  */
 @ResourceLock(Exclusive.NAMESPACES)
 class PairEventsIT {
@@ -101,6 +103,39 @@ class PairEventsIT {
     }
 
     /** The events of {@code origin} in the log of {@code scm}, oldest first. */
+    /**
+     * A third party's Event Admin handler that blocks in every wellness event holds every event posted later
+     * by the health monitor's thread, for every handler (Event Admin delivers a thread's posted events in
+     * order); hasm's modules give their events to the log straight, so the log goes on getting them.
+     */
+    @Test
+    void aHandlerThatBlocksInHasmsEventsDoesNotKeepThemOutOfTheLog(@TempDir Path work) throws Exception {
+        Path jar = TestBundles.build("hasm.test.blocker", "blocker;blockEvents=org/hasm/health/WELLNESS");
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            pair.writeConfig(A, "org.hasm.health.cfg", "wellness.interval.ms=300\n");
+            java.nio.file.Files.copy(jar, pair.node(A).resolve("deploy").resolve("hasm.test.blocker.jar"));
+            PairFaultIT.startInDac(pair);
+            pair.awaitStatus(A, "the blocking handler's module ACTIVE", STEP,
+                    st -> "ACTIVE".equals(PairHungServiceIT.module(st, "blocker").path("status").asText()));
+            Instant from = Instant.now();
+            Await.until("6 wellness events of scm-a logged while the handler blocks", STEP,
+                    () -> wellness(pair, from).size() >= 6, () -> wellness(pair, from) + "\nscm-a's last events: "
+                            + tail(own(pair, A, "scm-a")) + "\n" + pair.diagnostics());
+            List<Long> sequences = own(pair, A, "scm-a").stream().map(e -> e.path("sequence").asLong()).toList();
+            assertEquals(sequences.size(), new java.util.HashSet<>(sequences).size(), "each event once: " + sequences);
+        }
+    }
+
+    private static List<String> tail(List<JsonNode> events) {
+        return events.subList(Math.max(0, events.size() - 15), events.size()).stream()
+                .map(e -> e.path("time").asText() + " " + e.path("topic").asText()).toList();
+    }
+
+    private static List<JsonNode> wellness(Pair pair, Instant from) {
+        return own(pair, A, "scm-a").stream().filter(e -> e.path("topic").asText().equals("org/hasm/health/WELLNESS")
+                && Instant.parse(e.path("time").asText()).isAfter(from)).toList();
+    }
+
     static List<JsonNode> own(Pair pair, Pair.Scm scm, String origin) {
         return PairHealthIT.events(pair, scm, "*").stream().filter(e -> origin.equals(e.path("scm").asText())).toList();
     }

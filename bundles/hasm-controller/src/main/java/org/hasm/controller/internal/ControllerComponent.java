@@ -19,6 +19,7 @@ import org.hasm.spi.OpMode;
 import org.hasm.spi.Personality;
 import org.hasm.spi.ScmState;
 import org.hasm.spi.SysConfig;
+import org.hasm.spi.events.EventJournal;
 import org.hasm.spi.node.Node;
 import org.hasm.spi.node.NodeListener;
 import org.hasm.spi.peer.LinkHandler;
@@ -90,6 +91,11 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile EventAdmin eventAdmin;
 
+    // the event log, when it runs: hasm's events go to it straight, not only through Event Admin's delivery
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile EventJournal eventJournal;
+
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile PeerLink link;
@@ -157,9 +163,10 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
 
         @Override
         public void post(String topic, Map<String, Object> properties) {
+            Map<String, Object> posted = EventJournal.journaled(eventJournal, topic, properties);
             EventAdmin ea = eventAdmin;
             if (ea != null) {
-                ea.postEvent(new Event(topic, properties));
+                ea.postEvent(new Event(topic, posted));
             }
         }
     };

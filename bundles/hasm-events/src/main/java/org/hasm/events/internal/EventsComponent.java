@@ -172,13 +172,21 @@ public class EventsComponent implements HaModule, EventHandler, EventJournal, Li
 
     @Override
     public void handleEvent(Event event) {
+        if (Boolean.TRUE.equals(event.getProperty(JOURNALED))) {
+            return; // its poster gave it to record() already
+        }
         Map<String, Object> props = new HashMap<>();
         for (String name : event.getPropertyNames()) {
             if (!EventConstants.EVENT_TOPIC.equals(name)) {
                 props.put(name, event.getProperty(name));
             }
         }
-        Record r = new Record(-1, self, 0, System.currentTimeMillis(), event.getTopic(), Record.text(props));
+        record(event.getTopic(), props);
+    }
+
+    @Override
+    public void record(String topic, Map<String, ?> properties) {
+        Record r = new Record(-1, self, 0, System.currentTimeMillis(), topic, Record.text(properties));
         if (!queue.offer(r)) {
             dropped.incrementAndGet(); // said in the log as soon as there is room again
         }

@@ -29,6 +29,7 @@ import org.hasm.spi.OpMode;
 import org.hasm.spi.ScmState;
 import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
+import org.hasm.spi.events.EventJournal;
 import org.hasm.spi.health.HealthProbe;
 import org.hasm.spi.health.ModuleControl;
 import org.hasm.spi.node.Node;
@@ -105,6 +106,11 @@ public class HealthMonitor implements HaModule, EventHandler {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile EventAdmin events;
+
+    // the event log, when it runs: hasm's events go to it straight, not only through Event Admin's delivery
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile EventJournal eventJournal;
 
     // the probes by module name; SCR writes it (dynamic), the hasm-health thread reads it
     private final Map<String, HealthProbe> probeServices = new java.util.concurrent.ConcurrentHashMap<>();
@@ -531,13 +537,13 @@ public class HealthMonitor implements HaModule, EventHandler {
     }
 
     private void post(String topic, Map<String, ?> properties) {
-        EventAdmin ea = events;
-        if (ea == null) {
-            return;
-        }
         Map<String, Object> props = new HashMap<>(properties);
         props.put("scm", node.scm());
-        ea.postEvent(new Event(topic, props));
+        Map<String, Object> posted = EventJournal.journaled(eventJournal, topic, props);
+        EventAdmin ea = events;
+        if (ea != null) {
+            ea.postEvent(new Event(topic, posted));
+        }
     }
 
     private void submit(Runnable task) {

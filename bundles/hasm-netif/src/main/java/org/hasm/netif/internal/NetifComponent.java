@@ -13,6 +13,7 @@ import org.hasm.spi.OpMode;
 import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
 import org.hasm.spi.address.AddressReadiness;
+import org.hasm.spi.events.EventJournal;
 import org.hasm.spi.node.Node;
 import org.osgi.annotation.bundle.Capability;
 import org.osgi.framework.Bundle;
@@ -68,6 +69,11 @@ public class NetifComponent implements HaModule {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile EventAdmin eventAdmin;
 
+    // the event log, when it runs: hasm's events go to it straight, not only through Event Admin's delivery
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile EventJournal eventJournal;
+
     // The node tells where the shared storage is (the storage module's shared.dir), for the lists of
     // TCP connections; read at init. There before any init: the node is the first HASM module.
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -87,9 +93,10 @@ public class NetifComponent implements HaModule {
     private final Observer observer = new Observer() {
         @Override
         public void event(String topic, Map<String, Object> properties) {
+            Map<String, Object> posted = EventJournal.journaled(eventJournal, topic, properties);
             EventAdmin ea = eventAdmin;
             if (ea != null) {
-                ea.postEvent(new Event(topic, properties));
+                ea.postEvent(new Event(topic, posted));
             }
         }
 

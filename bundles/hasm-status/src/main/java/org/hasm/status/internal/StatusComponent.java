@@ -19,6 +19,7 @@ import org.hasm.spi.OpMode;
 import org.hasm.spi.ScmState;
 import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
+import org.hasm.spi.events.EventJournal;
 import org.hasm.spi.peer.ChannelStatus;
 import org.hasm.spi.peer.ChannelView;
 import org.hasm.spi.peer.LinkListener;
@@ -100,6 +101,11 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener, C
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile EventAdmin eventAdmin;
+
+    // the event log, when it runs: hasm's events go to it straight, not only through Event Admin's delivery
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile EventJournal eventJournal;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -198,9 +204,10 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener, C
     }
 
     private void post(String topic, Map<String, Object> properties) {
+        Map<String, Object> posted = EventJournal.journaled(eventJournal, topic, properties);
         EventAdmin ea = eventAdmin;
         if (ea != null) {
-            ea.postEvent(new Event(topic, properties));
+            ea.postEvent(new Event(topic, posted));
         }
     }
 

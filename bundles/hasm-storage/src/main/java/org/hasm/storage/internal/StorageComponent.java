@@ -10,6 +10,7 @@ import org.hasm.spi.HaModuleProperties;
 import org.hasm.spi.OpMode;
 import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
+import org.hasm.spi.events.EventJournal;
 import org.hasm.spi.node.Node;
 import org.hasm.spi.peer.LinkHandler;
 import org.hasm.spi.peer.PeerLink;
@@ -55,6 +56,11 @@ public class StorageComponent implements HaModule, VolumeManager, LinkHandler {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile EventAdmin eventAdmin;
 
+    // the event log, when it runs: hasm's events go to it straight, not only through Event Admin's delivery
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile EventJournal eventJournal;
+
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile PeerLink link;
@@ -66,9 +72,10 @@ public class StorageComponent implements HaModule, VolumeManager, LinkHandler {
     private final StorageModule.Sink sink = new StorageModule.Sink() {
         @Override
         public void event(Map<String, Object> properties) {
+            Map<String, Object> posted = EventJournal.journaled(eventJournal, VolumeManager.TOPIC_VOLUME, properties);
             EventAdmin ea = eventAdmin;
             if (ea != null) {
-                ea.postEvent(new Event(VolumeManager.TOPIC_VOLUME, properties));
+                ea.postEvent(new Event(VolumeManager.TOPIC_VOLUME, posted));
             }
         }
 

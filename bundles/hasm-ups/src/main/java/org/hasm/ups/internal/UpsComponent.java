@@ -13,6 +13,7 @@ import org.hasm.spi.OpMode;
 import org.hasm.spi.ScmState;
 import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
+import org.hasm.spi.events.EventJournal;
 import org.hasm.spi.peer.PeerView;
 import org.hasm.spi.peer.StatusMonitor;
 import org.hasm.spi.power.PowerMonitor;
@@ -55,6 +56,11 @@ public class UpsComponent implements HaModule, PowerMonitor {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile EventAdmin eventAdmin;
+
+    // the event log, when it runs: hasm's events go to it straight, not only through Event Admin's delivery
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile EventJournal eventJournal;
 
     // The controller that calls this module: it says the role and carries the shutdowns out.
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -208,22 +214,23 @@ public class UpsComponent implements HaModule, PowerMonitor {
             } else {
                 log.info(message);
             }
+            Map<String, Object> props = new HashMap<>();
+            props.put("scm", scm);
+            props.put("ups", settings.rules().ups());
+            props.put("message", message);
+            if (last != null) {
+                props.put("flags", String.join(" ", last.flagList()));
+                if (last.charge() != null) {
+                    props.put("batteryCharge", last.charge());
+                }
+                if (last.alarm() != null) {
+                    props.put("alarm", last.alarm());
+                }
+            }
+            Map<String, Object> posted = EventJournal.journaled(eventJournal, TOPIC_PREFIX + topic, props);
             EventAdmin ea = eventAdmin;
             if (ea != null) {
-                Map<String, Object> props = new HashMap<>();
-                props.put("scm", scm);
-                props.put("ups", settings.rules().ups());
-                props.put("message", message);
-                if (last != null) {
-                    props.put("flags", String.join(" ", last.flagList()));
-                    if (last.charge() != null) {
-                        props.put("batteryCharge", last.charge());
-                    }
-                    if (last.alarm() != null) {
-                        props.put("alarm", last.alarm());
-                    }
-                }
-                ea.postEvent(new Event(TOPIC_PREFIX + topic, props));
+                ea.postEvent(new Event(TOPIC_PREFIX + topic, posted));
             }
         }
 
