@@ -102,6 +102,7 @@ public final class ContractKit {
     final Map<Call, Duration> deadlines = new EnumMap<>(Call.class);
     final List<Integer> ports = new ArrayList<>();
     Client client;
+    Duration fenceLag = Duration.ZERO;
 
     private ContractKit(String module, ModuleFactory factory) {
         this.module = module;
@@ -187,6 +188,24 @@ public final class ContractKit {
      */
     public ContractKit client(Client c) {
         this.client = Objects.requireNonNull(c, "client");
+        return this;
+    }
+
+    /**
+     * For a service whose server runs outside the JVM and writes to the volume itself (smbd): how long after
+     * its SCM lost a volume the server may still write, until the SCM's supervision stops it. hasm lets the
+     * peer take a volume over only after the storage lease ran out, which must be longer (the SMB service's
+     * watchdog is half the lease). The fenced-volume scenario then waits this long before it looks: the
+     * client's request after the lag, and anything written after it, are the violation. Default: none, for a
+     * service that proves ownership with {@code Volume.fence()} before each write.
+     *
+     * @return this kit
+     */
+    public ContractKit fenceLag(Duration lag) {
+        if (lag.isNegative() || lag.compareTo(DEFAULT_DEADLINE) > 0) {
+            throw new IllegalArgumentException("fence lag must be 0.." + DEFAULT_DEADLINE.toSeconds() + " s: " + lag);
+        }
+        this.fenceLag = lag;
         return this;
     }
 

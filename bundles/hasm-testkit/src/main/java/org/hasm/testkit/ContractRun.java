@@ -234,6 +234,13 @@ final class ContractRun implements AutoCloseable {
         Path root = volumes.root(volume);
         Map<String, String> before = snapshot(root);
         owned.fenceOff();
+        if (!kit.fenceLag.isZero()) {
+            // a server outside the JVM, stopped by its SCM's supervision within the lag (see fenceLag)
+            calls.add("FENCE: " + volume + " lost; the peer takes it over after the fence lag of " + kit.fenceLag.toMillis()
+                    + " ms");
+            java.util.concurrent.locks.LockSupport.parkNanos(kit.fenceLag.toNanos());
+            before = snapshot(root);
+        }
         calls.add("FENCE: the peer took " + volume + " over (epoch " + (owned.epoch() + 1) + ")");
         if (kit.client != null) {
             String outcome = useOnce(i, a);

@@ -1,6 +1,7 @@
 package org.hasm.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -63,6 +64,22 @@ class ContractKitTest {
         String m = report.violations().get(0).message();
         assertTrue(m.startsWith("volume vol-a changed after the peer took it over"), m);
         assertTrue(m.contains(".hasm-private/counter/count (changed)"), m);
+    }
+
+    @Test
+    void aFenceLagExcusesNothingWrittenAfterIt() {
+        int port = ContractKit.freePort();
+        ContractReport report = ContractKit.forModule("counter", kit -> new CounterService(kit, Fault.WRITES_WITHOUT_FENCE))
+                .property(CounterService.PORT, Integer.toString(port))
+                .fenceLag(Duration.ofMillis(200))
+                .client(p -> CounterService.ask(p, port))
+                .run();
+        // the client's request after the lag still writes: a server that keeps writing is caught all the same
+        assertEquals(List.of(Kind.WRITE_AFTER_FENCE), report.kinds(), report.toString());
+        assertTrue(report.calls().contains("FENCE: vol-a lost; the peer takes it over after the fence lag of 200 ms"),
+                report.toString());
+        assertThrows(IllegalArgumentException.class, () -> ContractKit.forModule("counter", kit -> null)
+                .fenceLag(Duration.ofSeconds(11)));
     }
 
     @Test

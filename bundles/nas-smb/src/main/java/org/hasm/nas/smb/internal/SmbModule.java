@@ -110,13 +110,32 @@ public class SmbModule implements HaModule, ServiceRequests {
         return s == null ? Map.of() : s.running();
     });
 
+    // Outside a framework only (the contract kit in this bundle's tests): the data folder and the storage
+    // lease hasm's node would give. Null and 0 in the framework.
+    private final Path givenDataDir;
+    private final long givenLease;
+
     @Activate
     public SmbModule(BundleContext bundleContext, Config config,
             @Reference(name = "logger", service = LoggerFactory.class) Logger logger) {
         this.logger = logger;
         this.nodeDir = bundleContext.getProperty(NODE_DIR);
         this.settings = SmbSettings.of(config);
+        this.givenDataDir = null;
+        this.givenLease = 0;
         logger.debug("activated with users {}", settings.users());
+    }
+
+    /** Outside a framework: hasm's contract kit creates it so in this bundle's tests. */
+    SmbModule(SmbSettings settings, Logger logger, VolumeManager volumeManager, AddressReadiness readiness, Path dataDir,
+            long storageLease) {
+        this.logger = logger;
+        this.nodeDir = null;
+        this.settings = settings;
+        this.volumeManager = volumeManager;
+        this.readiness = readiness;
+        this.givenDataDir = dataDir;
+        this.givenLease = storageLease;
     }
 
     @Modified
@@ -171,7 +190,7 @@ public class SmbModule implements HaModule, ServiceRequests {
             throw new HaException("SMB service: " + e.getMessage(), e);
         }
         // the user databases of every personality, so that a takeover runs no pdbedit
-        server.prepare(node.personalities(), samba);
+        server.prepare(node == null ? List.of() : node.personalities(), samba);
         log("test passed: Samba " + version);
     }
 
@@ -179,6 +198,8 @@ public class SmbModule implements HaModule, ServiceRequests {
     public synchronized void opMode(OpMode mode, SysConfig config) throws HaException {
         List<Personality> personalities = context.personalities();
         try {
+            // none when test() prepared the pair's personalities (always, in an SCM)
+            server.prepareMissing(personalities, new Samba(settings));
             server.reconcile(personalities);
         } finally {
             log("opMode(" + mode + ", " + config + "): smbd for " + server.served());
@@ -204,10 +225,13 @@ public class SmbModule implements HaModule, ServiceRequests {
     }
 
     private Path smbBase() {
-        return node.dataDir().resolve("smb");
+        return (node == null ? givenDataDir : node.dataDir()).resolve("smb");
     }
 
     private long storageLease() {
+        if (node == null) {
+            return givenLease;
+        }
         String raw = node.timing().get(STORAGE_LEASE);
         try {
             return raw == null ? DEFAULT_STORAGE_LEASE_MS : Long.parseLong(raw.strip());

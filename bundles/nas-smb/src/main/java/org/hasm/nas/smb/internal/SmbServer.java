@@ -3,9 +3,11 @@ package org.hasm.nas.smb.internal;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.hasm.spi.HaException;
@@ -33,6 +35,8 @@ final class SmbServer {
     private final String serviceAccount;
     private final String nodeDir;
     private final Map<String, Smbd> served = new LinkedHashMap<>();
+    // the personalities whose folders and user database were prepared
+    private final Set<String> prepared = new HashSet<>();
     private SmbSettings settings;
     private long watchdogMillis;
 
@@ -83,6 +87,7 @@ final class SmbServer {
             }
             try {
                 samba.createPassdb(dir, p.name(), serviceAccount);
+                prepared.add(p.name());
             } catch (java.io.IOException | IllegalArgumentException e) {
                 problems.add("personality " + p.name() + ": " + e.getMessage());
             }
@@ -141,6 +146,22 @@ final class SmbServer {
         }
         if (!problems.isEmpty()) {
             throw new HaException(String.join("; ", problems));
+        }
+    }
+
+    /**
+     * Prepares the personalities about to be served that {@link #prepare} was not given (outside an SCM, which
+     * knows the pair's personalities at {@code test()}); never one served now, whose smbd prepare would stop.
+     */
+    synchronized void prepareMissing(List<Personality> personalities, Samba samba) throws HaException {
+        List<Personality> missing = new ArrayList<>();
+        for (Personality p : personalities) {
+            if (!prepared.contains(p.name()) && !served.containsKey(p.name())) {
+                missing.add(p);
+            }
+        }
+        if (!missing.isEmpty()) {
+            prepare(missing, samba);
         }
     }
 
