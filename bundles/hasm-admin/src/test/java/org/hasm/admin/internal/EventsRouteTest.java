@@ -38,6 +38,11 @@ class EventsRouteTest {
         public long lastId() {
             return events.isEmpty() ? -1 : events.get(events.size() - 1).id();
         }
+
+        @Override
+        public void record(String topic, java.util.Map<String, ?> properties) {
+            throw new UnsupportedOperationException("the admin API only reads the log");
+        }
     }
 
     private final ListJournal journal = new ListJournal();
