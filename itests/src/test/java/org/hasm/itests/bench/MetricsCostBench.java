@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What the metrics cost an SCM: the CPU time (utime + stime of its JVM, /proc/PID/stat) of scm-a, in DAC
+ * What the metrics cost an SCM: the CPU time (utime + stime of its JVM and of the children it waited for, such
+ * as the smbstatus a scrape runs at most every 10 s; /proc/PID/stat) of scm-a, in DAC
  * with its peer, idle and under the HTTP small-file load of {@link HttpThroughputBench} (a 4 KiB file,
  * wrk -t2 -c32), each without and with a scrape of {@code GET /hasm/api/v1/metrics} every second, the
  * four phases in turn, round after round, so that a busy moment of the shared machine falls on all.
@@ -88,20 +89,20 @@ class MetricsCostBench {
 
     /** @return the SCM's CPU over a quiet phase, in ms per second */
     private static double idlePhase(Pair pair, long pid) throws Exception {
-        long before = StatusCostBench.processTicks(pid);
+        long before = StatusCostBench.processAndChildrenTicks(pid);
         long start = System.nanoTime();
         // the phase is spent checking that scm-a's process runs: no request to it but the scrapes
         pair.assertHolds("scm-a runs while measured", PHASE, Duration.ofSeconds(1), () -> pair.isAlive(Scm.A));
-        long ticks = StatusCostBench.processTicks(pid) - before;
+        long ticks = StatusCostBench.processAndChildrenTicks(pid) - before;
         double seconds = (System.nanoTime() - start) / 1e9;
         return ticks * 1000.0 / TICKS_PER_SECOND / seconds;
     }
 
     /** @return the SCM's CPU under the small-file load, in us per request */
     private static double loadPhase(long pid, Path wrk, String url) throws Exception {
-        long before = StatusCostBench.processTicks(pid);
+        long before = StatusCostBench.processAndChildrenTicks(pid);
         double perSecond = HttpThroughputBench.wrkRun(wrk, url, PHASE);
-        long ticks = StatusCostBench.processTicks(pid) - before;
+        long ticks = StatusCostBench.processAndChildrenTicks(pid) - before;
         return ticks * 1e6 / TICKS_PER_SECOND / (perSecond * PHASE.toSeconds());
     }
 

@@ -109,6 +109,16 @@ class StatusCostBench {
         return cpuTicks(Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII));
     }
 
+    /**
+     * The process's CPU and that of its children it waited for (fields 14 to 17: utime, stime, cutime,
+     * cstime): what a short-lived tool it runs (smbstatus) costs counts too.
+     */
+    static long processAndChildrenTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+    }
+
     /** Fields 14 and 15 of a stat line (utime, stime), counted after the comm's closing parenthesis. */
     private static long cpuTicks(String stat) {
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
