@@ -75,11 +75,11 @@ final class DeployCommand {
             Map<String, ?> now = object(client.get(query), "deploy " + bundle);
             if (failure != null) {
                 if (before != null && installed(now, before) && !installed(now, after)) {
-                    say(json, bundle + " " + after + " failed (" + failure + "); rolled back to " + before);
+                    say(bundle + " " + after + " failed (" + failure + "); rolled back to " + before);
                     return LaunchException.FAILED;
                 }
                 if (System.nanoTime() > rollbackDeadline) {
-                    say(json, bundle + " " + after + " failed (" + failure + ")"
+                    say(bundle + " " + after + " failed (" + failure + ")"
                             + (before == null ? "" : "; no rollback to " + before + " seen within "
                                     + ROLLBACK_WAIT.toSeconds() + " s"));
                     return LaunchException.FAILED;
@@ -87,7 +87,7 @@ final class DeployCommand {
             } else {
                 Outcome o = look(now, after, module, !unchanged && after.equals(before) ? at : null);
                 if (o.ended() && o.up()) {
-                    say(json, bundle + " " + after + " is up on " + now.get("scm") + " (" + o.text() + ", "
+                    say(bundle + " " + after + " is up on " + now.get("scm") + " (" + o.text() + ", "
                             + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms)");
                     return 0;
                 }
@@ -97,7 +97,7 @@ final class DeployCommand {
                 }
             }
             if (failure == null && System.nanoTime() > deadline) {
-                say(json, bundle + " " + after + " is not up after " + timeout.toSeconds() + " s: "
+                say(bundle + " " + after + " is not up after " + timeout.toSeconds() + " s: "
                         + look(now, after, module, null).text() + " (hasmctl status shows its module)");
                 return LaunchException.FAILED;
             }
@@ -158,7 +158,7 @@ final class DeployCommand {
         return list(now.get("installed")).stream().anyMatch(b -> version.equals(string(b.get("version"))));
     }
 
-    private void say(boolean json, String text) {
+    private void say(String text) {
         if (!json) {
             out.println("hasmctl: " + client.base() + ": " + text);
         }

@@ -22,13 +22,12 @@ public final class RequestTally implements ServiceRequests {
     private static final long[] BOUND_NANOS = BOUNDS.stream().mapToLong(s -> Math.round(s * 1e9)).toArray();
 
     private final String protocol;
-    private final Map<Key, Cell> cells = new ConcurrentHashMap<>();
-
-    private record Key(String operation, String outcome) {
-    }
+    // by operation, then outcome: a request of a pair seen before looks its cell up without allocating
+    private final Map<String, Map<String, Cell>> cells = new ConcurrentHashMap<>();
+    // guarded by this: how many pairs have a cell
+    private int series;
 
     private static final class Cell {
-        final LongAdder count = new LongAdder();
         final DoubleAdder seconds = new DoubleAdder();
         final LongAdder[] buckets = new LongAdder[BOUND_NANOS.length + 1];
 
@@ -57,11 +56,10 @@ public final class RequestTally implements ServiceRequests {
      * @param nanos how long it took
      */
     public void record(String operation, String outcome, long nanos) {
-        Key key = new Key(operation, outcome);
-        Cell cell = cells.get(key);
+        Map<String, Cell> byOutcome = cells.get(operation);
+        Cell cell = byOutcome == null ? null : byOutcome.get(outcome);
         if (cell == null) {
-            cell = cells.size() < MAX_SERIES ? cells.computeIfAbsent(key, k -> new Cell())
-                    : cells.computeIfAbsent(new Key(OTHER, OTHER), k -> new Cell());
+            cell = cell(operation, outcome);
         }
         long n = Math.max(0, nanos);
         int i = 0;
@@ -70,13 +68,32 @@ public final class RequestTally implements ServiceRequests {
         }
         cell.buckets[i].increment();
         cell.seconds.add(n / 1e9);
-        cell.count.increment();
+    }
+
+    /* The cell of a pair not seen before, or OTHER's once MAX_SERIES pairs have one. */
+    private synchronized Cell cell(String operation, String outcome) {
+        Map<String, Cell> byOutcome = cells.get(operation);
+        Cell cell = byOutcome == null ? null : byOutcome.get(outcome);
+        if (cell != null) {
+            return cell;
+        }
+        boolean full = series >= MAX_SERIES;
+        String op = full ? OTHER : operation;
+        String out = full ? OTHER : outcome;
+        Map<String, Cell> into = cells.computeIfAbsent(op, k -> new ConcurrentHashMap<>());
+        cell = into.get(out);
+        if (cell == null) {
+            cell = new Cell();
+            into.put(out, cell);
+            series++;
+        }
+        return cell;
     }
 
     @Override
     public List<Requests> requests() {
-        List<Requests> out = new ArrayList<>(cells.size());
-        cells.forEach((key, cell) -> {
+        List<Requests> out = new ArrayList<>();
+        cells.forEach((operation, byOutcome) -> byOutcome.forEach((outcome, cell) -> {
             List<Long> buckets = new ArrayList<>(cell.buckets.length);
             long sum = 0;
             for (LongAdder b : cell.buckets) {
@@ -85,8 +102,8 @@ public final class RequestTally implements ServiceRequests {
                 sum += v;
             }
             // the buckets are read one by one while requests go on: the count is their sum, so the two agree
-            out.add(new Requests(key.operation(), key.outcome(), sum, cell.seconds.sum(), buckets));
-        });
+            out.add(new Requests(operation, outcome, sum, cell.seconds.sum(), buckets));
+        }));
         return out;
     }
 }
