@@ -23,6 +23,7 @@ import org.hasm.admin.internal.AdminApi.Reply;
 import org.hasm.spi.CallRecord;
 import org.hasm.spi.HaController;
 import org.hasm.spi.ModuleInfo;
+import org.hasm.spi.storage.DurableFiles;
 import org.osgi.framework.Version;
 
 /**
@@ -341,8 +342,8 @@ final class DeployRoute {
     }
 
     private void syncFolder() {
-        try (FileChannel dir = FileChannel.open(deployDir, StandardOpenOption.READ)) {
-            dir.force(true);
+        try {
+            DurableFiles.syncFolder(deployDir);
         } catch (IOException e) {
             // some file systems cannot open a folder: the rename is still atomic, only its durability is the OS's
         }
