@@ -36,6 +36,8 @@ final class NfsWriteLoop implements AutoCloseable {
     private final List<Ack> acks = new ArrayList<>();
     private final AtomicInteger reconnects = new AtomicInteger();
     private final AtomicInteger resent = new AtomicInteger();
+    // The latest failures, with when they happened, for a failure's reader (guarded by itself).
+    private final java.util.ArrayDeque<String> failures = new java.util.ArrayDeque<>();
     private final Thread thread;
 
     private NfsWriteLoop(String address, int port, byte[] folder, String prefix, Duration limit) {
@@ -70,6 +72,12 @@ final class NfsWriteLoop implements AutoCloseable {
                 close(c);
                 c = null;
                 reconnects.incrementAndGet();
+                synchronized (failures) {
+                    if (failures.size() == 8) {
+                        failures.removeFirst();
+                    }
+                    failures.addLast(java.time.LocalTime.now() + " file " + i + ": " + e);
+                }
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // the address is on its way
             }
         }
@@ -135,8 +143,12 @@ final class NfsWriteLoop implements AutoCloseable {
     }
 
     String summary() {
+        String latest;
+        synchronized (failures) {
+            latest = failures.isEmpty() ? "" : "; latest failures: " + String.join("; ", failures);
+        }
         return ackCount() + " files acknowledged, " + reconnects.get() + " reconnections, " + resent.get()
-                + " UNSTABLE writes resent after the verifier changed";
+                + " UNSTABLE writes resent after the verifier changed" + latest;
     }
 
     void stop() throws InterruptedException {

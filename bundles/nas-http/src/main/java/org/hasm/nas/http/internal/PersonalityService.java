@@ -54,15 +54,17 @@ final class PersonalityService {
     private final Map<String, Connector> connectors;
     private final RequestThreads threads;
     private final CostlyRequests costly;
+    private final ReleaseGate gate;
     private final Events events;
 
     private PersonalityService(ServicePlan plan, StandardService service, Map<String, Connector> connectors,
-            RequestThreads threads, CostlyRequests costly, Events events) {
+            RequestThreads threads, CostlyRequests costly, ReleaseGate gate, Events events) {
         this.plan = plan;
         this.service = service;
         this.connectors = connectors;
         this.threads = threads;
         this.costly = costly;
+        this.gate = gate;
         this.events = events;
     }
 
@@ -100,6 +102,8 @@ final class PersonalityService {
         errors.setShowReport(true);
         host.getPipeline().addValve(errors);
         engine.addChild(host);
+        ReleaseGate gate = new ReleaseGate();
+        engine.getPipeline().addValve(gate);
         if (requests != null) {
             engine.getPipeline().addValve(new CountedRequests(requests));
         }
@@ -136,7 +140,7 @@ final class PersonalityService {
             failure = EmbeddedTomcat.rootMessage(e);
             cause = e;
         }
-        PersonalityService opened = new PersonalityService(plan, service, connectors, threads, costly, events);
+        PersonalityService opened = new PersonalityService(plan, service, connectors, threads, costly, gate, events);
         if (failure != null) {
             opened.stopQuietly();
             opened.endThreads();
@@ -174,9 +178,17 @@ final class PersonalityService {
         return listening;
     }
 
-    /** Stops serving: waiting expensive requests get 503, the service stops, then its threads end. */
+    /**
+     * Stops serving: waiting expensive requests get 503, the clients are let go ({@link ReleaseGate}), the
+     * service stops, then its threads end.
+     */
     void close(EmbeddedTomcat tomcat) {
         costly.close();
+        int left = gate.drain(connectors.values(), ReleaseGate.DRAIN_MS);
+        if (left > 0) {
+            events.warn("personality " + plan.personality() + ": " + left + " request(s) still running after "
+                    + ReleaseGate.DRAIN_MS + " ms; their connections are closed");
+        }
         try {
             tomcat.remove(service);
         } catch (Exception e) {
@@ -209,7 +221,7 @@ final class PersonalityService {
     }
 
     private static Connector connector(String address, int port, HttpSettings limits) {
-        Connector c = new Connector("org.apache.coyote.http11.Http11NioProtocol");
+        Connector c = new Connector(new ReleaseGate.Protocol());
         c.setPort(port);
         c.setProperty("address", address);
         c.setProperty("maxHttpHeaderSize", Integer.toString(limits.maxHeaderBytes()));
@@ -222,6 +234,8 @@ final class PersonalityService {
         c.setProperty("useSendfile", "true");
         // rebind at once when a personality comes back, despite sockets in TIME_WAIT
         c.setProperty("socket.soReuseAddress", "true");
+        // bound at start, so that a release can close the listening socket first (ReleaseGate)
+        c.setProperty("bindOnInit", "false");
         c.setProperty("socket.directBuffer", "true");
         c.setProperty("server", "hasm");
         c.setXpoweredBy(false);

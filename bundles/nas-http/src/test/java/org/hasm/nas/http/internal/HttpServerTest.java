@@ -528,6 +528,106 @@ class HttpServerTest {
         assertTrue(events.events.stream().anyMatch(e -> e.startsWith("RELEASED") && e.contains("B")));
     }
 
+    /*
+     * A handover lets the clients of the personality go as a move of its address would: a request sent on a
+     * kept-alive connection while the personality is released is dropped unanswered (the client retries it at
+     * the new owner), never answered 400 by a paused connector; a request already running finishes, and its
+     * answer closes its connection.
+     */
+    @Test
+    void aRequestArrivingWhileThePersonalityIsReleasedIsDroppedAndOneRunningFinishes() throws Exception {
+        Files.writeString(docs.resolve("a.txt"), "a");
+        HttpServer s = server(HttpSettings.defaults(), DurableWrite.DEFAULT_OPENER);
+        int port = serveDocs(s, false);
+        byte[] head = "first".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] rest = "-and-last".getBytes(StandardCharsets.ISO_8859_1);
+        Thread release = null;
+        try (Socket kept = new Socket(); Socket upload = new Socket()) {
+            kept.connect(new InetSocketAddress(A, port), 5_000);
+            kept.setSoTimeout(10_000);
+            String get = "GET /docs/a.txt HTTP/1.1\r\nHost: x\r\n\r\n";
+            kept.getOutputStream().write(get.getBytes(StandardCharsets.ISO_8859_1));
+            Response first = readOne(kept.getInputStream());
+            assertEquals(200, first.status());
+            assertEquals("a", first.text());
+
+            upload.connect(new InetSocketAddress(A, port), 5_000);
+            upload.setSoTimeout(10_000);
+            upload.getOutputStream().write(("PUT /docs/up.bin HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                    + (head.length + rest.length) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            upload.getOutputStream().write(head);
+            await("the upload writing", Duration.ofSeconds(10), () -> namesIn(docs).size() > 1);
+
+            release = new Thread(() -> {
+                try {
+                    s.reconcile(List.of());
+                } catch (HaException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "release-A");
+            release.start();
+            await("A's listening socket closed", Duration.ofSeconds(10), () -> !listening(A, port));
+
+            kept.getOutputStream().write(get.getBytes(StandardCharsets.ISO_8859_1));
+            assertEquals("", readAll(kept.getInputStream()), "a request on a kept-alive connection gets no answer");
+
+            upload.getOutputStream().write(rest);
+            Response put = readOne(upload.getInputStream());
+            assertEquals(201, put.status(), put.text());
+            assertEquals("close", put.header("connection"), put.headers().toString());
+            assertEquals("", readAll(upload.getInputStream()), "then the connection closes");
+        } finally {
+            if (release != null) {
+                release.join(15_000);
+            }
+        }
+        assertFalse(release.isAlive(), "the release ended");
+        assertEquals(List.of(), s.served());
+        assertEquals("first-and-last", Files.readString(docs.resolve("up.bin")), "the running upload was written");
+        assertFalse(events.warnings.stream().anyMatch(w -> w.contains("still running")), events.warnings::toString);
+    }
+
+    private static List<String> namesIn(Path folder) throws java.io.UncheckedIOException {
+        try (java.util.stream.Stream<Path> s = Files.list(folder)) {
+            return s.map(p -> p.getFileName().toString()).toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Reads one response whose body has a Content-Length, leaving the connection open. */
+    private static Response readOne(InputStream in) throws IOException {
+        java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < 65_536; i++) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("connection closed in a response head: " + head);
+            }
+            head.write(b);
+            if (head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                String text = head.toString(StandardCharsets.ISO_8859_1);
+                Matcher length = Pattern.compile("(?i)\r\ncontent-length:\\s*(\\d+)").matcher(text);
+                byte[] body = in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
+                java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+                all.write(head.toByteArray());
+                all.write(body);
+                return Fixture.read(new java.io.ByteArrayInputStream(all.toByteArray()), false);
+            }
+        }
+        throw new IOException("response head over 64 KiB");
+    }
+
+    /** @return what the server still sends before it closes the connection (a reset counts as closed) */
+    private static String readAll(InputStream in) {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        try {
+            in.transferTo(all);
+        } catch (IOException e) {
+            // reset: closed
+        }
+        return all.toString(StandardCharsets.ISO_8859_1);
+    }
+
     @Test
     void personalityOnAVolumeNotOwnedIsNotServed() throws Exception {
         int portB = freePort(B);
