@@ -115,6 +115,69 @@ class PairConfigIT {
     }
 
     /**
+     * A service's parameter changed through a configuration transaction is served at once by both SCMs,
+     * without a restart or a RESET: personality A's example service moves to another port on scm-a, and
+     * scm-b, which took the change too, serves it there after a takeover.
+     */
+    @Test
+    void aPersonalityParameterChangedOnTheMasterIsServedLiveByBothScms(@TempDir Path work) throws Exception {
+        try (Pair pair = create(work, Timing.TEST.startedTogether())) {
+            PairFaultIT.startInDac(pair);
+            pair.awaitExample(A, "personality A on scm-a", STEP);
+            long pidA = pair.pid(A);
+            long pidB = pair.pid(B);
+            int logA = pair.log(A).length();
+            int logB = pair.log(B).length();
+            String address = pair.personalityAddress(A);
+            int moved = pair.basePort() + 39;
+
+            HasmCtlRun set = hasmctl(pair, B, "config", "set", "org.hasm.personality~a", "example.port=" + moved);
+            assertEquals(0, set.code(), set.toString());
+            assertFalse(set.stdout().contains("RESET"), "a service's key needs no RESET: " + set);
+            Await.until("personality A's example service on port " + moved, STEP,
+                    () -> String.valueOf(answer(address, moved)).contains("personality A on scm-a (MASTER, DAC)"),
+                    pair::diagnostics);
+            Await.until("the old port closed", STEP, () -> pair.example(A) == null, pair::diagnostics);
+            for (Scm scm : Scm.values()) {
+                int from = scm == A ? logA : logB;
+                Await.until(scm.id() + " applies the parameter live", STEP,
+                        () -> pair.log(scm).substring(from).contains("personality parameters changed (A: example.port)"),
+                        pair::diagnostics);
+                assertFalse(pair.log(scm).substring(from).contains("RESET"), pair.log(scm).substring(from));
+            }
+            pair.awaitState(A, "DAC", "MASTER", STEP);
+            pair.awaitState(B, "DAC", "SLAVE", STEP);
+            assertEquals(pidA, pair.pid(A), "scm-a was not restarted");
+            assertEquals(pidB, pair.pid(B), "scm-b was not restarted");
+            pair.awaitExample(B, "personality B on scm-b (SLAVE, DAC)", STEP);
+
+            // a value the service's declaration refuses is refused by the transaction, and nothing changes
+            HasmCtlRun bad = hasmctl(pair, A, "config", "set", "org.hasm.personality~a", "example.port=70000");
+            assertEquals(1, bad.code(), bad.toString());
+            assertTrue(bad.stderr().contains("example.port"), bad.toString());
+
+            // scm-b took the change: after a takeover it serves A's example service at the new port
+            pair.kill(A);
+            pair.awaitState(B, "DEGRADED", "MASTER", STEP);
+            Await.until("scm-b serving A's example service on port " + moved, STEP,
+                    () -> String.valueOf(answer(address, moved)).contains("personality A on scm-b (MASTER, DEGRADED)"),
+                    pair::diagnostics);
+        }
+    }
+
+    /** @return the example service's line at an address and port, or {@code null} if none answers */
+    private static String answer(String address, int port) {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(address, port), 1000);
+            socket.setSoTimeout(2000);
+            String text = new String(socket.getInputStream().readNBytes(4096), StandardCharsets.UTF_8).strip();
+            return text.isEmpty() ? null : text;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
      * A SLAVE that a transaction did not reach (the link's TCP channels cut by nftables while the MASTER
      * commits) takes it from the replica once it checks, live, without a restart.
      */

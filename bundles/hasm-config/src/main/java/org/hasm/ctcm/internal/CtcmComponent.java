@@ -361,7 +361,7 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
                 }
             }
             long replicated = System.nanoTime();
-            List<String> reset = needsReset(file) ? List.of(file) : List.of();
+            List<String> reset = needsReset(file, changes.keySet()) ? List.of(file) : List.of();
             Commit c = new Commit(next.fingerprint(), clock.instant(), by, file,
                     Collections.unmodifiableMap(new LinkedHashMap<>(changes)), "", reset);
             // the replica holds the transaction durably: the peer applies it while this SCM writes its own
@@ -799,10 +799,17 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
         return (to - from) / 1_000_000;
     }
 
-    private static boolean needsReset(String file) {
-        // the controller takes the personalities at every boot, never while it runs
-        return file.startsWith(Node.PERSONALITY_FACTORY_PID + "~");
+    /**
+     * What a personality serves (its name, home, addresses and volumes) changes at each SCM's next boot;
+     * its other keys are its services' parameters, which the controller applies live.
+     */
+    private static boolean needsReset(String file, java.util.Set<String> keys) {
+        return file.startsWith(Node.PERSONALITY_FACTORY_PID + "~")
+                && keys.stream().anyMatch(k -> SERVED_KEYS.contains(k));
     }
+
+    /** The keys of a personality that say what is served; see {@link #needsReset}. */
+    private static final java.util.Set<String> SERVED_KEYS = java.util.Set.of("name", "home", "addresses", "volumes");
 
     private static String describe(PowerUp.Side s) {
         return s.intact() ? "generation " + s.fingerprint().generation() : s.kind().name().toLowerCase(java.util.Locale.ROOT);

@@ -584,6 +584,14 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
         }
     }
 
+    @Override
+    public void personalitiesChanged(List<Personality> personalities) {
+        Scm core = scm;
+        if (core != null) {
+            core.reconfigured();
+        }
+    }
+
     // ---- the storage ----
 
     @Override

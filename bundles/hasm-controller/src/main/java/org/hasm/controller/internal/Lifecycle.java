@@ -101,6 +101,24 @@ final class Lifecycle {
         return hasm(failed);
     }
 
+    /**
+     * opMode again in the current mode, forward, with personalities whose parameters changed; nothing
+     * when the SCM is not in a mode (booting, stopped): its next opMode takes them.
+     */
+    List<ModuleEntry> reapply(List<Personality> serving) {
+        Target t = target;
+        if (t == null || !t.hasMode()) {
+            return List.of();
+        }
+        return opMode(t.mode(), t.config(), false, serving);
+    }
+
+    /** @return whether the modules were last given a mode (the SCM runs in one) */
+    boolean hasMode() {
+        Target t = target;
+        return t != null && t.hasMode();
+    }
+
     /** stop on every initialised module not stopped yet, reverse order. */
     void stopAll(List<Personality> serving) {
         sequence(next(Stage.STOPPED, null, null, true, serving), true, null);

@@ -39,6 +39,9 @@ import org.hasm.spi.Tier;
  * takes the configuration as it is then, and on {@link #reconfigured()} the values that apply live.
  */
 final class Scm {
+    /** Posted when personality parameters were applied live: {@code scm}, {@code changed} (by personality). */
+    static final String PARAMETERS_TOPIC = "org/hasm/controller/PARAMETERS";
+
     private final Sink sink;
     private final Supplier<Settings> source;
     private final ModuleRegistry registry = new ModuleRegistry();
@@ -243,7 +246,11 @@ final class Scm {
 
     /**
      * The configuration changed: the controller thread takes the values that apply while the SCM runs
-     * (deadlines, INIT timings); the personalities follow at the next boot.
+     * (deadlines, INIT timings, the failback policy) and the personalities' parameters: when only their
+     * properties changed (a service's port, its exports), every module is called opMode again in the
+     * current mode with the new personalities, HASM modules first, as in a transition, and the SCM goes
+     * on serving; a change of what is served (a personality added or removed, its home, addresses or
+     * volumes) waits for the next boot.
      */
     void reconfigured() {
         loop.submit("reconfigure", () -> {
@@ -253,10 +260,46 @@ final class Scm {
                         + " MONITOR): " + String.join("; ", fresh.problems()), null);
                 return;
             }
+            Settings was = settings;
             settings = settings.withLiveValues(fresh);
-            sink.info("configuration applied: deadlines " + settings.deadlines() + ", at most "
-                    + settings.maxDeadline().toMillis() + " ms; personalities from the next RESET");
+            if (!was.equals(settings)) {
+                sink.info("configuration applied: deadlines " + settings.deadlines() + ", at most "
+                        + settings.maxDeadline().toMillis() + " ms");
+            }
+            personalitiesChanged(fresh.personalities());
         });
+    }
+
+    /** Controller thread: see {@link #reconfigured()}. */
+    private void personalitiesChanged(List<Personality> fresh) {
+        List<Personality> before = settings.personalities();
+        if (before.equals(fresh)) {
+            return;
+        }
+        String served = PersonalityChange.served(before, fresh);
+        if (served != null) {
+            sink.warn("personalities changed (" + served + "): what this SCM serves changes at its next boot (RESET)");
+            return;
+        }
+        String changed = PersonalityChange.parameters(before, fresh);
+        settings = settings.withPersonalities(fresh);
+        List<Personality> now = PersonalityChange.renewed(serving, fresh);
+        serving = now;
+        long start = System.nanoTime();
+        List<ModuleEntry> failed = lifecycle.reapply(now);
+        if (lifecycle.hasMode()) {
+            sink.info("personality parameters changed (" + changed + "): opMode again on every module in "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms, serving "
+                    + (now.isEmpty() ? "nothing" : String.join(", ", now.stream().map(Personality::name).toList())));
+        } else {
+            sink.info("personality parameters changed (" + changed + "): the next opMode serves them");
+        }
+        sink.post(PARAMETERS_TOPIC, Map.of("scm", settings.scm(), "changed", changed));
+        if (!failed.isEmpty()) {
+            dispatch(new Event.Fault("HASM module " + Lifecycle.describe(failed)
+                    + " failed opMode with the new personality parameters (" + changed + ")"));
+        }
+        publish();
     }
 
     // ---- whiteboard ----

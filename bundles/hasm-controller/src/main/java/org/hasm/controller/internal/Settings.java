@@ -75,13 +75,18 @@ record Settings(String scm, OpMode role, String peer, Map<Call, Duration> deadli
 
     /**
      * What a configuration change applies while the SCM runs: the deadlines, the INIT timings and the
-     * failback policy.
-     * The personalities (what the SCM serves) wait for the next boot, and the name, peer, role and
-     * journal size for the next start of the controller.
+     * failback policy. The personalities follow apart ({@link PersonalityChange}); the name, peer, role
+     * and journal size wait for the next start of the controller.
      */
     Settings withLiveValues(Settings fresh) {
         return new Settings(scm, role, peer, fresh.deadlines, fresh.maxDeadline, fresh.initTimeout, fresh.readyRetry,
                 journalSize, personalities, problems, fresh.failback);
+    }
+
+    /** The same settings with the personalities of a live change of their parameters ({@link PersonalityChange}). */
+    Settings withPersonalities(List<Personality> fresh) {
+        return new Settings(scm, role, peer, deadlines, maxDeadline, initTimeout, readyRetry, journalSize, fresh,
+                problems, failback);
     }
 
     /** What a boot (power on, RESET) takes from the configuration; name, peer, role and journal stay. */

@@ -667,6 +667,58 @@ class ScmTest {
     }
 
     @Test
+    void aChangeOfPersonalityParametersIsServedLiveByOpModeAgainAndAChangeOfWhatIsServedWaitsForABoot() {
+        Personality a = new TestPersonality("A", "scm-t", List.of("127.0.0.1"), Map.of("m.port", "7000"));
+        Settings first = settings(2_000, List.of(a), List.of());
+        AtomicReference<Settings> source = new AtomicReference<>(first);
+        scm = new Scm(first, sink, source::get);
+        TestModule hasm = new TestModule("h");
+        TestModule m = new TestModule("m");
+        scm.added(entry(hasm, Tier.HASM, 10));
+        scm.added(entry(m, Tier.SERVICE, 10));
+        scm.start();
+        awaitState(ScmState.DAC);
+        awaitIdle();
+        List<String> booted = m.calls();
+        assertEquals(List.of("INIT", "TEST", "OPMODE(MASTER, DAC)"), booted);
+
+        // a service's parameter: every module is called opMode again, HASM first, and the SCM goes on
+        Personality a7001 = new TestPersonality("A", "scm-t", List.of("127.0.0.1"), Map.of("m.port", "7001"));
+        source.set(settings(2_000, List.of(a7001), List.of()));
+        scm.reconfigured();
+        await("opMode again with the new parameter", () -> m.calls().size() == 4
+                && "7001".equals(m.context.personalities().get(0).properties().get("m.port")));
+        awaitIdle();
+        assertEquals("OPMODE(MASTER, DAC)", m.calls().get(3));
+        assertEquals(List.of("INIT", "TEST", "OPMODE(MASTER, DAC)", "OPMODE(MASTER, DAC)"), hasm.calls());
+        assertEquals(ScmState.DAC, scm.snapshot().state());
+        assertEquals("7001", scm.personalities().get(0).properties().get("m.port"));
+        assertTrue(log.stream().anyMatch(l -> l.contains("personality parameters changed (A: m.port)")), log::toString);
+        assertTrue(events.stream().anyMatch(e -> e.startsWith(Scm.PARAMETERS_TOPIC)), events::toString);
+
+        // the same configuration again: nothing is called
+        scm.reconfigured();
+        awaitIdle();
+        assertEquals(4, m.calls().size());
+
+        // another address: what is served changes only at the next boot
+        Personality moved = new TestPersonality("A", "scm-t", List.of("127.0.0.9"), Map.of("m.port", "7001"));
+        source.set(settings(2_000, List.of(moved), List.of()));
+        scm.reconfigured();
+        await("told it waits for a boot", () -> log.stream().anyMatch(l -> l.contains("personalities changed (A: addresses)")));
+        awaitIdle();
+        assertEquals(4, m.calls().size());
+        assertEquals(List.of("127.0.0.1"), scm.personalities().get(0).addresses());
+
+        // a HASM module that cannot serve the new parameters faults the SCM, as in a transition
+        hasm.failOn(Call.OPMODE);
+        Personality a7002 = new TestPersonality("A", "scm-t", List.of("127.0.0.1"), Map.of("m.port", "7002"));
+        source.set(settings(2_000, List.of(a7002), List.of()));
+        scm.reconfigured();
+        await("FAULT", () -> log.stream().anyMatch(l -> l.contains("failed opMode with the new personality parameters")));
+    }
+
+    @Test
     void aResetBootsWithTheConfigurationAsItIsThen() {
         Personality a = new TestPersonality("A", "scm-t", List.of("127.0.0.1"), Map.of());
         Personality a2 = new TestPersonality("A2", "scm-t", List.of("127.0.0.3"), Map.of());

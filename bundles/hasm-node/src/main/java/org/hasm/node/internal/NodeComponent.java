@@ -81,6 +81,8 @@ public class NodeComponent implements Node, HaModule, Keyring, ConfigurationList
     private volatile long incarnation;
     // Written under this; read by anyone.
     private volatile Checker.Result last = new Checker.Result(List.of(), Map.of());
+    // The personalities of the last sound check, to tell the listeners when they change (guarded by this).
+    private List<Personality> lastPersonalities;
 
     @Activate
     void activate(NodeConfig config, BundleContext context) {
@@ -94,6 +96,7 @@ public class NodeComponent implements Node, HaModule, Keyring, ConfigurationList
         Checker.Result result = checker.check();
         synchronized (this) {
             last = result;
+            lastPersonalities = state.personalities();
         }
         log.info("node " + identity.scm() + " (configured " + identity.role() + ", "
                 + (identity.peer() == null ? "standalone" : "peer " + identity.peer()) + "), data in "
@@ -218,13 +221,28 @@ public class NodeComponent implements Node, HaModule, Keyring, ConfigurationList
         recheck();
     }
 
-    /** Checks again; tells the listeners when what is wrong changed. */
+    /** Checks again; tells the listeners when what is wrong changed, and when the personalities of a sound configuration did. */
     private Checker.Result recheck() {
         Checker.Result result = checker.check();
         List<String> before;
+        List<Personality> personalities = result.problems().isEmpty() ? state.personalities() : null;
+        boolean personalitiesChanged;
         synchronized (this) {
             before = last.problems();
             last = result;
+            personalitiesChanged = personalities != null && !personalities.equals(lastPersonalities);
+            if (personalitiesChanged) {
+                lastPersonalities = personalities;
+            }
+        }
+        if (personalitiesChanged) {
+            for (NodeListener l : listeners.values()) {
+                try {
+                    l.personalitiesChanged(personalities);
+                } catch (RuntimeException e) {
+                    log.error("node listener " + l.getClass().getName() + " failed", e);
+                }
+            }
         }
         if (!before.equals(result.problems())) {
             if (result.problems().isEmpty()) {

@@ -127,8 +127,8 @@ final class NfsProgram implements RpcDispatchable {
         long t0 = System.nanoTime();
         int proc = call.getProcedure();
         if (proc == Nfs3.NULL) {
-            call.reply(new Xdr3.Reply(out -> { }));
             requests.record("NULL", "ok", System.nanoTime() - t0);
+            call.reply(new Xdr3.Reply(out -> { }));
             return;
         }
         if (proc < 0 || proc > Nfs3.COMMIT) {
@@ -159,8 +159,9 @@ final class NfsProgram implements RpcDispatchable {
             requests.record(Nfs3.PROCEDURES.get(proc), "dropped", System.nanoTime() - t0);
             return;
         }
-        reply(call, reply);
+        // counted before it is sent, so that a client holding its answer finds it counted
         requests.record(Nfs3.PROCEDURES.get(proc), Nfs3.statusName(reply.status()), System.nanoTime() - t0);
+        reply(call, reply);
     }
 
     /** Sends a reply; a buffer it holds is given back once the transport has written it (or failed to). */
