@@ -104,6 +104,16 @@ final class NfsServer {
         }
     }
 
+    /**
+     * Serves a scratch export of this SCM's own on 127.0.0.1 and calls it as a client would
+     * ({@link NfsSelfCheck}).
+     *
+     * @return the calls that were answered, for the log
+     */
+    synchronized String selfCheck(java.nio.file.Path folder) throws HaException {
+        return NfsSelfCheck.run(folder, settings, handles, incarnation, events);
+    }
+
     synchronized void stopServing() {
         for (String name : new ArrayList<>(waiting.keySet())) {
             stopWaiting(name);
