@@ -115,8 +115,13 @@ class MetricsCostBench {
         Scraper(Pair pair) {
             thread = new Thread(() -> {
                 long next = System.nanoTime();
-                while (running.get()) {
-                    Scrape s = Scrape.orNull(pair, Scm.A);
+                while (running.get() && !Thread.currentThread().isInterrupted()) {
+                    Scrape s;
+                    try {
+                        s = Scrape.orNull(pair, Scm.A);
+                    } catch (AssertionError e) {
+                        break; // interrupted by close(): the phase is over
+                    }
                     if (s != null) {
                         answered.incrementAndGet();
                     }

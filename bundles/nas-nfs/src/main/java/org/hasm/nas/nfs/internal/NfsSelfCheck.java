@@ -1,8 +1,6 @@
 package org.hasm.nas.nfs.internal;
 
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -43,7 +41,6 @@ final class NfsSelfCheck {
     private static final String EXPORT = "check";
     private static final String LOOPBACK = "127.0.0.1";
     private static final int TIMEOUT_MS = 10_000;
-    private static final int MAX_RECORD = 1 << 20;
     private static final int NOBODY = 65534;
     private static final int BIND_TRIES = 3;
 
@@ -106,7 +103,7 @@ final class NfsSelfCheck {
     private static String calls(int port) throws IOException, HaException {
         try (Client c = new Client(port)) {
             Xdr mnt = c.call(Nfs3.MOUNT_PROGRAM, Nfs3.MOUNT_VERSION, Nfs3.MOUNTPROC_MNT,
-                    out -> out.xdrEncodeString("/" + EXPORT));
+                    (Encoder) out -> out.xdrEncodeString("/" + EXPORT));
             expect(mnt.xdrDecodeInt(), "MNT /" + EXPORT);
             byte[] dir = mnt.xdrDecodeDynamicOpaque();
 
@@ -147,7 +144,7 @@ final class NfsSelfCheck {
                         + content.length + " written");
             }
 
-            expect(c.call(Nfs3.PROGRAM, Nfs3.VERSION, Nfs3.READDIRPLUS, out -> {
+            expect(c.call(Nfs3.PROGRAM, Nfs3.VERSION, Nfs3.READDIRPLUS, (Encoder) out -> {
                 out.xdrEncodeDynamicOpaque(dir);
                 out.xdrEncodeLong(0); // cookie
                 out.xdrEncodeOpaque(new byte[Nfs3.VERFSIZE], Nfs3.VERFSIZE);
@@ -235,8 +232,6 @@ final class NfsSelfCheck {
     /** One TCP connection, record-marked calls and replies, AUTH_SYS as nobody. Not thread-safe. */
     private static final class Client implements AutoCloseable {
         private final Socket socket = new Socket();
-        private final DataInputStream in;
-        private final OutputStream out;
         private final RpcAuthTypeUnix credential = new RpcAuthTypeUnix(NOBODY, NOBODY, new int[] {NOBODY}, 0,
                 "hasm-selfcheck");
         private int xid = (int) System.nanoTime();
@@ -244,53 +239,20 @@ final class NfsSelfCheck {
         Client(int port) throws IOException {
             socket.connect(new InetSocketAddress(LOOPBACK, port), TIMEOUT_MS);
             socket.setSoTimeout(TIMEOUT_MS);
-            in = new DataInputStream(socket.getInputStream());
-            out = socket.getOutputStream();
         }
 
-        Xdr nfs(int procedure, XdrAble args) throws IOException, HaException {
-            return call(Nfs3.PROGRAM, Nfs3.VERSION, procedure, args::xdrEncode);
+        Xdr nfs(int procedure, XdrAble args) throws IOException {
+            return call(Nfs3.PROGRAM, Nfs3.VERSION, procedure, args);
         }
 
         /** @return the reply's results, positioned after the accept status */
-        Xdr call(int program, int version, int procedure, Encoder args) throws IOException, HaException {
+        Xdr call(int program, int version, int procedure, XdrAble args) throws IOException {
             int id = ++xid;
-            byte[] body;
-            try (Xdr x = new Xdr(Xdr.INITIAL_XDR_SIZE)) {
-                x.beginEncoding();
-                x.xdrEncodeInt(id);
-                x.xdrEncodeInt(0); // CALL
-                x.xdrEncodeInt(2); // RPC version 2
-                x.xdrEncodeInt(program);
-                x.xdrEncodeInt(version);
-                x.xdrEncodeInt(procedure);
-                credential.xdrEncode(x);
-                args.encode(x);
-                x.endEncoding();
-                body = x.getBytes();
-            }
-            out.write(ByteBuffer.allocate(4 + body.length).putInt(0x80000000 | body.length).put(body).array());
-            out.flush();
-            int mark = in.readInt();
-            int length = mark & 0x7fffffff;
-            if ((mark & 0x80000000) == 0 || length > MAX_RECORD) {
-                throw new IOException("a reply of " + length + " bytes in more than one fragment");
-            }
-            byte[] record = new byte[length];
-            in.readFully(record);
-            Xdr x = new Xdr(record);
+            byte[] results = RpcCaller.exchange(socket, id,
+                    RpcCaller.callRecord(id, program, version, procedure, credential, args),
+                    "program " + program + " procedure " + procedure);
+            Xdr x = new Xdr(results);
             x.beginDecoding();
-            if (x.xdrDecodeInt() != id || x.xdrDecodeInt() != 1) {
-                throw new IOException("not the reply to call " + id);
-            }
-            int replyStat = x.xdrDecodeInt();
-            x.xdrDecodeInt(); // verifier's flavor
-            x.xdrDecodeDynamicOpaque();
-            int acceptStat = x.xdrDecodeInt();
-            if (replyStat != 0 || acceptStat != 0) {
-                throw new HaException("NFS self-check: program " + program + " procedure " + procedure
-                        + " refused (reply " + replyStat + ", accept " + acceptStat + ")");
-            }
             return x;
         }
 
@@ -300,9 +262,19 @@ final class NfsSelfCheck {
         }
     }
 
-    /** Writes a call's arguments. */
+    /** Arguments written by a lambda: the check's MNT path and READDIRPLUS, which the server never encodes. */
     @FunctionalInterface
-    private interface Encoder {
-        void encode(Xdr out) throws IOException;
+    private interface Encoder extends XdrAble {
+        void encode(org.dcache.oncrpc4j.xdr.XdrEncodingStream out) throws IOException;
+
+        @Override
+        default void xdrEncode(org.dcache.oncrpc4j.xdr.XdrEncodingStream out) throws IOException {
+            encode(out);
+        }
+
+        @Override
+        default void xdrDecode(org.dcache.oncrpc4j.xdr.XdrDecodingStream in) {
+            throw new UnsupportedOperationException("arguments are only sent");
+        }
     }
 }

@@ -47,7 +47,20 @@ final class RpcCaller {
     private static byte[] once(String host, int port, int program, int version, int procedure, XdrAble args,
             long deadlineNanos) throws IOException {
         int xid = ThreadLocalRandom.current().nextInt();
-        byte[] body;
+        byte[] body = callRecord(xid, program, version, procedure, null, args);
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), remaining(deadlineNanos));
+            s.setSoTimeout(remaining(deadlineNanos));
+            return exchange(s, xid, body, host + ":" + port);
+        }
+    }
+
+    /**
+     * @param credential the call's credential and verifier ({@code RpcAuthTypeUnix}), or {@code null} for AUTH_NONE
+     * @return the body of a call's record: its header, credential and arguments
+     */
+    static byte[] callRecord(int xid, int program, int version, int procedure, XdrAble credential, XdrAble args)
+            throws IOException {
         try (Xdr x = new Xdr(Xdr.INITIAL_XDR_SIZE)) {
             x.beginEncoding();
             x.xdrEncodeInt(xid);
@@ -56,47 +69,56 @@ final class RpcCaller {
             x.xdrEncodeInt(program);
             x.xdrEncodeInt(version);
             x.xdrEncodeInt(procedure);
-            for (int i = 0; i < 4; i++) {
-                x.xdrEncodeInt(0); // AUTH_NONE credential and verifier, both empty
+            if (credential == null) {
+                for (int i = 0; i < 4; i++) {
+                    x.xdrEncodeInt(0); // AUTH_NONE credential and verifier, both empty
+                }
+            } else {
+                credential.xdrEncode(x);
             }
             args.xdrEncode(x);
             x.endEncoding();
-            body = x.getBytes();
+            return x.getBytes();
         } catch (OncRpcException e) {
             throw new IOException(e);
         }
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(host, port), remaining(deadlineNanos));
-            s.setSoTimeout(remaining(deadlineNanos));
-            OutputStream out = s.getOutputStream();
-            out.write(ByteBuffer.allocate(4 + body.length).putInt(0x80000000 | body.length).put(body).array());
-            out.flush();
-            DataInputStream in = new DataInputStream(s.getInputStream());
-            int mark = in.readInt();
-            int length = mark & 0x7fffffff;
-            if ((mark & 0x80000000) == 0 || length < 24 || length > MAX_REPLY) {
-                throw new IOException("a reply of " + length + " bytes in " + (mark < 0 ? "one" : "several") + " fragments");
-            }
-            byte[] r = new byte[length];
-            in.readFully(r);
-            ByteBuffer b = ByteBuffer.wrap(r);
-            if (b.getInt() != xid || b.getInt() != 1 || b.getInt() != 0) {
-                throw new IOException("not an accepted reply to the call");
-            }
-            b.getInt(); // verifier flavor
-            int verifier = b.getInt();
-            if (verifier < 0 || verifier > b.remaining() - 4) {
-                throw new IOException("a verifier of " + verifier + " bytes");
-            }
-            b.position(b.position() + ((verifier + 3) & ~3));
-            int accept = b.getInt();
-            if (accept != 0) {
-                throw new IOException(host + ":" + port + " did not accept the call (accept_stat " + accept + ")");
-            }
-            byte[] rest = new byte[b.remaining()];
-            b.get(rest);
-            return rest;
+    }
+
+    /**
+     * Sends one call on a connected socket and reads its reply (one fragment, at most {@value #MAX_REPLY} bytes).
+     *
+     * @return the results of the reply, after its accept status
+     * @throws IOException if the reply is not an accepted reply to this call
+     */
+    static byte[] exchange(Socket s, int xid, byte[] body, String peer) throws IOException {
+        OutputStream out = s.getOutputStream();
+        out.write(ByteBuffer.allocate(4 + body.length).putInt(0x80000000 | body.length).put(body).array());
+        out.flush();
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        int mark = in.readInt();
+        int length = mark & 0x7fffffff;
+        if ((mark & 0x80000000) == 0 || length < 24 || length > MAX_REPLY) {
+            throw new IOException("a reply of " + length + " bytes in " + (mark < 0 ? "one" : "several") + " fragments");
         }
+        byte[] r = new byte[length];
+        in.readFully(r);
+        ByteBuffer b = ByteBuffer.wrap(r);
+        if (b.getInt() != xid || b.getInt() != 1 || b.getInt() != 0) {
+            throw new IOException("not an accepted reply to the call");
+        }
+        b.getInt(); // verifier flavor
+        int verifier = b.getInt();
+        if (verifier < 0 || verifier > b.remaining() - 4) {
+            throw new IOException("a verifier of " + verifier + " bytes");
+        }
+        b.position(b.position() + ((verifier + 3) & ~3));
+        int accept = b.getInt();
+        if (accept != 0) {
+            throw new IOException(peer + " did not accept the call (accept_stat " + accept + ")");
+        }
+        byte[] rest = new byte[b.remaining()];
+        b.get(rest);
+        return rest;
     }
 
     private static int remaining(long deadlineNanos) throws IOException {
