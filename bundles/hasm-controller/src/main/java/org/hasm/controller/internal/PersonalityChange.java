@@ -1,7 +1,6 @@
 package org.hasm.controller.internal;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,14 +89,7 @@ final class PersonalityChange {
      */
     static List<Personality> renewed(List<Personality> serving, List<Personality> after) {
         Map<String, Personality> now = byName(after);
-        List<Personality> list = new ArrayList<>(serving.size());
-        Set<String> seen = new HashSet<>();
-        for (Personality p : serving) {
-            if (seen.add(p.name())) {
-                list.add(now.getOrDefault(p.name(), p));
-            }
-        }
-        return List.copyOf(list);
+        return serving.stream().map(p -> now.getOrDefault(p.name(), p)).toList();
     }
 
     private static Map<String, Personality> byName(List<Personality> list) {
