@@ -16,6 +16,7 @@ import java.time.Instant;
 import org.hasm.itests.cluster.Pair.Scm;
 import org.hasm.itests.cluster.Pair.Timing;
 import org.hasm.itests.dist.ScmProcess;
+import org.hasm.itests.support.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -98,7 +99,9 @@ class PairUpsIT {
             awaitUps(pair, "OL");
             for (Scm scm : Scm.values()) {
                 assertTrue(pair.log(scm).contains("not taken for a power failure"), scm.id() + " reported the loss");
-                assertTrue(pair.log(scm).contains("upsd answers again after"), scm.id() + " reported the return");
+                // the status may show the UPS again a moment before the watch's log line is written
+                Await.until(scm.id() + " reporting the return of upsd", STEP,
+                        () -> pair.log(scm).contains("upsd answers again after"), pair::diagnostics);
             }
 
             // low battery: no grace

@@ -21,13 +21,12 @@ import org.hasm.spi.health.ServiceRequests;
  * call, the outcome {@code any}.
  *
  * <p>Read at most every {@link #REFRESH_NANOS}: an smbstatus run costs some 40 ms of CPU, and a scrape every
- * second would otherwise run it every second for every personality (every 10 s, it was still 12% more CPU for
- * an idle SCM scraped every second). A rate over minutes, what a dashboard shows, is the same. A personality that went away (released, or its smbd restarted) leaves its
+ * second would otherwise run it every second for every personality. A personality that went away (released, or its smbd restarted) leaves its
  * last reading in the totals, so the counters only grow; requests answered between that reading and its
  * end are not counted.
  */
 final class SmbRequests implements ServiceRequests {
-    static final long REFRESH_NANOS = 60_000_000_000L;
+    static final long REFRESH_NANOS = 10_000_000_000L;
     static final long SMBSTATUS_TIMEOUT_MS = 2_000;
     private static final Pattern LINE = Pattern.compile("^smb2_([a-z]+)_(count|time):\\s+(\\d+)\\s*$");
 
