@@ -106,11 +106,10 @@ final class Lifecycle {
      * when the SCM is not in a mode (booting, stopped): its next opMode takes them.
      */
     List<ModuleEntry> reapply(List<Personality> serving) {
-        Target t = target;
-        if (t == null || !t.hasMode()) {
+        if (!hasMode()) {
             return List.of();
         }
-        return opMode(t.mode(), t.config(), false, serving);
+        return opMode(target.mode(), target.config(), false, serving);
     }
 
     /** @return whether the modules were last given a mode (the SCM runs in one) */

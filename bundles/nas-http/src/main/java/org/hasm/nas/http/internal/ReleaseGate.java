@@ -78,11 +78,6 @@ final class ReleaseGate extends ValveBase implements AccessLog {
         }
     }
 
-    /** @return the requests admitted and not ended yet */
-    int running() {
-        return running.get();
-    }
-
     /**
      * Drains the personality's connectors as the class says.
      *
