@@ -44,6 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  * longest gap between two successful READs (median, min, max of {@value #OUTAGE_RUNS} kills; target
  * ≤ 1 s).</li>
  * </ul>
+ * Both servers run at once and take turns, each run of one followed by the same run of the other, after
+ * {@value #WARMUP} uncounted runs of each kind on each (a JVM's first runs measure its compiler).
  * Root is not squashed on either server (Ganesha: {@code No_Root_Squash}; hasm:
  * {@code nfs.root.squash.files=false}), so both serve the same caller alike. Figures only, nothing
  * asserted; a failed transfer or call fails the run.
@@ -52,9 +54,12 @@ class NfsBench {
 
     // knobs for a quicker look (-Dbench.nfs.mib=64 ...); the figures the README quotes use the defaults
     private static final int MIB = Integer.getInteger("bench.nfs.mib", 256);
-    private static final int RUNS = Integer.getInteger("bench.nfs.runs", 3);
+    private static final int RUNS = Integer.getInteger("bench.nfs.runs", 5);
     private static final int FILES = Integer.getInteger("bench.nfs.files", 10_000);
     private static final int META_RUNS = Integer.getInteger("bench.nfs.meta.runs", 3);
+    /** Runs of each kind, on each server, before the counted ones: the JVM compiles hasm's hot paths then. */
+    private static final int WARMUP = Integer.getInteger("bench.nfs.warmup", 2);
+    private static final int WARMUP_FILES = 3_000;
     private static final int OUTAGE_RUNS = Integer.getInteger("bench.nfs.outage.runs", 5);
     private static final Duration STEP = Duration.ofSeconds(60);
     private static final Duration TRANSFER = Duration.ofMinutes(5);
@@ -78,7 +83,10 @@ class NfsBench {
         List<Double> hasmWrite = new ArrayList<>();
         List<Double> hasmRead = new ArrayList<>();
         List<Double> hasmMeta = new ArrayList<>();
-        Path folder;
+        List<Double> ganeshaWrite = new ArrayList<>();
+        List<Double> ganeshaRead = new ArrayList<>();
+        List<Double> ganeshaMeta = new ArrayList<>();
+        List<Double> ganeshaDirsyncMeta = new ArrayList<>();
         try (Pair pair = Pair.create(work.resolve("pair"), Timing.TEST.startedTogether())) {
             unsquashRoot(pair);
             pair.start(Scm.A);
@@ -88,46 +96,55 @@ class NfsBench {
             String address = pair.personalityAddress(Scm.A);
             int port = pair.nfsPort();
             awaitMount(address, port, pair::diagnostics);
-            folder = pair.shared().resolve("volumes").resolve(pair.volume(Scm.A));
-            for (int run = 0; run < RUNS; run++) {
-                String name = "big-hasm-" + run + ".bin";
-                String url = "nfs://" + address + "/files/" + name + "?nfsport=" + port + "&mountport=" + port + "&version=3";
-                hasmWrite.add(rate(List.of("nfs-cp", big.toString(), url), big, folder.resolve(name)));
-                hasmRead.add(rate(List.of("nfs-cp", url, back.toString()), big, back));
-            }
-            for (int run = 0; run < META_RUNS; run++) {
-                hasmMeta.add(meta(List.of(), address, port, port, "/files", "meta-hasm-" + run));
-            }
-        }
-        List<Double> ganeshaWrite = new ArrayList<>();
-        List<Double> ganeshaRead = new ArrayList<>();
-        List<Double> ganeshaMeta = new ArrayList<>();
-        List<Double> ganeshaDirsyncMeta = new ArrayList<>();
-        try (PlainGanesha ganesha = PlainGanesha.start(work.resolve("ganesha"), folder, GANESHA_NFS_PORT,
-                GANESHA_MOUNT_PORT)) {
-            for (int run = 0; run < RUNS; run++) {
-                String name = "big-ganesha-" + run + ".bin";
-                String url = ganesha.url("/" + name);
-                ganeshaWrite.add(rate(ganesha.inNamespace(List.of("nfs-cp", big.toString(), url)), big,
-                        folder.resolve(name)));
-                ganeshaRead.add(rate(ganesha.inNamespace(List.of("nfs-cp", url, back.toString())), big, back));
-            }
-            for (int run = 0; run < META_RUNS; run++) {
-                ganeshaMeta.add(meta(ganesha.inNamespace(List.of()), "127.0.0.1", ganesha.nfsPort(), ganesha.mountPort(),
-                        ganesha.exportPath(), "meta-ganesha-" + run));
-            }
-            String dirsync = dirsync(folder, true);
-            if (dirsync == null) {
-                try {
-                    for (int run = 0; run < META_RUNS; run++) {
-                        ganeshaDirsyncMeta.add(meta(ganesha.inNamespace(List.of()), "127.0.0.1", ganesha.nfsPort(),
-                                ganesha.mountPort(), ganesha.exportPath(), "meta-ganesha-dirsync-" + run));
+            Path folder = pair.shared().resolve("volumes").resolve(pair.volume(Scm.A));
+            // Both servers up at once, each run of one followed by the same run of the other, after a
+            // warm-up run of each that is not counted: a JVM's first runs measure its compiler, and a
+            // peer measured minutes later on a machine whose load moved measures that.
+            try (PlainGanesha ganesha = PlainGanesha.start(work.resolve("ganesha"), folder, GANESHA_NFS_PORT,
+                    GANESHA_MOUNT_PORT)) {
+                for (int run = -WARMUP; run < RUNS; run++) {
+                    String hasmName = "big-hasm-" + (run + WARMUP) + ".bin";
+                    String hasmUrl = "nfs://" + address + "/files/" + hasmName + "?nfsport=" + port + "&mountport="
+                            + port + "&version=3";
+                    String ganeshaName = "big-ganesha-" + (run + WARMUP) + ".bin";
+                    String ganeshaUrl = ganesha.url("/" + ganeshaName);
+                    double hw = rate(List.of("nfs-cp", big.toString(), hasmUrl), big, folder.resolve(hasmName));
+                    double gw = rate(ganesha.inNamespace(List.of("nfs-cp", big.toString(), ganeshaUrl)), big,
+                            folder.resolve(ganeshaName));
+                    double hr = rate(List.of("nfs-cp", hasmUrl, back.toString()), big, back);
+                    double gr = rate(ganesha.inNamespace(List.of("nfs-cp", ganeshaUrl, back.toString())), big, back);
+                    if (run >= 0) {
+                        hasmWrite.add(hw);
+                        ganeshaWrite.add(gw);
+                        hasmRead.add(hr);
+                        ganeshaRead.add(gr);
                     }
-                } finally {
-                    dirsync(folder, false);
+                    Files.delete(folder.resolve(hasmName));
+                    Files.delete(folder.resolve(ganeshaName));
                 }
-            } else {
-                System.out.println("# nfs.meta.ganesha_dirsync not measured: " + dirsync);
+                for (int run = -WARMUP; run < META_RUNS; run++) {
+                    int files = run < 0 ? WARMUP_FILES : FILES;
+                    double h = meta(List.of(), address, port, port, "/files", "meta-hasm-" + (run + WARMUP), files);
+                    double g = meta(ganesha.inNamespace(List.of()), "127.0.0.1", ganesha.nfsPort(), ganesha.mountPort(),
+                            ganesha.exportPath(), "meta-ganesha-" + (run + WARMUP), files);
+                    if (run >= 0) {
+                        hasmMeta.add(h);
+                        ganeshaMeta.add(g);
+                    }
+                }
+                String dirsync = dirsync(folder, true);
+                if (dirsync == null) {
+                    try {
+                        for (int run = 0; run < META_RUNS; run++) {
+                            ganeshaDirsyncMeta.add(meta(ganesha.inNamespace(List.of()), "127.0.0.1", ganesha.nfsPort(),
+                                    ganesha.mountPort(), ganesha.exportPath(), "meta-ganesha-dirsync-" + run, FILES));
+                        }
+                    } finally {
+                        dirsync(folder, false);
+                    }
+                } else {
+                    System.out.println("# nfs.meta.ganesha_dirsync not measured: " + dirsync);
+                }
             }
         }
         BenchReport.summaryOfDoubles("nfs.write.hasm", hasmWrite, "MiB/s");
@@ -316,12 +333,12 @@ class NfsBench {
 
     /** @return ops/s of one run of {@link NfsMetaClient}, started with {@code prefix} (a namespace, or nothing) */
     private static double meta(List<String> prefix, String host, int nfsPort, int mountPort, String export,
-            String folder) throws IOException {
+            String folder, int files) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                 NfsMetaClient.class.getName(), host, Integer.toString(nfsPort), Integer.toString(mountPort), export,
-                folder, Integer.toString(FILES)));
+                folder, Integer.toString(files)));
         PlainGanesha.Result r = PlainGanesha.run(command, TRANSFER);
         String line = r.output().lines().filter(l -> l.startsWith("ops ")).findFirst().orElse(null);
         if (r.code() != 0 || line == null) {

@@ -41,7 +41,8 @@ import java.util.stream.Stream;
  * handle also carries, at most {@code scanLimit} entries, and the entry written anew. A file removed
  * over NFS leaves a tombstone, so its handle is STALE at once.
  *
- * <p>Thread-safe: the cache is guarded by {@code this}; index files are replaced atomically.
+ * <p>Thread-safe: the cache is guarded by {@code this}; a moved file's entry is replaced atomically, a
+ * tombstone written in place.
  */
 final class FileIds {
     /** The folder at the volume's root where the NFS service keeps its state; hidden from clients. */
@@ -201,7 +202,10 @@ final class FileIds {
             cache.remove(id);
         }
         if ((id & INODE_ID) == 0) {
-            write(entryFile(id), GONE);
+            // written in place (one open, no temporary and rename): a tombstone cut short by a crash is an
+            // empty or wrong entry, which sends a resolution to the search, and the search finds no file
+            // with this id (it is removed before this is written): STALE all the same
+            Files.writeString(entryFile(id), GONE, StandardCharsets.UTF_8);
         }
     }
 
