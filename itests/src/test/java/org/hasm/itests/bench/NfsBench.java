@@ -97,9 +97,9 @@ class NfsBench {
             int port = pair.nfsPort();
             awaitMount(address, port, pair::diagnostics);
             Path folder = pair.shared().resolve("volumes").resolve(pair.volume(Scm.A));
-            // Both servers up at once, each run of one followed by the same run of the other, after a
-            // warm-up run of each that is not counted: a JVM's first runs measure its compiler, and a
-            // peer measured minutes later on a machine whose load moved measures that.
+            // Both servers up at once, each run of one followed by the same run of the other, after WARMUP
+            // uncounted runs of each: a JVM's first runs measure its compiler, and a peer measured minutes
+            // later, on a machine whose load moved meanwhile, measures that move.
             try (PlainGanesha ganesha = PlainGanesha.start(work.resolve("ganesha"), folder, GANESHA_NFS_PORT,
                     GANESHA_MOUNT_PORT)) {
                 for (int run = -WARMUP; run < RUNS; run++) {
