@@ -376,8 +376,10 @@ class StorageModuleTest {
         System.arraycopy("garbage".getBytes(StandardCharsets.US_ASCII), 0, bytes, 10, 7); // 7 bytes over it
         Files.write(file, bytes);
 
+        // the event is posted after the new ownership is in place: waited for too
         Await.until("a-data re-asserted", () -> a.volume("a-data") != null && a.volume("a-data").epoch() == 2
-                && a.volume("a-data").owned(), () -> eventsA);
+                && a.volume("a-data").owned() && eventsA.stream().anyMatch(e -> "reasserted".equals(e.get("step"))),
+                () -> eventsA);
         a.volume("a-data").fence();
         assertEquals(new OwnerRecord("a-data", "scm-a", 2, record("a-data").incarnation(), record("a-data").time()),
                 record("a-data"));

@@ -1,6 +1,8 @@
 package org.hasm.nas.smb.internal;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,7 +23,10 @@ import org.hasm.spi.health.ServiceRequests;
  * call, the outcome {@code any}.
  *
  * <p>Read at most every {@link #REFRESH_NANOS}: an smbstatus run costs some 40 ms of CPU, and a scrape every
- * second would otherwise run it every second for every personality. A personality that went away (released, or its smbd restarted) leaves its
+ * second would otherwise run it every second for every personality. Nor is it run for an smbd that did
+ * nothing since its last reading: what smbd and the connections' smbds it forked read and wrote (their
+ * {@code /proc/PID/io} counters, which also hold what the ended connections did once smbd reaped them) is
+ * compared first, a few small reads instead of a process. A personality that went away (released, or its smbd restarted) leaves its
  * last reading in the totals, so the counters only grow; requests answered between that reading and its
  * end are not counted.
  */
@@ -30,13 +35,17 @@ final class SmbRequests implements ServiceRequests {
     static final long SMBSTATUS_TIMEOUT_MS = 2_000;
     private static final Pattern LINE = Pattern.compile("^smb2_([a-z]+)_(count|time):\\s+(\\d+)\\s*$");
 
-    /** The calls of one personality's smbd: by SMB2 call, {count, microseconds}. */
-    record Reading(long pid, Map<String, long[]> calls) {
+    /**
+     * The calls of one personality's smbd: by SMB2 call, {count, microseconds}; and its activity when they
+     * were read ({@link Activity}).
+     */
+    record Reading(long pid, Map<String, long[]> calls, long activity) {
     }
 
     private final Supplier<Map<String, Running>> running;
     private final LongSupplier clock;
     private final Reader reader;
+    private final Activity activity;
     // guarded by this
     private final Map<String, Reading> last = new HashMap<>();
     private final Map<String, long[]> retired = new TreeMap<>();
@@ -51,14 +60,25 @@ final class SmbRequests implements ServiceRequests {
         Map<String, long[]> read(Path conf) throws IOException;
     }
 
-    SmbRequests(Supplier<Map<String, Running>> running) {
-        this(running, System::nanoTime, SmbRequests::smbstatus);
+    /**
+     * What an smbd has done so far, as a number that grows with every request it (or a connection it forked)
+     * answers, or {@link #UNKNOWN}: then its counters are read every time.
+     */
+    interface Activity {
+        long UNKNOWN = -1;
+
+        long of(long pid);
     }
 
-    SmbRequests(Supplier<Map<String, Running>> running, LongSupplier clock, Reader reader) {
+    SmbRequests(Supplier<Map<String, Running>> running) {
+        this(running, System::nanoTime, SmbRequests::smbstatus, SmbRequests::io);
+    }
+
+    SmbRequests(Supplier<Map<String, Running>> running, LongSupplier clock, Reader reader, Activity activity) {
         this.running = running;
         this.clock = clock;
         this.reader = reader;
+        this.activity = activity;
     }
 
     @Override
@@ -90,8 +110,13 @@ final class SmbRequests implements ServiceRequests {
             }
         }
         now.forEach((personality, r) -> {
+            long done = activity.of(r.pid());
+            Reading before = last.get(personality);
+            if (done != Activity.UNKNOWN && before != null && before.activity() == done) {
+                return; // nothing answered since: the reading stands
+            }
             try {
-                last.put(personality, new Reading(r.pid(), reader.read(r.conf())));
+                last.put(personality, new Reading(r.pid(), reader.read(r.conf()), done));
             } catch (IOException e) {
                 // not readable now (smbd starting or stopping): the last reading stands
             }
@@ -116,6 +141,43 @@ final class SmbRequests implements ServiceRequests {
             throw new IOException("smbstatus -P exited with " + r.exit());
         }
         return parse(r.output());
+    }
+
+    /**
+     * @return the characters smbd {@code pid} and its children (one per connection) read and wrote, with the
+     *     calls that did it, those of the children it reaped included; {@link Activity#UNKNOWN} if {@code /proc}
+     *     does not say (not Linux, another user's process)
+     */
+    static long io(long pid) {
+        Path proc = Path.of("/proc");
+        try {
+            long sum = ioOf(proc.resolve(Long.toString(pid)));
+            String children = Files.readString(proc.resolve(pid + "/task/" + pid + "/children"), StandardCharsets.US_ASCII);
+            for (String child : children.trim().split("\\s+")) {
+                if (!child.isEmpty()) {
+                    try {
+                        sum += ioOf(proc.resolve(child));
+                    } catch (IOException e) {
+                        // a connection that ended meanwhile: its parent counts it once reaped, and the sum moved
+                        sum++;
+                    }
+                }
+            }
+            return sum;
+        } catch (IOException | RuntimeException e) {
+            return Activity.UNKNOWN;
+        }
+    }
+
+    private static long ioOf(Path process) throws IOException {
+        long sum = 0;
+        for (String line : Files.readAllLines(process.resolve("io"), StandardCharsets.US_ASCII)) {
+            if (line.startsWith("rchar:") || line.startsWith("wchar:") || line.startsWith("syscr:")
+                    || line.startsWith("syscw:")) {
+                sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        return sum;
     }
 
     static Map<String, long[]> parse(String output) {

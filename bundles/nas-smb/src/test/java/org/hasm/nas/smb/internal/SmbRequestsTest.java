@@ -42,7 +42,7 @@ class SmbRequestsTest {
         SmbRequests r = new SmbRequests(() -> Map.copyOf(running), clock::get, conf -> {
             reads.incrementAndGet();
             return Map.of("WRITE", new long[] {writes.get(conf), 2_000_000});
-        });
+        }, pid -> SmbRequests.Activity.UNKNOWN);
 
         assertEquals(5, count(r.requests()));
         writes.put(Path.of("/a/smb.conf"), 9L);
@@ -65,6 +65,52 @@ class SmbRequestsTest {
         assertEquals(13, count(r.requests()));
         assertEquals(List.of(), r.requests().get(0).buckets(), "smbd keeps totals only");
         assertEquals("any", r.requests().get(0).outcome());
+    }
+
+    @Test
+    void anSmbdThatDidNothingSinceItsLastReadingIsNotReadAgain() {
+        AtomicLong clock = new AtomicLong();
+        AtomicInteger reads = new AtomicInteger();
+        AtomicLong done = new AtomicLong(1000);
+        AtomicLong writes = new AtomicLong(5);
+        SmbRequests r = new SmbRequests(() -> Map.of("A", new SmbRequests.Running(Path.of("/a/smb.conf"), 100)),
+                clock::get, conf -> {
+                    reads.incrementAndGet();
+                    return Map.of("WRITE", new long[] {writes.get(), 1_000});
+                }, pid -> done.get());
+
+        assertEquals(5, count(r.requests()));
+        clock.addAndGet(SmbRequests.REFRESH_NANOS);
+        assertEquals(5, count(r.requests()), "idle: the reading stands");
+        assertEquals(1, reads.get(), "no smbstatus for an smbd that did nothing");
+
+        done.addAndGet(300);
+        writes.set(8);
+        assertEquals(5, count(r.requests()), "within the refresh interval: the reading of a moment ago");
+        clock.addAndGet(SmbRequests.REFRESH_NANOS);
+        assertEquals(8, count(r.requests()), "it answered requests: read again");
+        assertEquals(2, reads.get());
+
+        done.set(SmbRequests.Activity.UNKNOWN);
+        clock.addAndGet(SmbRequests.REFRESH_NANOS);
+        r.requests();
+        clock.addAndGet(SmbRequests.REFRESH_NANOS);
+        r.requests();
+        assertEquals(4, reads.get(), "activity unknown: read at every refresh, as before");
+    }
+
+    @Test
+    void aProcessActivityGrowsWithWhatItReadsAndWrites(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(Path.of("/proc/self/io")),
+                "/proc/PID/io is Linux's");
+        long pid = ProcessHandle.current().pid();
+        long before = SmbRequests.io(pid);
+        org.junit.jupiter.api.Assertions.assertTrue(before >= 0, "this JVM's activity is readable: " + before);
+        java.nio.file.Files.write(dir.resolve("f"), new byte[4096]);
+        java.nio.file.Files.readAllBytes(dir.resolve("f"));
+        long after = SmbRequests.io(pid);
+        org.junit.jupiter.api.Assertions.assertTrue(after >= before + 8192, before + " then " + after);
+        assertEquals(SmbRequests.Activity.UNKNOWN, SmbRequests.io(Long.MAX_VALUE), "no such process");
     }
 
     private static long count(List<ServiceRequests.Requests> requests) {
