@@ -45,7 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
  * ≤ 1 s).</li>
  * </ul>
  * Both servers run at once and take turns, each run of one followed by the same run of the other, after
- * {@value #WARMUP} uncounted runs of each kind on each (a JVM's first runs measure its compiler).
+ * {@value #WARMUP} uncounted runs of each kind on each: a JVM's first runs measure its compiler, and a peer
+ * measured minutes later, on a machine whose load moved meanwhile, measures that move.
  * Root is not squashed on either server (Ganesha: {@code No_Root_Squash}; hasm:
  * {@code nfs.root.squash.files=false}), so both serve the same caller alike. Figures only, nothing
  * asserted; a failed transfer or call fails the run.
@@ -97,9 +98,6 @@ class NfsBench {
             int port = pair.nfsPort();
             awaitMount(address, port, pair::diagnostics);
             Path folder = pair.shared().resolve("volumes").resolve(pair.volume(Scm.A));
-            // Both servers up at once, each run of one followed by the same run of the other, after WARMUP
-            // uncounted runs of each: a JVM's first runs measure its compiler, and a peer measured minutes
-            // later, on a machine whose load moved meanwhile, measures that move.
             try (PlainGanesha ganesha = PlainGanesha.start(work.resolve("ganesha"), folder, GANESHA_NFS_PORT,
                     GANESHA_MOUNT_PORT)) {
                 for (int run = -WARMUP; run < RUNS; run++) {
