@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
@@ -47,7 +48,9 @@ import org.hasm.spi.storage.VolumeManager;
  * The SCM's metrics in the Prometheus text format. Two sources: what is true now (state, role, peer,
  * channels, modules, volumes) is read from the SPI services at each scrape, so a scrape never shows a
  * stale copy; what happened (transitions, module calls, address and volume changes) is counted from the
- * events the modules post, as they arrive ({@link #event}). Everything but the counters is a gauge, one
+ * events the modules post, as they arrive ({@link #event}). A scrape writes again only the text of what can
+ * have changed since the last one: the counted metrics after an event, the modules' lines after a change
+ * of one, the rest (state, peer, channels, volumes, requests) every time. Everything but the counters is a gauge, one
  * series per possible value where a value is a name (state, verdict, status): 1 for the current one,
  * 0 for the others, so that a query or an alert needs no string matching.
  */
@@ -69,7 +72,13 @@ final class Metrics {
     private final Supplier<PeerLink> link;
     private final Supplier<VolumeManager> volumes;
     private final Supplier<List<ServiceRequests>> services;
+    /* The metrics counted from events: they change only when one arrives, so their text is kept between scrapes
+       (most of a scrape's lines: a histogram per module and call) and written again only after a change. */
     private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final AtomicLong counted = new AtomicLong();
+    private volatile Rendered countedText;
+    // the modules' lines, kept while no module's name, status, tier, bundle or version changes
+    private volatile Rendered modulesText;
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
     private final Counter transitions;
@@ -84,6 +93,10 @@ final class Metrics {
     private final Map<String, Owner> owners = new ConcurrentHashMap<>();
 
     private record Owner(String owner, long epoch) {
+    }
+
+    /** Text written for {@code key}: what it was written from, compared at the next scrape. */
+    private record Rendered(Object key, String text) {
     }
 
     Metrics(Supplier<HaController> controller, Supplier<StatusMonitor> monitor, Supplier<PeerLink> link,
@@ -124,11 +137,15 @@ final class Metrics {
         volumeSteps = Counter.builder().name("hasm_volume_steps_total")
                 .help("Steps of volume ownership reported by the storage module, by volume and step")
                 .labelNames("volume", "step").withoutExemplars().register(registry);
-        registry.register(this::now);
     }
 
     /** Counts what an event says; topics it does not know, and malformed properties, are ignored. */
     void event(String topic, Function<String, Object> property) {
+        count(topic, property);
+        counted.incrementAndGet(); // after the change: a scrape that read the count before it writes again
+    }
+
+    private void count(String topic, Function<String, Object> property) {
         if (TOPIC_TRANSITION.equals(topic)) {
             String kind = text(property.apply("kind"));
             long millis = number(property.apply("millis"));
@@ -172,9 +189,23 @@ final class Metrics {
 
     /** @return the metrics in the Prometheus text format (version 0.0.4) */
     String text() {
+        long version = counted.get();
+        Rendered events = countedText;
+        if (events == null || !events.key().equals(version)) {
+            events = new Rendered(version, write(registry.scrape()));
+            countedText = events;
+        }
+        List<MetricSnapshot> now = new ArrayList<>();
+        String modules = now(now);
+        String live = write(new MetricSnapshots(now));
+        return new StringBuilder(live.length() + modules.length() + events.text().length()).append(live)
+                .append(modules).append(events.text()).toString();
+    }
+
+    private String write(MetricSnapshots snapshots) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
         try {
-            writer.write(out, registry.scrape());
+            writer.write(out, snapshots);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array does not fail
         }
@@ -188,11 +219,13 @@ final class Metrics {
 
     // ---- what is true now ----
 
-    private MetricSnapshots now() {
-        List<MetricSnapshot> out = new ArrayList<>();
+    /** Adds what is true now to {@code out}, but the modules; @return the modules' text */
+    private String now(List<MetricSnapshot> out) {
         HaController c = controller.get();
+        String modules = "";
         if (c != null) {
             scm(c, out);
+            modules = modules(c.modules());
         }
         StatusMonitor m = monitor.get();
         PeerLink l = link.get();
@@ -204,7 +237,7 @@ final class Metrics {
         channels(status, linked, out);
         volumes(out);
         requests(services.get(), out);
-        return new MetricSnapshots(out);
+        return modules;
     }
 
     /*
@@ -309,9 +342,25 @@ final class Metrics {
         }
         out.add(gauge("hasm_personality_served", "1 for each personality this SCM serves now, by its home SCM",
                 served));
+    }
+
+    /** @return the text of the modules' status and info, written again only when one of them changed */
+    private String modules(List<ModuleInfo> mods) {
+        List<String> key = new ArrayList<>(mods.size() * 5);
+        for (ModuleInfo mi : mods) {
+            key.add(mi.name());
+            key.add(name(mi.status()));
+            key.add(name(mi.tier()));
+            key.add(Objects.toString(mi.bundle(), ""));
+            key.add(Objects.toString(mi.version(), ""));
+        }
+        Rendered r = modulesText;
+        if (r != null && r.key().equals(key)) {
+            return r.text();
+        }
         List<GaugeSnapshot.GaugeDataPointSnapshot> status = new ArrayList<>();
         List<InfoSnapshot.InfoDataPointSnapshot> info = new ArrayList<>();
-        for (ModuleInfo mi : c.modules()) {
+        for (ModuleInfo mi : mods) {
             for (ModuleStatus s : ModuleStatus.values()) {
                 status.add(point(Labels.of("module", mi.name(), "status", s.name()), s == mi.status() ? 1 : 0));
             }
@@ -319,11 +368,13 @@ final class Metrics {
                     name(mi.tier()), "bundle", Objects.toString(mi.bundle(), ""), "version",
                     Objects.toString(mi.version(), ""))).build());
         }
-        out.add(gauge("hasm_module_status", "Each module's status: 1 for the current one", status));
         InfoSnapshot.Builder modules = InfoSnapshot.builder().name("hasm_module")
                 .help("Each module: its tier, bundle and version");
         info.forEach(modules::dataPoint);
-        out.add(modules.build());
+        r = new Rendered(key, write(new MetricSnapshots(gauge("hasm_module_status",
+                "Each module's status: 1 for the current one", status), modules.build())));
+        modulesText = r;
+        return r.text();
     }
 
     private static void peer(PeerView p, List<MetricSnapshot> out) {

@@ -114,12 +114,19 @@ class MetricsTest {
         assertSample(text, "hasm_volume_epoch{volume=\"vol-b\"}", 4);
         assertTrue(text.contains("# TYPE hasm_channel_sent_messages_total counter"), text);
 
-        // the next scrape sees the SCM as it is then: nothing is cached
+        // the next scrape sees the SCM as it is then, modules included (their text is kept only while none changes)
         c.state = ScmState.DAC;
         c.sysConfig = SysConfig.DAC;
+        c.modules = List.of(new SpiViews.Module("example", Tier.SERVICE, 100, "org.hasm.example", "1.0.2",
+                ModuleStatus.ACTIVE, Call.OPMODE, null, HEARD, null));
         String later = m.text();
         assertSample(later, "hasm_scm_state{state=\"DEGRADED\"}", 0);
         assertSample(later, "hasm_scm_state{state=\"DAC\"}", 1);
+        assertSample(later, "hasm_module_status{module=\"example\",status=\"TIMED_OUT\"}", 0);
+        assertSample(later, "hasm_module_status{module=\"example\",status=\"ACTIVE\"}", 1);
+        assertSample(later, "hasm_module_info{bundle=\"org.hasm.example\",module=\"example\",tier=\"SERVICE\",version=\"1.0.2\"}", 1);
+        assertFalse(later.contains("version=\"1.0.1\""), later);
+        assertEquals(1, later.split("# TYPE hasm_module_status gauge", -1).length - 1, later);
     }
 
     @Test
@@ -200,6 +207,13 @@ class MetricsTest {
         assertTrue(text.contains("# TYPE hasm_transition_duration_seconds histogram"), text);
         // nothing but the controller's state comes without a controller
         assertFalse(text.contains("hasm_scm_state"), text);
+
+        // an event after a scrape is in the next one (the counted metrics' text is kept only until one arrives)
+        m.event(Metrics.TOPIC_TRANSITION, Map.<String, Object>of("kind", "FAILBACK", "millis", 60L)::get);
+        String later = m.text();
+        assertSample(later, "hasm_transitions_total{kind=\"FAILBACK\"}", 2);
+        assertSample(later, "hasm_last_transition_duration_seconds", 0.06);
+        assertEquals(1, later.split("# TYPE hasm_transitions_total counter", -1).length - 1, later);
     }
 
     @Test
