@@ -9,9 +9,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.hasm.itests.cluster.Pair.Timing;
+import org.hasm.itests.support.Await;
 import org.hasm.itests.support.TestBundles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The health monitor on two real SCM processes: a service whose opMode throws, or whose worker thread
  * dies (it panics), is restarted and comes back ACTIVE; a service that keeps failing is disabled with
  * the reason in the status; a data folder below its free-space threshold is an event; a HASM module
- * that panics makes its SCM reboot while the peer serves its personality. What happened is read back
+ * that panics makes its SCM reboot while the peer serves its personality, and one that goes on panicking across
+ * reboots disables the SCM, through a process restart, until the operator resets it. What happened is read back
  * from the event log ({@code /events}).
  */
 class PairHealthIT {
@@ -57,7 +60,7 @@ class PairHealthIT {
             assertEquals(3, calls(pair, "broken", "INIT"), "init, then two restarts: " + pair.journal(A, -1));
 
             // Event Admin delivers asynchronously: the log has the events a little later than the status
-            org.hasm.itests.support.Await.until("the restarts and the disable in the event log", STEP,
+            Await.until("the restarts and the disable in the event log", STEP,
                     () -> modules(events(pair, A, "org/hasm/health/*"), "org/hasm/health/DISABLE").size() == 1
                             && events(pair, A, "org/hasm/controller/module/RESTARTED").size() >= 4, pair::diagnostics);
             List<JsonNode> health = events(pair, A, "org/hasm/health/*");
@@ -95,6 +98,63 @@ class PairHealthIT {
                     .startsWith("HASM module fragile failed: panic: fragile: its worker thread died"), reboots.toString());
             List<String> lines = Files.readAllLines(pair.node(A).resolve("data").resolve("hasm").resolve("health").resolve("reboots"));
             assertEquals(1, lines.size(), lines.toString());
+        }
+    }
+
+    /**
+     * A fault that repeats across reboots: a HASM module that panics in each of its first three opMode calls
+     * reboots scm-a twice ({@code reboot.max=2}), and its third panic disables the SCM: MONITOR with the reason
+     * while scm-b serves A's personality. Neither the faulty bundle's removal nor a kill -9 and a new process
+     * enable it again (the record is in the data folder); the operator's reset does, and A goes home.
+     */
+    @Test
+    void aFaultRepeatedAcrossRebootsDisablesTheScmUntilTheOperatorResetsIt(@TempDir Path work) throws Exception {
+        Path jar = TestBundles.build("hasm.test.relapsing", "relapsing;tier=hasm;rank=500;panicTimes=3");
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            pair.writeConfig(A, "org.hasm.health.cfg", HEALTH.replace("disk.free.min.mb=1048576\n", "")
+                    + "reboot.max=2\nreboot.window.ms=3600000\n");
+            PairFaultIT.startInDac(pair);
+            Path deployed = pair.node(A).resolve("deploy").resolve("hasm.test.relapsing.jar");
+            Files.copy(jar, deployed);
+            String disabled = "SCM disabled by the health monitor: HASM module relapsing failed: panic: relapsing";
+            JsonNode s = pair.awaitStatus(A, "scm-a disabled, in MONITOR", Duration.ofSeconds(120),
+                    st -> "MONITOR".equals(st.path("state").asText()) && st.path("reason").asText().contains(disabled));
+            assertTrue(s.path("reason").asText().contains("(3 times within 3600 s; first: HASM module relapsing"),
+                    s.path("reason").asText());
+            pair.awaitServedBy(A, B, STEP);
+            Path record = pair.node(A).resolve("data").resolve("hasm").resolve("health").resolve("reboots");
+            Await.until("two reboots and the disable in scm-a's event log", STEP,
+                    () -> events(pair, A, "org/hasm/health/REBOOT").size() == 2
+                            && events(pair, A, "org/hasm/health/SCM_DISABLED").size() == 1, pair::diagnostics);
+            // and the log goes on taking events in MONITOR, after the RESETs
+            Instant inMonitor = Instant.now();
+            Await.until("a wellness event of scm-a logged in MONITOR", STEP,
+                    () -> events(pair, A, "org/hasm/health/WELLNESS").stream()
+                            .anyMatch(e -> Instant.parse(e.path("time").asText()).isAfter(inMonitor)),
+                    pair::diagnostics);
+
+            // the operator removes the faulty bundle; the SCM stays disabled, and so it does in a new process
+            Files.delete(deployed);
+            pair.awaitStatus(A, "the faulty module gone", STEP,
+                    st -> PairHungServiceIT.module(st, "relapsing").isMissingNode());
+            pair.kill(A);
+            pair.start(A);
+            pair.awaitStatus(A, "scm-a disabled after a kill -9 and a new process", Pair.BOOT,
+                    st -> "MONITOR".equals(st.path("state").asText()) && st.path("reason").asText().contains(disabled));
+            pair.assertHolds("scm-a stays in MONITOR while scm-b serves A", Duration.ofSeconds(3), Duration.ofMillis(200),
+                    () -> {
+                        JsonNode st = pair.status(A);
+                        return st != null && "MONITOR".equals(st.path("state").asText());
+                    });
+            assertTrue(Files.readString(record).contains("relapsing"), "the record: " + Files.readString(record));
+
+            // the operator's reset enables it: it rejoins and A goes home
+            PairOperationsIT.ctl(pair, A, "reset", "--reason", "fixed");
+            pair.awaitState(A, "DAC", "SLAVE", Pair.BOOT);
+            pair.awaitServedBy(A, A, STEP);
+            Await.until("SCM_ENABLED in scm-a's event log", STEP,
+                    () -> events(pair, A, "org/hasm/health/SCM_ENABLED").size() == 1, pair::diagnostics);
+            assertEquals(2, events(pair, A, "org/hasm/health/REBOOT").size(), "no reboot since");
         }
     }
 

@@ -17,6 +17,11 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+import org.osgi.service.event.EventConstants;
+import org.osgi.service.event.EventHandler;
+import org.osgi.util.tracker.ServiceTracker;
 
 /**
  * Registers the test modules that its bundle's {@value #HEADER} header describes, one
@@ -24,12 +29,16 @@ import org.osgi.framework.ServiceRegistration;
  *
  * <p>Header syntax: {@code name;tier=hasm;rank=10;fail=TEST;block=OPMODE, other;rank=120}
  * ({@code fail} and {@code block} take {@code |}-separated call names). More attributes:
- * {@code when=DEGRADED} blocks opMode only in that system configuration; {@code after=a|b} and
+ * {@code when=DEGRADED} blocks opMode only in that system configuration;
  * {@code failTimes=N} makes only the first N calls named by {@code fail} fail; {@code panicTimes=N} makes each of
  * the first N opMode calls start a worker thread that calls {@code panic} and dies;
  * {@code blockEvents=TOPIC} registers an Event Admin handler of that topic that blocks (until released, at
- * most a minute) in every event it gets; {@code deadline.OPMODE=300} (any call) become the service properties {@link HaModule#MODULE_AFTER}
- * and {@link HaModule#MODULE_DEADLINE_OPMODE} (and the others).
+ * most a minute) in every event it gets but those marked {@value #BLOCK_PROPERTY}{@code =false};
+ * {@code sendEvent=TOPIC} sends events of that topic with Event Admin's {@code sendEvent}, from a thread of its
+ * own (with {@code blockEvents} of the same topic: a handler that overruns Event Admin's timeout in a
+ * synchronous delivery; see {@link #sendTwice}); {@code after=a|b} and {@code deadline.OPMODE=300} (any call)
+ * become the service properties {@link HaModule#MODULE_AFTER} and {@link HaModule#MODULE_DEADLINE_OPMODE} (and
+ * the others).
  *
  * <p>The control service is a {@code Function<String, Object>} with property
  * {@value #CONTROL_PROPERTY}{@code =<module name>}: a JDK type, because the test probe has its own
@@ -47,7 +56,11 @@ public final class TestModuleActivator implements BundleActivator {
     /** Service property of the test's recorder of calls across all test modules. */
     public static final String RECORDER_PROPERTY = "hasm.test.recorder";
 
+    /** Event property: {@code false} lets an event through a blocking handler. */
+    static final String BLOCK_PROPERTY = "hasm.test.block";
+
     private final List<Registered> modules = new ArrayList<>();
+    private final List<Thread> senders = new ArrayList<>();
 
     /** One module with its registration; the registration is guarded by this object. */
     private static final class Registered {
@@ -81,12 +94,47 @@ public final class TestModuleActivator implements BundleActivator {
             String blockEvents = attributes(clause.trim()).get("blockEvents");
             if (blockEvents != null) {
                 Hashtable<String, Object> handlerProps = new Hashtable<>();
-                handlerProps.put(org.osgi.service.event.EventConstants.EVENT_TOPIC, blockEvents);
+                handlerProps.put(EventConstants.EVENT_TOPIC, blockEvents);
                 TestModule module = r.module;
                 // the handler overruns Event Admin's timeout: until the module is released (bounded)
-                org.osgi.service.event.EventHandler handler = event -> module.blockOnce();
-                context.registerService(org.osgi.service.event.EventHandler.class, handler, handlerProps);
+                EventHandler handler = event -> {
+                    if (!Boolean.FALSE.equals(event.getProperty(BLOCK_PROPERTY))) {
+                        module.blockOnce();
+                    }
+                };
+                context.registerService(EventHandler.class, handler, handlerProps);
             }
+            String sendEvent = attributes(clause.trim()).get("sendEvent");
+            if (sendEvent != null) {
+                Thread sender = new Thread(() -> sendTwice(context, sendEvent), "hasm-test-sender-" + sendEvent);
+                sender.setDaemon(true);
+                sender.start();
+                senders.add(sender);
+            }
+        }
+    }
+
+    /**
+     * Sends an event of {@code topic} synchronously, once Event Admin is there (at most a minute): first one
+     * marked {@value #BLOCK_PROPERTY}{@code =false}, which a blocking handler lets through, then one it blocks
+     * in. Felix Event Admin obtains a handler at its first delivery and only then decides whether it times it,
+     * so a handler's first event is never timed: the second is.
+     */
+    private static void sendTwice(BundleContext context, String topic) {
+        ServiceTracker<EventAdmin, EventAdmin> tracker = new ServiceTracker<>(context, EventAdmin.class, null);
+        tracker.open();
+        try {
+            EventAdmin admin = tracker.waitForService(60_000);
+            if (admin != null) {
+                admin.sendEvent(new Event(topic, Map.of(BLOCK_PROPERTY, false)));
+                admin.sendEvent(new Event(topic, Map.of()));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the bundle stops
+        } catch (IllegalStateException e) {
+            // the bundle stopped while sending
+        } finally {
+            tracker.close();
         }
     }
 
@@ -105,6 +153,9 @@ public final class TestModuleActivator implements BundleActivator {
         // a call still blocked in a module must not outlive its bundle
         for (Registered r : modules) {
             r.module.release();
+        }
+        for (Thread sender : senders) {
+            sender.interrupt();
         }
     }
 
@@ -135,13 +186,8 @@ public final class TestModuleActivator implements BundleActivator {
     }
 
     private static Registered parse(String clause, Consumer<String> recorder) {
-        String[] parts = clause.split(";");
-        String name = parts[0].trim();
-        Map<String, String> attrs = new HashMap<>();
-        for (int i = 1; i < parts.length; i++) {
-            String[] kv = parts[i].split("=", 2);
-            attrs.put(kv[0].trim(), kv.length > 1 ? kv[1].trim() : "");
-        }
+        String name = clause.split(";")[0].trim();
+        Map<String, String> attrs = attributes(clause);
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(HaModule.MODULE_NAME, name);
         props.put(HaModule.MODULE_TIER, attrs.getOrDefault("tier", HaModule.TIER_SERVICE));

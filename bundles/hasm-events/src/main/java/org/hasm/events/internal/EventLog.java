@@ -1,6 +1,7 @@
 package org.hasm.events.internal;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -22,8 +23,11 @@ import java.util.stream.Stream;
  * writer calls it once per batch). A crash can leave the newest segment with a torn tail: reading
  * stops at the first record whose length or checksum does not hold, and opening cuts the file there.
  *
- * <p>Every method is synchronized on the log: one writer (the event log's thread) and any number of
- * readers (the admin API, the forwarder), each call short. Guarded by this: every field.
+ * <p>Every method is synchronized on the log: two writers (the event log's thread, and the link's handler
+ * thread that receives the peer's events) and any number of readers (the admin API, the forwarder), each call
+ * short. Guarded by this: every field. The newest segment is written through a {@link RandomAccessFile}, not
+ * a {@code FileChannel}: a channel is closed for good when a thread using it is interrupted, and the link
+ * interrupts its handler threads when it stops (a RESET), which left every later event unwritten.
  */
 final class EventLog implements AutoCloseable {
     static final int RECORD_MAX = 1 << 20;
@@ -35,7 +39,7 @@ final class EventLog implements AutoCloseable {
     private final int segments;
     // first id of each segment, oldest first; the last is the one appended to
     private final List<Long> firsts = new ArrayList<>();
-    private FileChannel current;
+    private RandomAccessFile current;
     private long lastId = -1;
     // the highest sequence of each SCM's events in the log
     private final Map<String, Long> highest = new HashMap<>();
@@ -81,8 +85,13 @@ final class EventLog implements AutoCloseable {
         if (firsts.isEmpty()) {
             firsts.add(0L);
         }
-        current = FileChannel.open(file(firsts.get(firsts.size() - 1)), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        current = openForAppend(file(firsts.get(firsts.size() - 1)));
+    }
+
+    private static RandomAccessFile openForAppend(Path file) throws IOException {
+        RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw");
+        f.seek(f.length());
+        return f;
     }
 
     /** @return how many bytes of a torn tail opening cut off (0 when the log was whole) */
@@ -110,12 +119,17 @@ final class EventLog implements AutoCloseable {
         if (payload.length > RECORD_MAX) {
             throw new IOException("an event of " + payload.length + " bytes is larger than a record may be");
         }
-        if (current.size() > 0 && current.size() + payload.length + 8 > segmentBytes) {
+        if (current.length() > 0 && current.length() + payload.length + 8 > segmentBytes) {
             rotate(written.id());
         }
-        ByteBuffer frame = Record.frame(payload);
-        while (frame.hasRemaining()) {
-            current.write(frame);
+        long end = current.length();
+        try {
+            current.write(Record.frame(payload).array());
+        } catch (IOException e) {
+            // a record cut short (a full disk) would hide every later one from readers: cut it off
+            current.setLength(end);
+            current.seek(end);
+            throw e;
         }
         lastId = written.id();
         highest.merge(written.scm(), written.sequence(), Math::max);
@@ -123,7 +137,7 @@ final class EventLog implements AutoCloseable {
     }
 
     synchronized void force() throws IOException {
-        current.force(false);
+        current.getFD().sync();
     }
 
     /**
@@ -153,22 +167,27 @@ final class EventLog implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
-        current.force(false);
+        current.getFD().sync();
         current.close();
     }
 
     private void rotate(long first) throws IOException {
-        current.force(false);
+        current.getFD().sync();
         current.close();
         firsts.add(first);
-        current = FileChannel.open(file(first), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND);
+        current = openForAppend(file(first));
         while (firsts.size() > segments) {
             Files.deleteIfExists(file(firsts.remove(0)));
         }
-        // the new file's name must survive a crash before the records in it matter
+        // the new file's name must survive a crash before the records in it matter; a directory is forced
+        // through a channel, which an interrupted thread cannot use: its interrupt is kept for after
+        boolean interrupted = Thread.interrupted();
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

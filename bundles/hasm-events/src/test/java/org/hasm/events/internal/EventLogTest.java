@@ -129,6 +129,37 @@ class EventLogTest {
         }
     }
 
+    /**
+     * The link interrupts its handler threads when it stops, and such a thread may be appending the peer's
+     * events: the log goes on taking records afterwards (a channel would have been closed for good), rotation
+     * included, and the thread keeps its interrupt.
+     */
+    @Test
+    void anAppendFromAnInterruptedThreadLeavesTheLogWritable() throws Exception {
+        try (EventLog log = new EventLog(dir, 1024, 3)) {
+            log.append(event("scm-a", 1));
+            Thread.currentThread().interrupt();
+            try {
+                for (long s = 2; s <= 40; s++) { // past a segment: a rotation while interrupted
+                    log.append(event("scm-b", s));
+                }
+                log.force();
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept");
+            } finally {
+                Thread.interrupted();
+            }
+            log.append(event("scm-a", 41));
+            log.force();
+            List<Record> all = log.read(-1, r -> true, 1000);
+            assertEquals(41, all.get(all.size() - 1).sequence());
+        }
+        try (EventLog log = new EventLog(dir, 1024, 3)) {
+            assertEquals(41, log.highest("scm-a"));
+            assertEquals(40, log.highest("scm-b"));
+            assertEquals(0, log.tornBytes());
+        }
+    }
+
     private static Path segment(Path d) throws IOException {
         try (Stream<Path> files = Files.list(d)) {
             return files.filter(p -> p.getFileName().toString().endsWith(".log")).findFirst().orElseThrow();
