@@ -27,8 +27,8 @@ public final class PsomDriver implements BundleActivator {
     public static final String OUT_HEADER = "Hasm-Bench-Out";
     public static final String COUNT_HEADER = "Hasm-Bench-Count";
     public static final String SIZE_HEADER = "Hasm-Bench-Size";
+    public static final String WARMUP_HEADER = "Hasm-Bench-Warmup";
     private static final long READY_MS = 60_000;
-    private static final int WARMUP = 200;
 
     private Thread thread;
 
@@ -37,11 +37,12 @@ public final class PsomDriver implements BundleActivator {
         Path out = Path.of(context.getBundle().getHeaders().get(OUT_HEADER));
         int count = Integer.parseInt(context.getBundle().getHeaders().get(COUNT_HEADER));
         int size = Integer.parseInt(context.getBundle().getHeaders().get(SIZE_HEADER));
+        int warmup = Integer.parseInt(context.getBundle().getHeaders().get(WARMUP_HEADER));
         ServiceTracker<SharedObjects, SharedObjects> tracker = new ServiceTracker<>(context, SharedObjects.class, null);
         tracker.open();
         thread = new Thread(() -> {
             try {
-                run(tracker, out, count, size);
+                run(tracker, out, warmup, count, size);
             } catch (Exception e) {
                 try {
                     Files.writeString(out.resolveSibling(out.getFileName() + ".failed"), String.valueOf(e));
@@ -62,7 +63,8 @@ public final class PsomDriver implements BundleActivator {
         thread.join(5000);
     }
 
-    private static void run(ServiceTracker<SharedObjects, SharedObjects> tracker, Path out, int count, int size)
+    private static void run(ServiceTracker<SharedObjects, SharedObjects> tracker, Path out, int warmup, int count,
+            int size)
             throws Exception {
         SharedObjects so = tracker.waitForService(READY_MS);
         if (so == null) {
@@ -83,7 +85,7 @@ public final class PsomDriver implements BundleActivator {
         }
         byte[] value = new byte[size];
         StringBuilder lines = new StringBuilder();
-        for (int i = 0; i < WARMUP + count && !Thread.currentThread().isInterrupted(); i++) {
+        for (int i = 0; i < warmup + count && !Thread.currentThread().isInterrupted(); i++) {
             value[i % size] = (byte) i;
             long start = System.nanoTime();
             SharedLock lock = so.lock(name, Duration.ofSeconds(5));
@@ -93,7 +95,7 @@ public final class PsomDriver implements BundleActivator {
                 so.unlock(lock);
             }
             long took = System.nanoTime() - start;
-            if (i >= WARMUP) {
+            if (i >= warmup) {
                 lines.append(took).append('\n');
             }
         }
