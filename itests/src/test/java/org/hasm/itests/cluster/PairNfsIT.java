@@ -38,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * FILE_SYNC or committed reads back identical, the COMMIT verifier changes so the client resends
  * what was only UNSTABLE, and a REMOVE and a RENAME whose replies were lost, retransmitted with the
  * same XID after the takeover, get their original success. A paused SCM that wakes after the
- * takeover answers no NFS request for the volume it lost.
+ * takeover answers no NFS request for the volume it lost, and after the failback serves nothing of what it
+ * knew before its pause.
  */
 class PairNfsIT {
     private static final Duration STEP = Duration.ofSeconds(20);
@@ -150,17 +151,33 @@ class PairNfsIT {
         }
     }
 
+    /**
+     * SIGSTOP of scm-a, the takeover, SIGCONT: the woken scm-a answers nothing for the volume it lost. Then,
+     * with the manual failback policy holding scm-a back, the client changes the volume through scm-b (a file
+     * written, one removed, one renamed, one created, a REMOVE answered); after the failback scm-a serves
+     * none of what it knew before its pause: the removed file's handle is STALE, the renamed one's resolves
+     * under its new name, the new file and the new contents are there, and the REMOVE scm-b answered,
+     * retransmitted to scm-a, gets scm-b's reply from the reply cache.
+     */
     @Test
-    void aPausedScmThatWakesAfterATakeoverAnswersNoNfsRequestForTheVolume(@TempDir Path work) throws Exception {
+    void aPausedScmThatWakesAfterATakeoverAnswersNoNfsRequestForTheVolumeAndNothingStaleAfterFailback(
+            @TempDir Path work) throws Exception {
         try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
             pair.editConfig(B, "org.hasm.status.cfg", "fence.agent=process", "fence.agent=none");
+            for (Scm scm : Scm.values()) {
+                pair.editConfig(scm, "org.hasm.controller.cfg", "init.peer.timeout.ms=",
+                        "failback.policy=manual\ninit.peer.timeout.ms=");
+            }
             PairFaultIT.startInDac(pair);
             String volume = pair.volume(A);
             Path file = pair.shared().resolve("volumes").resolve(volume).resolve("kept.txt");
             NfsClient c = connect(pair, A, null);
             byte[] root = c.mount("/files");
             byte[] f = c.create(root, "kept.txt");
-            assertEquals(NfsClient.OK, c.write(f, 0, "before".getBytes(StandardCharsets.UTF_8), NfsClient.FILE_SYNC).status());
+            assertEquals(NfsClient.OK, c.write(f, 0, utf8("before"), NfsClient.FILE_SYNC).status());
+            byte[] doomed = c.create(root, "doomed.txt");
+            byte[] moved = c.create(root, "moved.txt");
+            assertEquals(NfsClient.OK, c.getattrStatus(doomed));
             Owner first = OwnerWatch.read(pair.shared(), volume);
 
             pair.pause(A);
@@ -171,7 +188,7 @@ class PairNfsIT {
             }, pair::diagnostics);
             // sent to the paused scm-a's connection: it can only be answered once scm-a wakes
             int write = RpcClient.nextXid();
-            c.sendWrite(write, f, 0, "after!".getBytes(StandardCharsets.UTF_8), NfsClient.FILE_SYNC);
+            c.sendWrite(write, f, 0, utf8("after!"), NfsClient.FILE_SYNC);
             pair.resume(A);
             String outcome = outcome(c, write);
             assertFalse(outcome.equals("status 0"), "a WRITE sent to the paused scm-a was acknowledged after scm-b took "
@@ -180,9 +197,38 @@ class PairNfsIT {
             System.out.println("# the woken scm-a answered: " + outcome);
             Await.until("scm-a to find " + volume + " taken over", STEP,
                     () -> pair.log(A).contains("volume " + volume + " taken over by scm-b"), pair::diagnostics);
-            pair.awaitState(A, "DAC", "SLAVE", Pair.BOOT);
             c.close();
+
+            // scm-a back, waiting for the operator's failback; meanwhile the volume changes through scm-b
+            pair.awaitStatus(B, "scm-b with scm-a waiting for failback", Pair.BOOT,
+                    s -> s.path("reason").asText().contains("waits for hasmctl failback"));
+            NfsClient onB = connect(pair, A, root);
+            assertEquals(NfsClient.OK, onB.write(f, 0, utf8("from b"), NfsClient.FILE_SYNC).status());
+            int removeXid = RpcClient.nextXid();
+            assertEquals(NfsClient.OK, onB.remove(removeXid, root, "doomed.txt"));
+            assertEquals(NfsClient.OK, onB.rename(RpcClient.nextXid(), root, "moved.txt", root, "moved-on-b.txt"));
+            byte[] born = onB.create(root, "born.txt");
+            assertEquals(NfsClient.OK, onB.write(born, 0, utf8("born on scm-b"), NfsClient.FILE_SYNC).status());
+            onB.close();
+
+            PairOperationsIT.ctl(pair, A, "failback", "--reason", "test");
+            pair.awaitState(A, "DAC", "SLAVE", Pair.BOOT);
+            pair.awaitServedBy(A, A, STEP);
+            NfsClient back = connect(pair, A, root);
+            assertEquals("from b", new String(readAll(back, f, 6), StandardCharsets.UTF_8), "kept.txt as scm-b wrote it");
+            assertEquals(NfsClient.STALE, back.getattrStatus(doomed), "the handle of the file removed on scm-b");
+            assertEquals(NfsClient.OK, back.remove(removeXid, root, "doomed.txt"),
+                    "the REMOVE scm-b answered, retransmitted to scm-a after the failback");
+            assertEquals(back.getattr(back.lookup(root, "moved-on-b.txt")).fileid(), back.getattr(moved).fileid(),
+                    "the handle of the file renamed on scm-b is the file under its new name");
+            assertEquals("born on scm-b", new String(readAll(back, born, 13), StandardCharsets.UTF_8),
+                    "a handle scm-b gave, on scm-a");
+            back.close();
         }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     private static void awaitAcks(NfsWriteLoop writer, int count, Pair pair) {
