@@ -44,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  * longest gap between two successful READs (median, min, max of {@value #OUTAGE_RUNS} kills; target
  * ≤ 1 s).</li>
  * </ul>
- * Both servers run at once and take turns, each run of one followed by the same run of the other, after
+ * Both servers run at once and take turns, each run of one followed by the same run of the other (which one
+ * goes first alternates from run to run), after
  * {@value #WARMUP} uncounted runs of each kind on each: a JVM's first runs measure its compiler, and a peer
  * measured minutes later, on a machine whose load moved meanwhile, measures that move.
  * Root is not squashed on either server (Ganesha: {@code No_Root_Squash}; hasm:
@@ -106,11 +107,27 @@ class NfsBench {
                             + port + "&version=3";
                     String ganeshaName = "big-ganesha-" + (run + WARMUP) + ".bin";
                     String ganeshaUrl = ganesha.url("/" + ganeshaName);
-                    double hw = rate(List.of("nfs-cp", big.toString(), hasmUrl), big, folder.resolve(hasmName));
-                    double gw = rate(ganesha.inNamespace(List.of("nfs-cp", big.toString(), ganeshaUrl)), big,
-                            folder.resolve(ganeshaName));
-                    double hr = rate(List.of("nfs-cp", hasmUrl, back.toString()), big, back);
-                    double gr = rate(ganesha.inNamespace(List.of("nfs-cp", ganeshaUrl, back.toString())), big, back);
+                    // which server goes first alternates, so that neither always follows the other's transfer
+                    boolean hasmFirst = (run + WARMUP) % 2 == 0;
+                    double hw = 0;
+                    double gw = 0;
+                    for (int turn = 0; turn < 2; turn++) {
+                        if ((turn == 0) == hasmFirst) {
+                            hw = rate(List.of("nfs-cp", big.toString(), hasmUrl), big, folder.resolve(hasmName));
+                        } else {
+                            gw = rate(ganesha.inNamespace(List.of("nfs-cp", big.toString(), ganeshaUrl)), big,
+                                    folder.resolve(ganeshaName));
+                        }
+                    }
+                    double hr = 0;
+                    double gr = 0;
+                    for (int turn = 0; turn < 2; turn++) {
+                        if ((turn == 0) == hasmFirst) {
+                            hr = rate(List.of("nfs-cp", hasmUrl, back.toString()), big, back);
+                        } else {
+                            gr = rate(ganesha.inNamespace(List.of("nfs-cp", ganeshaUrl, back.toString())), big, back);
+                        }
+                    }
                     if (run >= 0) {
                         hasmWrite.add(hw);
                         ganeshaWrite.add(gw);
@@ -311,11 +328,16 @@ class NfsBench {
 
     /**
      * @return MiB/s of one nfs-cp of the big file; the copy must equal it. A local copy is removed
-     *     first; on the servers every run writes a new name (nfs-cp creates GUARDED, and a file removed
+     *     first, and the page cache written out ({@code sync}); on the servers every run writes a new name (nfs-cp creates GUARDED, and a file removed
      *     behind Ganesha's back is still in its cache).
      */
     private static double rate(List<String> command, Path source, Path copy) throws IOException {
         Files.deleteIfExists(copy);
+        // what the last transfer left dirty in the page cache is written out first, not during this one
+        PlainGanesha.Result synced = PlainGanesha.run(List.of("sync"), TRANSFER);
+        if (synced.code() != 0) {
+            throw new AssertionError("sync: exit " + synced.code() + ": " + synced.output());
+        }
         long start = System.nanoTime();
         PlainGanesha.Result r = PlainGanesha.run(command, TRANSFER);
         long nanos = System.nanoTime() - start;
