@@ -1,7 +1,7 @@
 package org.hasm.nas.http.internal;
 
 import java.nio.file.Path;
-import java.time.Instant;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -292,11 +292,13 @@ final class HttpServer {
     }
 
     private void open(ServicePlan plan) throws ServicePlan.NotServable {
+        // before it listens: every upload of this SCM's begins after these marks
+        Map<Path, FileTime> marks = LeftoverUploads.mark(plan, events);
         PersonalityService s = PersonalityService.open(tomcat, plan, settings, volumes, events, opener, shared, requests);
         served.put(plan.personality(), s);
         List<String> listening = s.listening();
         List<String> exports = plan.exports().stream().map(ServicePlan.ExportPlan::name).toList();
-        LeftoverUploads.sweep(plan, Instant.now(), events);
+        LeftoverUploads.sweep(plan.personality(), marks, events);
         events.info("serving personality " + plan.personality() + " on " + listening + ", exports " + exports);
         events.publish("SERVING", Map.of("personality", plan.personality(), "addresses", listening,
                 "exports", exports));

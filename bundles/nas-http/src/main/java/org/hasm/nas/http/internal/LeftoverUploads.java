@@ -2,44 +2,77 @@ package org.hasm.nas.http.internal;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
-import java.util.LinkedHashSet;
-import java.util.Set;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * Removes, in the background, the temporary files of uploads that a writer of the volume left when it
  * died (a kill in the middle of a PUT): only one SCM writes a volume at a time, so a temporary file
- * older than this takeover belongs to no running upload. Newer ones are this server's own uploads in
- * progress and are left alone. Hidden and never served either way; the sweep only gives the space
- * back, so it must not delay the takeover.
+ * last written before this SCM opened the personality belongs to no running upload. Later ones are this
+ * server's own uploads in progress and are left alone. Hidden and never served either way; the sweep only
+ * gives the space back, so it must not delay the takeover.
  *
- * <p>"Older" allows {@link #STAMP_MARGIN}: a file system stamps a file with a coarse clock (a tick of
- * a few milliseconds), so an upload begun just after the takeover can carry a time just before it;
- * the sweep once removed such a file under a running PUT, which then failed. A leftover younger than
- * the margin stays, hidden, until the next takeover's sweep.
+ * <p>"Before" is told by the file system's own clock: {@link #mark} writes a small file ({@value #MARK})
+ * in each export root before the personality listens, and a temporary file is a leftover when its
+ * modification time is earlier than the mark's. Both times come from the same clock with the same
+ * granularity (a file system stamps with a coarse tick, and shared storage may stamp with another host's
+ * clock), so no margin is needed: an upload begun after the mark is stamped at or after it. The dead
+ * writer stopped writing at least a failure detection time before the mark, so every upload it was in
+ * the middle of goes with the first sweep. (An earlier version compared with this SCM's clock, less a
+ * 2 s margin, and so kept every upload cut by a kill until the next takeover.)
  */
 final class LeftoverUploads {
-    static final java.time.Duration STAMP_MARGIN = java.time.Duration.ofSeconds(2);
+    /** The marker file in each export root; reserved, so hidden from listings and refused by URL. */
+    static final String MARK = DurableWrite.RESERVED_PREFIX + "http-opened";
 
     private LeftoverUploads() {
     }
 
-    /** Starts the sweep of the plan's export roots on a thread of its own, which ends with the sweep. */
-    static void sweep(ServicePlan plan, Instant takenAt, Events events) {
-        Set<Path> roots = new LinkedHashSet<>();
-        plan.exports().forEach(e -> roots.add(e.root()));
-        Thread t = new Thread(() -> roots.forEach(root -> sweep(plan.personality(), root, takenAt, events)),
-                "hasm-http-sweep-" + plan.personality());
+    /**
+     * Writes the marker in each of the plan's export roots, before the personality listens.
+     *
+     * @return the file system's time of each root's marker; a root whose marker could not be written is
+     *     absent (its sweep is skipped and said)
+     */
+    static Map<Path, FileTime> mark(ServicePlan plan, Events events) {
+        Map<Path, FileTime> marks = new LinkedHashMap<>();
+        for (ServicePlan.ExportPlan e : plan.exports()) {
+            Path root = e.root();
+            if (marks.containsKey(root)) {
+                continue;
+            }
+            Path mark = root.resolve(MARK);
+            try {
+                Files.write(mark, (Instant.now() + "\n").getBytes(StandardCharsets.US_ASCII), StandardOpenOption.CREATE,
+                        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+                marks.put(root, Files.getLastModifiedTime(mark, LinkOption.NOFOLLOW_LINKS));
+            } catch (IOException | UncheckedIOException e2) {
+                events.warn("personality " + plan.personality() + ": cannot write " + mark + " (" + e2.getMessage()
+                        + "): uploads a dead writer left in " + root + " stay, hidden");
+            }
+        }
+        return marks;
+    }
+
+    /** Starts the sweep of the marked roots on a thread of its own, which ends with the sweep. */
+    static void sweep(String personality, Map<Path, FileTime> marks, Events events) {
+        Thread t = new Thread(() -> marks.forEach((root, mark) -> sweep(personality, root, mark, events)),
+                "hasm-http-sweep-" + personality);
         t.setDaemon(true);
         t.start();
     }
 
-    private static void sweep(String personality, Path root, Instant takenAt, Events events) {
+    /** Removes the temporary files under {@code root} last written before {@code mark}; @return how many */
+    static int sweep(String personality, Path root, FileTime mark, Events events) {
         int[] removed = {0};
         try (Stream<Path> files = Files.walk(root)) {
             files.filter(f -> f.getFileName() != null && f.getFileName().toString().startsWith(DurableWrite.TEMP_PREFIX))
@@ -47,8 +80,7 @@ final class LeftoverUploads {
                         try {
                             BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class,
                                     LinkOption.NOFOLLOW_LINKS);
-                            if (a.isRegularFile() && a.lastModifiedTime().toInstant().isBefore(takenAt.minus(STAMP_MARGIN))
-                                    && Files.deleteIfExists(f)) {
+                            if (a.isRegularFile() && a.lastModifiedTime().compareTo(mark) < 0 && Files.deleteIfExists(f)) {
                                 removed[0]++;
                             }
                         } catch (IOException e) {
@@ -63,5 +95,6 @@ final class LeftoverUploads {
             events.info("personality " + personality + ": removed " + removed[0] + " partial upload(s) left in "
                     + root + " by a writer that died");
         }
+        return removed[0];
     }
 }

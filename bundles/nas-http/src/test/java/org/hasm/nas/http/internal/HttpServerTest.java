@@ -305,7 +305,7 @@ class HttpServerTest {
             // chunked, so that the up-front free-space check cannot refuse it: the disk itself fills up
             Response r = putChunked(port, "/t/fill.bin", random(4 * 1024 * 1024));
             assertEquals(507, r.status());
-            assertEquals(List.of(), files(mount), "neither the file nor a temporary part remains");
+            assertEquals(List.of(LeftoverUploads.MARK), files(mount), "neither the file nor a temporary part remains");
             // and with a Content-Length the server refuses before reading the body
             assertEquals(507, send(A, port, "PUT", "/t/fill2.bin", Map.of(), random(2 * 1024 * 1024)).status());
             s.destroy();
@@ -749,18 +749,37 @@ class HttpServerTest {
         Path current = docs.resolve(DurableWrite.TEMP_PREFIX + "in-progress.tmp");
         Files.writeString(current, "part");
         Files.setLastModifiedTime(current, java.nio.file.attribute.FileTime.from(java.time.Instant.now().plusSeconds(60)));
-        // one begun just after the takeover whose time stamp the file system rounded down to before it
-        // (a PUT right after serving started lost its temporary file to the sweep that way)
+        serveDocs();
+        // one begun as soon as serving started, stamped by the file system as the mark was (a PUT right after
+        // serving started once lost its temporary file to the sweep)
         Path justBegun = docs.resolve(DurableWrite.TEMP_PREFIX + "just-begun.tmp");
         Files.writeString(justBegun, "part");
-        Files.setLastModifiedTime(justBegun, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusMillis(20)));
-        serveDocs();
         Fixture.await("the leftover uploads swept", java.time.Duration.ofSeconds(10),
                 () -> !Files.exists(old) && !Files.exists(deep));
         assertFalse(Files.exists(old), "a leftover upload is removed");
         assertFalse(Files.exists(deep), "in sub-folders too");
         assertTrue(Files.exists(current), "an upload newer than the takeover is left alone");
-        assertTrue(Files.exists(justBegun), "an upload stamped a moment before the takeover is left alone");
+        assertTrue(Files.exists(justBegun), "an upload begun after serving started is left alone");
+        // the mark the sweep compares with: the file system's own time, in the volume's root (a reserved name)
+        assertTrue(Files.exists(v1.root.resolve(LeftoverUploads.MARK)));
+    }
+
+    /** A temporary file stamped a moment before the mark was last written before serving started: it goes. */
+    @Test
+    void anUploadStampedJustBeforeTheMarkIsALeftover() throws Exception {
+        Files.createDirectories(docs);
+        Path mark = docs.resolve(LeftoverUploads.MARK);
+        Files.writeString(mark, "x");
+        java.nio.file.attribute.FileTime at = Files.getLastModifiedTime(mark);
+        Path before = docs.resolve(DurableWrite.TEMP_PREFIX + "before.tmp");
+        Files.writeString(before, "part");
+        Files.setLastModifiedTime(before, java.nio.file.attribute.FileTime.fromMillis(at.toMillis() - 1));
+        Path same = docs.resolve(DurableWrite.TEMP_PREFIX + "same.tmp");
+        Files.writeString(same, "part");
+        Files.setLastModifiedTime(same, at);
+        assertEquals(1, LeftoverUploads.sweep("A", docs, at, events));
+        assertFalse(Files.exists(before));
+        assertTrue(Files.exists(same), "stamped in the mark's own tick: this server's");
     }
 
     @Test
