@@ -109,25 +109,17 @@ class NfsBench {
                     String ganeshaUrl = ganesha.url("/" + ganeshaName);
                     // which server goes first alternates, so that neither always follows the other's transfer
                     boolean hasmFirst = (run + WARMUP) % 2 == 0;
-                    double hw = 0;
-                    double gw = 0;
-                    for (int turn = 0; turn < 2; turn++) {
-                        if ((turn == 0) == hasmFirst) {
-                            hw = rate(List.of("nfs-cp", big.toString(), hasmUrl), big, folder.resolve(hasmName));
-                        } else {
-                            gw = rate(ganesha.inNamespace(List.of("nfs-cp", big.toString(), ganeshaUrl)), big,
-                                    folder.resolve(ganeshaName));
-                        }
-                    }
-                    double hr = 0;
-                    double gr = 0;
-                    for (int turn = 0; turn < 2; turn++) {
-                        if ((turn == 0) == hasmFirst) {
-                            hr = rate(List.of("nfs-cp", hasmUrl, back.toString()), big, back);
-                        } else {
-                            gr = rate(ganesha.inNamespace(List.of("nfs-cp", ganeshaUrl, back.toString())), big, back);
-                        }
-                    }
+                    double[] writes = inTurn(hasmFirst,
+                            () -> rate(List.of("nfs-cp", big.toString(), hasmUrl), big, folder.resolve(hasmName)),
+                            () -> rate(ganesha.inNamespace(List.of("nfs-cp", big.toString(), ganeshaUrl)), big,
+                                    folder.resolve(ganeshaName)));
+                    double[] reads = inTurn(hasmFirst,
+                            () -> rate(List.of("nfs-cp", hasmUrl, back.toString()), big, back),
+                            () -> rate(ganesha.inNamespace(List.of("nfs-cp", ganeshaUrl, back.toString())), big, back));
+                    double hw = writes[0];
+                    double gw = writes[1];
+                    double hr = reads[0];
+                    double gr = reads[1];
                     if (run >= 0) {
                         hasmWrite.add(hw);
                         ganeshaWrite.add(gw);
@@ -324,6 +316,21 @@ class NfsBench {
                 }
             }
         }
+    }
+
+    /** One transfer, measured: MiB/s. */
+    private interface Transfer {
+        double run() throws IOException;
+    }
+
+    /** @return hasm's figure and Ganesha's, the two transfers run in the order given */
+    private static double[] inTurn(boolean hasmFirst, Transfer hasm, Transfer ganesha) throws IOException {
+        if (hasmFirst) {
+            double h = hasm.run();
+            return new double[] {h, ganesha.run()};
+        }
+        double g = ganesha.run();
+        return new double[] {hasm.run(), g};
     }
 
     /**

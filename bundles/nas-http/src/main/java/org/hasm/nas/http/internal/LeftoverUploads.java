@@ -55,8 +55,8 @@ final class LeftoverUploads {
                 Files.write(mark, (Instant.now() + "\n").getBytes(StandardCharsets.US_ASCII), StandardOpenOption.CREATE,
                         StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
                 marks.put(root, Files.getLastModifiedTime(mark, LinkOption.NOFOLLOW_LINKS));
-            } catch (IOException | UncheckedIOException e2) {
-                events.warn("personality " + plan.personality() + ": cannot write " + mark + " (" + e2.getMessage()
+            } catch (IOException | UncheckedIOException x) {
+                events.warn("personality " + plan.personality() + ": cannot write " + mark + " (" + x.getMessage()
                         + "): uploads a dead writer left in " + root + " stay, hidden");
             }
         }
