@@ -163,11 +163,11 @@ class PsomBench {
         List<Long> sorted = new ArrayList<>(nanos);
         sorted.sort(null);
         long total = nanos.stream().mapToLong(Long::longValue).sum();
+        long p99 = sorted.get((int) Math.ceil(sorted.size() * 0.99) - 1);
         BenchReport.print(bench + ".p50", sorted.get(sorted.size() / 2) / 1000.0, "us");
-        BenchReport.print(bench + ".p99", sorted.get((int) Math.ceil(sorted.size() * 0.99) - 1) / 1000.0, "us");
+        BenchReport.print(bench + ".p99", p99 / 1000.0, "us");
         BenchReport.print(bench + ".throughput", nanos.size() / (total / 1e9), "ops/s");
         // where in the run the slowest 1% fell, by tenths: at the start (a path still being compiled) or all along
-        long p99 = sorted.get((int) Math.ceil(sorted.size() * 0.99) - 1);
         int[] tenths = new int[10];
         for (int i = 0; i < nanos.size(); i++) {
             if (nanos.get(i) >= p99) {

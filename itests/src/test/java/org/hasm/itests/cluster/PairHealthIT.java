@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import org.hasm.itests.cluster.Pair.Timing;
 import org.hasm.itests.support.Await;
 import org.hasm.itests.support.TestBundles;
@@ -106,8 +107,9 @@ class PairHealthIT {
      * ({@code reboot.max=2}), and the next panic disables the SCM: MONITOR with the reason while scm-b serves
      * A's personality. (A panic through the context of a module that a RESET already shut down is dropped,
      * the module starting again anyway; a worker started by a call just before another RESET panics that way,
-     * so the test does not count on the first three calls.) Neither the faulty bundle's removal nor a kill -9 and a new process
-     * enable it again (the record is in the data folder); the operator's reset does, and A goes home.
+     * so the test does not count on the first three calls.) Neither the faulty bundle's removal nor a kill -9
+     * and a new process enable it again (the record is in the data folder); the operator's reset does, and A
+     * goes home.
      */
     @Test
     void aFaultRepeatedAcrossRebootsDisablesTheScmUntilTheOperatorResetsIt(@TempDir Path work) throws Exception {
@@ -119,8 +121,9 @@ class PairHealthIT {
             Path deployed = pair.node(A).resolve("deploy").resolve("hasm.test.relapsing.jar");
             Files.copy(jar, deployed);
             String disabled = "SCM disabled by the health monitor: HASM module relapsing failed: panic: relapsing";
-            JsonNode s = pair.awaitStatus(A, "scm-a disabled, in MONITOR", Duration.ofSeconds(120),
-                    st -> "MONITOR".equals(st.path("state").asText()) && st.path("reason").asText().contains(disabled));
+            Predicate<JsonNode> isDisabled = st -> "MONITOR".equals(st.path("state").asText())
+                    && st.path("reason").asText().contains(disabled);
+            JsonNode s = pair.awaitStatus(A, "scm-a disabled, in MONITOR", Duration.ofSeconds(120), isDisabled);
             assertTrue(s.path("reason").asText().contains("(3 times within 3600 s; first: HASM module relapsing"),
                     s.path("reason").asText());
             pair.awaitServedBy(A, B, STEP);
@@ -141,8 +144,7 @@ class PairHealthIT {
                     st -> PairHungServiceIT.module(st, "relapsing").isMissingNode());
             pair.kill(A);
             pair.start(A);
-            pair.awaitStatus(A, "scm-a disabled after a kill -9 and a new process", Pair.BOOT,
-                    st -> "MONITOR".equals(st.path("state").asText()) && st.path("reason").asText().contains(disabled));
+            pair.awaitStatus(A, "scm-a disabled after a kill -9 and a new process", Pair.BOOT, isDisabled);
             pair.assertHolds("scm-a stays in MONITOR while scm-b serves A", Duration.ofSeconds(3), Duration.ofMillis(200),
                     () -> {
                         JsonNode st = pair.status(A);

@@ -50,8 +50,8 @@ import org.hasm.spi.storage.VolumeManager;
  * stale copy; what happened (transitions, module calls, address and volume changes) is counted from the
  * events the modules post, as they arrive ({@link #event}). A scrape writes again only the text of what can
  * have changed since the last one: the counted metrics after an event, the modules' lines after a change
- * of one, the rest (state, peer, channels, volumes, requests) every time. Everything but the counters is a gauge, one
- * series per possible value where a value is a name (state, verdict, status): 1 for the current one,
+ * of one, the rest (state, peer, channels, volumes, requests) every time. Everything but the counters is a
+ * gauge, one series per possible value where a value is a name (state, verdict, status): 1 for the current one,
  * 0 for the others, so that a query or an alert needs no string matching.
  */
 final class Metrics {
@@ -195,9 +195,9 @@ final class Metrics {
             events = new Rendered(version, write(registry.scrape()));
             countedText = events;
         }
-        List<MetricSnapshot> now = new ArrayList<>();
-        String modules = now(now);
-        String live = write(new MetricSnapshots(now));
+        HaController c = controller.get();
+        String live = write(now(c));
+        String modules = c == null ? "" : modules(c.modules());
         return new StringBuilder(live.length() + modules.length() + events.text().length()).append(live)
                 .append(modules).append(events.text()).toString();
     }
@@ -219,13 +219,11 @@ final class Metrics {
 
     // ---- what is true now ----
 
-    /** Adds what is true now to {@code out}, but the modules; @return the modules' text */
-    private String now(List<MetricSnapshot> out) {
-        HaController c = controller.get();
-        String modules = "";
+    /** @return what is true now, but the modules (see {@link #modules}) */
+    private MetricSnapshots now(HaController c) {
+        List<MetricSnapshot> out = new ArrayList<>();
         if (c != null) {
             scm(c, out);
-            modules = modules(c.modules());
         }
         StatusMonitor m = monitor.get();
         PeerLink l = link.get();
@@ -237,7 +235,7 @@ final class Metrics {
         channels(status, linked, out);
         volumes(out);
         requests(services.get(), out);
-        return modules;
+        return new MetricSnapshots(out);
     }
 
     /*

@@ -119,10 +119,11 @@ final class EventLog implements AutoCloseable {
         if (payload.length > RECORD_MAX) {
             throw new IOException("an event of " + payload.length + " bytes is larger than a record may be");
         }
-        if (current.length() > 0 && current.length() + payload.length + 8 > segmentBytes) {
-            rotate(written.id());
-        }
         long end = current.length();
+        if (end > 0 && end + payload.length + 8 > segmentBytes) {
+            rotate(written.id());
+            end = current.length();
+        }
         try {
             current.write(Record.frame(payload).array());
         } catch (IOException e) {

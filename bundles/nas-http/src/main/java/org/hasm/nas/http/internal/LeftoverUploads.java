@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * gives the space back, so it must not delay the takeover.
  *
  * <p>"Before" is told by the file system's own clock: {@link #mark} writes a small file ({@value #MARK})
- * in each export root before the personality listens, and a temporary file is a leftover when its
+ * in the root of each volume the personality exports, before it listens, and a temporary file is a leftover when its
  * modification time is earlier than the mark's. Both times come from the same clock with the same
  * granularity (a file system stamps with a coarse tick, and shared storage may stamp with another host's
  * clock), so no margin is needed: an upload begun after the mark is stamped at or after it. The dead
@@ -31,14 +31,14 @@ import java.util.stream.Stream;
  * 2 s margin, and so kept every upload cut by a kill until the next takeover.)
  */
 final class LeftoverUploads {
-    /** The marker file in each export root; reserved, so hidden from listings and refused by URL. */
+    /** The marker file in each exported volume's root; reserved, so hidden from listings and refused by URL. */
     static final String MARK = DurableWrite.RESERVED_PREFIX + "http-opened";
 
     private LeftoverUploads() {
     }
 
     /**
-     * Writes the marker in each of the plan's export roots, before the personality listens.
+     * Writes the marker in the root of each volume the plan exports, before the personality listens.
      *
      * @return the file system's time of each root's marker; a root whose marker could not be written is
      *     absent (its sweep is skipped and said)
@@ -80,7 +80,8 @@ final class LeftoverUploads {
                         try {
                             BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class,
                                     LinkOption.NOFOLLOW_LINKS);
-                            if (a.isRegularFile() && a.lastModifiedTime().compareTo(mark) < 0 && Files.deleteIfExists(f)) {
+                            if (a.isRegularFile() && a.lastModifiedTime().compareTo(mark) < 0
+                                    && Files.deleteIfExists(f)) {
                                 removed[0]++;
                             }
                         } catch (IOException e) {
