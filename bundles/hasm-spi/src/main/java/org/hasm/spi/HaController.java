@@ -51,6 +51,15 @@ public interface HaController {
     /** @return the personalities this SCM serves now */
     List<Personality> personalities();
 
+    /**
+     * @return every personality of the pair as configured, this SCM's own and its peer's, whoever
+     *     serves them now: what a view of the whole pair lists
+     * @since 1.2 (package org.hasm.spi)
+     */
+    default List<Personality> pairPersonalities() {
+        return personalities();
+    }
+
     /** @return every registered module, in forward order */
     List<ModuleInfo> modules();
 

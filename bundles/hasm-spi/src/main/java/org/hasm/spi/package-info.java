@@ -18,9 +18,11 @@
  * ({@link org.hasm.spi.HaController#master()}) and carries a command out on the peer
  * ({@link org.hasm.spi.HaController#peerCommand}); the everyday operations on a cooperative handover
  * (move, standby, unstandby, failback, maintenance) and what the status shows of them.
+ *
+ * <p>1.2: every personality of the pair as configured ({@link org.hasm.spi.HaController#pairPersonalities()}).
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.hasm.spi;
 
 import org.osgi.annotation.bundle.Export;

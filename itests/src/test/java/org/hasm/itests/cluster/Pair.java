@@ -133,6 +133,8 @@ public final class Pair implements AutoCloseable {
     private volatile Admin admin = this::httpAdmin;
     private int starts;
     private Map<String, String> jvm = testJvm();
+    /** More environment for one SCM's later starts (systemd's NOTIFY_SOCKET, say). */
+    private final Map<Scm, Map<String, String>> environment = new EnumMap<>(Scm.class);
 
     /** An answer of the admin API. */
     public record Reply(int status, String body) {
@@ -362,6 +364,11 @@ public final class Pair implements AutoCloseable {
         return Boolean.getBoolean(C1_ONLY_PROPERTY) ? Map.of("HASM_JAVA_OPTS", C1_ONLY) : Map.of();
     }
 
+    /** Later starts of the SCM get these environment variables too. */
+    public void environment(Scm scm, Map<String, String> variables) {
+        environment.put(scm, Map.copyOf(variables));
+    }
+
     /** Later starts run with bin/hasm's own JVM options, C2 compiler included: for a test that floods an SCM. */
     public void shippedJvm() {
         jvm = Map.of();
@@ -374,7 +381,9 @@ public final class Pair implements AutoCloseable {
             throw new IllegalStateException(scm.id() + " runs already (pid " + running.pid() + ")");
         }
         Path out = dir.resolve("out").resolve(scm.id() + "-" + (++starts));
-        processes.put(scm, ScmProcess.start(dist, out, wrappers.getOrDefault(scm, List.of()), jvm,
+        Map<String, String> env = new java.util.HashMap<>(jvm);
+        env.putAll(environment.getOrDefault(scm, Map.of()));
+        processes.put(scm, ScmProcess.start(dist, out, wrappers.getOrDefault(scm, List.of()), env,
                 supervised ? "supervise" : "run", node(scm).toString()));
         paused.put(scm, false);
     }

@@ -230,6 +230,10 @@ final class Demo {
         out.println("Try, in another terminal:");
         out.println("  " + bin.resolve("hasmctl") + " --node-dir " + a + " status");
         out.println("  " + bin.resolve("hasmctl") + " --node-dir " + DemoPair.B.dir(dir) + " status");
+        out.println("  " + bin.resolve("hasmctl") + " --node-dir " + DemoPair.B.dir(dir) + " status --watch      the pair,"
+                + " live (then kill -9 scm-a's pid, from its hasm.pid, and watch scm-b take A over)");
+        out.println("  " + bin.resolve("hasmctl") + " --node-dir " + a + " fence --test      what scm-a's fence agent"
+                + " would do to scm-b now (it fences nothing)");
         String addressA = DemoPair.personalityAddress(DemoPair.A);
         out.println("  curl -T somefile http://" + addressA + ":" + DemoPair.httpPort(p) + "/files/      store a file in A's volume");
         out.println("  smbclient //" + addressA + "/files -p " + DemoPair.smbPort(p) + " -m SMB3 -A "

@@ -23,6 +23,11 @@ public final class HasmCtl {
 
     static final String USAGE = String.join(System.lineSeparator(),
             "usage: hasmctl SCM status [--json]                   the SCM's state, peer, channels, personalities, modules",
+            "       hasmctl SCM status --watch [--interval S] [--count N]",
+            "                                                     one live view of the pair as the SCM sees it: both",
+            "                                                     SCMs, channels, who serves each personality, modules",
+            "                                                     not well, the latest events; redrawn every S seconds",
+            "                                                     (default 1; to a pipe: printed when it changes)",
             "       hasmctl SCM journal [--after N] [--json]      the lifecycle calls it made (after sequence N)",
             "       hasmctl SCM events [--after ID] [--topic T] [--follow] [--json]",
             "                                                     its event log, its peer's events included (after",
@@ -40,6 +45,14 @@ public final class HasmCtl {
             "                                                     policy manual or delay, or after maintenance)",
             "       hasmctl SCM maintenance on|off [--reason TEXT]",
             "                                                     the pair serves on but takes no automatic action",
+            "       hasmctl SCM fence [--test] [--json]           the fence agent the SCM would use against its peer,",
+            "                                                     the agents registered, the last fence events; --test",
+            "                                                     has the agent check, fencing nothing, that it could",
+            "                                                     fence the peer now (exit 1 if not)",
+            "       hasmctl SCM alerts [--test [--text T]] [--json]",
+            "                                                     the alert scripts and webhooks the SCM tells of its",
+            "                                                     transitions, with what each received; --test sends",
+            "                                                     each a test alert now (exit 1 unless all received it)",
             ConfigCommand.USAGE,
             "       hasmctl SCM upgrade JAR|FEATURE.json|DIST [--swap-back] [--reason TEXT] [--timeout S] [--json]",
             "                                                     upgrade the bundle JAR, the feature (its bundles in",
@@ -99,13 +112,24 @@ public final class HasmCtl {
      * @param tokenFile the credential's file, or {@code null}
      */
     record Request(String node, Path nodeDir, Path tokenFile, String command, boolean json, Long after, String reason,
-            String scm, String argument, boolean follow, String topic, String upgrade, Duration timeout) {
+            String scm, String argument, boolean follow, String topic, String upgrade, Duration timeout, Watch watch,
+            boolean test, String text) {
 
         Request(String node, Path nodeDir, Path tokenFile, String command, boolean json, Long after, String reason,
                 String scm, String argument) {
-            this(node, nodeDir, tokenFile, command, json, after, reason, scm, argument, false, null, null, null);
+            this(node, nodeDir, tokenFile, command, json, after, reason, scm, argument, false, null, null, null, null,
+                    false, null);
         }
     }
+
+    /**
+     * {@code status --watch}: redraw every {@code interval}, {@code count} frames (0: until interrupted).
+     */
+    record Watch(Duration interval, long count) {
+    }
+
+    /** The shortest refresh of {@code status --watch}: each frame is two requests to the SCM. */
+    static final Duration WATCH_MIN = Duration.ofMillis(200);
 
     /** @return the exit code */
     int execute(String[] args) {
@@ -175,6 +199,11 @@ public final class HasmCtl {
         String upgrade = null; // start (with the jar in argument), status, resume, abort
         boolean swapBack = false;
         Duration timeout = null;
+        boolean watch = false;
+        Duration interval = null;
+        Long count = null;
+        boolean test = false;
+        String text = null;
         List<String> rest = new ArrayList<>(List.of(args));
         for (int i = 0; i < rest.size(); i++) {
             String arg = rest.get(i);
@@ -203,6 +232,31 @@ public final class HasmCtl {
                 case "--reason" -> reason = value != null ? value : next(rest, ++i, arg);
                 case "--scm" -> scm = value != null ? value : next(rest, ++i, arg);
                 case "--follow" -> follow = true;
+                case "--watch" -> watch = true;
+                case "--test" -> test = true;
+                case "--text" -> text = value != null ? value : next(rest, ++i, arg);
+                case "--interval" -> {
+                    String n = value != null ? value : next(rest, ++i, arg);
+                    try {
+                        interval = Duration.ofMillis(Math.round(Double.parseDouble(n) * 1000));
+                    } catch (NumberFormatException | ArithmeticException e) {
+                        throw new LaunchException("--interval " + n + ": not a number of seconds");
+                    }
+                    if (interval.compareTo(WATCH_MIN) < 0 || interval.compareTo(Duration.ofHours(1)) > 0) {
+                        throw new LaunchException("--interval " + n + ": must be from 0.2 to 3600 seconds");
+                    }
+                }
+                case "--count" -> {
+                    String n = value != null ? value : next(rest, ++i, arg);
+                    try {
+                        count = Long.parseLong(n);
+                    } catch (NumberFormatException e) {
+                        throw new LaunchException("--count " + n + ": not a whole number of frames");
+                    }
+                    if (count < 1) {
+                        throw new LaunchException("--count " + n + ": must be 1 or more");
+                    }
+                }
                 case "--topic" -> topic = value != null ? value : next(rest, ++i, arg);
                 case "-h", "--help" -> command = "help";
                 case "--swap-back" -> swapBack = true;
@@ -242,9 +296,26 @@ public final class HasmCtl {
             throw new LaunchException("no command (status, journal, reset, shutdown, surrender; see hasmctl help)");
         }
         if (!command.equals("help") && !command.equals("status") && !command.equals("journal") && !command.equals("events")
-                && !command.equals("deploy") && !COMMANDS.contains(command)) {
-            throw new LaunchException("unknown command '" + command + "' (status, journal, reset, shutdown, surrender,"
-                    + " move, standby, unstandby, failback, maintenance, upgrade, deploy)");
+                && !command.equals("deploy") && !command.equals("fence") && !command.equals("alerts")
+                && !COMMANDS.contains(command)) {
+            throw new LaunchException("unknown command '" + command + "' (status, journal, events, fence, alerts, reset, shutdown,"
+                    + " surrender, move, standby, unstandby, failback, maintenance, upgrade, deploy)");
+        }
+        if ((watch || interval != null || count != null) && !command.equals("status")) {
+            throw new LaunchException((watch ? "--watch" : interval != null ? "--interval" : "--count")
+                    + " is for status only");
+        }
+        if ((interval != null || count != null) && !watch) {
+            throw new LaunchException((interval != null ? "--interval" : "--count") + " is for status --watch only");
+        }
+        if (watch && json) {
+            throw new LaunchException("--watch draws a view for people; for JSON, poll status --json");
+        }
+        if (test && !command.equals("fence") && !command.equals("alerts")) {
+            throw new LaunchException("--test is for fence and alerts only");
+        }
+        if (text != null && !(test && command.equals("alerts"))) {
+            throw new LaunchException("--text is for alerts --test only");
         }
         if (command.equals("deploy") && argument == null) {
             throw new LaunchException("deploy needs the bundle jar to deploy (hasmctl SCM deploy JAR)");
@@ -297,7 +368,9 @@ public final class HasmCtl {
         Duration defaultTimeout = command.equals("upgrade") ? Duration.ofMinutes(15)
                 : command.equals("deploy") ? DeployCommand.DEFAULT_TIMEOUT : null;
         return new Request(node, nodeDir, tokenFile, command, json, after, reason, scm, argument, follow, topic, upgrade,
-                timeout == null ? defaultTimeout : timeout);
+                timeout == null ? defaultTimeout : timeout,
+                watch ? new Watch(interval == null ? Duration.ofSeconds(1) : interval, count == null ? 0 : count) : null,
+                test, text);
     }
 
     private static String next(List<String> args, int i, String option) throws LaunchException {
@@ -310,6 +383,11 @@ public final class HasmCtl {
     private int run(Request request, AdminClient client) throws LaunchException, InterruptedException {
         switch (request.command()) {
             case "status" -> {
+                if (request.watch() != null) {
+                    new WatchCommand(client, out, System.console() != null && out == System.out, java.time.Clock.systemUTC())
+                            .run(request.watch().interval(), request.watch().count());
+                    return 0;
+                }
                 String body = client.get("/status");
                 if (request.json()) {
                     out.println(body);
@@ -329,6 +407,12 @@ public final class HasmCtl {
             }
             case "events" -> new EventsCommand(client, out).run(request.after(), request.topic(), request.follow(),
                     request.json());
+            case "alerts" -> {
+                return new AlertsCommand(client, out, request.json()).run(request.test(), request.text());
+            }
+            case "fence" -> {
+                return new FenceCommand(client, out, request.json()).run(request.test());
+            }
             case "deploy" -> {
                 return new DeployCommand(client, out, request.json()).run(request.argument(), request.timeout());
             }

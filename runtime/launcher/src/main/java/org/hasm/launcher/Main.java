@@ -135,6 +135,13 @@ public final class Main {
             out.println("hasm: starting SCM " + node.scm() + " (" + node.role() + ") from " + node.dir() + " on "
                     + dist.home());
             Runner runner = new Runner(plan, shutdown, out, err, STOP_TIMEOUT_MS);
+            // started by systemd as a Type=notify service: say when it stops; the controller says the rest
+            SystemdNotify notify = SystemdNotify.fromEnvironment(System.getenv(), err);
+            if (notify != null) {
+                shutdown.onStopping(() -> notify.accept("STOPPING=1\nSTATUS=stopping"));
+                notify.accept("STATUS=starting SCM " + node.scm() + " from " + node.dir());
+                runner.notify(notify);
+            }
             Relaunch.Service relaunch = restartable(plan) ? new Relaunch.Service(node.dir(), node.dataDir(),
                     realHome(dist), shutdown, out) : null;
             runner.relaunch(relaunch);

@@ -80,6 +80,9 @@ final class Runner {
     /** Offered to the controller once the framework is initialised; {@code null} when no loop would restart it. */
     private Relaunch.Service relaunch;
 
+    /** Offered to the controller once the framework is initialised; {@code null} when systemd did not ask. */
+    private SystemdNotify notify;
+
     /** Bundles that start in the background (Feature.Bundle) with their start levels, in listed order. */
     private final Map<Bundle, Integer> background = new LinkedHashMap<>();
 
@@ -146,6 +149,11 @@ final class Runner {
         }
     }
 
+    /** @param notifier systemd's notification socket, offered to the controller, or {@code null} */
+    void notify(SystemdNotify notifier) {
+        this.notify = notifier;
+    }
+
     /** @param service the restart service to offer the controller, or {@code null} (not supervised) */
     void relaunch(Relaunch.Service service) {
         this.relaunch = service;
@@ -166,6 +174,9 @@ final class Runner {
                 shutdown.attach(framework);
                 if (relaunch != null) {
                     relaunch.register(framework.getBundleContext());
+                }
+                if (notify != null) {
+                    notify.register(framework.getBundleContext());
                 }
             })
                     && shutdown.unlessStopping(() -> {
@@ -530,6 +541,16 @@ final class Runner {
         List<Bundle> bundles = new ArrayList<>();
         boolean raised = shutdown.unlessStopping(() -> {
             framework.getBundleContext().addFrameworkListener(errorCollector);
+            // what the launcher offered went with the stopped framework: offered again to the new one
+            if (relaunch != null) {
+                relaunch.register(framework.getBundleContext());
+            }
+            if (notify != null) {
+                notify.accept("RELOADING=1\nSTATUS=the framework restarts");
+                notify.register(framework.getBundleContext());
+            }
+            ShellCommands.register(framework.getBundleContext(), Path.of(plan.frameworkProperties().get("hasm.home")),
+                    plan.node().dir());
             for (Bundle bundle : framework.getBundleContext().getBundles()) {
                 if (bundle.getBundleId() != Constants.SYSTEM_BUNDLE_ID) {
                     bundles.add(bundle);

@@ -23,7 +23,7 @@ import org.osgi.framework.ServiceRegistration;
 public final class ShellCommands {
 
     static final String SCOPE = "hasm";
-    static final String[] FUNCTIONS = {"status", "journal", "events", "surrender", "reset", "shutdown", "move",
+    static final String[] FUNCTIONS = {"status", "journal", "events", "fence", "alerts", "surrender", "reset", "shutdown", "move",
         "standby", "unstandby", "failback", "maintenance", "ctl"};
 
     private final Path home;
@@ -46,6 +46,10 @@ public final class ShellCommands {
 
     /** {@code hasm:status [--json]}: the SCM's state, as {@code hasmctl status}. */
     public String status(String... args) {
+        List<String> given = List.of(args);
+        if (given.contains("--watch") && given.stream().noneMatch(a -> a.equals("--count") || a.startsWith("--count="))) {
+            return "hasm:status: --watch without --count holds the console; run hasmctl status --watch in a terminal\n";
+        }
         return run("status", args);
     }
 
@@ -62,6 +66,16 @@ public final class ShellCommands {
             }
         }
         return run("events", args);
+    }
+
+    /** {@code hasm:fence [--test] [--json]}: the fence agent, its history, and its check. */
+    public String fence(String... args) {
+        return run("fence", args);
+    }
+
+    /** {@code hasm:alerts [--test [--text T]] [--json]}: the alert recipients, and a test alert. */
+    public String alerts(String... args) {
+        return run("alerts", args);
     }
 
     public String surrender(String... args) {

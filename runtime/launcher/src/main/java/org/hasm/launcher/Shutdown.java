@@ -39,6 +39,8 @@ final class Shutdown {
     private final Object lock = new Object();
     private volatile boolean requested;
     private volatile Framework framework;
+    /** Told once when a stop begins (systemd's STOPPING=1), or null. */
+    private volatile Runnable onStopping;
 
     Shutdown(PrintStream out, PrintStream err, long timeoutMs) {
         this.out = out;
@@ -58,6 +60,23 @@ final class Shutdown {
                 });
             } catch (IllegalArgumentException | UnsupportedOperationException e) {
                 // signal in use (-Xrs, a debugger): the exit hook still stops the framework
+            }
+        }
+    }
+
+    /** @param hook run once when a stop begins, before the framework stops; must not block */
+    void onStopping(Runnable hook) {
+        onStopping = hook;
+    }
+
+    private void stopping() {
+        Runnable hook = onStopping;
+        onStopping = null;
+        if (hook != null) {
+            try {
+                hook.run();
+            } catch (RuntimeException e) {
+                err.println("hasm: " + Runner.oneLine(e));
             }
         }
     }
@@ -101,6 +120,7 @@ final class Shutdown {
             current = framework;
         }
         out.println("hasm: " + why + ": stopping the SCM");
+        stopping();
         if (current != null) {
             stopAndWait(current);
         }
@@ -109,6 +129,7 @@ final class Shutdown {
     private void onExit() {
         requested = true;
         Framework current = framework;
+        stopping();
         if (current != null && (current.getState() & (Bundle.STARTING | Bundle.ACTIVE | Bundle.STOPPING)) != 0) {
             stopAndWait(current);
         }

@@ -71,6 +71,84 @@ final class StatusTable {
         return out.toString();
     }
 
+    /**
+     * @param doc the fence document ({@code GET /hasm/api/v1/fence})
+     * @param history the latest fence events, oldest first
+     */
+    static String fence(Map<String, ?> doc, List<Map<String, ?>> history) {
+        StringBuilder out = new StringBuilder();
+        fenceHead(doc).appendTo(out);
+        Table agents = new Table("REGISTERED AGENT", "IMPLEMENTATION", "MISSING CONFIGURATION");
+        for (Map<String, ?> a : objects(doc.get("registered"))) {
+            agents.row(text(a, "name") + (text(a, "name").equals(text(doc, "agent")) ? " (configured)" : ""),
+                    text(a, "implementation"), list(a.get("missing")));
+        }
+        section(out, agents, "registered agents: none");
+        Table events = new Table("TIME", "SCM", "PEER", "AGENT", "OUTCOME");
+        for (Map<String, ?> e : history) {
+            Map<String, ?> p = e.get("properties") instanceof Map<?, ?> m ? cast(m) : Map.of();
+            events.row(text(e, "time"), text(e, "scm"), text(p, "peer"), text(p, "agent"), text(p, "outcome"));
+        }
+        section(out, events, "fence history: no fence event in the event log");
+        return out.toString();
+    }
+
+    /** @param doc the alerts ({@code GET /hasm/api/v1/alerts}), with a test's outcome after {@code POST .../test} */
+    static String alerts(Map<String, ?> doc) {
+        StringBuilder out = new StringBuilder();
+        if (doc.get("test") instanceof List<?> test) {
+            Table t = new Table("TEST SENT TO", "RECEIVED", "MS", "DETAIL");
+            for (Map<String, ?> d : objects(test)) {
+                t.row(text(d, "recipient"), Boolean.TRUE.equals(d.get("ok")) ? "yes" : "NO", text(d, "millis"), text(d, "detail"));
+            }
+            if (t.isEmpty()) {
+                out.append("test: no recipient is configured (etc/org.hasm.alerts.cfg: alert.scripts, alert.webhooks)\n");
+            } else {
+                t.appendTo(out);
+            }
+            out.append('\n');
+        }
+        Table r = new Table("RECIPIENT", "KIND", "DELIVERED", "FAILED", "DROPPED", "LAST", "AT", "DETAIL");
+        for (Map<String, ?> x : objects(doc.get("recipients"))) {
+            r.row(text(x, "target"), text(x, "kind"), text(x, "delivered"), text(x, "failed"), text(x, "dropped"),
+                    text(x, "lastOutcome"), text(x, "lastTime"), text(x, "lastDetail"));
+        }
+        if (r.isEmpty()) {
+            out.append("alerts: no recipient configured (etc/org.hasm.alerts.cfg: alert.scripts, alert.webhooks)\n");
+        } else {
+            r.appendTo(out);
+        }
+        return out.toString();
+    }
+
+    /** @param doc the fence test's answer ({@code POST /hasm/api/v1/fence/test}) */
+    static String fenceTest(Map<String, ?> doc) {
+        StringBuilder out = new StringBuilder();
+        Table head = fenceHead(doc);
+        Map<String, ?> test = doc.get("test") instanceof Map<?, ?> m ? cast(m) : Map.of();
+        head.row("test", (Boolean.TRUE.equals(test.get("ready")) ? "READY: the agent could fence " : "NOT READY: the agent"
+                + " could not fence ") + text(doc, "peer") + " now   (" + text(test, "millis") + " ms, " + text(test, "time")
+                + "; nothing was fenced)");
+        head.row("found", text(test, "detail"));
+        head.appendTo(out);
+        return out.toString();
+    }
+
+    private static Table fenceHead(Map<String, ?> doc) {
+        Table head = new Table();
+        head.row("node", text(doc, "scm") + (doc.get("peer") == null ? "   (standalone: no peer)" : "   fences "
+                + text(doc, "peer")));
+        head.row("agent", text(doc, "agent") + "   timeout " + text(doc, "timeoutMs") + " ms   network-only outage fenced"
+                + " after " + text(doc, "delayMs") + " ms");
+        head.row("problem", text(doc, "problem"));
+        return head;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, ?> cast(Map<?, ?> m) {
+        return (Map<String, ?>) m;
+    }
+
     /** @param entries the journal ({@code GET /hasm/api/v1/journal}) */
     static String journal(List<?> entries) {
         Table table = new Table("SEQ", "STARTED", "MODULE", "VERSION", "CALL", "OPMODE", "SYSCONFIG", "OUTCOME", "MS", "ERROR");

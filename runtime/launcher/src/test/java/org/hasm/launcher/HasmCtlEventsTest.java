@@ -12,7 +12,7 @@ class HasmCtlEventsTest {
     @Test
     void eventsTakesAfterTopicFollowAndJson() throws Exception {
         assertEquals(new HasmCtl.Request(HasmCtl.DEFAULT_NODE, null, null, "events", true, 41L, null, null, null, true,
-                "org/hasm/health/*", null, null), HasmCtl.parse(new String[] {"events", "--after", "41", "--topic",
+                "org/hasm/health/*", null, null, null, false, null), HasmCtl.parse(new String[] {"events", "--after", "41", "--topic",
                 "org/hasm/health/*", "--follow", "--json"}));
         assertEquals(new HasmCtl.Request(HasmCtl.DEFAULT_NODE, null, null, "events", false, null, null, null, null),
                 HasmCtl.parse(new String[] {"events"}));

@@ -89,6 +89,12 @@ class HasmCtlTest {
                 HasmCtl.parse(new String[] {"--node=127.0.0.1:7701", "surrender", "--reason", "upgrade", "--token-file", "t"}));
         assertEquals(new HasmCtl.Request(null, Path.of("/n"), null, "status", false, null, null, null, null),
                 HasmCtl.parse(new String[] {"--node-dir", "/n", "status"}));
+        assertEquals(new HasmCtl.Watch(java.time.Duration.ofMillis(500), 3),
+                HasmCtl.parse(new String[] {"status", "--watch", "--interval", "0.5", "--count=3"}).watch());
+        assertEquals(new HasmCtl.Watch(java.time.Duration.ofSeconds(1), 0),
+                HasmCtl.parse(new String[] {"status", "--watch"}).watch());
+        HasmCtl.Request fence = HasmCtl.parse(new String[] {"fence", "--test", "--json"});
+        assertTrue(fence.test() && fence.json() && fence.command().equals("fence"), fence.toString());
     }
 
     @Test
@@ -112,6 +118,16 @@ class HasmCtlTest {
             {"maintenance"},
             {"maintenance", "maybe"},
             {"failback", "--scm", "scm-b"},
+            {"journal", "--watch"},
+            {"status", "--interval", "1"},
+            {"status", "--watch", "--interval", "0.1"},
+            {"status", "--watch", "--interval", "soon"},
+            {"status", "--watch", "--count", "0"},
+            {"status", "--watch", "--json"},
+            {"status", "--test"},
+            {"fence", "--watch"},
+            {"alerts", "--text", "x"},
+            {"journal", "--test"},
         };
         for (String[] args : cases) {
             err.reset();

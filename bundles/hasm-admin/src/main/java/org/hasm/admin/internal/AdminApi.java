@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -12,13 +13,16 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hasm.spi.HaController;
+import org.hasm.spi.alerts.Alerts;
 import org.hasm.spi.power.PowerMonitor;
 import org.hasm.spi.MasterAdmin;
 import org.hasm.spi.ScmState;
 import org.hasm.spi.config.PairConfiguration;
 import org.hasm.spi.config.SharedFiles;
 import org.hasm.spi.peer.PeerLink;
+import org.hasm.spi.peer.FenceView;
 import org.hasm.spi.peer.StatusMonitor;
+import org.hasm.spi.storage.FenceAgent;
 
 /**
  * The routes of {@code /hasm/api/v1}, kept apart from the servlet API so that every answer, error
@@ -101,6 +105,12 @@ final class AdminApi {
     static final String UPGRADE = "/upgrade";
     /** The metrics, Prometheus text format: every SCM its own, for the read role. */
     static final String METRICS = "/metrics";
+    /** The alert recipients and their counts ({@code GET}) and a test alert ({@code POST /alerts/test}). */
+    static final String ALERTS = "/alerts";
+    /** The fence agent as configured ({@code GET}) and its test ({@code POST /fence/test}). */
+    static final String FENCE = "/fence";
+    /** How long the test of a fence agent may take. */
+    static final java.time.Duration FENCE_TEST_TIMEOUT = java.time.Duration.ofSeconds(10);
     /** A redirect's header: the MASTER's name. */
     static final String MASTER_HEADER = "Hasm-Master";
     /** A redirect's header, with https: the SHA-256 (hex) of the certificate the MASTER's admin API serves. */
@@ -124,6 +134,7 @@ final class AdminApi {
     private final Clock clock;
     // the UPS watch, when one runs: its status goes into the status document; set once, before any request
     private volatile Supplier<PowerMonitor> power = () -> null;
+    private volatile Supplier<Alerts> alerts = () -> null;
     // set once after construction (AdminServlet), before the first request
     private volatile EventsRoute events = new EventsRoute(() -> null);
     /** The pair's configuration (CTCM), when its bundle is installed; set once after construction. */
@@ -153,6 +164,12 @@ final class AdminApi {
         this.credentials = credentials;
         this.audit = audit;
         this.clock = clock;
+    }
+
+    /** @param alerts the alert scripts and webhooks, or a supplier of {@code null} while that bundle does not run */
+    AdminApi alerts(Supplier<Alerts> alerts) {
+        this.alerts = alerts;
+        return this;
     }
 
     /** @param power the UPS watch, or a supplier of {@code null} while none runs; the status document shows it */
@@ -235,6 +252,22 @@ final class AdminApi {
         }
         if (p.equals("/events")) {
             return only("GET", method, () -> events.answer(request.parameter()));
+        }
+        if (p.equals(ALERTS)) {
+            return only("GET", method, this::alerts);
+        }
+        if (p.equals(ALERTS + "/test")) {
+            // runs the operator's scripts and calls the webhooks: operators only
+            return only("POST", method, () -> permitted(request, who, Credentials.Role.OPERATE,
+                    () -> alertsTest(request, who)));
+        }
+        if (p.equals(FENCE)) {
+            return only("GET", method, this::fence);
+        }
+        if (p.equals(FENCE + "/test")) {
+            // runs the agent's check, which reads the process table or looks for a program: operators only
+            return only("POST", method, () -> permitted(request, who, Credentials.Role.OPERATE,
+                    () -> fenceTest(request, who)));
         }
         if (p.startsWith(COMMAND_PATH) && OPERATIONS.contains(p.substring(COMMAND_PATH.length()))) {
             String operation = p.substring(COMMAND_PATH.length());
@@ -346,6 +379,56 @@ final class AdminApi {
             return noController();
         }
         return Reply.ok(200, Documents.status(c, monitor.get(), link.get(), power.get(), clock.instant()));
+    }
+
+    private Reply alerts() {
+        Alerts a = alerts.get();
+        if (a == null) {
+            return Reply.error(503, "the alerts (bundle org.hasm.alerts) are not running on this SCM");
+        }
+        return Reply.ok(200, Documents.alerts(a.recipients(), null));
+    }
+
+    private Reply alertsTest(Request request, Credentials.Credential who) {
+        Alerts a = alerts.get();
+        if (a == null) {
+            return Reply.error(503, "the alerts (bundle org.hasm.alerts) are not running on this SCM");
+        }
+        String text = request.parameter().apply("text");
+        if (text != null && (text.length() > 200 || text.chars().anyMatch(Character::isISOControl))) {
+            return Reply.error(400, "parameter 'text' must be one line of at most 200 characters");
+        }
+        List<Alerts.Delivery> deliveries;
+        try {
+            deliveries = a.test(text == null || text.isBlank() ? null : text.strip(), null);
+        } catch (IllegalStateException e) {
+            return Reply.error(409, "no test alert can be sent now: " + e.getMessage());
+        }
+        long ok = deliveries.stream().filter(Alerts.Delivery::ok).count();
+        audit.accepted("alert test: " + ok + " of " + deliveries.size() + " recipient(s) reached", who, request.remote());
+        return Reply.ok(200, Documents.alerts(a.recipients(), deliveries));
+    }
+
+    private Reply fence() {
+        StatusMonitor m = monitor.get();
+        if (m == null) {
+            return Reply.error(503, "the status monitor of this SCM is not running");
+        }
+        return Reply.ok(200, Documents.fence(m.fence()));
+    }
+
+    private Reply fenceTest(Request request, Credentials.Credential who) {
+        StatusMonitor m = monitor.get();
+        if (m == null) {
+            return Reply.error(503, "the status monitor of this SCM is not running");
+        }
+        FenceView view = m.fence();
+        long started = System.nanoTime();
+        FenceAgent.Readiness r = m.testFence(FENCE_TEST_TIMEOUT);
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        audit.accepted("fence test of agent " + view.agent() + " against " + view.peer() + ": "
+                + (r.ready() ? "ready" : "not ready"), who, request.remote());
+        return Reply.ok(200, Documents.fenceTest(view, r, millis, clock.instant()));
     }
 
     private Reply metrics() {

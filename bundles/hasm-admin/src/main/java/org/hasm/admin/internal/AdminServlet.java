@@ -81,6 +81,11 @@ public class AdminServlet extends HttpServlet {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile ConfigurationAdmin configAdmin;
 
+    // the operator's alert scripts and webhooks (bundle org.hasm.alerts)
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile org.hasm.spi.alerts.Alerts alerts;
+
     // the UPS watch, when a UPS is configured (bundle org.hasm.ups)
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -133,6 +138,7 @@ public class AdminServlet extends HttpServlet {
         };
         this.api = new AdminApi(() -> controller, () -> monitor, () -> link, faults,
                 () -> configAdmin == null ? null : this::drop, credentials, audit, Clock.systemUTC()).power(() -> power)
+                .alerts(() -> alerts)
                 .events(() -> eventJournal).pairConfiguration(() -> pairConfiguration).sharedFiles(() -> sharedFiles)
                 .metrics(() -> metrics == null ? null : metrics.metrics())
                 .deploy(new DeployRoute(deployFolder(context), () -> installed(context), () -> controller));

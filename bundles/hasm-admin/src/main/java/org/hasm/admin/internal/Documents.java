@@ -11,7 +11,10 @@ import org.hasm.spi.peer.ChannelStatus;
 import org.hasm.spi.peer.ChannelView;
 import org.hasm.spi.peer.PeerLink;
 import org.hasm.spi.peer.PeerView;
+import org.hasm.spi.alerts.Alerts;
+import org.hasm.spi.peer.FenceView;
 import org.hasm.spi.peer.StatusMonitor;
+import org.hasm.spi.storage.FenceAgent;
 import org.hasm.spi.peer.Verdict;
 import org.hasm.spi.power.PowerMonitor;
 import org.hasm.spi.power.PowerStatus;
@@ -42,6 +45,99 @@ final class Documents {
      *
      * @param power the UPS watch, or {@code null}
      */
+    private static void personalities(JsonWriter w, java.util.List<Personality> list) {
+        w.beginArray();
+        for (Personality p : list) {
+            w.beginObject();
+            w.name("name").value(p.name());
+            w.name("home").value(p.home());
+            w.name("addresses").beginArray();
+            for (String a : p.addresses()) {
+                w.value(a);
+            }
+            w.endArray();
+            w.endObject();
+        }
+        w.endArray();
+    }
+
+    /**
+     * The alert recipients ({@code GET /hasm/api/v1/alerts}) and, after a test
+     * ({@code POST .../alerts/test}), what each did with the test alert.
+     *
+     * @param test the test's deliveries, or {@code null}
+     */
+    static String alerts(java.util.List<Alerts.Recipient> recipients, java.util.List<Alerts.Delivery> test) {
+        JsonWriter w = new JsonWriter().beginObject();
+        w.name("recipients").beginArray();
+        for (Alerts.Recipient r : recipients) {
+            w.beginObject();
+            w.name("kind").value(r.kind());
+            w.name("target").value(r.target());
+            w.name("delivered").value(r.delivered());
+            w.name("failed").value(r.failed());
+            w.name("dropped").value(r.dropped());
+            w.name("lastOutcome").value(r.lastOutcome());
+            w.name("lastTime").value(r.lastTime());
+            w.name("lastDetail").value(r.lastDetail());
+            w.endObject();
+        }
+        w.endArray();
+        if (test != null) {
+            w.name("test").beginArray();
+            for (Alerts.Delivery d : test) {
+                w.beginObject();
+                w.name("recipient").value(d.recipient());
+                w.name("ok").value(d.ok());
+                w.name("millis").value(d.millis());
+                w.name("detail").value(d.detail());
+                w.endObject();
+            }
+            w.endArray();
+        }
+        return w.endObject().toString();
+    }
+
+    /** The fence agent as configured ({@code GET /hasm/api/v1/fence}). */
+    static String fence(FenceView view) {
+        JsonWriter w = new JsonWriter().beginObject();
+        fenceFields(w, view);
+        return w.endObject().toString();
+    }
+
+    /** The outcome of the fence agent's test ({@code POST /hasm/api/v1/fence/test}). */
+    static String fenceTest(FenceView view, FenceAgent.Readiness readiness, long millis, Instant now) {
+        JsonWriter w = new JsonWriter().beginObject();
+        fenceFields(w, view);
+        w.name("test").beginObject();
+        w.name("ready").value(readiness.ready());
+        w.name("detail").value(readiness.detail());
+        w.name("millis").value(millis);
+        w.name("time").value(now);
+        w.endObject();
+        return w.endObject().toString();
+    }
+
+    private static void fenceFields(JsonWriter w, FenceView view) {
+        w.name("scm").value(view.scm());
+        w.name("peer").value(view.peer());
+        w.name("agent").value(view.agent());
+        w.name("timeoutMs").value(view.timeoutMs());
+        w.name("delayMs").value(view.delayMs());
+        w.name("problem").value(view.problem());
+        w.name("registered").beginArray();
+        for (FenceView.RegisteredAgent a : view.registered()) {
+            w.beginObject();
+            w.name("name").value(a.name());
+            w.name("implementation").value(a.implementation());
+            w.name("missing").beginArray();
+            a.missing().forEach(w::value);
+            w.endArray();
+            w.endObject();
+        }
+        w.endArray();
+    }
+
     static String status(HaController controller, StatusMonitor monitor, PeerLink link, PowerMonitor power,
             Instant now) {
         JsonWriter w = new JsonWriter().beginObject();
@@ -76,19 +172,11 @@ final class Documents {
             channels(w, link.channels(), "link", stopped ? peer.scm() + " said it stops (HALTED)" : null);
         }
         w.endArray();
-        w.name("personalities").beginArray();
-        for (Personality p : controller.personalities()) {
-            w.beginObject();
-            w.name("name").value(p.name());
-            w.name("home").value(p.home());
-            w.name("addresses").beginArray();
-            for (String a : p.addresses()) {
-                w.value(a);
-            }
-            w.endArray();
-            w.endObject();
-        }
-        w.endArray();
+        w.name("personalities");
+        personalities(w, controller.personalities());
+        // every personality of the pair, whoever serves it: a view of the pair lists the peer's too
+        w.name("pairPersonalities");
+        personalities(w, controller.pairPersonalities());
         w.name("modules").beginArray();
         for (ModuleInfo m : controller.modules()) {
             module(w, m);

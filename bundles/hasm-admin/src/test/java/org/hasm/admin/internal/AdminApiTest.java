@@ -40,6 +40,7 @@ class AdminApiTest {
     private final List<String> problems = new CopyOnWriteArrayList<>();
     private SpiViews.Controller present = controller;
     private boolean configAdmin = true;
+    private org.hasm.spi.peer.StatusMonitor monitor;
     private String operate;
     private String read;
     /** The headers every call sends: the operator's credential unless a test changes it. */
@@ -64,7 +65,7 @@ class AdminApiTest {
                 audit.add("refused " + request.method() + " " + request.path() + " " + status);
             }
         };
-        return new AdminApi(() -> present, () -> null, () -> null, faults,
+        return new AdminApi(() -> present, () -> monitor, () -> null, faults,
                 () -> configAdmin ? (ch, p) -> drops.add(ch + "=" + p) : null, new Credentials(admin, problems::add),
                 log, CLOCK);
     }
@@ -93,6 +94,69 @@ class AdminApiTest {
         assertEquals("scm-a", MiniJson.object(r.json()).get("node"));
         assertEquals("2026-11-25T10:00:00Z", MiniJson.object(r.json()).get("time"));
         assertEquals(200, call(api(false), "HEAD", "/status").status());
+    }
+
+    @Test
+    void theFenceAgentIsShownToAnyRoleAndTestedByOperatorsOnly() {
+        AdminApi.Reply none = call(api(false), "GET", "/fence");
+        assertEquals(503, none.status(), "no status monitor: " + none.json());
+        monitor = new SpiViews.Monitor(List.of(), null,
+                new org.hasm.spi.peer.FenceView("scm-a", "scm-b", "process", 5000, 3000, List.of(
+                        new org.hasm.spi.peer.FenceView.RegisteredAgent("process", "x.ProcessAgent", List.of()),
+                        new org.hasm.spi.peer.FenceView.RegisteredAgent("netns", "x.NetnsAgent",
+                                List.of("fence.netns.command"))), null),
+                new org.hasm.spi.storage.FenceAgent.Readiness(true, "would kill pid 42"));
+        headers.put("authorization", "Bearer " + read);
+        Map<String, Object> shown = MiniJson.object(call(api(false), "GET", "/fence").json());
+        assertEquals("process", shown.get("agent"));
+        assertEquals("scm-b", shown.get("peer"));
+        assertEquals(List.of("fence.netns.command"), ((Map<?, ?>) ((List<?>) shown.get("registered")).get(1)).get("missing"));
+        assertEquals(403, call(api(false), "POST", "/fence/test").status(), "the read role does not run the agent's check");
+
+        headers.put("authorization", "Bearer " + operate);
+        assertEquals(405, call(api(false), "GET", "/fence/test").status());
+        AdminApi.Reply tested = call(api(false), "POST", "/fence/test");
+        assertEquals(200, tested.status(), tested.json());
+        Map<?, ?> test = (Map<?, ?>) MiniJson.object(tested.json()).get("test");
+        assertEquals(true, test.get("ready"));
+        assertEquals("would kill pid 42", test.get("detail"));
+        assertTrue(audit.contains("fence test of agent process against scm-b: ready by ops/OPERATE from " + REMOTE), audit.toString());
+    }
+
+    @Test
+    void alertRecipientsAreShownAndATestIsSentByOperatorsOnly() {
+        List<String> tests = new CopyOnWriteArrayList<>();
+        org.hasm.spi.alerts.Alerts alerts = new org.hasm.spi.alerts.Alerts() {
+            @Override
+            public List<Recipient> recipients() {
+                return List.of(new Recipient("script", "/etc/hasm/alert.sh", 3, 1, 0, "delivered", CLOCK.instant(), "exit 0"),
+                        new Recipient("webhook", "https://hooks.example/***", 2, 2, 0, "failed", CLOCK.instant(), "HTTP 500"));
+            }
+
+            @Override
+            public List<Delivery> test(String text, java.time.Duration timeout) {
+                tests.add(String.valueOf(text));
+                return List.of(new Delivery("/etc/hasm/alert.sh", true, 12, "exit 0"),
+                        new Delivery("https://hooks.example/***", false, 40, "HTTP 500"));
+            }
+        };
+        AdminApi without = api(false);
+        assertEquals(503, call(without, "GET", "/alerts").status());
+        headers.put("authorization", "Bearer " + read);
+        Map<String, Object> shown = MiniJson.object(call(api(false).alerts(() -> alerts), "GET", "/alerts").json());
+        assertEquals(2, ((List<?>) shown.get("recipients")).size());
+        assertEquals("HTTP 500", ((Map<?, ?>) ((List<?>) shown.get("recipients")).get(1)).get("lastDetail"));
+        assertEquals(403, call(api(false).alerts(() -> alerts), "POST", "/alerts/test").status());
+        assertEquals(List.of(), tests, "the read role sends nothing");
+
+        headers.put("authorization", "Bearer " + operate);
+        assertEquals(400, call(api(false).alerts(() -> alerts), "POST", "/alerts/test", "text", "two\nlines").status());
+        AdminApi.Reply sent = call(api(false).alerts(() -> alerts), "POST", "/alerts/test", "text", "drill");
+        assertEquals(200, sent.status(), sent.json());
+        assertEquals(List.of("drill"), tests);
+        List<?> test = (List<?>) MiniJson.object(sent.json()).get("test");
+        assertEquals(false, ((Map<?, ?>) test.get(1)).get("ok"));
+        assertTrue(audit.contains("alert test: 1 of 2 recipient(s) reached by ops/OPERATE from " + REMOTE), audit.toString());
     }
 
     @Test

@@ -100,7 +100,8 @@ class AdminFrameworkIT {
         Map<String, String> props = new HashMap<>();
         props.put(Constants.FRAMEWORK_STORAGE, storage.resolve("felix").toAbsolutePath().toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
-        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, spiExports("org.hasm.spi", "org.hasm.spi.peer", "org.hasm.spi.power", "org.hasm.spi.events", "org.hasm.spi.config", "org.hasm.spi.storage", "org.hasm.spi.health"));
+        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, spiExports("org.hasm.spi", "org.hasm.spi.peer", "org.hasm.spi.power", "org.hasm.spi.events", "org.hasm.spi.config",
+                "org.hasm.spi.storage", "org.hasm.spi.health", "org.hasm.spi.alerts"));
         props.put("org.osgi.service.http.port", String.valueOf(port));
         props.put("org.apache.felix.http.host", "127.0.0.1");
         props.put(AdminServlet.PROP_FAULTS, "true");

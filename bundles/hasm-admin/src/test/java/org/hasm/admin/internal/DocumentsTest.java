@@ -87,6 +87,7 @@ class DocumentsTest {
                 Map.of("name", "A", "home", "scm-a", "addresses", List.of("127.0.10.1")),
                 Map.of("name", "B", "home", "scm-b", "addresses", List.of("127.0.10.2", "127.0.11.2"))),
                 doc.get("personalities"));
+        assertEquals(doc.get("personalities"), doc.get("pairPersonalities"), "both served here: the pair's are these");
 
         List<?> modules = (List<?>) doc.get("modules");
         Map<String, Object> failed = new LinkedHashMap<>();
@@ -174,6 +175,7 @@ class DocumentsTest {
         assertNull(doc.get("peer"));
         assertEquals(List.of(), doc.get("channels"));
         assertEquals(List.of(), doc.get("personalities"));
+        assertEquals(List.of(), doc.get("pairPersonalities"));
         assertEquals(List.of(), doc.get("modules"));
     }
 

@@ -66,7 +66,17 @@ final class SpiViews {
             Instant lastHeard) implements PeerView {
     }
 
-    record Monitor(List<ChannelView> channels, PeerView peer) implements StatusMonitor {
+    record Monitor(List<ChannelView> channels, PeerView peer, org.hasm.spi.peer.FenceView fence,
+            org.hasm.spi.storage.FenceAgent.Readiness readiness) implements StatusMonitor {
+        Monitor(List<ChannelView> channels, PeerView peer) {
+            this(channels, peer, new org.hasm.spi.peer.FenceView("scm-a", "scm-b", "none", 5000, 3000, List.of(), null),
+                    new org.hasm.spi.storage.FenceAgent.Readiness(false, "agent none fences nothing"));
+        }
+
+        @Override
+        public org.hasm.spi.storage.FenceAgent.Readiness testFence(Duration timeout) {
+            return readiness;
+        }
     }
 
     record Link(List<ChannelView> channels) implements PeerLink {
@@ -177,6 +187,13 @@ final class SpiViews {
         @Override
         public List<Personality> personalities() {
             return personalities;
+        }
+
+        volatile List<Personality> pair;
+
+        @Override
+        public List<Personality> pairPersonalities() {
+            return pair == null ? personalities : pair;
         }
 
         @Override

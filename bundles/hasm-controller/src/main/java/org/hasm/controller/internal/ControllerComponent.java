@@ -194,6 +194,13 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
         core.admin(blankToNull(context.getProperty(PROP_ADMIN_URL)), blankToNull(context.getProperty(PROP_ADMIN_CERTIFICATE)));
         // the controller's own version is hasm's: the peer learns it from every message, the status shows both
         core.version(context.getBundle().getVersion().toString());
+        // started by systemd (Type=notify): readiness, status and the watchdog go through the launcher
+        ServiceManager systemd = ServiceManager.find(context);
+        if (systemd != null) {
+            core.serviceManager(systemd);
+            log.info("systemd is told of this SCM's readiness and state" + (systemd.watchdogUsec() > 0
+                    ? "; its watchdog is pinged every " + systemd.watchdogUsec() / 2_000 + " ms" : ""));
+        }
         if ("true".equals(context.getProperty(PROP_FAULTS)) && "true".equals(context.getProperty(PROP_WIRE_NEXT))) {
             // test only: GETSTATE carries a field this release does not know, as a next release's would
             core.extraStateFields(Map.of("next", "a field of the next release"));
@@ -443,6 +450,11 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     @Override
     public List<Personality> personalities() {
         return scm.personalities();
+    }
+
+    @Override
+    public List<Personality> pairPersonalities() {
+        return scm.settings().personalities();
     }
 
     @Override

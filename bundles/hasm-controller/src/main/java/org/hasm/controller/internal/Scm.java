@@ -72,6 +72,8 @@ final class Scm {
     // this SCM's admin API, for the peer's GETSTATE; written before start
     private volatile String adminUrl;
     private volatile String adminCertificate;
+    // systemd's notifier, when systemd started this SCM; set before start
+    private volatile ServiceManager serviceManager;
     // this SCM's hasm version and what the peer last said of its own
     private final PairVersions versions = new PairVersions();
 
@@ -213,9 +215,18 @@ final class Scm {
 
     // ---- lifecycle of the core ----
 
+    /** @param manager systemd's notifier (readiness, status, watchdog); before {@link #start} */
+    void serviceManager(ServiceManager manager) {
+        this.serviceManager = manager;
+    }
+
     /** Powers on: BOOT, then INIT and the rest as events come. */
     void start() {
         started = true;
+        ServiceManager sm = serviceManager;
+        if (sm != null) {
+            sm.startWatchdog(timer, loop, this::transitionBound);
+        }
         scheduleTick();
         post(new Event.PowerOn());
     }
@@ -238,6 +249,10 @@ final class Scm {
             loop.await(done, bound, "SHUTDOWN");
         }
         closing = true;
+        ServiceManager sm = serviceManager;
+        if (sm != null) {
+            sm.close();
+        }
         peerClient.close();
         timer.shutdownNow();
         loop.close();
@@ -785,6 +800,27 @@ final class Scm {
 
     private void publish() {
         publisher.publish(settings.scm(), machine, transitionStart);
+        ServiceManager sm = serviceManager;
+        if (sm != null) {
+            sm.published(settings.scm(), publisher.snapshot(), serving);
+        }
+    }
+
+    /**
+     * @return the longest one task may hold the controller thread: a transition calling every module
+     *     in turn, each call at its deadline (stop, then init, test and opMode at worst)
+     */
+    private long transitionBound() {
+        Settings s = settings;
+        long bound = 5_000;
+        for (ModuleEntry e : registry.forward()) {
+            long longest = 0;
+            for (Call call : Call.values()) {
+                longest = Math.max(longest, s.deadline(e.properties, call).toMillis());
+            }
+            bound += 4 * longest;
+        }
+        return bound;
     }
 
     /** Transitions of the everyday operations, whose end the log says with how long they took. */

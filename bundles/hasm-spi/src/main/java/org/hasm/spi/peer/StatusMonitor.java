@@ -1,6 +1,8 @@
 package org.hasm.spi.peer;
 
+import java.time.Duration;
 import java.util.List;
+import org.hasm.spi.storage.FenceAgent;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -22,4 +24,23 @@ public interface StatusMonitor {
 
     /** @return the peer as seen now */
     PeerView peer();
+
+    /**
+     * @return the fence agent this SCM would use against its peer, the agents registered and what
+     *     keeps it from fencing, as configured now (also before the monitor runs)
+     * @since 1.2 (package org.hasm.spi.peer)
+     */
+    FenceView fence();
+
+    /**
+     * Asks the configured agent whether it could fence the peer now, without fencing it
+     * ({@link FenceAgent#check}); on a thread of its own, so that an agent that hangs is abandoned
+     * after the timeout (an agent that serialises its calls answers after a fence in progress).
+     *
+     * @param timeout how long the check may take
+     * @return what the agent found; not ready if no agent is configured or registered, if it failed
+     *     or did not answer in time
+     * @since 1.2 (package org.hasm.spi.peer)
+     */
+    FenceAgent.Readiness testFence(Duration timeout);
 }

@@ -49,4 +49,29 @@ public interface FenceAgent {
     default boolean stopped(String peer) throws Exception {
         return false;
     }
+
+    /**
+     * Says, without doing anything to the peer, whether the agent could fence it now: what it would
+     * act on (a process, a command, a device) and whether that is there and within its reach. The
+     * operator's test of the agent ({@code hasmctl fence --test}, like Pacemaker's
+     * {@code stonith_admin} monitor), asked in every state; must return within a few seconds.
+     *
+     * @param peer the peer SCM's name
+     * @return what the agent found; the default says it has no check
+     * @throws Exception if the agent failed; reported as not ready
+     * @since 1.4 (package org.hasm.spi.storage)
+     */
+    default Readiness check(String peer) throws Exception {
+        return new Readiness(false, "this agent has no check of its own: only a real fence would tell");
+    }
+
+    /**
+     * What {@link #check} found.
+     *
+     * @param ready whether a fence now would act on the peer
+     * @param detail what was checked and found, in a line or a few, naming what is missing if not ready
+     * @since 1.4 (package org.hasm.spi.storage)
+     */
+    record Readiness(boolean ready, String detail) {
+    }
 }

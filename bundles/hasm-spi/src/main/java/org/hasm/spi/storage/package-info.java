@@ -14,9 +14,12 @@
  * <p>1.3.0: {@link org.hasm.spi.storage.DurableFiles}: a module's private folder on a volume, which no
  * export reaches, and the durable write (temporary file, force, fence, atomic rename, folder sync) that
  * services call; {@link org.hasm.spi.storage.DurableWriteException}.
+ *
+ * <p>1.4.0: {@link org.hasm.spi.storage.FenceAgent#check}: whether the agent could fence the peer now,
+ * asked without fencing it (the operator's test of the agent).
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package org.hasm.spi.storage;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,14 +1,18 @@
 package org.hasm.status.internal;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.hasm.spi.HaContext;
 import org.hasm.spi.HaController;
@@ -22,6 +26,7 @@ import org.hasm.spi.Tier;
 import org.hasm.spi.events.EventJournal;
 import org.hasm.spi.peer.ChannelStatus;
 import org.hasm.spi.peer.ChannelView;
+import org.hasm.spi.peer.FenceView;
 import org.hasm.spi.peer.LinkListener;
 import org.hasm.spi.peer.LinkState;
 import org.hasm.spi.peer.PeerListener;
@@ -421,6 +426,64 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener, C
 
     void removeFenceAgent(FenceAgent agent, Map<String, Object> properties) {
         agents.remove((Long) properties.get(Constants.SERVICE_ID));
+    }
+
+    @Override
+    public FenceView fence() {
+        Settings s = settings;
+        if (s == null) {
+            s = settings(); // before the first init: as configured now
+        }
+        List<FenceView.RegisteredAgent> registered = new ArrayList<>();
+        for (Agents.Agent a : agents.values()) {
+            registered.add(new FenceView.RegisteredAgent(a.name(), a.agent().getClass().getName(), a.missing()));
+        }
+        String problem = s.watchesPeer() ? Agents.problem(s.fenceAgent(), agents.values())
+                : "no status channels configured: no peer is watched, nobody is fenced";
+        return new FenceView(s.self(), s.watchesPeer() ? s.peer() : null, s.fenceAgent(), s.fenceTimeoutMs(),
+                s.fenceDelayMs(), List.copyOf(registered), problem);
+    }
+
+    @Override
+    public FenceAgent.Readiness testFence(Duration timeout) {
+        FenceView view = fence();
+        if (view.peer() == null) {
+            return new FenceAgent.Readiness(false, view.problem());
+        }
+        if (Fencing.NONE.equals(view.agent()) && fenceAgent(Fencing.NONE) == null) {
+            return new FenceAgent.Readiness(false, "fence.agent is none: nobody is fenced; a peer lost on every network"
+                    + " is taken over only once its storage lease has run out");
+        }
+        FenceAgent agent = fenceAgent(view.agent());
+        if (agent == null || view.problem() != null) {
+            return new FenceAgent.Readiness(false, view.problem() != null ? view.problem()
+                    : "'" + view.agent() + "': no fence agent of that name is registered");
+        }
+        CompletableFuture<FenceAgent.Readiness> answer = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                FenceAgent.Readiness r = agent.check(view.peer());
+                answer.complete(r != null ? r : new FenceAgent.Readiness(false, "the agent answered nothing"));
+            } catch (Exception | Error e) {
+                answer.complete(new FenceAgent.Readiness(false, "the agent's check failed: " + e));
+            }
+        }, "hasm-status-fence-check-" + view.scm());
+        t.setDaemon(true);
+        t.start();
+        try {
+            FenceAgent.Readiness r = answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            log.info("fence agent " + view.agent() + " checked against " + view.peer() + ": "
+                    + (r.ready() ? "ready" : "NOT ready") + ": " + r.detail());
+            return r;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            t.interrupt();
+            return new FenceAgent.Readiness(false, "interrupted");
+        } catch (ExecutionException | TimeoutException e) {
+            t.interrupt(); // abandoned: a daemon thread, interrupted, that ends when the agent returns
+            return new FenceAgent.Readiness(false, "the agent's check did not answer within " + timeout.toMillis()
+                    + " ms (a fence in progress, or an agent that hangs)");
+        }
     }
 
     private FenceAgent fenceAgent(String name) {

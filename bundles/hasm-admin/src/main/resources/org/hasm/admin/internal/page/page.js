@@ -82,6 +82,12 @@
     text('peer-heard', p && p.lastHeard ? '· last heard ' + ago(p.lastHeard) : '');
 
     const here = new Set();
+    // every personality of the pair (an SCM of an older release lists only those it serves)
+    for (const q of s.pairPersonalities || []) {
+      if (!known.has(q.name)) {
+        known.set(q.name, q);
+      }
+    }
     for (const q of s.personalities) {
       here.add(q.name);
       known.set(q.name, q);

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.hasm.spi.storage.FenceAgent;
 
 /**
  * Fences the peer by running a command that cuts it off (for the {@code netns} agent: take its link
@@ -27,6 +28,45 @@ final class CommandFence {
     CommandFence(List<String> command, Reporter reporter) {
         this.command = List.copyOf(command);
         this.reporter = reporter;
+    }
+
+    /**
+     * Whether the command could run: its program is there and executable (an absolute path, or found
+     * on the PATH). Runs nothing: a command that cuts the peer off cannot be tried without doing it.
+     */
+    FenceAgent.Readiness check(String peer, String path) {
+        List<String> cmd = new ArrayList<>();
+        for (String word : command) {
+            cmd.add(word.replace("${peer}", peer));
+        }
+        String program = cmd.get(0);
+        Path found = program(program, path);
+        String line = String.join(" ", cmd);
+        if (found == null) {
+            return new FenceAgent.Readiness(false, "would run '" + line + "', but " + program
+                    + (program.contains("/") ? " is not an executable file" : " is not an executable on the PATH ("
+                    + (path == null ? "unset" : path) + ")"));
+        }
+        return new FenceAgent.Readiness(true, "would run '" + line + "' (" + found + "), without a shell;"
+                + " exit status 0 within the fence timeout means fenced. Not run by this check.");
+    }
+
+    /** @return the executable a command's first word names, or null */
+    static Path program(String program, String path) {
+        if (program.contains("/")) {
+            Path p = Path.of(program);
+            return Files.isRegularFile(p) && Files.isExecutable(p) ? p : null;
+        }
+        for (String dir : (path == null ? "" : path).split(":")) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(dir, program);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
     }
 
     boolean fence(String peer, Duration timeout) throws IOException {

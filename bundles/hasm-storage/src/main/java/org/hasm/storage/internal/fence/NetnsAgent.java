@@ -61,4 +61,13 @@ public class NetnsAgent implements FenceAgent {
         }
         return f.fence(peer, timeout);
     }
+
+    @Override
+    public Readiness check(String peer) {
+        CommandFence f = fence;
+        if (f == null) {
+            return new Readiness(false, problem);
+        }
+        return f.check(peer, System.getenv("PATH"));
+    }
 }

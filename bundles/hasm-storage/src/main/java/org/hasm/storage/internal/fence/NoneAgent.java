@@ -22,4 +22,10 @@ public class NoneAgent implements FenceAgent {
         log.info("fence agent none: " + peer + " is not fenced; its storage lease decides");
         return false;
     }
+
+    @Override
+    public Readiness check(String peer) {
+        return new Readiness(false, "agent none fences nothing: a peer lost on every network is taken over only once"
+                + " its storage lease has run out");
+    }
 }

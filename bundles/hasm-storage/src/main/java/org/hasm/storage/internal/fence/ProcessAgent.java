@@ -72,4 +72,13 @@ public class ProcessAgent implements FenceAgent {
         ProcessFence f = fence;
         return f != null && f.stopped(peer);
     }
+
+    @Override
+    public Readiness check(String peer) {
+        ProcessFence f = fence;
+        if (f == null) {
+            return new Readiness(false, problem);
+        }
+        return f.check(peer);
+    }
 }

@@ -16,6 +16,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.hasm.spi.storage.FenceAgent;
 
 /**
  * Fences a peer SCM that runs on the same host (a pair on one machine, the tests) by killing its
@@ -76,7 +77,7 @@ final class ProcessFence {
     private boolean fence(String peer, Duration timeout, boolean kill) {
         long deadline = System.nanoTime() + timeout.toNanos();
         String who = (kill ? "fence" : "stopped?") + " process (" + peer + ", " + pidFile + ")";
-        long pid = readPid(who);
+        long pid = readPid(who, reporter);
         if (pid == -2) {
             return false;
         }
@@ -129,6 +130,137 @@ final class ProcessFence {
     }
 
     /**
+     * What a fence would do now, found without killing or waiting for anything: the process it would
+     * kill, or that none runs (the peer is down), or why it would refuse. The operator's test of the
+     * agent.
+     */
+    synchronized FenceAgent.Readiness check(String peer) {
+        List<String> notes = new ArrayList<>();
+        Reporter collect = new Reporter() {
+            @Override
+            public void info(String message) {
+                notes.add(message);
+            }
+
+            @Override
+            public void warn(String message) {
+                notes.add(message);
+            }
+        };
+        String who = "pid file " + pidFile;
+        long pid = readPid(who, collect);
+        if (pid == -2) {
+            return new FenceAgent.Readiness(false, String.join("; ", notes));
+        }
+        String children = children();
+        if (pid > 0) {
+            Optional<ProcessHandle> found = ProcessHandle.of(pid);
+            if (found.isPresent() && !commandLines.gone(found.get())) {
+                ProcessHandle ph = found.get();
+                if (ph.pid() == ProcessHandle.current().pid()) {
+                    return new FenceAgent.Readiness(false, who + " names this very SCM's process (pid " + pid
+                            + "): a fence would kill nothing; is it the peer's?");
+                }
+                CommandLines.Seen seen = commandLines.of(ph);
+                if (seen instanceof CommandLines.Exiting x) {
+                    return new FenceAgent.Readiness(true, "pid " + pid + " (" + who + ") is exiting (" + x.why()
+                            + "): a fence would wait for it to end, within the fence timeout" + children);
+                }
+                if (seen instanceof CommandLines.Unreadable u) {
+                    return new FenceAgent.Readiness(false, "pid " + pid + " (" + who + ") cannot be verified (" + u.why()
+                            + "): a fence would not kill it");
+                }
+                if (seen instanceof CommandLines.Args a) {
+                    Match m = runs(a);
+                    if (m == Match.YES) {
+                        String refused = refusal(ph.pid());
+                        if (refused != null) {
+                            return new FenceAgent.Readiness(false, "pid " + pid + " is hasm of " + nodeDir + ", but "
+                                    + refused);
+                        }
+                        long family = ph.descendants().count();
+                        return new FenceAgent.Readiness(true, "would kill pid " + pid + " (hasm of " + nodeDir + ")"
+                                + (family == 0 ? "" : " and its " + family + " descendant(s)") + children);
+                    }
+                    if (m == Match.UNKNOWN) {
+                        return new FenceAgent.Readiness(false, "pid " + pid + " runs hasm, but its node folder cannot be"
+                                + " resolved (working folder not visible): a fence would not kill it");
+                    }
+                    notes.add(who + " is stale: pid " + pid + " is not hasm of " + nodeDir);
+                }
+            }
+        }
+        Optional<String> hidden = commandLines.hidden();
+        if (hidden.isPresent()) {
+            return new FenceAgent.Readiness(false, "cannot be sure the peer is not running: " + hidden.get());
+        }
+        Set<Long> running = new TreeSet<>();
+        List<String> unreadable = new ArrayList<>();
+        List<Long> exiting = new ArrayList<>();
+        long self = ProcessHandle.current().pid();
+        // bounded: one pass over the process table
+        for (CommandLines.Suspect suspect : commandLines.suspects(LAUNCHER)) {
+            if (suspect.pid() == self) {
+                continue;
+            }
+            if (suspect.seen() instanceof CommandLines.Exiting) {
+                exiting.add(suspect.pid());
+            } else if (suspect.seen() instanceof CommandLines.Unreadable u) {
+                unreadable.add(u.why());
+            } else if (suspect.seen() instanceof CommandLines.Args a && runs(a) != Match.NO) {
+                running.add(suspect.pid());
+            }
+        }
+        String before = notes.isEmpty() ? "" : String.join("; ", notes) + "; ";
+        if (!running.isEmpty()) {
+            return new FenceAgent.Readiness(false, before + "hasm of " + nodeDir + " runs as pid " + running
+                    + ", which " + who + " does not name: a fence would refuse to kill it");
+        }
+        if (!unreadable.isEmpty()) {
+            return new FenceAgent.Readiness(false, before + unreadable.size() + " process(es) cannot be inspected, e.g. "
+                    + unreadable.get(0) + ": a fence could not be sure the peer is stopped");
+        }
+        return new FenceAgent.Readiness(true, before + "no process runs hasm of " + nodeDir
+                + (exiting.isEmpty() ? "" : " (pid(s) " + exiting + " exiting: a fence would wait for them)")
+                + ": a fence would find the peer stopped" + children);
+    }
+
+    /** @return what a fence would also do to the processes the peer started, as a phrase, or "" */
+    private String children() {
+        List<Long> marked = commandLines.marked(CHILD_MARKER, nodeDir.toString());
+        return marked.isEmpty() ? "" : "; and kill process(es) " + marked + " the peer started (" + CHILD_MARKER + "="
+                + nodeDir + ")";
+    }
+
+    /**
+     * @return why this process could not kill the process of {@code pid} (another user's, and this
+     *     one is not root), or null if it can or that cannot be read (a fence would try)
+     */
+    static String refusal(long pid) {
+        long own = uid(Path.of("/proc/self/status"));
+        long theirs = uid(Path.of("/proc/" + pid + "/status"));
+        if (own < 0 || theirs < 0 || own == 0 || own == theirs) {
+            return null;
+        }
+        return "it runs as uid " + theirs + " and this SCM as uid " + own + " (not root): a kill would be refused";
+    }
+
+    /** @return the effective uid in a {@code /proc/PID/status} file, -1 if unreadable */
+    private static long uid(Path status) {
+        try {
+            for (String line : Files.readAllLines(status, StandardCharsets.US_ASCII)) {
+                if (line.startsWith("Uid:")) {
+                    String[] f = line.substring(4).trim().split("\\s+");
+                    return Long.parseLong(f.length > 1 ? f[1] : f[0]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /**
      * Waits until no process marked as the peer's ({@link #CHILD_MARKER}) is left, killing them when
      * fencing; bounded by the deadline.
      *
@@ -164,7 +296,7 @@ final class ProcessFence {
     }
 
     /** @return the pid, -1 if there is no usable pid file, -2 if the file cannot be read at all */
-    private long readPid(String who) {
+    private long readPid(String who, Reporter reporter) {
         String text;
         try (InputStream in = Files.newInputStream(pidFile)) {
             text = new String(in.readNBytes(64), StandardCharsets.US_ASCII).strip();

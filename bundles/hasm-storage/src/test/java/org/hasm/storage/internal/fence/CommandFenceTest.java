@@ -51,6 +51,24 @@ class CommandFenceTest {
     }
 
     @Test
+    void theCheckFindsTheProgramAndRunsNothing(@org.junit.jupiter.api.io.TempDir Path dir) {
+        assumeTrue(Files.isExecutable(Path.of("/bin/sh")), "needs /bin/sh");
+        Path touched = dir.resolve("ran");
+        var ready = new CommandFence(CommandFence.split("sh -c 'touch " + touched + "' ${peer}"), reporter)
+                .check("scm-b", "/nonexistent:/bin");
+        assertTrue(ready.ready(), ready.toString());
+        assertTrue(ready.detail().startsWith("would run 'sh -c touch " + touched + " scm-b' (/bin/sh)"), ready.detail());
+        assertFalse(Files.exists(touched), "the check ran nothing");
+
+        var notOnPath = new CommandFence(CommandFence.split("hasm-no-such-fence ${peer}"), reporter).check("scm-b", "/bin");
+        assertFalse(notOnPath.ready());
+        assertTrue(notOnPath.detail().contains("hasm-no-such-fence is not an executable on the PATH (/bin)"), notOnPath.detail());
+        var missing = new CommandFence(CommandFence.split("/no/such/fence-command"), reporter).check("scm-b", "/bin");
+        assertFalse(missing.ready());
+        assertTrue(missing.detail().contains("/no/such/fence-command is not an executable file"), missing.detail());
+    }
+
+    @Test
     void aMissingCommandIsAnError() {
         assertThrows(java.io.IOException.class, () -> run("/no/such/fence-command", Duration.ofSeconds(5)));
     }

@@ -93,6 +93,43 @@ class ProcessFenceTest {
     }
 
     @Test
+    void theCheckNamesWhatAFenceWouldKillAndKillsNothing() throws Exception {
+        CommandLines cl = CommandLines.system();
+        assumeTrue(cl.hidden().isEmpty(), "the process table is not fully visible here");
+        assumeTrue(ProcessHandle.allProcesses().noneMatch(p -> cl.of(p) instanceof CommandLines.Unreadable),
+                "some processes cannot be inspected here");
+        Path b = node("scm-b");
+        var none = fence(b).check("scm-b");
+        assertTrue(none.ready(), "no pid file, no peer: a fence would find it stopped; " + none);
+        assertTrue(none.detail().contains("would find the peer stopped"), none.detail());
+
+        Process peer = start(null, "org.hasm.launcher.Main", "run", b.toString(), "--with-child");
+        Await.until("the fake SCM started its child", () -> peer.descendants().findAny().isPresent(), () -> reports);
+        var unnamed = fence(b).check("scm-b");
+        assertFalse(unnamed.ready(), "the peer runs under a pid its pid file does not name: " + unnamed);
+        assertTrue(unnamed.detail().contains("runs as pid [" + peer.pid() + "]"), unnamed.detail());
+
+        pidFile(b, peer.pid());
+        var named = fence(b).check("scm-b");
+        assertTrue(named.ready(), named.toString());
+        assertTrue(named.detail().startsWith("would kill pid " + peer.pid() + " (hasm of " + b.toRealPath()), named.detail());
+        assertTrue(named.detail().contains("and its 1 descendant(s)"), named.detail());
+        assertTrue(peer.isAlive() && peer.descendants().findAny().isPresent(), "the check killed nothing");
+
+        Process stranger = start(null, "run", b.toString()); // the folder, but not hasm: a stale pid file
+        pidFile(b, stranger.pid());
+        var stale = fence(b).check("scm-b");
+        assertFalse(stale.ready(), "the peer still runs unnamed: " + stale);
+        assertTrue(stale.detail().contains("is stale: pid " + stranger.pid()), stale.detail());
+        assertTrue(stranger.isAlive() && peer.isAlive());
+
+        pidFile(b, ProcessHandle.current().pid());
+        var self = fence(b).check("scm-b");
+        assertFalse(self.ready());
+        assertTrue(self.detail().contains("names this very SCM's process"), self.detail());
+    }
+
+    @Test
     void resolvesARelativeNodeFolderAgainstThePeersWorkingFolder() throws Exception {
         assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs /proc");
         Path b = node("scm-b");
