@@ -133,9 +133,12 @@ class ProcessFenceTest {
     void resolvesARelativeNodeFolderAgainstThePeersWorkingFolder() throws Exception {
         assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs /proc");
         Path b = node("scm-b");
+        Path real = dir.toRealPath();
         Process peer = start(dir, "org.hasm.launcher.Main", "run", "scm-b");
-        Await.until("the peer runs its main class", () -> CommandLines.system().of(peer.toHandle()) instanceof CommandLines.Args a
-                && a.args().contains("org.hasm.launcher.Main"), () -> "");
+        // its main class and its working folder both in sight (once seen, under load, with the folder not yet the test's)
+        Await.until("the peer runs its main class in its folder", () -> CommandLines.system().of(peer.toHandle())
+                instanceof CommandLines.Args a && a.args().contains("org.hasm.launcher.Main") && real.equals(a.cwd()),
+                () -> CommandLines.system().of(peer.toHandle()));
         pidFile(b, peer.pid());
         assertTrue(fence(b).fence("scm-b", Duration.ofSeconds(10)), reports.toString());
         assertTrue(peer.waitFor(10, TimeUnit.SECONDS));

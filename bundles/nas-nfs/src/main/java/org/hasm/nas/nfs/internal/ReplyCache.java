@@ -28,6 +28,12 @@ import org.hasm.spi.storage.FencedException;
  * crash), so a torn entry is ignored, never replayed. A key also holds a checksum of the request's
  * arguments: a client reusing an XID for another request never gets the wrong reply.
  *
+ * <p>A whole record this release cannot read (its CRC is right, but its magic is a later {@code DRC}
+ * version, or its type is one this release does not know) is a later release's, written while that
+ * release owned the volume during a rolling upgrade: it is skipped, never taken for a torn tail (which
+ * would cut it and every record after it), and a rewrite of the log copies it as it is, the newest
+ * {@code maxEntries} of them, so that the later release finds it again.
+ *
  * <p>One instance is one ownership of the volume: it is opened at the volume's ownership epoch
  * ({@link org.hasm.spi.storage.Volume#epoch()}) and every record carries it. Opening at a higher epoch
  * than the log's newest appends a record of that epoch first, and records are appended with
@@ -47,6 +53,8 @@ final class ReplyCache implements AutoCloseable {
     /** Records of the first version: no epoch; read as of the epoch before them. */
     private static final int MAGIC_V1 = 0x44524331; // "DRC1"
     private static final int MAGIC = 0x44524332; // "DRC2"
+    /** Every version's magic: "DRC" and a version character. */
+    private static final int MAGIC_FAMILY = 0x44524300;
     private static final int MAX_RECORD = 64 * 1024;
     private static final byte REPLY = 1;
     private static final byte EPOCH = 2;
@@ -63,6 +71,8 @@ final class ReplyCache implements AutoCloseable {
     // Guarded by this.
     private final LinkedHashMap<Key, Entry> entries = new LinkedHashMap<>();
     private final Set<Key> inProgress = new HashSet<>();
+    /** Whole records of a later release, as read ({@code magic} then payload), oldest first, for a rewrite. */
+    private final java.util.ArrayDeque<Foreign> foreign = new java.util.ArrayDeque<>();
     private FileChannel log;
     private int records;
     // How many replies were appended, and how many of those are known durable (guarded by this); the
@@ -72,6 +82,9 @@ final class ReplyCache implements AutoCloseable {
     private final Object forcing = new Object();
 
     private record Entry(long time, byte[] reply) {
+    }
+
+    private record Foreign(int magic, byte[] payload) {
     }
 
     /**
@@ -122,13 +135,26 @@ final class ReplyCache implements AutoCloseable {
             int magic = b.getInt();
             int length = b.getInt();
             int crc = b.getInt();
-            if (magic != MAGIC && magic != MAGIC_V1 || length < 0 || length > MAX_RECORD || length > b.remaining()) {
+            if ((magic & 0xffffff00) != MAGIC_FAMILY || length < 0 || length > MAX_RECORD || length > b.remaining()) {
                 break;
             }
             byte[] payload = new byte[length];
             b.get(payload);
             if (Records.crc(payload) != crc) {
                 break;
+            }
+            if (magic != MAGIC && magic != MAGIC_V1 || magic == MAGIC && payload.length > 0 && payload[0] != REPLY
+                    && payload[0] != EPOCH) {
+                // whole, but a later release's: skipped and kept for it, never cut as a torn tail
+                if (keep) {
+                    foreign.addLast(new Foreign(magic, payload));
+                    while (foreign.size() > maxEntries) {
+                        foreign.removeFirst();
+                    }
+                    records++;
+                }
+                good = b.position();
+                continue;
             }
             try {
                 ByteBuffer p = ByteBuffer.wrap(payload);
@@ -153,8 +179,6 @@ final class ReplyCache implements AutoCloseable {
                             put(new Key(new String(client, StandardCharsets.UTF_8), xid, proc, argsCrc),
                                     new Entry(time, reply));
                         }
-                    } else if (type != EPOCH) {
-                        break;
                     }
                 }
                 // else: appended by an owner that had lost the volume by then; never replayed
@@ -213,7 +237,7 @@ final class ReplyCache implements AutoCloseable {
             return 0; // no reply to a non-idempotent request is this large; nothing to keep
         }
         put(key, new Entry(now, reply));
-        if (records >= 2 * maxEntries) {
+        if (records - foreign.size() >= 2 * maxEntries) {
             compact(); // forced whole as it is written
             durable = ++appended;
         } else {
@@ -289,6 +313,9 @@ final class ReplyCache implements AutoCloseable {
         Path tmp = file.resolveSibling("." + FILE + ".tmp");
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
+            for (Foreign f : foreign) {
+                Records.append(out, f.magic(), f.payload()); // before this epoch: as old as they are
+            }
             Records.append(out, MAGIC, ByteBuffer.allocate(9).put(EPOCH).putLong(epoch).array());
             for (Map.Entry<Key, Entry> e : entries.entrySet()) {
                 Records.append(out, MAGIC, payload(e.getKey(), e.getValue().time, e.getValue().reply));
@@ -299,7 +326,7 @@ final class ReplyCache implements AutoCloseable {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Records.forceFolder(file.getParent());
         log = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        records = entries.size() + 1;
+        records = entries.size() + foreign.size() + 1;
     }
 
     synchronized int size() {

@@ -171,6 +171,46 @@ class ReplyCacheTest {
     }
 
     @Test
+    void aLaterReleasesRecordsAreSkippedKeptAndNeverCutAsATornTail() throws Exception {
+        try (ReplyCache c = open(4, 60_000)) {
+            c.done(key(1), new byte[] {1, 1, 1, 1});
+        }
+        // what a later release appended while it owned the volume: a new version, and a new record type
+        try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(dir.resolve(ReplyCache.FILE),
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.APPEND)) {
+            Records.append(out, 0x44524333, new byte[] {42, 0, 0, 0, 1}); // "DRC3"
+            Records.append(out, 0x44524332, new byte[] {9, 0, 0, 0, 0, 0, 0, 0, 1}); // DRC2, type 9
+        }
+        try (ReplyCache c = open(4, 60_000)) {
+            assertArrayEquals(new byte[] {1, 1, 1, 1}, c.lookup(key(1)));
+            c.done(key(2), new byte[] {2, 2, 2, 2});
+        }
+        try (ReplyCache c = open(4, 60_000)) {
+            assertArrayEquals(new byte[] {2, 2, 2, 2}, c.lookup(key(2)), "written after them, and read past them");
+            for (int i = 3; i < 20; i++) { // enough for the log to be rewritten
+                c.done(key(i), new byte[] {(byte) i, 0, 0, 0});
+            }
+            assertTrue(c.size() <= 4);
+        }
+        byte[] all = Files.readAllBytes(dir.resolve(ReplyCache.FILE));
+        assertTrue(contains(all, new byte[] {0x44, 0x52, 0x43, 0x33, 0, 0, 0, 5}), "the DRC3 record is still there");
+        assertTrue(contains(all, new byte[] {0x44, 0x52, 0x43, 0x32, 0, 0, 0, 9}), "the record of type 9 is still there");
+        assertTrue(all.length < 2_000, "the rewrite kept the log small: " + all.length + " bytes");
+        try (ReplyCache c = open(4, 60_000)) {
+            assertArrayEquals(new byte[] {19, 0, 0, 0}, c.lookup(key(19)));
+        }
+    }
+
+    private static boolean contains(byte[] all, byte[] part) {
+        for (int i = 0; i + part.length <= all.length; i++) {
+            if (java.util.Arrays.equals(all, i, i + part.length, part, 0, part.length)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
     void concurrentRepliesShareForcesAndAllOfThemAreKept() throws Exception {
         int threads = 8;
         int each = 50;
