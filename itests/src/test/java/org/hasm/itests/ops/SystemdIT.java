@@ -35,6 +35,7 @@ class SystemdIT {
                 Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
             pair.supervised(); // as the unit starts it
             pair.environment(A, Map.of("NOTIFY_SOCKET", systemd.path().toString(), "WATCHDOG_USEC", "1000000"));
+            // as the unit has it (SMB would start smbd, which reads NOTIFY_SOCKET if it inherits it)
             pair.start(A);
             pair.start(B);
             systemd.await("scm-a says it starts", "STATUS=starting SCM scm-a from " + pair.node(A), Pair.BOOT);
@@ -55,6 +56,9 @@ class SystemdIT {
             pair.terminate(A);
             systemd.await("scm-a stopping", "STOPPING=1", STEP);
             assertEquals(1, count(systemd, "READY=1"), "READY=1 once: " + systemd.poll());
+            // the processes the SCM starts (smbd, systemd-aware) never get the socket: bin/hasm keeps it from them
+            assertTrue(systemd.poll().stream().allMatch(m -> m.contains("scm-a") || m.equals("WATCHDOG=1")),
+                    "only the SCM notifies: " + systemd.poll());
         }
     }
 

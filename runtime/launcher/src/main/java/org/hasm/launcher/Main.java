@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -136,9 +137,16 @@ public final class Main {
                     + dist.home());
             Runner runner = new Runner(plan, shutdown, out, err, STOP_TIMEOUT_MS);
             // started by systemd as a Type=notify service: say when it stops; the controller says the rest
-            SystemdNotify notify = SystemdNotify.fromEnvironment(System.getenv(), err);
+            Map<String, String> given = new java.util.HashMap<>();
+            for (String key : List.of(SystemdNotify.SOCKET_PROPERTY, SystemdNotify.WATCHDOG_USEC_PROPERTY,
+                    SystemdNotify.WATCHDOG_PID_PROPERTY)) {
+                if (System.getProperty(key) != null) {
+                    given.put(key, System.getProperty(key));
+                }
+            }
+            SystemdNotify notify = SystemdNotify.from(given, System.getenv(), err);
             if (notify != null) {
-                shutdown.onStopping(() -> notify.accept("STOPPING=1\nSTATUS=stopping"));
+                shutdown.onStopping(() -> notify.accept("STOPPING=1\nSTATUS=stopping SCM " + node.scm()));
                 notify.accept("STATUS=starting SCM " + node.scm() + " from " + node.dir());
                 runner.notify(notify);
             }

@@ -30,6 +30,15 @@ import org.osgi.framework.ServiceRegistration;
  */
 final class SystemdNotify implements Consumer<String> {
     static final String SOCKET_ENV = "NOTIFY_SOCKET";
+    /**
+     * The system properties {@code bin/hasm} passes systemd's variables in, having removed them from the
+     * JVM's environment: no process the SCM starts may inherit the socket (smbd, systemd-aware, would
+     * say READY=1 there for the SCM). The variables themselves are read when the properties are absent
+     * (the launcher started without bin/hasm).
+     */
+    static final String SOCKET_PROPERTY = "hasm.notify.socket";
+    static final String WATCHDOG_USEC_PROPERTY = "hasm.notify.watchdog.usec";
+    static final String WATCHDOG_PID_PROPERTY = "hasm.notify.watchdog.pid";
     static final String WATCHDOG_USEC_ENV = "WATCHDOG_USEC";
     static final String WATCHDOG_PID_ENV = "WATCHDOG_PID";
     /** Service property: the watchdog period systemd expects pings within, in microseconds. */
@@ -67,10 +76,20 @@ final class SystemdNotify implements Consumer<String> {
     }
 
     /**
-     * @return the notifier systemd asked for, or {@code null} when {@code NOTIFY_SOCKET} is not set
-     * @throws LaunchException if it is set to something that is no socket name
+     * @param properties the JVM's system properties ({@value #SOCKET_PROPERTY}, ...), which win
+     * @param env the environment ({@value #SOCKET_ENV}, ...)
+     * @return the notifier systemd asked for, or {@code null}
+     * @throws LaunchException if the socket is set to something that is no socket name
      */
-    static SystemdNotify fromEnvironment(Map<String, String> env, java.io.PrintStream err) throws LaunchException {
+    static SystemdNotify from(Map<String, String> properties, Map<String, String> env, java.io.PrintStream err)
+            throws LaunchException {
+        if (properties.get(SOCKET_PROPERTY) != null && !properties.get(SOCKET_PROPERTY).isEmpty()) {
+            Map<String, String> given = new java.util.HashMap<>();
+            given.put(SOCKET_ENV, properties.get(SOCKET_PROPERTY));
+            putIfSet(given, WATCHDOG_USEC_ENV, properties.get(WATCHDOG_USEC_PROPERTY));
+            putIfSet(given, WATCHDOG_PID_ENV, properties.get(WATCHDOG_PID_PROPERTY));
+            env = given;
+        }
         String socket = env.get(SOCKET_ENV);
         if (socket == null || socket.isEmpty()) {
             return null;
@@ -80,6 +99,12 @@ final class SystemdNotify implements Consumer<String> {
                     + " shorter than " + PATH_MAX + " bytes");
         }
         return new SystemdNotify(socket, watchdog(env), err);
+    }
+
+    private static void putIfSet(Map<String, String> m, String key, String value) {
+        if (value != null && !value.isBlank()) {
+            m.put(key, value);
+        }
     }
 
     /**
