@@ -506,6 +506,10 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
             throw new IllegalStateException("this SCM's configuration is not settled: it takes the configuration when it"
                     + " boots");
         }
+        if (s.generation() == committed.generation() && s.fingerprint().equals(committed.fingerprint())) {
+            // the periodic catch-up read this very transaction from the replica a moment before: applied here
+            return "applied";
+        }
         if (s.generation() <= committed.generation()) {
             return "already at generation " + committed.generation();
         }
