@@ -60,6 +60,10 @@ final class Metrics {
     static final String TOPIC_CALL_PREFIX = HaController.TOPIC_CALL_PREFIX;
     static final String TOPIC_ADDRESS = "org/hasm/netif/ADDRESS";
     static final String TOPIC_VOLUME = VolumeManager.TOPIC_VOLUME;
+    /** The status monitor's probes and fences of the peer ({@code outcome}). */
+    static final String TOPIC_FENCE = "org/hasm/status/FENCE";
+    static final String TOPIC_ALERT_FAILED = org.hasm.spi.alerts.Alerts.TOPIC_FAILED;
+    static final String TOPIC_ALERT_DROPPED = org.hasm.spi.alerts.Alerts.TOPIC_DROPPED;
 
     /** Takeovers take tens of ms to tens of seconds, and their shape is what an operator studies. */
     private static final double[] TRANSITION_BOUNDS = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
@@ -89,6 +93,9 @@ final class Metrics {
     private final Histogram callSeconds;
     private final Counter addressChanges;
     private final Counter volumeSteps;
+    private final Counter fences;
+    private final Counter alertFailures;
+    private final Counter alertsDropped;
     /** The last owner and epoch the storage module reported per volume; written by the event thread, read by scrapes. */
     private final Map<String, Owner> owners = new ConcurrentHashMap<>();
 
@@ -137,6 +144,15 @@ final class Metrics {
         volumeSteps = Counter.builder().name("hasm_volume_steps_total")
                 .help("Steps of volume ownership reported by the storage module, by volume and step")
                 .labelNames("volume", "step").withoutExemplars().register(registry);
+        fences = Counter.builder().name("hasm_fence_events_total")
+                .help("What the fence agent did about the peer, by agent and outcome (unreachable, fencing, fenced,"
+                        + " stopped, refused, failed, timeout, unavailable, reachable)")
+                .labelNames("agent", "outcome").withoutExemplars().register(registry);
+        alertFailures = Counter.builder().name("hasm_alert_failures_total")
+                .help("Alerts a script or webhook of this SCM did not receive (after its retries), by alert kind")
+                .labelNames("kind").withoutExemplars().register(registry);
+        alertsDropped = Counter.builder().name("hasm_alerts_dropped_total")
+                .help("Alerts dropped because the alerts' queue was full").withoutExemplars().register(registry);
     }
 
     /** Counts what an event says; topics it does not know, and malformed properties, are ignored. */
@@ -171,6 +187,20 @@ final class Metrics {
             if (action != null) {
                 String personality = text(property.apply("personality"));
                 addressChanges.labelValues(personality == null ? "" : personality, action).inc();
+            }
+        } else if (TOPIC_FENCE.equals(topic)) {
+            String outcome = text(property.apply("outcome"));
+            String agent = text(property.apply("agent"));
+            if (outcome != null) {
+                fences.labelValues(agent == null ? "" : agent, outcome).inc();
+            }
+        } else if (TOPIC_ALERT_FAILED.equals(topic)) {
+            String kind = text(property.apply("kind"));
+            alertFailures.labelValues(kind == null ? "" : kind).inc();
+        } else if (TOPIC_ALERT_DROPPED.equals(topic)) {
+            long count = number(property.apply("count"));
+            if (count > 0) {
+                alertsDropped.inc(count);
             }
         } else if (TOPIC_VOLUME.equals(topic)) {
             String volume = text(property.apply("volume"));

@@ -28,7 +28,10 @@ import org.osgi.service.event.EventHandler;
     EventConstants.EVENT_TOPIC + "=" + Metrics.TOPIC_TRANSITION,
     EventConstants.EVENT_TOPIC + "=" + Metrics.TOPIC_CALL_PREFIX + "*",
     EventConstants.EVENT_TOPIC + "=" + Metrics.TOPIC_ADDRESS,
-    EventConstants.EVENT_TOPIC + "=" + Metrics.TOPIC_VOLUME
+    EventConstants.EVENT_TOPIC + "=" + Metrics.TOPIC_VOLUME,
+    EventConstants.EVENT_TOPIC + "=" + Metrics.TOPIC_FENCE,
+    EventConstants.EVENT_TOPIC + "=" + Metrics.TOPIC_ALERT_FAILED,
+    EventConstants.EVENT_TOPIC + "=" + Metrics.TOPIC_ALERT_DROPPED
 })
 public class MetricsComponent implements EventHandler {
 

@@ -244,6 +244,20 @@ class MetricsTest {
     }
 
     @Test
+    void fenceOutcomesAndAlertsThatDidNotGoOutAreCounted() {
+        Metrics m = new Metrics(() -> null, () -> null, () -> null, () -> volumes());
+        m.event(Metrics.TOPIC_FENCE, Map.<String, Object>of("agent", "process", "outcome", "unreachable", "peer", "scm-b")::get);
+        m.event(Metrics.TOPIC_FENCE, Map.<String, Object>of("agent", "process", "outcome", "fenced", "peer", "scm-b")::get);
+        m.event(Metrics.TOPIC_ALERT_FAILED, Map.<String, Object>of("kind", "state", "recipient", "/etc/hasm/a.sh")::get);
+        m.event(Metrics.TOPIC_ALERT_DROPPED, Map.<String, Object>of("count", 7L, "total", 7L)::get);
+        String text = m.text();
+        assertSample(text, "hasm_fence_events_total{agent=\"process\",outcome=\"unreachable\"}", 1);
+        assertSample(text, "hasm_fence_events_total{agent=\"process\",outcome=\"fenced\"}", 1);
+        assertSample(text, "hasm_alert_failures_total{kind=\"state\"}", 1);
+        assertSample(text, "hasm_alerts_dropped_total", 7);
+    }
+
+    @Test
     void everyNameFollowsPrometheusConventions() {
         SpiViews.Controller c = degraded();
         Metrics m = new Metrics(() -> c, MetricsTest::fencedPeer, () -> null, () -> volumes(new Vol("v", 1, true)));
