@@ -2,12 +2,12 @@ package org.hasm.itests.ops;
 
 import static org.hasm.itests.cluster.Pair.Scm.A;
 import static org.hasm.itests.cluster.Pair.Scm.B;
+import static org.hasm.itests.ops.NodeCtl.ctl;
+import static org.hasm.itests.ops.NodeCtl.read;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -90,22 +90,6 @@ class FenceAndWatchIT {
         }
     }
 
-    private static Cli ctl(Path node, String... args) throws IOException, InterruptedException {
-        String[] command = new String[args.length + 3];
-        command[0] = ScmProcess.distribution().resolve("bin/hasmctl").toString();
-        command[1] = "--node-dir";
-        command[2] = node.toString();
-        System.arraycopy(args, 0, command, 3, args.length);
-        return Cli.run(STEP, command);
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
-    }
 
     private static String lastFrame(Path file) {
         String all = read(file);

@@ -2,12 +2,14 @@ package org.hasm.itests.ops;
 
 import static org.hasm.itests.cluster.Pair.Scm.A;
 import static org.hasm.itests.cluster.Pair.Scm.B;
+import static org.hasm.itests.ops.NodeCtl.ctl;
+import static org.hasm.itests.ops.NodeCtl.read;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+
 import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -102,20 +104,4 @@ class PairAlertsIT {
         }
     }
 
-    private static Cli ctl(Path node, String... args) throws IOException, InterruptedException {
-        String[] command = new String[args.length + 3];
-        command[0] = ScmProcess.distribution().resolve("bin/hasmctl").toString();
-        command[1] = "--node-dir";
-        command[2] = node.toString();
-        System.arraycopy(args, 0, command, 3, args.length);
-        return Cli.run(STEP, command);
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
-    }
 }
