@@ -20,12 +20,9 @@ import org.hasm.spi.node.Findings;
 import org.hasm.spi.node.Node;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.DisabledOnOs;
-import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The configuration check refuses each wrong value by its key, with the code the component applies. */
-@DisabledOnOs(OS.WINDOWS)
 class AlertsCheckTest {
     @TempDir
     Path dir;

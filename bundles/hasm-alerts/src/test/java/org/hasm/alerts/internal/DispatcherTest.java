@@ -18,8 +18,6 @@ import java.util.concurrent.TimeUnit;
 import org.hasm.spi.alerts.Alerts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.DisabledOnOs;
-import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The queue, the numbering and the delivery thread, with targets that record or block. */
@@ -224,7 +222,6 @@ class DispatcherTest {
     }
 
     @Test
-    @DisabledOnOs(OS.WINDOWS)
     void closingKillsTheScriptThatRunsAndCountsTheRestAsDropped() throws Exception {
         Path childPid = dir.resolve("child.pid");
         Path script = Fixtures.script(dir, "hang.sh", "sleep 300 &\necho $! > '" + childPid + "'\nwait");

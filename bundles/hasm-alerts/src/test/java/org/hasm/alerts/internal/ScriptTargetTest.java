@@ -14,12 +14,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.DisabledOnOs;
-import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Real scripts ({@code #!/bin/sh}) started the way every alert starts them. */
-@DisabledOnOs(OS.WINDOWS)
 class ScriptTargetTest {
     @TempDir
     Path dir;
