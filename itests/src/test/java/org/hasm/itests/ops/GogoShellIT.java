@@ -65,6 +65,12 @@ class GogoShellIT {
                 assertTrue(journal.contains("example") && journal.contains("OPMODE"), journal);
                 String events = command(in, output, "hasm:events --topic org/hasm/controller/STATE");
                 assertTrue(events.contains("org/hasm/controller/STATE"), events);
+                String fence = command(in, output, "hasm:fence");
+                Cli fenceCtl = ctl(nodeA, "fence");
+                assertEquals(0, fenceCtl.code(), fenceCtl.toString());
+                assertEquals(fenceCtl.stdout().replace("\r", "").strip(), fence.replace("\r", "").strip(),
+                        "hasm:fence and hasmctl fence");
+                assertTrue(fence.contains("process (configured)"), fence);
                 String refused = command(in, output, "hasm:move NO-SUCH-PERSONALITY");
                 assertTrue(refused.contains("NO-SUCH-PERSONALITY") && refused.contains("(exit "), refused);
             } finally {
