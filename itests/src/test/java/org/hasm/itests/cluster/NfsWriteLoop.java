@@ -93,6 +93,7 @@ final class NfsWriteLoop implements AutoCloseable {
         if (i % 2 == 0) {
             NfsClient.Written w = c.write(fh, 0, content, NfsClient.FILE_SYNC);
             if (w.status() != NfsClient.OK) {
+                refused(i, "FILE_SYNC WRITE", w.status());
                 return false;
             }
             if (w.committed() != NfsClient.FILE_SYNC) {
@@ -102,6 +103,7 @@ final class NfsWriteLoop implements AutoCloseable {
             for (int attempt = 0; ; attempt++) {
                 NfsClient.Written w = c.write(fh, 0, content, NfsClient.UNSTABLE);
                 if (w.status() != NfsClient.OK) {
+                    refused(i, "UNSTABLE WRITE", w.status());
                     return false;
                 }
                 byte[] committed = c.commit(fh);
@@ -118,6 +120,29 @@ final class NfsWriteLoop implements AutoCloseable {
             acks.add(new Ack(name, content));
         }
         return true;
+    }
+
+    /*
+     * A WRITE answered with an error status (JUKEBOX while the volume is on its way): tried again, and
+     * kept among the latest failures with how many came in a row, so that a run that stops advancing
+     * says which answer held it.
+     */
+    private void refused(int i, String what, int status) {
+        synchronized (failures) {
+            String tail = "file " + i + ": " + what + " answered status " + status;
+            String last = failures.peekLast();
+            if (last != null && last.contains(tail)) {
+                failures.removeLast();
+                int times = last.endsWith(" times)")
+                        ? Integer.parseInt(last.replaceAll(".*\\((\\d+) times\\)$", "$1")) : 1;
+                failures.addLast(java.time.LocalTime.now() + " " + tail + " (" + (times + 1) + " times)");
+                return;
+            }
+            if (failures.size() == 8) {
+                failures.removeFirst();
+            }
+            failures.addLast(java.time.LocalTime.now() + " " + tail);
+        }
     }
 
     private static void close(NfsClient c) {

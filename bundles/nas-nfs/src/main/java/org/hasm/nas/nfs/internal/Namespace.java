@@ -50,6 +50,54 @@ final class Namespace {
         };
     }
 
+    /**
+     * A new name for a file or folder being made: in the volume's staging folder
+     * ({@value #STAGING} under {@value FileIds#META}, which no export reaches, on the same file system as
+     * the exports), where it gets its owner and mode before it is linked or renamed into place, so that it
+     * never appears owned by this server's user. A crash between the two steps left the name owned by
+     * root, and a squashed client that retransmitted its CREATE to the next owner was refused every WRITE
+     * (ACCES). What a crash leaves in the staging folder is removed when the volume's state is next read.
+     */
+    static Path staged(Target dir) throws IOException {
+        Path folder = dir.export().volume.root().resolve(FileIds.META).resolve(STAGING);
+        Files.createDirectories(folder);
+        return folder.resolve(Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1)
+                + "." + Long.toHexString(System.nanoTime()));
+    }
+
+    /** The staging folder's name, under {@value FileIds#META}. */
+    static final String STAGING = "staging";
+
+    /**
+     * Puts a staged file in place under its name, never over another: a hard link, then the staged name
+     * removed (both names are one inode meanwhile, so a handle made from either is the same).
+     *
+     * @throws FileAlreadyExistsException if the name is taken
+     */
+    private static void link(Path staged, Path file) throws IOException {
+        try {
+            Files.createLink(file, staged);
+        } finally {
+            Files.deleteIfExists(staged);
+        }
+    }
+
+    /** Puts a staged folder or symbolic link in place under its name, refusing a name that is taken. */
+    private static void rename(Path staged, Path file) throws IOException {
+        try {
+            if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                throw new FileAlreadyExistsException(file.toString());
+            }
+            Files.move(staged, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            if (Files.isDirectory(staged, LinkOption.NOFOLLOW_LINKS)) {
+                Files.deleteIfExists(staged);
+            } else if (Files.exists(staged, LinkOption.NOFOLLOW_LINKS)) {
+                Files.delete(staged);
+            }
+        }
+    }
+
     void syncFolder(Target dir) throws Failure {
         try (FileChannel ch = FileChannel.open(dir.file(), StandardOpenOption.READ)) {
             ch.force(true);
@@ -69,10 +117,12 @@ final class Namespace {
                 FileTime stamp = FileTime.from(Instant.ofEpochSecond(
                         ByteBuffer.wrap(a.verifier).getInt() & 0xffffffffL, ByteBuffer.wrap(a.verifier, 4, 4).getInt() & 0x3fffffff));
                 try {
-                    Files.createFile(file);
-                    NfsProgram.own(file, caller);
-                    Files.getFileAttributeView(file, java.nio.file.attribute.BasicFileAttributeView.class)
+                    Path staged = staged(dir);
+                    Files.createFile(staged);
+                    NfsProgram.own(staged, caller);
+                    Files.getFileAttributeView(staged, java.nio.file.attribute.BasicFileAttributeView.class)
                             .setTimes(stamp, stamp, null);
+                    link(staged, file);
                 } catch (FileAlreadyExistsException e) {
                     // the same EXCLUSIVE create again (its reply was lost): the stamp tells
                     if (!stamp.equals(Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS))) {
@@ -84,8 +134,13 @@ final class Namespace {
                     if (!NfsProgram.mayGive(caller, a.attributes)) {
                         throw new FileSystemException(file.toString(), null, "Operation not permitted");
                     }
-                    Files.createFile(file);
-                    NfsProgram.own(file, caller);
+                    if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                        throw new FileAlreadyExistsException(file.toString());
+                    }
+                    Path staged = staged(dir);
+                    Files.createFile(staged);
+                    NfsProgram.own(staged, caller);
+                    link(staged, file);
                 } catch (FileAlreadyExistsException e) {
                     if (a.mode == Nfs3.GUARDED) {
                         throw e;
@@ -120,9 +175,11 @@ final class Namespace {
             if (!NfsProgram.mayGive(caller, a.attributes)) {
                 throw new FileSystemException(file.toString(), null, "Operation not permitted");
             }
-            Files.createDirectory(file);
-            NfsProgram.own(file, caller);
-            NfsProgram.apply(file, a.attributes, Attrs.of(file));
+            Path staged = staged(dir);
+            Files.createDirectory(staged);
+            NfsProgram.own(staged, caller);
+            NfsProgram.apply(staged, a.attributes, Attrs.of(staged));
+            rename(staged, file);
         } catch (IOException e) {
             throw NfsProgram.failure(dir, e);
         }
@@ -141,8 +198,10 @@ final class Namespace {
         program.fence(dir);
         try {
             // stored as given: the client resolves it; this server never follows a link
-            Files.createSymbolicLink(file, file.getFileSystem().getPath(target));
-            NfsProgram.own(file, caller);
+            Path staged = staged(dir);
+            Files.createSymbolicLink(staged, file.getFileSystem().getPath(target));
+            NfsProgram.own(staged, caller);
+            rename(staged, file);
         } catch (IOException e) {
             throw NfsProgram.failure(dir, e);
         }

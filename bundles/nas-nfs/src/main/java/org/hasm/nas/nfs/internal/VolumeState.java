@@ -1,6 +1,7 @@
 package org.hasm.nas.nfs.internal;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.hasm.spi.storage.Volume;
 
@@ -61,6 +62,7 @@ final class VolumeState implements AutoCloseable {
                 replies.close();
             }
             opened = false;
+            sweepStaging();
             FileIds f = new FileIds(root, settings.scanLimit());
             ReplyCache r = new ReplyCache(root.resolve(FileIds.META), settings.drcEntries(), settings.drcAgeMs(),
                     System::currentTimeMillis, epoch);
@@ -68,6 +70,23 @@ final class VolumeState implements AutoCloseable {
             replies = r;
             openedEpoch = epoch;
             opened = true;
+        }
+    }
+
+    /**
+     * Removes what a crash left in the staging folder ({@link Namespace#staged}): a name being made that
+     * was never put in place, or the second name of one that was. Nothing there is anybody's yet.
+     * Bounded by the folder's entries; a staged folder is empty (it gets no content before its rename).
+     */
+    private void sweepStaging() throws IOException {
+        Path staging = root.resolve(FileIds.META).resolve(Namespace.STAGING);
+        if (!Files.isDirectory(staging, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> left = Files.list(staging)) {
+            for (Path p : (Iterable<Path>) left::iterator) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.LinkOption;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -71,6 +72,30 @@ class AccessTest {
             byte[] r = nfs.mount("/data");
             nfs.create(r, "anon.txt");
             assertEquals(ExportAccess.NOBODY, uid(s, "anon.txt"), "an anonymous caller is nobody");
+        }
+    }
+
+    @Test
+    void aNameIsMadeOwnedInTheStagingFolderAndWhatACrashLeftThereIsSwept() throws Exception {
+        try (TestServer s = server(Map.of())) {
+            // what a crash between the two steps of a make left: a staged file never put in place
+            Path staging = Files.createDirectories(s.root.resolve(FileIds.META).resolve(Namespace.STAGING));
+            Files.writeString(staging.resolve("left.1"), "x");
+            try (NfsClient nfs = s.client()) {
+                byte[] root = nfs.mount("/data");
+                nfs.create(root, "made.txt");
+                nfs.mkdirHandle(root, "made-dir");
+                assertEquals(ExportAccess.NOBODY, uid(s, "made.txt"), "owned from the moment it has its name");
+                assertEquals(ExportAccess.NOBODY, uid(s, "made-dir"));
+                assertEquals(1L, ((Number) Files.getAttribute(s.folder.resolve("made.txt"), "unix:nlink")).longValue(),
+                        "the staged name is gone");
+                try (var left = Files.list(staging)) {
+                    assertEquals(java.util.List.of(), left.toList(), "the crash's leftover is swept, nothing new is left");
+                }
+                // made again (a retransmitted UNCHECKED CREATE to the next owner): the same file, still writable
+                nfs.create(root, "made.txt");
+                assertEquals(ExportAccess.NOBODY, uid(s, "made.txt"));
+            }
         }
     }
 
