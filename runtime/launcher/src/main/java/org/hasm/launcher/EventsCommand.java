@@ -66,6 +66,33 @@ final class EventsCommand {
         }
     }
 
+    /**
+     * Reads the events after {@code after} (on {@code topic}, or all) page by page, at most
+     * {@code pages} pages, handing each to {@code each} in order.
+     *
+     * @return the id of the last event read, {@code after} if none
+     */
+    static long read(AdminClient client, long after, String topic, int pages,
+            java.util.function.Consumer<Map<String, ?>> each) throws LaunchException, InterruptedException {
+        long last = after;
+        for (int page = 0; page < pages; page++) {
+            Object doc = Json.parse(client.get("/events?after=" + last + "&limit=" + PAGE
+                    + (topic == null ? "" : "&topic=" + URLEncoder.encode(topic, StandardCharsets.UTF_8))),
+                    client.base() + " events");
+            List<Map<String, ?>> events = doc instanceof Map<?, ?> m ? StatusTable.objects(m.get("events")) : List.of();
+            for (Map<String, ?> e : events) {
+                if (e.get("id") instanceof Number n) {
+                    last = Math.max(last, n.longValue());
+                }
+                each.accept(e);
+            }
+            if (events.size() < PAGE) {
+                break;
+            }
+        }
+        return last;
+    }
+
     static String line(Map<String, ?> e) {
         StringBuilder b = new StringBuilder();
         b.append(e.get("time")).append(' ').append(e.get("scm")).append('#').append(e.get("sequence")).append(' ')

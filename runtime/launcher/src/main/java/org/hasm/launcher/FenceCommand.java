@@ -1,8 +1,6 @@
 package org.hasm.launcher;
 
 import java.io.PrintStream;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -21,7 +19,6 @@ final class FenceCommand {
     static final String TOPIC = "org/hasm/status/FENCE";
     /** How many of the latest fence events are shown. */
     static final int HISTORY = 10;
-    private static final int PAGE = 1000;
     /** Pages read at most: the fence events of a log are a few; the bound keeps a huge one from holding us. */
     private static final int PAGES_MAX = 100;
 
@@ -59,26 +56,12 @@ final class FenceCommand {
     /** @return the latest fence events of the event log, oldest first */
     private List<Map<String, ?>> history() throws LaunchException, InterruptedException {
         Deque<Map<String, ?>> latest = new ArrayDeque<>();
-        long last = -1;
-        for (int page = 0; page < PAGES_MAX; page++) {
-            String body = client.get("/events?after=" + last + "&limit=" + PAGE + "&topic="
-                    + URLEncoder.encode(TOPIC, StandardCharsets.UTF_8));
-            Map<String, ?> doc = object(Json.parse(body, client.base() + " events"));
-            List<?> events = doc.get("events") instanceof List<?> l ? l : List.of();
-            for (Object e : events) {
-                latest.addLast(object(e));
-                if (latest.size() > HISTORY) {
-                    latest.removeFirst();
-                }
+        EventsCommand.read(client, -1, TOPIC, PAGES_MAX, e -> {
+            latest.addLast(e);
+            if (latest.size() > HISTORY) {
+                latest.removeFirst();
             }
-            if (events.size() < PAGE) {
-                break;
-            }
-            if (!(object(events.get(events.size() - 1)).get("id") instanceof Number n)) {
-                break;
-            }
-            last = n.longValue();
-        }
+        });
         return new ArrayList<>(latest);
     }
 

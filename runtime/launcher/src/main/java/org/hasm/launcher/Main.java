@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -137,14 +136,7 @@ public final class Main {
                     + dist.home());
             Runner runner = new Runner(plan, shutdown, out, err, STOP_TIMEOUT_MS);
             // started by systemd as a Type=notify service: say when it stops; the controller says the rest
-            Map<String, String> given = new java.util.HashMap<>();
-            for (String key : List.of(SystemdNotify.SOCKET_PROPERTY, SystemdNotify.WATCHDOG_USEC_PROPERTY,
-                    SystemdNotify.WATCHDOG_PID_PROPERTY)) {
-                if (System.getProperty(key) != null) {
-                    given.put(key, System.getProperty(key));
-                }
-            }
-            SystemdNotify notify = SystemdNotify.from(given, System.getenv(), err);
+            SystemdNotify notify = SystemdNotify.from(System::getProperty, System.getenv(), err);
             if (notify != null) {
                 shutdown.onStopping(() -> notify.accept("STOPPING=1\nSTATUS=stopping SCM " + node.scm()));
                 notify.accept("STATUS=starting SCM " + node.scm() + " from " + node.dir());

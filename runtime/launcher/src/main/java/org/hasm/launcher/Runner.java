@@ -149,6 +149,16 @@ final class Runner {
         }
     }
 
+    /* The launcher's services for the controller: the restart, systemd's notifier, when there are. */
+    private void offer(org.osgi.framework.BundleContext context) {
+        if (relaunch != null) {
+            relaunch.register(context);
+        }
+        if (notify != null) {
+            notify.register(context);
+        }
+    }
+
     /** @param notifier systemd's notification socket, offered to the controller, or {@code null} */
     void notify(SystemdNotify notifier) {
         this.notify = notifier;
@@ -172,12 +182,7 @@ final class Runner {
             boolean starting = shutdown.unlessStopping(() -> {
                 framework.init();
                 shutdown.attach(framework);
-                if (relaunch != null) {
-                    relaunch.register(framework.getBundleContext());
-                }
-                if (notify != null) {
-                    notify.register(framework.getBundleContext());
-                }
+                offer(framework.getBundleContext());
             })
                     && shutdown.unlessStopping(() -> {
                         framework.getBundleContext().addFrameworkListener(errorCollector);
@@ -542,13 +547,10 @@ final class Runner {
         boolean raised = shutdown.unlessStopping(() -> {
             framework.getBundleContext().addFrameworkListener(errorCollector);
             // what the launcher offered went with the stopped framework: offered again to the new one
-            if (relaunch != null) {
-                relaunch.register(framework.getBundleContext());
-            }
             if (notify != null) {
                 notify.accept("RELOADING=1\nSTATUS=the framework restarts");
-                notify.register(framework.getBundleContext());
             }
+            offer(framework.getBundleContext());
             ShellCommands.register(framework.getBundleContext(), Path.of(plan.frameworkProperties().get("hasm.home")),
                     plan.node().dir());
             for (Bundle bundle : framework.getBundleContext().getBundles()) {

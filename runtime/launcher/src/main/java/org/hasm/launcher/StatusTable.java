@@ -145,7 +145,7 @@ final class StatusTable {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, ?> cast(Map<?, ?> m) {
+    static Map<String, ?> cast(Map<?, ?> m) {
         return (Map<String, ?>) m;
     }
 
@@ -222,7 +222,8 @@ final class StatusTable {
         }
     }
 
-    private static String text(Map<String, ?> object, String key) {
+    /** @return the field as text, {@code -} when absent or null */
+    static String text(Map<String, ?> object, String key) {
         Object value = object.get(key);
         return value == null ? NONE : value.toString();
     }
@@ -238,7 +239,7 @@ final class StatusTable {
 
     /* Items that are not objects are skipped: the rest of the document is still worth showing. */
     @SuppressWarnings("unchecked")
-    private static List<Map<String, ?>> objects(Object value) {
+    static List<Map<String, ?>> objects(Object value) {
         List<Map<String, ?>> objects = new ArrayList<>();
         if (value instanceof List<?> items) {
             for (Object item : items) {
@@ -251,7 +252,7 @@ final class StatusTable {
     }
 
     /** Left-aligned columns, two spaces apart; the last column is not padded. */
-    private static final class Table {
+    static final class Table {
         private final List<String[]> rows = new ArrayList<>();
         private final boolean headed;
 

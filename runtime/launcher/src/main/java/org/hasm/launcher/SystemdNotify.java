@@ -76,19 +76,20 @@ final class SystemdNotify implements Consumer<String> {
     }
 
     /**
-     * @param properties the JVM's system properties ({@value #SOCKET_PROPERTY}, ...), which win
+     * @param property a system property of the JVM ({@value #SOCKET_PROPERTY}, ...), or null; they win
      * @param env the environment ({@value #SOCKET_ENV}, ...)
      * @return the notifier systemd asked for, or {@code null}
      * @throws LaunchException if the socket is set to something that is no socket name
      */
-    static SystemdNotify from(Map<String, String> properties, Map<String, String> env, java.io.PrintStream err)
-            throws LaunchException {
-        if (properties.get(SOCKET_PROPERTY) != null && !properties.get(SOCKET_PROPERTY).isEmpty()) {
-            Map<String, String> given = new java.util.HashMap<>();
-            given.put(SOCKET_ENV, properties.get(SOCKET_PROPERTY));
-            putIfSet(given, WATCHDOG_USEC_ENV, properties.get(WATCHDOG_USEC_PROPERTY));
-            putIfSet(given, WATCHDOG_PID_ENV, properties.get(WATCHDOG_PID_PROPERTY));
-            env = given;
+    static SystemdNotify from(java.util.function.Function<String, String> property, Map<String, String> env,
+            java.io.PrintStream err) throws LaunchException {
+        String given = property.apply(SOCKET_PROPERTY);
+        if (given != null && !given.isEmpty()) {
+            Map<String, String> passed = new java.util.HashMap<>();
+            passed.put(SOCKET_ENV, given);
+            putIfSet(passed, WATCHDOG_USEC_ENV, property.apply(WATCHDOG_USEC_PROPERTY));
+            putIfSet(passed, WATCHDOG_PID_ENV, property.apply(WATCHDOG_PID_PROPERTY));
+            env = passed;
         }
         String socket = env.get(SOCKET_ENV);
         if (socket == null || socket.isEmpty()) {

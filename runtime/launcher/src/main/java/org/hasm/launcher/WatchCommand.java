@@ -1,5 +1,9 @@
 package org.hasm.launcher;
 
+import static org.hasm.launcher.StatusTable.cast;
+import static org.hasm.launcher.StatusTable.objects;
+import static org.hasm.launcher.StatusTable.text;
+
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -112,7 +116,7 @@ final class WatchCommand {
                 alive && !terminal ? "heard" : "heard " + since(peer.get("lastHeard"), now), text(peer, "version"),
                 (alive ? "alive: " : "DEAD: ") + text(peer, "verdict")});
         }
-        table(b, new String[] {"SCM", "STATE", "ROLE", "SYSCONFIG", "SINCE", "HASM", "NOTE"}, scms);
+        table(b, scms, "SCM", "STATE", "ROLE", "SYSCONFIG", "SINCE", "HASM", "NOTE");
         List<String> admin = new ArrayList<>();
         if (Boolean.TRUE.equals(s.get("maintenance"))) {
             admin.add("MAINTENANCE: no automatic action");
@@ -136,7 +140,7 @@ final class WatchCommand {
         if (channels.isEmpty()) {
             b.append("channels: none (no peer is watched)\n");
         } else {
-            table(b, new String[] {"CHANNEL", "KIND", "STATUS", "MISSED", "NOTE"}, channels);
+            table(b, channels, "CHANNEL", "KIND", "STATUS", "MISSED", "NOTE");
         }
 
         b.append('\n');
@@ -159,7 +163,7 @@ final class WatchCommand {
         if (personalities.isEmpty()) {
             b.append("personalities: none served here\n");
         } else {
-            table(b, new String[] {"PERSONALITY", "HOME", "SERVED BY", "ADDRESSES"}, personalities);
+            table(b, personalities, "PERSONALITY", "HOME", "SERVED BY", "ADDRESSES");
         }
 
         b.append('\n');
@@ -192,23 +196,14 @@ final class WatchCommand {
             long last = head instanceof Map<?, ?> m && m.get("lastId") instanceof Number n ? n.longValue() : -1;
             lastEvent = Math.max(-1, last - EVENTS_BACK);
         }
-        for (int page = 0; page < 20; page++) { // bounded: 20 pages of 1000 per frame at most
-            Object doc = Json.parse(client.get("/events?after=" + lastEvent + "&limit=1000"), client.base() + " events");
-            List<Map<String, ?>> got = doc instanceof Map<?, ?> m ? objects(m.get("events")) : List.of();
-            for (Map<String, ?> e : got) {
-                if (e.get("id") instanceof Number n) {
-                    lastEvent = Math.max(lastEvent, n.longValue());
-                }
-                String topic = text(e, "topic");
-                if (NOTABLE.stream().anyMatch(t -> t.endsWith("/") ? topic.startsWith(t) : topic.equals(t))) {
-                    events.add(EventsCommand.line(e));
-                }
+        // bounded: 20 pages per frame at most
+        lastEvent = EventsCommand.read(client, lastEvent, null, 20, e -> {
+            String topic = text(e, "topic");
+            if (NOTABLE.stream().anyMatch(t -> t.endsWith("/") ? topic.startsWith(t) : topic.equals(t))) {
+                events.add(EventsCommand.line(e));
+                trimEvents();
             }
-            trimEvents();
-            if (got.size() < 1000) {
-                return;
-            }
-        }
+        });
     }
 
     private void trimEvents() {
@@ -217,26 +212,10 @@ final class WatchCommand {
         }
     }
 
-    private static void table(StringBuilder b, String[] header, List<String[]> rows) {
-        int[] widths = new int[header.length];
-        List<String[]> all = new ArrayList<>();
-        all.add(header);
-        all.addAll(rows);
-        for (String[] r : all) {
-            for (int i = 0; i < r.length; i++) {
-                widths[i] = Math.max(widths[i], r[i].length());
-            }
-        }
-        for (String[] r : all) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < r.length; i++) {
-                line.append(r[i]);
-                if (i < r.length - 1) {
-                    line.append(" ".repeat(widths[i] - r[i].length() + 2));
-                }
-            }
-            b.append(line.toString().stripTrailing()).append('\n');
-        }
+    private static void table(StringBuilder b, List<String[]> rows, String... header) {
+        StatusTable.Table t = new StatusTable.Table(header);
+        rows.forEach(t::row);
+        t.appendTo(b);
     }
 
     /* "17:39:58Z (3 s)": when, and how long ago by the document's own clock; "-" when unknown */
@@ -261,33 +240,11 @@ final class WatchCommand {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
-    private static String text(Map<String, ?> m, String key) {
-        Object v = m.get(key);
-        return v == null ? "-" : v.toString();
-    }
-
     private static List<String> strings(Object value) {
         List<String> out = new ArrayList<>();
         if (value instanceof List<?> l) {
             l.forEach(v -> out.add(String.valueOf(v)));
         }
         return out;
-    }
-
-    private static List<Map<String, ?>> objects(Object value) {
-        List<Map<String, ?>> out = new ArrayList<>();
-        if (value instanceof List<?> l) {
-            for (Object o : l) {
-                if (o instanceof Map<?, ?> m) {
-                    out.add(cast(m));
-                }
-            }
-        }
-        return out;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, ?> cast(Map<?, ?> m) {
-        return (Map<String, ?>) m;
     }
 }

@@ -12,6 +12,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SystemdNotifyTest {
+    /** A JVM started without bin/hasm's properties. */
+    private static final java.util.function.Function<String, String> NO_PROPERTIES = key -> null;
     private final PrintStream err = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
     private final String self = Long.toString(ProcessHandle.current().pid());
     private final String parent = ProcessHandle.current().parent().map(p -> Long.toString(p.pid())).orElse("1");
@@ -24,16 +26,16 @@ class SystemdNotifyTest {
 
     @Test
     void binHasmsPropertiesWinOverTheEnvironment() throws LaunchException {
-        assertNull(SystemdNotify.from(Map.of(), Map.of(), err), "not started by systemd");
-        SystemdNotify fromEnv = SystemdNotify.from(Map.of(), Map.of("NOTIFY_SOCKET", "/run/a", "WATCHDOG_USEC", "30000000"),
+        assertNull(SystemdNotify.from(NO_PROPERTIES, Map.of(), err), "not started by systemd");
+        SystemdNotify fromEnv = SystemdNotify.from(NO_PROPERTIES, Map.of("NOTIFY_SOCKET", "/run/a", "WATCHDOG_USEC", "30000000"),
                 err);
         assertEquals(30_000_000, fromEnv.watchdogUsec());
         SystemdNotify fromProps = SystemdNotify.from(Map.of(SystemdNotify.SOCKET_PROPERTY, "@b",
-                SystemdNotify.WATCHDOG_USEC_PROPERTY, "2000000", SystemdNotify.WATCHDOG_PID_PROPERTY, ""),
+                SystemdNotify.WATCHDOG_USEC_PROPERTY, "2000000", SystemdNotify.WATCHDOG_PID_PROPERTY, "")::get,
                 Map.of("NOTIFY_SOCKET", "/run/a", "WATCHDOG_USEC", "30000000"), err);
         assertEquals(2_000_000, fromProps.watchdogUsec(), "bin/hasm's properties, not what is left in the environment");
-        assertThrows(LaunchException.class, () -> SystemdNotify.from(Map.of(), Map.of("NOTIFY_SOCKET", "relative"), err));
-        assertThrows(LaunchException.class, () -> SystemdNotify.from(Map.of(), Map.of("NOTIFY_SOCKET", "/" + "x".repeat(120)),
+        assertThrows(LaunchException.class, () -> SystemdNotify.from(NO_PROPERTIES, Map.of("NOTIFY_SOCKET", "relative"), err));
+        assertThrows(LaunchException.class, () -> SystemdNotify.from(NO_PROPERTIES, Map.of("NOTIFY_SOCKET", "/" + "x".repeat(120)),
                 err));
     }
 

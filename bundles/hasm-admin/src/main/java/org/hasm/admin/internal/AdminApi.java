@@ -384,7 +384,7 @@ final class AdminApi {
     private Reply alerts() {
         Alerts a = alerts.get();
         if (a == null) {
-            return Reply.error(503, "the alerts (bundle org.hasm.alerts) are not running on this SCM");
+            return noAlerts();
         }
         return Reply.ok(200, Documents.alerts(a.recipients(), null));
     }
@@ -392,7 +392,7 @@ final class AdminApi {
     private Reply alertsTest(Request request, Credentials.Credential who) {
         Alerts a = alerts.get();
         if (a == null) {
-            return Reply.error(503, "the alerts (bundle org.hasm.alerts) are not running on this SCM");
+            return noAlerts();
         }
         String text = request.parameter().apply("text");
         if (text != null && (text.length() > 200 || text.chars().anyMatch(Character::isISOControl))) {
@@ -409,10 +409,18 @@ final class AdminApi {
         return Reply.ok(200, Documents.alerts(a.recipients(), deliveries));
     }
 
+    private static Reply noAlerts() {
+        return Reply.error(503, "the alerts (bundle org.hasm.alerts) are not running on this SCM");
+    }
+
+    private static Reply noMonitor() {
+        return Reply.error(503, "the status monitor of this SCM is not running");
+    }
+
     private Reply fence() {
         StatusMonitor m = monitor.get();
         if (m == null) {
-            return Reply.error(503, "the status monitor of this SCM is not running");
+            return noMonitor();
         }
         return Reply.ok(200, Documents.fence(m.fence()));
     }
@@ -420,7 +428,7 @@ final class AdminApi {
     private Reply fenceTest(Request request, Credentials.Credential who) {
         StatusMonitor m = monitor.get();
         if (m == null) {
-            return Reply.error(503, "the status monitor of this SCM is not running");
+            return noMonitor();
         }
         FenceView view = m.fence();
         long started = System.nanoTime();

@@ -194,34 +194,18 @@ final class ProcessFence {
         if (hidden.isPresent()) {
             return new FenceAgent.Readiness(false, "cannot be sure the peer is not running: " + hidden.get());
         }
-        Set<Long> running = new TreeSet<>();
-        List<String> unreadable = new ArrayList<>();
-        List<Long> exiting = new ArrayList<>();
-        long self = ProcessHandle.current().pid();
-        // bounded: one pass over the process table
-        for (CommandLines.Suspect suspect : commandLines.suspects(LAUNCHER)) {
-            if (suspect.pid() == self) {
-                continue;
-            }
-            if (suspect.seen() instanceof CommandLines.Exiting) {
-                exiting.add(suspect.pid());
-            } else if (suspect.seen() instanceof CommandLines.Unreadable u) {
-                unreadable.add(u.why());
-            } else if (suspect.seen() instanceof CommandLines.Args a && runs(a) != Match.NO) {
-                running.add(suspect.pid());
-            }
-        }
+        Scan scan = scan();
         String before = notes.isEmpty() ? "" : String.join("; ", notes) + "; ";
-        if (!running.isEmpty()) {
-            return new FenceAgent.Readiness(false, before + "hasm of " + nodeDir + " runs as pid " + running
+        if (!scan.running().isEmpty()) {
+            return new FenceAgent.Readiness(false, before + "hasm of " + nodeDir + " runs as pid " + scan.running()
                     + ", which " + who + " does not name: a fence would refuse to kill it");
         }
-        if (!unreadable.isEmpty()) {
-            return new FenceAgent.Readiness(false, before + unreadable.size() + " process(es) cannot be inspected, e.g. "
-                    + unreadable.get(0) + ": a fence could not be sure the peer is stopped");
+        if (!scan.unreadable().isEmpty()) {
+            return new FenceAgent.Readiness(false, before + scan.unreadable().size() + " process(es) cannot be inspected,"
+                    + " e.g. " + scan.unreadable().get(0) + ": a fence could not be sure the peer is stopped");
         }
         return new FenceAgent.Readiness(true, before + "no process runs hasm of " + nodeDir
-                + (exiting.isEmpty() ? "" : " (pid(s) " + exiting + " exiting: a fence would wait for them)")
+                + (scan.exiting().isEmpty() ? "" : " (pid(s) " + scan.exiting() + " exiting: a fence would wait for them)")
                 + ": a fence would find the peer stopped" + children);
     }
 
@@ -326,30 +310,10 @@ final class ProcessFence {
             reporter.warn(who + ": cannot be sure the peer is not running: " + hidden.get());
             return false;
         }
-        Set<Long> running = new TreeSet<>();
-        List<String> unreadable = new ArrayList<>();
-        List<Long> exiting = new ArrayList<>();
-        long self = ProcessHandle.current().pid();
-        // bounded: one pass over the process table, reading only the command line of most processes
-        for (CommandLines.Suspect suspect : commandLines.suspects(LAUNCHER)) {
-            long pid = suspect.pid();
-            if (pid == self) {
-                continue;
-            }
-            CommandLines.Seen seen = suspect.seen();
-            if (seen instanceof CommandLines.Exiting) {
-                exiting.add(pid); // it may be the peer, dying: waited for below
-            } else if (seen instanceof CommandLines.Unreadable u) {
-                unreadable.add(u.why());
-            } else if (seen instanceof CommandLines.Args a) {
-                Match m = runs(a);
-                if (m == Match.YES) {
-                    running.add(pid);
-                } else if (m == Match.UNKNOWN) {
-                    unreadable.add("pid " + pid + " runs hasm on a folder that cannot be resolved");
-                }
-            }
-        }
+        Scan scan = scan();
+        Set<Long> running = scan.running();
+        List<String> unreadable = scan.unreadable();
+        List<Long> exiting = scan.exiting(); // each may be the peer, dying: waited for below
         if (!running.isEmpty()) {
             reporter.warn(who + ": hasm of " + nodeDir + " runs as pid " + running
                     + ", which the pid file does not name: not killed, not fenced");
@@ -369,6 +333,40 @@ final class ProcessFence {
         }
         reporter.info(who + ": no process runs hasm of " + nodeDir + ": the peer is down");
         return true;
+    }
+
+    /**
+     * What the process table holds of the peer, besides this process: the pids running hasm on its node
+     * folder, what could not be inspected (or runs hasm on a folder that cannot be resolved), and the
+     * processes that are exiting (any of them may be the peer).
+     */
+    private record Scan(Set<Long> running, List<String> unreadable, List<Long> exiting) {
+    }
+
+    /* Bounded: one pass over the process table, reading only the command line of most processes. */
+    private Scan scan() {
+        Scan scan = new Scan(new TreeSet<>(), new ArrayList<>(), new ArrayList<>());
+        long self = ProcessHandle.current().pid();
+        for (CommandLines.Suspect suspect : commandLines.suspects(LAUNCHER)) {
+            long pid = suspect.pid();
+            if (pid == self) {
+                continue;
+            }
+            CommandLines.Seen seen = suspect.seen();
+            if (seen instanceof CommandLines.Exiting) {
+                scan.exiting().add(pid);
+            } else if (seen instanceof CommandLines.Unreadable u) {
+                scan.unreadable().add(u.why());
+            } else if (seen instanceof CommandLines.Args a) {
+                Match m = runs(a);
+                if (m == Match.YES) {
+                    scan.running().add(pid);
+                } else if (m == Match.UNKNOWN) {
+                    scan.unreadable().add("pid " + pid + " runs hasm on a folder that cannot be resolved");
+                }
+            }
+        }
+        return scan;
     }
 
     /** Whether a command line is hasm on the peer's node folder. */

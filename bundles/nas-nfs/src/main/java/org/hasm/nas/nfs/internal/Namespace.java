@@ -56,12 +56,10 @@ final class Namespace {
      * the exports), where it gets its owner and mode before it is linked or renamed into place, so that it
      * never appears owned by this server's user. A crash between the two steps left the name owned by
      * root, and a squashed client that retransmitted its CREATE to the next owner was refused every WRITE
-     * (ACCES). What a crash leaves in the staging folder is removed when the volume's state is next read.
+     * (ACCES). The folder is made, and what a crash left there removed, when the volume's state is read.
      */
-    static Path staged(Target dir) throws IOException {
-        Path folder = dir.export().volume.root().resolve(FileIds.META).resolve(STAGING);
-        Files.createDirectories(folder);
-        return folder.resolve(Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1)
+    static Path staged(Target dir) {
+        return dir.export().volume.staging().resolve(Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1)
                 + "." + Long.toHexString(System.nanoTime()));
     }
 
@@ -90,11 +88,7 @@ final class Namespace {
             }
             Files.move(staged, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } finally {
-            if (Files.isDirectory(staged, LinkOption.NOFOLLOW_LINKS)) {
-                Files.deleteIfExists(staged);
-            } else if (Files.exists(staged, LinkOption.NOFOLLOW_LINKS)) {
-                Files.delete(staged);
-            }
+            Files.deleteIfExists(staged); // left only when the name was taken: an empty folder, or a link itself
         }
     }
 

@@ -62,7 +62,7 @@ final class VolumeState implements AutoCloseable {
                 replies.close();
             }
             opened = false;
-            sweepStaging();
+            readyStaging();
             FileIds f = new FileIds(root, settings.scanLimit());
             ReplyCache r = new ReplyCache(root.resolve(FileIds.META), settings.drcEntries(), settings.drcAgeMs(),
                     System::currentTimeMillis, epoch);
@@ -73,16 +73,19 @@ final class VolumeState implements AutoCloseable {
         }
     }
 
+    /** @return the folder names are made in before they are put in place ({@link Namespace#staged}) */
+    Path staging() {
+        return root.resolve(FileIds.META).resolve(Namespace.STAGING);
+    }
+
     /**
-     * Removes what a crash left in the staging folder ({@link Namespace#staged}): a name being made that
-     * was never put in place, or the second name of one that was. Nothing there is anybody's yet.
-     * Bounded by the folder's entries; a staged folder is empty (it gets no content before its rename).
+     * Makes the staging folder, once per ownership rather than at every name made, and removes what a
+     * crash left there: a name being made that was never put in place, or the second name of one that
+     * was. Nothing there is anybody's yet. Bounded by the folder's entries; a staged folder is empty (it
+     * gets no content before its rename).
      */
-    private void sweepStaging() throws IOException {
-        Path staging = root.resolve(FileIds.META).resolve(Namespace.STAGING);
-        if (!Files.isDirectory(staging, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
+    private void readyStaging() throws IOException {
+        Path staging = Files.createDirectories(staging());
         try (java.util.stream.Stream<Path> left = Files.list(staging)) {
             for (Path p : (Iterable<Path>) left::iterator) {
                 Files.deleteIfExists(p);
