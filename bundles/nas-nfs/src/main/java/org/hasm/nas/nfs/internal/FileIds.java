@@ -113,6 +113,25 @@ final class FileIds {
         }
     }
 
+    /**
+     * Gives a file or folder this server has just made, under its staging name, a fresh id before it
+     * gets its name, so that it appears with its id and the handle made for it next reads the id
+     * instead of finding none (a failed read, a listing of the attributes, then a write).
+     * On a file system without user attributes it gets none: {@link #idOf} then uses its inode.
+     *
+     * @throws NoSuchFileException if the file is gone
+     */
+    void assign(Path fresh) throws IOException {
+        try {
+            view(fresh).write(XATTR, ByteBuffer.allocate(8).putLong(random.nextLong() & ~INODE_ID).flip());
+        } catch (UnsupportedOperationException | FileSystemException e) {
+            if (e instanceof NoSuchFileException) {
+                throw (NoSuchFileException) e;
+            }
+            // no user attributes here
+        }
+    }
+
     static long inode(BasicFileAttributes attrs) {
         Object key = attrs.fileKey();
         // "(dev=803,ino=1234)" on Linux: the only portable way Java shows the inode

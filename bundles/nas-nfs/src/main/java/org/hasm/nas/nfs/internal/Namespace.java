@@ -114,6 +114,7 @@ final class Namespace {
                     Path staged = staged(dir);
                     Files.createFile(staged);
                     NfsProgram.own(staged, caller);
+                    dir.export().volume.ids.assign(staged);
                     Files.getFileAttributeView(staged, java.nio.file.attribute.BasicFileAttributeView.class)
                             .setTimes(stamp, stamp, null);
                     link(staged, file);
@@ -134,6 +135,7 @@ final class Namespace {
                     Path staged = staged(dir);
                     Files.createFile(staged);
                     NfsProgram.own(staged, caller);
+                    dir.export().volume.ids.assign(staged);
                     link(staged, file);
                 } catch (FileAlreadyExistsException e) {
                     if (a.mode == Nfs3.GUARDED) {
@@ -172,6 +174,7 @@ final class Namespace {
             Path staged = staged(dir);
             Files.createDirectory(staged);
             NfsProgram.own(staged, caller);
+            dir.export().volume.ids.assign(staged);
             NfsProgram.apply(staged, a.attributes, Attrs.of(staged));
             rename(staged, file);
         } catch (IOException e) {
