@@ -1,6 +1,7 @@
 package org.hasm.itests.bench;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,11 @@ import org.junit.jupiter.api.io.TempDir;
  * the namespace: {@code nfs.meta.ganesha_dirsync}, {@code nfs.meta.durability_cost} (dirsync over plain,
  * what that durability costs Ganesha) and {@code nfs.meta.ratio_same_policy} (hasm over the dirsync peer:
  * what hasm itself costs beyond the durability). A file system without the attribute (not ext2/3/4) says
- * so and leaves these three out;</li>
+ * so and leaves these three out. {@code nfs.meta.durable_floor} is what the disk allows any server that
+ * makes each change durable (a file made and removed with its folder forced after each, straight on the
+ * file system, counted as the client's three calls), and {@code nfs.meta.floor_over_ganesha} that floor
+ * over Ganesha: below 1.0, no server that keeps the namespace durable reaches Ganesha's plain figure on
+ * this disk;</li>
  * <li>the client-visible outage across {@code kill -9} of the SCM serving A, at the demo's timing: a
  * client READs a small file through A's address again and again, and {@code nfs.outage} is the
  * longest gap between two successful READs (median, min, max of {@value #OUTAGE_RUNS} kills; target
@@ -89,6 +94,7 @@ class NfsBench {
         List<Double> ganeshaRead = new ArrayList<>();
         List<Double> ganeshaMeta = new ArrayList<>();
         List<Double> ganeshaDirsyncMeta = new ArrayList<>();
+        List<Double> durableFloor = new ArrayList<>();
         try (Pair pair = Pair.create(work.resolve("pair"), Timing.TEST.startedTogether())) {
             unsquashRoot(pair);
             pair.start(Scm.A);
@@ -139,6 +145,9 @@ class NfsBench {
                         ganeshaMeta.add(g);
                     }
                 }
+                for (int run = 0; run < META_RUNS; run++) {
+                    durableFloor.add(durableFloor(folder.resolve("meta-floor-" + run), FILES));
+                }
                 String dirsync = dirsync(folder, true);
                 if (dirsync == null) {
                     try {
@@ -163,6 +172,8 @@ class NfsBench {
         BenchReport.ratio("nfs.write.ratio", hasmWrite, ganeshaWrite);
         BenchReport.ratio("nfs.read.ratio", hasmRead, ganeshaRead);
         BenchReport.ratio("nfs.meta.ratio", hasmMeta, ganeshaMeta);
+        BenchReport.summaryOfDoubles("nfs.meta.durable_floor", durableFloor, "ops/s");
+        BenchReport.ratio("nfs.meta.floor_over_ganesha", durableFloor, ganeshaMeta);
         if (!ganeshaDirsyncMeta.isEmpty()) {
             BenchReport.summaryOfDoubles("nfs.meta.ganesha_dirsync", ganeshaDirsyncMeta, "ops/s");
             BenchReport.ratio("nfs.meta.durability_cost", ganeshaDirsyncMeta, ganeshaMeta);
@@ -356,6 +367,32 @@ class NfsBench {
             throw new AssertionError(String.join(" ", command) + ": " + copy + " differs from " + source);
         }
         return MIB / (nanos / 1e9);
+    }
+
+    /**
+     * The floor under any server that makes each namespace change durable before it answers, on this
+     * disk: for each file, made, its folder forced, removed, the folder forced again, by this JVM straight
+     * on the volume's file system, no network and no server. Counted as the client's three calls
+     * (CREATE, GETATTR, REMOVE; a GETATTR costs no force), in ops/s like {@link NfsMetaClient}.
+     */
+    private static double durableFloor(Path folder, int files) throws IOException {
+        Files.createDirectories(folder);
+        try (FileChannel dir = FileChannel.open(folder, StandardOpenOption.READ)) {
+            dir.force(true);
+            long start = System.nanoTime();
+            for (int i = 0; i < files; i++) {
+                Path f = folder.resolve("f-" + i);
+                Files.createFile(f);
+                dir.force(true);
+                Files.delete(f);
+                dir.force(true);
+            }
+            long nanos = System.nanoTime() - start;
+            System.out.println("# " + folder.getFileName() + ": ops " + 3L * files + " nanos " + nanos);
+            return 3L * files / (nanos / 1e9);
+        } finally {
+            Files.deleteIfExists(folder);
+        }
     }
 
     /** @return ops/s of one run of {@link NfsMetaClient}, started with {@code prefix} (a namespace, or nothing) */
