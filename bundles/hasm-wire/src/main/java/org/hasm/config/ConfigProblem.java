@@ -36,6 +36,21 @@ public record ConfigProblem(String pid, String key, String reason) {
     }
 
     /**
+     * Keeps a number read from a configuration within its bounds: one out of them is a problem naming the
+     * PID and the key ({@code '0' is out of range 100..300000}), and the default stands in.
+     *
+     * @param dflt what stands in for a number out of range
+     * @param problems where the problem is added
+     */
+    public static long range(String pid, String key, long n, long dflt, long min, long max, List<ConfigProblem> problems) {
+        if (n < min || n > max) {
+            problems.add(new ConfigProblem(pid, key, "'" + n + "' is out of range " + min + ".." + max));
+            return dflt;
+        }
+        return n;
+    }
+
+    /**
      * Parses one value with a parser whose {@link IllegalArgumentException} names the key first
      * ({@code peer=host:7002: host is not an IP address}, as {@link org.hasm.wire.Address#parse} does):
      * a failure is a problem naming the PID and the key, with the message after the key, and

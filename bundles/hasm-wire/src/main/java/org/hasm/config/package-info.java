@@ -5,7 +5,7 @@
  * node bundle contains and exports this package, with {@code org.hasm.wire}: every bundle that checks
  * its configuration converts and reports it one way, and the node's check says it in the same words.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 package org.hasm.config;
 
 import org.osgi.annotation.versioning.Version;

@@ -27,6 +27,15 @@ class ConfigProblemTest {
     }
 
     @Test
+    void aNumberOutOfItsBoundsIsAProblemAndTheDefaultStandsIn() {
+        List<ConfigProblem> problems = new ArrayList<>();
+        assertEquals(5000L, ConfigProblem.range("org.hasm.alerts", "alert.timeout.ms", 0, 5000, 100, 300_000, problems));
+        assertEquals(100L, ConfigProblem.range("org.hasm.alerts", "alert.timeout.ms", 100, 5000, 100, 300_000, problems));
+        assertEquals(List.of("org.hasm.alerts: alert.timeout.ms: '0' is out of range 100..300000"),
+                problems.stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
     void aMissingValueIsTheDefaultAndNoProblem() {
         List<ConfigProblem> problems = new ArrayList<>();
         Config c = Typed.of(Config.class, Map.of());

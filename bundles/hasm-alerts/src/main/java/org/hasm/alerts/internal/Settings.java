@@ -221,11 +221,7 @@ record Settings(List<Path> scripts, List<URI> webhooks, Path tokenFile, String t
     }
 
     private static long range(String key, long n, long dflt, long min, long max, List<ConfigProblem> problems) {
-        if (n < min || n > max) {
-            problems.add(problem(key, "'" + n + "' is out of range " + min + ".." + max));
-            return dflt;
-        }
-        return n;
+        return ConfigProblem.range(AlertsComponent.PID, key, n, dflt, min, max, problems);
     }
 
     private static ConfigProblem problem(String key, String reason) {

@@ -113,11 +113,7 @@ record Settings(Mode mode, String device, int prefix, String arping, List<String
     }
 
     private static long range(String key, long n, long dflt, long min, long max, List<ConfigProblem> problems) {
-        if (n < min || n > max) {
-            problems.add(problem(key, "'" + n + "' is out of range " + min + ".." + max));
-            return dflt;
-        }
-        return n;
+        return ConfigProblem.range(NetifComponent.PID, key, n, dflt, min, max, problems);
     }
 
     private static ConfigProblem problem(String key, String reason) {

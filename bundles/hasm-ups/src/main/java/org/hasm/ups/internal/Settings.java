@@ -118,11 +118,7 @@ record Settings(String ups, String host, int port, String user, String password,
     }
 
     private static long range(String key, long n, long dflt, long min, long max, List<ConfigProblem> problems) {
-        if (n < min || n > max) {
-            problems.add(problem(key, "'" + n + "' is out of range " + min + ".." + max));
-            return dflt;
-        }
-        return n;
+        return ConfigProblem.range(UpsComponent.PID, key, n, dflt, min, max, problems);
     }
 
     private static ConfigProblem problem(String key, String reason) {
