@@ -160,6 +160,9 @@ final class PeerClient {
         if (detail != null) {
             fields.addAll(List.of("reason", detail));
         }
+        if (message == Message.PROCEED && detail != null) {
+            fields.addAll(List.of(PeerServer.MAINTENANCE, "true")); // the only detail a PROCEED has
+        }
         if (token != null) {
             fields.addAll(List.of(PeerServer.BOOT_TOKEN, token));
         }

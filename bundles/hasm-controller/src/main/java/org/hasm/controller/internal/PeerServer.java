@@ -30,7 +30,7 @@ final class PeerServer {
     /** GETSTATE's optional fields: where this SCM's admin API listens, and the certificate it serves there. */
     static final String ADMIN_URL = "adminUrl";
     static final String ADMIN_CERTIFICATE = "adminCertificate";
-    /** GETSTATE's optional field: the pair is in maintenance. */
+    /** GETSTATE's and PROCEED's optional field: the pair is in maintenance. */
     static final String MAINTENANCE = "maintenance";
     /** The MASTER's order to carry a command out; answered OK, or REFUSED with the reason. */
     static final String COMMAND = "COMMAND";
@@ -144,6 +144,11 @@ final class PeerServer {
                 events.accept(new Event.PeerReady());
                 return PeerMessages.of("OK");
             case "PROCEED":
+                if ("true".equals(m.get(MAINTENANCE))) {
+                    // first, on the same controller queue: the SLAVE enters DAC knowing it
+                    events.accept(new Event.Maintenance(true, "the MASTER's word at PROCEED: "
+                            + m.getOrDefault("reason", "?"), true));
+                }
                 proceedHeard.accept(m.get(BOOT_TOKEN));
                 return PeerMessages.of("OK");
             case "HANDOVER":

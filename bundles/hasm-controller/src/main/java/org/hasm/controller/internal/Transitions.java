@@ -551,8 +551,7 @@ final class Transitions {
             }
             if (m.opMode() == OpMode.MASTER) {
                 // The peer restarted faster than we noticed: it holds nothing of ours, nothing to give back.
-                return new Decision(m.peer(true, m.peerIncarnation()), null,
-                        List.of(new Action.Send(Message.PROCEED, null)));
+                return new Decision(m.peer(true, m.peerIncarnation()), null, proceed(m));
             }
             return stay(m);
         }
@@ -581,9 +580,24 @@ final class Transitions {
     /** FAILBACK gives work away: services let go first (reverse), then the personality is released, then PROCEED. */
     private static Decision failback(Machine m, String transition) {
         Machine dac = m.to(ScmState.DAC, OpMode.MASTER, SysConfig.DAC).peer(true, m.peerIncarnation());
-        return new Decision(dac, transition, List.of(new Action.Serve(Scope.OWN),
-                new Action.OpModeCall(OpMode.MASTER, SysConfig.DAC, true), new Action.Send(Message.PROCEED, null)));
+        List<Action> actions = new ArrayList<>(List.of(new Action.Serve(Scope.OWN),
+                new Action.OpModeCall(OpMode.MASTER, SysConfig.DAC, true)));
+        actions.addAll(proceed(m));
+        return new Decision(dac, transition, actions);
     }
+
+    /**
+     * PROCEED, which in maintenance says so ({@link #IN_MAINTENANCE} as its detail: the field
+     * {@code maintenance} of the message): the SLAVE learns the maintenance from GETSTATE at INIT, but a
+     * status message of the MASTER's can end its INIT first, and it must not reach DAC without knowing that
+     * the pair takes no automatic action. One message, so the word cannot arrive after the PROCEED.
+     */
+    private static List<Action> proceed(Machine m) {
+        return List.of(new Action.Send(Message.PROCEED, m.admin().maintenance() ? IN_MAINTENANCE : null));
+    }
+
+    /** The detail of a PROCEED said in maintenance. */
+    static final String IN_MAINTENANCE = "the pair is in maintenance";
 
     /**
      * Cooperative handover, the giver's side: its services let go of everything (reverse order: addresses

@@ -1,6 +1,7 @@
 package org.hasm.controller.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -394,6 +395,19 @@ class PairTest {
         released(master, b);
         b.onPeerMessage(PeerMessages.of("PROCEED"));
         awaitState(b, ScmState.DAC, OpMode.SLAVE);
+    }
+
+    @Test
+    void aProceedSaidInMaintenanceBringsTheSlaveIntoDacInMaintenance() {
+        // the scripted MASTER's GETSTATE says nothing of maintenance: scm-b learns it from the PROCEED alone
+        ScriptedMaster master = new ScriptedMaster();
+        Scm b = saidReady(master);
+        released(master, b);
+        assertFalse(b.machine().admin().maintenance());
+        b.onPeerMessage(PeerMessages.of("PROCEED", PeerServer.BOOT_TOKEN, master.readyToken(), "reason",
+                Transitions.IN_MAINTENANCE, PeerServer.MAINTENANCE, "true"));
+        awaitState(b, ScmState.DAC, OpMode.SLAVE);
+        assertTrue(b.machine().admin().maintenance(), "in DAC, in maintenance");
     }
 
     @Test

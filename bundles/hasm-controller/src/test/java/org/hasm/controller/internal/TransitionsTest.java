@@ -411,6 +411,21 @@ class TransitionsTest {
                 manual.next().reason());
     }
 
+    @Test
+    void inMaintenanceTheMastersProceedSaysSo() {
+        // a SLAVE whose INIT a status message ended (before its GETSTATE) enters DAC knowing the maintenance
+        Action saying = new Action.Send(Message.PROCEED, Transitions.IN_MAINTENANCE);
+        assertEquals(List.of(saying), Transitions.next(dac(OpMode.MASTER).maintenance(true), new Event.PeerReady())
+                .actions());
+        // an operator's failback during maintenance says it too
+        Decision failback = Transitions.next(degraded().maintenance(true).peerWaiting(true), new Event.GiveBack("now"));
+        assertEquals(List.of(new Action.Serve(Scope.OWN), new OpModeCall(OpMode.MASTER, SysConfig.DAC, true), saying),
+                failback.actions());
+        // out of maintenance: PROCEED alone
+        assertEquals(List.of(new Action.Send(Message.PROCEED, null)),
+                Transitions.next(dac(OpMode.MASTER), new Event.PeerReady()).actions());
+    }
+
     /** Two machines wired as the executor wires them: what one sends is the other's event. */
     @Test
     void movingAPersonalityAndBackBetweenTwoMachines() {
