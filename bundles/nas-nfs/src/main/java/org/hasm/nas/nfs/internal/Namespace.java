@@ -21,7 +21,8 @@ import org.hasm.nas.nfs.internal.NfsProgram.Target;
 /**
  * The NFSv3 procedures that change a folder (CREATE, MKDIR, SYMLINK, MKNOD, REMOVE, RMDIR, RENAME,
  * LINK): each proves the volume is still this SCM's ({@link NfsProgram#fence}) before it acts, forces
- * the folder afterwards, and keeps the file ids' index true. Their replies go through the duplicate
+ * what it made (a new file's or folder's inode, see {@link #hold}) and then the folder afterwards, and keeps
+ * the file ids' index true. Their replies go through the duplicate
  * request cache (see {@link NfsProgram}).
  */
 final class Namespace {
@@ -92,6 +93,19 @@ final class Namespace {
         }
     }
 
+    /**
+     * A descriptor on a file or folder just made in the staging folder (where no client reaches, so it is the
+     * one this request made), kept while it gets its owner, id and attributes and its name: forced through it
+     * once all that is done, the inode is on the disk before the folder's force makes the name that leads to
+     * it durable. A folder's force alone writes the folder: on ext2, or ext4 without a journal, the new
+     * inode (owner, mode, id) stayed in memory until the next writeback, and a power cut meanwhile left a
+     * name that CREATE or MKDIR had answered leading to nothing (RFC 1813 §1.6 counts both among the
+     * procedures that are done on stable storage before they answer).
+     */
+    private static FileChannel hold(Path staged) throws IOException {
+        return FileChannel.open(staged, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+    }
+
     void syncFolder(Target dir) throws Failure {
         try (FileChannel ch = FileChannel.open(dir.file(), StandardOpenOption.READ)) {
             ch.force(true);
@@ -113,11 +127,14 @@ final class Namespace {
                 try {
                     Path staged = staged(dir);
                     Files.createFile(staged);
-                    NfsProgram.own(staged, caller);
-                    dir.export().volume.ids.assign(staged);
-                    Files.getFileAttributeView(staged, java.nio.file.attribute.BasicFileAttributeView.class)
-                            .setTimes(stamp, stamp, null);
-                    link(staged, file);
+                    try (FileChannel made = hold(staged)) {
+                        NfsProgram.own(staged, caller);
+                        dir.export().volume.ids.assign(staged);
+                        Files.getFileAttributeView(staged, java.nio.file.attribute.BasicFileAttributeView.class)
+                                .setTimes(stamp, stamp, null);
+                        link(staged, file);
+                        made.force(true);
+                    }
                 } catch (FileAlreadyExistsException e) {
                     // the same EXCLUSIVE create again (its reply was lost): the stamp tells
                     if (!stamp.equals(Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS))) {
@@ -125,35 +142,50 @@ final class Namespace {
                     }
                 }
             } else {
+                FileChannel made = null; // the file this CREATE made, not one UNCHECKED found there
                 try {
-                    if (!NfsProgram.mayGive(caller, a.attributes)) {
+                    try {
+                        if (!NfsProgram.mayGive(caller, a.attributes)) {
+                            throw new FileSystemException(file.toString(), null, "Operation not permitted");
+                        }
+                        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                            throw new FileAlreadyExistsException(file.toString());
+                        }
+                        Path staged = staged(dir);
+                        Files.createFile(staged);
+                        made = hold(staged);
+                        NfsProgram.own(staged, caller);
+                        dir.export().volume.ids.assign(staged);
+                        link(staged, file);
+                    } catch (FileAlreadyExistsException e) {
+                        if (a.mode == Nfs3.GUARDED) {
+                            throw e;
+                        }
+                        if (made != null) {
+                            made.close(); // the name was taken meanwhile: UNCHECKED goes on with that file
+                            made = null;
+                        }
+                    }
+                    Attrs current = Attrs.of(file);
+                    if (current.directory()) {
+                        throw new FileSystemException(file.toString(), null, "Is a directory");
+                    }
+                    if (a.attributes.size != null) {
+                        // UNCHECKED over a file that is there truncates it: only who may write it
+                        Permissions.requireWrite(caller, current, "truncate");
+                    }
+                    if (!NfsProgram.mayChown(caller, a.attributes, current)) {
                         throw new FileSystemException(file.toString(), null, "Operation not permitted");
                     }
-                    if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-                        throw new FileAlreadyExistsException(file.toString());
+                    NfsProgram.apply(file, a.attributes, current);
+                    if (made != null) {
+                        made.force(true); // with the mode and size the client asked for
                     }
-                    Path staged = staged(dir);
-                    Files.createFile(staged);
-                    NfsProgram.own(staged, caller);
-                    dir.export().volume.ids.assign(staged);
-                    link(staged, file);
-                } catch (FileAlreadyExistsException e) {
-                    if (a.mode == Nfs3.GUARDED) {
-                        throw e;
+                } finally {
+                    if (made != null) {
+                        made.close();
                     }
                 }
-                Attrs current = Attrs.of(file);
-                if (current.directory()) {
-                    throw new FileSystemException(file.toString(), null, "Is a directory");
-                }
-                if (a.attributes.size != null) {
-                    // UNCHECKED over a file that is there truncates it: only who may write it
-                    Permissions.requireWrite(caller, current, "truncate");
-                }
-                if (!NfsProgram.mayChown(caller, a.attributes, current)) {
-                    throw new FileSystemException(file.toString(), null, "Operation not permitted");
-                }
-                NfsProgram.apply(file, a.attributes, current);
             }
         } catch (IOException e) {
             throw NfsProgram.failure(dir, e);
@@ -173,10 +205,13 @@ final class Namespace {
             }
             Path staged = staged(dir);
             Files.createDirectory(staged);
-            NfsProgram.own(staged, caller);
-            dir.export().volume.ids.assign(staged);
-            NfsProgram.apply(staged, a.attributes, Attrs.of(staged));
-            rename(staged, file);
+            try (FileChannel made = hold(staged)) {
+                NfsProgram.own(staged, caller);
+                dir.export().volume.ids.assign(staged);
+                NfsProgram.apply(staged, a.attributes, Attrs.of(staged));
+                rename(staged, file);
+                made.force(true);
+            }
         } catch (IOException e) {
             throw NfsProgram.failure(dir, e);
         }
@@ -194,7 +229,9 @@ final class Namespace {
         Permissions.requireChange(caller, before, "make a symbolic link in a folder");
         program.fence(dir);
         try {
-            // stored as given: the client resolves it; this server never follows a link
+            // stored as given: the client resolves it; this server never follows a link. Its inode is not
+            // forced: Java opens no descriptor on a link itself (a journaled file system commits it with the
+            // folder; ext2, or ext4 without a journal, may lose a link made just before a power cut)
             Path staged = staged(dir);
             Files.createSymbolicLink(staged, file.getFileSystem().getPath(target));
             NfsProgram.own(staged, caller);
