@@ -128,7 +128,10 @@ final class ExportResources extends StandardRoot {
             if (made) {
                 File dir = file(path.substring(getWebAppMount().length()), false);
                 if (dir != null && dir.getParentFile() != null) {
-                    // a MKCOL answered 201 must survive a crash like a PUT does
+                    // a MKCOL answered 201 must survive a crash like a PUT does: the new folder first (its
+                    // inode and its own entries; the parent's force does not write them on ext2, or ext4
+                    // without a journal), then the parent that names it
+                    DurableWrite.forceFolder(dir.toPath());
                     DurableWrite.forceFolder(dir.getParentFile().toPath());
                 }
             }

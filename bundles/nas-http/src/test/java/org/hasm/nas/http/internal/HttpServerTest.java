@@ -206,6 +206,17 @@ class HttpServerTest {
     }
 
     @Test
+    void aNewCollectionIsForcedBeforeTheFolderThatNamesIt() throws Exception {
+        int port = serveDocs();
+        List<String> forced = org.hasm.testkit.Forces.during(
+                () -> assertEquals(201, send(A, port, "MKCOL", "/docs/made").status()));
+        int made = forced.indexOf(docs.resolve("made").toString());
+        int parent = forced.lastIndexOf(docs.toString());
+        assertTrue(made >= 0, "the new folder was not forced: " + forced);
+        assertTrue(parent > made, "the folder naming it was not forced after it: " + forced);
+    }
+
+    @Test
     void cachedReadsSeeEveryChangeOfTheServerAtOnce() throws Exception {
         int port = serveDocs();
         Files.writeString(docs.resolve("a.txt"), "old!");
