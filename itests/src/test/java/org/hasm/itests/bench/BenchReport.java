@@ -39,12 +39,12 @@ final class BenchReport {
         print(bench + ".max", sorted.get(sorted.size() - 1), unit);
     }
 
-    /** @return the median (the upper one of an even count) */
     /** Prints the ratio of the medians of two series, {@code over} first (its unit is "x"). */
     static void ratio(String bench, List<Double> over, List<Double> under) {
         print(bench, median(over) / median(under), "x");
     }
 
+    /** @return the median (the upper one of an even count) */
     static double median(List<Double> values) {
         List<Double> sorted = new ArrayList<>(values);
         sorted.sort(null);

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <ul>
  * <li>{@code nfs-cp} of a 256 MiB file to the export and back: {@code nfs.write.hasm},
  * {@code nfs.write.ganesha}, {@code nfs.read.*} in MiB/s (median, min, max of {@value #RUNS} runs) and
- * {@code nfs.write.ratio} / {@code nfs.read.ratio}, hasm over Ganesha (target ≥ 1.0);</li>
+ * {@code nfs.write.ratio} / {@code nfs.read.ratio}, hasm over Ganesha with the order of the turns taken
+ * out ({@link #balancedRatio}; target ≥ 1.0);</li>
  * <li>metadata: CREATE + GETATTR + REMOVE of {@value #FILES} files, one call at a time, by the Java
  * client ({@link NfsMetaClient}, a JVM of its own for each server): {@code nfs.meta.*} in ops/s and
  * {@code nfs.meta.ratio} (target ≥ 1.0). hasm makes every namespace change durable before it answers
@@ -40,8 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * what that durability costs Ganesha) and {@code nfs.meta.ratio_same_policy} (hasm over the dirsync peer:
  * what hasm itself costs beyond the durability). A file system without the attribute (not ext2/3/4) says
  * so and leaves these three out. {@code nfs.meta.durable_floor} is what the disk allows any server that
- * makes each change durable (a file made and removed with its folder forced after each, straight on the
- * file system, counted as the client's three calls), and {@code nfs.meta.floor_over_ganesha} that floor
+ * makes each change durable (a file made, it and its folder forced, removed, the folder forced again,
+ * straight on the file system, counted as the client's three calls), and {@code nfs.meta.floor_over_ganesha} that floor
  * over Ganesha: below 1.0, no server that keeps the namespace durable reaches Ganesha's plain figure on
  * this disk;</li>
  * <li>the client-visible outage across {@code kill -9} of the SCM serving A, at the demo's timing: a
@@ -50,9 +51,12 @@ import org.junit.jupiter.api.io.TempDir;
  * ≤ 1 s).</li>
  * </ul>
  * Both servers run at once and take turns, each run of one followed by the same run of the other (which one
- * goes first alternates from run to run), after
- * {@value #WARMUP} uncounted runs of each kind on each: a JVM's first runs measure its compiler, and a peer
- * measured minutes later, on a machine whose load moved meanwhile, measures that move.
+ * goes first alternates from run to run), after uncounted rounds of each kind on each: at least
+ * {@value #WARMUP}, and more until hasm's JIT compilers are done ({@code nfs.warmup.*_rounds}, see
+ * {@link #warmUp}): a JVM's first runs measure its compiler, and a peer measured minutes later, on a
+ * machine whose load moved meanwhile, measures that move. {@code nfs.transfer.hasm_jit_share} and
+ * {@code nfs.meta.hasm_jit_share} say how busy hasm's JIT compilers still were in the counted runs (percent
+ * of their wall time, one core's worth being 100).
  * Root is not squashed on either server (Ganesha: {@code No_Root_Squash}; hasm:
  * {@code nfs.root.squash.files=false}), so both serve the same caller alike. Figures only, nothing
  * asserted; a failed transfer or call fails the run.
@@ -61,11 +65,20 @@ class NfsBench {
 
     // knobs for a quicker look (-Dbench.nfs.mib=64 ...); the figures the README quotes use the defaults
     private static final int MIB = Integer.getInteger("bench.nfs.mib", 256);
-    private static final int RUNS = Integer.getInteger("bench.nfs.runs", 5);
+    /** Counted transfer rounds; even, so that each server goes first in as many as it goes second. */
+    private static final int RUNS = Integer.getInteger("bench.nfs.runs", 6);
     private static final int FILES = Integer.getInteger("bench.nfs.files", 10_000);
     private static final int META_RUNS = Integer.getInteger("bench.nfs.meta.runs", 3);
-    /** Runs of each kind, on each server, before the counted ones: the JVM compiles hasm's hot paths then. */
+    /** Fewest uncounted rounds of each kind before the counted ones: the JVM compiles hasm's hot paths then. */
     private static final int WARMUP = Integer.getInteger("bench.nfs.warmup", 2);
+    /** Most uncounted rounds of each kind, however busy hasm's JIT still is. */
+    private static final int WARMUP_MAX = Integer.getInteger("bench.nfs.warmup.max", 12);
+    /**
+     * The JIT is taken for done when its threads were busy for at most this share of a round. Not less: in
+     * a whole SCM (Felix, every module, several Grizzly transports) C2 keeps recompiling in bursts, a few
+     * percent of a core, long after the NFS paths are compiled.
+     */
+    private static final int QUIET_PERCENT = 5;
     private static final int WARMUP_FILES = 3_000;
     private static final int OUTAGE_RUNS = Integer.getInteger("bench.nfs.outage.runs", 5);
     private static final Duration STEP = Duration.ofSeconds(60);
@@ -95,6 +108,7 @@ class NfsBench {
         List<Double> ganeshaMeta = new ArrayList<>();
         List<Double> ganeshaDirsyncMeta = new ArrayList<>();
         List<Double> durableFloor = new ArrayList<>();
+        List<Boolean> hasmWentFirst = new ArrayList<>();
         try (Pair pair = Pair.create(work.resolve("pair"), Timing.TEST.startedTogether())) {
             unsquashRoot(pair);
             pair.start(Scm.A);
@@ -107,14 +121,16 @@ class NfsBench {
             Path folder = pair.shared().resolve("volumes").resolve(pair.volume(Scm.A));
             try (PlainGanesha ganesha = PlainGanesha.start(work.resolve("ganesha"), folder, GANESHA_NFS_PORT,
                     GANESHA_MOUNT_PORT)) {
-                for (int run = -WARMUP; run < RUNS; run++) {
-                    String hasmName = "big-hasm-" + (run + WARMUP) + ".bin";
+                long scmA = pair.pid(Scm.A);
+                // one round: each server has the big file written and read back, in turn (which goes first
+                // alternates), each run under a name of its own; {hasm write, Ganesha write, hasm read, Ganesha read}
+                Round transfers = (round, counted) -> {
+                    String hasmName = "big-hasm-" + round + ".bin";
                     String hasmUrl = "nfs://" + address + "/files/" + hasmName + "?nfsport=" + port + "&mountport="
                             + port + "&version=3";
-                    String ganeshaName = "big-ganesha-" + (run + WARMUP) + ".bin";
+                    String ganeshaName = "big-ganesha-" + round + ".bin";
                     String ganeshaUrl = ganesha.url("/" + ganeshaName);
-                    // which server goes first alternates, so that neither always follows the other's transfer
-                    boolean hasmFirst = (run + WARMUP) % 2 == 0;
+                    boolean hasmFirst = round % 2 == 0;
                     double[] writes = inTurn(hasmFirst,
                             () -> rate(List.of("nfs-cp", big.toString(), hasmUrl), big, folder.resolve(hasmName)),
                             () -> rate(ganesha.inNamespace(List.of("nfs-cp", big.toString(), ganeshaUrl)), big,
@@ -122,29 +138,41 @@ class NfsBench {
                     double[] reads = inTurn(hasmFirst,
                             () -> rate(List.of("nfs-cp", hasmUrl, back.toString()), big, back),
                             () -> rate(ganesha.inNamespace(List.of("nfs-cp", ganeshaUrl, back.toString())), big, back));
-                    double hw = writes[0];
-                    double gw = writes[1];
-                    double hr = reads[0];
-                    double gr = reads[1];
-                    if (run >= 0) {
-                        hasmWrite.add(hw);
-                        ganeshaWrite.add(gw);
-                        hasmRead.add(hr);
-                        ganeshaRead.add(gr);
-                    }
                     Files.delete(folder.resolve(hasmName));
                     Files.delete(folder.resolve(ganeshaName));
+                    return new double[] {writes[0], writes[1], reads[0], reads[1], hasmFirst ? 1 : 0};
+                };
+                int warm = warmUp("transfers", scmA, transfers);
+                long jitBefore = StatusCostBench.compilerTicks(scmA);
+                long countedStart = System.nanoTime();
+                for (int run = 0; run < RUNS; run++) {
+                    double[] r = transfers.run(warm + run, true);
+                    hasmWrite.add(r[0]);
+                    ganeshaWrite.add(r[1]);
+                    hasmRead.add(r[2]);
+                    ganeshaRead.add(r[3]);
+                    hasmWentFirst.add(r[4] == 1);
                 }
-                for (int run = -WARMUP; run < META_RUNS; run++) {
-                    int files = run < 0 ? WARMUP_FILES : FILES;
-                    double h = meta(List.of(), address, port, port, "/files", "meta-hasm-" + (run + WARMUP), files);
+                BenchReport.print("nfs.warmup.transfer_rounds", warm, "rounds");
+                jitShare("nfs.transfer.hasm_jit_share", scmA, jitBefore, countedStart);
+                Round metadata = (round, counted) -> {
+                    int files = counted ? FILES : WARMUP_FILES;
+                    String name = (counted ? "meta-" : "meta-warm-") + round;
+                    double h = meta(List.of(), address, port, port, "/files", name + "-hasm", files);
                     double g = meta(ganesha.inNamespace(List.of()), "127.0.0.1", ganesha.nfsPort(), ganesha.mountPort(),
-                            ganesha.exportPath(), "meta-ganesha-" + (run + WARMUP), files);
-                    if (run >= 0) {
-                        hasmMeta.add(h);
-                        ganeshaMeta.add(g);
-                    }
+                            ganesha.exportPath(), name + "-ganesha", files);
+                    return new double[] {h, g};
+                };
+                int metaWarm = warmUp("metadata", scmA, metadata);
+                jitBefore = StatusCostBench.compilerTicks(scmA);
+                countedStart = System.nanoTime();
+                for (int run = 0; run < META_RUNS; run++) {
+                    double[] r = metadata.run(run, true);
+                    hasmMeta.add(r[0]);
+                    ganeshaMeta.add(r[1]);
                 }
+                BenchReport.print("nfs.warmup.metadata_rounds", metaWarm, "rounds");
+                jitShare("nfs.meta.hasm_jit_share", scmA, jitBefore, countedStart);
                 for (int run = 0; run < META_RUNS; run++) {
                     durableFloor.add(durableFloor(folder.resolve("meta-floor-" + run), FILES));
                 }
@@ -169,8 +197,8 @@ class NfsBench {
         BenchReport.summaryOfDoubles("nfs.read.ganesha", ganeshaRead, "MiB/s");
         BenchReport.summaryOfDoubles("nfs.meta.hasm", hasmMeta, "ops/s");
         BenchReport.summaryOfDoubles("nfs.meta.ganesha", ganeshaMeta, "ops/s");
-        BenchReport.ratio("nfs.write.ratio", hasmWrite, ganeshaWrite);
-        BenchReport.ratio("nfs.read.ratio", hasmRead, ganeshaRead);
+        balancedRatio("nfs.write.ratio", hasmWrite, ganeshaWrite, hasmWentFirst);
+        balancedRatio("nfs.read.ratio", hasmRead, ganeshaRead, hasmWentFirst);
         BenchReport.ratio("nfs.meta.ratio", hasmMeta, ganeshaMeta);
         BenchReport.summaryOfDoubles("nfs.meta.durable_floor", durableFloor, "ops/s");
         BenchReport.ratio("nfs.meta.floor_over_ganesha", durableFloor, ganeshaMeta);
@@ -329,6 +357,70 @@ class NfsBench {
         }
     }
 
+    /** A round of one kind of load on both servers, numbered (warm-up and counted rounds apart); its figures. */
+    private interface Round {
+        double[] run(int round, boolean counted) throws IOException;
+    }
+
+    /**
+     * Runs uncounted rounds until hasm's JVM has compiled its hot paths: at least {@value #WARMUP}, then
+     * until the JIT compiler threads of the SCM serving A were busy for at most {@value #QUIET_PERCENT}% of a
+     * round (read from {@code /proc}), at most {@value #WARMUP_MAX}. A round measured while C2 still
+     * compiles measures the compiler, which shares the machine's cores with the server and the client.
+     *
+     * @return the rounds run
+     */
+    private static int warmUp(String what, long pid, Round round) throws IOException {
+        for (int i = 0; i < WARMUP_MAX; i++) {
+            long before = StatusCostBench.compilerTicks(pid);
+            long start = System.nanoTime();
+            round.run(i, false);
+            double wallMs = (System.nanoTime() - start) / 1e6;
+            double jitMs = (StatusCostBench.compilerTicks(pid) - before) * 1000.0 / StatusCostBench.TICKS_PER_SECOND;
+            System.out.printf("# %s warm-up round %d: hasm's JIT compilers busy %.0f ms of %.0f ms%n", what, i + 1,
+                    jitMs, wallMs);
+            if (i + 1 >= WARMUP && jitMs * 100 <= QUIET_PERCENT * wallMs) {
+                return i + 1;
+            }
+        }
+        System.out.println("# " + what + ": hasm's JIT compilers still busy after " + WARMUP_MAX
+                + " warm-up rounds; measured all the same");
+        return WARMUP_MAX;
+    }
+
+    /**
+     * Prints hasm over Ganesha with the order of the turns taken out: the transfer that goes second in a
+     * round is measured on a disk still busy with the first one's (on this machine a write second takes
+     * about three times as long, whichever server it is), so each server is compared with the other in the
+     * same place: the geometric mean of (hasm first over Ganesha first) and (hasm second over Ganesha
+     * second), each a ratio of medians. Its inputs go out as comments.
+     */
+    private static void balancedRatio(String bench, List<Double> hasm, List<Double> ganesha, List<Boolean> hasmFirst) {
+        List<Double> hasmAsFirst = new ArrayList<>();
+        List<Double> hasmAsSecond = new ArrayList<>();
+        List<Double> ganeshaAsFirst = new ArrayList<>();
+        List<Double> ganeshaAsSecond = new ArrayList<>();
+        for (int i = 0; i < hasm.size(); i++) {
+            (hasmFirst.get(i) ? hasmAsFirst : hasmAsSecond).add(hasm.get(i));
+            (hasmFirst.get(i) ? ganeshaAsSecond : ganeshaAsFirst).add(ganesha.get(i));
+        }
+        if (hasmAsFirst.isEmpty() || hasmAsSecond.isEmpty()) {
+            BenchReport.ratio(bench, hasm, ganesha); // one order only (a single run): the plain ratio
+            return;
+        }
+        double first = BenchReport.median(hasmAsFirst) / BenchReport.median(ganeshaAsFirst);
+        double second = BenchReport.median(hasmAsSecond) / BenchReport.median(ganeshaAsSecond);
+        System.out.printf("# %s: first in a round %.3f (hasm %s, Ganesha %s), second %.3f (hasm %s, Ganesha %s)%n",
+                bench, first, hasmAsFirst, ganeshaAsFirst, second, hasmAsSecond, ganeshaAsSecond);
+        BenchReport.print(bench, Math.sqrt(first * second), "x");
+    }
+
+    /** Prints how busy hasm's JIT compiler threads were during the counted runs, in percent of their wall time. */
+    private static void jitShare(String bench, long pid, long ticksBefore, long startNanos) throws IOException {
+        double jitMs = (StatusCostBench.compilerTicks(pid) - ticksBefore) * 1000.0 / StatusCostBench.TICKS_PER_SECOND;
+        BenchReport.print(bench, 100 * jitMs / ((System.nanoTime() - startNanos) / 1e6), "%");
+    }
+
     /** One transfer, measured: MiB/s. */
     private interface Transfer {
         double run() throws IOException;
@@ -371,7 +463,8 @@ class NfsBench {
 
     /**
      * The floor under any server that makes each namespace change durable before it answers, on this
-     * disk: for each file, made, its folder forced, removed, the folder forced again, by this JVM straight
+     * disk: for each file, made, its inode forced, its folder forced, removed, the folder forced again
+     * (what RFC 1813 asks of CREATE and REMOVE, and what hasm does), by this JVM straight
      * on the volume's file system, no network and no server. Counted as the client's three calls
      * (CREATE, GETATTR, REMOVE; a GETATTR costs no force), in ops/s like {@link NfsMetaClient}.
      */
@@ -383,6 +476,9 @@ class NfsBench {
             for (int i = 0; i < files; i++) {
                 Path f = folder.resolve("f-" + i);
                 Files.createFile(f);
+                try (FileChannel made = FileChannel.open(f, StandardOpenOption.READ)) {
+                    made.force(true); // the new inode: a folder's force does not write it everywhere
+                }
                 dir.force(true);
                 Files.delete(f);
                 dir.force(true);

@@ -87,6 +87,17 @@ class StatusCostBench {
 
     /** @return utime+stime in ticks of every thread whose name starts with hasm-status, by "tid name" */
     static Map<String, Long> statusThreadTicks(long pid) throws IOException {
+        return threadTicks(pid, comm -> comm.startsWith("hasm-status"));
+    }
+
+    /** @return utime+stime in ticks of the JVM's JIT compiler threads (C1 and C2) of process {@code pid} */
+    static long compilerTicks(long pid) throws IOException {
+        return threadTicks(pid, comm -> comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre"))
+                .values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** @return utime+stime in ticks of every thread of {@code pid} whose name is {@code wanted}, by "tid name" */
+    static Map<String, Long> threadTicks(long pid, java.util.function.Predicate<String> wanted) throws IOException {
         Map<String, Long> ticks = new HashMap<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path task : tasks) {
@@ -97,7 +108,7 @@ class StatusCostBench {
                     continue; // the thread ended between listing and reading
                 }
                 String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                if (comm.startsWith("hasm-status")) {
+                if (wanted.test(comm)) {
                     ticks.put(task.getFileName() + " " + comm, cpuTicks(stat));
                 }
             }
