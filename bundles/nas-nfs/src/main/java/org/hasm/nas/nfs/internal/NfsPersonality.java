@@ -1,6 +1,7 @@
 package org.hasm.nas.nfs.internal;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,16 +13,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.dcache.oncrpc4j.rpc.OncRpcProgram;
-import org.dcache.oncrpc4j.rpc.OncRpcSvc;
-import org.dcache.oncrpc4j.rpc.OncRpcSvcBuilder;
+import org.dcache.oncrpc4j.rpc.RpcDispatchable;
 import org.hasm.spi.health.RequestTally;
 
 /**
  * One personality served over NFS: its exports (with their volumes' file ids and reply caches) and
  * one ONC RPC server per address and port, each answering NFS, MOUNT, NLM, NSM and the portmapper, so a
- * client finds every program on whichever of the personality's ports it asks. Requests run on the
- * personality's own worker threads, {@code hasm-nfs-<personality>-N} (daemons); closing the
- * personality stops its servers, then its workers, with a bounded wait.
+ * client finds every program on whichever of the personality's ports it asks ({@link RpcTcpServer}). A
+ * call that reads runs on the thread that read it when nothing else of its connection waits, every other on
+ * the personality's own worker threads, {@code hasm-nfs-<personality>-N} (daemons); closing the personality
+ * stops its servers (waiting for the calls their threads carry out), then its workers, with a bounded wait.
  */
 final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
     private static final long STOP_MS = 2_000;
@@ -38,7 +39,16 @@ final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
     private final NfsPlan plan;
     private final Map<String, VolumeState> volumes = new LinkedHashMap<>();
     private final Map<Long, ExportState> exports = new LinkedHashMap<>();
-    private final List<OncRpcSvc> servers = new ArrayList<>();
+    /**
+     * Connections each server accepts at most (a reader thread and a 16 KiB buffer each); past it a new one
+     * is closed at once.
+     */
+    static final int MAX_CONNECTIONS = 1024;
+    /** Large direct buffers the personality's connections borrow for a record larger than their own. */
+    private static final int RECORD_BUFFERS = 8;
+
+    private final List<RpcTcpServer> servers = new ArrayList<>();
+    private final DirectBuffers records = new DirectBuffers(RECORD_BUFFERS, RpcTcpServer.MAX_RECORD);
     private final ExecutorService workers;
     private final Events events;
     private NfsProgram nfs;
@@ -107,34 +117,44 @@ final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
         NlmProgram nlm = new NlmProgram(nfs, this, locks, events);
         NsmProgram nsm = new NsmProgram(this, locks, events);
         PortmapProgram portmap = new PortmapProgram(mappings);
+        Map<OncRpcProgram, RpcDispatchable> programs = new LinkedHashMap<>();
+        programs.put(new OncRpcProgram(Nfs3.PROGRAM, Nfs3.VERSION), nfs);
+        programs.put(new OncRpcProgram(Nfs3.MOUNT_PROGRAM, Nfs3.MOUNT_VERSION), mount);
+        programs.put(new OncRpcProgram(Nfs3.MOUNT_PROGRAM, 1), mount);
+        programs.put(new OncRpcProgram(Nfs3.PORTMAP_PROGRAM, Nfs3.PORTMAP_VERSION), portmap);
+        programs.put(new OncRpcProgram(Nlm4.PROGRAM, Nlm4.VERSION), nlm);
+        programs.put(new OncRpcProgram(Nlm4.NSM_PROGRAM, Nlm4.NSM_VERSION), nsm);
         for (String address : plan.addresses()) {
             for (int port : plan.ports()) {
-                OncRpcSvc svc = new OncRpcSvcBuilder()
-                        .withTCP()
-                        .withBindAddress(address)
-                        .withPort(port)
-                        .withoutAutoPublish()
-                        .withWorkerThreadIoStrategy()
-                        .withWorkerThreadExecutionService(workers)
-                        .withSelectorThreadPoolSize(1)
-                        .withServiceName("hasm-nfs-" + plan.personality() + "-" + port)
-                        .withRpcService(new OncRpcProgram(Nfs3.PROGRAM, Nfs3.VERSION), nfs)
-                        .withRpcService(new OncRpcProgram(Nfs3.MOUNT_PROGRAM, Nfs3.MOUNT_VERSION), mount)
-                        .withRpcService(new OncRpcProgram(Nfs3.MOUNT_PROGRAM, 1), mount)
-                        .withRpcService(new OncRpcProgram(Nfs3.PORTMAP_PROGRAM, Nfs3.PORTMAP_VERSION), portmap)
-                        .withRpcService(new OncRpcProgram(Nlm4.PROGRAM, Nlm4.VERSION), nlm)
-                        .withRpcService(new OncRpcProgram(Nlm4.NSM_PROGRAM, Nlm4.NSM_VERSION), nsm)
-                        .build();
+                RpcTcpServer svc = new RpcTcpServer("hasm-nfs-" + plan.personality() + "-" + port,
+                        new InetSocketAddress(address, port), programs, workers, records, NfsPersonality::inline, MAX_CONNECTIONS,
+                        events);
                 try {
                     svc.start();
                 } catch (IOException | RuntimeException e) {
-                    stop(svc);
                     throw new AddressTaken("personality " + plan.personality() + ": cannot listen on " + address
                             + ":" + port + ": " + e.getMessage(), e);
                 }
                 servers.add(svc);
             }
         }
+    }
+
+    /**
+     * The calls a connection's reading thread carries out itself, with no hand-off to a worker: NFS's that
+     * read and force nothing. Every call that changes something (and may force: WRITE, COMMIT, the namespace,
+     * SETATTR), and the other programs', goes to the workers, so none of them holds back the connection's
+     * next calls, and the drain at close covers each one that keeps a reply.
+     */
+    static boolean inline(int program, int procedure) {
+        if (program != Nfs3.PROGRAM) {
+            return false;
+        }
+        return switch (procedure) {
+            case Nfs3.NULL, Nfs3.GETATTR, Nfs3.LOOKUP, Nfs3.ACCESS, Nfs3.READLINK, Nfs3.READ, Nfs3.READDIR,
+                    Nfs3.READDIRPLUS, Nfs3.FSSTAT, Nfs3.FSINFO, Nfs3.PATHCONF -> true;
+            default -> false;
+        };
     }
 
     NfsPlan plan() {
@@ -169,8 +189,8 @@ final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
 
     /** Stops listening, closes every connection, ends the workers and closes the volumes' state. */
     void close() {
-        for (OncRpcSvc svc : servers) {
-            stop(svc);
+        for (RpcTcpServer svc : servers) {
+            svc.close(STOP_MS);
         }
         servers.clear();
         // Requests already taken finish undisturbed: an interrupt would close the channel a worker forces (a
@@ -200,14 +220,6 @@ final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
             } catch (IOException e) {
                 events.warn("volume " + v.name() + ": closing the NFS reply cache: " + e.getMessage());
             }
-        }
-    }
-
-    private void stop(OncRpcSvc svc) {
-        try {
-            svc.stop(STOP_MS, TimeUnit.MILLISECONDS);
-        } catch (IOException | RuntimeException e) {
-            events.warn("personality " + plan.personality() + ": stopping an NFS server: " + e.getMessage());
         }
     }
 }

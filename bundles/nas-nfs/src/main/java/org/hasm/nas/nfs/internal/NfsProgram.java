@@ -77,7 +77,7 @@ final class NfsProgram implements RpcDispatchable {
         }
     }
 
-    /** A reply body that holds a buffer lent by {@link ReadBuffers} until the reply has been sent. */
+    /** A reply body that holds a buffer lent by {@link DirectBuffers} until the reply has been sent. */
     record Lent(Xdr3.Body body, Runnable release) implements Xdr3.Body {
         @Override
         public void encode(XdrEncodingStream out) {
@@ -109,7 +109,7 @@ final class NfsProgram implements RpcDispatchable {
     private final LongSupplier incarnation;
     private final Events events;
     private final Namespace namespace = new Namespace(this);
-    private final ReadBuffers readBuffers = new ReadBuffers(READ_BUFFERS);
+    private final DirectBuffers readBuffers = new DirectBuffers(READ_BUFFERS, Nfs3.MAX_IO);
 
     private final RequestTally requests;
 
