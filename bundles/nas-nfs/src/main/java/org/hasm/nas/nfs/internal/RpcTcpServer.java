@@ -96,7 +96,6 @@ final class RpcTcpServer implements AutoCloseable {
             System.nanoTime() - NOTICE_NANOS);
     private final AtomicInteger suppressed = new AtomicInteger();
     private ServerSocketChannel server;
-    private Thread acceptor;
     private volatile boolean closed;
 
     /**
@@ -126,14 +125,22 @@ final class RpcTcpServer implements AutoCloseable {
             throw e;
         }
         server = s;
-        acceptor = new Thread(this::accept, name + "-accept");
-        acceptor.setDaemon(true);
-        threads.add(acceptor);
-        acceptor.start();
-        Thread watchdog = new Thread(this::watch, name + "-watch");
-        watchdog.setDaemon(true);
-        threads.add(watchdog);
-        watchdog.start();
+        started(name + "-accept", this::accept);
+        started(name + "-watch", this::watch);
+    }
+
+    /** Starts a daemon thread of this server, counted in {@link #threads} until it ends. */
+    private void started(String threadName, Runnable body) {
+        Thread t = new Thread(() -> {
+            try {
+                body.run();
+            } finally {
+                threads.remove(Thread.currentThread());
+            }
+        }, threadName);
+        t.setDaemon(true);
+        threads.add(t);
+        t.start();
     }
 
     /** @return the connections open now */
@@ -142,14 +149,6 @@ final class RpcTcpServer implements AutoCloseable {
     }
 
     private void accept() {
-        try {
-            acceptLoop();
-        } finally {
-            threads.remove(Thread.currentThread());
-        }
-    }
-
-    private void acceptLoop() {
         while (!closed) {
             SocketChannel ch;
             try {
@@ -242,14 +241,6 @@ final class RpcTcpServer implements AutoCloseable {
      * other calls are not held back (the old thread ends after its call).
      */
     private void watch() {
-        try {
-            watchLoop();
-        } finally {
-            threads.remove(Thread.currentThread());
-        }
-    }
-
-    private void watchLoop() {
         boolean busy = false;
         while (!closed) {
             // every HAND_OFF_NANOS while calls are being carried out by reading threads; ten times slower when none was
@@ -304,11 +295,8 @@ final class RpcTcpServer implements AutoCloseable {
 
         /** Starts a thread that reads this connection (the first, or the next after a hand-off). */
         void startReader() {
-            Thread t = new Thread(this::read, name + "-c" + numbers.incrementAndGet());
-            t.setDaemon(true);
-            threads.add(t);
             state.set(READING);
-            t.start();
+            started(name + "-c" + numbers.incrementAndGet(), this::read);
         }
 
         /** @return whether bytes of this connection wait to be read */
@@ -358,7 +346,6 @@ final class RpcTcpServer implements AutoCloseable {
             } catch (Garbage e) {
                 refused(e.getMessage());
             } finally {
-                threads.remove(Thread.currentThread());
                 if (reading) {
                     close();
                     connections.remove(this);
