@@ -429,8 +429,7 @@ final class RpcTcpServer implements AutoCloseable {
                     fill(part);
                     record.position(end);
                     if ((m & LAST_FRAGMENT) != 0) {
-                        if (record.position() < 24) {
-                            lendBack(record, small);
+                        if (record.position() < 24) { // given back below, with every failure
                             throw new Garbage("a record of " + record.position() + " bytes, too short for a call");
                         }
                         return record;
