@@ -123,14 +123,15 @@ class NfsBench {
                     GANESHA_MOUNT_PORT)) {
                 long scmA = pair.pid(Scm.A);
                 // one round: each server has the big file written and read back, in turn (which goes first
-                // alternates), each run under a name of its own; {hasm write, Ganesha write, hasm read, Ganesha read}
+                // alternates: hasmFirst), each run under a name of its own; {hasm write, Ganesha write, hasm read,
+                // Ganesha read}
                 Round transfers = (round, counted) -> {
                     String hasmName = "big-hasm-" + round + ".bin";
                     String hasmUrl = "nfs://" + address + "/files/" + hasmName + "?nfsport=" + port + "&mountport="
                             + port + "&version=3";
                     String ganeshaName = "big-ganesha-" + round + ".bin";
                     String ganeshaUrl = ganesha.url("/" + ganeshaName);
-                    boolean hasmFirst = round % 2 == 0;
+                    boolean hasmFirst = hasmFirst(round);
                     double[] writes = inTurn(hasmFirst,
                             () -> rate(List.of("nfs-cp", big.toString(), hasmUrl), big, folder.resolve(hasmName)),
                             () -> rate(ganesha.inNamespace(List.of("nfs-cp", big.toString(), ganeshaUrl)), big,
@@ -140,18 +141,19 @@ class NfsBench {
                             () -> rate(ganesha.inNamespace(List.of("nfs-cp", ganeshaUrl, back.toString())), big, back));
                     Files.delete(folder.resolve(hasmName));
                     Files.delete(folder.resolve(ganeshaName));
-                    return new double[] {writes[0], writes[1], reads[0], reads[1], hasmFirst ? 1 : 0};
+                    return new double[] {writes[0], writes[1], reads[0], reads[1]};
                 };
                 int warm = warmUp("transfers", scmA, transfers);
-                long jitBefore = StatusCostBench.compilerTicks(scmA);
+                double jitBefore = compilerMs(scmA);
                 long countedStart = System.nanoTime();
                 for (int run = 0; run < RUNS; run++) {
-                    double[] r = transfers.run(warm + run, true);
+                    int round = warm + run;
+                    double[] r = transfers.run(round, true);
                     hasmWrite.add(r[0]);
                     ganeshaWrite.add(r[1]);
                     hasmRead.add(r[2]);
                     ganeshaRead.add(r[3]);
-                    hasmWentFirst.add(r[4] == 1);
+                    hasmWentFirst.add(hasmFirst(round));
                 }
                 BenchReport.print("nfs.warmup.transfer_rounds", warm, "rounds");
                 jitShare("nfs.transfer.hasm_jit_share", scmA, jitBefore, countedStart);
@@ -164,7 +166,7 @@ class NfsBench {
                     return new double[] {h, g};
                 };
                 int metaWarm = warmUp("metadata", scmA, metadata);
-                jitBefore = StatusCostBench.compilerTicks(scmA);
+                jitBefore = compilerMs(scmA);
                 countedStart = System.nanoTime();
                 for (int run = 0; run < META_RUNS; run++) {
                     double[] r = metadata.run(run, true);
@@ -372,11 +374,11 @@ class NfsBench {
      */
     private static int warmUp(String what, long pid, Round round) throws IOException {
         for (int i = 0; i < WARMUP_MAX; i++) {
-            long before = StatusCostBench.compilerTicks(pid);
+            double before = compilerMs(pid);
             long start = System.nanoTime();
             round.run(i, false);
             double wallMs = (System.nanoTime() - start) / 1e6;
-            double jitMs = (StatusCostBench.compilerTicks(pid) - before) * 1000.0 / StatusCostBench.TICKS_PER_SECOND;
+            double jitMs = compilerMs(pid) - before;
             System.out.printf("# %s warm-up round %d: hasm's JIT compilers busy %.0f ms of %.0f ms%n", what, i + 1,
                     jitMs, wallMs);
             if (i + 1 >= WARMUP && jitMs * 100 <= QUIET_PERCENT * wallMs) {
@@ -415,9 +417,19 @@ class NfsBench {
         BenchReport.print(bench, Math.sqrt(first * second), "x");
     }
 
+    /** @return the CPU time the JIT compiler threads of process {@code pid} have used, in ms */
+    private static double compilerMs(long pid) throws IOException {
+        return StatusCostBench.compilerTicks(pid) * 1000.0 / StatusCostBench.TICKS_PER_SECOND;
+    }
+
+    /** @return whether hasm takes its turn first in this round (it alternates, round by round) */
+    private static boolean hasmFirst(int round) {
+        return round % 2 == 0;
+    }
+
     /** Prints how busy hasm's JIT compiler threads were during the counted runs, in percent of their wall time. */
-    private static void jitShare(String bench, long pid, long ticksBefore, long startNanos) throws IOException {
-        double jitMs = (StatusCostBench.compilerTicks(pid) - ticksBefore) * 1000.0 / StatusCostBench.TICKS_PER_SECOND;
+    private static void jitShare(String bench, long pid, double msBefore, long startNanos) throws IOException {
+        double jitMs = compilerMs(pid) - msBefore;
         BenchReport.print(bench, 100 * jitMs / ((System.nanoTime() - startNanos) / 1e6), "%");
     }
 

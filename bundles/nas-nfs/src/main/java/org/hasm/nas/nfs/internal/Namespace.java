@@ -106,6 +106,28 @@ final class Namespace {
         return FileChannel.open(staged, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
     }
 
+    /**
+     * Makes an empty file, or a folder, under the staged name, owned by the caller and with its file id, and
+     * holds it ({@link #hold}); the caller gives it its name and forces it through what this returns.
+     */
+    private static FileChannel stage(Target dir, Path staged, boolean folder, ExportAccess.Caller caller)
+            throws IOException {
+        if (folder) {
+            Files.createDirectory(staged);
+        } else {
+            Files.createFile(staged);
+        }
+        FileChannel held = hold(staged);
+        try {
+            NfsProgram.own(staged, caller);
+            dir.export().volume.ids.assign(staged);
+            return held;
+        } catch (IOException | RuntimeException e) {
+            held.close();
+            throw e;
+        }
+    }
+
     void syncFolder(Target dir) throws Failure {
         try (FileChannel ch = FileChannel.open(dir.file(), StandardOpenOption.READ)) {
             ch.force(true);
@@ -126,10 +148,7 @@ final class Namespace {
                         ByteBuffer.wrap(a.verifier).getInt() & 0xffffffffL, ByteBuffer.wrap(a.verifier, 4, 4).getInt() & 0x3fffffff));
                 try {
                     Path staged = staged(dir);
-                    Files.createFile(staged);
-                    try (FileChannel made = hold(staged)) {
-                        NfsProgram.own(staged, caller);
-                        dir.export().volume.ids.assign(staged);
+                    try (FileChannel made = stage(dir, staged, false, caller)) {
                         Files.getFileAttributeView(staged, java.nio.file.attribute.BasicFileAttributeView.class)
                                 .setTimes(stamp, stamp, null);
                         link(staged, file);
@@ -152,10 +171,7 @@ final class Namespace {
                             throw new FileAlreadyExistsException(file.toString());
                         }
                         Path staged = staged(dir);
-                        Files.createFile(staged);
-                        made = hold(staged);
-                        NfsProgram.own(staged, caller);
-                        dir.export().volume.ids.assign(staged);
+                        made = stage(dir, staged, false, caller);
                         link(staged, file);
                     } catch (FileAlreadyExistsException e) {
                         if (a.mode == Nfs3.GUARDED) {
@@ -204,10 +220,7 @@ final class Namespace {
                 throw new FileSystemException(file.toString(), null, "Operation not permitted");
             }
             Path staged = staged(dir);
-            Files.createDirectory(staged);
-            try (FileChannel made = hold(staged)) {
-                NfsProgram.own(staged, caller);
-                dir.export().volume.ids.assign(staged);
+            try (FileChannel made = stage(dir, staged, true, caller)) {
                 NfsProgram.apply(staged, a.attributes, Attrs.of(staged));
                 rename(staged, file);
                 made.force(true);

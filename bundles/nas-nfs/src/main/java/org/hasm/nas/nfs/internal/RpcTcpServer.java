@@ -19,6 +19,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.dcache.oncrpc4j.rpc.OncRpcException;
 import org.dcache.oncrpc4j.rpc.OncRpcProgram;
 import org.dcache.oncrpc4j.rpc.ReplyQueue;
@@ -92,8 +94,7 @@ final class RpcTcpServer implements AutoCloseable {
     private final AtomicInteger numbers = new AtomicInteger();
     private final MemoryManager memory = MemoryManager.DEFAULT_MEMORY_MANAGER;
     /** When a connection was last closed with a notice, and how many were closed without one since. */
-    private final java.util.concurrent.atomic.AtomicLong lastNotice = new java.util.concurrent.atomic.AtomicLong(
-            System.nanoTime() - NOTICE_NANOS);
+    private final AtomicLong lastNotice = new AtomicLong(System.nanoTime() - NOTICE_NANOS);
     private final AtomicInteger suppressed = new AtomicInteger();
     private ServerSocketChannel server;
     private volatile boolean closed;
@@ -159,7 +160,7 @@ final class RpcTcpServer implements AutoCloseable {
                 if (!closed) {
                     // out of descriptors, say: told now and then, and no spinning on it
                     notice(name + ": accepting a connection: " + e.getMessage());
-                    java.util.concurrent.locks.LockSupport.parkNanos(ACCEPT_PAUSE_NANOS);
+                    LockSupport.parkNanos(ACCEPT_PAUSE_NANOS);
                 }
                 continue;
             }
@@ -244,7 +245,7 @@ final class RpcTcpServer implements AutoCloseable {
         boolean busy = false;
         while (!closed) {
             // every HAND_OFF_NANOS while calls are being carried out by reading threads; ten times slower when none was
-            java.util.concurrent.locks.LockSupport.parkNanos(busy ? HAND_OFF_NANOS : 10 * HAND_OFF_NANOS);
+            LockSupport.parkNanos(busy ? HAND_OFF_NANOS : 10 * HAND_OFF_NANOS);
             long now = System.nanoTime();
             busy = false;
             for (Connection c : connections) {
@@ -310,10 +311,11 @@ final class RpcTcpServer implements AutoCloseable {
 
         private void read() {
             ByteBuffer small = ByteBuffer.allocateDirect(SMALL_RECORD);
+            ByteBuffer mark = ByteBuffer.allocate(Integer.BYTES);
             boolean reading = true; // false once this thread handed the connection's reading on
             try {
                 while (!closed) {
-                    ByteBuffer record = readRecord(small);
+                    ByteBuffer record = readRecord(small, mark);
                     if (record == null) {
                         return;
                     }
@@ -401,8 +403,7 @@ final class RpcTcpServer implements AutoCloseable {
          *
          * @return the buffer holding it, or null if it breaks a bound (the connection is then closed)
          */
-        private ByteBuffer readRecord(ByteBuffer small) throws IOException {
-            ByteBuffer mark = ByteBuffer.allocate(Integer.BYTES);
+        private ByteBuffer readRecord(ByteBuffer small, ByteBuffer mark) throws IOException {
             ByteBuffer record = small;
             record.clear();
             try {
