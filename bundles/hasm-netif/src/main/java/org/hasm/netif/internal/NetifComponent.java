@@ -291,8 +291,8 @@ public class NetifComponent implements HaModule {
         }
         log.info("TCP tickles on: connections of the served addresses read every " + config.intervalMs()
                 + " ms, at most " + config.maxConnections() + ", listed in " + dir);
-        return new Tickles(scm, dir, TcpTable.PROC_NET, config.intervalMs(), config.maxConnections(), sender,
-                observer);
+        return new Tickles(scm, dir, TcpTable.PROC_NET, config.intervalMs(), Tickles.LISTEN_WAIT_MS,
+                config.maxConnections(), sender, observer);
     }
 
     /** @return {@code connections} in the storage module's shared folder, or {@code null} if there is none */

@@ -24,13 +24,14 @@ import java.util.Set;
  *
  * <p>A line is {@code sl local rem st ...}; an address is the kernel's 32-bit words printed with
  * {@code %08X} in the host's byte order (one word for IPv4, four for IPv6), a port four hex digits.
- * The state {@code 01} is ESTABLISHED.
+ * The state {@code 01} is ESTABLISHED, {@code 0A} LISTEN.
  */
 final class TcpTable {
     /** Where the kernel shows the sockets of the namespace this JVM runs in. */
     static final Path PROC_NET = Path.of("/proc/self/net");
 
     private static final String ESTABLISHED = "01";
+    private static final String LISTEN = "0A";
     // ::ffff:0:0/96, the IPv4-mapped prefix, as 12 bytes
     private static final byte[] MAPPED = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff};
 
@@ -38,7 +39,55 @@ final class TcpTable {
     record Found(List<TcpConnection> connections, int dropped) {
     }
 
+    /**
+     * The TCP ports listening in this namespace: on every address (a wildcard listener, IPv4 or
+     * dual-stack IPv6) or on one IPv4 address.
+     */
+    record Listening(Set<Integer> anyAddress, Set<Endpoint> on) {
+        /** @return whether a connection to this address and port would be accepted here */
+        boolean accepts(Inet4Address address, int port) {
+            return anyAddress.contains(port) || on.contains(new Endpoint(address, port));
+        }
+    }
+
     private TcpTable() {
+    }
+
+    /**
+     * Reads the listeners of {@code tcp} and {@code tcp6} under {@code dir}, at most {@code max} of
+     * them (a namespace listens on few ports; the bound keeps a hostile table from taking memory).
+     *
+     * @throws IOException if a file exists but cannot be read
+     * @throws IllegalArgumentException naming the line if a listener's line is not in the kernel's format
+     */
+    static Listening listening(Path dir, int max, ByteOrder order) throws IOException {
+        Set<Integer> any = new HashSet<>();
+        Set<Endpoint> on = new HashSet<>();
+        int[] f = new int[8];
+        for (String name : List.of("tcp", "tcp6")) {
+            try (BufferedReader in = Files.newBufferedReader(dir.resolve(name), StandardCharsets.US_ASCII)) {
+                String line;
+                while ((line = in.readLine()) != null && any.size() + on.size() < max) {
+                    if (fields(line, f) < 4 || !line.startsWith(LISTEN, f[6]) || f[7] - f[6] != 2
+                            || line.startsWith("sl", f[0])) {
+                        continue;
+                    }
+                    String text = line.substring(f[2], f[3]);
+                    int colon = text.indexOf(':');
+                    if (colon > 0 && text.substring(0, colon).chars().allMatch(c -> c == '0')) {
+                        any.add(port(text, colon, line));
+                        continue;
+                    }
+                    Endpoint e = endpoint(text, order, line);
+                    if (e != null) {
+                        on.add(e);
+                    }
+                }
+            } catch (NoSuchFileException e) {
+                // a kernel without IPv6 has no tcp6
+            }
+        }
+        return new Listening(Set.copyOf(any), Set.copyOf(on));
     }
 
     /**
@@ -153,7 +202,20 @@ final class TcpTable {
         return s.toString();
     }
 
-    private record Endpoint(Inet4Address address, int port) {
+    /** An IPv4 address and a TCP port. */
+    record Endpoint(Inet4Address address, int port) {
+    }
+
+    private static int port(String text, int colon, String line) {
+        try {
+            if (text.length() - colon - 1 == 4) {
+                return Integer.parseInt(text.substring(colon + 1), 16);
+            }
+        } catch (NumberFormatException e) {
+            // named below
+        }
+        throw new IllegalArgumentException("'" + text + "' is not an address:port of /proc/net/tcp in '"
+                + line.strip() + "'");
     }
 
     // null for an IPv6 address that is not IPv4-mapped

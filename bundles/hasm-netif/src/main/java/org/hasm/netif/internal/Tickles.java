@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.hasm.netif.internal.Observer.Level;
 
@@ -29,6 +30,13 @@ import org.hasm.netif.internal.Observer.Level;
  * ({@code tcp_invalid_ratelimit}). Rounds alternate the sequence number between 0 and 2^31, so that
  * one of them is outside any window the client can have.
  *
+ * <p>A client is tickled only once its service port listens here: the address comes up before the
+ * services take the personality over (the controller calls this module first), and a client reset
+ * before then reconnects at once and is refused. Its rounds start when the port is seen listening
+ * (the kernel's table is read every {@link #LISTEN_POLL_MS} ms meanwhile), or after
+ * {@code listenWaitMs} if it never does: a client whose service did not come back is still better
+ * told than left waiting on a dead connection.
+ *
  * <p>A stale entry costs nothing: a client without that connection answers the tickle with a reset,
  * which the new owner ignores; a client that reconnected from the same port to the new owner answers
  * with an ACK its connection accepts.
@@ -42,6 +50,12 @@ final class Tickles {
     static final long[] ROUNDS_MS = {0, 500, 1500};
     private static final int[] SEQ = {0, 0x8000_0000};
     private static final long JOIN_MS = 2000;
+    /** How often the kernel's listeners are read while a client waits for its port. */
+    static final long LISTEN_POLL_MS = 20;
+    /** How long a client waits for its service port to listen before it is tickled anyway. */
+    static final long LISTEN_WAIT_MS = 10_000;
+    // More listening sockets than a namespace of an SCM has; bounds what one read keeps.
+    private static final int MAX_LISTENERS = 4096;
 
     /** Sends a packet with its IP header, as a raw socket does. */
     interface Sender {
@@ -53,10 +67,15 @@ final class Tickles {
     private record Round(long dueNanos, int index, Inet4Address address, List<TcpConnection> clients) {
     }
 
+    /** Clients of an address that came up, whose service port did not listen here yet. */
+    private record Waiting(long sinceNanos, Inet4Address address, List<TcpConnection> clients) {
+    }
+
     private final String scm;
     private final Path dir;
     private final Path procNet;
     private final long intervalMs;
+    private final long listenWaitMs;
     private final int max;
     private final Sender sender;
     private final Observer observer;
@@ -71,6 +90,8 @@ final class Tickles {
 
     // Only the thread touches these.
     private final List<Round> rounds = new ArrayList<>();
+    private final List<Waiting> waiting = new ArrayList<>();
+    private long nextListenRead;
     // This SCM's list as its previous run left it (read before the first write), for the addresses
     // not tickled from it yet: a machine that rebooted before its peer took its personality over
     // brings its own addresses back up, and the clients of its previous run wait on dead connections.
@@ -82,13 +103,16 @@ final class Tickles {
     /**
      * @param dir the folder of the lists on the shared storage; created if missing
      * @param procNet {@link TcpTable#PROC_NET}, or a folder with files of that format
+     * @param listenWaitMs how long a client waits for its service port to listen ({@link #LISTEN_WAIT_MS})
      * @param sender closed by {@link #close()}
      */
-    Tickles(String scm, Path dir, Path procNet, long intervalMs, int max, Sender sender, Observer observer) {
+    Tickles(String scm, Path dir, Path procNet, long intervalMs, long listenWaitMs, int max, Sender sender,
+            Observer observer) {
         this.scm = scm;
         this.dir = dir;
         this.procNet = procNet;
         this.intervalMs = intervalMs;
+        this.listenWaitMs = listenWaitMs;
         this.max = max;
         this.sender = sender;
         this.observer = observer;
@@ -155,6 +179,9 @@ final class Tickles {
                     for (Round r : rounds) {
                         due = due - r.dueNanos() > 0 ? r.dueNanos() : due;
                     }
+                    if (!waiting.isEmpty() && due - nextListenRead > 0) {
+                        due = nextListenRead;
+                    }
                     long waitNanos = due - System.nanoTime();
                     if (waitNanos <= 0) {
                         break;
@@ -176,6 +203,7 @@ final class Tickles {
                 if (!takeOver.isEmpty()) {
                     plan(takeOver);
                 }
+                startListening(now);
                 sendDue(now);
                 if (System.nanoTime() - nextRecord >= 0) {
                     record(now);
@@ -247,9 +275,9 @@ final class Tickles {
                         + lists.keySet());
                 continue;
             }
-            for (int i = 0; i < ROUNDS_MS.length; i++) {
-                rounds.add(new Round(start + TimeUnit.MILLISECONDS.toNanos(ROUNDS_MS[i]), i, a, List.copyOf(list)));
-            }
+            waiting.add(new Waiting(start, a, list));
+            observer.log(Level.DEBUG, a.getHostAddress() + ": its clients are tickled as soon as their service port listens"
+                    + " here (" + ports(list) + ")");
             observer.log(Level.INFO, a.getHostAddress() + " is up: tickling " + list.size() + " client connection"
                     + (list.size() == 1 ? "" : "s") + " from the list of " + from.get(a));
             Map<String, Object> p = new HashMap<>();
@@ -258,6 +286,65 @@ final class Tickles {
             p.put("connections", list.size());
             observer.event(TOPIC_TICKLE, p);
         }
+    }
+
+    /**
+     * Plans the rounds of the waiting clients whose service port listens here now, or who waited
+     * {@code listenWaitMs}; drops those of an address given away.
+     */
+    private void startListening(Set<Inet4Address> served) {
+        long now = System.nanoTime();
+        if (waiting.isEmpty() || now - nextListenRead < 0) {
+            return;
+        }
+        nextListenRead = now + TimeUnit.MILLISECONDS.toNanos(LISTEN_POLL_MS);
+        TcpTable.Listening listening;
+        try {
+            listening = TcpTable.listening(procNet, MAX_LISTENERS, ByteOrder.nativeOrder());
+        } catch (IOException | IllegalArgumentException e) {
+            problem("cannot read the TCP listeners from " + procNet + ": " + e.getMessage());
+            listening = new TcpTable.Listening(Set.of(), Set.of());
+        }
+        for (Waiting w : List.copyOf(waiting)) {
+            waiting.remove(w);
+            if (!served.contains(w.address())) {
+                observer.log(Level.DEBUG, "no tickle for the clients of " + w.address().getHostAddress()
+                        + ": the address was given away");
+                continue;
+            }
+            List<TcpConnection> ready = new ArrayList<>();
+            List<TcpConnection> still = new ArrayList<>();
+            for (TcpConnection c : w.clients()) {
+                (listening.accepts(c.local(), c.localPort()) ? ready : still).add(c);
+            }
+            boolean late = now - w.sinceNanos() >= TimeUnit.MILLISECONDS.toNanos(listenWaitMs);
+            if (late && !still.isEmpty()) {
+                observer.log(Level.WARN, w.address().getHostAddress() + ": " + ports(still) + " not listening here "
+                        + listenWaitMs + " ms after the address came up: its clients are tickled anyway");
+                ready.addAll(still);
+                still.clear();
+            }
+            if (!ready.isEmpty()) {
+                for (int i = 0; i < ROUNDS_MS.length; i++) {
+                    rounds.add(new Round(now + TimeUnit.MILLISECONDS.toNanos(ROUNDS_MS[i]), i, w.address(),
+                            List.copyOf(ready)));
+                }
+                observer.log(late ? Level.DEBUG : Level.INFO, w.address().getHostAddress() + ": " + ports(ready)
+                        + " listening " + TimeUnit.NANOSECONDS.toMillis(now - w.sinceNanos())
+                        + " ms after the address came up: " + ready.size() + " client connection"
+                        + (ready.size() == 1 ? "" : "s") + " tickled");
+            }
+            if (!still.isEmpty()) {
+                waiting.add(new Waiting(w.sinceNanos(), w.address(), List.copyOf(still)));
+            }
+        }
+    }
+
+    private static String ports(List<TcpConnection> clients) {
+        Set<Integer> ports = new TreeSet<>();
+        clients.forEach(c -> ports.add(c.localPort()));
+        return (ports.size() == 1 ? "port " : "ports ")
+                + String.join(", ", ports.stream().map(String::valueOf).toList());
     }
 
     /** Sends the rounds that are due, but none from an address given away since it was planned. */

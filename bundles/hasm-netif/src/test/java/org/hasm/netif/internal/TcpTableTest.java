@@ -1,6 +1,7 @@
 package org.hasm.netif.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -97,5 +98,20 @@ class TcpTableTest {
     void aHostWithoutIpv6HasNoTcp6(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("tcp"), fixture("proc-net-tcp.txt"));
         assertEquals(3, TcpTable.read(dir, Set.of(v4("127.0.0.1")), 100, CAPTURED).connections().size());
+    }
+
+    @Test
+    void listenersOnEveryAddressAndOnOneAddressAreTold(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("tcp"), fixture("proc-net-tcp.txt"));
+        Files.writeString(dir.resolve("tcp6"), fixture("proc-net-tcp6.txt"));
+        TcpTable.Listening l = TcpTable.listening(dir, 100, ByteOrder.LITTLE_ENDIAN);
+        assertTrue(l.accepts(v4("127.0.0.1"), 0xE9C3), "127.0.0.1:59843 listens");
+        assertFalse(l.accepts(v4("127.0.0.2"), 0xE9C3), "on 127.0.0.1 only");
+        assertTrue(l.accepts(v4("127.0.3.9"), 0x5F7D), "127.0.3.9:24445 listens");
+        assertTrue(l.accepts(v4("10.1.2.3"), 0x07E8), "0.0.0.0:2024 is every IPv4 address");
+        assertTrue(l.accepts(v4("10.1.2.3"), 0xDEDB), ":::57051 (dual stack) is every address");
+        assertFalse(l.accepts(v4("127.0.0.1"), 0xD79A), "a client's port of an established connection is no listener");
+        assertEquals(2, TcpTable.listening(dir, 2, ByteOrder.LITTLE_ENDIAN).anyAddress().size()
+                + TcpTable.listening(dir, 2, ByteOrder.LITTLE_ENDIAN).on().size(), "the bound");
     }
 }

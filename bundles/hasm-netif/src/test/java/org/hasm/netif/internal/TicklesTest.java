@@ -8,11 +8,14 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.hasm.netif.internal.ConnectionList.Snapshot;
 import org.hasm.netif.internal.Fakes.Recorder;
 import org.junit.jupiter.api.AfterEach;
@@ -27,7 +30,7 @@ class TicklesTest {
     private final List<Tickles> open = new CopyOnWriteArrayList<>();
 
     /** What a sender was asked to send. */
-    record Sent(byte[] packet, Inet4Address to) {
+    record Sent(byte[] packet, Inet4Address to, long nanos) {
     }
 
     static final class Recording implements Tickles.Sender {
@@ -36,7 +39,7 @@ class TicklesTest {
 
         @Override
         public void send(byte[] packet, Inet4Address to) {
-            sent.add(new Sent(packet, to));
+            sent.add(new Sent(packet, to, System.nanoTime()));
         }
 
         @Override
@@ -58,8 +61,19 @@ class TicklesTest {
         }
     }
 
+    /** A kernel's line of a socket listening on every address on {@code port}. */
+    static String listener(int port) {
+        return String.format("   0: 00000000:%04X 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0"
+                + "        0 1 1 0000000000000000 100 0 0 10 0%n", port);
+    }
+
     private Tickles tickles(String scm, Path shared, Path proc, Tickles.Sender sender, Recorder recorder) {
-        Tickles t = new Tickles(scm, shared, proc, 100, 2, sender, recorder);
+        return tickles(scm, shared, proc, Tickles.LISTEN_WAIT_MS, sender, recorder);
+    }
+
+    private Tickles tickles(String scm, Path shared, Path proc, long listenWaitMs, Tickles.Sender sender,
+            Recorder recorder) {
+        Tickles t = new Tickles(scm, shared, proc, 100, listenWaitMs, 2, sender, recorder);
         open.add(t);
         t.start();
         return t;
@@ -86,7 +100,9 @@ class TicklesTest {
                 "no list yet is no reason to warn");
 
         Path procB = Files.createDirectories(dir.resolve("proc-b"));
-        Files.writeString(procB.resolve("tcp"), "");
+        // scm-b's kernel has no connection, and listens on the ports of scm-a's
+        Files.writeString(procB.resolve("tcp"), TcpTableTest.fixture("proc-net-tcp.txt").lines()
+                .filter(l -> l.contains(" 0A ")).map(l -> l + "\n").reduce("", String::concat) + listener(39398));
         Recorder logB = new Recorder();
         Recording sender = new Recording();
         Tickles b = tickles("scm-b", shared, procB, sender, logB);
@@ -121,7 +137,7 @@ class TicklesTest {
         TcpConnection old = new TcpConnection(v4("127.0.0.1"), 80, v4("127.0.0.9"), 40000);
         ConnectionList.write(shared, new Snapshot("scm-a", 1, 0, List.of(old)));
         Path proc = Files.createDirectories(dir.resolve("proc"));
-        Files.writeString(proc.resolve("tcp"), ""); // the rebooted kernel has no connection
+        Files.writeString(proc.resolve("tcp"), listener(80)); // the rebooted kernel has no connection
         Recorder log = new Recorder();
         Recording sender = new Recording();
         Tickles a = tickles("scm-a", shared, proc, sender, log);
@@ -148,7 +164,7 @@ class TicklesTest {
         ConnectionList.write(shared, new Snapshot("scm-a", 1, 0,
                 List.of(new TcpConnection(v4("127.0.0.1"), 80, v4("127.0.0.9"), 40000))));
         Path proc = Files.createDirectories(dir.resolve("proc"));
-        Files.writeString(proc.resolve("tcp"), "");
+        Files.writeString(proc.resolve("tcp"), listener(80));
         Recorder log = new Recorder();
         Recording sender = new Recording();
         Tickles b = tickles("scm-b", shared, proc, sender, log);
@@ -158,6 +174,71 @@ class TicklesTest {
         Await.until("the last round dropped", Duration.ofSeconds(10), Duration.ofMillis(20), () -> log.lines.contains(
                 "DEBUG tickle round 3 of 127.0.0.1 not sent: the address was given away"), () -> log.lines);
         assertTrue(sender.sent.size() < 3, sender.sent.size() + " sent");
+    }
+
+    @Test
+    void aClientIsTickledOnlyOnceItsServicePortListensHere(@TempDir Path dir) throws IOException {
+        Path shared = Files.createDirectories(dir.resolve("connections"));
+        TcpConnection web = new TcpConnection(v4("127.0.0.1"), 80, v4("127.0.0.9"), 40000);
+        TcpConnection files = new TcpConnection(v4("127.0.0.1"), 2049, v4("127.0.0.9"), 40001);
+        ConnectionList.write(shared, new Snapshot("scm-a", 1, 0, List.of(web, files)));
+        Path proc = Files.createDirectories(dir.resolve("proc"));
+        Files.writeString(proc.resolve("tcp"), ""); // the address is up, no service listens yet
+        Recorder log = new Recorder();
+        Recording sender = new Recording();
+        Tickles b = tickles("scm-b", shared, proc, sender, log);
+        b.serving("scm-b", Map.of("127.0.0.1", "A"), Set.of("127.0.0.1"));
+        Await.until("the clients waiting", () -> log.lines.contains(
+                "DEBUG 127.0.0.1: its clients are tickled as soon as their service port listens here (ports 80, 2049)"), () -> log.lines);
+        assertEquals(List.of(), sender.sent, "nothing sent before a port listens");
+
+        // the web service listens (on every address); the file service not yet
+        long webUp = System.nanoTime();
+        Path next = proc.resolve("tcp.next");
+        Files.writeString(next, listener(80));
+        Files.move(next, proc.resolve("tcp"), StandardCopyOption.ATOMIC_MOVE);
+        Await.until("three rounds for the web client", Duration.ofSeconds(10), Duration.ofMillis(20),
+                () -> sender.sent.size() >= 3, () -> log.lines);
+        // the file service listens on the address only
+        long filesUp = System.nanoTime();
+        Files.writeString(next, listener(80) + TcpTableTest.fixture("proc-net-tcp.txt").lines()
+                .filter(l -> l.contains("0100007F:E9C3 00000000:0000 0A")).findFirst().orElseThrow()
+                .replace("0100007F:E9C3", "0100007F:0801") + "\n");
+        Files.move(next, proc.resolve("tcp"), StandardCopyOption.ATOMIC_MOVE);
+        Await.until("three rounds for the file client", Duration.ofSeconds(10), Duration.ofMillis(20),
+                () -> sender.sent.size() >= 6, () -> log.lines);
+        for (Sent s : sender.sent) {
+            TcpConnection to = Arrays.equals(s.packet(), TicklePacket.tickle(web, 0))
+                    || Arrays.equals(s.packet(), TicklePacket.tickle(web, 0x8000_0000)) ? web : files;
+            assertTrue(s.nanos() - (to == web ? webUp : filesUp) > 0, "tickle of " + to + " sent before its port"
+                    + " listened");
+        }
+        assertEquals(3, sender.sent.stream().filter(s -> Arrays.equals(s.packet(),
+                TicklePacket.tickle(files, 0)) || Arrays.equals(s.packet(),
+                TicklePacket.tickle(files, 0x8000_0000))).count(), "three rounds for each client");
+        assertTrue(log.lines.stream().anyMatch(l -> l.startsWith("INFO 127.0.0.1: port 2049 listening ")
+                && l.endsWith(" ms after the address came up: 1 client connection tickled")),
+                log.lines.toString());
+    }
+
+    @Test
+    void aClientWhosePortNeverListensIsTickledAfterTheWait(@TempDir Path dir) throws IOException {
+        Path shared = Files.createDirectories(dir.resolve("connections"));
+        ConnectionList.write(shared, new Snapshot("scm-a", 1, 0,
+                List.of(new TcpConnection(v4("127.0.0.1"), 445, v4("127.0.0.9"), 40000))));
+        Path proc = Files.createDirectories(dir.resolve("proc"));
+        Files.writeString(proc.resolve("tcp"), listener(80)); // another port listens, not this one
+        Recorder log = new Recorder();
+        Recording sender = new Recording();
+        long up = System.nanoTime();
+        Tickles b = tickles("scm-b", shared, proc, 300, sender, log);
+        b.serving("scm-b", Map.of("127.0.0.1", "A"), Set.of("127.0.0.1"));
+        Await.until("three rounds", Duration.ofSeconds(10), Duration.ofMillis(20), () -> sender.sent.size() >= 3,
+                () -> log.lines);
+        assertTrue(sender.sent.get(0).nanos() - up >= TimeUnit.MILLISECONDS.toNanos(300),
+                "the first round waited for the port");
+        assertTrue(log.lines.contains("WARN 127.0.0.1: port 445 not listening here 300 ms after the address came up:"
+                + " its clients are tickled anyway"), log.lines.toString());
     }
 
     @Test
