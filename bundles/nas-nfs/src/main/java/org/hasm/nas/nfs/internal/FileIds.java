@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -20,6 +22,12 @@ import java.util.Deque;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -38,8 +46,15 @@ import java.util.stream.Stream;
  * was: its parent's id and its name, so renaming a folder leaves its contents' entries true. The
  * index is a hint: it is written without forcing (a crash may lose an entry), and when an entry is
  * missing or wrong (a rename behind this server's back) the export is searched for the inode the
- * handle also carries, at most {@code scanLimit} entries, and the entry written anew. A file removed
- * over NFS leaves a tombstone, so its handle is STALE at once.
+ * handle also carries, at most {@code scanLimit} entries, and the entry written anew.
+ *
+ * <p>A file removed over NFS leaves a tombstone, {@code .hasm-nfs/gone/<id>} (an empty file, its entry
+ * deleted), so its handle is STALE at once, without a search. Tombstones are kept {@link #TOMBSTONE_MS}
+ * and then deleted ({@link #prune}, in the background, once the volume is opened and every
+ * {@link #PRUNE_EVERY} removals): a volume where files come and go keeps at most an hour's removals,
+ * not one file per file ever removed. A handle of a file removed longer ago is STALE all the same, after a
+ * search. (A release before this one wrote tombstones in place, an entry of {@code "-"}; they are still
+ * read as such, and not pruned.)
  *
  * <p>Thread-safe: the cache is guarded by {@code this}; a moved file's entry is replaced atomically, a
  * tombstone written in place.
@@ -55,6 +70,12 @@ final class FileIds {
 
     private static final int CACHE = 65_536;
     private static final String GONE = "-";
+    /** The folder of the tombstones, beside {@code ids}. */
+    static final String TOMBSTONES = "gone";
+    /** How long a removed file's handle is known STALE without a search. */
+    static final long TOMBSTONE_MS = TimeUnit.HOURS.toMillis(1);
+    /** A prune is asked for after this many removals. */
+    static final int PRUNE_EVERY = 4096;
     private static final int MAX_DEPTH = 256;
 
     /** Thrown when an id names no file of the export any more. */
@@ -68,7 +89,12 @@ final class FileIds {
 
     private final Path root;
     private final Path index;
+    private final Path tombstones;
     private final int scanLimit;
+    private final Executor pruner;
+    private final LongSupplier clock;
+    private final AtomicLong removals = new AtomicLong();
+    private final AtomicBoolean pruneAsked = new AtomicBoolean();
     private final SecureRandom random = new SecureRandom();
     // Guarded by this: the last place each id was seen, newest last.
     private final LinkedHashMap<Long, Path> cache = new LinkedHashMap<>(1024, 0.75f, true) {
@@ -80,11 +106,19 @@ final class FileIds {
         }
     };
 
-    FileIds(Path volumeRoot, int scanLimit) throws IOException {
+    /**
+     * @param pruner runs {@link #prune} in the background; one task at a time is asked of it
+     * @param clock the wall clock, in ms, tombstones' times are compared with
+     */
+    FileIds(Path volumeRoot, int scanLimit, Executor pruner, LongSupplier clock) throws IOException {
         this.root = volumeRoot;
         this.index = volumeRoot.resolve(META).resolve("ids");
+        this.tombstones = volumeRoot.resolve(META).resolve(TOMBSTONES);
         this.scanLimit = scanLimit;
+        this.pruner = pruner;
+        this.clock = clock;
         Files.createDirectories(index);
+        Files.createDirectories(tombstones);
     }
 
     Path root() {
@@ -215,17 +249,73 @@ final class FileIds {
         write(f, entry);
     }
 
-    /** Forgets a file that was removed: its handles are STALE from now on. */
+    /**
+     * Forgets a file that was removed: its handles are STALE from now on. Neither the tombstone nor the
+     * entry's deletion is forced: a crash that loses either leaves an entry that leads to no file with
+     * this id (it is removed before this is called), so a resolution searches and finds none: STALE all
+     * the same.
+     */
     void removed(long id) throws IOException {
         synchronized (this) {
             cache.remove(id);
         }
         if ((id & INODE_ID) == 0) {
-            // written in place (one open, no temporary and rename): a tombstone cut short by a crash is an
-            // empty or wrong entry, which sends a resolution to the search, and the search finds no file
-            // with this id (it is removed before this is written): STALE all the same
-            Files.writeString(entryFile(id), GONE, StandardCharsets.UTF_8);
+            try {
+                Files.createFile(tombstones.resolve(hex(id)));
+            } catch (FileAlreadyExistsException e) {
+                // removed before (a retransmission carried out again, a link's second name)
+            }
+            Files.deleteIfExists(entryFile(id));
+            if (removals.incrementAndGet() % PRUNE_EVERY == 0) {
+                askPrune();
+            }
         }
+    }
+
+    /** Asks the pruner to delete the tombstones older than {@link #TOMBSTONE_MS}, unless it was asked already. */
+    void askPrune() {
+        if (!pruneAsked.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            pruner.execute(() -> {
+                try {
+                    prune(clock.getAsLong() - TOMBSTONE_MS);
+                } finally {
+                    pruneAsked.set(false);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            pruneAsked.set(false); // the volume is being closed
+        }
+    }
+
+    /**
+     * Deletes the tombstones made before {@code cutoffMillis} (by their modification time); stops early
+     * if the thread is interrupted. A tombstone that cannot be read or deleted is left for the next prune.
+     *
+     * @return how many were deleted
+     */
+    int prune(long cutoffMillis) {
+        int deleted = 0;
+        try (DirectoryStream<Path> all = Files.newDirectoryStream(tombstones)) {
+            for (Path p : all) {
+                if (Thread.currentThread().isInterrupted()) {
+                    break;
+                }
+                try {
+                    if (Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis() < cutoffMillis
+                            && Files.deleteIfExists(p)) {
+                        deleted++;
+                    }
+                } catch (IOException e) {
+                    // deleted meanwhile, or unreadable: left for the next prune
+                }
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            // the folder cannot be listed now: the next prune tries again
+        }
+        return deleted;
     }
 
     /** Forgets where a file was (after a rename), keeping it known. */
@@ -263,7 +353,7 @@ final class FileIds {
         } catch (IOException e) {
             entry = null;
         }
-        if (GONE.equals(entry)) {
+        if (GONE.equals(entry) || entry == null && Files.exists(tombstones.resolve(hex(id)), LinkOption.NOFOLLOW_LINKS)) {
             throw new Stale("file " + hex(id) + " was removed");
         }
         if (entry != null) {

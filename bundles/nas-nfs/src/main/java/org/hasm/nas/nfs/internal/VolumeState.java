@@ -3,6 +3,9 @@ package org.hasm.nas.nfs.internal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.hasm.spi.storage.Volume;
 
 /**
@@ -17,6 +20,9 @@ final class VolumeState implements AutoCloseable {
     private final Path root;
     private final long fsid;
     private final NfsSettings settings;
+    // Prunes the file ids' tombstones ({@link FileIds#prune}): one daemon thread while there is work,
+    // none when idle; stopped with this state.
+    private final ThreadPoolExecutor pruner;
     // Replaced together by open(), under this, whenever the volume's epoch moved; read by requests after
     // their open() returned. A request that still holds the previous pair began under an ownership that
     // has ended: its fence fails, and the closed cache keeps nothing of it.
@@ -33,7 +39,15 @@ final class VolumeState implements AutoCloseable {
         this.settings = settings;
         // the same on both SCMs: clients compare it across a takeover
         this.fsid = Handles.exportId("volume", name) & Long.MAX_VALUE;
+        this.pruner = new ThreadPoolExecutor(0, 1, IDLE_S, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "hasm-nfs-prune-" + name);
+            t.setDaemon(true);
+            return t;
+        });
     }
+
+    private static final long IDLE_S = 10;
+    private static final long PRUNER_JOIN_MS = 2000;
 
     /**
      * Reads (and creates, the first time) the service's state on the volume: only once this SCM owns
@@ -63,13 +77,14 @@ final class VolumeState implements AutoCloseable {
             }
             opened = false;
             readyStaging();
-            FileIds f = new FileIds(root, settings.scanLimit());
+            FileIds f = new FileIds(root, settings.scanLimit(), pruner, System::currentTimeMillis);
             ReplyCache r = new ReplyCache(root.resolve(FileIds.META), settings.drcEntries(), settings.drcAgeMs(),
                     System::currentTimeMillis, epoch);
             ids = f;
             replies = r;
             openedEpoch = epoch;
             opened = true;
+            f.askPrune(); // what earlier ownerships left
         }
     }
 
@@ -123,8 +138,15 @@ final class VolumeState implements AutoCloseable {
         return volumes.volume(name) == v;
     }
 
+    /** Closes the reply cache and stops the pruner (a bounded wait, the interrupt flag restored). */
     @Override
     public synchronized void close() throws IOException {
+        pruner.shutdownNow();
+        try {
+            pruner.awaitTermination(PRUNER_JOIN_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (replies != null) {
             replies.close();
         }
