@@ -276,10 +276,10 @@ final class Tickles {
                 continue;
             }
             waiting.add(new Waiting(start, a, list));
-            observer.log(Level.DEBUG, a.getHostAddress() + ": its clients are tickled as soon as their service port listens"
-                    + " here (" + ports(list) + ")");
             observer.log(Level.INFO, a.getHostAddress() + " is up: tickling " + list.size() + " client connection"
                     + (list.size() == 1 ? "" : "s") + " from the list of " + from.get(a));
+            observer.log(Level.DEBUG, a.getHostAddress() + ": its clients are tickled as soon as their service"
+                    + " port listens here (" + ports(list) + ")");
             Map<String, Object> p = new HashMap<>();
             p.put("scm", scm);
             p.put("address", a.getHostAddress());
@@ -317,8 +317,12 @@ final class Tickles {
             for (TcpConnection c : w.clients()) {
                 (listening.accepts(c.local(), c.localPort()) ? ready : still).add(c);
             }
-            boolean late = now - w.sinceNanos() >= TimeUnit.MILLISECONDS.toNanos(listenWaitMs);
-            if (late && !still.isEmpty()) {
+            if (!ready.isEmpty()) {
+                observer.log(Level.INFO, w.address().getHostAddress() + ": " + ports(ready) + " listening "
+                        + TimeUnit.NANOSECONDS.toMillis(now - w.sinceNanos()) + " ms after the address came up: "
+                        + ready.size() + " client connection" + (ready.size() == 1 ? "" : "s") + " tickled");
+            }
+            if (!still.isEmpty() && now - w.sinceNanos() >= TimeUnit.MILLISECONDS.toNanos(listenWaitMs)) {
                 observer.log(Level.WARN, w.address().getHostAddress() + ": " + ports(still) + " not listening here "
                         + listenWaitMs + " ms after the address came up: its clients are tickled anyway");
                 ready.addAll(still);
@@ -329,10 +333,6 @@ final class Tickles {
                     rounds.add(new Round(now + TimeUnit.MILLISECONDS.toNanos(ROUNDS_MS[i]), i, w.address(),
                             List.copyOf(ready)));
                 }
-                observer.log(late ? Level.DEBUG : Level.INFO, w.address().getHostAddress() + ": " + ports(ready)
-                        + " listening " + TimeUnit.NANOSECONDS.toMillis(now - w.sinceNanos())
-                        + " ms after the address came up: " + ready.size() + " client connection"
-                        + (ready.size() == 1 ? "" : "s") + " tickled");
             }
             if (!still.isEmpty()) {
                 waiting.add(new Waiting(w.sinceNanos(), w.address(), List.copyOf(still)));

@@ -188,8 +188,8 @@ class TicklesTest {
         Recording sender = new Recording();
         Tickles b = tickles("scm-b", shared, proc, sender, log);
         b.serving("scm-b", Map.of("127.0.0.1", "A"), Set.of("127.0.0.1"));
-        Await.until("the clients waiting", () -> log.lines.contains(
-                "DEBUG 127.0.0.1: its clients are tickled as soon as their service port listens here (ports 80, 2049)"), () -> log.lines);
+        Await.until("the clients waiting", () -> log.lines.contains("DEBUG 127.0.0.1: its clients are tickled as soon"
+                + " as their service port listens here (ports 80, 2049)"), () -> log.lines);
         assertEquals(List.of(), sender.sent, "nothing sent before a port listens");
 
         // the web service listens (on every address); the file service not yet

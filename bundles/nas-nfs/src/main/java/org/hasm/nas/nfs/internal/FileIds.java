@@ -27,6 +27,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
@@ -92,6 +93,7 @@ final class FileIds {
     private final Path tombstones;
     private final int scanLimit;
     private final Executor pruner;
+    private final BooleanSupplier owned;
     private final LongSupplier clock;
     private final AtomicLong removals = new AtomicLong();
     private final AtomicBoolean pruneAsked = new AtomicBoolean();
@@ -108,14 +110,17 @@ final class FileIds {
 
     /**
      * @param pruner runs {@link #prune} in the background; one task at a time is asked of it
+     * @param owned whether this SCM still owns the volume: a prune stops as soon as it does not
      * @param clock the wall clock, in ms, tombstones' times are compared with
      */
-    FileIds(Path volumeRoot, int scanLimit, Executor pruner, LongSupplier clock) throws IOException {
+    FileIds(Path volumeRoot, int scanLimit, Executor pruner, BooleanSupplier owned, LongSupplier clock)
+            throws IOException {
         this.root = volumeRoot;
         this.index = volumeRoot.resolve(META).resolve("ids");
         this.tombstones = volumeRoot.resolve(META).resolve(TOMBSTONES);
         this.scanLimit = scanLimit;
         this.pruner = pruner;
+        this.owned = owned;
         this.clock = clock;
         Files.createDirectories(index);
         Files.createDirectories(tombstones);
@@ -292,7 +297,8 @@ final class FileIds {
 
     /**
      * Deletes the tombstones made before {@code cutoffMillis} (by their modification time); stops early
-     * if the thread is interrupted. A tombstone that cannot be read or deleted is left for the next prune.
+     * if the thread is interrupted or the volume is no longer this SCM's. A tombstone that cannot be read
+     * or deleted is left for the next prune.
      *
      * @return how many were deleted
      */
@@ -300,7 +306,7 @@ final class FileIds {
         int deleted = 0;
         try (DirectoryStream<Path> all = Files.newDirectoryStream(tombstones)) {
             for (Path p : all) {
-                if (Thread.currentThread().isInterrupted()) {
+                if (Thread.currentThread().isInterrupted() || !owned.getAsBoolean()) {
                     break;
                 }
                 try {

@@ -15,6 +15,9 @@ import org.hasm.spi.storage.Volume;
  * volume, nothing more is served from it, even before the next {@code opMode} closes it.
  */
 final class VolumeState implements AutoCloseable {
+    private static final long IDLE_S = 10;
+    private static final long PRUNER_JOIN_MS = 2000;
+
     private final Volumes volumes;
     private final String name;
     private final Path root;
@@ -46,9 +49,6 @@ final class VolumeState implements AutoCloseable {
         });
     }
 
-    private static final long IDLE_S = 10;
-    private static final long PRUNER_JOIN_MS = 2000;
-
     /**
      * Reads (and creates, the first time) the service's state on the volume: only once this SCM owns
      * it, so that a volume still being acquired, which the peer may own yet, is never written, not even
@@ -77,7 +77,8 @@ final class VolumeState implements AutoCloseable {
             }
             opened = false;
             readyStaging();
-            FileIds f = new FileIds(root, settings.scanLimit(), pruner, System::currentTimeMillis);
+            FileIds f = new FileIds(root, settings.scanLimit(), pruner, () -> current() != null,
+                    System::currentTimeMillis);
             ReplyCache r = new ReplyCache(root.resolve(FileIds.META), settings.drcEntries(), settings.drcAgeMs(),
                     System::currentTimeMillis, epoch);
             ids = f;

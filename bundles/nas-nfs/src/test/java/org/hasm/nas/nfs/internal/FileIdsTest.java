@@ -11,6 +11,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +27,8 @@ class FileIdsTest {
     void aRemovedFileIsStaleAtOnceAndItsTombstoneIsDeletedAfterAnHour(@TempDir Path volume) throws Exception {
         Path export = Files.createDirectories(volume.resolve("files"));
         AtomicInteger asked = new AtomicInteger();
-        FileIds ids = new FileIds(volume, 1000, r -> asked.incrementAndGet(), System::currentTimeMillis);
+        AtomicBoolean owned = new AtomicBoolean(true);
+        FileIds ids = new FileIds(volume, 1000, r -> asked.incrementAndGet(), owned::get, System::currentTimeMillis);
         long rootId = id(ids, export);
         Path f = Files.writeString(export.resolve("a"), "x");
         long fid = id(ids, f);
@@ -46,6 +48,9 @@ class FileIdsTest {
         long now = System.currentTimeMillis();
         assertEquals(0, ids.prune(now - FileIds.TOMBSTONE_MS), "a fresh tombstone stays");
         Files.setLastModifiedTime(tombstone, FileTime.fromMillis(now - FileIds.TOMBSTONE_MS - 1000));
+        owned.set(false);
+        assertEquals(0, ids.prune(now - FileIds.TOMBSTONE_MS), "a volume this SCM lost is not pruned");
+        owned.set(true);
         assertEquals(1, ids.prune(now - FileIds.TOMBSTONE_MS), "one older than an hour goes");
         assertFalse(Files.exists(tombstone));
         // its handle is STALE all the same, after a search that finds no file with the id
@@ -70,7 +75,7 @@ class FileIdsTest {
         FileIds ids = new FileIds(volume, 1000, r -> {
             ran.incrementAndGet();
             r.run();
-        }, System::currentTimeMillis);
+        }, () -> true, System::currentTimeMillis);
         Path gone = volume.resolve(FileIds.META).resolve(FileIds.TOMBSTONES);
         for (int i = 1; i < FileIds.PRUNE_EVERY; i++) {
             ids.removed(i);

@@ -311,7 +311,7 @@ class ProceduresTest {
         // a genuine id of a file of the volume outside the export
         Path outside = server.root.resolve("outside.txt");
         Files.writeString(outside, "secret");
-        FileIds ids = new FileIds(server.root, 1000, Runnable::run, System::currentTimeMillis);
+        FileIds ids = new FileIds(server.root, 1000, Runnable::run, () -> true, System::currentTimeMillis);
         BasicFileAttributes oa = Files.readAttributes(outside, BasicFileAttributes.class);
         long outsideId = ids.idOf(outside, oa);
         ids.placed(outsideId, ids.idOf(server.root, Files.readAttributes(server.root, BasicFileAttributes.class)), outside);
