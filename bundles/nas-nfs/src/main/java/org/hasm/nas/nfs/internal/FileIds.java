@@ -18,7 +18,9 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -55,7 +57,15 @@ import java.util.stream.Stream;
  * {@link #PRUNE_EVERY} removals): a volume where files come and go keeps at most an hour's removals,
  * not one file per file ever removed. A handle of a file removed longer ago is STALE all the same, after a
  * search. (A release before this one wrote tombstones in place, an entry of {@code "-"}; they are still
- * read as such, and not pruned.)
+ * read as such, and deleted by the sweep below once older than that.)
+ *
+ * <p>An entry of a file removed or moved behind this service's back (over HTTP or SMB, by an
+ * administrator) leads nowhere; nothing else deletes it. {@link #sweep} (daily, in the background)
+ * deletes such entries once they are older than {@link #TOMBSTONE_MS}, but only where the index proves
+ * it: the entry's folder is found, and the file of that name there is missing or another. An entry whose
+ * folder cannot be found now is kept: it may lead somewhere again once its folder's entry is mended.
+ * Deleting an entry that leads nowhere changes no answer: such an entry already sends a resolution to
+ * the search.
  *
  * <p>Thread-safe: the cache is guarded by {@code this}; a moved file's entry is replaced atomically, a
  * tombstone written in place.
@@ -77,6 +87,12 @@ final class FileIds {
     static final long TOMBSTONE_MS = TimeUnit.HOURS.toMillis(1);
     /** A prune is asked for after this many removals. */
     static final int PRUNE_EVERY = 4096;
+    /** The most folders one {@link #sweep} remembers the place of; beyond, it forgets and finds them again. */
+    private static final int SWEEP_FOLDERS = 65_536;
+
+    /** What one {@link #sweep} did: entries looked at, entries (and temporary files) deleted, whether it ended. */
+    record Swept(int seen, int deleted, boolean finished) {
+    }
     private static final int MAX_DEPTH = 256;
 
     /** Thrown when an id names no file of the export any more. */
@@ -324,6 +340,119 @@ final class FileIds {
         return deleted;
     }
 
+    /**
+     * Deletes the index entries, older than {@code cutoffMillis}, that lead nowhere (see the class
+     * comment), earlier releases' tombstones older than that, and temporary files a crash left there.
+     * Stops early if the thread is interrupted or the volume is no longer this SCM's.
+     *
+     * @param exportFolders the folders of the volume's exports, where entries' chains of folders end
+     */
+    Swept sweep(Collection<Path> exportFolders, long cutoffMillis) {
+        Map<Long, Path> folders = new HashMap<>();
+        for (Path f : exportFolders) {
+            try {
+                Long id = existingId(f);
+                if (id != null) {
+                    folders.put(id, f);
+                }
+            } catch (IOException e) {
+                // an export folder that cannot be read now: entries under it are kept
+            }
+        }
+        Map<Long, Path> roots = Map.copyOf(folders);
+        int seen = 0;
+        int deleted = 0;
+        try (DirectoryStream<Path> all = Files.newDirectoryStream(index)) {
+            for (Path p : all) {
+                if (Thread.currentThread().isInterrupted() || !owned.getAsBoolean()) {
+                    return new Swept(seen, deleted, false);
+                }
+                seen++;
+                try {
+                    if (Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis() >= cutoffMillis) {
+                        continue;
+                    }
+                    String name = p.getFileName().toString();
+                    boolean useless = name.startsWith(".") && name.endsWith(".tmp")
+                            || name.length() == 16 && leadsNowhere(HexFormat.fromHexDigitsToLong(name),
+                                    Files.readString(p, StandardCharsets.UTF_8), folders);
+                    if (useless && Files.deleteIfExists(p)) {
+                        deleted++;
+                    }
+                } catch (IOException | IllegalArgumentException e) {
+                    // removed meanwhile, unreadable, or not an entry's name: kept
+                }
+                if (folders.size() > SWEEP_FOLDERS) {
+                    folders.clear();
+                    folders.putAll(roots);
+                }
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            return new Swept(seen, deleted, false);
+        }
+        return new Swept(seen, deleted, true);
+    }
+
+    /**
+     * @return whether the entry of {@code id} is a tombstone of an earlier release, or names a folder that
+     *     is found and a name in it that is missing or holds another file
+     */
+    private boolean leadsNowhere(long id, String entry, Map<Long, Path> folders) {
+        if (GONE.equals(entry)) {
+            return true;
+        }
+        int nl = entry.indexOf('\n');
+        if (nl != 16 || !validName(entry.substring(nl + 1))) {
+            return false;
+        }
+        Path folder = folder(HexFormat.fromHexDigitsToLong(entry, 0, 16), folders, 0);
+        return folder != null && !holds(folder.resolve(entry.substring(nl + 1)), id);
+    }
+
+    /** @return the folder with this id, found through the index from the export folders, or {@code null} */
+    private Path folder(long id, Map<Long, Path> folders, int depth) {
+        Path known = folders.get(id);
+        if (known != null || depth > MAX_DEPTH) {
+            return known;
+        }
+        String entry;
+        try {
+            entry = Files.readString(entryFile(id), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return null;
+        }
+        int nl = entry.indexOf('\n');
+        if (nl != 16 || !validName(entry.substring(nl + 1))) {
+            return null;
+        }
+        Path parent = folder(HexFormat.fromHexDigitsToLong(entry, 0, 16), folders, depth + 1);
+        if (parent == null) {
+            return null;
+        }
+        Path f = parent.resolve(entry.substring(nl + 1));
+        if (!Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS) || !holds(f, id)) {
+            return null;
+        }
+        folders.put(id, f);
+        return f;
+    }
+
+    /** @return the id a file or folder has now, as {@link #idOf} reads it, without giving it one; {@code null} if none */
+    private static Long existingId(Path file) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!a.isRegularFile() && !a.isDirectory()) {
+            return inodeId(a);
+        }
+        try {
+            return read(view(file));
+        } catch (UnsupportedOperationException | FileSystemException e) {
+            if (e instanceof NoSuchFileException) {
+                throw (NoSuchFileException) e;
+            }
+            return inodeId(a); // no user attributes here
+        }
+    }
+
     /** Forgets where a file was (after a rename), keeping it known. */
     synchronized void moved(long id) {
         cache.remove(id);
@@ -366,7 +495,7 @@ final class FileIds {
             int nl = entry.indexOf('\n');
             if (nl == 16) {
                 try {
-                    long parent = HexFormat.fromHexDigits(entry, 0, 16);
+                    long parent = HexFormat.fromHexDigitsToLong(entry, 0, 16);
                     String name = entry.substring(nl + 1);
                     Path folder = resolve(parent, 0, exportRoot, exportRootId, depth + 1);
                     Path file = folder.resolve(name);

@@ -94,9 +94,10 @@ final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
             try {
                 VolumeState v = volumes.get(e.volume());
                 if (v == null) {
-                    v = new VolumeState(vols, e.volume(), e.root(), settings);
+                    v = new VolumeState(vols, e.volume(), e.root(), settings, events);
                     volumes.put(e.volume(), v);
                 }
+                v.exported(e.folder());
                 ExportState x = new ExportState(plan.personality(), e.name(), v, e.folder(), e.readOnly(), e.access());
                 exports.put(x.id, x);
             } catch (IOException ex) {

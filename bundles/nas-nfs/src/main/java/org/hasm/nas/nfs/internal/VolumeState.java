@@ -3,8 +3,10 @@ package org.hasm.nas.nfs.internal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.hasm.spi.storage.Volume;
 
@@ -15,17 +17,22 @@ import org.hasm.spi.storage.Volume;
  * volume, nothing more is served from it, even before the next {@code opMode} closes it.
  */
 final class VolumeState implements AutoCloseable {
-    private static final long IDLE_S = 10;
     private static final long PRUNER_JOIN_MS = 2000;
+    /** When the file ids' index is first swept ({@link FileIds#sweep}) after this state is made, and how often. */
+    static final long SWEEP_FIRST_MS = TimeUnit.MINUTES.toMillis(10);
+    static final long SWEEP_EVERY_MS = TimeUnit.HOURS.toMillis(24);
 
     private final Volumes volumes;
     private final String name;
     private final Path root;
     private final long fsid;
     private final NfsSettings settings;
-    // Prunes the file ids' tombstones ({@link FileIds#prune}): one daemon thread while there is work,
-    // none when idle; stopped with this state.
-    private final ThreadPoolExecutor pruner;
+    private final Events events;
+    // Prunes the file ids' tombstones ({@link FileIds#prune}) when asked and sweeps their index
+    // ({@link FileIds#sweep}) daily: one daemon thread, stopped with this state.
+    private final ScheduledThreadPoolExecutor pruner;
+    // The folders of the exports of this volume, where the index's chains of folders end.
+    private final Set<Path> exportFolders = ConcurrentHashMap.newKeySet();
     // Replaced together by open(), under this, whenever the volume's epoch moved; read by requests after
     // their open() returned. A request that still holds the previous pair began under an ownership that
     // has ended: its fence fails, and the closed cache keeps nothing of it.
@@ -35,18 +42,48 @@ final class VolumeState implements AutoCloseable {
     private volatile long openedEpoch;
     private volatile boolean opened;
 
-    VolumeState(Volumes volumes, String name, Path root, NfsSettings settings) {
+    VolumeState(Volumes volumes, String name, Path root, NfsSettings settings, Events events) {
         this.volumes = volumes;
         this.name = name;
         this.root = root;
         this.settings = settings;
+        this.events = events;
         // the same on both SCMs: clients compare it across a takeover
         this.fsid = Handles.exportId("volume", name) & Long.MAX_VALUE;
-        this.pruner = new ThreadPoolExecutor(0, 1, IDLE_S, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+        this.pruner = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "hasm-nfs-prune-" + name);
             t.setDaemon(true);
             return t;
         });
+        pruner.scheduleWithFixedDelay(this::sweep, SWEEP_FIRST_MS, SWEEP_EVERY_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Takes note of an export's folder on this volume. */
+    void exported(Path folder) {
+        exportFolders.add(folder);
+    }
+
+    /** Sweeps the file ids' index of what leads nowhere, while this SCM owns the volume; says what it deleted. */
+    void sweep() {
+        FileIds f = ids;
+        if (f == null || current() == null) {
+            return;
+        }
+        long start = System.nanoTime();
+        FileIds.Swept s;
+        try {
+            s = f.sweep(List.copyOf(exportFolders), System.currentTimeMillis() - FileIds.TOMBSTONE_MS);
+        } catch (RuntimeException e) {
+            // the next sweep runs all the same
+            events.warn("volume " + name + ": sweeping the file ids' index failed: " + e);
+            return;
+        }
+        if (s.deleted() > 0 || !s.finished()) {
+            events.info("volume " + name + ": " + s.deleted() + " of " + s.seen() + " entries of the file ids' index"
+                    + " deleted (they led to no file) in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
+                    + " ms" + (s.finished() ? "" : "; stopped before the end (the volume was given up, or the index"
+                    + " could not be listed): the next sweep goes on"));
+        }
     }
 
     /**

@@ -45,12 +45,14 @@ class AccessTest {
                 a.path = "/data".getBytes(StandardCharsets.UTF_8);
                 assertEquals(Nfs3.MNT_ERR_ACCES, nfs.rpc.call(Nfs3.MOUNT_PROGRAM, 3, Nfs3.MOUNTPROC_MNT, a).xdrDecodeInt());
                 // a handle it got some other way is no key either
-                ExportState e = new ExportState("A", "data", new VolumeState(s.volumes, "v1", s.root, NfsSettings.DEFAULTS),
-                        s.folder, false, ExportAccess.DEFAULT);
-                e.open();
-                byte[] root = s.handles.encode(Handles.exportId("A", "data"), e.rootId(), e.rootInode());
-                assertEquals(Nfs3.ERR_ACCES, nfs.getattrStatus(root));
-                assertEquals(Nfs3.ERR_ACCES, nfs.status(Nfs3.REMOVE, NfsClient.dirop(root, "x")));
+                try (VolumeState v = new VolumeState(s.volumes, "v1", s.root, NfsSettings.DEFAULTS,
+                        new Fixture.RecordingEvents())) {
+                    ExportState e = new ExportState("A", "data", v, s.folder, false, ExportAccess.DEFAULT);
+                    e.open();
+                    byte[] root = s.handles.encode(Handles.exportId("A", "data"), e.rootId(), e.rootInode());
+                    assertEquals(Nfs3.ERR_ACCES, nfs.getattrStatus(root));
+                    assertEquals(Nfs3.ERR_ACCES, nfs.status(Nfs3.REMOVE, NfsClient.dirop(root, "x")));
+                }
             }
         }
         try (TestServer s = server(Map.of("nfs.clients.data", "127.0.0.0/8")); NfsClient nfs = s.client()) {

@@ -11,8 +11,11 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,6 +97,92 @@ class FileIdsTest {
         assertEquals(1, count(gone), "only the newest tombstone left");
         ids.removed(FileIds.INODE_ID | 7);
         assertEquals(1, count(gone), "a file known by its inode leaves no tombstone");
+    }
+
+    @Test
+    void aColdServerFindsAFileThroughTheIndexWithoutASearch(@TempDir Path volume) throws Exception {
+        Path export = Files.createDirectories(volume.resolve("files"));
+        Path sub = Files.createDirectories(export.resolve("a").resolve("b"));
+        FileIds warm = new FileIds(volume, 1000, Runnable::run, () -> true, System::currentTimeMillis);
+        long rootId = id(warm, export);
+        long aId = id(warm, sub.getParent());
+        long bId = id(warm, sub);
+        Path f = Files.writeString(sub.resolve("f"), "x");
+        long fid = id(warm, f);
+        warm.placed(aId, rootId, sub.getParent());
+        warm.placed(bId, aId, sub);
+        warm.placed(fid, bId, f);
+        // the next owner (an empty cache) with no inode to search for: only the index can lead to the file
+        FileIds cold = new FileIds(volume, 1000, Runnable::run, () -> true, System::currentTimeMillis);
+        assertEquals(f, cold.resolve(fid, 0, export, rootId));
+        // renamed over NFS, the folder above it too: the entries of the folder and of the file lead there
+        Files.move(sub.getParent(), export.resolve("c"));
+        cold.placed(aId, rootId, export.resolve("c"));
+        FileIds colder = new FileIds(volume, 1000, Runnable::run, () -> true, System::currentTimeMillis);
+        assertEquals(export.resolve("c").resolve("b").resolve("f"), colder.resolve(fid, 0, export, rootId));
+    }
+
+    @Test
+    void aSweepDeletesOldEntriesThatProvablyLeadNowhereAndKeepsTheRest(@TempDir Path volume) throws Exception {
+        Path export = Files.createDirectories(volume.resolve("files"));
+        Path sub = Files.createDirectories(export.resolve("d"));
+        FileIds ids = new FileIds(volume, 1000, Runnable::run, () -> true, System::currentTimeMillis);
+        long rootId = id(ids, export);
+        long subId = id(ids, sub);
+        ids.placed(subId, rootId, sub);
+        Path kept = Files.writeString(sub.resolve("kept"), "1");
+        Path removed = Files.writeString(sub.resolve("removed"), "2");
+        Path moved = Files.writeString(sub.resolve("moved"), "3");
+        Path replaced = Files.writeString(export.resolve("replaced"), "4");
+        Path fresh = Files.writeString(export.resolve("fresh"), "5");
+        long keptId = id(ids, kept);
+        long removedId = id(ids, removed);
+        long movedId = id(ids, moved);
+        long replacedId = id(ids, replaced);
+        long freshId = id(ids, fresh);
+        ids.placed(keptId, subId, kept);
+        ids.placed(removedId, subId, removed);
+        ids.placed(movedId, subId, moved);
+        ids.placed(replacedId, rootId, replaced);
+        ids.placed(freshId, rootId, fresh);
+        // an entry under a folder the index cannot find now (its own entry lost in a crash)
+        long orphanId = 0x1234_5678_9abcL;
+        Path index = volume.resolve(FileIds.META).resolve("ids");
+        Files.writeString(index.resolve(FileIds.hex(orphanId)), FileIds.hex(0x7777L) + "\nx");
+        // an earlier release's tombstone, and a crash's temporary file
+        Files.writeString(index.resolve(FileIds.hex(0x4242L)), "-");
+        Files.writeString(index.resolve("." + FileIds.hex(keptId) + ".7.tmp"), "left");
+
+        // behind this service's back: removed, moved to another folder, replaced by another file
+        Files.delete(removed);
+        Files.move(moved, export.resolve("moved"));
+        Files.delete(replaced);
+        Files.writeString(replaced, "another");
+        Files.delete(fresh);
+        FileTime old = FileTime.fromMillis(System.currentTimeMillis() - 2 * FileIds.TOMBSTONE_MS);
+        try (var all = Files.newDirectoryStream(index)) {
+            for (Path p : all) {
+                if (!p.getFileName().toString().equals(FileIds.hex(freshId))) {
+                    Files.setLastModifiedTime(p, old);
+                }
+            }
+        }
+
+        FileIds.Swept swept = ids.sweep(List.of(export), System.currentTimeMillis() - FileIds.TOMBSTONE_MS);
+        assertEquals(new FileIds.Swept(9, 5, true), swept);
+        try (var left = Files.list(index)) {
+            assertEquals(Set.of(FileIds.hex(subId), FileIds.hex(keptId), FileIds.hex(freshId), FileIds.hex(orphanId)),
+                    left.map(p -> p.getFileName().toString()).collect(Collectors.toSet()),
+                    "kept: the folder's and the file's, the one younger than an hour, the one whose folder is not found");
+        }
+        assertFalse(Files.exists(index.resolve(FileIds.hex(removedId))), "a removed file's entry goes");
+        assertFalse(Files.exists(index.resolve(FileIds.hex(movedId))), "a moved file's (wrong) entry goes");
+        assertFalse(Files.exists(index.resolve(FileIds.hex(replacedId))), "a replaced file's entry goes");
+        // the handles answer as before: the kept file directly, the moved one by a search
+        long inode = FileIds.inode(Files.readAttributes(export.resolve("moved"), BasicFileAttributes.class));
+        assertEquals(kept, ids.resolve(keptId, 0, export, rootId));
+        assertEquals(export.resolve("moved"), ids.resolve(movedId, inode, export, rootId));
+        assertThrows(FileIds.Stale.class, () -> ids.resolve(removedId, 1, export, rootId));
     }
 
     private static long count(Path folder) throws IOException {

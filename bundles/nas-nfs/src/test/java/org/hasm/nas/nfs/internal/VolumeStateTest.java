@@ -26,7 +26,7 @@ class VolumeStateTest {
             Fixture.TestVolume v = new Fixture.TestVolume("v1", root);
             Fixture.TestVolumes vs = new Fixture.TestVolumes();
             vs.owned.put("v1", v);
-            return new Scm(v, new VolumeState(vs, "v1", root, NfsSettings.DEFAULTS));
+            return new Scm(v, new VolumeState(vs, "v1", root, NfsSettings.DEFAULTS, new Fixture.RecordingEvents()));
         }
 
         void owns(boolean owned, long epoch) {
