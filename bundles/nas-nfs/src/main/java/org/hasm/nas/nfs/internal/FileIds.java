@@ -93,6 +93,22 @@ final class FileIds {
     /** What one {@link #sweep} did: entries looked at, entries (and temporary files) deleted, whether it ended. */
     record Swept(int seen, int deleted, boolean finished) {
     }
+
+    /** An entry of the index: the id of the file's folder and its name there ({@code <16 hex digits>\n<name>}). */
+    private record Place(long parent, String name) {
+        /** @return the entry's place, or {@code null} if it is not an entry of that form (a tombstone, a torn write) */
+        static Place parse(String entry) {
+            int nl = entry.indexOf('\n');
+            if (nl != 16 || !validName(entry.substring(nl + 1))) {
+                return null;
+            }
+            try {
+                return new Place(HexFormat.fromHexDigitsToLong(entry, 0, 16), entry.substring(nl + 1));
+            } catch (IllegalArgumentException e) {
+                return null; // not hexadecimal
+            }
+        }
+    }
     private static final int MAX_DEPTH = 256;
 
     /** Thrown when an id names no file of the export any more. */
@@ -401,12 +417,9 @@ final class FileIds {
         if (GONE.equals(entry)) {
             return true;
         }
-        int nl = entry.indexOf('\n');
-        if (nl != 16 || !validName(entry.substring(nl + 1))) {
-            return false;
-        }
-        Path folder = folder(HexFormat.fromHexDigitsToLong(entry, 0, 16), folders, 0);
-        return folder != null && !holds(folder.resolve(entry.substring(nl + 1)), id);
+        Place place = Place.parse(entry);
+        Path folder = place == null ? null : folder(place.parent(), folders, 0);
+        return folder != null && !holds(folder.resolve(place.name()), id);
     }
 
     /** @return the folder with this id, found through the index from the export folders, or {@code null} */
@@ -421,15 +434,12 @@ final class FileIds {
         } catch (IOException e) {
             return null;
         }
-        int nl = entry.indexOf('\n');
-        if (nl != 16 || !validName(entry.substring(nl + 1))) {
-            return null;
-        }
-        Path parent = folder(HexFormat.fromHexDigitsToLong(entry, 0, 16), folders, depth + 1);
+        Place place = Place.parse(entry);
+        Path parent = place == null ? null : folder(place.parent(), folders, depth + 1);
         if (parent == null) {
             return null;
         }
-        Path f = parent.resolve(entry.substring(nl + 1));
+        Path f = parent.resolve(place.name());
         if (!Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS) || !holds(f, id)) {
             return null;
         }
@@ -491,23 +501,19 @@ final class FileIds {
         if (GONE.equals(entry) || entry == null && Files.exists(tombstones.resolve(hex(id)), LinkOption.NOFOLLOW_LINKS)) {
             throw new Stale("file " + hex(id) + " was removed");
         }
-        if (entry != null) {
-            int nl = entry.indexOf('\n');
-            if (nl == 16) {
-                try {
-                    long parent = HexFormat.fromHexDigitsToLong(entry, 0, 16);
-                    String name = entry.substring(nl + 1);
-                    Path folder = resolve(parent, 0, exportRoot, exportRootId, depth + 1);
-                    Path file = folder.resolve(name);
-                    if (validName(name) && file.getParent().equals(folder) && holds(file, id)) {
-                        synchronized (this) {
-                            cache.put(id, file);
-                        }
-                        return file;
+        Place place = entry == null ? null : Place.parse(entry);
+        if (place != null) {
+            try {
+                Path folder = resolve(place.parent(), 0, exportRoot, exportRootId, depth + 1);
+                Path file = folder.resolve(place.name());
+                if (file.getParent().equals(folder) && holds(file, id)) {
+                    synchronized (this) {
+                        cache.put(id, file);
                     }
-                } catch (Stale | IllegalArgumentException e) {
-                    // the entry leads nowhere: searched for below
+                    return file;
                 }
+            } catch (Stale | IllegalArgumentException e) {
+                // the entry leads nowhere: searched for below
             }
         }
         if (inodeHint == 0) {
