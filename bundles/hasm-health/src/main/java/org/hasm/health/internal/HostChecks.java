@@ -47,10 +47,10 @@ final class HostChecks {
             if (pool.getType() != MemoryType.HEAP) {
                 continue;
             }
-            MemoryUsage u = pool.getCollectionUsage() != null ? pool.getCollectionUsage() : pool.getUsage();
+            MemoryUsage after = pool.getCollectionUsage();
             MemoryUsage now = pool.getUsage();
-            // a pool the collector never ran on yet reports 0 after collection: count what it holds now
-            used += u.getUsed() == 0 && u != now ? now.getUsed() : u.getUsed();
+            used += usedAfterCollection(!pool.isUsageThresholdSupported(), after == null ? null : after.getUsed(),
+                    now.getUsed());
             max += now.getMax() > 0 ? now.getMax() : now.getCommitted();
         }
         long heapMax = Runtime.getRuntime().maxMemory();
@@ -58,6 +58,24 @@ final class HostChecks {
             max = heapMax;
         }
         return heap(used, max);
+    }
+
+    /**
+     * What a heap pool holds after collection.
+     *
+     * @param young the pool is where objects are born (eden, survivors): the JVM supports no usage
+     *     threshold on it, since what it holds now is mostly garbage; it counts what the last collection
+     *     left (eden: nothing), never what it holds now
+     * @param after what the pool held after the last collection that measured it, {@code null} if the JVM
+     *     does not say
+     * @param now what it holds now: counted for an old pool no collection measured yet (G1 measures its
+     *     old generation after mixed and full collections only: 0 after young ones, whatever it holds)
+     */
+    static long usedAfterCollection(boolean young, Long after, long now) {
+        if (after == null) {
+            return now;
+        }
+        return young || after > 0 ? after : now;
     }
 
     Finding heap(long used, long max) {

@@ -46,6 +46,18 @@ class HostChecksTest {
     }
 
     @Test
+    void youngPoolsCountWhatTheLastCollectionLeftAndOldOnesWhatTheyHoldUntilMeasured() {
+        // G1 after young collections only, as measured: eden 0 after, 134 MiB now (garbage); old gen 0 after
+        // (not measured), 197 MiB now (promoted, live); survivors 8 and 8
+        assertEquals(0, HostChecks.usedAfterCollection(true, 0L, 134));
+        assertEquals(197, HostChecks.usedAfterCollection(false, 0L, 197));
+        assertEquals(8, HostChecks.usedAfterCollection(true, 8L, 8));
+        // after a mixed or full collection the old gen's measure counts, not its garbage since
+        assertEquals(150, HostChecks.usedAfterCollection(false, 150L, 197));
+        assertEquals(42, HostChecks.usedAfterCollection(false, null, 42));
+    }
+
+    @Test
     void deadlockedThreadsAreFoundAndNamed() throws Exception {
         HostChecks checks = new HostChecks(limits(100, 0));
         assertNull(checks.deadlocks().problem());
