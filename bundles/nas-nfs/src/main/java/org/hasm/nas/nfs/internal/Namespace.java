@@ -331,7 +331,9 @@ final class Namespace {
             FileIds ids = from.export().volume.ids;
             long id = ids.idOf(source, Files.readAttributes(source, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
             Attrs replaced = Attrs.orNull(dest);
-            Long replacedId = replaced == null || replaced.nlink() > 1 || source.equals(dest) ? null
+            // a file with another name lives on; a folder's link count is 2 or more whatever it holds
+            Long replacedId = replaced == null || replaced.nlink() > 1 && !replaced.directory() || source.equals(dest)
+                    ? null
                     : ids.idOf(dest, Files.readAttributes(dest, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
             if (replaced != null && replaced.directory() != sa.directory()) {
                 throw new Failure(replaced.directory() ? Nfs3.ERR_ISDIR : Nfs3.ERR_NOTDIR, "types differ");

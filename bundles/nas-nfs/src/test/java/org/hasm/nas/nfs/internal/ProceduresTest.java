@@ -354,6 +354,23 @@ class ProceduresTest {
     }
 
     @Test
+    void aFolderRenamedOverIsRemovedAsAFileIs() throws Exception {
+        nfs.mkdirHandle(root, "a");
+        byte[] b = nfs.mkdirHandle(root, "b"); // empty: a folder may replace it
+        byte[] f = nfs.create(root, "f");
+        nfs.create(root, "g");
+        assertEquals(Nfs3.OK, nfs.status(Nfs3.RENAME, NfsClient.rename(root, "a", root, "b")));
+        assertEquals(Nfs3.OK, nfs.status(Nfs3.RENAME, NfsClient.rename(root, "g", root, "f")));
+        Path gone = server.root.resolve(FileIds.META).resolve(FileIds.TOMBSTONES);
+        for (byte[] replaced : List.of(b, f)) {
+            // its handle is STALE at once, by its tombstone, without a search of the export
+            assertTrue(Files.exists(gone.resolve(FileIds.hex(server.handles.decode(replaced).fileId()))),
+                    "a tombstone for the replaced " + (replaced == b ? "folder" : "file"));
+            assertEquals(Nfs3.ERR_STALE, nfs.status(Nfs3.GETATTR, NfsClient.handle(replaced)));
+        }
+    }
+
+    @Test
     void stableWritesAreFencedAndTheVerifierChangesWithTheOwner() throws Exception {
         byte[] f = nfs.create(root, "w.bin");
         int fences = server.volume.fences.get();
