@@ -310,8 +310,9 @@ final class CommandLines {
 
     static Stat stat(Path dir) throws IOException {
         // "pid (comm) S ppid pgrp session tty tpgid flags ...": comm may contain anything, so the
-        // fields are counted from the last ')'
-        String stat = Files.readString(dir.resolve("stat"), StandardCharsets.UTF_8);
+        // fields are counted from the last ')'; comm is bytes (any a program set, cut at 15, maybe inside
+        // a character), so the line is read byte for byte, never refused as malformed UTF-8
+        String stat = Files.readString(dir.resolve("stat"), StandardCharsets.ISO_8859_1);
         int close = stat.lastIndexOf(')');
         String[] f = close > 0 && close + 2 < stat.length() ? stat.substring(close + 2).trim().split(" ") : new String[0];
         char state = f.length > 0 && !f[0].isEmpty() ? f[0].charAt(0) : '?';
