@@ -353,8 +353,18 @@ final class Psom {
         change(h, value, false);
     }
 
+    /** Deletes the object and releases its lock, also when the deletion failed (the caller keeps no lock to release). */
     void delete(Handle h) throws SharedObjectException {
-        change(h, null, true);
+        try {
+            change(h, null, true);
+        } catch (SharedObjectException | RuntimeException e) {
+            try {
+                unlock(h);
+            } catch (SharedObjectException u) {
+                e.addSuppressed(u);
+            }
+            throw e;
+        }
         unlock(h);
     }
 

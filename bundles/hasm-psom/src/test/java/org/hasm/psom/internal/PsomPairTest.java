@@ -228,6 +228,20 @@ class PsomPairTest {
     }
 
     @Test
+    void aDeleteThatFailsReleasesTheLockAllTheSame() throws Exception {
+        Scm[] s = pair();
+        s[0].core.create("o", Persistence.PERSISTENT);
+        Psom.Handle h = s[0].core.lock("o", Duration.ZERO, "http#1");
+        killAt.set("scm-a:write-" + ObjectStore.STEP_SLOT_WRITTEN); // the MASTER's own store fails the write
+        assertThrows(SharedObjectException.class, () -> s[0].core.delete(h));
+        killAt.set(null);
+        // the caller holds no handle it could unlock with: the lock must be free again
+        Psom.Handle again = s[0].core.lock("o", Duration.ZERO, "http#2");
+        s[0].core.delete(again);
+        assertFalse(s[1].core.exists("o"));
+    }
+
+    @Test
     void aWriteKilledAtEveryStepLeavesTheOldOrTheNewValueOnBoth() throws Exception {
         List<String> steps = new ArrayList<>();
         for (String side : List.of("scm-a:write-", "scm-b:replica-")) {

@@ -116,7 +116,7 @@ public interface SharedObjects {
     Optional<byte[]> read(String name) throws SharedObjectException;
 
     /**
-     * Deletes the object on both SCMs under its lock, and releases the lock.
+     * Deletes the object on both SCMs under its lock, and releases the lock, also when the deletion fails.
      *
      * @param lock the object's lock, held
      * @throws SharedObjectException NOT_HELD, PEER, STORAGE
