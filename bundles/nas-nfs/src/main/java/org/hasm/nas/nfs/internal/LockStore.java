@@ -89,19 +89,24 @@ final class LockStore implements AutoCloseable {
         this.lost = why;
         log = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND);
-        if (log.size() > good) {
-            log.truncate(good); // a torn tail: later appends must not follow it
-        }
-        if (good == 0) {
-            Records.append(log, MAGIC, header());
-            records = 1;
-            log.force(true);
-            forceFolder();
-        } else if (newest < epoch) {
-            // from now on, what an older owner may still append is older than this, and skipped
-            Records.append(log, MAGIC, payload(rec(EPOCH)));
-            records++;
-            log.force(false);
+        try {
+            if (log.size() > good) {
+                log.truncate(good); // a torn tail: later appends must not follow it
+            }
+            if (good == 0) {
+                Records.append(log, MAGIC, header());
+                records = 1;
+                log.force(true);
+                forceFolder();
+            } else if (newest < epoch) {
+                // from now on, what an older owner may still append is older than this, and skipped
+                Records.append(log, MAGIC, payload(rec(EPOCH)));
+                records++;
+                log.force(false);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.close(); // opened again at the next request's try, not left to the collector
+            throw e;
         }
         newest = epoch;
     }

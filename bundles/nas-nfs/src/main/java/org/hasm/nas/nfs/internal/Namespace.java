@@ -117,14 +117,34 @@ final class Namespace {
         } else {
             Files.createFile(staged);
         }
-        FileChannel held = hold(staged);
+        FileChannel held;
+        try {
+            held = hold(staged);
+        } catch (IOException | RuntimeException e) {
+            discard(staged);
+            throw e;
+        }
         try {
             NfsProgram.own(staged, caller);
             dir.export().volume.ids.assign(staged);
             return held;
         } catch (IOException | RuntimeException e) {
             held.close();
+            discard(staged);
             throw e;
+        }
+    }
+
+    /**
+     * Deletes what a request that failed left under its staged name (after a success nothing is there): the
+     * staging folder is emptied only when the volume changes hands, and a request refused there every time
+     * (a MKDIR with a size) would fill it.
+     */
+    private static void discard(Path staged) {
+        try {
+            Files.deleteIfExists(staged);
+        } catch (IOException e) {
+            // left for the next ownership's emptying of the staging folder
         }
     }
 
@@ -146,19 +166,19 @@ final class Namespace {
             if (a.mode == Nfs3.EXCLUSIVE) {
                 FileTime stamp = FileTime.from(Instant.ofEpochSecond(
                         ByteBuffer.wrap(a.verifier).getInt() & 0xffffffffL, ByteBuffer.wrap(a.verifier, 4, 4).getInt() & 0x3fffffff));
-                try {
-                    Path staged = staged(dir);
-                    try (FileChannel made = stage(dir, staged, false, caller)) {
-                        Files.getFileAttributeView(staged, java.nio.file.attribute.BasicFileAttributeView.class)
-                                .setTimes(stamp, stamp, null);
-                        link(staged, file);
-                        made.force(true);
-                    }
+                Path staged = staged(dir);
+                try (FileChannel made = stage(dir, staged, false, caller)) {
+                    Files.getFileAttributeView(staged, java.nio.file.attribute.BasicFileAttributeView.class)
+                            .setTimes(stamp, stamp, null);
+                    link(staged, file);
+                    made.force(true);
                 } catch (FileAlreadyExistsException e) {
                     // the same EXCLUSIVE create again (its reply was lost): the stamp tells
                     if (!stamp.equals(Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS))) {
                         throw e;
                     }
+                } finally {
+                    discard(staged);
                 }
             } else {
                 FileChannel made = null; // the file this CREATE made, not one UNCHECKED found there
@@ -224,6 +244,8 @@ final class Namespace {
                 NfsProgram.apply(staged, a.attributes, Attrs.of(staged));
                 rename(staged, file);
                 made.force(true);
+            } finally {
+                discard(staged);
             }
         } catch (IOException e) {
             throw NfsProgram.failure(dir, e);
@@ -246,9 +268,13 @@ final class Namespace {
             // forced: Java opens no descriptor on a link itself (a journaled file system commits it with the
             // folder; ext2, or ext4 without a journal, may lose a link made just before a power cut)
             Path staged = staged(dir);
-            Files.createSymbolicLink(staged, file.getFileSystem().getPath(target));
-            NfsProgram.own(staged, caller);
-            rename(staged, file);
+            try {
+                Files.createSymbolicLink(staged, file.getFileSystem().getPath(target));
+                NfsProgram.own(staged, caller);
+                rename(staged, file);
+            } finally {
+                discard(staged);
+            }
         } catch (IOException e) {
             throw NfsProgram.failure(dir, e);
         }

@@ -266,14 +266,13 @@ final class NfsProgram implements RpcDispatchable {
         }
         ReplyCache cache = export.volume.replies;
         ReplyCache.Key key = new ReplyCache.Key(client(call), call.getXid(), proc, crc(args));
-        byte[] earlier = cache.lookup(key);
+        byte[] earlier = cache.lookupOrStart(key);
         if (earlier != null) {
             if (earlier.length == 0) {
                 throw new Drop("the original of this retransmission is still being carried out");
             }
             return Xdr3.Reply.of(earlier);
         }
-        cache.start(key);
         byte[] reply;
         try {
             Xdr3.Body body;
@@ -621,6 +620,9 @@ final class NfsProgram implements RpcDispatchable {
             Permissions.require(caller, current, Permissions.WRITE, "touch");
         }
         if (s.size != null) {
+            if (s.size < 0) {
+                throw new Failure(Nfs3.ERR_FBIG, "size " + Long.toUnsignedString(s.size) + " is beyond any file");
+            }
             Permissions.requireWrite(caller, current, "truncate");
         }
     }
@@ -740,6 +742,9 @@ final class NfsProgram implements RpcDispatchable {
             throw new Failure(Nfs3.ERR_INVAL, "not a regular file");
         }
         Permissions.requireRead(caller, attrs, "read");
+        if (a.offset < 0) {
+            throw new Failure(Nfs3.ERR_INVAL, "offset " + Long.toUnsignedString(a.offset) + " is beyond any file");
+        }
         int count = (int) Math.min(Math.max(0, a.count & 0xffffffffL), Nfs3.MAX_IO);
         ByteBuffer data = readBuffers.take(count);
         try {
@@ -787,6 +792,9 @@ final class NfsProgram implements RpcDispatchable {
         int count = Math.min(a.count, a.length());
         if (count < 0) {
             throw new Failure(Nfs3.ERR_INVAL, "count " + a.count);
+        }
+        if (a.offset < 0 || a.offset + count < 0) {
+            throw new Failure(Nfs3.ERR_FBIG, "offset " + Long.toUnsignedString(a.offset) + " is beyond any file");
         }
         int committed = a.stable;
         try (FileChannel ch = FileChannel.open(t.file, StandardOpenOption.WRITE)) {

@@ -107,14 +107,19 @@ final class ReplyCache implements AutoCloseable {
                     + ": another SCM owns it now");
         }
         log = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        if (log.size() > l.good) {
-            log.truncate(l.good); // a torn tail: later appends must not follow garbage
-        }
-        if (l.newest < epoch) {
-            // from now on, whatever an older owner may still append is older than this, and skipped
-            Records.append(log, MAGIC, ByteBuffer.allocate(9).put(EPOCH).putLong(epoch).array());
-            log.force(false);
-            records++;
+        try {
+            if (log.size() > l.good) {
+                log.truncate(l.good); // a torn tail: later appends must not follow garbage
+            }
+            if (l.newest < epoch) {
+                // from now on, whatever an older owner may still append is older than this, and skipped
+                Records.append(log, MAGIC, ByteBuffer.allocate(9).put(EPOCH).putLong(epoch).array());
+                log.force(false);
+                records++;
+            }
+        } catch (IOException | RuntimeException e) {
+            log.close(); // opened again at the next request's try, not left to the collector
+            throw e;
         }
     }
 
@@ -211,6 +216,20 @@ final class ReplyCache implements AutoCloseable {
     /** Marks a request as being carried out; {@link #done} or {@link #abandon} ends that. */
     synchronized void start(Key key) {
         inProgress.add(key);
+    }
+
+    /**
+     * {@link #lookup} and, when it finds nothing, {@link #start}, as one step: of an original and its
+     * retransmission taken up by two workers at once, exactly one is carried out.
+     *
+     * @return as {@link #lookup}; {@code null} means this caller carries the request out
+     */
+    synchronized byte[] lookupOrStart(Key key) {
+        byte[] earlier = lookup(key);
+        if (earlier == null) {
+            start(key);
+        }
+        return earlier;
     }
 
     synchronized void abandon(Key key) {

@@ -489,7 +489,7 @@ final class RpcTcpServer implements AutoCloseable {
                 } catch (IOException e) {
                     call.failRpcGarbage();
                 } catch (RuntimeException e) {
-                    events.warn(name + ": a call of program " + call.getProgram() + ", procedure "
+                    notice(name + ": a call of program " + call.getProgram() + ", procedure "
                             + call.getProcedure() + " from " + remote + " failed: " + e);
                     call.failRpcSystem();
                 }

@@ -354,6 +354,38 @@ class ProceduresTest {
     }
 
     @Test
+    void offsetsAndSizesBeyondWhatAFileCanHaveAreErrorsNotFailures() throws Exception {
+        byte[] f = nfs.create(root, "far");
+        Xdr3.RangeArgs read = range(f);
+        read.offset = -1; // 2^64 - 1 on the wire
+        assertEquals(Nfs3.ERR_INVAL, nfs.status(Nfs3.READ, read));
+        assertEquals(Nfs3.ERR_FBIG, nfs.write(f, Long.MIN_VALUE, new byte[] {1}, Nfs3.UNSTABLE).status());
+        assertEquals(Nfs3.ERR_FBIG, nfs.write(f, Long.MAX_VALUE, new byte[] {1, 2}, Nfs3.UNSTABLE).status());
+        Xdr3.SetattrArgs set = new Xdr3.SetattrArgs();
+        set.fh = f;
+        set.attributes = Xdr3.Sattr.none();
+        set.attributes.size = -2L;
+        assertEquals(Nfs3.ERR_FBIG, nfs.status(Nfs3.SETATTR, set));
+        assertEquals(0, nfs.getattr(f).size(), "nothing written, nothing truncated");
+    }
+
+    @Test
+    void aRefusedMkdirLeavesNothingInTheStagingFolder() throws Exception {
+        Xdr3.MkdirArgs m = new Xdr3.MkdirArgs();
+        m.dir = root;
+        m.name = "d".getBytes(StandardCharsets.UTF_8);
+        m.attributes = Xdr3.Sattr.none();
+        m.attributes.size = 5L; // a folder has no size to set: refused after the folder was staged
+        for (int i = 0; i < 3; i++) {
+            assertNotEquals(Nfs3.OK, nfs.status(Nfs3.MKDIR, m));
+        }
+        assertFalse(Files.exists(server.folder.resolve("d")));
+        try (var left = Files.list(server.root.resolve(FileIds.META).resolve(Namespace.STAGING))) {
+            assertEquals(List.of(), left.toList(), "the staged folders were removed");
+        }
+    }
+
+    @Test
     void aFolderRenamedOverIsRemovedAsAFileIs() throws Exception {
         nfs.mkdirHandle(root, "a");
         byte[] b = nfs.mkdirHandle(root, "b"); // empty: a folder may replace it

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.hasm.spi.storage.FencedException;
 import org.junit.jupiter.api.AfterEach;
@@ -46,6 +47,40 @@ class ReplyCacheTest {
             assertArrayEquals(new byte[] {0, 0, 0, 0}, c.lookup(key(1)));
             assertNull(c.lookup(new ReplyCache.Key("10.0.0.1", 1, Nfs3.REMOVE, 78)), "other arguments, same XID");
             assertNull(c.lookup(new ReplyCache.Key("10.0.0.2", 1, Nfs3.REMOVE, 77)), "another client");
+        }
+    }
+
+    @Test
+    void ofAnOriginalAndItsRetransmissionsTakenUpAtOnceExactlyOneIsCarriedOut() throws Exception {
+        try (ReplyCache c = open(16, 60_000)) {
+            for (int round = 0; round < 50; round++) {
+                ReplyCache.Key k = key(100 + round);
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                java.util.concurrent.atomic.AtomicInteger carriedOut = new java.util.concurrent.atomic.AtomicInteger();
+                java.util.concurrent.atomic.AtomicInteger dropped = new java.util.concurrent.atomic.AtomicInteger();
+                List<Thread> workers = new java.util.ArrayList<>();
+                for (int w = 0; w < 4; w++) {
+                    Thread t = new Thread(() -> {
+                        try {
+                            go.await();
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                        byte[] earlier = c.lookupOrStart(k);
+                        (earlier == null ? carriedOut : dropped).incrementAndGet();
+                    });
+                    t.start();
+                    workers.add(t);
+                }
+                go.countDown();
+                for (Thread t : workers) {
+                    t.join(10_000);
+                }
+                assertEquals(1, carriedOut.get(), "round " + round + ": carried out once");
+                assertEquals(3, dropped.get(), "round " + round + ": the others wait for its reply");
+                c.done(k, new byte[] {1, 2, 3, 4});
+                assertArrayEquals(new byte[] {1, 2, 3, 4}, c.lookupOrStart(k), "then the reply is replayed");
+            }
         }
     }
 
