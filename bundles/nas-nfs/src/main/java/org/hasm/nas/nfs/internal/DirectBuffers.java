@@ -2,6 +2,7 @@ package org.hasm.nas.nfs.internal;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -9,8 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * large call records (a WRITE's) are read into them from the socket, so those bytes go between the file
  * and the socket with no copy through the Java heap. A buffer is lent to one reply or record until it is
  * given back (a reply's send listener, the end of a call), so it is never reused while still in use. At most
- * {@code max} are ever made; when all are lent (or one was never given back, as by a reply that failed before
- * it was sent), {@link #take} makes a heap buffer instead, which works the same, only slower. Thread-safe.
+ * {@code max} are ever made, and nothing else: when all are lent, {@link #take} waits a while for one and
+ * then gives none, so that clients which declare large records, or leave large replies unread, hold at most
+ * {@code max} buffers, never the heap (a heap buffer for each would let a few hundred idle connections fill
+ * it). The transport closes a connection that holds one without progress ({@link RpcTcpServer}). Thread-safe.
  */
 final class DirectBuffers {
     private final int max;
@@ -25,15 +28,27 @@ final class DirectBuffers {
         this.free = new ArrayBlockingQueue<>(max);
     }
 
-    /** @return a buffer whose position is 0 and limit {@code limit} (at most the pool's size) */
-    ByteBuffer take(int limit) {
+    /**
+     * @param waitMillis how long to wait for one when all are lent
+     * @return a buffer whose position is 0 and limit {@code limit} (at most the pool's size), or {@code null}
+     *     if none was given back within {@code waitMillis}
+     */
+    ByteBuffer take(int limit, long waitMillis) {
         ByteBuffer b = free.poll();
         if (b == null) {
-            if (made.incrementAndGet() > max) {
+            if (made.incrementAndGet() <= max) {
+                b = ByteBuffer.allocateDirect(size);
+            } else {
                 made.decrementAndGet();
-                return ByteBuffer.allocate(limit);
+                try {
+                    b = free.poll(waitMillis, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (b == null) {
+                    return null;
+                }
             }
-            b = ByteBuffer.allocateDirect(size);
         }
         b.clear().limit(limit);
         return b;

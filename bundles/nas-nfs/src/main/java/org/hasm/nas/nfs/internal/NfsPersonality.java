@@ -129,7 +129,7 @@ final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
             for (int port : plan.ports()) {
                 RpcTcpServer svc = new RpcTcpServer("hasm-nfs-" + plan.personality() + "-" + port,
                         new InetSocketAddress(address, port), programs, workers, records, NfsPersonality::inline, MAX_CONNECTIONS,
-                        events);
+                        RpcTcpServer.STALL_MS, events);
                 try {
                     svc.start();
                 } catch (IOException | RuntimeException e) {

@@ -96,6 +96,8 @@ final class NfsProgram implements RpcDispatchable {
      * in DEGRADED one SCM serves two personalities).
      */
     private static final int READ_BUFFERS = 8;
+    /** How long a READ waits for a buffer when all are lent before it answers JUKEBOX (the client asks again). */
+    static final long BUFFER_WAIT_MS = 2_000;
 
     // how many zero words (attributes_follow = FALSE) each procedure's failure arm holds
     private static final int[] FAIL_WORDS = {0, 0, 2, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 4, 3, 1, 1, 1, 1, 1, 2};
@@ -746,7 +748,10 @@ final class NfsProgram implements RpcDispatchable {
             throw new Failure(Nfs3.ERR_INVAL, "offset " + Long.toUnsignedString(a.offset) + " is beyond any file");
         }
         int count = (int) Math.min(Math.max(0, a.count & 0xffffffffL), Nfs3.MAX_IO);
-        ByteBuffer data = readBuffers.take(count);
+        ByteBuffer data = readBuffers.take(count, BUFFER_WAIT_MS);
+        if (data == null) {
+            throw new Failure(Nfs3.ERR_JUKEBOX, "every READ buffer is lent (replies being sent): asked again later");
+        }
         try {
             try (FileChannel ch = FileChannel.open(t.file, StandardOpenOption.READ)) {
                 long pos = a.offset;

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,7 +57,12 @@ import org.glassfish.grizzly.memory.MemoryManager;
  * <p>Bounds: a record (all its fragments) of at most {@link #MAX_RECORD} bytes and {@link #MAX_FRAGMENTS}
  * fragments, a record too short to be a call, more than {@code maxConnections} connections: the connection
  * is closed (with a notice at most every 10 s, counting the others). At most {@link #MAX_INLINE} calls of a
- * connection run on reading threads at once. Threads: {@code <name>-accept}, {@code <name>-watch} and
+ * connection run on reading threads at once. Memory stays bounded whatever clients send or leave unread: a
+ * large record waits at most {@link #BUFFER_WAIT_MS} for one of the pool's buffers (none: its connection is
+ * closed), a connection that holds one for a record it does not finish sending, or whose reply it does not
+ * read, within {@code stallMillis} is closed by the watchdog (which frees the buffer and the thread blocked
+ * in the write), and at most {@link #MAX_QUEUED} calls wait for or run on the workers: a reading thread that
+ * would queue more waits, and its client's sends wait in TCP. Threads: {@code <name>-accept}, {@code <name>-watch} and
  * {@code <name>-c<N>}, daemons; {@link #close} stops accepting, closes every connection, and waits (bounded)
  * for every thread, so that a call one of them is carrying out finishes undisturbed (it is never
  * interrupted: an interrupt would close a channel it reads or forces).
@@ -70,6 +76,13 @@ final class RpcTcpServer implements AutoCloseable {
     private static final int SMALL_RECORD = 16 * 1024;
     private static final long NOTICE_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long ACCEPT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** How long a large record waits for a buffer of the pool when all are lent. */
+    static final long BUFFER_WAIT_MS = 2_000;
+    /** Calls handed to the workers, waiting or running, at most. */
+    static final int MAX_QUEUED = 4096;
+    private static final long QUEUE_POLL_MS = 100;
+    /** How long, by default, a connection may hold a buffer or a blocked reply without finishing it. */
+    static final long STALL_MS = 30_000;
 
     /** A message this server cannot read at all: its connection is closed. */
     private static final class Garbage extends RuntimeException {
@@ -87,6 +100,8 @@ final class RpcTcpServer implements AutoCloseable {
     private final DirectBuffers records;
     private final Events events;
     private final int maxConnections;
+    private final long stallNanos;
+    private final Semaphore queued = new Semaphore(MAX_QUEUED);
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     /** Every thread this server started that has not ended: the acceptor, the watchdog, the readers. */
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
@@ -102,9 +117,13 @@ final class RpcTcpServer implements AutoCloseable {
     /**
      * @param records the large direct buffers (of {@link #MAX_RECORD} bytes) this server's connections borrow
      *     for a record larger than their own, shared with the personality's other servers
+     * @param stallMillis how long a connection may take to send a large record, or to read a reply, before it
+     *     is closed ({@link #STALL_MS})
      */
     RpcTcpServer(String name, InetSocketAddress bind, Map<OncRpcProgram, RpcDispatchable> programs,
-            ExecutorService workers, DirectBuffers records, Inline inline, int maxConnections, Events events) {
+            ExecutorService workers, DirectBuffers records, Inline inline, int maxConnections, long stallMillis,
+            Events events) {
+        this.stallNanos = TimeUnit.MILLISECONDS.toNanos(stallMillis);
         this.name = name;
         this.inline = inline;
         this.records = records;
@@ -249,6 +268,7 @@ final class RpcTcpServer implements AutoCloseable {
             long now = System.nanoTime();
             busy = false;
             for (Connection c : connections) {
+                c.closeIfStalled(now);
                 if (c.state.get() != RUNNING) {
                     continue;
                 }
@@ -286,6 +306,9 @@ final class RpcTcpServer implements AutoCloseable {
         volatile long runningSince;
         /** Calls of this connection being carried out by reading threads. */
         final AtomicInteger carrying = new AtomicInteger();
+        /** Since when a large record is being read into a lent buffer, or a reply written; 0: neither. */
+        private volatile long recordSince;
+        private volatile long replySince;
 
         Connection(SocketChannel channel) throws IOException {
             this.channel = channel;
@@ -298,6 +321,19 @@ final class RpcTcpServer implements AutoCloseable {
         void startReader() {
             state.set(READING);
             started(name + "-c" + numbers.incrementAndGet(), this::read);
+        }
+
+        /** Closes the connection if a large record or a reply has been under way longer than the bound. */
+        void closeIfStalled(long now) {
+            long r = recordSince;
+            long w = replySince;
+            String why = r != 0 && now - r > stallNanos ? "a large record not sent whole"
+                    : w != 0 && now - w > stallNanos ? "a reply not read" : null;
+            if (why != null && channel.isOpen()) {
+                notice(name + ": connection from " + remote + " closed: " + why + " within "
+                        + TimeUnit.NANOSECONDS.toMillis(stallNanos) + " ms");
+                close(); // the thread blocked on it fails and gives its buffer back
+            }
         }
 
         /** @return whether bytes of this connection wait to be read */
@@ -372,18 +408,33 @@ final class RpcTcpServer implements AutoCloseable {
                 lent = record;
             }
             try {
+                // a full queue holds this reading thread (and the client's sends, in TCP) until a call ends
+                while (!queued.tryAcquire(QUEUE_POLL_MS, TimeUnit.MILLISECONDS)) {
+                    if (closed || !channel.isOpen()) {
+                        throw new RejectedExecutionException("closed while waiting for the workers");
+                    }
+                }
+            } catch (InterruptedException | RejectedExecutionException e) {
+                if (lent != null) {
+                    records.give(lent);
+                }
+                throw new Garbage("the personality is closing");
+            }
+            try {
                 workers.execute(() -> {
                     try {
                         call(xdr);
                     } catch (Garbage e) {
                         refused(e.getMessage());
                     } finally {
+                        queued.release();
                         if (lent != null) {
                             records.give(lent);
                         }
                     }
                 });
             } catch (RejectedExecutionException e) {
+                queued.release();
                 if (lent != null) {
                     records.give(lent);
                 }
@@ -420,7 +471,13 @@ final class RpcTcpServer implements AutoCloseable {
                     }
                     if (record.remaining() < length) {
                         // this thread's own buffer is too small (the bound above keeps a lent one large enough)
-                        ByteBuffer large = records.take(MAX_RECORD);
+                        ByteBuffer large = records.take(MAX_RECORD, BUFFER_WAIT_MS);
+                        if (large == null) {
+                            refused("no buffer for a large record free within " + BUFFER_WAIT_MS + " ms");
+                            lendBack(record, small);
+                            return null;
+                        }
+                        recordSince = System.nanoTime();
                         small.flip();
                         large.put(small);
                         record = large;
@@ -430,6 +487,7 @@ final class RpcTcpServer implements AutoCloseable {
                     fill(part);
                     record.position(end);
                     if ((m & LAST_FRAGMENT) != 0) {
+                        recordSince = 0;
                         if (record.position() < 24) { // given back below, with every failure
                             throw new Garbage("a record of " + record.position() + " bytes, too short for a call");
                         }
@@ -437,6 +495,7 @@ final class RpcTcpServer implements AutoCloseable {
                     }
                 }
             } catch (IOException | RuntimeException e) {
+                recordSince = 0;
                 lendBack(record, small);
                 throw e;
             }
@@ -523,8 +582,13 @@ final class RpcTcpServer implements AutoCloseable {
                     replyMark.putInt(0, (int) length | LAST_FRAGMENT);
                     all[0] = replyMark;
                     long total = length + Integer.BYTES;
-                    while (written < total) {
-                        written += channel.write(all);
+                    replySince = System.nanoTime();
+                    try {
+                        while (written < total) {
+                            written += channel.write(all);
+                        }
+                    } finally {
+                        replySince = 0;
                     }
                 }
                 handler.completed((int) written, attachment);

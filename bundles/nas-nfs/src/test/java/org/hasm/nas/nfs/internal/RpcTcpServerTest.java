@@ -31,6 +31,9 @@ import org.junit.jupiter.api.Test;
 class RpcTcpServerTest {
     private static final int PROGRAM = 0x2000_0042;
     private static final int WAIT = 1;
+    /** Replies of 1 MiB (procedure 2): large enough to fill the socket's buffers of a client that reads none. */
+    private static final int LARGE = 2;
+    private static final long STALL_MS = 500;
 
     private final CountDownLatch started = new CountDownLatch(1);
     private final CountDownLatch release = new CountDownLatch(1);
@@ -50,6 +53,19 @@ class RpcTcpServerTest {
                     Thread.currentThread().interrupt();
                 }
             }
+            if (call.getProcedure() == LARGE) {
+                call.reply(new org.dcache.oncrpc4j.xdr.XdrAble() {
+                    @Override
+                    public void xdrDecode(org.dcache.oncrpc4j.xdr.XdrDecodingStream xdr) {
+                    }
+
+                    @Override
+                    public void xdrEncode(org.dcache.oncrpc4j.xdr.XdrEncodingStream xdr) {
+                        ((org.dcache.oncrpc4j.xdr.Xdr) xdr).xdrEncodeShallowByteBuffer(ByteBuffer.allocate(1 << 20));
+                    }
+                });
+                return;
+            }
             call.reply(XdrVoid.XDR_VOID);
         };
         workers = Executors.newFixedThreadPool(4, r -> {
@@ -60,7 +76,7 @@ class RpcTcpServerTest {
         port = Fixture.freePort();
         server = new RpcTcpServer("hasm-nfs-T-" + port, new InetSocketAddress(TestServer.ADDRESS, port),
                 Map.of(new OncRpcProgram(PROGRAM, 1), program), workers, new DirectBuffers(2, RpcTcpServer.MAX_RECORD),
-                (prog, proc) -> true, 4, events); // every call may run on its reading thread: the hand-off is what is tested
+                (prog, proc) -> true, 4, STALL_MS, events); // every call may run on its reading thread: the hand-off is what is tested
         server.start();
     }
 
@@ -114,6 +130,52 @@ class RpcTcpServerTest {
             c.call(PROGRAM, 1, 0, null);
         }
         assertTrue(events.warnings.stream().anyMatch(w -> w.contains("a record of more than")), events.warnings.toString());
+    }
+
+    @Test
+    void connectionsThatDeclareLargeRecordsAndSendNothingHoldNoMemoryAndAreClosed() throws Exception {
+        java.util.List<RpcClient> idle = new java.util.ArrayList<>();
+        try {
+            // the pool has 2 buffers: two hold them, the third finds none and is closed; all three later
+            for (int i = 0; i < 3; i++) {
+                RpcClient c = new RpcClient(TestServer.ADDRESS, port, 5_000);
+                idle.add(c);
+                c.raw(ByteBuffer.allocate(4).putInt(0x80000000 | (RpcTcpServer.MAX_RECORD - 1)).array());
+            }
+            Fixture.await("the three connections accepted", Duration.ofSeconds(5), () -> server.connections() == 3
+                    || !events.warnings.isEmpty());
+            Fixture.await("the idle connections closed", Duration.ofSeconds(10), () -> server.connections() == 0);
+            assertTrue(events.warnings.stream().anyMatch(w -> w.contains("no buffer for a large record free within")
+                    || w.contains("a large record not sent whole")), events.warnings.toString());
+            // the buffers are back: a large record goes through
+            try (RpcClient c = new RpcClient(TestServer.ADDRESS, port, 5_000)) {
+                byte[] call = c.callBytes(7, PROGRAM, 1, 0, null);
+                byte[] padded = java.util.Arrays.copyOf(call, 64 * 1024); // trailing bytes a VOID call ignores
+                c.raw(ByteBuffer.allocate(4 + padded.length).putInt(0x80000000 | padded.length).put(padded).array());
+                assertEquals(7, c.nextReplyXid());
+            }
+        } finally {
+            for (RpcClient c : idle) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void aClientThatReadsNoReplyIsClosedAndTheWorkersServeTheOthers() throws Exception {
+        try (RpcClient greedy = new RpcClient(TestServer.ADDRESS, port, 5_000)) {
+            // calls whose replies of 1 MiB it never reads: the writes block once the socket's buffers are full
+            Fixture.await("the connection accepted", Duration.ofSeconds(5), () -> server.connections() == 1);
+            for (int i = 0; i < 16; i++) {
+                greedy.send(100 + i, PROGRAM, 1, LARGE, null);
+            }
+            Fixture.await("the greedy connection closed", Duration.ofSeconds(10), () -> server.connections() == 0);
+            assertTrue(events.warnings.stream().anyMatch(w -> w.contains("a reply not read within " + STALL_MS)),
+                    events.warnings.toString());
+        }
+        try (RpcClient c = new RpcClient(TestServer.ADDRESS, port, 5_000)) {
+            c.call(PROGRAM, 1, 0, null);
+        }
     }
 
     @Test
