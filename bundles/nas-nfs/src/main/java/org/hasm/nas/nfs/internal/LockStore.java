@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
+import org.hasm.spi.storage.FencedException;
 
 /**
  * The lock table of one volume, kept on the volume ({@code .hasm-nfs/locks.log}) so that the SCM that
@@ -79,6 +80,7 @@ final class LockStore implements AutoCloseable {
             throw new IOException(file + " was written at epoch " + newest + " of the volume, after this SCM's "
                     + epoch + ": another SCM owns it now");
         }
+        Records.deleteTemporaries(file); // what a crash left of a rewrite
         if (why != null) {
             newest = Long.MIN_VALUE;
             Files.move(file, file.resolveSibling(FILE + ".damaged"), StandardCopyOption.REPLACE_EXISTING);
@@ -309,11 +311,16 @@ final class LockStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Rewrites the log with the table alone. Never by a stale owner: the log is read for its newest epoch
+     * before and again after the new one is written (a paused SCM that wakes after a takeover must not put
+     * its old table over the new owner's log), and the new one is written under a name of this writer's own.
+     */
     private void compact() throws IOException {
-        Path tmp = file.resolveSibling("." + FILE + ".tmp");
+        requireNoNewerEpoch();
+        Path tmp = Records.temporary(file);
         int n = 1;
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             Records.append(out, MAGIC, header());
             for (Map.Entry<Long, List<LockTable.Lock>> e : table.locks().entrySet()) {
                 for (LockTable.Lock l : e.getValue()) {
@@ -335,12 +342,48 @@ final class LockStore implements AutoCloseable {
                 }
             }
             out.force(true);
+            requireNoNewerEpoch();
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
         }
         log.close();
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         forceFolder();
         log = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         records = n;
+    }
+
+    /** @throws FencedException if the log holds an epoch after this SCM's: another SCM owns the volume now */
+    private void requireNoNewerEpoch() throws IOException {
+        long now = newestEpoch(file);
+        if (now > epoch) {
+            throw new FencedException(file + " holds epoch " + now + " of the volume, after this SCM's " + epoch
+                    + ": not rewritten");
+        }
+    }
+
+    /** @return the newest epoch among the whole records of a log, {@code Long.MIN_VALUE} for none */
+    static long newestEpoch(Path file) throws IOException {
+        ByteBuffer b;
+        try {
+            b = ByteBuffer.wrap(Files.readAllBytes(file));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Long.MIN_VALUE;
+        }
+        long newest = Long.MIN_VALUE;
+        while (b.remaining() >= 12) {
+            int magic = b.getInt();
+            int length = b.getInt();
+            b.getInt(); // CRC: a record that is cut short or damaged ends the reading, whatever its epoch
+            if (magic != MAGIC || length < 9 || length > b.remaining()) {
+                break;
+            }
+            int at = b.position();
+            newest = Math.max(newest, b.getLong(at + 1));
+            b.position(at + length);
+        }
+        return newest;
     }
 
     private void forceFolder() throws IOException {

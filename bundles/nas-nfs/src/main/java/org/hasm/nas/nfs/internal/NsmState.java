@@ -92,6 +92,7 @@ final class NsmState {
             write();
         }
         this.damaged = why;
+        Records.deleteTemporaries(file); // what a crash left of a rewrite (this SCM owns the volume: not stale)
     }
 
     /** The file was written by an owner of a newer epoch: this SCM is the stale one. */
@@ -141,9 +142,9 @@ final class NsmState {
         }
     }
 
-    private void write() throws IOException {
+    /** @throws Stale if the file was written at a newer epoch: a paused SCM that woke after the takeover */
+    private void requireNoNewerEpoch() throws IOException {
         try {
-            // a paused SCM that wakes after the takeover must not put its old view over the new owner's
             byte[] now = Files.readAllBytes(file);
             if (now.length >= 16 && ByteBuffer.wrap(now).getInt() == MAGIC && ByteBuffer.wrap(now).getLong(8) > epoch) {
                 throw new Stale(file + " was written at a newer epoch of the volume than this SCM's " + epoch);
@@ -151,6 +152,12 @@ final class NsmState {
         } catch (NoSuchFileException e) {
             // the first write
         }
+    }
+
+    private void write() throws IOException {
+        // a paused SCM that wakes after the takeover must not put its old view over the new owner's: checked
+        // before and again after the new version is written, under a name of this writer's own
+        requireNoNewerEpoch();
         int size = 24;
         for (Peer p : peers) {
             size += 6 + len(p.name) + len(p.address) + len(p.server);
@@ -176,14 +183,17 @@ final class NsmState {
         CRC32 c = new CRC32();
         c.update(bytes, 8, bytes.length - 8);
         ByteBuffer.wrap(bytes).putInt(4, (int) c.getValue());
-        Path tmp = file.resolveSibling("." + FILE + ".tmp");
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        Path tmp = Records.temporary(file);
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ByteBuffer w = ByteBuffer.wrap(bytes);
             while (w.hasRemaining()) {
                 out.write(w);
             }
             out.force(true);
+            requireNoNewerEpoch();
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Records.forceFolder(file.getParent());

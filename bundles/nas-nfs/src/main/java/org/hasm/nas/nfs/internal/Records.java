@@ -3,6 +3,7 @@ package org.hasm.nas.nfs.internal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32;
@@ -28,6 +29,29 @@ final class Records {
         CRC32 c = new CRC32();
         c.update(payload);
         return (int) c.getValue();
+    }
+
+    /**
+     * @return a name beside {@code file} for a new version of it that no other writer uses (both SCMs may
+     *     rewrite the same file: a paused one that woke after a takeover, and the new owner), ending in
+     *     {@value #TEMPORARY}
+     */
+    static Path temporary(Path file) {
+        return file.resolveSibling("." + file.getFileName() + "."
+                + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + TEMPORARY);
+    }
+
+    static final String TEMPORARY = ".tmp";
+
+    /** Deletes what a crash left of {@link #temporary} versions of {@code file}. */
+    static void deleteTemporaries(Path file) throws IOException {
+        String prefix = "." + file.getFileName() + ".";
+        try (java.nio.file.DirectoryStream<Path> s = Files.newDirectoryStream(file.getParent(),
+                p -> p.getFileName().toString().startsWith(prefix) && p.getFileName().toString().endsWith(TEMPORARY))) {
+            for (Path p : s) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** Makes a rename or a creation in the folder durable. */

@@ -106,6 +106,7 @@ final class ReplyCache implements AutoCloseable {
             throw new FencedException(file + " holds epoch " + l.newest + " of the volume, after this SCM's " + epoch
                     + ": another SCM owns it now");
         }
+        Records.deleteTemporaries(file); // what a crash left of a rewrite
         log = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         try {
             if (log.size() > l.good) {
@@ -329,9 +330,8 @@ final class ReplyCache implements AutoCloseable {
             throw new FencedException(file + " holds epoch " + newest + " of the volume, after this SCM's " + epoch
                     + ": not rewritten");
         }
-        Path tmp = file.resolveSibling("." + FILE + ".tmp");
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        Path tmp = Records.temporary(file); // a name of this writer's own: the other SCM may rewrite it too
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             for (Foreign f : foreign) {
                 Records.append(out, f.magic(), f.payload()); // before this epoch: as old as they are
             }
@@ -340,6 +340,15 @@ final class ReplyCache implements AutoCloseable {
                 Records.append(out, MAGIC, payload(e.getKey(), e.getValue().time, e.getValue().reply));
             }
             out.force(true);
+            // and again now that it is written: a pause meanwhile may have ended this SCM's ownership
+            long now = load(false).newest;
+            if (now > epoch) {
+                throw new FencedException(file + " holds epoch " + now + " of the volume, after this SCM's " + epoch
+                        + ": not rewritten");
+            }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
         }
         log.close();
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

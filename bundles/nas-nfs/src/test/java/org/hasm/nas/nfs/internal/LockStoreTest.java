@@ -141,7 +141,9 @@ class LockStoreTest {
             s.force();
         }
         assertTrue(Files.size(dir.resolve(LockStore.FILE)) < 200_000, "rewritten: " + Files.size(dir.resolve(LockStore.FILE)));
-        assertTrue(!Files.exists(dir.resolve("." + LockStore.FILE + ".tmp")));
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(dir.resolve(LockStore.FILE)), left.toList(), "no temporary file left");
+        }
         try (LockStore s = new LockStore(dir, 1)) {
             assertNull(s.lost());
             assertEquals(1, s.table().size(), s.table().describe());
@@ -172,6 +174,39 @@ class LockStoreTest {
             assertTrue(state.contains("a/1/") && state.contains("c/1/") && !state.contains("b/1/"), state);
         }
         assertThrows(java.io.IOException.class, () -> new LockStore(dir, 5), "an SCM of an older epoch is the stale one");
+    }
+
+    @Test
+    void aStaleOwnerNeverRewritesTheLogOverTheNewOwners(@TempDir Path dir) throws Exception {
+        LockTable.Owner a = owner("a", 1);
+        LockTable.Owner c = owner("c", 1);
+        try (LockStore old = new LockStore(dir, 4)) {
+            assertNull(old.lock(1, a, true, 0, 9));
+            old.force();
+            try (LockStore taker = new LockStore(dir, 5)) {
+                assertNull(taker.lock(1, c, true, 20, 29));
+                taker.force();
+                // the old owner wakes from a pause in the middle of changes that fill its log to a rewrite
+                java.io.IOException refused = assertThrows(java.io.IOException.class, () -> {
+                    for (int i = 0; i < 5_000; i++) {
+                        old.lock(2, a, true, i, i);
+                        old.unlock(2, a, i, i);
+                    }
+                });
+                assertTrue(refused.getMessage().contains("after this SCM's 4: not rewritten"), refused.getMessage());
+                assertNull(taker.lock(1, c, true, 40, 49));
+                taker.force();
+            }
+        }
+        try (LockStore next = new LockStore(dir, 6)) {
+            assertNull(next.lost());
+            String state = next.table().describe();
+            assertTrue(state.contains("c/1/"), "the new owner's locks are there: " + state);
+            assertNotNull(next.table().conflict(1, owner("d", 1), true, 45, 45), "the last one too: " + state);
+        }
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(dir.resolve(LockStore.FILE)), left.toList(), "no temporary file left");
+        }
     }
 
     @Test

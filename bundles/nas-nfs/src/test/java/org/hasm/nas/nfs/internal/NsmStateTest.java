@@ -62,4 +62,16 @@ class NsmStateTest {
         assertThrows(NsmState.Stale.class, () -> new NsmState(dir, 4, 5));
         assertEquals(3, new NsmState(dir, 4, 7).state());
     }
+
+    @Test
+    void whatACrashLeftOfARewriteIsDeletedByTheNextOwner(@TempDir Path dir) throws Exception {
+        new NsmState(dir, 4, 1).addPeer(new NsmState.Peer("a", "1", "x"));
+        java.nio.file.Files.writeString(dir.resolve("." + NsmState.FILE + ".5f3a.tmp"), "half");
+        java.nio.file.Files.writeString(dir.resolve("." + NsmState.FILE + ".tmp"), "an earlier release's");
+        NsmState next = new NsmState(dir, 4, 2);
+        assertEquals(1, next.peers().size());
+        try (var left = java.nio.file.Files.list(dir)) {
+            assertEquals(java.util.List.of(dir.resolve(NsmState.FILE)), left.toList());
+        }
+    }
 }
