@@ -55,14 +55,17 @@ final class ReleaseGate extends ValveBase implements AccessLog {
     @Override
     public void invoke(Request request, Response response) throws IOException, ServletException {
         if (request.getDispatcherType() != DispatcherType.ASYNC) {
+            // counted before closed is read: drain() sets closed, then reads the count, so a request is either
+            // refused here or waited for there, never admitted unseen
+            running.incrementAndGet();
             if (closed) {
+                running.decrementAndGet();
                 // counted as refused by the metrics; nothing is written, the connection is closed
                 response.setStatus(503);
                 response.getCoyoteResponse().action(ActionCode.CLOSE_NOW, null);
                 return;
             }
             request.setNote(ADMITTED, Boolean.TRUE);
-            running.incrementAndGet();
         }
         getNext().invoke(request, response);
         if (closed && !response.isCommitted()) {
