@@ -235,10 +235,11 @@ final class NsmState {
         if (peers.contains(p)) {
             return true;
         }
-        if (peers.size() >= max) {
+        // a client kept already whose address changed takes its own place: it needs no room
+        boolean replaced = peers.removeIf(q -> q.name.equals(p.name) && q.server.equals(p.server));
+        if (!replaced && peers.size() >= max) {
             return false;
         }
-        peers.removeIf(q -> q.name.equals(p.name) && q.server.equals(p.server));
         peers.add(p);
         write();
         return true;

@@ -36,6 +36,8 @@ class NsmStateTest {
         assertTrue(s.addPeer(new NsmState.Peer("b", "1", "x")));
         assertTrue(s.addPeer(new NsmState.Peer("a", "1", "x")), "one kept already");
         assertEquals(false, s.addPeer(new NsmState.Peer("c", "1", "x")));
+        assertTrue(s.addPeer(new NsmState.Peer("b", "2", "x")), "a kept client at a new address needs no room");
+        assertEquals(2, s.peers().size());
         s.removePeer("a");
         assertTrue(s.addPeer(new NsmState.Peer("c", "1", "x")));
     }
