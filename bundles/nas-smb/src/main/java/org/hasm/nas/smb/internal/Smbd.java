@@ -42,7 +42,9 @@ final class Smbd {
     /** Probing the port until smbd listens: at most this long after a start before it is called slow. */
     private static final long LISTEN_WARN_MS = 10_000;
     private static final long JOIN_EXTRA_MS = 2_000;
-    private static final long LOG_ROTATE_BYTES = 1 << 20;
+    static final long LOG_ROTATE_BYTES = 1 << 20;
+    /** How often the log's size is looked at while smbd runs. */
+    private static final long LOG_CHECK_NANOS = TimeUnit.SECONDS.toNanos(10);
     /**
      * The environment variable hasm's {@code process} fence agent looks for: a process that carries
      * it with an SCM's node folder is that SCM's, and is stopped when the SCM is fenced.
@@ -276,8 +278,13 @@ final class Smbd {
         }
         long started = System.nanoTime();
         boolean slowSaid = false;
+        long nextLogCheck = started;
         // bounded: ends when smbd ends, a volume is lost, the watchdog is gone, or on close()
         while (true) {
+            if (System.nanoTime() - nextLogCheck >= 0) {
+                nextLogCheck = System.nanoTime() + LOG_CHECK_NANOS;
+                keepBounded(log.toPath());
+            }
             if (closing) {
                 stop(smbd, watchdog);
                 return "stopped";
@@ -393,6 +400,25 @@ final class Smbd {
             return lines.isEmpty() ? "(none)" : lines.get(lines.size() - 1).strip();
         } catch (IOException e) {
             return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /**
+     * While smbd runs: its output is appended to the log ({@code O_APPEND}), so a log over the bound is copied
+     * aside and cut in place, and smbd's next line starts it again (a line written between the copy and the cut
+     * is lost; the log never fills the data folder). Tried again at the next check if it fails.
+     */
+    static void keepBounded(Path log) {
+        try {
+            if (Files.size(log) > LOG_ROTATE_BYTES) {
+                Files.copy(log, log.resolveSibling(log.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(log,
+                        java.nio.file.StandardOpenOption.WRITE)) {
+                    ch.truncate(0);
+                }
+            }
+        } catch (IOException e) {
+            // the next check tries again
         }
     }
 
