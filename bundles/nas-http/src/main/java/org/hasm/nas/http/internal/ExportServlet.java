@@ -159,6 +159,21 @@ final class ExportServlet extends WebdavServlet {
         if ("PUT".equals(method) && !admitPut(req, resp)) {
             return;
         }
+        if (LOCK_METHODS.contains(method) && target.locks().shared()) {
+            // one LOCK or UNLOCK of the export at a time, with its storing: a lock table put back after a store
+            // that failed ({@link DavLocks#revert}) then holds no lock another request was granted meanwhile,
+            // and told it holds (its store would have found nothing left to store)
+            synchronized (target.locks()) {
+                serveAndStore(req, resp, method, path, modifying);
+            }
+            return;
+        }
+        serveAndStore(req, resp, method, path, modifying);
+    }
+
+    /** Lets Tomcat answer, then stores what the request changed in the lock table before the answer goes. */
+    private void serveAndStore(HttpServletRequest req, HttpServletResponse resp, String method, String path,
+            boolean modifying) throws ServletException, IOException {
         HeldResponse held = CHANGES_LOCKS.contains(method) && target.locks().shared() ? new HeldResponse(resp) : null;
         try {
             super.service(req, held == null ? resp : held);

@@ -143,9 +143,11 @@ final class TomcatLocks {
                 List<String> tokens = (List<String>) SHARED_TOKENS.get(container);
                 tokens.add(l.token());
             }
-            resource.clear();
-            shared.clear();
+            // never cleared first: a lock both tables hold is never missing meanwhile (a PUT running beside this
+            // would find its resource unlocked)
+            resource.keySet().retainAll(newResource.keySet());
             resource.putAll(newResource);
+            shared.keySet().retainAll(newShared.keySet());
             shared.putAll(newShared);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot restore Tomcat's WebDAV locks: " + e, e);
