@@ -389,7 +389,7 @@ final class FileIds {
                         continue;
                     }
                     String name = p.getFileName().toString();
-                    boolean useless = name.startsWith(".") && name.endsWith(".tmp")
+                    boolean useless = name.startsWith(".") && name.endsWith(Records.TEMPORARY)
                             || name.length() == 16 && leadsNowhere(HexFormat.fromHexDigitsToLong(name),
                                     Files.readString(p, StandardCharsets.UTF_8), folders);
                     if (useless && Files.deleteIfExists(p)) {
@@ -578,7 +578,7 @@ final class FileIds {
     }
 
     private void write(Path f, String entry) throws IOException {
-        Path tmp = f.resolveSibling("." + f.getFileName() + "." + Thread.currentThread().getId() + ".tmp");
+        Path tmp = Records.temporary(f);
         Files.writeString(tmp, entry, StandardCharsets.UTF_8);
         try {
             Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
