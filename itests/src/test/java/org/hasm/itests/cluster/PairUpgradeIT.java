@@ -98,6 +98,10 @@ class PairUpgradeIT {
             JsonNode u = upgradeDocument(pair, A);
             assertEquals("DONE", u.path("status").asText(), u.toString());
             assertEquals(before, u.path("from").asText());
+            // the staged jars go once the upgrade is DONE on both SCMs: the shared storage keeps none per upgrade
+            Path staged = pair.shared().resolve("upgrade");
+            Await.until("the staged jars deleted after the upgrade", STEP, () -> stagedFiles(staged).isEmpty(),
+                    () -> stagedFiles(staged) + "\n" + pair.diagnostics());
             for (JsonNode s : u.path("steps")) {
                 assertEquals("done", s.path("outcome").asText(), u.toString());
                 assertTrue(s.path("millis").asLong() >= 0, u.toString());
@@ -245,6 +249,16 @@ class PairUpgradeIT {
 
     private static String runningOf(Pair pair, Scm scm) {
         return moduleVersion(pair.status(scm), "example");
+    }
+
+    /** @return the jars and bundle lists staged in {@code folder} */
+    private static List<String> stagedFiles(Path folder) {
+        try (java.util.stream.Stream<Path> all = java.nio.file.Files.list(folder)) {
+            return all.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".jar") || n.endsWith(".list"))
+                    .sorted().toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The version both SCMs run once the upgrade ended: its new one if resumed to DONE, its old one if aborted. */

@@ -4,10 +4,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.CRC32;
 
 /**
@@ -196,6 +198,24 @@ record UpgradePlan(String id, String bundle, String from, String to, String jar,
     UpgradePlan conductedBy(String scm) {
         return new UpgradePlan(id, bundle, from, to, jar, sha256, first, second, steps, current, status, cause,
                 previousJar, previousSha256, scm, target, swapBack);
+    }
+
+    /**
+     * Whether the upgrade is over and left the pair on one known version: {@code DONE}, {@code ROLLED_BACK} or
+     * {@code ABORTED}. Not {@code FAILED}: an undo step failed, the pair may be left half-way, and the operator
+     * putting it right may need the staged jars.
+     */
+    boolean finished() {
+        return status == Status.DONE || status == Status.ROLLED_BACK || status == Status.ABORTED;
+    }
+
+    /**
+     * @return the names of the files in the upgrade folder that this plan reads itself: a bundle's two jars, a
+     *     feature's two lists (the jars those name are read through them); none for a distribution, whose
+     *     folders lie elsewhere
+     */
+    Set<String> staged() {
+        return target == Target.DISTRIBUTION ? Set.of() : new HashSet<>(List.of(jar, previousJar));
     }
 
     /** @return the staged jar of {@code version} and its SHA-256: the new one or the exact previous one */

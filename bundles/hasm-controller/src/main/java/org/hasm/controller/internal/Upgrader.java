@@ -16,6 +16,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import java.util.jar.JarInputStream;
 import java.util.jar.Manifest;
@@ -46,6 +48,9 @@ import org.osgi.framework.BundleException;
  * and the peer, now MASTER, carries on. A MASTER that finds a plan conducted by an SCM lost in the
  * middle of another step holds it until the operator resumes or aborts.
  *
+ * <p>The MASTER also deletes the staged files no plan needs any more ({@link StagedCleanup}): after a
+ * plan finished, and at its first look for files the plan in progress does not name.
+ *
  * <p>Threads: "hasm-upgrade" (the conductor: the only writer of the plan on this SCM, and of
  * {@link #acted} and {@link #held}) and "hasm-upgrade-install" (installs ordered by the peer, one at
  * a time); both end in {@link #close()} with a bounded join.
@@ -73,6 +78,13 @@ final class Upgrader {
         return t;
     });
     private final Object wake = new Object();
+    // held from the first jar an upgrade stages to its plan written: the cleanup never takes a jar being staged
+    private final ReentrantLock planning = new ReentrantLock();
+    // deletes the staged files nothing needs any more; conductor thread only
+    private final StagedCleanup cleanup;
+    // installs and restarts under way here, ordered by the peer (queued or running) or carried out by the conductor
+    // on this SCM: the cleanup waits for them, since the plan that asked may have ended meanwhile
+    private final AtomicInteger installsInFlight = new AtomicInteger();
     // the deploy folder's rollback, looked at on the conductor's thread
     private final DeployedBundles deployed;
     private volatile boolean running = true;
@@ -111,6 +123,7 @@ final class Upgrader {
         this.dwell = dwell;
         this.tick = tick;
         this.deployed = new DeployedBundles(context, scm::modules, sink, scm.settings().scm());
+        this.cleanup = new StagedCleanup(sink, planning);
         this.conductor = new Thread(this::run, "hasm-upgrade");
         this.conductor.setDaemon(true);
         scm.upgrades(this::answer);
@@ -197,6 +210,7 @@ final class Upgrader {
         }
         byte[] previous = previousJar(running, from, upgraded());
         String writer = self;
+        planning.lock();
         try {
             String newName = identity[0] + "-" + identity[1] + ".jar";
             String oldName = identity[0] + "-" + from + ".jar";
@@ -213,6 +227,8 @@ final class Upgrader {
             return view(plan);
         } catch (IOException e) {
             throw new IllegalStateException("the upgrade cannot be kept on the shared storage: " + e.getMessage(), e);
+        } finally {
+            planning.unlock();
         }
     }
 
@@ -361,6 +377,7 @@ final class Upgrader {
             throw new IllegalArgumentException("every bundle of the feature " + feature.name() + " " + feature.version()
                     + " runs in that version already");
         }
+        planning.lock();
         try {
             Map<String, String> sums = new LinkedHashMap<>();
             for (Map.Entry<String, byte[]> j : jars.entrySet()) {
@@ -383,6 +400,8 @@ final class Upgrader {
             return view(plan);
         } catch (IOException e) {
             throw new IllegalStateException("the upgrade cannot be kept on the shared storage: " + e.getMessage(), e);
+        } finally {
+            planning.unlock();
         }
     }
 
@@ -416,19 +435,7 @@ final class Upgrader {
 
     /** @return the staged list's lines as {bsn, version, jar, sha256}, once its SHA-256 is the plan's */
     private List<String[]> readList(String name, String sha256) throws IOException {
-        String text = new String(store().jar(name, sha256), java.nio.charset.StandardCharsets.UTF_8);
-        List<String[]> lines = new java.util.ArrayList<>();
-        for (String l : text.split("\n")) {
-            if (l.isBlank()) {
-                continue;
-            }
-            String[] f = l.split(" ");
-            if (f.length != 4) {
-                throw new IOException("the staged list " + name + " has a line that is not BSN VERSION JAR SHA256: " + l);
-            }
-            lines.add(f);
-        }
-        return lines;
+        return store().list(name, sha256);
     }
 
     /** Installs every bundle of a feature's staged list, each unless it runs that version already. */
@@ -549,6 +556,7 @@ final class Upgrader {
             swept = true;
         }
         UpgradePlan plan = store.read();
+        cleanup.look(store, plan, Instant.now(), this::agreement);
         Event order;
         synchronized (wake) {
             order = ordered;
@@ -767,10 +775,15 @@ final class Upgrader {
                     return;
                 }
                 if (step.scm().equals(self)) {
-                    if (plan.target() == UpgradePlan.Target.FEATURE) {
-                        installFeature(jar[0], jar[1]);
-                    } else {
-                        install(plan.bundle(), step.version(), jar[0], jar[1]);
+                    installsInFlight.incrementAndGet();
+                    try {
+                        if (plan.target() == UpgradePlan.Target.FEATURE) {
+                            installFeature(jar[0], jar[1]);
+                        } else {
+                            install(plan.bundle(), step.version(), jar[0], jar[1]);
+                        }
+                    } finally {
+                        installsInFlight.decrementAndGet();
                     }
                 } else {
                     Map<String, String> a = scm.ask(ASK, INSTALL, "bundle", plan.bundle(), "version", step.version(),
@@ -933,7 +946,12 @@ final class Upgrader {
             return Map.of(PeerMessages.TYPE, PeerServer.REFUSED, "reason", type + " without a bundle");
         }
         if (PROBE.equals(type)) {
-            return probe(bundle);
+            Map<String, String> a = probe(bundle);
+            if ("true".equals(m.get(StagedCleanup.ASK))) {
+                a.put(StagedCleanup.INSTALLING, String.valueOf(installsInFlight.get()));
+                a.put(StagedCleanup.PLAN, planKey());
+            }
+            return a;
         }
         if (INSTALL.equals(type)) {
             String version = m.get("version");
@@ -945,6 +963,7 @@ final class Upgrader {
             try {
                 // not on the link's thread: the old module's stop and shutDown may take their deadlines
                 installError = null;
+                installsInFlight.incrementAndGet();
                 installer.execute(() -> {
                     try {
                         if (bundle.startsWith(FEATURE_PREFIX)) {
@@ -955,9 +974,12 @@ final class Upgrader {
                     } catch (IOException | RuntimeException e) {
                         installError = e.getMessage();
                         sink.warn("upgrade: install of " + bundle + " " + version + " failed: " + e.getMessage());
+                    } finally {
+                        installsInFlight.decrementAndGet();
                     }
                 });
             } catch (RejectedExecutionException e) {
+                installsInFlight.decrementAndGet();
                 return Map.of(PeerMessages.TYPE, PeerServer.REFUSED, "reason", "the controller is stopping");
             }
             return Map.of(PeerMessages.TYPE, "OK");
@@ -980,6 +1002,7 @@ final class Upgrader {
             return Map.of(PeerMessages.TYPE, PeerServer.REFUSED, "reason", "the outcome of the last restart cannot be"
                     + " cleared: " + e.getMessage());
         }
+        installsInFlight.incrementAndGet();
         try {
             installer.execute(() -> {
                 try {
@@ -987,9 +1010,12 @@ final class Upgrader {
                 } catch (IOException | RuntimeException e) {
                     installError = e.getMessage();
                     sink.warn("upgrade: restart on " + dist + " failed: " + e.getMessage());
+                } finally {
+                    installsInFlight.decrementAndGet();
                 }
             });
         } catch (RejectedExecutionException e) {
+            installsInFlight.decrementAndGet();
             return Map.of(PeerMessages.TYPE, PeerServer.REFUSED, "reason", "the controller is stopping");
         }
         return Map.of(PeerMessages.TYPE, "OK");
@@ -1013,6 +1039,31 @@ final class Upgrader {
         sink.info("upgrade: " + scm.settings().scm() + " restarts on " + target + " (hasm "
                 + DistributionRelease.version(target) + ")");
         DistributionRelease.restart(context, target);
+    }
+
+    /* Whether the pair agrees that nothing reads a staged file the plan of KEY does not need (StagedCleanup):
+       null when it does; asked on the conductor's thread, the peer through UPGRADE_PROBE. */
+    private String agreement(String key) {
+        Map<String, String> a;
+        try {
+            a = scm.ask(ASK, PROBE, "bundle", DistributionRelease.CONTROLLER, StagedCleanup.ASK, "true");
+        } catch (IOException e) {
+            a = null;
+        }
+        return StagedCleanup.disagreement(key, installsInFlight.get(), scm.settings().peer(), a);
+    }
+
+    /* the key of the plan this SCM reads on the shared storage now, for the peer's cleanup; one line */
+    private String planKey() {
+        Path dir = shared.get();
+        if (dir == null) {
+            return "no shared storage";
+        }
+        try {
+            return StagedCleanup.key(new UpgradeStore(dir.resolve(FOLDER)).read());
+        } catch (IOException | RuntimeException e) {
+            return ("unreadable: " + e.getMessage()).replaceAll("[\r\n]+", " ");
+        }
     }
 
     /** This SCM and its module of {@code bundle}, as fields of a PROBE's answer. */
