@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -197,6 +198,14 @@ final class LockTable {
             shares.remove(file);
         }
         return changed;
+    }
+
+    /** @return the client hosts (caller names) that hold a lock or a share reservation here */
+    Set<String> callerNames() {
+        Set<String> names = new HashSet<>();
+        locks.values().forEach(l -> l.forEach(x -> names.add(x.owner.callerName)));
+        shares.values().forEach(l -> l.forEach(x -> names.add(x.callerName)));
+        return names;
     }
 
     /** Drops every lock and reservation of a client host (FREE_ALL, or its SM_NOTIFY). @return the files that had any */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -88,6 +89,9 @@ final class Locks implements AutoCloseable {
 
     private final String personality;
     private final VolumeState home;
+    // every volume of the personality's exports: whether a client host holds anything is asked of them all
+    private final List<VolumeState> all;
+    private final int maxPeers;
     private final NlmSettings settings;
     private final Events events;
     private final ThreadPoolExecutor callbacks;
@@ -97,9 +101,18 @@ final class Locks implements AutoCloseable {
     private NsmState nsm;
     private long nsmEpoch;
 
-    Locks(String personality, VolumeState home, NlmSettings settings, Events events) {
+    /** @param all the volumes of the personality's exports, {@code home} (the first export's) among them */
+    Locks(String personality, VolumeState home, List<VolumeState> all, NlmSettings settings, Events events) {
+        this(personality, home, all, settings, events, MAX_PEERS);
+    }
+
+    /** @param maxPeers how many client hosts the NSM state keeps at most */
+    Locks(String personality, VolumeState home, List<VolumeState> all, NlmSettings settings, Events events,
+            int maxPeers) {
         this.personality = personality;
         this.home = home;
+        this.all = List.copyOf(all);
+        this.maxPeers = maxPeers;
         this.settings = settings;
         this.events = events;
         this.callbacks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
@@ -150,7 +163,7 @@ final class Locks implements AutoCloseable {
         }
         if (nsm == null || nsmEpoch != owned.epoch()) {
             nsm = null;
-            nsm = new NsmState(home.root().resolve(FileIds.META), MAX_PEERS, owned.epoch());
+            nsm = new NsmState(home.root().resolve(FileIds.META), maxPeers, owned.epoch());
             nsmEpoch = owned.epoch();
             if (nsm.damaged() != null) {
                 events.warn("personality " + personality + ": the NSM state did not read (" + nsm.damaged()
@@ -246,7 +259,7 @@ final class Locks implements AutoCloseable {
         if (table.size() >= settings.lockEntries()) {
             return Nlm4.DENIED_NOLOCKS;
         }
-        if (monitored && !nsm().addPeer(new NsmState.Peer(a.lock.callerName, client, server))) {
+        if (monitored && !keepPeer(new NsmState.Peer(a.lock.callerName, client, server))) {
             return Nlm4.DENIED_NOLOCKS;
         }
         vl.waiters.removeIf(w -> w.file() == p.file() && w.same(o, a.exclusive, start, last));
@@ -289,6 +302,40 @@ final class Locks implements AutoCloseable {
         return Nlm4.GRANTED_OK;
     }
 
+    /**
+     * Keeps a client host among those the NSM state tells of a loss. When the table is full, the hosts that hold
+     * no lock or share on any volume of the personality, and wait for none, are forgotten first: a host that
+     * released everything it held has nothing a loss could take, so it needs no notification (it is kept again
+     * at its next lock). Only when this SCM has every volume's lock state at hand: a host's locks on a volume it
+     * does not own now are unknown, never taken for none.
+     *
+     * @return whether the host is (now) kept
+     */
+    private boolean keepPeer(NsmState.Peer p) throws IOException {
+        NsmState n = nsm();
+        if (n.addPeer(p)) {
+            return true;
+        }
+        Set<String> busy = new HashSet<>();
+        for (VolumeState v : all) {
+            if (v.current() == null) {
+                return false;
+            }
+            VolumeLocks vl = open(v);
+            busy.addAll(vl.store.table().callerNames());
+            vl.waiters.forEach(w -> busy.add(w.owner().callerName()));
+        }
+        unconfirmed.forEach(w -> busy.add(w.owner().callerName()));
+        int before = n.peers().size();
+        n.retainPeers(busy);
+        int forgotten = before - n.peers().size();
+        if (forgotten > 0) {
+            events.info("personality " + personality + ": the NSM state was full (" + maxPeers + " client hosts): "
+                    + forgotten + " that hold no lock forgotten");
+        }
+        return n.addPeer(p);
+    }
+
     /** Grants what waits on a file and can be granted now; the clients are called back once it is durable. */
     private void wake(VolumeLocks vl, long file, Volume owned) throws IOException {
         for (Iterator<Waiter> it = vl.waiters.iterator(); it.hasNext();) {
@@ -297,7 +344,7 @@ final class Locks implements AutoCloseable {
                 continue;
             }
             if (vl.store.table().size() >= settings.lockEntries()
-                    || !nsm().addPeer(new NsmState.Peer(w.owner().callerName(), w.client(), w.server()))) {
+                    || !keepPeer(new NsmState.Peer(w.owner().callerName(), w.client(), w.server()))) {
                 continue; // granted when it asks again, if there is room then
             }
             it.remove();

@@ -80,7 +80,8 @@ final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
         try {
             s.openExports(settings, volumes);
             s.nfs = new NfsProgram(s, handles, incarnation, events, requests);
-            s.locks = new Locks(plan.personality(), s.exports.values().iterator().next().volume, settings.nlm(), events);
+            s.locks = new Locks(plan.personality(), s.exports.values().iterator().next().volume,
+                    List.copyOf(s.volumes.values()), settings.nlm(), events);
             s.listen();
             return s;
         } catch (NfsPlan.NotServable | AddressTaken | RuntimeException e) {

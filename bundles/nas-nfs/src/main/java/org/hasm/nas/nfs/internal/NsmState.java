@@ -251,6 +251,13 @@ final class NsmState {
         }
     }
 
+    /** Forgets the peers whose name is not in {@code names}; written once if any went. */
+    void retainPeers(java.util.Set<String> names) throws IOException {
+        if (peers.removeIf(p -> !names.contains(p.name))) {
+            write();
+        }
+    }
+
     List<Peer> peers() {
         return List.copyOf(peers);
     }

@@ -427,6 +427,37 @@ class ProceduresTest {
     }
 
     @Test
+    void largeReadsAnswerTheFilesBytesWithTheRightCountAndEndOfFile() throws Exception {
+        byte[] content = new byte[200_003];
+        new java.util.Random(11).nextBytes(content);
+        Files.write(server.folder.resolve("big.bin"), content);
+        byte[] f = nfs.lookup(root, "big.bin");
+        // READs of 64 KiB and more, at odd offsets and counts, up to and past the end
+        for (int[] r : new int[][] {{0, 65_536}, {65_537, 70_001}, {190_000, 65_536}, {200_003, 65_536}, {300_000, 65_536}}) {
+            Xdr3.RangeArgs a = new Xdr3.RangeArgs();
+            a.fh = f;
+            a.offset = r[0];
+            a.count = r[1];
+            NfsClient.Result got = nfs.nfs(Nfs3.READ, a);
+            assertEquals(Nfs3.OK, got.status(), "READ at " + r[0]);
+            got.skipPostOp();
+            int count = got.rest().xdrDecodeInt();
+            boolean eof = got.rest().xdrDecodeBoolean();
+            byte[] data = got.rest().xdrDecodeDynamicOpaque();
+            int from = Math.min(r[0], content.length);
+            int to = Math.min(r[0] + r[1], content.length);
+            assertEquals(to - from, count, "count at " + r[0]);
+            assertArrayEquals(Arrays.copyOfRange(content, from, to), data, "bytes at " + r[0]);
+            assertEquals(to == content.length, eof, "eof at " + r[0]);
+        }
+        assertArrayEquals(Arrays.copyOfRange(content, 10, 20), nfs.read(f, 10, 10), "a small READ after them");
+        server.volume.owned.set(false);
+        Xdr3.RangeArgs lost = range(f);
+        lost.count = 65_536;
+        assertEquals(Nfs3.ERR_JUKEBOX, nfs.status(Nfs3.READ, lost), "a large READ of a volume not owned");
+    }
+
+    @Test
     void aVolumeThisScmDoesNotOwnIsNotServed() throws Exception {
         byte[] f = nfs.create(root, "secret.txt");
         nfs.write(f, 0, "data".getBytes(StandardCharsets.UTF_8), Nfs3.FILE_SYNC);
