@@ -81,13 +81,19 @@ final class Namespace {
         }
     }
 
-    /** Puts a staged folder or symbolic link in place under its name, refusing a name that is taken. */
+    /**
+     * Puts a staged folder or symbolic link in place under its name, refusing a name that is taken: in one step
+     * where the system has it ({@link NoReplace}); elsewhere the name is checked and then renamed over, and a
+     * name made by another client in between (an empty folder) would be replaced.
+     */
     private static void rename(Path staged, Path file) throws IOException {
         try {
-            if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-                throw new FileAlreadyExistsException(file.toString());
+            if (!NoReplace.move(staged, file)) {
+                if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new FileAlreadyExistsException(file.toString());
+                }
+                Files.move(staged, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             }
-            Files.move(staged, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(staged); // left only when the name was taken: an empty folder, or a link itself
         }

@@ -161,7 +161,8 @@ public class NfsModule implements HaModule, ServiceRequests {
         }
         server = new NfsServer(settings, this::volume, readiness, new Handles(mac),
                 givenIncarnation != null ? givenIncarnation : node::incarnation, events(), requests);
-        log("init: SCM " + ctx.scm());
+        log("init: SCM " + ctx.scm() + (NoReplace.available() ? ""
+                : "; no renameat2 here (JNA in the framework, glibc 2.28): MKDIR and SYMLINK check a name, then rename"));
     }
 
     @Override
