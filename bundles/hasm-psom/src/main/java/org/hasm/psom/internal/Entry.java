@@ -7,7 +7,7 @@ import org.hasm.spi.shared.Persistence;
 /**
  * One shared object as this SCM holds it: its value stamped with the term and version of the write
  * that made it. A deleted object is kept as a tombstone, so a deletion is not undone by a peer that
- * missed it.
+ * missed it, until both SCMs have dropped it ({@link Psom#prune}).
  */
 record Entry(String name, Persistence persistence, long term, long version, boolean deleted, byte[] value) {
 

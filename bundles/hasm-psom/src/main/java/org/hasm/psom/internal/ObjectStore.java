@@ -46,8 +46,9 @@ import org.hasm.spi.shared.Persistence;
  * current slot reads as the other slot's older value, and the peer's later stamp replaces it then
  * too.
  *
- * <p>The term (raised whenever this SCM takes over alone) is kept in {@code <data>/psom/term},
- * replaced by rename as a new file is.
+ * <p>The term (raised whenever this SCM takes over alone) is kept in {@code <data>/psom/term}, and
+ * what the store knows of pruning ({@link Pruned}) in {@code <data>/psom/pruned}, each replaced by
+ * rename as a new file is.
  *
  * <p>Thread-safe: writes of different objects run in parallel; the caller serialises the writes of
  * one object.
@@ -217,12 +218,74 @@ final class ObjectStore {
 
     /** Removes an object's file, if any (it became volatile). */
     void remove(String name) throws IOException {
-        current.remove(name);
-        if (Files.deleteIfExists(fileOf(name))) {
-            try (FileChannel d = FileChannel.open(objects, StandardOpenOption.READ)) {
-                d.force(true);
-            }
+        removeAll(List.of(name));
+    }
+
+    /**
+     * Removes the objects' files, then forces the folder once: when this returns, none of them
+     * comes back at the next {@link #load}.
+     */
+    void removeAll(List<String> names) throws IOException {
+        boolean removed = false;
+        for (String name : names) {
+            removed |= unlink(name);
         }
+        if (removed) {
+            forceFolder();
+        }
+    }
+
+    /**
+     * Removes an object's file, not yet durably: {@link #forceFolder} makes it so.
+     *
+     * @return whether there was a file
+     */
+    boolean unlink(String name) throws IOException {
+        current.remove(name);
+        return Files.deleteIfExists(fileOf(name));
+    }
+
+    /** Makes the files created, renamed and removed in the objects' folder durable. */
+    void forceFolder() throws IOException {
+        try (FileChannel d = FileChannel.open(objects, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    /**
+     * What this SCM's store knows of pruning, kept in {@code <data>/psom/pruned}.
+     *
+     * @param generation the last round of pruning this store started (as MASTER) or took part in
+     *     (as SLAVE), counted across the pair; recorded before the round removes anything, and never
+     *     lowered, so a store copied back from an older state has a lower one than its peer knows
+     * @param confirmed the highest generation the peer's store is known to hold durably (it
+     *     reported it, or sent it in a round it had recorded it for)
+     * @param floor the highest version of a tombstone this store pruned: an object created again
+     *     under a pruned name starts above it, so its stamp is later than the tombstone the peer may
+     *     still hold for a moment
+     */
+    record Pruned(long generation, long confirmed, long floor) {
+        static final Pruned NONE = new Pruned(0, 0, 0);
+    }
+
+    /** @return the pruning state stored, {@link Pruned#NONE} if this store never pruned nor met a peer that did */
+    Pruned loadPruned() throws IOException {
+        Path f = folder.resolve("pruned");
+        if (!Files.exists(f)) {
+            return Pruned.NONE;
+        }
+        byte[] b = Files.readAllBytes(f);
+        if (b.length != 28 || crc(b, 24) != ByteBuffer.wrap(b, 24, 4).getInt()) {
+            throw new IOException("the PSOM pruning state " + f + " is damaged (" + b.length + " bytes, CRC mismatch)");
+        }
+        ByteBuffer in = ByteBuffer.wrap(b);
+        return new Pruned(in.getLong(), in.getLong(), in.getLong());
+    }
+
+    void writePruned(Pruned p) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(28).putLong(p.generation()).putLong(p.confirmed()).putLong(p.floor());
+        b.putInt(crc(b.array(), 24));
+        atomicWrite(folder.resolve("pruned"), ch -> writeAt(ch, b.array(), 0), "pruned-");
     }
 
     /** @return the term stored, 0 if none yet */

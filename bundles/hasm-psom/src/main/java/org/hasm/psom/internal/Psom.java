@@ -3,6 +3,7 @@ package org.hasm.psom.internal;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,14 +13,18 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BiPredicate;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.hasm.psom.internal.LockTable.Grant;
+import org.hasm.psom.internal.ObjectStore.Pruned;
 import org.hasm.spi.shared.Persistence;
 import org.hasm.spi.shared.SharedObjectException;
 import org.hasm.spi.shared.SharedObjectException.Reason;
@@ -37,9 +42,16 @@ import org.hasm.spi.shared.SharedObjects;
  * peer only while it is a replica: alive and resynchronised). A write on the SLAVE goes to the
  * MASTER first (which checks the lock), then here.
  *
- * <p>Threads: the callers' (services), the link's handler threads (the peer's requests), and a
+ * <p>Tombstones. A deletion is kept as a tombstone so that a copy the peer still holds does not
+ * bring the object back; {@link #prune} removes the tombstones older than the tombstone lifetime,
+ * on the SLAVE first and then on the MASTER, so that no SCM gives up a tombstone while its peer may
+ * still hold what it deleted. See there for the rule and why it cannot resurrect an object.
+ *
+ * <p>Threads: the callers' (services), the link's handler threads (the peer's requests), a
  * small pool of named daemon threads ({@code hasm-psom-persist-<scm>}) that persist the MASTER's
- * writes locally while the caller sends them to the peer; {@link #close} stops it with a bounded wait.
+ * writes locally while the caller sends them to the peer, and one ({@code hasm-psom-prune-<scm>})
+ * that prunes tombstones periodically once {@link #startPruning} is called; {@link #close} stops
+ * them with a bounded wait.
  */
 final class Psom {
     /** The peer, over the link. */
@@ -72,6 +84,12 @@ final class Psom {
     private static final int MAX_SYNC_ROUNDS = 100_000;
     private static final long LOCK_SLICE_MS = 1000;
     private static final long RETRY_PARK_MS = 10;
+    /** At most this many tombstones go in one round of pruning; the rest wait for the next. */
+    static final int MAX_PRUNE_PER_ROUND = 4096;
+    /** The longest time between two rounds of pruning. */
+    private static final long MAX_PRUNE_PERIOD_MS = 60_000;
+    private static final String BEHIND = " (copied back from an older state?): the persistent objects only it holds,"
+            + " as it loaded them, are dropped rather than given, so that nothing deleted and pruned comes back";
 
     private final String scm;
     private final String peerName;
@@ -80,7 +98,20 @@ final class Psom {
     private final Log log;
     private final Duration requestTimeout;
     private final Duration writeTimeout;
+    private final Duration tombstoneLifetime;
+    // No peer is configured: nobody can hold a copy a pruned tombstone overrides.
+    private final boolean standalone;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    // When this SCM stored (or, at boot, found) each tombstone it holds, System.nanoTime(); written
+    // with the entry, under its stripe.
+    private final Map<String, Long> deletedAt = new ConcurrentHashMap<>();
+    // The persistent objects as load() found them on disk, while unchanged since and until a
+    // resynchronisation completes: what a store copied back from an older state may hold stale
+    // (Resync: behind the pruning). Written under the object's stripe; cleared by a completed resync.
+    private final Map<String, Meta> fromDisk = new ConcurrentHashMap<>();
+    // Changed under pruneLock, persisted before it is changed here; read freely.
+    private volatile Pruned pruned = Pruned.NONE;
+    private final Object pruneLock = new Object();
     private final LockTable table = new LockTable();
     // The locks this SCM's holders were granted, by token (as SLAVE: by the MASTER).
     private final Map<Long, Handle> own = new ConcurrentHashMap<>();
@@ -98,9 +129,19 @@ final class Psom {
     private final Object[] stripes = new Object[64];
     private final ThreadPoolExecutor pool;
     private final AtomicInteger threads = new AtomicInteger();
+    // Created by startPruning, ended by close; guarded by this.
+    private ScheduledThreadPoolExecutor pruner;
+    // The pruning thread's (or a test's that calls prune): whether it said already that tombstones
+    // wait for the peer / that the peer did not confirm, so that a long wait is logged once.
+    private boolean pruneWaitSaid;
+    private boolean pruneFailSaid;
 
+    /**
+     * @param tombstoneLifetime how long a tombstone is kept at least (see {@link #prune})
+     * @param standalone no peer is configured: tombstones are pruned here alone
+     */
     Psom(String scm, String peerName, ObjectStore store, Peer peer, Log log, Duration requestTimeout,
-            Duration writeTimeout) {
+            Duration writeTimeout, Duration tombstoneLifetime, boolean standalone) {
         this.scm = scm;
         this.peerName = peerName;
         this.store = store;
@@ -108,6 +149,8 @@ final class Psom {
         this.log = log;
         this.requestTimeout = requestTimeout;
         this.writeTimeout = writeTimeout;
+        this.tombstoneLifetime = tombstoneLifetime;
+        this.standalone = standalone;
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new Object();
         }
@@ -122,18 +165,57 @@ final class Psom {
     /** Loads the persistent objects; volatile ones start absent. */
     List<String> load() throws IOException {
         entries.clear();
+        deletedAt.clear();
+        fromDisk.clear();
+        long now = System.nanoTime();
         for (Entry e : store.load()) {
             entries.put(e.name(), e);
+            fromDisk.put(e.name(), e.meta());
+            if (e.deleted()) {
+                deletedAt.put(e.name(), now); // its age is not stored: it counts from this boot, never less
+            }
         }
         term = store.loadTerm();
+        pruned = store.loadPruned();
         return store.problems();
     }
 
+    /** Prunes tombstones from now on, every tenth of their lifetime (at most every minute). */
+    synchronized void startPruning() {
+        if (pruner != null) {
+            return;
+        }
+        pruner = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "hasm-psom-prune-" + scm);
+            t.setDaemon(true);
+            return t;
+        });
+        long period = Math.max(10, Math.min(MAX_PRUNE_PERIOD_MS, tombstoneLifetime.toMillis() / 10));
+        pruner.scheduleWithFixedDelay(() -> {
+            try {
+                prune();
+            } catch (RuntimeException e) {
+                log.warn("pruning tombstones on " + scm + " failed: " + e);
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
+    }
+
     void close() {
+        ScheduledThreadPoolExecutor p;
+        synchronized (this) {
+            p = pruner;
+            pruner = null;
+        }
         pool.shutdownNow();
+        if (p != null) {
+            p.shutdownNow();
+        }
         try {
             if (!pool.awaitTermination(2, TimeUnit.SECONDS)) {
                 log.warn("replication threads of " + scm + " did not end within 2 s");
+            }
+            if (p != null && !p.awaitTermination(2, TimeUnit.SECONDS)) {
+                log.warn("the pruning thread of " + scm + " did not end within 2 s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -154,6 +236,16 @@ final class Psom {
 
     int size() {
         return (int) entries.values().stream().filter(e -> !e.deleted()).count();
+    }
+
+    /** @return how many tombstones this SCM holds */
+    int tombstones() {
+        return deletedAt.size();
+    }
+
+    /** @return what this SCM's store knows of pruning */
+    Pruned pruned() {
+        return pruned;
     }
 
     List<Grant> locks() {
@@ -249,7 +341,9 @@ final class Psom {
                 throw new SharedObjectException(name, Reason.CONFLICT, "shared object " + name + " exists as "
                         + cur.persistence() + ", not " + persistence);
             }
-            commit(new Entry(name, persistence, term, cur == null ? 1 : cur.version() + 1, false, null), 0);
+            // above every tombstone pruned here, which the peer may hold a moment longer (see prune)
+            commit(new Entry(name, persistence, term, cur == null ? pruned.floor() + 1 : cur.version() + 1, false, null),
+                    0);
             return true;
         }
     }
@@ -493,6 +587,12 @@ final class Psom {
                     + store.folder() + ": " + x.getMessage(), x);
         }
         entries.put(e.name(), e);
+        fromDisk.remove(e.name());
+        if (e.deleted()) {
+            deletedAt.put(e.name(), System.nanoTime());
+        } else {
+            deletedAt.remove(e.name());
+        }
         adoptTerm(e.term());
     }
 
@@ -537,6 +637,7 @@ final class Psom {
                     }
                     yield Wire.ok().bytes();
                 }
+                case Wire.PRUNE -> pruneFor(in);
                 default -> throw new IOException("unknown PSOM message kind " + kind);
             };
         } catch (SharedObjectException e) {
@@ -578,11 +679,19 @@ final class Psom {
 
     // ---- resynchronisation ----
 
-    /** The SLAVE's side: page by page over its names, until both agree. */
+    /**
+     * The SLAVE's side: page by page over its names, until both agree. Each page also says how far
+     * this store has followed the pruning ({@link Pruned}): if it is behind, the MASTER names the
+     * objects that it alone holds and that may have been deleted and pruned meanwhile, and they are
+     * dropped here rather than given (see {@link Resync}). Once every page is through, this store
+     * has followed the MASTER's pruning and records so.
+     */
     private void resync() throws SharedObjectException {
         String from = null;
         int taken = 0;
         int given = 0;
+        int dropped = 0;
+        long theirGeneration = -1;
         long started = System.nanoTime();
         for (int round = 0; round < MAX_SYNC_ROUNDS; round++) {
             TreeMap<String, Meta> page = new TreeMap<>();
@@ -596,8 +705,10 @@ final class Psom {
                 page.put(e.name(), e.meta());
                 bytes += 40 + e.name().length() * 3;
             }
+            Pruned mine = pruned;
             Wire.Out request = new Wire.Out(Wire.SYNC).put(from).put(to).put(term);
-            writeMetas(request, page.values());
+            request.putMetas(page.values());
+            request.put(mine.generation()).put(mine.confirmed());
             Wire.In answer = syncRequest(request.bytes(), started);
             try {
                 adoptTerm(answer.getLong());
@@ -606,11 +717,20 @@ final class Psom {
                     apply(e, true);
                     taken++;
                 }
-                int wanted = answer.count();
+                List<String> wanted = new ArrayList<>(answer.names());
+                if (answer.hasMore()) { // a MASTER of the previous release says neither
+                    theirGeneration = Math.max(theirGeneration, answer.getLong());
+                    List<String> stale = answer.names();
+                    List<Meta> asSent = stale.stream().map(page::get).filter(m -> m != null).toList();
+                    List<String> gone = removeIf(asSent, (cur, m) -> cur.meta().equals(m) && m.equals(fromDisk.get(m.name())));
+                    dropped += gone.size();
+                    // written since it was loaded: not a stale copy, so the MASTER gets it after all
+                    stale.stream().filter(n -> !gone.contains(n)).forEach(wanted::add);
+                }
                 List<Entry> push = new ArrayList<>();
                 int size = 0;
-                for (int i = 0; i < wanted; i++) {
-                    Entry e = entries.get(answer.in.readUTF());
+                for (String name : wanted) {
+                    Entry e = entries.get(name);
                     if (e == null) {
                         continue;
                     }
@@ -634,15 +754,38 @@ final class Psom {
                         + " broke: " + e.getMessage(), e);
             }
             if (to == null) {
+                caughtUpWith(theirGeneration);
                 log.info("resynchronised with the MASTER " + peerName + " in "
                         + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms: took " + taken
-                        + " objects, gave " + given + "; term " + term);
+                        + " objects, gave " + given + (dropped == 0 ? "" : ", dropped " + dropped
+                                + " stale ones it alone held (this store was behind the pruning)")
+                        + "; term " + term);
                 return;
             }
             from = to;
         }
         throw new SharedObjectException("*", Reason.UNAVAILABLE, "resynchronisation with " + peerName + " did not end in "
                 + MAX_SYNC_ROUNDS + " rounds");
+    }
+
+    /**
+     * A resynchronisation went through every page: this store holds nothing the peer pruned, so it
+     * takes the peer's pruning generation (which the peer has durably, and is therefore confirmed)
+     * and no longer needs to know what it loaded at boot.
+     *
+     * @param theirs the peer's generation, -1 if it did not say (previous release)
+     */
+    private void caughtUpWith(long theirs) {
+        if (theirs < 0) {
+            return; // not checked: what was loaded is still to be checked against a MASTER that says
+        }
+        fromDisk.clear();
+        try {
+            updatePruned(p -> new Pruned(Math.max(p.generation(), theirs), Math.max(p.confirmed(), theirs), p.floor()));
+        } catch (IOException e) {
+            // the generation stays behind: the next resynchronisation checks the objects again, no harm
+            log.warn("cannot record PSOM's pruning generation " + theirs + ": " + e.getMessage());
+        }
     }
 
     /**
@@ -678,16 +821,11 @@ final class Psom {
         return List.copyOf((from == null ? sorted : sorted.tailMap(from, false)).values());
     }
 
-    private static void writeMetas(Wire.Out out, java.util.Collection<Meta> metas) {
-        try {
-            out.out.writeInt(metas.size());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        metas.forEach(out::put);
-    }
-
-    /** The MASTER's side of one page: what the SLAVE must take, and which of its objects to send. */
+    /**
+     * The MASTER's side of one page: what the SLAVE must take, which of its objects to send, and,
+     * if either store is behind the pruning, which objects only it holds are dropped rather than
+     * given (on the SLAVE: named in the answer; here: dropped now, under the write lock).
+     */
     private byte[] syncPage(Wire.In in) throws IOException, SharedObjectException {
         if (mode != Mode.MASTER) {
             throw new SharedObjectException("*", Reason.UNAVAILABLE, scm + " is not the MASTER (" + mode + ")");
@@ -701,10 +839,24 @@ final class Psom {
             Meta m = in.meta();
             theirs.put(m.name(), m);
         }
+        // -1: a SLAVE of the previous release, which does not say
+        long theirGeneration = in.hasMore() ? in.getLong() : -1;
+        long theirConfirmed = in.hasMore() ? in.getLong() : -1;
         replication.writeLock().lock();
         try {
             // from now on every write is sent to the peer too; this page and the next settle the rest
             peerReplica = true;
+            Pruned ours = pruned;
+            boolean slaveBehind = theirGeneration >= 0 && theirGeneration < ours.confirmed();
+            boolean masterBehind = theirConfirmed > ours.generation();
+            if (from == null && slaveBehind) {
+                log.warn("the PSOM store of the SLAVE " + peerName + " is at pruning generation " + theirGeneration
+                        + ", below the " + ours.confirmed() + " it confirmed" + BEHIND);
+            }
+            if (from == null && masterBehind) {
+                log.warn("this SCM's PSOM store is at pruning generation " + ours.generation() + ", below the "
+                        + theirConfirmed + " the SLAVE " + peerName + " saw it at" + BEHIND);
+            }
             Map<String, Meta> mine = new TreeMap<>();
             for (Entry e : entries.values()) {
                 String name = e.name();
@@ -712,13 +864,30 @@ final class Psom {
                     mine.put(name, e.meta());
                 }
             }
-            Resync.Plan plan = Resync.decide(mine, theirs);
+            Resync.Plan plan = Resync.decide(mine, theirs, slaveBehind, masterBehind);
+            List<String> toSlave = new ArrayList<>(plan.toSlave());
+            if (!plan.dropOnMaster().isEmpty()) {
+                List<Meta> stale = plan.dropOnMaster().stream().map(mine::get).toList();
+                List<String> gone = removeIf(stale, (cur, m) -> cur.meta().equals(m) && m.equals(fromDisk.get(m.name())));
+                if (!gone.isEmpty()) {
+                    log.info("dropped " + gone.size() + " persistent objects the SLAVE " + peerName
+                            + " does not hold, as this store loaded them (it is behind the pruning)");
+                }
+                plan.dropOnMaster().stream().filter(name -> !gone.contains(name)).forEach(toSlave::add);
+            }
+            if (theirGeneration > ours.confirmed()) {
+                long seen = theirGeneration;
+                updatePruned(p -> new Pruned(p.generation(), Math.max(p.confirmed(), seen), p.floor()));
+            }
             Wire.Out out = Wire.ok().put(term);
             List<Entry> give = new ArrayList<>();
             int size = 0;
             boolean more = false;
-            for (String name : plan.toSlave()) {
+            for (String name : toSlave) {
                 Entry e = entries.get(name);
+                if (e == null) {
+                    continue;
+                }
                 int cost = e.value().length + name.length() * 3 + 40;
                 if (size + cost > PAGE_BYTES / 2 && !give.isEmpty()) {
                     more = true;
@@ -727,16 +896,240 @@ final class Psom {
                 give.add(e);
                 size += cost;
             }
+            if (to == null && !more) {
+                // the last page: every object of this store has been compared with the SLAVE's
+                if (masterBehind) {
+                    long seen = Math.max(theirGeneration, theirConfirmed);
+                    updatePruned(p -> new Pruned(Math.max(p.generation(), seen), p.confirmed(), p.floor()));
+                }
+                if (theirGeneration >= 0) {
+                    fromDisk.clear();
+                }
+            }
             out.out.writeBoolean(more);
             out.out.writeInt(give.size());
             give.forEach(out::put);
-            out.out.writeInt(plan.toMaster().size());
-            for (String name : plan.toMaster()) {
-                out.out.writeUTF(name);
-            }
+            out.putNames(plan.toMaster());
+            out.put(pruned.generation());
+            out.putNames(plan.dropOnSlave());
             return out.bytes();
+        } catch (IOException e) {
+            throw new SharedObjectException("*", Reason.STORAGE, "resynchronisation page on " + scm + ": "
+                    + e.getMessage(), e);
         } finally {
             replication.writeLock().unlock();
+        }
+    }
+
+    // ---- pruning ----
+
+    /**
+     * One round of pruning: removes the tombstones this SCM has held for longer than the tombstone
+     * lifetime, at most {@value #MAX_PRUNE_PER_ROUND}, in batches that fit a link message. Runs on
+     * the MASTER while the peer is a replica (or on a standalone SCM); elsewhere it keeps them.
+     *
+     * <p>The rule: a tombstone goes only after (1) it has been held here for the lifetime, and (2)
+     * the SLAVE has dropped its own copy of that name first: the MASTER sends the batch ({@link
+     * Wire#PRUNE}), the SLAVE removes, durably, whatever it holds under each name that is not later
+     * than the tombstone (the tombstone itself, or a stale copy it missed the deletion of), and only
+     * once it confirmed does the MASTER remove its own. Why nothing comes back:
+     * <ul>
+     * <li>A deleted object comes back only if one SCM gives a copy older than the deletion to a peer
+     * that no longer holds the tombstone. The SLAVE removes first, so at every instant the MASTER
+     * holds the tombstone, or the SLAVE holds nothing the tombstone overrides; either way a
+     * resynchronisation takes the tombstone or finds nothing to give. A SLAVE that was away when
+     * the object was deleted is not a replica, so nothing is pruned until it has resynchronised
+     * (and taken the tombstone); a SLAVE that returns in the middle of a round still has its stale
+     * copy removed by the stamp test.</li>
+     * <li>The lifetime, far longer than a change can be in flight between the SCMs (a write is
+     * retried for at most the write timeout, over any channel), keeps the tombstone past every
+     * older copy of the object still on its way to this SCM.</li>
+     * <li>An object created again under a pruned name starts above the versions pruned ({@link
+     * Pruned#floor}), so its stamp is later than the tombstone the MASTER holds until it removes it.</li>
+     * <li>The rounds are numbered ({@link Pruned#generation}); before any tombstone of a round goes,
+     * both stores record its number, and each that the other holds it. A store copied back from an
+     * older state (a restored disk or snapshot) shows a lower number than its peer knows it had: at
+     * the next resynchronisation it drops the objects only it holds, as it loaded them, rather than
+     * giving them (see {@link Resync}).</li>
+     * </ul>
+     * A round that cannot reach the SLAVE removes nothing here, and the next one tries again.
+     *
+     * @return how many tombstones were removed here
+     */
+    int prune() {
+        if (mode == Mode.SLAVE && !standalone) {
+            return 0; // the MASTER's rounds prune here too: nothing to do, nothing to say
+        }
+        long now = System.nanoTime();
+        long lifetime = tombstoneLifetime.toNanos();
+        List<Entry> old = new ArrayList<>();
+        int waiting = 0;
+        for (Map.Entry<String, Long> d : deletedAt.entrySet()) {
+            Entry e = entries.get(d.getKey());
+            if (e != null && e.deleted() && now - d.getValue() >= lifetime) {
+                waiting++;
+                if (old.size() < MAX_PRUNE_PER_ROUND) {
+                    old.add(e);
+                }
+            }
+        }
+        if (old.isEmpty()) {
+            pruneWaitSaid = false;
+            return 0;
+        }
+        if (!mayPrune()) {
+            if (!pruneWaitSaid) {
+                pruneWaitSaid = true;
+                log.info("keeps " + waiting + " tombstones older than " + tombstoneLifetime.toMillis() + " ms: they"
+                        + " are pruned with the SLAVE once " + (mode == Mode.MASTER ? "the peer " + peerName
+                                + " is a replica again" : "this SCM is the MASTER with a replica"));
+            }
+            return 0;
+        }
+        pruneWaitSaid = false;
+        int done = 0;
+        int first = 0;
+        while (first < old.size()) {
+            int end = first;
+            int bytes = 0;
+            while (end < old.size() && (end == first || bytes + metaBytes(old.get(end)) <= PAGE_BYTES)) {
+                bytes += metaBytes(old.get(end));
+                end++;
+            }
+            int removed = pruneBatch(old.subList(first, end));
+            if (removed < 0) {
+                break;
+            }
+            done += removed;
+            first = end;
+        }
+        if (done > 0) {
+            log.info("pruned " + done + " tombstones held over " + tombstoneLifetime.toMillis() + " ms"
+                    + (standalone ? " (standalone)" : ", removed on the SLAVE " + peerName + " first") + "; "
+                    + deletedAt.size() + " tombstones left, pruning generation " + pruned.generation());
+        }
+        return done;
+    }
+
+    private boolean mayPrune() {
+        return standalone ? mode != Mode.NONE : mode == Mode.MASTER && peerReplica;
+    }
+
+    private static int metaBytes(Entry e) {
+        return 40 + e.name().length() * 3;
+    }
+
+    /** @return how many of the batch were removed here, -1 if the SLAVE did not confirm it */
+    private int pruneBatch(List<Entry> batch) {
+        List<Meta> metas = batch.stream().map(Entry::meta).toList();
+        long floor = metas.stream().mapToLong(Meta::version).max().orElse(0);
+        // held against a resynchronisation page: it compares this SCM's objects with the SLAVE's at one instant
+        replication.readLock().lock();
+        try {
+            if (!mayPrune()) {
+                return -1;
+            }
+            // recorded before the SLAVE hears of it, so that the SLAVE may record it as this store's: a copy
+            // of this store from before the round then shows a lower generation than the SLAVE knows. A
+            // round the SLAVE did not confirm removed nothing here: the next one goes on under its number.
+            Pruned was = pruned;
+            long generation = was.generation() > was.confirmed() ? was.generation()
+                    : Math.max(was.generation(), was.confirmed()) + 1;
+            updatePruned(p -> new Pruned(Math.max(p.generation(), generation), p.confirmed(), Math.max(p.floor(), floor)));
+            if (!standalone) {
+                Wire.In answer = Wire.answer(peer.request(new Wire.Out(Wire.PRUNE).put(generation).putMetas(metas).bytes(),
+                        requestTimeout));
+                long theirs = answer.getLong();
+                updatePruned(p -> new Pruned(p.generation(), Math.max(p.confirmed(), theirs), p.floor()));
+            }
+            pruneFailSaid = false;
+            return removeIf(metas, (cur, m) -> cur.deleted() && cur.meta().equals(m)).size();
+        } catch (IOException e) {
+            if (!pruneFailSaid) {
+                pruneFailSaid = true;
+                log.warn("tombstones not pruned on " + scm + ": " + (standalone ? "" : "the SLAVE " + peerName
+                        + " did not confirm dropping them first: ") + e.getMessage() + "; tried again in the next round");
+            }
+            return -1;
+        } finally {
+            replication.readLock().unlock();
+        }
+    }
+
+    /**
+     * The SLAVE's side of a round of pruning: removes, durably, whatever it holds under each name
+     * that is not later than the MASTER's tombstone, having recorded first the new floor, the
+     * round's generation as its own and as the MASTER's (which recorded it before sending it).
+     * Answers with its generation, now durable.
+     */
+    private byte[] pruneFor(Wire.In in) throws IOException, SharedObjectException {
+        long generation = in.getLong();
+        int n = in.count();
+        List<Meta> metas = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            metas.add(in.meta());
+        }
+        if (mode != Mode.SLAVE) {
+            throw new SharedObjectException("*", Reason.UNAVAILABLE, scm + " is not a SLAVE (" + mode
+                    + "): it prunes nothing at a peer's request");
+        }
+        long floor = metas.stream().mapToLong(Meta::version).max().orElse(0);
+        try {
+            updatePruned(p -> new Pruned(Math.max(p.generation(), generation), Math.max(p.confirmed(), generation),
+                    Math.max(p.floor(), floor)));
+            // a later copy (created again meanwhile) stays: the MASTER holds it too, or receives it
+            List<String> gone = removeIf(metas, (cur, m) -> !cur.meta().newerThan(m));
+            if (!gone.isEmpty()) {
+                log.info("pruned " + gone.size() + " tombstones the MASTER " + peerName + " prunes; " + deletedAt.size()
+                        + " tombstones left, pruning generation " + pruned.generation());
+            }
+        } catch (IOException e) {
+            throw new SharedObjectException("*", Reason.STORAGE, "cannot prune tombstones in " + store.folder() + ": "
+                    + e.getMessage(), e);
+        }
+        return Wire.ok().put(pruned.generation()).bytes();
+    }
+
+    /**
+     * Removes, each under its stripe, the objects that {@code still} accepts (their current entry,
+     * the meta they were chosen by), files included, and forces the folder once.
+     *
+     * @return the names removed
+     */
+    private List<String> removeIf(Collection<Meta> which, BiPredicate<Entry, Meta> still) throws IOException {
+        List<String> gone = new ArrayList<>();
+        boolean unlinked = false;
+        for (Meta m : which) {
+            synchronized (stripe(m.name())) {
+                Entry cur = entries.get(m.name());
+                if (cur == null || !still.test(cur, m)) {
+                    continue;
+                }
+                if (cur.persistence() == Persistence.PERSISTENT) {
+                    unlinked |= store.unlink(m.name());
+                }
+                entries.remove(m.name());
+                deletedAt.remove(m.name());
+                fromDisk.remove(m.name());
+                gone.add(m.name());
+            }
+        }
+        // a failure above leaves some removals undone or not yet durable: the caller fails, and they are
+        // done again later; an object removed here and back after a crash is only kept longer
+        if (unlinked) {
+            store.forceFolder();
+        }
+        return gone;
+    }
+
+    /** Records a new pruning state, durably before it is used here. */
+    private void updatePruned(UnaryOperator<Pruned> change) throws IOException {
+        synchronized (pruneLock) {
+            Pruned next = change.apply(pruned);
+            if (!next.equals(pruned)) {
+                store.writePruned(next);
+                pruned = next;
+            }
         }
     }
 

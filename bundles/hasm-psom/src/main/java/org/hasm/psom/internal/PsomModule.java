@@ -35,7 +35,8 @@ import org.osgi.service.metatype.annotations.Designate;
  * gone after a boot); {@code opMode} sets the role: MASTER (DEGRADED: the peer's locks are released
  * and the term raised), SLAVE (resynchronises with the MASTER first; a SLAVE that cannot is a failed
  * HASM module, so the SCM does not serve stale objects); {@code stop} leaves it working alone (MONITOR);
- * {@code shutDown} ends it.
+ * {@code shutDown} ends it. From {@code init} on, tombstones older than {@code tombstone.lifetime.ms}
+ * are pruned in the background ({@link Psom#prune}).
  */
 @Component(service = {HaModule.class, LinkHandler.class, PeerListener.class, PsomModule.class},
         configurationPid = PsomModule.PID, immediate = true, property = LinkHandler.SERVICE + "=" + PsomModule.LINK_SERVICE)
@@ -55,21 +56,49 @@ public class PsomModule implements HaModule, LinkHandler, PeerListener {
     private PeerLink link;
 
     private volatile PsomConfig config;
+    // what is wrong with it, or null; init fails with it
+    private volatile String configProblem;
     // Set by init, cleared by shutDown; the lifecycle calls are serialised by the controller and by this.
     private volatile Psom core;
     // The peer's incarnation last seen, to tell a restart; status monitor thread only.
     private long peerIncarnation;
 
+    /** The shortest tombstone lifetime accepted, whatever the write timeout. */
+    static final long MIN_TOMBSTONE_LIFETIME_MS = 60_000;
+
     @Activate
     void activate(PsomConfig c) {
-        config = c;
+        configured(c);
         log.debug("activated");
     }
 
     @Modified
     void modified(PsomConfig c) {
-        config = c;
+        configured(c);
         log.info("configuration " + PID + " changed; it takes effect at the next init");
+    }
+
+    private void configured(PsomConfig c) {
+        String problem = problem(c);
+        if (problem != null) {
+            // not thrown here: init fails with it, and the controller puts the SCM in MONITOR
+            log.error("configuration " + PID + " is invalid: " + problem);
+        }
+        configProblem = problem;
+        config = c;
+    }
+
+    /**
+     * @return what is wrong with the configuration, naming the property, or {@code null}: a tombstone
+     *     lifetime too short to outlast every copy of an object still in flight (see {@link Psom#prune})
+     */
+    static String problem(PsomConfig c) {
+        long least = Math.max(MIN_TOMBSTONE_LIFETIME_MS, 10 * c.write_timeout_ms());
+        if (c.tombstone_lifetime_ms() < least) {
+            return PID + ": tombstone.lifetime.ms=" + c.tombstone_lifetime_ms() + " is below " + least + " (at least "
+                    + MIN_TOMBSTONE_LIFETIME_MS + " ms and ten times write.timeout.ms=" + c.write_timeout_ms() + ")";
+        }
+        return null;
     }
 
     @Deactivate
@@ -88,6 +117,9 @@ public class PsomModule implements HaModule, LinkHandler, PeerListener {
     @Override
     public synchronized void init(HaContext context) throws HaException {
         close();
+        if (configProblem != null) {
+            throw new HaException("configuration " + configProblem);
+        }
         PsomConfig c = config;
         Psom.Log psomLog = new Psom.Log() {
             @Override
@@ -107,16 +139,19 @@ public class PsomModule implements HaModule, LinkHandler, PeerListener {
                         throw new IOException(node.scm() + " runs standalone: no peer");
                     }
                     return link.request(LINK_SERVICE, payload, timeout);
-                }, psomLog, Duration.ofMillis(c.request_timeout_ms()), Duration.ofMillis(c.write_timeout_ms()));
+                }, psomLog, Duration.ofMillis(c.request_timeout_ms()), Duration.ofMillis(c.write_timeout_ms()),
+                Duration.ofMillis(c.tombstone_lifetime_ms()), peer == null);
         try {
             List<String> problems = p.load();
             problems.forEach(m -> log.error("PSOM: " + m));
-            log.info("PSOM loaded " + p.size() + " persistent objects from " + node.dataDir().resolve("psom") + ", term "
-                    + p.term());
+            log.info("PSOM loaded " + p.size() + " persistent objects and " + p.tombstones() + " tombstones from "
+                    + node.dataDir().resolve("psom") + ", term " + p.term() + ", pruning generation "
+                    + p.pruned().generation());
         } catch (IOException e) {
             p.close();
             throw new HaException("PSOM cannot load its objects: " + e.getMessage(), e);
         }
+        p.startPruning();
         core = p;
     }
 

@@ -12,7 +12,10 @@ import org.hasm.spi.shared.SharedObjectException.Reason;
 
 /**
  * The messages of the {@code psom} link service, as bytes. A request starts with its kind; an
- * answer with 0 (then its content) or 1 + the failure's reason and message.
+ * answer with 0 (then its content) or 1 + the failure's reason and message. Fields added since the
+ * first release go at the end of a message, where a peer of that release does not read them, and
+ * are read only if present ({@link In#hasMore}), so the two releases of a rolling upgrade understand
+ * each other; a kind the peer does not know is refused, and its sender does without.
  */
 final class Wire {
     static final byte LOCK = 'L';
@@ -21,6 +24,8 @@ final class Wire {
     static final byte WRITE = 'W';
     static final byte SYNC = 'S';
     static final byte PUSH = 'P';
+    /** The MASTER asks the SLAVE to drop tombstones old enough and held by both (see {@code Psom.prune}). */
+    static final byte PRUNE = 'R';
 
     /** A failure the peer answered with. */
     static final class Refused extends IOException {
@@ -101,6 +106,28 @@ final class Wire {
             return this;
         }
 
+        Out putNames(java.util.Collection<String> names) {
+            try {
+                out.writeInt(names.size());
+                for (String n : names) {
+                    out.writeUTF(n);
+                }
+            } catch (IOException x) {
+                throw new IllegalStateException(x);
+            }
+            return this;
+        }
+
+        Out putMetas(java.util.Collection<Meta> metas) {
+            try {
+                out.writeInt(metas.size());
+            } catch (IOException x) {
+                throw new IllegalStateException(x);
+            }
+            metas.forEach(this::put);
+            return this;
+        }
+
         int size() {
             return bytes.size();
         }
@@ -146,6 +173,20 @@ final class Wire {
         Meta meta() throws IOException {
             return new Meta(in.readUTF(), persistence(in.readByte()), in.readLong(), in.readLong(), in.readBoolean(),
                     in.readInt());
+        }
+
+        /** @return whether fields follow (absent in a message from a release that did not have them) */
+        boolean hasMore() throws IOException {
+            return in.available() > 0;
+        }
+
+        List<String> names() throws IOException {
+            int n = count();
+            List<String> list = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                list.add(in.readUTF());
+            }
+            return list;
         }
 
         int count() throws IOException {

@@ -299,4 +299,28 @@ class ObjectStoreTest {
         out.flush();
         return bytes.toByteArray();
     }
+
+    @Test
+    void thePruningStateIsKeptAndADamagedOneIsRefusedNamingIt() throws IOException {
+        ObjectStore store = loaded(data);
+        assertEquals(ObjectStore.Pruned.NONE, store.loadPruned(), "never pruned");
+        store.writePruned(new ObjectStore.Pruned(7, 6, 42));
+        assertEquals(new ObjectStore.Pruned(7, 6, 42), loaded(data).loadPruned());
+        Path file = data.resolve("psom").resolve("pruned");
+        byte[] b = Files.readAllBytes(file);
+        b[3] ^= 1;
+        Files.write(file, b);
+        IOException e = assertThrows(IOException.class, () -> loaded(data).loadPruned());
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+    }
+
+    @Test
+    void removedFilesStayRemovedAndOthersStay() throws IOException {
+        ObjectStore store = loaded(data);
+        store.write(entry("a", 1), "write-");
+        Entry other = new Entry("other", Persistence.PERSISTENT, 1, 1, false, "b".getBytes(StandardCharsets.UTF_8));
+        store.write(other, "write-");
+        store.removeAll(List.of(NAME, "never-there"));
+        assertEquals(List.of(other), loaded(data).load());
+    }
 }

@@ -1,19 +1,22 @@
 package org.hasm.psom.internal;
 
+import static org.hasm.psom.internal.Cores.bytes;
+import static org.hasm.psom.internal.Cores.put;
+import static org.hasm.psom.internal.Cores.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import org.hasm.psom.internal.Cores.Killed;
+import org.hasm.psom.internal.Cores.Scm;
 import org.hasm.spi.shared.Persistence;
 import org.hasm.spi.shared.SharedObjectException;
 import org.hasm.spi.shared.SharedObjectException.Reason;
@@ -30,60 +33,12 @@ class PsomPairTest {
     @TempDir
     Path data;
 
-    private final List<Psom> open = new ArrayList<>();
-    private final AtomicReference<String> killAt = new AtomicReference<>();
-
-    private static final class Killed extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        Killed(String step) {
-            super("killed at " + step);
-        }
-    }
-
-    /** One SCM's core; {@code peer} is where its requests go (null: cut). */
-    private final class Scm {
-        final String name;
-        final Path dir;
-        volatile Scm peer;
-        final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
-        Psom core;
-
-        Scm(Path base, String name, String peerName) throws IOException {
-            this.name = name;
-            this.dir = base.resolve(name);
-            boot(peerName);
-        }
-
-        void boot(String peerName) throws IOException {
-            core = new Psom(name, peerName, new ObjectStore(dir, step -> {
-                if ((name + ":" + step).equals(killAt.get())) {
-                    throw new Killed(step);
-                }
-            }), (payload, timeout) -> {
-                Scm p = peer;
-                sent.incrementAndGet();
-                if (p == null || p.core == null) {
-                    throw new IOException("link to " + peerName + " cut");
-                }
-                return p.core.handle(payload);
-            }, new Psom.Log() {
-                @Override
-                public void info(String message) {
-                }
-
-                @Override
-                public void warn(String message) {
-                }
-            }, Duration.ofMillis(200), Duration.ofMillis(300));
-            open.add(core);
-            core.load();
-        }
-    }
+    private final Cores cores = new Cores(Duration.ofDays(1));
+    private final AtomicReference<String> killAt = cores.killAt;
 
     @AfterEach
     void close() {
-        open.forEach(Psom::close);
+        cores.close();
     }
 
     private Scm[] pair() throws Exception {
@@ -91,31 +46,7 @@ class PsomPairTest {
     }
 
     private Scm[] pairIn(Path base) throws Exception {
-        Scm a = new Scm(base, "scm-a", "scm-b");
-        Scm b = new Scm(base, "scm-b", "scm-a");
-        a.peer = b;
-        b.peer = a;
-        a.core.master(false);
-        b.core.slave();
-        return new Scm[] {a, b};
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String value(Psom p, String name) throws SharedObjectException {
-        Optional<byte[]> v = p.read(name);
-        return v.map(b -> new String(b, StandardCharsets.UTF_8)).orElse(null);
-    }
-
-    private static void put(Psom p, String name, String value) throws SharedObjectException {
-        Psom.Handle h = p.lock(name, Duration.ofSeconds(1), "test#1");
-        try {
-            p.write(h, bytes(value));
-        } finally {
-            p.unlock(h);
-        }
+        return cores.pair(base);
     }
 
     @Test
@@ -280,8 +211,8 @@ class PsomPairTest {
     @Test
     void aSlaveTheMasterAnswersBeforeItKnowsItsRoleWaitsForIt() throws Exception {
         // at READY the SLAVE's opMode may come a little before the MASTER's
-        Scm a = new Scm(data, "scm-a", "scm-b");
-        Scm b = new Scm(data, "scm-b", "scm-a");
+        Scm a = cores.scm(data, "scm-a", "scm-b");
+        Scm b = cores.scm(data, "scm-b", "scm-a");
         a.peer = b;
         b.peer = a;
         java.util.concurrent.CompletableFuture<Void> slave = java.util.concurrent.CompletableFuture.runAsync(() -> {

@@ -50,4 +50,24 @@ class ResyncTest {
         Resync.Plan p = Resync.decide(Map.of("x", deleted), Map.of("x", m("x", 3, 4, 1)));
         assertEquals(List.of("x"), p.toSlave(), "a deletion made while the peer was away is not undone");
     }
+
+    @Test
+    void anObjectOnlyAStoreBehindThePruningHoldsIsDroppedThereNotGiven() {
+        Meta live = m("x", 1, 2, 5);
+        Meta tombstone = new Meta("t", Persistence.PERSISTENT, 1, 3, true, 0);
+        Meta memory = new Meta("v", Persistence.VOLATILE, 1, 1, false, 7);
+        Map<String, Meta> behind = Map.of("x", live, "t", tombstone, "v", memory);
+        Resync.Plan p = Resync.decide(Map.of(), behind, true, false);
+        assertEquals(List.of("x"), p.dropOnSlave(), "a persistent object the MASTER may have deleted and pruned");
+        assertEquals(List.of("t", "v"), p.toMaster(), "a tombstone brings nothing back; volatile objects are not in a copied store");
+        Resync.Plan q = Resync.decide(behind, Map.of(), false, true);
+        assertEquals(List.of("x"), q.dropOnMaster());
+        assertEquals(List.of("t", "v"), q.toSlave());
+        // held by both: the stamps decide, behind or not
+        Resync.Plan r = Resync.decide(Map.of("x", m("x", 1, 1, 4)), Map.of("x", live), true, false);
+        assertEquals(List.of("x"), r.toMaster());
+        assertTrue(r.dropOnSlave().isEmpty());
+        // not behind: as before
+        assertEquals(List.of("t", "v", "x"), Resync.decide(Map.of(), behind, false, false).toMaster());
+    }
 }
