@@ -41,7 +41,10 @@ final class Watcher {
 
     private final Settings settings;
     private final Host host;
+    // what the policy's times are read on: it moves with System.nanoTime, whatever is done to the wall clock
     private final Clock clock;
+    // only for the time of the last reading, shown to the operator
+    private final Clock wall;
     private final Thread thread;
     // Guarded by lock: whether the thread goes on; notified to end a wait early.
     private final Object lock = new Object();
@@ -58,14 +61,46 @@ final class Watcher {
     private volatile PowerStatus status;
     private volatile Instant lastReading;
 
-    Watcher(Settings settings, Host host, Clock clock) {
+    /**
+     * @param wall the wall clock, for the time of the last reading only: the polls, the grace and the waits
+     *     are timed on a monotonic clock, so that a clock stepped back (NTP, an operator setting the date)
+     *     neither stops the polls for as long nor a step forward ends a grace at once and halts the pair
+     */
+    Watcher(Settings settings, Host host, Clock wall) {
         this.settings = settings;
         this.host = host;
-        this.clock = clock;
+        this.wall = wall;
+        this.clock = new Monotonic(wall.instant(), System.nanoTime());
         this.status = new PowerStatus(settings.rules().ups(), false, List.of(), null, null,
                 "UPS " + settings.rules().ups() + ": not read yet", null);
         this.thread = new Thread(this::run, "hasm-ups-" + settings.ups());
         this.thread.setDaemon(true);
+    }
+
+    /** A clock that starts at a wall-clock instant and then moves with {@link System#nanoTime} only. */
+    private static final class Monotonic extends Clock {
+        private final Instant origin;
+        private final long originNanos;
+
+        Monotonic(Instant origin, long originNanos) {
+            this.origin = origin;
+            this.originNanos = originNanos;
+        }
+
+        @Override
+        public Instant instant() {
+            return origin.plusNanos(System.nanoTime() - originNanos);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            throw new UnsupportedOperationException("a monotonic clock has no zone");
+        }
     }
 
     void start() {
@@ -193,7 +228,7 @@ final class Watcher {
             String charge = client.get(settings.ups(), "battery.charge");
             reading = Reading.of(status, alarm, charge);
             lost = null;
-            lastReading = clock.instant();
+            lastReading = wall.instant();
         } catch (UpsdClient.UpsdException e) {
             reading = null;
             lost = refusal(e);

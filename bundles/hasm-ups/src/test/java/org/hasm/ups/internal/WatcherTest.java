@@ -94,12 +94,31 @@ class WatcherTest {
         upsd.close();
     }
 
+    /** The wall clock, which the test steps as NTP or an operator would. */
+    private final java.util.concurrent.atomic.AtomicLong stepMs = new java.util.concurrent.atomic.AtomicLong();
+    private final Clock wall = new Clock() {
+        @Override
+        public java.time.Instant instant() {
+            return Clock.systemUTC().instant().plusMillis(stepMs.get());
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    };
+
     private void watch(String ups, long graceMs) {
         Map<String, Object> config = new HashMap<>(Map.of("ups", ups, "port", upsd.port(), "poll.interval.ms", 100,
                 "timeout.ms", 2000, "grace.ms", graceMs, "peer.wait.ms", 10_000));
         Settings settings = Settings.of(Typed.of(UpsConfig.class, config));
         assertEquals(List.of(), settings.problems());
-        watcher = new Watcher(settings, host, Clock.systemUTC());
+        watcher = new Watcher(settings, host, wall);
         watcher.start();
     }
 
@@ -147,6 +166,20 @@ class WatcherTest {
         assertTrue(watcher.status().line().contains("upsd's data of testups is stale: its driver stopped answering"),
                 watcher.status().line());
         assertEquals(List.of(), host.halts);
+    }
+
+    @Test
+    void aWallClockSteppedBackStopsNoPollAndOneSteppedForwardEndsNoGrace() {
+        watch("testups", 3_000);
+        await("a reading", () -> watcher.status().connected(), host.events);
+        stepMs.set(-3_600_000); // back an hour: polls still every 100 ms
+        upsd.answers.put("GET VAR testups ups.status", "VAR testups ups.status \"OB DISCHRG\"");
+        await("the outage seen", () -> watcher.status().line().contains("the pair shuts down in"), watcher.status().line());
+        long seen = System.nanoTime();
+        stepMs.set(3_600_000); // forward an hour: the grace of 3 s still runs its 3 s
+        await("the peer ordered once the grace ran out", () -> !host.orders.isEmpty(), host.events);
+        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - seen);
+        assertTrue(waited >= 2_500, "the grace ended after " + waited + " ms, not 3 s: " + host.events);
     }
 
     @Test
