@@ -302,7 +302,8 @@ public class HealthMonitor implements HaModule, EventHandler {
         if (info == null) {
             return;
         }
-        Decision d = policy.failed(module, info.tier() == Tier.HASM, what, System.currentTimeMillis());
+        // the window is this process's own: timed on the monotonic clock, which no clock step moves
+        Decision d = policy.failed(module, info.tier() == Tier.HASM, what, TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
         if (d instanceof Decision.Restart r) {
             log.warn("module " + module + " failed (" + what + "): restart in " + r.delayMs() + " ms (failure "
                     + r.failures() + " of " + limits.restartFailuresMax() + " in the window)");

@@ -34,12 +34,16 @@ final class RebootLog {
         return file;
     }
 
-    /** @return the reboots within {@code windowMs} before {@code now}, oldest first */
+    /**
+     * @return the reboots within {@code windowMs} before {@code now}, oldest first; one dated after {@code now}
+     *     (recorded while the clock was fast, and set right since) is of no known age and not counted, as it
+     *     would otherwise count for as long as the clock was ahead and disable the SCM at its next failure
+     */
     List<Entry> recent(long now, long windowMs) throws IOException {
         List<Entry> all = new ArrayList<>();
         for (String line : lines()) {
             Entry e = parse(line);
-            if (e != null && e.millis > now - windowMs) {
+            if (e != null && within(e, now, windowMs)) {
                 all.add(e);
             }
         }
@@ -57,12 +61,16 @@ final class RebootLog {
         return null;
     }
 
-    /** Records a reboot, dropping those older than the window. */
+    private static boolean within(Entry e, long now, long windowMs) {
+        return e.millis <= now && e.millis > now - windowMs;
+    }
+
+    /** Records a reboot, dropping those older than the window (and those dated after {@code now}: see {@link #recent}). */
     void reboot(long now, long windowMs, String reason) throws IOException {
         List<String> keep = new ArrayList<>();
         for (String line : lines()) {
             Entry e = parse(line);
-            if (e == null ? line.startsWith(DISABLED + " ") : e.millis > now - windowMs) {
+            if (e == null ? line.startsWith(DISABLED + " ") : within(e, now, windowMs)) {
                 keep.add(line);
             }
         }

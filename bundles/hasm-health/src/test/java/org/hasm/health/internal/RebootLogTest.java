@@ -28,6 +28,21 @@ class RebootLogTest {
     }
 
     @Test
+    void rebootsRecordedWhileTheClockWasFastCountNoLongerOnceItIsSetRight() throws Exception {
+        RebootLog log = new RebootLog(dir.resolve("health"));
+        long day = 86_400_000L;
+        // three reboots while the clock was a day fast
+        log.reboot(day + 100, 1000, "a");
+        log.reboot(day + 200, 1000, "b");
+        log.reboot(day + 300, 1000, "c");
+        // set right: they are of no known age, and would count for a day (disabling the SCM at its next failure)
+        assertEquals(List.of(), log.recent(400, 1000));
+        log.reboot(500, 1000, "d");
+        assertEquals(List.of(new RebootLog.Entry(500, "d")), log.recent(600, 1000));
+        assertEquals(1, Files.readAllLines(log.file()).size(), "the future-dated lines are dropped at the next reboot");
+    }
+
+    @Test
     void disabledUntilCleared() throws Exception {
         RebootLog log = new RebootLog(dir.resolve("health"));
         assertNull(log.disabled());
