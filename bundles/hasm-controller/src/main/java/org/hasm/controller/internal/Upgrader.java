@@ -104,7 +104,8 @@ final class Upgrader {
     private boolean swept;
     // when the current step's deadline started (its first act in this process, or the SCMs answering
     // again), and for which step; conductor thread only
-    private Instant deadlineFrom = Instant.now();
+    // when the step of deadlineKey was first acted on, System.nanoTime: a step's deadline is this process's own
+    private long deadlineFrom = System.nanoTime();
     private String deadlineKey;
 
     /**
@@ -606,7 +607,7 @@ final class Upgrader {
             // its process restarts: silent for a while, within the step's deadline (a new release that never
             // answers fails the step, and the undo restarts it on the previous one)
             held = null;
-            if (key(plan).equals(deadlineKey) && Instant.now().isAfter(deadlineFrom.plus(stepTimeout.get()))) {
+            if (key(plan).equals(deadlineKey) && System.nanoTime() - deadlineFrom > stepTimeout.get().toNanos()) {
                 advance(store, plan, new Failed(quiet + " did not answer within " + stepTimeout.get().toSeconds()
                         + " s of its restart on " + plan.jarOf(step.version())[0]));
             }
@@ -626,7 +627,7 @@ final class Upgrader {
         }
         held = null;
         String key = plan.id() + ":" + plan.current() + ":" + plan.steps().size();
-        boolean overdue = key.equals(deadlineKey) && Instant.now().isAfter(deadlineFrom.plus(stepTimeout.get()));
+        boolean overdue = key.equals(deadlineKey) && System.nanoTime() - deadlineFrom > stepTimeout.get().toNanos();
         if (!key.equals(acted) && overdue) {
             // carried out again and again, in vain
             advance(store, plan, new Failed(step.describe() + " could not be carried out within "
@@ -668,7 +669,17 @@ final class Upgrader {
                 break;
             }
         }
-        return handedOver != null && Instant.now().isBefore(handedOver.plus(dwell.get()));
+        return handedOver != null && dwelling(handedOver, Instant.now(), dwell.get());
+    }
+
+    /**
+     * Whether a personality handed over at {@code handedOver} (the plan's time, which either SCM may have
+     * written) is still within its dwell at {@code now}. A handover dated after now by more than the dwell
+     * (the clock stepped back, or the SCMs' clocks far apart) is of no known age: the dwell is taken as over,
+     * so that no clock holds a rejoin back for longer than twice the dwell.
+     */
+    static boolean dwelling(Instant handedOver, Instant now, Duration dwell) {
+        return now.isBefore(handedOver.plus(dwell)) && now.isAfter(handedOver.minus(dwell));
     }
 
     private static String key(UpgradePlan plan) {
@@ -691,7 +702,7 @@ final class Upgrader {
         report(plan, before, next, event);
         String key = next.id() + ":" + next.current() + ":" + next.steps().size();
         if (!key.equals(deadlineKey)) {
-            deadlineFrom = Instant.now();
+            deadlineFrom = System.nanoTime();
             deadlineKey = key;
         }
         acted = key;
