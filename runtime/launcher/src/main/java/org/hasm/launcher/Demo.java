@@ -160,7 +160,7 @@ final class Demo {
             if (bothDac || (bothSteady && stuck)) {
                 return states;
             }
-            if (System.nanoTime() > deadline) {
+            if (System.nanoTime() - deadline > 0) {
                 if (bothSteady) {
                     return states;
                 }

@@ -78,7 +78,7 @@ final class DeployCommand {
                     say(bundle + " " + after + " failed (" + failure + "); rolled back to " + before);
                     return LaunchException.FAILED;
                 }
-                if (System.nanoTime() > rollbackDeadline) {
+                if (System.nanoTime() - rollbackDeadline > 0) {
                     say(bundle + " " + after + " failed (" + failure + ")"
                             + (before == null ? "" : "; no rollback to " + before + " seen within "
                                     + ROLLBACK_WAIT.toSeconds() + " s"));
@@ -96,7 +96,7 @@ final class DeployCommand {
                     rollbackDeadline = System.nanoTime() + ROLLBACK_WAIT.toNanos();
                 }
             }
-            if (failure == null && System.nanoTime() > deadline) {
+            if (failure == null && System.nanoTime() - deadline > 0) {
                 say(bundle + " " + after + " is not up after " + timeout.toSeconds() + " s: "
                         + look(now, after, module, null).text() + " (hasmctl status shows its module)");
                 return LaunchException.FAILED;

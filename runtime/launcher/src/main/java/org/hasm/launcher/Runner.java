@@ -393,7 +393,7 @@ final class Runner {
                 if (shutdown.requested() || (framework.getState() & (Bundle.STARTING | Bundle.ACTIVE)) == 0) {
                     return false;
                 }
-                if (System.nanoTime() > deadline) {
+                if (System.nanoTime() - deadline > 0) {
                     throw new LaunchException(LaunchException.FAILED, "bundle " + name(bundle) + " did not finish"
                             + " starting within " + LEVEL_TIMEOUT_MS / 1000 + " s");
                 }
@@ -476,7 +476,7 @@ final class Runner {
             if (shutdown.requested() || (framework.getState() & (Bundle.STARTING | Bundle.ACTIVE)) == 0) {
                 return false;
             }
-            if (System.nanoTime() > deadline) {
+            if (System.nanoTime() - deadline > 0) {
                 throw new LaunchException(LaunchException.FAILED, "start level "
                         + framework.adapt(FrameworkStartLevel.class).getStartLevel()
                         + " not reached within " + LEVEL_TIMEOUT_MS / 1000 + " s: a bundle does not finish starting");
@@ -537,7 +537,7 @@ final class Runner {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LEVEL_TIMEOUT_MS);
         // the framework restarts on a thread of its own; nothing to wait on but its state
         while (framework.getState() != Bundle.ACTIVE) {
-            if (shutdown.requested() || System.nanoTime() > deadline) {
+            if (shutdown.requested() || System.nanoTime() - deadline > 0) {
                 return;
             }
             TimeUnit.MILLISECONDS.sleep(50);

@@ -115,7 +115,7 @@ final class UpgradeCommand {
                 }
                 return LaunchException.FAILED;
             }
-            if (System.nanoTime() > deadline) {
+            if (System.nanoTime() - deadline > 0) {
                 if (!json) {
                     out.println("hasmctl: the upgrade is still " + status + " after " + timeout.toSeconds()
                             + " s: hasmctl upgrade --status follows it");

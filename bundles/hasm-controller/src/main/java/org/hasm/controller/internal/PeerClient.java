@@ -87,7 +87,7 @@ final class PeerClient {
         long deadline = System.nanoTime() + timeout.toNanos();
         String lastError = "no answer";
         // bounded by the INIT timeout; a newer round or close ends it sooner
-        while (generation.get() == round && System.nanoTime() < deadline) {
+        while (generation.get() == round && System.nanoTime() - deadline < 0) {
             long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
             try {
                 Duration each = Duration.ofMillis(Math.min(left, 1000));

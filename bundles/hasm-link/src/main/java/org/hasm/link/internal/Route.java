@@ -96,7 +96,7 @@ final class Route {
         }
         Connection worst = inbound.get(0);
         for (Connection x : inbound) {
-            if (x.lastValid < worst.lastValid) {
+            if (x.lastValid - worst.lastValid < 0) { // nanoTime: compared by difference
                 worst = x;
             }
         }
