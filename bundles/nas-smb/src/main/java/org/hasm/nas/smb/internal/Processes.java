@@ -6,16 +6,22 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The smbd processes of a personality as {@code /proc} shows them. smbd runs in a process group of
- * its own (started through {@code setsid}), and every connection's smbd is forked into that group;
- * a member is only ever signalled after its command line proved it is an smbd on the personality's
- * configuration file, so a reused pid or a stranger is never touched.
+ * The smbd processes of a personality as {@code /proc} shows them. smbd runs in a session and process
+ * group of its own (started through {@code setsid}: its pid is the session's id), and every connection's
+ * smbd is forked into it. A process is only ever signalled once it is proved to be of the personality:
+ * its command line is smbd on the personality's configuration file, or it is named smbd and belongs to
+ * the session of such a process, or of the smbd this SCM started (a connection's smbd may retitle itself,
+ * {@code smbd: client [...]}, which drops {@code -s <conf>} from its command line; and it outlives its
+ * parent for a moment when that is killed first). Linux gives no process a pid still in use as a session's
+ * id, so a stranger is never touched.
  */
 final class Processes {
 
@@ -24,28 +30,70 @@ final class Processes {
     private Processes() {
     }
 
+    /** A process as {@code /proc} shows it: its arguments, its session, its command name. */
+    private record Proc(long pid, List<String> args, long session, String name) {
+    }
+
     /**
      * @param conf the absolute path of the personality's smb.conf
-     * @return the pids of every process whose command line is smbd on {@code conf}
+     * @return the pids of every process whose command line is smbd on {@code conf}, and of every smbd of
+     *     their sessions
      */
     static List<Long> smbdOn(Path conf) {
-        List<Long> pids = new ArrayList<>();
+        return smbdOn(conf, -1);
+    }
+
+    /**
+     * @param session the session of the smbd this SCM started (its pid), or -1: its processes named smbd are
+     *     the personality's even when the smbd that leads it is gone
+     */
+    static List<Long> smbdOn(Path conf, long session) {
         String wanted = conf.toAbsolutePath().normalize().toString();
+        List<Proc> all = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(PROC)) {
             for (Path e : entries) {
                 String name = e.getFileName().toString();
-                if (!name.chars().allMatch(Character::isDigit)) {
-                    continue;
-                }
-                List<String> args = commandLine(e);
-                if (isSmbdOn(args, wanted)) {
-                    pids.add(Long.parseLong(name));
+                if (name.chars().allMatch(Character::isDigit)) {
+                    Proc p = read(Long.parseLong(name), e);
+                    if (p != null) {
+                        all.add(p);
+                    }
                 }
             }
         } catch (IOException e) {
             // no /proc: nothing can be found, and nothing is killed
         }
+        List<Long> pids = new ArrayList<>();
+        Set<Long> sessions = new HashSet<>();
+        if (session > 0) {
+            sessions.add(session);
+        }
+        for (Proc p : all) {
+            if (isSmbdOn(p.args(), wanted)) {
+                pids.add(p.pid());
+                sessions.add(p.session());
+            }
+        }
+        for (Proc p : all) {
+            if (!pids.contains(p.pid()) && sessions.contains(p.session()) && p.name().startsWith("smbd")) {
+                pids.add(p.pid());
+            }
+        }
         return pids;
+    }
+
+    /** @return the process, or {@code null} if it is gone or cannot be read */
+    private static Proc read(long pid, Path procEntry) {
+        try {
+            // "pid (name) state ppid pgrp session ...": the name may hold spaces and parentheses
+            String stat = Files.readString(procEntry.resolve("stat"), StandardCharsets.ISO_8859_1);
+            int open = stat.indexOf('(');
+            int close = stat.lastIndexOf(')');
+            String[] fields = stat.substring(close + 2).split(" ");
+            return new Proc(pid, commandLine(procEntry), Long.parseLong(fields[3]), stat.substring(open + 1, close));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     static boolean isSmbdOn(List<String> args, String conf) {
@@ -88,9 +136,14 @@ final class Processes {
      * @return whether none is left
      */
     static boolean stopAll(Path conf, boolean forcibly, long deadlineNanos) {
+        return stopAll(conf, -1, forcibly, deadlineNanos);
+    }
+
+    /** As {@link #stopAll(Path, boolean, long)}, the smbd of {@code session} included (see {@link #smbdOn(Path, long)}). */
+    static boolean stopAll(Path conf, long session, boolean forcibly, long deadlineNanos) {
         // bounded by the deadline: each round signals what is there, then looks again
         while (true) {
-            List<Long> pids = smbdOn(conf);
+            List<Long> pids = smbdOn(conf, session);
             if (pids.isEmpty()) {
                 return true;
             }
@@ -105,11 +158,11 @@ final class Processes {
                 });
             }
             if (System.nanoTime() - deadlineNanos >= 0) {
-                return smbdOn(conf).isEmpty();
+                return smbdOn(conf, session).isEmpty();
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
             if (Thread.currentThread().isInterrupted()) {
-                return smbdOn(conf).isEmpty();
+                return smbdOn(conf, session).isEmpty();
             }
         }
     }

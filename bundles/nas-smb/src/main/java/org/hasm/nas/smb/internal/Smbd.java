@@ -65,6 +65,8 @@ final class Smbd {
     private volatile boolean closing;
     // written by the supervisor thread only, read by anyone (status, tests)
     private volatile long pid = -1;
+    // the session of the last smbd started (its pid), kept after it ended: what is left of it is found by it
+    private volatile long session = -1;
     private volatile int starts;
     private volatile boolean listening;
 
@@ -130,7 +132,7 @@ final class Smbd {
         if (thread.isAlive()) {
             events.warn("personality " + plan.personality() + ": the thread " + thread.getName() + " did not end in "
                     + (settings.stopTimeoutMillis() + JOIN_EXTRA_MS) + " ms; killing its smbd from here");
-            Processes.stopAll(conf, true, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_EXTRA_MS));
+            Processes.stopAll(conf, session, true, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_EXTRA_MS));
         }
     }
 
@@ -167,7 +169,7 @@ final class Smbd {
             }
         } catch (RuntimeException | Error e) {
             events.warn("personality " + name + ": the supervisor of smbd failed: " + e);
-            Processes.stopAll(conf, true, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+            Processes.stopAll(conf, session, true, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
             throw e;
         } finally {
             pid = -1;
@@ -254,8 +256,9 @@ final class Smbd {
             Files.writeString(conf, SmbConf.text(dir, plan.personality(), plan, settings, serviceAccount),
                     StandardCharsets.UTF_8);
             rotate(log.toPath());
-            // a previous smbd of this configuration (one that outlived a crash of this thread) goes first
-            Processes.stopAll(conf, true, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+            // a previous smbd of this configuration (one that outlived a crash of this thread, or the connections'
+            // smbd of one that ended) goes first
+            Processes.stopAll(conf, session, true, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
             ProcessBuilder pb = new ProcessBuilder(List.of(Samba.find("setpriv").toString(), "--pdeathsig", "KILL", "--",
                     Samba.find("setsid").toString(), Samba.find(settings.smbd()).toString(), "--foreground",
                     "--no-process-group", "--debug-stdout", "-s", conf.toString()))
@@ -270,6 +273,7 @@ final class Smbd {
         }
         starts++;
         pid = smbd.pid();
+        session = pid; // setsid made it a session's leader (a process Java starts leads no group, so setsid does not fork)
         try {
             watchdog = Watchdog.start(smbd.pid(), watchdogMillis, log);
         } catch (IOException e) {
@@ -345,9 +349,9 @@ final class Smbd {
             watchdog.close();
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.stopTimeoutMillis());
-        boolean clean = Processes.stopAll(conf, false, deadline);
+        boolean clean = Processes.stopAll(conf, smbd.pid(), false, deadline);
         if (!clean) {
-            Processes.stopAll(conf, true, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+            Processes.stopAll(conf, smbd.pid(), true, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
         }
         awaitExit(smbd);
         pid = -1;
@@ -361,7 +365,7 @@ final class Smbd {
 
     /** At once: SIGKILL to every smbd of the personality, then the watchdog is let go. */
     private void kill(Process smbd, Watchdog watchdog) {
-        Processes.stopAll(conf, true, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+        Processes.stopAll(conf, smbd.pid(), true, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
         watchdog.close();
         awaitExit(smbd);
         pid = -1;
