@@ -286,18 +286,38 @@ final class Addresses {
         }
     }
 
+    /**
+     * Takes an address down, trying {@value #DOWN_ATTEMPTS} times {@value #DOWN_PAUSE_MS} ms apart: a command that
+     * timed out or failed for a moment would otherwise leave the address up at shutDown, where nothing tries
+     * again, and the peer's takeover would find it in use until this SCM restarts.
+     */
     private void down(String address, List<String> failures) {
         String personality = added.get(address);
-        try {
-            driver.down(address);
-            added.remove(address);
-            observer.log(Level.INFO, address + " (" + personality + ") is down");
-            event(address, personality, "down");
-        } catch (HaException | RuntimeException e) {
-            observer.log(Level.ERROR, address + " (" + personality + ") could not be taken down: " + e.getMessage());
-            failures.add(address + ": " + e.getMessage());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                driver.down(address);
+                added.remove(address);
+                observer.log(Level.INFO, address + " (" + personality + ") is down"
+                        + (attempt > 1 ? " (at attempt " + attempt + ")" : ""));
+                event(address, personality, "down");
+                return;
+            } catch (HaException | RuntimeException e) {
+                if (attempt >= DOWN_ATTEMPTS) {
+                    observer.log(Level.ERROR, address + " (" + personality + ") could not be taken down in " + attempt
+                            + " attempts: " + e.getMessage());
+                    failures.add(address + ": " + e.getMessage());
+                    return;
+                }
+                observer.log(Level.WARN, address + " (" + personality + ") could not be taken down (" + e.getMessage()
+                        + "): trying again in " + DOWN_PAUSE_MS + " ms");
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(DOWN_PAUSE_MS));
+            }
         }
     }
+
+    /** How many times an address is tried down before it is left up (and reported). */
+    static final int DOWN_ATTEMPTS = 3;
+    private static final long DOWN_PAUSE_MS = 100;
 
     private void event(String address, String personality, String action) {
         Map<String, Object> p = properties(address, personality);

@@ -109,6 +109,23 @@ class AddressesTest {
     }
 
     @Test
+    void anAddressThatFailsToComeDownForAMomentIsTriedAgainAndOneThatNeverDoesIsReported() throws HaException {
+        ScriptedDriver d = new ScriptedDriver();
+        Addresses a = new Addresses("scm-a", "test", d, recorder);
+        a.serve(List.of(OWN));
+        d.calls.clear();
+        d.failDownTimes.put("127.0.10.1", Addresses.DOWN_ATTEMPTS - 1);
+        a.release();
+        assertEquals(Set.of(), a.added(), "down at its last attempt");
+        assertEquals(Addresses.DOWN_ATTEMPTS, d.calls.stream().filter(c -> c.equals("down 127.0.10.1")).count());
+        a.serve(List.of(OWN));
+        d.failDownTimes.put("127.0.10.1", Addresses.DOWN_ATTEMPTS);
+        HaException e = assertThrows(HaException.class, a::release);
+        assertTrue(e.getMessage().contains("127.0.10.1"), e.getMessage());
+        assertEquals(Set.of("127.0.10.1"), a.added(), "kept on the books, to be tried again");
+    }
+
+    @Test
     void loopbackModeRefusesARealAddressAndChangesNothing() throws HaException {
         Addresses a = loopback();
         a.serve(List.of(OWN));

@@ -83,6 +83,8 @@ final class Fakes {
         final Set<String> byHand = new HashSet<>();
         final Map<String, String> elsewhere = new java.util.concurrent.ConcurrentHashMap<>();
         final Set<String> failDown = new HashSet<>();
+        /** Addresses whose next downs fail, and how many more times. */
+        final Map<String, Integer> failDownTimes = new java.util.concurrent.ConcurrentHashMap<>();
         final Set<String> leftovers = new HashSet<>();
 
         @Override
@@ -102,6 +104,10 @@ final class Fakes {
         @Override
         public void down(String address) throws HaException {
             calls.add("down " + address);
+            if (failDownTimes.getOrDefault(address, 0) > 0) {
+                failDownTimes.merge(address, -1, Integer::sum);
+                throw new HaException("ip: command timed out (test)");
+            }
             if (failDown.contains(address)) {
                 throw new HaException("RTNETLINK answers: Operation not permitted");
             }
