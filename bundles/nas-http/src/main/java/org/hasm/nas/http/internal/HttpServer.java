@@ -298,7 +298,7 @@ final class HttpServer {
         served.put(plan.personality(), s);
         List<String> listening = s.listening();
         List<String> exports = plan.exports().stream().map(ServicePlan.ExportPlan::name).toList();
-        LeftoverUploads.sweep(plan.personality(), marks, events);
+        LeftoverUploads.sweep(plan.personality(), marks, s::open, events);
         events.info("serving personality " + plan.personality() + " on " + listening + ", exports " + exports);
         events.publish("SERVING", Map.of("personality", plan.personality(), "addresses", listening,
                 "exports", exports));

@@ -12,6 +12,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -63,19 +64,39 @@ final class LeftoverUploads {
         return marks;
     }
 
-    /** Starts the sweep of the marked roots on a thread of its own, which ends with the sweep. */
-    static void sweep(String personality, Map<Path, FileTime> marks, Events events) {
-        Thread t = new Thread(() -> marks.forEach((root, mark) -> sweep(personality, root, mark, events)),
+    /**
+     * Starts the sweep of the marked roots on a thread of its own, which ends with the sweep, or as soon as
+     * {@code going} says the personality is no longer served here (released at a failback, its volume lost: a
+     * walk of millions of files must not go on deleting on a volume the peer owns now).
+     */
+    static void sweep(String personality, Map<Path, FileTime> marks, BooleanSupplier going, Events events) {
+        Thread t = new Thread(() -> marks.forEach((root, mark) -> sweep(personality, root, mark, going, events)),
                 "hasm-http-sweep-" + personality);
         t.setDaemon(true);
         t.start();
     }
 
-    /** Removes the temporary files under {@code root} last written before {@code mark}; @return how many */
+    /** As {@link #sweep(String, Path, FileTime, BooleanSupplier, Events)} to its end. */
     static int sweep(String personality, Path root, FileTime mark, Events events) {
+        return sweep(personality, root, mark, () -> true, events);
+    }
+
+    /**
+     * Removes the temporary files under {@code root} last written before {@code mark}, while {@code going} holds
+     * (asked before each file); @return how many
+     */
+    static int sweep(String personality, Path root, FileTime mark, BooleanSupplier going, Events events) {
         int[] removed = {0};
+        boolean[] stopped = {false};
         try (Stream<Path> files = Files.walk(root)) {
-            files.filter(f -> f.getFileName() != null && f.getFileName().toString().startsWith(DurableWrite.TEMP_PREFIX))
+            files.takeWhile(f -> {
+                if (going.getAsBoolean()) {
+                    return true;
+                }
+                stopped[0] = true;
+                return false;
+            })
+                    .filter(f -> f.getFileName() != null && f.getFileName().toString().startsWith(DurableWrite.TEMP_PREFIX))
                     .forEach(f -> {
                         try {
                             BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class,
@@ -95,6 +116,10 @@ final class LeftoverUploads {
         if (removed[0] > 0) {
             events.info("personality " + personality + ": removed " + removed[0] + " partial upload(s) left in "
                     + root + " by a writer that died");
+        }
+        if (stopped[0]) {
+            events.info("personality " + personality + ": the sweep of leftover uploads in " + root
+                    + " stopped: the personality is no longer served here");
         }
         return removed[0];
     }

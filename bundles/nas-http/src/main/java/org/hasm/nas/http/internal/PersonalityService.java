@@ -157,6 +157,14 @@ final class PersonalityService {
         return opened;
     }
 
+    // set once close begins: what works for the personality in the background (the leftover sweep) stops
+    private volatile boolean closed;
+
+    /** @return whether the personality is still served here (its close has not begun) */
+    boolean open() {
+        return !closed;
+    }
+
     ServicePlan plan() {
         return plan;
     }
@@ -183,6 +191,7 @@ final class PersonalityService {
      * service stops, then its threads end.
      */
     void close(EmbeddedTomcat tomcat) {
+        closed = true;
         costly.close();
         int left = gate.drain(connectors.values(), ReleaseGate.DRAIN_MS);
         if (left > 0) {

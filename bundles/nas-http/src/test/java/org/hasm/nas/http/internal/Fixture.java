@@ -173,9 +173,11 @@ final class Fixture {
     /** Records what the core reports. */
     static final class RecordingEvents implements Events {
         final List<String> events = Collections.synchronizedList(new ArrayList<>());
+        final List<String> infos = Collections.synchronizedList(new ArrayList<>());
 
         @Override
         public void info(String message) {
+            infos.add(message);
             System.out.println("[nas-http] " + message);
         }
 

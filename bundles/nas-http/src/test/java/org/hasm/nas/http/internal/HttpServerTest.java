@@ -775,6 +775,28 @@ class HttpServerTest {
         assertTrue(Files.exists(v1.root.resolve(LeftoverUploads.MARK)));
     }
 
+    /** A sweep stops as soon as the personality is no longer served here: it deletes nothing on a volume released. */
+    @Test
+    void theSweepStopsOnceThePersonalityIsNoLongerServed() throws Exception {
+        Files.createDirectories(docs);
+        Path mark = docs.resolve(LeftoverUploads.MARK);
+        Files.writeString(mark, "x");
+        java.nio.file.attribute.FileTime at = Files.getLastModifiedTime(mark);
+        List<Path> left = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            Path p = docs.resolve(DurableWrite.TEMP_PREFIX + "left-" + i + ".tmp");
+            Files.writeString(p, "part");
+            Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.fromMillis(at.toMillis() - 1000));
+            left.add(p);
+        }
+        int[] asked = {0};
+        // served for the first ten files the walk meets, then released
+        assertTrue(LeftoverUploads.sweep("A", docs, at, () -> ++asked[0] <= 10, events) < 10);
+        assertTrue(left.stream().filter(Files::exists).count() > 40, "the rest is left for the next owner's sweep");
+        assertTrue(events.infos.stream().anyMatch(m -> m.contains("stopped: the personality is no longer served here")),
+                events.infos.toString());
+    }
+
     /** A temporary file stamped a moment before the mark was last written before serving started: it goes. */
     @Test
     void anUploadStampedJustBeforeTheMarkIsALeftover() throws Exception {
