@@ -105,13 +105,17 @@ public class EventsComponent implements HaModule, EventHandler, EventJournal, Li
         this.node = node;
         this.config = config;
         this.self = node.scm();
+        if (config.queue_max() < 1) {
+            // refused before the log is opened: a component that fails to activate is never deactivated
+            throw new IllegalArgumentException(PID + ": queue.max=" + config.queue_max() + " must be at least 1");
+        }
+        this.queue = new ArrayBlockingQueue<>(config.queue_max());
         this.events = new EventLog(node.dataDir().resolve("events"), config.segment_bytes(), config.segments());
         if (events.tornBytes() > 0) {
             log.warn("event log: " + events.tornBytes() + " bytes of a record torn by a crash were cut off the newest"
                     + " segment in " + node.dataDir().resolve("events"));
         }
         this.sequence = events.highest(self);
-        this.queue = new ArrayBlockingQueue<>(config.queue_max());
         this.sender = new Forwarding.Sender(self, events, PUSH_RECORDS);
         this.writer = daemon(this::write, "hasm-events-writer");
         this.forwarder = daemon(this::forward, "hasm-events-forward");
