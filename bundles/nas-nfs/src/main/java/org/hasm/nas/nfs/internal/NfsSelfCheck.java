@@ -237,8 +237,13 @@ final class NfsSelfCheck {
         private int xid = (int) System.nanoTime();
 
         Client(int port) throws IOException {
-            socket.connect(new InetSocketAddress(LOOPBACK, port), TIMEOUT_MS);
-            socket.setSoTimeout(TIMEOUT_MS);
+            try {
+                socket.connect(new InetSocketAddress(LOOPBACK, port), TIMEOUT_MS);
+                socket.setSoTimeout(TIMEOUT_MS);
+            } catch (IOException | RuntimeException e) {
+                socket.close(); // no Client to close: its socket would wait for the collector
+                throw e;
+            }
         }
 
         Xdr nfs(int procedure, XdrAble args) throws IOException {
