@@ -46,6 +46,8 @@ class ProcessesTest {
         started.add(p.toHandle());
         await("the connection's smbd, retitled", () -> p.toHandle().children().anyMatch(h -> Processes.commandLine(
                 Path.of("/proc/" + h.pid())).stream().findFirst().orElse("").startsWith("smbd: client")));
+        // kept for the clean-up: once its parent is gone it is no descendant of anything started here
+        p.toHandle().children().forEach(started::add);
         return p.toHandle();
     }
 
