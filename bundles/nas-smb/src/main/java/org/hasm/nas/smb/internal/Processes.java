@@ -82,7 +82,7 @@ final class Processes {
         return pids;
     }
 
-    /** @return the process, or {@code null} if it is gone or cannot be read */
+    /** @return the process, or {@code null} if it is gone, ended (a zombie), or cannot be read */
     private static Proc read(long pid, Path procEntry) {
         try {
             // "pid (name) state ppid pgrp session ...": the name may hold spaces and parentheses
@@ -90,6 +90,10 @@ final class Processes {
             int open = stat.indexOf('(');
             int close = stat.lastIndexOf(')');
             String[] fields = stat.substring(close + 2).split(" ");
+            if (fields[0].equals("Z") || fields[0].equals("X")) {
+                // ended, not reaped yet: it holds no socket and no file (and its parent, or init, reaps it)
+                return null;
+            }
             return new Proc(pid, commandLine(procEntry), Long.parseLong(fields[3]), stat.substring(open + 1, close));
         } catch (IOException | RuntimeException e) {
             return null;

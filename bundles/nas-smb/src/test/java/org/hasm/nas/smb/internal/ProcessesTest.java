@@ -84,7 +84,49 @@ class ProcessesTest {
         assertFalse(Processes.smbdOn(conf, parent.pid()).contains(stranger.pid()));
     }
 
-    private static void await(String what, BooleanSupplier condition) {
+    @Test
+    void aConnectionsSmbdThatEndedAndWaitsToBeReapedIsNotWaitedFor() throws Exception {
+        Path conf = Files.writeString(dir.resolve("smb.conf"), "");
+        Path smbd = Files.createSymbolicLink(dir.resolve("smbd"), Path.of("/bin/bash"));
+        Path hold = Files.createSymbolicLink(dir.resolve("hold"), Path.of("/bin/sleep"));
+        // the parent becomes a sleep that never reaps: its connection's smbd, once ended, stays a zombie
+        Process p = new ProcessBuilder("setsid", smbd.toString(), "-c",
+                "(exec -a 'smbd: client [127.0.0.1]' " + smbd + " -c 'exit 0') & exec " + hold + " 60").start();
+        started.add(p.toHandle());
+        await("the connection's smbd ended, not reaped", () -> zombiesOf(p.pid()) == 1);
+        assertEquals(List.of(), Processes.smbdOn(conf, p.pid()), "a zombie holds nothing: nothing to stop");
+        long t0 = System.nanoTime();
+        assertTrue(Processes.stopAll(conf, p.pid(), false, System.nanoTime() + WAIT.toNanos()));
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(1), "a stop does not wait for a zombie");
+    }
+
+    /** @return how many processes of {@code session} have ended and wait to be reaped */
+    private static long zombiesOf(long session) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> all = Files.list(Path.of("/proc"))) {
+            return all.filter(e -> e.getFileName().toString().matches("\\d+")).filter(e -> {
+                try {
+                    String stat = Files.readString(e.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    return f[0].equals("Z") && Long.parseLong(f[3]) == session;
+                } catch (java.io.IOException | RuntimeException x) {
+                    return false;
+                }
+            }).count();
+        }
+    }
+
+    private interface Check {
+        boolean holds() throws Exception;
+    }
+
+    private static void await(String what, Check check) {
+        BooleanSupplier condition = () -> {
+            try {
+                return check.holds();
+            } catch (Exception e) {
+                return false;
+            }
+        };
         long deadline = System.nanoTime() + WAIT.toNanos();
         // bounded by the deadline
         while (!condition.getAsBoolean()) {
