@@ -18,6 +18,18 @@ public class HttpCheck implements ConfigurationCheck {
 
     @Override
     public void check(Configurations configurations, Findings findings) {
+        // the module's own configuration, as its activation reads it (a configuration transaction is checked here
+        // before it is applied on both SCMs)
+        java.util.Map<String, Object> own = configurations.get(HttpModule.PID);
+        if (own != null) {
+            try {
+                HttpModule.settings(configurations.typed(HttpModule.Config.class, own));
+            } catch (IllegalArgumentException e) {
+                String m = e.getMessage();
+                int eq = m.indexOf('=');
+                findings.problem(HttpModule.PID, eq > 0 ? m.substring(0, eq) : "*", eq > 0 ? m.substring(eq + 1) : m);
+            }
+        }
         configurations.factory(Node.PERSONALITY_FACTORY_PID).forEach((name, properties) -> {
             String pid = Node.PERSONALITY_FACTORY_PID + "~" + name;
             Object raw = properties.get(ServicePlan.PORT);

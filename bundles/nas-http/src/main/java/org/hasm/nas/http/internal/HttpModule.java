@@ -117,11 +117,21 @@ public class HttpModule implements HaModule, ServiceRequests {
     private HaContext context;
     private HttpServer server;
 
+    // what is wrong with the module's configuration, or null: init fails with it, and the controller puts
+    // the SCM in MONITOR (not thrown at activation: the module would only be missing, with no word why)
+    private volatile String configProblem;
+
     @Activate
     public HttpModule(BundleContext bundleContext, Config config,
             @Reference(name = "logger", service = LoggerFactory.class) Logger logger) {
         this.logger = logger;
-        this.settings = settings(config);
+        HttpSettings s = null;
+        try {
+            s = settings(config);
+        } catch (IllegalArgumentException e) {
+            configProblem(e);
+        }
+        this.settings = s;
         this.tomcatDir = bundleContext.getDataFile("tomcat");
         logger.debug("activated with {}", settings);
     }
@@ -136,9 +146,21 @@ public class HttpModule implements HaModule, ServiceRequests {
         this.readiness = readiness;
     }
 
+    private void configProblem(IllegalArgumentException e) {
+        configProblem = PID + ": " + e.getMessage();
+        logger.error("configuration " + configProblem + "; the SCM goes to MONITOR at this module's next init");
+    }
+
     @Modified
     void modified(Config config) {
-        HttpSettings s = settings(config);
+        HttpSettings s;
+        try {
+            s = settings(config);
+        } catch (IllegalArgumentException e) {
+            configProblem(e); // what runs keeps its settings
+            return;
+        }
+        configProblem = null;
         settings = s;
         synchronized (this) {
             if (server != null) {
@@ -160,6 +182,9 @@ public class HttpModule implements HaModule, ServiceRequests {
 
     @Override
     public synchronized void init(HaContext ctx) throws HaException {
+        if (configProblem != null) {
+            throw new HaException("configuration " + configProblem);
+        }
         this.context = ctx;
         if (tomcatDir == null) {
             throw new HaException("the framework gives this bundle no data area for Tomcat's work folder");
@@ -255,7 +280,8 @@ public class HttpModule implements HaModule, ServiceRequests {
         }
     }
 
-    private static HttpSettings settings(Config c) {
+    /** @throws IllegalArgumentException naming the key ({@code key=value ...}) of a value out of its range */
+    static HttpSettings settings(Config c) {
         return new HttpSettings(c.max_put_bytes(), c.max_header_bytes(), c.connection_timeout_ms(),
                 c.keepalive_timeout_ms(), c.max_threads(), c.max_connections(), c.retry_after_seconds(),
                 c.max_expensive_requests(), c.max_expensive_waiting(), c.expensive_wait_ms());

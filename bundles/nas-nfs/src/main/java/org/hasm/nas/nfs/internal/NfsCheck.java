@@ -25,6 +25,18 @@ public class NfsCheck implements ConfigurationCheck {
 
     @Override
     public void check(Configurations configurations, Findings findings) {
+        // the module's own configuration, as its activation reads it (a configuration transaction is checked here
+        // before it is applied on both SCMs)
+        java.util.Map<String, Object> own = configurations.get(NfsModule.PID);
+        if (own != null) {
+            try {
+                NfsModule.settings(configurations.typed(NfsModule.Config.class, own));
+            } catch (IllegalArgumentException e) {
+                String m = e.getMessage();
+                int eq = m.indexOf('=');
+                findings.problem(NfsModule.PID, eq > 0 ? m.substring(0, eq) : "*", eq > 0 ? m.substring(eq + 1) : m);
+            }
+        }
         configurations.factory(Node.PERSONALITY_FACTORY_PID).forEach((name, properties) -> {
             String pid = Node.PERSONALITY_FACTORY_PID + "~" + name;
             boolean exports = properties.keySet().stream().anyMatch(k -> k.startsWith("export." + NfsPlan.PROTOCOL + "."));

@@ -107,10 +107,20 @@ public class NfsModule implements HaModule, ServiceRequests {
     // every NFS procedure answered, for the SCM's metrics; kept across restarts of the module
     private final RequestTally requests = new RequestTally("nfs");
 
+    // what is wrong with the module's configuration, or null: init fails with it, and the controller puts
+    // the SCM in MONITOR (not thrown at activation: the module would only be missing, with no word why)
+    private volatile String configProblem;
+
     @Activate
     public NfsModule(Config config, @Reference(name = "logger", service = LoggerFactory.class) Logger logger) {
         this.logger = logger;
-        this.settings = settings(config);
+        NfsSettings s = null;
+        try {
+            s = settings(config);
+        } catch (IllegalArgumentException e) {
+            configProblem(e);
+        }
+        this.settings = s;
         this.givenMac = null;
         this.givenIncarnation = null;
         logger.debug("activated with {}", settings);
@@ -127,9 +137,21 @@ public class NfsModule implements HaModule, ServiceRequests {
         this.givenIncarnation = incarnation;
     }
 
+    private void configProblem(IllegalArgumentException e) {
+        configProblem = PID + ": " + e.getMessage();
+        logger.error("configuration " + configProblem + "; the SCM goes to MONITOR at this module's next init");
+    }
+
     @Modified
     void modified(Config config) {
-        NfsSettings s = settings(config);
+        NfsSettings s;
+        try {
+            s = settings(config);
+        } catch (IllegalArgumentException e) {
+            configProblem(e); // what runs keeps its settings
+            return;
+        }
+        configProblem = null;
         settings = s;
         synchronized (this) {
             if (server != null) {
@@ -150,6 +172,9 @@ public class NfsModule implements HaModule, ServiceRequests {
 
     @Override
     public synchronized void init(HaContext ctx) throws HaException {
+        if (configProblem != null) {
+            throw new HaException("configuration " + configProblem);
+        }
         this.context = ctx;
         Handles.Mac mac = givenMac != null ? givenMac : HandleKeys.cluster(keyring);
         if (mac == null) {
@@ -255,7 +280,8 @@ public class NfsModule implements HaModule, ServiceRequests {
         }
     }
 
-    private static NfsSettings settings(Config c) {
+    /** @throws IllegalArgumentException naming the key ({@code key=value ...}) of a value out of its range */
+    static NfsSettings settings(Config c) {
         return new NfsSettings(c.worker_threads(), c.drc_entries(), c.drc_age_ms(), c.scan_limit(),
                 new NlmSettings(c.nlm_lock_entries(), c.nlm_grace_ms(), c.nlm_callback_ms(), c.nlm_callback_portmap_port()));
     }

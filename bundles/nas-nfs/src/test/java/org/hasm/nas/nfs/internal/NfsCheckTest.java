@@ -1,6 +1,7 @@
 package org.hasm.nas.nfs.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,10 @@ import org.junit.jupiter.api.Test;
 class NfsCheckTest {
 
     private static List<String> check(Map<String, Map<String, Object>> personalities) {
+        return check(personalities, null);
+    }
+
+    private static List<String> check(Map<String, Map<String, Object>> personalities, Map<String, Object> module) {
         SortedMap<String, Map<String, Object>> factory = new TreeMap<>(personalities);
         Configurations configurations = new Configurations() {
             @Override
@@ -25,7 +30,7 @@ class NfsCheckTest {
 
             @Override
             public Map<String, Object> get(String pid) {
-                return null;
+                return NfsModule.PID.equals(pid) ? module : null;
             }
 
             @Override
@@ -35,7 +40,7 @@ class NfsCheckTest {
 
             @Override
             public <A> A typed(Class<A> type, Map<String, ?> properties) {
-                throw new UnsupportedOperationException("not asked by this check");
+                return org.hasm.config.Typed.of(type, properties);
             }
         };
         List<String> problems = new ArrayList<>();
@@ -51,6 +56,15 @@ class NfsCheckTest {
             }
         });
         return problems;
+    }
+
+    @Test
+    void theModulesOwnValuesOutOfRangeAreProblemsNamingTheKey() {
+        assertEquals(List.of(), check(Map.of(), Map.of("worker.threads", "8")));
+        assertEquals(List.of("org.hasm.nas.nfs worker.threads: 0: must be 1..256"), check(Map.of(), Map.of("worker.threads", "0")));
+        List<String> nlm = check(Map.of(), Map.of("nlm.callback.ms", "0"));
+        assertEquals(1, nlm.size(), nlm.toString());
+        assertTrue(nlm.get(0).startsWith("org.hasm.nas.nfs nlm.callback.ms: "), nlm.toString());
     }
 
     @Test
