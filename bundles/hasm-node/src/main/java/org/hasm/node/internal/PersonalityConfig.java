@@ -55,6 +55,7 @@ final class PersonalityConfig {
         List<Personality> list = new ArrayList<>();
         Set<String> names = new HashSet<>();
         Map<String, String> volumeOwners = new HashMap<>();
+        Map<String, String> addressOwners = new HashMap<>();
         for (Map.Entry<String, Map<String, Object>> c : new TreeMap<>(configs).entrySet()) {
             String pid = c.getKey();
             Map<String, Object> d = c.getValue();
@@ -86,7 +87,12 @@ final class PersonalityConfig {
                     }
                     if (!isIpLiteral(addr)) {
                         findings.problem(pid, "addresses", "'" + addr + "' is not an IP address (names are not resolved)");
+                    } else if (addressOwners.containsKey(addr) && !addressOwners.get(addr).equals(name)) {
+                        // its SCM would find it answered by the other's and serve it never (contested for good)
+                        findings.problem(pid, "addresses", "address " + addr + " is already personality "
+                                + addressOwners.get(addr) + "'s: an address belongs to one personality");
                     } else {
+                        addressOwners.put(addr, name);
                         addresses.add(addr);
                     }
                 }

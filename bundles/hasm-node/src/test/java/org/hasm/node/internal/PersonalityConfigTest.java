@@ -89,6 +89,17 @@ class PersonalityConfigTest {
     }
 
     @Test
+    void anAddressOfTwoPersonalitiesIsAProblem() {
+        Map<String, Map<String, Object>> configs = new LinkedHashMap<>();
+        configs.put("p~1", props("name", "A", "home", "scm-a", "addresses", "10.0.0.5, 10.0.0.6"));
+        configs.put("p~2", props("name", "B", "home", "scm-b", "addresses", "10.0.0.7,10.0.0.5"));
+        Found found = new Found();
+        PersonalityConfig.read(configs, found);
+        assertEquals(1, found.problems.size(), found.all());
+        assertTrue(found.all().contains("p~2: addresses: address 10.0.0.5 is already personality A's"), found.all());
+    }
+
+    @Test
     void anExportThatReachesHasmsReservedNamesIsRefusedWhateverItsProtocol() {
         Map<String, Map<String, Object>> configs = new LinkedHashMap<>();
         configs.put("p~1", props("name", "A", "home", "scm-a", "volumes", "v1",
