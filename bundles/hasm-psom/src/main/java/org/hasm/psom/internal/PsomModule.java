@@ -93,6 +93,11 @@ public class PsomModule implements HaModule, LinkHandler, PeerListener {
      *     lifetime too short to outlast every copy of an object still in flight (see {@link Psom#prune})
      */
     static String problem(PsomConfig c) {
+        if (c.request_timeout_ms() > c.write_timeout_ms()) {
+            // one request to a silent peer would hold a write past the time it may take at most
+            return PID + ": request.timeout.ms=" + c.request_timeout_ms() + " is longer than write.timeout.ms="
+                    + c.write_timeout_ms() + ": a write waits at most write.timeout.ms, one request included";
+        }
         long least = Math.max(MIN_TOMBSTONE_LIFETIME_MS, 10 * c.write_timeout_ms());
         if (c.tombstone_lifetime_ms() < least) {
             return PID + ": tombstone.lifetime.ms=" + c.tombstone_lifetime_ms() + " is below " + least + " (at least "

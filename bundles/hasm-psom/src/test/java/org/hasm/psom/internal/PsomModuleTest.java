@@ -38,5 +38,7 @@ class PsomModuleTest {
         assertTrue(p != null && p.contains("tombstone.lifetime.ms=59999"), p);
         p = PsomModule.problem(config(30_000, 200_000));
         assertTrue(p != null && p.contains("write.timeout.ms=30000") && p.contains("300000"), p);
+        p = PsomModule.problem(config(1000, 600_000)); // requests of 2000 ms in writes of at most 1000
+        assertTrue(p != null && p.contains("request.timeout.ms=2000 is longer than write.timeout.ms=1000"), p);
     }
 }
