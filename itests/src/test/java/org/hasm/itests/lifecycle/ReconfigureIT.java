@@ -52,7 +52,7 @@ public class ReconfigureIT extends HasmTestSupport {
         Dictionary<String, Object> second = new Hashtable<>();
         second.put("name", "pers-u");
         second.put("home", SCM);
-        second.put("addresses", "127.0.0.1");
+        second.put("addresses", "127.0.0.2"); // an address belongs to one personality
         configAdmin.createFactoryConfiguration(PERSONALITY_FACTORY_PID, "?").update(second);
         assertEquals(List.of("pers-t"), names(c.personalities()));
 
