@@ -55,10 +55,13 @@ class TickleIT {
                 String tickled = TickleLab.ADDRESS_A + " is up: tickling 1 client connection from the list of scm-a";
                 assertTrue(pair.log(B).contains(tickled), "scm-b's log: " + tickled + "\n" + pair.log(B));
                 // not before the service listens: a client reset earlier would reconnect and be refused
-                String listening = pair.log(B).lines().filter(l -> l.contains(TickleLab.ADDRESS_A + ": port ")
-                        && l.contains(" ms after the address came up: 1 client connection tickled")).findFirst()
-                        .orElse(null);
-                assertTrue(listening != null, "scm-b tickled once the service port listened\n" + pair.log(B));
+                // logged once the tickles went: awaited, as the client may see its reset before the line is written
+                java.util.function.Supplier<String> listened = () -> pair.log(B).lines().filter(l -> l.contains(
+                        TickleLab.ADDRESS_A + ": port ") && l.contains(" ms after the address came up: 1 client connection"
+                        + " tickled")).findFirst().orElse(null);
+                org.hasm.itests.support.Await.until("scm-b to say it tickled once the service port listened", STEP,
+                        () -> listened.get() != null, () -> pair.log(B));
+                String listening = listened.get();
                 report("with tickles: the waiting client of " + TickleLab.ADDRESS_A + " was reset " + after
                         + " ms after scm-b took A over; " + listening.substring(listening.indexOf(TickleLab.ADDRESS_A)));
                 client.command("connect");
