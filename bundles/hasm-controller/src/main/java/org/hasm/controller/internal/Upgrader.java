@@ -607,7 +607,7 @@ final class Upgrader {
             // its process restarts: silent for a while, within the step's deadline (a new release that never
             // answers fails the step, and the undo restarts it on the previous one)
             held = null;
-            if (key(plan).equals(deadlineKey) && System.nanoTime() - deadlineFrom > stepTimeout.get().toNanos()) {
+            if (key(plan).equals(deadlineKey) && System.nanoTime() - deadlineFrom > nanos(stepTimeout.get())) {
                 advance(store, plan, new Failed(quiet + " did not answer within " + stepTimeout.get().toSeconds()
                         + " s of its restart on " + plan.jarOf(step.version())[0]));
             }
@@ -627,7 +627,7 @@ final class Upgrader {
         }
         held = null;
         String key = plan.id() + ":" + plan.current() + ":" + plan.steps().size();
-        boolean overdue = key.equals(deadlineKey) && System.nanoTime() - deadlineFrom > stepTimeout.get().toNanos();
+        boolean overdue = key.equals(deadlineKey) && System.nanoTime() - deadlineFrom > nanos(stepTimeout.get());
         if (!key.equals(acted) && overdue) {
             // carried out again and again, in vain
             advance(store, plan, new Failed(step.describe() + " could not be carried out within "
@@ -680,6 +680,15 @@ final class Upgrader {
      */
     static boolean dwelling(Instant handedOver, Instant now, Duration dwell) {
         return now.isBefore(handedOver.plus(dwell)) && now.isAfter(handedOver.minus(dwell));
+    }
+
+    /** @return the duration in ns, {@link Long#MAX_VALUE} (never) for one past what a long holds (292 years) */
+    private static long nanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     private static String key(UpgradePlan plan) {
