@@ -10,7 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.hasm.itests.cluster.Pair.Timing;
+import org.hasm.itests.support.Await;
 import org.hasm.itests.support.Exclusive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,10 +58,10 @@ class TickleIT {
                 assertTrue(pair.log(B).contains(tickled), "scm-b's log: " + tickled + "\n" + pair.log(B));
                 // not before the service listens: a client reset earlier would reconnect and be refused
                 // logged once the tickles went: awaited, as the client may see its reset before the line is written
-                java.util.function.Supplier<String> listened = () -> pair.log(B).lines().filter(l -> l.contains(
+                Supplier<String> listened = () -> pair.log(B).lines().filter(l -> l.contains(
                         TickleLab.ADDRESS_A + ": port ") && l.contains(" ms after the address came up: 1 client connection"
                         + " tickled")).findFirst().orElse(null);
-                org.hasm.itests.support.Await.until("scm-b to say it tickled once the service port listened", STEP,
+                Await.until("scm-b to say it tickled once the service port listened", STEP,
                         () -> listened.get() != null, () -> pair.log(B));
                 String listening = listened.get();
                 report("with tickles: the waiting client of " + TickleLab.ADDRESS_A + " was reset " + after

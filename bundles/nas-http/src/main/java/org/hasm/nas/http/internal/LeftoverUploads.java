@@ -76,11 +76,6 @@ final class LeftoverUploads {
         t.start();
     }
 
-    /** As {@link #sweep(String, Path, FileTime, BooleanSupplier, Events)} to its end. */
-    static int sweep(String personality, Path root, FileTime mark, Events events) {
-        return sweep(personality, root, mark, () -> true, events);
-    }
-
     /**
      * Removes the temporary files under {@code root} last written before {@code mark}, while {@code going} holds
      * (asked before each file); @return how many

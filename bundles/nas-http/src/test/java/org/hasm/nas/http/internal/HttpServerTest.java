@@ -810,7 +810,7 @@ class HttpServerTest {
         Path same = docs.resolve(DurableWrite.TEMP_PREFIX + "same.tmp");
         Files.writeString(same, "part");
         Files.setLastModifiedTime(same, at);
-        assertEquals(1, LeftoverUploads.sweep("A", docs, at, events));
+        assertEquals(1, LeftoverUploads.sweep("A", docs, at, () -> true, events));
         assertFalse(Files.exists(before));
         assertTrue(Files.exists(same), "stamped in the mark's own tick: this server's");
     }
