@@ -30,7 +30,9 @@ import org.hasm.spi.storage.VolumeProblem.Kind;
  * writes itself as owner at the record's epoch + 1, so the previous owner, however late it wakes up,
  * finds a record that is no longer its own and stops. Nothing here waits for the peer's consent: the
  * controller only asks for the peer's volumes after the status monitor declared it dead, and the
- * epoch makes sure that a peer that was merely slow cannot acknowledge another write.
+ * epoch makes sure that a peer that was merely slow cannot acknowledge another write. A record at a
+ * lower epoch than the owner's is a late write of an older owner (its release, written after it
+ * stalled), not a takeover: the owner's watchdog writes its own back ({@link #restore}).
  *
  * <p>A storage fault never fails a transition: a volume that cannot be acquired now (the storage is
  * full, read-only, failing) is <em>pending</em> and retried ({@link #retryPending}) while it is wanted,
@@ -54,6 +56,7 @@ final class VolumeStore implements VolumeManager {
     static final String PENDING = "pending";
     static final String UNREADABLE = "unreadable";
     static final String REASSERTED = "reasserted";
+    static final String RESTORED = "restored";
 
     enum Level { DEBUG, INFO, WARN, ERROR }
 
@@ -505,7 +508,11 @@ final class VolumeStore implements VolumeManager {
             } catch (IOException e) {
                 refusal = "volume " + v.name() + ": " + e.getMessage();
             }
-            if (now != null && !now.ownedBy(self, v.epoch())) {
+            if (now != null && !now.ownedBy(self, v.epoch()) && now.epoch() < v.epoch()) {
+                // an older owner's late write: the watchdog puts ours back; no write is acknowledged meanwhile
+                refusal = "volume " + v.name() + " " + describe(now) + ", below ours (" + v.epoch()
+                        + "): a late write of an older owner, which the watchdog overwrites";
+            } else if (now != null && !now.ownedBy(self, v.epoch())) {
                 lost(v, now);
                 refusal = "volume " + v.name() + " " + describe(now) + " (ours was " + v.epoch() + ")";
             } else if (refusal == null) {
@@ -606,8 +613,42 @@ final class VolumeStore implements VolumeManager {
                 if (v.readProblem(null)) {
                     observer.log(Level.INFO, "storage watchdog: the record of volume " + v.name() + " is readable again", null);
                 }
+            } else if (now.epoch() < v.epoch()) {
+                restore(v, now);
             } else {
                 lost(v, now);
+            }
+        }
+    }
+
+    /**
+     * Puts this SCM's record back after a write of a lower epoch. Epochs only grow for a new owner, so
+     * such a record was written late by an older one: an SCM that read its own record, stalled (a
+     * pause, a stop signal) while the peer took the volume over, and then wrote its release. Taking
+     * that for a takeover would make the rightful owner give the volume up and reboot, leaving it
+     * served by no one. Written at the same epoch, so the ownership services hold stays valid, and
+     * read back: a peer that takes the volume over at a higher epoch meanwhile wins as usual.
+     */
+    private void restore(OwnedVolume v, OwnerRecord stale) {
+        String what = "volume " + v.name() + " " + describe(stale) + ", below ours (" + v.epoch() + ")";
+        try {
+            records.write(v.record(), new OwnerRecord(v.name(), self, v.epoch(), incarnation, Instant.now().toString()),
+                    self);
+            long started = System.nanoTime();
+            OwnerRecord after = read(v.name());
+            if (after.ownedBy(self, v.epoch())) {
+                v.confirmed(started);
+                observer.event(RESTORED, v.name(), v.epoch(), self, what + ": a late write of an older owner");
+                observer.log(Level.WARN, what + ": a late write of an older owner; record restored", null);
+            } else if (after.epoch() > v.epoch()) {
+                lost(v, after);
+            }
+            // else lower again: the next round restores it once more
+        } catch (IOException e) {
+            writability.failed(v.name(), "restoring its ownership record", e);
+            if (v.readProblem(e.getMessage())) {
+                observer.log(Level.WARN, what + ", and it cannot be restored: " + e.getMessage()
+                        + "; fence() fails meanwhile", null);
             }
         }
     }

@@ -543,6 +543,47 @@ class VolumeStoreTest {
     }
 
     @Test
+    void aReleaseWrittenAfterThePeerTookTheVolumeOverIsOverwrittenByTheOwnerNotObeyed() throws IOException {
+        VolumeStore sb = store("scm-b", b);
+        AtomicReference<OwnedVolume> taken = new AtomicReference<>();
+        // A reads its record (still its own), stalls, and B takes the volume over before A writes its release
+        FailingDisk disk = new FailingDisk(shared, "scm-a") {
+            @Override
+            public void write(Path file, OwnerRecord record, String writer) throws IOException {
+                if (record.released()) {
+                    taken.set(sb.acquire("data"));
+                }
+                super.write(file, record, writer);
+            }
+        };
+        VolumeStore sa = storeOn(disk, "scm-a", a);
+        sa.acquire("data");
+        assertTrue(sa.release("data"));
+        OwnedVolume vb = taken.get();
+        assertEquals(2, vb.epoch());
+        assertEquals(new OwnerRecord("data", "", 1, 42, record("data").time()), record("data"), "A's late write landed");
+
+        FencedException e = assertThrows(FencedException.class, vb::fence, "no write acknowledged on a record not ours");
+        assertTrue(e.getMessage().contains("a late write of an older owner"), e.getMessage());
+        assertTrue(vb.held(), "a lower epoch is no takeover");
+
+        sb.checkAll();
+        assertEquals(new OwnerRecord("data", "scm-b", 2, 42, record("data").time()), record("data"));
+        vb.fence();
+        assertSame(vb, sb.volume("data"), "the same ownership, so services keep what they hold");
+        assertTrue(b.panics.isEmpty(), "the rightful owner neither gives the volume up nor reboots: " + b.panics);
+        assertEquals(List.of(), b.steps("lost"));
+        assertEquals(1, b.steps("restored").size(), b.events.toString());
+
+        // and a takeover at a higher epoch still wins
+        VolumeStore sa2 = store("scm-a", a);
+        sa2.acquire("data");
+        sb.checkAll();
+        assertFalse(vb.held());
+        assertEquals(List.of("volume data taken over by scm-a at epoch 3 (ours was 2)"), b.panics);
+    }
+
+    @Test
     void withThePeerDownADamagedRecordIsTakenAtOnce() throws IOException {
         VolumeStore sb = store("scm-b", b);
         Files.writeString(shared.resolve("owners/data"), "garbage");
