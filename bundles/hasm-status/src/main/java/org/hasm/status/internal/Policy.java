@@ -154,7 +154,7 @@ final class Policy {
      * @param stopped the agent found this life certainly stopped
      * @param fenced a fence of this life completed
      * @param seenRunning the agent once could not say this life is stopped: its death can be witnessed
-     * @param outageSince when the current network-only outage began; -1 if none
+     * @param outageSince when the current network-only outage began; {@link #NONE} if none
      * @param timerSince when its network-only time began: the outage's start, or the last flood seen
      * @param outageFenced a fence was asked for in this outage
      * @param silenceFenced a fence was asked for in this silence (networks and heartbeat)
@@ -162,7 +162,7 @@ final class Policy {
      * @param calls calls made so far: the next call's number
      * @param probeWanted a probe waits for the call in progress to end
      * @param fenceWanted a fence waits for the call in progress to end
-     * @param probeAt when a peer never heard is asked about next; -1 if not scheduled
+     * @param probeAt when a peer never heard is asked about next; {@link #NONE} if not scheduled
      * @param probeEvery the current time between such questions
      * @param lastProbe the last answer to a probe of this life, or {@code null}
      * @param verdict the verdict published last
@@ -188,11 +188,17 @@ final class Policy {
         }
     }
 
+    /**
+     * An instant not set. {@link System#nanoTime()} may be negative (its origin is arbitrary), so "not set"
+     * cannot be -1 or any sign test; this value is 292 years from any reading a JVM makes.
+     */
+    static final long NONE = Long.MIN_VALUE;
+
     private Policy() {
     }
 
     static State initial(Config c) {
-        return new State(Observation.START, 0, false, false, false, -1, -1, false, false, null, 0, false, false, -1,
+        return new State(Observation.START, 0, false, false, false, NONE, NONE, false, false, null, 0, false, false, NONE,
                 c.probeEveryNanos(), null, Verdict.STARTING);
     }
 
@@ -313,13 +319,13 @@ final class Policy {
             stopped = false;
             fenced = false;
             seenRunning = false;
-            outageSince = -1;
-            timerSince = -1;
+            outageSince = NONE;
+            timerSince = NONE;
             outageFenced = false;
             silenceFenced = false;
             probeWanted = false;
             fenceWanted = false;
-            probeAt = -1;
+            probeAt = NONE;
             probeEvery = c.probeEveryNanos();
             lastProbe = null;
         }
@@ -405,7 +411,7 @@ final class Policy {
                                 + c.peer() + " is stopped (" + detail + ")");
                     }
                 }
-                case UNAVAILABLE -> probeAt = -1; // nobody to ask
+                case UNAVAILABLE -> probeAt = NONE; // nobody to ask
             }
         }
 
@@ -442,7 +448,7 @@ final class Policy {
             boolean networkOnly = !seen.networkGood() && seen.heartbeat() == Heartbeat.BEATING && !seen.reportedFault()
                     && !dead();
             if (networkOnly) {
-                if (outageSince < 0) {
+                if (outageSince == NONE) {
                     outageSince = now;
                     timerSince = now;
                     outageFenced = false;
@@ -463,18 +469,18 @@ final class Policy {
                 }
                 return;
             }
-            if (outageSince >= 0) {
+            if (outageSince != NONE) {
                 if (seen.networkGood()) {
                     log(Monitor.Level.INFO, "the peer " + c.peer() + " is reachable on the network again");
                     actions.add(new Outcome(Fencing.REACHABLE));
                 }
-                outageSince = -1;
-                timerSince = -1;
+                outageSince = NONE;
+                timerSince = NONE;
                 outageFenced = false;
             }
         }
 
-        /** @param outageWas when the network-only outage this step may have ended began; -1 if none */
+        /** @param outageWas when the network-only outage this step may have ended began; {@link #NONE} if none */
         private void silence(long outageWas) {
             if (!silent()) {
                 silenceFenced = false;
@@ -484,7 +490,7 @@ final class Policy {
                 silenceFenced = true;
                 fenceWanted = true;
                 // after "no takeover" a line that says "fenced" must say what changed
-                String what = outageWas >= 0 ? "the storage heartbeat of " + c.peer() + " stopped too, "
+                String what = outageWas != NONE ? "the storage heartbeat of " + c.peer() + " stopped too, "
                         + millis(now - outageWas) + " ms after its networks went silent"
                         : "the peer " + c.peer() + " is silent on every network and its storage heartbeat stopped";
                 log(Monitor.Level.WARN, what + ": no evidence that it lives, it is fenced at once (dead once the fence"
@@ -500,13 +506,13 @@ final class Policy {
 
         /** Whether a fence asked for is still called for: the conditions that asked for it still hold. */
         private boolean fenceCalledFor() {
-            return silent() || outageSince >= 0 && !seen.flood() && now - timerSince >= c.networkOnlyNanos();
+            return silent() || outageSince != NONE && !seen.flood() && now - timerSince >= c.networkOnlyNanos();
         }
 
         private void reprobe() {
             boolean watching = !seen.networkGood() && !seen.heard() && !dead() && lastProbe != null
                     && lastProbe != Answer.UNAVAILABLE;
-            if (watching && probeAt >= 0 && now - probeAt >= 0) {
+            if (watching && probeAt != NONE && now - probeAt >= 0) {
                 probeWanted = true;
             }
         }

@@ -128,7 +128,7 @@ class PolicyTest {
      */
     static List<State> everyState() {
         List<State> all = new ArrayList<>();
-        long[][] outages = {{-1, -1, 0}, {T - MS, T - MS, 0}, {T - 2 * NETWORK_ONLY, T - 2 * NETWORK_ONLY, 0},
+        long[][] outages = {{Policy.NONE, Policy.NONE, 0}, {T - MS, T - MS, 0}, {T - 2 * NETWORK_ONLY, T - 2 * NETWORK_ONLY, 0},
             {T - 2 * NETWORK_ONLY, T - 2 * NETWORK_ONLY, 1}};
         for (Observation o : everyObservation()) {
             if (!o.heard() && o.heartbeat() != Heartbeat.UNHEARD && o.heartbeat() != Heartbeat.NONE) {
@@ -145,7 +145,7 @@ class PolicyTest {
                                     boolean fenced = dead == 3;
                                     all.add(new State(o, 1, stopped, fenced, dead == 1, outage[0], outage[1],
                                             outage[2] == 1, silenceFenced, call, 10, wanted == 1, wanted == 2,
-                                            last == null ? -1 : T - MS, PROBE_EVERY, last,
+                                            last == null ? Policy.NONE : T - MS, PROBE_EVERY, last,
                                             Policy.verdict(o, fenced, stopped)));
                                 }
                             }
@@ -233,7 +233,7 @@ class PolicyTest {
         if (calls.stream().anyMatch(Policy.Fence.class::isInstance)) {
             boolean silent = !o.networkGood() && o.heartbeat() == Heartbeat.STOPPED && o.serving();
             boolean longOutage = !o.networkGood() && o.heartbeat() == Heartbeat.BEATING && !o.flood()
-                    && n.outageSince() >= 0 && in.now() - n.outageSince() >= NETWORK_ONLY;
+                    && n.outageSince() != Policy.NONE && in.now() - n.outageSince() >= NETWORK_ONLY;
             check(silent || longOutage, "a fence only for silence or a network-only outage that lasted", where);
             check(!o.reportedFault() && !n.fenced() && !n.stopped(), "no fence of a peer already dead", where);
         }
@@ -294,6 +294,18 @@ class PolicyTest {
         assertEquals(Verdict.FENCED, r.verdict());
         r.at(T + 2 * NETWORK_ONLY, OUTAGE);
         assertEquals(1, r.fences(), "once");
+    }
+
+    @Test
+    void aClockWhoseReadingsAreNegativeCountsTheSameTimes() {
+        long n = -T; // System.nanoTime() has an arbitrary origin and may be negative
+        Run r = new Run(Policy.next(C, Policy.initial(C), new Observed(n, HEARD)).state()).at(n, OUTAGE);
+        assertEquals(Verdict.NETWORK_OUTAGE, r.verdict());
+        r.answer(n + MS, Answer.NOT_STOPPED);
+        r.at(n + NETWORK_ONLY - MS, OUTAGE);
+        assertEquals(0, r.fences(), "not before its delay");
+        r.at(n + NETWORK_ONLY, OUTAGE);
+        assertEquals(1, r.fences(), "the outage's time counted from its start, not restarted at every step");
     }
 
     @Test
