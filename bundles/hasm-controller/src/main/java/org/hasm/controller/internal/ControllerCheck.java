@@ -24,6 +24,7 @@ public class ControllerCheck implements ConfigurationCheck {
         ControllerConfig config = configurations.typed(ControllerConfig.class, own == null ? Map.of() : own);
         List<String> problems = new ArrayList<>();
         ControllerComponent.maxDeadline(config, ControllerComponent.deadlines(config, problems), problems);
+        ControllerComponent.upgradeTiming(config.upgrade_step_timeout_ms(), config.upgrade_dwell_ms(), problems);
         String prefix = ControllerComponent.PID + ": ";
         for (String p : problems) {
             // "PID: key=value reason": the key is what the operator looks for in the file

@@ -352,6 +352,7 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
         Duration maxDeadline = maxDeadline(config, deadlines, problems);
         Duration initTimeout = positive("init.peer.timeout.ms", config.init_peer_timeout_ms(), problems);
         Duration readyRetry = positive("init.ready.retry.ms", config.init_ready_retry_ms(), problems);
+        upgradeTiming(config.upgrade_step_timeout_ms(), config.upgrade_dwell_ms(), problems);
         int journalSize = config.journal_size();
         if (journalSize < 10) {
             problems.add(PID + ": journal.size=" + journalSize + " must be at least 10");
@@ -390,6 +391,21 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
             }
         });
         return maxDeadline;
+    }
+
+    /**
+     * A rolling upgrade's two timings agree: a rejoin waits for the dwell (up to twice it, whatever the
+     * clocks say) within its step's deadline, so a dwell of half the step timeout or more would fail every
+     * upgrade at its first rejoin and roll it back (also what {@link ControllerCheck} reports).
+     */
+    static void upgradeTiming(long stepTimeoutMs, long dwellMs, List<String> problems) {
+        if (dwellMs < 0) {
+            problems.add(PID + ": upgrade.dwell.ms=" + dwellMs + " must be 0 or more milliseconds");
+        } else if (stepTimeoutMs / 2 <= dwellMs) {
+            problems.add(PID + ": upgrade.dwell.ms=" + dwellMs + " must be below half of upgrade.step.timeout.ms="
+                    + stepTimeoutMs + ": a rejoin waits up to twice the dwell within its step's deadline, so every"
+                    + " upgrade would roll back at its first rejoin");
+        }
     }
 
     static Map<Call, Duration> deadlines(ControllerConfig config, List<String> problems) {
