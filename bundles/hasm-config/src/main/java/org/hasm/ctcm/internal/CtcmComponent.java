@@ -75,6 +75,7 @@ import org.osgi.service.metatype.annotations.Designate;
 public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
 
     static final String PID = "org.hasm.ctcm";
+    static final String REPLICA_DIR = "replica.dir";
     static final String LINK_SERVICE = "ctcm";
     /** Where the launcher says each configuration comes from (the node's check names it in its messages). */
     static final String SOURCE = "hasm.config.source";
@@ -196,6 +197,10 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
         if (nodeDir == null) {
             throw new HaException("the framework property hasm.node.dir is not set: the configuration database needs the"
                     + " node folder (bin/hasm run sets it)");
+        }
+        String replicaDir = CtcmCheck.replicaDirProblem(cfg.replica_dir());
+        if (replicaDir != null) {
+            throw new HaException("configuration " + PID + ": " + REPLICA_DIR + "=" + replicaDir);
         }
         PairFiles pair = new PairFiles(List.of(cfg.pair_files()));
         db = new LocalDatabase(node.dataDir().resolve("config"), nodeDir.resolve("etc"), pair);
@@ -687,7 +692,7 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
                 dir = null;
             }
         }
-        return dir == null ? null : Path.of(dir).resolve(REPLICA);
+        return dir == null ? null : Path.of(dir.strip()).resolve(REPLICA);
     }
 
     private PowerUp.Side readReplica(Path replica) {
