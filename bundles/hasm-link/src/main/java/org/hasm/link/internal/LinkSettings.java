@@ -64,7 +64,14 @@ record LinkSettings(String self, String peer, List<ChannelConfig> channels, long
                     problems);
             int order = read(d::order, where, "order", 100, problems);
             if (local != null && remote != null) {
-                channels.add(new Ordered(order, new ChannelConfig(name, local, remote)));
+                ChannelConfig channel = new ChannelConfig(name, local, remote);
+                String conflict = channel.conflict(channels.stream().map(Ordered::channel).toList());
+                if (conflict != null) {
+                    int eq = conflict.indexOf('=');
+                    problems.add(new ConfigProblem(where, conflict.substring(0, eq), conflict.substring(eq + 1)));
+                    continue;
+                }
+                channels.add(new Ordered(order, channel));
             }
         }
         channels.sort(Comparator.comparingInt(Ordered::order).thenComparing(o -> o.channel().name()));

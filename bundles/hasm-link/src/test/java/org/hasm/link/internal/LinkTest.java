@@ -145,6 +145,20 @@ class LinkTest {
     }
 
     @Test
+    void twoChannelsListeningOnOneAddressAreAProblemBeforeAnyBind() {
+        Map<String, Object> config = new HashMap<>();
+        config.put("channels", "link, host");
+        config.put("channel.link.local", "127.0.0.1:7101");
+        config.put("channel.link.peer", "127.0.0.2:7101");
+        config.put("channel.host.local", "127.0.0.1:7101");
+        config.put("channel.host.peer", "127.0.0.2:7102");
+        Map<String, String> node = Map.of("hasm.scm", "scm-a", "hasm.peer", "scm-b");
+        List<String> problems = TestSettings.parse(config, node::get).problemLines();
+        assertEquals(List.of("org.hasm.link.channel~link: local: '127.0.0.1:7101' is also where channel host listens:"
+                + " only one of them can"), problems);
+    }
+
+    @Test
     void requestAndResponseBothWays() throws IOException {
         handlersB.put("echo", p -> utf8(new StringBuilder(new String(p, StandardCharsets.UTF_8)).reverse().toString()));
         handlersA.put("echo", p -> p);

@@ -153,7 +153,14 @@ record Settings(String self, String peer, OpMode role, long intervalMs, int coun
         if (local == null || peer == null) {
             return false;
         }
-        udp.add(new ChannelConfig(name, local, peer));
+        ChannelConfig channel = new ChannelConfig(name, local, peer);
+        String conflict = channel.conflict(udp);
+        if (conflict != null) {
+            int eq = conflict.indexOf('=');
+            problems.add(new ConfigProblem(where, conflict.substring(0, eq), conflict.substring(eq + 1)));
+            return false;
+        }
+        udp.add(channel);
         return true;
     }
 

@@ -57,6 +57,22 @@ class SettingsTest {
     }
 
     @Test
+    void twoChannelsListeningOnOneAddressOrAChannelToItselfAreProblemsNamingTheChannel() {
+        Map<String, Object> c = valid();
+        c.put("channels", "link, second");
+        c.put("channel.second.local", "127.0.0.1:7001");
+        c.put("channel.second.peer", "127.0.0.2:7002");
+        assertProblem("org.hasm.status.channel~second: local: '127.0.0.1:7001' is also where channel link listens",
+                problems(c, NODE));
+        c.put("channel.second.local", "0.0.0.0:7001");
+        assertProblem("'0.0.0.0:7001' is also where channel link listens", problems(c, NODE));
+        c.put("channel.second.local", "127.0.0.1:7003");
+        assertEquals(List.of(), problems(c, NODE), "another port");
+        c.put("channel.second.peer", "127.0.0.1:7003");
+        assertProblem("peer: '127.0.0.1:7003' is this channel's own local address", problems(c, NODE));
+    }
+
+    @Test
     void aStandaloneNodeNeedsNoChannels() {
         assertEquals(List.of(), problems(Map.of(), STANDALONE));
     }
