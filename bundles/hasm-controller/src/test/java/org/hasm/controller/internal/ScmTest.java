@@ -652,7 +652,7 @@ class ScmTest {
         assertTrue(journal(-1).stream().noneMatch(e -> e.startsWith("storage:STOP")), journal(-1).toString());
         slow.release.countDown();
         await("back in DAC", () -> info("slow").status() == ModuleStatus.ACTIVE && info("quick").status() == ModuleStatus.ACTIVE);
-        assertEquals(ScmState.DAC, scm.snapshot().state());
+        awaitState(ScmState.DAC); // entered once the last opMode has returned: a moment after the modules show ACTIVE
         CallRecord slowStop = record("slow", "STOP");
         assertFalse(record("storage", "STOP").started().isBefore(slowStop.started().plusMillis(slowStop.millis())));
     }
