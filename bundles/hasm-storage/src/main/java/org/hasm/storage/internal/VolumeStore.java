@@ -239,7 +239,7 @@ final class VolumeStore implements VolumeManager {
             if (!peerDown) {
                 throw d;
             }
-            return claim(volume, Math.max(d.epochHint(), knownEpoch(volume)) + 1, ACQUIRED,
+            return claim(volume, floor(volume, d) + 1, ACQUIRED,
                     "its record was unreadable (" + d.getMessage() + ") and the peer is down", Level.WARN);
         }
         String from;
@@ -444,7 +444,7 @@ final class VolumeStore implements VolumeManager {
         } catch (IOException e) {
             return; // not readable at all: a storage fault, not a damaged record
         }
-        long floor = Math.max(damage.epochHint(), knownEpoch(volume));
+        long floor = floor(volume, damage);
         Settlement.Verdict verdict = Settlement.decide(self, peerDown, answer, why, floor, held == null ? -1 : held.epoch());
         if (verdict instanceof Settlement.Verdict.Wait w) {
             note(volume, w.how());
@@ -488,6 +488,24 @@ final class VolumeStore implements VolumeManager {
 
     private long knownEpoch(String volume) {
         return known.getOrDefault(volume, 0L);
+    }
+
+    /**
+     * The epoch a damaged record is rewritten above: the one its bytes still show, or this SCM's own
+     * while it holds the volume (its watchdog would have found a takeover). Else, with no epoch left in
+     * the bytes, what this SCM has seen may be far below the truth (it restarted since, or the peer took
+     * the volume over after its last look), and the services keep state stamped with the epoch on the
+     * volume (the NFS reply cache, its locks): an epoch below theirs would leave the volume owned but
+     * never served. Then the floor is the wall clock in milliseconds, which no owner reaches by counting
+     * one per acquisition.
+     */
+    private long floor(String volume, OwnerRecord.Damaged damage) {
+        long known = knownEpoch(volume);
+        if (damage.epochHint() >= 0) {
+            return Math.max(damage.epochHint(), known);
+        }
+        OwnedVolume held = owned.get(volume);
+        return held != null && held.held() ? Math.max(known, held.epoch()) : Math.max(known, System.currentTimeMillis());
     }
 
     // ---- fencing ----
