@@ -90,6 +90,7 @@ final class ObjectStore {
     private final Path folder;
     private final Path objects;
     private final Steps steps;
+    private static final long PID = ProcessHandle.current().pid();
     private final AtomicLong temps = new AtomicLong();
     // Per object, written under the caller's serialisation of its writes; absent: read from the file.
     private final Map<String, Current> current = new ConcurrentHashMap<>();
@@ -119,6 +120,7 @@ final class ObjectStore {
             throw new IOException("cannot create the PSOM folder " + objects + ": " + e.getMessage(), e);
         }
         current.clear();
+        removeLeftovers(folder); // the term's and the pruned generation's, beside objects/
         List<Entry> found = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(objects)) {
             for (Path f : files) {
@@ -307,6 +309,16 @@ final class ObjectStore {
         atomicWrite(folder.resolve("term"), ch -> writeAt(ch, b.array(), 0), "term-");
     }
 
+    /** Removes the temporary files of atomic writes a crash cut short in {@code dir} (not in its subfolders). */
+    private static void removeLeftovers(Path dir) throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, p -> p.getFileName().toString().contains(TEMP)
+                && Files.isRegularFile(p))) {
+            for (Path f : files) {
+                Files.deleteIfExists(f); // not renamed: the file it was to replace stands as it was
+            }
+        }
+    }
+
     /** What goes into a new file before it is forced. */
     private interface Content {
         void writeTo(FileChannel ch) throws IOException;
@@ -314,16 +326,22 @@ final class ObjectStore {
 
     private void atomicWrite(Path target, Content content, String prefix) throws IOException {
         Path dir = target.getParent();
-        Path temp = dir.resolve(target.getFileName() + TEMP + temps.incrementAndGet());
+        // the process id in the name: a temporary file a killed process left behind never collides with one
+        // of this process (whose counter starts again at 1), and load() removes those leftovers
+        Path temp = dir.resolve(target.getFileName() + TEMP + PID + "-" + temps.incrementAndGet());
+        boolean created = false;
         try {
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                created = true;
                 content.writeTo(ch);
                 ch.force(true);
             }
             steps.reached(prefix + STEP_TEMP_FORCED);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(temp);
+            if (created) {
+                Files.deleteIfExists(temp); // only this call's own
+            }
             throw e;
         }
         steps.reached(prefix + STEP_RENAMED);

@@ -2,6 +2,7 @@ package org.hasm.psom.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,6 +53,26 @@ class ObjectStoreTest {
         ObjectStore store = new ObjectStore(dir, s -> { });
         store.load();
         return store;
+    }
+
+    @Test
+    void temporaryFilesAKilledProcessLeftBesideTheObjectsAreRemovedAndNeverCollide() throws IOException {
+        Path dir = data.resolve("leftovers");
+        loaded(dir).writeTerm(3);
+        Path psom = dir.resolve("psom");
+        // what a kill -9 between the temporary file and its rename leaves: the names an earlier release
+        // used, and the name this process's first write of the term takes
+        List<Path> leftovers = List.of(psom.resolve("term.tmp-1"), psom.resolve("pruned.tmp-1"),
+                psom.resolve("term.tmp-" + ProcessHandle.current().pid() + "-1"));
+        for (Path p : leftovers) {
+            Files.write(p, new byte[] {1, 2, 3});
+        }
+        ObjectStore store = loaded(dir);
+        for (Path p : leftovers) {
+            assertFalse(Files.exists(p), p + " removed at load");
+        }
+        store.writeTerm(4); // a failover's first write: it failed with FileAlreadyExistsException
+        assertTrue(Files.exists(psom.resolve("term")));
     }
 
     @Test

@@ -526,7 +526,7 @@ final class VolumeStore implements VolumeManager {
             } catch (IOException e) {
                 refusal = "volume " + v.name() + ": " + e.getMessage();
             }
-            if (now != null && !now.ownedBy(self, v.epoch()) && now.epoch() < v.epoch()) {
+            if (now != null && lateRelease(v, now)) {
                 // an older owner's late write: the watchdog puts ours back; no write is acknowledged meanwhile
                 refusal = "volume " + v.name() + " " + describe(now) + ", below ours (" + v.epoch()
                         + "): a late write of an older owner, which the watchdog overwrites";
@@ -631,7 +631,7 @@ final class VolumeStore implements VolumeManager {
                 if (v.readProblem(null)) {
                     observer.log(Level.INFO, "storage watchdog: the record of volume " + v.name() + " is readable again", null);
                 }
-            } else if (now.epoch() < v.epoch()) {
+            } else if (lateRelease(v, now)) {
                 restore(v, now);
             } else {
                 lost(v, now);
@@ -640,28 +640,52 @@ final class VolumeStore implements VolumeManager {
     }
 
     /**
+     * A release at a lower epoch than this ownership's: an older owner's late write, never a takeover (a
+     * new owner writes itself, above the epoch it read). An owner other than this SCM at a lower epoch
+     * is the peer claiming the volume: lost, as at any epoch.
+     */
+    private static boolean lateRelease(OwnedVolume v, OwnerRecord now) {
+        return now.released() && now.epoch() < v.epoch();
+    }
+
+    /**
      * Puts this SCM's record back after a write of a lower epoch. Epochs only grow for a new owner, so
      * such a record was written late by an older one: an SCM that read its own record, stalled (a
      * pause, a stop signal) while the peer took the volume over, and then wrote its release. Taking
      * that for a takeover would make the rightful owner give the volume up and reboot, leaving it
      * served by no one. Written at the same epoch, so the ownership services hold stays valid, and
-     * read back: a peer that takes the volume over at a higher epoch meanwhile wins as usual.
+     * read back: a peer that takes the volume over at a higher epoch meanwhile wins as usual. Only while
+     * this ownership's lease holds, as for any write {@link #fence} allows: the peer declares this SCM
+     * dead only after a heartbeat lease longer than this one (the status monitor's check enforces it),
+     * and may then claim the volume at the very epoch the late release left.
      */
     private void restore(OwnedVolume v, OwnerRecord stale) {
         String what = "volume " + v.name() + " " + describe(stale) + ", below ours (" + v.epoch() + ")";
+        // Only within the lease, checked before the write and again after it: past it, this SCM may have been
+        // paused while the peer was told it is dead and claimed the volume at the epoch the late release left
+        // (ours again); writing ours over that would serve a volume the peer acknowledged writes on. Given up
+        // then, as at any takeover.
+        if (System.nanoTime() - v.confirmedNanos() > leaseNanos) {
+            lost(v, stale);
+            return;
+        }
         try {
             records.write(v.record(), new OwnerRecord(v.name(), self, v.epoch(), incarnation, Instant.now().toString()),
                     self);
+            if (System.nanoTime() - v.confirmedNanos() > leaseNanos) {
+                lost(v, stale);
+                return;
+            }
             long started = System.nanoTime();
             OwnerRecord after = read(v.name());
             if (after.ownedBy(self, v.epoch())) {
                 v.confirmed(started);
                 observer.event(RESTORED, v.name(), v.epoch(), self, what + ": a late write of an older owner");
                 observer.log(Level.WARN, what + ": a late write of an older owner; record restored", null);
-            } else if (after.epoch() > v.epoch()) {
+            } else if (!lateRelease(v, after)) {
                 lost(v, after);
             }
-            // else lower again: the next round restores it once more
+            // else a late release again: the next round restores it once more
         } catch (IOException e) {
             writability.failed(v.name(), "restoring its ownership record", e);
             if (v.readProblem(e.getMessage())) {

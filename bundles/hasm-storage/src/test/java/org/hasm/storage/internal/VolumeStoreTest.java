@@ -584,6 +584,47 @@ class VolumeStoreTest {
     }
 
     @Test
+    void aLateReleaseFoundOnlyAfterTheLeaseLapsedIsATakeoverNotRestored() throws IOException {
+        VolumeStore sb = store("scm-b", b, 20, 200);
+        AtomicReference<OwnedVolume> taken = new AtomicReference<>();
+        FailingDisk disk = new FailingDisk(shared, "scm-a") {
+            @Override
+            public void write(Path file, OwnerRecord record, String writer) throws IOException {
+                if (record.released()) {
+                    taken.set(sb.acquire("data"));
+                }
+                super.write(file, record, writer);
+            }
+        };
+        VolumeStore sa = storeOn(disk, "scm-a", a);
+        sa.acquire("data");
+        sa.release("data");
+        OwnedVolume vb = taken.get();
+        // B paused past its lease (its watchdog confirmed nothing): the peer may have been told it is dead and
+        // claimed the volume at the epoch the release left, B's own; B must not write itself back over that
+        Await.until("B's lease lapses", () -> !vb.owned(), () -> b.events);
+        sb.checkAll();
+        assertFalse(vb.held());
+        assertEquals(List.of("volume data released by another party at epoch 1 (ours was 2)"), b.panics);
+        assertEquals("", record("data").owner(), "nothing written");
+        assertEquals(List.of(), b.steps("restored"));
+    }
+
+    @Test
+    void aPeerClaimingTheVolumeAtALowerEpochIsATakeoverNotALateRelease() throws IOException {
+        VolumeStore sb = store("scm-b", b);
+        sb.acquire("data");
+        sb.release("data");
+        OwnedVolume vb = sb.acquire("data");
+        assertEquals(2, vb.epoch());
+        // the peer wrote itself as owner above an epoch it read before (no late release: an owner)
+        RecordFiles.write(shared.resolve("owners/data"), new OwnerRecord("data", "scm-a", 1, 7, "t"), "scm-a");
+        sb.checkAll();
+        assertFalse(vb.held());
+        assertEquals(List.of("volume data taken over by scm-a at epoch 1 (ours was 2)"), b.panics);
+    }
+
+    @Test
     void withThePeerDownADamagedRecordIsTakenAtOnce() throws IOException {
         VolumeStore sb = store("scm-b", b);
         Files.writeString(shared.resolve("owners/data"), "garbage");
