@@ -103,6 +103,11 @@ final class ConfigCommand {
                     if (kv.indexOf('=') <= 0) {
                         throw new LaunchException("config set: '" + kv + "' is not KEY=VALUE");
                     }
+                    if (kv.indexOf('\n') >= 0 || kv.indexOf('\r') >= 0) {
+                        // the changes travel as lines: a line break would quietly make a second key
+                        throw new LaunchException("config set: '" + kv.replace("\n", "\\n").replace("\r", "\\r")
+                                + "' holds a line break; a value is one line");
+                    }
                 }
                 if (json) {
                     throw new LaunchException("--json is for get, diff and history");

@@ -17,6 +17,8 @@ import java.util.Set;
  * Every failure is one line on stderr.
  */
 public final class HasmCtl {
+    /** The longest --timeout: a year, in seconds. */
+    static final long MAX_TIMEOUT_S = 365L * 24 * 3600;
 
     static final String DEFAULT_NODE = "http://127.0.0.1:7700";
     static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -268,14 +270,17 @@ public final class HasmCtl {
                 }
                 case "--timeout" -> {
                     String n = value != null ? value : next(rest, ++i, arg);
+                    long seconds;
                     try {
-                        timeout = Duration.ofSeconds(Long.parseLong(n));
+                        seconds = Long.parseLong(n);
                     } catch (NumberFormatException e) {
                         throw new LaunchException("--timeout " + n + ": not a whole number of seconds");
                     }
-                    if (timeout.isNegative() || timeout.isZero()) {
-                        throw new LaunchException("--timeout " + n + ": must be 1 or more seconds");
+                    // at most a year: refused here, before anything is sent, not by an overflow once it was
+                    if (seconds < 1 || seconds > MAX_TIMEOUT_S) {
+                        throw new LaunchException("--timeout " + n + ": must be 1 to " + MAX_TIMEOUT_S + " seconds");
                     }
+                    timeout = Duration.ofSeconds(seconds);
                 }
                 default -> {
                     if (arg.startsWith("-")) {

@@ -94,5 +94,10 @@ class DeployCommandTest {
                 .contains("deploy needs the bundle jar"));
         assertTrue(assertThrows(LaunchException.class, () -> HasmCtl.parse(new String[] {"status", "--timeout", "3"}))
                 .getMessage().contains("--timeout is for upgrade and deploy only"));
+        // a value whose nanoseconds overflow a long was taken, and the wait threw once the deploy was written
+        assertTrue(assertThrows(LaunchException.class, () -> HasmCtl.parse(new String[] {"deploy", "kv.jar", "--timeout",
+                "9300000000"})).getMessage().contains("must be 1 to 31536000 seconds"));
+        assertEquals(Duration.ofSeconds(HasmCtl.MAX_TIMEOUT_S),
+                HasmCtl.parse(new String[] {"deploy", "kv.jar", "--timeout", "31536000"}).timeout());
     }
 }

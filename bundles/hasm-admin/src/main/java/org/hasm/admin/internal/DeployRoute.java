@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +44,7 @@ import org.osgi.framework.Version;
  * for {@code hasmctl deploy} to follow.
  */
 final class DeployRoute {
+    private static final java.util.concurrent.atomic.AtomicLong TEMPS = new java.util.concurrent.atomic.AtomicLong();
     static final String PATH = "/deploy";
     /** The largest jar taken: the whole file is read into memory before anything is written. */
     static final long MAX_JAR = 256L * 1024 * 1024;
@@ -323,20 +323,24 @@ final class DeployRoute {
     }
 
     /* The folder's watcher takes only names ending in .jar: the temporary file is never picked up half written. */
+    /* Each write has a temporary file of its own (two deploys of one jar at once never mix their bytes in one),
+       removed if it does not reach its rename. */
     private void write(Path target, byte[] bytes) throws IOException {
-        Path temp = deployDir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            ch.force(true);
-        }
+        Path temp = deployDir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + "-"
+                + TEMPS.incrementAndGet() + ".tmp");
         try {
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
+            }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.deleteIfExists(temp);
+        } catch (IOException | RuntimeException e) {
+            if (!(e instanceof java.nio.file.FileAlreadyExistsException)) {
+                Files.deleteIfExists(temp);
+            }
             throw e;
         }
     }

@@ -24,10 +24,10 @@ final class EventsRoute {
 
     AdminApi.Reply answer(Function<String, String> parameter) {
         long after;
-        int limit;
+        long limit;
         try {
             after = number(parameter.apply("after"), -1, "after", "an event id (-1 or more)");
-            limit = (int) number(parameter.apply("limit"), DEFAULT_LIMIT, "limit", "a count from 1 to 10000");
+            limit = number(parameter.apply("limit"), DEFAULT_LIMIT, "limit", "a count from 1 to 10000");
         } catch (IllegalArgumentException e) {
             return AdminApi.Reply.error(400, e.getMessage());
         }
@@ -44,7 +44,7 @@ final class EventsRoute {
         }
         List<LoggedEvent> events;
         try {
-            events = j.after(after, topic == null || topic.isBlank() ? null : topic.strip(), limit);
+            events = j.after(after, topic == null || topic.isBlank() ? null : topic.strip(), (int) limit);
         } catch (IllegalArgumentException e) {
             return AdminApi.Reply.error(400, e.getMessage());
         }

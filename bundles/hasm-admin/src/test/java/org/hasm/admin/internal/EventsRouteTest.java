@@ -101,6 +101,9 @@ class EventsRouteTest {
         assertEquals(400, get(api, read, "after", "-2").status());
         r = get(api, read, "limit", "0");
         assertEquals("parameter 'limit' must be a count from 1 to 10000, not 0", MiniJson.object(r.json()).get("error"));
+        r = get(api, read, "limit", "4294967297"); // 2^32 + 1: was read as 1 once cut to an int
+        assertEquals("parameter 'limit' must be a count from 1 to 10000, not 4294967297",
+                MiniJson.object(r.json()).get("error"));
         r = get(api(null), read);
         assertEquals(503, r.status());
         assertEquals("the event log (bundle org.hasm.events) is not running on this SCM",

@@ -1194,6 +1194,12 @@ final class Upgrader {
         }
         Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        // the rename itself survives a power loss only once the folder is forced: else the SCM could boot the
+        // distribution's older jar while the plan records the install
+        try (java.nio.channels.FileChannel dir = java.nio.channels.FileChannel.open(folder,
+                java.nio.file.StandardOpenOption.READ)) {
+            dir.force(true);
+        }
     }
 
     private Path upgraded() {
