@@ -203,8 +203,7 @@ final class Monitor {
         }
         long detection = intervalNanos * settings.counterStart();
         long probeEvery = Math.max(detection, TimeUnit.MILLISECONDS.toNanos(100));
-        long networkOnly = TimeUnit.MILLISECONDS.toNanos(settings.fenceDelayMs())
-                * (settings.role() == OpMode.SLAVE ? 2 : 1);
+        long networkOnly = TimeUnit.MILLISECONDS.toNanos(networkOnlyMs(settings));
         this.policy = new Policy.Config(settings.peer(), settings.fenceAgent(), networkOnly,
                 TimeUnit.MILLISECONDS.toNanos(settings.fenceTimeoutMs()), probeEvery,
                 Math.max(probeEvery, Math.min(TimeUnit.SECONDS.toNanos(10), 8 * probeEvery)));
@@ -917,5 +916,16 @@ final class Monitor {
     /** @return the slot of a channel, for tests */
     Slot slot(String name) {
         return slots.stream().filter(s -> s.channel.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    /**
+     * How long a network-only outage lasts before this SCM fences the peer: the fence delay for the
+     * configured MASTER; for the SLAVE twice that, and at least the delay plus the fence timeout, so that
+     * the MASTER's fence has completed (or timed out) before the SLAVE's starts and only one SCM fences
+     * the other, whatever the delay (0 included).
+     */
+    static long networkOnlyMs(Settings settings) {
+        long delay = settings.fenceDelayMs();
+        return settings.role() == OpMode.SLAVE ? Math.max(2 * delay, delay + settings.fenceTimeoutMs()) : delay;
     }
 }

@@ -38,7 +38,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(name = "fence delay (ms)", description = "How long a network-only outage (every network"
             + " channel BAD while the peer's storage heartbeat goes on) must last before the peer is fenced; a flood"
-            + " at this SCM's status ports restarts it. The configured SLAVE waits twice as long, so that in a"
+            + " at this SCM's status ports restarts it. The configured SLAVE waits twice as long (and at least this plus fence.timeout.ms), so that in a"
             + " partition only one SCM fences the other. -1: the default, " + Settings.DEFAULT_FENCE_DELAY_MS
             + " ms. A peer silent on the storage too is fenced at once.", min = "-1", max = "3600000")
     long fence_delay_ms() default -1;

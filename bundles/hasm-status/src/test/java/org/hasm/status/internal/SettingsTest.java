@@ -73,6 +73,19 @@ class SettingsTest {
     }
 
     @Test
+    void theSlaveFencesOnlyOnceTheMastersFenceHadItsTimeWhateverTheDelay() {
+        Map<String, Object> c = valid();
+        Map<String, String> slave = Map.of("hasm.scm", "scm-b", "hasm.peer", "scm-a", "hasm.role", "SLAVE");
+        assertEquals(5000, Monitor.networkOnlyMs(TestSettings.parse(c, NODE::get)), "the MASTER: the delay");
+        assertEquals(10_000, Monitor.networkOnlyMs(TestSettings.parse(c, slave::get)), "the SLAVE: twice the delay");
+        c.put("fence.delay.ms", "0");
+        c.put("fence.timeout.ms", "2000");
+        assertEquals(0, Monitor.networkOnlyMs(TestSettings.parse(c, NODE::get)));
+        // twice 0 is 0: both would fence at once and kill each other
+        assertEquals(2000, Monitor.networkOnlyMs(TestSettings.parse(c, slave::get)));
+    }
+
+    @Test
     void aStandaloneNodeNeedsNoChannels() {
         assertEquals(List.of(), problems(Map.of(), STANDALONE));
     }
