@@ -49,7 +49,8 @@ import org.hasm.wire.PeerFilter;
  *
  * <p>Threads, all daemons named {@code hasm-link-...-<scm>}: one acceptor per channel, one reader per
  * connection (at most {@link Route#MAX_INBOUND} inbound per channel, plus one outbound), the keeper,
- * and a bounded pool that runs the handlers, so a slow handler never stalls a connection.
+ * and a bounded pool that runs the handlers, so a slow handler never stalls a connection; one-way
+ * messages of one service are handled one at a time in arrival order.
  */
 final class Link {
     interface Handlers {
@@ -97,6 +98,8 @@ final class Link {
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final AtomicInteger threadCount = new AtomicInteger();
     private final ThreadPoolExecutor pool;
+    // one lane per link service with a handler (a handful): its one-way messages in arrival order
+    private final java.util.concurrent.ConcurrentHashMap<String, Lane> lanes = new java.util.concurrent.ConcurrentHashMap<>();
     // Guarded by itself: answers by request id, for the incarnation of the peer that asked.
     private final Map<Long, CompletableFuture<Message.Response>> replies = new LinkedHashMap<>(64, 0.75f, false) {
         private static final long serialVersionUID = 1L;
@@ -559,16 +562,79 @@ final class Link {
         }
     }
 
+    /*
+     * One-way messages of one service are handled in the order they arrived, one at a time (a lane per
+     * service on the pool): a sender's "maintenance on" then "off" must not reach its handler the other
+     * way round. A message for a service with no handler is answered at once (it only logs).
+     */
     private void oneway(Message.Call call) {
-        try {
-            pool.execute(() -> {
-                Message.Response r = handle(call);
-                if (!r.ok()) {
-                    log.log(Level.WARN, "one-way message for '" + call.service() + "' failed: " + r.message(), null);
-                }
-            });
-        } catch (RejectedExecutionException e) {
+        if (handlers.find(call.service()) == null) {
+            log.log(Level.WARN, "one-way message for '" + call.service() + "' failed: " + handle(call).message(), null);
+            return;
+        }
+        Lane lane = lanes.computeIfAbsent(call.service(), s -> new Lane());
+        if (!lane.offer(call)) {
             log.log(Level.WARN, "one-way message for '" + call.service() + "' dropped: too busy", null);
+            return;
+        }
+        drainLater(lane);
+    }
+
+    private void drainLater(Lane lane) {
+        if (!lane.running.compareAndSet(false, true)) {
+            return; // the lane's runner takes it
+        }
+        try {
+            pool.execute(() -> drain(lane));
+        } catch (RejectedExecutionException e) {
+            int dropped = lane.clear();
+            lane.running.set(false);
+            log.log(Level.WARN, dropped + " one-way message(s) dropped: too busy", null);
+        }
+    }
+
+    private void drain(Lane lane) {
+        // bounded: a round handles what is queued now, then hands the pool back to other work
+        for (int n = lane.size(); n > 0; n--) {
+            Message.Call call = lane.poll();
+            if (call == null) {
+                break;
+            }
+            Message.Response r = handle(call);
+            if (!r.ok()) {
+                log.log(Level.WARN, "one-way message for '" + call.service() + "' failed: " + r.message(), null);
+            }
+        }
+        lane.running.set(false);
+        if (lane.size() > 0) {
+            drainLater(lane);
+        }
+    }
+
+    /** The one-way messages of one service waiting for their handler, in arrival order. */
+    private static final class Lane {
+        private final java.util.ArrayDeque<Message.Call> queue = new java.util.ArrayDeque<>();
+        final java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean();
+
+        synchronized boolean offer(Message.Call call) {
+            if (queue.size() >= HANDLER_QUEUE) {
+                return false;
+            }
+            return queue.add(call);
+        }
+
+        synchronized Message.Call poll() {
+            return queue.poll();
+        }
+
+        synchronized int size() {
+            return queue.size();
+        }
+
+        synchronized int clear() {
+            int n = queue.size();
+            queue.clear();
+            return n;
         }
     }
 }

@@ -213,6 +213,30 @@ class LinkTest {
     }
 
     @Test
+    void oneWayMessagesOfAServiceAreHandledInTheOrderSent() throws Exception {
+        List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        handlersB.put("maintenance", p -> {
+            // handlers that take their time
+            LockSupport.parkNanos(java.util.concurrent.ThreadLocalRandom.current().nextLong(200_000));
+            seen.add(new String(p, StandardCharsets.UTF_8));
+            return null;
+        });
+        Link a = start(true, false);
+        start(false, false);
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            String m = (i % 2 == 0 ? "on-" : "off-") + i;
+            sent.add(m);
+            a.send("maintenance", utf8(m));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (seen.size() < sent.size() && System.nanoTime() - deadline < 0) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        assertEquals(sent, new ArrayList<>(seen), "in the order sent (the handlers ran in a pool, any order)");
+    }
+
+    @Test
     void closedChannelIsSkippedWithoutTheCallerNoticing() throws IOException {
         handlersB.put("echo", p -> p);
         Link a = start(true, true);
