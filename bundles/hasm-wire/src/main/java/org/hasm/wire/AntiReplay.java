@@ -14,11 +14,40 @@ public final class AntiReplay {
     /** How far below the highest sequence a late frame is still accepted. */
     public static final int WINDOW = 1024;
 
+    /**
+     * The newest frame a receiver accepted from its peer, kept across the receiver's restarts: without
+     * it, a new window would take again any frame an eavesdropper recorded from the sender's current
+     * incarnation (a command the receiver carried out before it restarted).
+     *
+     * @param incarnation the sender's incarnation
+     * @param sequence the highest sequence accepted in it
+     */
+    public record Floor(long incarnation, long sequence) {
+    }
+
     // Guarded by this. seen holds one bit per sequence in (highest - WINDOW, highest], at seq mod WINDOW.
     private final long[] seen = new long[WINDOW / 64];
     private boolean any;
     private long incarnation;
     private long highest;
+    // Frames at or below it are refused (null: none); final.
+    private final Floor floor;
+
+    /** A window that accepts the first frame of any incarnation. */
+    public AntiReplay() {
+        this(null);
+    }
+
+    /**
+     * A window that refuses every frame at or below {@code floor}: of an older incarnation, or of its
+     * incarnation up to its sequence.
+     *
+     * @param floor what an earlier window of this receiver accepted last, or {@code null}
+     * @since 1.2 (org.hasm.wire 1.2.0)
+     */
+    public AntiReplay(Floor floor) {
+        this.floor = floor;
+    }
 
     /**
      * Accepts a frame's (incarnation, sequence) once.
@@ -29,6 +58,7 @@ public final class AntiReplay {
         if (sequence < 0) {
             throw new FrameException(Reason.MALFORMED, "negative sequence");
         }
+        belowFloor(frameIncarnation, sequence);
         if (!any || frameIncarnation > incarnation) {
             any = true;
             incarnation = frameIncarnation;
@@ -68,6 +98,7 @@ public final class AntiReplay {
         if (sequence < 0) {
             throw new FrameException(Reason.MALFORMED, "negative sequence");
         }
+        belowFloor(frameIncarnation, sequence);
         if (!any || frameIncarnation > incarnation) {
             return;
         }
@@ -83,6 +114,23 @@ public final class AntiReplay {
         if (isMarked(sequence)) {
             throw new FrameException(Reason.REPLAY, "sequence " + sequence + " seen before");
         }
+    }
+
+    private void belowFloor(long frameIncarnation, long sequence) throws FrameException {
+        if (floor != null && (frameIncarnation < floor.incarnation()
+                || frameIncarnation == floor.incarnation() && sequence <= floor.sequence())) {
+            throw new FrameException(Reason.REPLAY, "incarnation " + frameIncarnation + " sequence " + sequence
+                    + " is at or below what this receiver accepted before it restarted");
+        }
+    }
+
+    /**
+     * @return the newest frame accepted, for the next window of this receiver ({@link #AntiReplay(Floor)}):
+     *     this window's floor while it accepted nothing
+     * @since 1.2 (org.hasm.wire 1.2.0)
+     */
+    public synchronized Floor floor() {
+        return any ? new Floor(incarnation, highest) : floor;
     }
 
     /** @return the incarnation of the sender last accepted, 0 if none */

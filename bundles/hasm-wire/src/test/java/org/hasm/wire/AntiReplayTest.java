@@ -52,4 +52,26 @@ class AntiReplayTest {
         accepted(1, 3 * AntiReplay.WINDOW + 2); // same slot as old, already-seen numbers
         refused(1, 2 * AntiReplay.WINDOW);
     }
+
+    @Test
+    void aWindowFromTheFloorOfTheOneBeforeRefusesWhatThatOneAcceptedAndOlder() throws FrameException {
+        window.accept(10, 1);
+        window.accept(10, 2);
+        window.accept(10, 3);
+        assertEquals(new AntiReplay.Floor(10, 3), window.floor());
+        // the receiver restarts: a fresh window took a recorded frame of the sender's incarnation again
+        AntiReplay fresh = new AntiReplay();
+        assertDoesNotThrow(() -> fresh.accept(10, 2));
+        AntiReplay next = new AntiReplay(window.floor());
+        for (long seq : new long[] {1, 2, 3}) {
+            assertEquals(Reason.REPLAY, assertThrows(FrameException.class, () -> next.check(10, seq)).reason());
+            assertEquals(Reason.REPLAY, assertThrows(FrameException.class, () -> next.accept(10, seq)).reason());
+        }
+        assertEquals(Reason.REPLAY, assertThrows(FrameException.class, () -> next.accept(9, 500)).reason());
+        assertEquals(new AntiReplay.Floor(10, 3), next.floor(), "nothing accepted yet: the floor it started from");
+        next.accept(10, 4);
+        next.accept(11, 1); // the sender restarted
+        assertEquals(new AntiReplay.Floor(11, 1), next.floor());
+        assertEquals(null, new AntiReplay().floor());
+    }
 }

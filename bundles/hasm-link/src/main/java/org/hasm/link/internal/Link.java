@@ -86,6 +86,11 @@ final class Link {
     private final LinkSettings settings;
     private final FrameCodec codec;
     private final PeerFilter filter;
+    private final AntiReplay replay;
+    private final java.util.function.Consumer<AntiReplay.Floor> floors;
+    // the floor told last, and when (System.nanoTime); the keeper thread and close only
+    private AntiReplay.Floor lastFloor;
+    private volatile long floorTold = System.nanoTime();
     private final long incarnation;
     private final Handlers handlers;
     private final Log log;
@@ -117,11 +122,25 @@ final class Link {
     }
 
     Link(LinkSettings settings, FrameCodec codec, long incarnation, Handlers handlers, Log log, Connections connections) {
+        this(settings, codec, incarnation, handlers, log, connections, null, floor -> { });
+    }
+
+    /**
+     * @param floor the newest frame of the peer an earlier link of this SCM accepted ({@link #floor()}),
+     *     or {@code null}: this link refuses that frame and every older one
+     * @param floors told the newest frame accepted, at most once a second while it changes and once at close,
+     *     so that the next link of this SCM (after a restart) starts from it
+     */
+    Link(LinkSettings settings, FrameCodec codec, long incarnation, Handlers handlers, Log log, Connections connections,
+            AntiReplay.Floor floor, java.util.function.Consumer<AntiReplay.Floor> floors) {
         this.settings = settings;
         // a key of the link's own: the status monitor's genuine frames fail its authentication
         this.codec = codec;
+        this.floors = floors;
+        this.lastFloor = floor;
         // One window for every channel and direction: the peer numbers all its frames in one sequence.
-        this.filter = new PeerFilter(codec, settings.self(), settings.peer(), new AntiReplay(),
+        this.replay = new AntiReplay(floor);
+        this.filter = new PeerFilter(codec, settings.self(), settings.peer(), replay,
                 (problem, m) -> log.log(problem ? Level.WARN : Level.INFO, "link: " + m, null), Message.REQUEST,
                 Message.RESPONSE, Message.ONEWAY);
         this.incarnation = incarnation;
@@ -209,7 +228,26 @@ final class Link {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        tellFloor();
         log.log(Level.INFO, "link of " + settings.self() + " closed", null);
+    }
+
+    /** @return the newest frame of the peer accepted, or the floor this link started from; {@code null} if neither */
+    AntiReplay.Floor floor() {
+        return replay.floor();
+    }
+
+    private synchronized void tellFloor() {
+        floorTold = System.nanoTime();
+        AntiReplay.Floor now = replay.floor();
+        if (now != null && !now.equals(lastFloor)) {
+            lastFloor = now;
+            try {
+                floors.accept(now);
+            } catch (RuntimeException e) {
+                log.log(Level.WARN, "link: the replay floor could not be kept: " + e.getMessage(), e);
+            }
+        }
     }
 
     /** @return every channel, best first */
@@ -233,6 +271,9 @@ final class Link {
                     return;
                 }
                 keep(r);
+            }
+            if (System.nanoTime() - floorTold >= TimeUnit.SECONDS.toNanos(1)) {
+                tellFloor();
             }
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(RECONNECT_MS));
         }

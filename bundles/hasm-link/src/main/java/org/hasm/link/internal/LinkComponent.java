@@ -21,6 +21,7 @@ import org.hasm.spi.peer.LinkListener;
 import org.hasm.spi.peer.PeerLink;
 import org.hasm.spi.node.Configurations;
 import org.hasm.spi.node.Node;
+import org.hasm.wire.AntiReplay;
 import org.hasm.wire.Keyring;
 import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
@@ -65,6 +66,8 @@ public class LinkComponent implements HaModule, PeerLink {
     }
 
     private final Map<Long, Handler> handlers = new ConcurrentSkipListMap<>();
+    // the newest frame of the peer a link of this process accepted: the next link (a RESET) starts from it
+    private volatile AntiReplay.Floor floor;
     // Keyed by service.id; read on link threads.
     private final Map<Long, LinkListener> listeners = new ConcurrentSkipListMap<>();
     private volatile LinkConfig config;
@@ -127,7 +130,16 @@ public class LinkComponent implements HaModule, PeerLink {
             log.info("no link channels configured: no peer to talk to (standalone SCM)");
             return;
         }
-        Link l = new Link(s, keyring.codec("link"), node.incarnation(), this::find, linkLog, this::connectionChanged);
+        ReplayFloorFile file = new ReplayFloorFile(node.dataDir().resolve("link"), s.peer());
+        AntiReplay.Floor kept = null;
+        try {
+            kept = file.read();
+        } catch (IOException e) {
+            log.warn("the link's replay floor is not used: " + e.getMessage());
+        }
+        AntiReplay.Floor from = ReplayFloorFile.newer(floor, kept);
+        Link l = new Link(s, keyring.codec("link"), node.incarnation(), this::find, linkLog, this::connectionChanged,
+                from, f -> keepFloor(file, f));
         try {
             l.start();
         } catch (IOException e) {
@@ -157,6 +169,17 @@ public class LinkComponent implements HaModule, PeerLink {
     @Override
     public synchronized void shutDown() {
         close();
+    }
+
+    /* The newest frame of the peer accepted: for the next link of this process, and of the next process. */
+    private void keepFloor(ReplayFloorFile file, AntiReplay.Floor f) {
+        floor = ReplayFloorFile.newer(floor, f);
+        try {
+            file.write(f);
+        } catch (IOException e) {
+            log.warn("the link's replay floor cannot be kept in " + file.file() + ": " + e.getMessage()
+                    + " (after a restart, frames recorded before it could be taken again)");
+        }
     }
 
     private void close() {

@@ -31,6 +31,7 @@ import java.util.function.BooleanSupplier;
 import org.hasm.spi.peer.ChannelStatus;
 import org.hasm.spi.peer.ChannelView;
 import org.hasm.spi.peer.LinkHandler;
+import org.hasm.wire.AntiReplay;
 import org.hasm.wire.ClusterKey;
 import org.hasm.wire.Frame;
 import org.hasm.wire.FrameCodec;
@@ -104,6 +105,11 @@ class LinkTest {
     }
 
     private Link start(boolean sideA, String channels, long incarnation, FrameCodec codec) throws IOException {
+        return start(sideA, channels, incarnation, codec, null, floor -> { });
+    }
+
+    private Link start(boolean sideA, String channels, long incarnation, FrameCodec codec, AntiReplay.Floor floor,
+            java.util.function.Consumer<AntiReplay.Floor> floors) throws IOException {
         Map<String, Object> config = new HashMap<>();
         config.put("channels", channels);
         int mine = sideA ? 0 : 2;
@@ -120,7 +126,7 @@ class LinkTest {
         LinkSettings s = TestSettings.parse(config, framework::get);
         assertEquals(List.of(), s.problems());
         Map<String, LinkHandler> handlers = sideA ? handlersA : handlersB;
-        Link link = new Link(s, codec, incarnation, handlers::get, LOG);
+        Link link = new Link(s, codec, incarnation, handlers::get, LOG, (channel, state) -> { }, floor, floors);
         links.add(link);
         link.start();
         return link;
@@ -409,6 +415,33 @@ class LinkTest {
             assertEquals("3", raw.response().message());
         }
         assertEquals(3, calls.get());
+    }
+
+    @Test
+    void framesRecordedBeforeTheReceiverRestartedAreRefusedByItsNextLink() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        handlersB.put("count", p -> utf8(Integer.toString(calls.incrementAndGet())));
+        List<AntiReplay.Floor> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Link b = start(false, "link, host", INC_B, TestSettings.codec(key), null, told::add);
+        try (RawPeer raw = new RawPeer(ports[2], key)) {
+            for (long seq = 1; seq <= 3; seq++) {
+                raw.request("scm-a", 55, seq, seq, "count", new byte[0]); // "shutdown", say
+                assertEquals(Long.toString(seq), raw.response().message());
+            }
+        }
+        b.close();
+        assertEquals(new AntiReplay.Floor(55, 3), told.get(told.size() - 1), "told at close");
+
+        Link again = start(false, "link, host", INC_B + 1, TestSettings.codec(key), b.floor(), floor -> { });
+        try (RawPeer raw = new RawPeer(ports[2], key)) {
+            raw.request("scm-a", 55, 2, 2, "count", new byte[0]); // recorded earlier, sent again
+            raw.request("scm-a", 55, 4, 4, "count", new byte[0]); // the peer's next genuine frame
+            Message.Response r = raw.response();
+            assertEquals(4, r.id(), "the replayed request got no answer");
+            assertEquals("4", r.message());
+        }
+        assertEquals(4, calls.get(), "carried out once");
+        assertEquals(new AntiReplay.Floor(55, 4), again.floor());
     }
 
     @Test
