@@ -118,6 +118,10 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
 
     // Guarded by this.
     private LocalDatabase db;
+    /** The pair's files as settled at init: what a configuration this SCM did not make may hold. */
+    private PairFiles pair;
+    /** Why a catch-up last refused the replica, so that it is logged once, not at every check. */
+    private String refusedReplica;
     /** Written on the sender's thread only ({@link #record}); read under this once that queue is drained. */
     private History history;
     private Snapshot committed;
@@ -202,13 +206,19 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
         if (replicaDir != null) {
             throw new HaException("configuration " + PID + ": " + REPLICA_DIR + "=" + replicaDir);
         }
-        PairFiles pair = new PairFiles(List.of(cfg.pair_files()));
-        db = new LocalDatabase(node.dataDir().resolve("config"), nodeDir.resolve("etc"), pair);
-        history = new History(node.dataDir().resolve("config").resolve("history"), cfg.history_size());
+        pair = new PairFiles(List.of(cfg.pair_files()));
+        refusedReplica = null;
+        db = new LocalDatabase(node.dataDir().resolve("config"), nodeDir.resolve("etc"), pair, node.scm());
+        history = new History(node.dataDir().resolve("config").resolve("history"), cfg.history_size(), node.scm());
+        sweepHistory(history);
         PowerUp.Side local;
         Snapshot mine = null;
         try {
-            mine = db.recover();
+            LocalDatabase.Recovery recovery = db.recover();
+            mine = recovery.committed();
+            if (recovery.completed()) {
+                applyRecovered(recovery);
+            }
             if (mine == null) {
                 mine = new Snapshot(0, db.files());
                 db.commit(mine);
@@ -228,10 +238,53 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
         return local;
     }
 
+    /**
+     * A commit a crash interrupted was completed on disk, after the launcher had loaded the files as they
+     * were: Configuration Admin gets the files it changed now, before anything serves with the old values.
+     */
+    private void applyRecovered(LocalDatabase.Recovery recovery) {
+        java.util.SortedSet<String> changed = recovery.changed();
+        log.warn("configuration " + recovery.committed() + ": a commit interrupted by a crash completed at this start"
+                + (changed.isEmpty() ? "; its files were all written already"
+                        : "; applying the files it changed: " + changed));
+        applyAll(recovery.replaced(), recovery.committed());
+    }
+
+    /** Removes, on the thread that writes the history, the temporary files a write this SCM died in left there. */
+    private void sweepHistory(History h) {
+        try {
+            sender.execute(() -> {
+                try {
+                    int n = h.removeTemporaries();
+                    if (n > 0) {
+                        log.info("transaction history: " + n + " temporary file(s) of an interrupted write removed");
+                    }
+                } catch (IOException e) {
+                    log.warn("transaction history: temporary files not removed: " + e.getMessage());
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // stopping: the next start removes them
+        }
+    }
+
+    /**
+     * @throws HaException naming the file key and where the configuration came from, when it holds a file
+     *     that is not one of this node's pair files
+     */
+    private void requirePairFiles(Snapshot s, String from) throws HaException {
+        try {
+            pair.requirePairFiles(s, from);
+        } catch (IllegalArgumentException e) {
+            throw new HaException(e.getMessage() + "; this SCM keeps generation " + local0.generation(), e);
+        }
+    }
+
     /** The power-up decision, and what it says to do. */
     private synchronized void decide(PowerUp.Side local, PowerUp.Side fromPeer) throws HaException {
         Snapshot mine = local0;
         Path replica = replicaFile();
+        sweepReplica(replica);
         PowerUp.Side fromReplica = readReplica(replica);
         PowerUp.Decision d = PowerUp.decide(local, fromReplica, fromPeer, node.configuredRole() == OpMode.SLAVE);
         switch (d.verdict()) {
@@ -245,6 +298,9 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
             }
             case STALE -> {
                 Snapshot restored = fetch(d.from(), replica);
+                // refused whole, before anything is written: init fails, the SCM goes to MONITOR with the reason
+                requirePairFiles(restored, d.from() == PowerUp.Source.REPLICA ? "the replica " + replica
+                        : "the peer " + node.peer() + " (restore at power-up)");
                 try {
                     Snapshot before = mine;
                     db.commit(restored);
@@ -360,7 +416,7 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
             Path replica = replicaFile();
             if (replica != null) {
                 try {
-                    AtomicFiles.write(replica, next.encode());
+                    AtomicFiles.write(replica, next.encode(), node.scm());
                 } catch (IOException e) {
                     throw new IllegalStateException("the replica cannot be written, nothing committed: " + e.getMessage());
                 }
@@ -518,6 +574,13 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
         if (s.generation() <= committed.generation()) {
             return "already at generation " + committed.generation();
         }
+        try {
+            pair.requirePairFiles(s, "the peer " + node.peer() + " (APPLY)");
+        } catch (IllegalArgumentException e) {
+            // the MASTER's answer says it; this SCM keeps its generation and stays as it is
+            log.error(e.getMessage());
+            return "refused: " + e.getMessage();
+        }
         if (s.generation() != committed.generation() + 1) {
             log.warn("configuration generation " + s.generation() + " from the MASTER skips from " + committed.generation());
         }
@@ -535,9 +598,10 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
      * A serving SCM whose configuration is behind the replica's takes the replica's, live, as an APPLY from
      * the MASTER would have given it: the SLAVE missed a transaction while the link was down, or the MASTER
      * that committed it died before telling it. A replica that cannot be read, or is not newer, changes nothing
-     * (contradictions are the power-up's to judge).
+     * (contradictions are the power-up's to judge); nor does one refused (changed, or holding a file that is
+     * not this node's pair file), which is logged once. Package-private: the catch-up thread runs it, tests too.
      */
-    private synchronized void catchUp(String when) {
+    synchronized void catchUp(String when) {
         if (committed == null || role == null) {
             return;
         }
@@ -552,11 +616,20 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
                 return;
             }
             newer = Snapshot.decode(bytes, "the replica " + replica);
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException e) {
             log.debug("configuration catch-up: the replica cannot be read now (" + e.getMessage() + ")");
+            return;
+        } catch (IllegalArgumentException e) {
+            refuseReplica(when, e.getMessage());
             return;
         }
         if (newer.generation() <= committed.generation()) {
+            return;
+        }
+        try {
+            pair.requirePairFiles(newer, "the replica " + replica);
+        } catch (IllegalArgumentException e) {
+            refuseReplica(when, e.getMessage());
             return;
         }
         Snapshot before = committed;
@@ -580,6 +653,15 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
                 "caught up from generation " + before.generation(), List.of()));
         log.warn("configuration caught up from the replica (" + when + "): generation " + before.generation() + " -> "
                 + newer + ", files " + changed + "; a transaction had not reached this SCM");
+    }
+
+    /** A replica whose content is refused (changed, or a file that is not the pair's) is never applied: said once. */
+    private void refuseReplica(String when, String why) {
+        if (!why.equals(refusedReplica)) {
+            refusedReplica = why;
+            log.error("configuration catch-up (" + when + "): " + why + "; this SCM stays at generation "
+                    + committed.generation());
+        }
     }
 
     private PowerUp.Side askPeer(Fingerprint mine) {
@@ -695,6 +777,26 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
         return dir == null ? null : Path.of(dir.strip()).resolve(REPLICA);
     }
 
+    /**
+     * Removes the temporary files this SCM left in the replica's folder (a write it died in). Both SCMs write
+     * there: the peer's, which may be in the middle of a write, are left alone. Called under this, as every
+     * write of the replica here is.
+     */
+    private void sweepReplica(Path replica) {
+        if (replica == null) {
+            return;
+        }
+        try {
+            int n = AtomicFiles.removeTemporaries(replica.getParent(), node.scm());
+            if (n > 0) {
+                log.info("replica: " + n + " temporary file(s) of an interrupted write of this SCM removed from "
+                        + replica.getParent());
+            }
+        } catch (IOException e) {
+            log.warn("replica: this SCM's temporary files in " + replica.getParent() + " not removed: " + e.getMessage());
+        }
+    }
+
     private PowerUp.Side readReplica(Path replica) {
         if (replica == null) {
             return PowerUp.Side.unknown();
@@ -713,7 +815,7 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
 
     private void writeReplica(Path replica, Snapshot s) {
         try {
-            AtomicFiles.write(replica, s.encode());
+            AtomicFiles.write(replica, s.encode(), node.scm());
             log.info("replica " + replica + " written: " + s);
         } catch (IOException e) {
             log.warn("the replica cannot be written now: " + e.getMessage());

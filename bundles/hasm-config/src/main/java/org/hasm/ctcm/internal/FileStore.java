@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 
 /**
@@ -28,9 +29,12 @@ final class FileStore {
     }
 
     private final Path dir;
+    private final String writer;
 
-    FileStore(Path dir) {
+    /** @param writer this SCM's name, in the names of the temporary files it writes */
+    FileStore(Path dir, String writer) {
         this.dir = dir;
+        this.writer = writer;
     }
 
     /** @throws IllegalArgumentException naming the name or the size that is wrong */
@@ -62,10 +66,16 @@ final class FileStore {
             throw new IOException("shared file " + e.name() + " version " + e.version() + ": its content does not match"
                     + " its SHA-256 " + e.checksum() + ": refused");
         }
-        AtomicFiles.write(dir.resolve(e.name()), encode(e));
+        AtomicFiles.write(dir.resolve(e.name()), encode(e), writer);
     }
 
-    SortedMap<String, Entry> list() throws IOException {
+    /**
+     * @param unreadable told the name of each file that cannot be read (cut short, its checksum wrong) and
+     *     why: it is left out, so that one bad file hides none of the others
+     * @return the files that can be read, by name
+     * @throws IOException when the folder itself cannot be read
+     */
+    SortedMap<String, Entry> list(BiConsumer<String, IOException> unreadable) throws IOException {
         SortedMap<String, Entry> all = new TreeMap<>();
         if (!Files.isDirectory(dir)) {
             return all;
@@ -74,10 +84,14 @@ final class FileStore {
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
             for (Path f : s) {
                 String name = f.getFileName().toString();
-                if (NAME.matcher(name).matches() && Files.isRegularFile(f)) {
-                    Entry e = read(name);
-                    if (e != null) {
-                        all.put(name, e);
+                if (NAME.matcher(name).matches() && !name.endsWith(AtomicFiles.TEMP_SUFFIX) && Files.isRegularFile(f)) {
+                    try {
+                        Entry e = read(name);
+                        if (e != null) {
+                            all.put(name, e);
+                        }
+                    } catch (IOException e) {
+                        unreadable.accept(name, e);
                     }
                 }
             }

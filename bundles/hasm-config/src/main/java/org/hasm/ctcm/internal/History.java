@@ -25,10 +25,23 @@ import org.hasm.spi.config.Fingerprint;
 final class History {
     private final Path dir;
     private final int size;
+    private final String writer;
 
-    History(Path dir, int size) {
+    /** @param writer this SCM's name, in the names of the temporary files it writes */
+    History(Path dir, int size, String writer) {
         this.dir = dir;
         this.size = size;
+        this.writer = writer;
+    }
+
+    /**
+     * Removes the temporary files a write this SCM died in left behind. Call it where the records are
+     * written (one thread), so that it never takes the temporary file of a write under way.
+     *
+     * @return how many were removed
+     */
+    int removeTemporaries() throws IOException {
+        return AtomicFiles.removeTemporaries(dir, writer);
     }
 
     static byte[] encode(Commit c) {
@@ -73,7 +86,7 @@ final class History {
     }
 
     void add(Commit c) throws IOException {
-        AtomicFiles.write(dir.resolve(String.format("%020d", c.fingerprint().generation())), encode(c));
+        AtomicFiles.write(dir.resolve(String.format("%020d", c.fingerprint().generation())), encode(c), writer);
         List<Path> all = files();
         for (int i = 0; i < all.size() - size; i++) {
             Files.deleteIfExists(all.get(i));

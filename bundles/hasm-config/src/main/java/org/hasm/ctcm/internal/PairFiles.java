@@ -35,9 +35,14 @@ final class PairFiles {
         return patterns;
     }
 
+    /** @return whether {@code fileKey} has the syntax of a file key ({@code PID} or {@code FACTORYPID~NAME}) */
+    static boolean isKey(String fileKey) {
+        return fileKey != null && KEY.matcher(fileKey).matches();
+    }
+
     /** @return whether the file key ({@code PID} or {@code FACTORYPID~NAME}) is one of the pair's */
     boolean isPair(String fileKey) {
-        if (!KEY.matcher(fileKey).matches()) {
+        if (!isKey(fileKey)) {
             return false;
         }
         for (String p : patterns) {
@@ -50,12 +55,32 @@ final class PairFiles {
 
     /** @throws IllegalArgumentException naming the file key when it is not one of the pair's */
     void requirePair(String fileKey) {
-        if (fileKey == null || !KEY.matcher(fileKey).matches()) {
+        if (!isKey(fileKey)) {
             throw new IllegalArgumentException("'" + fileKey + "' is not a configuration (PID or FACTORYPID~NAME)");
         }
         if (!isPair(fileKey)) {
             throw new IllegalArgumentException(fileKey + " is this node's own configuration, not the pair's (the pair's: "
                     + String.join(", ", patterns) + "; org.hasm.ctcm pair.files)");
+        }
+    }
+
+    /**
+     * Checks a configuration this SCM did not make (the peer's, the replica's) before anything of it is
+     * written: each of its files must be one of this node's pair files, so that it can neither reach a file
+     * of the node's own (its channels, its fence) nor a path outside {@code etc/}.
+     *
+     * @param from where it came from, for the message ("the peer", "the replica /shared/config/db")
+     * @throws IllegalArgumentException naming the first file key that is not one of the pair's, and {@code from}
+     */
+    void requirePairFiles(Snapshot s, String from) {
+        for (String key : s.files().keySet()) {
+            if (!isPair(key)) {
+                throw new IllegalArgumentException("the configuration from " + from + ", generation " + s.generation()
+                        + ", holds the file '" + key + "', " + (isKey(key) ? "which is not one of this node's pair files ("
+                                + String.join(", ", patterns) + "; org.hasm.ctcm pair.files)"
+                                : "which is not a configuration file key (PID or FACTORYPID~NAME)")
+                        + ": refused, nothing of it written");
+            }
         }
     }
 

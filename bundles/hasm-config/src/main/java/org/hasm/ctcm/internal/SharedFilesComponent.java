@@ -72,7 +72,7 @@ public class SharedFilesComponent implements HaModule, LinkHandler, SharedFiles 
 
     @Activate
     void activate() {
-        store = new FileStore(node.dataDir().resolve("files"));
+        store = new FileStore(node.dataDir().resolve("files"), node.scm());
         sync = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1), r -> {
             Thread t = new Thread(r, "hasm-sfm-sync");
             t.setDaemon(true);
@@ -157,7 +157,7 @@ public class SharedFilesComponent implements HaModule, LinkHandler, SharedFiles 
     public synchronized SortedMap<String, Long> versions() {
         SortedMap<String, Long> v = new TreeMap<>();
         try {
-            store.list().forEach((k, e) -> v.put(k, e.version()));
+            store.list(this::unreadable).forEach((k, e) -> v.put(k, e.version()));
         } catch (IOException e) {
             throw new IllegalStateException("shared files cannot be listed: " + e.getMessage());
         }
@@ -183,8 +183,11 @@ public class SharedFilesComponent implements HaModule, LinkHandler, SharedFiles 
         }
     }
 
-    /** Fetches every file whose version the peer has newer. */
-    private void pull() {
+    /**
+     * Fetches every file whose version the peer has newer, and every one this SCM cannot read (its copy is
+     * cut short or changed): the peer's repairs it. Package-private: the sync thread runs it, tests too.
+     */
+    void pull() {
         PeerLink l = link;
         if (l == null) {
             return;
@@ -201,7 +204,7 @@ public class SharedFilesComponent implements HaModule, LinkHandler, SharedFiles 
                 long theirs = Long.parseLong(f[1]);
                 FileStore.Entry mine;
                 synchronized (this) {
-                    mine = store.read(f[0]);
+                    mine = readOrMissing(f[0]);
                 }
                 if (mine != null && mine.version() >= theirs) {
                     continue;
@@ -221,14 +224,43 @@ public class SharedFilesComponent implements HaModule, LinkHandler, SharedFiles 
         }
     }
 
-    /** @return whether the entry was newer and is kept */
+    /** @return whether the entry was newer (or this SCM's copy unreadable) and is kept */
     private synchronized boolean keep(FileStore.Entry e) throws IOException {
-        FileStore.Entry mine = store.read(e.name());
+        FileStore.Entry mine;
+        boolean repair = false;
+        try {
+            mine = store.read(e.name());
+        } catch (IOException unreadable) {
+            mine = null;
+            repair = true;
+        }
         if (mine != null && mine.version() >= e.version()) {
             return false;
         }
         store.put(e);
+        if (repair) {
+            log.warn("shared file " + e.name() + ": this SCM's unreadable copy replaced by the peer's version " + e.version());
+        }
         return true;
+    }
+
+    /**
+     * @return this SCM's copy of a file the peer has, or {@code null} when it has none or cannot read it:
+     *     then the peer's replaces it
+     */
+    private FileStore.Entry readOrMissing(String name) {
+        try {
+            return store.read(name);
+        } catch (IOException e) {
+            log.warn("shared file " + name + ": this SCM's copy cannot be read (" + e.getMessage() + "): taken as"
+                    + " missing, the peer's replaces it");
+            return null;
+        }
+    }
+
+    private void unreadable(String name, IOException e) {
+        log.warn("shared file " + name + " cannot be read (" + e.getMessage() + "): left out of the list (the peer's"
+                + " copy replaces it at this SCM's next sync)");
     }
 
     @Override
@@ -248,7 +280,8 @@ public class SharedFilesComponent implements HaModule, LinkHandler, SharedFiles 
             case "LIST" -> {
                 StringBuilder sb = new StringBuilder();
                 synchronized (this) {
-                    store.list().forEach((k, e) -> sb.append(k).append(' ').append(e.version()).append('\n'));
+                    store.list(this::unreadable)
+                            .forEach((k, e) -> sb.append(k).append(' ').append(e.version()).append('\n'));
                 }
                 return sb.toString().getBytes(StandardCharsets.UTF_8);
             }

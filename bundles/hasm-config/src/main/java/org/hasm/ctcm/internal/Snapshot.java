@@ -83,7 +83,8 @@ record Snapshot(long generation, SortedMap<String, byte[]> files) {
      * @param bytes a database file's content
      * @param where the file, for the message
      * @throws IllegalArgumentException naming {@code where} and what is wrong: cut short (torn), changed
-     *     (its end checksum does not match), or not a database at all
+     *     (its end checksum does not match), a file key that is not one ({@code PID} or
+     *     {@code FACTORYPID~NAME}: never a path), or not a database at all
      */
     static Snapshot decode(byte[] bytes, String where) {
         if (bytes.length > MAX_BYTES) {
@@ -113,6 +114,11 @@ record Snapshot(long generation, SortedMap<String, byte[]> files) {
             String[] head = r.line().split(" ");
             if (head.length != 3 || !head[0].equals("file")) {
                 throw new IllegalArgumentException(where + ": malformed entry '" + String.join(" ", head) + "'");
+            }
+            if (!PairFiles.isKey(head[1])) {
+                // a name with a separator or a dot segment would be a path out of etc/: never a configuration
+                throw new IllegalArgumentException(where + ": file key '" + head[1] + "' is not a configuration file key"
+                        + " (PID or FACTORYPID~NAME)");
             }
             int length = (int) r.number(head[2], "length of " + head[1]);
             files.put(head[1], r.bytes(length));

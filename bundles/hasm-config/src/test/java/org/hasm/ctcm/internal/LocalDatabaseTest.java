@@ -23,12 +23,13 @@ class LocalDatabaseTest {
 
     private LocalDatabase db() {
         return new LocalDatabase(node.resolve("data/config"), node.resolve("etc"),
-                new PairFiles(List.of("org.hasm.personality~*", "org.hasm.controller", "org.hasm.empty")));
+                new PairFiles(List.of("org.hasm.personality~*", "org.hasm.controller", "org.hasm.empty")), "scm-a");
     }
 
     @Test
     void noDatabaseBeforeTheFirstCommit() throws IOException {
-        assertNull(db().recover());
+        assertNull(db().recover().committed());
+        assertFalse(db().recover().completed());
     }
 
     @Test
@@ -37,7 +38,7 @@ class LocalDatabaseTest {
         Files.writeString(node.resolve("etc/org.hasm.status.channel~link.cfg"), "local=127.0.0.1:1\n");
         Snapshot s = SnapshotTest.sample(4, "12000");
         db().commit(s);
-        assertEquals(s, db().recover());
+        assertEquals(s, db().recover().committed());
         assertEquals("# deadlines\ndeadline.opmode.ms=12000\n",
                 Files.readString(node.resolve("etc/org.hasm.controller.cfg")));
         assertTrue(db().handEdits(s).isEmpty());
@@ -80,25 +81,60 @@ class LocalDatabaseTest {
         // 1: died while writing db.next: a temporary file is all there is
         db().commit(old);
         Files.write(dir.resolve(".db.next.1.1.tmp"), Arrays.copyOf(next.encode(), 40));
-        assertEquals(old, db().recover());
+        assertEquals(old, db().recover().committed());
         assertTrue(db().handEdits(old).isEmpty());
         // 2: db.next in place, no file written yet
-        AtomicFiles.write(dir.resolve(LocalDatabase.NEXT), next.encode());
-        assertEquals(next, db().recover());
+        AtomicFiles.write(dir.resolve(LocalDatabase.NEXT), next.encode(), "scm-a");
+        assertEquals(next, db().recover().committed());
         assertTrue(db().handEdits(next).isEmpty());
         // 3: db.next in place, one of the files written
         db().commit(old);
-        AtomicFiles.write(dir.resolve(LocalDatabase.NEXT), next.encode());
+        AtomicFiles.write(dir.resolve(LocalDatabase.NEXT), next.encode(), "scm-a");
         Files.write(node.resolve("etc/org.hasm.controller.cfg"), next.files().get("org.hasm.controller"));
-        assertEquals(next, db().recover());
+        assertEquals(next, db().recover().committed());
         assertTrue(db().handEdits(next).isEmpty());
         assertArrayEquals(next.files().get("org.hasm.personality~b"),
                 Files.readAllBytes(node.resolve("etc/org.hasm.personality~b.cfg")));
         // 4: renamed: done
-        assertEquals(next, db().recover());
+        assertEquals(next, db().recover().committed());
         // back to the old one: the file it lacks is removed
         db().commit(old);
         assertTrue(Files.notExists(node.resolve("etc/org.hasm.personality~b.cfg")));
         assertTrue(db().handEdits(old).isEmpty());
+    }
+
+    @Test
+    void recoverReportsTheCommitItCompletedAndTheFilesItChanged() throws IOException {
+        Snapshot old = SnapshotTest.sample(4, "12000");
+        Snapshot next = SnapshotTest.sample(5, "13000").with(5, "org.hasm.personality~b",
+                "name=B\n".getBytes(StandardCharsets.UTF_8));
+        db().commit(old);
+        assertFalse(db().recover().completed());
+        // killed after db.next was durable, one file written of two
+        AtomicFiles.write(node.resolve("data/config").resolve(LocalDatabase.NEXT), next.encode(), "scm-a");
+        Files.write(node.resolve("etc/org.hasm.personality~b.cfg"), next.files().get("org.hasm.personality~b"));
+        LocalDatabase.Recovery r = db().recover();
+        assertTrue(r.completed());
+        assertEquals(next, r.committed());
+        // what it replaced is the database before it, whatever the crash had already written
+        assertEquals(old, r.replaced());
+        assertEquals(List.of("org.hasm.controller", "org.hasm.personality~b"), List.copyOf(r.changed()));
+        assertFalse(db().recover().completed());
+    }
+
+    @Test
+    void aFileKeyThatIsNotAPlainFileNameIsRefusedAndNothingIsWritten() throws IOException {
+        Files.createDirectories(node.resolve("etc"));
+        for (String bad : List.of("../../outside/evil", "../evil", "sub/evil", "..", ".hidden", "a\\b")) {
+            Snapshot s = SnapshotTest.sample(4, "12000").with(4, bad, "x=1\n".getBytes(StandardCharsets.UTF_8));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> db().commit(s), bad);
+            assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
+            assertTrue(Files.notExists(node.resolve("data/config").resolve(LocalDatabase.NEXT)), bad);
+            assertTrue(Files.notExists(node.resolve("outside")), bad);
+            assertTrue(Files.notExists(node.resolve("evil.cfg")), bad);
+            try (var files = Files.list(node.resolve("etc"))) {
+                assertEquals(List.of(), files.toList(), bad);
+            }
+        }
     }
 }

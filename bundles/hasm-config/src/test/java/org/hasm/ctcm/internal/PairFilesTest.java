@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class PairFilesTest {
@@ -59,5 +60,25 @@ class PairFilesTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> p.requirePair("org.hasm.fence"));
         assertTrue(e.getMessage().contains("org.hasm.fence is this node's own configuration"), e.getMessage());
+    }
+
+    private static Snapshot holding(String... keys) {
+        TreeMap<String, byte[]> files = new TreeMap<>();
+        for (String k : keys) {
+            files.put(k, new byte[0]);
+        }
+        return new Snapshot(2, files);
+    }
+
+    @Test
+    void aConfigurationFromElsewhereHoldingAFileThatIsNotThePairsIsRefusedNamingItAndWhere() {
+        PairFiles p = new PairFiles(List.of("org.hasm.personality~*", "org.hasm.controller"));
+        p.requirePairFiles(holding("org.hasm.controller", "org.hasm.personality~b"), "the peer");
+        for (String bad : List.of("org.hasm.status", "org.hasm.fence", "../../outside/evil", "org.hasm.controller/x")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> p.requirePairFiles(holding("org.hasm.controller", bad), "the replica /shared/config/db"), bad);
+            assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
+            assertTrue(e.getMessage().contains("from the replica /shared/config/db"), e.getMessage());
+        }
     }
 }

@@ -58,4 +58,15 @@ class SnapshotTest {
         assertNotEquals(sample(1, "1").checksum(), sample(1, "2").checksum());
         assertEquals(64, sample(1, "1").fingerprint().checksum().length());
     }
+
+    @Test
+    void aFileKeyThatIsAPathIsRefusedNamingItAndWhereItCameFrom() {
+        for (String bad : new String[] {"../../outside/evil", "a/b", "..", "org.hasm.x~", "~a"}) {
+            byte[] bytes = sample(3, "1").with(3, bad, "x=1\n".getBytes(StandardCharsets.UTF_8)).encode();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Snapshot.decode(bytes, "the replica /shared/config/db"), bad);
+            assertTrue(e.getMessage().startsWith("the replica /shared/config/db: "), e.getMessage());
+            assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
+        }
+    }
 }
