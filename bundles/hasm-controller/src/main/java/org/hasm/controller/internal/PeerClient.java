@@ -40,6 +40,7 @@ final class PeerClient {
     // READY carries this SCM's boot token, PROCEED the one of the READY it answers (PeerServer.BOOT_TOKEN)
     private volatile Supplier<String> ownBoot = () -> null;
     private volatile Supplier<String> peerBoot = () -> null;
+    private volatile Supplier<String> leavingBoot = () -> null;
     // how many transitions this SCM made: a HANDOVER is sent again only while this SCM is still where it said it
     private volatile java.util.function.LongSupplier transitions = () -> 0;
 
@@ -154,8 +155,14 @@ final class PeerClient {
         peerBoot = peer;
     }
 
+    /** @param token the boot a LEAVING says it leaves, read when it is sent (on the caller's thread) */
+    void leavingToken(Supplier<String> token) {
+        leavingBoot = token;
+    }
+
     void send(Message message, String detail) {
-        String token = message == Message.READY ? ownBoot.get() : message == Message.PROCEED ? peerBoot.get() : null;
+        String token = message == Message.READY ? ownBoot.get() : message == Message.LEAVING ? leavingBoot.get()
+                : message == Message.PROCEED ? peerBoot.get() : null;
         List<String> fields = new ArrayList<>(4);
         if (detail != null) {
             fields.addAll(List.of("reason", detail));

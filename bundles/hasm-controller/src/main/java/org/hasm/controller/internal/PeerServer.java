@@ -51,11 +51,15 @@ final class PeerServer {
     // READY's boot token, noted for the PROCEED that answers it; PROCEED's, judged on the controller thread
     private volatile Consumer<String> readyHeard = t -> { };
     private volatile Consumer<String> proceedHeard;
+    // LEAVING's boot token and reason, judged on the controller thread
+    private volatile java.util.function.BiConsumer<String, String> leavingHeard;
 
     /**
      * READY and PROCEED's optional field: the boot of the SLAVE that said READY, echoed by the PROCEED that
      * answers it, so that a PROCEED meant for an earlier boot (it said READY, then reset before the answer came)
-     * is not taken for the answer to the READY of its next boot. A release before it sends and checks none.
+     * is not taken for the answer to the READY of its next boot. LEAVING carries the boot of the SCM that
+     * leaves: one of a boot older than its latest READY (it left, reset, and said READY before the LEAVING was
+     * handled) is no reason to take its personality over. A release before it sends and checks none.
      */
     static final String BOOT_TOKEN = "boot";
 
@@ -68,6 +72,7 @@ final class PeerServer {
         this.view = view;
         this.events = events;
         this.proceedHeard = t -> events.accept(new Event.Proceed());
+        this.leavingHeard = (t, why) -> events.accept(new Event.PeerDown("the peer left: " + why));
         this.orders = orders;
     }
 
@@ -84,6 +89,11 @@ final class PeerServer {
     void bootTokens(Consumer<String> ready, Consumer<String> proceed) {
         readyHeard = ready;
         proceedHeard = proceed;
+    }
+
+    /** @param leaving gets each LEAVING's token (or {@code null}) and reason instead of the event: its caller judges it */
+    void leaving(java.util.function.BiConsumer<String, String> leaving) {
+        leavingHeard = leaving;
     }
 
     /** @param pair where this SCM's version is read and the peer's noted; before the link serves */
@@ -160,7 +170,7 @@ final class PeerServer {
                         + m.getOrDefault("reason", "?"), true));
                 return PeerMessages.of("OK");
             case "LEAVING":
-                events.accept(new Event.PeerDown("the peer left: " + m.getOrDefault("reason", "?")));
+                leavingHeard.accept(m.get(BOOT_TOKEN), m.getOrDefault("reason", "?"));
                 return PeerMessages.of("OK");
             case COMMAND: {
                 String command = m.get("command");

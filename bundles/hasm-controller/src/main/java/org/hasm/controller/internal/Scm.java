@@ -136,8 +136,11 @@ final class Scm {
         peerClient.versions(versions);
         peerServer.versions(versions);
         peerClient.bootTokens(() -> bootToken, () -> peerBootToken);
+        // sent on the controller thread, by the actions of the transition that leaves
+        peerClient.leavingToken(() -> machine.state() == ScmState.BOOT && leftBootToken != null ? leftBootToken : bootToken);
         peerClient.transitions(() -> transitionCount);
         peerServer.bootTokens(t -> peerBootToken = t, this::proceedHeard);
+        peerServer.leaving(this::leavingHeard);
     }
 
     /** @param version this SCM's hasm release, told to the peer in every controller message; before {@link #start} */
@@ -381,6 +384,9 @@ final class Scm {
     // This boot's token, sent with READY and echoed by the PROCEED that answers it; new at every BOOT. Written on the
     // controller thread, read by the sender's.
     private volatile String bootToken = newBootToken();
+    // The token of the boot before this one: a LEAVING sent as a RESET enters BOOT is of the boot that served.
+    // Controller thread only.
+    private String leftBootToken;
     // The token of the peer's last READY, echoed in PROCEED; written on the link's threads
     private volatile String peerBootToken;
     // transitions made so far; written on the controller thread only, read by the sender's
@@ -657,6 +663,26 @@ final class Scm {
         }
     }
 
+    /**
+     * A LEAVING from the peer, judged on the controller thread when its turn comes: one sent by an earlier boot
+     * of the peer than its latest READY (it left, reset and said READY again while this SCM was busy, say with
+     * a slow FAILBACK) is dropped. Taken, it would take over the personality the peer's new boot serves once
+     * this SCM's PROCEED reaches it: both would serve it.
+     */
+    private void leavingHeard(String token, String why) {
+        if (started && !closing) {
+            loop.submit("PeerDown", () -> {
+                String latest = peerBootToken;
+                if (token != null && latest != null && !token.equals(latest)) {
+                    sink.info("SCM " + settings.scm() + ": a LEAVING of an earlier boot of the peer than its last READY,"
+                            + " ignored (" + why + ")");
+                    return;
+                }
+                dispatch(new Event.PeerDown("the peer left: " + why));
+            });
+        }
+    }
+
     private void post(Event e) {
         if (started && !closing) {
             loop.submit(e.getClass().getSimpleName(), () -> dispatch(e));
@@ -677,6 +703,7 @@ final class Scm {
             machine = d.next();
             if (machine.state() == ScmState.BOOT && before.state() != ScmState.BOOT) {
                 // a new boot: a PROCEED still on its way for the previous one's READY no longer counts
+                leftBootToken = bootToken;
                 bootToken = newBootToken();
             }
             if (d.refused() != null) {

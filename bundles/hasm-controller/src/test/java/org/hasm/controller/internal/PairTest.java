@@ -279,6 +279,30 @@ class PairTest {
     }
 
     @Test
+    void aLeavingOfAnEarlierBootOfThePeerThanItsLastReadyIsIgnored() {
+        Wire toB = new Wire();
+        Wire toA = new Wire();
+        Scm a = scm("scm-a", OpMode.MASTER, "scm-b", toB, new TestModule("svc"));
+        Scm b = scm("scm-b", OpMode.SLAVE, "scm-a", toA, new TestModule("svc"));
+        toB.other = b;
+        toA.other = a;
+        a.start();
+        b.start();
+        awaitState(a, ScmState.DAC, OpMode.MASTER);
+        awaitState(b, ScmState.DAC, OpMode.SLAVE);
+        // scm-b left (RESET), booted again and said READY before scm-a, busy, handled its LEAVING: taken, the
+        // LEAVING would make scm-a serve the personality scm-b's new boot serves after scm-a's PROCEED
+        a.onPeerMessage(PeerMessages.of("READY", PeerServer.BOOT_TOKEN, "boot-2"));
+        a.onPeerMessage(PeerMessages.of("LEAVING", "reason", "RESET: test", PeerServer.BOOT_TOKEN, "boot-1"));
+        await("the stale LEAVING is dropped", () -> logs.get("scm-a").stream()
+                .anyMatch(l -> l.contains("a LEAVING of an earlier boot of the peer than its last READY, ignored")));
+        assertEquals(ScmState.DAC, a.snapshot().state());
+        // the LEAVING of the boot that said READY last is taken, as is one from a release that sends no token
+        a.onPeerMessage(PeerMessages.of("LEAVING", "reason", "SHUTDOWN: test", PeerServer.BOOT_TOKEN, "boot-2"));
+        awaitState(a, ScmState.DEGRADED, OpMode.MASTER);
+    }
+
+    @Test
     void aSurrenderingSlaveIsTakenOverAtOnceAndComesBackAfterAReset() {
         Wire toB = new Wire();
         Wire toA = new Wire();
