@@ -39,7 +39,8 @@ import java.util.stream.Stream;
  * them as they were.
  *
  * <p>A file's id is a random 63-bit number written into the file's extended attribute
- * {@value #XATTR} the first time a handle names it. It moves with the file through every rename
+ * {@value #XATTR} the first time a handle names it, and forced to the disk then (a file made over NFS
+ * gets it before its name, and is forced with it). It moves with the file through every rename
  * (made over NFS, over HTTP or by an administrator) and dies with it: a new file that reuses the
  * inode gets a new id, so an old handle is STALE, never the new file. Files that cannot carry a user
  * attribute (symbolic links, devices; a file system without extended attributes) use their inode
@@ -162,26 +163,31 @@ final class FileIds {
         return root;
     }
 
-    /** @return the file's id, given one now if it has none */
+    /**
+     * @return the file's id, given one now if it has none (a file not made over NFS, an export's folder); a
+     *     new id is forced to the disk before it is returned: a handle that carries it may outlive a power cut
+     */
     long idOf(Path file, BasicFileAttributes attrs) throws IOException {
         if (!attrs.isRegularFile() && !attrs.isDirectory()) {
             return inodeId(attrs);
         }
         UserDefinedFileAttributeView view = view(file);
+        long fresh;
         try {
             Long id = read(view);
             if (id != null) {
                 return id;
             }
-            long fresh = random.nextLong() & ~INODE_ID;
+            fresh = random.nextLong() & ~INODE_ID;
             view.write(XATTR, ByteBuffer.allocate(8).putLong(fresh).flip());
-            return fresh;
         } catch (UnsupportedOperationException | FileSystemException e) {
             if (e instanceof NoSuchFileException) {
                 throw (NoSuchFileException) e;
             }
             return inodeId(attrs); // no user attributes here
         }
+        Records.forceInode(file);
+        return fresh;
     }
 
     /**

@@ -29,11 +29,13 @@ import org.hasm.spi.storage.FencedException;
  *
  * <p>A record cut short (a crash while appending) or a tail of zeros ends the log: the change it
  * held is as if never made, and the log is cut there. Anything else that does not read (a record
- * whose CRC is wrong, a missing header, an I/O error) means the state is <em>lost</em>: the damaged
- * file is set aside as {@code locks.log.damaged}, the table starts empty, and {@link #lost()} says
- * why, so that the service can tell its clients to reclaim. The log is rewritten from the table
- * (temporary file, force, atomic rename, force of the folder) once it holds twice as many records as
- * the table has entries, and at least {@value #MIN_COMPACT}. Not thread-safe: its owner serializes calls.
+ * whose CRC is wrong, a missing header, an I/O error) means the state is <em>lost</em>: the table starts
+ * empty and {@link #lost()} says why, so that the service can tell its clients to reclaim. The damaged
+ * file stays in place, the loss's durable mark, until the service has done that and calls
+ * {@link #setAside()}, which moves it to {@code locks.log.damaged} and begins a new log. The log is
+ * rewritten from the table (temporary file, force, atomic rename, force of the folder) once it holds
+ * twice as many records as the table has entries, and at least {@value #MIN_COMPACT}. Not thread-safe:
+ * its owner serializes calls.
  */
 final class LockStore implements AutoCloseable {
     static final String FILE = "locks.log";
@@ -81,14 +83,22 @@ final class LockStore implements AutoCloseable {
                     + epoch + ": another SCM owns it now");
         }
         Records.deleteTemporaries(file); // what a crash left of a rewrite
+        this.lost = why;
         if (why != null) {
+            // the damaged log stays in place until setAside(): a crash before then finds it, and the loss, again
             newest = Long.MIN_VALUE;
-            Files.move(file, file.resolveSibling(FILE + ".damaged"), StandardCopyOption.REPLACE_EXISTING);
             table = new LockTable();
             records = 0;
-            good = 0;
+            return;
         }
-        this.lost = why;
+        begin(good);
+    }
+
+    /**
+     * Opens the log for appending after its first {@code good} bytes (cutting a torn tail), a new log if there
+     * are none, and writes this SCM's epoch into it.
+     */
+    private void begin(long good) throws IOException {
         log = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND);
         try {
@@ -108,9 +118,25 @@ final class LockStore implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             log.close(); // opened again at the next request's try, not left to the collector
+            log = null;
             throw e;
         }
         newest = epoch;
+    }
+
+    /**
+     * Once the loss {@link #lost()} reports has been handled durably (the NSM state raised, which is what
+     * makes clients reclaim), sets the damaged log aside as {@code locks.log.damaged} and begins a new, empty
+     * one; the store takes changes only from then on. Until then the damaged log stays where it is, so that an
+     * SCM that dies in between (or the peer that takes the volume over) finds the loss again and reports it,
+     * never a clean log that hides it.
+     */
+    void setAside() throws IOException {
+        if (lost == null || log != null) {
+            return;
+        }
+        Files.move(file, file.resolveSibling(FILE + ".damaged"), StandardCopyOption.REPLACE_EXISTING);
+        begin(0); // forces the new log, then the folder: the rename with it
     }
 
     private static final class Damaged extends IOException {
@@ -287,7 +313,15 @@ final class LockStore implements AutoCloseable {
 
     /** Makes every change so far durable. */
     void force() throws IOException {
-        log.force(false);
+        open().force(false);
+    }
+
+    /** @return the log to append to; none while a loss is not set aside yet */
+    private FileChannel open() throws IOException {
+        if (log == null) {
+            throw new IOException(file + ": the loss of its state (" + lost + ") is not handled yet: no change is kept");
+        }
+        return log;
     }
 
     private ByteBuffer rec(byte type) {
@@ -306,7 +340,7 @@ final class LockStore implements AutoCloseable {
         if (records >= Math.max(MIN_COMPACT, 2 * table.size())) {
             compact();
         } else {
-            Records.append(log, MAGIC, payload);
+            Records.append(open(), MAGIC, payload);
             records++;
         }
     }
@@ -317,6 +351,7 @@ final class LockStore implements AutoCloseable {
      * its old table over the new owner's log), and the new one is written under a name of this writer's own.
      */
     private void compact() throws IOException {
+        open();
         requireNoNewerEpoch();
         Path tmp = Records.temporary(file);
         int n = 1;
@@ -428,6 +463,8 @@ final class LockStore implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        log.close();
+        if (log != null) {
+            log.close();
+        }
     }
 }

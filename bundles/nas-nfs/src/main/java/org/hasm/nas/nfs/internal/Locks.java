@@ -149,10 +149,18 @@ final class Locks implements AutoCloseable {
         NsmState n = nsm();
         LockStore store = new LockStore(v.root().resolve(FileIds.META), owned.epoch());
         vl = new VolumeLocks(v, owned.epoch(), store);
-        volumes.put(v.name(), vl);
         if (store.lost() != null) {
-            lost(List.of(vl), "the lock state on volume " + v.name() + " was lost (" + store.lost() + ")", n);
+            // the damaged log is set aside only once the raised state is durable; until then (this SCM dies, the
+            // raise fails) whoever reads the volume next finds the loss again, and nothing is served from it
+            try {
+                lost(List.of(vl), "the lock state on volume " + v.name() + " was lost (" + store.lost() + ")", n);
+                store.setAside();
+            } catch (IOException | RuntimeException e) {
+                store.close();
+                throw e;
+            }
         }
+        volumes.put(v.name(), vl);
         return vl;
     }
 

@@ -38,8 +38,8 @@ import org.hasm.spi.storage.Volume;
  * NFS version 3 (RFC 1813), all 22 procedures, on the exports of one personality. Every request
  * that names a file first proves the handle (see {@link Handles}) and that this SCM owns the
  * export's volume now; a request for a volume it does not own is answered JUKEBOX (try again later:
- * the client's next attempt reaches the SCM that serves it), and a write whose fence fails after
- * the data reached the disk gets no reply at all, so nothing unproven is ever acknowledged.
+ * the client's next attempt reaches the SCM that serves it), and a WRITE or SETATTR whose fence fails
+ * after the change reached the disk gets no reply at all, so nothing unproven is ever acknowledged.
  * Non-idempotent requests go through the volume's {@link ReplyCache}; the procedures that change a
  * folder are {@link Namespace}'s.
  */
@@ -566,7 +566,7 @@ final class NfsProgram implements RpcDispatchable {
         }
     }
 
-    private Xdr3.Body setattr(Xdr3.SetattrArgs a, ExportAccess.Caller caller) throws Failure {
+    private Xdr3.Body setattr(Xdr3.SetattrArgs a, ExportAccess.Caller caller) throws Failure, Drop {
         Target t = writable(a.fh);
         Attrs before = attrs(t);
         if (a.guard != null && (before.ctime().toInstant().getEpochSecond() != (a.guard.seconds() & 0xffffffffL)
@@ -583,11 +583,28 @@ final class NfsProgram implements RpcDispatchable {
         }
         try {
             apply(t.file, wanted, before);
+            forceChanged(t.file, before);
         } catch (IOException e) {
             throw failure(t, e);
         }
+        fence(t); // durable and still ours, as for a WRITE: only now may the client count on the change
         Attrs after = Attrs.orNull(t.file);
         return out -> Attrs.wcc(out, before, after, t.fsid());
+    }
+
+    /**
+     * Makes a change of a file's attributes (and of its size) durable: a regular file or a folder through a
+     * descriptor of its own, whose fsync writes the inode and the pages a truncation or an extension touched.
+     * Anything else (a symbolic link, on which Java opens no descriptor; a FIFO, whose opening would block)
+     * has its folder forced instead, which on a journaled file system commits the inode's change with it
+     * (ext2, or ext4 without a journal, may lose it at a power cut), as has a file this SCM may not open.
+     */
+    static void forceChanged(Path file, Attrs attrs) throws IOException {
+        if (attrs.type() == Nfs3.NF3REG || attrs.directory()) {
+            Records.forceInode(file);
+        } else {
+            Records.forceFolder(file.getParent());
+        }
     }
 
     /**

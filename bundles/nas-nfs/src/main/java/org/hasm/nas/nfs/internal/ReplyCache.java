@@ -8,9 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
@@ -24,9 +26,11 @@ import org.hasm.spi.storage.FencedException;
  * answers a retransmission of a request the old owner carried out with the old owner's reply.
  *
  * <p>Each reply is appended and forced before it is sent. A record is {@code magic, length, CRC-32,
- * payload}; reading stops at the first record that is short or whose CRC is wrong (a write torn by a
- * crash), so a torn entry is ignored, never replayed. A key also holds a checksum of the request's
- * arguments: a client reusing an XID for another request never gets the wrong reply.
+ * payload}; a record that is short or whose CRC is wrong is never replayed. If no whole record follows
+ * it, it is the tail a crash tore while appending, and the log is cut there; if whole records follow (damage
+ * on the disk between them), the damaged bytes are skipped and the replies after them kept, never cut, and
+ * {@link #damaged()} names the file and the offsets (see {@link Records#nextWhole}). A key also holds a
+ * checksum of the request's arguments: a client reusing an XID for another request never gets the wrong reply.
  *
  * <p>A whole record this release cannot read (its CRC is right, but its magic is a later {@code DRC}
  * version, or its type is one this release does not know) is a later release's, written while that
@@ -73,6 +77,8 @@ final class ReplyCache implements AutoCloseable {
     private final Set<Key> inProgress = new HashSet<>();
     /** Whole records of a later release, as read ({@code magic} then payload), oldest first, for a rewrite. */
     private final java.util.ArrayDeque<Foreign> foreign = new java.util.ArrayDeque<>();
+    /** What did not read between whole records when the log was opened; written by the constructor only. */
+    private final List<String> damaged = new ArrayList<>();
     private FileChannel log;
     private int records;
     // How many replies were appended, and how many of those are known durable (guarded by this); the
@@ -137,18 +143,22 @@ final class ReplyCache implements AutoCloseable {
         long now = clock.getAsLong();
         long good = 0;
         long newest = Long.MIN_VALUE;
-        while (b.remaining() >= 12) {
+        while (b.hasRemaining()) {
+            int start = b.position();
+            int next = Records.nextWhole(b, start, m -> (m & 0xffffff00) == MAGIC_FAMILY, MAX_RECORD);
+            if (next < 0) {
+                break; // nothing whole up to the end: a torn tail, cut after the last whole record
+            }
+            if (next > start) {
+                skipped(keep, start, next); // damage between whole records: never cut
+                b.position(next);
+                continue;
+            }
             int magic = b.getInt();
             int length = b.getInt();
-            int crc = b.getInt();
-            if ((magic & 0xffffff00) != MAGIC_FAMILY || length < 0 || length > MAX_RECORD || length > b.remaining()) {
-                break;
-            }
+            b.getInt(); // the CRC, which matched
             byte[] payload = new byte[length];
             b.get(payload);
-            if (Records.crc(payload) != crc) {
-                break;
-            }
             if (magic != MAGIC && magic != MAGIC_V1 || magic == MAGIC && payload.length > 0 && payload[0] != REPLY
                     && payload[0] != EPOCH) {
                 // whole, but a later release's: skipped and kept for it, never cut as a torn tail
@@ -189,7 +199,8 @@ final class ReplyCache implements AutoCloseable {
                 }
                 // else: appended by an owner that had lost the volume by then; never replayed
             } catch (RuntimeException e) {
-                break; // a CRC that matched garbage: stop as for a torn record
+                skipped(keep, start, b.position()); // a CRC that matched garbage: whole, but no reply
+                continue;
             }
             if (keep) {
                 records++;
@@ -197,6 +208,19 @@ final class ReplyCache implements AutoCloseable {
             good = b.position();
         }
         return new Loaded(good, newest);
+    }
+
+    /** Notes bytes of the log between whole records that hold none: skipped, and said when it is opened. */
+    private void skipped(boolean keep, int from, int to) {
+        if (keep) {
+            damaged.add(file + ": bytes " + from + " to " + to + " hold no record that reads (damaged on the disk):"
+                    + " skipped, the replies after them kept");
+        }
+    }
+
+    /** @return what did not read between whole records of the log when it was opened, one line each */
+    List<String> damaged() {
+        return List.copyOf(damaged);
     }
 
     /**

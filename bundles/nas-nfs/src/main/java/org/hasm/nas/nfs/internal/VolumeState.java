@@ -118,6 +118,9 @@ final class VolumeState implements AutoCloseable {
                     System::currentTimeMillis);
             ReplyCache r = new ReplyCache(root.resolve(FileIds.META), settings.drcEntries(), settings.drcAgeMs(),
                     System::currentTimeMillis, epoch);
+            for (String d : r.damaged()) {
+                events.warn("volume " + name + ": the duplicate request cache " + d);
+            }
             ids = f;
             replies = r;
             openedEpoch = epoch;

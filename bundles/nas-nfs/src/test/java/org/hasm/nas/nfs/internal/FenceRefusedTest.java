@@ -70,6 +70,34 @@ class FenceRefusedTest {
         assertEquals(ping, nfs.rpc.receiveAny(), "the refused WRITE got a reply");
     }
 
+    @Test
+    void aSetattrIsNotAcknowledgedUnlessItsFencePasses() throws Exception {
+        byte[] f = nfs.create(root, "f.bin");
+        Xdr3.SetattrArgs set = new Xdr3.SetattrArgs();
+        set.fh = f;
+        set.attributes = Xdr3.Sattr.none();
+        set.attributes.mode = 0600;
+        server.volume.fenceFails.set(true); // the lease lapsed: the volume still looks owned, the fence refuses
+        assertEquals(Nfs3.ERR_JUKEBOX, nfs.status(Nfs3.SETATTR, set));
+        server.volume.fenceFails.set(false);
+        assertEquals(Nfs3.OK, nfs.status(Nfs3.SETATTR, set), "asked again once the lease is confirmed");
+
+        // the fence finds another owner: no reply at all
+        server.volume.onFence = () -> {
+            server.volume.owned.set(false);
+            server.volumes.owned.remove("v1");
+        };
+        server.volume.fenceFails.set(true);
+        set.attributes.mode = 0640;
+        int xid = RpcClient.nextXid();
+        nfs.rpc.send(xid, Nfs3.PROGRAM, Nfs3.VERSION, Nfs3.SETATTR, set);
+        Fixture.await("the SETATTR refused by its fence", Duration.ofSeconds(10),
+                () -> server.events.events.stream().anyMatch(e -> e.startsWith("FENCED")));
+        int ping = RpcClient.nextXid();
+        nfs.rpc.send(ping, Nfs3.PROGRAM, Nfs3.VERSION, Nfs3.NULL, null);
+        assertEquals(ping, nfs.rpc.receiveAny(), "the refused SETATTR got a reply");
+    }
+
     private static Xdr3.RangeArgs range(byte[] fh) {
         Xdr3.RangeArgs a = new Xdr3.RangeArgs();
         a.fh = fh;

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import org.hasm.testkit.Forces;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,6 +69,41 @@ class FileIdsTest {
         Files.writeString(volume.resolve(FileIds.META).resolve("ids").resolve(FileIds.hex(gid)), "-");
         s = assertThrows(FileIds.Stale.class, () -> ids.resolve(gid, 0, export, rootId));
         assertEquals("file " + FileIds.hex(gid) + " was removed", s.getMessage());
+    }
+
+    // An id is written into a file the first time a handle names it; a handle a client holds must still lead to
+    // the file after a power cut, so the new attribute is forced then (the JVM's flight recorder sees the forces).
+    // An id already there is only read.
+
+    @Test
+    void aFirstIdIsForcedAndAnIdAlreadyThereCostsNoForce(@TempDir Path volume) throws Exception {
+        Path export = Files.createDirectories(volume.resolve("files"));
+        Path f = Files.writeString(export.resolve("made-by-another-protocol"), "x");
+        FileIds ids = new FileIds(volume, 1000, Runnable::run, () -> true, System::currentTimeMillis);
+        long[] first = new long[2];
+        List<String> forced = Forces.during(() -> {
+            first[0] = id(ids, export);
+            first[1] = id(ids, f);
+        });
+        assertEquals(List.of(export.toString(), f.toString()), forced, "each new id forced with its file");
+        forced = Forces.during(() -> {
+            assertEquals(first[0], id(ids, export));
+            assertEquals(first[1], id(ids, f));
+        });
+        assertEquals(List.of(), forced, "an id already there is read, not forced again");
+    }
+
+    @Test
+    void theExportsFolderGetsItsIdForcedWhenTheExportIsOpened(@TempDir Path dir) throws Exception {
+        Path root = Files.createDirectories(dir.resolve("v1"));
+        Path folder = Files.createDirectories(root.resolve("exported"));
+        Fixture.TestVolumes volumes = new Fixture.TestVolumes();
+        volumes.owned.put("v1", new Fixture.TestVolume("v1", root));
+        try (VolumeState v = new VolumeState(volumes, "v1", root, NfsSettings.DEFAULTS, new Fixture.RecordingEvents())) {
+            ExportState e = new ExportState("A", "data", v, folder, false, ExportAccess.DEFAULT);
+            List<String> forced = Forces.during(e::open);
+            assertTrue(forced.contains(folder.toString()), "the export's folder was not forced: " + forced);
+        }
     }
 
     @Test

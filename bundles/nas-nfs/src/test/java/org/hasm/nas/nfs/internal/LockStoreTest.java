@@ -1,5 +1,6 @@
 package org.hasm.nas.nfs.internal;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -97,26 +98,52 @@ class LockStoreTest {
         assertEquals(h.sizes().get(h.sizes().size() - 1), Files.size(log), "the zeros were cut off");
     }
 
-    @Test
-    void aDamagedRecordIsALossSetAsideNeverAWrongLock(@TempDir Path dir) throws Exception {
-        History h = write(dir);
+    /** Damages a byte inside the second change's payload. @return the damaged log's bytes */
+    private static byte[] damage(Path dir, History h) throws Exception {
         Path log = dir.resolve(LockStore.FILE);
         byte[] whole = Files.readAllBytes(log);
-        // a byte inside the second change's payload
-        int at = (int) (h.sizes().get(1) + 20);
-        whole[at] ^= 0x40;
+        whole[(int) (h.sizes().get(1) + 20)] ^= 0x40;
         Files.write(log, whole);
+        return whole;
+    }
+
+    @Test
+    void aDamagedRecordIsALossSetAsideNeverAWrongLock(@TempDir Path dir) throws Exception {
+        byte[] damaged = damage(dir, write(dir));
+        Path log = dir.resolve(LockStore.FILE);
         try (LockStore s = new LockStore(dir, 1)) {
             assertNotNull(s.lost());
             assertTrue(s.lost().contains("CRC"), s.lost());
             assertEquals("", s.table().describe(), "nothing of a damaged log is served");
-            assertNull(s.lock(1, owner("q", 1), true, 0, 0), "it serves from an empty table at once");
+            assertArrayEquals(damaged, Files.readAllBytes(log), "the damaged log stays in place: the loss's mark");
+            assertThrows(java.io.IOException.class, s::force, "no change is kept before the loss is handled");
+            s.setAside(); // the service raised the NSM state: clients reclaim
+            assertNull(s.lock(1, owner("q", 1), true, 0, 0), "then it serves from an empty table");
             s.force();
         }
-        assertTrue(Files.exists(dir.resolve(LockStore.FILE + ".damaged")));
+        assertArrayEquals(damaged, Files.readAllBytes(dir.resolve(LockStore.FILE + ".damaged")), "set aside as it was");
         try (LockStore s = new LockStore(dir, 1)) {
             assertNull(s.lost(), "the new log reads");
             assertTrue(s.table().describe().startsWith("L 1 q/1/"), s.table().describe());
+        }
+    }
+
+    @Test
+    void aLossNotHandledBeforeTheScmDiedIsReportedAgain(@TempDir Path dir) throws Exception {
+        byte[] damaged = damage(dir, write(dir));
+        try (LockStore s = new LockStore(dir, 1)) {
+            assertNotNull(s.lost());
+            // killed here, before the service raised the NSM state and set the log aside
+        }
+        try (LockStore s = new LockStore(dir, 2)) { // the peer takes the volume over
+            assertNotNull(s.lost(), "the loss is found again, never a clean log");
+            assertTrue(s.lost().contains("CRC"), s.lost());
+            assertEquals("", s.table().describe());
+            s.setAside();
+        }
+        assertArrayEquals(damaged, Files.readAllBytes(dir.resolve(LockStore.FILE + ".damaged")));
+        try (LockStore s = new LockStore(dir, 2)) {
+            assertNull(s.lost(), "handled once, and set aside");
         }
     }
 

@@ -1,6 +1,7 @@
 package org.hasm.nas.nfs.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +48,44 @@ class LocksTest {
         }
         assertEquals(1, events.infos.stream().filter(i -> i.contains("2 that hold no lock forgotten")).count(),
                 events.infos.toString());
+    }
+
+    @Test
+    void aLossFoundByAnScmThatDiedBeforeHandlingItIsHandledByTheNext(@TempDir Path dir) throws Exception {
+        Fixture.RecordingEvents events = new Fixture.RecordingEvents();
+        Fixture.TestVolumes volumes = new Fixture.TestVolumes();
+        Fixture.TestVolume home = volume(volumes, dir, "v1");
+        Path meta = home.root.resolve(FileIds.META);
+        // callbacks go to a port where nothing listens: refused at once
+        NlmSettings settings = new NlmSettings(100_000, 45_000, 1_000, Fixture.freePort());
+        int state;
+        try (VolumeState v1 = new VolumeState(volumes, "v1", home.root, NfsSettings.DEFAULTS, events);
+                Locks locks = new Locks("A", v1, List.of(v1), settings, events, PEERS)) {
+            v1.open();
+            assertEquals(Nlm4.GRANTED_OK, lock(locks, new Locks.Place(v1, v1.current(), 42), 1));
+            state = locks.state();
+        }
+        Path log = meta.resolve(LockStore.FILE);
+        byte[] bytes = Files.readAllBytes(log);
+        bytes[bytes.length - 5] ^= 0x10; // the lock's record damaged on the disk
+        Files.write(log, bytes);
+        // an SCM reads the log, finds the loss and is killed before it raised the NSM state
+        try (LockStore killed = new LockStore(meta, home.epoch.get())) {
+            assertTrue(killed.lost() != null);
+        }
+        try (VolumeState v1 = new VolumeState(volumes, "v1", home.root, NfsSettings.DEFAULTS, events);
+                Locks locks = new Locks("A", v1, List.of(v1), settings, events, PEERS)) {
+            v1.open();
+            Locks.Place place = new Locks.Place(v1, v1.current(), 42);
+            assertEquals(Nlm4.DENIED_GRACE_PERIOD, lock(locks, place, 2), "only reclaims: the loss was found again");
+            assertEquals(state + 2, locks.state(), "the NSM state raised: clients reclaim");
+        }
+        assertEquals(1, events.events.stream().filter(e -> e.startsWith("NLM_STATE_LOST")).count(),
+                events.events.toString());
+        assertTrue(Files.exists(meta.resolve(LockStore.FILE + ".damaged")), "set aside once handled");
+        try (LockStore next = new LockStore(meta, home.epoch.get())) {
+            assertEquals(null, next.lost(), "handled: not reported again");
+        }
     }
 
     private static Fixture.TestVolume volume(Fixture.TestVolumes volumes, Path dir, String name) throws Exception {

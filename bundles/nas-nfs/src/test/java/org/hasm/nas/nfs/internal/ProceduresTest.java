@@ -511,6 +511,66 @@ class ProceduresTest {
         assertTrue(Files.isDirectory(server.folder.resolve("sub")));
     }
 
+    // A SETATTR is made durable and proven as a WRITE is: the file forced, then the volume fenced, before the
+    // answer. The fence shows in the same recording as a force of a marker file of the test's own.
+
+    @Test
+    void aSetattrIsForcedThenFencedBeforeItIsAnswered() throws Exception {
+        byte[] f = nfs.create(root, "s.txt");
+        nfs.write(f, 0, "hello".getBytes(StandardCharsets.UTF_8), Nfs3.UNSTABLE);
+        Path fenced = Files.createFile(server.dir.resolve("fenced.marker"));
+        server.volume.onFence = () -> forceMarker(fenced);
+        Xdr3.SetattrArgs set = new Xdr3.SetattrArgs();
+        set.fh = f;
+        set.attributes = Xdr3.Sattr.none();
+        set.attributes.size = 2L;
+        set.attributes.mode = 0600;
+        set.attributes.mtimeHow = Nfs3.SET_TO_SERVER_TIME;
+        List<String> forced = Forces.during(() -> assertEquals(Nfs3.OK, nfs.status(Nfs3.SETATTR, set)));
+        assertForcedThenFenced(forced, server.folder.resolve("s.txt"), fenced);
+        assertEquals(2, Files.size(server.folder.resolve("s.txt")));
+    }
+
+    @Test
+    void aSetattrOfASymbolicLinkForcesItsFolder() throws Exception {
+        Xdr3.SymlinkArgs sl = new Xdr3.SymlinkArgs();
+        sl.dir = root;
+        sl.name = "link".getBytes(StandardCharsets.UTF_8);
+        sl.attributes = Xdr3.Sattr.none();
+        sl.target = "elsewhere".getBytes(StandardCharsets.UTF_8);
+        assertEquals(Nfs3.OK, nfs.status(Nfs3.SYMLINK, sl));
+        byte[] link = nfs.lookup(root, "link");
+        Path fenced = Files.createFile(server.dir.resolve("fenced.marker"));
+        server.volume.onFence = () -> forceMarker(fenced);
+        Xdr3.SetattrArgs set = new Xdr3.SetattrArgs();
+        set.fh = link;
+        set.attributes = Xdr3.Sattr.none();
+        // the owner it has: anyone may name it, and it is set on the link itself
+        set.attributes.uid = (Integer) Files.getAttribute(server.folder.resolve("link"), "unix:uid",
+                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        List<String> forced = Forces.during(() -> assertEquals(Nfs3.OK, nfs.status(Nfs3.SETATTR, set)));
+        assertForcedThenFenced(forced, server.folder, fenced);
+    }
+
+    private static void forceMarker(Path marker) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(marker,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.force(false);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** {@code changed} forced, then the fence (a force of {@code fenced}) once, after it. */
+    private static void assertForcedThenFenced(List<String> forced, Path changed, Path fenced) {
+        int change = forced.indexOf(changed.toString());
+        int fence = forced.indexOf(fenced.toString());
+        assertTrue(change >= 0, "no force of " + changed + " in " + forced);
+        assertTrue(fence >= 0, "no fence in " + forced);
+        assertTrue(change < fence, "fenced before " + changed + " was forced: " + forced);
+        assertEquals(1, forced.stream().filter(fenced.toString()::equals).count(), "one fence: " + forced);
+    }
+
     /** The forces of the call: one on a staged name (the new inode), then one on the export's folder. */
     private void assertNewThenFolder(List<String> forced) {
         String staging = server.root.resolve(FileIds.META).resolve(Namespace.STAGING).toString();

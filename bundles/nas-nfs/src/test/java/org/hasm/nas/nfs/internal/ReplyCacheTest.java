@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.hasm.spi.storage.FencedException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ReplyCacheTest {
     private final Path dir;
@@ -116,6 +117,82 @@ class ReplyCacheTest {
         try (ReplyCache c = open(16, 60_000)) {
             assertNull(c.lookup(key(1)));
         }
+    }
+
+    /** Keeps replies 1 to 3. @return the log's size before each of them and after the last */
+    private long[] threeReplies() throws IOException {
+        Path log = dir.resolve(ReplyCache.FILE);
+        long[] sizes = new long[4];
+        try (ReplyCache c = open(16, 60_000)) {
+            for (int i = 1; i <= 3; i++) {
+                sizes[i - 1] = Files.size(log);
+                c.done(key(i), new byte[] {(byte) i, (byte) i, (byte) i, (byte) i});
+            }
+            sizes[3] = Files.size(log);
+        }
+        return sizes;
+    }
+
+    @Test
+    void aDamagedRecordBetweenWholeOnesIsSkippedAndTheRepliesAfterItAreKept() throws Exception {
+        long[] sizes = threeReplies();
+        Path log = dir.resolve(ReplyCache.FILE);
+        byte[] all = Files.readAllBytes(log);
+        all[(int) sizes[1] + 20] ^= 0x40; // one bit of the second reply flipped on the disk
+        Files.write(log, all);
+        try (ReplyCache c = open(16, 60_000)) {
+            assertArrayEquals(new byte[] {1, 1, 1, 1}, c.lookup(key(1)));
+            assertNull(c.lookup(key(2)), "a damaged reply is never replayed");
+            assertArrayEquals(new byte[] {3, 3, 3, 3}, c.lookup(key(3)), "the reply after the damage is kept");
+            assertEquals(List.of(log + ": bytes " + sizes[1] + " to " + sizes[2] + " hold no record that reads"
+                    + " (damaged on the disk): skipped, the replies after them kept"), c.damaged());
+            c.done(key(4), new byte[] {4, 4, 4, 4});
+        }
+        assertEquals(sizes[3] + (sizes[3] - sizes[2]), Files.size(log), "nothing cut, one reply appended");
+        try (ReplyCache c = open(16, 60_000)) {
+            assertArrayEquals(new byte[] {3, 3, 3, 3}, c.lookup(key(3)));
+            assertArrayEquals(new byte[] {4, 4, 4, 4}, c.lookup(key(4)));
+        }
+    }
+
+    @Test
+    void aRecordWhoseHeaderIsDamagedIsSkippedToTheNextWholeOne() throws Exception {
+        long[] sizes = threeReplies();
+        Path log = dir.resolve(ReplyCache.FILE);
+        byte[] all = Files.readAllBytes(log);
+        all[(int) sizes[1] + 5] ^= 0x10; // the length of the second record: where it ends is unknown
+        Files.write(log, all);
+        try (ReplyCache c = open(16, 60_000)) {
+            assertArrayEquals(new byte[] {1, 1, 1, 1}, c.lookup(key(1)));
+            assertNull(c.lookup(key(2)));
+            assertArrayEquals(new byte[] {3, 3, 3, 3}, c.lookup(key(3)), "found again after the damaged record");
+            assertEquals(1, c.damaged().size(), c.damaged().toString());
+        }
+        assertEquals(sizes[3], Files.size(log), "nothing cut");
+    }
+
+    @Test
+    void theOwnerOfTheVolumeWarnsOfADamagedRecordNamingTheFileAndWhere(@TempDir Path root) throws Exception {
+        Path meta = root.resolve(FileIds.META);
+        try (ReplyCache c = new ReplyCache(meta, 16, 60_000, System::currentTimeMillis, 1)) { // the clock it reads with
+            c.done(key(1), new byte[] {1, 1, 1, 1});
+            c.done(key(2), new byte[] {2, 2, 2, 2});
+        }
+        Path log = meta.resolve(ReplyCache.FILE);
+        byte[] all = Files.readAllBytes(log);
+        int at = 9 + 12 + 12; // the first reply, after the epoch record (12 bytes of header, 9 of payload)
+        all[at] ^= 1;
+        Files.write(log, all);
+        Fixture.RecordingEvents events = new Fixture.RecordingEvents();
+        Fixture.TestVolumes volumes = new Fixture.TestVolumes();
+        volumes.owned.put("v1", new Fixture.TestVolume("v1", root));
+        try (VolumeState v = new VolumeState(volumes, "v1", root, NfsSettings.DEFAULTS, events)) {
+            v.open();
+            assertArrayEquals(new byte[] {2, 2, 2, 2}, v.replies.lookup(key(2)));
+        }
+        assertEquals(1, events.warnings.size(), events.warnings.toString());
+        assertTrue(events.warnings.get(0).startsWith("volume v1: the duplicate request cache " + log + ": bytes 21 to "),
+                events.warnings.get(0));
     }
 
     @Test
