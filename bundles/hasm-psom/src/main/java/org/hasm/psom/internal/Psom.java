@@ -1,6 +1,7 @@
 package org.hasm.psom.internal;
 
 import java.io.IOException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -13,11 +14,14 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiPredicate;
@@ -50,13 +54,18 @@ import org.hasm.spi.shared.SharedObjects;
  * <p>Threads: the callers' (services), the link's handler threads (the peer's requests), a
  * small pool of named daemon threads ({@code hasm-psom-persist-<scm>}) that persist the MASTER's
  * writes locally while the caller sends them to the peer, and one ({@code hasm-psom-prune-<scm>})
- * that prunes tombstones periodically once {@link #startPruning} is called; {@link #close} stops
- * them with a bounded wait.
+ * that prunes tombstones periodically once {@link #startPruning} is called, and one ({@code
+ * hasm-psom-peer-<scm>}) for the work with the peer that no caller waits for: a resynchronisation
+ * the MASTER asked for, telling the MASTER that a lock request was given up, asking a returning
+ * SLAVE to resynchronise. {@link #close} stops them with a bounded wait.
  */
 final class Psom {
     /** The peer, over the link. */
     interface Peer {
         byte[] request(byte[] payload, Duration timeout) throws IOException;
+
+        /** A one-way message: returns once the link took it; the peer answers nothing. */
+        void send(byte[] payload) throws IOException;
     }
 
     interface Log {
@@ -84,6 +93,8 @@ final class Psom {
     private static final int MAX_SYNC_ROUNDS = 100_000;
     private static final long LOCK_SLICE_MS = 1000;
     private static final long RETRY_PARK_MS = 10;
+    /** How many times a MASTER asks a peer seen alive again, no replica, to resynchronise. */
+    static final int MAX_RESYNC_ASKS = 3;
     /** At most this many tombstones go in one round of pruning; the rest wait for the next. */
     static final int MAX_PRUNE_PER_ROUND = 4096;
     /** The longest time between two rounds of pruning. */
@@ -135,6 +146,20 @@ final class Psom {
     // wait for the peer / that the peer did not confirm, so that a long wait is logged once.
     private boolean pruneWaitSaid;
     private boolean pruneFailSaid;
+    // The peer work thread (see the class comment); idle, it ends, and the next task starts another.
+    private final ScheduledThreadPoolExecutor peerWork;
+    // The ids of this SCM's lock requests to the MASTER, one per lock call and the same for all its
+    // retries, so that the MASTER tells a retry from a new request and a request given up from a later one.
+    private final AtomicLong lockRequests = new AtomicLong(new SecureRandom().nextLong());
+    // As MASTER: whether the status monitor last saw the peer alive and serving as SLAVE in DAC.
+    private volatile boolean peerServing;
+    // As MASTER: each time the peer is seen serving again, a new round of asking it to resynchronise
+    // starts; an older round stops.
+    private final AtomicLong askRound = new AtomicLong();
+    // As SLAVE: a resynchronisation the MASTER asked for waits on the peer work thread.
+    private final AtomicBoolean resyncQueued = new AtomicBoolean();
+    // Held for a whole resynchronisation: one the MASTER asked for and one of opMode do not overlap.
+    private final Object resyncLock = new Object();
 
     /**
      * @param tombstoneLifetime how long a tombstone is kept at least (see {@link #prune})
@@ -160,6 +185,14 @@ final class Psom {
             return t;
         });
         pool.allowCoreThreadTimeOut(true);
+        peerWork = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "hasm-psom-peer-" + scm);
+            t.setDaemon(true);
+            return t;
+        });
+        peerWork.setKeepAliveTime(30, TimeUnit.SECONDS);
+        peerWork.allowCoreThreadTimeOut(true);
+        peerWork.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     }
 
     /** Loads the persistent objects; volatile ones start absent. */
@@ -207,12 +240,16 @@ final class Psom {
             pruner = null;
         }
         pool.shutdownNow();
+        peerWork.shutdownNow();
         if (p != null) {
             p.shutdownNow();
         }
         try {
             if (!pool.awaitTermination(2, TimeUnit.SECONDS)) {
                 log.warn("replication threads of " + scm + " did not end within 2 s");
+            }
+            if (!peerWork.awaitTermination(2, TimeUnit.SECONDS)) {
+                log.warn("the peer work thread of " + scm + " did not end within 2 s");
             }
             if (p != null && !p.awaitTermination(2, TimeUnit.SECONDS)) {
                 log.warn("the pruning thread of " + scm + " did not end within 2 s");
@@ -273,11 +310,14 @@ final class Psom {
         mode = Mode.SLAVE;
         table.reset(List.of());
         try {
-            resync();
+            synchronized (resyncLock) {
+                resync();
+            }
         } catch (SharedObjectException e) {
             // No MASTER answers (it faulted, it is booting, the link is cut): failing here would put this
             // SCM in MONITOR while it may be the one to take over. Its objects are the latest it knows;
-            // writes still need the MASTER, and the next opMode(SLAVE, DAC) resynchronises again.
+            // writes still need the MASTER, and the next opMode(SLAVE, DAC) resynchronises again, or the
+            // MASTER asks for it once it sees this SCM serving (peerServing).
             peerReplica = false;
             log.warn("PSOM runs as SLAVE not resynchronised: " + e.getMessage() + "; its objects may be behind the"
                     + " MASTER's until the next resynchronisation");
@@ -297,10 +337,101 @@ final class Psom {
     void peerGone(String why) {
         boolean was = peerReplica;
         peerReplica = false;
+        peerServing = false;
         List<Grant> gone = table.releaseScm(peerName);
         if (was || !gone.isEmpty()) {
             log.info("peer " + peerName + " gone (" + why + "): writes stay on " + scm + " until it returns"
                     + (gone.isEmpty() ? "" : "; released its locks " + gone.stream().map(Grant::name).toList()));
+        }
+    }
+
+    /**
+     * What the status monitor says of the peer now. A MASTER whose peer serves as SLAVE in DAC but is
+     * no replica (it was found dead a moment and the pair stayed in DAC, so no {@code opMode}
+     * resynchronises it) would acknowledge writes the SLAVE never gets: it asks the peer, in the
+     * background, to resynchronise ({@link Wire#RESYNC}), again after a while if it is still no
+     * replica, {@value #MAX_RESYNC_ASKS} times at most; each time the peer is seen so anew starts over.
+     *
+     * @param asSlave the peer is alive, and reports that it serves as SLAVE in DAC
+     */
+    void peerServing(boolean asSlave) {
+        peerServing = asSlave;
+        if (wantsResync()) {
+            long round = askRound.incrementAndGet();
+            background(() -> askResync(round, 1));
+        }
+    }
+
+    private boolean wantsResync() {
+        return !standalone && mode == Mode.MASTER && peerServing && !peerReplica;
+    }
+
+    /** On the peer work thread. */
+    private void askResync(long round, int attempt) {
+        if (round != askRound.get() || !wantsResync()) {
+            return; // a later round asks, or the peer resynchronised, or is gone
+        }
+        if (attempt > MAX_RESYNC_ASKS) {
+            log.warn("the peer " + peerName + " serves as SLAVE but did not resynchronise when asked " + MAX_RESYNC_ASKS
+                    + " times: writes stay on " + scm + " alone until it does (when it is next seen serving, or at"
+                    + " its next opMode(SLAVE, DAC))");
+            return;
+        }
+        try {
+            peer.send(new Wire.Out(Wire.RESYNC).put(scm).bytes());
+            if (attempt == 1) {
+                log.info("asked the peer " + peerName + ", serving again as SLAVE, to resynchronise: it is no replica,"
+                        + " writes stay on " + scm + " alone until it is");
+            }
+        } catch (IOException e) {
+            log.warn("could not ask the peer " + peerName + " to resynchronise (" + attempt + " of " + MAX_RESYNC_ASKS
+                    + "): " + e.getMessage());
+        }
+        later(() -> askResync(round, attempt + 1), writeTimeout.plus(requestTimeout));
+    }
+
+    /**
+     * The MASTER asks this SLAVE to resynchronise: done on the peer work thread, never on the link's.
+     * While one waits there, a further request adds none.
+     */
+    private void resyncAsked(String by) {
+        if (mode != Mode.SLAVE) {
+            return; // booting, alone or MASTER: the next opMode(SLAVE, DAC) resynchronises, if any
+        }
+        if (!resyncQueued.compareAndSet(false, true)) {
+            return;
+        }
+        background(() -> {
+            resyncQueued.set(false);
+            synchronized (resyncLock) {
+                if (mode != Mode.SLAVE) {
+                    return;
+                }
+                log.info("resynchronises with the MASTER " + by + ", which asked: this SCM is no replica there (it"
+                        + " held it dead a moment)");
+                try {
+                    resync();
+                } catch (SharedObjectException e) {
+                    log.warn("PSOM on " + scm + " is not resynchronised with the MASTER " + by + ": " + e.getMessage()
+                            + "; its objects may be behind the MASTER's until the next resynchronisation");
+                }
+            }
+        });
+    }
+
+    private void background(Runnable task) {
+        try {
+            peerWork.execute(task);
+        } catch (RejectedExecutionException e) {
+            // closed: nothing is done with the peer any more
+        }
+    }
+
+    private void later(Runnable task, Duration delay) {
+        try {
+            peerWork.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed
         }
     }
 
@@ -387,35 +518,80 @@ final class Psom {
                 throw new SharedObjectException(name, Reason.LOCK_TIMEOUT, "interrupted waiting for the lock of " + name);
             }
         }
-        IOException last = null;
-        while (true) {
-            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            long slice = Math.max(0, Math.min(left, LOCK_SLICE_MS));
-            try {
-                byte[] answer = peer.request(new Wire.Out(Wire.LOCK).put(name).put(holder).put(slice).put(scm).bytes(),
-                        requestTimeout.plusMillis(slice));
-                long token = Wire.answer(answer).getLong();
-                Handle h = new Handle(name, token, holder);
-                own.put(token, h);
-                return h;
-            } catch (Wire.Refused r) {
-                if (r.reason != Reason.LOCK_TIMEOUT || left <= 0) {
-                    throw new SharedObjectException(name, r.reason, r.getMessage());
+        return lockFromMaster(name, holder, deadline);
+    }
+
+    /**
+     * The SLAVE asks the MASTER for the lock, in slices of at most {@value #LOCK_SLICE_MS} ms, every
+     * try under one request id. A caller that gives up after a try went unanswered tells the MASTER
+     * ({@link #gaveUp}), which may have granted it all the same.
+     */
+    private Handle lockFromMaster(String name, String holder, long deadline) throws SharedObjectException {
+        long request = nextLockRequest();
+        IOException last = null; // the last try that went unanswered, if any
+        try {
+            while (true) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                long slice = Math.max(0, Math.min(left, LOCK_SLICE_MS));
+                try {
+                    byte[] answer = peer.request(new Wire.Out(Wire.LOCK).put(name).put(holder).put(slice).put(scm)
+                            .put(request).bytes(), requestTimeout.plusMillis(slice));
+                    long token = Wire.answer(answer).getLong();
+                    Handle h = new Handle(name, token, holder);
+                    own.put(token, h);
+                    return h;
+                } catch (Wire.Refused r) {
+                    if (r.reason != Reason.LOCK_TIMEOUT || left <= 0) {
+                        throw new SharedObjectException(name, r.reason, r.getMessage());
+                    }
+                } catch (IOException e) {
+                    last = e;
+                    if (left <= 0 || mode != Mode.SLAVE) {
+                        throw new SharedObjectException(name, Reason.UNAVAILABLE, "the lock of " + name
+                                + " is granted by the MASTER " + peerName + ", which did not answer: " + e.getMessage(), e);
+                    }
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(RETRY_PARK_MS));
                 }
-            } catch (IOException e) {
-                last = e;
-                if (left <= 0 || mode != Mode.SLAVE) {
-                    throw new SharedObjectException(name, Reason.UNAVAILABLE, "the lock of " + name
-                            + " is granted by the MASTER " + peerName + ", which did not answer: " + e.getMessage(), e);
+                if (Thread.interrupted()) {
+                    Thread.currentThread().interrupt();
+                    throw new SharedObjectException(name, Reason.LOCK_TIMEOUT, "interrupted waiting for the lock of "
+                            + name, last);
                 }
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(RETRY_PARK_MS));
             }
-            if (Thread.interrupted()) {
-                Thread.currentThread().interrupt();
-                throw new SharedObjectException(name, Reason.LOCK_TIMEOUT, "interrupted waiting for the lock of " + name,
-                        last);
+        } catch (SharedObjectException e) {
+            if (last != null) {
+                gaveUp(name, holder, request);
             }
+            throw e;
         }
+    }
+
+    private long nextLockRequest() {
+        long id;
+        do {
+            id = lockRequests.incrementAndGet();
+        } while (id == 0); // 0: no id (a SLAVE of the previous release)
+        return id;
+    }
+
+    /**
+     * This SLAVE stopped waiting for lock request {@code request} after one of its tries went
+     * unanswered: the MASTER may grant it all the same, to a holder that never learns the token.
+     * Tells the MASTER, on the peer work thread (the caller does not wait, and may be interrupted),
+     * which releases the lock if that request holds it and refuses a copy of the request still on its
+     * way; a lock a later request of the same holder got stays.
+     */
+    private void gaveUp(String name, String holder, long request) {
+        background(() -> {
+            try {
+                Wire.answer(peer.request(new Wire.Out(Wire.ABANDON).put(name).put(holder).put(request).put(scm).bytes(),
+                        requestTimeout));
+            } catch (IOException e) {
+                log.warn("the MASTER " + peerName + " was not told that " + holder + " gave up waiting for the lock of "
+                        + name + " (if it granted it, it releases it when " + holder + " stops or " + scm
+                        + " is found dead): " + e.getMessage());
+            }
+        });
     }
 
     private static SharedObjectException timeout(String name, Grant holder, Duration wait) {
@@ -620,7 +796,9 @@ final class Psom {
         byte kind = in.kind();
         try {
             return switch (kind) {
-                case Wire.LOCK -> lockFor(in.getString(), in.getString(), in.getLong(), in.getString());
+                case Wire.LOCK -> lockFor(in.getString(), in.getString(), in.getLong(), in.getString(),
+                        in.hasMore() ? in.getLong() : 0);
+                case Wire.ABANDON -> abandonFor(in.getString(), in.getString(), in.getLong(), in.getString());
                 case Wire.UNLOCK -> {
                     table.release(in.getLong());
                     yield Wire.ok().bytes();
@@ -638,6 +816,10 @@ final class Psom {
                     yield Wire.ok().bytes();
                 }
                 case Wire.PRUNE -> pruneFor(in);
+                case Wire.RESYNC -> {
+                    resyncAsked(in.getString());
+                    yield Wire.ok().bytes();
+                }
                 default -> throw new IOException("unknown PSOM message kind " + kind);
             };
         } catch (SharedObjectException e) {
@@ -645,7 +827,9 @@ final class Psom {
         }
     }
 
-    private byte[] lockFor(String name, String holder, long waitMs, String from) throws SharedObjectException {
+    /** @param request the id of the SLAVE's lock call, the same in its retries; 0 if it has none */
+    private byte[] lockFor(String name, String holder, long waitMs, String from, long request)
+            throws SharedObjectException {
         if (mode != Mode.MASTER) {
             throw new SharedObjectException(name, Reason.UNAVAILABLE, scm + " is not the MASTER (" + mode + ")");
         }
@@ -653,9 +837,14 @@ final class Psom {
             throw new SharedObjectException(name, Reason.NOT_FOUND, "shared object " + name + " does not exist on the MASTER "
                     + scm);
         }
+        String who = from == null ? peerName : from;
         try {
-            Grant g = table.acquire(name, from == null ? peerName : from, holder, TimeUnit.MILLISECONDS.toNanos(waitMs));
+            Grant g = table.acquire(name, who, holder, request, TimeUnit.MILLISECONDS.toNanos(waitMs));
             if (g == null) {
+                if (table.finished(request)) {
+                    throw new SharedObjectException(name, Reason.LOCK_TIMEOUT, "this request of " + holder + " on " + who
+                            + " for the lock of " + name + " is over (given up, or its grant released)");
+                }
                 throw timeout(name, table.holder(name), Duration.ofMillis(waitMs));
             }
             return Wire.ok().put(g.token()).bytes();
@@ -663,6 +852,14 @@ final class Psom {
             Thread.currentThread().interrupt();
             throw new SharedObjectException(name, Reason.UNAVAILABLE, "interrupted");
         }
+    }
+
+    private byte[] abandonFor(String name, String holder, long request, String from) {
+        Grant g = table.abandon(name, from == null ? peerName : from, holder, request);
+        if (g != null) {
+            log.info("released the lock of " + name + " granted to " + g + ", which had given up waiting for it");
+        }
+        return Wire.ok().bytes();
     }
 
     private byte[] replicaFor(long token, Entry e) throws SharedObjectException {
@@ -694,6 +891,10 @@ final class Psom {
         long theirGeneration = -1;
         long started = System.nanoTime();
         for (int round = 0; round < MAX_SYNC_ROUNDS; round++) {
+            if (mode != Mode.SLAVE) {
+                throw new SharedObjectException("*", Reason.UNAVAILABLE, "resynchronisation with " + peerName
+                        + " stopped: " + scm + " is no longer a SLAVE (" + mode + ")");
+            }
             TreeMap<String, Meta> page = new TreeMap<>();
             int bytes = 0;
             String to = null;
@@ -800,7 +1001,8 @@ final class Psom {
                 return Wire.answer(peer.request(request, requestTimeout));
             } catch (IOException e) {
                 boolean notYet = !(e instanceof Wire.Refused r) || r.reason == Reason.UNAVAILABLE;
-                if (!notYet || System.nanoTime() - deadline > 0 || Thread.currentThread().isInterrupted()) {
+                if (!notYet || System.nanoTime() - deadline > 0 || Thread.currentThread().isInterrupted()
+                        || mode != Mode.SLAVE) {
                     throw new SharedObjectException("*", Reason.UNAVAILABLE, "cannot resynchronise with the MASTER "
                             + peerName + " within " + writeTimeout.toMillis() + " ms: " + e.getMessage(), e);
                 }

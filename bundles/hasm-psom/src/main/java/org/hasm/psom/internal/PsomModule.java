@@ -8,6 +8,7 @@ import org.hasm.spi.HaException;
 import org.hasm.spi.HaModule;
 import org.hasm.spi.HaModuleProperties;
 import org.hasm.spi.OpMode;
+import org.hasm.spi.ScmState;
 import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
 import org.hasm.spi.node.Node;
@@ -36,7 +37,8 @@ import org.osgi.service.metatype.annotations.Designate;
  * and the term raised), SLAVE (resynchronises with the MASTER first; a SLAVE that cannot is a failed
  * HASM module, so the SCM does not serve stale objects); {@code stop} leaves it working alone (MONITOR);
  * {@code shutDown} ends it. From {@code init} on, tombstones older than {@code tombstone.lifetime.ms}
- * are pruned in the background ({@link Psom#prune}).
+ * are pruned in the background ({@link Psom#prune}). A MASTER that sees its SLAVE serving again
+ * after a "dead" verdict, no replica, asks it to resynchronise ({@link Psom#peerServing}).
  */
 @Component(service = {HaModule.class, LinkHandler.class, PeerListener.class, PsomModule.class},
         configurationPid = PsomModule.PID, immediate = true, property = LinkHandler.SERVICE + "=" + PsomModule.LINK_SERVICE)
@@ -138,13 +140,26 @@ public class PsomModule implements HaModule, LinkHandler, PeerListener {
             }
         };
         String peer = node.peer();
+        Psom.Peer overLink = new Psom.Peer() {
+            @Override
+            public byte[] request(byte[] payload, Duration timeout) throws IOException {
+                return link.request(LINK_SERVICE, requirePeer(payload), timeout);
+            }
+
+            @Override
+            public void send(byte[] payload) throws IOException {
+                link.send(LINK_SERVICE, requirePeer(payload));
+            }
+
+            private byte[] requirePeer(byte[] payload) throws IOException {
+                if (peer == null) {
+                    throw new IOException(node.scm() + " runs standalone: no peer");
+                }
+                return payload;
+            }
+        };
         Psom p = new Psom(node.scm(), peer == null ? "(no peer)" : peer, new ObjectStore(node.dataDir(), Halt::at),
-                (payload, timeout) -> {
-                    if (peer == null) {
-                        throw new IOException(node.scm() + " runs standalone: no peer");
-                    }
-                    return link.request(LINK_SERVICE, payload, timeout);
-                }, psomLog, Duration.ofMillis(c.request_timeout_ms()), Duration.ofMillis(c.write_timeout_ms()),
+                overLink, psomLog, Duration.ofMillis(c.request_timeout_ms()), Duration.ofMillis(c.write_timeout_ms()),
                 Duration.ofMillis(c.tombstone_lifetime_ms()), peer == null);
         try {
             List<String> problems = p.load();
@@ -232,8 +247,14 @@ public class PsomModule implements HaModule, LinkHandler, PeerListener {
         if (seen != 0) {
             peerIncarnation = seen;
         }
-        if (p != null && (!peer.alive() || restarted)) {
+        if (p == null) {
+            return;
+        }
+        if (!peer.alive() || restarted) {
             p.peerGone(restarted ? "it restarted" : "it is dead (" + peer.verdict() + ")");
         }
+        // a SLAVE found dead a moment while the pair stays in DAC gets no opMode to resynchronise it:
+        // the MASTER asks it (in the background, this thread only notes it)
+        p.peerServing(peer.alive() && peer.state() == ScmState.DAC && peer.opMode() == OpMode.SLAVE);
     }
 }

@@ -26,6 +26,13 @@ final class Wire {
     static final byte PUSH = 'P';
     /** The MASTER asks the SLAVE to drop tombstones old enough and held by both (see {@code Psom.prune}). */
     static final byte PRUNE = 'R';
+    /**
+     * The SLAVE gave up a lock request after a try went unanswered: the MASTER releases the lock if
+     * that request holds it, and refuses the request if a copy of it arrives later.
+     */
+    static final byte ABANDON = 'A';
+    /** The MASTER asks its SLAVE to resynchronise (one-way): it saw it serving again, no replica. */
+    static final byte RESYNC = 'Y';
 
     /** A failure the peer answered with. */
     static final class Refused extends IOException {

@@ -14,8 +14,8 @@ import org.hasm.spi.shared.SharedObjectException;
 
 /**
  * Test support: PSOM cores talking to each other directly (the bytes each would send over the
- * link), each on a data folder of its own, with a "kill" at a step of a write ({@link #killAt}).
- * Closes every core it booted.
+ * link), each on a data folder of its own, with a "kill" at a step of a write ({@link #killAt}) and
+ * a tap on what a core sends ({@link Scm#tap}). Closes every core it booted.
  */
 final class Cores implements AutoCloseable {
     /** What a core's store throws at the step named by {@link #killAt}: the process ends there. */
@@ -25,6 +25,19 @@ final class Cores implements AutoCloseable {
         Killed(String step) {
             super("killed at " + step);
         }
+    }
+
+    /** Hands a message to the peer's core, as the link would, and returns its answer. */
+    interface Deliver {
+        byte[] to(byte[] payload) throws IOException;
+    }
+
+    /**
+     * Stands between a core and its peer: sees each message the core sends (one-way ones too, whose
+     * answer is dropped), and may pass it on, hold it, lose its answer or fail it.
+     */
+    interface Tap {
+        byte[] request(byte[] payload, Deliver deliver) throws IOException;
     }
 
     /** {@code scm:step} at which a store stops, or null. */
@@ -44,6 +57,8 @@ final class Cores implements AutoCloseable {
         final String name;
         final Path dir;
         volatile Scm peer;
+        /** What this core's messages pass through on their way to the peer, or null: straight there. */
+        volatile Tap tap;
         final AtomicInteger sent = new AtomicInteger();
         volatile Psom core;
 
@@ -59,13 +74,26 @@ final class Cores implements AutoCloseable {
                 if ((name + ":" + step).equals(killAt.get())) {
                     throw new Killed(step);
                 }
-            }), (payload, timeout) -> {
-                Scm to = peer;
-                sent.incrementAndGet();
-                if (to == null || to.core == null) {
-                    throw new IOException("link to " + peerName + " cut");
+            }), new Psom.Peer() {
+                @Override
+                public byte[] request(byte[] payload, Duration timeout) throws IOException {
+                    sent.incrementAndGet();
+                    Tap t = tap;
+                    return t == null ? deliver(payload) : t.request(payload, this::deliver);
                 }
-                return to.core.handle(payload);
+
+                @Override
+                public void send(byte[] payload) throws IOException {
+                    request(payload, Duration.ZERO);
+                }
+
+                private byte[] deliver(byte[] payload) throws IOException {
+                    Scm to = peer;
+                    if (to == null || to.core == null) {
+                        throw new IOException("link to " + peerName + " cut");
+                    }
+                    return to.core.handle(payload);
+                }
             }, new Psom.Log() {
                 @Override
                 public void info(String message) {

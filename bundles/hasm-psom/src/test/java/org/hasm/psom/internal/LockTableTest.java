@@ -74,6 +74,48 @@ class LockTableTest {
     }
 
     @Test
+    void aRetryGetsItsGrantAgainAndARequestOverTakesNothing() throws Exception {
+        LockTable t = new LockTable();
+        LockTable.Grant g = t.acquire("x", "scm-b", "http#2", 11, 0);
+        assertNotNull(g);
+        assertEquals(g, t.acquire("x", "scm-b", "http#2", 11, 0), "a retry of request 11");
+        assertNull(t.acquire("x", "scm-b", "http#2", 12, 0), "another request of the same holder waits");
+        assertNull(t.acquire("x", "scm-a", "http#2", 11, 0), "same id from another SCM: no retry");
+        t.release(g.token());
+        assertNull(t.acquire("x", "scm-b", "http#2", 11, 0), "a late copy of request 11 after its unlock");
+        assertTrue(t.finished(11));
+        assertNull(t.holder("x"));
+        LockTable.Grant later = t.acquire("x", "scm-b", "http#2", 12, 0);
+        assertNotNull(later);
+        assertNull(t.abandon("x", "scm-b", "http#2", 13), "giving up request 13 leaves request 12's grant");
+        assertTrue(t.holds("x", later.token()));
+        assertNull(t.acquire("x", "scm-b", "http#2", 13, 0), "given up before it arrived: refused");
+        assertEquals(later, t.abandon("x", "scm-b", "http#2", 12));
+        assertNull(t.holder("x"));
+    }
+
+    @Test
+    void aRequestGivenUpWhileItWaitsStopsWaiting() throws Exception {
+        LockTable t = new LockTable();
+        t.tryAcquire("x", "scm-a", "h1");
+        CompletableFuture<LockTable.Grant> waiting = new CompletableFuture<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                waiting.complete(t.acquire("x", "scm-b", "h2", 21, TimeUnit.SECONDS.toNanos(30)));
+            } catch (InterruptedException e) {
+                waiting.completeExceptionally(e);
+            }
+        }, "request-21");
+        waiter.setDaemon(true);
+        waiter.start();
+        Await.until("request 21 waits for the lock", () -> waiter.getState() == Thread.State.TIMED_WAITING,
+                waiter::getState);
+        t.abandon("x", "scm-b", "h2", 21);
+        assertNull(waiting.get(10, TimeUnit.SECONDS), "it stops waiting, without the lock");
+        assertEquals("h1", t.holder("x").holder());
+    }
+
+    @Test
     void aNewMasterKeepsTheLocksItsHoldersHad() {
         LockTable t = new LockTable();
         t.tryAcquire("other", "scm-a", "h1");

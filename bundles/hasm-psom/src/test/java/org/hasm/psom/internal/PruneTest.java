@@ -318,8 +318,16 @@ class PruneTest {
     @Test
     void aStandaloneScmPrunesAlone() throws Exception {
         Psom alone = new Psom("scm-a", "(no peer)", new ObjectStore(data.resolve("alone"), step -> { }),
-                (payload, timeout) -> {
-                    throw new IOException("standalone: no peer");
+                new Psom.Peer() {
+                    @Override
+                    public byte[] request(byte[] payload, Duration timeout) throws IOException {
+                        throw new IOException("standalone: no peer");
+                    }
+
+                    @Override
+                    public void send(byte[] payload) throws IOException {
+                        throw new IOException("standalone: no peer");
+                    }
                 }, new Psom.Log() {
                     @Override
                     public void info(String message) {
