@@ -55,7 +55,7 @@ final class ExportContext {
                 export.readOnly()));
         Tomcat.addDefaultMimeTypeMappings(ctx);
         Wrapper servlet = Tomcat.addServlet(ctx, "export", new ExportServlet(target));
-        ExportServlet.initParameters(export.readOnly()).forEach(servlet::addInitParameter);
+        ExportServlet.initParameters(export.readOnly(), limits).forEach(servlet::addInitParameter);
         servlet.setLoadOnStartup(1);
         // expensive requests wait for a permit without holding a request thread (CostlyRequests)
         servlet.setAsyncSupported(true);

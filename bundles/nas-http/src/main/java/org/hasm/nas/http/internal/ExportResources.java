@@ -25,7 +25,9 @@ import org.apache.catalina.webresources.StandardRoot;
  * <li>every file write goes through {@link DurableWrite} (temporary file, fsync, fence, rename);</li>
  * <li>a short-lived cache that this server empties itself: see below;</li>
  * <li>no {@code WEB-INF/lib} jars mounted: a client's upload is data, never part of the server;</li>
- * <li>temporary files of writes in flight (or left by a crash) are not listed.</li>
+ * <li>hasm's own names (starting with {@value DurableWrite#RESERVED_PREFIX}: temporary files of writes in
+ * flight or left by a crash, the NFS service's state) are absent: not listed, not found (so neither read,
+ * overwritten nor deleted), not written and not created, whatever request reaches here.</li>
  * </ul>
  * Linking stays off: a symbolic link, wherever it points, is not served ({@code allowLinking=false}
  * makes Tomcat compare every path with its canonical form).
@@ -124,6 +126,9 @@ final class ExportResources extends StandardRoot {
 
         @Override
         public boolean mkdir(String path) {
+            if (RequestPaths.hasTempSegment(path)) {
+                return false;
+            }
             boolean made = super.mkdir(path);
             if (made) {
                 File dir = file(path.substring(getWebAppMount().length()), false);
@@ -146,7 +151,8 @@ final class ExportResources extends StandardRoot {
         public WebResource getResource(String path) {
             checkPath(path);
             String mount = getWebAppMount();
-            if (!isPathMounted(path, mount)) {
+            // absent, without a file behind it: nothing a request does with it reaches the disk
+            if (!isPathMounted(path, mount) || RequestPaths.hasTempSegment(path)) {
                 return new EmptyResource(getRoot(), path);
             }
             boolean readOnly = isReadOnly();
@@ -171,11 +177,17 @@ final class ExportResources extends StandardRoot {
 
         @Override
         public String[] list(String path) {
+            if (RequestPaths.hasTempSegment(path)) {
+                return new String[0];
+            }
             return Arrays.stream(super.list(path)).filter(n -> !isTemp(n)).toArray(String[]::new);
         }
 
         @Override
         public Set<String> listWebAppPaths(String path) {
+            if (RequestPaths.hasTempSegment(path)) {
+                return Set.of();
+            }
             Set<String> all = super.listWebAppPaths(path);
             Set<String> shown = new LinkedHashSet<>();
             for (String p : all) {

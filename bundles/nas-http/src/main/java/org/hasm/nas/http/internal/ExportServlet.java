@@ -31,7 +31,12 @@ import org.hasm.spi.storage.Volume;
  * <li>a request that would create a name longer than a file system allows (PUT, MKCOL, LOCK, the
  * {@code Destination} of COPY and MOVE) gets 400 naming the limit, instead of the disk's error;</li>
  * <li>requests that walk a folder or a tree run only with one of the personality's
- * {@link CostlyRequests} permits: they wait for one, without a thread, or get 503.</li>
+ * {@link CostlyRequests} permits: they wait for one, without a thread, or get 503;</li>
+ * <li>hasm's own files (names starting with {@value DurableWrite#RESERVED_PREFIX}) are out of reach: such a
+ * request path gets 404, such a {@code Destination} 403, and {@link ExportResources} finds none of them;</li>
+ * <li>what clients can make the server keep is bounded: {@code max.locks} live locks per export, each
+ * granted for at most {@link LockTimeout#MAX_SECONDS}, and the dead properties of PROPPATCH
+ * ({@link DeadProperties}); beyond, 507.</li>
  * </ul>
  * Locking, {@code If} and the conditional headers stay Tomcat's.
  *
@@ -60,6 +65,9 @@ final class ExportServlet extends WebdavServlet {
     private static final Set<String> LOCK_METHODS = Set.of("LOCK", "UNLOCK");
 
     private final transient ExportTarget target;
+    // the export's dead properties, as Tomcat created them from the init parameters; set by init()
+    private transient DeadProperties properties;
+    private final transient Refusals lockRefusals;
     // The ownership of the volume that the resource cache was filled under; another one empties it.
     private transient volatile Ownership cachedUnder;
 
@@ -68,23 +76,35 @@ final class ExportServlet extends WebdavServlet {
 
     ExportServlet(ExportTarget target) {
         this.target = target;
+        this.lockRefusals = new Refusals(target::warn);
     }
 
     @Override
     public void init() throws ServletException {
         super.init();
+        properties = DeadProperties.initialisedHere();
+        if (properties == null) {
+            // Tomcat logs why it could not create it and falls back to its unbounded store: refuse to serve so
+            throw new ServletException("export " + target.name() + ": Tomcat did not take the bounded store of dead "
+                    + "properties (" + DeadProperties.class.getName() + ")");
+        }
+        properties.logRefusals(target::warn);
         target.locks().restore(this);
     }
 
     /** Init parameters of the servlet for this export. */
-    static Map<String, String> initParameters(boolean readOnly) {
+    static Map<String, String> initParameters(boolean readOnly, HttpSettings limits) {
         return Map.of(
                 "listings", "true",
                 "readonly", Boolean.toString(readOnly),
                 // a file server has no WEB-INF to protect; these names are the clients' own files
                 "allowSpecialPaths", "true",
                 "fileEncoding", "UTF-8",
-                "showServerInfo", "false");
+                "showServerInfo", "false",
+                // Tomcat's own store keeps every dead property, with the whole request it came in, without a bound
+                "propertyStore", DeadProperties.class.getName(),
+                "store.maxPerResource", Integer.toString(limits.maxDeadProperties()),
+                "store.maxBytes", Long.toString(limits.maxDeadPropertyBytes()));
     }
 
     @Override
@@ -123,6 +143,15 @@ final class ExportServlet extends WebdavServlet {
             resp.sendError(HttpServletResponse.SC_NOT_FOUND);
             return;
         }
+        if (HAS_DESTINATION.contains(method) && RequestPaths.destinationReserved(req.getHeader("Destination"))) {
+            // Tomcat would first delete what is there (Overwrite: T), such as the NFS service's lock table. 403,
+            // not the 404 of such a request path: to a COPY or MOVE, 404 says that the source is missing, and a
+            // client would report the file it copies as gone; 403 (RFC 4918, 9.8.5: "the operation is forbidden")
+            // is shown as a permission error, and not retried
+            resp.sendError(HttpServletResponse.SC_FORBIDDEN, "Destination: names starting with "
+                    + DurableWrite.RESERVED_PREFIX + " are reserved for hasm's own files");
+            return;
+        }
         Volume volume = target.volume().current();
         if (volume == null) {
             unavailable(resp, "volume " + target.volume().name() + " is not served by this SCM now");
@@ -159,22 +188,63 @@ final class ExportServlet extends WebdavServlet {
         if ("PUT".equals(method) && !admitPut(req, resp)) {
             return;
         }
+        if ("LOCK".equals(method)) {
+            req = LockTimeout.atMost(req, LockTimeout.MAX_SECONDS);
+        }
         if (LOCK_METHODS.contains(method) && target.locks().shared()) {
             // one LOCK or UNLOCK of the export at a time, with its storing: a lock table put back after a store
             // that failed ({@link DavLocks#revert}) then holds no lock another request was granted meanwhile,
-            // and told it holds (its store would have found nothing left to store)
+            // and told it holds (its store would have found nothing left to store); and max.locks holds exactly
             synchronized (target.locks()) {
-                serveAndStore(req, resp, method, path, modifying);
+                if (admitLock(req, resp, method)) {
+                    serveAndStore(req, resp, method, path, modifying);
+                }
             }
             return;
         }
-        serveAndStore(req, resp, method, path, modifying);
+        // in memory, LOCKs running at once may each find room for one more: max.locks is passed by at most as
+        // many as there are request threads
+        if (admitLock(req, resp, method)) {
+            serveAndStore(req, resp, method, path, modifying);
+        }
+    }
+
+    /**
+     * Refuses a LOCK that would make a new lock once the export holds {@code max.locks} live ones; a refresh
+     * (a LOCK without a body) or an UNLOCK always passes.
+     *
+     * <p>507, not 503 with {@code Retry-After}: nothing changes by waiting a few seconds (a lock goes when its
+     * holder releases it or it expires, up to an hour later), and 503 is what hasm answers when this SCM may
+     * not serve the volume, the sign for a client to retry and so reach the peer. RFC 4918 (11.5) defines 507
+     * for a request the server cannot store what it needs for, and a client is not to repeat it without a new
+     * action of its user.
+     *
+     * @return whether the request may go on
+     */
+    private boolean admitLock(HttpServletRequest req, HttpServletResponse resp, String method) throws IOException {
+        boolean body = req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null;
+        if (!"LOCK".equals(method) || !body) {
+            return true;
+        }
+        int live = TomcatLocks.live(this, System.currentTimeMillis());
+        if (live < target.maxLocks()) {
+            return true;
+        }
+        String why = "export " + target.name() + " holds " + live + " WebDAV locks, max.locks=" + target.maxLocks()
+                + ": a new one waits for one to be released or to expire";
+        lockRefusals.refused("LOCK " + req.getRequestURI() + " refused (507): " + why);
+        resp.sendError(WriteFailure.INSUFFICIENT_STORAGE, why);
+        return false;
     }
 
     /** Lets Tomcat answer, then stores what the request changed in the lock table before the answer goes. */
     private void serveAndStore(HttpServletRequest req, HttpServletResponse resp, String method, String path,
             boolean modifying) throws ServletException, IOException {
         HeldResponse held = CHANGES_LOCKS.contains(method) && target.locks().shared() ? new HeldResponse(resp) : null;
+        boolean move = "MOVE".equals(method);
+        if (move) {
+            properties.moving();
+        }
         try {
             super.service(req, held == null ? resp : held);
         } catch (WriteFailure f) {
@@ -198,6 +268,9 @@ final class ExportServlet extends WebdavServlet {
             }
             return;
         } finally {
+            if (move) {
+                properties.moved();
+            }
             if (modifying) {
                 // Tomcat already dropped the cached entries of the paths it changed; what else a change
                 // affects (the parent's attributes, another spelling of a path) goes before the answer

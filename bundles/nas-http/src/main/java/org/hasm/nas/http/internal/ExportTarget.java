@@ -54,6 +54,11 @@ final class ExportTarget {
         return settings.maxPutBytes();
     }
 
+    /** @return the most live WebDAV locks the export may hold */
+    int maxLocks() {
+        return settings.maxLocks();
+    }
+
     int retryAfterSeconds() {
         return settings.retryAfterSeconds();
     }

@@ -90,6 +90,18 @@ public class HttpModule implements HaModule, ServiceRequests {
         @AttributeDefinition(name = "expensive.wait.ms",
                 description = "How long an expensive request may wait for a permit before it gets 503.")
         int expensive_wait_ms() default HttpSettings.DEFAULT_EXPENSIVE_WAIT_MS;
+
+        @AttributeDefinition(name = "max.locks", description = "Live WebDAV locks per export (each is kept on "
+                + "both SCMs until it is released or expires, at most an hour); a LOCK beyond gets 507.")
+        int max_locks() default HttpSettings.DEFAULT_MAX_LOCKS;
+
+        @AttributeDefinition(name = "max.dead.properties",
+                description = "Dead properties (set by PROPPATCH) per resource; a PROPPATCH beyond gets 507.")
+        int max_dead_properties() default HttpSettings.DEFAULT_MAX_DEAD_PROPERTIES;
+
+        @AttributeDefinition(name = "max.dead.property.bytes", description = "Bytes the dead properties of one "
+                + "export may take (their XML plus 128 per property and per resource); a PROPPATCH beyond gets 507.")
+        long max_dead_property_bytes() default HttpSettings.DEFAULT_MAX_DEAD_PROPERTY_BYTES;
     }
 
     private final Logger logger;
@@ -284,6 +296,7 @@ public class HttpModule implements HaModule, ServiceRequests {
     static HttpSettings settings(Config c) {
         return new HttpSettings(c.max_put_bytes(), c.max_header_bytes(), c.connection_timeout_ms(),
                 c.keepalive_timeout_ms(), c.max_threads(), c.max_connections(), c.retry_after_seconds(),
-                c.max_expensive_requests(), c.max_expensive_waiting(), c.expensive_wait_ms());
+                c.max_expensive_requests(), c.max_expensive_waiting(), c.expensive_wait_ms(), c.max_locks(),
+                c.max_dead_properties(), c.max_dead_property_bytes());
     }
 }

@@ -28,15 +28,25 @@ package org.hasm.nas.http.internal;
  *     {@link CostlyRequests}.
  * @param maxExpensiveWaiting how many more of them wait for a permit (holding no thread); beyond, 503
  * @param expensiveWaitMillis how long one may wait for a permit before it gets 503
+ * @param maxLocks the most live WebDAV locks per export: each is a shared object that both SCMs hold
+ *     until it is released or expires; a LOCK beyond gets 507 (see {@link ExportServlet})
+ * @param maxDeadProperties the most dead properties (set by PROPPATCH) per resource
+ * @param maxDeadPropertyBytes what the dead properties of one export may take, counted as
+ *     {@link DeadProperties} does (their XML plus a fixed cost per property and per resource); a
+ *     PROPPATCH beyond either bound gets 507 for the properties it would add
  */
 record HttpSettings(long maxPutBytes, int maxHeaderBytes, int connectionTimeoutMillis, int keepAliveTimeoutMillis,
         int maxThreads, int maxConnections, int retryAfterSeconds, int maxExpensiveRequests,
-        int maxExpensiveWaiting, int expensiveWaitMillis) {
+        int maxExpensiveWaiting, int expensiveWaitMillis, int maxLocks, int maxDeadProperties,
+        long maxDeadPropertyBytes) {
 
     static final long DEFAULT_MAX_PUT_BYTES = 16L << 30;
     static final int DEFAULT_MAX_EXPENSIVE_REQUESTS = 4;
     static final int DEFAULT_MAX_EXPENSIVE_WAITING = 64;
     static final int DEFAULT_EXPENSIVE_WAIT_MS = 30_000;
+    static final int DEFAULT_MAX_LOCKS = 1000;
+    static final int DEFAULT_MAX_DEAD_PROPERTIES = 100;
+    static final long DEFAULT_MAX_DEAD_PROPERTY_BYTES = 16L << 20;
 
     HttpSettings {
         positive("max.put.bytes", maxPutBytes);
@@ -56,21 +66,33 @@ record HttpSettings(long maxPutBytes, int maxHeaderBytes, int connectionTimeoutM
             throw new IllegalArgumentException("max.expensive.waiting=" + maxExpensiveWaiting + " must not be negative");
         }
         positive("expensive.wait.ms", expensiveWaitMillis);
+        positive("max.locks", maxLocks);
+        positive("max.dead.properties", maxDeadProperties);
+        positive("max.dead.property.bytes", maxDeadPropertyBytes);
     }
 
     static HttpSettings defaults() {
         return new HttpSettings(DEFAULT_MAX_PUT_BYTES, 16 * 1024, 20_000, 15_000, 64, 2048, 5,
-                DEFAULT_MAX_EXPENSIVE_REQUESTS, DEFAULT_MAX_EXPENSIVE_WAITING, DEFAULT_EXPENSIVE_WAIT_MS);
+                DEFAULT_MAX_EXPENSIVE_REQUESTS, DEFAULT_MAX_EXPENSIVE_WAITING, DEFAULT_EXPENSIVE_WAIT_MS,
+                DEFAULT_MAX_LOCKS, DEFAULT_MAX_DEAD_PROPERTIES, DEFAULT_MAX_DEAD_PROPERTY_BYTES);
     }
 
     HttpSettings withMaxPutBytes(long bytes) {
         return new HttpSettings(bytes, maxHeaderBytes, connectionTimeoutMillis, keepAliveTimeoutMillis, maxThreads,
-                maxConnections, retryAfterSeconds, maxExpensiveRequests, maxExpensiveWaiting, expensiveWaitMillis);
+                maxConnections, retryAfterSeconds, maxExpensiveRequests, maxExpensiveWaiting, expensiveWaitMillis,
+                maxLocks, maxDeadProperties, maxDeadPropertyBytes);
     }
 
     HttpSettings withExpensive(int requests, int waiting, int waitMillis) {
         return new HttpSettings(maxPutBytes, maxHeaderBytes, connectionTimeoutMillis, keepAliveTimeoutMillis, maxThreads,
-                maxConnections, retryAfterSeconds, requests, waiting, waitMillis);
+                maxConnections, retryAfterSeconds, requests, waiting, waitMillis, maxLocks, maxDeadProperties,
+                maxDeadPropertyBytes);
+    }
+
+    HttpSettings withDav(int locks, int properties, long propertyBytes) {
+        return new HttpSettings(maxPutBytes, maxHeaderBytes, connectionTimeoutMillis, keepAliveTimeoutMillis, maxThreads,
+                maxConnections, retryAfterSeconds, maxExpensiveRequests, maxExpensiveWaiting, expensiveWaitMillis, locks,
+                properties, propertyBytes);
     }
 
     private static void positive(String name, long value) {

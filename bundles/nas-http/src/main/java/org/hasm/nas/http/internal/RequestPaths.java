@@ -136,6 +136,19 @@ final class RequestPaths {
         return null;
     }
 
+    /**
+     * @param destination a WebDAV {@code Destination} header (an absolute URI or a path), or {@code null}
+     * @return {@code true} if a segment of its decoded path names hasm's own file; path parameters do not
+     *     hide one, since a segment with them begins as the name Tomcat keeps
+     */
+    static boolean destinationReserved(String destination) {
+        if (destination == null) {
+            return false;
+        }
+        String decoded = decode(rawPathOf(destination));
+        return decoded != null && hasTempSegment(decoded);
+    }
+
     /** @return {@code true} if a segment of the decoded path names hasm's own file (a write's temporary file, NFS state) */
     static boolean hasTempSegment(String path) {
         // asked on every request: a scan, not a split

@@ -108,6 +108,26 @@ final class TomcatLocks {
         return locks;
     }
 
+    /** @return how many locks (exclusive and shared; not the containers) the servlet holds that have not expired */
+    static int live(WebdavServlet servlet, long nowMillis) {
+        int live = 0;
+        try {
+            for (Object info : map(servlet, RESOURCE_LOCKS).values()) {
+                if ("exclusive".equals(SCOPE.get(info)) && EXPIRES_AT.getLong(info) >= nowMillis) {
+                    live++;
+                }
+            }
+            for (Object info : map(servlet, SHARED_LOCKS).values()) {
+                if (EXPIRES_AT.getLong(info) >= nowMillis) {
+                    live++;
+                }
+            }
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+        return live;
+    }
+
     private static Lock lock(Object info) throws IllegalAccessException {
         return new Lock((String) PATH.get(info), (String) LOCKROOT.get(info), (String) TYPE.get(info),
                 (String) SCOPE.get(info), DEPTH.getInt(info), (String) OWNER.get(info), (String) TOKEN.get(info),

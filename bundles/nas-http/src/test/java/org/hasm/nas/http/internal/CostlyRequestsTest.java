@@ -81,7 +81,8 @@ class CostlyRequestsTest {
         volumes.owned.put("v1", new TestVolume("v1", tmp.resolve("volumes/v1")));
         HttpSettings d = HttpSettings.defaults();
         HttpSettings settings = new HttpSettings(d.maxPutBytes(), d.maxHeaderBytes(), CONNECTION_TIMEOUT_MS,
-                d.keepAliveTimeoutMillis(), maxThreads, d.maxConnections(), 7, permits, waiting, waitMs);
+                d.keepAliveTimeoutMillis(), maxThreads, d.maxConnections(), 7, permits, waiting, waitMs, d.maxLocks(),
+                d.maxDeadProperties(), d.maxDeadPropertyBytes());
         server = new HttpServer(tmp.resolve("tomcat"), settings, volumes, addresses.service, new RecordingEvents());
         server.reconcile(List.of(personality("A", A, 0, new TestExport("docs", "v1", "docs", false))));
         return server.localPort("A", A);

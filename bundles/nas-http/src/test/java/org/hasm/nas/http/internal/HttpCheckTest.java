@@ -61,4 +61,15 @@ class HttpCheckTest {
         assertEquals(List.of("org.hasm.nas.http max.header.bytes: 512 must be at least 1024"),
                 check(Map.of("max.header.bytes", "512")));
     }
+
+    @Test
+    void theBoundsOfLocksAndDeadPropertiesMustBePositive() {
+        assertEquals(List.of(), check(Map.of("max.locks", "50", "max.dead.properties", "10",
+                "max.dead.property.bytes", "1048576")));
+        assertEquals(List.of("org.hasm.nas.http max.locks: 0 must be positive"), check(Map.of("max.locks", "0")));
+        assertEquals(List.of("org.hasm.nas.http max.dead.properties: -1 must be positive"),
+                check(Map.of("max.dead.properties", "-1")));
+        assertEquals(List.of("org.hasm.nas.http max.dead.property.bytes: 0 must be positive"),
+                check(Map.of("max.dead.property.bytes", "0")));
+    }
 }

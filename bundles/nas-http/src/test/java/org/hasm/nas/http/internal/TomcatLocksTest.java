@@ -31,6 +31,8 @@ class TomcatLocksTest {
         for (TomcatLocks.Lock l : locks) {
             assertEquals(l, back.get(l.token()));
         }
+        assertEquals(3, TomcatLocks.live(servlet, System.currentTimeMillis()), "max.locks counts each of them");
+        assertEquals(0, TomcatLocks.live(servlet, LATER + 1), "but not once they expired");
         TomcatLocks.replace(servlet, List.of(locks.get(1)));
         assertEquals(Map.of("0f0e-2", locks.get(1)), TomcatLocks.snapshot(servlet), "replaced, not added to");
     }
