@@ -118,7 +118,9 @@ class DemoIT {
                 // a surrender hands B to scm-a at once; scm-a, DEGRADED, refuses one of its own with why
                 Cli surrender = Cli.run(SHORT, dist.resolve("bin/hasmctl").toString(), "--node-dir",
                         pair.resolve("scm-b").toString(), "surrender", "--reason", "demo test");
-                assertEquals(0, surrender.code(), surrender.toString());
+                assertEquals(0, surrender.code(), () -> surrender + "\n--- scm-b's log, last lines ---\n"
+                        + lastLines(pair.resolve("scm-b/log/hasm.log"), 60) + "\n--- the demo's output ---\n"
+                        + demo.stdoutText());
                 awaitStatus(base, pair.resolve("scm-a"), "DEGRADED", "MASTER", demo);
                 Cli refused = Cli.run(SHORT, dist.resolve("bin/hasmctl").toString(), "--node-dir",
                         pair.resolve("scm-a").toString(), "surrender");
@@ -328,6 +330,16 @@ class DemoIT {
                     // reported by nothing: the test already failed for its own reason
                 }
             }
+        }
+    }
+
+    /** @return the last {@code n} lines of a log, or why it cannot be read: what a failure shows */
+    private static String lastLines(Path log, int n) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+        } catch (IOException e) {
+            return "(" + log + " cannot be read: " + e.getMessage() + ")";
         }
     }
 }
