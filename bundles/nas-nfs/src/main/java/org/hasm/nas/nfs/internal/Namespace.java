@@ -222,6 +222,9 @@ final class Namespace {
                     NfsProgram.apply(file, a.attributes, current);
                     if (made != null) {
                         made.force(true); // with the mode and size the client asked for
+                    } else {
+                        // UNCHECKED over a file that was there: what it changed (a truncation) is durable too
+                        NfsProgram.forceChanged(file, current);
                     }
                 } finally {
                     if (made != null) {

@@ -532,6 +532,17 @@ class ProceduresTest {
     }
 
     @Test
+    void anUncheckedCreateThatTruncatesAFileThereForcesIt() throws Exception {
+        byte[] f = nfs.create(root, "u.txt");
+        nfs.write(f, 0, "hello".getBytes(StandardCharsets.UTF_8), Nfs3.FILE_SYNC);
+        Xdr3.CreateArgs again = NfsClient.create(root, "u.txt", Nfs3.UNCHECKED);
+        again.attributes.size = 0L;
+        List<String> forced = Forces.during(() -> assertEquals(Nfs3.OK, nfs.status(Nfs3.CREATE, again)));
+        assertEquals(0, Files.size(server.folder.resolve("u.txt")));
+        assertTrue(forced.contains(server.folder.resolve("u.txt").toString()), "the truncation is not forced: " + forced);
+    }
+
+    @Test
     void aSetattrOfASymbolicLinkForcesItsFolder() throws Exception {
         Xdr3.SymlinkArgs sl = new Xdr3.SymlinkArgs();
         sl.dir = root;
