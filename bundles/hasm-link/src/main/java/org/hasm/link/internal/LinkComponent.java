@@ -68,6 +68,13 @@ public class LinkComponent implements HaModule, PeerLink {
     private final Map<Long, Handler> handlers = new ConcurrentSkipListMap<>();
     // the newest frame of the peer a link of this process accepted: the next link (a RESET) starts from it
     private volatile AntiReplay.Floor floor;
+    // writes the floor's file: one thread, at most one write waiting (the newest floor replaces an older one)
+    private final java.util.concurrent.ThreadPoolExecutor floorWriter = new java.util.concurrent.ThreadPoolExecutor(1, 1,
+            30, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(1), r -> {
+                Thread t = new Thread(r, "hasm-link-floor");
+                t.setDaemon(true);
+                return t;
+            }, new java.util.concurrent.ThreadPoolExecutor.DiscardOldestPolicy());
     // Keyed by service.id; read on link threads.
     private final Map<Long, LinkListener> listeners = new ConcurrentSkipListMap<>();
     private volatile LinkConfig config;
@@ -87,6 +94,7 @@ public class LinkComponent implements HaModule, PeerLink {
 
     @Activate
     void activate(LinkConfig c) {
+        floorWriter.allowCoreThreadTimeOut(true);
         config = c;
         settings = settings();
         if (!settings.problems().isEmpty()) {
@@ -113,6 +121,12 @@ public class LinkComponent implements HaModule, PeerLink {
     @Deactivate
     synchronized void deactivate() {
         close();
+        floorWriter.shutdown();
+        try {
+            floorWriter.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS); // the floor told at close
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         log.debug("deactivated");
     }
 
@@ -174,11 +188,19 @@ public class LinkComponent implements HaModule, PeerLink {
     /* The newest frame of the peer accepted: for the next link of this process, and of the next process. */
     private void keepFloor(ReplayFloorFile file, AntiReplay.Floor f) {
         floor = ReplayFloorFile.newer(floor, f);
+        // written off the link's keeper thread, which reconnects the channels: a slow disk must not hold that
+        // up; only the newest floor waits
         try {
-            file.write(f);
-        } catch (IOException e) {
-            log.warn("the link's replay floor cannot be kept in " + file.file() + ": " + e.getMessage()
-                    + " (after a restart, frames recorded before it could be taken again)");
+            floorWriter.execute(() -> {
+                try {
+                    file.write(f);
+                } catch (IOException e) {
+                    log.warn("the link's replay floor cannot be kept in " + file.file() + ": " + e.getMessage()
+                            + " (after a restart, frames recorded before it could be taken again)");
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // deactivated: the memory floor is gone with the component, the file keeps the last one written
         }
     }
 
