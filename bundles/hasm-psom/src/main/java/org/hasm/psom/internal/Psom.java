@@ -132,6 +132,11 @@ final class Psom {
     private final ReentrantReadWriteLock replication = new ReentrantReadWriteLock();
     // Whether the peer gets this SCM's writes: set when it resynchronises, cleared when it dies.
     private volatile boolean peerReplica;
+    // Times the peer stopped being a replica (dead, restarted, this SCM alone): a resynchronisation that one
+    // interrupted between two pages missed the writes made meanwhile to the names of the pages it had done
+    private final java.util.concurrent.atomic.AtomicLong replicaLosses = new java.util.concurrent.atomic.AtomicLong();
+    // replicaLosses when the resynchronisation in progress began (its first page); under the replication write lock
+    private long resyncBegan = -1;
     private volatile Mode mode = Mode.NONE;
     // Guarded by termLock for changes; read freely.
     private volatile long term;
@@ -331,12 +336,14 @@ final class Psom {
         }
         mode = Mode.ALONE;
         peerReplica = false;
+        replicaLosses.incrementAndGet();
     }
 
     /** The peer is dead, or restarted: it is no replica, and its holders' locks go. */
     void peerGone(String why) {
         boolean was = peerReplica;
         peerReplica = false;
+        replicaLosses.incrementAndGet();
         peerServing = false;
         List<Grant> gone = table.releaseScm(peerName);
         if (was || !gone.isEmpty()) {
@@ -1046,6 +1053,15 @@ final class Psom {
         long theirConfirmed = in.hasMore() ? in.getLong() : -1;
         replication.writeLock().lock();
         try {
+            long losses = replicaLosses.get();
+            if (from == null) {
+                resyncBegan = losses;
+            } else if (resyncBegan != losses) {
+                // the peer was held gone between two pages: what was written meanwhile to the names of the pages
+                // it had done never reached it, and the pages to come do not look back. It starts again.
+                throw new SharedObjectException("*", Reason.UNAVAILABLE, "the resynchronisation of " + peerName
+                        + " was interrupted (it was held gone, or this SCM alone, since its first page): start again");
+            }
             // from now on every write is sent to the peer too; this page and the next settle the rest
             peerReplica = true;
             Pruned ours = pruned;

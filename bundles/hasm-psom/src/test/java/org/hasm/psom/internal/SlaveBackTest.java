@@ -120,4 +120,47 @@ class SlaveBackTest {
         assertEquals("after", valueOf(slave.core));
         assertFalse(cores.logged.stream().anyMatch(m -> m.contains("is not resynchronised")), cores.logged.toString());
     }
+
+    @Test
+    void aResynchronisationInterruptedByADeadVerdictBetweenPagesStartsAgainNotMissingWhatWasWrittenMeanwhile()
+            throws Exception {
+        // enough names for several pages
+        String first = "a-" + "x".repeat(100);
+        master.core.create(first, Persistence.PERSISTENT);
+        put(master.core, first, "before");
+        for (int i = 0; i < 400; i++) {
+            String name = "n-" + i + "-" + "y".repeat(100);
+            master.core.create(name, Persistence.PERSISTENT);
+        }
+        AtomicInteger pages = new AtomicInteger();
+        slave.tap = (payload, deliver) -> {
+            if (payload[0] == Wire.SYNC && pages.incrementAndGet() == 2) {
+                // between the first page and the second: held dead a moment, and a write to a name the first page did
+                master.core.peerGone("test: dead a moment");
+                try {
+                    put(master.core, first, "meanwhile");
+                } catch (SharedObjectException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return deliver.to(payload);
+        };
+        slave.core.slave(); // the SLAVE's resynchronisation, as at opMode(SLAVE, DAC)
+        assertTrue(pages.get() >= 2, "one page only: " + pages);
+        assertFalse(master.core.peerReplica() && !"meanwhile".equals(Cores.value(slave.core, first)),
+                "a replica again without what was written while it was held dead");
+        slave.tap = null;
+        master.core.peerServing(true); // seen serving again: asked, it starts over
+        Await.until("the SLAVE holds what was written meanwhile and is a replica", SHORT,
+                () -> master.core.peerReplica() && "meanwhile".equals(text(slave.core, first)),
+                () -> cores.logged.toString());
+    }
+
+    private static String text(Psom p, String name) {
+        try {
+            return Cores.value(p, name);
+        } catch (SharedObjectException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }
