@@ -177,29 +177,80 @@ final class Locks implements AutoCloseable {
                 events.warn("personality " + personality + ": the NSM state did not read (" + nsm.damaged()
                         + "); it starts again at state " + nsm.state() + " and knows no client to notify");
             }
+            if (nsm.owed()) {
+                // the SCM that raised it (this one before a kill, or the peer) stopped before every notice was tried
+                events.warn("personality " + personality + ": clients not told of NSM state " + nsm.state()
+                        + " before the last stop: telling them now");
+                tell(nsm, nsm.state());
+            }
         }
         return nsm;
     }
 
     /** The lock state is gone: raise the NSM state, tell every monitored client, admit only reclaims for a while. */
     private void lost(List<VolumeLocks> gone, String why, NsmState n) throws IOException {
+        announce(gone, why, n, n.raise());
+    }
+
+    /** After a raise to {@code state}: admit only reclaims on {@code gone} for a while, say so, tell the clients. */
+    private void announce(List<VolumeLocks> gone, String why, NsmState n, int state) {
         for (VolumeLocks vl : gone) {
             vl.graceUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.graceMs());
             vl.waiters.clear();
         }
-        int state = n.raise();
         List<NsmState.Peer> peers = n.peers();
         List<String> names = gone.stream().map(vl -> vl.volume.name()).toList();
         events.warn("personality " + personality + ": " + why + "; NSM state raised to " + state + ", " + peers.size()
                 + " client(s) told to reclaim, only reclaims admitted on " + names + " for " + settings.graceMs() + " ms");
         events.publish("NLM_STATE_LOST", Map.of("personality", personality, "volumes", names, "reason", why,
                 "state", state, "clients", peers.size(), "graceMs", settings.graceMs()));
-        for (NsmState.Peer p : peers) {
-            XdrNlm.StatChange notify = new XdrNlm.StatChange(true);
-            notify.name = p.server();
-            notify.state = state;
-            callback("SM_NOTIFY to " + p.name(), p.address(), Nlm4.NSM_PROGRAM, Nlm4.NSM_VERSION, Nlm4.SM_NOTIFY, notify);
-        }
+        tell(n, state);
+    }
+
+    /**
+     * Queues SM_NOTIFY of {@code state} to every client host kept, as one task: once each notice was tried (answered,
+     * refused or past its deadline), the state is recorded as told, so a kill before then leaves the notices owed
+     * and the next open of the state sends them. A task that finds the state raised again since, or read again
+     * (the volume changed hands), sends nothing: the newer raise or read tells the clients itself. One that is
+     * interrupted (the personality closes) or dropped (a full queue) leaves them owed.
+     */
+    private void tell(NsmState n, int state) {
+        List<NsmState.Peer> peers = n.peers();
+        callbacks.execute(() -> {
+            synchronized (this) {
+                if (n != nsm || n.state() != state) {
+                    return;
+                }
+            }
+            for (NsmState.Peer p : peers) {
+                if (Thread.currentThread().isInterrupted()) {
+                    return;
+                }
+                XdrNlm.StatChange notify = new XdrNlm.StatChange(true);
+                notify.name = p.server();
+                notify.state = state;
+                send("SM_NOTIFY to " + p.name(), p.address(), Nlm4.NSM_PROGRAM, Nlm4.NSM_VERSION, Nlm4.SM_NOTIFY,
+                        notify, false, null);
+            }
+            synchronized (this) {
+                Volume owned = home.current();
+                if (Thread.currentThread().isInterrupted() || n != nsm || owned == null || owned.epoch() != nsmEpoch) {
+                    return; // whoever reads the state next finds the notices owed
+                }
+                try {
+                    n.told(state);
+                } catch (IOException | RuntimeException e) {
+                    events.warn("personality " + personality + ": the clients were told of NSM state " + state
+                            + " but it could not be recorded (" + e.getMessage()
+                            + "): they are told again when the state is next read");
+                    return;
+                }
+            }
+            if (!peers.isEmpty()) {
+                events.info("personality " + personality + ": " + peers.size() + " client(s) told of NSM state "
+                        + state);
+            }
+        });
     }
 
     /**
@@ -451,23 +502,38 @@ final class Locks implements AutoCloseable {
         return nsm().state();
     }
 
-    /** SM_SIMU_CRASH: this personality's lock service acts as if it had crashed; every lock of the given volumes goes. */
+    /**
+     * SM_SIMU_CRASH: this personality's lock service acts as if it had crashed; every lock of the given volumes goes.
+     * The NSM state is raised, durably and with its notices owed, before any lock goes: a kill at any point leaves
+     * either the locks in place or the clients owed a notice that the next open of the state sends.
+     */
     synchronized void simulateCrash(List<VolumeState> on) throws IOException, Dropped {
         NsmState n = nsm();
-        List<VolumeLocks> cleared = new ArrayList<>();
+        List<VolumeLocks> owned = new ArrayList<>();
         for (VolumeState v : on) {
-            Volume owned = v.current();
-            if (owned == null) {
-                continue;
+            if (v.current() != null) {
+                owned.add(open(v));
             }
-            VolumeLocks vl = open(v);
-            vl.store.clear();
-            commit(vl, owned);
-            cleared.add(vl);
         }
         unconfirmed.clear();
-        if (!cleared.isEmpty()) {
-            lost(cleared, "SM_SIMU_CRASH cleared every lock", n);
+        if (owned.isEmpty()) {
+            return;
+        }
+        int state = n.raise();
+        List<VolumeLocks> cleared = new ArrayList<>();
+        try {
+            for (VolumeLocks vl : owned) {
+                Volume now = vl.volume.current();
+                if (now == null) {
+                    continue; // its locks stay, and whoever owns it now finds the notices owed
+                }
+                cleared.add(vl); // before the clear: one that fails may have emptied the table already
+                vl.store.clear();
+                commit(vl, now);
+            }
+        } finally {
+            // told even when a clear failed: the state was raised, and what was cleared is gone
+            announce(cleared, "SM_SIMU_CRASH cleared every lock", n, state);
         }
     }
 

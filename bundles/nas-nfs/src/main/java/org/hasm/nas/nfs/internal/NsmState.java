@@ -19,12 +19,15 @@ import java.util.zip.CRC32;
  * What the status monitor (NSM) of one personality keeps, on the volume of its first export
  * ({@code .hasm-nfs/nsm.state}), so that the SCM serving the personality next has it: the state
  * number (odd, as NSM's are while a host is up), the client hosts that hold monitored locks (told by
- * SM_NOTIFY if the lock state is ever lost) and the SM_MON registrations (called back when a watched
- * host's state changes). The file is rewritten whole (temporary file, force, atomic rename, force of
- * the folder) at each change: the old or the new content, never a mix. It carries the volume's ownership
- * epoch of its writer; an SCM of an older epoch neither reads nor writes it (a paused SCM that wakes after
- * the takeover). A file that does not read (damaged, not ours) starts a new state number above any a
- * clock-less count could have reached before, and {@link #damaged()} says why. Not thread-safe: its owner serializes calls.
+ * SM_NOTIFY if the lock state is ever lost), the state number those hosts were last told of, and the SM_MON
+ * registrations (called back when a watched host's state changes). A raise leaves the state ahead of the one
+ * told until every notice of it was tried ({@link #owed()}), so an SCM killed in between, or the peer that
+ * takes the volume over, finds the notices still owed and sends them. The file is rewritten whole (temporary
+ * file, force, atomic rename, force of the folder) at each change: the old or the new content, never a mix. It
+ * carries the volume's ownership epoch of its writer; an SCM of an older epoch neither reads nor writes it (a
+ * paused SCM that wakes after the takeover). A file that does not read (damaged, not ours) starts a new state
+ * number above any a clock-less count could have reached before, and {@link #damaged()} says why. Not
+ * thread-safe: its owner serializes calls.
  */
 final class NsmState {
     static final String FILE = "nsm.state";
@@ -62,6 +65,8 @@ final class NsmState {
     private final long epoch;
     private final String damaged;
     private int state;
+    // the state the clients were last told of: behind {@code state} while the notices of a raise are owed
+    private int notified;
     private final List<Peer> peers = new ArrayList<>();
     private final List<Watch> watches = new ArrayList<>();
 
@@ -82,6 +87,7 @@ final class NsmState {
             throw e;
         } catch (NoSuchFileException e) {
             state = 1;
+            notified = 1;
             write();
         } catch (IOException | RuntimeException e) {
             why = file + " does not read: " + e.getMessage();
@@ -89,6 +95,7 @@ final class NsmState {
             watches.clear();
             // a number no earlier state of this personality is likely to have reached: seconds since 1970, odd
             state = (int) (System.currentTimeMillis() / 1000) | 1;
+            notified = state; // it knows no client: none to tell
             write();
         }
         this.damaged = why;
@@ -137,6 +144,9 @@ final class NsmState {
                 b.get(priv);
                 watches.add(new Watch(mon, my, prog, vers, proc, priv, str(b)));
             }
+            // last, so that a release before it reads the file and ignores it; a file of such a release has none,
+            // and owes no notice (it kept no such debt)
+            notified = b.hasRemaining() ? b.getInt() : state;
         } catch (BufferUnderflowException e) {
             throw new IOException("cut short");
         }
@@ -158,7 +168,7 @@ final class NsmState {
         // a paused SCM that wakes after the takeover must not put its old view over the new owner's: checked
         // before and again after the new version is written, under a name of this writer's own
         requireNoNewerEpoch();
-        int size = 24;
+        int size = 28;
         for (Peer p : peers) {
             size += 6 + len(p.name) + len(p.address) + len(p.server);
         }
@@ -179,6 +189,7 @@ final class NsmState {
             b.putInt(w.program).putInt(w.version).putInt(w.procedure).put(w.priv);
             put(b, w.address);
         }
+        b.putInt(notified);
         byte[] bytes = Arrays.copyOf(b.array(), b.position());
         CRC32 c = new CRC32();
         c.update(bytes, 8, bytes.length - 8);
@@ -223,11 +234,35 @@ final class NsmState {
         return state;
     }
 
-    /** Raises the state number to the next odd one: the lock state was lost, clients must reclaim. */
+    /**
+     * Raises the state number to the next odd one: the lock state was lost, clients must reclaim. The notices
+     * of it are owed from now on, durably, until {@link #told(int)}.
+     */
     int raise() throws IOException {
         state += 2;
         write();
         return state;
+    }
+
+    /** @return whether the clients were not (all) tried with the notice of the current state yet */
+    boolean owed() {
+        return notified != state;
+    }
+
+    /** @return the state number the clients were last told of */
+    int notified() {
+        return notified;
+    }
+
+    /**
+     * Records that every client kept was tried with the notice of {@code told}; nothing if the state was raised
+     * again since (the notices of that raise are still owed).
+     */
+    void told(int told) throws IOException {
+        if (told == state && notified != state) {
+            notified = state;
+            write();
+        }
     }
 
     /** @return whether the peer is (now) kept; false when {@code max} peers are kept already */

@@ -6,9 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +32,49 @@ class NsmStateTest {
         assertEquals(3, next.state(), "a takeover keeps the state number");
         assertEquals(List.of(new NsmState.Peer("client-1", "127.0.0.9", "127.0.0.2")), next.peers());
         assertEquals(1, next.watches().size());
+    }
+
+    @Test
+    void theNoticesOfARaiseAreOwedUntilToldAcrossReopens(@TempDir Path dir) throws Exception {
+        NsmState s = new NsmState(dir, 4, 1);
+        assertEquals(false, s.owed(), "a new state owes nothing");
+        assertEquals(3, s.raise());
+        assertTrue(new NsmState(dir, 4, 2).owed(), "a kill before the notices went: the next owner owes them");
+        NsmState next = new NsmState(dir, 4, 2);
+        assertEquals(5, next.raise());
+        next.told(3);
+        assertTrue(next.owed(), "told of an older state: the newer raise is still owed");
+        next.told(5);
+        assertEquals(false, next.owed());
+        NsmState third = new NsmState(dir, 4, 3);
+        assertEquals(false, third.owed(), "told, durably");
+        assertEquals(5, third.notified());
+    }
+
+    @Test
+    void aFileOfTheFormerFormatOwesNoNotice(@TempDir Path dir) throws Exception {
+        // as the release before the notices were recorded wrote it: no field after the watches
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(body);
+        out.writeLong(1); // epoch
+        out.writeInt(7); // state
+        out.writeInt(1); // one peer
+        for (String v : List.of("client-1", "127.0.0.9", "127.0.0.2")) {
+            out.writeShort(v.length());
+            out.write(v.getBytes(StandardCharsets.ISO_8859_1));
+        }
+        out.writeInt(0); // no watch
+        CRC32 crc = new CRC32();
+        crc.update(body.toByteArray());
+        Files.write(dir.resolve(NsmState.FILE), ByteBuffer.allocate(8 + body.size()).putInt(0x4e534d31)
+                .putInt((int) crc.getValue()).put(body.toByteArray()).array());
+        NsmState s = new NsmState(dir, 4, 2);
+        assertNull(s.damaged());
+        assertEquals(7, s.state());
+        assertEquals(List.of(new NsmState.Peer("client-1", "127.0.0.9", "127.0.0.2")), s.peers());
+        assertEquals(false, s.owed(), "an upgrade sends nothing again");
+        assertEquals(9, s.raise());
+        assertTrue(new NsmState(dir, 4, 2).owed(), "written in the new format");
     }
 
     @Test
