@@ -278,36 +278,11 @@ class PairTest {
         awaitState(b, ScmState.DAC, OpMode.SLAVE);
     }
 
-    @Test
-    void aLeavingOfAnEarlierBootOfThePeerThanItsLastReadyIsIgnored() {
+    /** scm-a MASTER and scm-b SLAVE ({@code mb} its service) wired to each other, both in DAC. */
+    private Scm[] pairInDac(TestModule mb) {
         Wire toB = new Wire();
         Wire toA = new Wire();
         Scm a = scm("scm-a", OpMode.MASTER, "scm-b", toB, new TestModule("svc"));
-        Scm b = scm("scm-b", OpMode.SLAVE, "scm-a", toA, new TestModule("svc"));
-        toB.other = b;
-        toA.other = a;
-        a.start();
-        b.start();
-        awaitState(a, ScmState.DAC, OpMode.MASTER);
-        awaitState(b, ScmState.DAC, OpMode.SLAVE);
-        // scm-b left (RESET), booted again and said READY before scm-a, busy, handled its LEAVING: taken, the
-        // LEAVING would make scm-a serve the personality scm-b's new boot serves after scm-a's PROCEED
-        a.onPeerMessage(PeerMessages.of("READY", PeerServer.BOOT_TOKEN, "boot-2"));
-        a.onPeerMessage(PeerMessages.of("LEAVING", "reason", "RESET: test", PeerServer.BOOT_TOKEN, "boot-1"));
-        await("the stale LEAVING is dropped", () -> logs.get("scm-a").stream()
-                .anyMatch(l -> l.contains("a LEAVING of an earlier boot of the peer than its last READY, ignored")));
-        assertEquals(ScmState.DAC, a.snapshot().state());
-        // the LEAVING of the boot that said READY last is taken, as is one from a release that sends no token
-        a.onPeerMessage(PeerMessages.of("LEAVING", "reason", "SHUTDOWN: test", PeerServer.BOOT_TOKEN, "boot-2"));
-        awaitState(a, ScmState.DEGRADED, OpMode.MASTER);
-    }
-
-    @Test
-    void aSurrenderingSlaveIsTakenOverAtOnceAndComesBackAfterAReset() {
-        Wire toB = new Wire();
-        Wire toA = new Wire();
-        Scm a = scm("scm-a", OpMode.MASTER, "scm-b", toB, new TestModule("svc"));
-        TestModule mb = new TestModule("svc");
         Scm b = scm("scm-b", OpMode.SLAVE, "scm-a", toA, mb);
         toB.other = b;
         toA.other = a;
@@ -315,6 +290,30 @@ class PairTest {
         b.start();
         awaitState(a, ScmState.DAC, OpMode.MASTER);
         awaitState(b, ScmState.DAC, OpMode.SLAVE);
+        return new Scm[] {a, b};
+    }
+
+    @Test
+    void aLeavingOfAnEarlierBootOfThePeerThanItsLastReadyIsIgnored() {
+        Scm a = pairInDac(new TestModule("svc"))[0];
+        // scm-b left (RESET), booted again and said READY before scm-a, busy, handled its LEAVING: taken, the
+        // LEAVING would make scm-a serve the personality scm-b's new boot serves after scm-a's PROCEED
+        a.onPeerMessage(PeerMessages.of("READY", PeerServer.BOOT_TOKEN, "boot-2"));
+        a.onPeerMessage(PeerMessages.of("LEAVING", "reason", "RESET: test", PeerServer.BOOT_TOKEN, "boot-1"));
+        await("the stale LEAVING is dropped", () -> logs.get("scm-a").stream()
+                .anyMatch(l -> l.contains("a LEAVING of an earlier boot of the peer than its last READY, ignored")));
+        assertEquals(ScmState.DAC, a.snapshot().state());
+        // the LEAVING of the boot that said READY last is taken
+        a.onPeerMessage(PeerMessages.of("LEAVING", "reason", "SHUTDOWN: test", PeerServer.BOOT_TOKEN, "boot-2"));
+        awaitState(a, ScmState.DEGRADED, OpMode.MASTER);
+    }
+
+    @Test
+    void aSurrenderingSlaveIsTakenOverAtOnceAndComesBackAfterAReset() {
+        TestModule mb = new TestModule("svc");
+        Scm[] pair = pairInDac(mb);
+        Scm a = pair[0];
+        Scm b = pair[1];
         b.surrender("upgrade");
         awaitState(b, ScmState.HALTED, null);
         awaitState(a, ScmState.DEGRADED, OpMode.MASTER);

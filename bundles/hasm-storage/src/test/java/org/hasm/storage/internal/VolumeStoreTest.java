@@ -542,11 +542,14 @@ class VolumeStoreTest {
         assertTrue(sb.volumes().isEmpty());
     }
 
-    @Test
-    void aReleaseWrittenAfterThePeerTookTheVolumeOverIsOverwrittenByTheOwnerNotObeyed() throws IOException {
-        VolumeStore sb = store("scm-b", b);
+    /**
+     * scm-a owns "data" and lets it go: it read its record (still its own), stalled, and {@code sb} took the
+     * volume over before scm-a wrote its release, which lands over sb's record.
+     *
+     * @return sb's ownership
+     */
+    private OwnedVolume releasedAsTheOtherTookItOver(VolumeStore sb) throws IOException {
         AtomicReference<OwnedVolume> taken = new AtomicReference<>();
-        // A reads its record (still its own), stalls, and B takes the volume over before A writes its release
         FailingDisk disk = new FailingDisk(shared, "scm-a") {
             @Override
             public void write(Path file, OwnerRecord record, String writer) throws IOException {
@@ -559,7 +562,13 @@ class VolumeStoreTest {
         VolumeStore sa = storeOn(disk, "scm-a", a);
         sa.acquire("data");
         assertTrue(sa.release("data"));
-        OwnedVolume vb = taken.get();
+        return taken.get();
+    }
+
+    @Test
+    void aReleaseWrittenAfterThePeerTookTheVolumeOverIsOverwrittenByTheOwnerNotObeyed() throws IOException {
+        VolumeStore sb = store("scm-b", b);
+        OwnedVolume vb = releasedAsTheOtherTookItOver(sb);
         assertEquals(2, vb.epoch());
         assertEquals(new OwnerRecord("data", "", 1, 42, record("data").time()), record("data"), "A's late write landed");
 
@@ -586,20 +595,7 @@ class VolumeStoreTest {
     @Test
     void aLateReleaseFoundOnlyAfterTheLeaseLapsedIsATakeoverNotRestored() throws IOException {
         VolumeStore sb = store("scm-b", b, 20, 200);
-        AtomicReference<OwnedVolume> taken = new AtomicReference<>();
-        FailingDisk disk = new FailingDisk(shared, "scm-a") {
-            @Override
-            public void write(Path file, OwnerRecord record, String writer) throws IOException {
-                if (record.released()) {
-                    taken.set(sb.acquire("data"));
-                }
-                super.write(file, record, writer);
-            }
-        };
-        VolumeStore sa = storeOn(disk, "scm-a", a);
-        sa.acquire("data");
-        sa.release("data");
-        OwnedVolume vb = taken.get();
+        OwnedVolume vb = releasedAsTheOtherTookItOver(sb);
         // B paused past its lease (its watchdog confirmed nothing): the peer may have been told it is dead and
         // claimed the volume at the epoch the release left, B's own; B must not write itself back over that
         Await.until("B's lease lapses", () -> !vb.owned(), () -> b.events);
