@@ -693,8 +693,9 @@ class ScmTest {
         assertEquals(List.of("INIT", "TEST", "OPMODE(MASTER, DAC)", "OPMODE(MASTER, DAC)"), hasm.calls());
         assertEquals(ScmState.DAC, scm.snapshot().state());
         assertEquals("7001", scm.personalities().get(0).properties().get("m.port"));
-        assertTrue(log.stream().anyMatch(l -> l.contains("personality parameters changed (A: m.port)")), log::toString);
-        assertTrue(events.stream().anyMatch(e -> e.startsWith(Scm.PARAMETERS_TOPIC)), events::toString);
+        // said once the calls are done: a moment after the module shows its fourth call
+        await("the change said", () -> log.stream().anyMatch(l -> l.contains("personality parameters changed (A: m.port)")));
+        await("the change posted", () -> events.stream().anyMatch(e -> e.startsWith(Scm.PARAMETERS_TOPIC)));
 
         // the same configuration again: nothing is called
         scm.reconfigured();
