@@ -69,6 +69,11 @@ public final class LogWriter {
     /* Opened by activate before the writer thread starts, then used only by that thread; closed
        by deactivate once the thread has ended. Null when the file cannot be written. */
     private volatile Writer file;
+    // the log file's path and identity when opened, and when the writer last looked for a rotation; writer thread
+    private volatile Path filePath;
+    private Object fileKey;
+    private long rotationChecked = System.nanoTime();
+    private static final long ROTATION_CHECK_NANOS = 1_000_000_000L;
 
     @Activate
     void activate(BundleContext context) {
@@ -189,6 +194,7 @@ public final class LogWriter {
         }
         stdout.print(text);
         stdout.flush();
+        reopenIfRotated();
         if (file != null) {
             try {
                 file.write(text.toString());
@@ -213,9 +219,42 @@ public final class LogWriter {
             // append: a restart of the SCM must not erase the record of what happened before it
             file = Files.newBufferedWriter(path, StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+            filePath = path;
+            fileKey = key(path);
             return null;
         } catch (IOException | RuntimeException e) {
             return "cannot open " + path + " (" + e + "): logging to stdout only";
+        }
+    }
+
+    /**
+     * A host that rotates the log by renaming it (logrotate's default) leaves this writer appending to the
+     * renamed file, which is then never freed: once a second at most, a {@code hasm.log} that is no longer the
+     * file open (gone, or another file) is opened anew, so that the rotation takes effect.
+     */
+    private void reopenIfRotated() {
+        Path path = filePath;
+        long now = System.nanoTime();
+        if (file == null || path == null || now - rotationChecked < ROTATION_CHECK_NANOS) {
+            return;
+        }
+        rotationChecked = now;
+        Object key = key(path);
+        if (key != null && key.equals(fileKey)) {
+            return;
+        }
+        closeFile();
+        String problem = openFile(path.getParent().toString());
+        stdout.print(new Line(System.currentTimeMillis(), problem == null ? LogLevel.INFO : LogLevel.ERROR, "org.hasm.log",
+                problem == null ? path + " was rotated: writing to a new one" : problem, null).format());
+    }
+
+    /** @return what tells the file at {@code path} from another (its inode), or {@code null} if there is none */
+    private static Object key(Path path) {
+        try {
+            return Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null;
         }
     }
 
