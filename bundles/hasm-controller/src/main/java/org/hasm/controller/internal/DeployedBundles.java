@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -85,10 +84,7 @@ final class DeployedBundles {
         if (!Upgrader.identity(jar, b.getLocation())[1].equals(version)) {
             return; // the file was replaced again meanwhile: File Install brings the next one
         }
-        Files.createDirectories(keptDir);
-        Path temp = keptDir.resolve("." + bsn + ".jar." + ProcessHandle.current().pid() + ".tmp");
-        Files.write(temp, jar);
-        Files.move(temp, keptDir.resolve(bsn + ".jar"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Upgrader.writeJar(keptDir, bsn, jar, false);
         kept.put(bsn, version);
     }
 

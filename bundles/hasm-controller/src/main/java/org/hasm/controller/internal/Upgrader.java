@@ -56,6 +56,8 @@ import org.osgi.framework.BundleException;
  * a time); both end in {@link #close()} with a bounded join.
  */
 final class Upgrader {
+    // numbers the temporary files of writeJar within this process
+    private static final java.util.concurrent.atomic.AtomicLong TEMPS = new java.util.concurrent.atomic.AtomicLong();
     static final String PROBE = "UPGRADE_PROBE";
     static final String INSTALL = "UPGRADE_INSTALL";
     /** The MASTER orders its peer, standing by, to restart its process on a distribution. */
@@ -1180,25 +1182,51 @@ final class Upgrader {
             sink.warn("upgrade: hasm.data.dir is not set: " + bundle + " goes back to the distribution's jar at the next start");
             return;
         }
+        writeJar(folder, bundle, bytes, true);
+    }
+
+    /**
+     * Replaces {@code <folder>/<bsn>.jar} by way of a temporary file of this call's own (removed if it does not
+     * reach its rename), after removing those a process of this SCM that died mid-write left there.
+     *
+     * @param durable force the file before its rename, and the folder after it: the rename survives a power loss
+     */
+    static void writeJar(Path folder, String bsn, byte[] bytes, boolean durable) throws IOException {
         Files.createDirectories(folder);
-        Path target = folder.resolve(bundle + ".jar");
-        Path temp = folder.resolve("." + bundle + ".jar." + ProcessHandle.current().pid() + ".tmp");
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(temp,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
-                java.nio.file.StandardOpenOption.WRITE)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
-            while (b.hasRemaining()) {
-                ch.write(b);
+        long pid = ProcessHandle.current().pid();
+        try (java.nio.file.DirectoryStream<Path> leftovers = Files.newDirectoryStream(folder, "." + bsn + ".jar.*.tmp")) {
+            for (Path f : leftovers) {
+                if (!f.getFileName().toString().startsWith("." + bsn + ".jar." + pid + "-")) {
+                    Files.deleteIfExists(f); // an earlier process's: this one's may be being written
+                }
             }
-            ch.force(true);
         }
-        Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        // the rename itself survives a power loss only once the folder is forced: else the SCM could boot the
-        // distribution's older jar while the plan records the install
-        try (java.nio.channels.FileChannel dir = java.nio.channels.FileChannel.open(folder,
-                java.nio.file.StandardOpenOption.READ)) {
-            dir.force(true);
+        Path target = folder.resolve(bsn + ".jar");
+        Path temp = folder.resolve("." + bsn + ".jar." + pid + "-" + TEMPS.incrementAndGet() + ".tmp");
+        try {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(temp,
+                    java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                if (durable) {
+                    ch.force(true);
+                }
+            }
+            Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temp); // a full disk is not made fuller
+            throw e;
+        }
+        if (durable) {
+            // the rename itself survives a power loss only once the folder is forced: else the SCM could boot the
+            // distribution's older jar while the plan records the install
+            try (java.nio.channels.FileChannel dir = java.nio.channels.FileChannel.open(folder,
+                    java.nio.file.StandardOpenOption.READ)) {
+                dir.force(true);
+            }
         }
     }
 
