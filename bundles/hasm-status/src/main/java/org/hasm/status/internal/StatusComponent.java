@@ -444,6 +444,10 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener, C
                 s.fenceDelayMs(), List.copyOf(registered), problem);
     }
 
+    // the fence agent's readiness check in progress, or done; guarded by fenceCheck
+    private final Object fenceCheck = new Object();
+    private CompletableFuture<FenceAgent.Readiness> checking;
+
     @Override
     public FenceAgent.Readiness testFence(Duration timeout) {
         FenceView view = fence();
@@ -459,17 +463,30 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener, C
             return new FenceAgent.Readiness(false, view.problem() != null ? view.problem()
                     : "'" + view.agent() + "': no fence agent of that name is registered");
         }
-        CompletableFuture<FenceAgent.Readiness> answer = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                FenceAgent.Readiness r = agent.check(view.peer());
-                answer.complete(r != null ? r : new FenceAgent.Readiness(false, "the agent answered nothing"));
-            } catch (Exception | Error e) {
-                answer.complete(new FenceAgent.Readiness(false, "the agent's check failed: " + e));
+        CompletableFuture<FenceAgent.Readiness> answer;
+        Thread t = null;
+        synchronized (fenceCheck) {
+            answer = checking;
+            if (answer == null || answer.isDone()) {
+                // one check at a time: a caller while one still runs (an agent that hangs) waits for that one
+                // instead of leaving a thread of its own behind at every call
+                CompletableFuture<FenceAgent.Readiness> fresh = new CompletableFuture<>();
+                answer = fresh;
+                checking = fresh;
+                t = new Thread(() -> {
+                    try {
+                        FenceAgent.Readiness r = agent.check(view.peer());
+                        fresh.complete(r != null ? r : new FenceAgent.Readiness(false, "the agent answered nothing"));
+                    } catch (Exception | Error e) {
+                        fresh.complete(new FenceAgent.Readiness(false, "the agent's check failed: " + e));
+                    }
+                }, "hasm-status-fence-check-" + view.scm());
+                t.setDaemon(true);
             }
-        }, "hasm-status-fence-check-" + view.scm());
-        t.setDaemon(true);
-        t.start();
+        }
+        if (t != null) {
+            t.start();
+        }
         try {
             FenceAgent.Readiness r = answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             log.info("fence agent " + view.agent() + " checked against " + view.peer() + ": "
@@ -477,10 +494,9 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener, C
             return r;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            t.interrupt();
             return new FenceAgent.Readiness(false, "interrupted");
         } catch (ExecutionException | TimeoutException e) {
-            t.interrupt(); // abandoned: a daemon thread, interrupted, that ends when the agent returns
+            // the check goes on in its daemon thread and ends when the agent returns; the next caller waits for it
             return new FenceAgent.Readiness(false, "the agent's check did not answer within " + timeout.toMillis()
                     + " ms (a fence in progress, or an agent that hangs)");
         }
