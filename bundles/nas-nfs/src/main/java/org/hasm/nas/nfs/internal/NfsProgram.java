@@ -289,7 +289,8 @@ final class NfsProgram implements RpcDispatchable {
                 body = failure(proc, f.status);
             }
             reply = bytes(new Xdr3.Reply(body));
-        } catch (Drop | RuntimeException e) {
+        } catch (Drop | RuntimeException | IOException | Error e) {
+            // no reply kept: a retransmission is carried out, not dropped as "still being carried out" for good
             cache.abandon(key);
             throw e;
         }
