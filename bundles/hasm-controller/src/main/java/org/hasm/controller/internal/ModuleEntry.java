@@ -187,7 +187,8 @@ final class ModuleEntry {
         return f != null && f.expired() ? f : null;
     }
 
-    ModuleInfo snapshot() {
+    /** One consistent view: a call's outcome and its end are recorded under this entry's lock together. */
+    synchronized ModuleInfo snapshot() {
         Flight f = inCall;
         return new Info(name(), tier(), rank(), bundle, version, status, lastCall, lastError, since,
                 f == null ? null : f.started);
