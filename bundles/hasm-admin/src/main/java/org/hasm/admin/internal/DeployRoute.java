@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.jar.Attributes;
 import java.util.jar.JarInputStream;
@@ -44,7 +46,7 @@ import org.osgi.framework.Version;
  * for {@code hasmctl deploy} to follow.
  */
 final class DeployRoute {
-    private static final java.util.concurrent.atomic.AtomicLong TEMPS = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong TEMPS = new AtomicLong();
     static final String PATH = "/deploy";
     /** The largest jar taken: the whole file is read into memory before anything is written. */
     static final long MAX_JAR = 256L * 1024 * 1024;
@@ -338,7 +340,7 @@ final class DeployRoute {
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException e) {
-            if (!(e instanceof java.nio.file.FileAlreadyExistsException)) {
+            if (!(e instanceof FileAlreadyExistsException)) {
                 Files.deleteIfExists(temp);
             }
             throw e;

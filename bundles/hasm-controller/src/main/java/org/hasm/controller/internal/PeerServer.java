@@ -2,6 +2,7 @@ package org.hasm.controller.internal;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -52,7 +53,7 @@ final class PeerServer {
     private volatile Consumer<String> readyHeard = t -> { };
     private volatile Consumer<String> proceedHeard;
     // LEAVING's boot token and reason, judged on the controller thread
-    private volatile java.util.function.BiConsumer<String, String> leavingHeard;
+    private volatile BiConsumer<String, String> leavingHeard;
 
     /**
      * READY and PROCEED's optional field: the boot of the SLAVE that said READY, echoed by the PROCEED that
@@ -92,7 +93,7 @@ final class PeerServer {
     }
 
     /** @param leaving gets each LEAVING's token (or {@code null}) and reason instead of the event: its caller judges it */
-    void leaving(java.util.function.BiConsumer<String, String> leaving) {
+    void leaving(BiConsumer<String, String> leaving) {
         leavingHeard = leaving;
     }
 

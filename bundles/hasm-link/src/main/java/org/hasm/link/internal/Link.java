@@ -5,6 +5,7 @@ import java.io.InterruptedIOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.hasm.spi.peer.ChannelView;
 import org.hasm.spi.peer.LinkHandler;
 import org.hasm.spi.peer.LinkState;
@@ -87,7 +89,7 @@ final class Link {
     private final FrameCodec codec;
     private final PeerFilter filter;
     private final AntiReplay replay;
-    private final java.util.function.Consumer<AntiReplay.Floor> floors;
+    private final Consumer<AntiReplay.Floor> floors;
     // the floor told last, and when (System.nanoTime); the keeper thread and close only
     private AntiReplay.Floor lastFloor;
     private volatile long floorTold = System.nanoTime();
@@ -104,7 +106,7 @@ final class Link {
     private final AtomicInteger threadCount = new AtomicInteger();
     private final ThreadPoolExecutor pool;
     // one lane per link service with a handler (a handful): its one-way messages in arrival order
-    private final java.util.concurrent.ConcurrentHashMap<String, Lane> lanes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
     // Guarded by itself: answers by request id, for the incarnation of the peer that asked.
     private final Map<Long, CompletableFuture<Message.Response>> replies = new LinkedHashMap<>(64, 0.75f, false) {
         private static final long serialVersionUID = 1L;
@@ -132,7 +134,7 @@ final class Link {
      *     so that the next link of this SCM (after a restart) starts from it
      */
     Link(LinkSettings settings, FrameCodec codec, long incarnation, Handlers handlers, Log log, Connections connections,
-            AntiReplay.Floor floor, java.util.function.Consumer<AntiReplay.Floor> floors) {
+            AntiReplay.Floor floor, Consumer<AntiReplay.Floor> floors) {
         this.settings = settings;
         // a key of the link's own: the status monitor's genuine frames fail its authentication
         this.codec = codec;
@@ -654,8 +656,8 @@ final class Link {
 
     /** The one-way messages of one service waiting for their handler, in arrival order. */
     private static final class Lane {
-        private final java.util.ArrayDeque<Message.Call> queue = new java.util.ArrayDeque<>();
-        final java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean();
+        private final ArrayDeque<Message.Call> queue = new ArrayDeque<>();
+        final AtomicBoolean running = new AtomicBoolean();
 
         synchronized boolean offer(Message.Call call) {
             if (queue.size() >= HANDLER_QUEUE) {

@@ -6,7 +6,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.hasm.spi.HaContext;
 import org.hasm.spi.HaException;
 import org.hasm.spi.HaModule;
@@ -69,12 +73,12 @@ public class LinkComponent implements HaModule, PeerLink {
     // the newest frame of the peer a link of this process accepted: the next link (a RESET) starts from it
     private volatile AntiReplay.Floor floor;
     // writes the floor's file: one thread, at most one write waiting (the newest floor replaces an older one)
-    private final java.util.concurrent.ThreadPoolExecutor floorWriter = new java.util.concurrent.ThreadPoolExecutor(1, 1,
-            30, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(1), r -> {
+    private final ThreadPoolExecutor floorWriter = new ThreadPoolExecutor(1, 1,
+            30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1), r -> {
                 Thread t = new Thread(r, "hasm-link-floor");
                 t.setDaemon(true);
                 return t;
-            }, new java.util.concurrent.ThreadPoolExecutor.DiscardOldestPolicy());
+            }, new ThreadPoolExecutor.DiscardOldestPolicy());
     // Keyed by service.id; read on link threads.
     private final Map<Long, LinkListener> listeners = new ConcurrentSkipListMap<>();
     private volatile LinkConfig config;
@@ -123,7 +127,7 @@ public class LinkComponent implements HaModule, PeerLink {
         close();
         floorWriter.shutdown();
         try {
-            floorWriter.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS); // the floor told at close
+            floorWriter.awaitTermination(1, TimeUnit.SECONDS); // the floor told at close
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -199,7 +203,7 @@ public class LinkComponent implements HaModule, PeerLink {
                             + " (after a restart, frames recorded before it could be taken again)");
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             // deactivated: the memory floor is gone with the component, the file keeps the last one written
         }
     }

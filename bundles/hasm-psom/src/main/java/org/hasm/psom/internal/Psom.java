@@ -134,7 +134,7 @@ final class Psom {
     private volatile boolean peerReplica;
     // Times the peer stopped being a replica (dead, restarted, this SCM alone): a resynchronisation that one
     // interrupted between two pages missed the writes made meanwhile to the names of the pages it had done
-    private final java.util.concurrent.atomic.AtomicLong replicaLosses = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong replicaLosses = new AtomicLong();
     // replicaLosses when the resynchronisation in progress began (its first page); under the replication write lock
     private long resyncBegan = -1;
     private volatile Mode mode = Mode.NONE;
