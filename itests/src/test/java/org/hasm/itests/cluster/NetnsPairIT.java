@@ -190,6 +190,10 @@ class NetnsPairIT {
         // the demo's storage lease: twice the network counter
         long heartbeat = pair.timing().intervalMs() * 2 * pair.timing().counter();
         int fences = count(pair.log(B), "was fenced by netns");
+        // scm-b fences a peer it knows serving; one it last heard in INIT (its DAC a status interval away) is
+        // taken over once its storage lease runs out, unfenced
+        pair.awaitStatus(B, "peer scm-a alive in DAC", STEP,
+                s -> s.path("peer").path("alive").asBoolean() && "DAC".equals(s.path("peer").path("state").asText()));
         pair.pause(A);
         long paused = System.nanoTime();
         pair.awaitState(B, "DEGRADED", "MASTER", STEP);
