@@ -229,6 +229,27 @@ class CheckerTest {
     }
 
     @Test
+    void twoServicesOfOnePersonalityOnOnePortAreAProblemOneServiceOnTwoOfItsOwnIsNot() throws Exception {
+        node();
+        config("org.hasm.personality~a", "org.hasm.personality", "name", "A", "home", "scm-a", "addresses", "127.0.3.1",
+                "http.port", "2049", "nfs.port", "2049", "nfs.mount.port", "2049", "nfs.portmap.port", "0",
+                "smb.port", "0445");
+        config("org.hasm.personality~b", "org.hasm.personality", "name", "B", "home", "scm-b", "addresses", "127.0.3.2",
+                "http.port", "445", "nfs.port", "2049", "nfs.mount.port", "2050", "nfs.portmap.port", "0",
+                "example.port", "2050", "smb.port", "twenty");
+        ConfigurationCheck services = (c, f) -> { };
+        List<String> problems = run(new Checker.Check("services", services, List.of("org.hasm.personality:http.port",
+                "org.hasm.personality:nfs.*", "org.hasm.personality:smb.port", "org.hasm.personality:example.port")))
+                .problems();
+        assertEquals(List.of("/n/etc/org.hasm.personality~a.cfg: nfs.mount.port: port 2049 is already http.port:"
+                + " two services of one personality cannot share a port",
+                "/n/etc/org.hasm.personality~a.cfg: nfs.port: port 2049 is already http.port:"
+                + " two services of one personality cannot share a port",
+                "/n/etc/org.hasm.personality~b.cfg: nfs.mount.port: port 2050 is already example.port:"
+                + " two services of one personality cannot share a port"), problems);
+    }
+
+    @Test
     void aCheckThatThrowsIsAProblemNotACrash() throws Exception {
         node();
         ConfigurationCheck broken = (c, f) -> {
