@@ -33,6 +33,12 @@ final class KitVolumes implements VolumeManager {
         return new ArrayList<>(held.values());
     }
 
+    /** A kit run has volumes but no storage shared by two SCMs. */
+    @Override
+    public Path sharedFolder() {
+        return null;
+    }
+
     synchronized KitVolume acquire(String name) {
         KitVolume v = held.get(name);
         if (v == null || !v.owned()) {

@@ -77,6 +77,11 @@ class MetricsTest {
             public List<Volume> volumes() {
                 return List.of(vs);
             }
+
+            @Override
+            public Path sharedFolder() {
+                return null;
+            }
         };
     }
 

@@ -40,6 +40,7 @@ import org.hasm.spi.config.ProposalCheck;
 import org.hasm.spi.node.Node;
 import org.hasm.spi.peer.LinkHandler;
 import org.hasm.spi.peer.PeerLink;
+import org.hasm.spi.storage.VolumeManager;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -94,6 +95,12 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile PeerLink link;
+
+    // the storage module: where the shared storage is (the replica's default folder); registered before any
+    // module's init, as every module is (the controller waits for all of them)
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile VolumeManager storage;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -765,14 +772,9 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
     private Path replicaFile() {
         String dir = config.replica_dir();
         if (dir == null || dir.isBlank()) {
-            try {
-                Configuration storage = configAdmin.getConfiguration("org.hasm.storage", "?");
-                Object shared = storage.getProperties() == null ? null : storage.getProperties().get("shared.dir");
-                dir = shared == null || String.valueOf(shared).isBlank() ? null
-                        : Path.of(String.valueOf(shared)).resolve("config").toString();
-            } catch (IOException e) {
-                dir = null;
-            }
+            VolumeManager s = storage;
+            Path shared = s == null ? null : s.sharedFolder();
+            dir = shared == null ? null : shared.resolve("config").toString();
         }
         return dir == null ? null : Path.of(dir.strip()).resolve(REPLICA);
     }

@@ -28,6 +28,7 @@ import org.hasm.spi.peer.PeerListener;
 import org.hasm.spi.peer.PeerView;
 import org.hasm.spi.peer.StatusMonitor;
 import org.hasm.spi.storage.StorageListener;
+import org.hasm.spi.storage.VolumeManager;
 import org.hasm.spi.storage.VolumeProblem;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -177,7 +178,7 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     private volatile PairConfiguration pairConfiguration;
     // the rolling upgrade's conductor; written in activate and deactivate
     private volatile Upgrader upgrader;
-    // the shared storage's folder, once found (storage's configuration); any thread
+    // the shared storage's folder as the storage module last said it (sharedDir); any thread
     private volatile java.nio.file.Path shared;
 
     @Activate
@@ -223,33 +224,21 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
         up.start();
     }
 
-    /* The storage's shared.dir, where the upgrade keeps its plan and jars: both SCMs see the same folder. */
+    /*
+     * The shared storage's folder, where the upgrade keeps its plan and jars: both SCMs see the same folder.
+     * The storage module validated it and says where it is (VolumeManager), asked at each use; while that
+     * module is away (a rolling upgrade updating the storage bundle itself), the last folder it said. Any thread.
+     */
     private java.nio.file.Path sharedDir(BundleContext context) {
-        java.nio.file.Path known = shared;
-        if (known != null) {
-            return known;
-        }
-        ServiceReference<org.osgi.service.cm.ConfigurationAdmin> ref =
-                context.getServiceReference(org.osgi.service.cm.ConfigurationAdmin.class);
-        if (ref == null) {
-            return null;
-        }
-        org.osgi.service.cm.ConfigurationAdmin ca = context.getService(ref);
-        try {
-            if (ca == null) {
-                return null;
-            }
-            org.osgi.service.cm.Configuration[] cs = ca.listConfigurations("(service.pid=org.hasm.storage)");
-            Object dir = cs == null || cs.length == 0 || cs[0].getProperties() == null ? null
-                    : cs[0].getProperties().get("shared.dir");
-            if (dir == null || dir.toString().isBlank()) {
-                return null;
-            }
-            shared = java.nio.file.Path.of(dir.toString().strip());
+        ServiceReference<VolumeManager> ref = context.getServiceReference(VolumeManager.class);
+        VolumeManager storage = ref == null ? null : context.getService(ref);
+        if (storage == null) {
             return shared;
-        } catch (IOException | org.osgi.framework.InvalidSyntaxException e) {
-            log.warn("the storage's configuration cannot be read: " + e.getMessage());
-            return null;
+        }
+        try {
+            java.nio.file.Path now = storage.sharedFolder();
+            shared = now;
+            return now;
         } finally {
             context.ungetService(ref);
         }

@@ -33,6 +33,7 @@ import org.hasm.spi.events.EventJournal;
 import org.hasm.spi.health.HealthProbe;
 import org.hasm.spi.health.ModuleControl;
 import org.hasm.spi.node.Node;
+import org.hasm.spi.storage.VolumeManager;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -111,6 +112,11 @@ public class HealthMonitor implements HaModule, EventHandler {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile EventJournal eventJournal;
+
+    // the storage module: where the shared storage is, whose free space the host checks watch
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile VolumeManager storage;
 
     // the probes by module name; SCR writes it (dynamic), the hasm-health thread reads it
     private final Map<String, HealthProbe> probeServices = new java.util.concurrent.ConcurrentHashMap<>();
@@ -429,14 +435,10 @@ public class HealthMonitor implements HaModule, EventHandler {
     private Map<String, Path> folders() {
         Map<String, Path> folders = new LinkedHashMap<>();
         folders.put("data", node.dataDir());
-        try {
-            Map<String, Object> storage = node.configurations().get("org.hasm.storage");
-            Object shared = storage == null ? null : storage.get("shared.dir");
-            if (shared != null && !String.valueOf(shared).isBlank()) {
-                folders.put("shared", Path.of(String.valueOf(shared)));
-            }
-        } catch (RuntimeException e) {
-            log.debug("the shared folder is not known: " + e);
+        VolumeManager s = storage;
+        Path shared = s == null ? null : s.sharedFolder();
+        if (shared != null) {
+            folders.put("shared", shared);
         }
         return folders;
     }

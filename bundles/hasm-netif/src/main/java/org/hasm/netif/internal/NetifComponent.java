@@ -14,7 +14,7 @@ import org.hasm.spi.SysConfig;
 import org.hasm.spi.Tier;
 import org.hasm.spi.address.AddressReadiness;
 import org.hasm.spi.events.EventJournal;
-import org.hasm.spi.node.Node;
+import org.hasm.spi.storage.VolumeManager;
 import org.osgi.annotation.bundle.Capability;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -57,8 +57,6 @@ import org.osgi.service.metatype.annotations.Designate;
         uses = AddressReadiness.class)
 public class NetifComponent implements HaModule {
     static final String PID = "org.hasm.netif";
-    /** The storage module's configuration: its shared.dir is the shared storage. */
-    private static final String STORAGE_PID = "org.hasm.storage";
     /** The folder of the connection lists in the shared storage. */
     static final String CONNECTIONS = "connections";
 
@@ -74,11 +72,11 @@ public class NetifComponent implements HaModule {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile EventJournal eventJournal;
 
-    // The node tells where the shared storage is (the storage module's shared.dir), for the lists of
-    // TCP connections; read at init. There before any init: the node is the first HASM module.
+    // The storage module tells where the shared storage is, for the lists of TCP connections; asked at
+    // init. Registered before any init, as every module is (the controller waits for all of them).
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    private volatile Node node;
+    private volatile VolumeManager storage;
 
     private volatile Settings settings = Settings.loopback();
     // Set by activate, before this component is registered or called; ended by deactivate.
@@ -276,7 +274,7 @@ public class NetifComponent implements HaModule {
         Path dir = connectionDir();
         if (dir == null) {
             log.warn("TCP tickles off: no shared storage to keep the connection lists on (shared.dir of "
-                    + STORAGE_PID + " is not set)");
+                    + "org.hasm.storage is not set)");
             return null;
         }
         Tickles.Sender sender;
@@ -297,14 +295,9 @@ public class NetifComponent implements HaModule {
 
     /** @return {@code connections} in the storage module's shared folder, or {@code null} if there is none */
     private Path connectionDir() {
-        Node n = node;
-        Map<String, Object> storage = n == null ? null : n.configurations().get(STORAGE_PID);
-        Object shared = storage == null ? null : storage.get("shared.dir");
-        if (shared == null || String.valueOf(shared).isBlank()) {
-            return null;
-        }
-        Path p = Path.of(String.valueOf(shared).strip());
-        return p.isAbsolute() ? p.resolve(CONNECTIONS) : null;
+        VolumeManager s = storage;
+        Path shared = s == null ? null : s.sharedFolder();
+        return shared == null ? null : shared.resolve(CONNECTIONS);
     }
 
     private static String mode(Settings s) {

@@ -1,5 +1,6 @@
 package org.hasm.spi.storage;
 
+import java.nio.file.Path;
 import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -21,4 +22,16 @@ public interface VolumeManager {
 
     /** @return every volume this SCM owns now (not those still waiting to be acquired) */
     List<Volume> volumes();
+
+    /**
+     * The shared storage's root folder, as the storage module validated it ({@code shared.dir} of
+     * {@code org.hasm.storage}): the folder both SCMs see, where modules keep what the pair shares (the
+     * configuration's replica, the rolling upgrade's plan, the connection lists of the addresses). Modules
+     * take it from here rather than reading the storage's configuration themselves.
+     *
+     * @return an absolute, normalised path, or {@code null} when no shared storage is configured (or its
+     *     configuration is invalid: the storage module reports that)
+     * @since 1.5
+     */
+    Path sharedFolder();
 }

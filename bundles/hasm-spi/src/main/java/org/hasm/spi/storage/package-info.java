@@ -17,9 +17,12 @@
  *
  * <p>1.4.0: {@link org.hasm.spi.storage.FenceAgent#check}: whether the agent could fence the peer now,
  * asked without fencing it (the operator's test of the agent).
+ *
+ * <p>1.5.0: {@link org.hasm.spi.storage.VolumeManager#sharedFolder}: the shared storage's root, validated
+ * once by the storage module, for the modules that keep files there.
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package org.hasm.spi.storage;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,6 +1,7 @@
 package org.hasm.storage.internal;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.hasm.spi.HaContext;
@@ -198,5 +199,10 @@ public class StorageComponent implements HaModule, VolumeManager, LinkHandler {
     @Override
     public List<Volume> volumes() {
         return module.volumes();
+    }
+
+    @Override
+    public Path sharedFolder() {
+        return module.sharedFolder();
     }
 }

@@ -326,4 +326,11 @@ final class StorageModule implements HaModule, VolumeManager {
         VolumeStore vs = running;
         return vs == null ? List.of() : vs.volumes();
     }
+
+    /** The root the running store opened (a changed shared.dir takes effect at the next init), else the configured one. */
+    @Override
+    public Path sharedFolder() {
+        VolumeStore vs = running;
+        return vs != null ? vs.sharedFolder() : settings.get().sharedDir();
+    }
 }

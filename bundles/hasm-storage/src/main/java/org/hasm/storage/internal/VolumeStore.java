@@ -752,6 +752,11 @@ final class VolumeStore implements VolumeManager {
         return List.copyOf(list);
     }
 
+    @Override
+    public Path sharedFolder() {
+        return sharedDir;
+    }
+
     String self() {
         return self;
     }
