@@ -116,6 +116,10 @@ final class Monitor {
     private final int shortest;
     private final int longest;
     private final List<Slot> slots = new ArrayList<>();
+    // Every channel's replay window, for the floor kept across restarts (AntiReplay is thread-safe).
+    private final List<AntiReplay> windows = new ArrayList<>();
+    // What the windows started from: what an earlier monitor of this SCM accepted last, or null; final.
+    private final AntiReplay.Floor startFloor;
     private final Fencing fencing;
     private final Policy.Config policy;
     private final KernelDrops kernel;
@@ -163,9 +167,25 @@ final class Monitor {
         this(settings, codec, incarnation, local, observer, agents, KernelDrops.system());
     }
 
+    /**
+     * @param floor the newest status frame of the peer an earlier monitor of this SCM accepted ({@link
+     *     #floor()}, kept across restarts by {@link FloorKeeper}), or {@code null}: every channel refuses
+     *     frames at or below it
+     */
+    Monitor(Settings settings, FrameCodec codec, long incarnation, Supplier<Local> local, Observer observer,
+            Function<String, FenceAgent> agents, AntiReplay.Floor floor) {
+        this(settings, codec, incarnation, local, observer, agents, KernelDrops.system(), floor);
+    }
+
     Monitor(Settings settings, FrameCodec codec, long incarnation, Supplier<Local> local, Observer observer,
             Function<String, FenceAgent> agents, KernelDrops kernel) {
+        this(settings, codec, incarnation, local, observer, agents, kernel, null);
+    }
+
+    Monitor(Settings settings, FrameCodec codec, long incarnation, Supplier<Local> local, Observer observer,
+            Function<String, FenceAgent> agents, KernelDrops kernel, AntiReplay.Floor floor) {
         this.settings = settings;
+        this.startFloor = floor;
         // a key of the status monitor's own: the link's genuine frames fail its authentication
         this.codec = codec;
         this.incarnation = incarnation;
@@ -194,9 +214,12 @@ final class Monitor {
                 }
             }
             // One replay window per channel: every tick's frame goes out on every channel with the
-            // same sequence number, so each channel must accept each number once.
+            // same sequence number, so each channel must accept each number once. All start from one
+            // floor: a number one channel accepted before a restart is old on every channel after it.
+            AntiReplay window = new AntiReplay(floor);
+            windows.add(window);
             slots.add(new Slot(slots.size(), channel, storage,
-                    new PeerFilter(codec, settings.self(), settings.peer(), new AntiReplay(),
+                    new PeerFilter(codec, settings.self(), settings.peer(), window,
                             (problem, m) -> observer.log(problem ? Level.WARN : Level.INFO, "status: " + m),
                             StatusMessage.TYPE),
                     start, settings.counterStart(), MAIN_BUDGET, STRAY_BUDGET));
@@ -247,6 +270,8 @@ final class Monitor {
         observer.log(Level.INFO, "status monitor of " + settings.self() + " (incarnation " + incarnation
                 + ") watching " + settings.peer() + " every " + settings.intervalMs() + " ms, counter "
                 + settings.counterStart() + ", channels " + slots.stream().map(s -> s.channel.toString()).toList()
+                + (startFloor == null ? "" : ", refusing its frames up to incarnation " + startFloor.incarnation()
+                + " sequence " + startFloor.sequence() + " (taken before this start)")
                 + (settings.disks().isEmpty() ? "" : ", fence agent " + settings.fenceAgent() + ", network-only outage"
                 + " fenced after " + TimeUnit.NANOSECONDS.toMillis(policy.networkOnlyNanos()) + " ms"));
     }
@@ -281,6 +306,21 @@ final class Monitor {
 
     long incarnation() {
         return incarnation;
+    }
+
+    /**
+     * The newest status frame of the peer accepted on any channel, for the next monitor of this SCM
+     * ({@link AntiReplay#AntiReplay(AntiReplay.Floor)}): the floor this one started from while it took
+     * nothing newer. Any thread; takes each window's lock for a moment, never waits on I/O.
+     *
+     * @return {@code null} if nothing was ever accepted and there was no floor
+     */
+    AntiReplay.Floor floor() {
+        AntiReplay.Floor newest = startFloor;
+        for (AntiReplay w : windows) {
+            newest = ReplayFloorFile.newer(newest, w.floor());
+        }
+        return newest;
     }
 
     /** @return whether both threads are running */

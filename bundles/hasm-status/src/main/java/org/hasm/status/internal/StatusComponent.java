@@ -35,6 +35,7 @@ import org.hasm.spi.peer.StatusMonitor;
 import org.hasm.spi.node.Configurations;
 import org.hasm.spi.node.Node;
 import org.hasm.spi.storage.FenceAgent;
+import org.hasm.wire.AntiReplay;
 import org.hasm.wire.Keyring;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -93,6 +94,11 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener, C
 
     /** How long {@code init} waits for the configured fence agent to be registered and configured. */
     private static final long AGENT_WAIT_MS = 3000;
+    /** The folder of {@code hasm.data.dir} that keeps the replay floor ({@link ReplayFloorFile}). */
+    static final String DATA_FOLDER = "status";
+    // How long init waits for the replay floor's file, and deactivation for its last write: a data
+    // folder that hangs costs a start this much, then the monitor runs without (or the file stays older).
+    private static final long FLOOR_WAIT_MS = 1000;
 
     @Reference(service = LoggerFactory.class)
     private Logger log;
@@ -130,6 +136,12 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener, C
     private volatile Monitor running;
     // What the last monitor counted, kept when it stops so that the counts are not lost; guarded by this.
     private List<ChannelView> stoppedChannels = List.of();
+    // Guarded by this. The replay floor's file I/O, on a thread of its own (created at the first init that
+    // watches a peer, ended at deactivation); the newest status frame of floorPeer a monitor of this
+    // process accepted: the next monitor (a RESET) starts from it even if the file could not be kept.
+    private FloorKeeper floors;
+    private AntiReplay.Floor floor;
+    private String floorPeer;
 
     private final Monitor.Observer observer = new Monitor.Observer() {
         @Override
@@ -262,6 +274,10 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener, C
     @Deactivate
     synchronized void deactivate() {
         stopMonitor(); // if the controller never shut us down
+        if (floors != null) {
+            floors.close(FLOOR_WAIT_MS); // the last monitor's floor written
+            floors = null;
+        }
         log.debug("deactivated");
     }
 
@@ -283,7 +299,14 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener, C
         if (agentProblem != null) {
             throw new HaException("configuration " + PID + ": " + Settings.FENCE_AGENT + ": " + agentProblem);
         }
-        Monitor m = new Monitor(s, keyring.codec("status"), node.incarnation(), this::local, observer, this::fenceAgent);
+        if (floors == null) {
+            floors = new FloorKeeper("hasm-status-floor-" + s.self(), observer::log);
+        }
+        ReplayFloorFile file = new ReplayFloorFile(node.dataDir().resolve(DATA_FOLDER), s.peer());
+        AntiReplay.Floor from = ReplayFloorFile.newer(s.peer().equals(floorPeer) ? floor : null,
+                floors.read(file, FLOOR_WAIT_MS));
+        Monitor m = new Monitor(s, keyring.codec("status"), node.incarnation(), this::local, observer, this::fenceAgent,
+                from);
         try {
             m.start();
         } catch (IOException e) {
@@ -291,6 +314,7 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener, C
         }
         monitor = m;
         running = m;
+        floors.watch(file, m::floor);
     }
 
     private Monitor.Local local() {
@@ -330,6 +354,14 @@ public class StatusComponent implements HaModule, StatusMonitor, LinkListener, C
         running = null;
         if (m != null) {
             m.close();
+            AntiReplay.Floor accepted = m.floor();
+            if (accepted != null) {
+                floor = settings.peer().equals(floorPeer) ? ReplayFloorFile.newer(floor, accepted) : accepted;
+                floorPeer = settings.peer();
+            }
+            if (floors != null) {
+                floors.flush(); // on the keeper's thread: a data folder that hangs does not hold the stop up
+            }
             List<ChannelView> last = new ArrayList<>();
             for (ChannelView v : m.channels()) {
                 last.add(((Views.Channel) v).idle(NOT_WATCHING));

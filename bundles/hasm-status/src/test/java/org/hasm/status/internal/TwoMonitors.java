@@ -23,6 +23,7 @@ import org.hasm.spi.peer.ChannelStatus;
 import org.hasm.spi.peer.ChannelView;
 import org.hasm.spi.peer.PeerView;
 import org.hasm.spi.storage.FenceAgent;
+import org.hasm.wire.AntiReplay;
 import org.hasm.wire.ClusterKey;
 
 /**
@@ -218,11 +219,17 @@ final class TwoMonitors implements AutoCloseable {
     }
 
     Node start(boolean sideA, long incarnation, Settings settings, FenceAgent agent) throws IOException {
+        return start(sideA, incarnation, settings, agent, null);
+    }
+
+    /** @param floor what the monitor's replay windows start from (kept from before a restart), or null */
+    Node start(boolean sideA, long incarnation, Settings settings, FenceAgent agent, AntiReplay.Floor floor)
+            throws IOException {
         Node node = new Node();
         node.local.set(sideA ? new Monitor.Local(ScmState.DAC, OpMode.MASTER, OpMode.MASTER)
                 : new Monitor.Local(ScmState.DAC, OpMode.SLAVE, OpMode.SLAVE));
         node.monitor = new Monitor(settings, TestSettings.codec(key), incarnation, node.local::get, node,
-                name -> agent != null && AGENT.equals(name) ? agent : null);
+                name -> agent != null && AGENT.equals(name) ? agent : null, floor);
         monitors.add(node.monitor);
         node.monitor.start();
         return node;
@@ -230,7 +237,12 @@ final class TwoMonitors implements AutoCloseable {
 
     /** A with the given agent and extra settings, B plain; both hearing each other on every channel. */
     Node[] pair(FenceAgent agent, Map<String, String> extra) throws IOException {
-        Node a = start(true, 1000, settings(true, true, extra), agent);
+        return pair(agent, extra, null);
+    }
+
+    /** @param floorA what A's replay windows start from, or null */
+    Node[] pair(FenceAgent agent, Map<String, String> extra, AntiReplay.Floor floorA) throws IOException {
+        Node a = start(true, 1000, settings(true, true, extra), agent, floorA);
         Node b = start(false, 2000, settings(false, true, Map.of()), null);
         Await.until("A hears B on every channel", () -> a.monitor.peer().state() == ScmState.DAC
                 && a.channel("link").received() > 2 && a.channel("host").received() > 2
