@@ -59,12 +59,34 @@ final class DurableWrite {
      * @throws WriteFailure with the status to answer; nothing then appeared under {@code target}
      */
     void write(Path target, InputStream body) {
+        durably(target, out -> copy(body, opener.open(target, out)));
+    }
+
+    /**
+     * Writes a small file of this service's own (the dead properties of a resource) the same way, through the
+     * same disk: temporary file, forced, fenced, renamed, folder forced.
+     *
+     * @param target the final name; its folder exists and lies on the volume
+     * @throws WriteFailure with the status to answer; {@code target} then holds what it held before (unless the
+     *     folder could not be forced after the rename: see {@link DurableFiles#write})
+     */
+    void write(Path target, byte[] content) {
+        durably(target, out -> {
+            FileChannel channel = opener.open(target, out);
+            ByteBuffer buffer = ByteBuffer.wrap(content);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+        });
+    }
+
+    private void durably(Path target, DurableFiles.Content content) {
         Volume v = volume.current();
         if (v == null) {
             throw new WriteFailure(503, "volume " + volume.name() + " is no longer served by this SCM", null);
         }
         try {
-            DurableFiles.write(v, target, out -> copy(body, opener.open(target, out)));
+            DurableFiles.write(v, target, content);
         } catch (FencedException e) {
             throw new WriteFailure(503, "volume " + volume.name() + " is fenced: " + e.getMessage(), e);
         } catch (DurableWriteException e) {

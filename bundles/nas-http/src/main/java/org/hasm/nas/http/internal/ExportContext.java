@@ -28,8 +28,9 @@ final class ExportContext {
             Volumes volumes, Events events, DurableWrite.ChannelOpener opener, CostlyRequests costly,
             Supplier<SharedObjects> shared) {
         VolumeAccess volume = new VolumeAccess(volumes, export.volume(), export.root());
+        DurableWrite durable = new DurableWrite(volume, limits.maxPutBytes(), opener);
         ExportTarget target = new ExportTarget(plan.personality(), export, volume, limits, events, costly,
-                new DavLocks(shared, plan.personality(), export.name(), events));
+                new DavLocks(shared, plan.personality(), export.name(), events), durable);
         StandardContext ctx = new StandardContext();
         ctx.setName("/" + export.name());
         ctx.setPath("/" + export.name());
@@ -51,8 +52,7 @@ final class ExportContext {
         StandardManager sessions = new StandardManager();
         sessions.setPathname(null); // WebDAV is stateless: nothing to persist across restarts
         ctx.setManager(sessions);
-        ctx.setResources(new ExportResources(ctx, new DurableWrite(volume, limits.maxPutBytes(), opener),
-                export.readOnly()));
+        ctx.setResources(new ExportResources(ctx, durable, export.readOnly()));
         Tomcat.addDefaultMimeTypeMappings(ctx);
         Wrapper servlet = Tomcat.addServlet(ctx, "export", new ExportServlet(target));
         ExportServlet.initParameters(export.readOnly(), limits).forEach(servlet::addInitParameter);

@@ -36,7 +36,10 @@ import org.hasm.spi.storage.Volume;
  * request path gets 404, such a {@code Destination} 403, and {@link ExportResources} finds none of them;</li>
  * <li>what clients can make the server keep is bounded: {@code max.locks} live locks per export, each
  * granted for at most {@link LockTimeout#MAX_SECONDS}, and the dead properties of PROPPATCH
- * ({@link DeadProperties}); beyond, 507.</li>
+ * ({@link DeadProperties}); beyond, 507;</li>
+ * <li>dead properties are kept on the export's volume ({@link PropertyFiles}), written like a PUT (durable, then
+ * fenced, then answered), so the SCM that serves the volume next serves them; a PROPPATCH that cannot be written
+ * gets the answer of a failed write instead of 207.</li>
  * </ul>
  * Locking, {@code If} and the conditional headers stay Tomcat's.
  *
@@ -89,6 +92,8 @@ final class ExportServlet extends WebdavServlet {
                     + "properties (" + DeadProperties.class.getName() + ")");
         }
         properties.logRefusals(target::warn);
+        properties.keepIn(new PropertyFiles(target.volume(), target.personality(), target.name(), target.durable(),
+                properties.largestFile(), target::damagedProperties));
         target.locks().restore(this);
     }
 
@@ -161,6 +166,7 @@ final class ExportServlet extends WebdavServlet {
         if (filledUnder == null || filledUnder.volume() != volume || filledUnder.epoch() != volume.epoch()) {
             // the peer may have written while this SCM did not own the volume
             forgetCached();
+            properties.forget();
             cachedUnder = new Ownership(volume, volume.epoch());
         }
         boolean modifying = MODIFYING.contains(method);

@@ -12,10 +12,12 @@ final class ExportTarget {
     private final Events events;
     private final CostlyRequests costly;
     private final DavLocks locks;
+    private final DurableWrite durable;
 
     ExportTarget(String personality, ServicePlan.ExportPlan export, VolumeAccess volume, HttpSettings settings,
-            Events events, CostlyRequests costly, DavLocks locks) {
+            Events events, CostlyRequests costly, DavLocks locks, DurableWrite durable) {
         this.locks = locks;
+        this.durable = durable;
         this.personality = personality;
         this.export = export;
         this.volume = volume;
@@ -32,6 +34,15 @@ final class ExportTarget {
     /** @return the permits for expensive requests of the export's personality */
     CostlyRequests costly() {
         return costly;
+    }
+
+    /** @return how the export's files are written: the resources' and the dead properties' alike */
+    DurableWrite durable() {
+        return durable;
+    }
+
+    String personality() {
+        return personality;
     }
 
     String name() {
@@ -73,6 +84,17 @@ final class ExportTarget {
         events.warn("personality " + personality + ", export " + export.name() + ": write refused: " + why);
         events.publish("FENCED", Map.of("personality", personality, "export", export.name(),
                 "volume", export.volume(), "reason", why));
+    }
+
+    /**
+     * A file of the export's dead properties could not be read or is not what hasm writes: its resource is
+     * served without them. Said once each time the file is read (at the first use of the export's properties
+     * after it opens or gets its volume back), so that an administrator can look at the file, which is left.
+     */
+    void damagedProperties(Path file, String why) {
+        warn("dead properties in " + file + " are ignored: " + why);
+        events.publish("DEAD_PROPERTIES_DAMAGED", Map.of("personality", personality, "export", export.name(),
+                "volume", export.volume(), "file", file.toString(), "reason", why));
     }
 
     void warn(String message) {

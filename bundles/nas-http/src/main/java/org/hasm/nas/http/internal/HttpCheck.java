@@ -41,7 +41,11 @@ public class HttpCheck implements ConfigurationCheck {
                 return;
             }
             try {
-                port(String.valueOf(raw));
+                if (port(String.valueOf(raw)) == 0) {
+                    // the OS would pick the port, another at each SCM and each takeover: clients could not follow
+                    findings.problem(pid, ServicePlan.PORT, "0 is no fixed port: after a takeover the peer would"
+                            + " listen on another one than its clients know (1..65535)");
+                }
             } catch (IllegalArgumentException e) {
                 findings.problem(pid, ServicePlan.PORT, e.getMessage());
             }
@@ -49,7 +53,8 @@ public class HttpCheck implements ConfigurationCheck {
     }
 
     /**
-     * @return the port {@code raw} names; 0 asks the OS for a free one (tests read the bound port back)
+     * @return the port {@code raw} names; 0 asks the OS for a free one (tests of the server alone read the bound
+     *     port back; a configuration with 0 is refused by the check)
      * @throws IllegalArgumentException saying what is wrong with it
      */
     static int port(String raw) {
@@ -61,6 +66,6 @@ public class HttpCheck implements ConfigurationCheck {
         } catch (NumberFormatException e) {
             // said below
         }
-        throw new IllegalArgumentException("'" + raw + "' is not a port number (0..65535)");
+        throw new IllegalArgumentException("'" + raw + "' is not a port number (1..65535)");
     }
 }

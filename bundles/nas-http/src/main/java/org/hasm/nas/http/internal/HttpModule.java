@@ -100,7 +100,8 @@ public class HttpModule implements HaModule, ServiceRequests {
         int max_dead_properties() default HttpSettings.DEFAULT_MAX_DEAD_PROPERTIES;
 
         @AttributeDefinition(name = "max.dead.property.bytes", description = "Bytes the dead properties of one "
-                + "export may take (their XML plus 128 per property and per resource); a PROPPATCH beyond gets 507.")
+                + "export may take on its volume (their XML and names plus 128 per property, the path plus 128 per "
+                + "resource); a PROPPATCH beyond gets 507.")
         long max_dead_property_bytes() default HttpSettings.DEFAULT_MAX_DEAD_PROPERTY_BYTES;
     }
 

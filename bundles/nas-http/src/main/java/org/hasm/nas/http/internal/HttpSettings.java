@@ -32,8 +32,9 @@ package org.hasm.nas.http.internal;
  *     until it is released or expires; a LOCK beyond gets 507 (see {@link ExportServlet})
  * @param maxDeadProperties the most dead properties (set by PROPPATCH) per resource
  * @param maxDeadPropertyBytes what the dead properties of one export may take, counted as
- *     {@link DeadProperties} does (their XML plus a fixed cost per property and per resource); a
- *     PROPPATCH beyond either bound gets 507 for the properties it would add
+ *     {@link DeadProperties} does (their XML and names plus a fixed cost per property, the path plus a fixed
+ *     cost per resource), kept on the export's volume; a PROPPATCH beyond either bound gets 507 for the
+ *     properties it would add
  */
 record HttpSettings(long maxPutBytes, int maxHeaderBytes, int connectionTimeoutMillis, int keepAliveTimeoutMillis,
         int maxThreads, int maxConnections, int retryAfterSeconds, int maxExpensiveRequests,

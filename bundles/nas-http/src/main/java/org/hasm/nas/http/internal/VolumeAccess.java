@@ -28,6 +28,11 @@ final class VolumeAccess {
         return name;
     }
 
+    /** @return the root of the volume as the export was opened on it */
+    Path root() {
+        return root;
+    }
+
     /** @return the volume if this SCM owns it now at the root the export was opened on, else {@code null} */
     Volume current() {
         Volume v = volumes.volume(name);

@@ -19,6 +19,10 @@ import org.junit.jupiter.api.Test;
 class HttpCheckTest {
 
     private static List<String> check(Map<String, Object> module) {
+        return check(module, new TreeMap<>());
+    }
+
+    private static List<String> check(Map<String, Object> module, SortedMap<String, Map<String, Object>> personalities) {
         Configurations configurations = new Configurations() {
             @Override
             public Node node() {
@@ -32,7 +36,7 @@ class HttpCheckTest {
 
             @Override
             public SortedMap<String, Map<String, Object>> factory(String factoryPid) {
-                return new TreeMap<>();
+                return Node.PERSONALITY_FACTORY_PID.equals(factoryPid) ? personalities : new TreeMap<>();
             }
 
             @Override
@@ -71,5 +75,19 @@ class HttpCheckTest {
                 check(Map.of("max.dead.properties", "-1")));
         assertEquals(List.of("org.hasm.nas.http max.dead.property.bytes: 0 must be positive"),
                 check(Map.of("max.dead.property.bytes", "0")));
+    }
+
+    @Test
+    void aPersonalityPortIsFixedAndInRange() {
+        SortedMap<String, Map<String, Object>> ps = new TreeMap<>();
+        ps.put("a", Map.of("export.http.files", "v:/", "http.port", "8080"));
+        ps.put("b", Map.of("export.http.files", "v:/", "http.port", "0"));
+        ps.put("c", Map.of("export.http.files", "v:/", "http.port", "70000"));
+        ps.put("d", Map.of("export.http.files", "v:/"));
+        assertEquals(List.of(
+                "org.hasm.personality~b http.port: 0 is no fixed port: after a takeover the peer would listen on another"
+                        + " one than its clients know (1..65535)",
+                "org.hasm.personality~c http.port: '70000' is not a port number (1..65535)",
+                "org.hasm.personality~d http.port: missing: the personality has http exports"), check(null, ps));
     }
 }
