@@ -10,23 +10,31 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.hasm.spi.storage.FencedException;
 import org.hasm.spi.storage.Volume;
 
 /**
- * The lock state of one personality: per volume, its {@link LockStore} (read the first time a lock
- * request comes while this SCM owns the volume, like the reply cache), the blocked requests waiting
+ * The lock state of one personality: per volume, its {@link LockStore}, the blocked requests waiting
  * for a lock, and the grace period after a loss; for the personality, its {@link NsmState} on the
- * volume of its first export. Every change is forced to the volume, and the volume fenced, before the
- * caller replies: a request this SCM can no longer prove it may serve is dropped, never granted.
- * Calls back to clients (NLM_GRANTED, the _RES replies, SM_NOTIFY, SM_MON's callbacks) run on the
+ * volume of its first export. The state of a volume is read as soon as this SCM serves it ({@link #serve()},
+ * at the opMode that gives it the personality), so that a loss found there, or notices a killed SCM still
+ * owed, reach the clients at once rather than at the first lock request, which clients that held locks do
+ * not send; a request that comes first reads it itself. Every change is forced to the volume, and the volume
+ * fenced, before the caller replies: a request this SCM can no longer prove it may serve is dropped, never
+ * granted. Calls back to clients (NLM_GRANTED, the _RES replies, SM_NOTIFY, SM_MON's callbacks) run on the
  * personality's own {@code hasm-nlm-<personality>-callback} thread, each within the callback deadline;
  * its queue is bounded (the oldest call is dropped when it is full: a client that is not told retries
- * its lock and gets it then).
+ * its lock and gets it then). What needs no request (that reading, the retries of SM_NOTIFY, the end of a
+ * grace period) runs on its {@code hasm-nlm-<personality>-state} thread.
  *
- * <p>Thread safety: every field but {@code callbacks} is guarded by this object; requests of every
+ * <p>Thread safety: every field but {@code callbacks}, {@code timer}, {@code closed} and the state thread's
+ * own ({@code openRetryMs}, {@code openRetry}, {@code openProblem}) is guarded by this object; requests of every
  * worker thread call in, each change runs under the lock from table to disk.
  */
 final class Locks implements AutoCloseable {
@@ -34,6 +42,12 @@ final class Locks implements AutoCloseable {
     private static final int MAX_PEERS = 1024;
     private static final int CALLBACK_QUEUE = 256;
     private static final long JOIN_MS = 2_000;
+    /** How often SM_NOTIFY is tried for a client host that does not answer, and the first pause between tries (doubled). */
+    static final int NOTIFY_TRIES = 4;
+    static final long NOTIFY_RETRY_MS = 1_000;
+    /** The first and the longest pause before the state of a volume still being acquired is tried again. */
+    private static final long OPEN_RETRY_FIRST_MS = 250;
+    private static final long OPEN_RETRY_MAX_MS = 10_000;
 
     /** Why a request gets no reply: the volume is no longer this SCM's to answer for. */
     static class Dropped extends Exception {
@@ -74,7 +88,9 @@ final class Locks implements AutoCloseable {
         final long epoch;
         final LockStore store;
         final List<Waiter> waiters = new ArrayList<>();
+        // while only reclaims are admitted: when it ends here (0: no grace), and the durable record it came from
         long graceUntilNanos;
+        NsmState.Grace grace;
 
         VolumeLocks(VolumeState volume, long epoch, LockStore store) {
             this.volume = volume;
@@ -95,6 +111,14 @@ final class Locks implements AutoCloseable {
     private final NlmSettings settings;
     private final Events events;
     private final ThreadPoolExecutor callbacks;
+    private final ScheduledThreadPoolExecutor timer;
+    // the wall clock: a grace period's end is recorded in it, so that the next owner of the volume can resume it
+    private final LongSupplier wallClock;
+    private volatile boolean closed;
+    // the state thread's own: the pause before the next try of a volume not readable yet, and that try
+    private long openRetryMs = OPEN_RETRY_FIRST_MS;
+    private ScheduledFuture<?> openRetry;
+    private String openProblem;
     private final Map<String, VolumeLocks> volumes = new HashMap<>();
     // granted to a waiting client whose GRANTED callback has not been answered yet: a CANCEL then releases it
     private final List<Waiter> unconfirmed = new ArrayList<>();
@@ -109,7 +133,14 @@ final class Locks implements AutoCloseable {
     /** @param maxPeers how many client hosts the NSM state keeps at most */
     Locks(String personality, VolumeState home, List<VolumeState> all, NlmSettings settings, Events events,
             int maxPeers) {
+        this(personality, home, all, settings, events, maxPeers, System::currentTimeMillis);
+    }
+
+    /** @param wallClock milliseconds since 1970, as the grace periods are recorded */
+    Locks(String personality, VolumeState home, List<VolumeState> all, NlmSettings settings, Events events,
+            int maxPeers, LongSupplier wallClock) {
         this.personality = personality;
+        this.wallClock = wallClock;
         this.home = home;
         this.all = List.copyOf(all);
         this.maxPeers = maxPeers;
@@ -121,6 +152,79 @@ final class Locks implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 }, new ThreadPoolExecutor.DiscardOldestPolicy());
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "hasm-nlm-" + personality + "-state");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        // idle most of the time: no thread kept for it (a delayed task keeps its thread until it ran)
+        timer.setKeepAliveTime(30, TimeUnit.SECONDS);
+        timer.allowCoreThreadTimeOut(true);
+    }
+
+    // ---- serving ----
+
+    /**
+     * This SCM serves the personality from now on (or was told so again by an opMode): reads the lock and NSM
+     * state of every volume of it this SCM owns, on the state thread, so that a loss is found, and owed notices
+     * go, without waiting for a lock request. Never blocks the caller (a lifecycle call with a deadline): the
+     * reading may wait for the storage, and is tried again, less and less often, while a volume is still being
+     * acquired or does not read.
+     */
+    void serve() {
+        try {
+            timer.execute(() -> openServed(true));
+        } catch (RejectedExecutionException e) {
+            // closed: nothing is served any more
+        }
+    }
+
+    /** On the state thread: reads every owned volume's state (once per epoch), and tries again later if need be. */
+    private void openServed(boolean fresh) {
+        if (fresh) {
+            openRetryMs = OPEN_RETRY_FIRST_MS;
+            if (openRetry != null) {
+                openRetry.cancel(false);
+            }
+        }
+        openRetry = null;
+        List<String> problems = new ArrayList<>();
+        boolean waiting = false;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            for (VolumeState v : all) {
+                if (v.current() == null) {
+                    // being acquired (or its lease lapsed a moment): read once it is owned; another SCM's: never
+                    waiting |= v.pending();
+                    continue;
+                }
+                try {
+                    open(v);
+                } catch (IOException | RuntimeException e) {
+                    problems.add("volume " + v.name() + ": " + e.getMessage());
+                }
+            }
+        }
+        String problem = problems.isEmpty() ? null : String.join("; ", problems);
+        if (problem != null && !problem.equals(openProblem)) {
+            events.warn("personality " + personality + ": the lock state could not be read at the start of serving ("
+                    + problem + "); tried again, and by the next lock request");
+        } else if (problem == null && openProblem != null) {
+            events.info("personality " + personality + ": the lock state reads again");
+        }
+        openProblem = problem;
+        if (problem == null && !waiting) {
+            return;
+        }
+        try {
+            openRetry = timer.schedule(() -> openServed(false), openRetryMs, TimeUnit.MILLISECONDS);
+            openRetryMs = Math.min(2 * openRetryMs, OPEN_RETRY_MAX_MS);
+        } catch (RejectedExecutionException e) {
+            // closed meanwhile
+        }
     }
 
     // ---- opening the state of a volume ----
@@ -159,9 +263,71 @@ final class Locks implements AutoCloseable {
                 store.close();
                 throw e;
             }
+        } else {
+            resumeGrace(vl, n);
         }
         volumes.put(v.name(), vl);
         return vl;
+    }
+
+    /**
+     * A grace period that an earlier owner of the volume began (this SCM before a restart, or the peer before
+     * the takeover) and that has not run out goes on for the time left, never longer than a whole one as
+     * configured now ({@code nlm.grace.ms=0} ends it); the clients told of the loss may still be reclaiming. A
+     * volume whose lock state was read whole and has no such record gets none: a takeover alone admits every
+     * lock at once.
+     */
+    private void resumeGrace(VolumeLocks vl, NsmState n) {
+        NsmState.Grace g = n.grace(vl.volume.name());
+        if (g == null) {
+            return;
+        }
+        long left = Math.min(g.untilMillis() - wallClock.getAsLong(), settings.graceMs());
+        if (left <= 0) {
+            return; // over (forgotten at the next raise)
+        }
+        beginGrace(vl, g, left);
+        events.warn("personality " + personality + ": volume " + vl.volume.name() + ": the grace period begun by an "
+                + "earlier owner of the volume resumes for the " + left + " ms left (" + g.why() + "): only reclaims "
+                + "admitted until then");
+        events.publish("NLM_GRACE_STARTED", Map.of("personality", personality, "volume", vl.volume.name(),
+                "reason", g.why(), "graceMs", left, "resumed", true));
+    }
+
+    /** Admits only reclaims on the volume for {@code ms}, and says so when that ends (on the state thread). */
+    private void beginGrace(VolumeLocks vl, NsmState.Grace g, long ms) {
+        vl.graceUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        vl.grace = g;
+        try {
+            timer.schedule(() -> graceOver(vl, g), ms, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed: nothing is served any more; the record stays for whoever serves the volume next
+        }
+    }
+
+    /** On the state thread: the grace period {@code g} of the volume has run out; reported, and forgotten durably. */
+    private void graceOver(VolumeLocks vl, NsmState.Grace g) {
+        synchronized (this) {
+            if (closed || vl.grace != g || volumes.get(vl.volume.name()) != vl) {
+                return; // ended otherwise: a newer grace, the volume read again or given up
+            }
+            vl.graceUntilNanos = 0;
+            vl.grace = null;
+            Volume owned = home.current();
+            if (nsm != null && owned != null && owned.epoch() == nsmEpoch) {
+                try {
+                    nsm.graceOver(vl.volume.name(), g);
+                } catch (IOException | RuntimeException e) {
+                    // harmless: a record that ran out resumes nothing; the next raise forgets it
+                    events.warn("personality " + personality + ": volume " + vl.volume.name() + ": the end of its grace "
+                            + "period could not be recorded: " + e.getMessage());
+                }
+            }
+        }
+        events.info("personality " + personality + ": volume " + vl.volume.name() + ": the grace period ended: every "
+                + "lock admitted again");
+        events.publish("NLM_GRACE_ENDED", Map.of("personality", personality, "volume", vl.volume.name(),
+                "reason", g.why()));
     }
 
     private NsmState nsm() throws IOException {
@@ -189,68 +355,114 @@ final class Locks implements AutoCloseable {
 
     /** The lock state is gone: raise the NSM state, tell every monitored client, admit only reclaims for a while. */
     private void lost(List<VolumeLocks> gone, String why, NsmState n) throws IOException {
-        announce(gone, why, n, n.raise());
+        NsmState.Grace g = raise(n, gone.stream().map(vl -> vl.volume.name()).toList(), why);
+        announce(gone, why, n, n.state(), g);
     }
 
-    /** After a raise to {@code state}: admit only reclaims on {@code gone} for a while, say so, tell the clients. */
-    private void announce(List<VolumeLocks> gone, String why, NsmState n, int state) {
+    /**
+     * Raises the NSM state and records, in the same write, the grace period of {@code volumes} from now.
+     *
+     * @return the grace recorded, or {@code null} if none is configured
+     */
+    private NsmState.Grace raise(NsmState n, List<String> volumes, String why) throws IOException {
+        long now = wallClock.getAsLong();
+        NsmState.Grace g = settings.graceMs() == 0 ? null : new NsmState.Grace(now + settings.graceMs(), why);
+        n.raise(volumes, g, now);
+        return g;
+    }
+
+    /**
+     * After a raise to {@code state}: admit only reclaims on {@code gone} for the grace period {@code g} recorded with
+     * it (none if {@code null}), say so, tell the clients.
+     */
+    private void announce(List<VolumeLocks> gone, String why, NsmState n, int state, NsmState.Grace g) {
         for (VolumeLocks vl : gone) {
-            vl.graceUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.graceMs());
+            if (g != null) {
+                beginGrace(vl, g, settings.graceMs());
+            }
             vl.waiters.clear();
         }
         List<NsmState.Peer> peers = n.peers();
         List<String> names = gone.stream().map(vl -> vl.volume.name()).toList();
         events.warn("personality " + personality + ": " + why + "; NSM state raised to " + state + ", " + peers.size()
-                + " client(s) told to reclaim, only reclaims admitted on " + names + " for " + settings.graceMs() + " ms");
+                + " client(s) told to reclaim, " + (g == null ? "no grace period (nlm.grace.ms=0)"
+                : "only reclaims admitted on " + names + " for " + settings.graceMs() + " ms"));
         events.publish("NLM_STATE_LOST", Map.of("personality", personality, "volumes", names, "reason", why,
-                "state", state, "clients", peers.size(), "graceMs", settings.graceMs()));
+                "state", state, "clients", peers.size(), "graceMs", g == null ? 0L : settings.graceMs()));
+        if (g != null) {
+            for (String name : names) {
+                events.publish("NLM_GRACE_STARTED", Map.of("personality", personality, "volume", name, "reason", why,
+                        "graceMs", settings.graceMs(), "resumed", false));
+            }
+        }
         tell(n, state);
     }
 
     /**
      * Queues SM_NOTIFY of {@code state} to every client host kept, as one task: once each notice was tried (answered,
-     * refused or past its deadline), the state is recorded as told, so a kill before then leaves the notices owed
-     * and the next open of the state sends them. A task that finds the state raised again since, or read again
-     * (the volume changed hands), sends nothing: the newer raise or read tells the clients itself. One that is
-     * interrupted (the personality closes) or dropped (a full queue) leaves them owed.
+     * or refused or past its deadline {@value #NOTIFY_TRIES} times, {@value #NOTIFY_RETRY_MS} ms apart and twice as
+     * long each time), the state is recorded as told, so a kill before then leaves the notices owed and the next open
+     * of the state sends them. A task that finds the state raised again since, or read again (the volume changed
+     * hands), sends nothing: the newer raise or read tells the clients itself. One that is interrupted (the
+     * personality closes) or dropped (a full queue) leaves them owed.
      */
     private void tell(NsmState n, int state) {
         List<NsmState.Peer> peers = n.peers();
-        callbacks.execute(() -> {
-            synchronized (this) {
-                if (n != nsm || n.state() != state) {
-                    return;
-                }
+        callbacks.execute(() -> tell(n, state, peers, peers, 1));
+    }
+
+    /** On the callback thread: one try of the notices to {@code left}, the hosts not reached yet. */
+    private void tell(NsmState n, int state, List<NsmState.Peer> peers, List<NsmState.Peer> left, int attempt) {
+        synchronized (this) {
+            if (n != nsm || n.state() != state) {
+                return;
             }
-            for (NsmState.Peer p : peers) {
-                if (Thread.currentThread().isInterrupted()) {
-                    return;
-                }
-                XdrNlm.StatChange notify = new XdrNlm.StatChange(true);
-                notify.name = p.server();
-                notify.state = state;
-                send("SM_NOTIFY to " + p.name(), p.address(), Nlm4.NSM_PROGRAM, Nlm4.NSM_VERSION, Nlm4.SM_NOTIFY,
-                        notify, false, null);
+        }
+        List<NsmState.Peer> failed = new ArrayList<>();
+        long pause = NOTIFY_RETRY_MS << (attempt - 1);
+        String then = attempt < NOTIFY_TRIES ? " (try " + attempt + " of " + NOTIFY_TRIES + ", again in " + pause + " ms)"
+                : " (try " + attempt + " of " + NOTIFY_TRIES + ": given up; the client learns of the loss when it next"
+                + " asks for a lock)";
+        for (NsmState.Peer p : left) {
+            if (Thread.currentThread().isInterrupted()) {
+                return;
             }
-            synchronized (this) {
-                Volume owned = home.current();
-                if (Thread.currentThread().isInterrupted() || n != nsm || owned == null || owned.epoch() != nsmEpoch) {
-                    return; // whoever reads the state next finds the notices owed
-                }
-                try {
-                    n.told(state);
-                } catch (IOException | RuntimeException e) {
-                    events.warn("personality " + personality + ": the clients were told of NSM state " + state
-                            + " but it could not be recorded (" + e.getMessage()
-                            + "): they are told again when the state is next read");
-                    return;
-                }
+            XdrNlm.StatChange notify = new XdrNlm.StatChange(true);
+            notify.name = p.server();
+            notify.state = state;
+            if (!send("SM_NOTIFY of state " + state + " to " + p.name(), p.address(), Nlm4.NSM_PROGRAM,
+                    Nlm4.NSM_VERSION, Nlm4.SM_NOTIFY, notify, false, null, then)) {
+                failed.add(p);
             }
-            if (!peers.isEmpty()) {
-                events.info("personality " + personality + ": " + peers.size() + " client(s) told of NSM state "
-                        + state);
+        }
+        if (!failed.isEmpty() && attempt < NOTIFY_TRIES) {
+            // the pause on the state thread, the sending on the callback thread: neither holds the other back
+            try {
+                timer.schedule(() -> callbacks.execute(() -> tell(n, state, peers, failed, attempt + 1)), pause,
+                        TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                // closing: the notices stay owed
             }
-        });
+            return;
+        }
+        synchronized (this) {
+            Volume owned = home.current();
+            if (Thread.currentThread().isInterrupted() || n != nsm || owned == null || owned.epoch() != nsmEpoch) {
+                return; // whoever reads the state next finds the notices owed
+            }
+            try {
+                n.told(state);
+            } catch (IOException | RuntimeException e) {
+                events.warn("personality " + personality + ": the clients were told of NSM state " + state
+                        + " but it could not be recorded (" + e.getMessage()
+                        + "): they are told again when the state is next read");
+                return;
+            }
+        }
+        if (!peers.isEmpty()) {
+            events.info("personality " + personality + ": " + peers.size() + " client(s) told of NSM state "
+                    + state + (failed.isEmpty() ? "" : " (" + failed.size() + " not reached)"));
+        }
     }
 
     /**
@@ -519,7 +731,11 @@ final class Locks implements AutoCloseable {
         if (owned.isEmpty()) {
             return;
         }
-        int state = n.raise();
+        String why = "SM_SIMU_CRASH cleared every lock";
+        // the grace is recorded with the raise, for every volume about to be cleared: a kill in the middle
+        // leaves the clients owed the notice and the volumes their grace
+        NsmState.Grace g = raise(n, owned.stream().map(vl -> vl.volume.name()).toList(), why);
+        int state = n.state();
         List<VolumeLocks> cleared = new ArrayList<>();
         try {
             for (VolumeLocks vl : owned) {
@@ -533,7 +749,7 @@ final class Locks implements AutoCloseable {
             }
         } finally {
             // told even when a clear failed: the state was raised, and what was cleared is gone
-            announce(cleared, "SM_SIMU_CRASH cleared every lock", n, state);
+            announce(cleared, why, n, state, g);
         }
     }
 
@@ -559,6 +775,13 @@ final class Locks implements AutoCloseable {
 
     private void send(String what, String host, int program, int version, int procedure, Xdr3.Args args, boolean grant,
             Waiter w) {
+        send(what, host, program, version, procedure, args, grant, w,
+                grant ? " (the client gets its lock when it asks again)" : "");
+    }
+
+    /** @param then what follows a failure, for its warning @return whether the host answered */
+    private boolean send(String what, String host, int program, int version, int procedure, Xdr3.Args args,
+            boolean grant, Waiter w, String then) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.callbackMs());
         try {
             RpcCaller.call(host, settings.callbackPortmapPort(), program, version, procedure, args, deadline);
@@ -567,14 +790,25 @@ final class Locks implements AutoCloseable {
                     unconfirmed.remove(w);
                 }
             }
+            return true;
         } catch (IOException | RuntimeException e) {
-            events.warn("personality " + personality + ": " + what + " at " + host + " failed: " + e.getMessage()
-                    + (grant ? " (the client gets its lock when it asks again)" : ""));
+            events.warn("personality " + personality + ": " + what + " at " + host + " failed: " + e.getMessage() + then);
+            return false;
         }
     }
 
     @Override
     public void close() {
+        closed = true;
+        // the state thread first: it queues retries onto the callback thread
+        timer.shutdownNow();
+        try {
+            if (!timer.awaitTermination(JOIN_MS, TimeUnit.MILLISECONDS)) {
+                events.warn("personality " + personality + ": the NLM state thread did not end within " + JOIN_MS + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         callbacks.shutdownNow();
         try {
             if (!callbacks.awaitTermination(JOIN_MS, TimeUnit.MILLISECONDS)) {

@@ -67,7 +67,9 @@ public class NfsModule implements HaModule, ServiceRequests {
         int nlm_lock_entries() default 100_000;
 
         @AttributeDefinition(name = "nlm.grace.ms", description = "After the lock state of a volume was really lost "
-                + "(its log on the volume unreadable), how long only reclaims are admitted. A takeover loses nothing and has none.")
+                + "(its log on the volume unreadable), how long only reclaims are admitted; 0 for no grace period. Its end "
+                + "is recorded with the NSM state: a restart or takeover during it resumes it for the time left. A takeover "
+                + "loses nothing and has none.")
         long nlm_grace_ms() default 45_000;
 
         @AttributeDefinition(name = "nlm.callback.ms", description = "Deadline of one call back to a client (NLM_GRANTED "

@@ -163,6 +163,15 @@ final class NfsPersonality implements NfsProgram.Exports, MountProgram.Exports {
         return plan;
     }
 
+    /**
+     * This SCM serves the personality from now on, or was told so again (an opMode: a volume may have changed
+     * hands meanwhile): its lock state is read without waiting for a lock request, off the caller's thread
+     * ({@link Locks#serve()}).
+     */
+    void serveLocks() {
+        locks.serve();
+    }
+
     /** @return address:port of every server listening */
     List<String> listening() {
         List<String> out = new ArrayList<>();

@@ -93,6 +93,11 @@ final class NfsServer {
                 stopWaiting(w.plan().personality());
             }
         }
+        // kept as they were: a volume may have changed hands since (a paused SCM given it back by failback), or
+        // been acquired since, so their lock state is looked at again; those opened below are looked at as they open
+        for (NfsPersonality s : served.values()) {
+            s.serveLocks();
+        }
         for (NfsPlan plan : wanted.values()) {
             String name = plan.personality();
             if (!served.containsKey(name) && !waiting.containsKey(name)) {
@@ -175,6 +180,9 @@ final class NfsServer {
         try {
             NfsPersonality s = NfsPersonality.open(plan, settings, volumes, handles, incarnation, events, requests);
             served.put(plan.personality(), s);
+            // where a volume becomes served by this SCM: a loss of its lock state, or notices a killed SCM owed, are
+            // found and the clients told now, not at a lock request that clients waiting to reclaim never send
+            s.serveLocks();
             List<String> exports = plan.exports().stream().map(NfsPlan.ExportPlan::name).toList();
             events.info("serving personality " + plan.personality() + " over NFS on " + s.listening()
                     + ", exports " + exports);

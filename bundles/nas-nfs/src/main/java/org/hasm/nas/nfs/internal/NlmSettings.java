@@ -4,7 +4,8 @@ package org.hasm.nas.nfs.internal;
  * The limits of the lock service (NLM and NSM), validated.
  *
  * @param lockEntries locks and share reservations kept per volume; more are refused NLM4_DENIED_NOLOCKS
- * @param graceMs how long only reclaims are admitted after the lock state was really lost
+ * @param graceMs how long only reclaims are admitted after the lock state was really lost (0: not at all); a restart
+ *     or takeover during it resumes it for the time left
  * @param callbackMs the deadline of one call back to a client (NLM_GRANTED, a _RES, SM_NOTIFY), portmapper included
  * @param callbackPortmapPort the port of the client hosts' portmappers, where their NLM and NSM ports are asked
  */

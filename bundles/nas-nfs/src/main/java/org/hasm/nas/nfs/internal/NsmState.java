@@ -12,29 +12,45 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.CRC32;
 
 /**
  * What the status monitor (NSM) of one personality keeps, on the volume of its first export
  * ({@code .hasm-nfs/nsm.state}), so that the SCM serving the personality next has it: the state
  * number (odd, as NSM's are while a host is up), the client hosts that hold monitored locks (told by
- * SM_NOTIFY if the lock state is ever lost), the state number those hosts were last told of, and the SM_MON
- * registrations (called back when a watched host's state changes). A raise leaves the state ahead of the one
- * told until every notice of it was tried ({@link #owed()}), so an SCM killed in between, or the peer that
- * takes the volume over, finds the notices still owed and sends them. The file is rewritten whole (temporary
- * file, force, atomic rename, force of the folder) at each change: the old or the new content, never a mix. It
- * carries the volume's ownership epoch of its writer; an SCM of an older epoch neither reads nor writes it (a
- * paused SCM that wakes after the takeover). A file that does not read (damaged, not ours) starts a new state
- * number above any a clock-less count could have reached before, and {@link #damaged()} says why. Not
- * thread-safe: its owner serializes calls.
+ * SM_NOTIFY if the lock state is ever lost), the state number those hosts were last told of, the SM_MON
+ * registrations (called back when a watched host's state changes), and, per volume whose lock state was
+ * really lost, the wall-clock time its grace period ends ({@link #grace(String)}). A raise leaves the state
+ * ahead of the one told until every notice of it was tried ({@link #owed()}), so an SCM killed in between, or
+ * the peer that takes the volume over, finds the notices still owed and sends them; it records the grace in
+ * the same write, so whoever serves the volume next, during the grace, resumes it for the time left. The file
+ * is rewritten whole (temporary file, force, atomic rename, force of the folder) at each change: the old or
+ * the new content, never a mix. It carries the volume's ownership epoch of its writer; an SCM of an older
+ * epoch neither reads nor writes it (a paused SCM that wakes after the takeover). A file that does not read
+ * (damaged, not ours) starts a new state number above any a clock-less count could have reached before, and
+ * {@link #damaged()} says why. Not thread-safe: its owner serializes calls.
  */
 final class NsmState {
     static final String FILE = "nsm.state";
     private static final int MAGIC = 0x4e534d31; // "NSM1"
+    private static final int MAX_WHY = 512;
 
     /** A client host with monitored locks: its name (caller_name), the address it called from, the address it called. */
     record Peer(String name, String address, String server) {
+    }
+
+    /**
+     * The grace period of a volume after a real loss of its lock state: only reclaims until {@code untilMillis}
+     * (the wall clock of the SCM that began it), begun because of {@code why}.
+     */
+    record Grace(long untilMillis, String why) {
+        Grace {
+            // for the log of whoever resumes it: bounded, so that the file stays small
+            why = why.length() > MAX_WHY ? why.substring(0, MAX_WHY) + "..." : why;
+        }
     }
 
     /** An SM_MON registration: watch {@code monName}, call {@code program/version/procedure} at {@code address}. */
@@ -69,6 +85,8 @@ final class NsmState {
     private int notified;
     private final List<Peer> peers = new ArrayList<>();
     private final List<Watch> watches = new ArrayList<>();
+    // by volume name: the grace periods begun by a raise and not known to be over
+    private final Map<String, Grace> graces = new LinkedHashMap<>();
 
     /**
      * @param max how many peers, and how many watches, it keeps at most
@@ -93,6 +111,7 @@ final class NsmState {
             why = file + " does not read: " + e.getMessage();
             peers.clear();
             watches.clear();
+            graces.clear();
             // a number no earlier state of this personality is likely to have reached: seconds since 1970, odd
             state = (int) (System.currentTimeMillis() / 1000) | 1;
             notified = state; // it knows no client: none to tell
@@ -147,6 +166,14 @@ final class NsmState {
             // last, so that a release before it reads the file and ignores it; a file of such a release has none,
             // and owes no notice (it kept no such debt)
             notified = b.hasRemaining() ? b.getInt() : state;
+            // after it for the same reason: a file of a release before the grace was kept has none, so nothing
+            // resumes (such a release kept its grace in memory only)
+            n = b.hasRemaining() ? b.getInt() : 0;
+            for (int i = 0; i < n; i++) {
+                String volume = str(b);
+                long until = b.getLong();
+                graces.put(volume, new Grace(until, str(b)));
+            }
         } catch (BufferUnderflowException e) {
             throw new IOException("cut short");
         }
@@ -175,7 +202,11 @@ final class NsmState {
         for (Watch w : watches) {
             size += 6 + len(w.monName) + len(w.myName) + 12 + Nlm4.SM_PRIV + len(w.address);
         }
-        ByteBuffer b = ByteBuffer.allocate(size + 4);
+        size += 4 + 4; // notified, then how many graces
+        for (Map.Entry<String, Grace> g : graces.entrySet()) {
+            size += 4 + len(g.getKey()) + 8 + len(g.getValue().why);
+        }
+        ByteBuffer b = ByteBuffer.allocate(size);
         b.putInt(MAGIC).putInt(0).putLong(epoch).putInt(state).putInt(peers.size());
         for (Peer p : peers) {
             put(b, p.name);
@@ -190,6 +221,12 @@ final class NsmState {
             put(b, w.address);
         }
         b.putInt(notified);
+        b.putInt(graces.size());
+        for (Map.Entry<String, Grace> g : graces.entrySet()) {
+            put(b, g.getKey());
+            b.putLong(g.getValue().untilMillis);
+            put(b, g.getValue().why);
+        }
         byte[] bytes = Arrays.copyOf(b.array(), b.position());
         CRC32 c = new CRC32();
         c.update(bytes, 8, bytes.length - 8);
@@ -239,9 +276,39 @@ final class NsmState {
      * of it are owed from now on, durably, until {@link #told(int)}.
      */
     int raise() throws IOException {
+        return raise(List.of(), null, Long.MIN_VALUE);
+    }
+
+    /**
+     * Raises the state as {@link #raise()} and, in the same write, records the grace period of the volumes whose
+     * lock state went: a kill right after it leaves both the notices owed and the grace to resume.
+     *
+     * @param volumes the volumes that admit only reclaims until {@code grace} ends
+     * @param grace their grace period, or {@code null} for none (none is configured)
+     * @param nowMillis the wall clock now: graces that ended by then are forgotten in the same write
+     */
+    int raise(List<String> volumes, Grace grace, long nowMillis) throws IOException {
+        graces.values().removeIf(g -> g.untilMillis <= nowMillis);
+        if (grace != null) {
+            for (String v : volumes) {
+                graces.put(v, grace);
+            }
+        }
         state += 2;
         write();
         return state;
+    }
+
+    /** @return the grace period recorded for the volume, or {@code null}; it may have ended by now */
+    Grace grace(String volume) {
+        return graces.get(volume);
+    }
+
+    /** Forgets the grace period of the volume if it is still {@code g} (a newer raise keeps its own). */
+    void graceOver(String volume, Grace g) throws IOException {
+        if (graces.remove(volume, g)) {
+            write();
+        }
     }
 
     /** @return whether the clients were not (all) tried with the notice of the current state yet */

@@ -171,6 +171,15 @@ final class VolumeState implements AutoCloseable {
     }
 
     /**
+     * @return whether this SCM should own the volume but does not now: the storage module is still acquiring it, or
+     *     its lease lapsed for a moment; {@code false} once it is owned, and for a volume that is another SCM's
+     */
+    boolean pending() {
+        Volume v = volumes.volume(name);
+        return v != null && root.equals(v.root()) && !v.owned();
+    }
+
+    /**
      * @return whether {@code v}, an ownership of this volume a request proved, has not ended: the storage
      *     module still gives it out as this SCM's (it lets go of an ownership the moment it finds another
      *     owner or releases the volume), whatever its lease says now

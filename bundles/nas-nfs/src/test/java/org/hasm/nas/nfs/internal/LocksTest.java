@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -208,6 +209,10 @@ class LocksTest {
             assertEquals(state + 2, locks.state(), "raised before any lock went");
             XdrNlm.LockArgs conflicting = args(2);
             conflicting.lock.offset = args(1).lock.offset;
+            assertEquals(Nlm4.DENIED_GRACE_PERIOD, lockFrom(locks, new Locks.Place(v1, v1.current(), 42), conflicting),
+                    "the grace recorded with the raise goes on: host-1 is still to reclaim");
+            // which table was cleared shows to a request the grace admits: a reclaim (of host-2's, here)
+            conflicting.reclaim = true;
             assertEquals(Nlm4.DENIED, lockFrom(locks, new Locks.Place(v2, v2.current(), 7), conflicting),
                     "host-1's lock on v2 was not cleared: it holds");
             assertEquals(Nlm4.GRANTED_OK, lockFrom(locks, new Locks.Place(v1, v1.current(), 42), conflicting),
@@ -221,6 +226,175 @@ class LocksTest {
         }
         assertEquals(1, events.warnings.stream().filter(w -> w.contains("clients not told of NSM state " + (state + 2)
                 + " " + NOT_TOLD)).count(), events.warnings.toString());
+    }
+
+    @Test
+    void aLossIsFoundAndToldWhenTheVolumeIsServedAndItsGraceAdmitsOnlyReclaims(@TempDir Path dir) throws Exception {
+        Fixture.RecordingEvents events = new Fixture.RecordingEvents();
+        Fixture.TestVolumes volumes = new Fixture.TestVolumes();
+        Fixture.TestVolume home = volume(volumes, dir, "v1");
+        try (ClientHost host = new ClientHost()) {
+            NlmSettings settings = new NlmSettings(100_000, 60_000, 5_000, host.port);
+            int state;
+            try (VolumeState v1 = new VolumeState(volumes, "v1", home.root, NfsSettings.DEFAULTS, events);
+                    Locks locks = new Locks("A", v1, List.of(v1), settings, events, PEERS)) {
+                assertEquals(Nlm4.GRANTED_OK, lockFrom(locks, new Locks.Place(v1, v1.current(), 42), args(1)));
+                state = locks.state();
+            }
+            damage(home);
+            home.epoch.incrementAndGet(); // the peer takes the volume over
+            try (VolumeState v1 = new VolumeState(volumes, "v1", home.root, NfsSettings.DEFAULTS, events);
+                    Locks locks = new Locks("A", v1, List.of(v1), settings, events, PEERS)) {
+                locks.serve(); // what the opMode that gives this SCM the personality does: no lock request follows
+                Fixture.await("SM_NOTIFY with no request", WAIT,
+                        () -> !host.calls(Nlm4.NSM_PROGRAM, Nlm4.SM_NOTIFY).isEmpty());
+                XdrNlm.StatChange n = new XdrNlm.StatChange(true);
+                n.decode(host.calls(Nlm4.NSM_PROGRAM, Nlm4.SM_NOTIFY).get(0).xdr());
+                assertEquals(state + 2, n.state, "the raised state: host-1 reclaims");
+                String started = only(events, "NLM_GRACE_STARTED");
+                assertTrue(started.contains("graceMs=60000") && started.contains("resumed=false")
+                        && started.contains("volume=v1") && started.contains("was lost"), started);
+
+                Locks.Place place = new Locks.Place(v1, v1.current(), 42);
+                assertEquals(Nlm4.DENIED_GRACE_PERIOD, lockFrom(locks, place, args(2)), "a new lock in the grace");
+                assertEquals(Nlm4.DENIED_GRACE_PERIOD, locks.test(place, args(2).lock.owner(), true, 0, 0),
+                        "a TEST in the grace");
+                XdrNlm.LockArgs reclaim = args(1);
+                reclaim.reclaim = true;
+                assertEquals(Nlm4.GRANTED_OK, lockFrom(locks, place, reclaim), "host-1 reclaims its lock");
+                XdrNlm.LockArgs again = args(1);
+                again.lock.offset = 500;
+                assertEquals(Nlm4.DENIED_GRACE_PERIOD, lockFrom(locks, place, again),
+                        "a reclaiming host's new lock waits for the grace's end too");
+            }
+        }
+        assertTrue(events.events.stream().noneMatch(e -> e.startsWith("NLM_GRACE_ENDED")), events.events.toString());
+    }
+
+    @Test
+    void aGraceSurvivesARestartAndATakeoverForTheTimeLeftAndEndsThen(@TempDir Path dir) throws Exception {
+        Fixture.RecordingEvents events = new Fixture.RecordingEvents();
+        Fixture.TestVolumes volumes = new Fixture.TestVolumes();
+        Fixture.TestVolume home = volume(volumes, dir, "v1");
+        AtomicLong clock = new AtomicLong(1_900_000_000_000L);
+        long lostAt = clock.get();
+        try (ClientHost host = new ClientHost()) {
+            NlmSettings settings = new NlmSettings(100_000, 60_000, 5_000, host.port);
+            try (VolumeState v1 = new VolumeState(volumes, "v1", home.root, NfsSettings.DEFAULTS, events);
+                    Locks locks = new Locks("A", v1, List.of(v1), settings, events, PEERS, clock::get)) {
+                assertEquals(Nlm4.GRANTED_OK, lockFrom(locks, new Locks.Place(v1, v1.current(), 42), args(1)));
+            }
+            damage(home);
+            int state;
+            try (VolumeState v1 = new VolumeState(volumes, "v1", home.root, NfsSettings.DEFAULTS, events);
+                    Locks locks = new Locks("A", v1, List.of(v1), settings, events, PEERS, clock::get)) {
+                locks.serve();
+                Fixture.await("the loss found", WAIT, () -> events.events.stream().anyMatch(e -> e.startsWith("NLM_STATE_LOST")));
+                state = locks.state();
+                awaitTold(events, state);
+            }
+
+            // this SCM restarts 30 s into the grace: the same epoch, the state read again
+            clock.set(lostAt + 30_000);
+            try (VolumeState v1 = new VolumeState(volumes, "v1", home.root, NfsSettings.DEFAULTS, events);
+                    Locks locks = new Locks("A", v1, List.of(v1), settings, events, PEERS, clock::get)) {
+                Locks.Place place = new Locks.Place(v1, v1.current(), 42);
+                assertEquals(Nlm4.DENIED_GRACE_PERIOD, lockFrom(locks, place, args(2)), "the grace goes on");
+                XdrNlm.LockArgs reclaim = args(1);
+                reclaim.reclaim = true;
+                assertEquals(Nlm4.GRANTED_OK, lockFrom(locks, place, reclaim), "a reclaim is admitted");
+                assertEquals(state, locks.state(), "not raised again: nothing more was lost");
+            }
+            assertEquals(List.of("volume=v1, graceMs=30000"), resumed(events), "the 30 s left, not a new full grace");
+
+            // the peer takes the volume over 300 ms before the grace's end
+            clock.set(lostAt + 59_700);
+            home.epoch.incrementAndGet();
+            try (VolumeState v1 = new VolumeState(volumes, "v1", home.root, NfsSettings.DEFAULTS, events);
+                    Locks locks = new Locks("A", v1, List.of(v1), settings, events, PEERS, clock::get)) {
+                locks.serve();
+                Fixture.await("the grace's end", WAIT, () -> events.events.stream().anyMatch(e -> e.startsWith("NLM_GRACE_ENDED")));
+                Locks.Place place = new Locks.Place(v1, v1.current(), 42);
+                assertEquals(Nlm4.GRANTED_OK, lockFrom(locks, place, args(2)), "every lock admitted after the grace");
+                XdrNlm.LockArgs conflicting = args(3);
+                conflicting.lock.offset = args(1).lock.offset;
+                assertEquals(Nlm4.DENIED, lockFrom(locks, place, conflicting), "host-1's reclaimed lock holds");
+            }
+            assertEquals(List.of("volume=v1, graceMs=30000", "volume=v1, graceMs=300"), resumed(events));
+            assertEquals(null, new NsmState(home.root.resolve(FileIds.META), PEERS, home.epoch.get()).grace("v1"),
+                    "its end recorded: nothing to resume any more");
+            assertEquals(1, host.calls(Nlm4.NSM_PROGRAM, Nlm4.SM_NOTIFY).size(), "told once, at the loss");
+        }
+        assertTrue(only(events, "NLM_GRACE_ENDED").contains("volume=v1"), events.events.toString());
+    }
+
+    @Test
+    void aTakeoverWithTheLockStateIntactReadsItAtOnceAndHasNoGrace(@TempDir Path dir) throws Exception {
+        Fixture.RecordingEvents events = new Fixture.RecordingEvents();
+        Fixture.TestVolumes volumes = new Fixture.TestVolumes();
+        Fixture.TestVolume home = volume(volumes, dir, "v1");
+        AtomicLong clock = new AtomicLong(1_900_000_000_000L);
+        try (ClientHost host = new ClientHost()) {
+            NlmSettings settings = new NlmSettings(100_000, 60_000, 5_000, host.port);
+            try (VolumeState v1 = new VolumeState(volumes, "v1", home.root, NfsSettings.DEFAULTS, events);
+                    Locks locks = new Locks("A", v1, List.of(v1), settings, events, PEERS, clock::get)) {
+                assertEquals(Nlm4.GRANTED_OK, lockFrom(locks, new Locks.Place(v1, v1.current(), 42), args(1)));
+            }
+            // a loss long ago, whose grace ran out while nobody served the volume (its end was never recorded)
+            NsmState earlier = new NsmState(home.root.resolve(FileIds.META), PEERS, home.epoch.get());
+            earlier.raise(List.of("v1"), new NsmState.Grace(clock.get() - 1_000, "an earlier loss"), clock.get() - 61_000);
+            earlier.told(earlier.state());
+            int state = earlier.state();
+
+            home.epoch.incrementAndGet(); // the peer takes the volume over
+            Path log = home.root.resolve(FileIds.META).resolve(LockStore.FILE);
+            try (VolumeState v1 = new VolumeState(volumes, "v1", home.root, NfsSettings.DEFAULTS, events);
+                    Locks locks = new Locks("A", v1, List.of(v1), settings, events, PEERS, clock::get)) {
+                locks.serve();
+                Fixture.await("the log read at the start of serving", WAIT, () -> {
+                    try {
+                        return LockStore.newestEpoch(log) == home.epoch.get();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+                Locks.Place place = new Locks.Place(v1, v1.current(), 42);
+                assertEquals(Nlm4.GRANTED_OK, lockFrom(locks, place, args(2)), "no grace: a new lock at once");
+                assertEquals(null, locks.test(place, args(3).lock.owner(), true, 500, 599), "a TEST is answered");
+                XdrNlm.LockArgs conflicting = args(3);
+                conflicting.lock.offset = args(1).lock.offset;
+                assertEquals(Nlm4.DENIED, lockFrom(locks, place, conflicting), "host-1's lock is held");
+                assertEquals(state, locks.state(), "the NSM state unchanged");
+                // queued behind whatever the open queued: once it has arrived, a notice would have too
+                locks.callback("a marker", TestServer.ADDRESS, 0x20000001, 1, 7, new XdrNlm.Status());
+                Fixture.await("the marker call", WAIT, () -> !host.calls(0x20000001, 7).isEmpty());
+            }
+            assertEquals(List.of(), host.calls(Nlm4.NSM_PROGRAM, Nlm4.SM_NOTIFY), "no client told anything");
+        }
+        assertTrue(events.events.stream().noneMatch(e -> e.startsWith("NLM_")), events.events.toString());
+    }
+
+    /** @return the one event of that name */
+    private static String only(Fixture.RecordingEvents events, String name) {
+        List<String> found = events.events.stream().filter(e -> e.startsWith(name + " ")).toList();
+        assertEquals(1, found.size(), events.events.toString());
+        return found.get(0);
+    }
+
+    /** @return "volume=V, graceMs=N" of every grace resumed so far */
+    private static List<String> resumed(Fixture.RecordingEvents events) {
+        synchronized (events.events) {
+            return events.events.stream().filter(e -> e.startsWith("NLM_GRACE_STARTED ") && e.contains("resumed=true"))
+                    .map(e -> e.replaceAll(".*graceMs=(\\d+).*volume=(\\w+).*", "volume=$2, graceMs=$1")).toList();
+        }
+    }
+
+    /** Damages the last record of the volume's lock log on the disk: its lock state is lost. */
+    private static void damage(Fixture.TestVolume v) throws IOException {
+        Path log = v.root.resolve(FileIds.META).resolve(LockStore.FILE);
+        byte[] bytes = Files.readAllBytes(log);
+        bytes[bytes.length - 5] ^= 0x10;
+        Files.write(log, bytes);
     }
 
     private static void awaitTold(Fixture.RecordingEvents events, int state) {

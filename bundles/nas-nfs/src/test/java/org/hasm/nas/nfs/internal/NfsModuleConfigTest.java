@@ -1,5 +1,6 @@
 package org.hasm.nas.nfs.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,5 +27,15 @@ class NfsModuleConfigTest {
         // past the configuration: init goes on (and stops at what this test does not give it)
         Exception next = assertThrows(Exception.class, () -> m.init(null));
         assertTrue(!String.valueOf(next.getMessage()).contains("worker.threads"), next.toString());
+    }
+
+    @Test
+    void theGracePeriodAfterALossIsTypedDefaultsTo45sIsOffAtZeroAndABadValueFailsInit() {
+        assertEquals(45_000, NfsModule.settings(Typed.of(NfsModule.Config.class, Map.of())).nlm().graceMs());
+        assertEquals(0, NfsModule.settings(Typed.of(NfsModule.Config.class, Map.of("nlm.grace.ms", "0"))).nlm().graceMs());
+        NfsModule m = new NfsModule(Typed.of(NfsModule.Config.class, Map.of("nlm.grace.ms", "600001")),
+                Logs.named("org.hasm.nas.nfs").logger());
+        HaException e = assertThrows(HaException.class, () -> m.init(null));
+        assertTrue(e.getMessage().contains("org.hasm.nas.nfs: nlm.grace.ms=600001: must be 0..600000"), e.getMessage());
     }
 }

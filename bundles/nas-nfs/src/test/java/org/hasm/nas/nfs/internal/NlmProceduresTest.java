@@ -430,7 +430,8 @@ class NlmProceduresTest {
         byte[] bytes = Files.readAllBytes(log);
         bytes[bytes.length - 5] ^= 0x10; // damage the lock's record
         Files.write(log, bytes);
-        server.settings = new NfsSettings(8, 4096, 600_000, 200_000, nlm(1_500));
+        // the grace begins when the volume is served, before the first request: long enough for the checks below
+        server.settings = new NfsSettings(8, 4096, 600_000, 200_000, nlm(3_000));
         server.start();
         connect();
         assertEquals(NlmClient.DENIED_GRACE_PERIOD, two.lock(file, 20, 1, true), "only reclaims in the grace period");
@@ -451,6 +452,50 @@ class NlmProceduresTest {
             }
         });
         assertEquals(NlmClient.DENIED, two.lock(file, 5, 1, true), "the reclaimed lock holds");
+    }
+
+    @Test
+    void aLossIsToldWhenTheVolumeIsServedWithNoRequestFromAnyClient() throws Exception {
+        host = new ClientHost();
+        start();
+        assertEquals(NlmClient.GRANTED, one.lock(file, 0, 10, true));
+        int state = one.smStat();
+        server.server.destroy();
+        damageLockLog();
+        server.start(); // a restart, or the peer's takeover: from here on no client asks anything
+        Fixture.await("SM_NOTIFY to client-1 with no request", WAIT,
+                () -> !host.calls(Nlm4.NSM_PROGRAM, Nlm4.SM_NOTIFY).isEmpty());
+        XdrNlm.StatChange n = new XdrNlm.StatChange(true);
+        n.decode(host.calls(Nlm4.NSM_PROGRAM, Nlm4.SM_NOTIFY).get(0).xdr());
+        assertEquals(state + 2, n.state);
+        assertTrue(server.events.events.stream().anyMatch(e -> e.startsWith("NLM_GRACE_STARTED")),
+                server.events.events.toString());
+    }
+
+    @Test
+    void aVolumeStillBeingAcquiredAtTheStartOfServingIsReadAndToldOnceItIsOwned() throws Exception {
+        host = new ClientHost();
+        start();
+        assertEquals(NlmClient.GRANTED, one.lock(file, 0, 10, true));
+        int state = one.smStat();
+        server.server.destroy();
+        damageLockLog();
+        server.volume.owned.set(false); // the storage module hands the volume out before it has acquired it
+        server.start();
+        assertTrue(host.calls(Nlm4.NSM_PROGRAM, Nlm4.SM_NOTIFY).isEmpty(), "nothing read of a volume not owned");
+        server.volume.owned.set(true);
+        Fixture.await("SM_NOTIFY once the volume is owned", WAIT,
+                () -> !host.calls(Nlm4.NSM_PROGRAM, Nlm4.SM_NOTIFY).isEmpty());
+        XdrNlm.StatChange n = new XdrNlm.StatChange(true);
+        n.decode(host.calls(Nlm4.NSM_PROGRAM, Nlm4.SM_NOTIFY).get(0).xdr());
+        assertEquals(state + 2, n.state);
+    }
+
+    private void damageLockLog() throws java.io.IOException {
+        Path log = server.root.resolve(FileIds.META).resolve(LockStore.FILE);
+        byte[] bytes = Files.readAllBytes(log);
+        bytes[bytes.length - 5] ^= 0x10; // the last lock's record damaged on the disk
+        Files.write(log, bytes);
     }
 
     @Test

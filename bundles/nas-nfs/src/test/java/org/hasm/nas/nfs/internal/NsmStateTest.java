@@ -78,6 +78,50 @@ class NsmStateTest {
     }
 
     @Test
+    void aGraceIsRecordedWithItsRaiseAndReadByTheNextOwnerUntilItIsOver(@TempDir Path dir) throws Exception {
+        NsmState s = new NsmState(dir, 4, 1);
+        NsmState.Grace g = new NsmState.Grace(1_000_045_000L, "the lock state on volume v1 was lost");
+        assertEquals(3, s.raise(List.of("v1", "v2"), g, 1_000_000_000L));
+        NsmState next = new NsmState(dir, 4, 2);
+        assertEquals(g, next.grace("v1"), "a takeover finds the grace with the raise");
+        assertEquals(g, next.grace("v2"));
+        assertNull(next.grace("v3"));
+        assertTrue(next.owed(), "one write: the notices owed and the grace together");
+        next.graceOver("v1", g);
+        NsmState third = new NsmState(dir, 4, 3);
+        assertNull(third.grace("v1"), "its end is durable");
+        assertEquals(g, third.grace("v2"));
+        third.graceOver("v2", new NsmState.Grace(7, "another"));
+        assertEquals(g, new NsmState(dir, 4, 3).grace("v2"), "only the grace it was asked about ends");
+        assertEquals(5, third.raise(List.of("v3"), null, 1_000_045_001L));
+        NsmState fourth = new NsmState(dir, 4, 4);
+        assertNull(fourth.grace("v2"), "over by the next raise: forgotten");
+        assertNull(fourth.grace("v3"), "no grace configured: none recorded");
+        assertTrue(new NsmState.Grace(0, "x".repeat(10_000)).why().length() < 1_000, "a reason is bounded");
+    }
+
+    @Test
+    void aFileWithoutGracesResumesNone(@TempDir Path dir) throws Exception {
+        // as the release before the graces were recorded wrote it: the notified state last
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(body);
+        out.writeLong(1); // epoch
+        out.writeInt(9); // state
+        out.writeInt(0); // no peer
+        out.writeInt(0); // no watch
+        out.writeInt(7); // notified: the notices of 9 owed
+        CRC32 crc = new CRC32();
+        crc.update(body.toByteArray());
+        Files.write(dir.resolve(NsmState.FILE), ByteBuffer.allocate(8 + body.size()).putInt(0x4e534d31)
+                .putInt((int) crc.getValue()).put(body.toByteArray()).array());
+        NsmState s = new NsmState(dir, 4, 2);
+        assertNull(s.damaged());
+        assertNull(s.grace("v1"));
+        assertTrue(s.owed(), "what it did record still reads");
+        assertEquals(7, s.notified());
+    }
+
+    @Test
     void itIsBounded(@TempDir Path dir) throws Exception {
         NsmState s = new NsmState(dir, 2, 1);
         assertTrue(s.addPeer(new NsmState.Peer("a", "1", "x")));
