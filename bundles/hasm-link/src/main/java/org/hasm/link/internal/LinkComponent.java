@@ -27,6 +27,7 @@ import org.hasm.spi.node.Configurations;
 import org.hasm.spi.node.Node;
 import org.hasm.wire.AntiReplay;
 import org.hasm.wire.Keyring;
+import org.hasm.wire.ReplayFloorFile;
 import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.hasm.wire.AntiReplay;
+import org.hasm.wire.ReplayFloorFile;
 
 /**
  * Does the replay floor's file I/O ({@link ReplayFloorFile}) on a thread of its own, {@code

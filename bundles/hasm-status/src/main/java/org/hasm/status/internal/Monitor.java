@@ -35,6 +35,7 @@ import org.hasm.wire.FrameCodec;
 import org.hasm.wire.FrameException;
 import org.hasm.wire.FrameException.Reason;
 import org.hasm.wire.PeerFilter;
+import org.hasm.wire.ReplayFloorFile;
 
 /**
  * The status monitor's core, without OSGi: the patent's client (a sender thread that puts this SCM's

@@ -37,6 +37,7 @@ import org.hasm.spi.node.Node;
 import org.hasm.spi.storage.FenceAgent;
 import org.hasm.wire.AntiReplay;
 import org.hasm.wire.Keyring;
+import org.hasm.wire.ReplayFloorFile;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.service.cm.ConfigurationEvent;

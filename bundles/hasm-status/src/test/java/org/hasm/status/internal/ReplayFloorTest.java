@@ -28,6 +28,7 @@ import org.hasm.wire.AntiReplay.Floor;
 import org.hasm.wire.Frame;
 import org.hasm.wire.FrameException;
 import org.hasm.wire.FrameCodec;
+import org.hasm.wire.ReplayFloorFile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

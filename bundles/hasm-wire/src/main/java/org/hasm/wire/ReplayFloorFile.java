@@ -1,6 +1,7 @@
-package org.hasm.status.internal;
+package org.hasm.wire;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -8,38 +9,43 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
-import org.hasm.wire.AntiReplay;
 
 /**
- * The newest status frame of the peer this SCM's monitor accepted, kept in {@code
- * <data>/status/replay-floor} so that a monitor started after a restart refuses every status frame
- * recorded before it (an old "alive, serving" would hold a takeover up). One floor for every channel:
- * each tick's frame goes out on every channel with the same sequence number, so what one channel
- * accepted is old on all of them. Written by rename, without a force: a crash leaves an older floor
- * (the frames of the last second before it could be taken once more) or, after a power loss, none,
- * never a wrong one; a file that cannot be read counts as none. The format is the link's ({@code
- * data/link/replay-floor}), so that an operator reads both alike.
+ * Where a receiver keeps its {@link AntiReplay.Floor} across restarts: {@code <folder>/replay-floor} (the
+ * link's in {@code <data>/link}, the status monitor's in {@code <data>/status}), so that a receiver started
+ * after a restart refuses every frame recorded before it (a link command carried out once, a status saying
+ * the peer is alive). Written by rename, without a force, by one writer at a time off the receiving path:
+ * a crash leaves an older floor (the frames of the last moments before it could be taken once more) or,
+ * after a power loss, none, never a wrong one; a file that cannot be read is an error naming it, which the
+ * caller reports and counts as none.
  *
  * <pre>
  * peer=scm-b
  * incarnation=1764900000123
  * sequence=48211
  * </pre>
+ *
+ * @since 1.3
  */
-final class ReplayFloorFile {
-    static final String NAME = "replay-floor";
+public final class ReplayFloorFile {
+    /** The file's name in its folder. */
+    public static final String NAME = "replay-floor";
     // A floor is three short lines: anything much longer is not one, and is not read into memory whole.
     private static final long LONGEST = 4096;
     private final Path file;
     private final String peer;
 
-    /** @param folder {@code <data>/status} */
-    ReplayFloorFile(Path folder, String peer) {
+    /**
+     * @param folder the receiver's folder in the SCM's data folder
+     * @param peer the peer's name: a floor kept for another peer is none of this one's
+     */
+    public ReplayFloorFile(Path folder, String peer) {
         this.file = folder.resolve(NAME);
         this.peer = peer;
     }
 
-    Path file() {
+    /** @return the file */
+    public Path file() {
         return file;
     }
 
@@ -47,7 +53,7 @@ final class ReplayFloorFile {
      * @return the floor kept for this peer, or {@code null} if none (no file, another peer's)
      * @throws IOException naming the file if it cannot be read or is not a floor
      */
-    AntiReplay.Floor read() throws IOException {
+    public AntiReplay.Floor read() throws IOException {
         String text;
         try {
             if (Files.size(file) > LONGEST) {
@@ -56,7 +62,7 @@ final class ReplayFloorFile {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             return null;
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             throw new IOException(file + " is not a replay floor (not text)", e);
         }
         Map<String, String> values = new HashMap<>();
@@ -81,8 +87,8 @@ final class ReplayFloorFile {
         }
     }
 
-    /** Replaces the file with {@code floor}; one writer at a time (the monitor's floor keeper). */
-    void write(AntiReplay.Floor floor) throws IOException {
+    /** Replaces the file with {@code floor}; one writer at a time. */
+    public void write(AntiReplay.Floor floor) throws IOException {
         Files.createDirectories(file.getParent());
         Path temp = file.resolveSibling("." + NAME + "." + ProcessHandle.current().pid() + ".tmp");
         Files.writeString(temp, "peer=" + peer + "\nincarnation=" + floor.incarnation() + "\nsequence=" + floor.sequence()
@@ -91,7 +97,7 @@ final class ReplayFloorFile {
     }
 
     /** @return the newer of two floors (either may be {@code null}) */
-    static AntiReplay.Floor newer(AntiReplay.Floor a, AntiReplay.Floor b) {
+    public static AntiReplay.Floor newer(AntiReplay.Floor a, AntiReplay.Floor b) {
         if (a == null || b == null) {
             return a == null ? b : a;
         }

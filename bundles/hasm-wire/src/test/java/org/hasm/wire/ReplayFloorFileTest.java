@@ -1,4 +1,4 @@
-package org.hasm.link.internal;
+package org.hasm.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -22,6 +22,8 @@ class ReplayFloorFileTest {
         assertNull(file.read(), "no file yet");
         file.write(new Floor(1764900000123L, 48211));
         assertEquals(new Floor(1764900000123L, 48211), file.read());
+        assertEquals("peer=scm-b\nincarnation=1764900000123\nsequence=48211\n", Files.readString(file.file()),
+                "three lines, one value each");
         assertNull(new ReplayFloorFile(dir.resolve("link"), "scm-c").read(), "another peer's floor is none of this one's");
         try (var files = Files.list(dir.resolve("link"))) {
             assertEquals(1, files.count(), "no temporary file left");
@@ -33,6 +35,18 @@ class ReplayFloorFileTest {
         ReplayFloorFile file = new ReplayFloorFile(dir, "scm-b");
         Files.writeString(file.file(), "peer=scm-b\nincarnation=x\n");
         IOException e = assertThrows(IOException.class, file::read);
+        assertTrue(e.getMessage().startsWith(file.file() + " is not a replay floor"), e.getMessage());
+
+        Files.write(file.file(), new byte[] {'p', 'e', 'e', 'r', '=', (byte) 0xff, (byte) 0xfe, '\n'});
+        e = assertThrows(IOException.class, file::read);
+        assertTrue(e.getMessage().startsWith(file.file() + " is not a replay floor"), e.getMessage());
+
+        Files.writeString(file.file(), "peer=scm-b\nincarnation=5\nsequence=-1\n");
+        e = assertThrows(IOException.class, file::read);
+        assertTrue(e.getMessage().startsWith(file.file() + " is not a replay floor"), e.getMessage());
+
+        Files.writeString(file.file(), "peer=scm-b\nincarnation=5\nsequence=1\n" + "#".repeat(10_000));
+        e = assertThrows(IOException.class, file::read);
         assertTrue(e.getMessage().startsWith(file.file() + " is not a replay floor"), e.getMessage());
     }
 
