@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -49,7 +50,9 @@ import org.hasm.spi.shared.SharedObjects;
  * <p>Tombstones. A deletion is kept as a tombstone so that a copy the peer still holds does not
  * bring the object back; {@link #prune} removes the tombstones older than the tombstone lifetime,
  * on the SLAVE first and then on the MASTER, so that no SCM gives up a tombstone while its peer may
- * still hold what it deleted. See there for the rule and why it cannot resurrect an object.
+ * still hold what it deleted. See there for the rule and why it cannot resurrect an object. While
+ * the peer is away, a MASTER prunes alone the tombstones of the objects it created and deleted
+ * meanwhile, which the peer never held ({@link #bornAlone(String)}).
  *
  * <p>Threads: the callers' (services), the link's handler threads (the peer's requests), a
  * small pool of named daemon threads ({@code hasm-psom-persist-<scm>}) that persist the MASTER's
@@ -132,6 +135,34 @@ final class Psom {
     private final ReentrantReadWriteLock replication = new ReentrantReadWriteLock();
     // Whether the peer gets this SCM's writes: set when it resynchronises, cleared when it dies.
     private volatile boolean peerReplica;
+    // As MASTER: every name the peer may hold is held here (a live object or a tombstone), or in owed or
+    // strays, or was pruned with the peer's confirmation, since a resynchronisation of the peer with this
+    // SCM went through all its pages. Only then does a name absent here prove that the peer holds no copy
+    // of it. Set by the last page of a resynchronisation (under the replication write lock); cleared by a
+    // boot (volatile objects are gone, a restored store lost some) and whenever this SCM stops being the
+    // MASTER (the peer may then write as MASTER, or this SCM miss the old MASTER's last writes).
+    private volatile boolean peerKnown;
+    // As MASTER: the names created here while the peer was no replica and this SCM knew what it held
+    // (peerKnown), absent here at the time (no object, no tombstone): the peer holds no copy of them, so
+    // their tombstones are pruned alone (see prune). Added under the name's stripe and the replication read
+    // lock; removed when the peer writes the name through this SCM (apply) or the entry goes (removeIf),
+    // all cleared when the peer becomes a replica again (syncPage) or this SCM stops being the MASTER.
+    private final Set<String> bornAlone = ConcurrentHashMap.newKeySet();
+    // As MASTER: the names a resynchronisation page told the SLAVE to give (it holds them, this SCM does
+    // not, or a later copy) or to drop, which it gives instead if it wrote them since its boot: the SLAVE
+    // holds them until it gives them, after the page's answer, so they are never marked bornAlone. Removed
+    // as each arrives (apply), and for a whole page when the next page of the same resynchronisation comes
+    // (the SLAVE gives a page's objects before it asks for the next one); those of a last page stay until
+    // they arrive (a SLAVE that died first still holds them).
+    private final Set<String> owed = ConcurrentHashMap.newKeySet();
+    // The names the page last answered put in owed; under the replication write lock.
+    private List<String> pageOwed = List.of();
+    // As MASTER: the names of changes sent to the peer that this store then failed to keep: the peer may
+    // hold a copy of a name absent here, so they are never marked bornAlone. Removed when the peer writes
+    // or gives the name (apply).
+    private final Set<String> strays = ConcurrentHashMap.newKeySet();
+    // How many tombstones were pruned alone (bornAlone) since this core started.
+    private final AtomicLong prunedAlone = new AtomicLong();
     // Times the peer stopped being a replica (dead, restarted, this SCM alone): a resynchronisation that one
     // interrupted between two pages missed the writes made meanwhile to the names of the pages it had done
     private final AtomicLong replicaLosses = new AtomicLong();
@@ -205,6 +236,7 @@ final class Psom {
         entries.clear();
         deletedAt.clear();
         fromDisk.clear();
+        forgetPeer();
         long now = System.nanoTime();
         for (Entry e : store.load()) {
             entries.put(e.name(), e);
@@ -290,6 +322,16 @@ final class Psom {
         return pruned;
     }
 
+    /** @return whether the object's tombstone, once old enough, is pruned here alone while the peer is away */
+    boolean bornAlone(String name) {
+        return bornAlone.contains(name);
+    }
+
+    /** @return how many tombstones this core pruned alone, without the peer (see {@link #prune}) */
+    long prunedAlone() {
+        return prunedAlone.get();
+    }
+
     List<Grant> locks() {
         return table.all();
     }
@@ -303,6 +345,10 @@ final class Psom {
             // the locks granted by the old MASTER to this SCM's holders stay held; the rest are its own affair
             table.reset(own.values().stream().map(h -> new Grant(h.name(), h.token(), scm, h.holder())).toList());
         }
+        if (was != Mode.MASTER) {
+            // as SLAVE it may have missed the old MASTER's last writes; alone, the peer may have been the MASTER
+            forgetPeer();
+        }
         mode = Mode.MASTER;
         if (degraded) {
             peerGone("FAILOVER");
@@ -312,6 +358,7 @@ final class Psom {
 
     /** This SCM runs as SLAVE: resynchronises with the MASTER before it returns. */
     void slave() throws SharedObjectException {
+        forgetPeer();
         mode = Mode.SLAVE;
         table.reset(List.of());
         try {
@@ -334,9 +381,24 @@ final class Psom {
         if (mode == Mode.SLAVE) {
             table.reset(own.values().stream().map(h -> new Grant(h.name(), h.token(), scm, h.holder())).toList());
         }
+        forgetPeer();
         mode = Mode.ALONE;
         peerReplica = false;
         replicaLosses.incrementAndGet();
+    }
+
+    /**
+     * This SCM no longer knows every name the peer may hold: nothing is pruned alone until the peer has
+     * resynchronised with it as MASTER again. A create that read the flag just before may still mark its
+     * name after the sets are cleared: harmless, as nothing is pruned alone before a resynchronisation page
+     * sets the flag again, and that page clears the marks under the replication write lock, whose read side
+     * such a create holds until it has marked.
+     */
+    private void forgetPeer() {
+        peerKnown = false;
+        bornAlone.clear();
+        owed.clear();
+        strays.clear();
     }
 
     /** The peer is dead, or restarted: it is no replica, and its holders' locks go. */
@@ -481,7 +543,7 @@ final class Psom {
             }
             // above every tombstone pruned here, which the peer may hold a moment longer (see prune)
             commit(new Entry(name, persistence, term, cur == null ? pruned.floor() + 1 : cur.version() + 1, false, null),
-                    0);
+                    0, cur == null);
             return true;
         }
     }
@@ -659,12 +721,16 @@ final class Psom {
                 throw new SharedObjectException(name, Reason.NOT_FOUND, "shared object " + name + " does not exist");
             }
             commit(new Entry(name, cur.persistence(), term, cur.version() + 1, delete, delete ? null : value.clone()),
-                    h.token());
+                    h.token(), false);
         }
     }
 
-    /** Makes the change durable here and, per role, on the peer; called under the object's stripe. */
-    private void commit(Entry e, long token) throws SharedObjectException {
+    /**
+     * Makes the change durable here and, per role, on the peer; called under the object's stripe.
+     *
+     * @param absent the change creates an object whose name this SCM holds nothing of, not even a tombstone
+     */
+    private void commit(Entry e, long token, boolean absent) throws SharedObjectException {
         Halt.at("write-begin");
         if (mode == Mode.SLAVE) {
             replicate(e, token, true);
@@ -690,6 +756,9 @@ final class Psom {
                 }
                 // waited for even when the peer failed: the change must be on disk, or not, before the stripe is let go
                 SharedObjectException stored = awaitLocal(e.name(), local);
+                if (stored != null) {
+                    strays.add(e.name()); // the peer may keep what this store did not: a name absent here proves nothing
+                }
                 if (failed != null) {
                     throw failed;
                 }
@@ -698,11 +767,26 @@ final class Psom {
                 }
             } else {
                 persist(e, "write-");
+                if (absent && mayMarkBornAlone(e.name())) {
+                    bornAlone.add(e.name());
+                }
             }
         } finally {
             replication.readLock().unlock();
         }
         Halt.at("write-replicated");
+    }
+
+    /**
+     * Whether an object created here just now, under a name absent here, is one the peer can hold no copy
+     * of: the peer gets nothing from this SCM while it is no replica (the replication read lock, held by the
+     * caller, keeps a resynchronisation page out until the mark is set, and the page clears it), and gets the
+     * name from nowhere else as long as every name it may hold is known here (peerKnown) and this is none of
+     * those it holds without this SCM (owed, strays).
+     */
+    private boolean mayMarkBornAlone(String name) {
+        return !standalone && mode == Mode.MASTER && !peerReplica && peerKnown && !owed.contains(name)
+                && !strays.contains(name);
     }
 
     /** @return why the local persist failed, or {@code null} once it is done */
@@ -782,18 +866,32 @@ final class Psom {
     /** Applies an entry from the peer if it is later than this SCM's, or, with {@code winsTies}, not earlier. */
     private boolean apply(Entry e, boolean winsTies) throws SharedObjectException {
         synchronized (stripe(e.name())) {
+            // the peer holds a copy of this name, whether or not this one is taken (and even if it is not
+            // stored here): the name's tombstone is pruned with the peer from now on
+            bornAlone.remove(e.name());
             Entry cur = entries.get(e.name());
             if (cur != null) {
                 Meta mine = cur.meta();
                 Meta theirs = e.meta();
                 boolean take = theirs.newerThan(mine) || (winsTies && !mine.newerThan(theirs) && !mine.sameContent(theirs));
                 if (!take) {
+                    held(e.name());
                     return false;
                 }
             }
             persist(e, "replica-");
+            held(e.name());
             return true;
         }
+    }
+
+    /**
+     * The peer's copy of the name is here, or one later than it: the name is no longer one only the peer
+     * holds. Under the name's stripe.
+     */
+    private void held(String name) {
+        owed.remove(name);
+        strays.remove(name);
     }
 
     // ---- the peer's requests ----
@@ -1064,6 +1162,13 @@ final class Psom {
             }
             // from now on every write is sent to the peer too; this page and the next settle the rest
             peerReplica = true;
+            // and nothing here is out of its reach any more: no tombstone is pruned without it
+            bornAlone.clear();
+            if (from != null) {
+                // the SLAVE gave what the previous page asked for before it asked for this one (what it did not
+                // give, it no longer held)
+                pageOwed.forEach(owed::remove);
+            }
             Pruned ours = pruned;
             boolean slaveBehind = theirGeneration >= 0 && theirGeneration < ours.confirmed();
             boolean masterBehind = theirConfirmed > ours.generation();
@@ -1083,6 +1188,11 @@ final class Psom {
                 }
             }
             Resync.Plan plan = Resync.decide(mine, theirs, slaveBehind, masterBehind);
+            // the SLAVE holds these until it gives them, after this answer (see owed)
+            List<String> listed = new ArrayList<>(plan.toMaster());
+            listed.addAll(plan.dropOnSlave());
+            owed.addAll(listed);
+            pageOwed = listed;
             List<String> toSlave = new ArrayList<>(plan.toSlave());
             if (!plan.dropOnMaster().isEmpty()) {
                 List<Meta> stale = plan.dropOnMaster().stream().map(mine::get).toList();
@@ -1123,6 +1233,9 @@ final class Psom {
                 if (theirGeneration >= 0) {
                     fromDisk.clear();
                 }
+                // every name the SLAVE holds has been compared with this SCM's, none of its pages missed a write
+                // (resyncBegan): what it holds that this SCM does not is owed
+                peerKnown = true;
             }
             out.out.writeBoolean(more);
             out.out.writeInt(give.size());
@@ -1172,39 +1285,49 @@ final class Psom {
      * </ul>
      * A round that cannot reach the SLAVE removes nothing here, and the next one tries again.
      *
+     * <p>Alone. While the peer is no replica (away: dead, fenced, upgraded), the MASTER cannot have it drop
+     * its copy first, and keeps its tombstones, except those of the objects born alone ({@link
+     * #bornAlone(String)}): created here while the peer was no replica, under a name this SCM held nothing of, at a
+     * time it knew every name the peer may hold ({@code peerKnown}: it has resynchronised the peer as MASTER
+     * since its boot, and stayed MASTER). The peer holds no copy of such an object and never gets one while
+     * it is marked: this SCM sends it nothing while it is no replica, and the resynchronisation that makes it
+     * one clears the marks first; a write of the peer to the name through this SCM clears the name's mark.
+     * So a resynchronisation can neither bring the object back (no copy of it exists there) nor need its
+     * tombstone (nothing there for it to override), and the tombstone goes without asking the peer and
+     * without a new pruning generation (which guards copies the peer held). A boot forgets the marks, and
+     * marks nothing until the peer resynchronised again: after a restart a name absent here proves nothing
+     * (volatile objects are gone, a create cut by the crash may be on the peer only, a restored store lacks
+     * what it lost), so a deletion made after a boot stays until the peer takes its tombstone. What the
+     * peer itself wrote alone meanwhile (in MONITOR) under the same name, unseen here, is given back at the
+     * resynchronisation as if this SCM had never created the name.
+     *
      * @return how many tombstones were removed here
      */
     int prune() {
         if (mode == Mode.SLAVE && !standalone) {
             return 0; // the MASTER's rounds prune here too: nothing to do, nothing to say
         }
+        boolean withPeer = mayPrune();
+        boolean alone = !withPeer && mayPruneAlone();
         long now = System.nanoTime();
         long lifetime = tombstoneLifetime.toNanos();
         List<Entry> old = new ArrayList<>();
-        int waiting = 0;
+        int kept = 0;
         for (Map.Entry<String, Long> d : deletedAt.entrySet()) {
             Entry e = entries.get(d.getKey());
             if (e != null && e.deleted() && now - d.getValue() >= lifetime) {
-                waiting++;
-                if (old.size() < MAX_PRUNE_PER_ROUND) {
+                // chosen before the cap: tombstones kept for the peer never crowd the born-alone ones out of a round
+                if (!withPeer && !(alone && bornAlone.contains(e.name()))) {
+                    kept++;
+                } else if (old.size() < MAX_PRUNE_PER_ROUND) {
                     old.add(e);
                 }
             }
         }
+        sayKept(kept, alone);
         if (old.isEmpty()) {
-            pruneWaitSaid = false;
             return 0;
         }
-        if (!mayPrune()) {
-            if (!pruneWaitSaid) {
-                pruneWaitSaid = true;
-                log.info("keeps " + waiting + " tombstones older than " + tombstoneLifetime.toMillis() + " ms: they"
-                        + " are pruned with the SLAVE once " + (mode == Mode.MASTER ? "the peer " + peerName
-                                + " is a replica again" : "this SCM is the MASTER with a replica"));
-            }
-            return 0;
-        }
-        pruneWaitSaid = false;
         int done = 0;
         int first = 0;
         while (first < old.size()) {
@@ -1214,7 +1337,7 @@ final class Psom {
                 bytes += metaBytes(old.get(end));
                 end++;
             }
-            int removed = pruneBatch(old.subList(first, end));
+            int removed = alone ? pruneAloneBatch(old.subList(first, end)) : pruneBatch(old.subList(first, end));
             if (removed < 0) {
                 break;
             }
@@ -1223,14 +1346,69 @@ final class Psom {
         }
         if (done > 0) {
             log.info("pruned " + done + " tombstones held over " + tombstoneLifetime.toMillis() + " ms"
-                    + (standalone ? " (standalone)" : ", removed on the SLAVE " + peerName + " first") + "; "
-                    + deletedAt.size() + " tombstones left, pruning generation " + pruned.generation());
+                    + (standalone ? " (standalone)" : alone ? " alone, without the SLAVE " + peerName + ": their"
+                            + " objects were created and deleted here while it was away, it never held them ("
+                            + prunedAlone.get() + " pruned alone since " + scm + " started)"
+                            : ", removed on the SLAVE " + peerName + " first")
+                    + "; " + deletedAt.size() + " tombstones left, pruning generation " + pruned.generation());
         }
         return done;
     }
 
+    /** Says once, until none is kept, that tombstones old enough wait for the peer. */
+    private void sayKept(int kept, boolean alone) {
+        if (kept == 0) {
+            pruneWaitSaid = false;
+            return;
+        }
+        if (pruneWaitSaid) {
+            return;
+        }
+        pruneWaitSaid = true;
+        log.info("keeps " + kept + " tombstones older than " + tombstoneLifetime.toMillis() + " ms: they"
+                + " are pruned with the SLAVE once " + (mode == Mode.MASTER ? "the peer " + peerName
+                        + " is a replica again" : "this SCM is the MASTER with a replica")
+                + (mode != Mode.MASTER || standalone ? "" : alone ? " (its copies may need them; those of objects"
+                        + " created and deleted here while it is away are pruned alone)" : " (none is pruned alone"
+                        + " before the peer has resynchronised with " + scm + " as MASTER since its boot)"));
+    }
+
     private boolean mayPrune() {
         return standalone ? mode != Mode.NONE : mode == Mode.MASTER && peerReplica;
+    }
+
+    /** peerKnown too: a mark set by a create that overlapped a change of role counts only once it is set again. */
+    private boolean mayPruneAlone() {
+        return !standalone && mode == Mode.MASTER && !peerReplica && peerKnown;
+    }
+
+    /**
+     * Removes the tombstones of the batch still born alone, without the peer (see {@link #prune}).
+     *
+     * @return how many were removed, -1 if none could be
+     */
+    private int pruneAloneBatch(List<Entry> batch) {
+        List<Meta> metas = batch.stream().map(Entry::meta).toList();
+        // held against a resynchronisation page, which makes the peer a replica and clears the marks
+        replication.readLock().lock();
+        try {
+            if (!mayPruneAlone()) {
+                return -1;
+            }
+            int removed = removeIf(metas, (cur, m) -> cur.deleted() && cur.meta().equals(m) && bornAlone.contains(m.name()))
+                    .size();
+            prunedAlone.addAndGet(removed);
+            pruneFailSaid = false;
+            return removed;
+        } catch (IOException e) {
+            if (!pruneFailSaid) {
+                pruneFailSaid = true;
+                log.warn("tombstones not pruned alone on " + scm + ": " + e.getMessage() + "; tried again in the next round");
+            }
+            return -1;
+        } finally {
+            replication.readLock().unlock();
+        }
     }
 
     private static int metaBytes(Entry e) {
@@ -1329,6 +1507,7 @@ final class Psom {
                 entries.remove(m.name());
                 deletedAt.remove(m.name());
                 fromDisk.remove(m.name());
+                bornAlone.remove(m.name()); // absent now: a new object under the name is judged when created
                 gone.add(m.name());
             }
         }
