@@ -58,6 +58,8 @@ final class LockStore implements AutoCloseable {
     private final String lost;
     private FileChannel log;
     private int records;
+    // the damaged log was moved aside by a try of setAside() whose new log then failed: a later try only begins it
+    private boolean movedAside;
 
     /**
      * Reads the log of the folder (creating it the first time).
@@ -129,14 +131,24 @@ final class LockStore implements AutoCloseable {
      * makes clients reclaim), sets the damaged log aside as {@code locks.log.damaged} and begins a new, empty
      * one; the store takes changes only from then on. Until then the damaged log stays where it is, so that an
      * SCM that dies in between (or the peer that takes the volume over) finds the loss again and reports it,
-     * never a clean log that hides it.
+     * never a clean log that hides it. May be tried again after it failed (the volume read-only for a while):
+     * what the failed try did is not done twice.
      */
     void setAside() throws IOException {
-        if (lost == null || log != null) {
+        if (!setAsidePending()) {
             return;
         }
-        Files.move(file, file.resolveSibling(FILE + ".damaged"), StandardCopyOption.REPLACE_EXISTING);
+        if (!movedAside) {
+            Files.move(file, file.resolveSibling(FILE + ".damaged"), StandardCopyOption.REPLACE_EXISTING);
+            // moving again would find no log, or put the new one, cut short, over the damaged one
+            movedAside = true;
+        }
         begin(0); // forces the new log, then the folder: the rename with it
+    }
+
+    /** @return whether the state was lost and the damaged log not set aside yet: nothing can be recorded now */
+    boolean setAsidePending() {
+        return lost != null && log == null;
     }
 
     private static final class Damaged extends IOException {

@@ -33,6 +33,11 @@ import org.hasm.spi.storage.Volume;
  * its lock and gets it then). What needs no request (that reading, the retries of SM_NOTIFY, the end of a
  * grace period) runs on its {@code hasm-nlm-<personality>-state} thread.
  *
+ * <p>A loss is told once per reading: once the raise is durable the volume's state is kept, even while its damaged
+ * log cannot be set aside yet (the volume read-only for a while); then only the setting aside is tried again, on the
+ * state thread, and nothing is granted on the volume, for nothing could be recorded on it. Only a new ownership
+ * epoch reads the log again, and finds the loss again.
+ *
  * <p>Thread safety: every field but {@code callbacks}, {@code timer}, {@code closed} and the state thread's
  * own ({@code openRetryMs}, {@code openRetry}, {@code openProblem}) is guarded by this object; requests of every
  * worker thread call in, each change runs under the lock from table to disk.
@@ -49,7 +54,10 @@ final class Locks implements AutoCloseable {
     private static final long OPEN_RETRY_FIRST_MS = 250;
     private static final long OPEN_RETRY_MAX_MS = 10_000;
 
-    /** Why a request gets no reply: the volume is no longer this SCM's to answer for. */
+    /**
+     * Why a request gets no reply: the volume is no longer this SCM's to answer for, or what it asks cannot be
+     * recorded now and no answer would do (a reclaim on a volume whose damaged log is not set aside yet).
+     */
     static class Dropped extends Exception {
         private static final long serialVersionUID = 1L;
 
@@ -91,6 +99,8 @@ final class Locks implements AutoCloseable {
         // while only reclaims are admitted: when it ends here (0: no grace), and the durable record it came from
         long graceUntilNanos;
         NsmState.Grace grace;
+        // why the last try to set the damaged log aside failed (warned once per reason), null if none failed
+        String setAsideFailure;
 
         VolumeLocks(VolumeState volume, long epoch, LockStore store) {
             this.volume = volume;
@@ -100,6 +110,11 @@ final class Locks implements AutoCloseable {
 
         boolean inGrace() {
             return graceUntilNanos != 0 && System.nanoTime() - graceUntilNanos < 0;
+        }
+
+        /** @return whether the loss was told but the damaged log is still in place: nothing can be recorded now */
+        boolean pending() {
+            return store.setAsidePending();
         }
     }
 
@@ -119,6 +134,8 @@ final class Locks implements AutoCloseable {
     private long openRetryMs = OPEN_RETRY_FIRST_MS;
     private ScheduledFuture<?> openRetry;
     private String openProblem;
+    // while the state thread reads the volumes served (a loss found then needs no other retry started)
+    private boolean reading;
     private final Map<String, VolumeLocks> volumes = new HashMap<>();
     // granted to a waiting client whose GRANTED callback has not been answered yet: a CANCEL then releases it
     private final List<Waiter> unconfirmed = new ArrayList<>();
@@ -195,17 +212,28 @@ final class Locks implements AutoCloseable {
             if (closed) {
                 return;
             }
-            for (VolumeState v : all) {
-                if (v.current() == null) {
-                    // being acquired (or its lease lapsed a moment): read once it is owned; another SCM's: never
-                    waiting |= v.pending();
-                    continue;
+            reading = true;
+            try {
+                for (VolumeState v : all) {
+                    if (v.current() == null) {
+                        // being acquired (or its lease lapsed a moment): read once it is owned; another SCM's: never
+                        waiting |= v.pending();
+                        continue;
+                    }
+                    try {
+                        VolumeLocks known = volumes.get(v.name());
+                        VolumeLocks vl = open(v);
+                        if (vl == known) {
+                            setAside(vl); // a loss told before: only its damaged log is still to go, if that
+                        }
+                        // its failure is warned of by setAside, once per reason
+                        waiting |= vl.pending();
+                    } catch (IOException | RuntimeException e) {
+                        problems.add("volume " + v.name() + ": " + e.getMessage());
+                    }
                 }
-                try {
-                    open(v);
-                } catch (IOException | RuntimeException e) {
-                    problems.add("volume " + v.name() + ": " + e.getMessage());
-                }
+            } finally {
+                reading = false;
             }
         }
         String problem = problems.isEmpty() ? null : String.join("; ", problems);
@@ -258,16 +286,66 @@ final class Locks implements AutoCloseable {
             // raise fails) whoever reads the volume next finds the loss again, and nothing is served from it
             try {
                 lost(List.of(vl), "the lock state on volume " + v.name() + " was lost (" + store.lost() + ")", n);
-                store.setAside();
             } catch (IOException | RuntimeException e) {
                 store.close();
                 throw e;
             }
-        } else {
-            resumeGrace(vl, n);
+            // told, durably: kept from here on for this epoch even if the log cannot be set aside now, so that
+            // neither a retry nor a request reads it again and raises, and tells every client, again
+            volumes.put(v.name(), vl);
+            if (!setAside(vl) && !reading) {
+                serve(); // found by a request: the state thread tries again, less and less often
+            }
+            return vl;
         }
+        resumeGrace(vl, n);
         volumes.put(v.name(), vl);
         return vl;
+    }
+
+    /**
+     * Sets the damaged log of a volume whose loss was told aside, if it is still in place: from then on its locks
+     * are recorded, and served. A failure is warned of once per reason; the caller tries again later.
+     *
+     * @return whether nothing is left to set aside
+     */
+    private boolean setAside(VolumeLocks vl) {
+        if (!vl.pending()) {
+            return true;
+        }
+        try {
+            vl.store.setAside();
+        } catch (IOException | RuntimeException e) {
+            String why = e.toString();
+            if (!why.equals(vl.setAsideFailure)) {
+                events.warn("personality " + personality + ": volume " + vl.volume.name() + ": its damaged lock log "
+                        + "could not be set aside (" + why + "); the loss was told and is not told again, but nothing"
+                        + " is granted on the volume, for nothing could be recorded, until it is; tried again");
+            }
+            vl.setAsideFailure = why;
+            return false;
+        }
+        if (vl.setAsideFailure != null) {
+            events.info("personality " + personality + ": volume " + vl.volume.name() + ": its damaged lock log is "
+                    + "set aside now: its locks are recorded and served again");
+            vl.setAsideFailure = null;
+        }
+        return true;
+    }
+
+    /**
+     * The answer to a LOCK or SHARE the grace admits on a volume whose damaged log is still in place: nothing can be
+     * recorded there, so nothing is granted. A reclaim gets no reply, so the client sends it again and has its lock
+     * once the log is set aside: answered NLM4_DENIED_GRACE_PERIOD, clients give a reclaim up as refused (Linux's
+     * lockd does), and NLM4_DENIED loses it for good. Any other request is told to ask again
+     * (NLM4_DENIED_GRACE_PERIOD), as while the fence is refused for a moment.
+     */
+    private static int notRecordable(VolumeLocks vl, boolean reclaim) throws Dropped {
+        if (reclaim) {
+            throw new Dropped("volume " + vl.volume.name() + ": its damaged lock log is not set aside yet: the reclaim"
+                    + " could not be recorded");
+        }
+        return Nlm4.DENIED_GRACE_PERIOD;
     }
 
     /**
@@ -307,12 +385,15 @@ final class Locks implements AutoCloseable {
 
     /** On the state thread: the grace period {@code g} of the volume has run out; reported, and forgotten durably. */
     private void graceOver(VolumeLocks vl, NsmState.Grace g) {
+        String then;
         synchronized (this) {
             if (closed || vl.grace != g || volumes.get(vl.volume.name()) != vl) {
                 return; // ended otherwise: a newer grace, the volume read again or given up
             }
             vl.graceUntilNanos = 0;
             vl.grace = null;
+            then = vl.pending() ? "locks admitted again once its damaged lock log is set aside"
+                    : "every lock admitted again";
             Volume owned = home.current();
             if (nsm != null && owned != null && owned.epoch() == nsmEpoch) {
                 try {
@@ -324,8 +405,7 @@ final class Locks implements AutoCloseable {
                 }
             }
         }
-        events.info("personality " + personality + ": volume " + vl.volume.name() + ": the grace period ended: every "
-                + "lock admitted again");
+        events.info("personality " + personality + ": volume " + vl.volume.name() + ": the grace period ended: " + then);
         events.publish("NLM_GRACE_ENDED", Map.of("personality", personality, "volume", vl.volume.name(),
                 "reason", g.why()));
     }
@@ -471,6 +551,11 @@ final class Locks implements AutoCloseable {
      */
     private void commit(VolumeLocks vl, Volume owned) throws IOException, Dropped {
         vl.store.force();
+        prove(vl, owned);
+    }
+
+    /** Proves the volume is still this SCM's, as {@link #commit} does, for an answer that changed nothing. */
+    private void prove(VolumeLocks vl, Volume owned) throws Dropped {
         try {
             owned.fence();
         } catch (FencedException e) {
@@ -489,8 +574,8 @@ final class Locks implements AutoCloseable {
     /** TEST: {@code null} if the lock could be granted, else the lock in the way (a grace period answers as a status). */
     synchronized Object test(Place p, LockTable.Owner o, boolean exclusive, long start, long last) throws IOException {
         VolumeLocks vl = open(p.volume());
-        if (vl.inGrace()) {
-            return Nlm4.DENIED_GRACE_PERIOD;
+        if (vl.inGrace() || vl.pending()) {
+            return Nlm4.DENIED_GRACE_PERIOD; // a lock could not be granted now whatever the answer: ask again
         }
         return vl.store.table().conflict(p.file(), o, exclusive, start, last);
     }
@@ -506,6 +591,9 @@ final class Locks implements AutoCloseable {
         VolumeLocks vl = open(p.volume());
         if (vl.inGrace() && !a.reclaim) {
             return Nlm4.DENIED_GRACE_PERIOD;
+        }
+        if (vl.pending()) {
+            return notRecordable(vl, a.reclaim);
         }
         LockTable.Owner o = a.lock.owner();
         long start = a.lock.offset;
@@ -542,6 +630,9 @@ final class Locks implements AutoCloseable {
     /** CANCEL: forgets a blocked request; one already granted but not yet confirmed is released. */
     synchronized int cancel(Place p, XdrNlm.CancelArgs a) throws IOException, Dropped {
         VolumeLocks vl = open(p.volume());
+        if (vl.pending()) {
+            return Nlm4.DENIED; // nothing waits there: what waited went with the loss, and nothing was taken since
+        }
         LockTable.Owner o = a.lock.owner();
         long start = a.lock.offset;
         long last = LockTable.end(a.lock.offset, a.lock.length);
@@ -563,6 +654,11 @@ final class Locks implements AutoCloseable {
 
     synchronized int unlock(Place p, XdrNlm.Lock l) throws IOException, Dropped {
         VolumeLocks vl = open(p.volume());
+        if (vl.pending()) {
+            // the lock went with the damaged log, and none was taken since: nothing to record, only to prove
+            prove(vl, p.owned());
+            return Nlm4.GRANTED_OK;
+        }
         LockTable.Owner o = l.owner();
         long start = l.offset;
         long last = LockTable.end(l.offset, l.length);
@@ -651,6 +747,9 @@ final class Locks implements AutoCloseable {
         if (vl.inGrace() && !a.reclaim) {
             return Nlm4.DENIED_GRACE_PERIOD;
         }
+        if (vl.pending()) {
+            return notRecordable(vl, a.reclaim);
+        }
         if (vl.store.table().size() >= settings.lockEntries()) {
             return Nlm4.DENIED_NOLOCKS;
         }
@@ -663,6 +762,10 @@ final class Locks implements AutoCloseable {
 
     synchronized int unshare(Place p, XdrNlm.ShareArgs a) throws IOException, Dropped {
         VolumeLocks vl = open(p.volume());
+        if (vl.pending()) {
+            prove(vl, p.owned()); // as unlock: the reservation went with the damaged log
+            return Nlm4.GRANTED_OK;
+        }
         vl.store.unshare(p.file(), a.callerName, a.oh);
         commit(vl, p.owned());
         return Nlm4.GRANTED_OK;
@@ -679,6 +782,9 @@ final class Locks implements AutoCloseable {
                 continue;
             }
             VolumeLocks vl = open(v);
+            if (vl.pending()) {
+                continue; // nothing of anyone's is there: it went with the damaged log, and nothing was taken since
+            }
             vl.waiters.removeIf(w -> w.owner().callerName().equals(callerName));
             Set<Long> files = vl.store.freeAll(callerName);
             for (long f : files) {
@@ -744,6 +850,9 @@ final class Locks implements AutoCloseable {
                     continue; // its locks stay, and whoever owns it now finds the notices owed
                 }
                 cleared.add(vl); // before the clear: one that fails may have emptied the table already
+                if (vl.pending()) {
+                    continue; // empty since its loss, and its new log is begun empty
+                }
                 vl.store.clear();
                 commit(vl, now);
             }

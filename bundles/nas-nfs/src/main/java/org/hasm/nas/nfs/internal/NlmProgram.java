@@ -14,8 +14,8 @@ import org.dcache.oncrpc4j.rpc.RpcDispatchable;
  * forged or of another export is NLM4_STALE_FH; a client the export's rules refuse is NLM4_FAILED; a
  * volume this SCM does not own now is NLM4_DENIED_GRACE_PERIOD (the client asks again, of whoever serves
  * it then), and so is a change whose fence is refused while this SCM's ownership has not ended (its lease
- * lapsed for a moment); a change whose fence finds the volume lost gets no reply. The locks themselves
- * are {@link Locks}'.
+ * lapsed for a moment); a change whose fence finds the volume lost gets no reply, and so does a reclaim that
+ * cannot be recorded yet (see {@link Locks}). The locks themselves are {@link Locks}'.
  */
 final class NlmProgram implements RpcDispatchable {
     private final NfsProgram nfs;

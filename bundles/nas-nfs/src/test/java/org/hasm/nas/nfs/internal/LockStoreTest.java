@@ -2,6 +2,7 @@ package org.hasm.nas.nfs.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -124,6 +125,29 @@ class LockStoreTest {
         assertArrayEquals(damaged, Files.readAllBytes(dir.resolve(LockStore.FILE + ".damaged")), "set aside as it was");
         try (LockStore s = new LockStore(dir, 1)) {
             assertNull(s.lost(), "the new log reads");
+            assertTrue(s.table().describe().startsWith("L 1 q/1/"), s.table().describe());
+        }
+    }
+
+    @Test
+    void aSetAsideThatFailedIsTriedAgainAndKeepsTheDamagedLog(@TempDir Path dir) throws Exception {
+        byte[] damaged = damage(dir, write(dir));
+        Path aside = dir.resolve(LockStore.FILE + ".damaged");
+        Files.createDirectories(aside.resolve("in-the-way")); // the rename fails, as on a volume mounted read-only
+        try (LockStore s = new LockStore(dir, 1)) {
+            assertThrows(java.io.IOException.class, s::setAside);
+            assertTrue(s.setAsidePending(), "still in place: nothing can be recorded");
+            assertArrayEquals(damaged, Files.readAllBytes(dir.resolve(LockStore.FILE)));
+            assertThrows(java.io.IOException.class, s::force);
+            Fixture.deleteTree(aside);
+            s.setAside();
+            assertFalse(s.setAsidePending());
+            assertNull(s.lock(1, owner("q", 1), true, 0, 0));
+            s.force();
+        }
+        assertArrayEquals(damaged, Files.readAllBytes(aside), "set aside as it was");
+        try (LockStore s = new LockStore(dir, 1)) {
+            assertNull(s.lost());
             assertTrue(s.table().describe().startsWith("L 1 q/1/"), s.table().describe());
         }
     }

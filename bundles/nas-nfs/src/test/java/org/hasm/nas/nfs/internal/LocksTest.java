@@ -1,6 +1,7 @@
 package org.hasm.nas.nfs.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -372,6 +374,138 @@ class LocksTest {
             assertEquals(List.of(), host.calls(Nlm4.NSM_PROGRAM, Nlm4.SM_NOTIFY), "no client told anything");
         }
         assertTrue(events.events.stream().noneMatch(e -> e.startsWith("NLM_")), events.events.toString());
+    }
+
+    @Test
+    void aLossWhoseDamagedLogCannotBeSetAsideIsToldOnceAndItsVolumeServedOnceItIs(@TempDir Path dir)
+            throws Exception {
+        Fixture.RecordingEvents events = new Fixture.RecordingEvents();
+        Fixture.TestVolumes volumes = new Fixture.TestVolumes();
+        Fixture.TestVolume home = volume(volumes, dir, "v1");
+        Fixture.TestVolume other = volume(volumes, dir, "v2");
+        // the state thread's tries of v2, counted by its looking the volume up (no request runs meanwhile)
+        AtomicInteger tries = new AtomicInteger();
+        Volumes counting = name -> {
+            if (name.equals("v2") && Thread.currentThread().getName().equals("hasm-nlm-A-state")) {
+                tries.incrementAndGet();
+            }
+            return volumes.volume(name);
+        };
+        try (ClientHost host = new ClientHost()) {
+            NlmSettings settings = new NlmSettings(100_000, 60_000, 5_000, host.port);
+            int state;
+            try (VolumeState v1 = new VolumeState(volumes, "v1", home.root, NfsSettings.DEFAULTS, events);
+                    VolumeState v2 = new VolumeState(volumes, "v2", other.root, NfsSettings.DEFAULTS, events);
+                    Locks locks = new Locks("A", v1, List.of(v1, v2), settings, events, PEERS)) {
+                assertEquals(Nlm4.GRANTED_OK, lockFrom(locks, new Locks.Place(v1, v1.current(), 42), args(1)));
+                assertEquals(Nlm4.GRANTED_OK, lockFrom(locks, new Locks.Place(v2, v2.current(), 7), args(2)));
+                state = locks.state();
+            }
+            damage(other);
+            // v2 can no longer be renamed on (remounted read-only, say) while v1 stays writable: here a folder
+            // that is not empty stands where the damaged log would go, so that every rename fails
+            Path meta = other.root.resolve(FileIds.META);
+            Path aside = meta.resolve(LockStore.FILE + ".damaged");
+            Files.createDirectories(aside.resolve("in-the-way"));
+            home.epoch.incrementAndGet(); // the peer takes the personality over
+            other.epoch.incrementAndGet();
+            try (VolumeState v1 = new VolumeState(counting, "v1", home.root, NfsSettings.DEFAULTS, events);
+                    VolumeState v2 = new VolumeState(counting, "v2", other.root, NfsSettings.DEFAULTS, events);
+                    Locks locks = new Locks("A", v1, List.of(v1, v2), settings, events, PEERS)) {
+                locks.serve();
+                Fixture.await("the loss told", WAIT, () -> host.calls(Nlm4.NSM_PROGRAM, Nlm4.SM_NOTIFY).size() >= 2);
+                int seen = tries.get();
+                // three more tries (each looks v2 up twice): 250, 500 and 1,000 ms apart
+                Fixture.await("three more tries of v2", Duration.ofSeconds(30), () -> tries.get() >= seen + 6);
+                assertEquals(state + 2, locks.state(), "raised once for the loss, not again at each try");
+
+                Locks.Place there = new Locks.Place(v2, v2.current(), 7);
+                assertEquals(Nlm4.DENIED_GRACE_PERIOD, lockFrom(locks, there, args(3)), "a new lock: the grace");
+                XdrNlm.LockArgs reclaim = args(2);
+                reclaim.reclaim = true;
+                assertThrows(Locks.Dropped.class, () -> lockFrom(locks, there, reclaim),
+                        "a reclaim that cannot be recorded yet gets no reply: the client sends it again");
+                assertEquals(Nlm4.GRANTED_OK, locks.unlock(there, args(2).lock), "an unlock: it went with the log");
+                assertEquals(state + 2, locks.state(), "nor raised at a request");
+                XdrNlm.LockArgs conflicting = args(3);
+                conflicting.lock.offset = args(1).lock.offset;
+                assertEquals(Nlm4.DENIED, lockFrom(locks, new Locks.Place(v1, v1.current(), 42), conflicting),
+                        "v1's state was not lost: host-1's lock holds, and v1 has no grace");
+
+                Fixture.deleteTree(aside); // v2 writable again
+                Fixture.await("the damaged log set aside", Duration.ofSeconds(30), () -> {
+                    synchronized (events.infos) {
+                        return events.infos.stream().anyMatch(i -> i.contains("damaged lock log is set aside now"));
+                    }
+                });
+                assertEquals(Nlm4.GRANTED_OK, lockFrom(locks, there, reclaim), "host-2 reclaims its lock");
+                assertEquals(Nlm4.DENIED_GRACE_PERIOD, lockFrom(locks, there, args(3)), "the grace goes on");
+                assertEquals(state + 2, locks.state());
+                // queued behind every notice the tries could have queued: once it has arrived, they would have too
+                locks.callback("a marker", TestServer.ADDRESS, 0x20000001, 1, 7, new XdrNlm.Status());
+                Fixture.await("the marker call", WAIT, () -> !host.calls(0x20000001, 7).isEmpty());
+            }
+            assertEquals(2, host.calls(Nlm4.NSM_PROGRAM, Nlm4.SM_NOTIFY).size(), "each of the two hosts told once");
+            assertTrue(Files.isRegularFile(aside), "the damaged log kept aside");
+            try (LockStore read = new LockStore(meta, other.epoch.get())) {
+                assertEquals(null, read.lost(), "the new log reads");
+                assertTrue(read.table().describe().contains("host-2"), read.table().describe());
+            }
+        }
+        assertEquals(1, events.events.stream().filter(e -> e.startsWith("NLM_STATE_LOST ")).count(),
+                events.events.toString());
+        assertEquals(1, events.warnings.stream().filter(w -> w.contains("could not be set aside")).count(),
+                events.warnings.toString());
+    }
+
+    @Test
+    void aRequestOnAVolumeWhoseDamagedLogIsNotSetAsideYetRaisesNothingMoreAndANewOwnerReadsItAgain(@TempDir Path dir)
+            throws Exception {
+        Fixture.RecordingEvents events = new Fixture.RecordingEvents();
+        Fixture.TestVolumes volumes = new Fixture.TestVolumes();
+        Fixture.TestVolume home = volume(volumes, dir, "v1");
+        Fixture.TestVolume other = volume(volumes, dir, "v2");
+        // no grace period: what a request gets on v2 comes of its log not being set aside, not of a grace
+        NlmSettings settings = new NlmSettings(100_000, 0, 1_000, Fixture.freePort());
+        int state;
+        try (VolumeState v1 = new VolumeState(volumes, "v1", home.root, NfsSettings.DEFAULTS, events);
+                VolumeState v2 = new VolumeState(volumes, "v2", other.root, NfsSettings.DEFAULTS, events);
+                Locks locks = new Locks("A", v1, List.of(v1, v2), settings, events, PEERS)) {
+            assertEquals(Nlm4.GRANTED_OK, lockFrom(locks, new Locks.Place(v2, v2.current(), 7), args(1)));
+            state = locks.state();
+        }
+        damage(other);
+        Path aside = other.root.resolve(FileIds.META).resolve(LockStore.FILE + ".damaged");
+        Files.createDirectories(aside.resolve("in-the-way"));
+        try (VolumeState v1 = new VolumeState(volumes, "v1", home.root, NfsSettings.DEFAULTS, events);
+                VolumeState v2 = new VolumeState(volumes, "v2", other.root, NfsSettings.DEFAULTS, events);
+                Locks locks = new Locks("A", v1, List.of(v1, v2), settings, events, PEERS)) {
+            Locks.Place there = new Locks.Place(v2, v2.current(), 7);
+            // a lock request comes first, finds the loss and tells it; the log cannot be set aside
+            assertEquals(Nlm4.DENIED_GRACE_PERIOD, lockFrom(locks, there, args(3)),
+                    "nothing is granted that cannot be kept");
+            assertEquals(state + 2, locks.state());
+            assertEquals(Nlm4.DENIED_GRACE_PERIOD, lockFrom(locks, there, args(3)), "asked again: the same answer");
+            assertEquals(Nlm4.DENIED_GRACE_PERIOD, locks.test(there, args(3).lock.owner(), true, 0, 0));
+            locks.freeAll("host-1", List.of(v1, v2)); // a client's SM_NOTIFY: nothing of it is on v2 any more
+            assertEquals(state + 2, locks.state(), "the same loss is not told again");
+
+            // v2 changed hands and came back (a failback): a new reading, which finds the loss and tells it again
+            other.epoch.incrementAndGet();
+            assertEquals(Nlm4.DENIED_GRACE_PERIOD, lockFrom(locks, new Locks.Place(v2, v2.current(), 7), args(3)));
+            assertEquals(state + 4, locks.state());
+
+            Fixture.deleteTree(aside); // v2 writable again: the state thread, started by the request, sets it aside
+            Fixture.await("the damaged log set aside", Duration.ofSeconds(30), () -> {
+                synchronized (events.infos) {
+                    return events.infos.stream().anyMatch(i -> i.contains("damaged lock log is set aside now"));
+                }
+            });
+            assertEquals(Nlm4.GRANTED_OK, lockFrom(locks, new Locks.Place(v2, v2.current(), 7), args(3)));
+            assertEquals(state + 4, locks.state());
+        }
+        assertEquals(2, events.events.stream().filter(e -> e.startsWith("NLM_STATE_LOST ")).count(),
+                events.events.toString());
     }
 
     /** @return the one event of that name */
