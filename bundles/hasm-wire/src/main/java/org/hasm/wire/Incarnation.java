@@ -60,6 +60,23 @@ public final class Incarnation {
         }
     }
 
+    /**
+     * The sequence a sender of frames starts after (its first frame takes the next number): above every
+     * number an earlier sender of the same purpose used in this incarnation. The incarnation is drawn once
+     * per boot of the node, but a status monitor or a link can be started again within it (its bundle
+     * updated in place by a rolling upgrade): starting again from 0, its frames would be refused by the
+     * peer's replay window, and by the floor the peer keeps across its own restarts, until the new count
+     * passed the old one (at a status frame per 50 ms, days), the SCM silent to its peer meanwhile. Taken
+     * from this JVM's monotonic clock in microseconds (a new incarnation is drawn in every new process):
+     * an earlier sender stays below as long as it sent fewer than one frame per microsecond of its life.
+     *
+     * @return a number from 0 up, growing with time within this JVM (0 where the clock reads negative)
+     * @since 1.3
+     */
+    public static long firstSequence() {
+        return Math.max(0, System.nanoTime() / 1000);
+    }
+
     private static FileLock lock(FileChannel ch, Path lockFile) throws IOException {
         for (int i = 0; i < LOCK_ATTEMPTS; i++) {
             try {

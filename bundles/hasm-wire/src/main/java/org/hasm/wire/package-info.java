@@ -5,7 +5,8 @@
  * import it and ask the node's {@link org.hasm.wire.Keyring} for a codec of their own purpose.
  *
  * <p>1.3.0: {@link org.hasm.wire.ReplayFloorFile}, where the link and the status monitor keep the newest
- * frame they accepted across restarts.
+ * frame they accepted across restarts; {@link org.hasm.wire.Incarnation#firstSequence()}, where a sender
+ * started again within one incarnation begins numbering.
  */
 @Version("1.3.0")
 package org.hasm.wire;

@@ -33,6 +33,20 @@ class IncarnationTest {
     }
 
     @Test
+    void aSenderStartedLaterStartsAboveWhatAnEarlierOneSentAtAFramePerMicrosecond() {
+        long first = Incarnation.firstSequence();
+        assertTrue(first >= 0);
+        long start = System.nanoTime();
+        long work = 0;
+        for (int i = 0; i < 100_000; i++) {
+            work += Long.hashCode(work ^ i); // a sender's life, however short
+        }
+        // what an earlier sender reached, numbering a frame per microsecond of its life
+        long sent = first + (System.nanoTime() - start) / 1000 + (work == 42 ? 1 : 0);
+        assertTrue(Incarnation.firstSequence() >= sent, "a later sender starts at or above the earlier one's count");
+    }
+
+    @Test
     void concurrentDrawsAreDistinct() throws Exception {
         Path file = dir.resolve("incarnation");
         ExecutorService pool = Executors.newFixedThreadPool(4);

@@ -33,6 +33,7 @@ import org.hasm.wire.Frame;
 import org.hasm.wire.FrameCodec;
 import org.hasm.wire.FrameException;
 import org.hasm.wire.FrameException.Reason;
+import org.hasm.wire.Incarnation;
 import org.hasm.wire.PeerFilter;
 
 /**
@@ -98,8 +99,10 @@ final class Link {
     private final Log log;
     private final Connections connections;
     private final List<Route> routes = new ArrayList<>();
-    private final AtomicLong sequence = new AtomicLong();
-    private final AtomicLong requestIds = new AtomicLong();
+    // above what an earlier link of this incarnation sent (a link bundle updated in place starts again)
+    private final AtomicLong sequence = new AtomicLong(Incarnation.firstSequence());
+    // above the ids an earlier link of this incarnation used: the peer answers an id it has seen from its cache
+    private final AtomicLong requestIds = new AtomicLong(Incarnation.firstSequence());
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();

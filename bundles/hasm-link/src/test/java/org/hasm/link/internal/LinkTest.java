@@ -204,6 +204,26 @@ class LinkTest {
     }
 
     @Test
+    void aLinkStartedAgainInTheSameIncarnationIsHeardByThePeersRunningLink() throws IOException {
+        // a link bundle updated in place: a new link, the node's incarnation unchanged, the peer's link running on
+        handlersB.put("echo", p -> p);
+        handlersA.put("echo", p -> p);
+        Link a = start(true, false);
+        Link b = start(false, false);
+        for (int i = 0; i < 20; i++) {
+            assertArrayEquals(utf8("x" + i), b.request("echo", utf8("x" + i), TIMEOUT));
+        }
+        b.close();
+        links.remove(b);
+        Link b2 = start(false, false);
+        // numbered from 1 again, its frames were below A's window (refused until its count passed B's old one),
+        // and its requests' ids were those A had answered (A gave back its cached answer to the old request 1)
+        assertArrayEquals(utf8("again"), b2.request("echo", utf8("again"), TIMEOUT));
+        assertArrayEquals(utf8("back"), a.request("echo", utf8("back"), TIMEOUT));
+        assertEquals(0, channel(a, "link").rejected() + channel(a, "host").rejected(), "no frame of the new link refused");
+    }
+
+    @Test
     void oneWayMessageArrives() throws Exception {
         CountDownLatch got = new CountDownLatch(1);
         handlersB.put("note", p -> {

@@ -34,6 +34,7 @@ import org.hasm.wire.Frame;
 import org.hasm.wire.FrameCodec;
 import org.hasm.wire.FrameException;
 import org.hasm.wire.FrameException.Reason;
+import org.hasm.wire.Incarnation;
 import org.hasm.wire.PeerFilter;
 import org.hasm.wire.ReplayFloorFile;
 
@@ -139,8 +140,9 @@ final class Monitor {
     private Thread sender;
     private Thread receiver;
 
-    // Sender thread only (and close(), after the sender is joined).
-    private long sequence;
+    // Sender thread only (and close(), after the sender is joined). Starts above what an earlier monitor of
+    // this incarnation sent (Incarnation.firstSequence): set before the sender thread starts.
+    private long sequence = Incarnation.firstSequence();
 
     // Receiver thread only.
     private final SplittableRandom random = new SplittableRandom();

@@ -105,7 +105,10 @@ final class Slot {
             lastSequence = sequence;
         } else if (sequence > lastSequence) {
             delta = sequence - lastSequence;
-            missedGaps += storage ? overdue : delta - 1;
+            // a gap far beyond the silence is no loss: the peer's monitor was started again in the same life
+            // (its bundle updated in place) and numbers from higher up (Incarnation.firstSequence)
+            long gap = delta - 1 > overdue + start ? overdue : delta - 1;
+            missedGaps += storage ? overdue : gap;
             lastSequence = sequence;
         } else {
             delta = 1; // a late frame, counted as missed when its successor came: take that back

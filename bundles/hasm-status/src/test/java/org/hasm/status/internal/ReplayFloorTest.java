@@ -231,6 +231,27 @@ class ReplayFloorTest {
     }
 
     @Test
+    void aMonitorStartedAgainInTheSameLifeIsHeardByThePeersRunningMonitor() throws Exception {
+        // B's status bundle updated in place: a new monitor, the node's incarnation unchanged, A running on
+        Node[] p = two.pair(null, Map.of());
+        Node a = p[0];
+        Node b = p[1];
+        long before = a.channel("link").received();
+        Await.until("B sent a while", () -> a.channel("link").received() > before + 10, a::describe);
+        b.monitor.close();
+        Node b2 = two.start(false, 2000, two.settings(false, true, Map.of()), null);
+        long rejectedBefore = a.channel("link").rejected() + a.channel("host").rejected();
+        long heard = a.channel("link").received();
+        // numbered from 1 again, its frames were below A's windows: refused until its count passed the old one
+        Await.until("A hears the new monitor of B on every network", () -> a.channel("link").received() > heard + 10
+                && a.channel("host").received() > 0, a::describe);
+        assertEquals(rejectedBefore, a.channel("link").rejected() + a.channel("host").rejected(), a::describe);
+        assertTrue(a.monitor.peer().alive(), a::describe);
+        assertTrue(a.channel("link").missed() < 1000, () -> "a restart counted as a loss: " + a.describe());
+        assertTrue(b2.monitor.peer().alive(), b2::describe);
+    }
+
+    @Test
     void oneFloorForEveryChannelTheNextFrameAboveIt() throws IOException {
         // Not started: frames fed by hand. Every tick's frame goes out on every channel with one sequence:
         // a number taken on one channel before the restart is old on all of them after it.
