@@ -290,6 +290,37 @@ final class ObjectStore {
         atomicWrite(folder.resolve("pruned"), ch -> writeAt(ch, b.array(), 0), "pruned-");
     }
 
+    /**
+     * Makes sure the store is this SCM's own: the file {@code owner} names the SCM that wrote it, written the first
+     * time (a store of an earlier release gets it at its first load). A store of the peer's (this SCM's data folder
+     * copied from the peer to rebuild it) is refused: it holds what the peer held when it was copied, and a
+     * resynchronisation would give back to the peer what the peer deleted since and pruned without ever having
+     * given it to this SCM (tombstones of objects made and deleted while this SCM was away go without asking
+     * it); started empty, this SCM gets every object from the peer instead.
+     *
+     * @throws IOException naming the store, its owner and what to do, if it is another SCM's or the file is damaged
+     */
+    void claim(String scm) throws IOException {
+        Path f = folder.resolve("owner");
+        if (!Files.exists(f)) {
+            Files.createDirectories(folder);
+            atomicWrite(f, ch -> writeAt(ch, (scm + "\n").getBytes(StandardCharsets.UTF_8), 0), "owner-");
+            return;
+        }
+        String owner;
+        try {
+            owner = Files.readString(f, StandardCharsets.UTF_8).strip();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException("the PSOM store's owner file " + f + " is damaged (not text)", e);
+        }
+        if (!owner.equals(scm)) {
+            throw new IOException("the PSOM store " + folder + " is " + (owner.isEmpty() ? "nobody's (its owner file is empty)"
+                    : "SCM " + owner + "'s, not " + scm + "'s") + ": this data folder was copied from another SCM;"
+                    + " a copy could give the peer back objects it deleted since. Move " + folder + " away and start"
+                    + " again: the peer gives " + scm + " every object when it resynchronises");
+        }
+    }
+
     /** @return the term stored, 0 if none yet */
     long loadTerm() throws IOException {
         Path f = folder.resolve("term");

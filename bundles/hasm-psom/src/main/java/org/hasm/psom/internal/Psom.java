@@ -237,6 +237,7 @@ final class Psom {
         deletedAt.clear();
         fromDisk.clear();
         forgetPeer();
+        store.claim(scm);
         long now = System.nanoTime();
         for (Entry e : store.load()) {
             entries.put(e.name(), e);

@@ -56,6 +56,32 @@ class ObjectStoreTest {
     }
 
     @Test
+    void aStoreIsItsSCMsOwnAndOneCopiedFromThePeerIsRefusedNamingWhatToDo() throws IOException {
+        Path a = data.resolve("scm-a");
+        ObjectStore store = new ObjectStore(a, s -> { });
+        store.claim("scm-a"); // the first load writes the owner
+        store.load();
+        store.write(entry("v", 1), "write-");
+        assertEquals("scm-a", Files.readString(a.resolve("psom/owner")).strip());
+        new ObjectStore(a, s -> { }).claim("scm-a"); // its own again: nothing said
+
+        // scm-b rebuilt from a copy of scm-a's data folder
+        Path b = data.resolve("scm-b");
+        Files.createDirectories(b.resolve("psom/objects"));
+        try (var files = Files.walk(a.resolve("psom"))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Path to = b.resolve(a.relativize(f));
+                Files.createDirectories(to.getParent());
+                Files.copy(f, to);
+            }
+        }
+        IOException e = assertThrows(IOException.class, () -> new ObjectStore(b, s -> { }).claim("scm-b"));
+        assertTrue(e.getMessage().contains("is SCM scm-a's, not scm-b's") && e.getMessage().contains("Move "
+                + b.resolve("psom") + " away"), e.getMessage());
+        assertEquals("v", only(loaded(b).load()), "nothing of the copy removed: the operator decides");
+    }
+
+    @Test
     void temporaryFilesAKilledProcessLeftBesideTheObjectsAreRemovedAndNeverCollide() throws IOException {
         Path dir = data.resolve("leftovers");
         loaded(dir).writeTerm(3);
