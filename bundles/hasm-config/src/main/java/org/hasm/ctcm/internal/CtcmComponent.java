@@ -290,7 +290,12 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
     /** The power-up decision, and what it says to do. */
     private synchronized void decide(PowerUp.Side local, PowerUp.Side fromPeer) throws HaException {
         Snapshot mine = local0;
-        Path replica = replicaFile();
+        Path replica;
+        try {
+            replica = replicaFile();
+        } catch (IllegalStateException e) {
+            throw new HaException("configuration power-up: " + e.getMessage(), e);
+        }
         sweepReplica(replica);
         PowerUp.Side fromReplica = readReplica(replica);
         PowerUp.Decision d = PowerUp.decide(local, fromReplica, fromPeer, node.configuredRole() == OpMode.SLAVE);
@@ -612,7 +617,13 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
         if (committed == null || role == null) {
             return;
         }
-        Path replica = replicaFile();
+        Path replica;
+        try {
+            replica = replicaFile();
+        } catch (IllegalStateException e) {
+            log.debug("configuration catch-up: " + e.getMessage());
+            return;
+        }
         if (replica == null) {
             return;
         }
@@ -768,12 +779,20 @@ public class CtcmComponent implements HaModule, LinkHandler, PairConfiguration {
 
     // ---- the replica ----
 
-    /** @return the replica's file, or {@code null} when there is no shared storage to hold one */
+    /**
+     * @return the replica's file, or {@code null} when there is no shared storage to hold one
+     * @throws IllegalStateException when the storage module, which says where the shared storage is, is not
+     *     running (updated in place): "no replica" then would commit without one, or judge the power-up without it
+     */
     private Path replicaFile() {
         String dir = config.replica_dir();
         if (dir == null || dir.isBlank()) {
             VolumeManager s = storage;
-            Path shared = s == null ? null : s.sharedFolder();
+            if (s == null) {
+                throw new IllegalStateException("the storage module is not running: where the replica lives (config/"
+                        + " in org.hasm.storage's shared.dir) is not known now");
+            }
+            Path shared = s.sharedFolder();
             dir = shared == null ? null : shared.resolve("config").toString();
         }
         return dir == null ? null : Path.of(dir.strip()).resolve(REPLICA);

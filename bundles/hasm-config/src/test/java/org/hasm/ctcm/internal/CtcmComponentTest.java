@@ -22,6 +22,8 @@ import org.hasm.spi.HaException;
 import org.hasm.spi.OpMode;
 import org.hasm.spi.config.Commit;
 import org.hasm.spi.peer.PeerLink;
+import org.hasm.spi.storage.Volume;
+import org.hasm.spi.storage.VolumeManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,11 +74,35 @@ class CtcmComponentTest {
     }
 
     private CtcmComponent component(String peer, PeerLink link, boolean replica) throws ReflectiveOperationException {
+        return component(peer, link, replica, true);
+    }
+
+    /** @param storage whether the storage module runs (without shared storage: no replica unless replica.dir) */
+    private CtcmComponent component(String peer, PeerLink link, boolean replica, boolean storage)
+            throws ReflectiveOperationException {
         CtcmComponent c = new CtcmComponent();
         Fakes.inject(c, "log", log.logger());
         Fakes.inject(c, "node", Fakes.node("scm-a", peer, OpMode.MASTER, data));
         Fakes.inject(c, "configAdmin", cm.admin());
         Fakes.inject(c, "link", link);
+        if (storage) {
+            Fakes.inject(c, "storage", new VolumeManager() {
+                @Override
+                public Volume volume(String name) {
+                    return null;
+                }
+
+                @Override
+                public List<Volume> volumes() {
+                    return List.of();
+                }
+
+                @Override
+                public Path sharedFolder() {
+                    return null;
+                }
+            });
+        }
         Map<String, Object> config = new HashMap<>();
         if (replica) {
             config.put("replica.dir", replicaDir.toString());
@@ -206,6 +232,16 @@ class CtcmComponentTest {
             assertTrue(e.getMessage().contains("'" + key + "'") && e.getMessage().contains("peer"), e.getMessage());
             nothingWritten();
         }
+    }
+
+    @Test
+    void withoutTheStorageModuleThePowerUpFailsRatherThanJudgingWithoutTheReplica() throws Exception {
+        // replica.dir not set: the replica is config/ in the storage module's shared folder, unknown while that
+        // module is away (updated in place); judging the power-up as if there were no replica could keep a stale
+        // configuration, committing without one could lose the transaction
+        CtcmComponent c = component(null, null, false, false);
+        HaException e = assertThrows(HaException.class, () -> c.init(Fakes.context()));
+        assertTrue(e.getMessage().contains("the storage module is not running"), e.getMessage());
     }
 
     // ---- 2: a commit completed at start reaches Configuration Admin ----
