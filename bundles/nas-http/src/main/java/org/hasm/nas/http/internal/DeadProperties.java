@@ -5,12 +5,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.catalina.servlets.WebdavServlet;
 import org.apache.catalina.util.DOMWriter;
 import org.apache.catalina.util.XMLWriter;
+import org.hasm.spi.storage.Volume;
 import org.w3c.dom.Node;
 
 /**
@@ -22,11 +22,18 @@ import org.w3c.dom.Node;
  *
  * <p>A PROPPATCH answered 207 is an acknowledged write like a PUT: its resource's file is replaced durably and the
  * volume fenced before the answer, so the SCM that serves the volume next (the peer after a takeover, this one
- * after a restart) serves the properties; one that cannot be written is not answered 207 but with the status of a
- * failed write (503 with {@code Retry-After} when the volume is no longer this SCM's, 507 when the storage is full),
- * and nothing of it is kept, in memory or on the volume. MOVE, COPY and DELETE change the files the same way, each
- * resource as Tomcat reaches it (a folder's descendants one by one); a DELETE also removes what descendants of the
- * resource still have, so a name made again later starts without properties.
+ * after a restart) serves the properties; one that cannot be written gets the status of a failed write instead (503
+ * with {@code Retry-After}, 507), and nothing of it is kept. MOVE, COPY and DELETE change the files the same way,
+ * each resource as Tomcat reaches it; a DELETE also removes what descendants of the resource still have. A file
+ * that cannot be read (an I/O error, not a damaged file) fails the request that needed it: taken for "none", the
+ * next PROPPATCH would write over the acknowledged properties.
+ *
+ * <p>Properties belong to the resource at a path, as WebDAV defines them: a PUT that replaces the content keeps
+ * them (RFC 4918, 9.7.1), and so does an editor's save that renames a new file over the old one. A PROPPATCH checks,
+ * under this object, that its resource still exists before it writes (404 if not): one that raced a DELETE (Tomcat
+ * found the resource, the DELETE removed it and its properties, then the PROPPATCH got here) leaves no file behind.
+ * A file whose resource went behind the server's back is an orphan, which the count neither counts nor keeps
+ * ({@link PropertyCount}).
  *
  * <p>A PROPPATCH is all or nothing (RFC 4918, 9.2): one that would pass a bound changes nothing, and
  * its multistatus says 507 (Insufficient Storage, "the server did not have sufficient space to record
@@ -36,46 +43,49 @@ import org.w3c.dom.Node;
  * its source's go at once, so an export at its bound can still rename. DELETE drops them, as do the
  * overwritten destination of a COPY or MOVE: each step is the one Tomcat's own store takes.
  *
- * <p>Memory: the first use of the store (after the export opens, and again after its volume comes back under
- * another ownership, when the peer may have changed them) reads every file once to count what the export's
- * properties take, and keeps of each resource only its path and that count; a resource's properties are read
- * when a request needs them, and kept. Both are within what the bound counts, so the bound holds for memory as
- * for the volume. A path is the resource's path in the export without a trailing {@code /} (Tomcat names a
- * folder with and without one).
+ * <p>Memory: a resource's properties are read from its own file (by the hash of its path) when a request needs
+ * them, and kept; what all of them take, needed only for the bound of a write that adds to them and for the sweep of
+ * a folder's DELETE, is counted off the request path ({@link PropertyCount}). A write that needs the bound waits for
+ * the count at most {@link #COUNT_WAIT_MILLIS}, then is answered 503 with {@code Retry-After}; no other request waits
+ * for it. All of it is tied to the ownership of the volume it was read under. A path is the resource's path in the
+ * export without a trailing {@code /} (Tomcat names a folder with and without one).
  *
  * <p>Tomcat creates this store by its class name from the servlet's init parameters
  * ({@code propertyStore}, {@code store.maxPerResource}, {@code store.maxBytes}; see
  * {@link ExportServlet#initParameters}), hence a public class with a public constructor and setters; the servlet
  * then tells it where the properties live ({@link #keepIn}).
  *
- * <p>Thread safety: changes, and reads of the volume, are serialised by this object, which guards {@code bytes};
- * {@code costs} and {@code loaded} are changed under it and read without it: a resource's list in {@code loaded}
- * is never changed once put there (replaced whole), so a PROPFIND of a resource read before, or of one without
- * properties, takes no lock and waits for no disk.
+ * <p>Thread safety: writes of the volume, and every change of memory, are serialised by this object, which guards
+ * {@code destroyed} and what {@code memory} guards; a PROPFIND takes it only to keep what it read. {@code memory} is
+ * replaced whole at a new ownership, under this object.
  */
 public final class DeadProperties implements WebdavServlet.PropertyStore {
     /** What a property costs beyond its names and its XML: its entry. */
     static final int PROPERTY_COST = 128;
     /** What a resource with properties costs beyond its path: its entries and its list. */
     static final int RESOURCE_COST = 128;
+    /** How long a write that needs the bound waits for the count of the export's properties. */
+    static final long COUNT_WAIT_MILLIS = 10_000;
+    /** How long after a failed count a write that needs the bound starts another. */
+    static final long RECOUNT_MILLIS = 5_000;
 
     // the store Tomcat initialised on this thread, for the servlet whose init() runs there
     private static final ThreadLocal<DeadProperties> INITIALISED = new ThreadLocal<>();
 
-    // the properties of the resources read from the volume since the index was, by path
-    private final ConcurrentHashMap<String, List<Property>> loaded = new ConcurrentHashMap<>();
     // set on the thread of a MOVE (see moving()) for its duration
     private final ThreadLocal<Boolean> moving = new ThreadLocal<>();
     private volatile int maxPerResource = HttpSettings.DEFAULT_MAX_DEAD_PROPERTIES;
     private volatile long maxBytes = HttpSettings.DEFAULT_MAX_DEAD_PROPERTY_BYTES;
+    private volatile long countWaitNanos = TimeUnit.MILLISECONDS.toNanos(COUNT_WAIT_MILLIS);
+    private volatile long recountNanos = TimeUnit.MILLISECONDS.toNanos(RECOUNT_MILLIS);
     private volatile Refusals refusals = new Refusals(line -> { });
+    private volatile Consumer<String> log = line -> { };
     // where the properties live; set by keepIn() before the first request
     private volatile PropertyFiles files;
-    // what each resource with properties on the volume takes, as cost() counts it, by path; sorted, so that the
-    // descendants of a folder are one range; null until read from the volume (index())
-    private volatile ConcurrentSkipListMap<String, Long> costs;
-    // the sum of costs; guarded by this
-    private long bytes;
+    // what memory knows, under the ownership it was read under; null until the first use; written under this
+    private volatile PropertyCount memory;
+    // set once by destroy(); guarded by this
+    private boolean destroyed;
 
     /** One property: its name and its XML as the client sent it. */
     record Property(String namespace, String name, String xml, long cost) {
@@ -113,6 +123,15 @@ public final class DeadProperties implements WebdavServlet.PropertyStore {
     }
 
     /**
+     * How long a write that needs the bound waits for the count, and how long after a failed count the next of them
+     * starts another ({@link #COUNT_WAIT_MILLIS}, {@link #RECOUNT_MILLIS} unless a test says otherwise).
+     */
+    void timing(long waitMillis, long recountMillis) {
+        this.countWaitNanos = TimeUnit.MILLISECONDS.toNanos(waitMillis);
+        this.recountNanos = TimeUnit.MILLISECONDS.toNanos(recountMillis);
+    }
+
+    /**
      * @return the store Tomcat has just initialised on this thread (in the servlet's {@code init()}), or
      *     {@code null} if it initialised another (it falls back to its own when it cannot create this one)
      */
@@ -122,9 +141,10 @@ public final class DeadProperties implements WebdavServlet.PropertyStore {
         return store;
     }
 
-    /** Where a refusal is logged (at most once a minute). */
-    void logRefusals(Consumer<String> log) {
+    /** Where a refusal (at most once a minute), a failed count (once per ownership) and removed orphans are logged. */
+    void logTo(Consumer<String> log) {
         this.refusals = new Refusals(log);
+        this.log = log;
     }
 
     /**
@@ -140,10 +160,12 @@ public final class DeadProperties implements WebdavServlet.PropertyStore {
     }
 
     /**
-     * Where the properties live: set once, by the servlet's {@code init()}, before the first request.
+     * Where the properties live: set once, by the servlet's {@code init()}, before the first request. Their count
+     * starts at once if the volume is this SCM's.
      */
     void keepIn(PropertyFiles where) {
         this.files = where;
+        forget();
     }
 
     /**
@@ -156,24 +178,45 @@ public final class DeadProperties implements WebdavServlet.PropertyStore {
     }
 
     /**
-     * The volume is held under another ownership than before: the peer may have changed the properties meanwhile,
-     * so what is in memory goes, and the volume is read again at the next use.
+     * The servlet found the volume under another ownership than before: unless this store has met it already, what
+     * is in memory goes (the peer may have changed the properties meanwhile) and they are counted again at once.
      */
     synchronized void forget() {
-        costs = null;
-        bytes = 0;
-        loaded.clear();
+        Volume v = files == null ? null : files.owned();
+        if (v != null && !destroyed) {
+            renewed(v);
+        }
     }
 
-    /** @return what the properties of the export take now, as the bound counts it */
+    /** @return what the properties of the export take now, as the bound counts it (waits for the count) */
     synchronized long bytes() {
-        index();
-        return bytes;
+        long started = System.nanoTime();
+        long deadline = started + countWaitNanos;
+        while (true) {
+            PropertyCount m = memory();
+            if (m.counted()) {
+                return m.bytes();
+            }
+            m.await(started, deadline, recountNanos);
+        }
     }
 
     /** @return how many resources' properties are in memory now (read since the volume was) */
     int resourcesInMemory() {
-        return loaded.size();
+        PropertyCount m = memory;
+        return m == null ? 0 : m.inMemory();
+    }
+
+    /** @return whether the export's properties are counted now (under the volume's present ownership) */
+    boolean counted() {
+        PropertyCount m = memory;
+        return m != null && m.counted();
+    }
+
+    /** @return whether the count's thread runs now (counting, or removing the orphans it found) */
+    boolean counting() {
+        PropertyCount m = memory;
+        return m != null && m.counting();
     }
 
     @Override
@@ -183,8 +226,18 @@ public final class DeadProperties implements WebdavServlet.PropertyStore {
 
     @Override
     public void destroy() {
-        // the volume keeps them
-        forget();
+        // the volume keeps them; the count stops
+        Thread counter;
+        synchronized (this) {
+            destroyed = true;
+            PropertyCount m = memory;
+            memory = null;
+            if (m == null) {
+                return;
+            }
+            counter = m.drop();
+        }
+        PropertyCount.stop(counter);
     }
 
     @Override
@@ -193,31 +246,46 @@ public final class DeadProperties implements WebdavServlet.PropertyStore {
     }
 
     @Override
-    public synchronized void copy(String source, String destination) {
+    public void copy(String source, String destination) {
+        String from = path(source);
         String to = path(destination);
-        List<Property> from = current(path(source));
-        if (from.isEmpty()) {
-            return;
-        }
-        List<Property> before = current(to);
-        List<Property> after = new ArrayList<>(before);
         boolean bounded = moving.get() == null;
-        long room = maxBytes - bytes;
         int left = 0;
-        for (Property p : from) {
-            List<Property> next = new ArrayList<>(after);
-            set(next, p);
-            long growth = cost(to, next) - cost(to, after);
-            if (bounded && ((next.size() > after.size() && next.size() > maxPerResource) || growth > room)) {
-                left++;
-                continue;
+        List<Property> copied;
+        synchronized (this) {
+            long started = System.nanoTime();
+            long deadline = started + countWaitNanos;
+            PropertyCount m;
+            while (true) {
+                m = memory();
+                // read without the count: a resource without properties is copied whatever the count's state
+                copied = m.current(from);
+                if (copied.isEmpty() || !files.exists(to)) {
+                    return; // nothing to copy, or the copy is gone already (a DELETE of it): nothing to give them to
+                }
+                if (!bounded || m.counted()) {
+                    break;
+                }
+                m.await(started, deadline, recountNanos);
             }
-            room -= growth;
-            after = next;
+            List<Property> before = m.current(to);
+            List<Property> after = new ArrayList<>(before);
+            long room = maxBytes - m.bytes();
+            for (Property p : copied) {
+                List<Property> next = new ArrayList<>(after);
+                set(next, p);
+                long growth = cost(to, next) - cost(to, after);
+                if (bounded && ((next.size() > after.size() && next.size() > maxPerResource) || growth > room)) {
+                    left++;
+                    continue;
+                }
+                room -= growth;
+                after = next;
+            }
+            store(m, to, before, after);
         }
-        store(to, before, after);
         if (left > 0) {
-            refusals.refused("COPY to " + destination + " left " + left + " of its " + from.size()
+            refusals.refused("COPY to " + destination + " left " + left + " of its " + copied.size()
                     + " dead properties out: " + bound());
         }
     }
@@ -226,26 +294,24 @@ public final class DeadProperties implements WebdavServlet.PropertyStore {
     @Override
     public synchronized void delete(String resource) {
         String path = path(resource);
-        ConcurrentSkipListMap<String, Long> index = index();
+        PropertyCount m = memory();
         List<String> gone = new ArrayList<>();
-        if (index.containsKey(path)) {
+        if (m.mayHave(path)) {
             gone.add(path);
         }
         // Tomcat deletes a folder's descendants one by one, then the folder; what is left below it here had its
-        // file removed behind the server's back, and would come back with a new file of that name
-        String below = "/".equals(path) ? "/" : path + "/";
-        // '0' follows '/': the range holds exactly the paths that start with below
-        index.subMap(below, true, below.substring(0, below.length() - 1) + '0', false).keySet().stream()
-                .filter(p -> !p.equals(path)).forEach(gone::add);
-        for (String p : gone) {
-            try {
-                files.remove(p);
-            } catch (RuntimeException e) {
-                reread(p);
-                throw e;
-            }
-            remember(p, List.of());
+        // resource removed behind the server's back
+        gone.addAll(m.below(path));
+        if (gone.isEmpty()) {
+            return;
         }
+        try {
+            files.remove(m.under(), gone);
+        } catch (RuntimeException e) {
+            gone.forEach(m::reread);
+            throw e;
+        }
+        gone.forEach(p -> m.remember(p, List.of()));
     }
 
     @Override
@@ -292,30 +358,45 @@ public final class DeadProperties implements WebdavServlet.PropertyStore {
         String path = path(resource);
         String refused;
         synchronized (this) {
-            List<Property> before = current(path);
-            List<Property> after = new ArrayList<>(before);
-            for (int i = 0; i < operations.size(); i++) {
-                Property p = changes.get(i);
-                if (p != null) {
-                    set(after, p);
-                } else {
-                    Node n = operations.get(i).getPropertyNode();
-                    after.removeIf(q -> q.sameName(n.getNamespaceURI(), n.getLocalName()));
+            long started = System.nanoTime();
+            long deadline = started + countWaitNanos;
+            while (true) {
+                PropertyCount m = memory();
+                // Tomcat found the resource before the request got here; a DELETE may have removed it since, and
+                // properties written now would be an orphan's
+                if (!files.exists(path)) {
+                    throw new WriteFailure(404, resource + " no longer exists", null);
                 }
+                List<Property> before = m.current(path);
+                List<Property> after = new ArrayList<>(before);
+                for (int i = 0; i < operations.size(); i++) {
+                    Property p = changes.get(i);
+                    if (p != null) {
+                        set(after, p);
+                    } else {
+                        Node n = operations.get(i).getPropertyNode();
+                        after.removeIf(q -> q.sameName(n.getNamespaceURI(), n.getLocalName()));
+                    }
+                }
+                long growth = cost(path, after) - cost(path, before);
+                boolean tooMany = after.size() > before.size() && after.size() > maxPerResource;
+                if (!tooMany && growth > 0 && !m.counted()) {
+                    m.await(started, deadline, recountNanos);
+                    continue; // counted (or another ownership): read again
+                }
+                if (!tooMany && (growth <= 0 || m.bytes() + growth <= maxBytes)) {
+                    // a failure to write it throws: Tomcat does not answer, the servlet answers the failure
+                    store(m, path, before, after);
+                    return;
+                }
+                for (int i = 0; i < operations.size(); i++) {
+                    operations.get(i).setStatusCode(grows(changes.get(i), before) ? WriteFailure.INSUFFICIENT_STORAGE : 424);
+                }
+                refused = "PROPPATCH of " + resource + " refused (507): " + (tooMany
+                        ? "a resource may have at most max.dead.properties=" + maxPerResource
+                        : bound());
+                break;
             }
-            long growth = cost(path, after) - cost(path, before);
-            boolean tooMany = after.size() > before.size() && after.size() > maxPerResource;
-            if (!tooMany && (growth <= 0 || bytes + growth <= maxBytes)) {
-                // a failure to write it throws: Tomcat does not answer, the servlet answers the failure
-                store(path, before, after);
-                return;
-            }
-            for (int i = 0; i < operations.size(); i++) {
-                operations.get(i).setStatusCode(grows(changes.get(i), before) ? WriteFailure.INSUFFICIENT_STORAGE : 424);
-            }
-            refused = "PROPPATCH of " + resource + " refused (507): " + (tooMany
-                    ? "a resource may have at most max.dead.properties=" + maxPerResource
-                    : bound());
         }
         refusals.refused(refused);
     }
@@ -337,100 +418,87 @@ public final class DeadProperties implements WebdavServlet.PropertyStore {
         return p.length() == 0 ? "/" : p.toString();
     }
 
-    /** @return a resource's properties for a read, without the lock when they are known already */
-    private List<Property> propertiesOf(String path) {
-        ConcurrentSkipListMap<String, Long> index = costs;
-        if (index != null) {
-            if (!index.containsKey(path)) {
-                return List.of();
-            }
-            List<Property> known = loaded.get(path);
-            if (known != null) {
-                return known;
-            }
+    /**
+     * @return what memory knows under the volume's present ownership: what was known under another goes (the
+     *     peer may have changed the properties meanwhile), and a new count starts
+     * @throws WriteFailure (503) if this SCM does not own the volume now
+     */
+    private PropertyCount memory() {
+        PropertyFiles where = files;
+        if (where == null) {
+            throw new IllegalStateException("the dead properties were used before the servlet said where they live");
+        }
+        Volume v = where.owned();
+        if (v == null) {
+            throw new WriteFailure(503, "the volume of " + where.export() + " is not served by this SCM now", null);
+        }
+        PropertyCount m = memory;
+        if (m != null && m.of(v)) {
+            return m;
         }
         synchronized (this) {
-            return current(path);
+            return renewed(v);
         }
     }
 
-    /** @return what the volume holds of the export's properties, read at the first call since the last forget() */
-    private ConcurrentSkipListMap<String, Long> index() {
-        ConcurrentSkipListMap<String, Long> index = costs;
-        if (index == null) {
-            PropertyFiles where = files;
-            if (where == null) {
-                throw new IllegalStateException("the dead properties were used before the servlet said where they live");
-            }
-            ConcurrentSkipListMap<String, Long> found = new ConcurrentSkipListMap<>();
-            long[] sum = {0};
-            where.scan(stored -> {
-                long cost = cost(stored.path(), stored.properties());
-                found.put(stored.path(), cost);
-                sum[0] += cost;
-            });
-            bytes = sum[0];
-            costs = found;
-            index = found;
+    /** @return the memory of this ownership of the volume, made and counting if new; under the lock */
+    private PropertyCount renewed(Volume v) {
+        PropertyCount m = memory;
+        if (m != null && m.of(v)) {
+            return m;
         }
-        return index;
+        if (destroyed) {
+            throw new WriteFailure(503, files.export() + " is closed", null, true);
+        }
+        if (m != null) {
+            m.drop(); // its thread ends at its next file; no need to wait for it here
+        }
+        PropertyCount fresh = new PropertyCount(v, this, files, log);
+        memory = fresh;
+        fresh.start();
+        return fresh;
     }
 
-    /** @return a resource's properties (none: an empty list), read from the volume if not yet; under the lock */
-    private List<Property> current(String path) {
-        if (!index().containsKey(path)) {
+    /** @return a resource's properties for a read, without the lock unless it keeps what it read */
+    private List<Property> propertiesOf(String path) {
+        PropertyCount m = memory();
+        if (!m.mayHave(path)) {
             return List.of();
         }
-        List<Property> known = loaded.get(path);
+        long generation = m.generation();
+        List<Property> known = m.loaded(path);
         if (known != null) {
             return known;
         }
-        // differs from what the scan counted only if the file was changed behind the server's back since
         List<Property> read = files.read(path);
-        remember(path, read);
+        if (!read.isEmpty()) {
+            synchronized (this) {
+                // only if nothing was written since it was read: memory knows better then
+                if (memory == m && m.generation() == generation) {
+                    m.remember(path, read);
+                }
+            }
+        }
         return read;
     }
 
     /** Writes a resource's properties to the volume, then keeps them in memory; under the lock. */
-    private void store(String path, List<Property> before, List<Property> after) {
+    private void store(PropertyCount m, String path, List<Property> before, List<Property> after) {
         if (after.equals(before)) {
             return;
         }
         try {
+            // fenced by the ownership memory was read under: if it has ended, what was read may be stale
             if (after.isEmpty()) {
-                files.remove(path);
+                files.remove(m.under(), List.of(path));
             } else {
-                files.write(path, after);
+                files.write(m.under(), path, after);
             }
         } catch (RuntimeException e) {
-            reread(path);
+            m.reread(path);
             throw e;
         }
-        remember(path, after);
-    }
-
-    /**
-     * After a failed write: the volume holds the old properties or, when only the folder's force after the rename
-     * failed, the new ones (not acknowledged, but what a reader sees): memory follows the volume.
-     */
-    private void reread(String path) {
-        loaded.remove(path);
-        remember(path, files.read(path));
-    }
-
-    /** Sets what memory knows of a resource's properties and counts them; under the lock. */
-    private void remember(String path, List<Property> props) {
-        Long before = costs.get(path);
-        long after = cost(path, props);
-        if (props.isEmpty()) {
-            // in this order, so that a reader without the lock finds either the old list or none
-            costs.remove(path);
-            loaded.remove(path);
-        } else {
-            loaded.put(path, List.copyOf(props));
-            costs.put(path, after);
-        }
-        bytes += after - (before == null ? 0 : before);
+        m.remember(path, after);
     }
 
     /** @return whether a change adds a property or makes one larger than it is */
@@ -447,7 +515,9 @@ public final class DeadProperties implements WebdavServlet.PropertyStore {
     }
 
     private String bound() {
-        return "the dead properties of the export take " + bytes + " of max.dead.property.bytes=" + maxBytes;
+        PropertyCount m = memory;
+        return "the dead properties of the export take " + (m == null || !m.counted() ? "?" : Long.toString(m.bytes()))
+                + " of max.dead.property.bytes=" + maxBytes;
     }
 
     /** Sets a property in a list: in place of the one of the same name, or added. */

@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import org.hasm.spi.storage.DurableFiles;
 import org.hasm.spi.storage.DurableWriteException;
 import org.hasm.spi.storage.FencedException;
@@ -29,7 +33,10 @@ final class DurableWrite {
      */
     static final String RESERVED_PREFIX = DurableFiles.RESERVED_PREFIX;
 
-    /** Stands between the write and the temporary file; a test puts a failing disk there. */
+    /**
+     * Stands between this service and the disk where it writes and where it reads its own files (the dead
+     * properties); a test puts a failing disk there.
+     */
     interface ChannelOpener {
         /**
          * @param target the final name being written
@@ -37,6 +44,16 @@ final class DurableWrite {
          * @return the channel to write the body to
          */
         FileChannel open(Path target, FileChannel created) throws IOException;
+
+        /** @return a channel that reads a file of this service's own (not following a symbolic link) */
+        default FileChannel read(Path file) throws IOException {
+            return FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        }
+
+        /** @return the names in a folder of this service's own */
+        default DirectoryStream<Path> list(Path folder) throws IOException {
+            return Files.newDirectoryStream(folder);
+        }
     }
 
     static final ChannelOpener DEFAULT_OPENER = (target, created) -> created;
@@ -53,6 +70,11 @@ final class DurableWrite {
         this.opener = opener;
     }
 
+    /** @return the disk this service goes through, for the reads of its own files */
+    ChannelOpener opener() {
+        return opener;
+    }
+
     /**
      * @param target the final name; its folder exists and lies inside the export
      * @param body the content; read to its end
@@ -66,12 +88,14 @@ final class DurableWrite {
      * Writes a small file of this service's own (the dead properties of a resource) the same way, through the
      * same disk: temporary file, forced, fenced, renamed, folder forced.
      *
+     * @param under the ownership of the volume the content was made under: the fence is this one's, so a write
+     *     made from what was read under an ownership that has ended (even if the volume is this SCM's again) fails
      * @param target the final name; its folder exists and lies on the volume
      * @throws WriteFailure with the status to answer; {@code target} then holds what it held before (unless the
      *     folder could not be forced after the rename: see {@link DurableFiles#write})
      */
-    void write(Path target, byte[] content) {
-        durably(target, out -> {
+    void write(Volume under, Path target, byte[] content) {
+        durably(under, target, out -> {
             FileChannel channel = opener.open(target, out);
             ByteBuffer buffer = ByteBuffer.wrap(content);
             while (buffer.hasRemaining()) {
@@ -85,6 +109,10 @@ final class DurableWrite {
         if (v == null) {
             throw new WriteFailure(503, "volume " + volume.name() + " is no longer served by this SCM", null);
         }
+        durably(v, target, content);
+    }
+
+    private void durably(Volume v, Path target, DurableFiles.Content content) {
         try {
             DurableFiles.write(v, target, content);
         } catch (FencedException e) {

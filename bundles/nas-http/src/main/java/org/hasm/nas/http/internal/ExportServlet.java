@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import org.apache.catalina.servlets.WebdavServlet;
+import org.apache.coyote.CloseNowException;
 import org.hasm.spi.shared.SharedObjectException;
 import org.hasm.spi.storage.FencedException;
 import org.hasm.spi.storage.Volume;
@@ -91,9 +92,9 @@ final class ExportServlet extends WebdavServlet {
             throw new ServletException("export " + target.name() + ": Tomcat did not take the bounded store of dead "
                     + "properties (" + DeadProperties.class.getName() + ")");
         }
-        properties.logRefusals(target::warn);
-        properties.keepIn(new PropertyFiles(target.volume(), target.personality(), target.name(), target.durable(),
-                properties.largestFile(), target::damagedProperties));
+        properties.logTo(target::warn);
+        properties.keepIn(new PropertyFiles(target.volume(), target.personality(), target.name(), target.folder(),
+                target.durable(), properties.largestFile(), target::damagedProperties));
         target.locks().restore(this);
     }
 
@@ -264,13 +265,17 @@ final class ExportServlet extends WebdavServlet {
             } else if (f.status() >= 500) {
                 target.warn(method + " " + req.getRequestURI() + ": " + f.getMessage());
             }
-            if (!resp.isCommitted()) {
-                resp.reset();
-                if (f.status() == 503) {
-                    unavailable(resp, f.getMessage());
-                } else {
-                    resp.sendError(f.status(), f.getMessage());
-                }
+            if (resp.isCommitted()) {
+                // part of the answer is out (a PROPFIND streams its multistatus, and a resource's dead properties
+                // may fail to be read halfway): the connection is cut, so the client cannot take what it got for
+                // the whole answer (Tomcat then closes it without ending the chunked body, and logs only at debug)
+                throw new CloseNowException(method + " " + req.getRequestURI() + ": " + f.getMessage(), f);
+            }
+            resp.reset();
+            if (f.status() == 503) {
+                unavailable(resp, f.getMessage());
+            } else {
+                resp.sendError(f.status(), f.getMessage());
             }
             return;
         } finally {

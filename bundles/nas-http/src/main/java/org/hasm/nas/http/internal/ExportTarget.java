@@ -87,9 +87,10 @@ final class ExportTarget {
     }
 
     /**
-     * A file of the export's dead properties could not be read or is not what hasm writes: its resource is
-     * served without them. Said once each time the file is read (at the first use of the export's properties
-     * after it opens or gets its volume back), so that an administrator can look at the file, which is left.
+     * A file of the export's dead properties is not what hasm writes: its resource is served without them. Said
+     * each time the file is read (by the count when the export opens or gets its volume back, and by a request of
+     * its resource), so that an administrator can look at the file, which is left. A file that cannot be read at
+     * all is not reported here: the request that needed it fails.
      */
     void damagedProperties(Path file, String why) {
         warn("dead properties in " + file + " are ignored: " + why);

@@ -5,6 +5,7 @@ import static org.hasm.nas.http.internal.Fixture.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -12,8 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.HashMap;
@@ -21,8 +24,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.hasm.nas.http.internal.Fixture.RecordingEvents;
 import org.hasm.nas.http.internal.Fixture.Response;
+import org.hasm.nas.http.internal.Fixture.TestDisk;
 import org.hasm.nas.http.internal.Fixture.TestExport;
 import org.hasm.nas.http.internal.Fixture.TestVolume;
 import org.hasm.nas.http.internal.Fixture.TestVolumes;
@@ -86,8 +91,12 @@ class DurablePropertiesTest {
 
     /** The SCM serving the volume is gone (a crash, a takeover): the next one serves it. @return its port */
     private int takeOver(HttpSettings settings) throws Exception {
+        return takeOver(settings, DurableWrite.DEFAULT_OPENER);
+    }
+
+    private int takeOver(HttpSettings settings, DurableWrite.ChannelOpener disk) throws Exception {
         servers.remove(servers.size() - 1).destroy();
-        return serve(settings, DurableWrite.DEFAULT_OPENER);
+        return serve(settings, disk);
     }
 
     private int takeOver() throws Exception {
@@ -250,7 +259,9 @@ class DurablePropertiesTest {
         assertTrue(allprop(port, "/docs/b.txt").contains("v-b.txt"), "the others are served");
         for (Path damaged : List.of(a, c, propertiesFolder().resolve("0".repeat(64)))) {
             String name = damaged.getFileName().toString();
-            assertTrue(events.warnings.stream().anyMatch(w -> w.contains(name)), name + " reported: " + events.warnings);
+            // the stranger is found only by the count, which runs beside the requests
+            Fixture.await(name + " reported", Duration.ofSeconds(10),
+                    () -> events.warnings.stream().anyMatch(w -> w.contains(name)));
             assertTrue(events.events.stream().anyMatch(e -> e.startsWith("DEAD_PROPERTIES_DAMAGED") && e.contains(name)),
                     name + " published: " + events.events);
         }
@@ -354,5 +365,186 @@ class DurablePropertiesTest {
         volumes.owned.put("v1", new TestVolume("v1", v1.root));
         String props = allprop(port, "/docs/a.txt");
         assertTrue(props.contains("v-peer") && !props.contains("v-here"), props);
+    }
+
+    @Test
+    void aPropertiesFileThatCannotBeReadIsAFailedStorageAccessAndNothingAcknowledgedIsLost() throws Exception {
+        int port = serve();
+        Files.writeString(docs.resolve("a.txt"), "a");
+        assertEquals(Map.of(200, 1), statuses(patch(port, "/docs/a.txt", set("p1", "v-1"))));
+
+        // the next SCM counts the properties; then its reads of the file fail (EIO, a stale handle...)
+        v1.reportAs.set(VolumeProblem.Kind.IO_ERROR);
+        TestDisk disk = new TestDisk();
+        Path file = propertiesFile("/a.txt");
+        disk.unreadable = f -> f.equals(file) && !Thread.currentThread().getName().endsWith("-properties");
+        port = takeOver(HttpSettings.defaults(), disk);
+        for (Response r : List.of(send(A, port, "PROPFIND", "/docs/a.txt", Map.of("Depth", "0"), null),
+                patch(port, "/docs/a.txt", set("p2", "v-2")))) {
+            assertEquals(503, r.status(), "not 207 without p1: " + r.text());
+            assertNotNull(r.header("Retry-After"), "the storage module may hand the volume to the peer, which reads it");
+        }
+        assertTrue(events.events.stream().noneMatch(e -> e.startsWith("DEAD_PROPERTIES_DAMAGED")), events.events.toString());
+
+        disk.unreadable = f -> false;
+        assertTrue(allprop(port, "/docs/a.txt").contains("v-1"));
+        assertEquals(Map.of(200, 1), statuses(patch(port, "/docs/a.txt", set("p2", "v-2"))));
+        port = takeOver();
+        String props = allprop(port, "/docs/a.txt");
+        assertTrue(props.contains("v-1") && props.contains("v-2"), props);
+    }
+
+    @Test
+    void aResourceDeletedBehindTheServersBackGivesItsRoomBackAtTheNextCountAndAnEditorsSaveKeepsItsProperties()
+            throws Exception {
+        // each resource's big property takes about 1.3 KiB: three fit, not four
+        HttpSettings limits = HttpSettings.defaults().withDav(HttpSettings.DEFAULT_MAX_LOCKS, 3, 4096);
+        int port = serve(limits, DurableWrite.DEFAULT_OPENER);
+        String value = "x".repeat(1000);
+        for (String name : List.of("r1", "r2", "r3", "r4", "r5")) {
+            Files.writeString(docs.resolve(name), name);
+        }
+        for (String name : List.of("r1", "r2", "r3")) {
+            assertEquals(Map.of(200, 1), statuses(patch(port, "/docs/" + name, set("big", value + name))), name);
+        }
+        assertEquals(Map.of(507, 1), statuses(patch(port, "/docs/r4", set("big", value))));
+
+        // over NFS or SMB on the same volume: r1 deleted, r2 saved anew by an editor (written aside, renamed over)
+        Files.delete(docs.resolve("r1"));
+        Files.writeString(docs.resolve("r2.tmp"), "r2 again");
+        Files.move(docs.resolve("r2.tmp"), docs.resolve("r2"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        assertTrue(allprop(port, "/docs/r2").contains(value + "r2"), "the same resource for WebDAV: they stay");
+
+        port = takeOver(limits);
+        Fixture.await("r1's file removed", Duration.ofSeconds(10), () -> {
+            try {
+                return !Files.exists(propertiesFile("/r1"));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertEquals(Map.of(200, 1), statuses(patch(port, "/docs/r4", set("big", value + "r4"))),
+                "r1's properties are not counted");
+        assertEquals(Map.of(507, 1), statuses(patch(port, "/docs/r5", set("big", value + "r5"))),
+                "r2's and r3's are");
+        assertTrue(allprop(port, "/docs/r2").contains(value + "r2"));
+        assertTrue(allprop(port, "/docs/r3").contains(value + "r3"));
+        assertEquals(201, send(A, port, "PUT", "/docs/r1", Map.of(), "new".getBytes(StandardCharsets.UTF_8)).status());
+        assertFalse(allprop(port, "/docs/r1").contains(value), "a resource made after the count starts without");
+    }
+
+    @Test
+    void aVolumeCopiedFileByFileToAnotherFolderKeepsEveryProperty() throws Exception {
+        int port = serve();
+        Files.createDirectories(docs.resolve("d/sub"));
+        Files.writeString(docs.resolve("a.txt"), "a");
+        Files.writeString(docs.resolve("d/b.txt"), "b");
+        Files.writeString(docs.resolve("d/sub/c.txt"), "c");
+        List<String> resources = List.of("/docs/a.txt", "/docs/d", "/docs/d/b.txt", "/docs/d/sub", "/docs/d/sub/c.txt");
+        for (String r : resources) {
+            assertEquals(Map.of(200, 1), statuses(patch(port, r, set("p", "v-" + r))), r);
+        }
+        servers.remove(0).destroy();
+
+        // a migration to other storage (rsync) or a restore from a file backup: the same paths, every inode new
+        Path copy = tmp.resolve("volumes/v1-copy");
+        List<Path> names;
+        try (Stream<Path> all = Files.walk(v1.root)) {
+            names = all.toList();
+        }
+        for (Path name : names) {
+            Path to = copy.resolve(v1.root.relativize(name).toString());
+            if (Files.isDirectory(name)) {
+                Files.createDirectories(to);
+            } else {
+                Files.copy(name, to);
+            }
+        }
+        assertTrue((Long) Files.getAttribute(docs.resolve("a.txt"), "unix:ino")
+                != (Long) Files.getAttribute(copy.resolve("docs/a.txt"), "unix:ino"), "a copy, not a link");
+        volumes.owned.put("v1", new TestVolume("v1", copy));
+
+        port = serve();
+        for (String r : resources) {
+            assertTrue(allprop(port, r).contains("v-" + r), r);
+        }
+        // the count found every file with its resource: the next SCM over the copy has them all too
+        assertEquals(Map.of(200, 1), statuses(patch(port, "/docs/a.txt", set("q", "v-q"))), "waits for the count");
+        port = takeOver();
+        for (String r : resources) {
+            assertTrue(allprop(port, r).contains("v-" + r), r);
+        }
+        assertEquals(5, Fixture.files(copy.resolve(".hasm-private/http/dead-properties/A/docs")).size());
+    }
+
+    @Test
+    void aPutOverAResourceKeepsItsPropertiesOnTheNewFileThroughATakeover() throws Exception {
+        int port = serve();
+        Files.writeString(docs.resolve("a.txt"), "a");
+        assertEquals(Map.of(200, 1), statuses(patch(port, "/docs/a.txt", set("p", "v-kept"))));
+        long before = (Long) Files.getAttribute(docs.resolve("a.txt"), "unix:ino");
+        assertEquals(204, send(A, port, "PUT", "/docs/a.txt", Map.of(), "new content".getBytes(StandardCharsets.UTF_8))
+                .status());
+        assertTrue(before != (Long) Files.getAttribute(docs.resolve("a.txt"), "unix:ino"),
+                "a PUT renames a new file over the resource");
+        assertTrue(allprop(port, "/docs/a.txt").contains("v-kept"), "RFC 4918, 9.7.1: properties are not affected");
+        port = takeOver();
+        assertTrue(allprop(port, "/docs/a.txt").contains("v-kept"));
+        assertEquals("new content", send(A, port, "GET", "/docs/a.txt").text());
+    }
+
+    @Test
+    void aPropertiesFolderThatCannotBeCountedFailsNoRequestButThoseThatAddToTheProperties() throws Exception {
+        int port = serve();
+        for (String name : List.of("a.txt", "b.txt", "plain.txt")) {
+            Files.writeString(docs.resolve(name), name);
+        }
+        assertEquals(Map.of(200, 1), statuses(patch(port, "/docs/a.txt", set("p", "v-a"))));
+        assertEquals(Map.of(200, 1), statuses(patch(port, "/docs/b.txt", set("p", "v-b"))));
+
+        TestDisk disk = new TestDisk();
+        disk.listFails.set(new IOException("Input/output error"));
+        port = takeOver(HttpSettings.defaults(), disk);
+        String base = "http://" + A + ":" + port;
+        String listing = send(A, port, "PROPFIND", "/docs/", Map.of("Depth", "1"), null).text();
+        assertTrue(listing.contains("v-a") && listing.contains("v-b"), listing);
+        assertEquals(201, send(A, port, "COPY", "/docs/plain.txt", Map.of("Destination", base + "/docs/copy.txt"), null)
+                .status());
+        assertEquals(201, send(A, port, "MOVE", "/docs/copy.txt", Map.of("Destination", base + "/docs/moved.txt"), null)
+                .status());
+        assertFalse(Files.exists(docs.resolve("copy.txt")), "moved, not duplicated");
+        assertEquals(204, send(A, port, "DELETE", "/docs/moved.txt").status());
+        assertEquals(201, send(A, port, "MOVE", "/docs/a.txt", Map.of("Destination", base + "/docs/c.txt"), null)
+                .status());
+        assertTrue(allprop(port, "/docs/c.txt").contains("v-a"), "a MOVE carries its properties without the count");
+        assertEquals(Map.of(200, 1), statuses(patch(port, "/docs/b.txt", remove("p"))), "removing needs no count");
+        for (int i = 0; i < 3; i++) {
+            Response r = patch(port, "/docs/plain.txt", set("p", "v-plain"));
+            assertEquals(503, r.status(), r.text());
+            assertNotNull(r.header("Retry-After"));
+        }
+        assertEquals(1, events.warnings.stream().filter(w -> w.contains("cannot be counted")).count(),
+                "said once: " + events.warnings);
+        assertTrue(events.events.stream().noneMatch(e -> e.startsWith("FENCED")), "not a fence: " + events.events);
+    }
+
+    @Test
+    void aPropertiesFileThatCannotBeReadHalfwayThroughAStreamedPropfindCutsTheAnswer() throws Exception {
+        // 200 files with a property each
+        Files.createDirectories(propertiesFolder());
+        for (int i = 0; i < 200; i++) {
+            String name = String.format("f%03d", i);
+            Files.writeString(docs.resolve(name), name);
+            Files.write(propertiesFile("/" + name), PropertyFiles.encode("/" + name, List.of(
+                    DeadProperties.Property.of("urn:hasm:t", "p", "<Z:p xmlns:Z=\"urn:hasm:t\">v-" + name + "</Z:p>"))));
+        }
+        TestDisk disk = new TestDisk();
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        // the requests' reads go bad after 100 files, when tens of KiB of the multistatus are out
+        disk.unreadable = f -> !Thread.currentThread().getName().endsWith("-properties") && reads.incrementAndGet() > 100;
+        int port = serve(HttpSettings.defaults(), disk);
+        assertThrows(IOException.class, () -> send(A, port, "PROPFIND", "/docs/", Map.of("Depth", "1"), null),
+                "not a 207 that ends as if it were whole");
     }
 }

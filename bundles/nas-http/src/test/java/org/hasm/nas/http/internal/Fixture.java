@@ -8,7 +8,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,13 +19,19 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import org.hasm.netif.internal.Observer;
 import org.hasm.netif.internal.Readiness;
 import org.hasm.spi.Export;
@@ -90,6 +98,94 @@ final class Fixture {
         public VolumeProblem.Kind writeFailed(IOException cause) {
             failedWrites.add(cause);
             return reportAs.get();
+        }
+    }
+
+    /**
+     * A disk under the module's own files (the dead properties) that a test makes fail or wait: reads of the files
+     * it names fail with an I/O error, a listing fails or waits until the test lets it go. Writes go through.
+     */
+    static final class TestDisk implements DurableWrite.ChannelOpener {
+        /** The files whose read fails now. */
+        volatile Predicate<Path> unreadable = file -> false;
+        /** Set: listing a folder fails with it. */
+        final AtomicReference<IOException> listFails = new AtomicReference<>();
+        /** Set: a listing waits until it is counted down (the test lets it go). */
+        volatile CountDownLatch listingWaits;
+        /** How many listings started. */
+        final AtomicInteger listings = new AtomicInteger();
+        /** Set: a listing read to its end waits there until it is counted down (the test lets it go). */
+        volatile CountDownLatch endWaits;
+        /** How many listings were read to their end. */
+        final AtomicInteger ended = new AtomicInteger();
+
+        @Override
+        public FileChannel open(Path target, FileChannel created) {
+            return created;
+        }
+
+        @Override
+        public FileChannel read(Path file) throws IOException {
+            if (unreadable.test(file)) {
+                throw new IOException("Input/output error");
+            }
+            return DurableWrite.ChannelOpener.super.read(file);
+        }
+
+        @Override
+        public DirectoryStream<Path> list(Path folder) throws IOException {
+            listings.incrementAndGet();
+            CountDownLatch waits = listingWaits;
+            if (waits != null) {
+                try {
+                    if (!waits.await(60, TimeUnit.SECONDS)) {
+                        throw new IOException("the test never let the listing go");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
+            }
+            IOException fails = listFails.get();
+            if (fails != null) {
+                throw fails;
+            }
+            DirectoryStream<Path> names = DurableWrite.ChannelOpener.super.list(folder);
+            CountDownLatch atEnd = endWaits;
+            return atEnd == null ? names : new DirectoryStream<>() {
+                @Override
+                public Iterator<Path> iterator() {
+                    Iterator<Path> each = names.iterator();
+                    return new Iterator<>() {
+                        private boolean done;
+
+                        @Override
+                        public boolean hasNext() {
+                            if (each.hasNext() || done) {
+                                return !done;
+                            }
+                            done = true;
+                            ended.incrementAndGet();
+                            try {
+                                atEnd.await(60, TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            return false;
+                        }
+
+                        @Override
+                        public Path next() {
+                            return each.next();
+                        }
+                    };
+                }
+
+                @Override
+                public void close() throws IOException {
+                    names.close();
+                }
+            };
         }
     }
 
