@@ -133,6 +133,41 @@ class PairUpgradeIT {
     }
 
     @Test
+    void theStatusMonitorAndTheLinkAreUpgradedInPlaceAndNeitherScmTakesItsPeerForDead(@TempDir Path work)
+            throws Exception {
+        // hasm's own bundles replaced one SCM at a time in the running process: the node's incarnation stays, so
+        // the new status monitor and link must number above the old ones, or the peer refuses their frames (the
+        // SCM silent to it, fenced as dead) and answers their requests from its cache of the old link's answers
+        try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
+            tuned(pair);
+            PairFaultIT.startInDac(pair);
+            long pidA = pair.pid(A);
+            long pidB = pair.pid(B);
+            for (String module : List.of("status", "link")) {
+                Path jar = UpgradeJars.withVersion(UpgradeJars.jar("org.hasm." + module), "1.0.1",
+                        work.resolve(module + "-1.0.1.jar"));
+                HasmCtlRun run = ctl(pair, B, "upgrade", jar.toString(), "--reason", module + " 1.0.1");
+                System.out.println(run.stdout());
+                assertEquals(0, run.code(), run + "\n" + pair.diagnostics());
+                assertEquals("1.0.1", moduleVersion(pair.status(A), module));
+                assertEquals("1.0.1", moduleVersion(pair.status(B), module));
+                assertEquals("DONE", upgradeDocument(pair, A).path("status").asText(), pair.diagnostics());
+            }
+            // two upgrades, each swapping the roles: the configured MASTER runs as MASTER again
+            pair.awaitSettled("DAC/MASTER", "DAC/SLAVE", Duration.ofSeconds(2), STEP);
+            // a fence (the process agent) would have ended the fenced SCM's process
+            assertEquals(pidA, pair.pid(A), pair.diagnostics());
+            assertEquals(pidB, pair.pid(B), pair.diagnostics());
+            assertTrue(pair.isAlive(A) && pair.isAlive(B), pair.diagnostics());
+            // each hears the other's new monitor: alive, in DAC
+            for (Scm scm : List.of(A, B)) {
+                JsonNode peer = pair.status(scm).path("peer");
+                assertTrue(peer.path("alive").asBoolean(), scm + " holds its peer for dead: " + pair.status(scm));
+            }
+        }
+    }
+
+    @Test
     void aNewVersionWhoseTestFailsIsRolledBackAndAReadOnlyOperatorIsRefused(@TempDir Path work) throws Exception {
         try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
             tuned(pair);

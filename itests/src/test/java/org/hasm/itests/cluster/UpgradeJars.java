@@ -28,6 +28,15 @@ public final class UpgradeJars {
         }
     }
 
+    /** @return the jar of the bundle {@code symbolicName} in the built distribution's {@code system/} */
+    public static Path jar(String symbolicName) throws IOException {
+        Path dir = ScmProcess.distribution().resolve("system/org/hasm/" + symbolicName);
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".jar")).findFirst()
+                    .orElseThrow(() -> new IOException("no jar of " + symbolicName + " under " + dir));
+        }
+    }
+
     /** Writes to {@code to} a copy of a bundle jar with another Bundle-Version: the same code as a new release. */
     public static Path withVersion(Path jar, String version, Path to) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
