@@ -266,6 +266,11 @@ final class ExportServlet extends WebdavServlet {
                 target.warn(method + " " + req.getRequestURI() + ": " + f.getMessage());
             }
             if (resp.isCommitted()) {
+                if (f.status() < 500) {
+                    // the client's own fault, found in its request body (a bad chunk, a body cut short): Tomcat
+                    // marked the request bad and answers 400 itself
+                    return;
+                }
                 // part of the answer is out (a PROPFIND streams its multistatus, and a resource's dead properties
                 // may fail to be read halfway): the connection is cut, so the client cannot take what it got for
                 // the whole answer (Tomcat then closes it without ending the chunked body, and logs only at debug)
