@@ -65,6 +65,8 @@ final class Upgrader {
     /** The folder of the upgrade on the shared storage. */
     static final String FOLDER = "upgrade";
     private static final Duration ASK = Duration.ofSeconds(2);
+    /** How long an SCM of the pair may not answer the conductor before the upgrade shows held. */
+    static final Duration HELD_AFTER = Duration.ofSeconds(10);
 
     private final Scm scm;
     private final BundleContext context;
@@ -94,6 +96,9 @@ final class Upgrader {
     private String acted;
     // why the plan waits for the operator, or null; written by the conductor thread
     private volatile String held;
+    // since when an SCM of the pair does not answer the conductor (System.nanoTime), 0 while both answer;
+    // conductor thread only
+    private long silentSince;
     // an operator's resume or abort for the conductor thread; guarded by wake
     private Event ordered;
     // the last install ordered here that failed, for the peer's probe; installer thread writes
@@ -616,10 +621,15 @@ final class Upgrader {
             return;
         }
         if (first == null || second == null) {
-            // a step cannot be judged, nor its deadline run, while an SCM of the pair does not answer
+            // a step cannot be judged, nor its deadline run, while an SCM of the pair does not answer. A moment's
+            // silence is no news for the operator: the link itself is replaced in place by an upgrade of its
+            // bundle, and the conductor's asks fail until the new one connects; the upgrade is held (and hasmctl
+            // says so and stops following) only once the silence lasts
+            long now = System.nanoTime();
+            silentSince = silentSince == 0 ? now : silentSince;
             String why = (first == null ? plan.first() : plan.second()) + " does not answer: the upgrade waits for it"
                     + " (hasmctl upgrade --abort undoes it)";
-            if (!why.equals(held)) {
+            if (now - silentSince >= HELD_AFTER.toNanos() && !why.equals(held)) {
                 sink.warn("upgrade " + plan.id() + ": " + why);
                 held = why;
             }
@@ -627,6 +637,7 @@ final class Upgrader {
             deadlineKey = null; // once they answer, the step gets its whole deadline again
             return;
         }
+        silentSince = 0;
         held = null;
         String key = plan.id() + ":" + plan.current() + ":" + plan.steps().size();
         boolean overdue = key.equals(deadlineKey) && System.nanoTime() - deadlineFrom > nanos(stepTimeout.get());
