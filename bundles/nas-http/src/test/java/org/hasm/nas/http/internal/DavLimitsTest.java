@@ -1,7 +1,9 @@
 package org.hasm.nas.http.internal;
 
+import static org.hasm.nas.http.internal.Fixture.allprop;
 import static org.hasm.nas.http.internal.Fixture.personality;
 import static org.hasm.nas.http.internal.Fixture.send;
+import static org.hasm.nas.http.internal.Fixture.statuses;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -12,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -32,7 +33,6 @@ import org.junit.jupiter.api.Test;
  */
 class DavLimitsTest {
     private static final String A = "127.0.0.1";
-    private static final Pattern STATUS = Pattern.compile("HTTP/1\\.1 (\\d{3})");
 
     private Path tmp;
     private Path docs;
@@ -160,24 +160,6 @@ class DavLimitsTest {
         return "<D:remove><D:prop><Z:" + name + "/></D:prop></D:remove>";
     }
 
-    /** @return the statuses of a multistatus, by how often each occurs */
-    private static Map<Integer, Integer> statuses(Response r) {
-        assertEquals(207, r.status(), r.text());
-        Map<Integer, Integer> counts = new HashMap<>();
-        Matcher m = STATUS.matcher(r.text());
-        while (m.find()) {
-            counts.merge(Integer.parseInt(m.group(1)), 1, Integer::sum);
-        }
-        return counts;
-    }
-
-    /** @return every property of a resource as PROPFIND (allprop) answers it */
-    private static String allprop(int port, String path) throws IOException {
-        Response r = send(A, port, "PROPFIND", path, Map.of("Depth", "0"), null);
-        assertEquals(207, r.status(), r.text());
-        return r.text();
-    }
-
     @Test
     void aProppatchBeyondTheDeadPropertiesOfAResourceGets507AndChangesNothing() throws Exception {
         int port = serve(HttpSettings.defaults().withDav(HttpSettings.DEFAULT_MAX_LOCKS, 3,
@@ -191,14 +173,14 @@ class DavLimitsTest {
         // all or nothing: what would have been possible alone is not done either
         assertEquals(Map.of(507, 3, 424, 1), statuses(send(A, port, "PROPPATCH", "/docs/a.txt", Map.of(),
                 proppatch(set("p1", "v-1-changed"), set("p5", "v-5"), set("p6", "v-6"), remove("p2")))));
-        String props = allprop(port, "/docs/a.txt");
+        String props = allprop(A, port, "/docs/a.txt");
         assertTrue(props.contains("v-1<") && props.contains("v-2") && props.contains("v-3"), props);
         assertFalse(props.contains("v-4") || props.contains("v-5") || props.contains("changed"), props);
 
         // a change within the bound, and one that makes room, pass
         assertEquals(Map.of(200, 3), statuses(send(A, port, "PROPPATCH", "/docs/a.txt", Map.of(),
                 proppatch(set("p1", "v-1-changed"), set("p4", "v-4"), remove("p2")))));
-        props = allprop(port, "/docs/a.txt");
+        props = allprop(A, port, "/docs/a.txt");
         assertTrue(props.contains("v-1-changed") && props.contains("v-4") && !props.contains("v-2"), props);
         assertTrue(events.warnings.stream().anyMatch(w -> w.contains("max.dead.properties=3")), "logged: "
                 + events.warnings);
@@ -219,7 +201,7 @@ class DavLimitsTest {
         }
         assertEquals(Map.of(507, 1), statuses(send(A, port, "PROPPATCH", "/docs/r4", Map.of(),
                 proppatch(set("big", value + 4)))));
-        assertFalse(allprop(port, "/docs/r4").contains(value), "nothing kept of a refused PROPPATCH");
+        assertFalse(allprop(A, port, "/docs/r4").contains(value), "nothing kept of a refused PROPPATCH");
 
         // a DELETE gives its properties' room back
         assertEquals(204, send(A, port, "DELETE", "/docs/r1").status());
@@ -229,17 +211,17 @@ class DavLimitsTest {
         // at the bound, a MOVE carries its properties (and takes no more room than before)...
         String base = "http://" + A + ":" + port;
         assertEquals(201, send(A, port, "MOVE", "/docs/r2", Map.of("Destination", base + "/docs/r5"), null).status());
-        assertTrue(allprop(port, "/docs/r5").contains(value + 2));
+        assertTrue(allprop(A, port, "/docs/r5").contains(value + 2));
         assertEquals(Map.of(507, 1), statuses(send(A, port, "PROPPATCH", "/docs/r6", Map.of(),
                 proppatch(set("big", value + 6)))), "still at the bound after the MOVE");
         // ...and a COPY duplicates only what fits: the file is copied, its property is not
         assertEquals(201, send(A, port, "COPY", "/docs/r3", Map.of("Destination", base + "/docs/r7"), null).status());
         assertEquals("r", Files.readString(docs.resolve("r7")));
-        assertFalse(allprop(port, "/docs/r7").contains(value), "not copied beyond the bound");
-        assertTrue(allprop(port, "/docs/r3").contains(value + 3), "the source keeps its own");
+        assertFalse(allprop(A, port, "/docs/r7").contains(value), "not copied beyond the bound");
+        assertTrue(allprop(A, port, "/docs/r3").contains(value + 3), "the source keeps its own");
         // a MOVE onto a resource with properties drops the destination's: room for one more
         assertEquals(204, send(A, port, "MOVE", "/docs/r5", Map.of("Destination", base + "/docs/r4"), null).status());
-        assertTrue(allprop(port, "/docs/r4").contains(value + 2));
+        assertTrue(allprop(A, port, "/docs/r4").contains(value + 2));
         assertEquals(Map.of(200, 1), statuses(send(A, port, "PROPPATCH", "/docs/r7", Map.of(),
                 proppatch(set("big", value + 7)))));
     }

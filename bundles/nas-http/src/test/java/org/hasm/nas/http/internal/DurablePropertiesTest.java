@@ -1,7 +1,9 @@
 package org.hasm.nas.http.internal;
 
+import static org.hasm.nas.http.internal.Fixture.allprop;
 import static org.hasm.nas.http.internal.Fixture.personality;
 import static org.hasm.nas.http.internal.Fixture.send;
+import static org.hasm.nas.http.internal.Fixture.statuses;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -19,10 +21,8 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.hasm.nas.http.internal.Fixture.RecordingEvents;
@@ -44,7 +44,6 @@ import org.junit.jupiter.api.Test;
  */
 class DurablePropertiesTest {
     private static final String A = "127.0.0.1";
-    private static final Pattern STATUS = Pattern.compile("HTTP/1\\.1 (\\d{3})");
     private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
 
     private Path tmp;
@@ -120,24 +119,6 @@ class DurablePropertiesTest {
         return send(A, port, "PROPPATCH", path, Map.of(), proppatch(changes));
     }
 
-    /** @return the statuses of a multistatus, by how often each occurs */
-    private static Map<Integer, Integer> statuses(Response r) {
-        assertEquals(207, r.status(), r.text());
-        Map<Integer, Integer> counts = new HashMap<>();
-        Matcher m = STATUS.matcher(r.text());
-        while (m.find()) {
-            counts.merge(Integer.parseInt(m.group(1)), 1, Integer::sum);
-        }
-        return counts;
-    }
-
-    /** @return every property of a resource as PROPFIND (allprop) answers it */
-    private static String allprop(int port, String path) throws IOException {
-        Response r = send(A, port, "PROPFIND", path, Map.of("Depth", "0"), null);
-        assertEquals(207, r.status(), path + ": " + r.text());
-        return r.text();
-    }
-
     /** Where the dead properties of export docs of personality A are kept on the volume. */
     private Path propertiesFolder() {
         return v1.root.resolve(".hasm-private/http/dead-properties/A/docs");
@@ -164,12 +145,12 @@ class DurablePropertiesTest {
         assertEquals(Map.of(200, 1), statuses(patch(port, "/docs/f.txt", remove("p2"))));
 
         port = takeOver();
-        String f = allprop(port, "/docs/f.txt");
+        String f = allprop(A, port, "/docs/f.txt");
         assertTrue(f.contains("v-f1"), f);
         assertFalse(f.contains("v-f2"), "a removal is kept as well: " + f);
         // a folder is the same resource with or without its '/'
-        assertTrue(allprop(port, "/docs/d").contains("v-d"));
-        assertTrue(allprop(port, "/docs/d/").contains("v-d"));
+        assertTrue(allprop(A, port, "/docs/d").contains("v-d"));
+        assertTrue(allprop(A, port, "/docs/d/").contains("v-d"));
         Response named = send(A, port, "PROPFIND", "/docs/f.txt", Map.of("Depth", "0"),
                 ("<?xml version=\"1.0\" encoding=\"utf-8\"?><D:propfind xmlns:D=\"DAV:\" xmlns:Z=\"urn:hasm:t\"><D:prop>"
                         + "<Z:p1/></D:prop></D:propfind>").getBytes(StandardCharsets.UTF_8));
@@ -187,8 +168,8 @@ class DurablePropertiesTest {
         assertEquals(Map.of(200, 1), statuses(patch(port, "/docs/d", remove("p1"))));
         assertFalse(Files.exists(propertiesFile("/d")));
         port = takeOver();
-        assertFalse(allprop(port, "/docs/d").contains("v-d"));
-        assertTrue(allprop(port, "/docs/f.txt").contains("v-f1"));
+        assertFalse(allprop(A, port, "/docs/d").contains("v-d"));
+        assertTrue(allprop(A, port, "/docs/f.txt").contains("v-f1"));
     }
 
     @Test
@@ -215,10 +196,10 @@ class DurablePropertiesTest {
         assertEquals(204, send(A, port, "DELETE", "/docs/f.txt").status());
 
         port = takeOver();
-        assertTrue(allprop(port, "/docs/e").contains("v-d"));
-        assertTrue(allprop(port, "/docs/e/a.txt").contains("v-a"));
-        assertTrue(allprop(port, "/docs/e/sub/b.txt").contains("v-b"));
-        String keep = allprop(port, "/docs/keep.txt");
+        assertTrue(allprop(A, port, "/docs/e").contains("v-d"));
+        assertTrue(allprop(A, port, "/docs/e/a.txt").contains("v-a"));
+        assertTrue(allprop(A, port, "/docs/e/sub/b.txt").contains("v-b"));
+        String keep = allprop(A, port, "/docs/keep.txt");
         assertTrue(keep.contains("v-f") && !keep.contains("v-keep"), keep);
         // the names that were moved away from or deleted, made again, have none: removed, not only hidden
         assertEquals(201, send(A, port, "MKCOL", "/docs/d").status());
@@ -230,7 +211,7 @@ class DurablePropertiesTest {
         }
         for (String path : List.of("/docs/d", "/docs/d/a.txt", "/docs/c", "/docs/c/a.txt", "/docs/c/sub/b.txt",
                 "/docs/f.txt", "/docs/g.txt")) {
-            assertFalse(allprop(port, path).contains("v-"), path);
+            assertFalse(allprop(A, port, path).contains("v-"), path);
         }
         assertEquals(4, propertiesFiles().size(), "e, e/a.txt, e/sub/b.txt and keep.txt: " + propertiesFiles());
     }
@@ -253,10 +234,10 @@ class DurablePropertiesTest {
         Files.writeString(propertiesFolder().resolve("0".repeat(64)), "not hasm's"); // a stranger
 
         port = serve();
-        String props = allprop(port, "/docs/a.txt");
+        String props = allprop(A, port, "/docs/a.txt");
         assertFalse(props.contains("v-a.txt"), props);
-        assertFalse(allprop(port, "/docs/c.txt").contains("v-c.txt"));
-        assertTrue(allprop(port, "/docs/b.txt").contains("v-b.txt"), "the others are served");
+        assertFalse(allprop(A, port, "/docs/c.txt").contains("v-c.txt"));
+        assertTrue(allprop(A, port, "/docs/b.txt").contains("v-b.txt"), "the others are served");
         for (Path damaged : List.of(a, c, propertiesFolder().resolve("0".repeat(64)))) {
             String name = damaged.getFileName().toString();
             // the stranger is found only by the count, which runs beside the requests
@@ -270,7 +251,7 @@ class DurablePropertiesTest {
         // the resource takes new properties, which replace the damaged file
         assertEquals(Map.of(200, 1), statuses(patch(port, "/docs/a.txt", set("p", "v-new"))));
         port = takeOver();
-        assertTrue(allprop(port, "/docs/a.txt").contains("v-new"));
+        assertTrue(allprop(A, port, "/docs/a.txt").contains("v-new"));
     }
 
     @Test
@@ -290,10 +271,10 @@ class DurablePropertiesTest {
         assertEquals(before, propertiesFiles(), "no temporary file left, nothing else written");
 
         v1.refuseFence.set(false);
-        String props = allprop(port, "/docs/a.txt");
+        String props = allprop(A, port, "/docs/a.txt");
         assertTrue(props.contains("v-1") && !props.contains("v-2") && !props.contains("v-q"), props);
         port = takeOver();
-        props = allprop(port, "/docs/a.txt");
+        props = allprop(A, port, "/docs/a.txt");
         assertTrue(props.contains("v-1") && !props.contains("v-2") && !props.contains("v-q"), props);
     }
 
@@ -307,7 +288,7 @@ class DurablePropertiesTest {
         Files.writeString(docs.resolve("a.txt"), "a");
         Response r = patch(port, "/docs/a.txt", set("p", "v-1"));
         assertEquals(507, r.status(), r.text());
-        assertFalse(allprop(port, "/docs/a.txt").contains("v-1"));
+        assertFalse(allprop(A, port, "/docs/a.txt").contains("v-1"));
         assertEquals(List.of(), propertiesFiles());
     }
 
@@ -338,7 +319,7 @@ class DurablePropertiesTest {
 
         port = takeOver(limits);
         assertEquals(Map.of(507, 1), statuses(patch(port, "/docs/r4", set("big", value))), "full again, as counted");
-        assertTrue(allprop(port, "/docs/r3").contains(value));
+        assertTrue(allprop(A, port, "/docs/r3").contains(value));
     }
 
     @Test
@@ -346,7 +327,7 @@ class DurablePropertiesTest {
         int port = serve();
         Files.writeString(docs.resolve("a.txt"), "a");
         assertEquals(Map.of(200, 1), statuses(patch(port, "/docs/a.txt", set("p", "v-here"))));
-        assertTrue(allprop(port, "/docs/a.txt").contains("v-here"), "read, and so held in memory");
+        assertTrue(allprop(A, port, "/docs/a.txt").contains("v-here"), "read, and so held in memory");
 
         // the volume goes to the peer, which changes the properties; this SCM's export stays open meanwhile
         volumes.owned.remove("v1");
@@ -363,7 +344,7 @@ class DurablePropertiesTest {
         }
         // back here under another ownership
         volumes.owned.put("v1", new TestVolume("v1", v1.root));
-        String props = allprop(port, "/docs/a.txt");
+        String props = allprop(A, port, "/docs/a.txt");
         assertTrue(props.contains("v-peer") && !props.contains("v-here"), props);
     }
 
@@ -387,10 +368,10 @@ class DurablePropertiesTest {
         assertTrue(events.events.stream().noneMatch(e -> e.startsWith("DEAD_PROPERTIES_DAMAGED")), events.events.toString());
 
         disk.unreadable = f -> false;
-        assertTrue(allprop(port, "/docs/a.txt").contains("v-1"));
+        assertTrue(allprop(A, port, "/docs/a.txt").contains("v-1"));
         assertEquals(Map.of(200, 1), statuses(patch(port, "/docs/a.txt", set("p2", "v-2"))));
         port = takeOver();
-        String props = allprop(port, "/docs/a.txt");
+        String props = allprop(A, port, "/docs/a.txt");
         assertTrue(props.contains("v-1") && props.contains("v-2"), props);
     }
 
@@ -414,7 +395,7 @@ class DurablePropertiesTest {
         Files.writeString(docs.resolve("r2.tmp"), "r2 again");
         Files.move(docs.resolve("r2.tmp"), docs.resolve("r2"), StandardCopyOption.REPLACE_EXISTING,
                 StandardCopyOption.ATOMIC_MOVE);
-        assertTrue(allprop(port, "/docs/r2").contains(value + "r2"), "the same resource for WebDAV: they stay");
+        assertTrue(allprop(A, port, "/docs/r2").contains(value + "r2"), "the same resource for WebDAV: they stay");
 
         port = takeOver(limits);
         Fixture.await("r1's file removed", Duration.ofSeconds(10), () -> {
@@ -428,10 +409,10 @@ class DurablePropertiesTest {
                 "r1's properties are not counted");
         assertEquals(Map.of(507, 1), statuses(patch(port, "/docs/r5", set("big", value + "r5"))),
                 "r2's and r3's are");
-        assertTrue(allprop(port, "/docs/r2").contains(value + "r2"));
-        assertTrue(allprop(port, "/docs/r3").contains(value + "r3"));
+        assertTrue(allprop(A, port, "/docs/r2").contains(value + "r2"));
+        assertTrue(allprop(A, port, "/docs/r3").contains(value + "r3"));
         assertEquals(201, send(A, port, "PUT", "/docs/r1", Map.of(), "new".getBytes(StandardCharsets.UTF_8)).status());
-        assertFalse(allprop(port, "/docs/r1").contains(value), "a resource made after the count starts without");
+        assertFalse(allprop(A, port, "/docs/r1").contains(value), "a resource made after the count starts without");
     }
 
     @Test
@@ -467,13 +448,13 @@ class DurablePropertiesTest {
 
         port = serve();
         for (String r : resources) {
-            assertTrue(allprop(port, r).contains("v-" + r), r);
+            assertTrue(allprop(A, port, r).contains("v-" + r), r);
         }
         // the count found every file with its resource: the next SCM over the copy has them all too
         assertEquals(Map.of(200, 1), statuses(patch(port, "/docs/a.txt", set("q", "v-q"))), "waits for the count");
         port = takeOver();
         for (String r : resources) {
-            assertTrue(allprop(port, r).contains("v-" + r), r);
+            assertTrue(allprop(A, port, r).contains("v-" + r), r);
         }
         assertEquals(5, Fixture.files(copy.resolve(".hasm-private/http/dead-properties/A/docs")).size());
     }
@@ -488,9 +469,9 @@ class DurablePropertiesTest {
                 .status());
         assertTrue(before != (Long) Files.getAttribute(docs.resolve("a.txt"), "unix:ino"),
                 "a PUT renames a new file over the resource");
-        assertTrue(allprop(port, "/docs/a.txt").contains("v-kept"), "RFC 4918, 9.7.1: properties are not affected");
+        assertTrue(allprop(A, port, "/docs/a.txt").contains("v-kept"), "RFC 4918, 9.7.1: properties are not affected");
         port = takeOver();
-        assertTrue(allprop(port, "/docs/a.txt").contains("v-kept"));
+        assertTrue(allprop(A, port, "/docs/a.txt").contains("v-kept"));
         assertEquals("new content", send(A, port, "GET", "/docs/a.txt").text());
     }
 
@@ -517,7 +498,7 @@ class DurablePropertiesTest {
         assertEquals(204, send(A, port, "DELETE", "/docs/moved.txt").status());
         assertEquals(201, send(A, port, "MOVE", "/docs/a.txt", Map.of("Destination", base + "/docs/c.txt"), null)
                 .status());
-        assertTrue(allprop(port, "/docs/c.txt").contains("v-a"), "a MOVE carries its properties without the count");
+        assertTrue(allprop(A, port, "/docs/c.txt").contains("v-a"), "a MOVE carries its properties without the count");
         assertEquals(Map.of(200, 1), statuses(patch(port, "/docs/b.txt", remove("p"))), "removing needs no count");
         for (int i = 0; i < 3; i++) {
             Response r = patch(port, "/docs/plain.txt", set("p", "v-plain"));

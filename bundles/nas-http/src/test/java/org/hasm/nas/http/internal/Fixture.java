@@ -1,5 +1,6 @@
 package org.hasm.nas.http.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
@@ -19,6 +20,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.hasm.netif.internal.Observer;
 import org.hasm.netif.internal.Readiness;
 import org.hasm.spi.Export;
@@ -329,6 +333,26 @@ final class Fixture {
             out.flush();
             return read(s.getInputStream(), "HEAD".equals(method));
         }
+    }
+
+    private static final Pattern STATUS = Pattern.compile("HTTP/1\\.1 (\\d{3})");
+
+    /** @return the statuses of a multistatus, by how often each occurs */
+    static Map<Integer, Integer> statuses(Response r) {
+        assertEquals(207, r.status(), r.text());
+        Map<Integer, Integer> counts = new HashMap<>();
+        Matcher m = STATUS.matcher(r.text());
+        while (m.find()) {
+            counts.merge(Integer.parseInt(m.group(1)), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    /** @return every property of a resource as PROPFIND (allprop) answers it */
+    static String allprop(String address, int port, String path) throws IOException {
+        Response r = send(address, port, "PROPFIND", path, Map.of("Depth", "0"), null);
+        assertEquals(207, r.status(), path + ": " + r.text());
+        return r.text();
     }
 
     static Response send(String address, int port, String method, String target) throws IOException {
