@@ -11,6 +11,7 @@ import static org.junit.Assert.assertTrue;
 
 import java.util.List;
 import java.util.stream.Collectors;
+import org.hasm.itests.support.Await;
 import org.hasm.itests.support.HasmTestSupport;
 import org.hasm.itests.support.TestBundles;
 import org.hasm.spi.Call;
@@ -25,6 +26,7 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerMethod;
+import org.osgi.framework.InvalidSyntaxException;
 
 /**
  * Services do not wait for each other: a service that blocks in opMode delays no other, even one
@@ -54,8 +56,15 @@ public class ParallelIT extends HasmTestSupport {
         HaController c = startController(5_000, 5_000);
         awaitState(ScmState.DAC);
         awaitModule("ACTIVE", "quick", m -> m.status() == ModuleStatus.ACTIVE);
-        // quick serves while slow, ranked before it, is still in its opMode and within its 5 s deadline
-        assertEquals(Boolean.TRUE, control("slow", "blocked"));
+        // quick serves while slow, ranked before it, is still in its opMode and within its 5 s deadline (the two
+        // calls start together on threads of their own: slow's may reach its module a moment after quick's returned)
+        Await.until("slow blocked in its opMode", Await.DEFAULT_TIMEOUT, () -> {
+            try {
+                return Boolean.TRUE.equals(control("slow", "blocked"));
+            } catch (InvalidSyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+        }, () -> "modules " + modules(c));
         assertEquals(modules(c), ModuleStatus.TESTED, module(c, "slow").status());
         assertEquals(Call.OPMODE, module(c, "slow").lastCall());
         assertTrue(journal(c, -1).toString(), journal(c, -1).stream().noneMatch(e -> e.startsWith("slow:OPMODE")));
