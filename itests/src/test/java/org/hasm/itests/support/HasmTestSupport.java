@@ -51,6 +51,7 @@ import org.hasm.spi.HaModule;
 import org.hasm.spi.ModuleInfo;
 import org.hasm.spi.ScmState;
 import org.hasm.spi.node.ConfigurationCheck;
+import org.hasm.spi.node.Node;
 import org.junit.After;
 import org.junit.Before;
 import org.ops4j.pax.exam.Option;
@@ -365,6 +366,18 @@ public abstract class HasmTestSupport {
         Bundle controller = installed(CONTROLLER_BSN);
         if (controller == null) {
             throw new AssertionError("the controller bundle is not installed");
+        }
+        // The node's component is built from its configuration on Configuration Admin's thread; the controller
+        // starts once that is done, as the launcher's start levels have it (modules first, the controller last):
+        // started together, each thread can wait in the component runtime for a service the other is building.
+        ServiceTracker<Node, Node> nodes = new ServiceTracker<>(context, Node.class, null);
+        nodes.open();
+        try {
+            if (nodes.waitForService(SERVICE_TIMEOUT.toMillis()) == null) {
+                throw new AssertionError("no node service after " + SERVICE_TIMEOUT.toSeconds() + " s");
+            }
+        } finally {
+            nodes.close();
         }
         controller.start();
         return controller();
