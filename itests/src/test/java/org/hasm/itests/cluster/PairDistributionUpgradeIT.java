@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import org.hasm.itests.cluster.Pair.Scm;
 import org.hasm.itests.cluster.Pair.Timing;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +34,12 @@ class PairDistributionUpgradeIT {
     private static final Duration UPGRADE = Duration.ofSeconds(80);
     private static final int SOME = 10;
     private static final String NEXT = "1.0.1";
+
+    /** Every module of the distribution must pass its TEST here, the SMB service's included. */
+    @BeforeEach
+    void smbServer() {
+        Smb.requireServer();
+    }
 
     @Test
     void aNewDistributionIsRolledOutWithProcessRestartsAndTheRolesSwappedBackWithNoFailedRequest(@TempDir Path work)

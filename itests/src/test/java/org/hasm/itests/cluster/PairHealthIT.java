@@ -16,6 +16,7 @@ import java.util.function.Predicate;
 import org.hasm.itests.cluster.Pair.Timing;
 import org.hasm.itests.support.Await;
 import org.hasm.itests.support.TestBundles;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +35,12 @@ class PairHealthIT {
     static final String HEALTH = "restart.delay.ms=100\nrestart.delay.max.ms=400\nrestart.failures.max=3\n"
             + "restart.window.ms=60000\ncheck.interval.ms=200\nwellness.interval.ms=500\n"
             + "disk.free.min.mb=1048576\n";
+
+    /** Every module of the distribution must pass its TEST here, the SMB service's included. */
+    @BeforeEach
+    void smbServer() {
+        Smb.requireServer();
+    }
 
     @Test
     void failedServicesAreRestartedOrDisabledAndAFullDataFolderIsAnEvent(@TempDir Path work) throws Exception {

@@ -39,6 +39,17 @@ public final class Smb {
         Requirements.require(Requirements.tool("setpriv") != null, "setpriv is not installed (apt-get install -y util-linux)");
     }
 
+    /**
+     * What the distribution's SMB service needs to pass its TEST (smbd and pdbedit), for the tests that count
+     * on every module of the distribution being healthy: on CI their absence fails the test, elsewhere it is
+     * skipped.
+     */
+    public static void requireServer() {
+        Requirements.require(Requirements.tool("smbd") != null && Requirements.tool("pdbedit") != null,
+                "smbd or pdbedit is not installed, and the distribution's SMB service fails its TEST without them"
+                        + " (apt-get install -y samba)");
+    }
+
     /** @return the SMB port of the demo's personalities */
     public static int port(Pair pair) {
         return pair.basePort() + 33;
