@@ -1,6 +1,7 @@
 package org.hasm.itests.bench;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -44,7 +45,15 @@ import org.junit.jupiter.api.io.TempDir;
  * makes each change durable (a file made, it and its folder forced, removed, the folder forced again,
  * straight on the file system, counted as the client's three calls), and {@code nfs.meta.floor_over_ganesha} that floor
  * over Ganesha: below 1.0, no server that keeps the namespace durable reaches Ganesha's plain figure on
- * this disk;</li>
+ * this disk. {@code nfs.meta.reply_floor} adds what items 3 and 4 of the issue add (each reply appended to a
+ * log and forced after its change, hasm's order; {@code nfs.meta.ratio_to_reply_floor} is hasm over it: what
+ * hasm's calls cost beyond its forces), and {@code nfs.meta.log_floor} forces only one write into a
+ * preallocated log per change, the change itself unforced (the fewest and cheapest forces of any server
+ * whose duplicate request cache lives on the volume); each over Ganesha as {@code *_over_ganesha} (see
+ * {@link #floor}). {@code nfs.meta.ganesha_null} is the same client sending three NULL calls (which do
+ * nothing) to Ganesha in place of each file's three: what the client, loopback and an RPC layer alone
+ * take ({@code nfs.meta.hasm_null}: the same to hasm). {@code nfs.meta.durable_bound_over_ganesha} adds that time to the log floor's, over Ganesha: the
+ * most any server that keeps its changes and its replies on the volume could reach on this machine;</li>
  * <li>the client-visible outage across {@code kill -9} of the SCM serving A, at the demo's timing: a
  * client READs a small file through A's address again and again, and {@code nfs.outage} is the
  * longest gap between two successful READs (median, min, max of {@value #OUTAGE_RUNS} kills; target
@@ -108,6 +117,10 @@ class NfsBench {
         List<Double> ganeshaMeta = new ArrayList<>();
         List<Double> ganeshaDirsyncMeta = new ArrayList<>();
         List<Double> durableFloor = new ArrayList<>();
+        List<Double> replyFloor = new ArrayList<>();
+        List<Double> logFloor = new ArrayList<>();
+        List<Double> ganeshaNull = new ArrayList<>();
+        List<Double> hasmNull = new ArrayList<>();
         List<Boolean> hasmWentFirst = new ArrayList<>();
         try (Pair pair = Pair.create(work.resolve("pair"), Timing.TEST.startedTogether())) {
             unsquashRoot(pair);
@@ -176,7 +189,12 @@ class NfsBench {
                 BenchReport.print("nfs.warmup.metadata_rounds", metaWarm, "rounds");
                 jitShare("nfs.meta.hasm_jit_share", scmA, jitBefore, countedStart);
                 for (int run = 0; run < META_RUNS; run++) {
-                    durableFloor.add(durableFloor(folder.resolve("meta-floor-" + run), FILES));
+                    durableFloor.add(floor(folder.resolve("meta-floor-" + run), FILES, Floor.CHANGE));
+                    replyFloor.add(floor(folder.resolve("meta-floor-reply-" + run), FILES, Floor.CHANGE_THEN_REPLY));
+                    logFloor.add(floor(folder.resolve("meta-floor-log-" + run), FILES, Floor.LOG_ONLY));
+                    ganeshaNull.add(meta(ganesha.inNamespace(List.of()), "127.0.0.1", ganesha.nfsPort(),
+                            ganesha.mountPort(), ganesha.exportPath(), "meta-null-ganesha-" + run, FILES, true));
+                    hasmNull.add(meta(List.of(), address, port, port, "/files", "meta-null-hasm-" + run, FILES, true));
                 }
                 String dirsync = dirsync(folder, true);
                 if (dirsync == null) {
@@ -204,6 +222,17 @@ class NfsBench {
         BenchReport.ratio("nfs.meta.ratio", hasmMeta, ganeshaMeta);
         BenchReport.summaryOfDoubles("nfs.meta.durable_floor", durableFloor, "ops/s");
         BenchReport.ratio("nfs.meta.floor_over_ganesha", durableFloor, ganeshaMeta);
+        BenchReport.summaryOfDoubles("nfs.meta.reply_floor", replyFloor, "ops/s");
+        BenchReport.ratio("nfs.meta.reply_floor_over_ganesha", replyFloor, ganeshaMeta);
+        BenchReport.ratio("nfs.meta.ratio_to_reply_floor", hasmMeta, replyFloor);
+        BenchReport.summaryOfDoubles("nfs.meta.log_floor", logFloor, "ops/s");
+        BenchReport.ratio("nfs.meta.log_floor_over_ganesha", logFloor, ganeshaMeta);
+        BenchReport.summaryOfDoubles("nfs.meta.ganesha_null", ganeshaNull, "ops/s");
+        BenchReport.summaryOfDoubles("nfs.meta.hasm_null", hasmNull, "ops/s");
+        // no server does a CREATE, GETATTR or REMOVE in less than the empty call takes the quickest server, nor
+        // keeps its changes and replies on the volume with fewer forces than the log floor: the two times add up
+        double bound = 1 / (1 / BenchReport.median(logFloor) + 1 / BenchReport.median(ganeshaNull));
+        BenchReport.print("nfs.meta.durable_bound_over_ganesha", bound / BenchReport.median(ganeshaMeta), "x");
         if (!ganeshaDirsyncMeta.isEmpty()) {
             BenchReport.summaryOfDoubles("nfs.meta.ganesha_dirsync", ganeshaDirsyncMeta, "ops/s");
             BenchReport.ratio("nfs.meta.durability_cost", ganeshaDirsyncMeta, ganeshaMeta);
@@ -473,44 +502,115 @@ class NfsBench {
         return MIB / (nanos / 1e9);
     }
 
+    /** What a floor forces per namespace change; see {@link #floor}. */
+    enum Floor {
+        /** The change: the new inode and its folder at a create, the folder at a remove (RFC 1813). */
+        CHANGE(true, false),
+        /** The change, then the reply appended to a log and forced after it (items 3 and 4: hasm's order). */
+        CHANGE_THEN_REPLY(true, true),
+        /**
+         * Only one forced write into a preallocated log per change, the change itself unforced: the fewest
+         * forces of any server whose duplicate request cache lives on the volume (an intent log that the
+         * next owner would replay), and the cheapest kind of force there is (no inode to write).
+         */
+        LOG_ONLY(false, true);
+
+        final boolean change;
+        final boolean reply;
+
+        Floor(boolean change, boolean reply) {
+            this.change = change;
+            this.reply = reply;
+        }
+    }
+
+    /** Bytes of a reply record in the floors' log: a CREATE's reply (handle and attributes) is about this. */
+    private static final int REPLY_BYTES = 256;
+
     /**
-     * The floor under any server that makes each namespace change durable before it answers, on this
-     * disk: for each file, made, its inode forced, its folder forced, removed, the folder forced again
-     * (what RFC 1813 asks of CREATE and REMOVE, and what hasm does), by this JVM straight
-     * on the volume's file system, no network and no server. Counted as the client's three calls
-     * (CREATE, GETATTR, REMOVE; a GETATTR costs no force), in ops/s like {@link NfsMetaClient}.
+     * A floor under a server on this disk: for each file, made, then removed, with what {@code kind}
+     * forces after each of the two changes, by this JVM straight on the volume's file system, no network,
+     * no RPC, no server. Counted as the client's three calls (CREATE, GETATTR, REMOVE; a GETATTR costs no
+     * force), in ops/s like {@link NfsMetaClient}: a server that does what {@code kind} forces cannot
+     * beat it.
      */
-    private static double durableFloor(Path folder, int files) throws IOException {
+    private static double floor(Path folder, int files, Floor kind) throws IOException {
         Files.createDirectories(folder);
-        try (FileChannel dir = FileChannel.open(folder, StandardOpenOption.READ)) {
+        Path logFile = folder.resolveSibling(folder.getFileName() + ".log");
+        ByteBuffer record = ByteBuffer.allocateDirect(REPLY_BYTES);
+        try (FileChannel dir = FileChannel.open(folder, StandardOpenOption.READ);
+                FileChannel log = FileChannel.open(logFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE)) {
+            if (kind == Floor.LOG_ONLY) {
+                // written out and forced first, so that a later force writes data blocks only, no size
+                ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+                long size = 2L * files * REPLY_BYTES;
+                for (long at = 0; at < size; at += zeros.capacity()) {
+                    zeros.clear();
+                    while (zeros.hasRemaining()) {
+                        log.write(zeros, at + zeros.position());
+                    }
+                }
+            }
+            log.force(true);
             dir.force(true);
+            long position = 0;
             long start = System.nanoTime();
             for (int i = 0; i < files; i++) {
                 Path f = folder.resolve("f-" + i);
                 Files.createFile(f);
-                try (FileChannel made = FileChannel.open(f, StandardOpenOption.READ)) {
-                    made.force(true); // the new inode: a folder's force does not write it everywhere
+                if (kind.change) {
+                    try (FileChannel made = FileChannel.open(f, StandardOpenOption.READ)) {
+                        made.force(true); // the new inode: a folder's force does not write it everywhere
+                    }
+                    dir.force(true);
                 }
-                dir.force(true);
+                position = reply(log, record, position, kind);
                 Files.delete(f);
-                dir.force(true);
+                if (kind.change) {
+                    dir.force(true);
+                }
+                position = reply(log, record, position, kind);
             }
             long nanos = System.nanoTime() - start;
-            System.out.println("# " + folder.getFileName() + ": ops " + 3L * files + " nanos " + nanos);
+            System.out.println("# " + folder.getFileName() + " (" + kind + "): ops " + 3L * files + " nanos " + nanos);
             return 3L * files / (nanos / 1e9);
         } finally {
+            Files.deleteIfExists(logFile);
             Files.deleteIfExists(folder);
         }
+    }
+
+    private static long reply(FileChannel log, ByteBuffer record, long position, Floor kind) throws IOException {
+        if (!kind.reply) {
+            return position;
+        }
+        record.clear();
+        record.putLong(0, position);
+        while (record.hasRemaining()) {
+            log.write(record, position + record.position());
+        }
+        log.force(false);
+        return position + REPLY_BYTES;
     }
 
     /** @return ops/s of one run of {@link NfsMetaClient}, started with {@code prefix} (a namespace, or nothing) */
     private static double meta(List<String> prefix, String host, int nfsPort, int mountPort, String export,
             String folder, int files) throws IOException {
+        return meta(prefix, host, nfsPort, mountPort, export, folder, files, false);
+    }
+
+    /** @param empty NULL calls in place of the files' calls ({@link NfsMetaClient}) */
+    private static double meta(List<String> prefix, String host, int nfsPort, int mountPort, String export,
+            String folder, int files, boolean empty) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                 NfsMetaClient.class.getName(), host, Integer.toString(nfsPort), Integer.toString(mountPort), export,
                 folder, Integer.toString(files)));
+        if (empty) {
+            command.add("null");
+        }
         PlainGanesha.Result r = PlainGanesha.run(command, TRANSFER);
         String line = r.output().lines().filter(l -> l.startsWith("ops ")).findFirst().orElse(null);
         if (r.code() != 0 || line == null) {

@@ -112,6 +112,11 @@ public final class NfsClient implements AutoCloseable {
         return r.rest.xdrDecodeDynamicOpaque();
     }
 
+    /** NULL: the empty call, answered with nothing; a round trip of the client, the network and the server's RPC layer. */
+    public void ping() throws IOException {
+        rpc.call(Nfs3.PROGRAM, Nfs3.VERSION, Nfs3.NULL, null);
+    }
+
     public Fattr getattr(byte[] fh) throws IOException {
         Result r = nfs(Nfs3.GETATTR, handle(fh));
         if (r.status != Nfs3.OK) {
