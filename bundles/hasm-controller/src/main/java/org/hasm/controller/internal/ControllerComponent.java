@@ -178,8 +178,8 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     private volatile PairConfiguration pairConfiguration;
     // the rolling upgrade's conductor; written in activate and deactivate
     private volatile Upgrader upgrader;
-    // the shared storage's folder as the storage module last said it (sharedDir); any thread
-    private volatile java.nio.file.Path shared;
+    // the shared storage's folder as the storage module last said it (sharedDir); written in activate
+    private volatile SharedFolder shared;
 
     @Activate
     void activate(ControllerConfig config, BundleContext context) {
@@ -207,6 +207,7 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
             core.extraStateFields(Map.of("next", "a field of the next release"));
             log.warn("test only (" + PROP_WIRE_NEXT + "): GETSTATE answers carry a field of the next release");
         }
+        shared = new SharedFolder(node.dataDir(), log::warn);
         Upgrader up = new Upgrader(core, context, () -> sharedDir(context), sink,
                 () -> Duration.ofMillis(this.config.upgrade_step_timeout_ms()),
                 () -> Duration.ofMillis(this.config.upgrade_dwell_ms()), Duration.ofMillis(100));
@@ -227,18 +228,17 @@ public class ControllerComponent implements HaController, PeerListener, LinkHand
     /*
      * The shared storage's folder, where the upgrade keeps its plan and jars: both SCMs see the same folder.
      * The storage module validated it and says where it is (VolumeManager), asked at each use; while that
-     * module is away (a rolling upgrade updating the storage bundle itself), the last folder it said. Any thread.
+     * module is away (a rolling upgrade updating the storage bundle itself), the last folder it said, in this
+     * process or an earlier one (SharedFolder). Any thread.
      */
     private java.nio.file.Path sharedDir(BundleContext context) {
         ServiceReference<VolumeManager> ref = context.getServiceReference(VolumeManager.class);
         VolumeManager storage = ref == null ? null : context.getService(ref);
         if (storage == null) {
-            return shared;
+            return shared.current(null);
         }
         try {
-            java.nio.file.Path now = storage.sharedFolder();
-            shared = now;
-            return now;
+            return shared.current(storage.sharedFolder());
         } finally {
             context.ungetService(ref);
         }
