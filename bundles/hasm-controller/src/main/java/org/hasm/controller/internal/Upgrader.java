@@ -553,8 +553,10 @@ final class Upgrader {
     }
 
     private void conduct() throws IOException {
+        // asked first, on every SCM: each keeps where the shared folder is before an upgrade needs it there
+        Path dir = shared.get();
         Machine m = scm.machine();
-        if (!Scm.administers(m) || m.standalone() || shared.get() == null) {
+        if (dir == null || !Scm.administers(m) || m.standalone()) {
             return;
         }
         UpgradeStore store = store();
