@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Consumer;
 import org.hasm.spi.HaContext;
 import org.hasm.spi.HaException;
 import org.hasm.spi.HaModule;
@@ -24,6 +25,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.service.cm.ConfigurationEvent;
 import org.osgi.service.cm.ConfigurationListener;
+import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -63,7 +65,8 @@ public class NodeComponent implements Node, HaModule, Keyring, ConfigurationList
     private Condition checked;
 
     // Keyed by service.id.
-    private final Map<Long, NodeListener> listeners = new ConcurrentSkipListMap<>();
+    // fetched only to be told, then given back: see addListener
+    private final Map<Long, ComponentServiceObjects<NodeListener>> listeners = new ConcurrentSkipListMap<>();
 
     /** Framework property: the test-only switches (with {@link #PROP_WIRE_NEXT}). */
     static final String PROP_FAULTS = "hasm.faults.enabled";
@@ -236,13 +239,7 @@ public class NodeComponent implements Node, HaModule, Keyring, ConfigurationList
             }
         }
         if (personalitiesChanged) {
-            for (NodeListener l : listeners.values()) {
-                try {
-                    l.personalitiesChanged(personalities);
-                } catch (RuntimeException e) {
-                    log.error("node listener " + l.getClass().getName() + " failed", e);
-                }
-            }
+            tell(l -> l.personalitiesChanged(personalities));
         }
         if (!before.equals(result.problems())) {
             if (result.problems().isEmpty()) {
@@ -250,24 +247,48 @@ public class NodeComponent implements Node, HaModule, Keyring, ConfigurationList
             } else {
                 log.error("node " + state.scm() + ": the configuration is wrong: " + String.join("; ", result.problems()));
             }
-            for (NodeListener l : listeners.values()) {
-                try {
-                    l.problemsChanged(result.problems());
-                } catch (RuntimeException e) {
-                    log.error("node listener " + l.getClass().getName() + " failed", e);
-                }
-            }
+            tell(l -> l.problemsChanged(result.problems()));
         }
         return result;
     }
 
+    /** Tells every listener, each fetched for the call and given back after it. */
+    private void tell(Consumer<NodeListener> call) {
+        for (ComponentServiceObjects<NodeListener> objects : listeners.values()) {
+            NodeListener l = null;
+            try {
+                l = objects.getService();
+                if (l != null) { // gone meanwhile
+                    call.accept(l);
+                }
+            } catch (RuntimeException e) {
+                log.error("node listener " + (l == null ? "" : l.getClass().getName() + " ") + "failed", e);
+            } finally {
+                if (l != null) {
+                    try {
+                        objects.ungetService(l);
+                    } catch (RuntimeException e) {
+                        // unregistered meanwhile: nothing left to give back
+                    }
+                }
+            }
+        }
+    }
+
+    /*
+     * Bound without its object (ComponentServiceObjects): the component runtime then builds this component
+     * without fetching any listener, and the controller (a listener, which needs the node) is never built from
+     * inside the node's construction. Fetching it here made a cycle when the node was built on Configuration
+     * Admin's thread while another thread started the controller: each thread held the service the other
+     * waited for, for good.
+     */
     @Reference(service = NodeListener.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY, unbind = "removeListener")
-    void addListener(NodeListener listener, Map<String, Object> properties) {
+    void addListener(ComponentServiceObjects<NodeListener> listener, Map<String, Object> properties) {
         listeners.put((Long) properties.get(Constants.SERVICE_ID), listener);
     }
 
-    void removeListener(NodeListener listener, Map<String, Object> properties) {
+    void removeListener(ComponentServiceObjects<NodeListener> listener, Map<String, Object> properties) {
         listeners.remove((Long) properties.get(Constants.SERVICE_ID));
     }
 }
