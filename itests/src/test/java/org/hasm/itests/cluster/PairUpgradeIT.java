@@ -168,7 +168,7 @@ class PairUpgradeIT {
     }
 
     @Test
-    void aNewVersionWhoseTestFailsIsRolledBackAndAReadOnlyOperatorIsRefused(@TempDir Path work) throws Exception {
+    void aNewVersionWhoseTestFailsIsRolledBackAndAReadOnlyOperatorAndTheNodeBundleAreRefused(@TempDir Path work) throws Exception {
         try (Pair pair = Pair.create(work, Timing.TEST.startedTogether())) {
             tuned(pair);
             PairFaultIT.startInDac(pair);
@@ -181,6 +181,14 @@ class PairUpgradeIT {
                     pair.node(A).resolve("etc/admin/read/monitor.token").toString(), "upgrade", failing.toString());
             assertEquals(1, refused.code(), refused.toString());
             assertTrue(refused.stderr().contains("needs the role operate"), refused.toString());
+            assertEquals("null", upgradeDocument(pair, A).toString(), "nothing was planned");
+
+            // the node's bundle changes with the distribution only: replaced in place, its node would wait for the
+            // launcher's start check for good, and the controller with it
+            Path node = UpgradeJars.withVersion(UpgradeJars.jar("org.hasm.node"), "1.0.1", work.resolve("node-next.jar"));
+            HasmCtlRun nodeInPlace = ctl(pair, A, "upgrade", node.toString());
+            assertEquals(1, nodeInPlace.code(), nodeInPlace.toString());
+            assertTrue(nodeInPlace.toString().contains("is not replaced in a running SCM"), nodeInPlace.toString());
             assertEquals("null", upgradeDocument(pair, A).toString(), "nothing was planned");
 
             try (PairOperationsIT.Clients clients = PairOperationsIT.Clients.start(pair, "r")) {

@@ -64,6 +64,12 @@ final class Upgrader {
     static final String RESTART = "UPGRADE_RESTART";
     /** The folder of the upgrade on the shared storage. */
     static final String FOLDER = "upgrade";
+    /**
+     * The node's bundle: its configuration check is the launcher's gate of the start, opened once when the
+     * process starts; replaced in a running SCM, its new node waits for that gate for good, and the controller,
+     * which needs the node, with it. It changes with the distribution (a process restart), never in place.
+     */
+    static final String NODE_BUNDLE = "org.hasm.node";
     private static final Duration ASK = Duration.ofSeconds(2);
     /** How long an SCM of the pair may not answer the conductor before the upgrade shows held. */
     static final Duration HELD_AFTER = Duration.ofSeconds(10);
@@ -201,6 +207,7 @@ final class Upgrader {
             throw new IllegalArgumentException("the bundle " + identity[0] + " registers no module here: an upgrade judges"
                     + " each step by the module's init and test, so it replaces module bundles only");
         }
+        requireReplaceable(identity[0]);
         Map<String, String> peer;
         try {
             peer = scm.ask(ASK, PROBE, "bundle", identity[0]);
@@ -359,6 +366,9 @@ final class Upgrader {
             }
             String was = running.getVersion().toString();
             changes |= !was.equals(identity[1]);
+            if (!was.equals(identity[1])) {
+                requireReplaceable(identity[0]);
+            }
             Map<String, String> peer;
             try {
                 peer = scm.ask(ASK, PROBE, "bundle", identity[0]);
@@ -1301,6 +1311,15 @@ final class Upgrader {
     }
 
     /** @return {symbolic name, version} from a jar's manifest */
+    /** Refuses to plan replacing a bundle that cannot be replaced in a running SCM ({@link #NODE_BUNDLE}). */
+    static void requireReplaceable(String bundle) {
+        if (NODE_BUNDLE.equals(bundle)) {
+            throw new IllegalArgumentException("the bundle " + bundle + " is not replaced in a running SCM: its new node"
+                    + " would wait for the launcher's start check, made only when the process starts, and the controller"
+                    + " with it; it changes with the distribution (hasmctl upgrade DISTRIBUTION_FOLDER restarts each SCM)");
+        }
+    }
+
     static String[] identity(byte[] jar, String where) {
         try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(jar))) {
             Manifest mf = in.getManifest();
