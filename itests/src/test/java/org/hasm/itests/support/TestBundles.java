@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import org.hasm.itests.modules.TestModule;
+import org.hasm.itests.modules.SystemUpdater;
 import org.hasm.itests.modules.TestModuleActivator;
 import org.ops4j.pax.tinybundles.InnerClassStrategy;
 import org.ops4j.pax.tinybundles.TinyBundles;
@@ -42,6 +43,28 @@ public final class TestBundles {
                 .addClass(TestModule.class, InnerClassStrategy.ALL)
                 .addClass(TestModuleActivator.class, InnerClassStrategy.ALL)
                 .activator(TestModuleActivator.class)
+                .build(TinyBundles.bndBuilder())) {
+            Files.createDirectories(jar.getParent());
+            Files.copy(in, jar, StandardCopyOption.REPLACE_EXISTING);
+            return jar;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot build test bundle " + symbolicName, e);
+        }
+    }
+
+    /**
+     * Builds a bundle whose activator updates the system bundle once per SCM ({@link SystemUpdater}).
+     *
+     * @return the jar written
+     */
+    public static Path systemUpdater(String symbolicName) {
+        Path jar = path(symbolicName);
+        try (InputStream in = TinyBundles.bundle()
+                .symbolicName(symbolicName)
+                .setHeader(Constants.BUNDLE_VERSION, "1.0.0")
+                .setHeader("Private-Package", SystemUpdater.class.getPackageName())
+                .addClass(SystemUpdater.class)
+                .activator(SystemUpdater.class)
                 .build(TinyBundles.bndBuilder())) {
             Files.createDirectories(jar.getParent());
             Files.copy(in, jar, StandardCopyOption.REPLACE_EXISTING);

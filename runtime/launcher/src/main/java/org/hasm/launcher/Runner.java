@@ -527,10 +527,12 @@ final class Runner {
     }
 
     /*
-     * An update of the system bundle (the shell's "update 0") makes the framework restart itself
-     * with the bundles and configurations it has, up to the beginning start level only (1). The
-     * rest is raised here as at the first start; changed files in etc/ or system/ take a restart
-     * of the SCM.
+     * An update of the system bundle (the shell's "update 0", or a bundle's) makes the framework restart
+     * itself with the bundles and configurations it has, up to the beginning start level only (1). The
+     * rest is raised here as at the first start: the node's level, the configuration checked and the
+     * node's gate opened (the restarted node bundle registers a closed one; without the check the node,
+     * and every module and the controller with it, would wait for good), then the top level. Changed
+     * files in etc/ or system/ take a restart of the SCM.
      */
     private void restarted(Framework framework) throws Exception {
         out.println("hasm: the framework restarts (update): SCM " + plan.node().scm() + " comes up again");
@@ -558,8 +560,10 @@ final class Runner {
                     bundles.add(bundle);
                 }
             }
-            raise(framework, plan.topLevel());
-        });
+            raise(framework, nodeLevel());
+        }) && awaitLevel(framework) && !shutdown.requested()
+                && shutdown.unlessStopping(() -> checkConfiguration(framework.getBundleContext(), "start"))
+                && shutdown.unlessStopping(() -> raise(framework, plan.topLevel()));
         if (raised && awaitLevel(framework) && !shutdown.requested()) {
             checkStarted(framework, bundles);
             out.printf("hasm: SCM %s restarted: %d bundles at start level %d%n", plan.node().scm(), bundles.size(),
