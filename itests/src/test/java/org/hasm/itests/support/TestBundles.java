@@ -10,6 +10,7 @@ import org.hasm.itests.modules.TestModule;
 import org.hasm.itests.modules.SystemUpdater;
 import org.hasm.itests.modules.TestModuleActivator;
 import org.ops4j.pax.tinybundles.InnerClassStrategy;
+import org.ops4j.pax.tinybundles.TinyBundle;
 import org.ops4j.pax.tinybundles.TinyBundles;
 import org.osgi.framework.Constants;
 
@@ -33,8 +34,7 @@ public final class TestBundles {
      * @return the jar written
      */
     public static Path build(String symbolicName, String modules) {
-        Path jar = path(symbolicName);
-        try (InputStream in = TinyBundles.bundle()
+        return write(symbolicName, TinyBundles.bundle()
                 .symbolicName(symbolicName)
                 .setHeader(Constants.BUNDLE_VERSION, "1.0.0")
                 .setHeader(TestModuleActivator.HEADER, modules)
@@ -42,14 +42,7 @@ public final class TestBundles {
                 .setHeader("Private-Package", TestModule.class.getPackageName())
                 .addClass(TestModule.class, InnerClassStrategy.ALL)
                 .addClass(TestModuleActivator.class, InnerClassStrategy.ALL)
-                .activator(TestModuleActivator.class)
-                .build(TinyBundles.bndBuilder())) {
-            Files.createDirectories(jar.getParent());
-            Files.copy(in, jar, StandardCopyOption.REPLACE_EXISTING);
-            return jar;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot build test bundle " + symbolicName, e);
-        }
+                .activator(TestModuleActivator.class));
     }
 
     /**
@@ -58,14 +51,17 @@ public final class TestBundles {
      * @return the jar written
      */
     public static Path systemUpdater(String symbolicName) {
-        Path jar = path(symbolicName);
-        try (InputStream in = TinyBundles.bundle()
+        return write(symbolicName, TinyBundles.bundle()
                 .symbolicName(symbolicName)
                 .setHeader(Constants.BUNDLE_VERSION, "1.0.0")
                 .setHeader("Private-Package", SystemUpdater.class.getPackageName())
                 .addClass(SystemUpdater.class)
-                .activator(SystemUpdater.class)
-                .build(TinyBundles.bndBuilder())) {
+                .activator(SystemUpdater.class));
+    }
+
+    private static Path write(String symbolicName, TinyBundle bundle) {
+        Path jar = path(symbolicName);
+        try (InputStream in = bundle.build(TinyBundles.bndBuilder())) {
             Files.createDirectories(jar.getParent());
             Files.copy(in, jar, StandardCopyOption.REPLACE_EXISTING);
             return jar;
