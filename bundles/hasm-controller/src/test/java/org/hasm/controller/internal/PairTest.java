@@ -278,10 +278,14 @@ class PairTest {
         awaitState(b, ScmState.DAC, OpMode.SLAVE);
     }
 
+    // what scm-b sends to scm-a, in the last pairInDac
+    private Wire pairToA;
+
     /** scm-a MASTER and scm-b SLAVE ({@code mb} its service) wired to each other, both in DAC. */
     private Scm[] pairInDac(TestModule mb) {
         Wire toB = new Wire();
         Wire toA = new Wire();
+        pairToA = toA;
         Scm a = scm("scm-a", OpMode.MASTER, "scm-b", toB, new TestModule("svc"));
         Scm b = scm("scm-b", OpMode.SLAVE, "scm-a", toA, mb);
         toB.other = b;
@@ -296,6 +300,9 @@ class PairTest {
     @Test
     void aLeavingOfAnEarlierBootOfThePeerThanItsLastReadyIsIgnored() {
         Scm a = pairInDac(new TestModule("svc"))[0];
+        // from now on the test alone speaks for scm-b: what the real scm-b would answer to scm-a's reactions (a
+        // READY of its own boot) would change the peer's last boot under the test's feet
+        pairToA.other = null;
         // scm-b left (RESET), booted again and said READY before scm-a, busy, handled its LEAVING: taken, the
         // LEAVING would make scm-a serve the personality scm-b's new boot serves after scm-a's PROCEED
         a.onPeerMessage(PeerMessages.of("READY", PeerServer.BOOT_TOKEN, "boot-2"));
