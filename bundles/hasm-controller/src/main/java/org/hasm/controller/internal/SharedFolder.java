@@ -1,16 +1,11 @@
 package org.hasm.controller.internal;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.function.Consumer;
 
 /**
@@ -73,37 +68,11 @@ final class SharedFolder {
     }
 
     private synchronized void keep(Path folder) {
-        Path dir = record.getParent();
-        Path temp = null;
         try {
-            Files.createDirectories(dir);
-            temp = Files.createTempFile(dir, "." + record.getFileName(), ".tmp");
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                ByteBuffer b = ByteBuffer.wrap((folder + "\n").getBytes(StandardCharsets.UTF_8));
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-                ch.force(true);
-            }
-            Files.move(temp, record, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            temp = null;
-            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-                d.force(true);
-            }
-        } catch (AtomicMoveNotSupportedException e) {
-            warn.accept("the shared folder " + folder + " is not kept in " + record + ": its folder cannot rename"
-                    + " atomically; a restart while the storage module is away will not find the upgrade's plan");
+            Upgrader.writeFile(record, (folder + "\n").getBytes(StandardCharsets.UTF_8), true);
         } catch (IOException e) {
             warn.accept("the shared folder " + folder + " is not kept in " + record + ": " + e.getMessage()
                     + "; a restart while the storage module is away will not find the upgrade's plan");
-        } finally {
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException e) {
-                    // left for the next write's folder; harmless
-                }
-            }
         }
     }
 }

@@ -56,7 +56,7 @@ import org.osgi.framework.BundleException;
  * a time); both end in {@link #close()} with a bounded join.
  */
 final class Upgrader {
-    // numbers the temporary files of writeJar within this process
+    // numbers the temporary files of writeFile within this process
     private static final java.util.concurrent.atomic.AtomicLong TEMPS = new java.util.concurrent.atomic.AtomicLong();
     static final String PROBE = "UPGRADE_PROBE";
     static final String INSTALL = "UPGRADE_INSTALL";
@@ -1209,23 +1209,33 @@ final class Upgrader {
     }
 
     /**
-     * Replaces {@code <folder>/<bsn>.jar} by way of a temporary file of this call's own (removed if it does not
-     * reach its rename), after removing those a process of this SCM that died mid-write left there.
+     * Replaces {@code <folder>/<bsn>.jar}: see {@link #writeFile}.
      *
      * @param durable force the file before its rename, and the folder after it: the rename survives a power loss
      */
     static void writeJar(Path folder, String bsn, byte[] bytes, boolean durable) throws IOException {
+        writeFile(folder.resolve(bsn + ".jar"), bytes, durable);
+    }
+
+    /**
+     * Replaces {@code target} by way of a temporary file of this call's own beside it (removed if it does not
+     * reach its rename), after removing those a process of this SCM that died mid-write left there.
+     *
+     * @param durable force the file before its rename, and the folder after it: the rename survives a power loss
+     */
+    static void writeFile(Path target, byte[] bytes, boolean durable) throws IOException {
+        Path folder = target.getParent();
+        String name = target.getFileName().toString();
         Files.createDirectories(folder);
         long pid = ProcessHandle.current().pid();
-        try (java.nio.file.DirectoryStream<Path> leftovers = Files.newDirectoryStream(folder, "." + bsn + ".jar.*.tmp")) {
+        try (java.nio.file.DirectoryStream<Path> leftovers = Files.newDirectoryStream(folder, "." + name + ".*.tmp")) {
             for (Path f : leftovers) {
-                if (!f.getFileName().toString().startsWith("." + bsn + ".jar." + pid + "-")) {
+                if (!f.getFileName().toString().startsWith("." + name + "." + pid + "-")) {
                     Files.deleteIfExists(f); // an earlier process's: this one's may be being written
                 }
             }
         }
-        Path target = folder.resolve(bsn + ".jar");
-        Path temp = folder.resolve("." + bsn + ".jar." + pid + "-" + TEMPS.incrementAndGet() + ".tmp");
+        Path temp = folder.resolve("." + name + "." + pid + "-" + TEMPS.incrementAndGet() + ".tmp");
         try {
             try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(temp,
                     java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
